@@ -1,0 +1,32 @@
+# rectify — see README.md. Every target works on a fresh clone.
+export GOTOOLCHAIN := local
+
+GO       ?= go
+BIN      := bin
+DATA_DIR ?= ./data
+
+.PHONY: build test lint run bench clean
+
+## build: compile the worker (the whole product) and the starter CLI into bin/
+build:
+	$(GO) build -o $(BIN)/rectify-worker ./worker
+	$(GO) build -o $(BIN)/starter ./starter
+
+## run: the one-command run — embedded Temporal, worker, API and a demo campaign
+run: build
+	RECTIFY_DATA_DIR=$(DATA_DIR) RECTIFY_DEMO=$${RECTIFY_DEMO:-auto} $(BIN)/rectify-worker
+
+## test: everything CI runs — formatting, vet, unit, workflow, replay and integration tests
+test:
+	./scripts/test
+
+## lint: formatting, vet and a tidy go.mod
+lint:
+	./scripts/lint
+
+## bench: micro-benchmarks of the hot paths, each against its baseline in the same run
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/calendar/ ./internal/store/
+
+clean:
+	rm -rf $(BIN)

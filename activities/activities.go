@@ -1,0 +1,92 @@
+// Package activities holds the side effects of rectify's workflows: deadline
+// arithmetic on the working-day calendar, the reporting-store projection and
+// notifications. Each is idempotent, keyed by what the workflow supplies.
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/worker"
+
+	"rectify/internal/calendar"
+	"rectify/internal/notify"
+	"rectify/workflows"
+)
+
+// Projector writes an opinion's state to the reporting store. Implementations must
+// ignore a write whose revision is not newer than the one stored.
+type Projector interface {
+	ProjectOpinion(ctx context.Context, o workflows.Opinion) error
+}
+
+// Activities bundles the dependencies the activities need.
+type Activities struct {
+	Calendar *calendar.Calendar
+	Store    Projector
+	Notifier notify.Notifier
+}
+
+// Register puts the activities on a worker under their explicit names.
+func (a *Activities) Register(w worker.Registry) {
+	w.RegisterActivityWithOptions(a.Schedule, activity.RegisterOptions{Name: workflows.ScheduleActivityName})
+	w.RegisterActivityWithOptions(a.Project, activity.RegisterOptions{Name: workflows.ProjectActivityName})
+	w.RegisterActivityWithOptions(a.Notify, activity.RegisterOptions{Name: workflows.NotifyActivityName})
+}
+
+// Schedule computes a deadline on the working-day calendar and the moments the
+// escalation ladder steps up: due_soon N working days before, overdue when the
+// deadline day ends, supervised and accountability k and 2k working days later.
+func (a *Activities) Schedule(_ context.Context, in workflows.ScheduleInput) (workflows.Schedule, error) {
+	return ComputeSchedule(a.Calendar, in)
+}
+
+// ComputeSchedule is Schedule without the activity wrapper, so the API can show a
+// deadline and its explanation before the office confirms an assignment.
+func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (workflows.Schedule, error) {
+	p := in.Policy
+	loc := p.Location()
+	today, err := time.ParseInLocation(workflows.DateLayout, in.Today, loc)
+	if err != nil {
+		return workflows.Schedule{}, fmt.Errorf("schedule: today %q: %w", in.Today, err)
+	}
+	var s workflows.Schedule
+	var deadline time.Time
+	if in.Deadline != "" {
+		deadline, err = time.ParseInLocation(workflows.DateLayout, in.Deadline, loc)
+		if err != nil {
+			return workflows.Schedule{}, fmt.Errorf("schedule: deadline %q: %w", in.Deadline, err)
+		}
+		if n := cal.WorkdaysBetween(today, deadline); n >= 0 {
+			s.Explanation = fmt.Sprintf("指定期限 %s（自 %s 起 %d 个工作日）", in.Deadline, in.Today, n)
+		} else {
+			s.Explanation = fmt.Sprintf("指定期限 %s（截至 %s 已超期 %d 个工作日）", in.Deadline, in.Today, -n)
+		}
+	} else {
+		span := cal.AddWorkdays(today, in.WorkingDays)
+		deadline = span.To
+		s.Explanation = span.String()
+	}
+	s.Deadline = deadline.Format(workflows.DateLayout)
+	endOf := func(d time.Time) time.Time { return d.AddDate(0, 0, 1) }
+	s.DueSoonAt = cal.AddWorkdays(deadline, -p.DueSoonWorkingDays).To
+	s.OverdueAt = endOf(deadline)
+	s.SupervisedAt = endOf(cal.AddWorkdays(deadline, p.SupervisionWorkingDays).To)
+	s.AccountabilityAt = endOf(cal.AddWorkdays(deadline, 2*p.SupervisionWorkingDays).To)
+	if in.WithSign {
+		s.SignBy = endOf(cal.AddWorkdays(today, p.SignWorkingDays).To)
+	}
+	return s, nil
+}
+
+// Project writes the opinion to the reporting store.
+func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
+	return a.Store.ProjectOpinion(ctx, in.Opinion)
+}
+
+// Notify delivers a notification through the configured notifier.
+func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
+	return a.Notifier.Notify(ctx, n)
+}

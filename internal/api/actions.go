@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
+	action := workflows.Action(r.PathValue("action"))
+	if !knownAction(action) {
+		return 0, nil, errorf(http.StatusNotFound, "unknown_action", "%q is not an action; the actions are %s", action, actionList())
+	}
+	var body workflows.ActionBody
+	if r.ContentLength != 0 {
+		if err := decode(r, &body); err != nil {
+			return 0, nil, err
+		}
+	}
+	o, err := s.Act(r.Context(), u, r.PathValue("id"), action, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := s.campaign(r.Context(), o.CampaignID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.view(o, u, c.Policy), nil
+}
+
+// Act performs one lifecycle action as u and returns the opinion as it stands after
+// it. The workflow's validator has the last word on role, person, state and input;
+// this layer adds the checks that need the user directory or other opinions.
+func (s *Service) Act(ctx context.Context, u user.User, id string, action workflows.Action, body workflows.ActionBody) (workflows.Opinion, error) {
+	o, err := s.opinion(ctx, id, u)
+	if err != nil {
+		return o, err
+	}
+	if err := s.checkReferences(ctx, o, action, body); err != nil {
+		return o, err
+	}
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.OpinionWorkflowID(id),
+		UpdateName:   string(action),
+		Args:         []any{workflows.ActionRequest{Actor: u.Actor(), Body: body}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		var res workflows.ActionResult
+		err = handle.Get(ctx, &res)
+	}
+	if err != nil {
+		return o, actionError(action, err)
+	}
+	return s.Store.Opinion(ctx, id)
+}
+
+// checkReferences checks the people and opinions an action names.
+func (s *Service) checkReferences(ctx context.Context, o workflows.Opinion, action workflows.Action, b workflows.ActionBody) error {
+	switch action {
+	case workflows.ActionAssign:
+		if err := s.checkPerson("official", b.Official, workflows.RoleOfficial); err != nil {
+			return err
+		}
+		return s.checkPerson("leader", b.Leader, workflows.RoleLeader)
+	case workflows.ActionMerge:
+		if b.Into == "" || b.Into == o.ID {
+			return nil // the workflow's validator explains these
+		}
+		target, err := s.Store.Opinion(ctx, b.Into)
+		if err != nil {
+			return errorf(http.StatusUnprocessableEntity, "invalid_into", "into: no opinion with id %q", b.Into)
+		}
+		if target.CampaignID != o.CampaignID {
+			return errorf(http.StatusUnprocessableEntity, "invalid_into", "into: opinion %s belongs to another campaign", b.Into)
+		}
+		if target.State.Final() {
+			return errorf(http.StatusConflict, "into_final", "into: opinion %s is %s and cannot take merged opinions", b.Into, target.State)
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkPerson(field, username string, role workflows.Role) error {
+	if username == "" {
+		return nil // the workflow's validator reports the missing field
+	}
+	p, ok := s.Users.Lookup(username)
+	if !ok {
+		return errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s: no user %q", field, username)
+	}
+	if !p.Has(role) {
+		return errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s: user %q does not have the %s role", field, username, role)
+	}
+	return nil
+}
+
+// actionError maps a workflow's rejection to the API's status codes: validators
+// reject with Forbidden (403), Conflict (409) or Invalid (422).
+func actionError(action workflows.Action, err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		code := "rejected"
+		var detail string
+		if appErr.HasDetails() && appErr.Details(&detail) == nil && detail != "" {
+			code = detail
+		}
+		switch appErr.Type() {
+		case workflows.ErrForbidden:
+			return errorf(http.StatusForbidden, code, "%s", appErr.Message())
+		case workflows.ErrConflict:
+			return errorf(http.StatusConflict, code, "%s", appErr.Message())
+		case workflows.ErrInvalid:
+			return errorf(http.StatusUnprocessableEntity, code, "%s", appErr.Message())
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed") {
+		return errorf(http.StatusConflict, "opinion_archived", "this opinion's process has ended; it can no longer %s", action)
+	}
+	var busy *serviceerror.ResourceExhausted
+	if errors.As(err, &busy) {
+		return errorf(http.StatusTooManyRequests, "throttled", "too many actions on this opinion at once; try again in a moment")
+	}
+	return err
+}
+
+func knownAction(a workflows.Action) bool {
+	for _, known := range workflows.Actions {
+		if a == known {
+			return true
+		}
+	}
+	return false
+}
+
+func actionList() string {
+	names := make([]string, len(workflows.Actions))
+	for i, a := range workflows.Actions {
+		names[i] = string(a)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,197 @@
+// Package api is rectify's HTTP API (v1, PRODUCT.md): campaigns, opinions and
+// their lifecycle actions, over JSON with bearer tokens. It talks to workflows only
+// through workflows/messages.go and the Temporal client, and reads lists and
+// figures from the reporting store.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"rectify/internal/calendar"
+	"rectify/internal/store"
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+// Service holds what the API needs. The same methods serve the HTTP handlers and
+// the demo seeder, so there is one implementation of every rule.
+type Service struct {
+	Temporal client.Client
+	Store    *store.Store
+	Users    *user.Directory
+	Calendar *calendar.Calendar
+	Logger   *slog.Logger
+	// TemporalUIURL, when set, is used to link each opinion to its workflow.
+	TemporalUIURL string
+	Namespace     string
+	// Now is the clock for dates the API computes (today, working days left).
+	Now func() time.Time
+}
+
+// Error is an API error: an HTTP status, a stable code and a message a person can
+// act on.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(status int, code, format string, args ...any) *Error {
+	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Handler returns the API's routes.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	route := func(pattern string, h func(*http.Request, user.User) (int, any, error)) {
+		mux.Handle(pattern, s.authenticated(h))
+	}
+	route("GET /api/v1/campaigns", s.listCampaigns)
+	route("POST /api/v1/campaigns", s.createCampaign)
+	route("GET /api/v1/campaigns/{id}", s.getCampaign)
+	route("GET /api/v1/campaigns/{id}/stats", s.campaignStats)
+	route("POST /api/v1/campaigns/{id}/opinions", s.submitOpinion)
+	route("GET /api/v1/opinions", s.listOpinions)
+	route("GET /api/v1/opinions/{id}", s.getOpinion)
+	route("POST /api/v1/opinions/{id}/actions/{action}", s.act)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
+	})
+	return recoverer(s.Logger, mux)
+}
+
+func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		writeError(w, errorf(http.StatusServiceUnavailable, "store_unavailable", "the reporting store does not answer"))
+		return
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		writeError(w, errorf(http.StatusServiceUnavailable, "temporal_unavailable", "the Temporal server does not answer"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// authenticated resolves the bearer token to a user and writes the handler's answer.
+func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rectify"`)
+			writeError(w, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
+			return
+		}
+		u, err := s.Users.ByToken(strings.TrimSpace(token))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="rectify", error="invalid_token"`)
+			writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
+			return
+		}
+		status, body, err := h(r, u)
+		if err != nil {
+			var apiErr *Error
+			if !errors.As(err, &apiErr) {
+				s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+				apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+			}
+			writeError(w, apiErr)
+			return
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+// recoverer turns a panic into a 500 so no panic reaches a user as a dropped connection.
+func recoverer(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				writeError(w, errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+// maxBody bounds a JSON request body.
+const maxBody = 1 << 20
+
+// decode reads a JSON body strictly: unknown fields are errors, so a typo in a
+// field name is reported instead of silently ignored.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.As(err, &maxErr):
+			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than %d bytes", maxBody)
+		case errors.Is(err, context.Canceled):
+			return err
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return errorf(http.StatusBadRequest, "unknown_field", "the body has an %s", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this request: %v", err)
+		}
+	}
+	if dec.More() {
+		return errorf(http.StatusBadRequest, "malformed_json", "the body has more than one JSON value")
+	}
+	return nil
+}
+
+func forbidden(format string, args ...any) *Error {
+	return errorf(http.StatusForbidden, "forbidden", format, args...)
+}
+
+func requireRole(u user.User, roles ...workflows.Role) error {
+	for _, r := range roles {
+		if u.Has(r) {
+			return nil
+		}
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return forbidden("this needs the %s role", strings.Join(names, " or "))
+}
+
+// today is the campaign-local date.
+func (s *Service) today(p workflows.Policy) time.Time {
+	now := s.Now().In(p.Location())
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+}

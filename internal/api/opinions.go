@@ -1,0 +1,298 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"rectify/internal/campaign"
+	"rectify/internal/intake"
+	"rectify/internal/store"
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+// OpinionView is an opinion as the API shows it: its state, deadline with the
+// calendar's explanation, overdue level, and (in detail) the whole timeline.
+type OpinionView struct {
+	ID                  string                 `json:"id"`
+	CampaignID          string                 `json:"campaign_id"`
+	Key                 string                 `json:"key"`
+	Content             string                 `json:"content"`
+	Channel             string                 `json:"channel"`
+	CollectedAt         string                 `json:"collected_at"`
+	Submitter           string                 `json:"submitter,omitempty"`
+	Phone               string                 `json:"phone,omitempty"`
+	Target              string                 `json:"target,omitempty"`
+	Extra               map[string]string      `json:"extra,omitempty"`
+	State               workflows.State        `json:"state"`
+	SuggestedCategory   string                 `json:"suggested_category,omitempty"`
+	Category            string                 `json:"category,omitempty"`
+	Department          string                 `json:"department,omitempty"`
+	Official            string                 `json:"official,omitempty"`
+	Leader              string                 `json:"leader,omitempty"`
+	Measures            string                 `json:"measures,omitempty"`
+	Evidence            string                 `json:"evidence,omitempty"`
+	Deadline            string                 `json:"deadline,omitempty"`
+	DeadlineExplanation string                 `json:"deadline_explanation,omitempty"`
+	SignBy              string                 `json:"sign_by,omitempty"`
+	Signed              bool                   `json:"signed"`
+	WorkingDaysLeft     *int                   `json:"working_days_left,omitempty"`
+	OverdueLevel        workflows.OverdueLevel `json:"overdue_level"`
+	Extensions          int                    `json:"extensions"`
+	PendingExtension    *workflows.Extension   `json:"pending_extension,omitempty"`
+	ReworkCount         int                    `json:"rework_count"`
+	Reopens             int                    `json:"reopens"`
+	SubmittedBy         string                 `json:"submitted_by,omitempty"`
+	VerifiedBy          string                 `json:"verified_by,omitempty"`
+	Satisfaction        string                 `json:"satisfaction,omitempty"`
+	MergedInto          string                 `json:"merged_into,omitempty"`
+	OnTime              *bool                  `json:"on_time,omitempty"`
+	CreatedAt           time.Time              `json:"created_at"`
+	UpdatedAt           time.Time              `json:"updated_at"`
+	ClosedAt            *time.Time             `json:"closed_at,omitempty"`
+	Revision            int                    `json:"revision"`
+	WorkflowID          string                 `json:"workflow_id"`
+	WorkflowURL         string                 `json:"workflow_url,omitempty"`
+	Timeline            []workflows.Event      `json:"timeline,omitempty"`
+}
+
+// view shapes an opinion for u: citizens' names and phones only for the office.
+func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) OpinionView {
+	v := OpinionView{
+		ID: o.ID, CampaignID: o.CampaignID, Key: o.Key, Content: o.Content, Channel: o.Channel,
+		CollectedAt: o.CollectedAt, Target: o.Target, Extra: o.Extra, State: o.State,
+		SuggestedCategory: o.SuggestedCategory, Category: o.Category, Department: o.Department,
+		Official: o.Official, Leader: o.Leader, Measures: o.Measures, Evidence: o.Evidence,
+		Deadline: o.Schedule.Deadline, DeadlineExplanation: o.Schedule.Explanation, Signed: o.Signed,
+		OverdueLevel: o.OverdueLevel, Extensions: o.Extensions, PendingExtension: o.PendingExtension,
+		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
+		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
+	}
+	if u.Has(workflows.RoleOffice) {
+		v.Submitter, v.Phone = o.Submitter, o.Phone
+	}
+	if !o.Schedule.SignBy.IsZero() && !o.Signed {
+		v.SignBy = o.Schedule.SignBy.In(p.Location()).AddDate(0, 0, -1).Format(workflows.DateLayout)
+	}
+	if o.Schedule.Deadline != "" && (o.State == workflows.StateAssigned || o.State == workflows.StateInProgress) {
+		if d, err := time.ParseInLocation(workflows.DateLayout, o.Schedule.Deadline, p.Location()); err == nil {
+			left := s.Calendar.WorkdaysBetween(s.today(p), d)
+			v.WorkingDaysLeft = &left
+		}
+	}
+	if o.State == workflows.StateClosed {
+		onTime, closed := o.OnTime, o.ClosedAt
+		v.OnTime, v.ClosedAt = &onTime, &closed
+	}
+	if s.TemporalUIURL != "" {
+		v.WorkflowURL = s.TemporalUIURL + "/namespaces/" + url.PathEscape(s.Namespace) + "/workflows/" + url.PathEscape(v.WorkflowID)
+	}
+	return v
+}
+
+// canSee reports whether u may see the opinion: the office, leaders and verifiers
+// see the whole ledger; an official sees their own items and their department's.
+func canSee(u user.User, o workflows.Opinion) bool {
+	if u.Has(workflows.RoleOffice) || u.Has(workflows.RoleLeader) || u.Has(workflows.RoleVerifier) {
+		return true
+	}
+	if o.Official == u.Username || (u.Department != "" && o.Department == u.Department) {
+		return true
+	}
+	for _, e := range o.Timeline {
+		if e.Actor == u.Username {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) opinion(ctx context.Context, id string, u user.User) (workflows.Opinion, error) {
+	o, err := s.Store.Opinion(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return o, errorf(http.StatusNotFound, "opinion_not_found", "no opinion with id %q", id)
+	}
+	if err != nil {
+		return o, err
+	}
+	if !canSee(u, o) {
+		return o, forbidden("this opinion is neither assigned to you nor to your department")
+	}
+	return o, nil
+}
+
+func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
+	o, err := s.opinion(r.Context(), r.PathValue("id"), u)
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := s.campaign(r.Context(), o.CampaignID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s.view(o, u, c.Policy), nil
+}
+
+func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) {
+	if err := requireRole(u, workflows.RoleOffice); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.campaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var in intake.Opinion
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	o, created, err := s.SubmitOpinion(r.Context(), u, c, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return status, s.view(o, u, c.Policy), nil
+}
+
+// SubmitOpinion starts an opinion's workflow and waits until the reporting store has
+// it. Submitting the same opinion again (same key) returns it with created false.
+func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (workflows.Opinion, bool, error) {
+	if err := intake.Normalize(&in, c.Policy, s.today(c.Policy).Format(workflows.DateLayout)); err != nil {
+		var fe *intake.FieldError
+		if errors.As(err, &fe) {
+			return workflows.Opinion{}, false, errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%v", err)
+		}
+		return workflows.Opinion{}, false, err
+	}
+	id := workflows.OpinionID(c.ID, in.Key)
+	if existing, err := s.Store.Opinion(ctx, id); err == nil {
+		return existing, false, nil
+	}
+	suggested := in.Category
+	if suggested == "" {
+		suggested = campaign.Suggest(c.Policy, in.Content)
+	}
+	wid := workflows.OpinionWorkflowID(id)
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       wid,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SACampaign.ValueSet(c.ID), workflows.SAState.ValueSet(string(workflows.StateReceived))),
+	}, workflows.OpinionWorkflowName, workflows.OpinionInput{
+		OpinionID: id, CampaignID: c.ID, Key: in.Key, Content: in.Content, Channel: in.Channel,
+		CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone, Target: in.Target,
+		Department: in.Department, SuggestedCategory: suggested, Extra: in.Extra, SubmittedBy: u.Username,
+		Policy: c.Policy,
+	})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return workflows.Opinion{}, false, err
+	}
+	if err == nil {
+		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: wid, UpdateID: workflows.ReceiveUpdateID, UpdateName: workflows.ReceiveUpdateName,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err != nil {
+			return workflows.Opinion{}, false, err
+		}
+		if err := handle.Get(ctx, nil); err != nil {
+			return workflows.Opinion{}, false, err
+		}
+	}
+	o, err := s.Store.Opinion(ctx, id)
+	return o, err == nil && started == nil, err
+}
+
+func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
+	q := r.URL.Query()
+	f := store.Filter{
+		CampaignID: q.Get("campaign"), State: workflows.State(q.Get("state")),
+		Category: q.Get("category"), Department: q.Get("department"),
+	}
+	if f.State != "" && !validState(f.State) {
+		return 0, nil, errorf(http.StatusUnprocessableEntity, "invalid_state", "state %q is not one of the opinion states", f.State)
+	}
+	switch a := q.Get("assignee"); a {
+	case "":
+	case "me":
+		f.Official = u.Username
+	default:
+		f.Official = a
+	}
+	switch q.Get("overdue") {
+	case "", "false":
+	case "true":
+		f.Overdue = true
+	default:
+		return 0, nil, errorf(http.StatusUnprocessableEntity, "invalid_overdue", "overdue must be true or false")
+	}
+	var err error
+	if f.Limit, err = intParam(q, "limit", 50, 1, 500); err != nil {
+		return 0, nil, err
+	}
+	if f.Offset, err = intParam(q, "page_token", 0, 0, 1<<30); err != nil {
+		return 0, nil, err
+	}
+	if !u.Has(workflows.RoleOffice) && !u.Has(workflows.RoleLeader) && !u.Has(workflows.RoleVerifier) {
+		f.VisibleTo = &store.Viewer{Username: u.Username, Department: u.Department}
+	}
+	page, err := s.Store.Opinions(r.Context(), f)
+	if err != nil {
+		return 0, nil, err
+	}
+	policies := map[string]workflows.Policy{}
+	views := make([]OpinionView, len(page.Opinions))
+	for i, o := range page.Opinions {
+		p, ok := policies[o.CampaignID]
+		if !ok {
+			c, err := s.campaign(r.Context(), o.CampaignID)
+			if err != nil {
+				return 0, nil, err
+			}
+			p = c.Policy
+			policies[o.CampaignID] = p
+		}
+		views[i] = s.view(o, u, p)
+	}
+	body := map[string]any{"opinions": views, "total": page.Total}
+	if next := f.Offset + len(views); next < page.Total {
+		body["next_page_token"] = strconv.Itoa(next)
+	}
+	return http.StatusOK, body, nil
+}
+
+func validState(s workflows.State) bool {
+	for _, st := range workflows.AllStates {
+		if st == s {
+			return true
+		}
+	}
+	return false
+}
+
+func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, errorf(http.StatusUnprocessableEntity, "invalid_"+name, "%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}

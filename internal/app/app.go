@@ -1,0 +1,269 @@
+// Package app wires the configuration into a running rectify process: the embedded
+// Temporal server (or a connection to a cluster), the worker, the HTTP server and
+// the demo. The worker main and the integration tests start it the same way.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"rectify/activities"
+	"rectify/internal/api"
+	"rectify/internal/calendar"
+	"rectify/internal/config"
+	"rectify/internal/demo"
+	"rectify/internal/engine"
+	"rectify/internal/notify"
+	"rectify/internal/store"
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+// SearchAttributes are the custom search attributes rectify upserts.
+var SearchAttributes = map[string]enumspb.IndexedValueType{
+	workflows.SACampaign.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SAState.GetName():        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SACategory.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SADepartment.GetName():   enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SAAssignee.GetName():     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+	workflows.SADeadline.GetName():     enumspb.INDEXED_VALUE_TYPE_DATETIME,
+	workflows.SAOverdueLevel.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+}
+
+// App is a started rectify process.
+type App struct {
+	// HTTPAddr is where the API listens (resolved, so ":0" becomes a real port).
+	HTTPAddr string
+	Service  *api.Service
+
+	cfg     config.Config
+	logger  *slog.Logger
+	engine  *engine.Server
+	client  client.Client
+	worker  worker.Worker
+	store   *store.Store
+	http    *http.Server
+	httpErr chan error
+}
+
+// Start brings every configured part up, in order, and returns once the HTTP server
+// accepts connections and the worker polls.
+func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, err error) {
+	a := &App{cfg: cfg, logger: logger, httpErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			a.Stop()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	seedDemo, err := a.demoWanted()
+	if err != nil {
+		return nil, err
+	}
+	cal := calendar.Default()
+	if cfg.CalendarFile != "" {
+		if cal, err = calendar.Load(cfg.CalendarFile); err != nil {
+			return nil, err
+		}
+	}
+	if !cal.Covers(time.Now()) {
+		logger.Warn("the working-day calendar has no holiday data for this year; only weekends count as days off — extend it with RECTIFY_CALENDAR")
+	}
+	users, err := a.loadUsers(seedDemo)
+	if err != nil {
+		return nil, err
+	}
+	if a.store, err = store.Open(cfg.StorePath()); err != nil {
+		return nil, err
+	}
+	if cfg.Embedded() {
+		a.engine, err = engine.Start(ctx, engine.Options{
+			DataDir: cfg.DataDir, FrontendAddr: cfg.EmbeddedAddr, UIAddr: cfg.EmbeddedUIAddr,
+			Namespace: cfg.Namespace, SearchAttributes: SearchAttributes, LogLevel: cfg.TemporalLogLevel,
+		})
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("embedded Temporal server started", "frontend", cfg.EmbeddedAddr, "web_ui", cfg.TemporalUIURL)
+	}
+	if a.client, err = dial(cfg, logger); err != nil {
+		return nil, err
+	}
+	if cfg.ServeWorker {
+		if err := a.startWorker(cal); err != nil {
+			return nil, err
+		}
+	}
+	a.Service = &api.Service{
+		Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
+		TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
+	}
+	if cfg.ServeHTTP {
+		if err := a.startHTTP(); err != nil {
+			return nil, err
+		}
+	}
+	if seedDemo {
+		logger.Warn("DEMO MODE: seeding a demo campaign and demo users (password = username, token demo-<username>); do not use this data folder in production",
+			"data_dir", cfg.DataDir)
+		if err := demo.Seed(ctx, a.Service); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// demoWanted decides before anything is written whether this start seeds the demo.
+func (a *App) demoWanted() (bool, error) {
+	switch a.cfg.Demo {
+	case config.DemoOn:
+		_, err := os.Stat(demo.UsersFile(a.cfg.DataDir))
+		return errors.Is(err, os.ErrNotExist), nil
+	case config.DemoAuto:
+		entries, err := os.ReadDir(a.cfg.DataDir)
+		if err != nil {
+			return false, fmt.Errorf("data dir %s: %w", a.cfg.DataDir, err)
+		}
+		return len(entries) == 0, nil
+	}
+	return false, nil
+}
+
+// loadUsers reads RECTIFY_USERS, or the demo users a demo run left in the data folder.
+func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
+	path := a.cfg.UsersFile
+	if seedDemo {
+		if err := demo.WriteUsers(a.cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if path == "" {
+		path = demo.UsersFile(a.cfg.DataDir)
+		if _, err := os.Stat(path); err != nil {
+			return nil, errors.New("no users: set RECTIFY_USERS to a users file (see README), or RECTIFY_DEMO=on for demo users")
+		}
+	}
+	return user.Load(path)
+}
+
+func dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  cfg.FrontendAddr(),
+		Namespace: cfg.Namespace,
+		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+	}
+	if cfg.TLS.Enabled() {
+		t := &tls.Config{ServerName: cfg.TLS.ServerName, MinVersion: tls.VersionTLS12}
+		if cfg.TLS.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("TEMPORAL_TLS_CERT/KEY: %w", err)
+			}
+			t.Certificates = []tls.Certificate{cert}
+		}
+		if cfg.TLS.CAFile != "" {
+			pem, err := os.ReadFile(cfg.TLS.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("TEMPORAL_TLS_CA: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("TEMPORAL_TLS_CA: no certificate in %s", cfg.TLS.CAFile)
+			}
+			t.RootCAs = pool
+		}
+		opts.ConnectionOptions.TLS = t
+	}
+	if cfg.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.APIKey)
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.FrontendAddr(), err)
+	}
+	return c, nil
+}
+
+func (a *App) startWorker(cal *calendar.Calendar) error {
+	var notifier notify.Notifier = notify.Log{Logger: a.logger.With("component", "notify")}
+	if a.cfg.WebhookURL != "" {
+		notifier = notify.NewWebhook(a.cfg.WebhookURL)
+	}
+	a.worker = worker.New(a.client, workflows.TaskQueue, worker.Options{})
+	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
+	(&activities.Activities{Calendar: cal, Store: a.store, Notifier: notifier}).Register(a.worker)
+	if err := a.worker.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	return nil
+}
+
+func (a *App) startHTTP() error {
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("RECTIFY_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
+	}
+	a.HTTPAddr = ln.Addr().String()
+	a.http = &http.Server{
+		Handler:           a.Service.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	go func() { a.httpErr <- a.http.Serve(ln) }()
+	a.logger.Info("HTTP API listening", "url", "http://"+a.HTTPAddr)
+	return nil
+}
+
+// Wait blocks until ctx ends or the HTTP server fails.
+func (a *App) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-a.httpErr:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("HTTP server: %w", err)
+	}
+}
+
+// Stop shuts down in reverse order: stop taking requests, let in-flight ones and
+// running activities finish, then the worker, the client, the server, the store.
+func (a *App) Stop() {
+	if a.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = a.http.Shutdown(ctx)
+		cancel()
+	}
+	if a.worker != nil {
+		a.worker.Stop()
+	}
+	if a.client != nil {
+		a.client.Close()
+	}
+	if a.engine != nil {
+		a.engine.Stop()
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+}

@@ -1,0 +1,185 @@
+// Package campaign defines a rectification campaign: its categories with their
+// deadline policy, its departments, and the keyword rules that suggest a category
+// for a new opinion before the office confirms it.
+package campaign
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rectify/workflows"
+)
+
+// Campaign is one campaign (活动) and the rules its opinions run by.
+type Campaign struct {
+	ID        string           `json:"id"`
+	Name      string           `json:"name"`
+	Policy    workflows.Policy `json:"policy"`
+	CreatedAt time.Time        `json:"created_at"`
+	CreatedBy string           `json:"created_by"`
+}
+
+// Default working-day counts for the three speeds of DOMAIN.md.
+const (
+	ImmediateWorkingDays = 5
+	DeadlineWorkingDays  = 20
+	LongTermWorkingDays  = 60
+)
+
+// DefaultCategories are the categories of DOMAIN.md: the four winds, residents'
+// practical problems, special-hardship people, service attitude and efficiency,
+// and institutional gaps, each with keywords that suggest it.
+func DefaultCategories() []workflows.CategoryPolicy {
+	return []workflows.CategoryPolicy{
+		{Name: "形式主义", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+			Keywords: []string{"会议", "文件", "开会", "检查", "材料", "台账", "表格", "留痕", "文山会海", "走过场"}},
+		{Name: "官僚主义", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+			Keywords: []string{"推诿", "门难进", "脸难看", "事难办", "不作为", "扯皮", "拖延", "踢皮球", "架子"}},
+		{Name: "享乐主义", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+			Keywords: []string{"迟到", "早退", "上班时间", "玩手机", "打牌", "脱岗", "懒散"}},
+		{Name: "奢靡之风", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+			Keywords: []string{"公款", "吃喝", "公车", "宴请", "送礼", "超标", "铺张", "浪费"}},
+		{Name: "群众需要解决的问题", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+			Keywords: []string{"道路", "修路", "路灯", "下水", "积水", "垃圾", "停车", "噪音", "漏水", "自来水", "供暖", "小区", "菜市场"}},
+		{Name: "特殊困难群体", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+			Keywords: []string{"独居", "孤寡", "空巢", "残疾", "低保", "困难户", "留守", "五保", "老人", "救助"}},
+		{Name: "服务态度和效率", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+			Keywords: []string{"态度", "排队", "办事", "窗口", "等待", "效率", "服务中心", "跑腿", "多次"}},
+		{Name: "制度漏洞", Speed: workflows.SpeedLongTerm, WorkingDays: LongTermWorkingDays,
+			Keywords: []string{"制度", "管理", "财务", "采购", "安全", "设备", "规定", "流程", "监督"}},
+	}
+}
+
+// DefaultPolicy is the deadline policy a campaign gets for what it does not set.
+func DefaultPolicy() workflows.Policy {
+	return workflows.Policy{
+		Categories:             DefaultCategories(),
+		SignWorkingDays:        1,
+		DueSoonWorkingDays:     2,
+		SupervisionWorkingDays: 3,
+		ReworkWorkingDays:      5,
+		MaxExtensions:          2,
+		CallbackRequired:       true,
+		ReopenWindowDays:       30,
+		UTCOffsetSeconds:       8 * 3600,
+	}
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Normalize fills defaults into a campaign an office created and checks it. Errors
+// name the field and the rule.
+func Normalize(c *Campaign) error {
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" {
+		return fieldError("name", "is required")
+	}
+	if utf8.RuneCountInString(c.Name) > 200 {
+		return fieldError("name", "is longer than 200 characters")
+	}
+	if c.ID != "" && !idPattern.MatchString(c.ID) {
+		return fieldError("id", "must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit")
+	}
+	p := &c.Policy
+	def := DefaultPolicy()
+	if len(p.Categories) == 0 {
+		p.Categories = def.Categories
+	}
+	seen := map[string]bool{}
+	for i := range p.Categories {
+		cat := &p.Categories[i]
+		cat.Name = strings.TrimSpace(cat.Name)
+		where := fmt.Sprintf("categories[%d]", i)
+		if cat.Name == "" {
+			return fieldError(where+".name", "is required")
+		}
+		if seen[cat.Name] {
+			return fieldError(where+".name", fmt.Sprintf("%q appears twice", cat.Name))
+		}
+		seen[cat.Name] = true
+		if cat.Speed == "" {
+			cat.Speed = workflows.SpeedDeadline
+		}
+		switch cat.Speed {
+		case workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm:
+		default:
+			return fieldError(where+".speed", "must be immediate, deadline or long_term")
+		}
+		if cat.WorkingDays == 0 {
+			cat.WorkingDays = map[workflows.Speed]int{
+				workflows.SpeedImmediate: ImmediateWorkingDays,
+				workflows.SpeedDeadline:  DeadlineWorkingDays,
+				workflows.SpeedLongTerm:  LongTermWorkingDays,
+			}[cat.Speed]
+		}
+		if cat.WorkingDays < 0 || cat.WorkingDays > 1000 {
+			return fieldError(where+".working_days", "must be between 1 and 1000")
+		}
+	}
+	deps := map[string]bool{}
+	for i, d := range p.Departments {
+		p.Departments[i] = strings.TrimSpace(d)
+		if p.Departments[i] == "" {
+			return fieldError(fmt.Sprintf("departments[%d]", i), "is empty")
+		}
+		if deps[p.Departments[i]] {
+			return fieldError(fmt.Sprintf("departments[%d]", i), fmt.Sprintf("%q appears twice", d))
+		}
+		deps[p.Departments[i]] = true
+	}
+	defaults := []struct {
+		field string
+		v     *int
+		def   int
+		max   int
+	}{
+		{"sign_working_days", &p.SignWorkingDays, def.SignWorkingDays, 30},
+		{"due_soon_working_days", &p.DueSoonWorkingDays, def.DueSoonWorkingDays, 30},
+		{"supervision_working_days", &p.SupervisionWorkingDays, def.SupervisionWorkingDays, 60},
+		{"rework_working_days", &p.ReworkWorkingDays, def.ReworkWorkingDays, 250},
+		{"max_extensions", &p.MaxExtensions, def.MaxExtensions, 10},
+		{"reopen_window_days", &p.ReopenWindowDays, def.ReopenWindowDays, 3650},
+	}
+	for _, d := range defaults {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+		if *d.v < 0 || *d.v > d.max {
+			return fieldError("policy."+d.field, fmt.Sprintf("must be between 0 and %d", d.max))
+		}
+	}
+	if p.UTCOffsetSeconds == 0 {
+		p.UTCOffsetSeconds = def.UTCOffsetSeconds
+	}
+	return nil
+}
+
+// FieldError names the field of a campaign that breaks a rule.
+type FieldError struct {
+	Field, Rule string
+}
+
+func (e *FieldError) Error() string { return e.Field + " " + e.Rule }
+
+func fieldError(field, rule string) error { return &FieldError{Field: field, Rule: rule} }
+
+// Suggest proposes the category whose keywords the content mentions most; the
+// office confirms or changes it. Empty when nothing matches.
+func Suggest(p workflows.Policy, content string) string {
+	best, bestHits := "", 0
+	for _, c := range p.Categories {
+		hits := 0
+		for _, k := range c.Keywords {
+			if k != "" && strings.Contains(content, k) {
+				hits++
+			}
+		}
+		if hits > bestHits {
+			best, bestHits = c.Name, hits
+		}
+	}
+	return best
+}

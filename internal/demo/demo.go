@@ -1,0 +1,206 @@
+// Package demo seeds a demo campaign and demo users, so a newcomer has something to
+// click through: a few dozen opinions drawn from the situations campaign offices
+// meet, spread over every state, some of them overdue.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"rectify/internal/api"
+	"rectify/internal/intake"
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+// CampaignID is the demo campaign's id.
+const CampaignID = "demo"
+
+// UsersFile is where a demo run keeps its users, so they survive restarts.
+func UsersFile(dataDir string) string { return filepath.Join(dataDir, "demo-users.json") }
+
+// Users are the demo people: password = username, API token demo-<username>.
+var people = []struct {
+	username, name, department string
+	role                       workflows.Role
+}{
+	{"office", "活动办公室 王主任", "", workflows.RoleOffice},
+	{"official", "城管科 李科长", "城管科", workflows.RoleOfficial},
+	{"official2", "民政科 张科长", "民政科", workflows.RoleOfficial},
+	{"verifier", "纪工委 赵书记", "", workflows.RoleVerifier},
+	{"leader", "分管领导 陈副主任", "", workflows.RoleLeader},
+}
+
+// WriteUsers writes the demo users file into the data folder.
+func WriteUsers(dataDir string) error {
+	var f user.File
+	for _, p := range people {
+		hash, err := user.HashPassword(p.username)
+		if err != nil {
+			return err
+		}
+		f.Users = append(f.Users, user.User{
+			Username: p.username, Name: p.name, Roles: []workflows.Role{p.role}, Department: p.department,
+			PasswordHash: hash, TokenHashes: []string{user.HashToken("demo-" + p.username)},
+		})
+	}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(UsersFile(dataDir), data, 0o600)
+}
+
+// step is one action in a demo opinion's story.
+type step struct {
+	as     string
+	action workflows.Action
+	body   workflows.ActionBody
+}
+
+// story is a demo opinion and how far along it is.
+type story struct {
+	content, channel, department string
+	daysAgo                      int
+	steps                        []step
+}
+
+func yes() *bool { v := true; return &v }
+func no() *bool  { v := false; return &v }
+
+// Seed creates the demo campaign and drives its opinions into their states.
+func Seed(ctx context.Context, svc *api.Service) error {
+	office, ok := svc.Users.Lookup("office")
+	if !ok {
+		return fmt.Errorf("the users file has no user %q for the demo", "office")
+	}
+	c, err := svc.CreateCampaign(ctx, office, api.CampaignRequest{
+		ID:          CampaignID,
+		Name:        "党的群众路线教育实践活动整改（演示）",
+		Departments: []string{"城管科", "民政科", "便民服务中心", "机关党委", "财政所"},
+	})
+	if err != nil {
+		return err
+	}
+	today := svc.Now().In(c.Policy.Location())
+	date := func(daysFromToday int) string { return today.AddDate(0, 0, daysFromToday).Format(workflows.DateLayout) }
+	stories := stories(date)
+	ids := make([]string, len(stories))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, st := range stories {
+		g.Go(func() error {
+			o, _, err := svc.SubmitOpinion(gctx, office, c, intake.Opinion{
+				Key: fmt.Sprintf("demo-%02d", i+1), Content: st.content, Channel: st.channel,
+				CollectedAt: date(-st.daysAgo), Department: st.department,
+			})
+			if err != nil {
+				return fmt.Errorf("opinion %d: %w", i+1, err)
+			}
+			mu.Lock()
+			ids[i] = o.ID
+			mu.Unlock()
+			for _, s := range st.steps {
+				if s.action == workflows.ActionMerge {
+					continue // after every opinion exists
+				}
+				if err := act(gctx, svc, s, o.ID); err != nil {
+					return fmt.Errorf("opinion %d, %s: %w", i+1, s.action, err)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for i, st := range stories {
+		for _, s := range st.steps {
+			if s.action == workflows.ActionMerge {
+				s.body.Into = ids[0]
+				if err := act(ctx, svc, s, ids[i]); err != nil {
+					return fmt.Errorf("opinion %d, merge: %w", i+1, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func act(ctx context.Context, svc *api.Service, s step, id string) error {
+	u, ok := svc.Users.Lookup(s.as)
+	if !ok {
+		return fmt.Errorf("the users file has no user %q for the demo", s.as)
+	}
+	_, err := svc.Act(ctx, u, id, s.action, s.body)
+	return err
+}
+
+// stories are the demo opinions, drawn from the situations of the campaign texts.
+func stories(date func(int) string) []story {
+	cat := func(c string) step {
+		return step{"office", workflows.ActionCategorize, workflows.ActionBody{Category: c}}
+	}
+	assign := func(official, dep string, deadlineInDays *int) step {
+		b := workflows.ActionBody{Department: dep, Official: official, Leader: "leader", Measures: "制定整改方案，明确责任人和完成时限"}
+		if deadlineInDays != nil {
+			b.Deadline = date(*deadlineInDays)
+		}
+		return step{"office", workflows.ActionAssign, b}
+	}
+	days := func(n int) *int { return &n }
+	sign := func(who string) step { return step{who, workflows.ActionSign, workflows.ActionBody{}} }
+	submit := func(who string) step {
+		return step{who, workflows.ActionSubmit, workflows.ActionBody{Measures: "已完成整改并建立长效机制", Evidence: "现场照片、验收记录已归档"}}
+	}
+	pass := step{"verifier", workflows.ActionVerify, workflows.ActionBody{Pass: yes(), Reason: "现场核查属实"}}
+	fail := step{"verifier", workflows.ActionVerify, workflows.ActionBody{Pass: no(), Reason: "现场核查仍有积水，整改不到位"}}
+	callback := func(s string) step {
+		return step{"office", workflows.ActionCallback, workflows.ActionBody{Satisfaction: s, Note: "电话回访"}}
+	}
+	const road, hardship, service, formalism = "群众需要解决的问题", "特殊困难群体", "服务态度和效率", "形式主义"
+	closed := func(official, dep, c, satisfaction string) []step {
+		return []step{cat(c), assign(official, dep, nil), sign(official), submit(official), pass, callback(satisfaction)}
+	}
+	return []story{
+		{"幸福路东段路面坑洼多年未修，雨天积水严重，出行不便。", "hotline", "", 40, closed("official", "城管科", road, "satisfied")},
+		{"小区路灯坏了两个月没人修，晚上老人出门不安全。", "visit", "", 35, closed("official", "城管科", road, "basically")},
+		{"社区独居老人王大爷行动不便，希望有人定期上门看望。", "visit", "", 33, closed("official2", "民政科", hardship, "satisfied")},
+		{"便民服务中心办低保要跑三四次，材料要求不一次说清。", "symposium", "", 30, closed("official2", "便民服务中心", service, "dissatisfied")},
+		{"街道会议太多，一个事开三次会，基层干部疲于应付。", "suggestion_box", "", 30, closed("official", "机关党委", formalism, "satisfied")},
+		{"农贸市场周边垃圾清运不及时，夏天气味很大。", "online", "", 28, []step{cat(road), assign("official", "城管科", nil), sign("official"), submit("official"), pass}},
+		{"空巢老人家中水管漏水，自己无力维修。", "hotline", "", 26, []step{cat(hardship), assign("official2", "民政科", nil), sign("official2"), submit("official2")}},
+		{"服务窗口工作人员态度生硬，问两句就不耐烦。", "letter", "", 25, []step{cat(service), assign("official2", "便民服务中心", nil), sign("official2"), submit("official2"), fail}},
+		{"下水道堵塞，污水漫到人行道上。", "hotline", "", 30, []step{cat(road), assign("official", "城管科", days(-14)), sign("official")}},
+		{"检查评比太多，各种台账材料占用大量工作时间。", "symposium", "", 30, []step{cat(formalism), assign("official", "机关党委", days(-8)), sign("official")}},
+		{"困难户申请临时救助，一个月了还没有结果。", "visit", "", 25, []step{cat(hardship), assign("official2", "民政科", days(-2)), sign("official2")}},
+		{"小区停车位不足，消防通道经常被占。", "online", "", 20, []step{cat(road), assign("official", "城管科", days(-1))}},
+		{"留守儿童放学后无人看管，希望社区开办托管班。", "symposium", "", 12, []step{cat(hardship), assign("official2", "民政科", days(1)), sign("official2")}},
+		{"办事大厅排队时间长，取号机经常故障。", "hotline", "", 10, []step{cat(service), assign("official2", "便民服务中心", nil), sign("official2"),
+			{"official2", workflows.ActionRequestExtension, workflows.ActionBody{Until: date(60), Reason: "取号机需走政府采购程序"}}}},
+		{"老旧小区外墙脱落，存在安全隐患。", "visit", "", 9, []step{cat(road), assign("official", "城管科", nil), sign("official")}},
+		{"文件转发层层加码，基层收到的通知一天十几份。", "suggestion_box", "", 8, []step{cat(formalism), assign("official", "机关党委", nil)}},
+		{"残疾人家庭无障碍改造申请迟迟没有批复。", "letter", "", 8, []step{cat(hardship), assign("official2", "民政科", nil)}},
+		{"公车私用现象时有发生，群众反映强烈。", "letter", "", 7, []step{cat("奢靡之风")}},
+		{"工作日上班时间有人在办公室玩手机。", "online", "", 6, []step{cat("享乐主义")}},
+		{"政府采购流程不透明，希望公开招标结果。", "symposium", "", 6, []step{cat("制度漏洞")}},
+		{"小区噪音扰民，夜间施工无人管。", "hotline", "", 5, []step{cat(road), assign("official", "城管科", nil),
+			{"official", workflows.ActionReturn, workflows.ActionBody{Reason: "夜间施工属住建部门监管，非城管科职责"}}}},
+		{"幸福路东段路面破损，雨后积水，请尽快修复。", "online", "", 5, []step{{"office", workflows.ActionMerge, workflows.ActionBody{Reason: "与第1件反映同一问题"}}}},
+		{"希望增加社区健身器材。", "suggestion_box", "", 4, []step{{"office", workflows.ActionReject, workflows.ActionBody{Reason: "属建议类，已转体育部门参考，不纳入整改台账"}}}},
+		{"反映的楼道灯问题已自行解决，撤回。", "hotline", "", 4, []step{{"office", workflows.ActionCancel, workflows.ActionBody{Reason: "反映人来电撤回"}}}},
+		{"社区卫生服务站医生少，看病等很久。", "visit", "", 3, nil},
+		{"希望便民服务中心周末也能办理业务。", "online", "", 2, nil},
+		{"部分干部下基层走过场，拍照留痕就走。", "symposium", "", 2, nil},
+		{"孤寡老人冬季取暖困难。", "visit", "", 1, nil},
+		{"菜市场门口道路拥堵，早高峰无人疏导。", "hotline", "", 1, nil},
+		{"办事指南与实际要求不一致，白跑一趟。", "letter", "", 0, nil},
+	}
+}

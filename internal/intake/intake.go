@@ -1,0 +1,135 @@
+// Package intake checks and normalizes an opinion as it arrives — from the API
+// one at a time, or later from an imported ledger — so every path into rectify
+// applies the same rules and names the field that breaks one.
+package intake
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+
+	"rectify/workflows"
+)
+
+// MaxContentRunes bounds an opinion's text.
+const MaxContentRunes = 4000
+
+// Opinion is an opinion as someone submits it.
+type Opinion struct {
+	Key         string            `json:"key,omitempty"`
+	Content     string            `json:"content"`
+	Channel     string            `json:"channel"`
+	CollectedAt string            `json:"collected_at"`
+	Submitter   string            `json:"submitter,omitempty"`
+	Phone       string            `json:"phone,omitempty"`
+	Target      string            `json:"target,omitempty"`
+	Department  string            `json:"department,omitempty"`
+	Category    string            `json:"category,omitempty"`
+	Extra       map[string]string `json:"extra,omitempty"`
+}
+
+// Channels maps every accepted spelling of a channel to its canonical name.
+var Channels = map[string]string{
+	"hotline": "hotline", "热线": "hotline", "热线电话": "hotline", "12345": "hotline",
+	"suggestion_box": "suggestion_box", "意见箱": "suggestion_box",
+	"symposium": "symposium", "座谈会": "symposium", "座谈": "symposium",
+	"visit": "visit", "走访": "visit", "入户走访": "visit",
+	"online": "online", "网络": "online", "网络平台": "online", "网上": "online",
+	"letter": "letter", "来信": "letter", "信件": "letter",
+}
+
+// Targets maps the accepted spellings of a team or individual opinion.
+var targets = map[string]string{"班子": "team", "team": "team", "个人": "individual", "individual": "individual"}
+
+// FieldError names the field and the rule an opinion breaks.
+type FieldError struct {
+	Field string
+	Rule  string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Rule }
+
+var (
+	mobile   = regexp.MustCompile(`^1[3-9]\d{9}$`)
+	landline = regexp.MustCompile(`^0\d{2,3}-?\d{7,8}(-\d{1,6})?$`)
+	keyChars = regexp.MustCompile(`^[\p{L}\p{N}._:/#-]{1,128}$`)
+)
+
+// Normalize trims and canonicalizes an opinion in place and checks it against the
+// campaign's policy; today is the campaign-local date that collected_at may not pass.
+func Normalize(o *Opinion, p workflows.Policy, today string) error {
+	o.Content = strings.TrimSpace(o.Content)
+	o.Channel = clean(o.Channel)
+	o.CollectedAt = clean(o.CollectedAt)
+	o.Key = clean(o.Key)
+	o.Submitter = strings.TrimSpace(o.Submitter)
+	o.Phone = clean(o.Phone)
+	o.Target = strings.TrimSpace(o.Target)
+	o.Department = strings.TrimSpace(o.Department)
+	o.Category = strings.TrimSpace(o.Category)
+	if o.Content == "" {
+		return &FieldError{"content", "is empty"}
+	}
+	if n := utf8.RuneCountInString(o.Content); n > MaxContentRunes {
+		return &FieldError{"content", fmt.Sprintf("has %d characters; at most %d are allowed", n, MaxContentRunes)}
+	}
+	ch, ok := Channels[strings.ToLower(o.Channel)]
+	if !ok {
+		return &FieldError{"channel", fmt.Sprintf("%q is not a channel (hotline 热线, suggestion_box 意见箱, symposium 座谈会, visit 走访, online 网络, letter 来信)", o.Channel)}
+	}
+	o.Channel = ch
+	if o.CollectedAt == "" {
+		return &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
+	}
+	if _, err := time.Parse(workflows.DateLayout, o.CollectedAt); err != nil {
+		return &FieldError{"collected_at", fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", o.CollectedAt)}
+	}
+	if o.CollectedAt > today {
+		return &FieldError{"collected_at", fmt.Sprintf("%s is in the future (today is %s)", o.CollectedAt, today)}
+	}
+	if o.Phone != "" && !mobile.MatchString(o.Phone) && !landline.MatchString(o.Phone) {
+		return &FieldError{"phone", "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)"}
+	}
+	if t, ok := targets[o.Target]; ok {
+		o.Target = t
+	}
+	if utf8.RuneCountInString(o.Submitter) > 100 {
+		return &FieldError{"submitter", "is longer than 100 characters"}
+	}
+	if utf8.RuneCountInString(o.Target) > 100 {
+		return &FieldError{"target", "is longer than 100 characters"}
+	}
+	if o.Department != "" && !p.HasDepartment(o.Department) {
+		return &FieldError{"department", fmt.Sprintf("%q is not one of this campaign's departments", o.Department)}
+	}
+	if o.Category != "" {
+		if _, ok := p.Category(o.Category); !ok {
+			return &FieldError{"category", fmt.Sprintf("%q is not one of this campaign's categories", o.Category)}
+		}
+	}
+	if o.Key == "" {
+		o.Key = DerivedKey(*o)
+	} else if !keyChars.MatchString(o.Key) {
+		return &FieldError{"key", "must be 1–128 letters, digits or . _ : / # -"}
+	}
+	return nil
+}
+
+// DerivedKey identifies an opinion that came without a key by what it says, so
+// submitting the same opinion twice does not count it twice.
+func DerivedKey(o Opinion) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{o.Content, o.Channel, o.CollectedAt, o.Submitter, o.Phone}, "\x00")))
+	return "h-" + hex.EncodeToString(sum[:12])
+}
+
+// clean trims and folds full-width digits, letters and spaces to their ASCII forms,
+// as hand-typed ledgers mix both.
+func clean(s string) string {
+	return strings.TrimSpace(width.Narrow.String(s))
+}

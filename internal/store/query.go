@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"rectify/workflows"
+)
+
+// Filter narrows an opinion list. Empty fields do not filter.
+type Filter struct {
+	CampaignID string
+	State      workflows.State
+	Category   string
+	Department string
+	Official   string
+	// Overdue keeps opinions an official owes that are past their deadline.
+	Overdue bool
+	// VisibleTo, when set, keeps what that official may see: their own items and
+	// their department's.
+	VisibleTo *Viewer
+	Limit     int
+	Offset    int
+}
+
+// Viewer is an official whose view of the ledger is limited.
+type Viewer struct {
+	Username   string
+	Department string
+}
+
+// Page is one page of a list, most urgent first.
+type Page struct {
+	Opinions []workflows.Opinion
+	Total    int
+}
+
+func (f Filter) where() (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, v ...any) {
+		conds = append(conds, cond)
+		args = append(args, v...)
+	}
+	if f.CampaignID != "" {
+		add("campaign_id = ?", f.CampaignID)
+	}
+	if f.State != "" {
+		add("state = ?", f.State)
+	}
+	if f.Category != "" {
+		add("category = ?", f.Category)
+	}
+	if f.Department != "" {
+		add("department = ?", f.Department)
+	}
+	if f.Official != "" {
+		add("official = ?", f.Official)
+	}
+	if f.Overdue {
+		add("level_rank >= ?", workflows.LevelOverdue.Rank())
+	}
+	if f.VisibleTo != nil {
+		if f.VisibleTo.Department != "" {
+			add("(official = ? OR department = ?)", f.VisibleTo.Username, f.VisibleTo.Department)
+		} else {
+			add("official = ?", f.VisibleTo.Username)
+		}
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Opinions lists opinions, most urgent first: what an official owes now (highest
+// rung of the ladder, then earliest deadline), then what waits on others, then what
+// is finished. Timelines are left out.
+func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
+	where, args := f.where()
+	var page Page
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM opinions`+where, args...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("store: count opinions: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT doc FROM opinions`+where+`
+ORDER BY urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id LIMIT ? OFFSET ?`,
+		append(args, limit, f.Offset)...)
+	if err != nil {
+		return page, fmt.Errorf("store: list opinions: %w", err)
+	}
+	defer rows.Close()
+	page.Opinions = []workflows.Opinion{}
+	for rows.Next() {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
+			return page, err
+		}
+		var o workflows.Opinion
+		if err := json.Unmarshal([]byte(doc), &o); err != nil {
+			return page, err
+		}
+		page.Opinions = append(page.Opinions, o)
+	}
+	return page, rows.Err()
+}
+
+// Counts are the figures of one slice of a campaign (all of it, a category or a
+// department). Rates are 0–1 and 0 when there is nothing to divide by.
+type Counts struct {
+	Name             string  `json:"name,omitempty"`
+	Collected        int     `json:"collected"`
+	Pending          int     `json:"pending"`
+	InProgress       int     `json:"in_progress"`
+	Closed           int     `json:"closed"`
+	Excluded         int     `json:"excluded"`
+	Overdue          int     `json:"overdue"`
+	Supervised       int     `json:"supervised"`
+	Accountability   int     `json:"accountability"`
+	ClosedOnTime     int     `json:"closed_on_time"`
+	Callbacks        int     `json:"callbacks"`
+	Satisfied        int     `json:"satisfied"`
+	CompletionRate   float64 `json:"completion_rate"`
+	OnTimeRate       float64 `json:"on_time_rate"`
+	SatisfactionRate float64 `json:"satisfaction_rate"`
+}
+
+// Stats are a campaign's figures: totals, by state, by category and by department.
+type Stats struct {
+	CampaignID string `json:"campaign_id"`
+	Counts
+	ByState      map[workflows.State]int `json:"by_state"`
+	ByCategory   []Counts                `json:"by_category"`
+	ByDepartment []Counts                `json:"by_department"`
+}
+
+// countColumns computes Counts in SQL from the opinions' current states. Pending is
+// not yet with an official; excluded (rejected, merged, cancelled) leaves the
+// completion rate's denominator. Satisfaction counts the latest follow-up.
+const countColumns = `
+count(*),
+sum(state IN ('received', 'categorized', 'returned')),
+sum(state IN ('assigned', 'in_progress', 'submitted', 'awaiting_callback')),
+sum(state = 'closed'),
+sum(state IN ('rejected', 'merged', 'cancelled')),
+sum(level_rank >= 2),
+sum(level_rank >= 3),
+sum(level_rank >= 4),
+sum(state = 'closed' AND on_time),
+sum(satisfaction != ''),
+sum(satisfaction IN ('satisfied', 'basically'))`
+
+func scanCounts(scan func(...any) error, name *string) (Counts, error) {
+	var c Counts
+	dest := []any{}
+	if name != nil {
+		dest = append(dest, name)
+	}
+	var sums [10]*int64
+	dest = append(dest, &c.Collected)
+	for i := range sums {
+		sums[i] = new(int64)
+		dest = append(dest, &nullInt{sums[i]})
+	}
+	if err := scan(dest...); err != nil {
+		return c, err
+	}
+	c.Pending, c.InProgress, c.Closed, c.Excluded = int(*sums[0]), int(*sums[1]), int(*sums[2]), int(*sums[3])
+	c.Overdue, c.Supervised, c.Accountability = int(*sums[4]), int(*sums[5]), int(*sums[6])
+	c.ClosedOnTime, c.Callbacks, c.Satisfied = int(*sums[7]), int(*sums[8]), int(*sums[9])
+	c.CompletionRate = ratio(c.Closed, c.Collected-c.Excluded)
+	c.OnTimeRate = ratio(c.ClosedOnTime, c.Closed)
+	c.SatisfactionRate = ratio(c.Satisfied, c.Callbacks)
+	if name != nil {
+		c.Name = *name
+	}
+	return c, nil
+}
+
+func ratio(a, b int) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// nullInt scans a SUM that is NULL over no rows as 0.
+type nullInt struct{ v *int64 }
+
+func (n *nullInt) Scan(src any) error {
+	switch x := src.(type) {
+	case nil:
+		*n.v = 0
+	case int64:
+		*n.v = x
+	default:
+		return fmt.Errorf("store: unexpected sum type %T", src)
+	}
+	return nil
+}
+
+// Stats computes a campaign's figures from the opinions' current states.
+func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
+	st := Stats{CampaignID: campaignID, ByState: map[workflows.State]int{}}
+	for _, state := range workflows.AllStates {
+		st.ByState[state] = 0
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinions WHERE campaign_id = ?`, campaignID)
+	var err error
+	if st.Counts, err = scanCounts(row.Scan, nil); err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM opinions WHERE campaign_id = ? GROUP BY state`, campaignID)
+	if err != nil {
+		return st, fmt.Errorf("store: stats by state: %w", err)
+	}
+	for rows.Next() {
+		var state workflows.State
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			rows.Close()
+			return st, err
+		}
+		st.ByState[state] = n
+	}
+	rows.Close()
+	if st.ByCategory, err = s.groupCounts(ctx, "category", campaignID); err != nil {
+		return st, err
+	}
+	if st.ByDepartment, err = s.groupCounts(ctx, "department", campaignID); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+// groupCounts computes Counts per value of column (category or department); the
+// empty value (not yet categorized or assigned) is its own group.
+func (s *Store) groupCounts(ctx context.Context, column, campaignID string) ([]Counts, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+column+`, `+countColumns+`
+FROM opinions WHERE campaign_id = ? GROUP BY `+column+` ORDER BY `+column, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("store: stats by %s: %w", column, err)
+	}
+	defer rows.Close()
+	out := []Counts{}
+	for rows.Next() {
+		var name string
+		c, err := scanCounts(rows.Scan, &name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+)
+
+// campaign is a campaign as the API returns it. Departments and policy are kept raw:
+// starter only displays them, and the server owns their shape.
+type campaign struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Categories  []category      `json:"categories"`
+	Departments json.RawMessage `json:"departments"`
+	Policy      json.RawMessage `json:"policy"`
+	CreatedAt   string          `json:"created_at"`
+}
+
+// category is one of a campaign's categories with its default speed and time limit.
+type category struct {
+	Name        string          `json:"name"`
+	Speed       string          `json:"speed"`
+	WorkingDays json.RawMessage `json:"working_days"`
+}
+
+var campaignCreateCmd = &command{
+	name:     "create",
+	summary:  "create a campaign from a JSON file",
+	synopsis: "--file campaign.json",
+	about: "Creates a campaign (POST /api/v1/campaigns). The file holds one JSON object with\n" +
+		"the name, categories, departments and deadline policy; it is sent as written.",
+	example: "starter campaign create --file campaign.json",
+	run:     campaignCreate,
+}
+
+func campaignCreate(e *env, c *cmdline) int {
+	file := c.fs.String("file", "", "JSON `FILE` holding the campaign object (- reads stdin; required)")
+	if _, code, ok := c.parse(0, 0); !ok {
+		return code
+	}
+	if *file == "" {
+		return c.usageError("--file is required")
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	body, err := readJSONFile(e, *file)
+	if err != nil {
+		return e.fail(err)
+	}
+	if k := jsonKind(body); k != "an object" {
+		return e.fail(fmt.Errorf("%s: want one JSON object describing the campaign, got %s", *file, k))
+	}
+	resp, err := cl.do(e.ctx, http.MethodPost, apiPath("campaigns"), nil, body)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, func(w io.Writer, body []byte) error {
+		var cp campaign
+		if err := json.Unmarshal(body, &cp); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "created campaign %s\n\n", cp.ID)
+		printCampaign(w, cp)
+		return nil
+	})
+}
+
+// printCampaign shows one campaign's definition.
+func printCampaign(w io.Writer, cp campaign) {
+	var t table
+	t.row("ID", dash(cp.ID))
+	t.row("Name", dash(cp.Name))
+	t.row("Departments", rawText(cp.Departments))
+	t.row("Policy", rawText(cp.Policy))
+	t.row("Created", dash(cp.CreatedAt))
+	t.write(w)
+	if len(cp.Categories) > 0 {
+		fmt.Fprintln(w, "\nCategories")
+		ct := table{}
+		ct.row("NAME", "SPEED", "WORKING DAYS")
+		for _, cat := range cp.Categories {
+			ct.row(dash(cat.Name), dash(cat.Speed), rawText(cat.WorkingDays))
+		}
+		ct.write(w)
+	}
+}
+
+var campaignListCmd = &command{
+	name:     "list",
+	summary:  "list the campaigns you can see",
+	synopsis: "",
+	about:    "Lists campaigns (GET /api/v1/campaigns), scoped to what your token may see.",
+	example:  "starter campaign list\nstarter campaign list --json",
+	run:      campaignList,
+}
+
+func campaignList(e *env, c *cmdline) int {
+	if _, code, ok := c.parse(0, 0); !ok {
+		return code
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("campaigns"), nil, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, func(w io.Writer, body []byte) error {
+		var list struct {
+			Campaigns []campaign `json:"campaigns"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			return err
+		}
+		if len(list.Campaigns) == 0 {
+			fmt.Fprintln(w, "no campaigns")
+			return nil
+		}
+		var t table
+		t.row("ID", "NAME", "CATEGORIES", "CREATED")
+		for _, cp := range list.Campaigns {
+			t.row(cp.ID, dash(cp.Name), strconv.Itoa(len(cp.Categories)), dash(cp.CreatedAt))
+		}
+		t.write(w)
+		return nil
+	})
+}
+
+// stats is a campaign's dashboard figures. Rates are 0–1 and may be absent while
+// nothing has been collected or closed.
+type stats struct {
+	CampaignID       string         `json:"campaign_id"`
+	Collected        int            `json:"collected"`
+	Pending          int            `json:"pending"`
+	InProgress       int            `json:"in_progress"`
+	Closed           int            `json:"closed"`
+	Excluded         int            `json:"excluded"`
+	Overdue          int            `json:"overdue"`
+	Supervised       int            `json:"supervised"`
+	Accountability   int            `json:"accountability"`
+	ClosedOnTime     int            `json:"closed_on_time"`
+	CompletionRate   *float64       `json:"completion_rate"`
+	OnTimeRate       *float64       `json:"on_time_rate"`
+	SatisfactionRate *float64       `json:"satisfaction_rate"`
+	ByState          map[string]int `json:"by_state"`
+	ByCategory       []breakdown    `json:"by_category"`
+	ByDepartment     []breakdown    `json:"by_department"`
+}
+
+// breakdown is one row of the per-category or per-department figures.
+type breakdown struct {
+	Name           string   `json:"name"`
+	Collected      int      `json:"collected"`
+	InProgress     int      `json:"in_progress"`
+	Closed         int      `json:"closed"`
+	Overdue        int      `json:"overdue"`
+	CompletionRate *float64 `json:"completion_rate"`
+	OnTimeRate     *float64 `json:"on_time_rate"`
+}
+
+var campaignStatsCmd = &command{
+	name:     "stats",
+	summary:  "counts and rates of one campaign",
+	synopsis: "<campaign-id>",
+	about: "Shows a campaign's figures (GET /api/v1/campaigns/{id}/stats): collected, in\n" +
+		"progress, closed, overdue and the completion, on-time and satisfaction rates, by\n" +
+		"state, category and department.",
+	example: "starter campaign stats <campaign-id>",
+	run:     campaignStats,
+}
+
+func campaignStats(e *env, c *cmdline) int {
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("campaigns", pos[0], "stats"), nil, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, func(w io.Writer, body []byte) error {
+		var s stats
+		if err := json.Unmarshal(body, &s); err != nil {
+			return err
+		}
+		printStats(w, s)
+		return nil
+	})
+}
+
+// printStats shows the headline figures first, then the breakdowns a leader drills
+// into.
+func printStats(w io.Writer, s stats) {
+	var t table
+	t.row("Campaign", dash(s.CampaignID))
+	t.row("Collected", strconv.Itoa(s.Collected))
+	t.row("Pending", strconv.Itoa(s.Pending))
+	t.row("In progress", strconv.Itoa(s.InProgress))
+	t.row("Closed", strconv.Itoa(s.Closed))
+	t.row("Excluded", strconv.Itoa(s.Excluded))
+	t.row("Overdue", strconv.Itoa(s.Overdue))
+	t.row("Supervised", strconv.Itoa(s.Supervised))
+	t.row("Accountability", strconv.Itoa(s.Accountability))
+	t.row("Closed on time", strconv.Itoa(s.ClosedOnTime))
+	t.row("Completion rate", pct(s.CompletionRate))
+	t.row("On-time rate", pct(s.OnTimeRate))
+	t.row("Satisfaction rate", pct(s.SatisfactionRate))
+	t.write(w)
+
+	if len(s.ByState) > 0 {
+		fmt.Fprintln(w, "\nBy state")
+		var st table
+		st.row("STATE", "COUNT")
+		for _, name := range orderedStates(s.ByState) {
+			st.row(name, strconv.Itoa(s.ByState[name]))
+		}
+		st.write(w)
+	}
+	printBreakdown(w, "By category", "CATEGORY", s.ByCategory)
+	printBreakdown(w, "By department", "DEPARTMENT", s.ByDepartment)
+}
+
+// printBreakdown shows per-category or per-department rows.
+func printBreakdown(w io.Writer, title, nameHeader string, rows []breakdown) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", title)
+	var t table
+	t.row(nameHeader, "COLLECTED", "IN PROGRESS", "CLOSED", "OVERDUE", "COMPLETION", "ON TIME")
+	for _, r := range rows {
+		t.row(dash(r.Name), strconv.Itoa(r.Collected), strconv.Itoa(r.InProgress),
+			strconv.Itoa(r.Closed), strconv.Itoa(r.Overdue), pct(r.CompletionRate), pct(r.OnTimeRate))
+	}
+	t.write(w)
+}
+
+// orderedStates lists the states present in lifecycle order, so the table reads like
+// the process; states this starter does not know come last, sorted.
+func orderedStates(m map[string]int) []string {
+	var out []string
+	known := map[string]bool{}
+	for _, s := range states {
+		known[s] = true
+		if _, ok := m[s]; ok {
+			out = append(out, s)
+		}
+	}
+	var extra []string
+	for s := range m {
+		if !known[s] {
+			extra = append(extra, s)
+		}
+	}
+	sort.Strings(extra)
+	return append(out, extra...)
+}

@@ -1,0 +1,171 @@
+// Command starter is the campaign office's command-line client of rectify's HTTP API
+// (PRODUCT.md, "HTTP API (v1)"). It is deliberately thin: every command is one or a
+// few API calls, so whatever the shell can do the web UI can do too, and scripts can
+// drive an opinion through its whole lifecycle.
+//
+//	starter [global flags] <command> [flags] [args]
+//
+// Exit status: 0 success, 1 the server refused or could not be reached, 2 the command
+// line itself is wrong.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Exit codes, as scripts see them.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the API or the network said no
+	exitUsage = 2 // the command line is wrong; nothing was sent
+)
+
+// run is the whole program minus the process: tests call it directly instead of
+// starting a subprocess.
+func run(args []string, stdout, stderr io.Writer) int {
+	// Ctrl-C cancels the request in flight instead of killing the process, so a batch
+	// submit can still say which items were sent.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	e := &env{
+		ctx:    ctx,
+		stdout: stdout,
+		stderr: stderr,
+		stdin:  os.Stdin,
+		server: defaultServer(),
+		token:  os.Getenv("RECTIFY_TOKEN"),
+	}
+	root := commandTree()
+
+	fs := newFlagSet("starter")
+	e.registerGlobals(fs)
+	if err := fs.Parse(args); err != nil {
+		if isHelp(err) {
+			printGroupUsage(stdout, root, "starter")
+			return exitOK
+		}
+		return usageError(stderr, "starter", err.Error())
+	}
+	return dispatch(e, root, "starter", fs.Args())
+}
+
+// defaultServer is where starter goes without --server: $RECTIFY_URL, else the
+// address the one-command run listens on.
+func defaultServer() string {
+	if s := os.Getenv("RECTIFY_URL"); s != "" {
+		return s
+	}
+	return "http://127.0.0.1:8080"
+}
+
+// command is one node of the command tree: either a group of subcommands or a leaf
+// that runs. Adding a command (such as bench) is one more entry in commandTree and a
+// function with the leaf signature; help, dispatch and error messages follow from it.
+type command struct {
+	name     string
+	summary  string // one line, shown in the parent's command list
+	synopsis string // arguments after the command path, for the Usage line
+	about    string // what it does and why, shown by --help
+	example  string // at least one runnable example, shown by --help
+	subs     []*command
+	run      func(e *env, c *cmdline) int
+}
+
+// commandTree lists everything starter can do, in the order help shows it.
+func commandTree() *command {
+	return &command{
+		name: "starter",
+		example: "export RECTIFY_URL=http://127.0.0.1:8080 RECTIFY_TOKEN=demo-office\n" +
+			"starter campaign list\n" +
+			"starter opinion list --overdue",
+		subs: []*command{
+			{
+				name:    "campaign",
+				summary: "create, list and measure campaigns",
+				about:   "Campaigns hold the categories, departments and deadline policy every opinion is judged by.",
+				example: "starter campaign create --file campaign.json\nstarter campaign stats <campaign-id>",
+				subs: []*command{
+					campaignCreateCmd,
+					campaignListCmd,
+					campaignStatsCmd,
+				},
+			},
+			{
+				name:    "opinion",
+				summary: "submit, list and inspect opinions",
+				about:   "Opinions are the items of the rectification ledger; each runs its own durable process on the server.",
+				example: "starter opinion submit --campaign <campaign-id> --file opinions.json\nstarter opinion list --mine",
+				subs: []*command{
+					opinionSubmitCmd,
+					opinionListCmd,
+					opinionShowCmd,
+				},
+			},
+			actCmd,
+		},
+	}
+}
+
+// find returns the subcommand called name, or nil.
+func (c *command) find(name string) *command {
+	for _, s := range c.subs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// dispatch walks the command tree along args until it reaches a leaf, then runs it.
+// path is the command line so far ("starter opinion"), used in every message so the
+// user sees exactly which level complained.
+func dispatch(e *env, cmd *command, path string, args []string) int {
+	if cmd.run != nil {
+		fs := newFlagSet(path)
+		e.registerGlobals(fs)
+		return cmd.run(e, &cmdline{env: e, cmd: cmd, path: path, fs: fs, args: args})
+	}
+	if len(args) == 0 {
+		printGroupUsage(e.stderr, cmd, path)
+		return exitUsage
+	}
+	switch name := args[0]; {
+	case name == "help":
+		// "starter help opinion list" is "starter opinion list --help".
+		if len(args) == 1 {
+			printGroupUsage(e.stdout, cmd, path)
+			return exitOK
+		}
+		return dispatch(e, cmd, path, append(append([]string{}, args[1:]...), "--help"))
+	case name == "-h" || name == "-help" || name == "--help":
+		printGroupUsage(e.stdout, cmd, path)
+		return exitOK
+	case strings.HasPrefix(name, "-"):
+		return usageError(e.stderr, path, fmt.Sprintf("expected a command before %q: flags go after the command", name))
+	default:
+		sub := cmd.find(name)
+		if sub == nil {
+			return usageError(e.stderr, path, fmt.Sprintf("unknown command %q (commands: %s)", name, strings.Join(subNames(cmd), ", ")))
+		}
+		return dispatch(e, sub, path+" "+sub.name, args[1:])
+	}
+}
+
+// subNames lists a group's subcommands for error messages.
+func subNames(cmd *command) []string {
+	names := make([]string, 0, len(cmd.subs))
+	for _, s := range cmd.subs {
+		names = append(names, s.name)
+	}
+	return names
+}

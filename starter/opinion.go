@@ -1,0 +1,378 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// states are the opinion states of the API contract, in lifecycle order. starter
+// checks --state against them so a typo fails here, with the list, not as an empty
+// result.
+var states = []string{
+	"received", "categorized", "assigned", "in_progress", "submitted",
+	"awaiting_callback", "closed", "returned", "rejected", "merged", "cancelled",
+}
+
+// opinion is an opinion as the API returns it (the list omits the timeline). Fields
+// whose shape the contract leaves open are kept raw and only displayed.
+type opinion struct {
+	ID                  string          `json:"id"`
+	CampaignID          string          `json:"campaign_id"`
+	Key                 string          `json:"key"`
+	Content             string          `json:"content"`
+	Channel             string          `json:"channel"`
+	CollectedAt         string          `json:"collected_at"`
+	State               string          `json:"state"`
+	Category            string          `json:"category"`
+	SuggestedCategory   string          `json:"suggested_category"`
+	Department          string          `json:"department"`
+	Official            string          `json:"official"`
+	Leader              string          `json:"leader"`
+	Deadline            string          `json:"deadline"`
+	DeadlineExplanation string          `json:"deadline_explanation"`
+	OverdueLevel        string          `json:"overdue_level"`
+	WorkingDaysLeft     json.RawMessage `json:"working_days_left"`
+	Extensions          json.RawMessage `json:"extensions"`
+	ReworkCount         json.RawMessage `json:"rework_count"`
+	Timeline            []event         `json:"timeline"`
+}
+
+// event is one timeline line: who did what, when, and why.
+type event struct {
+	Seq    json.RawMessage `json:"seq"`
+	At     string          `json:"at"`
+	Actor  string          `json:"actor"`
+	Action string          `json:"action"`
+	From   string          `json:"from"`
+	To     string          `json:"to"`
+	Reason string          `json:"reason"`
+	Detail json.RawMessage `json:"detail"`
+}
+
+var opinionSubmitCmd = &command{
+	name:     "submit",
+	summary:  "submit one opinion or a JSON array of them",
+	synopsis: "--campaign ID --file opinions.json",
+	about: "Submits opinions to a campaign, one POST /api/v1/campaigns/{id}/opinions per item.\n" +
+		"The file holds one JSON object or an array of them (content, channel, collected_at,\n" +
+		"optional key, submitter, phone, target, department, category).\n\n" +
+		"Every item is sent even if some fail; one line per item shows its index (from 0)\n" +
+		"and the opinion id and state, or the error. Exit status 1 if any item failed.\n" +
+		"If the server cannot be reached, starter stops and says which items were not sent.",
+	example: "starter opinion submit --campaign <campaign-id> --file opinions.json",
+	run:     opinionSubmit,
+}
+
+// submitResult is one item's outcome in --json mode: the body the server answered,
+// or the error.
+type submitResult struct {
+	Index   int             `json:"index"`
+	Opinion json.RawMessage `json:"opinion,omitempty"`
+	Status  int             `json:"status,omitempty"`
+	Error   *submitError    `json:"error,omitempty"`
+}
+
+// submitError mirrors the API's error envelope so --json output reads the same way.
+type submitError struct {
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message"`
+}
+
+func opinionSubmit(e *env, c *cmdline) int {
+	campaignID := c.fs.String("campaign", "", "campaign `ID` (required)")
+	file := c.fs.String("file", "", "JSON `FILE`: one opinion object or an array of them (- reads stdin; required)")
+	if _, code, ok := c.parse(0, 0); !ok {
+		return code
+	}
+	switch {
+	case *campaignID == "":
+		return c.usageError("--campaign is required")
+	case *file == "":
+		return c.usageError("--file is required")
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	items, err := loadItems(e, *file)
+	if err != nil {
+		return e.fail(err)
+	}
+
+	path := apiPath("campaigns", *campaignID, "opinions")
+	var results []submitResult
+	failed := 0
+	for i, item := range items {
+		label := itemLabel(i, item)
+		if k := jsonKind(item); k != "an object" {
+			failed++
+			msg := fmt.Sprintf("want a JSON object, got %s", k)
+			results = append(results, submitResult{Index: i, Error: &submitError{Code: "invalid_item", Message: msg}})
+			if !e.jsonOut {
+				fmt.Fprintf(e.stdout, "%s: error: %s\n", label, msg)
+			}
+			continue
+		}
+		resp, err := cl.do(e.ctx, http.MethodPost, path, nil, item)
+		var ae *apiError
+		switch {
+		case err == nil:
+			results = append(results, submitResult{Index: i, Opinion: resp})
+			if !e.jsonOut {
+				var op opinion
+				_ = json.Unmarshal(resp, &op) // a surprising body still counts as submitted
+				fmt.Fprintf(e.stdout, "%s: %s %s\n", label, dash(op.ID), dash(op.State))
+			}
+		case errors.As(err, &ae):
+			failed++
+			results = append(results, submitResult{Index: i, Status: ae.Status, Error: &submitError{Code: ae.Code, Message: ae.Message}})
+			if !e.jsonOut {
+				fmt.Fprintf(e.stdout, "%s: error: %v\n", label, err)
+			}
+		default:
+			// Unreachable server or Ctrl-C: sending the rest would only repeat the
+			// failure (or wait out a timeout per item), so stop and say what is left.
+			if e.jsonOut {
+				printResults(e.stdout, results)
+			}
+			fmt.Fprintf(e.stderr, "error: item %d: %v\n", i, err)
+			fmt.Fprintf(e.stderr, "stopped: %d of %d items submitted; items %d to %d were not confirmed, send them again once the server answers\n",
+				i-failed, len(items), i, len(items)-1)
+			return exitFail
+		}
+	}
+	if e.jsonOut {
+		printResults(e.stdout, results)
+	}
+	if failed > 0 {
+		fmt.Fprintf(e.stderr, "%d of %d items failed\n", failed, len(items))
+		return exitFail
+	}
+	return exitOK
+}
+
+// loadItems reads a submit file: one object, or an array of items.
+func loadItems(e *env, file string) ([]json.RawMessage, error) {
+	raw, err := readJSONFile(e, file)
+	if err != nil {
+		return nil, err
+	}
+	if jsonKind(raw) != "an array" {
+		if k := jsonKind(raw); k != "an object" {
+			return nil, fmt.Errorf("%s: want an opinion object or an array of them, got %s", file, k)
+		}
+		return []json.RawMessage{raw}, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("%s: the array is empty, nothing to submit", file)
+	}
+	return items, nil
+}
+
+// itemLabel names an item by index and, when it has one, by its key, so a failure can
+// be found in the source spreadsheet.
+func itemLabel(i int, item json.RawMessage) string {
+	var k struct {
+		Key string `json:"key"`
+	}
+	if json.Unmarshal(item, &k) == nil && k.Key != "" {
+		return fmt.Sprintf("item %d (key %s)", i, k.Key)
+	}
+	return fmt.Sprintf("item %d", i)
+}
+
+// printResults writes the --json form of a submit run.
+func printResults(w io.Writer, results []submitResult) {
+	if results == nil {
+		results = []submitResult{}
+	}
+	data, _ := json.MarshalIndent(results, "", "  ")
+	fmt.Fprintf(w, "%s\n", data)
+}
+
+var opinionListCmd = &command{
+	name:     "list",
+	summary:  "list opinions, most urgent first",
+	synopsis: "[flags]",
+	about: "Lists opinions (GET /api/v1/opinions), most urgent first, scoped to what your\n" +
+		"token may see. Filters combine; results are paged: pass the printed page token\n" +
+		"to --page-token for the next page.",
+	example: "starter opinion list --campaign <campaign-id> --state in_progress\n" +
+		"starter opinion list --mine --overdue --limit 20",
+	run: opinionList,
+}
+
+func opinionList(e *env, c *cmdline) int {
+	campaignID := c.fs.String("campaign", "", "only this campaign `ID`")
+	state := c.fs.String("state", "", "only this `STATE`: "+strings.Join(states, ", "))
+	cat := c.fs.String("category", "", "only this `CATEGORY`")
+	dept := c.fs.String("department", "", "only this `DEPARTMENT`")
+	mine := c.fs.Bool("mine", false, "only opinions assigned to you (assignee=me)")
+	overdue := c.fs.Bool("overdue", false, "only overdue opinions")
+	limit := c.fs.Int("limit", 0, "at most `N` opinions per page (server default if unset)")
+	pageToken := c.fs.String("page-token", "", "continue from the page `TOKEN` a previous list printed")
+	if _, code, ok := c.parse(0, 0); !ok {
+		return code
+	}
+	set := c.set()
+	if *state != "" && !slices.Contains(states, *state) {
+		return c.usageError(fmt.Sprintf("unknown --state %q (one of: %s)", *state, strings.Join(states, ", ")))
+	}
+	if set["limit"] && *limit <= 0 {
+		return c.usageError("--limit must be a positive number")
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+
+	q := url.Values{}
+	for name, v := range map[string]string{"campaign": *campaignID, "state": *state, "category": *cat, "department": *dept, "page_token": *pageToken} {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	if *mine {
+		q.Set("assignee", "me")
+	}
+	if *overdue {
+		q.Set("overdue", "true")
+	}
+	if set["limit"] {
+		q.Set("limit", strconv.Itoa(*limit))
+	}
+
+	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("opinions"), q, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, func(w io.Writer, body []byte) error {
+		var list struct {
+			Opinions      []opinion `json:"opinions"`
+			Total         int       `json:"total"`
+			NextPageToken string    `json:"next_page_token"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			return err
+		}
+		if len(list.Opinions) == 0 {
+			fmt.Fprintln(w, "no opinions match")
+			return nil
+		}
+		var t table
+		t.row("ID", "STATE", "CATEGORY", "DEPARTMENT", "OFFICIAL", "DEADLINE", "OVERDUE", "DAYS LEFT", "CONTENT")
+		for _, op := range list.Opinions {
+			t.row(op.ID, dash(op.State), dash(op.Category), dash(op.Department), dash(op.Official),
+				dash(op.Deadline), dash(op.OverdueLevel), rawText(op.WorkingDaysLeft), truncate(oneLine(op.Content), 40))
+		}
+		t.write(w)
+		fmt.Fprintf(w, "\n%d of %d\n", len(list.Opinions), list.Total)
+		if list.NextPageToken != "" {
+			fmt.Fprintf(w, "next page: --page-token %s\n", list.NextPageToken)
+		}
+		return nil
+	})
+}
+
+var opinionShowCmd = &command{
+	name:     "show",
+	summary:  "one opinion with its full timeline",
+	synopsis: "<opinion-id>",
+	about: "Shows an opinion (GET /api/v1/opinions/{id}): state, assignment, deadline, overdue\n" +
+		"level and the full timeline of who did what, when and why. Use --json to see each\n" +
+		"event's detail as well.",
+	example: "starter opinion show <opinion-id>",
+	run:     opinionShow,
+}
+
+func opinionShow(e *env, c *cmdline) int {
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("opinions", pos[0]), nil, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, func(w io.Writer, body []byte) error {
+		var op opinion
+		if err := json.Unmarshal(body, &op); err != nil {
+			return err
+		}
+		printOpinion(w, op, true)
+		return nil
+	})
+}
+
+// printOpinion shows an opinion's fields and, if asked, its timeline.
+func printOpinion(w io.Writer, op opinion, withTimeline bool) {
+	var t table
+	t.row("ID", dash(op.ID))
+	t.row("Campaign", dash(op.CampaignID))
+	t.row("Key", dash(op.Key))
+	t.row("State", dash(op.State))
+	cat := dash(op.Category)
+	if op.SuggestedCategory != "" && op.SuggestedCategory != op.Category {
+		cat += " (suggested: " + op.SuggestedCategory + ")"
+	}
+	t.row("Category", cat)
+	t.row("Department", dash(op.Department))
+	t.row("Official", dash(op.Official))
+	t.row("Leader", dash(op.Leader))
+	deadline := dash(op.Deadline)
+	if op.DeadlineExplanation != "" {
+		deadline += " (" + op.DeadlineExplanation + ")"
+	}
+	t.row("Deadline", deadline)
+	t.row("Overdue level", dash(op.OverdueLevel))
+	t.row("Working days left", rawText(op.WorkingDaysLeft))
+	t.row("Extensions", rawText(op.Extensions))
+	t.row("Rework count", rawText(op.ReworkCount))
+	t.row("Channel", dash(op.Channel))
+	t.row("Collected at", dash(op.CollectedAt))
+	t.row("Content", dash(op.Content))
+	t.write(w)
+	if !withTimeline {
+		return
+	}
+	fmt.Fprintln(w, "\nTimeline")
+	if len(op.Timeline) == 0 {
+		fmt.Fprintln(w, "  (empty)")
+		return
+	}
+	var tl table
+	tl.row("SEQ", "AT", "ACTOR", "ACTION", "FROM → TO", "REASON")
+	for _, ev := range op.Timeline {
+		tl.row(rawText(ev.Seq), dash(ev.At), dash(ev.Actor), dash(ev.Action), transition(ev.From, ev.To), dash(ev.Reason))
+	}
+	tl.write(w)
+}
+
+// transition renders a state change; events that change nothing (a reminder, an
+// escalation) show only the state they left the opinion in.
+func transition(from, to string) string {
+	switch {
+	case from == "" && to == "":
+		return "-"
+	case from == "" || from == to:
+		return to
+	case to == "":
+		return from
+	}
+	return from + " → " + to
+}

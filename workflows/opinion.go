@@ -1,0 +1,472 @@
+package workflows
+
+import (
+	"fmt"
+	"maps"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// ladder lists the escalation rungs in the order the timers reach them.
+var ladder = []OverdueLevel{LevelDueSoon, LevelOverdue, LevelSupervised, LevelAccountability}
+
+// laddered states are those in which the responsible official owes a fix by a deadline.
+func laddered(s State) bool { return s == StateAssigned || s == StateInProgress }
+
+// opinionRun is one execution of the Opinion workflow: the state plus what the
+// main loop needs to know about handler activity.
+type opinionRun struct {
+	o      Opinion
+	policy Policy
+	// armed changes whenever the deadline timers must be re-read (new deadline, new
+	// state); the main loop waits on it instead of polling.
+	armed int
+	// projected is the highest revision the reporting store has confirmed.
+	projected int
+}
+
+// OpinionWorkflow is one opinion's whole life, from receipt to closure. Human actions
+// arrive as Updates with validators; deadlines are durable timers; every transition
+// is projected to the reporting store before the action returns.
+func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, error) {
+	now := workflow.Now(ctx)
+	r := &opinionRun{policy: in.Policy, o: Opinion{
+		ID: in.OpinionID, CampaignID: in.CampaignID, Key: in.Key, Content: in.Content,
+		Channel: in.Channel, CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone,
+		Target: in.Target, BatchID: in.BatchID, Extra: in.Extra, State: StateReceived,
+		SuggestedCategory: in.SuggestedCategory, Department: in.Department,
+		OverdueLevel: LevelNone, CreatedAt: now,
+	}}
+	actor := in.SubmittedBy
+	if actor == "" {
+		actor = SystemActor
+	}
+	r.record(ctx, actor, EventReceived, StateReceived, "", detail("channel", in.Channel, "batch", in.BatchID))
+	if err := r.registerHandlers(ctx); err != nil {
+		return OpinionResult{}, err
+	}
+	if err := r.project(ctx); err != nil {
+		return OpinionResult{}, err
+	}
+	if err := r.run(ctx); err != nil {
+		return OpinionResult{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return OpinionResult{}, err
+	}
+	return OpinionResult{State: r.o.State}, nil
+}
+
+// run waits on the deadline timers until the opinion is final or its reopen window
+// after closure has passed.
+func (r *opinionRun) run(ctx workflow.Context) error {
+	for !r.o.State.Final() {
+		armed := r.armed
+		changed := func() bool { return r.armed != armed }
+		at, fire := r.nextTimer()
+		if at.IsZero() {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return err
+			}
+			continue
+		}
+		if wait := at.Sub(workflow.Now(ctx)); wait > 0 {
+			woken, err := workflow.AwaitWithTimeout(ctx, wait, changed)
+			if err != nil {
+				return err
+			}
+			if woken {
+				continue
+			}
+		}
+		done, err := fire(ctx)
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+	return nil
+}
+
+// nextTimer is the next moment something happens by itself, and what happens then.
+func (r *opinionRun) nextTimer() (time.Time, func(workflow.Context) (bool, error)) {
+	o := &r.o
+	if o.State == StateClosed {
+		window := time.Duration(r.policy.ReopenWindowDays) * 24 * time.Hour
+		return o.ClosedAt.Add(window), r.archive
+	}
+	if !laddered(o.State) {
+		return time.Time{}, nil
+	}
+	var at time.Time
+	var fire func(workflow.Context) (bool, error)
+	for _, level := range ladder {
+		if level.Rank() > o.OverdueLevel.Rank() {
+			at = o.Schedule.At(level)
+			fire = func(ctx workflow.Context) (bool, error) { return false, r.escalate(ctx, level) }
+			break
+		}
+	}
+	if o.State == StateAssigned && !o.Signed && !o.Schedule.SignBy.IsZero() && !r.signReminded() {
+		if at.IsZero() || o.Schedule.SignBy.Before(at) {
+			return o.Schedule.SignBy, r.signOverdue
+		}
+	}
+	return at, fire
+}
+
+// signReminded reports whether the sign-in deadline of the current assignment has
+// already been flagged.
+func (r *opinionRun) signReminded() bool {
+	for i := len(r.o.Timeline) - 1; i >= 0; i-- {
+		switch r.o.Timeline[i].Action {
+		case EventSignOverdue:
+			return true
+		case ActionAssign:
+			return false
+		}
+	}
+	return false
+}
+
+func (r *opinionRun) signOverdue(ctx workflow.Context) (bool, error) {
+	r.record(ctx, SystemActor, EventSignOverdue, r.o.State, "not signed for by the sign-in deadline",
+		detail("sign_by", r.o.Schedule.SignBy.In(r.policy.Location()).Format(DateLayout)))
+	r.notify(ctx, EventSignOverdue, r.o.Official, r.o.Leader)
+	return false, r.project(ctx)
+}
+
+func (r *opinionRun) escalate(ctx workflow.Context, level OverdueLevel) error {
+	r.o.OverdueLevel = level
+	r.record(ctx, SystemActor, EventEscalated, r.o.State, "", detail("level", string(level), "deadline", r.o.Schedule.Deadline))
+	switch level {
+	case LevelDueSoon, LevelOverdue:
+		r.notify(ctx, EventEscalated, r.o.Official)
+	default:
+		r.notify(ctx, EventEscalated, r.o.Official, r.o.Leader)
+	}
+	return r.project(ctx)
+}
+
+// archive ends the workflow once a closed opinion can no longer be reopened.
+func (r *opinionRun) archive(ctx workflow.Context) (bool, error) {
+	r.record(ctx, SystemActor, EventArchived, r.o.State, "reopen window passed", nil)
+	return true, r.project(ctx)
+}
+
+func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, OpinionQueryName, func() (Opinion, error) {
+		return r.o, nil
+	}); err != nil {
+		return err
+	}
+	// receive answers once the opinion has reached the reporting store, so an API
+	// caller can read what it just submitted.
+	if err := workflow.SetUpdateHandler(ctx, ReceiveUpdateName, func(ctx workflow.Context) (ActionResult, error) {
+		err := workflow.Await(ctx, func() bool { return r.projected > 0 })
+		return ActionResult{State: r.o.State, Revision: r.o.Revision}, err
+	}); err != nil {
+		return err
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ch := workflow.GetSignalChannel(ctx, MergedInSignalName)
+		for {
+			var from string
+			ch.Receive(ctx, &from)
+			r.record(ctx, SystemActor, EventMergedIn, r.o.State, "", detail("from", from))
+			_ = r.project(ctx)
+		}
+	})
+	for _, action := range Actions {
+		handler := func(ctx workflow.Context, req ActionRequest) (ActionResult, error) {
+			// Re-check: another action may have changed the state since validation.
+			if err := validate(&r.o, r.policy, action, req, workflow.Now(ctx)); err != nil {
+				return ActionResult{}, err
+			}
+			if err := r.apply(ctx, action, req); err != nil {
+				return ActionResult{}, err
+			}
+			return ActionResult{State: r.o.State, Revision: r.o.Revision}, nil
+		}
+		validator := func(ctx workflow.Context, req ActionRequest) error {
+			return validate(&r.o, r.policy, action, req, workflow.Now(ctx))
+		}
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, string(action), handler,
+			workflow.UpdateHandlerOptions{Validator: validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply performs a validated action: state change, timeline entry, schedule,
+// notifications and projection.
+func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionRequest) error {
+	o := &r.o
+	b := req.Body
+	who := req.Actor.Username
+	switch action {
+	case ActionCategorize:
+		prev := o.Category
+		o.Category = b.Category
+		r.record(ctx, who, action, StateCategorized, b.Reason, detail("category", b.Category, "previous", prev, "suggested", o.SuggestedCategory))
+	case ActionMerge:
+		o.MergedInto = b.Into
+		r.record(ctx, who, action, StateMerged, b.Reason, detail("into", b.Into))
+		r.signalMergeTarget(ctx, b.Into)
+	case ActionReject:
+		r.record(ctx, who, action, StateRejected, b.Reason, nil)
+	case ActionCancel:
+		r.record(ctx, who, action, StateCancelled, b.Reason, nil)
+	case ActionAssign:
+		cat, _ := r.policy.Category(o.Category)
+		sched, err := r.schedule(ctx, b.Deadline, cat.WorkingDays, true)
+		if err != nil {
+			return err
+		}
+		o.Department, o.Official, o.Leader, o.Measures = b.Department, b.Official, b.Leader, b.Measures
+		r.resetDeadline(sched)
+		o.Signed = false
+		r.record(ctx, who, action, StateAssigned, b.Reason, detail("department", b.Department, "official", b.Official,
+			"leader", b.Leader, "deadline", sched.Deadline, "explanation", sched.Explanation))
+		r.notify(ctx, action, o.Official)
+	case ActionSign:
+		o.Signed = true
+		r.record(ctx, who, action, StateInProgress, "", nil)
+	case ActionReturn:
+		previous := o.Official
+		o.Official, o.Leader, o.Signed, o.PendingExtension = "", "", false, nil
+		o.Schedule = Schedule{}
+		o.OverdueLevel = LevelNone
+		r.armed++
+		r.record(ctx, who, action, StateReturned, b.Reason, detail("official", previous))
+		r.notify(ctx, action)
+	case ActionRequestExtension:
+		o.PendingExtension = &Extension{Until: b.Until, Reason: b.Reason, RequestedBy: who, RequestedAt: workflow.Now(ctx)}
+		r.record(ctx, who, action, o.State, b.Reason, detail("until", b.Until, "deadline", o.Schedule.Deadline))
+		r.notify(ctx, action, o.Leader)
+	case ActionDecideExtension:
+		ext := *o.PendingExtension
+		o.PendingExtension = nil
+		if !*b.Approve {
+			r.record(ctx, who, action, o.State, b.Reason, detail("approved", "false", "until", ext.Until))
+			r.notify(ctx, action, o.Official)
+			break
+		}
+		old := o.Schedule.Deadline
+		sched, err := r.schedule(ctx, ext.Until, 0, false)
+		if err != nil {
+			return err
+		}
+		sched.SignBy = o.Schedule.SignBy
+		o.Extensions++
+		r.resetDeadline(sched)
+		r.record(ctx, who, action, o.State, b.Reason, detail("approved", "true", "previous_deadline", old,
+			"deadline", sched.Deadline, "explanation", sched.Explanation))
+		r.notify(ctx, action, o.Official)
+	case ActionSubmit:
+		o.Measures, o.Evidence, o.SubmittedBy = b.Measures, b.Evidence, who
+		o.SubmittedLate = o.OverdueLevel.Rank() >= LevelOverdue.Rank()
+		r.armed++
+		r.record(ctx, who, action, StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
+		r.notify(ctx, action)
+	case ActionVerify:
+		o.VerifiedBy = who
+		if *b.Pass {
+			if r.policy.CallbackRequired {
+				r.record(ctx, who, action, StateAwaitingCallback, b.Reason, detail("pass", "true"))
+			} else {
+				r.close(ctx, who, action, b.Reason, detail("pass", "true"))
+			}
+			break
+		}
+		if err := r.rework(ctx, ""); err != nil {
+			return err
+		}
+		o.ReworkCount++
+		r.record(ctx, who, action, StateInProgress, b.Reason, detail("pass", "false", "deadline", o.Schedule.Deadline,
+			"explanation", o.Schedule.Explanation, "rework", fmt.Sprint(o.ReworkCount)))
+		r.notify(ctx, action, o.Official)
+	case ActionCallback:
+		o.Satisfaction = b.Satisfaction
+		if b.Satisfaction != SatisfactionDissatisfied {
+			r.close(ctx, who, action, b.Note, detail("satisfaction", b.Satisfaction))
+			break
+		}
+		if err := r.rework(ctx, ""); err != nil {
+			return err
+		}
+		o.Reopens++
+		r.record(ctx, who, action, StateInProgress, b.Note, detail("satisfaction", b.Satisfaction,
+			"deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation))
+		r.notify(ctx, ActionReopen, o.Official, o.Leader)
+	case ActionReopen:
+		if err := r.rework(ctx, b.Deadline); err != nil {
+			return err
+		}
+		o.Reopens++
+		r.record(ctx, who, action, StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation))
+		r.notify(ctx, action, o.Official, o.Leader)
+	}
+	return r.project(ctx)
+}
+
+// close strikes the opinion off the ledger (销号). It counts as on time when the fix
+// that passed was submitted before the deadline passed.
+func (r *opinionRun) close(ctx workflow.Context, who string, action Action, reason string, d map[string]string) {
+	r.o.ClosedAt = workflow.Now(ctx)
+	r.o.OnTime = !r.o.SubmittedLate
+	r.armed++
+	r.record(ctx, who, action, StateClosed, reason, d)
+}
+
+// rework sends a fix back to the official with a fresh deadline (rework days from
+// the policy unless one is given) and the ladder re-armed from the bottom.
+func (r *opinionRun) rework(ctx workflow.Context, deadline string) error {
+	sched, err := r.schedule(ctx, deadline, r.policy.ReworkWorkingDays, false)
+	if err != nil {
+		return err
+	}
+	sched.SignBy = r.o.Schedule.SignBy
+	r.resetDeadline(sched)
+	r.o.ClosedAt, r.o.OnTime, r.o.SubmittedLate = time.Time{}, false, false
+	return nil
+}
+
+func (r *opinionRun) resetDeadline(s Schedule) {
+	r.o.Schedule = s
+	r.o.OverdueLevel = LevelNone
+	r.armed++
+}
+
+// schedule asks the working-day calendar (through a local activity, so the answer is
+// recorded and replays identically even if the holiday file changes later).
+func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays int, withSign bool) (Schedule, error) {
+	in := ScheduleInput{
+		Today:       workflow.Now(ctx).In(r.policy.Location()).Format(DateLayout),
+		Deadline:    deadline,
+		WorkingDays: workingDays,
+		WithSign:    withSign,
+		Policy:      r.policy,
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 10 * time.Second},
+	})
+	var s Schedule
+	err := workflow.ExecuteLocalActivity(lctx, ScheduleActivityName, in).Get(ctx, &s)
+	return s, err
+}
+
+// project writes the opinion to the reporting store. It retries without limit: the
+// store is part of the product, and a transition must never be lost from it.
+func (r *opinionRun) project(ctx workflow.Context) error {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
+	})
+	revision := r.o.Revision
+	if err := workflow.ExecuteLocalActivity(lctx, ProjectActivityName, ProjectInput{Opinion: r.o.clone()}).Get(ctx, nil); err != nil {
+		return err
+	}
+	r.projected = max(r.projected, revision)
+	return nil
+}
+
+// notify tells people without waiting: a slow webhook must not slow an action down.
+func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...string) {
+	var to []string
+	for _, u := range recipients {
+		if u != "" {
+			to = append(to, u)
+		}
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
+	})
+	workflow.ExecuteActivity(actx, NotifyActivityName, Notification{
+		Kind: kind, OpinionID: r.o.ID, CampaignID: r.o.CampaignID, Recipients: to, State: r.o.State,
+		Level: r.o.OverdueLevel, Deadline: r.o.Schedule.Deadline,
+		Key: fmt.Sprintf("%s/%d", r.o.ID, r.o.Revision),
+	})
+}
+
+func (r *opinionRun) signalMergeTarget(ctx workflow.Context, into string) {
+	workflow.SignalExternalWorkflow(ctx, OpinionWorkflowID(into), "", MergedInSignalName, r.o.ID)
+}
+
+// record moves the opinion to state and appends the timeline entry for it.
+func (r *opinionRun) record(ctx workflow.Context, actor string, action Action, to State, reason string, d map[string]string) {
+	now := workflow.Now(ctx)
+	from := r.o.State
+	if from != to {
+		r.armed++
+	}
+	r.o.State = to
+	r.o.UpdatedAt = now
+	r.o.Revision++
+	r.o.Timeline = append(r.o.Timeline, Event{
+		Seq: len(r.o.Timeline) + 1, At: now, Actor: actor, Action: action, From: from, To: to, Reason: reason, Detail: d,
+	})
+	r.upsertSearchAttributes(ctx)
+}
+
+func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
+	o := &r.o
+	updates := []temporal.SearchAttributeUpdate{
+		SACampaign.ValueSet(o.CampaignID),
+		SAState.ValueSet(string(o.State)),
+		SAOverdueLevel.ValueSet(string(o.OverdueLevel)),
+	}
+	set := func(key temporal.SearchAttributeKeyKeyword, v string) {
+		if v == "" {
+			updates = append(updates, key.ValueUnset())
+		} else {
+			updates = append(updates, key.ValueSet(v))
+		}
+	}
+	set(SACategory, o.Category)
+	set(SADepartment, o.Department)
+	set(SAAssignee, o.Official)
+	if o.Schedule.Deadline == "" {
+		updates = append(updates, SADeadline.ValueUnset())
+	} else {
+		updates = append(updates, SADeadline.ValueSet(o.Schedule.OverdueAt))
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// clone deep-copies the opinion so a local activity never sees later mutations.
+func (o Opinion) clone() Opinion {
+	c := o
+	c.Extra = maps.Clone(o.Extra)
+	if o.PendingExtension != nil {
+		e := *o.PendingExtension
+		c.PendingExtension = &e
+	}
+	c.Timeline = make([]Event, len(o.Timeline))
+	for i, e := range o.Timeline {
+		e.Detail = maps.Clone(e.Detail)
+		c.Timeline[i] = e
+	}
+	return c
+}
+
+// detail builds a timeline entry's detail from key/value pairs, leaving out empty values.
+func detail(kv ...string) map[string]string {
+	d := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			d[kv[i]] = kv[i+1]
+		}
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	return d
+}

@@ -1,0 +1,257 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// Limits on free text a person types into an action.
+const (
+	maxReasonRunes   = 2000
+	maxMeasuresRunes = 4000
+)
+
+// RuleError is a rejected action: the kind (ErrForbidden, ErrConflict, ErrInvalid),
+// a stable code a UI can translate, and a message a person can act on.
+func ruleError(kind, code, format string, args ...any) error {
+	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf(format, args...), kind,
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{code}})
+}
+
+func forbidden(code, format string, args ...any) error {
+	return ruleError(ErrForbidden, code, format, args...)
+}
+
+func conflict(code, format string, args ...any) error {
+	return ruleError(ErrConflict, code, format, args...)
+}
+
+func invalid(code, format string, args ...any) error {
+	return ruleError(ErrInvalid, code, format, args...)
+}
+
+// allowedFrom lists the states each action may start from.
+var allowedFrom = map[Action][]State{
+	ActionCategorize:       {StateReceived, StateCategorized, StateReturned},
+	ActionMerge:            {StateReceived, StateCategorized, StateReturned},
+	ActionReject:           {StateReceived, StateCategorized, StateReturned},
+	ActionAssign:           {StateCategorized, StateReturned},
+	ActionSign:             {StateAssigned},
+	ActionReturn:           {StateAssigned, StateInProgress},
+	ActionRequestExtension: {StateAssigned, StateInProgress},
+	ActionDecideExtension:  {StateAssigned, StateInProgress},
+	ActionSubmit:           {StateInProgress},
+	ActionVerify:           {StateSubmitted},
+	ActionCallback:         {StateAwaitingCallback},
+	ActionReopen:           {StateAwaitingCallback, StateClosed},
+	ActionCancel: {StateReceived, StateCategorized, StateAssigned, StateInProgress, StateSubmitted,
+		StateAwaitingCallback, StateReturned},
+}
+
+// validate checks an action against the actor, the opinion's state and the input.
+// It reads state only: a rejection writes nothing to the workflow's history.
+func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
+	if req.Actor.Username == "" {
+		return forbidden("no_actor", "the action has no authenticated user")
+	}
+	if err := checkRole(o, action, req.Actor); err != nil {
+		return err
+	}
+	if !stateAllows(action, o.State) {
+		return conflict("wrong_state", "cannot %s an opinion that is %s", action, o.State)
+	}
+	return checkInput(o, p, action, req, now)
+}
+
+func stateAllows(action Action, s State) bool {
+	for _, allowed := range allowedFrom[action] {
+		if allowed == s {
+			return true
+		}
+	}
+	return false
+}
+
+func checkRole(o *Opinion, action Action, a Actor) error {
+	switch action {
+	case ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionCallback, ActionCancel:
+		if !a.Has(RoleOffice) {
+			return forbidden("office_only", "only the campaign office may %s an opinion", action)
+		}
+	case ActionSign, ActionReturn, ActionRequestExtension, ActionSubmit:
+		if !a.Has(RoleOfficial) {
+			return forbidden("official_only", "only a responsible official may %s an opinion", action)
+		}
+		if o.Official != "" && a.Username != o.Official {
+			return forbidden("not_assignee", "this opinion is assigned to another official; only they may %s it", action)
+		}
+	case ActionDecideExtension, ActionReopen:
+		if !a.Has(RoleOffice) && !(a.Has(RoleLeader) && (o.Leader == "" || a.Username == o.Leader)) {
+			return forbidden("office_or_leader", "only the campaign office or the responsible leader may %s", action)
+		}
+	case ActionVerify:
+		if !a.Has(RoleVerifier) {
+			return forbidden("verifier_only", "only a verifier may verify a fix")
+		}
+		if a.Username == o.SubmittedBy || a.Username == o.Official {
+			return forbidden("own_fix", "a verifier may not verify a fix they submitted or are responsible for")
+		}
+	default:
+		return invalid("unknown_action", "unknown action %q", action)
+	}
+	return nil
+}
+
+func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
+	b := req.Body
+	today := now.In(p.Location()).Format(DateLayout)
+	switch action {
+	case ActionCategorize:
+		if b.Category == "" {
+			return invalid("category_required", "category is required")
+		}
+		if _, ok := p.Category(b.Category); !ok {
+			return invalid("unknown_category", "category %q is not one of this campaign's categories", b.Category)
+		}
+	case ActionMerge:
+		if b.Into == "" {
+			return invalid("into_required", "into (the opinion to merge into) is required")
+		}
+		if b.Into == o.ID {
+			return invalid("merge_self", "an opinion cannot be merged into itself")
+		}
+	case ActionReject, ActionCancel, ActionReturn:
+		return requireText("reason", b.Reason, maxReasonRunes)
+	case ActionAssign:
+		if o.Category == "" {
+			return conflict("not_categorized", "confirm a category before assigning")
+		}
+		if b.Department == "" {
+			return invalid("department_required", "department is required")
+		}
+		if !p.HasDepartment(b.Department) {
+			return invalid("unknown_department", "department %q is not one of this campaign's departments", b.Department)
+		}
+		if b.Official == "" {
+			return invalid("official_required", "official (the responsible official's username) is required")
+		}
+		if b.Leader == "" {
+			return invalid("leader_required", "leader (the responsible leader's username) is required")
+		}
+		if b.Official == b.Leader {
+			return invalid("leader_is_official", "the responsible leader must be someone other than the official")
+		}
+		if err := optionalText("measures", b.Measures, maxMeasuresRunes); err != nil {
+			return err
+		}
+		// A past deadline is allowed here: an office moving its existing ledger in
+		// assigns items that are already late, and the ladder catches up at once.
+		if b.Deadline != "" {
+			return checkDate("deadline", b.Deadline, o.CollectedAt)
+		}
+	case ActionRequestExtension:
+		if err := requireText("reason", b.Reason, maxReasonRunes); err != nil {
+			return err
+		}
+		if o.PendingExtension != nil {
+			return conflict("extension_pending", "an extension request until %s is already waiting for a decision", o.PendingExtension.Until)
+		}
+		if o.Extensions >= p.MaxExtensions {
+			return conflict("extension_limit", "this campaign allows at most %d extensions and %d have been granted", p.MaxExtensions, o.Extensions)
+		}
+		if err := checkFutureDate("until", b.Until, today); err != nil {
+			return err
+		}
+		if b.Until <= o.Schedule.Deadline {
+			return invalid("until_not_later", "until (%s) must be after the current deadline %s", b.Until, o.Schedule.Deadline)
+		}
+	case ActionDecideExtension:
+		if o.PendingExtension == nil {
+			return conflict("no_extension_pending", "there is no extension request to decide")
+		}
+		if b.Approve == nil {
+			return invalid("approve_required", "approve (true or false) is required")
+		}
+		if !*b.Approve {
+			return requireText("reason", b.Reason, maxReasonRunes)
+		}
+		return optionalText("reason", b.Reason, maxReasonRunes)
+	case ActionSubmit:
+		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+			return err
+		}
+		return requireText("evidence", b.Evidence, maxMeasuresRunes)
+	case ActionVerify:
+		if b.Pass == nil {
+			return invalid("pass_required", "pass (true or false) is required")
+		}
+		if !*b.Pass {
+			return requireText("reason", b.Reason, maxReasonRunes)
+		}
+		return optionalText("reason", b.Reason, maxReasonRunes)
+	case ActionCallback:
+		switch b.Satisfaction {
+		case SatisfactionSatisfied, SatisfactionBasically, SatisfactionDissatisfied:
+		default:
+			return invalid("satisfaction_invalid", "satisfaction must be satisfied, basically or dissatisfied, not %q", b.Satisfaction)
+		}
+		if b.Satisfaction == SatisfactionDissatisfied {
+			return requireText("note", b.Note, maxReasonRunes)
+		}
+		return optionalText("note", b.Note, maxReasonRunes)
+	case ActionReopen:
+		if err := requireText("reason", b.Reason, maxReasonRunes); err != nil {
+			return err
+		}
+		if o.Official == "" {
+			return conflict("no_official", "this opinion has no responsible official to reopen it for; assign it instead")
+		}
+		if b.Deadline != "" {
+			return checkFutureDate("deadline", b.Deadline, today)
+		}
+	}
+	return nil
+}
+
+func requireText(field, value string, max int) error {
+	if strings.TrimSpace(value) == "" {
+		return invalid(field+"_required", "%s is required", field)
+	}
+	return optionalText(field, value, max)
+}
+
+func optionalText(field, value string, max int) error {
+	if n := utf8.RuneCountInString(value); n > max {
+		return invalid(field+"_too_long", "%s has %d characters; at most %d are allowed", field, n, max)
+	}
+	return nil
+}
+
+// checkFutureDate accepts a YYYY-MM-DD date no earlier than today.
+func checkFutureDate(field, value, today string) error {
+	if err := checkDate(field, value, ""); err != nil {
+		return err
+	}
+	if value < today {
+		return invalid(field+"_past", "%s %s is in the past (today is %s)", field, value, today)
+	}
+	return nil
+}
+
+// checkDate accepts a YYYY-MM-DD date no earlier than notBefore (when that is a date).
+func checkDate(field, value, notBefore string) error {
+	if value == "" {
+		return invalid(field+"_required", "%s is required (YYYY-MM-DD)", field)
+	}
+	if _, err := time.Parse(DateLayout, value); err != nil {
+		return invalid(field+"_format", "%s %q is not a date in the form YYYY-MM-DD", field, value)
+	}
+	if _, err := time.Parse(DateLayout, notBefore); err == nil && value < notBefore {
+		return invalid(field+"_before_collected", "%s %s is before the opinion was collected (%s)", field, value, notBefore)
+	}
+	return nil
+}
