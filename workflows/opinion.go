@@ -135,7 +135,9 @@ func (r *opinionRun) signReminded() bool {
 
 func (r *opinionRun) signOverdue(ctx workflow.Context) (bool, error) {
 	r.record(ctx, SystemActor, EventSignOverdue, r.o.State, "not signed for by the sign-in deadline",
-		detail("sign_by", r.o.Schedule.SignBy.In(r.policy.Location()).Format(DateLayout)))
+		// SignBy is the moment the sign-in day has ended; the detail names that day,
+		// as deadlines and the API's sign_by do.
+		detail("sign_by", r.o.Schedule.SignBy.In(r.policy.Location()).AddDate(0, 0, -1).Format(DateLayout)))
 	r.notify(ctx, EventSignOverdue, r.o.Official, r.o.Leader)
 	return false, r.project(ctx)
 }
@@ -396,8 +398,15 @@ func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...str
 	})
 }
 
+// signalMergeTarget tells the opinion merged into that it has a duplicate. It waits
+// for the signal to be delivered: the server drops a signal whose sender has closed,
+// and a merged opinion's workflow closes as soon as this action's handler returns.
+// A missing target is not an error for the merge itself.
 func (r *opinionRun) signalMergeTarget(ctx workflow.Context, into string) {
-	workflow.SignalExternalWorkflow(ctx, OpinionWorkflowID(into), "", MergedInSignalName, r.o.ID)
+	err := workflow.SignalExternalWorkflow(ctx, OpinionWorkflowID(into), "", MergedInSignalName, r.o.ID).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("merge target not signalled", "into", into, "error", err)
+	}
 }
 
 // record moves the opinion to state and appends the timeline entry for it.

@@ -44,6 +44,10 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 	if err != nil {
 		return o, err
 	}
+	if o.State.Final() {
+		// Its workflow has ended; say why in the same words the validator would.
+		return o, errorf(http.StatusConflict, "wrong_state", "cannot %s an opinion that is %s", action, o.State)
+	}
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
 		return o, err
 	}

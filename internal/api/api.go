@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -92,8 +93,9 @@ func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
 // authenticated resolves the bearer token to a user and writes the handler's answer.
 func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
+		// The scheme is case-insensitive (RFC 9110 §11.1): OAuth clients often send "bearer".
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rectify"`)
 			writeError(w, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
 			return
@@ -167,8 +169,14 @@ func decode(r *http.Request, v any) error {
 			return errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this request: %v", err)
 		}
 	}
-	if dec.More() {
-		return errorf(http.StatusBadRequest, "malformed_json", "the body has more than one JSON value")
+	// Anything but white space after the value is an error: dec.More alone misses a
+	// stray '}' or ']' (a common copy-paste slip) and the request would go through.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than %d bytes", maxBody)
+		}
+		return errorf(http.StatusBadRequest, "malformed_json", "the body has more than one JSON value, or stray characters after it")
 	}
 	return nil
 }
