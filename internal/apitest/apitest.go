@@ -1,0 +1,107 @@
+// Package apitest drives a running rectify over its HTTP API the way a client
+// would, for the integration and crash tests: test users with known tokens, free
+// ports, and calls that check the status code.
+package apitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+// Users are the test users: one per role and a second official in another
+// department. Each has the API token "tok-<username>".
+var Users = []user.User{
+	{Username: "office", Roles: []workflows.Role{workflows.RoleOffice}},
+	{Username: "official", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "城管科"},
+	{Username: "official2", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "民政科"},
+	{Username: "verifier", Roles: []workflows.Role{workflows.RoleVerifier}},
+	{Username: "leader", Roles: []workflows.Role{workflows.RoleLeader}},
+}
+
+// WriteUsers writes the test users file into dir and returns its path.
+func WriteUsers(t testing.TB, dir string) string {
+	t.Helper()
+	f := user.File{Users: make([]user.User, len(Users))}
+	for i, u := range Users {
+		u.TokenHashes = []string{user.HashToken("tok-" + u.Username)}
+		f.Users[i] = u
+	}
+	data, err := json.Marshal(f)
+	require.NoError(t, err)
+	path := filepath.Join(dir, "users.json")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return path
+}
+
+// FreeAddr returns a loopback address with a port nothing listens on, so tests run
+// beside a running instance and beside each other.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Client calls one rectify's API as the test users.
+type Client struct {
+	T    testing.TB
+	Base string
+}
+
+// Call sends a request as the user (no token when as is empty) and decodes the answer.
+func (c Client) Call(as, method, path string, body any) (int, map[string]any) {
+	c.T.Helper()
+	var r io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		require.NoError(c.T, err)
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, c.Base+path, r)
+	require.NoError(c.T, err)
+	if as != "" {
+		req.Header.Set("Authorization", "Bearer tok-"+as)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.T, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(c.T, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+// Must is Call that requires the status code.
+func (c Client) Must(as, method, path string, body any, want int) map[string]any {
+	c.T.Helper()
+	status, out := c.Call(as, method, path, body)
+	require.Equal(c.T, want, status, "%s %s as %s: %v", method, path, as, out)
+	return out
+}
+
+// Act performs an opinion action and requires the status code.
+func (c Client) Act(as, id, action string, body any, want int) map[string]any {
+	c.T.Helper()
+	if body == nil {
+		body = map[string]any{}
+	}
+	return c.Must(as, http.MethodPost, "/api/v1/opinions/"+id+"/actions/"+action, body, want)
+}
+
+// ErrorCode is the code of an API error answer.
+func ErrorCode(out map[string]any) string {
+	e, _ := out["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
