@@ -36,7 +36,13 @@ type Service struct {
 	Namespace     string
 	// Now is the clock for dates the API computes (today, working days left).
 	Now func() time.Time
+
+	throttle throttle
 }
+
+// actionTimeout bounds how long a request waits on a workflow: with no worker
+// running, an Update would otherwise wait as long as the client does.
+const actionTimeout = 30 * time.Second
 
 // Error is an API error: an HTTP status, a stable code and a message a person can
 // act on.
@@ -106,10 +112,20 @@ func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, erro
 			writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
 			return
 		}
-		status, body, err := h(r, u)
+		if !s.throttle.allow(u.Username) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
+		defer cancel()
+		status, body, err := h(r.WithContext(ctx), u)
 		if err != nil {
 			var apiErr *Error
-			if !errors.As(err, &apiErr) {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				apiErr = errorf(http.StatusServiceUnavailable, "timeout", "rectify's workers did not answer within %s; the action may still happen — check the opinion before retrying", actionTimeout)
+			}
+			if apiErr == nil && !errors.As(err, &apiErr) {
 				s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 				apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
 			}

@@ -153,6 +153,9 @@ func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
 			return nil, err
 		}
 	}
+	if path == "" && !a.cfg.ServeHTTP {
+		return user.New(nil) // a worker-only process serves nobody
+	}
 	if path == "" {
 		path = demo.UsersFile(a.cfg.DataDir)
 		if _, err := os.Stat(path); err != nil {
