@@ -126,7 +126,7 @@ func Normalize(c *Campaign) error {
 			return fieldError(fmt.Sprintf("departments[%d]", i), "is empty")
 		}
 		if deps[p.Departments[i]] {
-			return fieldError(fmt.Sprintf("departments[%d]", i), fmt.Sprintf("%q appears twice", d))
+			return fieldError(fmt.Sprintf("departments[%d]", i), fmt.Sprintf("%q appears twice", p.Departments[i]))
 		}
 		deps[p.Departments[i]] = true
 	}

@@ -150,7 +150,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if c.WebhookURL != "" {
-		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("RECTIFY_WEBHOOK_URL must be an http(s) URL"))
 		}
 	}

@@ -103,6 +103,8 @@ func New(users []User) (*Directory, error) {
 			if b, err := hex.DecodeString(h); err != nil || len(b) != sha256.Size {
 				return nil, fmt.Errorf("%s: token_sha256 %q is not a hex SHA-256 digest", where, h)
 			}
+			// HashToken writes lower case; a digest written in upper case is the same one.
+			h = strings.ToLower(h)
 			if _, dup := d.byToken[h]; dup {
 				return nil, fmt.Errorf("%s: a token hash is shared with another user", where)
 			}

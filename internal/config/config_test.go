@@ -1,0 +1,181 @@
+package config
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestFromEnvDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, "./data", c.DataDir)
+	require.Equal(t, filepath.Join("data", "rectify.db"), c.StorePath())
+	require.Equal(t, "127.0.0.1:8080", c.HTTPAddr)
+	require.Equal(t, "", c.TemporalAddress)
+	require.True(t, c.Embedded())
+	require.Equal(t, "127.0.0.1:7233", c.EmbeddedAddr)
+	require.Equal(t, "127.0.0.1:7233", c.FrontendAddr())
+	require.Equal(t, "127.0.0.1:8233", c.EmbeddedUIAddr)
+	require.Equal(t, "http://127.0.0.1:8233", c.TemporalUIURL)
+	require.Equal(t, "default", c.Namespace)
+	require.Equal(t, DemoOff, c.Demo)
+	require.Equal(t, "info", c.LogLevel)
+	require.True(t, c.ServeWorker)
+	require.True(t, c.ServeHTTP)
+	require.False(t, c.TLS.Enabled())
+	require.Empty(t, c.UsersFile)
+	require.Empty(t, c.WebhookURL)
+}
+
+func TestFromEnvSettings(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		check func(t *testing.T, c Config)
+	}{
+		{"values are trimmed", map[string]string{"RECTIFY_DATA_DIR": " /var/lib/rectify ", "RECTIFY_HTTP_ADDR": " :9090 "},
+			func(t *testing.T, c Config) {
+				require.Equal(t, "/var/lib/rectify", c.DataDir)
+				require.Equal(t, "/var/lib/rectify/rectify.db", c.StorePath())
+				require.Equal(t, ":9090", c.HTTPAddr)
+			}},
+		{"external cluster runs only a worker", map[string]string{"TEMPORAL_ADDRESS": "temporal.internal:7233", "TEMPORAL_NAMESPACE": "rectify"},
+			func(t *testing.T, c Config) {
+				require.False(t, c.Embedded())
+				require.Equal(t, "temporal.internal:7233", c.FrontendAddr())
+				require.Equal(t, "rectify", c.Namespace)
+				require.True(t, c.ServeWorker)
+				require.False(t, c.ServeHTTP)
+				require.Empty(t, c.TemporalUIURL)
+			}},
+		{"external cluster with worker and http", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": "worker,http"},
+			func(t *testing.T, c Config) {
+				require.True(t, c.ServeWorker)
+				require.True(t, c.ServeHTTP)
+			}},
+		{"http only, with spaces", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": " http "},
+			func(t *testing.T, c Config) {
+				require.False(t, c.ServeWorker)
+				require.True(t, c.ServeHTTP)
+			}},
+		{"embedded worker only", map[string]string{"RECTIFY_ROLES": "worker"},
+			func(t *testing.T, c Config) {
+				require.True(t, c.ServeWorker)
+				require.False(t, c.ServeHTTP)
+			}},
+		{"embedded UI off", map[string]string{"RECTIFY_EMBEDDED_UI_ADDR": "off"},
+			func(t *testing.T, c Config) {
+				require.Empty(t, c.EmbeddedUIAddr)
+				require.Empty(t, c.TemporalUIURL)
+			}},
+		{"embedded UI elsewhere", map[string]string{"RECTIFY_EMBEDDED_UI_ADDR": "0.0.0.0:18233", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:17233"},
+			func(t *testing.T, c Config) {
+				require.Equal(t, "0.0.0.0:18233", c.EmbeddedUIAddr)
+				require.Equal(t, "http://0.0.0.0:18233", c.TemporalUIURL)
+				require.Equal(t, "127.0.0.1:17233", c.FrontendAddr())
+			}},
+		{"explicit UI URL wins", map[string]string{"RECTIFY_TEMPORAL_UI_URL": "https://temporal.example.gov.cn"},
+			func(t *testing.T, c Config) { require.Equal(t, "https://temporal.example.gov.cn", c.TemporalUIURL) }},
+		{"TLS with cert and key", map[string]string{"TEMPORAL_TLS_CERT": "/c.pem", "TEMPORAL_TLS_KEY": "/k.pem"},
+			func(t *testing.T, c Config) {
+				require.True(t, c.TLS.Enabled())
+				require.Equal(t, TLS{CertFile: "/c.pem", KeyFile: "/k.pem"}, c.TLS)
+			}},
+		{"TLS with CA only", map[string]string{"TEMPORAL_TLS_CA": "/ca.pem"},
+			func(t *testing.T, c Config) { require.True(t, c.TLS.Enabled()) }},
+		{"webhook", map[string]string{"RECTIFY_WEBHOOK_URL": "https://im.example.gov.cn/hook"},
+			func(t *testing.T, c Config) { require.Equal(t, "https://im.example.gov.cn/hook", c.WebhookURL) }},
+		{"log level", map[string]string{"RECTIFY_LOG_LEVEL": "debug"},
+			func(t *testing.T, c Config) { require.Equal(t, "debug", c.LogLevel) }},
+		{"users and calendar files", map[string]string{"RECTIFY_USERS": "/etc/rectify/users.json", "RECTIFY_CALENDAR": "/etc/rectify/holidays.json"},
+			func(t *testing.T, c Config) {
+				require.Equal(t, "/etc/rectify/users.json", c.UsersFile)
+				require.Equal(t, "/etc/rectify/holidays.json", c.CalendarFile)
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := FromEnv(env(tc.env))
+			require.NoError(t, err)
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestFromEnvDemo(t *testing.T) {
+	tests := map[string]DemoMode{
+		"": DemoOff, "off": DemoOff, "false": DemoOff, "0": DemoOff, "no": DemoOff,
+		"on": DemoOn, "true": DemoOn, "1": DemoOn, "yes": DemoOn, "ON": DemoOn, " True ": DemoOn,
+		"auto": DemoAuto, "Auto": DemoAuto,
+	}
+	for v, want := range tests {
+		t.Run(v, func(t *testing.T) {
+			c, err := FromEnv(env(map[string]string{"RECTIFY_DEMO": v}))
+			require.NoError(t, err)
+			require.Equal(t, want, c.Demo)
+		})
+	}
+	t.Run("bad value names the variable", func(t *testing.T) {
+		_, err := FromEnv(env(map[string]string{"RECTIFY_DEMO": "maybe"}))
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "RECTIFY_DEMO")
+		require.Contains(t, err.Error(), "maybe")
+		require.Contains(t, err.Error(), "on, off or auto")
+	})
+}
+
+func TestFromEnvRejects(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		contains []string
+	}{
+		{"HTTP address without port", map[string]string{"RECTIFY_HTTP_ADDR": "localhost"}, []string{"RECTIFY_HTTP_ADDR", `"localhost"`, "host:port"}},
+		{"embedded address", map[string]string{"RECTIFY_EMBEDDED_ADDR": "7233"}, []string{"RECTIFY_EMBEDDED_ADDR", "host:port"}},
+		{"temporal address", map[string]string{"TEMPORAL_ADDRESS": "temporal.internal"}, []string{"TEMPORAL_ADDRESS", "host:port"}},
+		{"UI address", map[string]string{"RECTIFY_EMBEDDED_UI_ADDR": "nowhere"}, []string{"RECTIFY_EMBEDDED_UI_ADDR", "host:port", "off"}},
+		{"cert without key", map[string]string{"TEMPORAL_TLS_CERT": "/c.pem"}, []string{"TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY"}},
+		{"key without cert", map[string]string{"TEMPORAL_TLS_KEY": "/k.pem"}, []string{"TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY"}},
+		{"log level", map[string]string{"RECTIFY_LOG_LEVEL": "verbose"}, []string{"RECTIFY_LOG_LEVEL", `"verbose"`, "debug, info, warn or error"}},
+		{"webhook scheme", map[string]string{"RECTIFY_WEBHOOK_URL": "ftp://example.com/hook"}, []string{"RECTIFY_WEBHOOK_URL", "http(s)"}},
+		{"webhook not a URL", map[string]string{"RECTIFY_WEBHOOK_URL": "example.com/hook"}, []string{"RECTIFY_WEBHOOK_URL"}},
+		{"webhook unparseable", map[string]string{"RECTIFY_WEBHOOK_URL": "http://exa mple.com/%zz"}, []string{"RECTIFY_WEBHOOK_URL"}},
+		{"webhook without host", map[string]string{"RECTIFY_WEBHOOK_URL": "http://"}, []string{"RECTIFY_WEBHOOK_URL"}},
+		{"unknown role", map[string]string{"RECTIFY_ROLES": "worker,admin"}, []string{"RECTIFY_ROLES", "admin", "worker or http"}},
+		{"no role", map[string]string{"RECTIFY_ROLES": ","}, []string{"RECTIFY_ROLES", "names no role"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := FromEnv(env(tc.env))
+			require.Error(t, err)
+			for _, s := range tc.contains {
+				require.Contains(t, err.Error(), s)
+			}
+		})
+	}
+}
+
+func TestFromEnvReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{
+		"RECTIFY_DEMO":        "sometimes",
+		"RECTIFY_HTTP_ADDR":   "localhost",
+		"TEMPORAL_TLS_CERT":   "/c.pem",
+		"RECTIFY_LOG_LEVEL":   "loud",
+		"RECTIFY_WEBHOOK_URL": "mailto:office@example.gov.cn",
+		"RECTIFY_ROLES":       "worker,scheduler",
+	}))
+	require.Error(t, err)
+	var joined interface{ Unwrap() []error }
+	require.True(t, errors.As(err, &joined), "errors are joined: %T", err)
+	require.Len(t, joined.Unwrap(), 6, err.Error())
+	for _, s := range []string{"RECTIFY_DEMO", "RECTIFY_HTTP_ADDR", "TEMPORAL_TLS_KEY", "RECTIFY_LOG_LEVEL", "RECTIFY_WEBHOOK_URL", "RECTIFY_ROLES"} {
+		require.Contains(t, err.Error(), s)
+	}
+}

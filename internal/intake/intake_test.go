@@ -1,0 +1,249 @@
+package intake
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/workflows"
+)
+
+const today = "2026-11-20"
+
+func policy() workflows.Policy {
+	return workflows.Policy{
+		Categories: []workflows.CategoryPolicy{
+			{Name: "形式主义", Speed: workflows.SpeedDeadline, WorkingDays: 20},
+			{Name: "群众需要解决的问题", Speed: workflows.SpeedImmediate, WorkingDays: 5},
+		},
+		Departments: []string{"城管科", "民政科"},
+	}
+}
+
+func valid() Opinion {
+	return Opinion{Content: "小区门口道路积水", Channel: "hotline", CollectedAt: "2026-11-01"}
+}
+
+func TestNormalizeCleansAndCanonicalizes(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(o *Opinion)
+		check func(t *testing.T, o Opinion)
+	}{
+		{"trims content, submitter, department, category",
+			func(o *Opinion) {
+				o.Content = "  \t小区门口道路积水\n　"
+				o.Submitter = "  张三 "
+				o.Department = " 城管科 "
+				o.Category = " 群众需要解决的问题 "
+			},
+			func(t *testing.T, o Opinion) {
+				require.Equal(t, "小区门口道路积水", o.Content)
+				require.Equal(t, "张三", o.Submitter)
+				require.Equal(t, "城管科", o.Department)
+				require.Equal(t, "群众需要解决的问题", o.Category)
+			}},
+		{"full-width date", func(o *Opinion) { o.CollectedAt = "２０２６-１１-０１" },
+			func(t *testing.T, o Opinion) { require.Equal(t, "2026-11-01", o.CollectedAt) }},
+		{"full-width date with full-width dashes and spaces", func(o *Opinion) { o.CollectedAt = "　２０２６－１１－０１　" },
+			func(t *testing.T, o Opinion) { require.Equal(t, "2026-11-01", o.CollectedAt) }},
+		{"full-width mobile", func(o *Opinion) { o.Phone = "１３８１２３４５６７８" },
+			func(t *testing.T, o Opinion) { require.Equal(t, "13812345678", o.Phone) }},
+		{"full-width landline with spaces around", func(o *Opinion) { o.Phone = "　０３７３-５７７１２９３ " },
+			func(t *testing.T, o Opinion) { require.Equal(t, "0373-5771293", o.Phone) }},
+		{"full-width key", func(o *Opinion) { o.Key = "　ＴＪ-００１　" },
+			func(t *testing.T, o Opinion) { require.Equal(t, "TJ-001", o.Key) }},
+		{"target 班子", func(o *Opinion) { o.Target = " 班子 " },
+			func(t *testing.T, o Opinion) { require.Equal(t, "team", o.Target) }},
+		{"target 个人", func(o *Opinion) { o.Target = "个人" },
+			func(t *testing.T, o Opinion) { require.Equal(t, "individual", o.Target) }},
+		{"target team", func(o *Opinion) { o.Target = "team" },
+			func(t *testing.T, o Opinion) { require.Equal(t, "team", o.Target) }},
+		{"target naming a person is kept", func(o *Opinion) { o.Target = " 王书记 " },
+			func(t *testing.T, o Opinion) { require.Equal(t, "王书记", o.Target) }},
+		{"content of exactly the maximum length", func(o *Opinion) { o.Content = strings.Repeat("意", MaxContentRunes) },
+			func(t *testing.T, o Opinion) { require.Equal(t, MaxContentRunes, len([]rune(o.Content))) }},
+		{"collected today", func(o *Opinion) { o.CollectedAt = today },
+			func(t *testing.T, o Opinion) { require.Equal(t, today, o.CollectedAt) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := valid()
+			tc.edit(&o)
+			require.NoError(t, Normalize(&o, policy(), today))
+			tc.check(t, o)
+		})
+	}
+}
+
+func TestNormalizeChannels(t *testing.T) {
+	tests := map[string]string{
+		"热线": "hotline", "热线电话": "hotline", "hotline": "hotline", "HotLine": "hotline", "12345": "hotline",
+		"意见箱": "suggestion_box", "suggestion_box": "suggestion_box",
+		"座谈会": "symposium", "座谈": "symposium", "symposium": "symposium",
+		"走访": "visit", "入户走访": "visit", "visit": "visit",
+		"网络": "online", "网络平台": "online", "网上": "online", "online": "online",
+		"来信": "letter", "信件": "letter", "letter": "letter",
+		" 热线 ": "hotline", "１２３４５": "hotline", "ＨＯＴＬＩＮＥ": "hotline",
+	}
+	for in, want := range tests {
+		t.Run(in, func(t *testing.T) {
+			o := valid()
+			o.Channel = in
+			require.NoError(t, Normalize(&o, policy(), today))
+			require.Equal(t, want, o.Channel)
+		})
+	}
+}
+
+func TestNormalizePhones(t *testing.T) {
+	tests := []struct {
+		phone string
+		ok    bool
+	}{
+		{"13812345678", true},
+		{"19912345678", true},
+		{"0373-5771293", true},
+		{"03735771293", true},
+		{"010-12345678", true},
+		{"", true},
+		{"1381234567", false},
+		{"138123456789", false},
+		{"12812345678", false},
+		{"12345", false},
+		{"abc", false},
+		{"373-5771293", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.phone, func(t *testing.T) {
+			o := valid()
+			o.Phone = tc.phone
+			err := Normalize(&o, policy(), today)
+			if tc.ok {
+				require.NoError(t, err)
+				require.Equal(t, tc.phone, o.Phone)
+				return
+			}
+			requireFieldError(t, err, "phone")
+			require.Contains(t, err.Error(), "0373-5771293", "the message shows an example of a valid number")
+		})
+	}
+}
+
+func TestNormalizeRejects(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     func(o *Opinion)
+		field    string
+		contains []string
+	}{
+		{"empty content", func(o *Opinion) { o.Content = "" }, "content", []string{"empty"}},
+		{"blank content", func(o *Opinion) { o.Content = " \n\t　" }, "content", []string{"empty"}},
+		{"content too long", func(o *Opinion) { o.Content = strings.Repeat("意", MaxContentRunes+1) },
+			"content", []string{"4001", "4000"}},
+		{"unknown channel", func(o *Opinion) { o.Channel = "微信" }, "channel",
+			[]string{`"微信"`, "hotline", "热线", "suggestion_box", "意见箱", "symposium", "座谈会", "visit", "走访", "online", "网络", "letter", "来信"}},
+		{"missing channel", func(o *Opinion) { o.Channel = "" }, "channel", []string{"hotline"}},
+		{"missing collected_at", func(o *Opinion) { o.CollectedAt = " " }, "collected_at", []string{"required", "YYYY-MM-DD"}},
+		{"unparseable collected_at", func(o *Opinion) { o.CollectedAt = "2026/11/01" }, "collected_at", []string{`"2026/11/01"`, "YYYY-MM-DD"}},
+		{"impossible date", func(o *Opinion) { o.CollectedAt = "2026-02-30" }, "collected_at", []string{"2026-02-30"}},
+		{"short date", func(o *Opinion) { o.CollectedAt = "2026-1-1" }, "collected_at", []string{"YYYY-MM-DD"}},
+		{"future collected_at", func(o *Opinion) { o.CollectedAt = "2026-11-21" }, "collected_at",
+			[]string{"2026-11-21", "future", today}},
+		{"full-width future collected_at", func(o *Opinion) { o.CollectedAt = "２０２７-０１-０１" }, "collected_at",
+			[]string{"2027-01-01", "future"}},
+		{"unknown department", func(o *Opinion) { o.Department = "财政局" }, "department", []string{`"财政局"`}},
+		{"unknown category", func(o *Opinion) { o.Category = "其他" }, "category", []string{`"其他"`}},
+		{"submitter too long", func(o *Opinion) { o.Submitter = strings.Repeat("张", 101) }, "submitter", []string{"100"}},
+		{"target too long", func(o *Opinion) { o.Target = strings.Repeat("王", 101) }, "target", []string{"100"}},
+		{"key with a space", func(o *Opinion) { o.Key = "TJ 001" }, "key", []string{"128"}},
+		{"key with a forbidden character", func(o *Opinion) { o.Key = "TJ?001" }, "key", []string{"128"}},
+		{"key too long", func(o *Opinion) { o.Key = strings.Repeat("k", 129) }, "key", []string{"128"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := valid()
+			tc.edit(&o)
+			err := Normalize(&o, policy(), today)
+			requireFieldError(t, err, tc.field)
+			for _, s := range tc.contains {
+				require.Contains(t, err.Error(), s)
+			}
+		})
+	}
+}
+
+func TestNormalizeAnyDepartmentWhenCampaignListsNone(t *testing.T) {
+	o := valid()
+	o.Department = "财政局"
+	p := policy()
+	p.Departments = nil
+	require.NoError(t, Normalize(&o, p, today))
+	require.Equal(t, "财政局", o.Department)
+}
+
+func TestKeys(t *testing.T) {
+	t.Run("a given key is kept", func(t *testing.T) {
+		o := valid()
+		o.Key = "台账-2026/第3批#17"
+		require.NoError(t, Normalize(&o, policy(), today))
+		require.Equal(t, "台账-2026/第3批#17", o.Key)
+	})
+	t.Run("key of 128 characters is accepted", func(t *testing.T) {
+		o := valid()
+		o.Key = strings.Repeat("k", 128)
+		require.NoError(t, Normalize(&o, policy(), today))
+		require.Equal(t, strings.Repeat("k", 128), o.Key)
+	})
+	t.Run("a missing key is derived", func(t *testing.T) {
+		o := valid()
+		require.NoError(t, Normalize(&o, policy(), today))
+		require.True(t, strings.HasPrefix(o.Key, "h-"), o.Key)
+		require.Equal(t, DerivedKey(o), o.Key)
+	})
+	t.Run("same opinion spelled differently gets the same key", func(t *testing.T) {
+		a := Opinion{Content: "小区门口道路积水", Channel: "热线", CollectedAt: "２０２６-１１-０１"}
+		b := Opinion{Content: "  小区门口道路积水 ", Channel: "hotline", CollectedAt: "2026-11-01"}
+		require.NoError(t, Normalize(&a, policy(), today))
+		require.NoError(t, Normalize(&b, policy(), today))
+		require.Equal(t, a.Key, b.Key)
+	})
+
+	base := valid()
+	tests := []struct {
+		name string
+		edit func(o *Opinion)
+		same bool
+	}{
+		{"identical", func(o *Opinion) {}, true},
+		{"different department does not matter", func(o *Opinion) { o.Department = "城管科" }, true},
+		{"different content", func(o *Opinion) { o.Content = "路灯不亮" }, false},
+		{"different date", func(o *Opinion) { o.CollectedAt = "2026-11-02" }, false},
+		{"different channel", func(o *Opinion) { o.Channel = "letter" }, false},
+		{"different submitter", func(o *Opinion) { o.Submitter = "李四" }, false},
+		{"different phone", func(o *Opinion) { o.Phone = "13812345678" }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := base
+			tc.edit(&o)
+			require.Equal(t, DerivedKey(base), DerivedKey(base), "stable")
+			if tc.same {
+				require.Equal(t, DerivedKey(base), DerivedKey(o))
+			} else {
+				require.NotEqual(t, DerivedKey(base), DerivedKey(o))
+			}
+		})
+	}
+}
+
+func requireFieldError(t *testing.T, err error, field string) {
+	t.Helper()
+	require.Error(t, err)
+	var fe *FieldError
+	require.True(t, errors.As(err, &fe), "want a *FieldError, got %T: %v", err, err)
+	require.Equal(t, field, fe.Field, err.Error())
+	require.True(t, strings.HasPrefix(err.Error(), field+": "), "message %q names the field", err.Error())
+}
