@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -81,14 +82,20 @@ func (f Filter) where() (string, []any) {
 func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 	where, args := f.where()
 	var page Page
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM opinions`+where, args...).Scan(&page.Total); err != nil {
+	// One read transaction: Total counts the same snapshot the page is cut from.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return page, fmt.Errorf("store: list opinions: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM opinions`+where, args...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("store: count opinions: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT doc FROM opinions`+where+`
+	rows, err := tx.QueryContext(ctx, `SELECT doc FROM opinions`+where+`
 ORDER BY urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
@@ -210,12 +217,18 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 	for _, state := range workflows.AllStates {
 		st.ByState[state] = 0
 	}
-	row := s.r.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinions WHERE campaign_id = ?`, campaignID)
-	var err error
+	// One read transaction, so totals, states, categories and departments all
+	// describe the same snapshot even while projections keep arriving.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	row := tx.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinions WHERE campaign_id = ?`, campaignID)
 	if st.Counts, err = scanCounts(row.Scan, nil); err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM opinions WHERE campaign_id = ? GROUP BY state`, campaignID)
+	rows, err := tx.QueryContext(ctx, `SELECT state, count(*) FROM opinions WHERE campaign_id = ? GROUP BY state`, campaignID)
 	if err != nil {
 		return st, fmt.Errorf("store: stats by state: %w", err)
 	}
@@ -229,10 +242,10 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		st.ByState[state] = n
 	}
 	rows.Close()
-	if st.ByCategory, err = s.groupCounts(ctx, "category", campaignID); err != nil {
+	if st.ByCategory, err = groupCounts(ctx, tx, "category", campaignID); err != nil {
 		return st, err
 	}
-	if st.ByDepartment, err = s.groupCounts(ctx, "department", campaignID); err != nil {
+	if st.ByDepartment, err = groupCounts(ctx, tx, "department", campaignID); err != nil {
 		return st, err
 	}
 	return st, nil
@@ -240,8 +253,8 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 
 // groupCounts computes Counts per value of column (category or department); the
 // empty value (not yet categorized or assigned) is its own group.
-func (s *Store) groupCounts(ctx context.Context, column, campaignID string) ([]Counts, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+column+`, `+countColumns+`
+func groupCounts(ctx context.Context, tx *sql.Tx, column, campaignID string) ([]Counts, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+column+`, `+countColumns+`
 FROM opinions WHERE campaign_id = ? GROUP BY `+column+` ORDER BY `+column, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats by %s: %w", column, err)

@@ -1,0 +1,763 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/campaign"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// base is the instant test opinions are created around: UTC and whole
+// milliseconds, which is what the store keeps of event times.
+var base = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+
+// openStore opens a store on a real SQLite file in a fresh temporary folder
+// and closes it when the test ends.
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	s, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+// timeline builds n events that lead to state, one minute apart, each with
+// a detail map, as the workflow records them (seq 1..n).
+func timeline(n int, state workflows.State) []workflows.Event {
+	actions := []workflows.Action{workflows.EventReceived, workflows.ActionCategorize, workflows.ActionAssign,
+		workflows.ActionSign, workflows.ActionSubmit, workflows.ActionVerify, workflows.ActionCallback}
+	out := make([]workflows.Event, n)
+	from := workflows.State("")
+	for i := range out {
+		to := workflows.AllStates[min(i, len(workflows.AllStates)-1)]
+		if i == n-1 {
+			to = state
+		}
+		out[i] = workflows.Event{
+			Seq:    i + 1,
+			At:     base.Add(time.Duration(i+1) * time.Minute),
+			Actor:  fmt.Sprintf("user%d", i%3),
+			Action: actions[i%len(actions)],
+			From:   from,
+			To:     to,
+			Reason: fmt.Sprintf("原因 %d", i+1),
+			Detail: map[string]string{"step": fmt.Sprint(i + 1)},
+		}
+		from = to
+	}
+	return out
+}
+
+// newOpinion returns a projected opinion at revision rev with a timeline of
+// the same length.
+func newOpinion(id, campaignID string, state workflows.State, rev int) workflows.Opinion {
+	return workflows.Opinion{
+		ID:           id,
+		CampaignID:   campaignID,
+		Key:          "key-" + id,
+		Content:      "小区路灯不亮 " + id,
+		Channel:      "hotline",
+		CollectedAt:  "2026-09-01",
+		State:        state,
+		OverdueLevel: workflows.LevelNone,
+		CreatedAt:    base,
+		UpdatedAt:    base.Add(time.Duration(rev) * time.Minute),
+		Revision:     rev,
+		Timeline:     timeline(rev, state),
+	}
+}
+
+// requireSameOpinion compares two opinions as the API shows them (JSON), so
+// time zones decoded from the store compare by instant and offset.
+func requireSameOpinion(t *testing.T, want, got workflows.Opinion, msgAndArgs ...any) {
+	t.Helper()
+	w, err := json.Marshal(want)
+	require.NoError(t, err)
+	g, err := json.Marshal(got)
+	require.NoError(t, err)
+	require.JSONEq(t, string(w), string(g), msgAndArgs...)
+}
+
+func TestProjectOpinionIsIdempotentAndOrdered(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rectify.db")
+	s, err := store.Open(path)
+	require.NoError(t, err)
+
+	rev1 := newOpinion("op-1", "c1", workflows.StateReceived, 1)
+	rev2 := newOpinion("op-1", "c1", workflows.StateCategorized, 2)
+	rev2.Category = "形式主义"
+	rev3 := newOpinion("op-1", "c1", workflows.StateAssigned, 3)
+	rev3.Category = "形式主义"
+	rev3.Department = "城管科"
+	rev3.Official = "zhang"
+	rev3.Leader = "li"
+	rev3.OverdueLevel = workflows.LevelOverdue
+	rev3.Schedule = workflows.Schedule{Deadline: "2026-10-10", Explanation: "从 2026-09-28 起 5 个工作日 → 2026-10-10"}
+
+	// Later revision first, then late and repeated writes of older or equal ones.
+	for i, o := range []workflows.Opinion{rev3, rev2, rev3, rev1, rev3, rev2} {
+		require.NoError(t, s.ProjectOpinion(ctx, o), "write %d (revision %d)", i, o.Revision)
+	}
+
+	check := func(s *store.Store, label string) {
+		t.Helper()
+		got, err := s.Opinion(ctx, "op-1")
+		require.NoError(t, err, label)
+		requireSameOpinion(t, rev3, got, label)
+		require.Len(t, got.Timeline, 3, "%s: timeline length equals revision", label)
+
+		// The list columns follow the newest revision too, not only the document.
+		for _, f := range []store.Filter{
+			{State: workflows.StateAssigned},
+			{Category: "形式主义", Department: "城管科", Official: "zhang"},
+			{Overdue: true},
+		} {
+			page, err := s.Opinions(ctx, f)
+			require.NoError(t, err, label)
+			require.Equal(t, 1, page.Total, "%s: %+v", label, f)
+		}
+		page, err := s.Opinions(ctx, store.Filter{State: workflows.StateCategorized})
+		require.NoError(t, err, label)
+		require.Zero(t, page.Total, "%s: stale state left in the list columns", label)
+
+		st, err := s.Stats(ctx, "c1")
+		require.NoError(t, err, label)
+		require.Equal(t, 1, st.Collected, label)
+		require.Equal(t, 1, st.ByState[workflows.StateAssigned], label)
+		require.Equal(t, 1, st.Overdue, label)
+	}
+	check(s, "after writes")
+
+	// A newer revision still goes through after the stale ones.
+	rev4 := newOpinion("op-1", "c1", workflows.StateInProgress, 4)
+	rev4.Category, rev4.Department, rev4.Official, rev4.Signed = "形式主义", "城管科", "zhang", true
+	require.NoError(t, s.ProjectOpinion(ctx, rev4))
+	got, err := s.Opinion(ctx, "op-1")
+	require.NoError(t, err)
+	requireSameOpinion(t, rev4, got)
+	require.NoError(t, s.ProjectOpinion(ctx, rev3))
+	got, err = s.Opinion(ctx, "op-1")
+	require.NoError(t, err)
+	requireSameOpinion(t, rev4, got, "revision 3 after 4 changes nothing")
+
+	// Everything survives closing and reopening the file.
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-2", "c1", workflows.StateReceived, 1)))
+	require.NoError(t, s.Close())
+	s, err = store.Open(path)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	check = func(s *store.Store, label string) {
+		t.Helper()
+		got, err := s.Opinion(ctx, "op-1")
+		require.NoError(t, err, label)
+		requireSameOpinion(t, rev4, got, label)
+		require.Len(t, got.Timeline, 4, label)
+		page, err := s.Opinions(ctx, store.Filter{CampaignID: "c1"})
+		require.NoError(t, err, label)
+		require.Equal(t, 2, page.Total, label)
+	}
+	check(s, "after reopen")
+	// Replays after a restart are still harmless.
+	require.NoError(t, s.ProjectOpinion(ctx, rev2))
+	require.NoError(t, s.ProjectOpinion(ctx, rev4))
+	check(s, "after replays following reopen")
+}
+
+func TestOpinionTimeline(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+
+	o := newOpinion("op-1", "c1", workflows.StateClosed, 5)
+	o.Timeline[1].Detail = nil // an event without details stays without
+	o.Timeline[2].Detail = map[string]string{"deadline": "2026-10-10", "official": "zhang", "说明": "跳过国庆节 7 天"}
+	o.Timeline[3].At = time.Date(2026, 10, 9, 17, 30, 15, 123_000_000, time.UTC)
+	o.ClosedAt = base.Add(time.Hour)
+	o.OnTime = true
+	o.Satisfaction = workflows.SatisfactionSatisfied
+	o.Extra = map[string]string{"楼栋": "3"}
+	o.PendingExtension = &workflows.Extension{Until: "2026-10-20", Reason: "材料未到", RequestedBy: "zhang", RequestedAt: base}
+	want := o
+
+	// The store orders by seq, whatever order the events arrive in.
+	shuffled := slices.Clone(o.Timeline)
+	slices.Reverse(shuffled)
+	o.Timeline = shuffled
+	require.NoError(t, s.ProjectOpinion(ctx, o))
+
+	got, err := s.Opinion(ctx, "op-1")
+	require.NoError(t, err)
+	requireSameOpinion(t, want, got)
+	require.Equal(t, want.Timeline, got.Timeline)
+	for i, e := range got.Timeline {
+		require.Equal(t, i+1, e.Seq)
+	}
+
+	_, err = s.Opinion(ctx, "no-such-opinion")
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// Lists leave timelines out.
+	page, err := s.Opinions(ctx, store.Filter{})
+	require.NoError(t, err)
+	require.Len(t, page.Opinions, 1)
+	require.Empty(t, page.Opinions[0].Timeline)
+}
+
+func TestCampaigns(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+
+	list, err := s.Campaigns(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, list)
+	require.Empty(t, list)
+
+	mk := func(id string, created time.Time) campaign.Campaign {
+		c := campaign.Campaign{ID: id, Name: "活动 " + id, Policy: campaign.DefaultPolicy(), CreatedAt: created, CreatedBy: "office"}
+		c.Policy.Departments = []string{"城管科", "民政科"}
+		return c
+	}
+	older := mk("older", base)
+	newest := mk("newest", base.Add(48*time.Hour))
+	middle := mk("middle", base.Add(24*time.Hour))
+	tieB := mk("tie-b", base.Add(time.Hour))
+	tieA := mk("tie-a", base.Add(time.Hour))
+	for _, c := range []campaign.Campaign{older, newest, middle, tieB, tieA} {
+		require.NoError(t, s.CreateCampaign(ctx, c))
+	}
+
+	got, err := s.Campaign(ctx, "middle")
+	require.NoError(t, err)
+	require.Equal(t, middle, got)
+
+	dup := mk("middle", base.Add(99*time.Hour))
+	dup.Name = "another"
+	require.ErrorIs(t, s.CreateCampaign(ctx, dup), store.ErrExists)
+	got, err = s.Campaign(ctx, "middle")
+	require.NoError(t, err)
+	require.Equal(t, middle, got, "a duplicate changes nothing")
+
+	_, err = s.Campaign(ctx, "nope")
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	list, err = s.Campaigns(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []campaign.Campaign{newest, middle, tieA, tieB, older}, list)
+}
+
+// listed describes one opinion of the list fixture.
+type listed struct {
+	id, campaign string
+	state        workflows.State
+	level        workflows.OverdueLevel
+	deadline     string
+	category     string
+	department   string
+	official     string
+	created      int // minutes after base
+}
+
+// listFixture holds opinions of every kind; listOrder is campaign c1 most
+// urgent first.
+var listFixture = []listed{
+	{"a-acc", "c1", workflows.StateInProgress, workflows.LevelAccountability, "2026-10-20", "cat-a", "dept-x", "zhang", 10},
+	{"a-sup", "c1", workflows.StateAssigned, workflows.LevelSupervised, "2026-10-01", "cat-b", "dept-y", "li", 11},
+	{"a-ovd", "c1", workflows.StateInProgress, workflows.LevelOverdue, "2026-10-05", "cat-a", "dept-y", "wang", 12},
+	{"a-soon", "c1", workflows.StateAssigned, workflows.LevelDueSoon, "2026-10-15", "cat-b", "dept-x", "zhang", 13},
+	{"a-none1", "c1", workflows.StateInProgress, workflows.LevelNone, "2026-10-09", "cat-a", "dept-x", "li", 15},
+	{"a-none2", "c1", workflows.StateAssigned, workflows.LevelNone, "2026-10-09", "cat-a", "dept-y", "wang", 14},
+	{"a-none3", "c1", workflows.StateAssigned, workflows.LevelNone, "2026-10-12", "cat-b", "dept-z", "zhang", 1},
+	{"w-sub", "c1", workflows.StateSubmitted, workflows.LevelOverdue, "2026-09-20", "cat-a", "dept-x", "zhang", 20},
+	{"w-cb", "c1", workflows.StateAwaitingCallback, workflows.LevelNone, "2026-09-25", "cat-b", "dept-y", "li", 21},
+	{"w-ret", "c1", workflows.StateReturned, workflows.LevelNone, "", "cat-a", "dept-x", "", 22},
+	{"w-recv", "c1", workflows.StateReceived, workflows.LevelNone, "", "", "", "", 2},
+	{"w-cat", "c1", workflows.StateCategorized, workflows.LevelNone, "", "cat-b", "", "", 3},
+	{"f-closed", "c1", workflows.StateClosed, workflows.LevelAccountability, "2026-09-10", "cat-a", "dept-x", "zhang", 4},
+	{"f-rej", "c1", workflows.StateRejected, workflows.LevelNone, "", "", "", "", 5},
+	{"f-merged", "c1", workflows.StateMerged, workflows.LevelNone, "", "cat-b", "", "", 6},
+	{"f-canc", "c1", workflows.StateCancelled, workflows.LevelDueSoon, "2026-09-30", "cat-a", "dept-y", "wang", 7},
+	{"o-other", "c2", workflows.StateInProgress, workflows.LevelAccountability, "2026-09-01", "cat-a", "dept-x", "zhang", 0},
+}
+
+var listOrder = []string{
+	// owed now: highest rung first, then earliest deadline, then oldest
+	"a-acc", "a-sup", "a-ovd", "a-soon", "a-none2", "a-none1", "a-none3",
+	// waiting on someone else: rungs ignored, dated before undated
+	"w-sub", "w-cb", "w-recv", "w-cat", "w-ret",
+	// finished last
+	"f-closed", "f-canc", "f-rej", "f-merged",
+}
+
+func projectFixture(t *testing.T, s *store.Store) {
+	t.Helper()
+	// Project in a scrambled order, so the list order is the store's doing.
+	fixture := slices.Clone(listFixture)
+	rand.New(rand.NewPCG(7, 7)).Shuffle(len(fixture), func(i, j int) { fixture[i], fixture[j] = fixture[j], fixture[i] })
+	for _, l := range fixture {
+		o := newOpinion(l.id, l.campaign, l.state, 3)
+		o.OverdueLevel = l.level
+		o.Schedule.Deadline = l.deadline
+		o.Category = l.category
+		o.Department = l.department
+		o.Official = l.official
+		o.CreatedAt = base.Add(time.Duration(l.created) * time.Minute)
+		require.NoError(t, s.ProjectOpinion(context.Background(), o))
+	}
+}
+
+func ids(p store.Page) []string {
+	out := []string{}
+	for _, o := range p.Opinions {
+		out = append(out, o.ID)
+	}
+	return out
+}
+
+func TestOpinionsFiltersAndOrder(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	projectFixture(t, s)
+
+	tests := []struct {
+		name   string
+		filter store.Filter
+		want   []string
+	}{
+		{"campaign, most urgent first", store.Filter{CampaignID: "c1"}, listOrder},
+		{"every campaign", store.Filter{}, append([]string{"o-other"}, listOrder...)},
+		{"other campaign", store.Filter{CampaignID: "c2"}, []string{"o-other"}},
+		{"unknown campaign", store.Filter{CampaignID: "c3"}, []string{}},
+		{"state", store.Filter{CampaignID: "c1", State: workflows.StateAssigned},
+			[]string{"a-sup", "a-soon", "a-none2", "a-none3"}},
+		{"category", store.Filter{CampaignID: "c1", Category: "cat-b"},
+			[]string{"a-sup", "a-soon", "a-none3", "w-cb", "w-cat", "f-merged"}},
+		{"department", store.Filter{CampaignID: "c1", Department: "dept-x"},
+			[]string{"a-acc", "a-soon", "a-none1", "w-sub", "w-ret", "f-closed"}},
+		{"official", store.Filter{CampaignID: "c1", Official: "zhang"},
+			[]string{"a-acc", "a-soon", "a-none3", "w-sub", "f-closed"}},
+		{"overdue only counts what an official owes", store.Filter{CampaignID: "c1", Overdue: true},
+			[]string{"a-acc", "a-sup", "a-ovd"}},
+		{"overdue everywhere", store.Filter{Overdue: true},
+			[]string{"o-other", "a-acc", "a-sup", "a-ovd"}},
+		{"visible to an official with a department",
+			store.Filter{CampaignID: "c1", VisibleTo: &store.Viewer{Username: "li", Department: "dept-x"}},
+			[]string{"a-acc", "a-sup", "a-soon", "a-none1", "w-sub", "w-cb", "w-ret", "f-closed"}},
+		{"visible to an official without a department",
+			store.Filter{CampaignID: "c1", VisibleTo: &store.Viewer{Username: "li"}},
+			[]string{"a-sup", "a-none1", "w-cb"}},
+		{"visible to a stranger", store.Filter{VisibleTo: &store.Viewer{Username: "nobody"}}, []string{}},
+		{"overdue and visible",
+			store.Filter{CampaignID: "c1", Overdue: true, VisibleTo: &store.Viewer{Username: "wang", Department: "dept-y"}},
+			[]string{"a-sup", "a-ovd"}},
+		{"filters combine with AND", store.Filter{CampaignID: "c1", State: workflows.StateClosed, Category: "cat-b"}, []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			page, err := s.Opinions(ctx, tc.filter)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ids(page))
+			require.Equal(t, len(tc.want), page.Total)
+		})
+	}
+}
+
+func TestOpinionsPaging(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	projectFixture(t, s)
+
+	var all []string
+	for offset := 0; offset < len(listOrder); offset += 5 {
+		page, err := s.Opinions(ctx, store.Filter{CampaignID: "c1", Limit: 5, Offset: offset})
+		require.NoError(t, err)
+		require.Equal(t, len(listOrder), page.Total, "offset %d", offset)
+		require.Len(t, page.Opinions, min(5, len(listOrder)-offset), "offset %d", offset)
+		all = append(all, ids(page)...)
+	}
+	require.Equal(t, listOrder, all, "pages join up to the whole list, nothing twice")
+
+	tests := []struct {
+		name   string
+		filter store.Filter
+		want   []string
+	}{
+		{"past the end", store.Filter{CampaignID: "c1", Limit: 5, Offset: 100}, []string{}},
+		{"no limit gives the default page", store.Filter{CampaignID: "c1"}, listOrder},
+		{"limit one", store.Filter{CampaignID: "c1", Limit: 1, Offset: 3}, []string{"a-soon"}},
+		{"paging a filter", store.Filter{CampaignID: "c1", Category: "cat-b", Limit: 2, Offset: 2}, []string{"a-none3", "w-cb"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			page, err := s.Opinions(ctx, tc.filter)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ids(page))
+			want, err := s.Opinions(ctx, store.Filter{CampaignID: tc.filter.CampaignID, Category: tc.filter.Category})
+			require.NoError(t, err)
+			require.Equal(t, want.Total, page.Total, "Total ignores paging")
+		})
+	}
+}
+
+func TestOpinionsDefaultLimit(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	for i := range 60 {
+		require.NoError(t, s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("op-%02d", i), "c1", workflows.StateReceived, 1)))
+	}
+	for _, limit := range []int{0, -1} {
+		page, err := s.Opinions(ctx, store.Filter{Limit: limit})
+		require.NoError(t, err)
+		require.Equal(t, 60, page.Total)
+		require.Len(t, page.Opinions, 50, "limit %d", limit)
+	}
+	page, err := s.Opinions(ctx, store.Filter{Limit: 55})
+	require.NoError(t, err)
+	require.Len(t, page.Opinions, 55)
+}
+
+// expectedCounts computes a slice's figures from their definitions, without
+// SQL, to check the store against.
+type expectedCounts map[string]*store.Counts
+
+func (e expectedCounts) add(name string, o workflows.Opinion) {
+	c := e[name]
+	if c == nil {
+		c = &store.Counts{Name: name}
+		e[name] = c
+	}
+	c.Collected++
+	switch o.State {
+	case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+		c.Pending++
+	case workflows.StateAssigned, workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback:
+		c.InProgress++
+	case workflows.StateClosed:
+		c.Closed++
+		if o.OnTime {
+			c.ClosedOnTime++
+		}
+	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+		c.Excluded++
+	}
+	if o.State == workflows.StateAssigned || o.State == workflows.StateInProgress {
+		switch o.OverdueLevel {
+		case workflows.LevelAccountability:
+			c.Accountability++
+			c.Supervised++
+			c.Overdue++
+		case workflows.LevelSupervised:
+			c.Supervised++
+			c.Overdue++
+		case workflows.LevelOverdue:
+			c.Overdue++
+		}
+	}
+	if o.Satisfaction != "" {
+		c.Callbacks++
+		if o.Satisfaction == workflows.SatisfactionSatisfied || o.Satisfaction == workflows.SatisfactionBasically {
+			c.Satisfied++
+		}
+	}
+}
+
+func finish(c store.Counts) store.Counts {
+	if d := c.Collected - c.Excluded; d > 0 {
+		c.CompletionRate = float64(c.Closed) / float64(d)
+	}
+	if c.Closed > 0 {
+		c.OnTimeRate = float64(c.ClosedOnTime) / float64(c.Closed)
+	}
+	if c.Callbacks > 0 {
+		c.SatisfactionRate = float64(c.Satisfied) / float64(c.Callbacks)
+	}
+	return c
+}
+
+func (e expectedCounts) sorted() []store.Counts {
+	out := []store.Counts{}
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range e {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		out = append(out, finish(*e[name]))
+	}
+	return out
+}
+
+func TestStatsExact(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+
+	r := rand.New(rand.NewPCG(3, 10))
+	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题"}
+	departments := []string{"", "城管科", "民政科", "办公室"}
+	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
+		workflows.LevelSupervised, workflows.LevelAccountability}
+	satisfactions := []string{"", workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied}
+	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
+
+	total := expectedCounts{}
+	byCategory := expectedCounts{}
+	byDepartment := expectedCounts{}
+	byState := map[workflows.State]int{}
+	for _, st := range workflows.AllStates {
+		byState[st] = 0
+	}
+	for i := range 40 {
+		o := newOpinion(fmt.Sprintf("op-%02d", i), "c1", workflows.AllStates[r.IntN(len(workflows.AllStates))], 1+r.IntN(4))
+		o.Category = pick(categories)
+		o.Department = pick(departments)
+		o.OverdueLevel = levels[r.IntN(len(levels))]
+		o.OnTime = r.IntN(2) == 0
+		o.Satisfaction = pick(satisfactions)
+		require.NoError(t, s.ProjectOpinion(ctx, o))
+		// A stale replay of an older revision must not count twice or change anything.
+		if o.Revision > 1 {
+			old := newOpinion(o.ID, "c1", workflows.StateClosed, o.Revision-1)
+			old.OnTime, old.Satisfaction, old.Category = true, workflows.SatisfactionSatisfied, "stale"
+			require.NoError(t, s.ProjectOpinion(ctx, old))
+		}
+		total.add("", o)
+		byCategory.add(o.Category, o)
+		byDepartment.add(o.Department, o)
+		byState[o.State]++
+	}
+	// Another campaign's opinions never leak into c1's figures.
+	for i := range 5 {
+		o := newOpinion(fmt.Sprintf("other-%d", i), "c2", workflows.StateInProgress, 1)
+		o.OverdueLevel = workflows.LevelAccountability
+		o.Category = "形式主义"
+		o.Satisfaction = workflows.SatisfactionSatisfied
+		require.NoError(t, s.ProjectOpinion(ctx, o))
+	}
+
+	want := finish(*total[""])
+	// The random data must exercise every figure, or the test proves little.
+	require.Positive(t, want.Pending)
+	require.Positive(t, want.InProgress)
+	require.Positive(t, want.Excluded)
+	require.Positive(t, want.Accountability)
+	require.Greater(t, want.Supervised, want.Accountability)
+	require.Greater(t, want.Overdue, want.Supervised)
+	require.Positive(t, want.ClosedOnTime)
+	require.Greater(t, want.Closed, want.ClosedOnTime)
+	require.Greater(t, want.Callbacks, want.Satisfied)
+	require.Positive(t, want.Satisfied)
+
+	st, err := s.Stats(ctx, "c1")
+	require.NoError(t, err)
+	require.Equal(t, "c1", st.CampaignID)
+	require.Equal(t, want, st.Counts)
+	require.Equal(t, byState, st.ByState)
+	require.Equal(t, byCategory.sorted(), st.ByCategory)
+	require.Equal(t, byDepartment.sorted(), st.ByDepartment)
+
+	// The slices add up to the whole.
+	sum := 0
+	for _, c := range st.ByCategory {
+		sum += c.Collected
+	}
+	require.Equal(t, 40, sum)
+}
+
+func TestStatsEmptyCampaign(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	other := newOpinion("op-1", "c2", workflows.StateClosed, 1)
+	other.OnTime = true
+	require.NoError(t, s.ProjectOpinion(ctx, other))
+
+	// Only excluded opinions: nothing to divide by either.
+	rejected := newOpinion("op-2", "c3", workflows.StateRejected, 1)
+	require.NoError(t, s.ProjectOpinion(ctx, rejected))
+
+	for _, tc := range []struct {
+		campaign string
+		want     store.Counts
+	}{
+		{"c1", store.Counts{}},
+		{"c3", store.Counts{Collected: 1, Excluded: 1}},
+	} {
+		st, err := s.Stats(ctx, tc.campaign)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, st.Counts, tc.campaign)
+		for _, r := range []float64{st.CompletionRate, st.OnTimeRate, st.SatisfactionRate} {
+			require.False(t, math.IsNaN(r) || math.IsInf(r, 0), tc.campaign)
+		}
+		require.Len(t, st.ByState, len(workflows.AllStates), "every state is listed, even at zero")
+		b, err := json.Marshal(st)
+		require.NoError(t, err, "figures must encode as JSON (no NaN)")
+		require.False(t, strings.Contains(string(b), "NaN"))
+		if tc.campaign == "c1" {
+			require.NotNil(t, st.ByCategory)
+			require.Empty(t, st.ByCategory)
+			require.NotNil(t, st.ByDepartment)
+			require.Empty(t, st.ByDepartment)
+			for _, n := range st.ByState {
+				require.Zero(t, n)
+			}
+		}
+	}
+}
+
+// seedBench projects n opinions of one campaign in a realistic mix.
+func seedBench(b *testing.B, s *store.Store, n int) {
+	b.Helper()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
+		workflows.LevelSupervised, workflows.LevelAccountability}
+	for i := range n {
+		o := newOpinion(fmt.Sprintf("op-%05d", i), "bench", workflows.AllStates[r.IntN(len(workflows.AllStates))], 1+r.IntN(8))
+		o.OverdueLevel = levels[r.IntN(len(levels))]
+		o.Category = fmt.Sprintf("cat-%d", r.IntN(8))
+		o.Department = fmt.Sprintf("dept-%d", r.IntN(12))
+		o.Official = fmt.Sprintf("official-%d", r.IntN(40))
+		o.Schedule.Deadline = base.AddDate(0, 0, r.IntN(90)).Format(workflows.DateLayout)
+		o.CreatedAt = base.Add(time.Duration(i) * time.Second)
+		if err := s.ProjectOpinion(ctx, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkProjectOpinion(b *testing.B) {
+	ctx := context.Background()
+	b.Run("new", func(b *testing.B) {
+		s := openStore(b)
+		i := 0
+		for b.Loop() {
+			o := newOpinion(fmt.Sprintf("op-%d", i), "bench", workflows.StateInProgress, 4)
+			o.Schedule.Deadline = "2026-10-10"
+			if err := s.ProjectOpinion(ctx, o); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("transition", func(b *testing.B) {
+		// One opinion moving on revision by revision, its timeline capped at a
+		// realistic length (the events already stored are skipped).
+		s := openStore(b)
+		o := newOpinion("op", "bench", workflows.StateInProgress, 12)
+		rev := 0
+		for b.Loop() {
+			rev++
+			o.Revision = rev
+			if err := s.ProjectOpinion(ctx, o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stale-replay", func(b *testing.B) {
+		// The baseline: a write transaction that changes nothing.
+		s := openStore(b)
+		o := newOpinion("op", "bench", workflows.StateInProgress, 8)
+		if err := s.ProjectOpinion(ctx, o); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := s.ProjectOpinion(ctx, o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkOpinionsList(b *testing.B) {
+	ctx := context.Background()
+	s := openStore(b)
+	seedBench(b, s, 10_000)
+	// The baseline: the same page from a campaign of exactly 50 opinions, so
+	// the cost of ordering 10k shows against decoding 50.
+	for i := range 50 {
+		if err := s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("small-%02d", i), "small", workflows.StateAssigned, 4)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, bc := range []struct {
+		name   string
+		filter store.Filter
+	}{
+		{"baseline-campaign-of-50", store.Filter{CampaignID: "small", Limit: 50}},
+		{"most-urgent-50", store.Filter{CampaignID: "bench", Limit: 50}},
+		{"overdue-50", store.Filter{CampaignID: "bench", Overdue: true, Limit: 50}},
+		{"visible-to-official-50", store.Filter{CampaignID: "bench", Limit: 50,
+			VisibleTo: &store.Viewer{Username: "official-7", Department: "dept-3"}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				page, err := s.Opinions(ctx, bc.filter)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(page.Opinions) != 50 || page.Total < 50 {
+					b.Fatalf("got %d of %d", len(page.Opinions), page.Total)
+				}
+			}
+		})
+	}
+}
+
+// TestFiguresAreOneSnapshot reads figures while opinions keep arriving: the
+// totals, the states, the categories and the departments must always agree,
+// and a page's Total must count the rows it was cut from.
+func TestFiguresAreOneSnapshot(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := openStore(t)
+
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; ctx.Err() == nil && err == nil; i++ {
+			o := newOpinion(fmt.Sprintf("op-%05d", i), "c1", workflows.AllStates[i%len(workflows.AllStates)], 1)
+			o.Category = fmt.Sprintf("cat-%d", i%3)
+			o.Department = fmt.Sprintf("dept-%d", i%4)
+			err = s.ProjectOpinion(context.Background(), o)
+		}
+		done <- err
+	}()
+
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		st, err := s.Stats(context.Background(), "c1")
+		require.NoError(t, err)
+		byState, byCategory, byDepartment := 0, 0, 0
+		for _, n := range st.ByState {
+			byState += n
+		}
+		for _, c := range st.ByCategory {
+			byCategory += c.Collected
+		}
+		for _, c := range st.ByDepartment {
+			byDepartment += c.Collected
+		}
+		require.Equal(t, st.Collected, byState, "by state")
+		require.Equal(t, st.Collected, byCategory, "by category")
+		require.Equal(t, st.Collected, byDepartment, "by department")
+
+		page, err := s.Opinions(context.Background(), store.Filter{CampaignID: "c1", Limit: 500})
+		require.NoError(t, err)
+		if page.Total <= 500 {
+			require.Len(t, page.Opinions, page.Total, "Total counts the rows the page was cut from")
+		}
+	}
+	cancel()
+	require.NoError(t, <-done)
+}
