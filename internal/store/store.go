@@ -61,8 +61,16 @@ CREATE TABLE IF NOT EXISTS opinions (
 	doc           TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS opinions_campaign ON opinions (campaign_id, state);
-CREATE INDEX IF NOT EXISTS opinions_urgent ON opinions (urgency DESC, level_rank DESC, deadline, created_at);
-CREATE INDEX IF NOT EXISTS opinions_official ON opinions (official, urgency DESC, level_rank DESC, deadline);
+DROP INDEX IF EXISTS opinions_urgent;
+DROP INDEX IF EXISTS opinions_official;
+-- The list order (query.go) as indexes, so a page of the most urgent is read in order
+-- instead of sorting the whole campaign.
+CREATE INDEX IF NOT EXISTS opinions_campaign_urgent ON opinions
+	(campaign_id, urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id);
+CREATE INDEX IF NOT EXISTS opinions_official_urgent ON opinions
+	(official, urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id);
+CREATE INDEX IF NOT EXISTS opinions_urgent ON opinions
+	(urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id);
 CREATE TABLE IF NOT EXISTS events (
 	opinion_id TEXT NOT NULL,
 	seq        INTEGER NOT NULL,
