@@ -26,7 +26,7 @@ lint:
 
 ## bench: micro-benchmarks of the hot paths, each against its baseline in the same run
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/calendar/ ./internal/store/
+	./scripts/bench
 
 clean:
 	rm -rf $(BIN)

@@ -664,7 +664,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 			}
 		}
 	})
-	b.Run("stale-replay", func(b *testing.B) {
+	b.Run("baseline-stale-replay", func(b *testing.B) {
 		// The baseline: a write transaction that changes nothing.
 		s := openStore(b)
 		o := newOpinion("op", "bench", workflows.StateInProgress, 8)
