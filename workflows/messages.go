@@ -23,6 +23,11 @@ const (
 	ReceiveUpdateID       = "receive"
 	MergedInSignalName    = "merged-in"
 	OpinionWorkflowPrefix = "opinion-"
+
+	BatchWorkflowName       = "rectify.Batch"
+	ImportChunkActivityName = "rectify.ImportChunk"
+	FinishBatchActivityName = "rectify.FinishBatch"
+	BatchWorkflowPrefix     = "batch-"
 )
 
 // opinionNamespace scopes the name-based UUIDs of opinions, so the same campaign and
@@ -33,6 +38,9 @@ var opinionNamespace = uuid.MustParse("6f1c7f3e-2a55-4d8e-9a51-8f0b6a4c2d10")
 func OpinionID(campaignID, key string) string {
 	return uuid.NewSHA1(opinionNamespace, []byte(campaignID+"\x00"+key)).String()
 }
+
+// BatchWorkflowID is the workflow id of an import batch's process.
+func BatchWorkflowID(batchID string) string { return BatchWorkflowPrefix + batchID }
 
 // OpinionWorkflowID is the workflow id that carries an opinion's process.
 func OpinionWorkflowID(opinionID string) string { return OpinionWorkflowPrefix + opinionID }
@@ -425,3 +433,30 @@ const (
 
 // DateLayout is the layout of every date in requests, deadlines and reports.
 const DateLayout = "2006-01-02"
+
+// BatchInput starts (or continues) a Batch workflow: the accepted rows of an imported
+// file, already checked and stored, are turned into opinions chunk by chunk.
+type BatchInput struct {
+	BatchID   string `json:"batch_id"`
+	Accepted  int    `json:"accepted"`
+	Next      int    `json:"next"`
+	ChunkSize int    `json:"chunk_size"`
+}
+
+// ImportChunkInput asks for the opinions of rows [From, To) of a batch to be started.
+type ImportChunkInput struct {
+	BatchID string `json:"batch_id"`
+	From    int    `json:"from"`
+	To      int    `json:"to"`
+}
+
+// ImportChunkResult counts what a chunk did.
+type ImportChunkResult struct {
+	Started        int `json:"started"`
+	AlreadyPresent int `json:"already_present"`
+}
+
+// FinishBatchInput marks a batch done.
+type FinishBatchInput struct {
+	BatchID string `json:"batch_id"`
+}

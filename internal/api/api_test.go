@@ -17,9 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/grpc"
 
 	"rectify/internal/calendar"
 	"rectify/internal/intake"
@@ -465,7 +468,7 @@ func TestSubmitOpinionNeedsOffice(t *testing.T) {
 		rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", username, validOpinion)
 		requireError(t, rec, http.StatusForbidden, "forbidden", "office role")
 	}
-	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
+	f.temporal.AssertNotCalled(t, "WorkflowService")
 }
 
 func TestSubmitOpinionInvalid(t *testing.T) {
@@ -492,23 +495,36 @@ func TestSubmitOpinionInvalid(t *testing.T) {
 			requireError(t, rec, http.StatusUnprocessableEntity, tt.code, tt.parts...)
 		})
 	}
-	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
+	f.temporal.AssertNotCalled(t, "WorkflowService")
 }
 
-// expectStart mocks a successful start: ExecuteWorkflow records its options and
+// fakeService stands in for the Temporal frontend's StartWorkflowExecution, which
+// intake.Start calls directly to learn whether a start was new.
+type fakeService struct {
+	workflowservice.WorkflowServiceClient
+	starts []*workflowservice.StartWorkflowExecutionRequest
+	err    error
+}
+
+func (f *fakeService) StartWorkflowExecution(_ context.Context, req *workflowservice.StartWorkflowExecutionRequest,
+	_ ...grpc.CallOption) (*workflowservice.StartWorkflowExecutionResponse, error) {
+	f.starts = append(f.starts, req)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &workflowservice.StartWorkflowExecutionResponse{Started: true}, nil
+}
+
+// expectStart mocks a successful start: the frontend records the request and its
 // input, and the "receive" Update projects the received opinion into the store,
 // as the real workflow does before the Update completes.
-func (f *fixture) expectStart(t *testing.T) (*client.StartWorkflowOptions, *workflows.OpinionInput) {
+func (f *fixture) expectStart(t *testing.T) (*fakeService, *workflows.OpinionInput) {
 	t.Helper()
-	opts, in := new(client.StartWorkflowOptions), new(workflows.OpinionInput)
-	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.OpinionWorkflowName, mock.Anything).
-		Run(func(args mock.Arguments) {
-			*opts = args.Get(1).(client.StartWorkflowOptions)
-			*in = args.Get(3).(workflows.OpinionInput)
-		}).
-		Return(nil, nil)
+	svc, in := &fakeService{}, new(workflows.OpinionInput)
+	f.temporal.On("WorkflowService").Return(svc)
 	handle := mocks.NewWorkflowUpdateHandle(t)
 	handle.On("Get", mock.Anything, mock.Anything).Return(func(ctx context.Context, _ any) error {
+		require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(svc.starts[len(svc.starts)-1].GetInput(), in))
 		return f.store.ProjectOpinion(ctx, workflows.Opinion{
 			ID: in.OpinionID, CampaignID: in.CampaignID, Key: in.Key, Content: in.Content, Channel: in.Channel,
 			CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone, Target: in.Target,
@@ -520,20 +536,23 @@ func (f *fixture) expectStart(t *testing.T) (*client.StartWorkflowOptions, *work
 	f.temporal.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 		return o.UpdateName == workflows.ReceiveUpdateName
 	})).Return(handle, nil)
-	return opts, in
+	return svc, in
 }
 
 func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 	f := newFixture(t)
-	opts, in := f.expectStart(t)
+	svc, in := f.expectStart(t)
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 
 	id := workflows.OpinionID(campaignID, "k-1")
-	require.Equal(t, workflows.OpinionWorkflowID(id), opts.ID)
-	require.Equal(t, workflows.TaskQueue, opts.TaskQueue)
-	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, opts.WorkflowIDConflictPolicy)
+	require.Len(t, svc.starts, 1)
+	start := svc.starts[0]
+	require.Equal(t, workflows.OpinionWorkflowID(id), start.GetWorkflowId())
+	require.Equal(t, workflows.OpinionWorkflowName, start.GetWorkflowType().GetName())
+	require.Equal(t, workflows.TaskQueue, start.GetTaskQueue().GetName())
+	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, start.GetWorkflowIdConflictPolicy())
 	require.Equal(t, workflows.OpinionInput{
 		OpinionID: id, CampaignID: campaignID, Key: "k-1", Content: "小区路灯坏了", Channel: "hotline",
 		CollectedAt: "2025-06-09", Submitter: "张三", Phone: "0373-5771293", Department: deptA,
@@ -566,13 +585,13 @@ func TestSubmitOpinionAlreadyInStoreStartsNothing(t *testing.T) {
 	v := decodeAs[OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
 	require.Equal(t, "小区路灯坏了一个月", v.Content, "the stored opinion is returned, not the resubmitted one")
-	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
+	f.temporal.AssertNotCalled(t, "WorkflowService")
 	f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }
 
 func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 	f := newFixture(t)
-	_, in := f.expectStart(t)
+	svc, in := f.expectStart(t)
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office",
 		`{"content": "窗口排队太久", "channel": "hotline", "collected_at": "2025-06-09", "phone": "13800138000"}`)
@@ -589,7 +608,7 @@ func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 		`{"content": " 窗口排队太久 ", "channel": "热线", "collected_at": "２０２５-０６-０９", "phone": "13800138000 "}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, first.ID, decodeAs[OpinionView](t, rec).ID)
-	f.temporal.AssertNumberOfCalls(t, "ExecuteWorkflow", 1)
+	require.Len(t, svc.starts, 1, "the workflow starts only once")
 
 	// A different opinion gets a different key.
 	rec = f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office",
@@ -600,8 +619,7 @@ func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 
 func TestSubmitOpinionTemporalDownHidesDetails(t *testing.T) {
 	f := newFixture(t)
-	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).
-		Return(nil, errors.New("dial tcp 127.0.0.1:7233: connection refused"))
+	f.temporal.On("WorkflowService").Return(&fakeService{err: errors.New("dial tcp 127.0.0.1:7233: connection refused")})
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	requireError(t, rec, http.StatusInternalServerError, "internal", "logged")
 	require.NotContains(t, rec.Body.String(), "7233")

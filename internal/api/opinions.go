@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/campaign"
 	"rectify/internal/intake"
@@ -176,36 +174,20 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 		}
 		return workflows.Opinion{}, false, err
 	}
-	id := workflows.OpinionID(c.ID, in.Key)
+	input := intake.Input(c, in, u.Username, "")
+	id := input.OpinionID
 	if existing, err := s.Store.Opinion(ctx, id); err == nil {
 		return existing, false, nil
 	}
-	suggested := in.Category
-	if suggested == "" {
-		suggested = campaign.Suggest(c.Policy, in.Content)
-	}
-	wid := workflows.OpinionWorkflowID(id)
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       wid,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SACampaign.ValueSet(c.ID), workflows.SAState.ValueSet(string(workflows.StateReceived))),
-	}, workflows.OpinionWorkflowName, workflows.OpinionInput{
-		OpinionID: id, CampaignID: c.ID, Key: in.Key, Content: in.Content, Channel: in.Channel,
-		CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone, Target: in.Target,
-		Department: in.Department, SuggestedCategory: suggested, Extra: in.Extra, SubmittedBy: u.Username,
-		Policy: c.Policy,
-	})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &started) {
+	started, err := intake.Start(ctx, s.Temporal, s.Namespace, input, uuid.NewString())
+	if err != nil {
 		return workflows.Opinion{}, false, err
 	}
-	if err == nil {
+	if started {
+		// Wait until the workflow has written the opinion to the store.
 		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: wid, UpdateID: workflows.ReceiveUpdateID, UpdateName: workflows.ReceiveUpdateName,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
+			WorkflowID: workflows.OpinionWorkflowID(id), UpdateID: workflows.ReceiveUpdateID,
+			UpdateName: workflows.ReceiveUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err != nil {
 			return workflows.Opinion{}, false, err
@@ -215,7 +197,10 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 		}
 	}
 	o, err := s.Store.Opinion(ctx, id)
-	return o, err == nil && started == nil, err
+	if errors.Is(err, store.ErrNotFound) {
+		return o, false, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
+	}
+	return o, started, err
 }
 
 func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {

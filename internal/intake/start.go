@@ -1,0 +1,62 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	taskqueuepb "go.temporal.io/api/taskqueue/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"rectify/internal/campaign"
+	"rectify/workflows"
+)
+
+// Input is the Opinion workflow's input for a checked opinion: the campaign's rules
+// are copied in, and a category is suggested when the office gave none.
+func Input(c campaign.Campaign, o Opinion, submittedBy, batchID string) workflows.OpinionInput {
+	suggested := o.Category
+	if suggested == "" {
+		suggested = campaign.Suggest(c.Policy, o.Content)
+	}
+	return workflows.OpinionInput{
+		OpinionID: workflows.OpinionID(c.ID, o.Key), CampaignID: c.ID, Key: o.Key, Content: o.Content,
+		Channel: o.Channel, CollectedAt: o.CollectedAt, Submitter: o.Submitter, Phone: o.Phone,
+		Target: o.Target, Department: o.Department, SuggestedCategory: suggested, Extra: o.Extra,
+		SubmittedBy: submittedBy, BatchID: batchID, Policy: c.Policy,
+	}
+}
+
+// Start starts an opinion's workflow. started is false when the opinion already
+// exists (running, or closed and kept). A retry with the same requestID counts as
+// the same start, which is what lets an interrupted import count exactly.
+func Start(ctx context.Context, tc client.Client, namespace string, in workflows.OpinionInput, requestID string) (started bool, err error) {
+	payloads, err := converter.GetDefaultDataConverter().ToPayloads(in)
+	if err != nil {
+		return false, fmt.Errorf("intake: encode opinion: %w", err)
+	}
+	resp, err := tc.WorkflowService().StartWorkflowExecution(ctx, &workflowservice.StartWorkflowExecutionRequest{
+		Namespace:                namespace,
+		WorkflowId:               workflows.OpinionWorkflowID(in.OpinionID),
+		WorkflowType:             &commonpb.WorkflowType{Name: workflows.OpinionWorkflowName},
+		TaskQueue:                &taskqueuepb.TaskQueue{Name: workflows.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
+		Input:                    payloads,
+		Identity:                 "rectify",
+		RequestId:                requestID,
+		WorkflowIdReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIdConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	})
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &exists) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("intake: start opinion: %w", err)
+	}
+	return resp.GetStarted(), nil
+}

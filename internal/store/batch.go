@@ -1,0 +1,313 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+const batchSchema = `
+CREATE TABLE IF NOT EXISTS batches (
+	id              TEXT PRIMARY KEY,
+	campaign_id     TEXT NOT NULL,
+	doc             TEXT NOT NULL,
+	state           TEXT NOT NULL,
+	created_at      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_state ON batches (state);
+CREATE TABLE IF NOT EXISTS batch_rows (
+	batch_id TEXT NOT NULL,
+	seq      INTEGER NOT NULL,
+	opinion  TEXT NOT NULL,
+	outcome  TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (batch_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS batch_rejections (
+	batch_id    TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
+	sheet       TEXT NOT NULL,
+	line        INTEGER NOT NULL,
+	column_name TEXT NOT NULL,
+	reason      TEXT NOT NULL,
+	cells       TEXT NOT NULL,
+	PRIMARY KEY (batch_id, seq)
+) WITHOUT ROWID;
+`
+
+// Batch states.
+const (
+	BatchImporting = "importing"
+	BatchDone      = "done"
+	BatchRefused   = "refused"
+)
+
+// Outcomes of one accepted row of a batch.
+const (
+	OutcomeStarted        = "started"
+	OutcomeAlreadyPresent = "already_present"
+)
+
+// Batch is one imported file and its progress. Counts of started and already present
+// rows are derived from the rows' recorded outcomes, so they are exact whatever was
+// retried.
+type Batch struct {
+	ID             string              `json:"id"`
+	CampaignID     string              `json:"campaign_id"`
+	FileName       string              `json:"file_name"`
+	State          string              `json:"state"`
+	Strict         bool                `json:"strict"`
+	CreatedBy      string              `json:"created_by"`
+	CreatedAt      time.Time           `json:"created_at"`
+	FinishedAt     time.Time           `json:"finished_at,omitzero"`
+	Rows           int                 `json:"rows"`
+	Accepted       int                 `json:"accepted"`
+	Rejected       int                 `json:"rejected"`
+	Started        int                 `json:"started"`
+	AlreadyPresent int                 `json:"already_present"`
+	SkippedSheets  []string            `json:"skipped_sheets,omitempty"`
+	Headers        map[string][]string `json:"headers,omitempty"`
+}
+
+// Rejection is one refused row with its original cells.
+type Rejection struct {
+	Sheet  string   `json:"sheet"`
+	Line   int      `json:"row"`
+	Column string   `json:"column"`
+	Reason string   `json:"reason"`
+	Cells  []string `json:"cells"`
+}
+
+// BatchWriter writes a new batch's rows in one transaction: a crash before Commit
+// leaves nothing behind.
+type BatchWriter struct {
+	tx       *sql.Tx
+	batch    Batch
+	addRow   *sql.Stmt
+	addRejct *sql.Stmt
+}
+
+// NewBatch begins writing a batch.
+func (s *Store) NewBatch(ctx context.Context, b Batch) (*BatchWriter, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: new batch: %w", err)
+	}
+	w := &BatchWriter{tx: tx, batch: b}
+	if w.addRow, err = tx.PrepareContext(ctx, `INSERT INTO batch_rows (batch_id, seq, opinion) VALUES (?, ?, ?)`); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	if w.addRejct, err = tx.PrepareContext(ctx, `
+INSERT INTO batch_rejections (batch_id, seq, sheet, line, column_name, reason, cells) VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Accept adds an accepted row (any JSON-encodable opinion).
+func (w *BatchWriter) Accept(ctx context.Context, opinion any) error {
+	doc, err := json.Marshal(opinion)
+	if err != nil {
+		return err
+	}
+	if _, err := w.addRow.ExecContext(ctx, w.batch.ID, w.batch.Accepted, string(doc)); err != nil {
+		return fmt.Errorf("store: batch row: %w", err)
+	}
+	w.batch.Accepted++
+	return nil
+}
+
+// Reject adds a refused row.
+func (w *BatchWriter) Reject(ctx context.Context, r Rejection) error {
+	cells, err := json.Marshal(r.Cells)
+	if err != nil {
+		return err
+	}
+	if _, err := w.addRejct.ExecContext(ctx, w.batch.ID, w.batch.Rejected, r.Sheet, r.Line, r.Column, r.Reason, string(cells)); err != nil {
+		return fmt.Errorf("store: batch rejection: %w", err)
+	}
+	w.batch.Rejected++
+	return nil
+}
+
+// Commit stores the batch with its final counts and state.
+func (w *BatchWriter) Commit(ctx context.Context, rows int, state string, skipped []string, headers map[string][]string) (Batch, error) {
+	w.batch.Rows, w.batch.State, w.batch.SkippedSheets, w.batch.Headers = rows, state, skipped, headers
+	doc, err := json.Marshal(w.batch)
+	if err != nil {
+		return w.batch, err
+	}
+	if _, err := w.tx.ExecContext(ctx, `INSERT INTO batches (id, campaign_id, doc, state, created_at) VALUES (?, ?, ?, ?, ?)`,
+		w.batch.ID, w.batch.CampaignID, string(doc), state, w.batch.CreatedAt.UnixMilli()); err != nil {
+		_ = w.tx.Rollback()
+		return w.batch, fmt.Errorf("store: batch: %w", err)
+	}
+	return w.batch, w.tx.Commit()
+}
+
+// Rollback abandons the batch.
+func (w *BatchWriter) Rollback() { _ = w.tx.Rollback() }
+
+// Batch returns a batch with its current counts.
+func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
+	var doc string
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM batches WHERE id = ?`, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Batch{}, ErrNotFound
+	}
+	if err != nil {
+		return Batch{}, fmt.Errorf("store: batch: %w", err)
+	}
+	var b Batch
+	if err := json.Unmarshal([]byte(doc), &b); err != nil {
+		return b, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT outcome, count(*) FROM batch_rows WHERE batch_id = ? AND outcome != '' GROUP BY outcome`, id)
+	if err != nil {
+		return b, fmt.Errorf("store: batch progress: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var outcome string
+		var n int
+		if err := rows.Scan(&outcome, &n); err != nil {
+			return b, err
+		}
+		switch outcome {
+		case OutcomeStarted:
+			b.Started = n
+		case OutcomeAlreadyPresent:
+			b.AlreadyPresent = n
+		}
+	}
+	return b, rows.Err()
+}
+
+// BatchesIn returns the ids of batches in a state (to resume imports after a restart).
+func (s *Store) BatchesIn(ctx context.Context, state string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM batches WHERE state = ? ORDER BY created_at`, state)
+	if err != nil {
+		return nil, fmt.Errorf("store: batches: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// FinishBatch marks a batch done (idempotent).
+func (s *Store) FinishBatch(ctx context.Context, id string, at time.Time) error {
+	b, err := s.Batch(ctx, id)
+	if err != nil {
+		return err
+	}
+	if b.State == BatchDone {
+		return nil
+	}
+	b.State, b.FinishedAt = BatchDone, at
+	b.Started, b.AlreadyPresent = 0, 0 // derived on read
+	doc, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `UPDATE batches SET doc = ?, state = ? WHERE id = ?`, string(doc), BatchDone, id)
+	return err
+}
+
+// PendingRow is an accepted row whose opinion has not been started yet.
+type PendingRow struct {
+	Seq     int
+	Opinion json.RawMessage
+}
+
+// PendingRows returns the rows in [from, to) with no recorded outcome.
+func (s *Store) PendingRows(ctx context.Context, batchID string, from, to int) ([]PendingRow, error) {
+	rows, err := s.r.QueryContext(ctx, `
+SELECT seq, opinion FROM batch_rows WHERE batch_id = ? AND seq >= ? AND seq < ? AND outcome = '' ORDER BY seq`,
+		batchID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending rows: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingRow
+	for rows.Next() {
+		var r PendingRow
+		var doc string
+		if err := rows.Scan(&r.Seq, &doc); err != nil {
+			return nil, err
+		}
+		r.Opinion = json.RawMessage(doc)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RecordOutcomes writes what happened to rows of a batch; a row keeps its first outcome.
+func (s *Store) RecordOutcomes(ctx context.Context, batchID string, outcomes map[int]string) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: outcomes: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE batch_rows SET outcome = ? WHERE batch_id = ? AND seq = ? AND outcome = ''`)
+	if err != nil {
+		return err
+	}
+	for seq, outcome := range outcomes {
+		if _, err := stmt.ExecContext(ctx, outcome, batchID, seq); err != nil {
+			return fmt.Errorf("store: outcome: %w", err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Rejections returns a batch's refused rows in file order, at most limit (0: all).
+func (s *Store) Rejections(ctx context.Context, batchID string, limit int) ([]Rejection, error) {
+	q := `SELECT sheet, line, column_name, reason, cells FROM batch_rejections WHERE batch_id = ? ORDER BY seq`
+	args := []any{batchID}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rejections: %w", err)
+	}
+	defer rows.Close()
+	out := []Rejection{}
+	for rows.Next() {
+		var r Rejection
+		var cells string
+		if err := rows.Scan(&r.Sheet, &r.Line, &r.Column, &r.Reason, &cells); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OpinionBatch reports whether an opinion is in the store and which batch started it.
+func (s *Store) OpinionBatch(ctx context.Context, id string) (batchID string, found bool, err error) {
+	var b sql.NullString
+	err = s.r.QueryRowContext(ctx, `SELECT json_extract(doc, '$.batch_id') FROM opinions WHERE id = ?`, id).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("store: opinion batch: %w", err)
+	}
+	return b.String, true, nil
+}
