@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -19,6 +23,9 @@ type client struct {
 	base  *url.URL
 	token string
 	http  *http.Client
+	// long carries uploads and downloads, which move whole files and may rightly take
+	// minutes; Ctrl-C (the request's context) still ends them at once.
+	long *http.Client
 }
 
 // maxResponse bounds how much of a response starter reads, so a misconfigured
@@ -39,6 +46,7 @@ func newClient(server, token string) (*client, error) {
 		// A generous whole-request timeout: actions are Temporal Updates that wait for
 		// the workflow, but a hung server must not hang a script forever.
 		http: &http.Client{Timeout: 60 * time.Second},
+		long: &http.Client{Timeout: 30 * time.Minute},
 	}, nil
 }
 
@@ -83,30 +91,64 @@ func apiPath(segments ...string) string {
 // an *apiError and a transport failure a *connError. path is already escaped (see
 // apiPath); body, if not nil, is sent as JSON.
 func (c *client) do(ctx context.Context, method, path string, query url.Values, body []byte) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := c.newRequest(ctx, method, path, query, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.send(ctx, c.http, req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return nil, &connError{URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+	}
+	return data, nil
+}
+
+// endpoint resolves an escaped API path against --server, keeping any path prefix the
+// server URL has (a reverse proxy's /rectify, say).
+func (c *client) endpoint(path string, query url.Values) *url.URL {
 	u := *c.base
 	escaped := strings.TrimSuffix(c.base.EscapedPath(), "/") + path
 	u.Path, _ = url.PathUnescape(escaped)
 	u.RawPath = escaped
 	u.RawQuery = query.Encode()
+	return &u
+}
 
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+// newRequest builds a request to an API path with the headers every call carries.
+func (c *client) newRequest(ctx context.Context, method, path string, query url.Values, body io.Reader) (*http.Request, error) {
+	return c.newRequestURL(ctx, method, c.endpoint(path, query), body)
+}
+
+// newRequestURL is newRequest for a URL already resolved on --server.
+func (c *client) newRequestURL(ctx context.Context, method string, u *url.URL, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "rectify-starter")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	return req, nil
+}
 
-	resp, err := c.http.Do(req)
+// send runs req on hc. A 2xx answer is returned with its body open for the caller to
+// read and close; any other answer becomes an *apiError, a transport failure a
+// *connError, and a cancelled ctx an "interrupted" error wrapping ctx.Err().
+func (c *client) send(ctx context.Context, hc *http.Client, req *http.Request) (*http.Response, error) {
+	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("interrupted: %w", ctx.Err())
@@ -116,17 +158,170 @@ func (c *client) do(ctx context.Context, method, path string, query url.Values, 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, &connError{URL: u.Redacted(), Err: err}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return nil, &connError{URL: u.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		return nil, &connError{URL: req.URL.Redacted(), Err: err}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted: %w", ctx.Err())
+		}
 		return nil, decodeAPIError(resp.StatusCode, data)
 	}
-	return data, nil
+	return resp, nil
+}
+
+// formField is one plain field of a multipart upload.
+type formField struct{ name, value string }
+
+// upload POSTs the file at filePath to an API path as multipart/form-data: fields
+// first, then the file as fileField under its base name. The body is produced by a
+// goroutine writing into an io.Pipe while the transport sends it, so a 50 MB ledger is
+// never held in memory (the request is sent chunked, without a Content-Length). It
+// returns the body of a 2xx answer, like do.
+func (c *client) upload(ctx context.Context, path string, fields []formField, fileField, filePath string) ([]byte, error) {
+	f, err := os.Open(filePath)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	src := &trackedReader{r: f}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pw.CloseWithError(writeMultipart(mw, fields, fileField, filepath.Base(filePath), src))
+	}()
+
+	req, err := c.newRequest(ctx, http.MethodPost, path, nil, pr)
+	if err == nil {
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		var resp *http.Response
+		if resp, err = c.send(ctx, c.long, req); err == nil {
+			defer resp.Body.Close()
+			var data []byte
+			data, err = io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+			if err == nil {
+				pr.Close()
+				<-done
+				return data, nil
+			}
+			err = &connError{URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		}
+	}
+	// Stop the writer (a no-op if it finished) and wait for it, so the file is not read
+	// after this returns. A failure to read the file explains a failed request better
+	// than the transport's "broken pipe" does.
+	pr.Close()
+	<-done
+	if src.err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filePath, src.err)
+	}
+	return nil, err
+}
+
+// writeMultipart writes the form: the plain fields, then the file part, then the
+// closing boundary.
+func writeMultipart(mw *multipart.Writer, fields []formField, fileField, fileName string, src io.Reader) error {
+	for _, fld := range fields {
+		if err := mw.WriteField(fld.name, fld.value); err != nil {
+			return err
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", multipart.FileContentDisposition(fileField, fileName))
+	h.Set("Content-Type", fileContentType(fileName))
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(part, src); err != nil {
+		return err
+	}
+	return mw.Close()
+}
+
+// fileContentType is the media type of an upload, by its extension.
+func fileContentType(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ".csv":
+		return "text/csv"
+	case ".json":
+		return "application/json"
+	}
+	return "application/octet-stream"
+}
+
+// trackedReader remembers a read error, so that upload can tell a file it could not
+// read from a server it could not reach.
+type trackedReader struct {
+	r   io.Reader
+	err error
+}
+
+func (t *trackedReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF {
+		t.err = err
+	}
+	return n, err
+}
+
+// resolve turns a link the API gave (a server-relative "/api/v1/..." path, or a full
+// URL) into a full URL on --server. A relative path gets the path prefix of --server,
+// like every API call. A full URL must point at the same server: the token is sent
+// with the request, and it must never go anywhere else.
+func (c *client) resolve(ref string) (*url.URL, error) {
+	u, err := url.Parse(ref)
+	if err != nil || u.Opaque != "" {
+		return nil, fmt.Errorf("the server gave an unusable link %q", ref)
+	}
+	if u.Scheme != "" || u.Host != "" {
+		if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
+			return nil, fmt.Errorf("the server gave a link to another host (%s); not sending the token there", u.Redacted())
+		}
+		u.User = c.base.User
+		return u, nil
+	}
+	path := u.EscapedPath()
+	if !strings.HasPrefix(path, "/") {
+		return nil, fmt.Errorf("the server gave an unusable link %q", ref)
+	}
+	if prefix := strings.TrimSuffix(c.base.EscapedPath(), "/"); prefix != "" && strings.HasPrefix(path, prefix+"/") {
+		path = strings.TrimPrefix(path, prefix) // already carries the prefix
+	}
+	return c.endpoint(path, u.Query()), nil
+}
+
+// download GETs a link the API gave (see resolve) and streams the answer into w,
+// returning the number of bytes written.
+func (c *client) download(ctx context.Context, ref string, w io.Writer) (int64, error) {
+	u, err := c.resolve(ref)
+	if err != nil {
+		return 0, err
+	}
+	req, err := c.newRequestURL(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", "*/*") // a spreadsheet; errors still come as JSON
+	resp, err := c.send(ctx, c.long, req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		if ctx.Err() != nil {
+			return n, fmt.Errorf("interrupted: %w", ctx.Err())
+		}
+		return n, &connError{URL: u.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+	}
+	return n, nil
 }
 
 // decodeAPIError turns an error answer into an *apiError. Answers that are not the

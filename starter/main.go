@@ -33,10 +33,15 @@ const (
 // starting a subprocess.
 func run(args []string, stdout, stderr io.Writer) int {
 	// Ctrl-C cancels the request in flight instead of killing the process, so a batch
-	// submit can still say which items were sent.
+	// submit can still say which items were sent, and an import can say that it goes on
+	// on the server.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	return runContext(ctx, args, stdout, stderr)
+}
 
+// runContext is run with the context standing for Ctrl-C, so tests can interrupt.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{
 		ctx:    ctx,
 		stdout: stdout,
@@ -87,6 +92,7 @@ func commandTree() *command {
 		name: "starter",
 		example: "export RECTIFY_URL=http://127.0.0.1:8080 RECTIFY_TOKEN=demo-office\n" +
 			"starter campaign list\n" +
+			"starter import --campaign <campaign-id> opinions.xlsx\n" +
 			"starter opinion list --overdue",
 		subs: []*command{
 			{
@@ -112,6 +118,16 @@ func commandTree() *command {
 				},
 			},
 			actCmd,
+			importCmd,
+			{
+				name:    "batch",
+				summary: "follow file imports",
+				about:   "Batches are file imports (starter import); each runs on the server until every accepted row is in.",
+				example: "starter batch show <batch-id>\nstarter batch show <batch-id> --rejections rejected.xlsx",
+				subs: []*command{
+					batchShowCmd,
+				},
+			},
 		},
 	}
 }

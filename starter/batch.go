@@ -1,0 +1,574 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// batch is a file import as the API returns it (POST /api/v1/campaigns/{id}/batches,
+// GET /api/v1/batches/{id}). Accepted rows are imported in the background while the
+// state is "importing"; started + already_present grows towards accepted.
+type batch struct {
+	ID              string          `json:"id"`
+	CampaignID      string          `json:"campaign_id"`
+	FileName        string          `json:"file_name"`
+	State           string          `json:"state"`
+	Strict          bool            `json:"strict"`
+	DryRun          bool            `json:"dry_run"`
+	Rows            int             `json:"rows"`
+	Accepted        int             `json:"accepted"`
+	Rejected        int             `json:"rejected"`
+	Started         int             `json:"started"`
+	AlreadyPresent  int             `json:"already_present"`
+	SkippedSheets   json.RawMessage `json:"skipped_sheets"`
+	Rejections      []rejection     `json:"rejections"`
+	RejectionsTotal int             `json:"rejections_total"`
+	CreatedAt       string          `json:"created_at"`
+	FinishedAt      string          `json:"finished_at"`
+	RejectionsXLSX  string          `json:"rejections_xlsx"`
+	RejectionsCSV   string          `json:"rejections_csv"`
+}
+
+// rejection is one refused row: where it is in the user's spreadsheet and why.
+type rejection struct {
+	Sheet  string          `json:"sheet"`
+	Row    json.RawMessage `json:"row"`
+	Column string          `json:"column"`
+	Reason string          `json:"reason"`
+}
+
+// Batch states of the API contract.
+const (
+	stateImporting = "importing"
+	stateDone      = "done"
+	stateDryRun    = "dry_run"
+	stateRefused   = "refused"
+	stateFailed    = "failed"
+)
+
+// done is how many accepted rows are in: started now or found already there.
+func (b batch) done() int { return b.Started + b.AlreadyPresent }
+
+// pending is how many accepted rows are not in yet.
+func (b batch) pending() int { return max(b.Accepted-b.Started-b.AlreadyPresent, 0) }
+
+// rejectedTotal is the number of refused rows, of which Rejections lists the first.
+func (b batch) rejectedTotal() int { return max(b.RejectionsTotal, b.Rejected, len(b.Rejections)) }
+
+// Tunables, variables so tests can shorten them.
+var (
+	// pollEvery is how often import asks for progress.
+	pollEvery = 500 * time.Millisecond
+	// maxPollOutage is how long import keeps asking while the server does not answer
+	// (it may be restarting: the import survives that) before it gives up waiting.
+	maxPollOutage = 2 * time.Minute
+	// isTerminal reports whether w is a terminal, which gets a redrawn progress bar
+	// instead of a line every tenth.
+	isTerminal = func(w io.Writer) bool {
+		f, ok := w.(*os.File)
+		if !ok {
+			return false
+		}
+		fi, err := f.Stat()
+		return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	}
+)
+
+// shownRejections is how many rejected rows the summary lists; the rest are in the
+// downloadable file.
+const shownRejections = 20
+
+// importExts are the file types the server reads.
+var importExts = []string{".xlsx", ".csv", ".json"}
+
+var importCmd = &command{
+	name:     "import",
+	summary:  "import an Excel, CSV or JSON ledger of opinions",
+	synopsis: "--campaign ID [--strict] [--dry-run] [--rejections PATH] FILE",
+	about: "Uploads FILE (.xlsx, .csv or .json) to a campaign (POST /api/v1/campaigns/{id}/batches)\n" +
+		"and follows the import until every accepted row is in, then prints a summary: rows\n" +
+		"read, accepted, rejected (the first 20 with sheet, row, column and reason), started,\n" +
+		"already there, and where to download the rejected rows to fix and re-import them.\n\n" +
+		"Valid rows are imported and invalid ones reported; with --strict nothing is imported\n" +
+		"unless every row is valid. --dry-run checks the file and stores nothing (its rejected\n" +
+		"rows are listed, not downloadable). Importing the same file again is safe: rows\n" +
+		"already there are counted, not started twice.\n" +
+		"A problem with the whole file (a required column missing, not a spreadsheet, too\n" +
+		"large) is one error, and nothing is imported.\n\n" +
+		"Ctrl-C stops waiting, not the import: it continues on the server, and\n" +
+		"'starter batch show <batch-id>' shows how far it got.\n\n" +
+		"Exit status: 0 all rows imported (or would be, with --dry-run); 1 some rows were\n" +
+		"rejected, the file was refused, the import failed, or an error.",
+	example: "starter import --campaign <campaign-id> 意见台账.xlsx\n" +
+		"starter import --campaign <campaign-id> --dry-run hotline.csv\n" +
+		"starter import --campaign <campaign-id> --strict --rejections rejected.xlsx opinions.json",
+	run: importFile,
+}
+
+func importFile(e *env, c *cmdline) int {
+	campaignID := c.fs.String("campaign", "", "campaign `ID` to import into (required)")
+	strict := c.fs.Bool("strict", false, "import nothing unless every row is valid")
+	dryRun := c.fs.Bool("dry-run", false, "check the file and report, import nothing")
+	rejPath := c.fs.String("rejections", "", "save the rejected rows with their reasons to `PATH` (.xlsx or .csv)")
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	file := pos[0]
+	if *campaignID == "" {
+		return c.usageError("--campaign is required")
+	}
+	if ext := strings.ToLower(filepath.Ext(file)); !slices.Contains(importExts, ext) {
+		return c.usageError(fmt.Sprintf("%s: want an .xlsx, .csv or .json file", file))
+	}
+	if msg := checkRejectionsPath(*rejPath); msg != "" {
+		return c.usageError(msg)
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return e.fail(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return e.fail(fmt.Errorf("%s is not a regular file", file))
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+
+	// Progress goes where the summary goes; with --json stdout is kept for the JSON.
+	pw := e.stdout
+	if e.jsonOut {
+		pw = e.stderr
+	}
+	prog := &progress{w: pw, terminal: isTerminal(pw)}
+	if prog.terminal {
+		fmt.Fprintf(pw, "uploading %s (%s) to campaign %s…\n", filepath.Base(file), byteSize(fi.Size()), *campaignID)
+	}
+
+	var fields []formField
+	if *strict {
+		fields = append(fields, formField{"strict", "true"})
+	}
+	if *dryRun {
+		fields = append(fields, formField{"dry_run", "true"})
+	}
+	body, err := cl.upload(e.ctx, apiPath("campaigns", *campaignID, "batches"), fields, "file", file)
+	if err != nil {
+		code := e.fail(err)
+		var ae *apiError
+		switch {
+		case errors.As(err, &ae) && (ae.Status == http.StatusUnprocessableEntity || strings.HasPrefix(ae.Code, "file_")):
+			if strings.Contains(ae.Message, "nothing was imported") {
+				fmt.Fprintln(e.stderr, "fix the file and import it again")
+			} else {
+				fmt.Fprintln(e.stderr, "nothing was imported; fix the file and import it again")
+			}
+		case e.ctx.Err() != nil:
+			fmt.Fprintln(e.stderr, "the upload was stopped before the server answered. If it had the whole file, the\n"+
+				"import may be running: importing the same file again is safe, rows already there\n"+
+				"are counted, not started twice")
+		}
+		return code
+	}
+	var b batch
+	// A dry run stores nothing, so its answer may carry no id; anything else must.
+	if err := json.Unmarshal(body, &b); err != nil || (b.ID == "" && b.State != stateDryRun) {
+		fmt.Fprintln(e.stderr, "error: the server accepted the file but its answer is not a batch; printing it as JSON")
+		printJSON(e.stderr, body)
+		return exitFail
+	}
+
+	if b.State == stateImporting {
+		fmt.Fprintf(pw, "batch %s: importing %s rows into campaign %s (Ctrl-C stops waiting, not the import)\n",
+			b.ID, thousands(b.Accepted), dash(b.CampaignID))
+		prog.update(b)
+		b, body, err = waitForBatch(e, cl, b, body, prog)
+		prog.end()
+		if err != nil {
+			if e.ctx.Err() != nil {
+				fmt.Fprintf(e.stderr, "stopped waiting: the import of batch %s continues on the server.\n"+
+					"See how far it got with: starter batch show %s\n", b.ID, b.ID)
+				return exitFail
+			}
+			e.fail(err)
+			fmt.Fprintf(e.stderr, "the import of batch %s may still be running on the server; check it with: starter batch show %s\n", b.ID, b.ID)
+			return exitFail
+		}
+		if !e.jsonOut {
+			fmt.Fprintln(e.stdout) // set the summary apart from the progress
+		}
+	}
+	return finishBatch(e, cl, b, body, *rejPath)
+}
+
+var batchShowCmd = &command{
+	name:     "show",
+	summary:  "progress and report of one file import",
+	synopsis: "<batch-id> [--rejections PATH]",
+	about: "Shows a file import (GET /api/v1/batches/{id}) with the same summary as\n" +
+		"'starter import': rows read, accepted, rejected with reasons, started, already\n" +
+		"there, and, while it runs, how many are pending. --rejections saves the rejected\n" +
+		"rows (original cells and reason) to fix and re-import.\n\n" +
+		"Exit status: 0 no rows rejected; 1 some rows were rejected, the file was refused,\n" +
+		"the import failed, or an error.",
+	example: "starter batch show <batch-id>\nstarter batch show <batch-id> --rejections rejected.csv",
+	run:     batchShow,
+}
+
+func batchShow(e *env, c *cmdline) int {
+	rejPath := c.fs.String("rejections", "", "save the rejected rows with their reasons to `PATH` (.xlsx or .csv)")
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	if msg := checkRejectionsPath(*rejPath); msg != "" {
+		return c.usageError(msg)
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	body, err := cl.do(e.ctx, http.MethodGet, apiPath("batches", pos[0]), nil, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	var b batch
+	if err := json.Unmarshal(body, &b); err != nil {
+		fmt.Fprintf(e.stderr, "warning: unexpected response (%v); printing it as JSON\n", err)
+		printJSON(e.stdout, body)
+		return exitFail
+	}
+	if b.ID == "" {
+		b.ID = pos[0]
+	}
+	return finishBatch(e, cl, b, body, *rejPath)
+}
+
+// checkRejectionsPath returns what is wrong with --rejections, or "".
+func checkRejectionsPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if ext := strings.ToLower(filepath.Ext(p)); ext != ".xlsx" && ext != ".csv" {
+		return fmt.Sprintf("--rejections %s: want a path ending in .xlsx or .csv (the format to download)", p)
+	}
+	return ""
+}
+
+// waitForBatch polls the batch until it leaves "importing", updating the progress.
+// It returns the last batch seen and its body; the error is ctx's when the user
+// pressed Ctrl-C. A server that does not answer (restarting, say) is asked again until
+// maxPollOutage has passed.
+func waitForBatch(e *env, cl *client, b batch, body []byte, prog *progress) (batch, []byte, error) {
+	ticker := time.NewTicker(pollEvery)
+	defer ticker.Stop()
+	var outage time.Time // when the server stopped answering; zero while it answers
+	for b.State == stateImporting {
+		select {
+		case <-e.ctx.Done():
+			return b, body, e.ctx.Err()
+		case <-ticker.C:
+		}
+		resp, err := cl.do(e.ctx, http.MethodGet, apiPath("batches", b.ID), nil, nil)
+		if err != nil {
+			if e.ctx.Err() != nil {
+				return b, body, e.ctx.Err()
+			}
+			if !transient(err) {
+				return b, body, err
+			}
+			if outage.IsZero() {
+				outage = time.Now()
+				prog.end()
+				fmt.Fprintf(e.stderr, "warning: %v; asking again\n", err)
+			} else if time.Since(outage) > maxPollOutage {
+				return b, body, fmt.Errorf("no answer for %s: %w", maxPollOutage, err)
+			}
+			continue
+		}
+		outage = time.Time{}
+		var nb batch
+		if err := json.Unmarshal(resp, &nb); err != nil {
+			return b, body, fmt.Errorf("unexpected answer for batch %s: %v", b.ID, err)
+		}
+		if nb.ID == "" {
+			nb.ID = b.ID
+		}
+		b, body = nb, resp
+		prog.update(b)
+	}
+	return b, body, nil
+}
+
+// transient reports whether a failed poll is worth repeating: no answer at all, or
+// the server (or a proxy in front of it) saying it is busy or restarting.
+func transient(err error) bool {
+	var ce *connError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ae *apiError
+	return errors.As(err, &ae) && (ae.Status == http.StatusTooManyRequests || ae.Status >= 500)
+}
+
+// finishBatch saves the rejected rows if asked, prints the summary (or the JSON) and
+// returns the exit status the batch calls for.
+func finishBatch(e *env, cl *client, b batch, body []byte, rejPath string) int {
+	saved := ""
+	var saveErr error
+	if rejPath != "" {
+		if b.rejectedTotal() == 0 {
+			fmt.Fprintf(e.stderr, "no rows were rejected; %s was not written\n", rejPath)
+		} else if saveErr = saveRejections(e, cl, b, rejPath); saveErr == nil {
+			saved = rejPath
+		}
+	}
+	if e.jsonOut {
+		printJSON(e.stdout, body)
+		if saved != "" {
+			fmt.Fprintf(e.stderr, "rejected rows written to %s\n", saved)
+		}
+	} else {
+		link := func(ref string) string {
+			if u, err := cl.resolve(ref); err == nil {
+				return u.Redacted()
+			}
+			return ref
+		}
+		printBatch(e.stdout, b, saved, link)
+	}
+	if saveErr != nil {
+		fmt.Fprintf(e.stderr, "error: saving the rejected rows to %s: %v\n", rejPath, saveErr)
+		return exitFail
+	}
+	return batchExit(b)
+}
+
+// batchExit is 0 when every row read is in (or would be, for a dry run), 1 otherwise.
+func batchExit(b batch) int {
+	if b.State == stateRefused || b.State == stateFailed || b.rejectedTotal() > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+// saveRejections downloads the rejected rows in the format PATH's extension names and
+// writes them to PATH. It writes a temporary file next to PATH and renames it, so an
+// interrupted download never leaves half a spreadsheet under the name asked for.
+// The file keeps 0600: rejected rows carry names and phone numbers.
+func saveRejections(e *env, cl *client, b batch, path string) error {
+	ref, alt := b.RejectionsCSV, "rejections.csv"
+	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		ref, alt = b.RejectionsXLSX, "rejections.xlsx"
+	}
+	if ref == "" {
+		if b.ID == "" {
+			return errors.New("a dry run stores nothing, so there is no file of rejected rows to download;\n" +
+				"import with --strict instead: it imports nothing while any row is invalid, and keeps the rejected rows")
+		}
+		ref = apiPath("batches", b.ID, alt)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
+	if _, err := cl.download(e.ctx, ref, tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// printBatch writes the summary of a batch: its figures, the first rejected rows,
+// where to get all of them, and a last line that says what happened.
+func printBatch(w io.Writer, b batch, saved string, link func(string) string) {
+	var t table
+	t.row("Batch", dash(b.ID))
+	t.row("Campaign", dash(b.CampaignID))
+	t.row("File", dash(b.FileName))
+	state := dash(b.State)
+	var mode []string
+	if b.Strict {
+		mode = append(mode, "strict")
+	}
+	if b.DryRun && b.State != stateDryRun {
+		mode = append(mode, "dry run")
+	}
+	if len(mode) > 0 {
+		state += " (" + strings.Join(mode, ", ") + ")"
+	}
+	t.row("State", state)
+	t.row("Rows read", thousands(b.Rows))
+	t.row("Accepted", thousands(b.Accepted))
+	t.row("Rejected", thousands(b.rejectedTotal()))
+	t.row("Started", thousands(b.Started))
+	t.row("Already there", thousands(b.AlreadyPresent))
+	if p := b.pending(); p > 0 && b.State != stateDryRun && b.State != stateRefused {
+		t.row("Pending", thousands(p))
+	}
+	t.row("Skipped sheets", rawText(b.SkippedSheets))
+	if b.FinishedAt != "" {
+		t.row("Finished", b.FinishedAt)
+	} else if b.CreatedAt != "" {
+		t.row("Created", b.CreatedAt)
+	}
+	t.write(w)
+
+	total := b.rejectedTotal()
+	if len(b.Rejections) > 0 {
+		shown := b.Rejections[:min(len(b.Rejections), shownRejections)]
+		title := "Rejected rows"
+		if total > len(shown) {
+			title += fmt.Sprintf(" (first %d of %s)", len(shown), thousands(total))
+		}
+		fmt.Fprintf(w, "\n%s\n", title)
+		var rt table
+		rt.row("SHEET", "ROW", "COLUMN", "REASON")
+		for _, r := range shown {
+			rt.row(dash(r.Sheet), rawText(r.Row), dash(r.Column), dash(r.Reason))
+		}
+		rt.write(w)
+		if more := total - len(shown); more > 0 {
+			fmt.Fprintf(w, "… and %s more\n", thousands(more))
+		}
+	}
+	if total > 0 {
+		if saved != "" {
+			fmt.Fprintf(w, "\nRejected rows, with their original cells and the reason, written to %s.\n", saved)
+		} else if b.ID != "" {
+			fmt.Fprintf(w, "\nDownload the rejected rows, with their original cells and the reason, to fix them\n"+
+				"and import just those:\n  starter batch show %s --rejections rejected.xlsx   (or .csv)\n", b.ID)
+			for _, ref := range []string{b.RejectionsXLSX, b.RejectionsCSV} {
+				if ref != "" {
+					fmt.Fprintf(w, "  %s\n", link(ref))
+				}
+			}
+		} else if b.State == stateDryRun {
+			fmt.Fprint(w, "\nA dry run stores nothing, so the rejected rows cannot be downloaded. To get them as a\n"+
+				"file, import with --strict: it imports nothing while any row is invalid, and keeps them.\n")
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", verdict(b))
+}
+
+// verdict is the summary's last line: what happened to the file, in a sentence.
+func verdict(b batch) string {
+	rejected := b.rejectedTotal()
+	switch b.State {
+	case stateDone:
+		if rejected == 0 {
+			return fmt.Sprintf("Done: all %s rows are in (%s started, %s already there).",
+				thousands(b.Accepted), thousands(b.Started), thousands(b.AlreadyPresent))
+		}
+		return fmt.Sprintf("Done: %s rows are in; %s rows were rejected and not imported.",
+			thousands(b.done()), thousands(rejected))
+	case stateDryRun:
+		return fmt.Sprintf("Dry run: nothing was imported. %s rows would be imported, %s rejected.",
+			thousands(b.Accepted), thousands(rejected))
+	case stateRefused:
+		return fmt.Sprintf("Refused: in strict mode %s invalid rows stop the whole file, so nothing was imported.\n"+
+			"Fix them and import the file again.", thousands(rejected))
+	case stateFailed:
+		return fmt.Sprintf("Failed: the import stopped on the server with %s rows not in. Importing the same\n"+
+			"file again is safe: rows already there are counted, not started twice.", thousands(b.pending()))
+	case stateImporting:
+		return fmt.Sprintf("Still importing: %s of %s rows are in. Check again with: starter batch show %s",
+			thousands(b.done()), thousands(b.Accepted), b.ID)
+	}
+	return fmt.Sprintf("State %s.", dash(b.State))
+}
+
+// progress shows how far an import is: on a terminal one bar redrawn in place,
+// elsewhere (a log, a pipe) a line each time another tenth is in.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	drawn    int // columns of the bar line on screen; 0 when no bar is on screen
+	tenths   int // tenths already reported in line mode
+}
+
+const barWidth = 30
+
+func (p *progress) update(b batch) {
+	done, total := b.done(), b.Accepted
+	counts := fmt.Sprintf("%s/%s started %s · already there %s",
+		thousands(done), thousands(total), thousands(b.Started), thousands(b.AlreadyPresent))
+	if p.terminal {
+		filled := barWidth
+		if total > 0 {
+			filled = min(max(done*barWidth/total, 0), barWidth)
+		}
+		line := "[" + strings.Repeat("#", filled) + strings.Repeat("-", barWidth-filled) + "]  " + counts
+		width := displayWidth(line)
+		fmt.Fprint(p.w, "\r"+line+strings.Repeat(" ", max(p.drawn-width, 0)))
+		p.drawn = width
+		return
+	}
+	tenths := 10
+	if total > 0 {
+		tenths = min(max(done*10/total, 0), 10)
+	}
+	if tenths > p.tenths {
+		p.tenths = tenths
+		fmt.Fprintf(p.w, "importing: %3d%%  %s\n", percent(done, total), counts)
+	}
+}
+
+// end finishes the bar's line, so whatever is printed next starts on its own.
+func (p *progress) end() {
+	if p.drawn > 0 {
+		fmt.Fprintln(p.w)
+		p.drawn = 0
+	}
+}
+
+// percent is done of total in whole percent, 100 for an empty total.
+func percent(done, total int) int {
+	if total <= 0 {
+		return 100
+	}
+	return min(max(done*100/total, 0), 100)
+}
+
+// thousands writes n with comma separators: 10000 → "10,000".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// byteSize renders a file size for people: 532 B, 48.2 KB, 3.1 MB.
+func byteSize(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+}
