@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS batch_rejections (
 	sheet       TEXT NOT NULL,
 	line        INTEGER NOT NULL,
 	column_name TEXT NOT NULL,
+	code        TEXT NOT NULL,
 	reason      TEXT NOT NULL,
 	cells       TEXT NOT NULL,
 	PRIMARY KEY (batch_id, seq)
@@ -71,41 +72,34 @@ type Batch struct {
 	Headers        map[string][]string `json:"headers,omitempty"`
 }
 
-// Rejection is one refused row with its original cells.
+// Rejection is one refused row with its original cells. Code names the broken rule
+// in a bounded vocabulary (for figures); Reason explains it to a person.
 type Rejection struct {
 	Sheet  string   `json:"sheet"`
 	Line   int      `json:"row"`
 	Column string   `json:"column"`
+	Code   string   `json:"code"`
 	Reason string   `json:"reason"`
 	Cells  []string `json:"cells"`
 }
 
-// BatchWriter writes a new batch's rows in one transaction: a crash before Commit
-// leaves nothing behind.
+// BatchWriter writes a new batch's rows in short transactions, so a large import
+// never holds the store's one writer for long; the batch itself is written last, and
+// rows of a batch that is never committed are removed by Rollback.
 type BatchWriter struct {
-	tx       *sql.Tx
-	batch    Batch
-	addRow   *sql.Stmt
-	addRejct *sql.Stmt
+	s          *Store
+	batch      Batch
+	rows       [][]any
+	rejections [][]any
+	committed  bool
 }
 
+// flushEvery is how many rows one write transaction carries.
+const flushEvery = 1000
+
 // NewBatch begins writing a batch.
-func (s *Store) NewBatch(ctx context.Context, b Batch) (*BatchWriter, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store: new batch: %w", err)
-	}
-	w := &BatchWriter{tx: tx, batch: b}
-	if w.addRow, err = tx.PrepareContext(ctx, `INSERT INTO batch_rows (batch_id, seq, opinion) VALUES (?, ?, ?)`); err != nil {
-		_ = tx.Rollback()
-		return nil, err
-	}
-	if w.addRejct, err = tx.PrepareContext(ctx, `
-INSERT INTO batch_rejections (batch_id, seq, sheet, line, column_name, reason, cells) VALUES (?, ?, ?, ?, ?, ?, ?)`); err != nil {
-		_ = tx.Rollback()
-		return nil, err
-	}
-	return w, nil
+func (s *Store) NewBatch(_ context.Context, b Batch) (*BatchWriter, error) {
+	return &BatchWriter{s: s, batch: b}, nil
 }
 
 // Accept adds an accepted row (any JSON-encodable opinion).
@@ -114,11 +108,9 @@ func (w *BatchWriter) Accept(ctx context.Context, opinion any) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.addRow.ExecContext(ctx, w.batch.ID, w.batch.Accepted, string(doc)); err != nil {
-		return fmt.Errorf("store: batch row: %w", err)
-	}
+	w.rows = append(w.rows, []any{w.batch.ID, w.batch.Accepted, string(doc)})
 	w.batch.Accepted++
-	return nil
+	return w.flushIfFull(ctx)
 }
 
 // Reject adds a refused row.
@@ -127,10 +119,54 @@ func (w *BatchWriter) Reject(ctx context.Context, r Rejection) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.addRejct.ExecContext(ctx, w.batch.ID, w.batch.Rejected, r.Sheet, r.Line, r.Column, r.Reason, string(cells)); err != nil {
-		return fmt.Errorf("store: batch rejection: %w", err)
-	}
+	w.rejections = append(w.rejections, []any{w.batch.ID, w.batch.Rejected, r.Sheet, r.Line, r.Column, r.Code, r.Reason, string(cells)})
 	w.batch.Rejected++
+	return w.flushIfFull(ctx)
+}
+
+func (w *BatchWriter) flushIfFull(ctx context.Context) error {
+	if len(w.rows)+len(w.rejections) < flushEvery {
+		return nil
+	}
+	return w.flush(ctx, nil)
+}
+
+// flush writes the buffered rows, and then runs last in the same transaction.
+func (w *BatchWriter) flush(ctx context.Context, last func(*sql.Tx) error) error {
+	tx, err := w.s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: batch rows: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, q := range []struct {
+		sql  string
+		args [][]any
+	}{
+		{`INSERT INTO batch_rows (batch_id, seq, opinion) VALUES (?, ?, ?)`, w.rows},
+		{`INSERT INTO batch_rejections (batch_id, seq, sheet, line, column_name, code, reason, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, w.rejections},
+	} {
+		if len(q.args) == 0 {
+			continue
+		}
+		stmt, err := tx.PrepareContext(ctx, q.sql)
+		if err != nil {
+			return err
+		}
+		for _, a := range q.args {
+			if _, err := stmt.ExecContext(ctx, a...); err != nil {
+				return fmt.Errorf("store: batch rows: %w", err)
+			}
+		}
+	}
+	if last != nil {
+		if err := last(tx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	w.rows, w.rejections = w.rows[:0], w.rejections[:0]
 	return nil
 }
 
@@ -141,16 +177,27 @@ func (w *BatchWriter) Commit(ctx context.Context, rows int, state string, skippe
 	if err != nil {
 		return w.batch, err
 	}
-	if _, err := w.tx.ExecContext(ctx, `INSERT INTO batches (id, campaign_id, doc, state, created_at) VALUES (?, ?, ?, ?, ?)`,
-		w.batch.ID, w.batch.CampaignID, string(doc), state, w.batch.CreatedAt.UnixMilli()); err != nil {
-		_ = w.tx.Rollback()
+	err = w.flush(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO batches (id, campaign_id, doc, state, created_at) VALUES (?, ?, ?, ?, ?)`,
+			w.batch.ID, w.batch.CampaignID, string(doc), state, w.batch.CreatedAt.UnixMilli())
+		return err
+	})
+	if err != nil {
 		return w.batch, fmt.Errorf("store: batch: %w", err)
 	}
-	return w.batch, w.tx.Commit()
+	w.committed = true
+	return w.batch, nil
 }
 
-// Rollback abandons the batch.
-func (w *BatchWriter) Rollback() { _ = w.tx.Rollback() }
+// Rollback removes what an uncommitted batch wrote; after Commit it does nothing.
+func (w *BatchWriter) Rollback() {
+	if w.committed {
+		return
+	}
+	ctx := context.Background()
+	_, _ = w.s.w.ExecContext(ctx, `DELETE FROM batch_rows WHERE batch_id = ?`, w.batch.ID)
+	_, _ = w.s.w.ExecContext(ctx, `DELETE FROM batch_rejections WHERE batch_id = ?`, w.batch.ID)
+}
 
 // Batch returns a batch with its current counts.
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
@@ -273,7 +320,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID string, outcomes map
 
 // Rejections returns a batch's refused rows in file order, at most limit (0: all).
 func (s *Store) Rejections(ctx context.Context, batchID string, limit int) ([]Rejection, error) {
-	q := `SELECT sheet, line, column_name, reason, cells FROM batch_rejections WHERE batch_id = ? ORDER BY seq`
+	q := `SELECT sheet, line, column_name, code, reason, cells FROM batch_rejections WHERE batch_id = ? ORDER BY seq`
 	args := []any{batchID}
 	if limit > 0 {
 		q += ` LIMIT ?`
@@ -288,7 +335,7 @@ func (s *Store) Rejections(ctx context.Context, batchID string, limit int) ([]Re
 	for rows.Next() {
 		var r Rejection
 		var cells string
-		if err := rows.Scan(&r.Sheet, &r.Line, &r.Column, &r.Reason, &cells); err != nil {
+		if err := rows.Scan(&r.Sheet, &r.Line, &r.Column, &r.Code, &r.Reason, &cells); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(cells), &r.Cells); err != nil {
