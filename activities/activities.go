@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
 	"rectify/internal/calendar"
@@ -27,6 +28,10 @@ type Activities struct {
 	Calendar *calendar.Calendar
 	Store    Projector
 	Notifier notify.Notifier
+	// Batches, Temporal and Namespace serve the import activities.
+	Batches   BatchStore
+	Temporal  client.Client
+	Namespace string
 }
 
 // Register puts the activities on a worker under their explicit names.
@@ -34,6 +39,8 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Schedule, activity.RegisterOptions{Name: workflows.ScheduleActivityName})
 	w.RegisterActivityWithOptions(a.Project, activity.RegisterOptions{Name: workflows.ProjectActivityName})
 	w.RegisterActivityWithOptions(a.Notify, activity.RegisterOptions{Name: workflows.NotifyActivityName})
+	w.RegisterActivityWithOptions(a.ImportChunk, activity.RegisterOptions{Name: workflows.ImportChunkActivityName})
+	w.RegisterActivityWithOptions(a.FinishBatch, activity.RegisterOptions{Name: workflows.FinishBatchActivityName})
 }
 
 // Schedule computes a deadline on the working-day calendar and the moments the

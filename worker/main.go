@@ -63,6 +63,8 @@ Environment (defaults in brackets):
   RECTIFY_USERS             users file (JSON)
   RECTIFY_DEMO              on, off or auto (seed only into an empty data folder) [off]
   RECTIFY_CALENDAR          holiday file merged over the built-in calendar
+  RECTIFY_IMPORT_MAX_BYTES  largest ledger file to import [52428800]
+  RECTIFY_IMPORT_MAX_ROWS   most rows in one ledger file [200000]
   RECTIFY_WEBHOOK_URL       post notifications as JSON here (default: log them)
   RECTIFY_LOG_LEVEL         debug, info, warn, error [info]
   RECTIFY_TEMPORAL_LOG_LEVEL  the embedded server's own log: debug … fatal [fatal]

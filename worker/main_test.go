@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
 	"rectify/workflows"
@@ -157,4 +158,78 @@ func TestSurvivesKillDashNine(t *testing.T) {
 
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, p.cmd.Wait(), "graceful shutdown on SIGTERM exits 0; log:\n%s", p.log.String())
+}
+
+// writeLedger writes an office's ledger: a title row, a 填报单位 line, the header and
+// n opinions.
+func writeLedger(t *testing.T, path string, n int) {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	require.NoError(t, err)
+	require.NoError(t, sw.SetRow("A1", []any{"群众路线教育实践活动征求意见汇总表"}))
+	require.NoError(t, sw.SetRow("A2", []any{"填报单位：某街道办事处", "", "填报时间：2026年11月"}))
+	require.NoError(t, sw.SetRow("A3", []any{"序号", "意见内容", "来源", "收集时间", "涉及单位"}))
+	for i := range n {
+		cell, err := excelize.CoordinatesToCellName(1, i+4)
+		require.NoError(t, err)
+		require.NoError(t, sw.SetRow(cell, []any{i + 1, fmt.Sprintf("第%d条意见：小区路灯损坏需维修", i+1), "走访", "2026-11-01", ""}))
+	}
+	require.NoError(t, sw.Flush())
+	require.NoError(t, f.SaveAs(path))
+}
+
+// TestImportSurvivesKillDashNine imports a 10k-row workbook, kills rectify in the
+// middle of starting its opinions, restarts it, and shows that the import finishes
+// with every opinion exactly once; importing the file again starts nothing.
+func TestImportSurvivesKillDashNine(t *testing.T) {
+	dir := t.TempDir()
+	httpAddr := apitest.FreeAddr(t)
+	env := []string{
+		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "data"),
+		"RECTIFY_HTTP_ADDR=" + httpAddr,
+		"RECTIFY_EMBEDDED_ADDR=" + apitest.FreeAddr(t),
+		"RECTIFY_EMBEDDED_UI_ADDR=off",
+		"RECTIFY_USERS=" + apitest.WriteUsers(t, dir),
+		"RECTIFY_LOG_LEVEL=error",
+	}
+	const n = 10_000
+	ledger := filepath.Join(dir, "意见汇总.xlsx")
+	writeLedger(t, ledger, n)
+
+	p := start(t, env, httpAddr)
+	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "imp", "name": "整改"}, http.StatusCreated)
+	status, batch := p.Upload("office", "/api/v1/campaigns/imp/batches", ledger, nil)
+	require.Equal(t, http.StatusCreated, status, "%v", batch)
+	require.EqualValues(t, n, batch["accepted"])
+	require.EqualValues(t, 0, batch["rejected"])
+	id := batch["id"].(string)
+	progress := func() (started, present float64, state string) {
+		b := p.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)
+		return b["started"].(float64), b["already_present"].(float64), b["state"].(string)
+	}
+	require.Eventually(t, func() bool { s, _, _ := progress(); return s >= n/5 }, 5*time.Minute, 100*time.Millisecond)
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
+	_ = p.cmd.Wait()
+
+	p = start(t, env, httpAddr)
+	require.Eventually(t, func() bool { _, _, state := progress(); return state == "done" }, 10*time.Minute, 200*time.Millisecond)
+	started, present, _ := progress()
+	require.EqualValues(t, n, started, "every row started its opinion exactly once")
+	require.EqualValues(t, 0, present)
+	require.Eventually(t, func() bool {
+		list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign=imp&limit=1", nil, http.StatusOK)
+		return list["total"].(float64) == n
+	}, 5*time.Minute, 200*time.Millisecond, "every opinion reaches the store, none twice")
+
+	status, again := p.Upload("office", "/api/v1/campaigns/imp/batches", ledger, nil)
+	require.Equal(t, http.StatusCreated, status)
+	id = again["id"].(string)
+	require.Eventually(t, func() bool { _, _, state := progress(); return state == "done" }, 5*time.Minute, 200*time.Millisecond)
+	started, present, _ = progress()
+	require.EqualValues(t, 0, started, "re-importing the same file starts nothing new")
+	require.EqualValues(t, n, present)
+	list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign=imp&limit=1", nil, http.StatusOK)
+	require.EqualValues(t, n, list["total"])
 }

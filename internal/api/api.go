@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/calendar"
+	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -36,6 +37,8 @@ type Service struct {
 	Namespace     string
 	// Now is the clock for dates the API computes (today, working days left).
 	Now func() time.Time
+	// ImportLimits bound an uploaded ledger (zero: spreadsheet.DefaultLimits).
+	ImportLimits spreadsheet.Limits
 
 	throttle throttle
 }
@@ -76,6 +79,9 @@ func (s *Service) Handler() http.Handler {
 	route("GET /api/v1/opinions", s.listOpinions)
 	route("GET /api/v1/opinions/{id}", s.getOpinion)
 	route("POST /api/v1/opinions/{id}/actions/{action}", s.act)
+	route("POST /api/v1/campaigns/{id}/batches", s.createBatch)
+	route("GET /api/v1/batches/{id}", s.getBatch)
+	mux.Handle("GET /api/v1/batches/{id}/{file}", s.authenticatedRaw(s.downloadRejections))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -96,43 +102,64 @@ func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// authenticated resolves the bearer token to a user and writes the handler's answer.
+// caller resolves the bearer token to a user and applies the user's rate limit,
+// answering the request itself when either fails.
+func (s *Service) caller(w http.ResponseWriter, r *http.Request) (user.User, bool) {
+	// The scheme is case-insensitive (RFC 9110 §11.1): OAuth clients often send "bearer".
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify"`)
+		writeError(w, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
+		return user.User{}, false
+	}
+	u, err := s.Users.ByToken(strings.TrimSpace(token))
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify", error="invalid_token"`)
+		writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
+		return user.User{}, false
+	}
+	if !s.throttle.allow(u.Username) {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))
+		return user.User{}, false
+	}
+	return u, true
+}
+
+// authenticated serves a JSON endpoint for an authenticated user.
 func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, error)) http.Handler {
+	return s.authenticatedRaw(func(w http.ResponseWriter, r *http.Request, u user.User) error {
+		status, body, err := h(r, u)
+		if err == nil {
+			writeJSON(w, status, body)
+		}
+		return err
+	})
+}
+
+// authenticatedRaw serves an endpoint that writes its own answer (a download), with
+// the same authentication, rate limit, time bound and error answers.
+func (s *Service) authenticatedRaw(h func(http.ResponseWriter, *http.Request, user.User) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The scheme is case-insensitive (RFC 9110 §11.1): OAuth clients often send "bearer".
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="rectify"`)
-			writeError(w, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
-			return
-		}
-		u, err := s.Users.ByToken(strings.TrimSpace(token))
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="rectify", error="invalid_token"`)
-			writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
-			return
-		}
-		if !s.throttle.allow(u.Username) {
-			w.Header().Set("Retry-After", "1")
-			writeError(w, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))
+		u, ok := s.caller(w, r)
+		if !ok {
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 		defer cancel()
-		status, body, err := h(r.WithContext(ctx), u)
-		if err != nil {
-			var apiErr *Error
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				apiErr = errorf(http.StatusServiceUnavailable, "timeout", "rectify's workers did not answer within %s; the action may still happen — check the opinion before retrying", actionTimeout)
-			}
-			if apiErr == nil && !errors.As(err, &apiErr) {
-				s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-				apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
-			}
-			writeError(w, apiErr)
+		err := h(w, r.WithContext(ctx), u)
+		if err == nil {
 			return
 		}
-		writeJSON(w, status, body)
+		var apiErr *Error
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			apiErr = errorf(http.StatusServiceUnavailable, "timeout", "rectify's workers did not answer within %s; the action may still happen — check the opinion before retrying", actionTimeout)
+		}
+		if apiErr == nil && !errors.As(err, &apiErr) {
+			s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+		}
+		writeError(w, apiErr)
 	})
 }
 

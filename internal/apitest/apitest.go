@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -104,4 +105,32 @@ func ErrorCode(out map[string]any) string {
 	e, _ := out["error"].(map[string]any)
 	code, _ := e["code"].(string)
 	return code
+}
+
+// Upload posts a file as multipart/form-data field "file", with extra form fields,
+// and decodes the answer.
+func (c Client) Upload(as, path, filePath string, fields map[string]string) (int, map[string]any) {
+	c.T.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		require.NoError(c.T, mw.WriteField(k, v))
+	}
+	fw, err := mw.CreateFormFile("file", filepath.Base(filePath))
+	require.NoError(c.T, err)
+	data, err := os.ReadFile(filePath)
+	require.NoError(c.T, err)
+	_, err = fw.Write(data)
+	require.NoError(c.T, err)
+	require.NoError(c.T, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, c.Base+path, &body)
+	require.NoError(c.T, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer tok-"+as)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.T, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(c.T, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
 }

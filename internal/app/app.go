@@ -28,6 +28,7 @@ import (
 	"rectify/internal/demo"
 	"rectify/internal/engine"
 	"rectify/internal/notify"
+	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -113,6 +114,12 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 	a.Service = &api.Service{
 		Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
 		TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
+		ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
+	}
+	if cfg.ServeWorker {
+		if err := a.resumeBatches(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.ServeHTTP {
 		if err := a.startHTTP(); err != nil {
@@ -127,6 +134,25 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		}
 	}
 	return a, nil
+}
+
+// resumeBatches starts the process of any import stored but not yet started (the
+// process died between storing the batch and starting it); running ones are left be.
+func (a *App) resumeBatches(ctx context.Context) error {
+	ids, err := a.store.BatchesIn(ctx, store.BatchImporting)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		b, err := a.store.Batch(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := api.StartBatch(ctx, a.client, b); err != nil {
+			return fmt.Errorf("resume import %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // demoWanted decides before anything is written whether this start seeds the demo.
@@ -210,7 +236,11 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	}
 	a.worker = worker.New(a.client, workflows.TaskQueue, worker.Options{})
 	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
-	(&activities.Activities{Calendar: cal, Store: a.store, Notifier: notifier}).Register(a.worker)
+	a.worker.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
+	(&activities.Activities{
+		Calendar: cal, Store: a.store, Notifier: notifier,
+		Batches: a.store, Temporal: a.client, Namespace: a.cfg.Namespace,
+	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -27,11 +27,11 @@ import (
 
 type harness struct {
 	apitest.Client
-	t   *testing.T
+	t   testing.TB
 	app *App
 }
 
-func startHarness(t *testing.T) *harness {
+func startHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := config.FromEnv(func(k string) string {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	ServeHTTP   bool
 	// TemporalUIURL is where links to workflows in the Temporal Web UI point.
 	TemporalUIURL string
+	// ImportMaxBytes and ImportMaxRows bound one imported ledger file.
+	ImportMaxBytes int64
+	ImportMaxRows  int
 }
 
 // TLS configures the connection to an external Temporal cluster.
@@ -164,6 +168,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("RECTIFY_LOG_LEVEL=%q: use debug, info, warn or error", c.LogLevel))
+	}
+	for _, n := range []struct {
+		name string
+		def  int64
+		dst  func(int64)
+	}{
+		{"RECTIFY_IMPORT_MAX_BYTES", 50 << 20, func(v int64) { c.ImportMaxBytes = v }},
+		{"RECTIFY_IMPORT_MAX_ROWS", 200_000, func(v int64) { c.ImportMaxRows = int(v) }},
+	} {
+		v, err := strconv.ParseInt(get(n.name, strconv.FormatInt(n.def, 10)), 10, 64)
+		if err != nil || v <= 0 || v > 1<<40 {
+			errs = append(errs, fmt.Errorf("%s must be a positive whole number", n.name))
+			continue
+		}
+		n.dst(v)
 	}
 	c.TemporalUIURL = get("RECTIFY_TEMPORAL_UI_URL", "")
 	if c.TemporalUIURL == "" && c.Embedded() && c.EmbeddedUIAddr != "" {
