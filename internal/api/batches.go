@@ -298,13 +298,10 @@ func (s *Service) downloadRejections(w http.ResponseWriter, r *http.Request, u u
 		return err
 	}
 	rows := make([]spreadsheet.Rejected, len(rejections))
-	header := []string{}
 	for i, rej := range rejections {
 		rows[i] = spreadsheet.Rejected{Sheet: rej.Sheet, Line: rej.Line, Cells: rej.Cells, Column: rej.Column, Reason: rej.Reason}
-		if h := b.Headers[rej.Sheet]; len(h) > len(header) {
-			header = h
-		}
 	}
+	header, rows := spreadsheet.AlignRejected(b.Headers, rows)
 	contentType := map[string]string{
 		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		"csv":  "text/csv; charset=utf-8",

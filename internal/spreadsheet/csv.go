@@ -252,7 +252,7 @@ func (c *csvReader) Next() (Row, error) {
 		}
 		unescapeAll(rec)
 		line, _ := c.cr.FieldPos(0)
-		return c.lay.row(line, rec, false), nil
+		return c.lay.row(line, rec), nil
 	}
 	return Row{}, c.err
 }

@@ -52,6 +52,7 @@ func TestCSVEncodings(t *testing.T) {
 				FieldCollectedAt: "2014-04-04", FieldPhone: "13812345678"}, rows[2].Fields)
 			require.Equal(t, `他说"好"就行`, rows[3].Fields[FieldContent])
 			require.Equal(t, "2014-04-04", rows[3].Fields[FieldCollectedAt])
+			require.Equal(t, "2014-04-04", rows[3].Cells[3], "a serial shows as its date")
 			require.Equal(t, "收集日期", rows[3].Columns[FieldCollectedAt])
 			require.Equal(t, []string{"３", `=HYPERLINK("x")`, "网络", "２０１４．４．４", "１３８１２３４５６７８", ""}, rows[2].Cells)
 		})

@@ -70,3 +70,49 @@ func TestSerial1904(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "2014-04-02", got)
 }
+
+// TestDateFormsInEveryFormat reads each accepted way of writing 2014-04-02
+// through each file format, as it arrives in the collected_at column.
+func TestDateFormsInEveryFormat(t *testing.T) {
+	typed := []string{"2014-04-02", "2014-4-2", "2014/4/2", "2014年4月2日", "2014.4.2", "41731", "２０１４－０４－０２",
+		"２０１４年４月２日", "2014/4/2 10:30:00", " 2014.04.02 "}
+	type source struct {
+		name  string
+		write func(t *testing.T, date string) (path, name string)
+	}
+	csvWith := func(enc func(testing.TB, string) []byte) func(t *testing.T, date string) (string, string) {
+		return func(t *testing.T, date string) (string, string) {
+			return writeTemp(t, "a.csv", enc(t, "意见内容,来源,收集时间\n内容,热线,"+date+"\n")), "a.csv"
+		}
+	}
+	sources := []source{
+		{"csv utf-8", csvWith(func(_ testing.TB, s string) []byte { return []byte(s) })},
+		{"csv utf-8 bom", csvWith(func(_ testing.TB, s string) []byte { return withBOM(s) })},
+		{"csv gbk", csvWith(gbk)},
+		{"csv gb18030", csvWith(gb18030)},
+		{"json", func(t *testing.T, date string) (string, string) {
+			return writeTemp(t, "a.json", []byte(`[{"content":"内容","channel":"热线","collected_at":"`+date+`"}]`)), "a.json"
+		}},
+		{"xlsx text cell", func(t *testing.T, date string) (string, string) {
+			return writeXLSX(t, sheetSpec{name: "S", rows: [][]any{{"意见内容", "来源", "收集时间"}, {"内容", "热线", date}}}), "a.xlsx"
+		}},
+	}
+	for _, src := range sources {
+		for _, d := range typed {
+			t.Run(src.name+" "+d, func(t *testing.T) {
+				path, name := src.write(t, d)
+				rows, _ := readAll(t, path, name)
+				require.Len(t, rows, 1)
+				require.Equal(t, "2014-04-02", rows[0].Fields[FieldCollectedAt])
+			})
+		}
+	}
+	// Cells that Excel itself stores as numbers: a date cell and a typed serial.
+	for name, v := range map[string]any{"date cell": day(2014, 4, 2), "serial number": numCell(41731), "serial with time": numCell(41731.6)} {
+		t.Run("xlsx "+name, func(t *testing.T) {
+			rows, _ := readAll(t, writeXLSX(t, sheetSpec{name: "S", rows: [][]any{{"意见内容", "来源", "收集时间"}, {"内容", "热线", v}}}), "a.xlsx")
+			require.Equal(t, "2014-04-02", rows[0].Fields[FieldCollectedAt])
+			require.Equal(t, "2014-04-02", rows[0].Cells[2], "shown as the date it is")
+		})
+	}
+}

@@ -19,8 +19,8 @@ func threeRows(name string) sheetSpec {
 	return sheetSpec{name: name, rows: [][]any{{"意见内容", "来源", "收集时间"}, {"一", "热线", "2014-04-02"}, {"二", "热线", "2014-04-02"}}}
 }
 
-// rezip copies a workbook's parts and adds more.
-func rezip(t *testing.T, src string, extra map[string][]byte, drop string) []byte {
+// rezip copies a workbook's parts and adds parts of the given sizes.
+func rezip(t *testing.T, src string, extra map[string]uint64) []byte {
 	t.Helper()
 	zr, err := zip.OpenReader(src)
 	require.NoError(t, err)
@@ -28,15 +28,14 @@ func rezip(t *testing.T, src string, extra map[string][]byte, drop string) []byt
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range zr.File {
-		if f.Name == drop {
-			continue
-		}
 		require.NoError(t, zw.Copy(f))
 	}
-	for name, data := range extra {
-		w, err := zw.Create(name)
+	for name, size := range extra {
+		// A part that only claims its size, as a zip bomb does: the reader must
+		// refuse it from the directory, before inflating anything.
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CompressedSize64: 2, UncompressedSize64: size})
 		require.NoError(t, err)
-		_, err = w.Write(data)
+		_, err = w.Write([]byte{3, 0})
 		require.NoError(t, err)
 	}
 	require.NoError(t, zw.Close())
@@ -95,7 +94,8 @@ func TestFileErrors(t *testing.T) {
 		{"csv without header", file{name: "a.csv", data: []byte("一,热线,2014-04-02\n")}, Limits{}, CodeMissingColumn, ""},
 
 		{"over MaxBytes", file{name: "a.csv", data: []byte(ledgerCSV)}, Limits{MaxBytes: 10}, CodeTooLarge, "split"},
-		{"part unpacking too far", file{name: "a.xlsx", data: rezip(t, good, map[string][]byte{"xl/media/image1.png": make([]byte, maxPart+1)}, "")}, Limits{}, CodeTooLarge, ""},
+		{"workbook unpacking too far", file{name: "a.xlsx", data: rezip(t, good, map[string]uint64{"xl/worksheets/sheet2.xml": 1 << 40})}, Limits{}, CodeTooLarge, "unpacks to"},
+		{"part unpacking too far", file{name: "a.xlsx", data: rezip(t, good, map[string]uint64{"xl/media/image1.png": maxPart + 1})}, Limits{}, CodeTooLarge, ""},
 
 		{"xlsx rows across sheets", file{name: "a.xlsx", path: writeXLSX(t, threeRows("一"), threeRows("二"))}, Limits{MaxRows: 3}, CodeTooManyRows, "3"},
 		{"csv rows", file{name: "a.csv", data: []byte(ledgerCSV)}, Limits{MaxRows: 1}, CodeTooManyRows, ""},

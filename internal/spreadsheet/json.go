@@ -241,7 +241,7 @@ func (j *jsonReader) Next() (Row, error) {
 			break
 		}
 		unescapeAll(cells)
-		return j.lay.row(j.elem, cells, false), nil
+		return j.lay.row(j.elem, cells), nil
 	}
 	return Row{}, j.err
 }

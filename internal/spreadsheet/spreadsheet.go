@@ -134,19 +134,22 @@ type Row struct {
 	// Extra holds the non-blank values of columns this package does not know,
 	// keyed by their header: offices add columns and expect them kept.
 	Extra map[string]string
-	// Cells are the row's cell texts in column order (merged cells filled in,
-	// padded to the header's width), for the rejected-rows file.
+	// Cells are the row's cell texts in column order, for the rejected-rows
+	// file: merged cells filled in, padded to the header's width, and an Excel
+	// serial number in the date column shown as the date (YYYY-MM-DD) it is.
 	Cells []string
 }
 
-// Reader yields a ledger's data rows one at a time.
+// Reader yields a ledger's data rows one at a time, so a file of any size costs
+// the memory of one row. It is not safe for concurrent use.
 type Reader interface {
 	// Next returns the next data row, io.EOF after the last one, or a *FileError
 	// when the file turns out to be unusable part-way (nothing may be imported).
 	// Blank rows are skipped.
 	Next() (Row, error)
-	// Header returns a sheet's header cells as written in the file, so a
-	// rejected-rows file can repeat them; nil for a sheet without a header.
+	// Header returns a sheet's header cells as written in the file (for json,
+	// every key of every object in order of appearance), so a rejected-rows file
+	// can repeat them; nil for a sheet without a header.
 	Header(sheet string) []string
 	// Sheets names the sheets that have a header row, in workbook order ([""]
 	// for csv and json): callers scope per-sheet numbering (序号) by it.
@@ -223,7 +226,7 @@ func Open(path, name string, limits Limits) (Reader, error) {
 	var r Reader
 	switch ext {
 	case ".xlsx":
-		r, err = openXLSX(path, fi.Size(), limits)
+		r, err = openXLSX(path, limits)
 	case ".csv":
 		r, err = openCSV(path, limits)
 	default:
@@ -232,26 +235,23 @@ func Open(path, name string, limits Limits) (Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &prefetched{Reader: r}
 	// Reading the first data row now turns "no data rows" (and the other problems
 	// found before it) into an Open error, before the caller starts anything.
-	p.row, p.err = r.Next()
-	if p.err != nil {
+	first, err := r.Next()
+	if err != nil {
 		_ = r.Close()
-		if errors.Is(p.err, io.EOF) { // readers report no rows as no_data_rows; be safe
+		if errors.Is(err, io.EOF) { // readers report no rows as no_data_rows; be safe
 			return nil, fileErr(CodeNoDataRows, "the file has a header row but no data rows")
 		}
-		return nil, p.err
+		return nil, err
 	}
-	p.ready = true
-	return p, nil
+	return &prefetched{Reader: r, row: first, ready: true}, nil
 }
 
 // prefetched returns the row Open read ahead before asking the format reader again.
 type prefetched struct {
 	Reader
 	row   Row
-	err   error
 	ready bool
 }
 
@@ -268,6 +268,8 @@ func (p *prefetched) Next() (Row, error) {
 // mb writes a size the way people read file sizes.
 func mb(n int64) string {
 	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GB"
 	case n >= 1<<20:
 		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
 	case n >= 1<<10:
@@ -303,6 +305,8 @@ type layout struct {
 	skip    []bool   // per column: one of our own annotation columns
 	first   map[Field]int
 	columns map[Field]string
+	// date1904 reads serial dates in the 1904 date system (old Mac workbooks).
+	date1904 bool
 }
 
 // matchHeader resolves a candidate header row. ok says whether it has every
@@ -361,8 +365,7 @@ func columnName(n int) string {
 }
 
 // row builds a Row from a data row's cells (already unescaped and merge-filled).
-// date1904 shifts Excel serial dates of workbooks in the 1904 date system.
-func (l *layout) row(line int, cells []string, date1904 bool) Row {
+func (l *layout) row(line int, cells []string) Row {
 	for len(cells) > len(l.header) && cells[len(cells)-1] == "" {
 		cells = cells[:len(cells)-1]
 	}
@@ -403,8 +406,15 @@ func (l *layout) row(line int, cells []string, date1904 bool) Row {
 			setExtra(&r, l.keys[i], v)
 			continue
 		}
-		r.Fields[f] = cleanField(f, v, date1904)
+		r.Fields[f] = cleanField(f, v, l.date1904)
 		r.Columns[f] = l.header[i]
+		// A date column's serial numbers (real Excel date cells) show in Cells as
+		// the dates Excel displayed, not as bare numbers, in the rejected-rows file.
+		if f == FieldCollectedAt {
+			if d, ok := serialDate(v, l.date1904); ok {
+				cells[i] = d
+			}
+		}
 	}
 	return r
 }

@@ -59,7 +59,7 @@ type xlsxReader struct {
 	err    error // sticky: once the reader fails or ends it stays so
 }
 
-func openXLSX(name string, size int64, limits Limits) (Reader, error) {
+func openXLSX(name string, limits Limits) (Reader, error) {
 	if err := checkMagic(name); err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func openXLSX(name string, size int64, limits Limits) (Reader, error) {
 		return nil, fileErr(CodeCorrupt, "the workbook is damaged or incomplete (it cannot be unzipped); open it in Excel, save it again and retry")
 	}
 	x := &xlsxReader{zr: zr, limits: limits, layouts: map[string]*layout{}, lines: map[string]int{}}
-	if err := x.openParts(size); err != nil {
+	if err := x.openParts(); err != nil {
 		_ = zr.Close()
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func checkMagic(name string) error {
 
 // openParts maps sheet names to their worksheet parts (workbook.xml and its
 // relationships) and refuses archives that would unpack to too much.
-func (x *xlsxReader) openParts(size int64) error {
+func (x *xlsxReader) openParts() error {
 	files := make(map[string]*zip.File, len(x.zr.File))
 	var total uint64
 	for _, zf := range x.zr.File {
@@ -258,6 +258,7 @@ func (x *xlsxReader) findHeaders() error {
 		content = content || has
 		switch {
 		case lay != nil:
+			lay.date1904 = x.date1904
 			x.data = append(x.data, sheet)
 			x.layouts[sheet], x.lines[sheet] = lay, line
 		case has:
@@ -356,7 +357,7 @@ func (x *xlsxReader) Next() (Row, error) {
 			x.err = fileErr(CodeTooManyRows, "the file has more than %d data rows; split it and import the parts one after another", x.limits.MaxRows)
 			break
 		}
-		return x.layouts[sheet].row(x.rowNum, cells, x.date1904), nil
+		return x.layouts[sheet].row(x.rowNum, cells), nil
 	}
 	return Row{}, x.err
 }

@@ -102,7 +102,7 @@ func TestXLSXLedger(t *testing.T) {
 	require.NotContains(t, rows[7].Columns, FieldKey, "no key column: Columns says so")
 	// Cells keep what was typed (formula-looking text as text, merged values
 	// filled in, the reader's apostrophe removed) aligned with the header.
-	require.Equal(t, []string{"3", "@领导 请多下基层", "座谈会", "41732", "", "", "", ""}, rows[2].Cells)
+	require.Equal(t, []string{"3", "@领导 请多下基层", "座谈会", "2014-04-03", "", "", "", ""}, rows[2].Cells)
 	require.Equal(t, []string{"5", "+86 号码应当怎么写", "意见箱", "2014.4.6", "", "１３８１２３４５６７８", "", ""}, rows[4].Cells)
 	require.Equal(t, "  前后有空格  ", rows[5].Cells[1])
 }
