@@ -288,3 +288,74 @@ func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	_, err = a.Service.Users.CheckPassword("official", "official")
 	require.NoError(t, err, "demo passwords are the usernames")
 }
+
+func TestImportOverHTTPReportsRowsAndServesRejectedRows(t *testing.T) {
+	h := startHarness(t)
+	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "imp", "name": "整改", "departments": []string{"城管科"}}, http.StatusCreated)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+		return path
+	}
+	ledger := write("意见.csv", "序号,意见内容,来源,收集时间,联系电话\n"+
+		"1,路灯坏了,热线,2026-11-01,13812345678\n"+
+		"2,=1+2,来信,2026/11/2,\n"+
+		"3,,热线,2026-11-01,\n"+
+		"4,道路积水,传真,2026-11-01,\n")
+
+	status, dry := h.Upload("office", "/api/v1/campaigns/imp/batches", ledger, map[string]string{"dry_run": "true"})
+	require.Equal(t, http.StatusOK, status, "%v", dry)
+	require.Equal(t, "dry_run", dry["state"])
+	require.EqualValues(t, 2, dry["accepted"])
+	require.EqualValues(t, 2, dry["rejected"])
+
+	status, refused := h.Upload("office", "/api/v1/campaigns/imp/batches", ledger, map[string]string{"strict": "true"})
+	require.Equal(t, http.StatusCreated, status, "%v", refused)
+	require.Equal(t, "refused", refused["state"])
+	list := h.Must("office", http.MethodGet, "/api/v1/opinions?campaign=imp", nil, http.StatusOK)
+	require.EqualValues(t, 0, list["total"], "a dry run and a refused strict import import nothing")
+
+	status, _ = h.Upload("official", "/api/v1/campaigns/imp/batches", ledger, nil)
+	require.Equal(t, http.StatusForbidden, status)
+	status, bad := h.Upload("office", "/api/v1/campaigns/imp/batches", write("bad.csv", "a,b\n1,2\n"), nil)
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Equal(t, "file_missing_column", apitest.ErrorCode(bad))
+
+	status, batch := h.Upload("office", "/api/v1/campaigns/imp/batches", ledger, nil)
+	require.Equal(t, http.StatusCreated, status, "%v", batch)
+	id := batch["id"].(string)
+	rejections := batch["rejections"].([]any)
+	require.Len(t, rejections, 2)
+	first := rejections[0].(map[string]any)
+	require.EqualValues(t, 4, first["row"], "the row number as the spreadsheet shows it")
+	require.Equal(t, "意见内容", first["column"])
+	require.Eventually(t, func() bool {
+		return h.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)["state"] == "done"
+	}, time.Minute, 20*time.Millisecond)
+	done := h.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)
+	require.EqualValues(t, 2, done["started"])
+	require.Eventually(t, func() bool {
+		return h.Must("office", http.MethodGet, "/api/v1/opinions?campaign=imp", nil, http.StatusOK)["total"] == float64(2)
+	}, time.Minute, 20*time.Millisecond)
+	formula := h.Must("office", http.MethodGet, "/api/v1/opinions?campaign=imp&limit=10", nil, http.StatusOK)["opinions"].([]any)
+	var contents []string
+	for _, o := range formula {
+		contents = append(contents, o.(map[string]any)["content"].(string))
+	}
+	require.Contains(t, contents, "=1+2", "a formula-looking cell is imported as the text typed")
+
+	req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/batches/"+id+"/rejections.csv", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-office")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Disposition"), "rejected.csv")
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), "传真", "the refused row's original cells")
+	require.Contains(t, string(body), "is not a channel", "and why it was refused")
+	h.Must("office", http.MethodGet, "/api/v1/batches/nope", nil, http.StatusNotFound)
+}
