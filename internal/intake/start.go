@@ -28,8 +28,21 @@ func Input(c campaign.Campaign, o Opinion, submittedBy, batchID string) workflow
 		OpinionID: workflows.OpinionID(c.ID, o.Key), CampaignID: c.ID, Key: o.Key, Content: o.Content,
 		Channel: o.Channel, CollectedAt: o.CollectedAt, Submitter: o.Submitter, Phone: o.Phone,
 		Target: o.Target, Department: o.Department, SuggestedCategory: suggested, Extra: o.Extra,
-		SubmittedBy: submittedBy, BatchID: batchID, Policy: c.Policy,
+		SubmittedBy: submittedBy, BatchID: batchID, Policy: processPolicy(c.Policy),
 	}
+}
+
+// processPolicy is the part of a campaign's policy an opinion's process needs: the
+// category keywords only serve the suggestion made here, and copying them into every
+// history would make each start several times larger.
+func processPolicy(p workflows.Policy) workflows.Policy {
+	cats := make([]workflows.CategoryPolicy, len(p.Categories))
+	for i, c := range p.Categories {
+		c.Keywords = nil
+		cats[i] = c
+	}
+	p.Categories = cats
+	return p
 }
 
 // Start starts an opinion's workflow. started is false when the opinion already
