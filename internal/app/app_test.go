@@ -166,17 +166,17 @@ func TestOpinionClosesOverHTTPAndForbiddenActionsLeaveNoTrace(t *testing.T) {
 	require.Equal(t, "closed", state)
 	require.Equal(t, "official", assignee)
 
-	recordHistory(t, h, id, "happy_path")
+	recordHistory(t, h, workflows.OpinionWorkflowID(id), "happy_path")
 }
 
 // recordHistory saves the opinion's history for the replay tests when
 // RECTIFY_RECORD_HISTORIES is set (run once after a workflow change).
-func recordHistory(t *testing.T, h *harness, id, name string) {
+func recordHistory(t *testing.T, h *harness, workflowID, name string) {
 	t.Helper()
 	if os.Getenv("RECTIFY_RECORD_HISTORIES") == "" {
 		return
 	}
-	it := h.app.client.GetWorkflowHistory(context.Background(), workflows.OpinionWorkflowID(id), "", false, 0)
+	it := h.app.client.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
 	history := &historypb.History{}
 	for it.HasNext() {
 		ev, err := it.Next()
@@ -234,7 +234,7 @@ func TestExtensionReworkReopenAndReturnOverHTTP(t *testing.T) {
 	require.Equal(t, "closed", h.Act("office", id, "callback", map[string]any{"satisfaction": "basically"}, http.StatusOK)["state"])
 	again := h.Act("leader", id, "reopen", map[string]any{"reason": "回头看发现反弹"}, http.StatusOK)
 	require.Equal(t, "in_progress", again["state"])
-	recordHistory(t, h, id, "extension_rework_reopen")
+	recordHistory(t, h, workflows.OpinionWorkflowID(id), "extension_rework_reopen")
 
 	back := submit("B-2")
 	returned := h.Act("official2", back, "return", map[string]any{"reason": "不属于本科室职责"}, http.StatusOK)
@@ -244,7 +244,7 @@ func TestExtensionReworkReopenAndReturnOverHTTP(t *testing.T) {
 	require.Equal(t, "not_assignee", apitest.ErrorCode(h.Act("official2", back, "sign", nil, http.StatusForbidden)))
 	require.Equal(t, "cancelled", h.Act("office", back, "cancel", map[string]any{"reason": "反映人撤回"}, http.StatusOK)["state"])
 	require.Equal(t, "wrong_state", apitest.ErrorCode(h.Act("office", back, "categorize", map[string]any{"category": "形式主义"}, http.StatusConflict)))
-	recordHistory(t, h, back, "return_reassign_cancel")
+	recordHistory(t, h, workflows.OpinionWorkflowID(back), "return_reassign_cancel")
 
 	stats := h.Must("office", http.MethodGet, "/api/v1/campaigns/c2/stats", nil, http.StatusOK)
 	require.EqualValues(t, 2, stats["collected"])
@@ -335,6 +335,7 @@ func TestImportOverHTTPReportsRowsAndServesRejectedRows(t *testing.T) {
 	}, time.Minute, 20*time.Millisecond)
 	done := h.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)
 	require.EqualValues(t, 2, done["started"])
+	recordHistory(t, h, workflows.BatchWorkflowID(id), "batch_import")
 	require.Eventually(t, func() bool {
 		return h.Must("office", http.MethodGet, "/api/v1/opinions?campaign=imp", nil, http.StatusOK)["total"] == float64(2)
 	}, time.Minute, 20*time.Millisecond)
