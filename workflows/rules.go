@@ -255,3 +255,24 @@ func checkDate(field, value, notBefore string) error {
 	}
 	return nil
 }
+
+// Allowed lists the actions the actor may take on the opinion now, judged by the same
+// role, person and state rules the validators apply (input is checked on submit).
+// Pages use it to offer only what would be accepted.
+func Allowed(o *Opinion, p Policy, a Actor) []Action {
+	var out []Action
+	for _, action := range Actions {
+		if checkRole(o, action, a) != nil || !stateAllows(action, o.State) {
+			continue
+		}
+		switch {
+		case action == ActionAssign && o.Category == "",
+			action == ActionRequestExtension && (o.PendingExtension != nil || o.Extensions >= p.MaxExtensions),
+			action == ActionDecideExtension && o.PendingExtension == nil,
+			action == ActionReopen && o.Official == "":
+			continue
+		}
+		out = append(out, action)
+	}
+	return out
+}

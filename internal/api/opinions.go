@@ -134,11 +134,11 @@ func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c, err := s.campaign(r.Context(), o.CampaignID)
+	v, err := s.OpinionView(r.Context(), u, o)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.view(o, u, c.Policy), nil
+	return http.StatusOK, v, nil
 }
 
 func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) {
@@ -233,32 +233,54 @@ func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
 	if f.Offset, err = intParam(q, "page_token", 0, 0, 1<<30); err != nil {
 		return 0, nil, err
 	}
+	views, total, err := s.OpinionViews(r.Context(), u, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	body := map[string]any{"opinions": views, "total": total}
+	if next := f.Offset + len(views); next < total {
+		body["next_page_token"] = strconv.Itoa(next)
+	}
+	return http.StatusOK, body, nil
+}
+
+// OpinionViews lists the opinions u may see that match f, most urgent first,
+// shaped for u; total counts all matches.
+func (s *Service) OpinionViews(ctx context.Context, u user.User, f store.Filter) ([]OpinionView, int, error) {
 	if !u.Has(workflows.RoleOffice) && !u.Has(workflows.RoleLeader) && !u.Has(workflows.RoleVerifier) {
 		f.VisibleTo = &store.Viewer{Username: u.Username, Department: u.Department}
 	}
-	page, err := s.Store.Opinions(r.Context(), f)
+	page, err := s.Store.Opinions(ctx, f)
 	if err != nil {
-		return 0, nil, err
+		return nil, 0, err
 	}
 	policies := map[string]workflows.Policy{}
 	views := make([]OpinionView, len(page.Opinions))
 	for i, o := range page.Opinions {
 		p, ok := policies[o.CampaignID]
 		if !ok {
-			c, err := s.campaign(r.Context(), o.CampaignID)
+			c, err := s.campaign(ctx, o.CampaignID)
 			if err != nil {
-				return 0, nil, err
+				return nil, 0, err
 			}
 			p = c.Policy
 			policies[o.CampaignID] = p
 		}
 		views[i] = s.view(o, u, p)
 	}
-	body := map[string]any{"opinions": views, "total": page.Total}
-	if next := f.Offset + len(views); next < page.Total {
-		body["next_page_token"] = strconv.Itoa(next)
+	return views, page.Total, nil
+}
+
+// OpinionView shapes one opinion (with its timeline) for u, who must be allowed to see it.
+func (s *Service) OpinionView(ctx context.Context, u user.User, o workflows.Opinion) (OpinionView, error) {
+	if !canSee(u, o) {
+		return OpinionView{}, forbidden("this opinion is neither assigned to you nor to your department")
 	}
-	return http.StatusOK, body, nil
+	c, err := s.campaign(ctx, o.CampaignID)
+	if err != nil {
+		return OpinionView{}, err
+	}
+	return s.view(o, u, c.Policy), nil
 }
 
 func validState(s workflows.State) bool {

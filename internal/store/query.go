@@ -14,6 +14,10 @@ import (
 type Filter struct {
 	CampaignID string
 	State      workflows.State
+	// States keeps opinions in any of these states (with State, both apply).
+	States []workflows.State
+	// PendingExtension keeps opinions with an extension request awaiting a decision.
+	PendingExtension bool
 	Category   string
 	Department string
 	Official   string
@@ -50,6 +54,17 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.State != "" {
 		add("state = ?", f.State)
+	}
+	if len(f.States) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.States)), ", ")
+		args := make([]any, len(f.States))
+		for i, st := range f.States {
+			args[i] = st
+		}
+		add("state IN ("+marks+")", args...)
+	}
+	if f.PendingExtension {
+		add("json_extract(doc, '$.pending_extension') IS NOT NULL")
 	}
 	if f.Category != "" {
 		add("category = ?", f.Category)
@@ -268,6 +283,33 @@ FROM opinions WHERE campaign_id = ? GROUP BY `+column+` ORDER BY `+column, campa
 			return nil, err
 		}
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DayCount is how many opinions something happened to on one campaign-local day.
+type DayCount struct {
+	Day   string `json:"day"`
+	Count int    `json:"count"`
+}
+
+// ClosuresByDay counts a campaign's closed opinions by the day they closed, for the
+// leader's closures-over-time chart. offsetSeconds is the campaign's UTC offset.
+func (s *Store) ClosuresByDay(ctx context.Context, campaignID string, offsetSeconds int) ([]DayCount, error) {
+	rows, err := s.r.QueryContext(ctx, `
+SELECT date((closed_at / 1000) + ?, 'unixepoch') AS day, count(*) FROM opinions
+WHERE campaign_id = ? AND state = 'closed' GROUP BY day ORDER BY day`, offsetSeconds, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("store: closures by day: %w", err)
+	}
+	defer rows.Close()
+	out := []DayCount{}
+	for rows.Next() {
+		var d DayCount
+		if err := rows.Scan(&d.Day, &d.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
 	}
 	return out, rows.Err()
 }

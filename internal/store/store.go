@@ -94,7 +94,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	if _, err := w.Exec(schema + batchSchema); err != nil {
+	if _, err := w.Exec(schema + batchSchema + sessionSchema); err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("store: create schema in %s: %w", path, err)
 	}

@@ -1,0 +1,154 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"rectify/workflows"
+)
+
+// messages holds every text the pages show, in Chinese and English. A key missing in
+// English falls back to Chinese, then to the key itself, so a gap is visible but never
+// breaks a page.
+var messages = map[string]map[string]string{
+	"zh": {
+		"app.name": "整改通", "app.tagline": "群众意见整改全流程管理",
+		"nav.tasks": "我的任务", "nav.verify": "待核查", "nav.triage": "分类交办", "nav.decisions": "待审批",
+		"nav.import": "导入意见", "nav.campaigns": "活动设置", "nav.dashboard": "进度看板", "nav.public": "整改公示",
+		"nav.logout": "退出", "nav.lang": "English",
+		"login.title": "登录", "login.username": "用户名", "login.password": "密码", "login.submit": "登录",
+		"role.office": "活动办公室", "role.official": "责任人", "role.verifier": "核查人", "role.leader": "领导",
+		"state.received": "已收集", "state.categorized": "已分类", "state.assigned": "已交办", "state.in_progress": "整改中",
+		"state.submitted": "待核查", "state.awaiting_callback": "待回访", "state.closed": "已销号", "state.returned": "已退回",
+		"state.rejected": "不予受理", "state.merged": "已合并", "state.cancelled": "已撤销",
+		"level.none": "正常", "level.due_soon": "临期", "level.overdue": "逾期", "level.supervised": "督办", "level.accountability": "问责",
+		"action.categorize": "确认分类", "action.merge": "合并", "action.reject": "不予受理", "action.assign": "交办",
+		"action.sign": "签收", "action.return": "退回", "action.request-extension": "申请延期", "action.decide-extension": "审批延期",
+		"action.submit": "提交整改结果", "action.verify": "核查", "action.callback": "回访", "action.reopen": "重新整改",
+		"action.cancel": "撤销", "action.receive": "收集", "action.merged-in": "并入", "action.sign-overdue": "超时未签收",
+		"action.escalate": "升级", "action.archive": "归档",
+		"field.category": "类别", "field.into": "合并到（意见编号）", "field.reason": "理由", "field.department": "责任部门",
+		"field.official": "责任人", "field.leader": "责任领导", "field.measures": "整改措施", "field.deadline": "整改时限",
+		"field.until": "延期至", "field.approve": "审批结果", "field.evidence": "整改佐证", "field.pass": "核查结论",
+		"field.satisfaction": "满意度", "field.note": "回访记录",
+		"opt.approve": "同意", "opt.deny": "不同意", "opt.pass": "通过", "opt.fail": "不通过",
+		"sat.satisfied": "满意", "sat.basically": "基本满意", "sat.dissatisfied": "不满意",
+		"col.content": "意见内容", "col.state": "状态", "col.level": "预警", "col.deadline": "时限", "col.left": "剩余工作日",
+		"col.category": "类别", "col.department": "责任部门", "col.official": "责任人", "col.channel": "来源",
+		"col.collected": "收集日期", "col.when": "时间", "col.who": "操作人", "col.what": "操作", "col.why": "说明",
+		"opinion.timeline": "办理记录", "opinion.actions": "可办理事项", "opinion.none": "当前无可办理事项",
+		"opinion.suggested": "系统建议类别", "opinion.workflow": "在 Temporal 中查看流程", "opinion.pending_extension": "延期申请待审批",
+		"opinion.sign_by": "签收期限", "opinion.explain": "时限计算",
+		"tasks.title": "我的任务", "tasks.empty": "暂无待办任务", "verify.title": "待核查", "verify.empty": "暂无待核查事项",
+		"days.left": "%d 个工作日", "days.over": "超期 %d 个工作日",
+		"err.title": "出错了", "err.not_found": "页面不存在。", "err.signed_out": "登录已失效，请重新登录。",
+		"err.csrf": "表单已过期或来源不明，请刷新页面后重试。", "err.bad_form": "表单内容无法识别。",
+		"err.bad_login": "用户名或密码错误。", "err.internal": "服务器出错，已记录日志。", "err.forbidden": "您没有权限访问此页面。",
+		"err.timeout": "后台处理超时，操作可能仍会完成，请稍后刷新查看。", "err.back": "返回首页",
+		"code.reason_required": "请填写理由。", "code.category_required": "请选择类别。", "code.unknown_category": "类别不在本活动的类别中。",
+		"code.department_required": "请填写责任部门。", "code.unknown_department": "责任部门不在本活动的部门中。",
+		"code.official_required": "请填写责任人。", "code.leader_required": "请填写责任领导。", "code.invalid_official": "责任人不存在或不是责任人角色。",
+		"code.invalid_leader": "责任领导不存在或不是领导角色。", "code.leader_is_official": "责任领导不能与责任人相同。",
+		"code.measures_required": "请填写整改措施。", "code.evidence_required": "请填写整改佐证。", "code.until_required": "请填写延期日期。",
+		"code.until_format": "日期格式应为 年-月-日。", "code.until_past": "延期日期不能早于今天。", "code.until_not_later": "延期日期必须晚于当前时限。",
+		"code.deadline_format": "日期格式应为 年-月-日。", "code.deadline_past": "时限不能早于今天。",
+		"code.approve_required": "请选择审批结果。", "code.pass_required": "请选择核查结论。", "code.satisfaction_invalid": "请选择满意度。",
+		"code.note_required": "不满意时请填写回访记录。", "code.into_required": "请填写要合并到的意见编号。", "code.merge_self": "不能合并到自身。",
+		"code.invalid_into": "要合并到的意见不存在或不属于本活动。", "code.wrong_state": "该事项当前状态不允许此操作。",
+		"code.not_assignee": "该事项已交办给其他责任人。", "code.own_fix": "不能核查自己提交或负责的整改。",
+		"code.extension_pending": "已有延期申请待审批。", "code.extension_limit": "延期次数已达上限。",
+		"code.forbidden": "您没有权限办理此事项。", "code.office_only": "此操作仅限活动办公室。", "code.official_only": "此操作仅限责任人。",
+		"code.verifier_only": "此操作仅限核查人。", "code.office_or_leader": "此操作仅限活动办公室或责任领导。",
+	},
+	"en": {
+		"app.name": "rectify", "app.tagline": "Rectification of public opinions, end to end",
+		"nav.tasks": "My tasks", "nav.verify": "To verify", "nav.triage": "Triage", "nav.decisions": "Decisions",
+		"nav.import": "Import", "nav.campaigns": "Campaigns", "nav.dashboard": "Dashboard", "nav.public": "Public results",
+		"nav.logout": "Sign out", "nav.lang": "中文",
+		"login.title": "Sign in", "login.username": "Username", "login.password": "Password", "login.submit": "Sign in",
+		"role.office": "Campaign office", "role.official": "Responsible official", "role.verifier": "Verifier", "role.leader": "Leader",
+		"state.received": "Received", "state.categorized": "Categorized", "state.assigned": "Assigned", "state.in_progress": "In progress",
+		"state.submitted": "Submitted", "state.awaiting_callback": "Awaiting follow-up", "state.closed": "Closed", "state.returned": "Returned",
+		"state.rejected": "Rejected", "state.merged": "Merged", "state.cancelled": "Cancelled",
+		"level.none": "On track", "level.due_soon": "Due soon", "level.overdue": "Overdue", "level.supervised": "Supervised", "level.accountability": "Accountability",
+		"action.categorize": "Confirm category", "action.merge": "Merge", "action.reject": "Reject", "action.assign": "Assign",
+		"action.sign": "Sign for it", "action.return": "Return", "action.request-extension": "Ask for an extension", "action.decide-extension": "Decide extension",
+		"action.submit": "Submit the fix", "action.verify": "Verify", "action.callback": "Record follow-up", "action.reopen": "Reopen",
+		"action.cancel": "Cancel", "action.receive": "Received", "action.merged-in": "Merged in", "action.sign-overdue": "Not signed in time",
+		"action.escalate": "Escalated", "action.archive": "Archived",
+		"field.category": "Category", "field.into": "Merge into (opinion id)", "field.reason": "Reason", "field.department": "Department",
+		"field.official": "Responsible official", "field.leader": "Responsible leader", "field.measures": "Measures", "field.deadline": "Deadline",
+		"field.until": "Extend until", "field.approve": "Decision", "field.evidence": "Evidence", "field.pass": "Verdict",
+		"field.satisfaction": "Satisfaction", "field.note": "Follow-up notes",
+		"opt.approve": "Approve", "opt.deny": "Deny", "opt.pass": "Pass", "opt.fail": "Fail",
+		"sat.satisfied": "Satisfied", "sat.basically": "Basically satisfied", "sat.dissatisfied": "Dissatisfied",
+		"col.content": "Opinion", "col.state": "State", "col.level": "Alert", "col.deadline": "Deadline", "col.left": "Working days left",
+		"col.category": "Category", "col.department": "Department", "col.official": "Official", "col.channel": "Channel",
+		"col.collected": "Collected", "col.when": "When", "col.who": "Who", "col.what": "What", "col.why": "Why",
+		"opinion.timeline": "Timeline", "opinion.actions": "What you can do", "opinion.none": "Nothing for you to do here now",
+		"opinion.suggested": "Suggested category", "opinion.workflow": "Open the workflow in Temporal", "opinion.pending_extension": "Extension request awaiting a decision",
+		"opinion.sign_by": "Sign for it by", "opinion.explain": "How the deadline was counted",
+		"tasks.title": "My tasks", "tasks.empty": "Nothing to do", "verify.title": "To verify", "verify.empty": "Nothing waiting for verification",
+		"days.left": "%d working days", "days.over": "%d working days late",
+		"err.title": "Something went wrong", "err.not_found": "There is no such page.", "err.signed_out": "Your session has ended; please sign in again.",
+		"err.csrf": "The form has expired or did not come from this site; reload the page and try again.", "err.bad_form": "The form could not be read.",
+		"err.bad_login": "Wrong username or password.", "err.internal": "Something went wrong on the server; it has been logged.", "err.forbidden": "You may not open this page.",
+		"err.timeout": "The server took too long; the action may still happen — reload in a moment.", "err.back": "Back to the start page",
+	},
+}
+
+// lookup finds a message, English falling back to Chinese.
+func lookup(lang, key string) (string, bool) {
+	if m, ok := messages[lang][key]; ok {
+		return m, true
+	}
+	m, ok := messages["zh"][key]
+	return m, ok
+}
+
+// translate is lookup with the key itself as the last resort, formatted with args.
+func translate(lang, key string, args ...any) string {
+	m, ok := lookup(lang, key)
+	if !ok {
+		m = key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+var funcs = template.FuncMap{
+	"t":     func(v *visit, key string, args ...any) string { return v.T(key, args...) },
+	// state, level, act and role take any: timelines carry them as plain strings.
+	"state": func(v *visit, s any) string { return v.T("state." + fmt.Sprint(s)) },
+	"level": func(v *visit, l any) string { return v.T("level." + fmt.Sprint(l)) },
+	"act":   func(v *visit, a any) string { return v.T("action." + fmt.Sprint(a)) },
+	"role":  func(v *visit, r any) string { return v.T("role." + fmt.Sprint(r)) },
+	"has":   func(v *visit, r string) bool { return v.User.Has(workflows.Role(r)) },
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	},
+	"daysLeft": func(v *visit, n *int) string {
+		switch {
+		case n == nil:
+			return ""
+		case *n < 0:
+			return v.T("days.over", -*n)
+		}
+		return v.T("days.left", *n)
+	},
+	"short": func(s string, n int) string {
+		r := []rune(s)
+		if len(r) <= n {
+			return s
+		}
+		return string(r[:n]) + "…"
+	},
+	"lower": strings.ToLower,
+}

@@ -1,0 +1,3 @@
+package web
+
+func (s *Server) officePages(page func(string, pageHandler)) {}

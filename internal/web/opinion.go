@@ -1,0 +1,223 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"rectify/activities"
+	"rectify/internal/api"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// field is one input of an action's form.
+type field struct {
+	Name     string
+	Kind     string // text, textarea, date, select, radio
+	Required bool
+	Options  []option
+}
+
+type option struct {
+	Value, Label string
+}
+
+// forms lists each action's inputs, in the order the page shows them. The names are
+// the API's body fields, so a form posts exactly what a client would.
+func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy) map[workflows.Action][]field {
+	cats := make([]option, len(p.Categories))
+	for i, c := range p.Categories {
+		cats[i] = option{c.Name, c.Name}
+	}
+	deps := make([]option, len(p.Departments))
+	for i, d := range p.Departments {
+		deps[i] = option{d, d}
+	}
+	people := func(role workflows.Role) []option {
+		var out []option
+		for _, u := range s.svc.Users.All() {
+			if u.Has(role) {
+				label := u.Username
+				if u.Name != "" {
+					label = u.Name + "（" + u.Username + "）"
+				}
+				out = append(out, option{u.Username, label})
+			}
+		}
+		return out
+	}
+	department := field{Name: "department", Kind: "text", Required: true}
+	if len(deps) > 0 {
+		department = field{Name: "department", Kind: "select", Required: true, Options: deps}
+	}
+	reason := field{Name: "reason", Kind: "textarea", Required: true}
+	optionalReason := field{Name: "reason", Kind: "textarea"}
+	return map[workflows.Action][]field{
+		workflows.ActionCategorize: {{Name: "category", Kind: "select", Required: true, Options: cats}},
+		workflows.ActionMerge:      {{Name: "into", Kind: "text", Required: true}, optionalReason},
+		workflows.ActionReject:     {reason},
+		workflows.ActionCancel:     {reason},
+		workflows.ActionAssign: {department,
+			{Name: "official", Kind: "select", Required: true, Options: people(workflows.RoleOfficial)},
+			{Name: "leader", Kind: "select", Required: true, Options: people(workflows.RoleLeader)},
+			{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"}},
+		workflows.ActionSign:             {},
+		workflows.ActionReturn:           {reason},
+		workflows.ActionRequestExtension: {{Name: "until", Kind: "date", Required: true}, reason},
+		workflows.ActionDecideExtension: {{Name: "approve", Kind: "radio", Required: true,
+			Options: []option{{"true", v.T("opt.approve")}, {"false", v.T("opt.deny")}}}, optionalReason},
+		workflows.ActionSubmit: {{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}},
+		workflows.ActionVerify: {{Name: "pass", Kind: "radio", Required: true,
+			Options: []option{{"true", v.T("opt.pass")}, {"false", v.T("opt.fail")}}}, optionalReason},
+		workflows.ActionCallback: {{Name: "satisfaction", Kind: "radio", Required: true, Options: []option{
+			{"satisfied", v.T("sat.satisfied")}, {"basically", v.T("sat.basically")}, {"dissatisfied", v.T("sat.dissatisfied")}}},
+			{Name: "note", Kind: "textarea"}},
+		workflows.ActionReopen: {reason, {Name: "deadline", Kind: "date"}},
+	}
+}
+
+// actionForm is one offered action with its fields, the values typed so far and the
+// errors to show next to them.
+type actionForm struct {
+	Action workflows.Action
+	Fields []field
+	Values map[string]string
+	Errors map[string]string
+	Error  string
+	Open   bool
+}
+
+func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.showOpinion(w, r, v, http.StatusOK, "", nil, nil, "")
+}
+
+// showOpinion renders an opinion with its timeline and the forms of what the visitor
+// may do now; failed holds the action whose form failed, with its values and errors.
+func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, status int, failed workflows.Action,
+	values, errs map[string]string, general string) {
+	id := r.PathValue("id")
+	o, err := s.svc.Store.Opinion(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	view, err := s.svc.OpinionView(r.Context(), v.User, o)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	c, err := s.svc.Store.Campaign(r.Context(), o.CampaignID)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	forms := s.forms(v, o, c.Policy)
+	var offered []actionForm
+	for _, a := range workflows.Allowed(&o, c.Policy, v.User.Actor()) {
+		f := actionForm{Action: a, Fields: forms[a], Values: map[string]string{}}
+		if a == failed {
+			f.Values, f.Errors, f.Error, f.Open = values, errs, general, true
+		}
+		offered = append(offered, f)
+	}
+	data := map[string]any{"O": view, "Forms": offered, "Campaign": c}
+	if o.State == workflows.StateCategorized || o.State == workflows.StateReturned {
+		cat, _ := c.Policy.Category(o.Category)
+		if sched, err := activities.ComputeSchedule(s.svc.Calendar, workflows.ScheduleInput{
+			Today: v.Now.In(c.Policy.Location()).Format(workflows.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
+		}); err == nil {
+			data["Preview"] = sched
+		}
+	}
+	s.render(w, r, status, "opinion", v, data)
+}
+
+// act performs a form's action through the same service as the API and returns to
+// the opinion; a refusal re-renders the form with the message next to its field.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
+	action := workflows.Action(r.PathValue("action"))
+	values := map[string]string{}
+	for k := range r.PostForm {
+		if k != "csrf" {
+			values[k] = strings.TrimSpace(r.PostFormValue(k))
+		}
+	}
+	body := workflows.ActionBody{
+		Category: values["category"], Into: values["into"], Reason: values["reason"], Department: values["department"],
+		Official: values["official"], Leader: values["leader"], Measures: values["measures"], Deadline: values["deadline"],
+		Until: values["until"], Evidence: values["evidence"], Satisfaction: values["satisfaction"], Note: values["note"],
+	}
+	for name, dst := range map[string]**bool{"approve": &body.Approve, "pass": &body.Pass} {
+		switch values[name] {
+		case "true":
+			t := true
+			*dst = &t
+		case "false":
+			f := false
+			*dst = &f
+		}
+	}
+	_, err := s.svc.Act(r.Context(), v.User, r.PathValue("id"), action, body)
+	if err == nil {
+		http.Redirect(w, r, "/opinions/"+r.PathValue("id"), http.StatusSeeOther)
+		return
+	}
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) || apiErr.Status == http.StatusNotFound {
+		s.fail(w, r, v, err)
+		return
+	}
+	msg := errorText(v, apiErr)
+	errs := map[string]string{}
+	general := msg
+	for name := range values {
+		if strings.HasPrefix(apiErr.Code, name+"_") || strings.HasSuffix(apiErr.Code, "_"+name) {
+			errs[name], general = msg, ""
+			break
+		}
+	}
+	if f := fieldOfCode(apiErr.Code); f != "" && general != "" {
+		errs[f], general = msg, ""
+	}
+	s.showOpinion(w, r, v, apiErr.Status, action, values, errs, general)
+}
+
+// fieldOfCode names the field a rule code is about when the form left it empty.
+func fieldOfCode(code string) string {
+	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
+		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note"} {
+		if strings.HasPrefix(code, f+"_") || strings.HasSuffix(code, "_"+f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// list renders a list of opinions most urgent first.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f store.Filter) {
+	f.Limit = 200
+	views, total, err := s.svc.OpinionViews(r.Context(), v.User, f)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Total": total})
+}
+
+func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.list(w, r, v, "tasks.title", "tasks.empty", store.Filter{Official: v.User.Username,
+		States: []workflows.State{workflows.StateAssigned, workflows.StateInProgress}})
+}
+
+func (s *Server) verifyQueue(w http.ResponseWriter, r *http.Request, v *visit) {
+	if !v.User.Has(workflows.RoleVerifier) {
+		s.renderError(w, r, v, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	s.list(w, r, v, "verify.title", "verify.empty", store.Filter{State: workflows.StateSubmitted})
+}
