@@ -152,3 +152,11 @@ var funcs = template.FuncMap{
 	},
 	"lower": strings.ToLower,
 }
+
+// addMessages merges a page group's texts into the catalog (each group keeps its
+// texts beside its handlers).
+func addMessages(lang string, m map[string]string) {
+	for k, v := range m {
+		messages[lang][k] = v
+	}
+}
