@@ -29,11 +29,11 @@ func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c, err := s.campaign(r.Context(), o.CampaignID)
+	v, err := s.OpinionView(r.Context(), u, o)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s.view(o, u, c.Policy), nil
+	return http.StatusOK, v, nil
 }
 
 // Act performs one lifecycle action as u and returns the opinion as it stands after
