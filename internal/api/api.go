@@ -39,6 +39,8 @@ type Service struct {
 	Now func() time.Time
 	// ImportLimits bound an uploaded ledger (zero: spreadsheet.DefaultLimits).
 	ImportLimits spreadsheet.Limits
+	// Metrics, when set, serves GET /metrics (Prometheus; no auth, like /healthz).
+	Metrics http.Handler
 
 	throttle throttle
 }
@@ -68,6 +70,9 @@ func (s *Service) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
 	route := func(pattern string, h func(*http.Request, user.User) (int, any, error)) {
 		mux.Handle(pattern, s.authenticated(h))
 	}

@@ -257,15 +257,25 @@ func StartBatch(ctx context.Context, tc client.Client, b store.Batch) error {
 }
 
 func (s *Service) getBatch(r *http.Request, u user.User) (int, any, error) {
-	b, err := s.batch(r.Context(), r.PathValue("id"), u)
+	v, err := s.Batch(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		return 0, nil, err
 	}
-	rej, err := s.Store.Rejections(r.Context(), b.ID, rejectionsShown)
+	return http.StatusOK, v, nil
+}
+
+// Batch is a stored batch's progress and report as u (who must be office) may see
+// it: the counts, what is still pending and the first rejected rows.
+func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView, error) {
+	b, err := s.batch(ctx, id, u)
 	if err != nil {
-		return 0, nil, err
+		return BatchView{}, err
 	}
-	return http.StatusOK, batchView(b, rej), nil
+	rej, err := s.Store.Rejections(ctx, b.ID, rejectionsShown)
+	if err != nil {
+		return BatchView{}, err
+	}
+	return batchView(b, rej), nil
 }
 
 func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batch, error) {
@@ -279,21 +289,33 @@ func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batc
 	return b, err
 }
 
-// downloadRejections serves a batch's refused rows as XLSX or CSV, with their sheet,
-// row number, column and reason before the original cells, ready to fix and re-import.
+// downloadRejections serves a batch's refused rows as rejections.xlsx or
+// rejections.csv.
 func (s *Service) downloadRejections(w http.ResponseWriter, r *http.Request, u user.User) error {
-	b, err := s.batch(r.Context(), r.PathValue("id"), u)
+	format, ok := strings.CutPrefix(r.PathValue("file"), "rejections.")
+	if !ok {
+		format = "" // refused by WriteRejections, after the batch and role checks
+	}
+	return s.WriteRejections(r.Context(), u, r.PathValue("id"), format, w)
+}
+
+// WriteRejections writes a batch's refused rows as XLSX or CSV (format "xlsx" or
+// "csv"), with their sheet, row number, column and reason before the original
+// cells, ready to fix and re-import. The API and the web pages both serve it, so
+// the two downloads are the same file. Nothing is written when it returns an error
+// before the first byte (unknown batch or format, or u not office).
+func (s *Service) WriteRejections(ctx context.Context, u user.User, batchID, format string, w http.ResponseWriter) error {
+	b, err := s.batch(ctx, batchID, u)
 	if err != nil {
 		return err
 	}
-	format, ok := strings.CutPrefix(r.PathValue("file"), "rejections.")
 	write := map[string]func(io.Writer, []string, []spreadsheet.Rejected) error{
 		"xlsx": spreadsheet.WriteRejectedXLSX, "csv": spreadsheet.WriteRejectedCSV,
 	}[format]
-	if !ok || write == nil {
+	if write == nil {
 		return errorf(http.StatusNotFound, "unknown_format", "rejected rows come as rejections.xlsx or rejections.csv")
 	}
-	rejections, err := s.Store.Rejections(r.Context(), b.ID, 0)
+	rejections, err := s.Store.Rejections(ctx, b.ID, 0)
 	if err != nil {
 		return err
 	}

@@ -15,13 +15,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"rectify/internal/user"
 	"rectify/workflows"
 )
 
 // Users are the test users: one per role and a second official in another
-// department. Each has the API token "tok-<username>".
+// department. Each has the API token "tok-<username>" and their username as password.
 var Users = []user.User{
 	{Username: "office", Roles: []workflows.Role{workflows.RoleOffice}},
 	{Username: "official", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "城管科"},
@@ -36,6 +37,9 @@ func WriteUsers(t testing.TB, dir string) string {
 	f := user.File{Users: make([]user.User, len(Users))}
 	for i, u := range Users {
 		u.TokenHashes = []string{user.HashToken("tok-" + u.Username)}
+		hash, err := bcrypt.GenerateFromPassword([]byte(u.Username), bcrypt.MinCost)
+		require.NoError(t, err)
+		u.PasswordHash = string(hash)
 		f.Users[i] = u
 	}
 	data, err := json.Marshal(f)

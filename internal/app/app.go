@@ -27,10 +27,12 @@ import (
 	"rectify/internal/config"
 	"rectify/internal/demo"
 	"rectify/internal/engine"
+	"rectify/internal/metrics"
 	"rectify/internal/notify"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web"
 	"rectify/workflows"
 )
 
@@ -57,6 +59,7 @@ type App struct {
 	client  client.Client
 	worker  worker.Worker
 	store   *store.Store
+	metrics *metrics.Metrics
 	http    *http.Server
 	httpErr chan error
 }
@@ -93,17 +96,24 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 	if a.store, err = store.Open(cfg.StorePath()); err != nil {
 		return nil, err
 	}
+	// One registry for the figures (served with the API, which reads the same
+	// store) and the Temporal SDK's metrics.
+	a.metrics = metrics.New(logger)
+	if cfg.ServeHTTP {
+		a.metrics.Registry.MustRegister(metrics.NewCollector(a.store, logger))
+	}
 	if cfg.Embedded() {
 		a.engine, err = engine.Start(ctx, engine.Options{
 			DataDir: cfg.DataDir, FrontendAddr: cfg.EmbeddedAddr, UIAddr: cfg.EmbeddedUIAddr,
 			Namespace: cfg.Namespace, SearchAttributes: SearchAttributes, LogLevel: cfg.TemporalLogLevel,
+			MetricsAddr: cfg.TemporalMetricsAddr,
 		})
 		if err != nil {
 			return nil, err
 		}
 		logger.Info("embedded Temporal server started", "frontend", cfg.EmbeddedAddr, "web_ui", cfg.TemporalUIURL)
 	}
-	if a.client, err = dial(cfg, logger); err != nil {
+	if a.client, err = dial(cfg, logger, a.metrics.Temporal); err != nil {
 		return nil, err
 	}
 	if cfg.ServeWorker {
@@ -115,6 +125,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
 		TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 		ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
+		Metrics:      a.metrics.Handler(),
 	}
 	if cfg.ServeWorker {
 		if err := a.resumeBatches(ctx); err != nil {
@@ -125,6 +136,13 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		if err := a.startHTTP(); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.MetricsAddr != "" {
+		addr, err := a.metrics.Listen(cfg.MetricsAddr)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("metrics listening", "url", "http://"+addr+"/metrics")
 	}
 	if seedDemo {
 		logger.Warn("DEMO MODE: seeding a demo campaign and demo users (password = username, token demo-<username>); do not use this data folder in production",
@@ -191,11 +209,12 @@ func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
 	return user.Load(path)
 }
 
-func dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
 	opts := client.Options{
-		HostPort:  cfg.FrontendAddr(),
-		Namespace: cfg.Namespace,
-		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		HostPort:       cfg.FrontendAddr(),
+		Namespace:      cfg.Namespace,
+		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		MetricsHandler: metricsHandler,
 	}
 	if cfg.TLS.Enabled() {
 		t := &tls.Config{ServerName: cfg.TLS.ServerName, MinVersion: tls.VersionTLS12}
@@ -253,8 +272,13 @@ func (a *App) startHTTP() error {
 		return fmt.Errorf("RECTIFY_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
 	}
 	a.HTTPAddr = ln.Addr().String()
+	pages, err := web.New(a.Service, a.logger.With("component", "web"))
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	a.http = &http.Server{
-		Handler:           a.Service.Handler(),
+		Handler:           routes(a.Service.Handler(), pages.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
@@ -264,6 +288,16 @@ func (a *App) startHTTP() error {
 	go func() { a.httpErr <- a.http.Serve(ln) }()
 	a.logger.Info("HTTP API listening", "url", "http://"+a.HTTPAddr)
 	return nil
+}
+
+// routes sends the API's paths to the API and everything else to the pages.
+func routes(apiHandler, pages http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range []string{"/api/", "/healthz", "/readyz", "/metrics"} {
+		mux.Handle(p, apiHandler)
+	}
+	mux.Handle("/", pages)
+	return mux
 }
 
 // Wait blocks until ctx ends or the HTTP server fails.
@@ -292,6 +326,9 @@ func (a *App) Stop() {
 	}
 	if a.client != nil {
 		a.client.Close()
+	}
+	if a.metrics != nil {
+		a.metrics.Close()
 	}
 	if a.engine != nil {
 		a.engine.Stop()

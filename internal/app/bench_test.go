@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 	"go.temporal.io/sdk/client"
-
 )
 
 // BenchmarkImportStarts measures how fast an import turns rows into running opinions,

@@ -51,6 +51,12 @@ type Config struct {
 	// ImportMaxBytes and ImportMaxRows bound one imported ledger file.
 	ImportMaxBytes int64
 	ImportMaxRows  int
+	// MetricsAddr, when set, also serves /metrics on its own address: for a
+	// process without the HTTP API (a worker of a cluster).
+	MetricsAddr string
+	// TemporalMetricsAddr, when set, is where the embedded server serves its own
+	// Prometheus metrics.
+	TemporalMetricsAddr string
 }
 
 // TLS configures the connection to an external Temporal cluster.
@@ -105,6 +111,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogLevel:         get("RECTIFY_LOG_LEVEL", "info"),
 		TemporalLogLevel: get("RECTIFY_TEMPORAL_LOG_LEVEL", "fatal"),
 	}
+	c.MetricsAddr, c.TemporalMetricsAddr = get("RECTIFY_METRICS_ADDR", ""), get("RECTIFY_TEMPORAL_METRICS_ADDR", "")
 	if get("RECTIFY_EMBEDDED_UI_ADDR", "") == "off" {
 		c.EmbeddedUIAddr = ""
 	}
@@ -140,6 +147,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	for _, a := range []struct{ name, addr string }{
 		{"RECTIFY_HTTP_ADDR", c.HTTPAddr}, {"RECTIFY_EMBEDDED_ADDR", c.EmbeddedAddr}, {"TEMPORAL_ADDRESS", c.TemporalAddress},
+		{"RECTIFY_METRICS_ADDR", c.MetricsAddr}, {"RECTIFY_TEMPORAL_METRICS_ADDR", c.TemporalMetricsAddr},
 	} {
 		if a.addr == "" {
 			continue
@@ -157,6 +165,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("RECTIFY_WEBHOOK_URL must be an http(s) URL"))
 		}
+	}
+	if c.TemporalMetricsAddr != "" && !c.Embedded() {
+		errs = append(errs, errors.New("RECTIFY_TEMPORAL_METRICS_ADDR is the embedded server's; with TEMPORAL_ADDRESS, scrape your cluster's servers instead"))
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))

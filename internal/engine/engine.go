@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/metrics"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives/timestamp"
 	"go.temporal.io/server/schema/sqlite"
@@ -50,6 +51,8 @@ type Options struct {
 	// LogLevel for the server's own log (debug, info, warn, error, fatal). The server
 	// logs expected start-up and shutdown races as errors, so the default is fatal.
 	LogLevel string
+	// MetricsAddr, when set, is where the server serves its own Prometheus metrics.
+	MetricsAddr string
 }
 
 // Server is a running embedded Temporal server (and Web UI).
@@ -113,6 +116,17 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	cfg := serverConfig(host, port, ports, sqlCfg)
+	if opts.MetricsAddr != "" {
+		// The server exits the process when it cannot listen: check first.
+		ln, err := net.Listen("tcp", opts.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("engine: metrics address %s: %w", opts.MetricsAddr, err)
+		}
+		_ = ln.Close()
+		cfg.Global.Metrics = &metrics.Config{Prometheus: &metrics.PrometheusConfig{
+			Framework: metrics.FrameworkOpentelemetry, ListenAddress: opts.MetricsAddr, HandlerPath: "/metrics",
+		}}
+	}
 	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: opts.LogLevel, Format: "json"}))
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(cfg),

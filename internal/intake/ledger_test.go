@@ -21,7 +21,10 @@ type collect struct {
 	rejected []Rejection
 }
 
-func (c *collect) Accept(_ context.Context, o Opinion) error { c.accepted = append(c.accepted, o); return nil }
+func (c *collect) Accept(_ context.Context, o Opinion) error {
+	c.accepted = append(c.accepted, o)
+	return nil
+}
 func (c *collect) Reject(_ context.Context, r Rejection) error {
 	c.rejected = append(c.rejected, r)
 	return nil

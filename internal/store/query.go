@@ -18,9 +18,11 @@ type Filter struct {
 	States []workflows.State
 	// PendingExtension keeps opinions with an extension request awaiting a decision.
 	PendingExtension bool
-	Category   string
-	Department string
-	Official   string
+	Category         string
+	Department       string
+	Official         string
+	// Leader keeps opinions whose responsible leader is this username.
+	Leader string
 	// Overdue keeps opinions an official owes that are past their deadline.
 	Overdue bool
 	// VisibleTo, when set, keeps what that official may see: their own items and
@@ -74,6 +76,9 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Official != "" {
 		add("official = ?", f.Official)
+	}
+	if f.Leader != "" {
+		add("leader = ?", f.Leader)
 	}
 	if f.Overdue {
 		add("level_rank >= ?", workflows.LevelOverdue.Rank())

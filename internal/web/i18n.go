@@ -121,7 +121,7 @@ func translate(lang, key string, args ...any) string {
 }
 
 var funcs = template.FuncMap{
-	"t":     func(v *visit, key string, args ...any) string { return v.T(key, args...) },
+	"t": func(v *visit, key string, args ...any) string { return v.T(key, args...) },
 	// state, level, act and role take any: timelines carry them as plain strings.
 	"state": func(v *visit, s any) string { return v.T("state." + fmt.Sprint(s)) },
 	"level": func(v *visit, l any) string { return v.T("level." + fmt.Sprint(l)) },

@@ -1,3 +1,634 @@
 package web
 
-func (s *Server) officePages(page func(string, pageHandler)) {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"rectify/internal/api"
+	"rectify/internal/campaign"
+	"rectify/internal/spreadsheet"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// The campaign office's pages: the triage queue, the decisions waiting on the office
+// (or on a leader, for their own items), imports with their live progress and
+// rejected rows, and campaign settings. The forms that change an opinion live on the
+// opinion page; these pages find the opinions that need them.
+
+const (
+	// triagePageSize is how many opinions one page of the triage queue shows.
+	triagePageSize = 100
+	// decisionsShown is how many rows each section of the decisions page lists; its
+	// count is always the whole number.
+	decisionsShown = 100
+	// importCheckTimeout bounds reading and checking an upload, as the API's does.
+	importCheckTimeout = 5 * time.Minute
+)
+
+// triageStates are the states in which an opinion waits on the office to be sorted:
+// confirmed into a category, merged, rejected or (again) assigned.
+var triageStates = []workflows.State{workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned}
+
+func (s *Server) officePages(page func(string, pageHandler)) {
+	page("GET /triage", s.officeOnly(s.triage))
+	page("GET /decisions", s.decisions)
+	page("GET /import", s.officeOnly(s.importPage))
+	page("POST /import", s.officeOnly(s.importFile))
+	page("GET /batches/{id}", s.officeOnly(s.batchPage))
+	page("GET /batches/{id}/{file}", s.officeOnly(s.batchDownload))
+	page("GET /campaigns", s.officeOnly(s.campaignsPage))
+	page("POST /campaigns", s.officeOnly(s.createCampaign))
+	page("GET /campaigns/{id}", s.officeOnly(s.campaignPage))
+}
+
+// officeOnly refuses the page to anyone without the office role.
+func (s *Server) officeOnly(h pageHandler) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) {
+		if !v.User.Has(workflows.RoleOffice) {
+			s.renderError(w, r, v, http.StatusForbidden, "err.forbidden")
+			return
+		}
+		h(w, r, v)
+	}
+}
+
+// officeCampaign is a campaign in a select list.
+type officeCampaign struct {
+	ID, Name string
+}
+
+// officeCampaigns lists every campaign (newest first) and their names by id.
+func (s *Server) officeCampaigns(ctx context.Context) ([]officeCampaign, map[string]string, error) {
+	cs, err := s.svc.Store.Campaigns(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]officeCampaign, len(cs))
+	names := make(map[string]string, len(cs))
+	for i, c := range cs {
+		out[i] = officeCampaign{ID: c.ID, Name: c.Name}
+		names[c.ID] = c.Name
+	}
+	return out, names, nil
+}
+
+// triageCount is one state's number of opinions, for the triage queue's tabs.
+type triageCount struct {
+	State workflows.State
+	Count int
+}
+
+// triage is the queue of opinions the office has to sort, in the ledger's order,
+// which for these states is the oldest first (none carries a deadline: a return
+// clears it).
+func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	choices, names, err := s.officeCampaigns(ctx)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	campaignID := q.Get("campaign")
+	if _, ok := names[campaignID]; !ok {
+		campaignID = ""
+	}
+	state := workflows.State(q.Get("state"))
+	states := triageStates
+	if state != "" {
+		states = nil
+		for _, st := range triageStates {
+			if st == state {
+				states = []workflows.State{st}
+			}
+		}
+		if states == nil {
+			state, states = "", triageStates
+		}
+	}
+	pageNo, _ := strconv.Atoi(q.Get("page"))
+	pageNo = max(pageNo, 1)
+	views, total, err := s.svc.OpinionViews(ctx, v.User, store.Filter{
+		CampaignID: campaignID, States: states, Limit: triagePageSize, Offset: (pageNo - 1) * triagePageSize,
+	})
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	counts := make([]triageCount, len(triageStates))
+	all := 0
+	for i, st := range triageStates {
+		page, err := s.svc.Store.Opinions(ctx, store.Filter{CampaignID: campaignID, State: st, Limit: 1})
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		counts[i] = triageCount{State: st, Count: page.Total}
+		all += page.Total
+	}
+	link := func(n int) string {
+		vals := url.Values{}
+		if campaignID != "" {
+			vals.Set("campaign", campaignID)
+		}
+		if state != "" {
+			vals.Set("state", string(state))
+		}
+		if n > 1 {
+			vals.Set("page", strconv.Itoa(n))
+		}
+		if enc := vals.Encode(); enc != "" {
+			return "/triage?" + enc
+		}
+		return "/triage"
+	}
+	data := map[string]any{
+		"Opinions": views, "Total": total, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
+		"Campaign": campaignID, "State": string(state), "Page": pageNo,
+		"From": (pageNo-1)*triagePageSize + 1, "To": (pageNo-1)*triagePageSize + len(views),
+	}
+	if pageNo > 1 {
+		data["Prev"] = link(pageNo - 1)
+	}
+	if pageNo*triagePageSize < total {
+		data["Next"] = link(pageNo + 1)
+	}
+	s.render(w, r, http.StatusOK, "triage", v, data)
+}
+
+// decisionSection is one list of the decisions page.
+type decisionSection struct {
+	Kind      string // extensions, returned, callbacks
+	Opinions  []api.OpinionView
+	Total     int
+	Truncated bool
+	// Returns holds, for returned items, who sent each back, when and why.
+	Returns map[string]workflows.Event
+}
+
+// decisions lists what waits on a decision: extension requests (for a leader, those
+// on items they are the responsible leader of), returned items to reassign and
+// closed-out items awaiting their follow-up call (both the office's).
+func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
+	office := v.User.Has(workflows.RoleOffice)
+	if !office && !v.User.Has(workflows.RoleLeader) {
+		s.renderError(w, r, v, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	ctx := r.Context()
+	choices, names, err := s.officeCampaigns(ctx)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	campaignID := r.URL.Query().Get("campaign")
+	if _, ok := names[campaignID]; !ok {
+		campaignID = ""
+	}
+	extensions := store.Filter{CampaignID: campaignID, PendingExtension: true}
+	if !office {
+		extensions.Leader = v.User.Username
+	}
+	kinds := []string{"extensions"}
+	filters := map[string]store.Filter{"extensions": extensions}
+	if office {
+		kinds = append(kinds, "returned", "callbacks")
+		filters["returned"] = store.Filter{CampaignID: campaignID, State: workflows.StateReturned}
+		filters["callbacks"] = store.Filter{CampaignID: campaignID, State: workflows.StateAwaitingCallback}
+	}
+	var sections []decisionSection
+	for _, kind := range kinds {
+		f := filters[kind]
+		f.Limit = decisionsShown
+		views, total, err := s.svc.OpinionViews(ctx, v.User, f)
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		sec := decisionSection{Kind: kind, Opinions: views, Total: total, Truncated: total > len(views)}
+		if kind == "returned" {
+			if sec.Returns, err = s.returns(ctx, views); err != nil {
+				s.fail(w, r, v, err)
+				return
+			}
+		}
+		sections = append(sections, sec)
+	}
+	s.render(w, r, http.StatusOK, "decisions", v, map[string]any{
+		"Sections": sections, "Campaigns": choices, "Names": names, "Campaign": campaignID, "Office": office,
+	})
+}
+
+// returns finds the event that sent each returned opinion back: the office reads
+// the official's reason before assigning it again. Lists leave timelines out, so
+// each one is read (a page holds at most decisionsShown).
+func (s *Server) returns(ctx context.Context, views []api.OpinionView) (map[string]workflows.Event, error) {
+	out := make(map[string]workflows.Event, len(views))
+	for _, ov := range views {
+		o, err := s.svc.Store.Opinion(ctx, ov.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i := len(o.Timeline) - 1; i >= 0; i-- {
+			if o.Timeline[i].Action == workflows.ActionReturn {
+				out[o.ID] = o.Timeline[i]
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// importForm is what the import form holds, kept when it comes back with an error.
+type importForm struct {
+	Campaign string
+	Strict   bool
+	DryRun   bool
+	// Errors are messages by field (campaign, file); Detail is the server's own
+	// words about a whole-file problem, Missing the columns a header row lacked.
+	Errors  map[string]string
+	Detail  string
+	Missing []ledgerColumn
+}
+
+// ledgerColumn is a column a ledger must have, with the headers accepted for it.
+type ledgerColumn struct {
+	Name    string
+	Aliases string
+}
+
+func ledgerColumns(fields []spreadsheet.Field) []ledgerColumn {
+	out := make([]ledgerColumn, len(fields))
+	for i, f := range fields {
+		out[i] = ledgerColumn{Name: spreadsheet.Aliases[f][0], Aliases: strings.Join(spreadsheet.Aliases[f], " / ")}
+	}
+	return out
+}
+
+func (s *Server) importPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	form := importForm{Campaign: r.URL.Query().Get("campaign"), Errors: map[string]string{}}
+	s.renderImport(w, r, v, http.StatusOK, form, nil)
+}
+
+func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, v *visit, status int, form importForm, report *api.BatchView) {
+	choices, _, err := s.officeCampaigns(r.Context())
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if form.Campaign == "" && len(choices) == 1 {
+		form.Campaign = choices[0].ID
+	}
+	s.render(w, r, status, "import", v, map[string]any{
+		"Form": form, "Campaigns": choices, "Report": report,
+		"Required": ledgerColumns(spreadsheet.Required), "Optional": ledgerColumns(optionalLedgerFields()),
+		"MaxMB": s.ledgerLimits().MaxBytes >> 20,
+	})
+}
+
+// optionalLedgerFields are the ledger columns that may be left out.
+func optionalLedgerFields() []spreadsheet.Field {
+	var out []spreadsheet.Field
+	for _, f := range spreadsheet.Fields {
+		required := false
+		for _, r := range spreadsheet.Required {
+			required = required || r == f
+		}
+		if !required {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (s *Server) ledgerLimits() spreadsheet.Limits {
+	if s.svc.ImportLimits.MaxBytes > 0 {
+		return s.svc.ImportLimits
+	}
+	return spreadsheet.DefaultLimits
+}
+
+// importFile checks an uploaded ledger through the same api.Service.Import as the
+// API: a dry run shows its report here, a stored batch continues on its own page, and
+// a whole-file problem comes back next to the file field.
+func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
+	form := importForm{
+		Campaign: strings.TrimSpace(r.PostFormValue("campaign")),
+		Strict:   r.PostFormValue("strict") != "", DryRun: r.PostFormValue("dry_run") != "",
+		Errors: map[string]string{},
+	}
+	c, err := s.svc.Store.Campaign(r.Context(), form.Campaign)
+	switch {
+	case form.Campaign == "":
+		form.Errors["campaign"] = v.T("imp.campaign_required")
+	case errors.Is(err, store.ErrNotFound):
+		form.Errors["campaign"] = v.T("code.campaign_not_found")
+	case err != nil:
+		s.fail(w, r, v, err)
+		return
+	}
+	var files []*multipart.FileHeader
+	if r.MultipartForm != nil {
+		files = r.MultipartForm.File["file"]
+	}
+	switch {
+	case len(files) == 0 || files[0].Filename == "":
+		form.Errors["file"] = v.T("code.file_required")
+	case len(files) > 1:
+		form.Errors["file"] = v.T("code.two_files")
+	}
+	if len(form.Errors) > 0 {
+		s.renderImport(w, r, v, http.StatusUnprocessableEntity, form, nil)
+		return
+	}
+	limits := s.ledgerLimits()
+	path, err := spoolUpload(files[0], limits.MaxBytes)
+	if path != "" {
+		defer os.Remove(path)
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	// Like the API, finish checking the file even if the browser gives up waiting:
+	// a stored batch must not be left half-written.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), importCheckTimeout)
+	defer cancel()
+	report, err := s.svc.Import(ctx, v.User, c, path, filepath.Base(files[0].Filename),
+		api.ImportOptions{Strict: form.Strict, DryRun: form.DryRun, Limits: limits})
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && strings.HasPrefix(apiErr.Code, "file_") {
+		form.Errors["file"], form.Detail = errorText(v, apiErr), apiErr.Message
+		if apiErr.Code == "file_"+spreadsheet.CodeMissingColumn {
+			form.Missing = ledgerColumns(spreadsheet.Required)
+		}
+		s.renderImport(w, r, v, apiErr.Status, form, nil)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	if form.DryRun {
+		s.renderImport(w, r, v, http.StatusOK, form, &report)
+		return
+	}
+	http.Redirect(w, r, "/batches/"+report.ID, http.StatusSeeOther)
+}
+
+// spoolUpload copies an upload to a temporary file for the importer, never more than
+// max+1 bytes: one byte over is enough for the importer to refuse the size.
+func spoolUpload(fh *multipart.FileHeader, max int64) (string, error) {
+	src, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	dst, err := os.CreateTemp("", "rectify-upload-*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(dst, io.LimitReader(src, max+1)); err != nil {
+		_ = dst.Close()
+		return dst.Name(), err
+	}
+	return dst.Name(), dst.Close()
+}
+
+// batchPage shows a stored batch: its progress (refreshing itself while the import
+// runs), its rejected rows and the downloads of all of them.
+func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	b, err := s.svc.Batch(r.Context(), v.User, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	name := b.CampaignID
+	if c, err := s.svc.Store.Campaign(r.Context(), b.CampaignID); err == nil {
+		name = c.Name
+	}
+	done := b.Started + b.AlreadyPresent
+	s.render(w, r, http.StatusOK, "batch", v, map[string]any{
+		"B": b, "CampaignName": name, "Refresh": b.State == store.BatchImporting, "Done": done,
+		"Percent": batchPercent(done, b.Accepted),
+	})
+}
+
+func batchPercent(n, of int) int {
+	if of <= 0 {
+		return 100
+	}
+	return n * 100 / of
+}
+
+// batchDownload serves the rejected rows with the session, through the same writer
+// as the API's download.
+func (s *Server) batchDownload(w http.ResponseWriter, r *http.Request, v *visit) {
+	format, ok := strings.CutPrefix(r.PathValue("file"), "rejections.")
+	if !ok {
+		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
+		return
+	}
+	tw := &downloadWriter{ResponseWriter: w}
+	err := s.svc.WriteRejections(r.Context(), v.User, r.PathValue("id"), format, tw)
+	switch {
+	case err == nil:
+	case tw.wrote:
+		// Too late for an error page: the browser has a broken file and the log says why.
+		s.logger.Error("rejections download failed", "batch", r.PathValue("id"), "err", err)
+	default:
+		w.Header().Del("Content-Disposition")
+		s.fail(w, r, v, err)
+	}
+}
+
+// downloadWriter notes whether anything has been sent.
+type downloadWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (t *downloadWriter) WriteHeader(code int) {
+	t.wrote = true
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *downloadWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return t.ResponseWriter.Write(b)
+}
+
+// campaignForm is the new-campaign form, kept with its errors when it comes back.
+type campaignForm struct {
+	ID, Name, Departments                                     string
+	CallbackRequired                                          bool
+	MaxExtensions, DueSoonWorkingDays, SupervisionWorkingDays string
+	Errors                                                    map[string]string
+	Error                                                     string
+}
+
+func newCampaignForm() campaignForm {
+	def := campaign.DefaultPolicy()
+	return campaignForm{
+		CallbackRequired: def.CallbackRequired, MaxExtensions: strconv.Itoa(def.MaxExtensions),
+		DueSoonWorkingDays:     strconv.Itoa(def.DueSoonWorkingDays),
+		SupervisionWorkingDays: strconv.Itoa(def.SupervisionWorkingDays),
+		Errors:                 map[string]string{},
+	}
+}
+
+func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	s.renderCampaigns(w, r, v, http.StatusOK, newCampaignForm(), r.URL.Query().Get("created"))
+}
+
+func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, v *visit, status int, form campaignForm, created string) {
+	cs, err := s.svc.Store.Campaigns(r.Context())
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	data := map[string]any{"Campaigns": cs, "Form": form, "Defaults": campaign.DefaultPolicy()}
+	for _, c := range cs {
+		if c.ID == created {
+			data["Created"] = c.Name
+		}
+	}
+	s.render(w, r, status, "campaigns", v, data)
+}
+
+// createCampaign creates a campaign with the default categories and the deadline
+// policy the form sets; every rule is campaign.Normalize's, shown next to its field.
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit) {
+	form := campaignForm{
+		ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Departments:            r.PostFormValue("departments"),
+		CallbackRequired:       r.PostFormValue("callback_required") != "",
+		MaxExtensions:          strings.TrimSpace(r.PostFormValue("max_extensions")),
+		DueSoonWorkingDays:     strings.TrimSpace(r.PostFormValue("due_soon_working_days")),
+		SupervisionWorkingDays: strings.TrimSpace(r.PostFormValue("supervision_working_days")),
+		Errors:                 map[string]string{},
+	}
+	policy := campaign.DefaultPolicy()
+	policy.Categories = nil // Normalize fills in the default categories
+	policy.CallbackRequired = form.CallbackRequired
+	var departments []string
+	for _, line := range strings.Split(form.Departments, "\n") {
+		if d := strings.TrimSpace(line); d != "" {
+			departments = append(departments, d)
+		}
+	}
+	policy.Departments = departments
+	numbers := []struct {
+		field string
+		text  string
+		dst   *int
+	}{
+		{"max_extensions", form.MaxExtensions, &policy.MaxExtensions},
+		{"due_soon_working_days", form.DueSoonWorkingDays, &policy.DueSoonWorkingDays},
+		{"supervision_working_days", form.SupervisionWorkingDays, &policy.SupervisionWorkingDays},
+	}
+	for _, n := range numbers {
+		if n.text == "" {
+			continue // the default
+		}
+		// Zero means "the default" to campaign.Normalize, so it cannot be asked for.
+		x, err := strconv.Atoi(n.text)
+		if err != nil || x < 1 {
+			form.Errors[n.field] = v.T("camp.err.positive")
+			continue
+		}
+		*n.dst = x
+	}
+	// Check with the same rules CreateCampaign applies, to put each message next to
+	// its field (the API answers with one message for the whole request).
+	check := campaign.Campaign{ID: form.ID, Name: form.Name, Policy: policy}
+	check.Policy.Departments = append([]string(nil), departments...)
+	var fe *campaign.FieldError
+	if err := campaign.Normalize(&check); errors.As(err, &fe) {
+		field, msg := campaignFieldError(v, fe, departments)
+		if _, taken := form.Errors[field]; !taken {
+			form.Errors[field] = msg
+		}
+	}
+	if len(form.Errors) > 0 {
+		s.renderCampaigns(w, r, v, http.StatusUnprocessableEntity, form, "")
+		return
+	}
+	c, err := s.svc.CreateCampaign(r.Context(), v.User, api.CampaignRequest{ID: form.ID, Name: form.Name, Policy: &policy})
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.Status != http.StatusForbidden {
+		if apiErr.Code == "campaign_exists" {
+			form.Errors["id"] = errorText(v, apiErr)
+		} else {
+			form.Error = errorText(v, apiErr)
+		}
+		s.renderCampaigns(w, r, v, apiErr.Status, form, "")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/campaigns?created="+c.ID, http.StatusSeeOther)
+}
+
+// campaignFieldError turns a campaign rule into the form field it is about and a
+// message in the visitor's language.
+func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string) (string, string) {
+	switch {
+	case fe.Field == "name" && fe.Rule == "is required":
+		return "name", v.T("camp.err.name_required")
+	case fe.Field == "name":
+		return "name", v.T("camp.err.name_long")
+	case fe.Field == "id":
+		return "id", v.T("camp.err.id_format")
+	case strings.HasPrefix(fe.Field, "departments["):
+		var i int
+		if _, err := fmt.Sscanf(fe.Field, "departments[%d]", &i); err == nil && i >= 0 && i < len(departments) {
+			return "departments", v.T("camp.err.department_twice", departments[i])
+		}
+		return "departments", fe.Error()
+	case strings.HasPrefix(fe.Field, "policy."):
+		field := strings.TrimPrefix(fe.Field, "policy.")
+		var lo, hi int
+		if _, err := fmt.Sscanf(fe.Rule, "must be between %d and %d", &lo, &hi); err == nil {
+			return field, v.T("camp.err.at_most", hi)
+		}
+		return field, fe.Error()
+	}
+	return "", fe.Error()
+}
+
+// campaignPage shows a campaign's settings, read-only: its opinions run by the
+// policy they started with, so the rules of a running campaign are not edited.
+func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	c, err := s.svc.Store.Campaign(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	offset := c.Policy.UTCOffsetSeconds
+	zone := fmt.Sprintf("UTC%+d", offset/3600)
+	if m := (offset % 3600) / 60; m != 0 {
+		zone += fmt.Sprintf(":%02d", max(m, -m))
+	}
+	s.render(w, r, http.StatusOK, "campaign", v, map[string]any{"C": c, "Zone": zone})
+}

@@ -1,0 +1,639 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+	"golang.org/x/sync/errgroup"
+
+	"rectify/internal/apitest"
+	"rectify/internal/config"
+	"rectify/internal/metrics/metricstest"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// The exactness test drives opinions through random lifecycles over HTTP, then
+// requires every business sample on /metrics to equal what the workflows' own
+// queries say — before and after a restart on the same data, and as PromQL
+// computes it in a real Prometheus from the recording rules in deploy/.
+
+const (
+	exactOpinions    = 240 // driven over HTTP, plus merge anchors and imported rows
+	exactConcurrency = 8
+)
+
+// startApp starts rectify on a data folder with the test users.
+func startApp(t *testing.T, dir, frontend string, extra map[string]string) *App {
+	t.Helper()
+	env := map[string]string{
+		"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
+		"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
+		"RECTIFY_EMBEDDED_ADDR":    frontend,
+		"RECTIFY_EMBEDDED_UI_ADDR": "off",
+		"RECTIFY_USERS":            filepath.Join(dir, "users.json"),
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a, err := Start(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	return a
+}
+
+// caller is an API client safe to use from many goroutines: it returns errors
+// instead of failing the test, and waits out the per-user rate limit.
+type caller struct{ base string }
+
+func (c caller) call(as, method, path string, body any) (int, map[string]any, error) {
+	var data []byte
+	if body != nil {
+		var err error
+		if data, err = json.Marshal(body); err != nil {
+			return 0, nil, err
+		}
+	}
+	for {
+		req, err := http.NewRequest(method, c.base+path, bytes.NewReader(data))
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Authorization", "Bearer tok-"+as)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		var out map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		return resp.StatusCode, out, err
+	}
+}
+
+func (c caller) must(as, method, path string, body any, want int) (map[string]any, error) {
+	status, out, err := c.call(as, method, path, body)
+	if err == nil && status != want {
+		err = fmt.Errorf("%s %s as %s: %d, want %d: %v", method, path, as, status, want, out)
+	}
+	return out, err
+}
+
+// lifecycle is one opinion's random story.
+type lifecycle struct {
+	c        caller
+	r        *rand.Rand
+	campaign string
+	anchor   string // a received opinion to merge into
+	today    time.Time
+	err      error
+	id       string
+}
+
+func (l *lifecycle) act(as, action string, body map[string]any) {
+	if l.err == nil {
+		_, l.err = l.c.must(as, http.MethodPost, "/api/v1/opinions/"+l.id+"/actions/"+action, body, http.StatusOK)
+	}
+}
+
+func (l *lifecycle) date(days int) string {
+	return l.today.AddDate(0, 0, days).Format(workflows.DateLayout)
+}
+
+func (l *lifecycle) chance(p float64) bool { return l.r.Float64() < p }
+
+var officials = []struct{ user, department string }{{"official", "城管科"}, {"official2", "民政科"}}
+
+var exactCategories = []string{"形式主义", "官僚主义", "群众需要解决的问题", "特殊困难群体", "服务态度和效率"}
+
+// run drives the opinion: each step may end the story there, so every state is
+// reached, some opinions by long ways (returns, extensions, rework, reopens).
+func (l *lifecycle) run(key string) error {
+	op, err := l.c.must("office", http.MethodPost, "/api/v1/campaigns/"+l.campaign+"/opinions", map[string]any{
+		"key": key, "content": "小区路灯坏了两个月没人修 " + key, "channel": "hotline", "collected_at": l.date(-40),
+	}, http.StatusCreated)
+	if err != nil {
+		return err
+	}
+	l.id = op["id"].(string)
+	switch p := l.r.Float64(); {
+	case p < 0.05:
+		return nil
+	case p < 0.09:
+		l.act("office", "reject", map[string]any{"reason": "不属于整改范围"})
+		return l.err
+	case p < 0.12:
+		l.act("office", "cancel", map[string]any{"reason": "反映人撤回"})
+		return l.err
+	case p < 0.15:
+		l.act("office", "merge", map[string]any{"into": l.anchor, "reason": "同一问题"})
+		return l.err
+	}
+	l.act("office", "categorize", map[string]any{"category": exactCategories[l.r.IntN(len(exactCategories))]})
+	if l.chance(0.05) {
+		return l.err
+	}
+	w := l.r.IntN(len(officials))
+	who := officials[w]
+	// Deadlines from a month ago (the ladder climbs to accountability at once) to
+	// two weeks ahead.
+	assign := func() {
+		l.act("office", "assign", map[string]any{"department": who.department, "official": who.user, "leader": "leader",
+			"deadline": l.date(-30 + l.r.IntN(45))})
+	}
+	assign()
+	if l.chance(0.1) {
+		l.act(who.user, "return", map[string]any{"reason": "不属于本科室职责"})
+		if l.chance(0.5) {
+			return l.err
+		}
+		who = officials[1-w] // the office sends it to the other department
+		assign()
+	}
+	if l.chance(0.08) {
+		return l.err
+	}
+	if l.chance(0.25) {
+		l.act(who.user, "request-extension", map[string]any{"until": l.date(20 + l.r.IntN(20)), "reason": "需走采购程序"})
+		switch {
+		case l.chance(0.1): // left pending
+		case l.chance(0.7):
+			l.act("leader", "decide-extension", map[string]any{"approve": true, "reason": "同意"})
+		default:
+			l.act("office", "decide-extension", map[string]any{"approve": false, "reason": "理由不充分"})
+		}
+	}
+	l.act(who.user, "sign", nil)
+	if l.chance(0.1) {
+		return l.err
+	}
+	if l.chance(0.05) {
+		l.act("office", "cancel", map[string]any{"reason": "问题已由其他渠道解决"})
+		return l.err
+	}
+	for round := 0; round < 3 && l.err == nil; round++ {
+		l.act(who.user, "submit", map[string]any{"measures": "已整改", "evidence": "现场照片"})
+		if l.chance(0.08) {
+			return l.err
+		}
+		if l.chance(0.25) {
+			l.act("verifier", "verify", map[string]any{"pass": false, "reason": "整改不到位"}) // rework
+			continue
+		}
+		l.act("verifier", "verify", map[string]any{"pass": true})
+		if l.chance(0.1) {
+			return l.err
+		}
+		satisfaction := []string{"satisfied", "satisfied", "basically", "dissatisfied"}[l.r.IntN(4)]
+		l.act("office", "callback", map[string]any{"satisfaction": satisfaction, "note": "电话回访"})
+		if satisfaction == "dissatisfied" { // reopened for more work
+			if l.chance(0.3) {
+				return l.err
+			}
+			continue
+		}
+		if l.chance(0.1) {
+			l.act("leader", "reopen", map[string]any{"reason": "回头看发现反弹"})
+			if l.chance(0.5) {
+				return l.err
+			}
+			continue
+		}
+		return l.err
+	}
+	return l.err
+}
+
+// groundTruth asks every opinion workflow for its state (the query handler answers
+// with the workflow's own Opinion), listing them through Temporal, not the store.
+func groundTruth(t *testing.T, a *App, want int) []workflows.Opinion {
+	t.Helper()
+	ctx := context.Background()
+	var ids []string
+	require.Eventually(t, func() bool {
+		ids = ids[:0]
+		var token []byte
+		for {
+			resp, err := a.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+				Query: fmt.Sprintf("WorkflowType = '%s'", workflows.OpinionWorkflowName), NextPageToken: token, PageSize: 1000,
+			})
+			require.NoError(t, err)
+			for _, e := range resp.GetExecutions() {
+				ids = append(ids, e.GetExecution().GetWorkflowId())
+			}
+			if token = resp.GetNextPageToken(); len(token) == 0 {
+				break
+			}
+		}
+		return len(ids) == want
+	}, time.Minute, 200*time.Millisecond, "visibility lists every opinion workflow")
+	out := make([]workflows.Opinion, len(ids))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(exactConcurrency)
+	for i, id := range ids {
+		g.Go(func() error {
+			v, err := a.client.QueryWorkflow(gctx, id, "", workflows.OpinionQueryName)
+			if err != nil {
+				return fmt.Errorf("query %s: %w", id, err)
+			}
+			return v.Get(&out[i])
+		})
+	}
+	require.NoError(t, g.Wait())
+	return out
+}
+
+func scrape(t *testing.T, base string) []byte {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return body
+}
+
+func samples(t *testing.T, body []byte) metricstest.Samples {
+	t.Helper()
+	s, err := metricstest.Parse(bytes.NewReader(body))
+	require.NoError(t, err)
+	return s
+}
+
+// importLedgers imports a ledger with bad rows, the same file again (every row
+// already there) and, strictly, a file with a bad row (refused), and returns the
+// imports as their batches report them.
+func importLedgers(t *testing.T, h apitest.Client, campaign string) ([]metricstest.Import, int) {
+	t.Helper()
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	var csv strings.Builder
+	csv.WriteString("序号,意见内容,来源,收集时间\n")
+	good := 0
+	for i := 1; i <= 24; i++ {
+		switch i {
+		case 5:
+			fmt.Fprintf(&csv, "I-%d,,热线,%s\n", i, today) // no content
+		case 9:
+			fmt.Fprintf(&csv, "I-%d,路灯不亮,飞鸽传书,%s\n", i, today) // unknown channel
+		case 13:
+			fmt.Fprintf(&csv, "I-%d,路灯不亮,热线,明天\n", i) // not a date
+		case 17:
+			fmt.Fprintf(&csv, "I-3,路灯不亮,热线,%s\n", today) // repeated key
+		default:
+			fmt.Fprintf(&csv, "I-%d,第%d条：菜市场门口垃圾清运不及时,热线,%s\n", i, i, today)
+			good++
+		}
+	}
+	path := filepath.Join(t.TempDir(), "ledger.csv")
+	require.NoError(t, os.WriteFile(path, []byte(csv.String()), 0o600))
+	strict := filepath.Join(t.TempDir(), "strict.csv")
+	require.NoError(t, os.WriteFile(strict, []byte("序号,意见内容,来源,收集时间\nS-1,路灯不亮,热线,"+today+"\nS-2,,热线,"+today+"\n"), 0o600))
+
+	var out []metricstest.Import
+	for _, up := range []struct {
+		path   string
+		fields map[string]string
+	}{{path, nil}, {path, nil}, {strict, map[string]string{"strict": "true"}}} {
+		status, b := h.Upload("office", "/api/v1/campaigns/"+campaign+"/batches", up.path, up.fields)
+		require.Contains(t, []int{http.StatusCreated, http.StatusOK, http.StatusUnprocessableEntity}, status, "%v", b)
+		id, _ := b["id"].(string)
+		require.NotEmpty(t, id, "%v", b)
+		var got map[string]any
+		require.Eventually(t, func() bool {
+			got = h.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)
+			return got["state"] != store.BatchImporting
+		}, time.Minute, 50*time.Millisecond)
+		im := metricstest.Import{Campaign: campaign, State: got["state"].(string), Accepted: int(got["accepted"].(float64)),
+			RejectedByCode: map[string]int{}}
+		for _, r := range got["rejections"].([]any) {
+			im.RejectedByCode[r.(map[string]any)["code"].(string)]++
+		}
+		require.Equal(t, int(got["rejected"].(float64)), len(got["rejections"].([]any)), "every rejection is listed")
+		out = append(out, im)
+	}
+	require.Equal(t, store.BatchDone, out[0].State)
+	require.Equal(t, store.BatchRefused, out[2].State)
+	require.Len(t, out[0].RejectedByCode, 4, "four different rules broken: %v", out[0].RejectedByCode)
+	return out, good
+}
+
+func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
+	dir := t.TempDir()
+	apitest.WriteUsers(t, dir)
+	frontend := apitest.FreeAddr(t)
+	engineMetrics := apitest.FreeAddr(t)
+	a := startApp(t, dir, frontend, map[string]string{"RECTIFY_TEMPORAL_METRICS_ADDR": engineMetrics})
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			a.Stop()
+		}
+	})
+	h := apitest.Client{T: t, Base: "http://" + a.HTTPAddr}
+	campaigns := []metricstest.Campaign{{ID: "m1", Name: "整改一"}, {ID: "m2", Name: "整改二"}, {ID: "m3", Name: "整改三（尚无意见）"}}
+	for _, c := range campaigns {
+		h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{
+			"id": c.ID, "name": c.Name, "departments": []string{"城管科", "民政科"},
+		}, http.StatusCreated)
+	}
+	today := time.Now().In(time.FixedZone("", 8*3600))
+	anchors := map[string]string{}
+	for _, c := range campaigns[:2] {
+		op := h.Must("office", http.MethodPost, "/api/v1/campaigns/"+c.ID+"/opinions", map[string]any{
+			"key": "anchor", "content": "幸福路东段路面坑洼", "channel": "hotline", "collected_at": today.Format(workflows.DateLayout),
+		}, http.StatusCreated)
+		anchors[c.ID] = op["id"].(string)
+	}
+
+	// Random lifecycles, seeded: the same run every time.
+	seed := rand.New(rand.NewPCG(2026, 5))
+	c := caller{base: "http://" + a.HTTPAddr}
+	var g errgroup.Group
+	g.SetLimit(exactConcurrency)
+	start := time.Now()
+	for i := range exactOpinions {
+		campaign := campaigns[i%2].ID
+		l := &lifecycle{c: c, r: rand.New(rand.NewPCG(seed.Uint64(), uint64(i))), campaign: campaign, anchor: anchors[campaign], today: today}
+		g.Go(func() error {
+			if err := l.run(fmt.Sprintf("L-%03d", i)); err != nil {
+				return fmt.Errorf("opinion %d (%s): %w", i, l.id, err)
+			}
+			return nil
+		})
+	}
+	require.NoError(t, g.Wait())
+	imports, imported := importLedgers(t, h, "m1")
+	t.Logf("drove %d opinions over HTTP in %s", exactOpinions, time.Since(start).Round(time.Millisecond))
+	total := exactOpinions + len(anchors) + imported
+
+	// Escalations of past deadlines fire on their own after the actions: wait until
+	// the workflows and the store agree, then require it.
+	var want metricstest.Samples
+	var body []byte
+	require.Eventually(t, func() bool {
+		want = metricstest.Expect(campaigns, groundTruth(t, a, total), imports)
+		body = scrape(t, h.Base)
+		return metricstest.Diff(want, samples(t, body)) == ""
+	}, 90*time.Second, time.Second, "the metrics converge on the workflows' states")
+	require.Empty(t, metricstest.Diff(want, samples(t, body)))
+	requireCoverage(t, want)
+	requireStatsEqualMetrics(t, h, campaigns, samples(t, body))
+
+	problems, err := promlint.New(bytes.NewReader(body)).Lint()
+	require.NoError(t, err)
+	require.Empty(t, problems, "promlint over the live /metrics, the SDK's metrics included")
+	series, sdk := countSeries(body)
+	t.Logf("/metrics: %d series, %d of them the Temporal SDK's", series, sdk)
+	require.Positive(t, sdk, "the SDK's metrics are on the same endpoint")
+
+	engineBody := scrape(t, "http://"+engineMetrics)
+	require.Contains(t, string(engineBody), "# TYPE", "the embedded server serves its own metrics on the opt-in address")
+
+	// Restart on the same data: the same figures, exactly.
+	a.Stop()
+	stopped = true
+	a = startApp(t, dir, frontend, map[string]string{"RECTIFY_METRICS_ADDR": "127.0.0.1:0"})
+	t.Cleanup(a.Stop)
+	h.Base = "http://" + a.HTTPAddr
+	require.Empty(t, metricstest.Diff(want, samples(t, scrape(t, h.Base))), "after a restart, before anything else happens")
+	require.Empty(t, metricstest.Diff(want, metricstest.Expect(campaigns, groundTruth(t, a, total), imports)),
+		"and the workflows still say the same")
+
+	t.Run("prometheus", func(t *testing.T) { checkPrometheus(t, h.Base, want) })
+}
+
+// requireCoverage makes sure the random run reached what the metrics distinguish.
+func requireCoverage(t *testing.T, want metricstest.Samples) {
+	t.Helper()
+	for _, state := range workflows.AllStates {
+		require.Positive(t, want.Sum("rectify_opinions", "state", string(state)), "some opinion is %s", state)
+	}
+	for _, level := range []string{"overdue", "supervised", "accountability"} {
+		require.Positive(t, want.Sum("rectify_overdue_opinions", "level", level), "some opinion is at %s", level)
+	}
+	for _, s := range []string{"satisfied", "basically", "dissatisfied"} {
+		require.Positive(t, want.Sum("rectify_callback_opinions", "satisfaction", s), "some follow-up was %s", s)
+	}
+	require.Positive(t, want.Sum("rectify_closed_on_time_opinions"))
+	require.Greater(t, want.Sum("rectify_opinions", "state", "closed"), want.Sum("rectify_closed_on_time_opinions"), "some closed late")
+}
+
+// requireStatsEqualMetrics compares the API's stats, slice by slice, with the
+// figures rebuilt from the scrape.
+func requireStatsEqualMetrics(t *testing.T, h apitest.Client, campaigns []metricstest.Campaign, got metricstest.Samples) {
+	t.Helper()
+	for _, c := range campaigns {
+		req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/campaigns/"+c.ID+"/stats", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer tok-leader")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		var st store.Stats
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+		resp.Body.Close()
+		require.Equal(t, st.Counts, metricstest.Counts(got, c.ID, "", ""), "campaign %s", c.ID)
+		for _, cat := range st.ByCategory {
+			cat.CompletionRate, cat.OnTimeRate, cat.SatisfactionRate = 0, 0, 0
+			require.Equal(t, cat, metricstest.Counts(got, c.ID, "category", cat.Name), "campaign %s category %q", c.ID, cat.Name)
+		}
+		for _, dept := range st.ByDepartment {
+			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name), "campaign %s department %q", c.ID, dept.Name)
+		}
+	}
+}
+
+// countSeries counts the samples of a scrape, and those of temporal_ metrics.
+func countSeries(body []byte) (all, sdk int) {
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		all++
+		if strings.HasPrefix(line, "temporal_") {
+			sdk++
+		}
+	}
+	return all, sdk
+}
+
+// repoFile is a path from the repository's root.
+func repoFile(parts ...string) string {
+	return filepath.Join(append([]string{"..", ".."}, parts...)...)
+}
+
+// checkPrometheus starts a real Prometheus on loopback that scrapes rectify and
+// evaluates the recording rules of deploy/prometheus, then requires the ratios it
+// computes in PromQL to equal the ground truth, and every Grafana panel's query to
+// be PromQL it accepts.
+func checkPrometheus(t *testing.T, base string, want metricstest.Samples) {
+	bin := metricstest.Binary(t, "prometheus")
+	dir := t.TempDir()
+	rules, err := filepath.Glob(repoFile("deploy", "prometheus", "rules", "*.yml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, rules)
+	for i, r := range rules {
+		if rules[i], err = filepath.Abs(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target := strings.TrimPrefix(base, "http://")
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [%s]
+scrape_configs:
+  - job_name: rectify
+    static_configs:
+      - targets: [%q]
+`, `"`+strings.Join(rules, `", "`)+`"`, target)
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	addr := apitest.FreeAddr(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
+
+	promAPI := "http://" + addr + "/api/v1/"
+	query := func(q string) ([]promSample, error) {
+		resp, err := http.Get(promAPI + "query?query=" + url.QueryEscape(q))
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+			Data   struct {
+				Result []promSample `json:"result"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return nil, err
+		}
+		if out.Status != "success" {
+			return nil, errors.New(out.Error)
+		}
+		return out.Data.Result, nil
+	}
+	// Up, scraped, and the last rule of the groups evaluated on that scrape.
+	require.Eventually(t, func() bool {
+		up, err := query(`up{job="rectify"} == 1`)
+		if err != nil || len(up) != 1 {
+			return false
+		}
+		r, err := query(`campaign_department:rectify_satisfaction:ratio`)
+		return err == nil && len(r) > 0
+	}, 60*time.Second, 250*time.Millisecond, "Prometheus scrapes rectify and evaluates the rules; its log:\n%s", &logs)
+
+	for _, tc := range []struct{ rule, metric string }{
+		{"campaign:rectify_completion:ratio", "rectify_completion_ratio"},
+		{"campaign:rectify_on_time:ratio", "rectify_on_time_ratio"},
+		{"campaign:rectify_satisfaction:ratio", "rectify_satisfaction_ratio"},
+		{"campaign_department:rectify_completion:ratio", "rectify_department_completion_ratio"},
+		{"campaign_department:rectify_on_time:ratio", "rectify_department_on_time_ratio"},
+		{"campaign_department:rectify_satisfaction:ratio", "rectify_department_satisfaction_ratio"},
+	} {
+		got, err := query(tc.rule)
+		require.NoError(t, err)
+		computed := metricstest.Samples{}
+		for _, s := range got {
+			v, err := strconv.ParseFloat(s.Value[1].(string), 64)
+			require.NoError(t, err)
+			var labels []string
+			for _, l := range []string{"campaign", "department"} {
+				if s.Metric[l] != "" {
+					labels = append(labels, l, s.Metric[l])
+				}
+			}
+			computed[metricstest.Key(tc.metric, labels...)] = v
+		}
+		expected := metricstest.Samples{}
+		for k, v := range want {
+			if name, _ := metricstest.Labels(k); name == tc.metric {
+				expected[k] = v
+			}
+		}
+		require.NotEmpty(t, expected)
+		require.Empty(t, metricstest.Diff(expected, computed), "PromQL's %s equals the ground truth", tc.rule)
+	}
+
+	// Every query of the dashboard is PromQL Prometheus accepts.
+	for _, q := range dashboardQueries(t) {
+		_, err := query(q)
+		require.NoError(t, err, "dashboard query %s", q)
+	}
+	stop()
+}
+
+// promSample is one element of an instant vector in Prometheus' HTTP API.
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+var grafanaVariable = regexp.MustCompile(`\$(\{[a-z_]+(:[a-z]+)?\}|[a-z_]+)`)
+
+// dashboardQueries returns every PromQL query of the Grafana dashboards, with
+// Grafana's variables replaced by what Grafana would send.
+func dashboardQueries(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(repoFile("deploy", "grafana", "dashboards", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var d any
+		require.NoError(t, json.Unmarshal(data, &d), f)
+		for _, expr := range metricstest.DashboardExprs(d) {
+			out = append(out, grafanaVariable.ReplaceAllStringFunc(expr, func(v string) string {
+				switch strings.Trim(v, "${}") {
+				case "__rate_interval", "__interval", "__range":
+					return "5m"
+				}
+				return ".*"
+			}))
+		}
+	}
+	return out
+}

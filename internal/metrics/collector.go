@@ -1,0 +1,366 @@
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// Stages group states as the leader's figures do (store.Counts): pending is not yet
+// with an official, in_progress is with one, excluded (rejected, merged, cancelled)
+// leaves the completion rate's denominator.
+const (
+	StagePending    = "pending"
+	StageInProgress = "in_progress"
+	StageClosed     = "closed"
+	StageExcluded   = "excluded"
+)
+
+// Stage returns the stage a state belongs to.
+func Stage(s workflows.State) string {
+	switch s {
+	case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+		return StagePending
+	case workflows.StateClosed:
+		return StageClosed
+	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+		return StageExcluded
+	}
+	return StageInProgress
+}
+
+// OverdueLevels are the rungs the overdue metrics report, by rank: each opinion is
+// counted once, at the highest rung it has reached.
+var OverdueLevels = map[int]workflows.OverdueLevel{
+	workflows.LevelOverdue.Rank():        workflows.LevelOverdue,
+	workflows.LevelSupervised.Rank():     workflows.LevelSupervised,
+	workflows.LevelAccountability.Rank(): workflows.LevelAccountability,
+}
+
+// CloseBuckets are the time-to-close histogram's upper bounds: from an hour to the
+// 60-working-day long-term deadline and well past it.
+var CloseBuckets = []time.Duration{
+	time.Hour, 6 * time.Hour, 24 * time.Hour, 2 * 24 * time.Hour, 3 * 24 * time.Hour, 5 * 24 * time.Hour,
+	7 * 24 * time.Hour, 10 * 24 * time.Hour, 14 * 24 * time.Hour, 21 * 24 * time.Hour, 28 * 24 * time.Hour,
+	42 * 24 * time.Hour, 60 * 24 * time.Hour, 90 * 24 * time.Hour, 120 * 24 * time.Hour,
+}
+
+// UnknownCode labels rejected rows stored without a rule code.
+const UnknownCode = "unknown"
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, labels, nil)
+}
+
+// The business metrics. Category and department breakdowns are separate families:
+// the cross product campaign × category × department × state would not fit the
+// series budget (docs/metrics.md).
+var (
+	descOpinions = desc("rectify_opinions",
+		"Opinions now in each state, by campaign and category (empty category: not yet categorized).",
+		"campaign", "category", "state")
+	descDeptOpinions = desc("rectify_department_opinions",
+		"Opinions now in each stage (pending, in_progress, closed, excluded), by campaign and department (empty: not assigned).",
+		"campaign", "department", "stage")
+	descOverdue = desc("rectify_overdue_opinions",
+		"Opinions an official owes that are past their deadline, at the highest rung reached (overdue, supervised, accountability), by campaign and category.",
+		"campaign", "category", "level")
+	descDeptOverdue = desc("rectify_department_overdue_opinions",
+		"Opinions an official owes that are past their deadline, at the highest rung reached, by campaign and department.",
+		"campaign", "department", "level")
+	descOnTime = desc("rectify_closed_on_time_opinions",
+		"Closed opinions that were closed by their deadline, by campaign and category.",
+		"campaign", "category")
+	descDeptOnTime = desc("rectify_department_closed_on_time_opinions",
+		"Closed opinions that were closed by their deadline, by campaign and department.",
+		"campaign", "department")
+	descCallbacks = desc("rectify_callback_opinions",
+		"Opinions by the answer of their latest follow-up call (satisfied, basically, dissatisfied), by campaign and category.",
+		"campaign", "category", "satisfaction")
+	descDeptCallbacks = desc("rectify_department_callback_opinions",
+		"Opinions by the answer of their latest follow-up call, by campaign and department.",
+		"campaign", "department", "satisfaction")
+	descCompletion = desc("rectify_completion_ratio",
+		"Closed opinions over collected ones less the excluded (0 when there are none), by campaign.", "campaign")
+	descOnTimeRatio = desc("rectify_on_time_ratio",
+		"Opinions closed on time over closed opinions (0 when none is closed), by campaign.", "campaign")
+	descSatisfaction = desc("rectify_satisfaction_ratio",
+		"Opinions whose latest follow-up was satisfied or basically satisfied over those followed up (0 when none), by campaign.", "campaign")
+	descDeptCompletion = desc("rectify_department_completion_ratio",
+		"Completion ratio (as rectify_completion_ratio) by campaign and department.", "campaign", "department")
+	descDeptOnTimeRatio = desc("rectify_department_on_time_ratio",
+		"On-time ratio (as rectify_on_time_ratio) by campaign and department.", "campaign", "department")
+	descDeptSatisfaction = desc("rectify_department_satisfaction_ratio",
+		"Satisfaction ratio (as rectify_satisfaction_ratio) by campaign and department.", "campaign", "department")
+	descTimeToClose = desc("rectify_time_to_close_seconds",
+		"Time from collection into rectify to closure of the opinions closed now, by campaign. A snapshot: a reopened opinion leaves it, so read it with histogram_quantile directly, not rate().",
+		"campaign")
+	descCampaign = desc("rectify_campaign_info",
+		"One per campaign, carrying its display name.", "campaign", "name")
+	descImportAccepted = desc("rectify_import_accepted_rows_total",
+		"Ledger rows that passed the import checks, over every stored import, by campaign.", "campaign")
+	descImportRejected = desc("rectify_import_rejected_rows_total",
+		"Ledger rows refused by an import check, by campaign and rule code.", "campaign", "code")
+	descImportBatches = desc("rectify_import_batches",
+		"Stored imports by state (importing, done, refused), by campaign.", "campaign", "state")
+	descUp = desc("rectify_figures_up",
+		"1 when this scrape read the figures from the reporting store, 0 when it could not (the error is logged).")
+	descReadDuration = desc("rectify_figures_read_duration_seconds",
+		"How long this scrape took to read the figures from the reporting store.")
+)
+
+// Collector reads the leader's figures from the reporting store on every scrape, in
+// one read-only transaction: they are exact, the same after any restart, and never
+// counted twice however often a workflow replays or an activity retries.
+type Collector struct {
+	store   *store.Store
+	logger  *slog.Logger
+	timeout time.Duration
+
+	mu sync.Mutex
+	// rejections caches each stored import's refused rows by code: they are
+	// written with the batch and never change, so they are read once per process.
+	rejections map[string]map[string]int
+}
+
+// NewCollector returns a collector over the store; register it on a registry.
+func NewCollector(s *store.Store, logger *slog.Logger) *Collector {
+	return &Collector{store: s, logger: logger, timeout: 20 * time.Second, rejections: map[string]map[string]int{}}
+}
+
+// Describe sends every metric's description.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		descOpinions, descDeptOpinions, descOverdue, descDeptOverdue, descOnTime, descDeptOnTime,
+		descCallbacks, descDeptCallbacks, descCompletion, descOnTimeRatio, descSatisfaction,
+		descDeptCompletion, descDeptOnTimeRatio, descDeptSatisfaction, descTimeToClose, descCampaign,
+		descImportAccepted, descImportRejected, descImportBatches, descUp, descReadDuration,
+	} {
+		ch <- d
+	}
+}
+
+// slice is one slice of the ledger (a campaign, a category or a department in it):
+// the counts its metrics report.
+type slice struct {
+	states                                                      map[workflows.State]int // categories only
+	stages                                                      [4]int                  // pending, in_progress, closed, excluded
+	levels                                                      [5]int                  // by rank; 2–4 are reported
+	closedOnTime, satisfied, basically, dissatisfied, collected int
+}
+
+var stages = [4]string{StagePending, StageInProgress, StageClosed, StageExcluded}
+
+func stageIndex(s workflows.State) int {
+	switch Stage(s) {
+	case StagePending:
+		return 0
+	case StageInProgress:
+		return 1
+	case StageClosed:
+		return 2
+	}
+	return 3
+}
+
+func (t *slice) add(g store.FigureGroup) {
+	t.collected += g.Count
+	t.stages[stageIndex(g.State)] += g.Count
+	if g.LevelRank >= 0 && g.LevelRank < len(t.levels) {
+		t.levels[g.LevelRank] += g.Count
+	}
+	if g.ClosedOnTime {
+		t.closedOnTime += g.Count
+	}
+	switch g.Satisfaction {
+	case workflows.SatisfactionSatisfied:
+		t.satisfied += g.Count
+	case workflows.SatisfactionBasically:
+		t.basically += g.Count
+	case workflows.SatisfactionDissatisfied:
+		t.dissatisfied += g.Count
+	}
+	if t.states != nil {
+		t.states[g.State] += g.Count
+	}
+}
+
+// ratio is store.ratio: 0 when there is nothing to divide by.
+func ratio(a, b int) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (t *slice) completion() float64 { return ratio(t.stages[2], t.collected-t.stages[3]) }
+func (t *slice) onTime() float64     { return ratio(t.closedOnTime, t.stages[2]) }
+func (t *slice) satisfaction() float64 {
+	return ratio(t.satisfied+t.basically, t.satisfied+t.basically+t.dissatisfied)
+}
+
+type key2 struct{ a, b string }
+
+// Collect reads the store and sends the figures. When the store cannot be read it
+// sends only rectify_figures_up 0, so the SDK's metrics are still scraped.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	start := time.Now()
+	f, err := c.store.Figures(ctx, store.FiguresRequest{CloseBounds: CloseBuckets, KnownBatch: c.knownBatch})
+	read := time.Since(start)
+	if err != nil {
+		c.logger.Error("metrics: cannot read the figures from the reporting store", "err", err)
+		ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 1)
+	ch <- prometheus.MustNewConstMetric(descReadDuration, prometheus.GaugeValue, read.Seconds())
+	c.collectOpinions(ch, f)
+	c.collectTimeToClose(ch, f)
+	c.collectImports(ch, f)
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+// nonZero sends a gauge only when it counts something: the breakdowns list only
+// what exists, which is what keeps them inside the series budget.
+func nonZero(ch chan<- prometheus.Metric, d *prometheus.Desc, n int, labels ...string) {
+	if n != 0 {
+		gauge(ch, d, float64(n), labels...)
+	}
+}
+
+func (c *Collector) collectOpinions(ch chan<- prometheus.Metric, f store.Figures) {
+	campaigns := map[string]*slice{}
+	categories := map[key2]*slice{}
+	departments := map[key2]*slice{}
+	for _, cn := range f.Campaigns {
+		campaigns[cn.ID] = &slice{}
+		gauge(ch, descCampaign, 1, cn.ID, cn.Name)
+	}
+	for _, g := range f.Groups {
+		cat, dept := key2{g.CampaignID, g.Category}, key2{g.CampaignID, g.Department}
+		if campaigns[g.CampaignID] == nil {
+			campaigns[g.CampaignID] = &slice{}
+		}
+		if categories[cat] == nil {
+			categories[cat] = &slice{states: map[workflows.State]int{}}
+		}
+		if departments[dept] == nil {
+			departments[dept] = &slice{}
+		}
+		campaigns[g.CampaignID].add(g)
+		categories[cat].add(g)
+		departments[dept].add(g)
+	}
+	satisfactions := func(t *slice) [3]struct {
+		name string
+		n    int
+	} {
+		return [3]struct {
+			name string
+			n    int
+		}{{workflows.SatisfactionSatisfied, t.satisfied}, {workflows.SatisfactionBasically, t.basically}, {workflows.SatisfactionDissatisfied, t.dissatisfied}}
+	}
+	for k, t := range categories {
+		for state, n := range t.states {
+			nonZero(ch, descOpinions, n, k.a, k.b, string(state))
+		}
+		for rank, level := range OverdueLevels {
+			nonZero(ch, descOverdue, t.levels[rank], k.a, k.b, string(level))
+		}
+		nonZero(ch, descOnTime, t.closedOnTime, k.a, k.b)
+		for _, s := range satisfactions(t) {
+			nonZero(ch, descCallbacks, s.n, k.a, k.b, s.name)
+		}
+	}
+	for k, t := range departments {
+		for i, stage := range stages {
+			nonZero(ch, descDeptOpinions, t.stages[i], k.a, k.b, stage)
+		}
+		for rank, level := range OverdueLevels {
+			nonZero(ch, descDeptOverdue, t.levels[rank], k.a, k.b, string(level))
+		}
+		nonZero(ch, descDeptOnTime, t.closedOnTime, k.a, k.b)
+		for _, s := range satisfactions(t) {
+			nonZero(ch, descDeptCallbacks, s.n, k.a, k.b, s.name)
+		}
+		gauge(ch, descDeptCompletion, t.completion(), k.a, k.b)
+		gauge(ch, descDeptOnTimeRatio, t.onTime(), k.a, k.b)
+		gauge(ch, descDeptSatisfaction, t.satisfaction(), k.a, k.b)
+	}
+	for id, t := range campaigns {
+		gauge(ch, descCompletion, t.completion(), id)
+		gauge(ch, descOnTimeRatio, t.onTime(), id)
+		gauge(ch, descSatisfaction, t.satisfaction(), id)
+	}
+}
+
+// collectTimeToClose sends one histogram per campaign, empty for a campaign with
+// nothing closed, so its series exist from the start.
+func (c *Collector) collectTimeToClose(ch chan<- prometheus.Metric, f store.Figures) {
+	byCampaign := map[string]store.CloseTimes{}
+	for _, t := range f.TimeToClose {
+		byCampaign[t.CampaignID] = t
+	}
+	for _, cn := range f.Campaigns {
+		if _, ok := byCampaign[cn.ID]; !ok {
+			byCampaign[cn.ID] = store.CloseTimes{CampaignID: cn.ID, Buckets: make([]uint64, len(CloseBuckets)+1)}
+		}
+	}
+	for id, t := range byCampaign {
+		buckets := make(map[float64]uint64, len(CloseBuckets))
+		var cumulative uint64
+		for i, b := range CloseBuckets {
+			cumulative += t.Buckets[i]
+			buckets[b.Seconds()] = cumulative
+		}
+		ch <- prometheus.MustNewConstHistogram(descTimeToClose, t.Count, float64(t.SumMillis)/1000, buckets, id)
+	}
+}
+
+func (c *Collector) knownBatch(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.rejections[id]
+	return ok
+}
+
+func (c *Collector) collectImports(ch chan<- prometheus.Metric, f store.Figures) {
+	accepted := map[string]int{}
+	rejected := map[key2]int{}
+	batches := map[key2]int{}
+	c.mu.Lock()
+	for _, b := range f.Batches {
+		if b.RejectedByCode != nil {
+			c.rejections[b.ID] = b.RejectedByCode
+		}
+		accepted[b.CampaignID] += b.Accepted
+		for code, n := range c.rejections[b.ID] {
+			if code == "" {
+				code = UnknownCode
+			}
+			rejected[key2{b.CampaignID, code}] += n
+		}
+		batches[key2{b.CampaignID, b.State}]++
+	}
+	c.mu.Unlock()
+	for id, n := range accepted {
+		ch <- prometheus.MustNewConstMetric(descImportAccepted, prometheus.CounterValue, float64(n), id)
+	}
+	for k, n := range rejected {
+		ch <- prometheus.MustNewConstMetric(descImportRejected, prometheus.CounterValue, float64(n), k.a, k.b)
+	}
+	for k, n := range batches {
+		gauge(ch, descImportBatches, float64(n), k.a, k.b)
+	}
+}

@@ -1,0 +1,314 @@
+package metrics_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/campaign"
+	"rectify/internal/metrics"
+	"rectify/internal/metrics/metricstest"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// base is when the test opinions are collected: UTC, whole milliseconds, as the
+// store keeps times.
+var base = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	s, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newMetrics is a process's registry with the collector over s, as the app wires it.
+func newMetrics(t testing.TB, s *store.Store) *metrics.Metrics {
+	t.Helper()
+	m := metrics.New(quiet)
+	t.Cleanup(m.Close)
+	m.Registry.MustRegister(metrics.NewCollector(s, quiet))
+	return m
+}
+
+func gather(t testing.TB, reg prometheus.Gatherer) []*dto.MetricFamily {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	return mfs
+}
+
+func createCampaign(t testing.TB, s *store.Store, id string) metricstest.Campaign {
+	t.Helper()
+	c := campaign.Campaign{ID: id, Name: "整改活动 " + id, Policy: campaign.DefaultPolicy(), CreatedAt: base}
+	require.NoError(t, s.CreateCampaign(context.Background(), c))
+	return metricstest.Campaign{ID: id, Name: c.Name}
+}
+
+// randomOpinions projects n opinions in random states through the store's real
+// write path — including stale replays of older revisions, which must change
+// nothing — and returns them as the workflows last described them.
+func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns []string) []workflows.Opinion {
+	t.Helper()
+	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题", "特殊困难群体"}
+	departments := []string{"", "城管科", "民政科", "便民服务中心"}
+	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
+		workflows.LevelSupervised, workflows.LevelAccountability}
+	satisfactions := []string{"", workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied}
+	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
+	var out []workflows.Opinion
+	for i := range n {
+		state := workflows.AllStates[r.IntN(len(workflows.AllStates))]
+		created := base.Add(time.Duration(r.IntN(10*24*3600)) * time.Second)
+		o := workflows.Opinion{
+			ID: fmt.Sprintf("op-%04d", i), CampaignID: campaigns[r.IntN(len(campaigns))], Key: fmt.Sprint(i),
+			Content: "小区路灯不亮", Channel: "hotline", CollectedAt: "2026-09-01", State: state,
+			Category: pick(categories), Department: pick(departments), OverdueLevel: levels[r.IntN(len(levels))],
+			Satisfaction: pick(satisfactions), OnTime: r.IntN(3) > 0,
+			CreatedAt: created, UpdatedAt: created.Add(time.Hour), Revision: 2 + r.IntN(5),
+		}
+		if state == workflows.StateClosed || r.IntN(4) == 0 { // reopened ones keep a closed_at
+			o.ClosedAt = created.Add(time.Duration(r.IntN(100*24*3600)) * time.Second)
+		}
+		require.NoError(t, s.ProjectOpinion(context.Background(), o))
+		stale := o
+		stale.Revision--
+		stale.State, stale.OnTime, stale.Satisfaction, stale.Category = workflows.StateClosed, true, "satisfied", "stale"
+		require.NoError(t, s.ProjectOpinion(context.Background(), stale))
+		out = append(out, o)
+	}
+	return out
+}
+
+func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	camps := []metricstest.Campaign{createCampaign(t, s, "c1"), createCampaign(t, s, "c2"), createCampaign(t, s, "empty")}
+	opinions := randomOpinions(t, s, rand.New(rand.NewPCG(5, 17)), 400, []string{"c1", "c2"})
+	imports := seedImports(t, s)
+	m := newMetrics(t, s)
+
+	got := metricstest.FromFamilies(gather(t, m.Registry))
+	want := metricstest.Expect(camps, opinions, imports)
+	require.Empty(t, metricstest.Diff(want, got), "every business sample is what the definitions give")
+
+	for _, c := range camps {
+		st, err := s.Stats(ctx, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, st.Counts, metricstest.Counts(got, c.ID, "", ""), "campaign %s", c.ID)
+		byState := map[workflows.State]int{}
+		for _, state := range workflows.AllStates {
+			byState[state] = int(got.Sum("rectify_opinions", "campaign", c.ID, "state", string(state)))
+		}
+		require.Equal(t, st.ByState, byState, "campaign %s by state", c.ID)
+		for _, cat := range st.ByCategory {
+			want := cat
+			want.CompletionRate, want.OnTimeRate, want.SatisfactionRate = 0, 0, 0 // no per-category ratios exported
+			require.Equal(t, want, metricstest.Counts(got, c.ID, "category", cat.Name), "campaign %s category %q", c.ID, cat.Name)
+		}
+		for _, dept := range st.ByDepartment {
+			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name), "campaign %s department %q", c.ID, dept.Name)
+		}
+		if c.ID != "empty" {
+			// The random data must exercise every figure, or the test proves little.
+			require.Positive(t, st.Accountability, c.ID)
+			require.Greater(t, st.Overdue, st.Supervised, c.ID)
+			require.Greater(t, st.Closed, st.ClosedOnTime, c.ID)
+			require.Positive(t, st.ClosedOnTime, c.ID)
+			require.Greater(t, st.Callbacks, st.Satisfied, c.ID)
+			require.Greater(t, len(st.ByDepartment), 2, c.ID)
+		}
+	}
+
+	// The collector keeps nothing between scrapes but immutable import rejections:
+	// a second scrape, and a scrape by a fresh process, say the same.
+	require.Empty(t, metricstest.Diff(want, metricstest.FromFamilies(gather(t, m.Registry))))
+	require.Empty(t, metricstest.Diff(want, metricstest.FromFamilies(gather(t, newMetrics(t, s).Registry))))
+}
+
+// seedImports stores imports the way the API does: one done, one refused (strict),
+// one whose rows were never committed (the process died while writing it).
+func seedImports(t testing.TB, s *store.Store) []metricstest.Import {
+	t.Helper()
+	ctx := context.Background()
+	write := func(id, campaignID string, accepted int, codes []string, state string) {
+		w, err := s.NewBatch(ctx, store.Batch{ID: id, CampaignID: campaignID, CreatedAt: base})
+		require.NoError(t, err)
+		for i := range accepted {
+			require.NoError(t, w.Accept(ctx, map[string]any{"key": i}))
+		}
+		for i, code := range codes {
+			require.NoError(t, w.Reject(ctx, store.Rejection{Sheet: "Sheet1", Line: i + 2, Column: "content", Code: code, Reason: "r", Cells: []string{"x"}}))
+		}
+		if state == "" {
+			w.Rollback()
+			return
+		}
+		_, err = w.Commit(ctx, accepted+len(codes), state, nil, nil)
+		require.NoError(t, err)
+	}
+	write("b1", "c1", 7, []string{"invalid_content", "invalid_content", "duplicate_key"}, store.BatchImporting)
+	write("b2", "c1", 3, []string{"invalid_collected_at"}, store.BatchRefused)
+	write("b3", "c2", 5, nil, store.BatchImporting)
+	require.NoError(t, s.FinishBatch(ctx, "b3", base))
+	// More rows than one write carries: some reach the table before the batch is
+	// committed, and must not count until it is.
+	w, err := s.NewBatch(ctx, store.Batch{ID: "b4", CampaignID: "c2", CreatedAt: base})
+	require.NoError(t, err)
+	for i := range 1500 {
+		require.NoError(t, w.Accept(ctx, map[string]any{"key": i}))
+	}
+	t.Cleanup(w.Rollback)
+	return []metricstest.Import{
+		{Campaign: "c1", State: store.BatchImporting, Accepted: 7, RejectedByCode: map[string]int{"invalid_content": 2, "duplicate_key": 1}},
+		{Campaign: "c1", State: store.BatchRefused, Accepted: 3, RejectedByCode: map[string]int{"invalid_collected_at": 1}},
+		{Campaign: "c2", State: store.BatchDone, Accepted: 5},
+	}
+}
+
+func TestImportCountersOnlyGrow(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	imports := seedImports(t, s)
+	m := newMetrics(t, s)
+	require.Empty(t, metricstest.Diff(metricstest.Expect(nil, nil, imports), metricstest.FromFamilies(gather(t, m.Registry))))
+
+	// A later import adds to the counters; rejections already read are kept.
+	w, err := s.NewBatch(ctx, store.Batch{ID: "b5", CampaignID: "c1", CreatedAt: base})
+	require.NoError(t, err)
+	require.NoError(t, w.Accept(ctx, map[string]any{"key": "x"}))
+	require.NoError(t, w.Reject(ctx, store.Rejection{Code: "invalid_content"}))
+	require.NoError(t, w.Reject(ctx, store.Rejection{Code: ""}))
+	_, err = w.Commit(ctx, 3, store.BatchImporting, nil, nil)
+	require.NoError(t, err)
+	imports = append(imports, metricstest.Import{Campaign: "c1", State: store.BatchImporting, Accepted: 1,
+		RejectedByCode: map[string]int{"invalid_content": 1, "": 1}})
+	got := metricstest.FromFamilies(gather(t, m.Registry))
+	require.Empty(t, metricstest.Diff(metricstest.Expect(nil, nil, imports), got))
+	require.Equal(t, 3.0, got[metricstest.Key("rectify_import_rejected_rows_total", "campaign", "c1", "code", "invalid_content")])
+	require.Equal(t, 1.0, got[metricstest.Key("rectify_import_rejected_rows_total", "campaign", "c1", "code", metrics.UnknownCode)])
+	for _, mf := range gather(t, m.Registry) {
+		if mf.GetName() == "rectify_import_accepted_rows_total" || mf.GetName() == "rectify_import_rejected_rows_total" {
+			require.Equal(t, dto.MetricType_COUNTER, mf.GetType(), mf.GetName())
+		}
+	}
+}
+
+func TestTimeToCloseBuckets(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	createCampaign(t, s, "c1")
+	createCampaign(t, s, "c2")
+	took := []time.Duration{
+		0, 30 * time.Minute, time.Hour, time.Hour + time.Millisecond, // le is inclusive: exactly 1h is in the 1h bucket
+		3 * 24 * time.Hour, 3*24*time.Hour + time.Second, 119 * 24 * time.Hour, 200 * 24 * time.Hour,
+	}
+	for i, d := range took {
+		o := workflows.Opinion{ID: fmt.Sprint("closed-", i), CampaignID: "c1", State: workflows.StateClosed,
+			CreatedAt: base, ClosedAt: base.Add(d), UpdatedAt: base.Add(d), Revision: 1}
+		require.NoError(t, s.ProjectOpinion(ctx, o))
+	}
+	// Reopened after closing: no longer closed, so not in the histogram.
+	require.NoError(t, s.ProjectOpinion(ctx, workflows.Opinion{ID: "reopened", CampaignID: "c1", State: workflows.StateInProgress,
+		CreatedAt: base, ClosedAt: base.Add(time.Minute), Revision: 3}))
+
+	var h *dto.Histogram
+	for _, mf := range gather(t, newMetrics(t, s).Registry) {
+		if mf.GetName() != "rectify_time_to_close_seconds" {
+			continue
+		}
+		require.Equal(t, dto.MetricType_HISTOGRAM, mf.GetType())
+		require.Len(t, mf.GetMetric(), 2, "one histogram per campaign, c2's empty")
+		for _, m := range mf.GetMetric() {
+			if m.GetLabel()[0].GetValue() == "c1" {
+				h = m.GetHistogram()
+			} else {
+				require.Zero(t, m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	require.NotNil(t, h)
+	require.EqualValues(t, len(took), h.GetSampleCount())
+	var sum time.Duration
+	for _, d := range took {
+		sum += d
+	}
+	require.Equal(t, sum.Seconds(), h.GetSampleSum())
+	want := map[float64]uint64{
+		3600: 3, 6 * 3600: 4, 86400: 4, 2 * 86400: 4, 3 * 86400: 5, 5 * 86400: 6, 7 * 86400: 6, 10 * 86400: 6,
+		14 * 86400: 6, 21 * 86400: 6, 28 * 86400: 6, 42 * 86400: 6, 60 * 86400: 6, 90 * 86400: 6, 120 * 86400: 7,
+	}
+	got := map[float64]uint64{}
+	for _, b := range h.GetBucket() {
+		got[b.GetUpperBound()] = b.GetCumulativeCount()
+	}
+	require.Equal(t, want, got)
+}
+
+func TestPromlintFindsNothing(t *testing.T) {
+	s := openStore(t)
+	camps := []string{"c1", "c2"}
+	for _, c := range camps {
+		createCampaign(t, s, c)
+	}
+	randomOpinions(t, s, rand.New(rand.NewPCG(1, 2)), 100, camps)
+	seedImports(t, s)
+	m := newMetrics(t, s)
+	// The SDK's metrics as the worker reports them: counters, gauges and timers
+	// with its tags (the integration test lints the real ones).
+	h := m.Temporal.WithTags(map[string]string{"namespace": "default", "task_queue": "rectify", "workflow_type": "rectify.Opinion"})
+	h.Counter("temporal_workflow_completed").Inc(1)
+	h.Counter("temporal_request").Inc(3)
+	h.Gauge("temporal_num_pollers").Update(2)
+	h.Timer("temporal_workflow_task_schedule_to_start_latency").Record(20 * time.Millisecond)
+	require.Eventually(t, func() bool {
+		for _, mf := range gather(t, m.Registry) {
+			if mf.GetName() == "temporal_workflow_task_schedule_to_start_latency_seconds" {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 50*time.Millisecond, "the SDK scope reports every second")
+
+	problems, err := promlint.NewWithMetricFamilies(gather(t, m.Registry)).Lint()
+	require.NoError(t, err)
+	require.Empty(t, problems)
+
+	// The same through the HTTP handler, as Prometheus reads it.
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	problems, err = promlint.New(rec.Body).Lint()
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+func TestStoreFailureLeavesTheRestOfTheScrape(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
+	require.NoError(t, err)
+	m := newMetrics(t, s)
+	require.NoError(t, s.Close())
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	body, err := io.ReadAll(rec.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), "rectify_figures_up 0")
+	require.Contains(t, string(body), "go_goroutines")
+}

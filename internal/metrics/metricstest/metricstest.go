@@ -1,0 +1,366 @@
+// Package metricstest checks rectify's metrics against their definitions: Expect
+// computes, without the collector or SQL, every business sample a set of opinions
+// and imports must produce, and Parse reads a scrape into the same form, so a test
+// can require the two to be equal — not close.
+package metricstest
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"rectify/internal/metrics"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// Samples are metric samples keyed as PromQL prints a series: name{a="x",b="y"},
+// labels sorted, empty labels left out (Prometheus drops them too).
+type Samples map[string]float64
+
+// Key builds a sample key from a name and label pairs (name, value, name, value…).
+func Key(name string, labels ...string) string {
+	var pairs []string
+	for i := 0; i+1 < len(labels); i += 2 {
+		if labels[i+1] != "" {
+			pairs = append(pairs, fmt.Sprintf("%s=%q", labels[i], labels[i+1]))
+		}
+	}
+	slices.Sort(pairs)
+	return name + "{" + strings.Join(pairs, ",") + "}"
+}
+
+// Labels splits a sample key into its name and labels.
+func Labels(key string) (string, map[string]string) {
+	name, rest, _ := strings.Cut(key, "{")
+	labels := map[string]string{}
+	rest = strings.TrimSuffix(rest, "}")
+	for rest != "" {
+		l, after, _ := strings.Cut(rest, "=")
+		q, err := strconv.QuotedPrefix(after)
+		if err != nil {
+			break
+		}
+		labels[l], _ = strconv.Unquote(q)
+		rest = strings.TrimPrefix(after[len(q):], ",")
+	}
+	return name, labels
+}
+
+// Sum adds up a metric's samples whose labels match the pairs (name, value…); an
+// empty value matches a label that is absent, as in PromQL.
+func (s Samples) Sum(name string, match ...string) float64 {
+	var sum float64
+	for key, v := range s {
+		n, labels := Labels(key)
+		if n != name {
+			continue
+		}
+		ok := true
+		for i := 0; i+1 < len(match); i += 2 {
+			if labels[match[i]] != match[i+1] {
+				ok = false
+			}
+		}
+		if ok {
+			sum += v
+		}
+	}
+	return sum
+}
+
+// Volatile are the rectify_ metrics that describe the scrape, not the ledger.
+var Volatile = []string{"rectify_figures_up", "rectify_figures_read_duration_seconds"}
+
+// Parse reads a scrape in the text format and returns its rectify_ samples, less
+// the volatile ones; histograms become their _bucket, _sum and _count samples.
+func Parse(r io.Reader) (Samples, error) {
+	var p expfmt.TextParser
+	families, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, err
+	}
+	return FromFamilies(slices.Collect(maps.Values(families))), nil
+}
+
+// FromFamilies is Parse for gathered metric families.
+func FromFamilies(families []*dto.MetricFamily) Samples {
+	out := Samples{}
+	for _, mf := range families {
+		name := mf.GetName()
+		if !strings.HasPrefix(name, "rectify_") || slices.Contains(Volatile, name) {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName(), l.GetValue())
+			}
+			switch mf.GetType() {
+			case dto.MetricType_HISTOGRAM:
+				h := m.GetHistogram()
+				for _, b := range h.GetBucket() {
+					out[Key(name+"_bucket", append(slices.Clone(labels), "le", formatLe(b.GetUpperBound()))...)] = float64(b.GetCumulativeCount())
+				}
+				out[Key(name+"_bucket", append(slices.Clone(labels), "le", "+Inf")...)] = float64(h.GetSampleCount())
+				out[Key(name+"_sum", labels...)] = h.GetSampleSum()
+				out[Key(name+"_count", labels...)] = float64(h.GetSampleCount())
+			case dto.MetricType_COUNTER:
+				out[Key(name, labels...)] = m.GetCounter().GetValue()
+			default:
+				out[Key(name, labels...)] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out
+}
+
+func formatLe(v float64) string {
+	if math.IsInf(v, 1) {
+		return "+Inf"
+	}
+	return fmt.Sprint(v)
+}
+
+// Diff lists, one a line, the samples that differ between want and got.
+func Diff(want, got Samples) string {
+	var lines []string
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if g, ok := got[k]; !ok {
+			lines = append(lines, fmt.Sprintf("missing %s (want %v)", k, want[k]))
+		} else if g != want[k] {
+			lines = append(lines, fmt.Sprintf("%s: want %v, got %v", k, want[k], g))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[k]; !ok {
+			lines = append(lines, fmt.Sprintf("unexpected %s = %v", k, got[k]))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Campaign is a campaign as the figures name it.
+type Campaign struct{ ID, Name string }
+
+// Import is one stored import as its batch reports it.
+type Import struct {
+	Campaign       string
+	State          string
+	Accepted       int
+	RejectedByCode map[string]int
+}
+
+// Expect computes the business samples from the definitions in PRODUCT.md and
+// store.Stats, opinion by opinion, as the workflows themselves describe them.
+func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import) Samples {
+	out := Samples{}
+	add := func(key string, n float64) { out[key] += n }
+	type slice struct{ collected, excluded, closed, onTime, callbacks, satisfied int }
+	bySlice := map[[2]string]*slice{}
+	at := func(campaign, department string) *slice {
+		k := [2]string{campaign, department}
+		if bySlice[k] == nil {
+			bySlice[k] = &slice{}
+		}
+		return bySlice[k]
+	}
+	closeMillis := map[string][]int64{}
+	for _, c := range campaigns {
+		add(Key("rectify_campaign_info", "campaign", c.ID, "name", c.Name), 1)
+		at(c.ID, "\x00")
+		closeMillis[c.ID] = nil
+	}
+	for _, o := range opinions {
+		c := o.CampaignID
+		stage := ""
+		switch o.State {
+		case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+			stage = "pending"
+		case workflows.StateAssigned, workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback:
+			stage = "in_progress"
+		case workflows.StateClosed:
+			stage = "closed"
+		default:
+			stage = "excluded"
+		}
+		add(Key("rectify_opinions", "campaign", c, "category", o.Category, "state", string(o.State)), 1)
+		add(Key("rectify_department_opinions", "campaign", c, "department", o.Department, "stage", stage), 1)
+		owed := o.State == workflows.StateAssigned || o.State == workflows.StateInProgress
+		if owed && o.OverdueLevel.Rank() >= workflows.LevelOverdue.Rank() {
+			add(Key("rectify_overdue_opinions", "campaign", c, "category", o.Category, "level", string(o.OverdueLevel)), 1)
+			add(Key("rectify_department_overdue_opinions", "campaign", c, "department", o.Department, "level", string(o.OverdueLevel)), 1)
+		}
+		if o.State == workflows.StateClosed && o.OnTime {
+			add(Key("rectify_closed_on_time_opinions", "campaign", c, "category", o.Category), 1)
+			add(Key("rectify_department_closed_on_time_opinions", "campaign", c, "department", o.Department), 1)
+		}
+		if o.Satisfaction != "" {
+			add(Key("rectify_callback_opinions", "campaign", c, "category", o.Category, "satisfaction", o.Satisfaction), 1)
+			add(Key("rectify_department_callback_opinions", "campaign", c, "department", o.Department, "satisfaction", o.Satisfaction), 1)
+		}
+		for _, s := range []*slice{at(c, "\x00"), at(c, o.Department)} {
+			s.collected++
+			switch stage {
+			case "excluded":
+				s.excluded++
+			case "closed":
+				s.closed++
+				if o.OnTime {
+					s.onTime++
+				}
+			}
+			if o.Satisfaction != "" {
+				s.callbacks++
+				if o.Satisfaction == workflows.SatisfactionSatisfied || o.Satisfaction == workflows.SatisfactionBasically {
+					s.satisfied++
+				}
+			}
+		}
+		if o.State == workflows.StateClosed {
+			closeMillis[c] = append(closeMillis[c], o.ClosedAt.UnixMilli()-o.CreatedAt.UnixMilli())
+		}
+	}
+	ratio := func(a, b int) float64 {
+		if b <= 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	for k, s := range bySlice {
+		prefix, labels := "rectify_", []string{"campaign", k[0]}
+		if k[1] != "\x00" {
+			prefix, labels = "rectify_department_", append(labels, "department", k[1])
+		}
+		out[Key(prefix+"completion_ratio", labels...)] = ratio(s.closed, s.collected-s.excluded)
+		out[Key(prefix+"on_time_ratio", labels...)] = ratio(s.onTime, s.closed)
+		out[Key(prefix+"satisfaction_ratio", labels...)] = ratio(s.satisfied, s.callbacks)
+	}
+	for c, ds := range closeMillis {
+		var sum int64
+		for _, d := range ds {
+			sum += d
+		}
+		for _, b := range metrics.CloseBuckets {
+			n := 0
+			for _, d := range ds {
+				if d <= b.Milliseconds() {
+					n++
+				}
+			}
+			out[Key("rectify_time_to_close_seconds_bucket", "campaign", c, "le", fmt.Sprint(b.Seconds()))] = float64(n)
+		}
+		out[Key("rectify_time_to_close_seconds_bucket", "campaign", c, "le", "+Inf")] = float64(len(ds))
+		out[Key("rectify_time_to_close_seconds_count", "campaign", c)] = float64(len(ds))
+		out[Key("rectify_time_to_close_seconds_sum", "campaign", c)] = float64(sum) / 1000
+	}
+	for _, im := range imports {
+		add(Key("rectify_import_accepted_rows_total", "campaign", im.Campaign), float64(im.Accepted))
+		add(Key("rectify_import_batches", "campaign", im.Campaign, "state", im.State), 1)
+		for code, n := range im.RejectedByCode {
+			if code == "" {
+				code = metrics.UnknownCode
+			}
+			add(Key("rectify_import_rejected_rows_total", "campaign", im.Campaign, "code", code), float64(n))
+		}
+	}
+	return out
+}
+
+// Counts rebuilds the store's figures for one slice of a campaign from samples:
+// the whole campaign (dimension ""), a category or a department, so a test can
+// require them equal to what the API's stats say. Ratios are exported per campaign
+// and per department; a category's are left zero.
+func Counts(got Samples, campaignID, dimension, name string) store.Counts {
+	c := store.Counts{Name: name}
+	prefix, labels := "rectify_", []string{"campaign", campaignID}
+	if dimension == "department" {
+		prefix = "rectify_department_"
+	}
+	if dimension != "" {
+		labels = append(labels, dimension, name)
+	}
+	n := func(metric string, more ...string) int {
+		return int(got.Sum(metric, append(slices.Clone(labels), more...)...))
+	}
+	if dimension == "department" {
+		c.Pending = n("rectify_department_opinions", "stage", "pending")
+		c.InProgress = n("rectify_department_opinions", "stage", "in_progress")
+		c.Closed = n("rectify_department_opinions", "stage", "closed")
+		c.Excluded = n("rectify_department_opinions", "stage", "excluded")
+	} else {
+		for _, st := range []string{"received", "categorized", "returned"} {
+			c.Pending += n("rectify_opinions", "state", st)
+		}
+		for _, st := range []string{"assigned", "in_progress", "submitted", "awaiting_callback"} {
+			c.InProgress += n("rectify_opinions", "state", st)
+		}
+		c.Closed = n("rectify_opinions", "state", "closed")
+		for _, st := range []string{"rejected", "merged", "cancelled"} {
+			c.Excluded += n("rectify_opinions", "state", st)
+		}
+	}
+	c.Collected = c.Pending + c.InProgress + c.Closed + c.Excluded
+	c.Accountability = n(prefix+"overdue_opinions", "level", "accountability")
+	c.Supervised = c.Accountability + n(prefix+"overdue_opinions", "level", "supervised")
+	c.Overdue = c.Supervised + n(prefix+"overdue_opinions", "level", "overdue")
+	c.ClosedOnTime = n(prefix + "closed_on_time_opinions")
+	c.Callbacks = n(prefix + "callback_opinions")
+	c.Satisfied = n(prefix+"callback_opinions", "satisfaction", "satisfied") + n(prefix+"callback_opinions", "satisfaction", "basically")
+	if dimension != "category" {
+		c.CompletionRate = got[Key(prefix+"completion_ratio", labels...)]
+		c.OnTimeRate = got[Key(prefix+"on_time_ratio", labels...)]
+		c.SatisfactionRate = got[Key(prefix+"satisfaction_ratio", labels...)]
+	}
+	return c
+}
+
+// DashboardExprs returns every query ("expr") of a Grafana dashboard's panels,
+// those inside rows included.
+func DashboardExprs(dashboard any) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if e, ok := x["expr"].(string); ok {
+				out = append(out, e)
+			}
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(dashboard)
+	return out
+}
+
+// Binary returns the path of a Prometheus binary (prometheus, promtool). When it is
+// missing the test is skipped with a clear message — unless CI is set, where
+// scripts/deps installs it and its absence is a failure.
+func Binary(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not installed; scripts/deps installs Debian's prometheus package", name)
+	}
+	t.Skipf("%s is not installed (run scripts/deps, or apt-get install prometheus); skipping", name)
+	return ""
+}

@@ -1,0 +1,339 @@
+package metrics_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/campaign"
+	"rectify/internal/metrics"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// The scale of issue 5's budget: /metrics stays under 20k series with 100
+// departments × 12 categories × 10 campaigns.
+const (
+	scaleCampaigns   = 10
+	scaleCategories  = 12
+	scaleDepartments = 100
+	scaleCodes       = 12 // rules an import can refuse a row for
+	seriesBudget     = 20_000
+	// sdkAllowance is room for the Temporal SDK's series: 908 after a few hundred
+	// opinions in internal/app's test; they grow with the operations used.
+	sdkAllowance = 2_000
+)
+
+func campaignID(i int) string   { return fmt.Sprintf("campaign-%02d", i+1) }
+func categoryName(i int) string { return fmt.Sprintf("类别%02d", i+1) }
+func departmentName(i int) string {
+	return fmt.Sprintf("部门%03d", i+1)
+}
+
+// bulk writes opinions straight into a store's file in one transaction, with the
+// projection's own columns: ProjectOpinion would take minutes for 50,000. The
+// figures are then read through the store's real queries.
+type bulk struct {
+	tb    testing.TB
+	store *store.Store
+	db    *sql.DB
+	tx    *sql.Tx
+	stmt  *sql.Stmt
+	n     int
+}
+
+func newBulk(tb testing.TB) *bulk {
+	tb.Helper()
+	ctx := context.Background()
+	path := filepath.Join(tb.TempDir(), "rectify.db")
+	s, err := store.Open(path)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = s.Close() })
+	for ci := range scaleCampaigns {
+		require.NoError(tb, s.CreateCampaign(ctx, campaign.Campaign{ID: campaignID(ci), Name: "整改活动 " + campaignID(ci), CreatedAt: time.Now()}))
+	}
+	b := &bulk{tb: tb, store: s}
+	b.db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	require.NoError(tb, err)
+	b.tx, err = b.db.Begin()
+	require.NoError(tb, err)
+	b.stmt, err = b.tx.Prepare(`
+INSERT INTO opinions (id, campaign_id, key, state, category, department, official, leader, deadline,
+	overdue_level, urgency, level_rank, on_time, satisfaction, created_at, updated_at, closed_at, revision, doc)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	require.NoError(tb, err)
+	return b
+}
+
+// write stores an opinion as the projection would: a realistic document, the
+// ladder's rank only where an official owes a fix.
+func (b *bulk) write(c, category, department string, state workflows.State, level workflows.OverdueLevel,
+	onTime bool, satisfaction string, took time.Duration) {
+	b.n++
+	created := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(b.n%(60*24)) * time.Hour)
+	o := workflows.Opinion{
+		ID: fmt.Sprintf("%s-%06d", c, b.n), CampaignID: c, Key: fmt.Sprint(b.n), Channel: "hotline",
+		Content:     "幸福路东段路面坑洼多年未修，雨天积水严重，出行不便。希望有关部门尽快组织维修，并建立长效管护机制，避免反复。",
+		CollectedAt: created.Format(workflows.DateLayout), Submitter: "张三", Phone: "13812345678",
+		State: state, Category: category, Department: department, OverdueLevel: level, OnTime: onTime,
+		Satisfaction: satisfaction, Measures: "制定整改方案，明确责任人和完成时限",
+		CreatedAt: created, UpdatedAt: created.Add(time.Hour), Revision: 7,
+	}
+	if department != "" {
+		o.Official, o.Leader = "official-"+department, "leader"
+		o.Schedule.Deadline = created.AddDate(0, 0, 28).Format(workflows.DateLayout)
+	}
+	urgency, rank := 1, 0
+	switch state {
+	case workflows.StateAssigned, workflows.StateInProgress:
+		urgency, rank = 2, level.Rank()
+	case workflows.StateClosed, workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+		urgency = 0
+	}
+	var closed int64
+	if state == workflows.StateClosed {
+		o.ClosedAt = created.Add(took)
+		closed = o.ClosedAt.UnixMilli()
+	}
+	doc, err := json.Marshal(o)
+	require.NoError(b.tb, err)
+	_, err = b.stmt.Exec(o.ID, o.CampaignID, o.Key, o.State, o.Category, o.Department, o.Official, o.Leader,
+		o.Schedule.Deadline, o.OverdueLevel, urgency, rank, o.OnTime, o.Satisfaction, o.CreatedAt.UnixMilli(),
+		o.UpdatedAt.UnixMilli(), closed, o.Revision, string(doc))
+	require.NoError(b.tb, err)
+}
+
+// done commits the opinions and adds, per campaign, an import in each state with
+// a row refused for each rule.
+func (b *bulk) done() (*store.Store, int) {
+	require.NoError(b.tb, b.stmt.Close())
+	require.NoError(b.tb, b.tx.Commit())
+	require.NoError(b.tb, b.db.Close())
+	ctx := context.Background()
+	for ci := range scaleCampaigns {
+		for bi, state := range []string{store.BatchImporting, store.BatchDone, store.BatchRefused} {
+			w, err := b.store.NewBatch(ctx, store.Batch{ID: fmt.Sprintf("%s-b%d", campaignID(ci), bi), CampaignID: campaignID(ci), CreatedAt: time.Now()})
+			require.NoError(b.tb, err)
+			for i := range 50 {
+				require.NoError(b.tb, w.Accept(ctx, map[string]any{"key": i}))
+			}
+			for i := range scaleCodes {
+				require.NoError(b.tb, w.Reject(ctx, store.Rejection{Sheet: "Sheet1", Line: i + 2, Code: fmt.Sprintf("invalid_field%02d", i), Reason: "r"}))
+			}
+			_, err = w.Commit(ctx, 50+scaleCodes, state, nil, nil)
+			require.NoError(b.tb, err)
+		}
+	}
+	return b.store, b.n
+}
+
+// everyCombinationStore holds, in every campaign, an opinion for every label value
+// each breakdown can take — every category in every state it can be in, every
+// department in every stage, rung and follow-up answer — so /metrics holds the most
+// series it can at this scale, with about 11,000 opinions.
+func everyCombinationStore(tb testing.TB) (*store.Store, int) {
+	b := newBulk(tb)
+	const day = 24 * time.Hour
+	for ci := range scaleCampaigns {
+		c := campaignID(ci)
+		// Not categorized: received, or turned away before that.
+		for _, st := range []workflows.State{workflows.StateReceived, workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled} {
+			b.write(c, "", "", st, workflows.LevelNone, false, "", 0)
+		}
+		first := departmentName(0)
+		for k := range scaleCategories {
+			cat := categoryName(k)
+			for _, st := range workflows.AllStates {
+				dept := first
+				switch st {
+				case workflows.StateReceived:
+					continue // categorizing moves it on
+				case workflows.StateCategorized, workflows.StateRejected, workflows.StateMerged:
+					dept = ""
+				}
+				b.write(c, cat, dept, st, workflows.LevelNone, false, "", 3*day)
+			}
+			for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
+				b.write(c, cat, first, workflows.StateInProgress, l, false, "", 0)
+			}
+			b.write(c, cat, first, workflows.StateClosed, workflows.LevelNone, true, workflows.SatisfactionSatisfied, 5*day)
+			b.write(c, cat, first, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionBasically, 40*day)
+			b.write(c, cat, first, workflows.StateInProgress, workflows.LevelNone, false, workflows.SatisfactionDissatisfied, 0)
+		}
+		for d := range scaleDepartments {
+			cat, dept := categoryName(d%scaleCategories), departmentName(d)
+			b.write(c, cat, dept, workflows.StateReturned, workflows.LevelNone, false, "", 0)
+			b.write(c, cat, dept, workflows.StateCancelled, workflows.LevelNone, false, "", 0)
+			for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
+				b.write(c, cat, dept, workflows.StateInProgress, l, false, "", 0)
+			}
+			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, true, workflows.SatisfactionSatisfied, 2*day)
+			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionBasically, 30*day)
+			b.write(c, cat, dept, workflows.StateInProgress, workflows.LevelNone, false, workflows.SatisfactionDissatisfied, 0)
+		}
+	}
+	return b.done()
+}
+
+// randomStore writes perCell opinions, in random states, rungs and answers, into
+// every campaign × category × department, plus 300 per campaign not yet assigned: a
+// large ledger for timing the scrape.
+func randomStore(tb testing.TB, perCell int) (*store.Store, int) {
+	b := newBulk(tb)
+	r := rand.New(rand.NewPCG(100, 12))
+	owed := []workflows.State{workflows.StateAssigned, workflows.StateInProgress, workflows.StateInProgress,
+		workflows.StateSubmitted, workflows.StateAwaitingCallback, workflows.StateClosed, workflows.StateClosed,
+		workflows.StateClosed, workflows.StateClosed, workflows.StateCancelled}
+	unowed := []workflows.State{workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned,
+		workflows.StateRejected, workflows.StateMerged}
+	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelNone, workflows.LevelDueSoon,
+		workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability}
+	for ci := range scaleCampaigns {
+		c := campaignID(ci)
+		for k := range scaleCategories {
+			for d := range scaleDepartments {
+				for range perCell {
+					st, level, onTime, satisfaction := owed[r.IntN(len(owed))], workflows.LevelNone, false, ""
+					switch st {
+					case workflows.StateAssigned, workflows.StateInProgress:
+						level = levels[r.IntN(len(levels))]
+						if st == workflows.StateInProgress && r.IntN(4) == 0 {
+							satisfaction = workflows.SatisfactionDissatisfied // reopened after a follow-up
+						}
+					case workflows.StateClosed:
+						onTime = r.IntN(4) > 0
+						satisfaction = []string{workflows.SatisfactionSatisfied, workflows.SatisfactionBasically}[r.IntN(2)]
+					}
+					b.write(c, categoryName(k), departmentName(d), st, level, onTime, satisfaction, time.Duration(1+r.IntN(90*24))*time.Hour)
+				}
+			}
+		}
+		for range 300 {
+			st := unowed[r.IntN(len(unowed))]
+			cat := categoryName(r.IntN(scaleCategories))
+			if st == workflows.StateReceived || r.IntN(3) == 0 {
+				cat = ""
+			}
+			b.write(c, cat, "", st, workflows.LevelNone, false, "", 0)
+		}
+	}
+	return b.done()
+}
+
+// seriesCount counts what Prometheus stores from a scrape: one series per counter
+// or gauge, and per histogram its buckets, +Inf, _sum and _count.
+func seriesCount(mfs []*dto.MetricFamily) int {
+	n := 0
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch mf.GetType() {
+			case dto.MetricType_HISTOGRAM:
+				n += len(m.GetHistogram().GetBucket()) + 3
+			case dto.MetricType_SUMMARY:
+				n += len(m.GetSummary().GetQuantile()) + 2
+			default:
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestSeriesBudgetAtScale scrapes the store with every label combination present
+// and requires the count docs/metrics.md derives — the most the figures can take at
+// this scale — to leave room for the SDK's series under the budget.
+func TestSeriesBudgetAtScale(t *testing.T) {
+	s, opinions := everyCombinationStore(t)
+	mfs := gather(t, newMetrics(t, s).Registry)
+	perFamily := map[string]int{}
+	figures, total := 0, seriesCount(mfs)
+	for _, mf := range mfs {
+		n := seriesCount([]*dto.MetricFamily{mf})
+		perFamily[mf.GetName()] = n
+		if strings.HasPrefix(mf.GetName(), "rectify_") {
+			figures += n
+		}
+	}
+	t.Logf("%d opinions: %d series, %d of them rectify's figures; by family: %v", opinions, total, figures, perFamily)
+
+	const (
+		C, K, D = scaleCampaigns, scaleCategories, scaleDepartments
+		states  = 11 // a categorized opinion is never received again: 10, and 4 uncategorized
+		stages  = 4  // the unassigned are only pending or excluded: 2
+		rungs   = 3
+		answers = 3
+	)
+	buckets := len(metrics.CloseBuckets) + 3
+	want := map[string]int{
+		"rectify_opinions":                           C * (K*(states-1) + 4),
+		"rectify_department_opinions":                C * (D*stages + 2),
+		"rectify_overdue_opinions":                   C * K * rungs,
+		"rectify_department_overdue_opinions":        C * D * rungs,
+		"rectify_closed_on_time_opinions":            C * K,
+		"rectify_department_closed_on_time_opinions": C * D,
+		"rectify_callback_opinions":                  C * K * answers,
+		"rectify_department_callback_opinions":       C * D * answers,
+		"rectify_completion_ratio":                   C,
+		"rectify_on_time_ratio":                      C,
+		"rectify_satisfaction_ratio":                 C,
+		"rectify_department_completion_ratio":        C * (D + 1),
+		"rectify_department_on_time_ratio":           C * (D + 1),
+		"rectify_department_satisfaction_ratio":      C * (D + 1),
+		"rectify_time_to_close_seconds":              C * buckets,
+		"rectify_campaign_info":                      C,
+		"rectify_import_accepted_rows_total":         C,
+		"rectify_import_rejected_rows_total":         C * scaleCodes,
+		"rectify_import_batches":                     C * 3,
+		"rectify_figures_up":                         1,
+		"rectify_figures_read_duration_seconds":      1,
+	}
+	wantFigures := 0
+	for name, n := range want {
+		require.Equal(t, n, perFamily[name], name)
+		wantFigures += n
+	}
+	require.Equal(t, wantFigures, figures, "no other rectify_ family")
+	require.Equal(t, 16_512, figures, "the worst case docs/metrics.md states")
+	require.Less(t, total+sdkAllowance, seriesBudget, "with room for the SDK's series")
+}
+
+// BenchmarkScrape measures one GET /metrics as Prometheus makes it (reading the
+// figures, encoding and compressing them) at the issue's scale — 100 departments ×
+// 12 categories × 10 campaigns, with every label combination present, and with four
+// opinions in every cell — against the same scrape of an empty store.
+func BenchmarkScrape(b *testing.B) {
+	scrape := func(b *testing.B, s *store.Store, opinions int) {
+		m := newMetrics(b, s)
+		h := m.Handler()
+		series := seriesCount(gather(b, m.Registry))
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.Header.Set("Accept-Encoding", "gzip") // as Prometheus asks
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatal(rec.Code)
+			}
+		}
+		b.ReportMetric(float64(series), "series")
+		b.ReportMetric(float64(opinions), "opinions")
+	}
+	empty := openStore(b)
+	b.Run("baseline-empty-store", func(b *testing.B) { scrape(b, empty, 0) })
+	scale := fmt.Sprintf("%ddept-%dcat-%dcampaigns", scaleDepartments, scaleCategories, scaleCampaigns)
+	every, n := everyCombinationStore(b)
+	b.Run(scale+"-every-combination", func(b *testing.B) { scrape(b, every, n) })
+	large, n := randomStore(b, 4)
+	b.Run(fmt.Sprintf("%s-%dk-opinions", scale, n/1000), func(b *testing.B) { scrape(b, large, n) })
+}

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"rectify/workflows"
+)
+
+// Figures is one snapshot of everything rectify exports to Prometheus, read from the
+// durable tables at scrape time: counts of opinions grouped by every dimension the
+// metrics use, the time-to-close distribution, and the imports. Nothing here is kept
+// in memory between scrapes, so a restart, a replayed workflow or a retried
+// activity cannot change a figure.
+type Figures struct {
+	Campaigns   []CampaignName
+	Groups      []FigureGroup
+	TimeToClose []CloseTimes
+	Batches     []BatchFigures
+}
+
+// CampaignName is a campaign's id and display name.
+type CampaignName struct {
+	ID   string
+	Name string
+}
+
+// FigureGroup counts the opinions that share every dimension below. The groups
+// partition the opinions table: summing any subset of dimensions away gives exactly
+// what Stats computes for that slice.
+type FigureGroup struct {
+	CampaignID string
+	Category   string
+	Department string
+	State      workflows.State
+	// LevelRank is the ladder rung as Stats counts it: only for opinions an official
+	// owes a fix (assigned, in_progress), 0 otherwise.
+	LevelRank int
+	// ClosedOnTime is set for closed opinions closed by their deadline.
+	ClosedOnTime bool
+	// Satisfaction is the latest follow-up's answer, empty before any.
+	Satisfaction string
+	Count        int
+}
+
+// CloseTimes is the time-to-close distribution (created → closed) of one campaign's
+// closed opinions.
+type CloseTimes struct {
+	CampaignID string
+	// Buckets[i] counts the opinions that took at most the request's CloseBounds[i]
+	// and more than the bound before it (not cumulative); Buckets[len(bounds)]
+	// counts the rest.
+	Buckets []uint64
+	Count   uint64
+	// SumMillis is the total time taken, in milliseconds (what the store keeps).
+	SumMillis int64
+}
+
+// BatchFigures are one stored import's row counts.
+type BatchFigures struct {
+	ID         string
+	CampaignID string
+	State      string
+	Accepted   int
+	Rejected   int
+	// RejectedByCode counts refused rows by rule; nil when the request said the
+	// batch is already known (a stored batch's rejections never change).
+	RejectedByCode map[string]int
+}
+
+// FiguresRequest says how to cut the figures.
+type FiguresRequest struct {
+	// CloseBounds are the time-to-close histogram's upper bounds, ascending.
+	CloseBounds []time.Duration
+	// KnownBatch reports whether the caller already holds a batch's rejections
+	// by code; those are not read again. Nil reads every batch's.
+	KnownBatch func(id string) bool
+}
+
+// Figures reads the figures in one read-only transaction, so every number describes
+// the same instant even while projections keep arriving.
+func (s *Store) Figures(ctx context.Context, req FiguresRequest) (Figures, error) {
+	var f Figures
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return f, fmt.Errorf("store: figures: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if f.Campaigns, err = campaignNames(ctx, tx); err != nil {
+		return f, err
+	}
+	if f.Groups, f.TimeToClose, err = figureRows(ctx, tx, req.CloseBounds); err != nil {
+		return f, err
+	}
+	if f.Batches, err = batchFigures(ctx, tx, req.KnownBatch); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM campaigns ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: figures, campaigns: %w", err)
+	}
+	defer rows.Close()
+	var out []CampaignName
+	for rows.Next() {
+		var c CampaignName
+		if err := rows.Scan(&c.ID, &c.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// figureRows reads every opinion's reported dimensions in one pass and groups them
+// in Go: the table is read once for every metric and the histogram, and SQLite's
+// GROUP BY (a sort of the whole table) costs several times more than a map here.
+// The dimensions come joined in one text column, because the driver's cost is per
+// column and per row.
+func figureRows(ctx context.Context, tx *sql.Tx, bounds []time.Duration) ([]FigureGroup, []CloseTimes, error) {
+	rows, err := tx.QueryContext(ctx, `
+SELECT campaign_id || x'1f' || category || x'1f' || department || x'1f' || state || x'1f' || level_rank
+	|| x'1f' || (state = 'closed' AND on_time) || x'1f' || satisfaction,
+	CASE WHEN state = 'closed' THEN closed_at - created_at ELSE -1 END
+FROM opinions`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
+	}
+	defer rows.Close()
+	groups := map[string]int{}
+	closes := map[string]*CloseTimes{}
+	var dims string
+	var took int64
+	for rows.Next() {
+		if err := rows.Scan(&dims, &took); err != nil {
+			return nil, nil, err
+		}
+		groups[dims]++
+		if took < 0 {
+			continue
+		}
+		campaign, _, _ := strings.Cut(dims, "\x1f")
+		c := closes[campaign]
+		if c == nil {
+			c = &CloseTimes{CampaignID: campaign, Buckets: make([]uint64, len(bounds)+1)}
+			closes[campaign] = c
+		}
+		i, _ := slices.BinarySearchFunc(bounds, took, func(b time.Duration, ms int64) int { return cmp.Compare(b.Milliseconds(), ms) })
+		c.Buckets[i]++
+		c.Count++
+		c.SumMillis += took
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	out := make([]FigureGroup, 0, len(groups))
+	for dims, n := range groups {
+		f := strings.Split(dims, "\x1f")
+		if len(f) != 7 {
+			return nil, nil, fmt.Errorf("store: figures: unexpected row %q", dims)
+		}
+		rank, err := strconv.Atoi(f[4])
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: figures: level rank %q: %w", f[4], err)
+		}
+		out = append(out, FigureGroup{
+			CampaignID: f[0], Category: f[1], Department: f[2], State: workflows.State(f[3]),
+			LevelRank: rank, ClosedOnTime: f[5] == "1", Satisfaction: f[6], Count: n,
+		})
+	}
+	times := make([]CloseTimes, 0, len(closes))
+	for _, c := range closes {
+		times = append(times, *c)
+	}
+	return out, times, nil
+}
+
+// batchFigures reads the stored imports. Rows of a batch still being written have no
+// batches row yet and are not counted, so counts only ever grow.
+func batchFigures(ctx context.Context, tx *sql.Tx, known func(string) bool) ([]BatchFigures, error) {
+	rows, err := tx.QueryContext(ctx, `
+SELECT id, campaign_id, state, json_extract(doc, '$.accepted'), json_extract(doc, '$.rejected')
+FROM batches ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: figures, batches: %w", err)
+	}
+	var out []BatchFigures
+	for rows.Next() {
+		var b BatchFigures
+		var accepted, rejected int64
+		if err := rows.Scan(&b.ID, &b.CampaignID, &b.State, &nullInt{&accepted}, &nullInt{&rejected}); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		b.Accepted, b.Rejected = int(accepted), int(rejected)
+		out = append(out, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		b := &out[i]
+		if known != nil && known(b.ID) {
+			continue
+		}
+		b.RejectedByCode = map[string]int{}
+		if b.Rejected == 0 {
+			continue
+		}
+		if err := rejectionCodes(ctx, tx, b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func rejectionCodes(ctx context.Context, tx *sql.Tx, b *BatchFigures) error {
+	rows, err := tx.QueryContext(ctx, `SELECT code, count(*) FROM batch_rejections WHERE batch_id = ? GROUP BY code`, b.ID)
+	if err != nil {
+		return fmt.Errorf("store: figures, rejections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code string
+		var n int
+		if err := rows.Scan(&code, &n); err != nil {
+			return err
+		}
+		b.RejectedByCode[code] = n
+	}
+	return rows.Err()
+}

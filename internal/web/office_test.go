@@ -1,0 +1,759 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"html"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
+
+	"rectify/internal/api"
+	"rectify/internal/calendar"
+	"rectify/internal/store"
+	"rectify/internal/user"
+	"rectify/workflows"
+)
+
+// officeNow is Tuesday 2025-06-10, 10:00 in the campaigns' time zone (UTC+8).
+var officeNow = time.Date(2025, 6, 10, 2, 0, 0, 0, time.UTC)
+
+// officeUsers are one person per role (two leaders, to check a leader sees only
+// their own items); each one's password is their username, their API token
+// "tok-<username>".
+var officeUsers = []user.User{
+	{Username: "office", Name: "办公室", Roles: []workflows.Role{workflows.RoleOffice}},
+	{Username: "official", Name: "王科长", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "住建局"},
+	{Username: "verifier", Name: "赵核查", Roles: []workflows.Role{workflows.RoleVerifier}},
+	{Username: "leader", Name: "刘书记", Roles: []workflows.Role{workflows.RoleLeader}},
+	{Username: "leader2", Name: "陈主任", Roles: []workflows.Role{workflows.RoleLeader}},
+}
+
+// officeHashes hashes each password once for the whole package (bcrypt is slow on
+// purpose).
+var officeHashes = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	for _, u := range officeUsers {
+		h, err := user.HashPassword(u.Username)
+		if err != nil {
+			panic(err)
+		}
+		out[u.Username] = h
+	}
+	return out
+})
+
+// officeEnv is the web UI and the API, routed as the app routes them, on a real
+// store, user directory and calendar, with Temporal mocked: the only call these
+// pages make to it is starting a stored batch's workflow.
+type officeEnv struct {
+	svc      *api.Service
+	store    *store.Store
+	temporal *mocks.Client
+	srv      *httptest.Server
+}
+
+func newOfficeEnv(t *testing.T) *officeEnv {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	users := make([]user.User, len(officeUsers))
+	for i, u := range officeUsers {
+		u.PasswordHash = officeHashes()[u.Username]
+		u.TokenHashes = []string{user.HashToken("tok-" + u.Username)}
+		users[i] = u
+	}
+	dir, err := user.New(users)
+	require.NoError(t, err)
+	tc := mocks.NewClient(t)
+	svc := &api.Service{
+		Temporal: tc, Store: st, Users: dir, Calendar: calendar.Default(),
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return officeNow },
+	}
+	pages, err := New(svc, svc.Logger)
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/api/", svc.Handler())
+	mux.Handle("/", pages.Handler())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e := &officeEnv{svc: svc, store: st, temporal: tc, srv: srv}
+	office, _ := dir.Lookup("office")
+	_, err = svc.CreateCampaign(context.Background(), office, api.CampaignRequest{ID: "c1", Name: "主题教育活动", Departments: []string{"住建局", "民政局"}})
+	require.NoError(t, err)
+	_, err = svc.CreateCampaign(context.Background(), office, api.CampaignRequest{ID: "c2", Name: "作风建设年"})
+	require.NoError(t, err)
+	return e
+}
+
+// browser is a signed-in visitor: a cookie jar that does not follow redirects, and
+// the session's CSRF token.
+type browser struct {
+	e    *officeEnv
+	c    *http.Client
+	csrf string
+}
+
+var officeCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signIn signs username in through the sign-in form, as a browser does.
+func (e *officeEnv) signIn(t *testing.T, username string) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	b := &browser{e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	status, body := b.get(t, "/login")
+	require.Equal(t, http.StatusOK, status)
+	m := officeCSRF.FindStringSubmatch(body)
+	require.NotNil(t, m, "the sign-in form has a CSRF field")
+	resp, err := b.c.PostForm(e.srv.URL+"/login", url.Values{"username": {username}, "password": {username}, "csrf": {html.UnescapeString(m[1])}})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "sign-in as %s", username)
+	// Every signed-in page carries the session's token (in the language switch).
+	status, body = b.get(t, "/campaigns/none")
+	require.Contains(t, []int{http.StatusOK, http.StatusForbidden, http.StatusNotFound}, status)
+	m = officeCSRF.FindStringSubmatch(body)
+	require.NotNil(t, m, "a signed-in page carries the CSRF token")
+	b.csrf = html.UnescapeString(m[1])
+	return b
+}
+
+func (b *browser) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := b.c.Get(b.e.srv.URL + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// post sends a form; it carries the session's CSRF token unless form sets "csrf".
+func (b *browser) post(t *testing.T, path string, form url.Values) *http.Response {
+	t.Helper()
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf)
+	}
+	resp, err := b.c.PostForm(b.e.srv.URL+path, form)
+	require.NoError(t, err)
+	return resp
+}
+
+// upload posts the import form as multipart/form-data, with fields and (when name
+// is not empty) a file.
+func (b *browser) upload(t *testing.T, fields map[string]string, name, content string) *http.Response {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if _, ok := fields["csrf"]; !ok {
+		require.NoError(t, mw.WriteField("csrf", b.csrf))
+	}
+	for k, v := range fields {
+		require.NoError(t, mw.WriteField(k, v))
+	}
+	if name != "" {
+		fw, err := mw.CreateFormFile("file", name)
+		require.NoError(t, err)
+		_, err = io.WriteString(fw, content)
+		require.NoError(t, err)
+	}
+	require.NoError(t, mw.Close())
+	resp, err := b.c.Post(b.e.srv.URL+"/import", mw.FormDataContentType(), &buf)
+	require.NoError(t, err)
+	return resp
+}
+
+// setLang switches the visitor's language, as the layout's button does.
+func (b *browser) setLang(t *testing.T, lang string) {
+	t.Helper()
+	resp := b.post(t, "/lang", url.Values{"lang": {lang}, "next": {"/triage"}})
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+}
+
+func readBody(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// officeKey finds text that looks like one of this page group's message keys: a
+// key shown as itself is a missing translation.
+var officeKey = regexp.MustCompile(`\b(?:office|triage|channel|dec|imp|batch|rej|camp|speed|code)\.[a-z_]+(?:\.[a-z_]+)*`)
+
+func requireTranslated(t *testing.T, body string) {
+	t.Helper()
+	for _, k := range officeKey.FindAllString(body, -1) {
+		if k == "office.css" {
+			continue
+		}
+		t.Errorf("untranslated message key %q on the page", k)
+	}
+}
+
+// opinion is a stored opinion as its workflow would project it.
+func (e *officeEnv) opinion(t *testing.T, o workflows.Opinion) {
+	t.Helper()
+	if o.Channel == "" {
+		o.Channel = "hotline"
+	}
+	if o.CollectedAt == "" {
+		o.CollectedAt = "2025-06-01"
+	}
+	if o.Key == "" {
+		o.Key = o.ID
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = officeNow.Add(-time.Hour)
+	}
+	o.UpdatedAt = o.CreatedAt
+	o.Revision = max(1, len(o.Timeline))
+	require.NoError(t, e.store.ProjectOpinion(context.Background(), o))
+}
+
+func TestOfficePagesInBothLanguages(t *testing.T) {
+	e := newOfficeEnv(t)
+	e.opinion(t, workflows.Opinion{ID: "o1", CampaignID: "c1", Content: "小区路灯坏了很久没人修", State: workflows.StateReceived, SuggestedCategory: "群众需要解决的问题"})
+	b := e.signIn(t, "office")
+	pages := []struct {
+		path   string
+		zh, en []string
+	}{
+		{"/triage", []string{"分类交办", "小区路灯坏了很久没人修", "群众需要解决的问题", "建议：", "热线", "全部活动", `<label for="triage-campaign">活动</label>`},
+			[]string{"Triage", "Suggested:", "Hotline", "All campaigns", `<label for="triage-campaign">Campaign</label>`}},
+		{"/decisions", []string{"待审批", "延期申请", "退回待重新交办", "待回访", "没有待审批的延期申请。"},
+			[]string{"Decisions", "Extension requests", "Returned, to reassign", "Awaiting follow-up", "No extension requests waiting."}},
+		{"/import", []string{"导入意见", `<label for="import-file">意见台账文件 *</label>`, "严格模式", "仅检查（试导入）", "意见内容", `enctype="multipart/form-data"`},
+			[]string{"Import opinions", `<label for="import-file">Opinion ledger file *</label>`, "Strict", "Check only (dry run)", "Required columns"}},
+		{"/campaigns", []string{"活动设置", "主题教育活动", "作风建设年", "新建活动", `<label for="campaign-name">活动名称 *</label>`, "结案前须回访"},
+			[]string{"Campaigns", "New campaign", `<label for="campaign-name">Name *</label>`, "Follow-up call before closing"}},
+		{"/campaigns/c1", []string{"主题教育活动", "形式主义", "立行立改", "住建局", "民政局", "运行中的活动不支持修改", "签收期限", "1 个工作日", "UTC&#43;8"},
+			[]string{"Fix at once", "changing a running campaign&#39;s rules is not supported", "Time to sign for an item", "1 working days", "Deadline policy"}},
+	}
+	for _, p := range pages {
+		status, body := b.get(t, p.path)
+		require.Equal(t, http.StatusOK, status, p.path)
+		for _, want := range p.zh {
+			require.Contains(t, body, want, "%s in Chinese", p.path)
+		}
+		require.Contains(t, body, `href="/static/office.css"`)
+		requireTranslated(t, body)
+	}
+	b.setLang(t, "en")
+	for _, p := range pages {
+		status, body := b.get(t, p.path)
+		require.Equal(t, http.StatusOK, status, p.path)
+		require.Contains(t, body, `<html lang="en">`)
+		for _, want := range p.en {
+			require.Contains(t, body, want, "%s in English", p.path)
+		}
+		requireTranslated(t, body)
+	}
+}
+
+func TestOfficePagesRefuseOtherRoles(t *testing.T) {
+	e := newOfficeEnv(t)
+	officeOnly := []string{"/triage", "/import", "/campaigns", "/campaigns/c1", "/batches/b-1", "/batches/b-1/rejections.csv"}
+	for _, username := range []string{"official", "verifier", "leader"} {
+		b := e.signIn(t, username)
+		for _, path := range officeOnly {
+			status, body := b.get(t, path)
+			require.Equal(t, http.StatusForbidden, status, "%s GET %s", username, path)
+			require.Contains(t, body, "您没有权限访问此页面。")
+		}
+		resp := b.post(t, "/campaigns", url.Values{"name": {"越权创建"}})
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, "%s creates a campaign", username)
+		require.Contains(t, readBody(t, resp), "您没有权限访问此页面。")
+		resp = b.upload(t, map[string]string{"campaign": "c1"}, "a.csv", "意见内容,来源,收集时间\n路灯坏了,热线,2025-06-01\n")
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, "%s imports", username)
+		_ = readBody(t, resp)
+	}
+	cs, err := e.store.Campaigns(context.Background())
+	require.NoError(t, err)
+	require.Len(t, cs, 2, "no campaign was created")
+
+	// Decisions: leaders see their own extension requests; officials and verifiers nothing.
+	for _, username := range []string{"official", "verifier"} {
+		status, _ := e.signIn(t, username).get(t, "/decisions")
+		require.Equal(t, http.StatusForbidden, status, username)
+	}
+	status, _ := e.signIn(t, "leader").get(t, "/decisions")
+	require.Equal(t, http.StatusOK, status)
+
+	// Signed out: GET goes to the sign-in form, POST is refused.
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(e.srv.URL + "/triage")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/login?next=%2Ftriage", resp.Header.Get("Location"))
+}
+
+func TestOfficeFormsRejectMissingOrWrongCSRF(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+	for name, token := range map[string]string{"missing": "", "wrong": "not-the-token"} {
+		form := url.Values{"name": {"无令牌的活动"}}
+		if token != "" {
+			form.Set("csrf", token)
+		} else {
+			form["csrf"] = nil
+		}
+		resp := b.post(t, "/campaigns", form)
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, name)
+		require.Contains(t, readBody(t, resp), "表单已过期或来源不明", name)
+
+		fields := map[string]string{"campaign": "c1", "csrf": token}
+		resp = b.upload(t, fields, "a.csv", "意见内容,来源,收集时间\n路灯坏了,热线,2025-06-01\n")
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, name)
+		require.Contains(t, readBody(t, resp), "表单已过期或来源不明", name)
+	}
+	cs, err := e.store.Campaigns(context.Background())
+	require.NoError(t, err)
+	require.Len(t, cs, 2, "no campaign was created")
+	// The mocked Temporal client has no expectation: a started batch would fail the test.
+}
+
+func TestTriageQueue(t *testing.T) {
+	e := newOfficeEnv(t)
+	at := func(h int) time.Time { return officeNow.Add(time.Duration(h-100) * time.Hour) }
+	e.opinion(t, workflows.Opinion{ID: "new", CampaignID: "c1", Content: "后收到的意见：办事窗口排队太久", State: workflows.StateReceived, SuggestedCategory: "服务态度和效率", CreatedAt: at(3)})
+	e.opinion(t, workflows.Opinion{ID: "old", CampaignID: "c1", Content: "先收到的意见：垃圾清运不及时", State: workflows.StateReceived, CreatedAt: at(1), Channel: "letter"})
+	e.opinion(t, workflows.Opinion{ID: "cat", CampaignID: "c1", Content: "已分类的意见：公车私用", State: workflows.StateCategorized, Category: "奢靡之风", SuggestedCategory: "奢靡之风", CreatedAt: at(2)})
+	e.opinion(t, workflows.Opinion{ID: "ret", CampaignID: "c2", Content: "被退回的意见：交办部门有误", State: workflows.StateReturned, Category: "官僚主义", CreatedAt: at(4)})
+	e.opinion(t, workflows.Opinion{ID: "busy", CampaignID: "c1", Content: "整改中的意见不在分类队列", State: workflows.StateInProgress, Category: "形式主义", Official: "official", Department: "住建局", Schedule: workflows.Schedule{Deadline: "2025-06-20"}})
+	e.opinion(t, workflows.Opinion{ID: "done", CampaignID: "c1", Content: "已销号的意见不在分类队列", State: workflows.StateClosed, Category: "形式主义"})
+	b := e.signIn(t, "office")
+
+	status, body := b.get(t, "/triage")
+	require.Equal(t, http.StatusOK, status)
+	for _, id := range []string{"new", "old", "cat", "ret"} {
+		require.Contains(t, body, `href="/opinions/`+id+`"`)
+	}
+	require.NotContains(t, body, "整改中的意见不在分类队列")
+	require.NotContains(t, body, "已销号的意见不在分类队列")
+	require.Less(t, strings.Index(body, "先收到的意见"), strings.Index(body, "后收到的意见"), "oldest first")
+	require.Contains(t, body, "建议：</span> 服务态度和效率", "the suggested category is shown")
+	require.Contains(t, body, "无建议，请人工分类")
+	require.Contains(t, body, "来信")
+	require.Contains(t, body, "作风建设年", "without a campaign filter each row names its campaign")
+	require.Contains(t, body, `分类交办 <span class="count">4</span>`)
+	require.Contains(t, body, "已收集 2")
+	require.Contains(t, body, "已分类 1")
+	require.Contains(t, body, "已退回 1")
+
+	status, body = b.get(t, "/triage?campaign=c2")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "被退回的意见")
+	require.NotContains(t, body, "先收到的意见")
+	require.Contains(t, body, `<option value="c2" selected>作风建设年</option>`)
+
+	status, body = b.get(t, "/triage?campaign=c1&state=categorized")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "已分类的意见")
+	require.NotContains(t, body, "先收到的意见")
+	require.Contains(t, body, `aria-current="page">已分类 1`)
+	require.Contains(t, body, `<input type="hidden" name="state" value="categorized">`, "changing the campaign keeps the state tab")
+
+	status, body = b.get(t, "/triage?campaign=nope&state=closed")
+	require.Equal(t, http.StatusOK, status, "unknown filters show the whole queue")
+	require.Contains(t, body, "被退回的意见")
+	require.NotContains(t, body, "已销号的意见")
+}
+
+func TestTriagePages(t *testing.T) {
+	e := newOfficeEnv(t)
+	for i := range triagePageSize + 5 {
+		e.opinion(t, workflows.Opinion{ID: "o" + string(rune('a'+i/26)) + string(rune('a'+i%26)), CampaignID: "c1",
+			Content: "第" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "条意见", State: workflows.StateReceived,
+			CreatedAt: officeNow.Add(time.Duration(i-500) * time.Minute)})
+	}
+	b := e.signIn(t, "office")
+	_, body := b.get(t, "/triage")
+	require.Contains(t, body, "第 1–100 条，共 105 条")
+	require.Contains(t, body, `href="/triage?page=2" rel="next"`)
+	require.NotContains(t, body, `rel="prev"`)
+	_, body = b.get(t, "/triage?page=2")
+	require.Contains(t, body, "第 101–105 条，共 105 条")
+	require.Contains(t, body, "第ea条意见")
+	require.Contains(t, body, `href="/triage" rel="prev"`)
+	require.NotContains(t, body, `rel="next"`)
+}
+
+func TestDecisions(t *testing.T) {
+	e := newOfficeEnv(t)
+	ext := func(id, leader, until string) workflows.Opinion {
+		return workflows.Opinion{ID: id, CampaignID: "c1", Content: "延期事项 " + id, State: workflows.StateInProgress, Category: "形式主义",
+			Department: "住建局", Official: "official", Leader: leader, Schedule: workflows.Schedule{Deadline: "2025-06-13"},
+			PendingExtension: &workflows.Extension{Until: until, Reason: "需协调市政部门 " + id, RequestedBy: "official", RequestedAt: officeNow.Add(-2 * time.Hour)}}
+	}
+	e.opinion(t, ext("x1", "leader", "2025-06-30"))
+	e.opinion(t, ext("x2", "leader2", "2025-07-15"))
+	e.opinion(t, workflows.Opinion{ID: "r1", CampaignID: "c1", Content: "退回事项：不属于本部门职责", State: workflows.StateReturned, Category: "官僚主义",
+		Department: "住建局", Timeline: []workflows.Event{
+			{Seq: 1, At: officeNow.Add(-48 * time.Hour), Actor: "office", Action: workflows.ActionAssign, From: workflows.StateCategorized, To: workflows.StateAssigned},
+			{Seq: 2, At: officeNow.Add(-24 * time.Hour), Actor: "official", Action: workflows.ActionReturn, From: workflows.StateAssigned, To: workflows.StateReturned, Reason: "应由民政局办理"},
+		}})
+	e.opinion(t, workflows.Opinion{ID: "cb", CampaignID: "c2", Content: "待回访事项：路面已修复", State: workflows.StateAwaitingCallback, Category: "群众需要解决的问题",
+		Official: "official", Leader: "leader", VerifiedBy: "verifier"})
+	e.opinion(t, workflows.Opinion{ID: "plain", CampaignID: "c1", Content: "无延期申请的整改事项", State: workflows.StateInProgress, Category: "形式主义",
+		Official: "official", Leader: "leader", Schedule: workflows.Schedule{Deadline: "2025-06-20"}})
+
+	office := e.signIn(t, "office")
+	status, body := office.get(t, "/decisions")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `延期申请 <span class="count">2</span>`)
+	require.Contains(t, body, `退回待重新交办 <span class="count">1</span>`)
+	require.Contains(t, body, `待回访 <span class="count">1</span>`)
+	for _, id := range []string{"x1", "x2", "r1", "cb"} {
+		require.Contains(t, body, `href="/opinions/`+id+`"`)
+	}
+	require.NotContains(t, body, "无延期申请的整改事项")
+	require.Contains(t, body, "2025-06-30", "the requested date is shown")
+	require.Contains(t, body, "需协调市政部门 x1")
+	require.Contains(t, body, "3 个工作日", "the current deadline's working days left")
+	require.Contains(t, body, `<td>official</td><td class="pre">应由民政局办理</td><td>2025-06-09 10:00</td>`, "who returned it, why and when")
+
+	status, body = office.get(t, "/decisions?campaign=c2")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `延期申请 <span class="count">0</span>`)
+	require.Contains(t, body, `待回访 <span class="count">1</span>`)
+	require.Contains(t, body, "没有待审批的延期申请。")
+
+	leader := e.signIn(t, "leader")
+	status, body = leader.get(t, "/decisions")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `延期申请 <span class="count">1</span>`)
+	require.Contains(t, body, `href="/opinions/x1"`)
+	require.NotContains(t, body, `href="/opinions/x2"`, "another leader's item")
+	require.NotContains(t, body, "退回待重新交办", "reassigning is the office's")
+	require.NotContains(t, body, `href="/opinions/cb"`)
+	require.Contains(t, body, `<a href="/decisions">`, "the leader's navigation has the page")
+}
+
+// ledger is a CSV opinion ledger with two good rows and one refused row (line 4:
+// an unknown channel).
+const ledger = "意见内容,来源,收集时间\n小区路灯坏了,热线,2025-06-01\n办事窗口排队太久,座谈会,2025-06-02\n食堂浪费严重,电报,2025-06-03\n"
+
+func TestImportDryRunShowsTheReport(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+	resp := b.upload(t, map[string]string{"campaign": "c1", "dry_run": "true"}, "台账.csv", ledger)
+	body := readBody(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Contains(t, body, "这是试导入")
+	require.Contains(t, body, `<div class="n">3</div><div class="l">数据行</div>`)
+	require.Contains(t, body, `<div class="n">2</div><div class="l">合格</div>`)
+	require.Contains(t, body, `<div class="n">1</div><div class="l">不合格</div>`)
+	require.Contains(t, body, `<td class="num">4</td><td>来源</td><td>来源不是可识别的渠道`)
+	require.Contains(t, body, `<option value="c1" selected>`, "the form keeps the campaign")
+	require.Regexp(t, `id="import-dry-run"[^>]* checked`, body, "and the dry-run switch")
+	require.NotContains(t, body, "rejections.csv", "a dry run stores nothing to download")
+	requireTranslated(t, body)
+
+	b.setLang(t, "en")
+	resp = b.upload(t, map[string]string{"campaign": "c1", "dry_run": "true", "strict": "true"}, "ledger.csv", ledger)
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Contains(t, body, "This was a dry run")
+	require.Contains(t, body, "A strict import would refuse this file as a whole.")
+	require.Contains(t, body, `<div class="n">2</div><div class="l">Accepted</div>`)
+	require.Contains(t, body, "Not a known channel")
+	requireTranslated(t, body)
+}
+
+func TestImportWholeFileErrorsStayOnTheForm(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+	resp := b.upload(t, map[string]string{"campaign": "c2", "strict": "true"}, "台账.csv", "编号,备注\n1,无关内容\n")
+	body := readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, `<div class="field invalid">`)
+	require.Contains(t, body, `aria-invalid="true"`)
+	require.Contains(t, body, `<p class="error">找不到包含必需列的表头行，没有导入任何内容。</p>`)
+	require.Contains(t, body, "<strong>意见内容</strong>（意见内容 / 意见建议", "the missing columns with their accepted headers")
+	require.Contains(t, body, `<option value="c2" selected>`, "the form keeps the campaign")
+	require.Regexp(t, `id="import-strict"[^>]* checked`, body, "and the strict switch")
+	require.NotRegexp(t, `id="import-dry-run"[^>]* checked`, body)
+
+	resp = b.upload(t, map[string]string{"campaign": "c1"}, "台账.xls", "whatever")
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, "只能导入 .xlsx、.csv 或 .json 文件")
+
+	resp = b.upload(t, map[string]string{"campaign": "c1"}, "台账.csv", "")
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, "文件是空的，没有导入任何内容。")
+
+	b.setLang(t, "en")
+	resp = b.upload(t, map[string]string{"campaign": "c1"}, "ledger.csv", "content,channel,collected_at\n")
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, "The file has a header row but no data rows; nothing was imported.")
+	require.Contains(t, body, "browsers do not keep a chosen file")
+	requireTranslated(t, body)
+}
+
+func TestImportFormNeedsCampaignAndFile(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+	resp := b.upload(t, map[string]string{"dry_run": "true"}, "", "")
+	body := readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, `<p class="error" id="import-campaign-err">请选择要导入到的活动。</p>`)
+	require.Contains(t, body, `<p class="error">请选择要导入的文件。</p>`)
+	require.Regexp(t, `id="import-dry-run"[^>]* checked`, body)
+
+	resp = b.upload(t, map[string]string{"campaign": "gone"}, "a.csv", ledger)
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, `<p class="error" id="import-campaign-err">活动不存在。</p>`)
+}
+
+func TestImportStoresBatchAndShowsItsProgress(t *testing.T) {
+	e := newOfficeEnv(t)
+	var started client.StartWorkflowOptions
+	var input workflows.BatchInput
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BatchWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) {
+			started = args.Get(1).(client.StartWorkflowOptions)
+			input = args.Get(3).(workflows.BatchInput)
+		}).Return(nil, nil).Once()
+	b := e.signIn(t, "office")
+
+	resp := b.upload(t, map[string]string{"campaign": "c1"}, "六月台账.csv", ledger)
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	require.Regexp(t, `^/batches/b-[0-9a-f]{16}$`, loc)
+	id := strings.TrimPrefix(loc, "/batches/")
+	require.Equal(t, workflows.BatchWorkflowID(id), started.ID)
+	require.Equal(t, 2, input.Accepted)
+
+	status, body := b.get(t, loc)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `<meta http-equiv="refresh" content="2">`, "refreshes itself while importing")
+	require.Contains(t, body, "导入中")
+	require.Contains(t, body, "六月台账.csv")
+	require.Contains(t, body, `<div class="n">2</div><div class="l">待处理</div>`)
+	require.Contains(t, body, `<td class="num">4</td><td>来源</td><td>来源不是可识别的渠道`)
+	require.Contains(t, body, `&#34;电报&#34; is not a channel`, "with the rule's own words")
+	require.Contains(t, body, `href="/batches/`+id+`/rejections.xlsx"`)
+	require.Contains(t, body, `href="/batches/`+id+`/rejections.csv"`)
+	require.Contains(t, body, `<progress id="batch-progress" max="2" value="0">`)
+	requireTranslated(t, body)
+
+	// The download is the API's file, served with the session.
+	resp, err := b.c.Get(e.srv.URL + loc + "/rejections.csv")
+	require.NoError(t, err)
+	csv := readBody(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/csv; charset=utf-8", resp.Header.Get("Content-Type"))
+	require.Contains(t, resp.Header.Get("Content-Disposition"), "rejected.csv")
+	require.Contains(t, csv, "原因/reason")
+	require.Contains(t, csv, "食堂浪费严重")
+	require.NotContains(t, csv, "小区路灯坏了", "accepted rows are not in it")
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/batches/"+id+"/rejections.csv", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-office")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, csv, readBody(t, resp), "the API serves the same file")
+
+	resp, err = b.c.Get(e.srv.URL + loc + "/rejections.xlsx")
+	require.NoError(t, err)
+	xlsx := readBody(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", resp.Header.Get("Content-Type"))
+	require.True(t, strings.HasPrefix(xlsx, "PK"), "a zip archive")
+
+	for path, want := range map[string]int{loc + "/rejections.pdf": http.StatusNotFound, loc + "/report": http.StatusNotFound, "/batches/b-unknown": http.StatusNotFound} {
+		status, body := b.get(t, path)
+		require.Equal(t, want, status, path)
+		require.NotContains(t, body, "PK")
+	}
+	_, body = b.get(t, "/batches/b-unknown")
+	require.Contains(t, body, "导入批次不存在。")
+
+	// The batch's workflow starts one opinion and finds the other already there.
+	require.NoError(t, e.store.RecordOutcomes(context.Background(), id, map[int]string{0: store.OutcomeStarted, 1: store.OutcomeAlreadyPresent}))
+	require.NoError(t, e.store.FinishBatch(context.Background(), id, officeNow.Add(time.Minute)))
+	b.setLang(t, "en")
+	_, body = b.get(t, loc)
+	require.NotContains(t, body, `http-equiv="refresh"`, "no refresh once done")
+	require.Contains(t, body, `<span class="badge">Done</span>`)
+	require.Contains(t, body, `<div class="n">1</div><div class="l">Started</div>`)
+	require.Contains(t, body, `<div class="n">1</div><div class="l">Already present</div>`)
+	require.Contains(t, body, `<div class="n">0</div><div class="l">Pending</div>`)
+	require.Contains(t, body, `<progress id="batch-progress" max="2" value="2">`)
+	require.Contains(t, body, "Not a known channel")
+	requireTranslated(t, body)
+}
+
+func TestStrictImportWithRejectedRowsIsRefused(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+	resp := b.upload(t, map[string]string{"campaign": "c1", "strict": "on"}, "台账.csv", ledger)
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "stored, but its process never starts")
+	status, body := b.get(t, resp.Header.Get("Location"))
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "已拒绝")
+	require.Contains(t, body, "严格模式下有不合格的行，整个文件未导入。")
+	require.NotContains(t, body, `http-equiv="refresh"`)
+	require.Contains(t, body, "rejections.csv")
+}
+
+func TestCreateCampaign(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+
+	status, body := b.get(t, "/campaigns")
+	require.Equal(t, http.StatusOK, status)
+	require.Regexp(t, `id="campaign-callback"[^>]* checked`, body, "follow-up calls are on by default")
+	require.Contains(t, body, `id="campaign-max_extensions" name="max_extensions" inputmode="numeric" pattern="[0-9]*" value="2"`)
+
+	cases := []struct {
+		name  string
+		form  url.Values
+		field string
+		msg   string
+	}{
+		{"no name", url.Values{"name": {"  "}, "departments": {"住建局\n民政局"}}, "name", "请填写活动名称。"},
+		{"bad id", url.Values{"name": {"新活动"}, "id": {"Bad ID!"}}, "id", "编号只能用小写字母、数字和短横线"},
+		{"taken id", url.Values{"name": {"新活动"}, "id": {"c1"}}, "id", "已有相同编号的活动，请换一个编号。"},
+		{"department twice", url.Values{"name": {"新活动"}, "departments": {"住建局\n\n 民政局 \n住建局"}}, "departments", "部门“住建局”重复填写了。"},
+		{"not a number", url.Values{"name": {"新活动"}, "max_extensions": {"两次"}}, "max_extensions", "请填写大于 0 的整数"},
+		{"zero", url.Values{"name": {"新活动"}, "due_soon_working_days": {"0"}}, "due_soon_working_days", "请填写大于 0 的整数"},
+		{"too many", url.Values{"name": {"新活动"}, "max_extensions": {"11"}}, "max_extensions", "不能大于 10。"},
+		{"too late", url.Values{"name": {"新活动"}, "supervision_working_days": {"61"}}, "supervision_working_days", "不能大于 60。"},
+	}
+	for _, tc := range cases {
+		resp := b.post(t, "/campaigns", tc.form)
+		body := readBody(t, resp)
+		require.Contains(t, []int{http.StatusUnprocessableEntity, http.StatusConflict}, resp.StatusCode, tc.name)
+		require.Contains(t, body, `<p class="error" id="campaign-`+tc.field+`-err">`+tc.msg, tc.name)
+		require.Regexp(t, `id="campaign-`+tc.field+`"[^>]* aria-invalid="true"`, body, tc.name)
+		for k, v := range tc.form {
+			if k == "departments" {
+				require.Contains(t, body, ">"+html.EscapeString(v[0])+"</textarea>", "%s keeps what was typed", tc.name)
+			} else if strings.TrimSpace(v[0]) != "" {
+				require.Contains(t, body, `value="`+html.EscapeString(strings.TrimSpace(v[0]))+`"`, "%s keeps what was typed in %s", tc.name, k)
+			}
+		}
+		require.NotRegexp(t, `id="campaign-callback"[^>]* checked`, body, "%s keeps the unticked box", tc.name)
+	}
+	cs, err := e.store.Campaigns(context.Background())
+	require.NoError(t, err)
+	require.Len(t, cs, 2, "nothing was created")
+
+	b.setLang(t, "en")
+	resp := b.post(t, "/campaigns", url.Values{"name": {""}, "max_extensions": {"x"}})
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, "Enter a whole number above 0")
+	requireTranslated(t, body)
+	resp = b.post(t, "/campaigns", url.Values{"name": {"x"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	b.setLang(t, "zh")
+
+	resp = b.post(t, "/campaigns", url.Values{
+		"name": {"2025 年作风整顿"}, "id": {"zf-2025"}, "departments": {"住建局\r\n民政局\r\n\r\n城管局\r\n"},
+		"max_extensions": {"1"}, "due_soon_working_days": {"3"}, "supervision_working_days": {""},
+	})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/campaigns?created=zf-2025", resp.Header.Get("Location"))
+	status, body = b.get(t, "/campaigns?created=zf-2025")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "活动“2025 年作风整顿”已创建。")
+	require.Contains(t, body, `<a href="/campaigns/zf-2025">2025 年作风整顿</a>`)
+
+	c, err := e.store.Campaign(context.Background(), "zf-2025")
+	require.NoError(t, err)
+	require.Equal(t, []string{"住建局", "民政局", "城管局"}, c.Policy.Departments)
+	require.Equal(t, 1, c.Policy.MaxExtensions)
+	require.Equal(t, 3, c.Policy.DueSoonWorkingDays)
+	require.Equal(t, 3, c.Policy.SupervisionWorkingDays, "empty is the default")
+	require.False(t, c.Policy.CallbackRequired, "the box was not ticked")
+	require.Len(t, c.Policy.Categories, 8, "the default categories")
+	require.Equal(t, "office", c.CreatedBy)
+
+	status, body = b.get(t, "/campaigns/zf-2025")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "城管局")
+	require.Contains(t, body, "<dt>结案前须回访</dt><dd>否</dd>")
+	require.Contains(t, body, "<dt>最多延期次数</dt><dd>1 次</dd>")
+	require.Contains(t, body, "<dt>临期提醒（工作日）</dt><dd>3 个工作日</dd>")
+	require.Contains(t, body, "<td>制度漏洞</td><td>长期坚持</td><td class=\"num\">60</td>")
+	require.NotContains(t, body, `action="/campaigns`, "the settings page has no form to change them")
+
+	status, body = b.get(t, "/campaigns/nope")
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, body, "页面不存在。")
+}
+
+func TestOfficeMessagesInBothLanguages(t *testing.T) {
+	prefixes := []string{"office.", "triage.", "channel.", "dec.", "imp.", "batch.", "rej.", "camp.", "speed.",
+		"code.file_", "code.two_files", "code.campaign_", "code.batch_not_found", "code.unknown_format"}
+	mine := func(k string) bool {
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, pair := range [][2]string{{"zh", "en"}, {"en", "zh"}} {
+		for k := range messages[pair[0]] {
+			if mine(k) {
+				_, ok := messages[pair[1]][k]
+				require.True(t, ok, "%s has %q, %s does not", pair[0], k, pair[1])
+			}
+		}
+	}
+	// Every whole-file code the importer can answer with has a translation.
+	for _, code := range []string{"empty", "no_data_rows", "corrupt", "not_spreadsheet", "missing_column", "too_large", "too_many_rows", "unsupported_format"} {
+		_, ok := messages["zh"]["code.file_"+code]
+		require.True(t, ok, code)
+	}
+}
+
+func TestImportReportListsTheFirstRejections(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+	var sb strings.Builder
+	sb.WriteString("意见内容,来源,收集时间\n")
+	for i := range 205 {
+		sb.WriteString("第" + strconv.Itoa(i) + "条,电报,2025-06-01\n")
+	}
+	resp := b.upload(t, map[string]string{"campaign": "c1", "dry_run": "true"}, "台账.csv", sb.String())
+	body := readBody(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body, `<div class="n">205</div><div class="l">不合格</div>`)
+	require.Equal(t, 200, strings.Count(body, "来源不是可识别的渠道"))
+	require.Contains(t, body, "仅显示前 200 行，共 205 行；正式导入后可下载全部不合格的行。")
+}
