@@ -43,13 +43,9 @@ var OverdueLevels = map[int]workflows.OverdueLevel{
 	workflows.LevelAccountability.Rank(): workflows.LevelAccountability,
 }
 
-// CloseBuckets are the time-to-close histogram's upper bounds: from an hour to the
-// 60-working-day long-term deadline and well past it.
-var CloseBuckets = []time.Duration{
-	time.Hour, 6 * time.Hour, 24 * time.Hour, 2 * 24 * time.Hour, 3 * 24 * time.Hour, 5 * 24 * time.Hour,
-	7 * 24 * time.Hour, 10 * 24 * time.Hour, 14 * 24 * time.Hour, 21 * 24 * time.Hour, 28 * 24 * time.Hour,
-	42 * 24 * time.Hour, 60 * 24 * time.Hour, 90 * 24 * time.Hour, 120 * 24 * time.Hour,
-}
+// CloseBuckets are the time-to-close histogram's upper bounds, the buckets the store
+// keeps its counts in.
+var CloseBuckets = store.CloseBounds
 
 // UnknownCode labels rejected rows stored without a rule code.
 const UnknownCode = "unknown"
@@ -213,7 +209,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	start := time.Now()
-	f, err := c.store.Figures(ctx, store.FiguresRequest{CloseBounds: CloseBuckets, KnownBatch: c.knownBatch})
+	f, err := c.store.Figures(ctx, store.FiguresRequest{KnownBatch: c.knownBatch})
 	read := time.Since(start)
 	if err != nil {
 		c.logger.Error("metrics: cannot read the figures from the reporting store", "err", err)

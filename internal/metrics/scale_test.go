@@ -42,10 +42,12 @@ func departmentName(i int) string {
 }
 
 // bulk writes opinions straight into a store's file in one transaction, with the
-// projection's own columns: ProjectOpinion would take minutes for 50,000. The
-// figures are then read through the store's real queries.
+// projection's own columns: ProjectOpinion would take minutes for 50,000. The store
+// is then reopened (which rebuilds its counts from the opinions) and the figures are
+// read through its real queries.
 type bulk struct {
 	tb    testing.TB
+	path  string
 	store *store.Store
 	db    *sql.DB
 	tx    *sql.Tx
@@ -59,11 +61,10 @@ func newBulk(tb testing.TB) *bulk {
 	path := filepath.Join(tb.TempDir(), "rectify.db")
 	s, err := store.Open(path)
 	require.NoError(tb, err)
-	tb.Cleanup(func() { _ = s.Close() })
 	for ci := range scaleCampaigns {
 		require.NoError(tb, s.CreateCampaign(ctx, campaign.Campaign{ID: campaignID(ci), Name: "整改活动 " + campaignID(ci), CreatedAt: time.Now()}))
 	}
-	b := &bulk{tb: tb, store: s}
+	b := &bulk{tb: tb, path: path, store: s}
 	b.db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	require.NoError(tb, err)
 	b.tx, err = b.db.Begin()
@@ -120,6 +121,11 @@ func (b *bulk) done() (*store.Store, int) {
 	require.NoError(b.tb, b.stmt.Close())
 	require.NoError(b.tb, b.tx.Commit())
 	require.NoError(b.tb, b.db.Close())
+	require.NoError(b.tb, b.store.Close())
+	s, err := store.Open(b.path)
+	require.NoError(b.tb, err)
+	b.tb.Cleanup(func() { _ = s.Close() })
+	b.store = s
 	ctx := context.Background()
 	for ci := range scaleCampaigns {
 		for bi, state := range []string{store.BatchImporting, store.BatchDone, store.BatchRefused} {

@@ -1,14 +1,9 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
 
 	"rectify/workflows"
 )
@@ -53,7 +48,7 @@ type FigureGroup struct {
 // closed opinions.
 type CloseTimes struct {
 	CampaignID string
-	// Buckets[i] counts the opinions that took at most the request's CloseBounds[i]
+	// Buckets[i] counts the opinions that took at most CloseBounds[i]
 	// and more than the bound before it (not cumulative); Buckets[len(bounds)]
 	// counts the rest.
 	Buckets []uint64
@@ -76,8 +71,6 @@ type BatchFigures struct {
 
 // FiguresRequest says how to cut the figures.
 type FiguresRequest struct {
-	// CloseBounds are the time-to-close histogram's upper bounds, ascending.
-	CloseBounds []time.Duration
 	// KnownBatch reports whether the caller already holds a batch's rejections
 	// by code; those are not read again. Nil reads every batch's.
 	KnownBatch func(id string) bool
@@ -95,7 +88,7 @@ func (s *Store) Figures(ctx context.Context, req FiguresRequest) (Figures, error
 	if f.Campaigns, err = campaignNames(ctx, tx); err != nil {
 		return f, err
 	}
-	if f.Groups, f.TimeToClose, err = figureRows(ctx, tx, req.CloseBounds); err != nil {
+	if f.Groups, f.TimeToClose, err = figureRows(ctx, tx); err != nil {
 		return f, err
 	}
 	if f.Batches, err = batchFigures(ctx, tx, req.KnownBatch); err != nil {
@@ -121,61 +114,47 @@ func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
 	return out, rows.Err()
 }
 
-// figureRows reads every opinion's reported dimensions in one pass and groups them
-// in Go: the table is read once for every metric and the histogram, and SQLite's
-// GROUP BY (a sort of the whole table) costs several times more than a map here.
-// The dimensions come joined in one text column, because the driver's cost is per
-// column and per row.
-func figureRows(ctx context.Context, tx *sql.Tx, bounds []time.Duration) ([]FigureGroup, []CloseTimes, error) {
+// figureRows reads opinion_groups: the opinions' counts by every dimension the
+// metrics use, and the time-to-close buckets, already kept current by ProjectOpinion.
+func figureRows(ctx context.Context, tx *sql.Tx) ([]FigureGroup, []CloseTimes, error) {
 	rows, err := tx.QueryContext(ctx, `
-SELECT campaign_id || x'1f' || category || x'1f' || department || x'1f' || state || x'1f' || level_rank
-	|| x'1f' || (state = 'closed' AND on_time) || x'1f' || satisfaction,
-	CASE WHEN state = 'closed' THEN closed_at - created_at ELSE -1 END
-FROM opinions`)
+SELECT campaign_id, category, department, state, level_rank, closed_on_time, satisfaction, close_bucket,
+	count, close_millis
+FROM opinion_groups`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
 	}
 	defer rows.Close()
-	groups := map[string]int{}
+	groups := map[FigureGroup]int{}
 	closes := map[string]*CloseTimes{}
-	var dims string
-	var took int64
 	for rows.Next() {
-		if err := rows.Scan(&dims, &took); err != nil {
+		var g FigureGroup
+		var bucket, n int
+		var millis int64
+		if err := rows.Scan(&g.CampaignID, &g.Category, &g.Department, &g.State, &g.LevelRank, &g.ClosedOnTime,
+			&g.Satisfaction, &bucket, &n, &millis); err != nil {
 			return nil, nil, err
 		}
-		groups[dims]++
-		if took < 0 {
+		groups[g] += n
+		if bucket < 0 {
 			continue
 		}
-		campaign, _, _ := strings.Cut(dims, "\x1f")
-		c := closes[campaign]
+		c := closes[g.CampaignID]
 		if c == nil {
-			c = &CloseTimes{CampaignID: campaign, Buckets: make([]uint64, len(bounds)+1)}
-			closes[campaign] = c
+			c = &CloseTimes{CampaignID: g.CampaignID, Buckets: make([]uint64, len(CloseBounds)+1)}
+			closes[g.CampaignID] = c
 		}
-		i, _ := slices.BinarySearchFunc(bounds, took, func(b time.Duration, ms int64) int { return cmp.Compare(b.Milliseconds(), ms) })
-		c.Buckets[i]++
-		c.Count++
-		c.SumMillis += took
+		c.Buckets[bucket] += uint64(n)
+		c.Count += uint64(n)
+		c.SumMillis += millis
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
 	out := make([]FigureGroup, 0, len(groups))
-	for dims, n := range groups {
-		f := strings.Split(dims, "\x1f")
-		if len(f) != 7 {
-			return nil, nil, fmt.Errorf("store: figures: unexpected row %q", dims)
-		}
-		rank, err := strconv.Atoi(f[4])
-		if err != nil {
-			return nil, nil, fmt.Errorf("store: figures: level rank %q: %w", f[4], err)
-		}
-		out = append(out, FigureGroup{
-			CampaignID: f[0], Category: f[1], Department: f[2], State: workflows.State(f[3]),
-			LevelRank: rank, ClosedOnTime: f[5] == "1", Satisfaction: f[6], Count: n,
-		})
+	for g, n := range groups {
+		g.Count = n
+		out = append(out, g)
 	}
 	times := make([]CloseTimes, 0, len(closes))
 	for _, c := range closes {

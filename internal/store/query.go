@@ -166,21 +166,22 @@ type Stats struct {
 	ByDepartment []Counts                `json:"by_department"`
 }
 
-// countColumns computes Counts in SQL from the opinions' current states. Pending is
+// countColumns computes Counts in SQL from the opinions' current states (summed over
+// opinion_groups). Pending is
 // not yet with an official; excluded (rejected, merged, cancelled) leaves the
 // completion rate's denominator. Satisfaction counts the latest follow-up.
 const countColumns = `
-count(*),
-sum(state IN ('received', 'categorized', 'returned')),
-sum(state IN ('assigned', 'in_progress', 'submitted', 'awaiting_callback')),
-sum(state = 'closed'),
-sum(state IN ('rejected', 'merged', 'cancelled')),
-sum(level_rank >= 2),
-sum(level_rank >= 3),
-sum(level_rank >= 4),
-sum(state = 'closed' AND on_time),
-sum(satisfaction != ''),
-sum(satisfaction IN ('satisfied', 'basically'))`
+sum(count),
+sum(count * (state IN ('received', 'categorized', 'returned'))),
+sum(count * (state IN ('assigned', 'in_progress', 'submitted', 'awaiting_callback'))),
+sum(count * (state = 'closed')),
+sum(count * (state IN ('rejected', 'merged', 'cancelled'))),
+sum(count * (level_rank >= 2)),
+sum(count * (level_rank >= 3)),
+sum(count * (level_rank >= 4)),
+sum(count * closed_on_time),
+sum(count * (satisfaction != '')),
+sum(count * (satisfaction IN ('satisfied', 'basically')))`
 
 func scanCounts(scan func(...any) error, name *string) (Counts, error) {
 	var c Counts
@@ -188,8 +189,7 @@ func scanCounts(scan func(...any) error, name *string) (Counts, error) {
 	if name != nil {
 		dest = append(dest, name)
 	}
-	var sums [10]*int64
-	dest = append(dest, &c.Collected)
+	var sums [11]*int64
 	for i := range sums {
 		sums[i] = new(int64)
 		dest = append(dest, &nullInt{sums[i]})
@@ -197,9 +197,10 @@ func scanCounts(scan func(...any) error, name *string) (Counts, error) {
 	if err := scan(dest...); err != nil {
 		return c, err
 	}
-	c.Pending, c.InProgress, c.Closed, c.Excluded = int(*sums[0]), int(*sums[1]), int(*sums[2]), int(*sums[3])
-	c.Overdue, c.Supervised, c.Accountability = int(*sums[4]), int(*sums[5]), int(*sums[6])
-	c.ClosedOnTime, c.Callbacks, c.Satisfied = int(*sums[7]), int(*sums[8]), int(*sums[9])
+	c.Collected = int(*sums[0])
+	c.Pending, c.InProgress, c.Closed, c.Excluded = int(*sums[1]), int(*sums[2]), int(*sums[3]), int(*sums[4])
+	c.Overdue, c.Supervised, c.Accountability = int(*sums[5]), int(*sums[6]), int(*sums[7])
+	c.ClosedOnTime, c.Callbacks, c.Satisfied = int(*sums[8]), int(*sums[9]), int(*sums[10])
 	c.CompletionRate = ratio(c.Closed, c.Collected-c.Excluded)
 	c.OnTimeRate = ratio(c.ClosedOnTime, c.Closed)
 	c.SatisfactionRate = ratio(c.Satisfied, c.Callbacks)
@@ -244,11 +245,11 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	row := tx.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinions WHERE campaign_id = ?`, campaignID)
+	row := tx.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinion_groups WHERE campaign_id = ?`, campaignID)
 	if st.Counts, err = scanCounts(row.Scan, nil); err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT state, count(*) FROM opinions WHERE campaign_id = ? GROUP BY state`, campaignID)
+	rows, err := tx.QueryContext(ctx, `SELECT state, sum(count) FROM opinion_groups WHERE campaign_id = ? GROUP BY state`, campaignID)
 	if err != nil {
 		return st, fmt.Errorf("store: stats by state: %w", err)
 	}
@@ -275,7 +276,7 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 // empty value (not yet categorized or assigned) is its own group.
 func groupCounts(ctx context.Context, tx *sql.Tx, column, campaignID string) ([]Counts, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+column+`, `+countColumns+`
-FROM opinions WHERE campaign_id = ? GROUP BY `+column+` ORDER BY `+column, campaignID)
+FROM opinion_groups WHERE campaign_id = ? GROUP BY `+column+` ORDER BY `+column, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats by %s: %w", column, err)
 	}

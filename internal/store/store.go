@@ -94,9 +94,13 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	if _, err := w.Exec(schema + batchSchema + sessionSchema); err != nil {
+	if _, err := w.Exec(schema + batchSchema + sessionSchema + groupSchema); err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("store: create schema in %s: %w", path, err)
+	}
+	if err := rebuildGroups(w); err != nil {
+		_ = w.Close()
+		return nil, err
 	}
 	r, err := sql.Open("sqlite", dsn+"&mode=ro")
 	if err != nil {
@@ -203,7 +207,11 @@ func (s *Store) ProjectOpinion(ctx context.Context, o workflows.Opinion) error {
 		return fmt.Errorf("store: project: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	_, err = tx.ExecContext(ctx, `
+	old, stored, err := currentGroup(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `
 INSERT INTO opinions (id, campaign_id, key, state, category, department, official, leader, deadline,
 	overdue_level, urgency, level_rank, on_time, satisfaction, created_at, updated_at, closed_at, revision, doc)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -219,6 +227,21 @@ WHERE excluded.revision > opinions.revision`,
 		o.UpdatedAt.UnixMilli(), closedAt, o.Revision, string(doc))
 	if err != nil {
 		return fmt.Errorf("store: project opinion: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n > 0 {
+		// The write was newer than what was stored: move the opinion between groups.
+		if stored {
+			if err := moveGroup(ctx, tx, old, -1); err != nil {
+				return err
+			}
+		}
+		g := newGroup(o.CampaignID, o.Category, o.Department, string(o.State), levelRank, o.OnTime, o.Satisfaction,
+			o.CreatedAt.UnixMilli(), closedAt)
+		if err := moveGroup(ctx, tx, g, +1); err != nil {
+			return err
+		}
 	}
 	for _, e := range timeline {
 		d, err := json.Marshal(e.Detail)
