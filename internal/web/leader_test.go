@@ -601,42 +601,6 @@ func TestColumnChartGeometry(t *testing.T) {
 	require.Equal(t, "66.7%", percent(2.0/3, 3))
 }
 
-// BenchmarkDashboard serves the leader's dashboard for a campaign of 10,000
-// opinions against the same page for a campaign of 50, in one store, and reports
-// the 95th-percentile latency.
-func BenchmarkDashboard(b *testing.B) {
-	e := newLeaderEnv(b)
-	e.createCampaign(b, "big", "万条意见")
-	e.createCampaign(b, "small", "五十条意见")
-	leaderBenchSeed(b, e, "big", 10_000)
-	leaderBenchSeed(b, e, "small", 50)
-	sess := store.Session{ID: "bench-session", Username: ldLeader, CSRF: "bench", ExpiresAt: leaderNow.Add(time.Hour)}
-	require.NoError(b, e.store.CreateSession(context.Background(), sess))
-	web, err := New(e.svc, e.svc.Logger)
-	require.NoError(b, err)
-	h := web.Handler()
-	for _, bc := range []struct{ name, campaign string }{
-		{"baseline-50-opinions", "small"},
-		{"10k-opinions", "big"},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			var took []time.Duration
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, "/dashboard?campaign="+bc.campaign, nil)
-				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.ID})
-				rec := httptest.NewRecorder()
-				start := time.Now()
-				h.ServeHTTP(rec, req)
-				took = append(took, time.Since(start))
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
-				}
-			}
-			b.ReportMetric(float64(leaderP95(took).Microseconds())/1000, "p95-ms")
-		})
-	}
-}
-
 func leaderP95(d []time.Duration) time.Duration {
 	if len(d) == 0 {
 		return 0
