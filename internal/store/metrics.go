@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"rectify/workflows"
 )
@@ -115,11 +118,13 @@ func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
 }
 
 // figureRows reads opinion_groups: the opinions' counts by every dimension the
-// metrics use, and the time-to-close buckets, already kept current by ProjectOpinion.
+// metrics use, and the time-to-close buckets, kept current by ProjectOpinion. The
+// dimensions come joined in one text column, because the driver's cost is per column
+// and per row.
 func figureRows(ctx context.Context, tx *sql.Tx) ([]FigureGroup, []CloseTimes, error) {
 	rows, err := tx.QueryContext(ctx, `
-SELECT campaign_id, category, department, state, level_rank, closed_on_time, satisfaction, close_bucket,
-	count, close_millis
+SELECT campaign_id || x'1f' || category || x'1f' || department || x'1f' || state || x'1f' || level_rank
+	|| x'1f' || closed_on_time || x'1f' || satisfaction || x'1f' || close_bucket, count, close_millis
 FROM opinion_groups`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
@@ -127,14 +132,24 @@ FROM opinion_groups`)
 	defer rows.Close()
 	groups := map[FigureGroup]int{}
 	closes := map[string]*CloseTimes{}
+	var dims string
+	var n int
+	var millis int64
 	for rows.Next() {
-		var g FigureGroup
-		var bucket, n int
-		var millis int64
-		if err := rows.Scan(&g.CampaignID, &g.Category, &g.Department, &g.State, &g.LevelRank, &g.ClosedOnTime,
-			&g.Satisfaction, &bucket, &n, &millis); err != nil {
+		if err := rows.Scan(&dims, &n, &millis); err != nil {
 			return nil, nil, err
 		}
+		f := strings.Split(dims, "\x1f")
+		if len(f) != 8 {
+			return nil, nil, fmt.Errorf("store: figures: unexpected row %q", dims)
+		}
+		rank, err1 := strconv.Atoi(f[4])
+		bucket, err2 := strconv.Atoi(f[7])
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, nil, fmt.Errorf("store: figures: %q: %w", dims, err)
+		}
+		g := FigureGroup{CampaignID: f[0], Category: f[1], Department: f[2], State: workflows.State(f[3]),
+			LevelRank: rank, ClosedOnTime: f[5] == "1", Satisfaction: f[6]}
 		groups[g] += n
 		if bucket < 0 {
 			continue
