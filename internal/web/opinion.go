@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"rectify/activities"
@@ -118,14 +119,24 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 	forms := s.forms(v, o, c.Policy)
 	var offered []actionForm
+	shown := failed == ""
 	for _, a := range workflows.Allowed(&o, c.Policy, v.User.Actor()) {
 		f := actionForm{Action: a, Fields: forms[a], Values: map[string]string{}}
 		if a == failed {
 			f.Values, f.Errors, f.Error, f.Open = values, errs, general, true
+			shown = true
 		}
 		offered = append(offered, f)
 	}
 	data := map[string]any{"O": view, "Forms": offered, "Campaign": c}
+	if !shown {
+		// The refused action is no longer offered (the opinion moved on since the
+		// page was loaded): say why above the forms.
+		for _, msg := range errs {
+			general = msg
+		}
+		data["Error"] = general
+	}
 	if o.State == workflows.StateCategorized || o.State == workflows.StateReturned {
 		cat, _ := c.Policy.Category(o.Category)
 		if sched, err := activities.ComputeSchedule(s.svc.Calendar, workflows.ScheduleInput{
@@ -141,6 +152,11 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 // the opinion; a refusal re-renders the form with the message next to its field.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 	action := workflows.Action(r.PathValue("action"))
+	if !slices.Contains(workflows.Actions, action) {
+		// As the API: only the lifecycle actions, never another Update of the workflow.
+		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
+		return
+	}
 	values := map[string]string{}
 	for k := range r.PostForm {
 		if k != "csrf" {
@@ -175,19 +191,14 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 	msg := errorText(v, apiErr)
 	errs := map[string]string{}
 	general := msg
-	for name := range values {
-		if strings.HasPrefix(apiErr.Code, name+"_") || strings.HasSuffix(apiErr.Code, "_"+name) {
-			errs[name], general = msg, ""
-			break
-		}
-	}
-	if f := fieldOfCode(apiErr.Code); f != "" && general != "" {
+	if f := fieldOfCode(apiErr.Code); f != "" {
 		errs[f], general = msg, ""
 	}
 	s.showOpinion(w, r, v, apiErr.Status, action, values, errs, general)
 }
 
-// fieldOfCode names the field a rule code is about when the form left it empty.
+// fieldOfCode names the field a rule code is about, checking the fields in a fixed
+// order so a code naming two of them (leader_is_official) always lands on the same one.
 func fieldOfCode(code string) string {
 	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
 		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note"} {

@@ -337,9 +337,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err erro
 	s.renderError(w, r, v, http.StatusInternalServerError, "err.internal")
 }
 
-// errorText is an API error in the visitor's language when there is a translation.
+// errorText is an API error in the visitor's language when there is a translation
+// in it (not the Chinese fallback: an English reader gets the server's own words).
 func errorText(v *visit, e *api.Error) string {
-	if msg, ok := lookup(v.Lang, "code."+e.Code); ok {
+	if msg, ok := messages[v.Lang]["code."+e.Code]; ok {
 		return msg
 	}
 	return e.Message
