@@ -66,21 +66,28 @@ func (p *process) opinion(id string) map[string]any {
 	return p.Must("office", http.MethodGet, "/api/v1/opinions/"+id, nil, http.StatusOK)
 }
 
+// processEnv is the environment of a rectify process of the tests: its own data
+// folder under dir, free ports, the test users, no Web UI.
+func processEnv(t *testing.T, dir string) (httpAddr string, env []string) {
+	t.Helper()
+	httpAddr = apitest.FreeAddr(t)
+	return httpAddr, []string{
+		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "data"),
+		"RECTIFY_HTTP_ADDR=" + httpAddr,
+		"RECTIFY_EMBEDDED_ADDR=" + apitest.FreeAddr(t),
+		"RECTIFY_EMBEDDED_UI_ADDR=off",
+		"RECTIFY_USERS=" + apitest.WriteUsers(t, dir),
+		"RECTIFY_LOG_LEVEL=error",
+	}
+}
+
 // TestSurvivesKillDashNine kills rectify mid-lifecycle, with opinions waiting on
 // deadlines and escalations due, restarts it on the same data folder, and checks
 // that nothing was lost or duplicated, the timers carry on, and the lifecycle
 // continues to closure with exact figures.
 func TestSurvivesKillDashNine(t *testing.T) {
 	dir := t.TempDir()
-	httpAddr := apitest.FreeAddr(t)
-	env := []string{
-		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "data"),
-		"RECTIFY_HTTP_ADDR=" + httpAddr,
-		"RECTIFY_EMBEDDED_ADDR=" + apitest.FreeAddr(t),
-		"RECTIFY_EMBEDDED_UI_ADDR=off",
-		"RECTIFY_USERS=" + apitest.WriteUsers(t, dir),
-		"RECTIFY_LOG_LEVEL=warn",
-	}
+	httpAddr, env := processEnv(t, dir)
 	p := start(t, env, httpAddr)
 	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "crash", "name": "整改"}, http.StatusCreated)
 	today := time.Now().In(time.FixedZone("", 8*3600))
@@ -185,15 +192,7 @@ func writeLedger(t *testing.T, path string, n int) {
 // with every opinion exactly once; importing the file again starts nothing.
 func TestImportSurvivesKillDashNine(t *testing.T) {
 	dir := t.TempDir()
-	httpAddr := apitest.FreeAddr(t)
-	env := []string{
-		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "data"),
-		"RECTIFY_HTTP_ADDR=" + httpAddr,
-		"RECTIFY_EMBEDDED_ADDR=" + apitest.FreeAddr(t),
-		"RECTIFY_EMBEDDED_UI_ADDR=off",
-		"RECTIFY_USERS=" + apitest.WriteUsers(t, dir),
-		"RECTIFY_LOG_LEVEL=error",
-	}
+	httpAddr, env := processEnv(t, dir)
 	const n = 10_000
 	ledger := filepath.Join(dir, "意见汇总.xlsx")
 	writeLedger(t, ledger, n)

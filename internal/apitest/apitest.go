@@ -76,6 +76,12 @@ func (c Client) Call(as, method, path string, body any) (int, map[string]any) {
 	}
 	req, err := http.NewRequest(method, c.Base+path, r)
 	require.NoError(c.T, err)
+	return c.send(as, req)
+}
+
+// send signs a request as the user and decodes the JSON answer.
+func (c Client) send(as string, req *http.Request) (int, map[string]any) {
+	c.T.Helper()
 	if as != "" {
 		req.Header.Set("Authorization", "Bearer tok-"+as)
 	}
@@ -130,11 +136,5 @@ func (c Client) Upload(as, path, filePath string, fields map[string]string) (int
 	req, err := http.NewRequest(http.MethodPost, c.Base+path, &body)
 	require.NoError(c.T, err)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer tok-"+as)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(c.T, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	require.NoError(c.T, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
+	return c.send(as, req)
 }
