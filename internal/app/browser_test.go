@@ -278,4 +278,39 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b.run(chromedp.Navigate(b.base+"/verify"), chromedp.WaitVisible(chromedp.CSS("main")), key(kb.Tab))
 	focused := value(b, chromedp.Evaluate[string](`document.activeElement.getAttribute('href')`))
 	require.Equal(t, "#main", focused)
+	b.signOut()
+
+	// An official signs for an item and asks for an extension without touching the mouse.
+	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "kb", "name": "整改", "departments": []string{"城管科"}}, 201)
+	today := time.Now().In(time.FixedZone("", 8*3600))
+	op := h.Must("office", "POST", "/api/v1/campaigns/kb/opinions", map[string]any{
+		"key": "K1", "content": "路灯坏了", "channel": "hotline", "collected_at": today.Format(workflows.DateLayout)}, 201)
+	id := op["id"].(string)
+	h.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, 200)
+	h.Act("office", id, "assign", map[string]any{"department": "城管科", "official": "official", "leader": "leader"}, 200)
+	b.run(chromedp.Navigate(b.base+"/login"), chromedp.WaitVisible(chromedp.ID("username")),
+		key("official"), key(kb.Tab), key("official"), key(kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+		chromedp.Navigate(b.base+"/opinions/"+id), chromedp.WaitVisible(chromedp.CSS("main")))
+	// tabTo presses Tab until the element matching sel has the focus.
+	tabTo := func(sel string) {
+		t.Helper()
+		for range 80 {
+			if value(b, chromedp.Evaluate[bool](`document.activeElement && document.activeElement.matches(`+fmt.Sprintf("%q", sel)+`)`)) {
+				return
+			}
+			b.run(key(kb.Tab))
+		}
+		t.Fatalf("Tab never reached %s", sel)
+	}
+	signForm := fmt.Sprintf(`form[action="/opinions/%s/act/sign"]`, id)
+	tabTo(`details:has(` + signForm + `) > summary`)
+	b.run(key(kb.Enter))
+	tabTo(signForm + ` button`)
+	b.run(key(kb.Enter))
+	require.Eventually(t, func() bool {
+		return h.Must("official", "GET", "/api/v1/opinions/"+id, nil, 200)["state"] == "in_progress"
+	}, time.Minute, 50*time.Millisecond, "Enter on the focused button signs for the item")
+	b.open("/opinions/" + id)
+	b.shot("keyboard-signed-for")
 }
