@@ -29,7 +29,7 @@ type BatchStore interface {
 
 // startsInFlight bounds concurrent workflow starts per chunk: enough to keep the
 // frontend busy, few enough not to queue behind it.
-const startsInFlight = 16
+const startsInFlight = 32
 
 // requestNamespace scopes the start request ids of imported rows.
 var requestNamespace = uuid.MustParse("0d8e4a8e-3f0b-4c7a-9d52-6a1f3b2c9e71")

@@ -26,7 +26,7 @@ func BenchmarkImportStarts(b *testing.B) {
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		b.ResetTimer()
-		for range 16 {
+		for range 32 { // as many starts in flight as an import chunk keeps
 			wg.Go(func() {
 				for next.Add(1) <= int64(b.N) {
 					_, err := h.app.client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
