@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,19 +54,7 @@ var leaderUsers = []user.User{
 	{Username: ldLeader, Name: ldLeaderName, Roles: []workflows.Role{workflows.RoleLeader}},
 }
 
-// leaderHashes hashes each password once for the whole package: bcrypt is slow
-// on purpose, and every test signs in.
-var leaderHashes = sync.OnceValue(func() map[string]string {
-	out := map[string]string{}
-	for _, u := range leaderUsers {
-		h, err := user.HashPassword(u.Username)
-		if err != nil {
-			panic(err)
-		}
-		out[u.Username] = h
-	}
-	return out
-})
+var leaderHashes = passwordHashes(leaderUsers)
 
 // leaderEnv is the web UI on a real store, user directory and calendar. These
 // pages only read, so there is no Temporal client.

@@ -15,7 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -45,19 +44,7 @@ var officeUsers = []user.User{
 	{Username: "leader2", Name: "陈主任", Roles: []workflows.Role{workflows.RoleLeader}},
 }
 
-// officeHashes hashes each password once for the whole package (bcrypt is slow on
-// purpose).
-var officeHashes = sync.OnceValue(func() map[string]string {
-	out := map[string]string{}
-	for _, u := range officeUsers {
-		h, err := user.HashPassword(u.Username)
-		if err != nil {
-			panic(err)
-		}
-		out[u.Username] = h
-	}
-	return out
-})
+var officeHashes = passwordHashes(officeUsers)
 
 // officeEnv is the web UI and the API, routed as the app routes them, on a real
 // store, user directory and calendar, with Temporal mocked: the only call these

@@ -41,17 +41,23 @@ var webExtraUsers = []user.User{
 	{Username: "dual", Name: "周双岗", Roles: []workflows.Role{workflows.RoleOfficial, workflows.RoleVerifier}, Department: "民政局"},
 }
 
-var webExtraHashes = sync.OnceValue(func() map[string]string {
-	out := map[string]string{}
-	for _, u := range webExtraUsers {
-		h, err := user.HashPassword(u.Username)
-		if err != nil {
-			panic(err)
+var webExtraHashes = passwordHashes(webExtraUsers)
+
+// passwordHashes hashes each user's password (their username) once for the whole
+// package: bcrypt is slow on purpose, and every test signs in.
+func passwordHashes(users []user.User) func() map[string]string {
+	return sync.OnceValue(func() map[string]string {
+		out := map[string]string{}
+		for _, u := range users {
+			h, err := user.HashPassword(u.Username)
+			if err != nil {
+				panic(err)
+			}
+			out[u.Username] = h
 		}
-		out[u.Username] = h
-	}
-	return out
-})
+		return out
+	})
+}
 
 // newWebEnv is officeEnv serving only the pages (Server.Handler()), with the
 // extra users and campaign c1 (departments 住建局 and 民政局).
