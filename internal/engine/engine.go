@@ -20,6 +20,7 @@ import (
 	"github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/common/cluster"
@@ -169,6 +170,9 @@ func (s *Server) ensureSearchAttributes(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
+	if err := waitServing(ctx, c); err != nil {
+		return err
+	}
 	op := c.OperatorService()
 	have, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.opts.Namespace})
 	if err != nil {
@@ -190,6 +194,34 @@ func (s *Server) ensureSearchAttributes(ctx context.Context) error {
 		return fmt.Errorf("engine: add search attributes: %w", err)
 	}
 	return nil
+}
+
+// waitServing waits until the history and matching services have joined the
+// frontend's ring: a healthy frontend alone still answers "Not enough hosts to serve
+// the request" for a moment after start. A probe that reaches a service and is told
+// "not found" is the service answering.
+func waitServing(ctx context.Context, c client.Client) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, errHistory := c.DescribeWorkflowExecution(ctx, "rectify-readiness-probe", "")
+		_, errMatching := c.DescribeTaskQueue(ctx, "rectify-readiness-probe", enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+		if answered(errHistory) && answered(errMatching) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("engine: history and matching did not start serving: %w", errors.Join(errHistory, errMatching))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func answered(err error) bool {
+	var notFound *serviceerror.NotFound
+	return err == nil || errors.As(err, &notFound)
 }
 
 // dialWithRetry waits for the frontend to answer; the server starts its services
