@@ -123,23 +123,30 @@ func (b *browser) act(id string, action workflows.Action, fill ...chromedp.Actio
 	require.Empty(b.t, alerts, "%s was accepted", action)
 }
 
-// submitAndWait clicks a submit button and waits until the page it leads to has
-// loaded (the old page is marked, so its own <main> cannot satisfy the wait).
+// submitAndWait clicks a submit button and waits for the page it leads to.
 func (b *browser) submitAndWait(button string) {
+	b.t.Helper()
+	b.navigateBy(chromedp.Click(chromedp.CSS(button)), button)
+}
+
+// navigateBy runs an action that leads to another page (a click, a key press) and
+// waits until that page has loaded. The old page is marked first, so its own <main>
+// cannot satisfy the wait.
+func (b *browser) navigateBy(trigger chromedp.Action[chromedp.Void], what string) {
 	b.t.Helper()
 	b.run(
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			_, err := chromedp.Evaluate[bool](`document.body.dataset.stale = "1"; true`)(ctx, t)
 			return err
 		}),
-		chromedp.Click(chromedp.CSS(button)),
+		trigger,
 	)
 	// The check itself fails while the browser swaps documents; that only means "not yet".
 	require.Eventually(b.t, func() bool {
 		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](
 			`document.readyState === "complete" && !!document.body && !document.body.dataset.stale && !!document.querySelector("main")`))
 		return err == nil && ok
-	}, time.Minute, 20*time.Millisecond, "the page after %s loads", button)
+	}, time.Minute, 20*time.Millisecond, "the page after %s loads", what)
 }
 
 func (b *browser) text(sel string) string {
@@ -307,7 +314,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	tabTo(`details:has(` + signForm + `) > summary`)
 	b.run(key(kb.Enter))
 	tabTo(signForm + ` button`)
-	b.run(key(kb.Enter))
+	b.navigateBy(key(kb.Enter), "Enter on the sign button")
 	require.Eventually(t, func() bool {
 		return h.Must("official", "GET", "/api/v1/opinions/"+id, nil, 200)["state"] == "in_progress"
 	}, time.Minute, 50*time.Millisecond, "Enter on the focused button signs for the item")
