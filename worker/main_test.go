@@ -74,7 +74,7 @@ func processEnv(t *testing.T, dir string) (httpAddr string, env []string) {
 	return httpAddr, []string{
 		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "data"),
 		"RECTIFY_HTTP_ADDR=" + httpAddr,
-		"RECTIFY_EMBEDDED_ADDR=" + apitest.FreeAddr(t),
+		"RECTIFY_EMBEDDED_ADDR=127.0.0.1:0",
 		"RECTIFY_EMBEDDED_UI_ADDR=off",
 		"RECTIFY_USERS=" + apitest.WriteUsers(t, dir),
 		"RECTIFY_LOG_LEVEL=error",

@@ -111,6 +111,8 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		if err != nil {
 			return nil, err
 		}
+		cfg.EmbeddedAddr = a.engine.FrontendAddr() // the port it chose when given 0
+		a.cfg.EmbeddedAddr = cfg.EmbeddedAddr
 		logger.Info("embedded Temporal server started", "frontend", cfg.EmbeddedAddr, "web_ui", cfg.TemporalUIURL)
 	}
 	if a.client, err = dial(cfg, logger, a.metrics.Temporal); err != nil {

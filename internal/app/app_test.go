@@ -38,7 +38,7 @@ func startHarness(t testing.TB) *harness {
 		return map[string]string{
 			"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
 			"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-			"RECTIFY_EMBEDDED_ADDR":    apitest.FreeAddr(t),
+			"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
 			"RECTIFY_EMBEDDED_UI_ADDR": "off",
 			"RECTIFY_USERS":            apitest.WriteUsers(t, dir),
 		}[k]
@@ -259,7 +259,7 @@ func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 		return map[string]string{
 			"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
 			"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-			"RECTIFY_EMBEDDED_ADDR":    apitest.FreeAddr(t),
+			"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
 			"RECTIFY_EMBEDDED_UI_ADDR": "off",
 			"RECTIFY_DEMO":             "auto",
 		}[k]

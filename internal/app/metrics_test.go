@@ -44,12 +44,12 @@ const (
 )
 
 // startApp starts rectify on a data folder with the test users.
-func startApp(t *testing.T, dir, frontend string, extra map[string]string) *App {
+func startApp(t *testing.T, dir string, extra map[string]string) *App {
 	t.Helper()
 	env := map[string]string{
 		"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
 		"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-		"RECTIFY_EMBEDDED_ADDR":    frontend,
+		"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
 		"RECTIFY_EMBEDDED_UI_ADDR": "off",
 		"RECTIFY_USERS":            filepath.Join(dir, "users.json"),
 	}
@@ -348,9 +348,8 @@ func importLedgers(t *testing.T, h apitest.Client, campaign string) ([]metricste
 func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	dir := t.TempDir()
 	apitest.WriteUsers(t, dir)
-	frontend := apitest.FreeAddr(t)
 	engineMetrics := apitest.FreeAddr(t)
-	a := startApp(t, dir, frontend, map[string]string{"RECTIFY_TEMPORAL_METRICS_ADDR": engineMetrics})
+	a := startApp(t, dir, map[string]string{"RECTIFY_TEMPORAL_METRICS_ADDR": engineMetrics})
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
@@ -420,7 +419,7 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	// Restart on the same data: the same figures, exactly.
 	a.Stop()
 	stopped = true
-	a = startApp(t, dir, frontend, map[string]string{"RECTIFY_METRICS_ADDR": "127.0.0.1:0"})
+	a = startApp(t, dir, map[string]string{"RECTIFY_METRICS_ADDR": "127.0.0.1:0"})
 	t.Cleanup(a.Stop)
 	h.Base = "http://" + a.HTTPAddr
 	require.Empty(t, metricstest.Diff(want, samples(t, scrape(t, h.Base))), "after a restart, before anything else happens")

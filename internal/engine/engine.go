@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/temporalio/ui-server/v2/server"
@@ -39,7 +40,8 @@ const clusterName = "active"
 type Options struct {
 	// DataDir holds temporal.db; it is created when missing.
 	DataDir string
-	// FrontendAddr is the gRPC address clients and workers dial, e.g. 127.0.0.1:7233.
+	// FrontendAddr is the gRPC address clients and workers dial, e.g. 127.0.0.1:7233;
+	// port 0 lets the server choose one (see Server.FrontendAddr).
 	FrontendAddr string
 	// UIAddr is where the Temporal Web UI listens; empty disables it.
 	UIAddr string
@@ -82,10 +84,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: frontend address %q: %w", opts.FrontendAddr, err)
 	}
-	ports, err := freePorts(host, 3)
-	if err != nil {
-		return nil, err
-	}
 
 	dbPath := filepath.Join(opts.DataDir, "temporal.db")
 	sqlCfg := &config.SQL{
@@ -116,7 +114,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("engine: create namespace %q: %w", opts.Namespace, err)
 	}
 
-	cfg := serverConfig(host, port, ports, sqlCfg)
+	unlock := sync.OnceFunc(lockPorts())
+	defer unlock()
+	ports, err := reservePorts(opts.DataDir, host, port)
+	if err != nil {
+		return nil, err
+	}
+	opts.FrontendAddr = net.JoinHostPort(host, strconv.Itoa(ports.Frontend))
+	cfg := serverConfig(host, ports, sqlCfg)
 	if opts.MetricsAddr != "" {
 		// The server exits the process when it cannot listen: check first.
 		ln, err := net.Listen("tcp", opts.MetricsAddr)
@@ -140,6 +145,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("engine: start server: %w", err)
 	}
+	unlock() // every port is bound now
 	s := &Server{temporal: srv, opts: opts}
 	if err := s.ensureSearchAttributes(ctx); err != nil {
 		s.Stop()
@@ -153,6 +159,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// FrontendAddr is the address the server's frontend listens on.
+func (s *Server) FrontendAddr() string { return s.opts.FrontendAddr }
 
 // Stop shuts the Web UI and the server down.
 func (s *Server) Stop() {
@@ -273,11 +282,11 @@ func (s *Server) startUI() error {
 	return nil
 }
 
-func serverConfig(host string, frontendPort int, ports []int, sqlCfg *config.SQL) *config.Config {
+func serverConfig(host string, ports servicePorts, sqlCfg *config.SQL) *config.Config {
 	service := func(p int) config.Service {
-		return config.Service{RPC: config.RPC{GRPCPort: p, MembershipPort: p + 100, BindOnIP: host}}
+		return config.Service{RPC: config.RPC{GRPCPort: p, MembershipPort: p + membershipOffset, BindOnIP: host}}
 	}
-	frontend := fmt.Sprintf("%s:%d", host, frontendPort)
+	frontend := net.JoinHostPort(host, strconv.Itoa(ports.Frontend))
 	return &config.Config{
 		Global: config.Global{
 			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
@@ -299,10 +308,10 @@ func serverConfig(host string, frontendPort int, ports []int, sqlCfg *config.SQL
 		},
 		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
 		Services: map[string]config.Service{
-			"frontend": service(frontendPort),
-			"history":  service(ports[0]),
-			"matching": service(ports[1]),
-			"worker":   service(ports[2]),
+			"frontend": service(ports.Frontend),
+			"history":  service(ports.History),
+			"matching": service(ports.Matching),
+			"worker":   service(ports.Worker),
 		},
 		Archival: config.Archival{
 			History:    config.HistoryArchival{State: "disabled"},
@@ -324,30 +333,8 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, err
 	}
 	port, err := strconv.Atoi(portStr)
-	if err != nil || port <= 0 || port > 65535-100 {
+	if err != nil || port < 0 || port > 65535-membershipOffset {
 		return "", 0, fmt.Errorf("port %q is not a usable port number", portStr)
 	}
 	return host, port, nil
-}
-
-// freePorts finds ports for the internal history, matching and worker services (and,
-// at +100, their membership ports) so that two instances can run side by side.
-func freePorts(host string, n int) ([]int, error) {
-	var ports []int
-	for len(ports) < n {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			return nil, fmt.Errorf("engine: find a free port: %w", err)
-		}
-		p := ln.Addr().(*net.TCPAddr).Port
-		_ = ln.Close()
-		if p > 65535-100 {
-			continue
-		}
-		if ml, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p+100))); err == nil {
-			_ = ml.Close()
-			ports = append(ports, p)
-		}
-	}
-	return ports, nil
 }
