@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS batches (
 	campaign_id     TEXT NOT NULL,
 	doc             TEXT NOT NULL,
 	state           TEXT NOT NULL,
-	created_at      INTEGER NOT NULL
+	created_at      BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_state ON batches (state);
 CREATE TABLE IF NOT EXISTS batch_rows (
@@ -142,8 +142,8 @@ func (w *BatchWriter) flush(ctx context.Context, last func(*sql.Tx) error) error
 		sql  string
 		args [][]any
 	}{
-		{`INSERT INTO batch_rows (batch_id, seq, opinion) VALUES (?, ?, ?)`, w.rows},
-		{`INSERT INTO batch_rejections (batch_id, seq, sheet, line, column_name, code, reason, cells) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, w.rejections},
+		{`INSERT INTO batch_rows (batch_id, seq, opinion) VALUES ($1, $2, $3)`, w.rows},
+		{`INSERT INTO batch_rejections (batch_id, seq, sheet, line, column_name, code, reason, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, w.rejections},
 	} {
 		if len(q.args) == 0 {
 			continue
@@ -178,7 +178,7 @@ func (w *BatchWriter) Commit(ctx context.Context, rows int, state string, skippe
 		return w.batch, err
 	}
 	err = w.flush(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO batches (id, campaign_id, doc, state, created_at) VALUES (?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO batches (id, campaign_id, doc, state, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			w.batch.ID, w.batch.CampaignID, string(doc), state, w.batch.CreatedAt.UnixMilli())
 		return err
 	})
@@ -195,14 +195,14 @@ func (w *BatchWriter) Rollback() {
 		return
 	}
 	ctx := context.Background()
-	_, _ = w.s.w.ExecContext(ctx, `DELETE FROM batch_rows WHERE batch_id = ?`, w.batch.ID)
-	_, _ = w.s.w.ExecContext(ctx, `DELETE FROM batch_rejections WHERE batch_id = ?`, w.batch.ID)
+	_, _ = w.s.w.ExecContext(ctx, `DELETE FROM batch_rows WHERE batch_id = $1`, w.batch.ID)
+	_, _ = w.s.w.ExecContext(ctx, `DELETE FROM batch_rejections WHERE batch_id = $1`, w.batch.ID)
 }
 
 // Batch returns a batch with its current counts.
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 	var doc string
-	err := s.r.QueryRowContext(ctx, `SELECT doc FROM batches WHERE id = ?`, id).Scan(&doc)
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM batches WHERE id = $1`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, ErrNotFound
 	}
@@ -213,7 +213,7 @@ func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 	if err := json.Unmarshal([]byte(doc), &b); err != nil {
 		return b, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT outcome, count(*) FROM batch_rows WHERE batch_id = ? AND outcome != '' GROUP BY outcome`, id)
+	rows, err := s.r.QueryContext(ctx, `SELECT outcome, count(*) FROM batch_rows WHERE batch_id = $1 AND outcome != '' GROUP BY outcome`, id)
 	if err != nil {
 		return b, fmt.Errorf("store: batch progress: %w", err)
 	}
@@ -236,7 +236,7 @@ func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 
 // BatchesIn returns the ids of batches in a state (to resume imports after a restart).
 func (s *Store) BatchesIn(ctx context.Context, state string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM batches WHERE state = ? ORDER BY created_at`, state)
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM batches WHERE state = $1 ORDER BY created_at`, state)
 	if err != nil {
 		return nil, fmt.Errorf("store: batches: %w", err)
 	}
@@ -267,7 +267,7 @@ func (s *Store) FinishBatch(ctx context.Context, id string, at time.Time) error 
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `UPDATE batches SET doc = ?, state = ? WHERE id = ?`, string(doc), BatchDone, id)
+	_, err = s.w.ExecContext(ctx, `UPDATE batches SET doc = $1, state = $2 WHERE id = $3`, string(doc), BatchDone, id)
 	return err
 }
 
@@ -280,7 +280,7 @@ type PendingRow struct {
 // PendingRows returns the rows in [from, to) with no recorded outcome.
 func (s *Store) PendingRows(ctx context.Context, batchID string, from, to int) ([]PendingRow, error) {
 	rows, err := s.r.QueryContext(ctx, `
-SELECT seq, opinion FROM batch_rows WHERE batch_id = ? AND seq >= ? AND seq < ? AND outcome = '' ORDER BY seq`,
+SELECT seq, opinion FROM batch_rows WHERE batch_id = $1 AND seq >= $2 AND seq < $3 AND outcome = '' ORDER BY seq`,
 		batchID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending rows: %w", err)
@@ -306,7 +306,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID string, outcomes map
 		return fmt.Errorf("store: outcomes: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	stmt, err := tx.PrepareContext(ctx, `UPDATE batch_rows SET outcome = ? WHERE batch_id = ? AND seq = ? AND outcome = ''`)
+	stmt, err := tx.PrepareContext(ctx, `UPDATE batch_rows SET outcome = $1 WHERE batch_id = $2 AND seq = $3 AND outcome = ''`)
 	if err != nil {
 		return err
 	}
@@ -320,10 +320,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, batchID string, outcomes map
 
 // Rejections returns a batch's refused rows in file order, at most limit (0: all).
 func (s *Store) Rejections(ctx context.Context, batchID string, limit int) ([]Rejection, error) {
-	q := `SELECT sheet, line, column_name, code, reason, cells FROM batch_rejections WHERE batch_id = ? ORDER BY seq`
+	q := `SELECT sheet, line, column_name, code, reason, cells FROM batch_rejections WHERE batch_id = $1 ORDER BY seq`
 	args := []any{batchID}
 	if limit > 0 {
-		q += ` LIMIT ?`
+		q += ` LIMIT $2`
 		args = append(args, limit)
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
@@ -349,7 +349,7 @@ func (s *Store) Rejections(ctx context.Context, batchID string, limit int) ([]Re
 // OpinionBatch reports whether an opinion is in the store and which batch started it.
 func (s *Store) OpinionBatch(ctx context.Context, id string) (batchID string, found bool, err error) {
 	var b sql.NullString
-	err = s.r.QueryRowContext(ctx, `SELECT json_extract(doc, '$.batch_id') FROM opinions WHERE id = ?`, id).Scan(&b)
+	err = s.r.QueryRowContext(ctx, `SELECT `+s.d.jsonText("doc", "batch_id")+` FROM opinions WHERE id = $1`, id).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

@@ -28,10 +28,10 @@ type PublicItem struct {
 // deadline. Only the published columns are read, never the whole document.
 func (s *Store) PublicResults(ctx context.Context, campaignID string) ([]PublicItem, error) {
 	rows, err := s.r.QueryContext(ctx, `
-SELECT coalesce(json_extract(doc, '$.content'), ''), category, coalesce(json_extract(doc, '$.measures'), ''),
+SELECT coalesce(`+s.d.jsonText("doc", "content")+`, ''), category, coalesce(`+s.d.jsonText("doc", "measures")+`, ''),
 	department, deadline, state, closed_at
 FROM opinions
-WHERE campaign_id = ? AND category != '' AND state NOT IN ('rejected', 'merged', 'cancelled')
+WHERE campaign_id = $1 AND category != '' AND state NOT IN ('rejected', 'merged', 'cancelled')
 ORDER BY category, state != 'closed', CASE WHEN state = 'closed' THEN closed_at ELSE 0 END,
 	deadline = '', deadline, created_at, id`, campaignID)
 	if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -83,7 +82,7 @@ type FiguresRequest struct {
 // the same instant even while projections keep arriving.
 func (s *Store) Figures(ctx context.Context, req FiguresRequest) (Figures, error) {
 	var f Figures
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.r.BeginTx(ctx, readOnly)
 	if err != nil {
 		return f, fmt.Errorf("store: figures: %w", err)
 	}
@@ -94,7 +93,7 @@ func (s *Store) Figures(ctx context.Context, req FiguresRequest) (Figures, error
 	if f.Groups, f.TimeToClose, err = figureRows(ctx, tx); err != nil {
 		return f, err
 	}
-	if f.Batches, err = batchFigures(ctx, tx, req.KnownBatch); err != nil {
+	if f.Batches, err = batchFigures(ctx, tx, s.d, req.KnownBatch); err != nil {
 		return f, err
 	}
 	return f, nil
@@ -117,72 +116,75 @@ func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
 	return out, rows.Err()
 }
 
-// figureRows reads opinion_groups: the opinions' counts by every dimension the
-// metrics use, and the time-to-close buckets, kept current by ProjectOpinion. The
-// dimensions come joined in one text column, because the driver's cost is per column
-// and per row.
+// figureRows reads opinion_counts and close_times, kept current by ProjectOpinion.
+// The dimensions come joined in one text column, because the driver's cost is per
+// column and per row.
 func figureRows(ctx context.Context, tx *sql.Tx) ([]FigureGroup, []CloseTimes, error) {
+	const sep = "\x1f"
 	rows, err := tx.QueryContext(ctx, `
-SELECT campaign_id || x'1f' || category || x'1f' || department || x'1f' || state || x'1f' || level_rank
-	|| x'1f' || closed_on_time || x'1f' || satisfaction || x'1f' || close_bucket, count, close_millis
-FROM opinion_groups`)
+SELECT campaign_id || '`+sep+`' || category || '`+sep+`' || department || '`+sep+`' || state || '`+sep+`' || level_rank
+	|| '`+sep+`' || closed_on_time || '`+sep+`' || satisfaction, count
+FROM opinion_counts`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
 	}
 	defer rows.Close()
-	groups := map[FigureGroup]int{}
-	closes := map[string]*CloseTimes{}
+	groups := []FigureGroup{}
 	var dims string
 	var n int
-	var millis int64
 	for rows.Next() {
-		if err := rows.Scan(&dims, &n, &millis); err != nil {
+		if err := rows.Scan(&dims, &n); err != nil {
 			return nil, nil, err
 		}
-		f := strings.Split(dims, "\x1f")
-		if len(f) != 8 {
+		f := strings.Split(dims, sep)
+		if len(f) != 7 {
 			return nil, nil, fmt.Errorf("store: figures: unexpected row %q", dims)
 		}
-		rank, err1 := strconv.Atoi(f[4])
-		bucket, err2 := strconv.Atoi(f[7])
-		if err := errors.Join(err1, err2); err != nil {
+		rank, err := strconv.Atoi(f[4])
+		if err != nil {
 			return nil, nil, fmt.Errorf("store: figures: %q: %w", dims, err)
 		}
-		g := FigureGroup{CampaignID: f[0], Category: f[1], Department: f[2], State: workflows.State(f[3]),
-			LevelRank: rank, ClosedOnTime: f[5] == "1", Satisfaction: f[6]}
-		groups[g] += n
-		if bucket < 0 {
-			continue
-		}
-		c := closes[g.CampaignID]
-		if c == nil {
-			c = &CloseTimes{CampaignID: g.CampaignID, Buckets: make([]uint64, len(CloseBounds)+1)}
-			closes[g.CampaignID] = c
-		}
-		c.Buckets[bucket] += uint64(n)
-		c.Count += uint64(n)
-		c.SumMillis += millis
+		groups = append(groups, FigureGroup{CampaignID: f[0], Category: f[1], Department: f[2],
+			State: workflows.State(f[3]), LevelRank: rank, ClosedOnTime: f[5] == "1", Satisfaction: f[6], Count: n})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	out := make([]FigureGroup, 0, len(groups))
-	for g, n := range groups {
-		g.Count = n
-		out = append(out, g)
+	times, err := closeTimes(ctx, tx)
+	return groups, times, err
+}
+
+// closeTimes reads every campaign's time-to-close distribution.
+func closeTimes(ctx context.Context, tx *sql.Tx) ([]CloseTimes, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT campaign_id, close_bucket, count, close_millis FROM close_times ORDER BY campaign_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: figures, close times: %w", err)
 	}
-	times := make([]CloseTimes, 0, len(closes))
-	for _, c := range closes {
-		times = append(times, *c)
+	defer rows.Close()
+	out := []CloseTimes{}
+	for rows.Next() {
+		var id string
+		var bucket, n int
+		var millis int64
+		if err := rows.Scan(&id, &bucket, &n, &millis); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].CampaignID != id {
+			out = append(out, CloseTimes{CampaignID: id, Buckets: make([]uint64, len(CloseBounds)+1)})
+		}
+		c := &out[len(out)-1]
+		c.Buckets[bucket] += uint64(n)
+		c.Count += uint64(n)
+		c.SumMillis += millis
 	}
-	return out, times, nil
+	return out, rows.Err()
 }
 
 // batchFigures reads the stored imports. Rows of a batch still being written have no
 // batches row yet and are not counted, so counts only ever grow.
-func batchFigures(ctx context.Context, tx *sql.Tx, known func(string) bool) ([]BatchFigures, error) {
+func batchFigures(ctx context.Context, tx *sql.Tx, d dialect, known func(string) bool) ([]BatchFigures, error) {
 	rows, err := tx.QueryContext(ctx, `
-SELECT id, campaign_id, state, json_extract(doc, '$.accepted'), json_extract(doc, '$.rejected')
+SELECT id, campaign_id, state, CAST(`+d.jsonText("doc", "accepted")+` AS BIGINT), CAST(`+d.jsonText("doc", "rejected")+` AS BIGINT)
 FROM batches ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: figures, batches: %w", err)
@@ -219,7 +221,7 @@ FROM batches ORDER BY created_at, id`)
 }
 
 func rejectionCodes(ctx context.Context, tx *sql.Tx, b *BatchFigures) error {
-	rows, err := tx.QueryContext(ctx, `SELECT code, count(*) FROM batch_rejections WHERE batch_id = ? GROUP BY code`, b.ID)
+	rows, err := tx.QueryContext(ctx, `SELECT code, count(*) FROM batch_rejections WHERE batch_id = $1 GROUP BY code`, b.ID)
 	if err != nil {
 		return fmt.Errorf("store: figures, rejections: %w", err)
 	}

@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"rectify/workflows"
 )
@@ -44,80 +47,92 @@ type Page struct {
 	Total    int
 }
 
-func (f Filter) where() (string, []any) {
+// arms are the filter's WHERE clauses: disjoint, and together the whole list. One,
+// or two when an official sees their own items and their department's — an OR no
+// index serves in list order, split into two halves that each have one.
+func (f Filter) arms(d dialect, p *params) []string {
 	var conds []string
-	var args []any
-	add := func(cond string, v ...any) {
-		conds = append(conds, cond)
-		args = append(args, v...)
-	}
 	if f.CampaignID != "" {
-		add("campaign_id = ?", f.CampaignID)
+		conds = append(conds, "campaign_id = "+p.add(f.CampaignID))
 	}
 	if f.State != "" {
-		add("state = ?", f.State)
+		conds = append(conds, "state = "+p.add(f.State))
 	}
 	if len(f.States) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.States)), ", ")
-		args := make([]any, len(f.States))
+		states := make([]any, len(f.States))
 		for i, st := range f.States {
-			args[i] = st
+			states[i] = st
 		}
-		add("state IN ("+marks+")", args...)
+		conds = append(conds, "state IN ("+p.add(states...)+")")
 	}
 	if f.PendingExtension {
-		add("json_extract(doc, '$.pending_extension') IS NOT NULL")
+		conds = append(conds, d.jsonText("doc", "pending_extension")+" IS NOT NULL")
 	}
 	if f.Category != "" {
-		add("category = ?", f.Category)
+		conds = append(conds, "category = "+p.add(f.Category))
 	}
 	if f.Department != "" {
-		add("department = ?", f.Department)
+		conds = append(conds, "department = "+p.add(f.Department))
 	}
 	if f.Official != "" {
-		add("official = ?", f.Official)
+		conds = append(conds, "official = "+p.add(f.Official))
 	}
 	if f.Leader != "" {
-		add("leader = ?", f.Leader)
+		conds = append(conds, "leader = "+p.add(f.Leader))
 	}
 	if f.Overdue {
-		add("level_rank >= ?", workflows.LevelOverdue.Rank())
+		conds = append(conds, "level_rank >= "+p.add(workflows.LevelOverdue.Rank()))
 	}
-	if f.VisibleTo != nil {
-		if f.VisibleTo.Department != "" {
-			add("(official = ? OR department = ?)", f.VisibleTo.Username, f.VisibleTo.Department)
-		} else {
-			add("official = ?", f.VisibleTo.Username)
+	where := func(more ...string) string {
+		all := append(slices.Clip(conds), more...)
+		if len(all) == 0 {
+			return ""
 		}
+		return " WHERE " + strings.Join(all, " AND ")
 	}
-	if len(conds) == 0 {
-		return "", nil
+	switch {
+	case f.VisibleTo == nil:
+		return []string{where()}
+	case f.VisibleTo.Department == "":
+		return []string{where("official = " + p.add(f.VisibleTo.Username))}
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	dept, own := p.add(f.VisibleTo.Department), p.add(f.VisibleTo.Username)
+	return []string{where("department = " + dept), where("official = "+own, "department != "+dept)}
 }
+
+// listOrder is the list order on the columns a list query selects (see Opinions).
+const listOrder = `urgency DESC, level_rank DESC, undated, deadline, created_at, id`
 
 // Opinions lists opinions, most urgent first: what an official owes now (highest
 // rung of the ladder, then earliest deadline), then what waits on others, then what
 // is finished. Timelines are left out.
 func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
-	where, args := f.where()
+	var p params
+	arms := f.arms(s.d, &p)
+	var count, list []string
+	for _, where := range arms {
+		count = append(count, `SELECT 1 FROM opinions`+where)
+		list = append(list, `SELECT doc, urgency, level_rank, deadline = '' AS undated, deadline, created_at, id FROM opinions`+where)
+	}
 	var page Page
 	// One read transaction: Total counts the same snapshot the page is cut from.
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.r.BeginTx(ctx, readOnly)
 	if err != nil {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM opinions`+where, args...).Scan(&page.Total); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+strings.Join(count, ` UNION ALL `)+`) AS matches`,
+		p...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("store: count opinions: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT doc FROM opinions`+where+`
-ORDER BY urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id LIMIT ? OFFSET ?`,
-		append(args, limit, f.Offset)...)
+	// Each arm is read in order from its index and the two merged; the outer ORDER BY
+	// only keeps the page itself in order.
+	rows, err := tx.QueryContext(ctx, `SELECT doc FROM (`+strings.Join(list, ` UNION ALL `)+`
+ORDER BY `+listOrder+` LIMIT `+p.add(limit)+` OFFSET `+p.add(f.Offset)+`) AS page ORDER BY `+listOrder, p...)
 	if err != nil {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
@@ -167,21 +182,24 @@ type Stats struct {
 }
 
 // countColumns computes Counts in SQL from the opinions' current states (summed over
-// opinion_groups). Pending is
-// not yet with an official; excluded (rejected, merged, cancelled) leaves the
-// completion rate's denominator. Satisfaction counts the latest follow-up.
-const countColumns = `
-sum(count),
-sum(count * (state IN ('received', 'categorized', 'returned'))),
-sum(count * (state IN ('assigned', 'in_progress', 'submitted', 'awaiting_callback'))),
-sum(count * (state = 'closed')),
-sum(count * (state IN ('rejected', 'merged', 'cancelled'))),
-sum(count * (level_rank >= 2)),
-sum(count * (level_rank >= 3)),
-sum(count * (level_rank >= 4)),
-sum(count * closed_on_time),
-sum(count * (satisfaction != '')),
-sum(count * (satisfaction IN ('satisfied', 'basically')))`
+// opinion_counts). Pending is not yet with an official; excluded (rejected, merged,
+// cancelled) leaves the completion rate's denominator. Satisfaction counts the
+// latest follow-up.
+var countColumns = strings.Join([]string{
+	"sum(count)",
+	countIf("state IN ('received', 'categorized', 'returned')"),
+	countIf("state IN ('assigned', 'in_progress', 'submitted', 'awaiting_callback')"),
+	countIf("state = 'closed'"),
+	countIf("state IN ('rejected', 'merged', 'cancelled')"),
+	countIf("level_rank >= 2"),
+	countIf("level_rank >= 3"),
+	countIf("level_rank >= 4"),
+	countIf("closed_on_time = 1"),
+	countIf("satisfaction != ''"),
+	countIf("satisfaction IN ('satisfied', 'basically')"),
+}, ",\n")
+
+func countIf(cond string) string { return "sum(CASE WHEN " + cond + " THEN count ELSE 0 END)" }
 
 func scanCounts(scan func(...any) error, name *string) (Counts, error) {
 	var c Counts
@@ -240,16 +258,16 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 	}
 	// One read transaction, so totals, states, categories and departments all
 	// describe the same snapshot even while projections keep arriving.
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.r.BeginTx(ctx, readOnly)
 	if err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	row := tx.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinion_groups WHERE campaign_id = ?`, campaignID)
+	row := tx.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinion_counts WHERE campaign_id = $1`, campaignID)
 	if st.Counts, err = scanCounts(row.Scan, nil); err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT state, sum(count) FROM opinion_groups WHERE campaign_id = ? GROUP BY state`, campaignID)
+	rows, err := tx.QueryContext(ctx, `SELECT state, sum(count) FROM opinion_counts WHERE campaign_id = $1 GROUP BY state`, campaignID)
 	if err != nil {
 		return st, fmt.Errorf("store: stats by state: %w", err)
 	}
@@ -276,7 +294,7 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 // empty value (not yet categorized or assigned) is its own group.
 func groupCounts(ctx context.Context, tx *sql.Tx, column, campaignID string) ([]Counts, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+column+`, `+countColumns+`
-FROM opinion_groups WHERE campaign_id = ? GROUP BY `+column+` ORDER BY `+column, campaignID)
+FROM opinion_counts WHERE campaign_id = $1 GROUP BY `+column+` ORDER BY `+column, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("store: stats by %s: %w", column, err)
 	}
@@ -302,9 +320,10 @@ type DayCount struct {
 // ClosuresByDay counts a campaign's closed opinions by the day they closed, for the
 // leader's closures-over-time chart. offsetSeconds is the campaign's UTC offset.
 func (s *Store) ClosuresByDay(ctx context.Context, campaignID string, offsetSeconds int) ([]DayCount, error) {
+	const day = 24 * 60 * 60
 	rows, err := s.r.QueryContext(ctx, `
-SELECT date((closed_at / 1000) + ?, 'unixepoch') AS day, count(*) FROM opinions
-WHERE campaign_id = ? AND state = 'closed' GROUP BY day ORDER BY day`, offsetSeconds, campaignID)
+SELECT (closed_at / 1000 + $1) / `+strconv.Itoa(day)+` AS day, count(*) FROM opinions
+WHERE campaign_id = $2 AND state = 'closed' GROUP BY day ORDER BY day`, offsetSeconds, campaignID)
 	if err != nil {
 		return nil, fmt.Errorf("store: closures by day: %w", err)
 	}
@@ -312,9 +331,11 @@ WHERE campaign_id = ? AND state = 'closed' GROUP BY day ORDER BY day`, offsetSec
 	out := []DayCount{}
 	for rows.Next() {
 		var d DayCount
-		if err := rows.Scan(&d.Day, &d.Count); err != nil {
+		var n int64
+		if err := rows.Scan(&n, &d.Count); err != nil {
 			return nil, err
 		}
+		d.Day = time.Unix(n*day, 0).UTC().Format(workflows.DateLayout)
 		out = append(out, d)
 	}
 	return out, rows.Err()

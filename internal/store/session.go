@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 	id         TEXT PRIMARY KEY,
 	username   TEXT NOT NULL,
 	csrf       TEXT NOT NULL,
-	expires_at INTEGER NOT NULL
+	expires_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS user_prefs (
 	username TEXT PRIMARY KEY,
@@ -32,7 +32,7 @@ type Session struct {
 
 // CreateSession stores a new session.
 func (s *Store) CreateSession(ctx context.Context, sess Session) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, username, csrf, expires_at) VALUES (?, ?, ?, ?)`,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (id, username, csrf, expires_at) VALUES ($1, $2, $3, $4)`,
 		sess.ID, sess.Username, sess.CSRF, sess.ExpiresAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: create session: %w", err)
@@ -44,7 +44,7 @@ func (s *Store) CreateSession(ctx context.Context, sess Session) error {
 func (s *Store) Session(ctx context.Context, id string, now time.Time) (Session, error) {
 	sess := Session{ID: id}
 	var exp int64
-	err := s.r.QueryRowContext(ctx, `SELECT username, csrf, expires_at FROM sessions WHERE id = ? AND expires_at > ?`,
+	err := s.r.QueryRowContext(ctx, `SELECT username, csrf, expires_at FROM sessions WHERE id = $1 AND expires_at > $2`,
 		id, now.UnixMilli()).Scan(&sess.Username, &sess.CSRF, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sess, ErrNotFound
@@ -58,14 +58,14 @@ func (s *Store) Session(ctx context.Context, id string, now time.Time) (Session,
 
 // DeleteSession ends a session, and any expired ones with it.
 func (s *Store) DeleteSession(ctx context.Context, id string, now time.Time) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? OR expires_at <= ?`, id, now.UnixMilli())
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1 OR expires_at <= $2`, id, now.UnixMilli())
 	return err
 }
 
 // Language returns the user's chosen language ("" when never chosen).
 func (s *Store) Language(ctx context.Context, username string) (string, error) {
 	var lang string
-	err := s.r.QueryRowContext(ctx, `SELECT lang FROM user_prefs WHERE username = ?`, username).Scan(&lang)
+	err := s.r.QueryRowContext(ctx, `SELECT lang FROM user_prefs WHERE username = $1`, username).Scan(&lang)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -74,7 +74,7 @@ func (s *Store) Language(ctx context.Context, username string) (string, error) {
 
 // SetLanguage remembers the user's language.
 func (s *Store) SetLanguage(ctx context.Context, username, lang string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO user_prefs (username, lang) VALUES (?, ?)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO user_prefs (username, lang) VALUES ($1, $2)
 ON CONFLICT (username) DO UPDATE SET lang = excluded.lang`, username, lang)
 	return err
 }

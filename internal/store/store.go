@@ -10,10 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+	"strconv"
+	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"rectify/internal/campaign"
 	"rectify/workflows"
@@ -25,19 +24,22 @@ var ErrNotFound = errors.New("not found")
 // ErrExists is returned when creating something whose id is taken.
 var ErrExists = errors.New("already exists")
 
-// Store is the reporting store on one SQLite file (WAL): one writer connection,
-// several readers, so lists and stats never wait behind projections.
+// Store is the reporting store, on one SQLite file or in a PostgreSQL database that
+// every process of a cluster shares.
 type Store struct {
-	w *sql.DB
-	r *sql.DB
+	d dialect
+	w *sql.DB // writes
+	r *sql.DB // reads; the same pool as w on PostgreSQL
 }
 
+// schema is shared by both databases (dialect.schema adapts it). Times are Unix
+// milliseconds; flags are 0 or 1.
 const schema = `
 CREATE TABLE IF NOT EXISTS campaigns (
 	id         TEXT PRIMARY KEY,
 	name       TEXT NOT NULL,
 	doc        TEXT NOT NULL,
-	created_at INTEGER NOT NULL
+	created_at BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS opinions (
 	id            TEXT PRIMARY KEY,
@@ -54,9 +56,9 @@ CREATE TABLE IF NOT EXISTS opinions (
 	level_rank    INTEGER NOT NULL,
 	on_time       INTEGER NOT NULL,
 	satisfaction  TEXT NOT NULL,
-	created_at    INTEGER NOT NULL,
-	updated_at    INTEGER NOT NULL,
-	closed_at     INTEGER NOT NULL,
+	created_at    BIGINT NOT NULL,
+	updated_at    BIGINT NOT NULL,
+	closed_at     BIGINT NOT NULL,
 	revision      INTEGER NOT NULL,
 	doc           TEXT NOT NULL
 );
@@ -64,17 +66,20 @@ CREATE INDEX IF NOT EXISTS opinions_campaign ON opinions (campaign_id, state);
 DROP INDEX IF EXISTS opinions_urgent;
 DROP INDEX IF EXISTS opinions_official;
 -- The list order (query.go) as indexes, so a page of the most urgent is read in order
--- instead of sorting the whole campaign.
+-- instead of sorting every match: of a campaign, of everything, and of the two halves
+-- of what an official sees (their own items, their department's).
 CREATE INDEX IF NOT EXISTS opinions_campaign_urgent ON opinions
-	(campaign_id, urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id);
+	(campaign_id, urgency DESC, level_rank DESC, (deadline = ''), deadline, created_at, id);
+CREATE INDEX IF NOT EXISTS opinions_all_urgent ON opinions
+	(urgency DESC, level_rank DESC, (deadline = ''), deadline, created_at, id);
 CREATE INDEX IF NOT EXISTS opinions_official_urgent ON opinions
-	(official, urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id);
-CREATE INDEX IF NOT EXISTS opinions_urgent ON opinions
-	(urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id);
+	(official, urgency DESC, level_rank DESC, (deadline = ''), deadline, created_at, id);
+CREATE INDEX IF NOT EXISTS opinions_department_urgent ON opinions
+	(department, urgency DESC, level_rank DESC, (deadline = ''), deadline, created_at, id);
 CREATE TABLE IF NOT EXISTS events (
 	opinion_id TEXT NOT NULL,
 	seq        INTEGER NOT NULL,
-	at         INTEGER NOT NULL,
+	at         BIGINT NOT NULL,
 	actor      TEXT NOT NULL,
 	action     TEXT NOT NULL,
 	from_state TEXT NOT NULL,
@@ -85,34 +90,61 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 `
 
-// Open opens (and creates or migrates) the store at path.
-func Open(path string) (*Store, error) {
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
-	w, err := sql.Open("sqlite", dsn)
+// Open opens (and creates or migrates) the store: dsn is a SQLite file's path, or a
+// postgres:// (postgresql://) URL. Several processes may open one store at once.
+func Open(dsn string) (*Store, error) {
+	s := &Store{d: sqlite}
+	var err error
+	if isPostgres(dsn) {
+		s.d = postgres
+		s.w, err = openPostgres(dsn)
+		s.r = s.w
+	} else {
+		s.w, s.r, err = openSQLite(dsn)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", redact(dsn), err)
 	}
-	w.SetMaxOpenConns(1)
-	if _, err := w.Exec(schema + batchSchema + sessionSchema + groupSchema); err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("store: create schema in %s: %w", path, err)
+	if err := s.migrate(context.Background()); err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("store: open %s: %w", redact(dsn), err)
 	}
-	if err := rebuildGroups(w); err != nil {
-		_ = w.Close()
-		return nil, err
-	}
-	r, err := sql.Open("sqlite", dsn+"&mode=ro")
-	if err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("store: open %s for reading: %w", path, err)
-	}
-	r.SetMaxOpenConns(4)
-	return &Store{w: w, r: r}, nil
+	return s, nil
 }
+
+// migrate creates or updates the schema and rebuilds the counts from the opinions,
+// in one transaction under the rebuild lock: processes opening the store at the
+// same moment take turns, and no projection lands between the rebuild's delete and
+// its insert.
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if s.d.lockRebuild != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockRebuild); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema)); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := rebuildCounts(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// readOnly is how reads that take several statements run: on one snapshot (SQLite's
+// read transactions always are; PostgreSQL's need repeatable read).
+var readOnly = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 
 // Close closes the store.
 func (s *Store) Close() error {
+	if s.r == s.w {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -126,7 +158,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign) error {
 		return err
 	}
 	res, err := s.w.ExecContext(ctx,
-		`INSERT INTO campaigns (id, name, doc, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		`INSERT INTO campaigns (id, name, doc, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
 		c.ID, c.Name, string(doc), c.CreatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: create campaign: %w", err)
@@ -140,7 +172,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c campaign.Campaign) error {
 // Campaign returns one campaign.
 func (s *Store) Campaign(ctx context.Context, id string) (campaign.Campaign, error) {
 	var doc string
-	err := s.r.QueryRowContext(ctx, `SELECT doc FROM campaigns WHERE id = ?`, id).Scan(&doc)
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM campaigns WHERE id = $1`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return campaign.Campaign{}, ErrNotFound
 	}
@@ -173,6 +205,19 @@ func (s *Store) Campaigns(ctx context.Context) ([]campaign.Campaign, error) {
 	return out, rows.Err()
 }
 
+// params collects a query's arguments, naming each $n as it is added.
+type params []any
+
+// add adds arguments and returns their names: "$3, $4, $5".
+func (p *params) add(vs ...any) string {
+	marks := make([]string, len(vs))
+	for i, v := range vs {
+		*p = append(*p, v)
+		marks[i] = "$" + strconv.Itoa(len(*p))
+	}
+	return strings.Join(marks, ", ")
+}
+
 // urgency puts what an official owes now first, then what waits on someone else,
 // then what is finished.
 func urgency(s workflows.State) int {
@@ -202,11 +247,20 @@ func (s *Store) ProjectOpinion(ctx context.Context, o workflows.Opinion) error {
 	if !o.ClosedAt.IsZero() {
 		closedAt = o.ClosedAt.UnixMilli()
 	}
+	onTime := 0
+	if o.OnTime {
+		onTime = 1
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: project: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if s.d.lockProjection != "" {
+		if _, err := tx.ExecContext(ctx, s.d.lockProjection, o.ID); err != nil {
+			return fmt.Errorf("store: project: lock: %w", err)
+		}
+	}
 	old, stored, err := currentGroup(ctx, tx, o.ID)
 	if err != nil {
 		return err
@@ -214,7 +268,7 @@ func (s *Store) ProjectOpinion(ctx context.Context, o workflows.Opinion) error {
 	res, err := tx.ExecContext(ctx, `
 INSERT INTO opinions (id, campaign_id, key, state, category, department, official, leader, deadline,
 	overdue_level, urgency, level_rank, on_time, satisfaction, created_at, updated_at, closed_at, revision, doc)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT (id) DO UPDATE SET
 	state = excluded.state, category = excluded.category, department = excluded.department,
 	official = excluded.official, leader = excluded.leader, deadline = excluded.deadline,
@@ -223,7 +277,7 @@ ON CONFLICT (id) DO UPDATE SET
 	closed_at = excluded.closed_at, revision = excluded.revision, doc = excluded.doc
 WHERE excluded.revision > opinions.revision`,
 		o.ID, o.CampaignID, o.Key, o.State, o.Category, o.Department, o.Official, o.Leader, o.Schedule.Deadline,
-		o.OverdueLevel, urgency(o.State), levelRank, o.OnTime, o.Satisfaction, o.CreatedAt.UnixMilli(),
+		o.OverdueLevel, urgency(o.State), levelRank, onTime, o.Satisfaction, o.CreatedAt.UnixMilli(),
 		o.UpdatedAt.UnixMilli(), closedAt, o.Revision, string(doc))
 	if err != nil {
 		return fmt.Errorf("store: project opinion: %w", err)
@@ -232,27 +286,34 @@ WHERE excluded.revision > opinions.revision`,
 		return err
 	} else if n > 0 {
 		// The write was newer than what was stored: move the opinion between groups.
+		var from *group
 		if stored {
-			if err := moveGroup(ctx, tx, old, -1); err != nil {
-				return err
-			}
+			from = &old
 		}
-		g := newGroup(o.CampaignID, o.Category, o.Department, string(o.State), levelRank, o.OnTime, o.Satisfaction,
+		to := newGroup(o.CampaignID, o.Category, o.Department, string(o.State), levelRank, o.OnTime, o.Satisfaction,
 			o.CreatedAt.UnixMilli(), closedAt)
-		if err := moveGroup(ctx, tx, g, +1); err != nil {
+		if err := moveCounts(ctx, tx, from, to); err != nil {
 			return err
 		}
 	}
-	for _, e := range timeline {
-		d, err := json.Marshal(e.Detail)
-		if err != nil {
-			return err
+	if len(timeline) > 0 {
+		// One statement for the whole timeline; events already stored are kept.
+		var q strings.Builder
+		q.WriteString(`INSERT INTO events (opinion_id, seq, at, actor, action, from_state, to_state, reason, detail) VALUES `)
+		args := params{o.ID}
+		for i, e := range timeline {
+			d, err := json.Marshal(e.Detail)
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($1, %s)", args.add(e.Seq, e.At.UnixMilli(), e.Actor, e.Action, e.From, e.To, e.Reason, string(d)))
 		}
-		if _, err := tx.ExecContext(ctx, `
-INSERT INTO events (opinion_id, seq, at, actor, action, from_state, to_state, reason, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			o.ID, e.Seq, e.At.UnixMilli(), e.Actor, e.Action, e.From, e.To, e.Reason, string(d)); err != nil {
-			return fmt.Errorf("store: project event: %w", err)
+		q.WriteString(` ON CONFLICT DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("store: project events: %w", err)
 		}
 	}
 	return tx.Commit()
@@ -261,7 +322,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 // Opinion returns one opinion with its whole timeline.
 func (s *Store) Opinion(ctx context.Context, id string) (workflows.Opinion, error) {
 	var doc string
-	err := s.r.QueryRowContext(ctx, `SELECT doc FROM opinions WHERE id = ?`, id).Scan(&doc)
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM opinions WHERE id = $1`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return workflows.Opinion{}, ErrNotFound
 	}
@@ -274,7 +335,7 @@ func (s *Store) Opinion(ctx context.Context, id string) (workflows.Opinion, erro
 	}
 	rows, err := s.r.QueryContext(ctx, `
 SELECT seq, at, actor, action, from_state, to_state, reason, detail FROM events
-WHERE opinion_id = ? AND seq <= ? ORDER BY seq`, id, o.Revision)
+WHERE opinion_id = $1 AND seq <= $2 ORDER BY seq`, id, o.Revision)
 	if err != nil {
 		return o, fmt.Errorf("store: timeline: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -22,16 +21,6 @@ import (
 // base is the instant test opinions are created around: UTC and whole
 // milliseconds, which is what the store keeps of event times.
 var base = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
-
-// openStore opens a store on a real SQLite file in a fresh temporary folder
-// and closes it when the test ends.
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Close()) })
-	return s
-}
 
 // timeline builds n events that lead to state, one minute apart, each with
 // a detail map, as the workflow records them (seq 1..n).
@@ -90,9 +79,9 @@ func requireSameOpinion(t *testing.T, want, got workflows.Opinion, msgAndArgs ..
 	require.JSONEq(t, string(w), string(g), msgAndArgs...)
 }
 
-func TestProjectOpinionIsIdempotentAndOrdered(t *testing.T) {
+func testProjectOpinionIsIdempotentAndOrdered(t *testing.T, b backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "rectify.db")
+	path := b.dsn(t)
 	s, err := store.Open(path)
 	require.NoError(t, err)
 
@@ -176,9 +165,9 @@ func TestProjectOpinionIsIdempotentAndOrdered(t *testing.T) {
 	check(s, "after replays following reopen")
 }
 
-func TestOpinionTimeline(t *testing.T) {
+func testOpinionTimeline(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 
 	o := newOpinion("op-1", "c1", workflows.StateClosed, 5)
 	o.Timeline[1].Detail = nil // an event without details stays without
@@ -215,9 +204,9 @@ func TestOpinionTimeline(t *testing.T) {
 	require.Empty(t, page.Opinions[0].Timeline)
 }
 
-func TestCampaigns(t *testing.T) {
+func testCampaigns(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 
 	list, err := s.Campaigns(ctx)
 	require.NoError(t, err)
@@ -325,9 +314,9 @@ func ids(p store.Page) []string {
 	return out
 }
 
-func TestOpinionsFiltersAndOrder(t *testing.T) {
+func testOpinionsFiltersAndOrder(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 	projectFixture(t, s)
 
 	tests := []struct {
@@ -373,9 +362,9 @@ func TestOpinionsFiltersAndOrder(t *testing.T) {
 	}
 }
 
-func TestOpinionsPaging(t *testing.T) {
+func testOpinionsPaging(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 	projectFixture(t, s)
 
 	var all []string
@@ -410,9 +399,9 @@ func TestOpinionsPaging(t *testing.T) {
 	}
 }
 
-func TestOpinionsDefaultLimit(t *testing.T) {
+func testOpinionsDefaultLimit(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 	for i := range 60 {
 		require.NoError(t, s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("op-%02d", i), "c1", workflows.StateReceived, 1)))
 	}
@@ -499,9 +488,9 @@ func (e expectedCounts) sorted() []store.Counts {
 	return out
 }
 
-func TestStatsExact(t *testing.T) {
+func testStatsExact(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 
 	r := rand.New(rand.NewPCG(3, 10))
 	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题"}
@@ -575,9 +564,9 @@ func TestStatsExact(t *testing.T) {
 	require.Equal(t, 40, sum)
 }
 
-func TestStatsEmptyCampaign(t *testing.T) {
+func testStatsEmptyCampaign(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := openStore(t)
+	s := b.open(t)
 	other := newOpinion("op-1", "c2", workflows.StateClosed, 1)
 	other.OnTime = true
 	require.NoError(t, s.ProjectOpinion(ctx, other))
@@ -639,7 +628,7 @@ func seedBench(b *testing.B, s *store.Store, n int) {
 func BenchmarkProjectOpinion(b *testing.B) {
 	ctx := context.Background()
 	b.Run("new", func(b *testing.B) {
-		s := openStore(b)
+		s := sqliteFiles.open(b)
 		i := 0
 		for b.Loop() {
 			o := newOpinion(fmt.Sprintf("op-%d", i), "bench", workflows.StateInProgress, 4)
@@ -653,7 +642,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 	b.Run("transition", func(b *testing.B) {
 		// One opinion moving on revision by revision, its timeline capped at a
 		// realistic length (the events already stored are skipped).
-		s := openStore(b)
+		s := sqliteFiles.open(b)
 		o := newOpinion("op", "bench", workflows.StateInProgress, 12)
 		rev := 0
 		for b.Loop() {
@@ -666,7 +655,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 	})
 	b.Run("baseline-stale-replay", func(b *testing.B) {
 		// The baseline: a write transaction that changes nothing.
-		s := openStore(b)
+		s := sqliteFiles.open(b)
 		o := newOpinion("op", "bench", workflows.StateInProgress, 8)
 		if err := s.ProjectOpinion(ctx, o); err != nil {
 			b.Fatal(err)
@@ -681,7 +670,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 
 func BenchmarkOpinionsList(b *testing.B) {
 	ctx := context.Background()
-	s := openStore(b)
+	s := sqliteFiles.open(b)
 	seedBench(b, s, 10_000)
 	// The baseline: the same page from a campaign of exactly 50 opinions, so
 	// the cost of ordering 10k shows against decoding 50.
@@ -714,13 +703,13 @@ func BenchmarkOpinionsList(b *testing.B) {
 	}
 }
 
-// TestFiguresAreOneSnapshot reads figures while opinions keep arriving: the
+// testFiguresAreOneSnapshot reads figures while opinions keep arriving: the
 // totals, the states, the categories and the departments must always agree,
 // and a page's Total must count the rows it was cut from.
-func TestFiguresAreOneSnapshot(t *testing.T) {
+func testFiguresAreOneSnapshot(t *testing.T, b backend) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := openStore(t)
+	s := b.open(t)
 
 	done := make(chan error, 1)
 	go func() {

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// dialect is everything that differs between the two databases the store runs on:
+// how to connect, how the schema spells its types, how writers keep out of each
+// other's way, and reading a field of a JSON document. Tables, queries and the
+// projection's logic exist once; queries use $1-style placeholders, which both
+// drivers read.
+type dialect struct {
+	// schema turns the shared schema (written for SQLite) into this database's.
+	schema *strings.Replacer
+	// lockProjection runs first in a projection's transaction, with the opinion id
+	// as $1: projections of one opinion take turns, and all of them keep out of a
+	// count rebuild. lockRebuild runs first in the transaction that creates the
+	// schema and rebuilds the counts: it waits for the projections in flight and
+	// holds off new ones, and other processes opening the store wait for it.
+	// Empty where a write transaction already excludes every other writer.
+	lockProjection, lockRebuild string
+	// jsonText is an expression for a field of a JSON document column, as text;
+	// NULL when the field is absent or null.
+	jsonText func(column, field string) string
+}
+
+// sqlite: one writer at a time (BEGIN IMMEDIATE), across processes too, so a write
+// transaction needs no other lock.
+var sqlite = dialect{
+	schema:   strings.NewReplacer(),
+	jsonText: func(column, field string) string { return "json_extract(" + column + ", '$." + field + "')" },
+}
+
+// Advisory lock keys of the PostgreSQL store: one space for the store's own locks,
+// and one per opinion (keyed by a hash of its id; a collision only makes two
+// opinions take turns).
+const (
+	pgLockSpace    = 0x72656374 // "rect"
+	pgOpinionSpace = 0x6f70696e // "opin"
+	pgRebuildLock  = 1
+)
+
+// postgres: many processes write at once. A projection holds its opinion's lock and
+// a shared hold on the rebuild lock until it commits; the rebuild takes the rebuild
+// lock exclusively. Text columns compare bytewise ("C"), as SQLite's do, so lists
+// and figures come out in the same order whatever the database's locale.
+var postgres = dialect{
+	schema: strings.NewReplacer(
+		" TEXT ", ` TEXT COLLATE "C" `,
+		") WITHOUT ROWID;", ");",
+	),
+	lockProjection: fmt.Sprintf(`SELECT pg_advisory_xact_lock_shared(%d, %d), pg_advisory_xact_lock(%d, hashtext($1))`,
+		pgLockSpace, pgRebuildLock, pgOpinionSpace),
+	lockRebuild: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, %d)`, pgLockSpace, pgRebuildLock),
+	jsonText:    func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" },
+}
+
+// isPostgres reports whether dsn names a PostgreSQL database rather than a file.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// openSQLite opens the file at path: a single writer connection and a few
+// read-only ones, so lists and stats never wait behind projections (WAL).
+func openSQLite(path string) (w, r *sql.DB, err error) {
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	if w, err = sql.Open("sqlite", dsn); err != nil {
+		return nil, nil, err
+	}
+	w.SetMaxOpenConns(1)
+	if r, err = sql.Open("sqlite", dsn+"&mode=ro"); err != nil {
+		_ = w.Close()
+		return nil, nil, err
+	}
+	r.SetMaxOpenConns(4)
+	return w, r, nil
+}
+
+// pgConns is how many connections one process keeps to PostgreSQL: enough for a
+// worker's concurrent projections and the web's reads, few enough that a cluster of
+// processes stays well under the server's max_connections.
+const pgConns = 10
+
+// openPostgres opens a pool of connections for both reading and writing.
+func openPostgres(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err // pgx leaves the password out of its errors
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(pgConns)
+	db.SetMaxIdleConns(pgConns)
+	return db, nil
+}
+
+// redact is dsn as errors may show it: a URL without its password, whether in the
+// user part or a parameter.
+func redact(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable PostgreSQL URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
