@@ -27,9 +27,9 @@ type BatchStore interface {
 	FinishBatch(ctx context.Context, id string, at time.Time) error
 }
 
-// startsInFlight bounds concurrent workflow starts per chunk: enough to keep the
+// StartsInFlight bounds concurrent workflow starts per chunk: enough to keep the
 // frontend busy, few enough not to queue behind it.
-const startsInFlight = 32
+const StartsInFlight = 32
 
 // requestNamespace scopes the start request ids of imported rows.
 var requestNamespace = uuid.MustParse("0d8e4a8e-3f0b-4c7a-9d52-6a1f3b2c9e71")
@@ -55,7 +55,7 @@ func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkIn
 	var mu sync.Mutex
 	outcomes := make(map[int]string, len(rows))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(startsInFlight)
+	g.SetLimit(StartsInFlight)
 	for _, row := range rows {
 		g.Go(func() error {
 			var o intake.Opinion

@@ -128,6 +128,7 @@ func commandTree() *command {
 					batchShowCmd,
 				},
 			},
+			benchCmd,
 		},
 	}
 }

@@ -1193,3 +1193,12 @@ func TestImportDryRunWithoutBatchID(t *testing.T) {
 		t.Errorf("tried to download %v for a dry run", downloads)
 	}
 }
+
+func TestBenchRefusesOpenCountsThatDoNotGrow(t *testing.T) {
+	for _, open := range []string{"1000,100", "10,x", "0"} {
+		code, _, stderr := runCLI(t, "http://127.0.0.1:1", "bench", "--open", open)
+		if code != exitUsage || !strings.Contains(stderr, "--open") {
+			t.Errorf("bench --open %s: exit %d, stderr %q; want a usage error naming --open", open, code, stderr)
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSmoke runs every scenario briefly on the real embedded server, so the harness
+// and its checks on the server keep working.
+func TestSmoke(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	target, err := Start(ctx, t.TempDir(), func(string) string { return "" })
+	require.NoError(t, err)
+	defer target.Stop()
+	o := Smoke()
+	o.Progress = t.Logf
+	r, err := Run(ctx, target, o)
+	require.NoError(t, err)
+
+	require.Len(t, r.Ceiling, 2)
+	require.Positive(t, r.StartCeiling.PerSec)
+	require.Len(t, r.Lifecycle, len(concurrencies))
+	for _, l := range r.Latency {
+		require.Equal(t, o.Lifecycle, l.ByAction["callback"].N, "one callback per opinion at %d users", l.Concurrency)
+	}
+	require.Len(t, r.History, 2)
+	require.Greater(t, r.History[1].Events, r.History[0].Events, "the worst path is longer than the happy one")
+	require.Equal(t, o.ImportRows, r.Import.Rows)
+	require.Len(t, r.Scale, len(o.Open))
+	require.Len(t, r.Reads, len(o.Open))
+	require.Equal(t, o.Reads, r.Reads[0].ByRead["campaign stats"].N)
+
+	md := r.Markdown("starter bench --smoke")
+	for _, section := range []string{"## Targets", "## 1. Ceiling", "## 2. Lifecycle", "## 3. Latency", "## 4. History", "## 5. Reads", "## 6. Import", "## 7. Scale"} {
+		require.Contains(t, md, section)
+	}
+	require.Len(t, r.Checks(), 2+2+2+3+1+1, "every target is checked")
+	if os.Getenv("BENCH_SMOKE_PRINT") != "" {
+		t.Log("\n" + md)
+	}
+	require.False(t, strings.Contains(md, "NaN"), "no figure is missing")
+}

@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
+)
+
+// runImport imports a ledger of o.ImportRows rows: rows/s from upload to the last
+// opinion started, and the starts/s of its process against the start ceiling.
+func runImport(ctx context.Context, t *Target, o Options, r *Report) error {
+	campaign := "bench-import-" + uuid.NewString()[:8]
+	if err := t.createCampaign(ctx, campaign); err != nil {
+		return err
+	}
+	res, err := t.importLedger(ctx, campaign, 0, o.ImportRows)
+	if err != nil {
+		return err
+	}
+	r.Import = res
+	return nil
+}
+
+// importLedger uploads an xlsx ledger of rows n0+1..n0+n (keys S-<row>) into campaign,
+// waits until its process has started every opinion, and checks the campaign holds
+// them all.
+func (t *Target) importLedger(ctx context.Context, campaign string, n0, n int) (ImportResult, error) {
+	file, err := ledger(n0, n)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	before, err := t.stats(ctx, campaign)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "意见汇总.xlsx")
+	if err != nil {
+		return ImportResult{}, err
+	}
+	if _, err := fw.Write(file); err != nil {
+		return ImportResult{}, err
+	}
+	if err := mw.Close(); err != nil {
+		return ImportResult{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.API+"/api/v1/campaigns/"+campaign+"/batches", &body)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token(officeUser(0)))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	type batch struct {
+		ID       string `json:"id"`
+		State    string `json:"state"`
+		Accepted int    `json:"accepted"`
+		Started  int    `json:"started"`
+	}
+	var b batch
+	start := time.Now()
+	if err := t.send(req, http.StatusCreated, &b); err != nil {
+		return ImportResult{}, err
+	}
+	accepted := time.Now()
+	for b.State != "done" {
+		if err := pause(ctx, 20*time.Millisecond); err != nil {
+			return ImportResult{}, err
+		}
+		if err := t.call(ctx, officeUser(0), http.MethodGet, "/api/v1/batches/"+b.ID, nil, http.StatusOK, &b); err != nil {
+			return ImportResult{}, err
+		}
+		if b.State != "importing" && b.State != "done" {
+			return ImportResult{}, fmt.Errorf("import %s ended %s", b.ID, b.State)
+		}
+	}
+	done := time.Now()
+	if b.Accepted != n || b.Started != n {
+		return ImportResult{}, fmt.Errorf("import of %d rows: %d accepted, %d started", n, b.Accepted, b.Started)
+	}
+	// Each started opinion records itself in the reporting store on its first step.
+	if err := t.waitCollected(ctx, campaign, before.Collected+n); err != nil {
+		return ImportResult{}, err
+	}
+	return ImportResult{
+		Rows:     n,
+		Total:    Rate{Count: n, Elapsed: done.Sub(start), PerSec: perSecond(n, done.Sub(start))},
+		Starting: Rate{Count: n, Elapsed: done.Sub(accepted), PerSec: perSecond(n, done.Sub(accepted))},
+	}, nil
+}
+
+// ledger is an Excel ledger as offices keep them: rows n0+1..n0+n.
+func ledger(n0, n int) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return nil, err
+	}
+	if err := sw.SetRow("A1", []any{"序号", "意见内容", "来源", "收集时间", "涉及单位"}); err != nil {
+		return nil, err
+	}
+	date := time.Now().In(chinaTime).AddDate(0, 0, -1).Format("2006/1/2")
+	for i := range n {
+		row := n0 + i + 1
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		err := sw.SetRow(cell, []any{ledgerKey(row), fmt.Sprintf("第%d条意见：小区路灯损坏，夜间出行不便", row), "热线", date, department(row)})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := f.Write(&out); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func ledgerKey(row int) string { return fmt.Sprintf("S-%d", row) }
+
+// waitCollected waits until campaign holds want opinions, for a minute at most.
+func (t *Target) waitCollected(ctx context.Context, campaign string, want int) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := t.stats(ctx, campaign)
+		if err != nil {
+			return err
+		}
+		if st.Collected == want {
+			return nil
+		}
+		if st.Collected > want || time.Now().After(deadline) {
+			return fmt.Errorf("campaign %s holds %d opinions, %d expected", campaign, st.Collected, want)
+		}
+		if err := pause(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,328 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Report is everything one run measured.
+type Report struct {
+	Machine      Machine
+	Ceiling      []Throughput
+	StartCeiling Rate
+	Lifecycle    []Throughput
+	Latency      []LatencyRow
+	History      []HistorySize
+	Import       ImportResult
+	Scale        []ScalePoint
+	Reads        []ReadRow
+}
+
+// Machine says where the figures come from.
+type Machine struct {
+	Cores                           int
+	MemoryBytes                     uint64
+	Go, TemporalServer, TemporalSDK string
+	Engine                          string
+	Date                            time.Time
+}
+
+// Throughput is one run of a lifecycle (the minimal one or an opinion's).
+type Throughput struct {
+	Concurrency, Iterations int
+	Elapsed                 time.Duration
+	// ActionsPerSec are Updates (ceiling) or HTTP actions (lifecycle) per second;
+	// ClosedPerSec the workflows or opinions taken to their end per second.
+	ActionsPerSec, ClosedPerSec float64
+}
+
+// Rate is a count over a time.
+type Rate struct {
+	Count   int
+	Elapsed time.Duration
+	PerSec  float64
+}
+
+// Percentiles of a set of durations.
+type Percentiles struct {
+	N             int
+	P50, P95, P99 time.Duration
+}
+
+// LatencyRow holds the action latencies at one concurrency.
+type LatencyRow struct {
+	Concurrency int
+	ByAction    map[string]Percentiles
+}
+
+// HistorySize is what one opinion's path leaves in its workflow history.
+type HistorySize struct {
+	Path          string
+	Events, Bytes int
+}
+
+// ImportResult is one ledger import: Total from upload to the last opinion started,
+// Starting from the answer to the upload (rows checked and stored) to the same end.
+type ImportResult struct {
+	Rows            int
+	Total, Starting Rate
+}
+
+// ScalePoint is the lifecycle with Open opinions waiting on their deadlines.
+type ScalePoint struct {
+	Open       int
+	Throughput Throughput
+	Memory     Memory
+}
+
+// Memory of this process.
+type Memory struct{ HeapBytes, RSSBytes uint64 }
+
+// ReadRow holds the read latencies with Opinions open.
+type ReadRow struct {
+	Opinions int
+	Order    []string
+	ByRead   map[string]Percentiles
+}
+
+func describeMachine(ctx context.Context, t *Target) Machine {
+	m := Machine{Cores: runtime.NumCPU(), Go: runtime.Version(), Date: time.Now().UTC(),
+		TemporalSDK: temporal.SDKVersion,
+		Engine:      "embedded Temporal server, SQLite (WAL, synchronous=NORMAL), one process with worker and HTTP API"}
+	if info, err := t.Temporal.WorkflowService().GetSystemInfo(ctx, &workflowservice.GetSystemInfoRequest{}); err == nil {
+		m.TemporalServer = info.GetServerVersion()
+	}
+	if t.External {
+		m.Engine = "external Temporal cluster; worker and HTTP API in this process"
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				m.MemoryBytes = kb << 10
+			}
+		}
+	}
+	return m
+}
+
+// Target figures, for a 2-core machine running the embedded default.
+const (
+	targetLifecycleRatio = 0.8
+	targetP99At32        = 200 * time.Millisecond
+	targetP50At8         = 30 * time.Millisecond
+	targetHappyEvents    = 60
+	targetWorstEvents    = 250
+	targetReadP95        = 50 * time.Millisecond
+	targetImportRatio    = 0.8
+	targetScaleLoss      = 0.2
+)
+
+// Check is one target and whether this run met it.
+type Check struct {
+	Target, Measured string
+	Met              bool
+}
+
+// Checks compares the run with the targets; a figure the run did not measure is
+// left out rather than guessed.
+func (r *Report) Checks() []Check {
+	var out []Check
+	ceiling := map[int]Throughput{}
+	for _, c := range r.Ceiling {
+		ceiling[c.Concurrency] = c
+	}
+	for _, l := range r.Lifecycle {
+		if c, ok := ceiling[l.Concurrency]; ok && c.ActionsPerSec > 0 {
+			ratio := l.ActionsPerSec / c.ActionsPerSec
+			out = append(out, Check{
+				fmt.Sprintf("lifecycle actions/s ≥ %.1f × ceiling Updates/s at %d users", targetLifecycleRatio, l.Concurrency),
+				fmt.Sprintf("%.0f / %.0f = %.2f", l.ActionsPerSec, c.ActionsPerSec, ratio), ratio >= targetLifecycleRatio})
+		}
+	}
+	for _, l := range r.Latency {
+		all := l.ByAction["all"]
+		switch l.Concurrency {
+		case 8:
+			out = append(out, Check{fmt.Sprintf("action p50 < %s at 8 users", targetP50At8), ms(all.P50), all.P50 < targetP50At8})
+		case 32:
+			out = append(out, Check{fmt.Sprintf("action p99 < %s at 32 users", targetP99At32), ms(all.P99), all.P99 < targetP99At32})
+		}
+	}
+	for _, h := range r.History {
+		limit := targetHappyEvents
+		if h.Path == "worst" {
+			limit = targetWorstEvents
+		}
+		out = append(out, Check{fmt.Sprintf("%s-path history ≤ %d events", h.Path, limit), strconv.Itoa(h.Events), h.Events <= limit})
+	}
+	if n := len(r.Reads); n > 0 {
+		last := r.Reads[n-1]
+		for _, name := range last.Order {
+			if strings.Contains(name, "detail") {
+				continue
+			}
+			p := last.ByRead[name]
+			out = append(out, Check{fmt.Sprintf("%s p95 < %s at %d opinions", name, targetReadP95, last.Opinions), ms(p.P95), p.P95 < targetReadP95})
+		}
+	}
+	if r.StartCeiling.PerSec > 0 && r.Import.Rows > 0 {
+		ratio := r.Import.Starting.PerSec / r.StartCeiling.PerSec
+		out = append(out, Check{fmt.Sprintf("import starts/s ≥ %.1f × start ceiling", targetImportRatio),
+			fmt.Sprintf("%.0f / %.0f = %.2f", r.Import.Starting.PerSec, r.StartCeiling.PerSec, ratio), ratio >= targetImportRatio})
+	}
+	if base, ok := r.lifecycleAt(scaleConcurrency); ok && len(r.Scale) > 0 {
+		last := r.Scale[len(r.Scale)-1]
+		ratio := last.Throughput.ActionsPerSec / base.ActionsPerSec
+		out = append(out, Check{fmt.Sprintf("throughput with %d open within %.0f %% of an empty system", last.Open, targetScaleLoss*100),
+			fmt.Sprintf("%.0f / %.0f = %.2f", last.Throughput.ActionsPerSec, base.ActionsPerSec, ratio), ratio >= 1-targetScaleLoss})
+	}
+	return out
+}
+
+func (r *Report) lifecycleAt(c int) (Throughput, bool) {
+	for _, l := range r.Lifecycle {
+		if l.Concurrency == c {
+			return l, true
+		}
+	}
+	return Throughput{}, false
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+// Markdown renders the report as docs/benchmarks.md shows it; command is what
+// produced it.
+func (r *Report) Markdown(command string) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	m := r.Machine
+	p("# Benchmarks")
+	p("")
+	p("Produced by `%s` on %s.", command, m.Date.Format("2006-01-02"))
+	p("")
+	p("| machine | |")
+	p("|---|---|")
+	p("| cores | %d |", m.Cores)
+	p("| memory | %.0f GiB |", float64(m.MemoryBytes)/(1<<30))
+	p("| Go | %s |", m.Go)
+	p("| Temporal | server %s, SDK %s |", m.TemporalServer, m.TemporalSDK)
+	p("| engine | %s |", m.Engine)
+	p("")
+	p("## Targets")
+	p("")
+	p("| target | measured | met |")
+	p("|---|---|---|")
+	for _, c := range r.Checks() {
+		met := "yes"
+		if !c.Met {
+			met = "**no**"
+		}
+		p("| %s | %s | %s |", c.Target, c.Measured, met)
+	}
+	p("")
+	p("## 1. Ceiling")
+	p("")
+	p("A workflow with no side effects taking %d Updates in order (as many as an opinion's happy path), each waited for.", happyPathUpdates)
+	p("")
+	p("| callers | workflows | Updates/s | workflows/s |")
+	p("|---:|---:|---:|---:|")
+	for _, c := range r.Ceiling {
+		p("| %d | %d | %.0f | %.1f |", c.Concurrency, c.Iterations, c.ActionsPerSec, c.ClosedPerSec)
+	}
+	p("")
+	p("Start ceiling: %d starts of a workflow that ends at once, 32 in flight: **%.0f starts/s**.", r.StartCeiling.Count, r.StartCeiling.PerSec)
+	p("")
+	p("## 2. Lifecycle")
+	p("")
+	p("Opinions driven over the HTTP API by simulated users, each with their own office clerk, official and verifier: %s.", strings.Join(happyPath, " → "))
+	p("")
+	p("| users | opinions | actions/s | closed/s | × ceiling Updates/s |")
+	p("|---:|---:|---:|---:|---:|")
+	for _, l := range r.Lifecycle {
+		ratio := "–"
+		for _, c := range r.Ceiling {
+			if c.Concurrency == l.Concurrency {
+				ratio = fmt.Sprintf("%.2f", l.ActionsPerSec/c.ActionsPerSec)
+			}
+		}
+		p("| %d | %d | %.0f | %.1f | %s |", l.Concurrency, l.Iterations, l.ActionsPerSec, l.ClosedPerSec, ratio)
+	}
+	p("")
+	p("## 3. Latency")
+	p("")
+	p("Per action over HTTP, from request to answer (the store is current when it answers).")
+	p("")
+	p("| users | action | p50 | p95 | p99 |")
+	p("|---:|---|---:|---:|---:|")
+	for _, l := range r.Latency {
+		for _, a := range append(append([]string{}, happyPath...), "all") {
+			q := l.ByAction[a]
+			p("| %d | %s | %s | %s | %s |", l.Concurrency, a, ms(q.P50), ms(q.P95), ms(q.P99))
+		}
+	}
+	p("")
+	p("## 4. History")
+	p("")
+	p("| path | events | bytes |")
+	p("|---|---:|---:|")
+	for _, h := range r.History {
+		p("| %s | %d | %d |", h.Path, h.Events, h.Bytes)
+	}
+	p("")
+	p("Happy: the lifecycle above. Worst: a deadline long past (the whole overdue ladder), two extensions, a failed verification, a dissatisfied callback and a reopen, then closure.")
+	p("")
+	p("## 5. Reads")
+	p("")
+	p("One request at a time, with the given number of opinions open in the campaign.")
+	p("")
+	p("| opinions | read | p50 | p95 |")
+	p("|---:|---|---:|---:|")
+	for _, rd := range r.Reads {
+		for _, name := range rd.Order {
+			q := rd.ByRead[name]
+			p("| %d | %s | %s | %s |", rd.Opinions, name, ms(q.P50), ms(q.P95))
+		}
+	}
+	p("")
+	p("## 6. Import")
+	p("")
+	if r.Import.Rows > 0 {
+		p("An xlsx ledger of %d rows: **%.0f rows/s** from upload to the last opinion started; its process started **%.0f opinions/s**, %.2f × the start ceiling (%.0f/s).",
+			r.Import.Rows, r.Import.Total.PerSec, r.Import.Starting.PerSec, r.Import.Starting.PerSec/r.StartCeiling.PerSec, r.StartCeiling.PerSec)
+	}
+	p("")
+	p("## 7. Scale")
+	p("")
+	p("The lifecycle at %d users with opinions open (imported, assigned, waiting on their deadlines); memory of the whole process after a collection.", scaleConcurrency)
+	p("")
+	p("| open | actions/s | × empty system | Go heap | RSS |")
+	p("|---:|---:|---:|---:|---:|")
+	base, _ := r.lifecycleAt(scaleConcurrency)
+	for _, s := range r.Scale {
+		ratio := "–"
+		if base.ActionsPerSec > 0 {
+			ratio = fmt.Sprintf("%.2f", s.Throughput.ActionsPerSec/base.ActionsPerSec)
+		}
+		p("| %d | %.0f | %s | %s | %s |", s.Open, s.Throughput.ActionsPerSec, ratio, mib(s.Memory.HeapBytes), mib(s.Memory.RSSBytes))
+	}
+	if n := len(r.Scale); n >= 2 {
+		first, last := r.Scale[0], r.Scale[n-1]
+		per := float64(last.Open-first.Open) / 10_000
+		p("")
+		p("Per 10,000 more open opinions: Go heap %+.0f MiB, RSS %+.0f MiB.",
+			(float64(last.Memory.HeapBytes)-float64(first.Memory.HeapBytes))/(1<<20)/per,
+			(float64(last.Memory.RSSBytes)-float64(first.Memory.RSSBytes))/(1<<20)/per)
+	}
+	return b.String()
+}

@@ -1,0 +1,139 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"rectify/workflows"
+)
+
+// scaleConcurrency is the number of simulated users of the scale scenario's
+// lifecycle runs, and of the office staff opening opinions for it.
+const scaleConcurrency = 32
+
+// runScale opens more and more opinions (imported, categorized, assigned: waiting on
+// their deadlines) and at each size measures the lifecycle throughput, the process's
+// memory and the reads.
+func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
+	campaign := "bench-scale-" + uuid.NewString()[:8]
+	if err := t.createCampaign(ctx, campaign); err != nil {
+		return err
+	}
+	open := 0
+	for _, n := range o.Open {
+		o.say("scale: opening opinions %d to %d", open+1, n)
+		if _, err := t.importLedger(ctx, campaign, open, n-open); err != nil {
+			return err
+		}
+		if err := t.assignRows(ctx, campaign, open, n); err != nil {
+			return err
+		}
+		st, err := t.stats(ctx, campaign)
+		if err != nil {
+			return err
+		}
+		if st.InProgress != n {
+			return fmt.Errorf("campaign %s holds %d opinions in progress, %d were opened", campaign, st.InProgress, n)
+		}
+		open = n
+		mem := readMemory()
+		o.say("scale: %d open; lifecycle at %d users", n, scaleConcurrency)
+		life := "bench-life-" + uuid.NewString()[:8]
+		if err := t.createCampaign(ctx, life); err != nil {
+			return err
+		}
+		tp, err := lifecycle(ctx, t, life, o.Lifecycle, scaleConcurrency, &latencies{})
+		if err != nil {
+			return err
+		}
+		r.Scale = append(r.Scale, ScalePoint{Open: n, Throughput: tp, Memory: mem})
+		reads, err := t.measureReads(ctx, campaign, n, o.Reads)
+		if err != nil {
+			return err
+		}
+		r.Reads = append(r.Reads, reads)
+	}
+	return nil
+}
+
+// assignRows categorizes and assigns the imported rows n0+1..n of campaign, as the
+// office does after an import, from scaleConcurrency office users at once.
+func (t *Target) assignRows(ctx context.Context, campaign string, n0, n int) error {
+	_, err := drive(ctx, n-n0, scaleConcurrency, func(ctx context.Context, _, i int) error {
+		row := n0 + i + 1
+		// Row r's department is department(r); official r%callers is in it.
+		caller := row % callers
+		path := "/api/v1/opinions/" + workflows.OpinionID(campaign, ledgerKey(row)) + "/actions/"
+		if err := t.call(ctx, officeUser(caller), http.MethodPost, path+"categorize",
+			map[string]any{"category": benchCategory}, http.StatusOK, nil); err != nil {
+			return err
+		}
+		return t.call(ctx, officeUser(caller), http.MethodPost, path+"assign", map[string]any{
+			"department": department(row), "official": officialUser(caller), "leader": leaderUser, "measures": "更换路灯",
+		}, http.StatusOK, nil)
+	})
+	return err
+}
+
+// measureReads times, one request at a time, the reads people make most with n
+// opinions open in campaign: an official's task list, the office's list, an
+// opinion's page and the campaign's figures.
+func (t *Target) measureReads(ctx context.Context, campaign string, n, times int) (ReadRow, error) {
+	reads := []struct {
+		name string
+		as   func() string
+		path func() string
+	}{
+		{"my tasks (official)", func() string { return officialUser(rand.IntN(callers)) },
+			func() string { return "/api/v1/opinions?campaign=" + campaign }},
+		{"list (office)", func() string { return officeUser(0) },
+			func() string { return "/api/v1/opinions?campaign=" + campaign }},
+		{"opinion detail", func() string { return leaderUser },
+			func() string {
+				return "/api/v1/opinions/" + workflows.OpinionID(campaign, ledgerKey(1+rand.IntN(n)))
+			}},
+		{"campaign stats", func() string { return leaderUser },
+			func() string { return "/api/v1/campaigns/" + campaign + "/stats" }},
+	}
+	row := ReadRow{Opinions: n, ByRead: map[string]Percentiles{}}
+	for _, rd := range reads {
+		var ds []time.Duration
+		for range times {
+			start := time.Now()
+			if err := t.call(ctx, rd.as(), http.MethodGet, rd.path(), nil, http.StatusOK, nil); err != nil {
+				return row, err
+			}
+			ds = append(ds, time.Since(start))
+		}
+		row.ByRead[rd.name] = percentilesOf(ds)
+		row.Order = append(row.Order, rd.name)
+	}
+	return row, nil
+}
+
+// readMemory is this process's memory after a collection: the Go heap in use and
+// the resident set.
+func readMemory() Memory {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m := Memory{HeapBytes: ms.HeapInuse}
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				m.RSSBytes = kb << 10
+			}
+		}
+	}
+	return m
+}
