@@ -22,7 +22,13 @@ type backend struct {
 // open opens a fresh store and closes it when the test ends.
 func (b backend) open(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(b.dsn(t))
+	return openAt(t, b.dsn(t))
+}
+
+// openAt opens the store at dsn and closes it when the test ends.
+func openAt(t testing.TB, dsn string) *store.Store {
+	t.Helper()
+	s, err := store.Open(dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
@@ -64,6 +70,8 @@ func TestStore(t *testing.T) {
 		{"StatsExact", testStatsExact},
 		{"StatsEmptyCampaign", testStatsEmptyCampaign},
 		{"FiguresAreOneSnapshot", testFiguresAreOneSnapshot},
+		{"ClusterWritersStayExact", testClusterWritersStayExact},
+		{"OpenHidesPasswords", testOpenHidesPasswords},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

@@ -1,0 +1,238 @@
+package store_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// clusterVersion is opinion id at revision rev: every write of that revision carries
+// the same content, so the newest revision written decides what the store must hold.
+// Its timeline carries the last few events, as the older ones are already stored.
+func clusterVersion(id, rev int) workflows.Opinion {
+	r := rand.New(rand.NewPCG(uint64(id), uint64(rev)))
+	o := newOpinion(fmt.Sprintf("op-%02d", id), fmt.Sprintf("c%d", id%2), workflows.AllStates[r.IntN(len(workflows.AllStates))], rev)
+	o.Category = fmt.Sprintf("cat-%d", r.IntN(3))
+	o.Department = fmt.Sprintf("dept-%d", r.IntN(3))
+	o.OverdueLevel = []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelOverdue, workflows.LevelSupervised,
+		workflows.LevelAccountability}[r.IntN(4)]
+	o.OnTime = r.IntN(2) == 0
+	o.Satisfaction = []string{"", workflows.SatisfactionSatisfied, workflows.SatisfactionDissatisfied}[r.IntN(3)]
+	if o.State == workflows.StateClosed {
+		o.ClosedAt = o.CreatedAt.Add(time.Duration(1+r.IntN(100*24)) * time.Hour)
+	}
+	o.Timeline = o.Timeline[max(0, rev-3):]
+	return o
+}
+
+// testClusterWritersStayExact runs two Store instances on one database, as two
+// processes of a cluster: both open it at the same moment, then project the same
+// opinions at once — stale revisions and replays included — and one closes and
+// reopens (rebuilding the counts) while the other keeps writing. The counts must
+// then equal the ground truth and a recount from the opinions, exactly.
+func testClusterWritersStayExact(t *testing.T, b backend) {
+	ctx := context.Background()
+	dsn := b.dsn(t)
+	stores := make([]*store.Store, 2)
+	var open errgroup.Group
+	for i := range stores {
+		open.Go(func() (err error) {
+			stores[i], err = store.Open(dsn)
+			return err
+		})
+	}
+	require.NoError(t, open.Wait())
+	defer func() {
+		for _, s := range stores {
+			require.NoError(t, s.Close())
+		}
+	}()
+
+	const opinions, writers, writesPerPhase = 20, 4, 100
+	var mu sync.Mutex
+	newest := map[int]int{} // revision of each opinion's newest successful write
+	var revisions [opinions]atomic.Int64
+	// write projects an opinion's next revision, as its workflow moves on, or now and
+	// then an older one again, as a replay or a retried activity does.
+	write := func(s *store.Store, r *rand.Rand) error {
+		id := r.IntN(opinions)
+		rev := int(revisions[id].Load())
+		if rev == 0 || r.IntN(4) > 0 {
+			rev = int(revisions[id].Add(1))
+		} else {
+			rev = 1 + r.IntN(rev)
+		}
+		if err := s.ProjectOpinion(ctx, clusterVersion(id, rev)); err != nil {
+			return err
+		}
+		mu.Lock()
+		newest[id] = max(newest[id], rev)
+		mu.Unlock()
+		return nil
+	}
+	// phase runs writers on s, each for n writes.
+	phase := func(s *store.Store, seed uint64, n int) error {
+		var g errgroup.Group
+		for w := range writers {
+			g.Go(func() error {
+				r := rand.New(rand.NewPCG(seed, uint64(w)))
+				for range n {
+					if err := write(s, r); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		return g.Wait()
+	}
+
+	// The second process writes until the first is done with both its phases.
+	stop := make(chan struct{})
+	var during atomic.Int64 // writes of the second process while the first reopened
+	var reopening atomic.Bool
+	var second errgroup.Group
+	for w := range writers {
+		second.Go(func() error {
+			r := rand.New(rand.NewPCG(99, uint64(w)))
+			for {
+				select {
+				case <-stop:
+					return nil
+				default:
+				}
+				if err := write(stores[1], r); err != nil {
+					return err
+				}
+				if reopening.Load() {
+					during.Add(1)
+				}
+			}
+		})
+	}
+	first := func() error {
+		if err := phase(stores[0], 1, writesPerPhase); err != nil {
+			return err
+		}
+		reopening.Store(true)
+		if err := stores[0].Close(); err != nil {
+			return err
+		}
+		var err error
+		if stores[0], err = store.Open(dsn); err != nil {
+			return err
+		}
+		// Keep the second process busy a little past the reopen on every backend.
+		for during.Load() < writers {
+			time.Sleep(time.Millisecond)
+		}
+		reopening.Store(false)
+		return phase(stores[0], 2, writesPerPhase)
+	}()
+	close(stop)
+	require.NoError(t, first)
+	require.NoError(t, second.Wait())
+	require.Positive(t, during.Load(), "the second process wrote while the first reopened")
+
+	// Ground truth: each opinion as its newest revision left it.
+	want := map[string]expectedCounts{}
+	wantTimes := map[string]*store.CloseTimes{}
+	for id, rev := range newest {
+		o := clusterVersion(id, rev)
+		if want[o.CampaignID] == nil {
+			want[o.CampaignID] = expectedCounts{}
+		}
+		want[o.CampaignID].add("", o)
+		if o.State == workflows.StateClosed {
+			c := wantTimes[o.CampaignID]
+			if c == nil {
+				c = &store.CloseTimes{CampaignID: o.CampaignID, Buckets: make([]uint64, len(store.CloseBounds)+1)}
+				wantTimes[o.CampaignID] = c
+			}
+			took := o.ClosedAt.Sub(o.CreatedAt)
+			bucket, _ := slices.BinarySearch(store.CloseBounds, took)
+			c.Buckets[bucket]++
+			c.Count++
+			c.SumMillis += took.Milliseconds()
+		}
+	}
+	require.Len(t, newest, opinions, "every opinion was written")
+
+	figures := func(s *store.Store) store.Figures {
+		f, err := s.Figures(ctx, store.FiguresRequest{})
+		require.NoError(t, err)
+		slices.SortFunc(f.Groups, func(a, b store.FigureGroup) int {
+			return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+		})
+		slices.SortFunc(f.TimeToClose, func(a, b store.CloseTimes) int { return cmp.Compare(a.CampaignID, b.CampaignID) })
+		return f
+	}
+	check := func(s *store.Store, label string) {
+		t.Helper()
+		for id, rev := range newest {
+			w := clusterVersion(id, rev)
+			got, err := s.Opinion(ctx, w.ID)
+			require.NoError(t, err, label)
+			require.Len(t, got.Timeline, rev, "%s: %s", label, w.ID)
+			w.Timeline, got.Timeline = nil, nil
+			requireSameOpinion(t, w, got, "%s: %s holds its newest revision", label, w.ID)
+		}
+		for campaignID, counts := range want {
+			st, err := s.Stats(ctx, campaignID)
+			require.NoError(t, err, label)
+			require.Equal(t, finish(*counts[""]), st.Counts, "%s: %s", label, campaignID)
+		}
+		times := []store.CloseTimes{}
+		for _, c := range wantTimes {
+			times = append(times, *c)
+		}
+		slices.SortFunc(times, func(a, b store.CloseTimes) int { return cmp.Compare(a.CampaignID, b.CampaignID) })
+		require.Equal(t, times, figures(s).TimeToClose, label)
+	}
+	check(stores[0], "first process")
+	check(stores[1], "second process")
+
+	// A fresh Open recounts everything from the opinions: the kept counts must match.
+	kept := figures(stores[1])
+	recounted := openAt(t, dsn)
+	require.Equal(t, kept, figures(recounted), "kept counts equal a recount from the opinions")
+}
+
+// testOpenHidesPasswords opens PostgreSQL URLs that fail, in every way a password
+// can be written: the errors must never show it.
+func testOpenHidesPasswords(t *testing.T, b backend) {
+	if b.name != "postgres" {
+		t.Skip("a SQLite path holds no password")
+	}
+	wrong, err := url.Parse(b.dsn(t))
+	require.NoError(t, err)
+	wrong.User = url.UserPassword("rectify", "secret-wrong-password")
+	for _, dsn := range []string{
+		wrong.String(),
+		"postgres://rectify:secret-unreachable@127.0.0.1:1/rectify?sslmode=disable&connect_timeout=5",
+		"postgresql://rectify@127.0.0.1:1/rectify?password=secret-in-query&sslmode=disable&connect_timeout=5",
+		"postgres://rectify:secret-bad-port@127.0.0.1:port/rectify",
+		"postgres://rectify:secret-bad-option@127.0.0.1:1/rectify?sslmode=sometimes",
+	} {
+		s, err := store.Open(dsn)
+		if err == nil {
+			_ = s.Close()
+		}
+		require.Error(t, err)
+		require.NotContains(t, err.Error(), "secret-", "the password shows in %q", err)
+	}
+}
