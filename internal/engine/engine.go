@@ -1,7 +1,9 @@
 // Package engine runs a real Temporal server inside the rectify process: SQLite
-// persistence in the data folder, the namespace and rectify's search attributes
-// created on every start, and the official Temporal Web UI beside it. It is what
-// makes the one-command run possible without downloads or Docker.
+// persistence in the data folder, or PostgreSQL where several such servers form one
+// cluster; the schema, the namespace and rectify's search attributes set up on every
+// start; and the official Temporal Web UI beside it. It is what makes the
+// one-command run possible without downloads or Docker, and a cluster without a
+// separate Temporal installation.
 package engine
 
 import (
@@ -10,8 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -28,9 +29,6 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/metrics"
-	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
-	"go.temporal.io/server/common/primitives/timestamp"
-	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 )
 
@@ -38,11 +36,27 @@ const clusterName = "active"
 
 // Options say where the embedded server keeps its data and listens.
 type Options struct {
-	// DataDir holds temporal.db; it is created when missing.
+	// DataDir holds temporal.db (without Database) and the ports the server chose
+	// (without Ports); it is created when needed.
 	DataDir string
-	// FrontendAddr is the gRPC address clients and workers dial, e.g. 127.0.0.1:7233;
-	// port 0 lets the server choose one (see Server.FrontendAddr).
+	// Database, when set, is the PostgreSQL database of the default store (created
+	// when missing); servers on one database form one cluster. Nil keeps SQLite.
+	Database *url.URL
+	// VisibilityDatabase is the PostgreSQL database of the visibility store; nil
+	// keeps visibility in Database (in a PostgreSQL schema of its own).
+	VisibilityDatabase *url.URL
+	// Shards is the number of history shards (default 1); it cannot change after the
+	// first start (see ShardCountError).
+	Shards int32
+	// FrontendAddr is the gRPC address the frontend listens on, e.g. 127.0.0.1:7233 or
+	// 0.0.0.0:7233; port 0 lets the server choose one (see Server.FrontendAddr).
 	FrontendAddr string
+	// BroadcastAddr is the IP other cluster members reach this server at; empty
+	// means the host of FrontendAddr.
+	BroadcastAddr string
+	// Ports are the gRPC ports of the other services; zero ones are chosen and kept
+	// in DataDir. A cluster member gives all of them.
+	Ports Ports
 	// UIAddr is where the Temporal Web UI listens; empty disables it.
 	UIAddr string
 	// Namespace is created on every start when missing.
@@ -65,8 +79,10 @@ type Server struct {
 	opts     Options
 }
 
-// Start sets up the schema on a new database file, creates the namespace, starts the
-// server and waits until it accepts connections with the search attributes in place.
+// Start sets up the schema and the namespace, starts the server and waits until it
+// serves with the search attributes in place. On PostgreSQL the setup, the start and
+// the search attributes run under a lock in the database, so that nodes of a cluster
+// may start at the same moment.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
@@ -77,51 +93,41 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.LogLevel == "" {
 		opts.LogLevel = "fatal"
 	}
-	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("engine: create data dir: %w", err)
+	if opts.Shards == 0 {
+		opts.Shards = 1
 	}
 	host, port, err := splitHostPort(opts.FrontendAddr)
 	if err != nil {
 		return nil, fmt.Errorf("engine: frontend address %q: %w", opts.FrontendAddr, err)
 	}
-
-	dbPath := filepath.Join(opts.DataDir, "temporal.db")
-	sqlCfg := &config.SQL{
-		PluginName:   sqliteplugin.PluginName,
-		DatabaseName: dbPath,
-		// WAL with synchronous=NORMAL survives process crashes and is about three times
-		// faster than the default journal; see docs/operations.md for the power-loss caveat.
-		ConnectAttributes: map[string]string{
-			"mode":         "rwc",
-			"journal_mode": "wal",
-			"synchronous":  "NORMAL",
-			"busy_timeout": "10000",
-		},
-		MaxConns:     1,
-		MaxIdleConns: 1,
+	if host == "" {
+		host = "0.0.0.0"
 	}
-	if _, err := os.Stat(dbPath); errors.Is(err, os.ErrNotExist) {
-		if err := sqlite.SetupSchema(sqlCfg); err != nil {
-			return nil, fmt.Errorf("engine: set up schema in %s: %w", dbPath, err)
+	if opts.BroadcastAddr == "" {
+		opts.BroadcastAddr = host
+		if unspecified(host) {
+			opts.BroadcastAddr = "127.0.0.1"
 		}
 	}
-	ns, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
-	if err != nil {
-		return nil, fmt.Errorf("engine: namespace config: %w", err)
-	}
-	ns.Detail.Config.Retention = timestamp.DurationPtr(opts.Retention)
-	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
-		return nil, fmt.Errorf("engine: create namespace %q: %w", opts.Namespace, err)
-	}
 
-	unlock := sync.OnceFunc(lockPorts())
-	defer unlock()
-	ports, err := reservePorts(opts.DataDir, host, port)
+	store, err := preparePersistence(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.FrontendAddr = net.JoinHostPort(host, strconv.Itoa(ports.Frontend))
-	cfg := serverConfig(host, ports, sqlCfg)
+	release := sync.OnceFunc(store.release)
+	defer release()
+	unlock := sync.OnceFunc(lockPorts())
+	defer unlock()
+	ports, err := settlePorts(opts.DataDir, host, port, opts.Ports)
+	if err != nil {
+		return nil, err
+	}
+	dialHost := host
+	if unspecified(host) {
+		dialHost = opts.BroadcastAddr
+	}
+	opts.FrontendAddr = net.JoinHostPort(dialHost, strconv.Itoa(ports.Frontend))
+	cfg := serverConfig(host, opts.BroadcastAddr, ports, store.persistence)
 	if opts.MetricsAddr != "" {
 		// The server exits the process when it cannot listen: check first.
 		ln, err := net.Listen("tcp", opts.MetricsAddr)
@@ -151,6 +157,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		s.Stop()
 		return nil, err
 	}
+	release()
 	if opts.UIAddr != "" {
 		if err := s.startUI(); err != nil {
 			s.Stop()
@@ -160,7 +167,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// FrontendAddr is the address the server's frontend listens on.
+// unspecified reports whether host means every interface (0.0.0.0 or ::): an
+// address to listen on, not one to reach the server at.
+func unspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
+}
+
+// FrontendAddr is where to dial the server's frontend: its listen address, with the
+// port it chose and, when it listens on every interface, the broadcast address.
 func (s *Server) FrontendAddr() string { return s.opts.FrontendAddr }
 
 // Stop shuts the Web UI and the server down.
@@ -282,21 +297,18 @@ func (s *Server) startUI() error {
 	return nil
 }
 
-func serverConfig(host string, ports servicePorts, sqlCfg *config.SQL) *config.Config {
+// serverConfig is one cluster member: its services listen on host and are reached
+// at broadcast.
+func serverConfig(host, broadcast string, ports servicePorts, persistence config.Persistence) *config.Config {
 	service := func(p int) config.Service {
 		return config.Service{RPC: config.RPC{GRPCPort: p, MembershipPort: p + membershipOffset, BindOnIP: host}}
 	}
-	frontend := net.JoinHostPort(host, strconv.Itoa(ports.Frontend))
+	frontend := net.JoinHostPort(broadcast, strconv.Itoa(ports.Frontend))
 	return &config.Config{
 		Global: config.Global{
-			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: host},
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: broadcast},
 		},
-		Persistence: config.Persistence{
-			DefaultStore:     sqliteplugin.PluginName,
-			VisibilityStore:  sqliteplugin.PluginName,
-			NumHistoryShards: 1,
-			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
-		},
+		Persistence: persistence,
 		ClusterMetadata: &cluster.Config{
 			EnableGlobalNamespace:    false,
 			FailoverVersionIncrement: 10,

@@ -20,6 +20,36 @@ type servicePorts struct {
 	Frontend, History, Matching, Worker int
 }
 
+// Ports are the gRPC ports of the history, matching and worker services; the
+// frontend's is in the frontend address.
+type Ports struct {
+	History, Matching, Worker int
+}
+
+// settlePorts returns the operator's ports when given, checked free, and otherwise
+// the ones reservePorts settles.
+func settlePorts(dataDir, host string, frontend int, fixed Ports) (servicePorts, error) {
+	if fixed == (Ports{}) {
+		return reservePorts(dataDir, host, frontend)
+	}
+	ports := servicePorts{Frontend: frontend, History: fixed.History, Matching: fixed.Matching, Worker: fixed.Worker}
+	pool, taken := newPortPool(), map[int]bool{}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"frontend", ports.Frontend}, {"history", ports.History}, {"matching", ports.Matching}, {"worker", ports.Worker}} {
+		if taken[p.port] || taken[p.port+membershipOffset] || p.port > 65535-membershipOffset {
+			return servicePorts{}, fmt.Errorf("engine: %s port %d: it or its membership port %d collides with another service's port, or is too high",
+				p.name, p.port, p.port+membershipOffset)
+		}
+		if !pool.usable(host, p.port, taken) {
+			return servicePorts{}, fmt.Errorf("engine: %s port %d (or its membership port %d) on %s is in use", p.name, p.port, p.port+membershipOffset, host)
+		}
+		taken[p.port], taken[p.port+membershipOffset] = true, true
+	}
+	return ports, nil
+}
+
 // portsFile keeps the ports a data folder's server chose, so that a restart comes
 // back as the same cluster members: with new addresses the server would wait for
 // its previous, dead, members before serving.
@@ -30,6 +60,9 @@ const portsFile = "engine-ports.json"
 // or new ones. The caller holds the machine-wide port lock until the server has bound
 // them, so two servers starting at once never pick the same ones.
 func reservePorts(dataDir, host string, frontend int) (servicePorts, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return servicePorts{}, fmt.Errorf("engine: create data dir: %w", err)
+	}
 	var saved servicePorts
 	if b, err := os.ReadFile(filepath.Join(dataDir, portsFile)); err == nil {
 		_ = json.Unmarshal(b, &saved) // a damaged file only costs new ports
