@@ -36,30 +36,44 @@ type process struct {
 	log *bytes.Buffer
 }
 
-// start runs rectify on dataDir and waits until /readyz answers 200.
+// start runs rectify and waits until its API's /readyz answers 200.
 func start(t *testing.T, env []string, httpAddr string) *process {
+	t.Helper()
+	p := launch(t, env)
+	p.Client = apitest.Client{T: t, Base: "http://" + httpAddr}
+	p.waitReady(t, httpAddr)
+	return p
+}
+
+// launch runs rectify with env added to the test's environment; the process is
+// killed when the test ends.
+func launch(t *testing.T, env []string) *process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), append(env, underTest+"=1")...)
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	require.NoError(t, cmd.Start())
-	p := &process{Client: apitest.Client{T: t, Base: "http://" + httpAddr}, cmd: cmd, log: &log}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
 	})
+	return &process{cmd: cmd, log: &log}
+}
+
+// waitReady waits until GET /readyz on addr answers 200.
+func (p *process) waitReady(t *testing.T, addr string) {
+	t.Helper()
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(p.Base + "/readyz")
+		resp, err := http.Get("http://" + addr + "/readyz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
-	}, time.Minute, 50*time.Millisecond, "rectify did not become ready")
-	return p
+	}, time.Minute, 50*time.Millisecond, "rectify did not become ready; log:\n%s", p.log)
 }
 
 func (p *process) opinion(id string) map[string]any {

@@ -9,9 +9,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -73,8 +75,12 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 			a.Stop()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	// The data folder holds the SQLite reporting store and the demo users; the
+	// engine creates it itself for what it keeps there.
+	if ((cfg.ServeWorker || cfg.ServeHTTP) && cfg.StoreURL == "") || cfg.Demo != config.DemoOff {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+		}
 	}
 	seedDemo, err := a.demoWanted()
 	if err != nil {
@@ -93,8 +99,12 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 	if err != nil {
 		return nil, err
 	}
-	if a.store, err = store.Open(cfg.StorePath()); err != nil {
-		return nil, err
+	// A server node keeps nothing of rectify's own: the reporting store is the
+	// worker's and the API's.
+	if cfg.ServeWorker || cfg.ServeHTTP {
+		if a.store, err = store.Open(cfg.StorePath()); err != nil {
+			return nil, err
+		}
 	}
 	// One registry for the figures (served with the API, which reads the same
 	// store) and the Temporal SDK's metrics.
@@ -103,17 +113,10 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		a.metrics.Registry.MustRegister(metrics.NewCollector(a.store, logger))
 	}
 	if cfg.Embedded() {
-		a.engine, err = engine.Start(ctx, engine.Options{
-			DataDir: cfg.DataDir, FrontendAddr: cfg.EmbeddedAddr, UIAddr: cfg.EmbeddedUIAddr,
-			Namespace: cfg.Namespace, SearchAttributes: SearchAttributes, LogLevel: cfg.TemporalLogLevel,
-			MetricsAddr: cfg.TemporalMetricsAddr,
-		})
-		if err != nil {
+		if err := a.startEngine(ctx); err != nil {
 			return nil, err
 		}
-		cfg.EmbeddedAddr = a.engine.FrontendAddr() // the port it chose when given 0
-		a.cfg.EmbeddedAddr = cfg.EmbeddedAddr
-		logger.Info("embedded Temporal server started", "frontend", cfg.EmbeddedAddr, "web_ui", cfg.TemporalUIURL)
+		cfg = a.cfg
 	}
 	if a.client, err = dial(cfg, logger, a.metrics.Temporal); err != nil {
 		return nil, err
@@ -123,11 +126,13 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 			return nil, err
 		}
 	}
-	a.Service = &api.Service{
-		Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
-		TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
-		ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
-		Metrics:      a.metrics.Handler(),
+	if a.store != nil {
+		a.Service = &api.Service{
+			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
+			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
+			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
+			Metrics:      a.metrics.Handler(),
+		}
 	}
 	if cfg.ServeWorker {
 		if err := a.resumeBatches(ctx); err != nil {
@@ -140,11 +145,11 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		}
 	}
 	if cfg.MetricsAddr != "" {
-		addr, err := a.metrics.Listen(cfg.MetricsAddr)
+		addr, err := a.metrics.Listen(cfg.MetricsAddr, a.probes())
 		if err != nil {
 			return nil, err
 		}
-		logger.Info("metrics listening", "url", "http://"+addr+"/metrics")
+		logger.Info("metrics and probes listening", "url", "http://"+addr+"/metrics")
 	}
 	if seedDemo {
 		logger.Warn("DEMO MODE: seeding a demo campaign and demo users (password = username, token demo-<username>); do not use this data folder in production",
@@ -154,6 +159,68 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App,
 		}
 	}
 	return a, nil
+}
+
+// startEngine starts the embedded Temporal server; the worker and the API then dial
+// its frontend.
+func (a *App) startEngine(ctx context.Context) error {
+	c := a.cfg
+	e, err := engine.Start(ctx, engine.Options{
+		DataDir: c.DataDir, Database: c.TemporalDB, VisibilityDatabase: c.TemporalVisibilityDB, Shards: c.TemporalShards,
+		FrontendAddr: c.EmbeddedAddr, BroadcastAddr: c.BroadcastAddr, UIAddr: c.EmbeddedUIAddr,
+		Ports:     engine.Ports{History: c.TemporalPorts.History, Matching: c.TemporalPorts.Matching, Worker: c.TemporalPorts.Worker},
+		Namespace: c.Namespace, SearchAttributes: SearchAttributes, LogLevel: c.TemporalLogLevel,
+		MetricsAddr: c.TemporalMetricsAddr,
+	})
+	var shards *engine.ShardCountError
+	if errors.As(err, &shards) {
+		return fmt.Errorf("RECTIFY_TEMPORAL_SHARDS=%d, but this Temporal database was created with %d history shards, and the count cannot change: set RECTIFY_TEMPORAL_SHARDS=%d",
+			shards.Configured, shards.Stored, shards.Stored)
+	}
+	if err != nil {
+		return err
+	}
+	a.engine = e
+	a.cfg.EmbeddedAddr = e.FrontendAddr() // the port it chose when given 0; a dialable host
+	a.logger.Info("embedded Temporal server started", "frontend", a.cfg.EmbeddedAddr, "web_ui", a.cfg.TemporalUIURL,
+		"persistence", persistenceName(c.TemporalDB), "history_shards", c.TemporalShards)
+	return nil
+}
+
+// persistenceName is the server's database as logs may show it: without password.
+func persistenceName(db *url.URL) string {
+	if db == nil {
+		return "sqlite"
+	}
+	return db.Redacted()
+}
+
+// probes answers /healthz (the process runs) and /readyz (its roles serve: the
+// frontend answers, and the reporting store when the process has one) beside
+// /metrics, for a process without the HTTP API.
+func (a *App) probes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "application/json")
+		if _, err := a.client.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"temporal_unavailable"}`)
+			return
+		}
+		if a.store != nil && a.store.Ping(ctx) != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"store_unavailable"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"status":"ready"}`)
+	})
+	return mux
 }
 
 // resumeBatches starts the process of any import stored but not yet started (the
@@ -175,8 +242,13 @@ func (a *App) resumeBatches(ctx context.Context) error {
 	return nil
 }
 
-// demoWanted decides before anything is written whether this start seeds the demo.
+// demoWanted decides before anything is written whether this start seeds the demo:
+// only a process with the reporting store, and of the server nodes only the one
+// that is the whole product.
 func (a *App) demoWanted() (bool, error) {
+	if a.cfg.Embedded() && !a.cfg.OneProcess() {
+		return false, nil
+	}
 	switch a.cfg.Demo {
 	case config.DemoOn:
 		_, err := os.Stat(demo.UsersFile(a.cfg.DataDir))

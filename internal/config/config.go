@@ -27,23 +27,38 @@ const (
 type Config struct {
 	DataDir  string
 	HTTPAddr string
-	// TemporalAddress of an external cluster; empty runs the embedded server.
+	// TemporalAddress of an external cluster, for a process without the server role.
 	TemporalAddress string
-	// EmbeddedAddr and EmbeddedUIAddr are where the embedded server and its Web UI
-	// listen (only without TemporalAddress); an empty UI address disables the UI.
+	// EmbeddedAddr and EmbeddedUIAddr are where the embedded server's frontend and
+	// its Web UI listen; an empty UI address disables the UI.
 	EmbeddedAddr   string
 	EmbeddedUIAddr string
-	Namespace      string
-	TLS            TLS
-	APIKey         string
-	UsersFile      string
-	Demo           DemoMode
-	CalendarFile   string
-	WebhookURL     string
-	LogLevel       string
+	// TemporalDB and TemporalVisibilityDB are the embedded server's PostgreSQL
+	// databases; nil keeps SQLite in the data folder (and visibility in TemporalDB).
+	TemporalDB           *url.URL
+	TemporalVisibilityDB *url.URL
+	// TemporalShards is the embedded server's number of history shards.
+	TemporalShards int32
+	// BroadcastAddr is the IP other cluster members reach this server at; empty
+	// lets the server derive it from EmbeddedAddr.
+	BroadcastAddr string
+	// TemporalPorts are the gRPC ports of the server's history, matching and worker
+	// services; zero ones are chosen and kept in the data folder.
+	TemporalPorts TemporalPorts
+	// StoreURL, when set, is the reporting store's database instead of rectify.db.
+	StoreURL     string
+	Namespace    string
+	TLS          TLS
+	APIKey       string
+	UsersFile    string
+	Demo         DemoMode
+	CalendarFile string
+	WebhookURL   string
+	LogLevel     string
 	// TemporalLogLevel is the embedded server's own log level.
 	TemporalLogLevel string
-	// ServeWorker and ServeHTTP choose this process's roles.
+	// ServeServer, ServeWorker and ServeHTTP are this process's roles.
+	ServeServer bool
 	ServeWorker bool
 	ServeHTTP   bool
 	// TemporalUIURL is where links to workflows in the Temporal Web UI point.
@@ -59,6 +74,11 @@ type Config struct {
 	TemporalMetricsAddr string
 }
 
+// TemporalPorts are the fixed gRPC ports of a server's services other than the frontend.
+type TemporalPorts struct {
+	History, Matching, Worker int
+}
+
 // TLS configures the connection to an external Temporal cluster.
 type TLS struct {
 	CertFile, KeyFile, CAFile, ServerName string
@@ -69,13 +89,24 @@ func (t TLS) Enabled() bool {
 	return t.CertFile != "" || t.CAFile != "" || t.ServerName != ""
 }
 
-// StorePath is the reporting store's SQLite file.
-func (c Config) StorePath() string { return filepath.Join(c.DataDir, "rectify.db") }
+// StorePath is the reporting store: RECTIFY_STORE_URL, or the SQLite file in the
+// data folder.
+func (c Config) StorePath() string {
+	if c.StoreURL != "" {
+		return c.StoreURL
+	}
+	return filepath.Join(c.DataDir, "rectify.db")
+}
 
 // Embedded reports whether this process runs the Temporal server itself.
-func (c Config) Embedded() bool { return c.TemporalAddress == "" }
+func (c Config) Embedded() bool { return c.ServeServer }
 
-// FrontendAddr is the Temporal frontend the worker and API dial.
+// OneProcess reports whether this is the whole product in one process: the
+// embedded server with the worker and the HTTP API.
+func (c Config) OneProcess() bool { return c.ServeServer && c.ServeWorker && c.ServeHTTP }
+
+// FrontendAddr is the Temporal frontend the worker and API dial: this process's own
+// when it runs the server.
 func (c Config) FrontendAddr() string {
 	if c.Embedded() {
 		return c.EmbeddedAddr
@@ -126,25 +157,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("RECTIFY_DEMO=%q: use on, off or auto", demo))
 	}
-	roles := get("RECTIFY_ROLES", "")
-	if roles == "" {
-		// Embedded: everything in one process. External cluster: a worker, plus the
-		// HTTP server only when asked for.
-		roles = "worker,http"
-		if !c.Embedded() {
-			roles = "worker"
-		}
-	}
-	for _, r := range strings.Split(roles, ",") {
-		switch strings.TrimSpace(r) {
-		case "worker":
-			c.ServeWorker = true
-		case "http":
-			c.ServeHTTP = true
-		default:
-			errs = append(errs, fmt.Errorf("RECTIFY_ROLES=%q: each role must be worker or http", roles))
-		}
-	}
+	errs = append(errs, c.readRoles(get("RECTIFY_ROLES", ""))...)
+	errs = append(errs, c.readTemporalServer(get)...)
+	c.StoreURL = get("RECTIFY_STORE_URL", "")
 	for _, a := range []struct{ name, addr string }{
 		{"RECTIFY_HTTP_ADDR", c.HTTPAddr}, {"RECTIFY_EMBEDDED_ADDR", c.EmbeddedAddr}, {"TEMPORAL_ADDRESS", c.TemporalAddress},
 		{"RECTIFY_METRICS_ADDR", c.MetricsAddr}, {"RECTIFY_TEMPORAL_METRICS_ADDR", c.TemporalMetricsAddr},
@@ -166,14 +181,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("RECTIFY_WEBHOOK_URL must be an http(s) URL"))
 		}
 	}
-	if c.TemporalMetricsAddr != "" && !c.Embedded() {
+	if c.TemporalMetricsAddr != "" && c.TemporalAddress != "" {
 		errs = append(errs, errors.New("RECTIFY_TEMPORAL_METRICS_ADDR is the embedded server's; with TEMPORAL_ADDRESS, scrape your cluster's servers instead"))
 	}
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))
-	}
-	if !c.ServeWorker && !c.ServeHTTP {
-		errs = append(errs, errors.New("RECTIFY_ROLES names no role"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -200,4 +212,131 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.TemporalUIURL = "http://" + c.EmbeddedUIAddr
 	}
 	return c, errors.Join(errs...)
+}
+
+// readRoles reads RECTIFY_ROLES. Without it: the whole product in one process, or a
+// worker of the cluster at TEMPORAL_ADDRESS.
+func (c *Config) readRoles(roles string) []error {
+	if roles == "" {
+		roles = "server,worker,http"
+		if c.TemporalAddress != "" {
+			roles = "worker"
+		}
+	}
+	var errs []error
+	for _, r := range strings.Split(roles, ",") {
+		switch strings.TrimSpace(r) {
+		case "server":
+			c.ServeServer = true
+		case "worker":
+			c.ServeWorker = true
+		case "http":
+			c.ServeHTTP = true
+		case "all":
+			c.ServeServer, c.ServeWorker, c.ServeHTTP = true, true, true
+		case "":
+		default:
+			errs = append(errs, fmt.Errorf("RECTIFY_ROLES=%q: each role must be server, worker, http or all", roles))
+		}
+	}
+	switch {
+	case !c.ServeServer && !c.ServeWorker && !c.ServeHTTP:
+		errs = append(errs, fmt.Errorf("RECTIFY_ROLES=%q names no role", roles))
+	case c.ServeServer && c.TemporalAddress != "":
+		errs = append(errs, fmt.Errorf("RECTIFY_ROLES=%q runs the Temporal server, and TEMPORAL_ADDRESS names another one: a server node's worker and API use its own frontend; drop one of them", roles))
+	case !c.ServeServer && c.TemporalAddress == "":
+		errs = append(errs, fmt.Errorf("RECTIFY_ROLES=%q runs no Temporal server: set TEMPORAL_ADDRESS to the cluster's frontend, or add the server role", roles))
+	}
+	return errs
+}
+
+// readTemporalServer reads the embedded server's persistence, shards and cluster
+// addresses.
+func (c *Config) readTemporalServer(get func(key, def string) string) []error {
+	var errs []error
+	for _, d := range []struct {
+		name string
+		dst  **url.URL
+	}{{"RECTIFY_TEMPORAL_DB", &c.TemporalDB}, {"RECTIFY_TEMPORAL_VISIBILITY_DB", &c.TemporalVisibilityDB}} {
+		raw := get(d.name, "")
+		if raw == "" {
+			continue
+		}
+		u, err := postgresURL(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
+			continue
+		}
+		*d.dst = u
+	}
+	if c.TemporalVisibilityDB != nil && get("RECTIFY_TEMPORAL_DB", "") == "" {
+		errs = append(errs, errors.New("RECTIFY_TEMPORAL_VISIBILITY_DB needs RECTIFY_TEMPORAL_DB: visibility is on PostgreSQL only beside the default store"))
+	}
+	shards := "1"
+	if c.TemporalDB != nil {
+		shards = "16"
+	}
+	if n, err := strconv.ParseInt(get("RECTIFY_TEMPORAL_SHARDS", shards), 10, 32); err != nil || n < 1 || n > 16384 {
+		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_SHARDS=%q: use a whole number from 1 to 16384", get("RECTIFY_TEMPORAL_SHARDS", "")))
+	} else {
+		c.TemporalShards = int32(n)
+	}
+	if c.BroadcastAddr = get("RECTIFY_TEMPORAL_BROADCAST_ADDR", ""); c.BroadcastAddr != "" {
+		if ip := net.ParseIP(c.BroadcastAddr); ip == nil || ip.IsUnspecified() {
+			errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_BROADCAST_ADDR=%q: use the IP address other nodes reach this one at", c.BroadcastAddr))
+		}
+	}
+	if ports := get("RECTIFY_TEMPORAL_PORTS", ""); ports != "" {
+		if err := c.readTemporalPorts(ports); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// readTemporalPorts reads "history,matching,worker"; the frontend's port must be
+// fixed too. The server checks that the membership ports do not collide.
+func (c *Config) readTemporalPorts(ports string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("RECTIFY_TEMPORAL_PORTS=%q: %s", ports, why)
+	}
+	fields := strings.Split(ports, ",")
+	if len(fields) != 3 {
+		return bad("give three ports: history,matching,worker (e.g. 7234,7235,7239)")
+	}
+	var p [3]int
+	for i, f := range fields {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 65535 {
+			return bad("each port must be a number from 1 to 65535")
+		}
+		p[i] = n
+	}
+	_, fp, err := net.SplitHostPort(c.EmbeddedAddr)
+	frontend, _ := strconv.Atoi(fp)
+	if err != nil || frontend == 0 {
+		return bad("fixed service ports need a fixed frontend port in RECTIFY_EMBEDDED_ADDR")
+	}
+	used := map[int]bool{}
+	for _, n := range []int{frontend, p[0], p[1], p[2]} {
+		if used[n] {
+			return bad(fmt.Sprintf("the ports must differ from each other and from RECTIFY_EMBEDDED_ADDR's %d", frontend))
+		}
+		used[n] = true
+	}
+	c.TemporalPorts = TemporalPorts{History: p[0], Matching: p[1], Worker: p[2]}
+	return nil
+}
+
+// postgresURL reads a postgres:// or postgresql:// URL naming a host and a
+// database. Its errors never quote the URL's password.
+func postgresURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return nil, errors.New("use a postgres://user:password@host:port/database URL")
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db == "" || strings.Contains(db, "/") {
+		return nil, fmt.Errorf("%s names no database: use postgres://user:password@host:port/database", u.Redacted())
+	}
+	return u, nil
 }

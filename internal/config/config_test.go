@@ -27,8 +27,14 @@ func TestFromEnvDefaults(t *testing.T) {
 	require.Equal(t, "default", c.Namespace)
 	require.Equal(t, DemoOff, c.Demo)
 	require.Equal(t, "info", c.LogLevel)
+	require.True(t, c.ServeServer)
 	require.True(t, c.ServeWorker)
 	require.True(t, c.ServeHTTP)
+	require.True(t, c.OneProcess())
+	require.Nil(t, c.TemporalDB)
+	require.EqualValues(t, 1, c.TemporalShards)
+	require.Empty(t, c.BroadcastAddr)
+	require.Equal(t, TemporalPorts{}, c.TemporalPorts)
 	require.False(t, c.TLS.Enabled())
 	require.Empty(t, c.UsersFile)
 	require.Empty(t, c.WebhookURL)
@@ -49,6 +55,7 @@ func TestFromEnvSettings(t *testing.T) {
 		{"external cluster runs only a worker", map[string]string{"TEMPORAL_ADDRESS": "temporal.internal:7233", "TEMPORAL_NAMESPACE": "rectify"},
 			func(t *testing.T, c Config) {
 				require.False(t, c.Embedded())
+				require.False(t, c.ServeServer)
 				require.Equal(t, "temporal.internal:7233", c.FrontendAddr())
 				require.Equal(t, "rectify", c.Namespace)
 				require.True(t, c.ServeWorker)
@@ -65,11 +72,40 @@ func TestFromEnvSettings(t *testing.T) {
 				require.False(t, c.ServeWorker)
 				require.True(t, c.ServeHTTP)
 			}},
-		{"embedded worker only", map[string]string{"RECTIFY_ROLES": "worker"},
+		{"server and worker", map[string]string{"RECTIFY_ROLES": "server,worker"},
 			func(t *testing.T, c Config) {
+				require.True(t, c.Embedded())
 				require.True(t, c.ServeWorker)
 				require.False(t, c.ServeHTTP)
+				require.False(t, c.OneProcess())
 			}},
+		{"server node on PostgreSQL", map[string]string{
+			"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_DB": "postgresql://temporal:s3cret@db.internal/temporal?sslmode=require",
+			"RECTIFY_EMBEDDED_ADDR": "0.0.0.0:7233", "RECTIFY_TEMPORAL_BROADCAST_ADDR": "10.0.0.7", "RECTIFY_TEMPORAL_PORTS": " 7234, 7235,7239 ",
+		},
+			func(t *testing.T, c Config) {
+				require.True(t, c.ServeServer)
+				require.False(t, c.ServeWorker)
+				require.False(t, c.ServeHTTP)
+				require.Equal(t, "db.internal", c.TemporalDB.Host)
+				require.Equal(t, "require", c.TemporalDB.Query().Get("sslmode"))
+				require.Nil(t, c.TemporalVisibilityDB)
+				require.EqualValues(t, 16, c.TemporalShards, "PostgreSQL's default")
+				require.Equal(t, "10.0.0.7", c.BroadcastAddr)
+				require.Equal(t, TemporalPorts{History: 7234, Matching: 7235, Worker: 7239}, c.TemporalPorts)
+			}},
+		{"separate visibility database and shard count", map[string]string{
+			"RECTIFY_TEMPORAL_DB": "postgres://t:p@db:5432/temporal", "RECTIFY_TEMPORAL_VISIBILITY_DB": "postgres://t:p@db:5432/temporal_visibility",
+			"RECTIFY_TEMPORAL_SHARDS": "64",
+		},
+			func(t *testing.T, c Config) {
+				require.Equal(t, "/temporal_visibility", c.TemporalVisibilityDB.Path)
+				require.EqualValues(t, 64, c.TemporalShards)
+			}},
+		{"all roles", map[string]string{"RECTIFY_ROLES": "all"},
+			func(t *testing.T, c Config) { require.True(t, c.OneProcess()) }},
+		{"store URL", map[string]string{"RECTIFY_STORE_URL": "postgres://rectify:pw@db/rectify"},
+			func(t *testing.T, c Config) { require.Equal(t, "postgres://rectify:pw@db/rectify", c.StorePath()) }},
 		{"embedded UI off", map[string]string{"RECTIFY_EMBEDDED_UI_ADDR": "off"},
 			func(t *testing.T, c Config) {
 				require.Empty(t, c.EmbeddedUIAddr)
@@ -148,8 +184,29 @@ func TestFromEnvRejects(t *testing.T) {
 		{"webhook not a URL", map[string]string{"RECTIFY_WEBHOOK_URL": "example.com/hook"}, []string{"RECTIFY_WEBHOOK_URL"}},
 		{"webhook unparseable", map[string]string{"RECTIFY_WEBHOOK_URL": "http://exa mple.com/%zz"}, []string{"RECTIFY_WEBHOOK_URL"}},
 		{"webhook without host", map[string]string{"RECTIFY_WEBHOOK_URL": "http://"}, []string{"RECTIFY_WEBHOOK_URL"}},
-		{"unknown role", map[string]string{"RECTIFY_ROLES": "worker,admin"}, []string{"RECTIFY_ROLES", "admin", "worker or http"}},
+		{"unknown role", map[string]string{"RECTIFY_ROLES": "server,admin"}, []string{"RECTIFY_ROLES", "admin", "server, worker, http or all"}},
 		{"no role", map[string]string{"RECTIFY_ROLES": ","}, []string{"RECTIFY_ROLES", "names no role"}},
+		{"server with an external cluster", map[string]string{"RECTIFY_ROLES": "server,worker", "TEMPORAL_ADDRESS": "temporal:7233"},
+			[]string{"RECTIFY_ROLES", "TEMPORAL_ADDRESS", "runs the Temporal server"}},
+		{"all with an external cluster", map[string]string{"RECTIFY_ROLES": "all", "TEMPORAL_ADDRESS": "temporal:7233"},
+			[]string{"RECTIFY_ROLES", "TEMPORAL_ADDRESS"}},
+		{"worker without a server to dial", map[string]string{"RECTIFY_ROLES": "worker,http"}, []string{"RECTIFY_ROLES", "runs no Temporal server", "TEMPORAL_ADDRESS"}},
+		{"database not PostgreSQL", map[string]string{"RECTIFY_TEMPORAL_DB": "mysql://u:p@db/temporal"}, []string{"RECTIFY_TEMPORAL_DB", "postgres://"}},
+		{"database without a name", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres://u:p@db:5432"}, []string{"RECTIFY_TEMPORAL_DB", "names no database"}},
+		{"database without a host", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres:///temporal"}, []string{"RECTIFY_TEMPORAL_DB", "postgres://"}},
+		{"visibility database alone", map[string]string{"RECTIFY_TEMPORAL_VISIBILITY_DB": "postgres://u:p@db/vis"}, []string{"RECTIFY_TEMPORAL_VISIBILITY_DB", "needs RECTIFY_TEMPORAL_DB"}},
+		{"bad visibility database", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres://u:p@db/t", "RECTIFY_TEMPORAL_VISIBILITY_DB": "db/vis"}, []string{"RECTIFY_TEMPORAL_VISIBILITY_DB", "postgres://"}},
+		{"shards not a number", map[string]string{"RECTIFY_TEMPORAL_SHARDS": "many"}, []string{"RECTIFY_TEMPORAL_SHARDS", `"many"`, "1 to 16384"}},
+		{"zero shards", map[string]string{"RECTIFY_TEMPORAL_SHARDS": "0"}, []string{"RECTIFY_TEMPORAL_SHARDS"}},
+		{"too many shards", map[string]string{"RECTIFY_TEMPORAL_SHARDS": "100000"}, []string{"RECTIFY_TEMPORAL_SHARDS"}},
+		{"broadcast not an IP", map[string]string{"RECTIFY_TEMPORAL_BROADCAST_ADDR": "node-a.internal"}, []string{"RECTIFY_TEMPORAL_BROADCAST_ADDR", "IP address"}},
+		{"broadcast unspecified", map[string]string{"RECTIFY_TEMPORAL_BROADCAST_ADDR": "0.0.0.0"}, []string{"RECTIFY_TEMPORAL_BROADCAST_ADDR"}},
+		{"two ports", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235"}, []string{"RECTIFY_TEMPORAL_PORTS", "history,matching,worker"}},
+		{"port not a number", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,x,7239"}, []string{"RECTIFY_TEMPORAL_PORTS", "1 to 65535"}},
+		{"port repeated", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7234,7239"}, []string{"RECTIFY_TEMPORAL_PORTS", "differ"}},
+		{"port is the frontend's", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7233,7235,7239"}, []string{"RECTIFY_TEMPORAL_PORTS", "7233"}},
+		{"ports with a chosen frontend", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235,7239", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:0"},
+			[]string{"RECTIFY_TEMPORAL_PORTS", "RECTIFY_EMBEDDED_ADDR"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,7 +226,7 @@ func TestFromEnvReportsEveryProblemAtOnce(t *testing.T) {
 		"TEMPORAL_TLS_CERT":   "/c.pem",
 		"RECTIFY_LOG_LEVEL":   "loud",
 		"RECTIFY_WEBHOOK_URL": "mailto:office@example.gov.cn",
-		"RECTIFY_ROLES":       "worker,scheduler",
+		"RECTIFY_ROLES":       "server,scheduler",
 	}))
 	require.Error(t, err)
 	var joined interface{ Unwrap() []error }
@@ -177,5 +234,18 @@ func TestFromEnvReportsEveryProblemAtOnce(t *testing.T) {
 	require.Len(t, joined.Unwrap(), 6, err.Error())
 	for _, s := range []string{"RECTIFY_DEMO", "RECTIFY_HTTP_ADDR", "TEMPORAL_TLS_KEY", "RECTIFY_LOG_LEVEL", "RECTIFY_WEBHOOK_URL", "RECTIFY_ROLES"} {
 		require.Contains(t, err.Error(), s)
+	}
+}
+
+func TestFromEnvNeverQuotesADatabasePassword(t *testing.T) {
+	for _, raw := range []string{
+		"postgres://temporal:s3cret@db.internal:54x2/temporal", // unparseable port
+		"postgres://temporal:s3cret@db.internal:5432",          // no database
+		"mysql://temporal:s3cret@db.internal/temporal",         // wrong scheme
+	} {
+		_, err := FromEnv(env(map[string]string{"RECTIFY_TEMPORAL_DB": raw, "RECTIFY_TEMPORAL_VISIBILITY_DB": raw}))
+		require.Error(t, err)
+		require.Contains(t, err.Error(), "RECTIFY_TEMPORAL_DB")
+		require.NotContains(t, err.Error(), "s3cret")
 	}
 }

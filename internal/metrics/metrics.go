@@ -82,14 +82,16 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // Listen serves GET /metrics on its own address, for a process that runs no HTTP
-// API (a worker on its own). It returns the address it listens on.
-func (m *Metrics) Listen(addr string) (string, error) {
+// API (a worker or server node), and probes for every other path (the process's
+// /healthz and /readyz). It returns the address it listens on.
+func (m *Metrics) Listen(addr string, probes http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("RECTIFY_METRICS_ADDR %s: %w", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/", probes)
 	m.server = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn)}
 	go func() {
 		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
