@@ -17,10 +17,12 @@ import (
 	"rectify/workflows"
 )
 
-// Projector writes an opinion's state to the reporting store. Implementations must
-// ignore a write whose revision is not newer than the one stored.
+// Projector writes an opinion's state to the reporting store, and in the same
+// transaction the notifications it sets off, for the dispatcher to deliver.
+// Implementations must ignore a state whose revision is not newer than the one
+// stored, and a notification whose key is already there.
 type Projector interface {
-	ProjectOpinion(ctx context.Context, o workflows.Opinion) error
+	Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error
 }
 
 // Activities bundles the dependencies the activities need.
@@ -90,10 +92,11 @@ func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (workfl
 
 // Project writes the opinion to the reporting store.
 func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
-	return a.Store.ProjectOpinion(ctx, in.Opinion)
+	return a.Store.Project(ctx, in.Opinion, in.Notifications)
 }
 
-// Notify delivers a notification through the configured notifier.
+// Notify delivers a notification through the configured notifier, for executions
+// begun before notifications went with the projection.
 func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
 	return a.Notifier.Notify(ctx, n)
 }

@@ -230,15 +230,17 @@ func TestComputeScheduleBadDates(t *testing.T) {
 
 // fakeProjector records what it is asked to write.
 type fakeProjector struct {
-	mu  sync.Mutex
-	got []workflows.Opinion
-	err error
+	mu    sync.Mutex
+	got   []workflows.Opinion
+	notes []workflows.Notification
+	err   error
 }
 
-func (f *fakeProjector) ProjectOpinion(_ context.Context, o workflows.Opinion) error {
+func (f *fakeProjector) Project(_ context.Context, o workflows.Opinion, notes []workflows.Notification) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.got = append(f.got, o)
+	f.notes = append(f.notes, notes...)
 	return f.err
 }
 
@@ -277,8 +279,9 @@ func TestProjectAndNotify(t *testing.T) {
 	n := &fakeNotifier{}
 	a := &activities.Activities{Calendar: calendar.Default(), Store: p, Notifier: n}
 
-	require.NoError(t, a.Project(ctx, workflows.ProjectInput{Opinion: sampleOpinion()}))
+	require.NoError(t, a.Project(ctx, workflows.ProjectInput{Opinion: sampleOpinion(), Notifications: []workflows.Notification{sampleNotification()}}))
 	require.Equal(t, []workflows.Opinion{sampleOpinion()}, p.got)
+	require.Equal(t, []workflows.Notification{sampleNotification()}, p.notes, "notifications go with the projection")
 	require.NoError(t, a.Notify(ctx, sampleNotification()))
 	require.Equal(t, []workflows.Notification{sampleNotification()}, n.got)
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,7 @@ func runBench(e *env, c *cmdline) int {
 	c.fs.IntVar(&o.ImportRows, "import-rows", o.ImportRows, "rows of the imported ledger")
 	c.fs.IntVar(&o.Reads, "reads", o.Reads, "requests per read measured")
 	open := c.fs.String("open", joinInts(o.Open), "open-opinion counts the scale scenario measures at, ascending")
+	cpuProfile := c.fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API and callers) to `FILE`")
 	if _, code, ok := c.parse(0, 0); !ok {
 		return code
 	}
@@ -54,6 +56,17 @@ func runBench(e *env, c *cmdline) int {
 		}
 		defer os.RemoveAll(tmp)
 		*dir = tmp
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return e.fail(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return e.fail(err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	t, err := bench.Start(e.ctx, *dir, os.Getenv)
 	if err != nil {

@@ -408,6 +408,9 @@ type Opinion struct {
 // writes so a late or retried one never overwrites a newer one.
 type ProjectInput struct {
 	Opinion Opinion `json:"opinion"`
+	// Notifications are stored with the projection, in its transaction, for the
+	// dispatcher to deliver.
+	Notifications []Notification `json:"notifications,omitempty"`
 }
 
 // Notification tells people that something needs them. It carries ids and levels,

@@ -25,7 +25,16 @@ type opinionRun struct {
 	armed int
 	// projected is the highest revision the reporting store has confirmed.
 	projected int
+	// outbox is set for executions that hand notifications to the reporting store
+	// with the projection (one transaction; a dispatcher delivers them) instead of
+	// running an activity for each; executions begun before keep the activity.
+	outbox bool
+	// pending are the notifications the next projection hands over.
+	pending []Notification
 }
+
+// notifyOutboxChange is the version marker of the switch to the notification outbox.
+const notifyOutboxChange = "notify-outbox"
 
 // OpinionWorkflow is one opinion's whole life, from receipt to closure. Human actions
 // arrive as Updates with validators; deadlines are durable timers; every transition
@@ -39,6 +48,7 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		SuggestedCategory: in.SuggestedCategory, Department: in.Department,
 		OverdueLevel: LevelNone, CreatedAt: now,
 	}}
+	r.outbox = workflow.GetVersion(ctx, notifyOutboxChange, workflow.DefaultVersion, 1) == 1
 	actor := in.SubmittedBy
 	if actor == "" {
 		actor = SystemActor
@@ -364,15 +374,19 @@ func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays
 	return s, err
 }
 
-// project writes the opinion to the reporting store. It retries without limit: the
-// store is part of the product, and a transition must never be lost from it.
+// project writes the opinion to the reporting store, with the notifications it
+// sets off. It retries without limit: the store is part of the product, and a
+// transition must never be lost from it.
 func (r *opinionRun) project(ctx workflow.Context) error {
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
 	})
 	revision := r.o.Revision
-	if err := workflow.ExecuteLocalActivity(lctx, ProjectActivityName, ProjectInput{Opinion: r.o.clone()}).Get(ctx, nil); err != nil {
+	notes := r.pending
+	r.pending = nil
+	in := ProjectInput{Opinion: r.o.clone(), Notifications: notes}
+	if err := workflow.ExecuteLocalActivity(lctx, ProjectActivityName, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	r.projected = max(r.projected, revision)
@@ -380,6 +394,7 @@ func (r *opinionRun) project(ctx workflow.Context) error {
 }
 
 // notify tells people without waiting: a slow webhook must not slow an action down.
+// The notification leaves with the next projection (see opinionRun.outbox).
 func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...string) {
 	var to []string
 	for _, u := range recipients {
@@ -387,15 +402,25 @@ func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...str
 			to = append(to, u)
 		}
 	}
+	n := Notification{
+		Kind: kind, OpinionID: r.o.ID, CampaignID: r.o.CampaignID, Recipients: to, State: r.o.State,
+		Level: r.o.OverdueLevel, Deadline: r.o.Schedule.Deadline,
+		Key: fmt.Sprintf("%s/%d", r.o.ID, r.o.Revision),
+	}
+	if r.outbox {
+		// The key is the outbox's primary key: a second notification of one
+		// revision gets its own.
+		if len(r.pending) > 0 && r.pending[len(r.pending)-1].Key == n.Key {
+			n.Key = fmt.Sprintf("%s/%d", n.Key, len(r.pending))
+		}
+		r.pending = append(r.pending, n)
+		return
+	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 5 * time.Minute, MaximumAttempts: 20},
 	})
-	workflow.ExecuteActivity(actx, NotifyActivityName, Notification{
-		Kind: kind, OpinionID: r.o.ID, CampaignID: r.o.CampaignID, Recipients: to, State: r.o.State,
-		Level: r.o.OverdueLevel, Deadline: r.o.Schedule.Deadline,
-		Key: fmt.Sprintf("%s/%d", r.o.ID, r.o.Revision),
-	})
+	workflow.ExecuteActivity(actx, NotifyActivityName, n)
 }
 
 // signalMergeTarget tells the opinion merged into that it has a duplicate. It waits

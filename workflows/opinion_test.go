@@ -123,18 +123,28 @@ const (
 // ---------------------------------------------------------------------------
 // Fakes behind the real activities
 
-// memStore is the reporting projection: the latest opinion per id by revision.
+// memStore is the reporting projection: the latest opinion per id by revision. The
+// notifications projected with it go straight to the notifier, as the dispatcher
+// would deliver them, once per key.
 type memStore struct {
-	mu      sync.Mutex
-	latest  map[string]workflows.Opinion
-	writes  int
-	ignored int
-	revs    []int
+	mu       sync.Mutex
+	latest   map[string]workflows.Opinion
+	writes   int
+	ignored  int
+	revs     []int
+	notifier *recordingNotifier
+	outbox   map[string]bool
 }
 
-func (s *memStore) ProjectOpinion(_ context.Context, o workflows.Opinion) error {
+func (s *memStore) Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, n := range notes {
+		if !s.outbox[n.Key] {
+			s.outbox[n.Key] = true
+			_ = s.notifier.Notify(ctx, n)
+		}
+	}
 	s.writes++
 	s.revs = append(s.revs, o.Revision)
 	if cur, ok := s.latest[o.ID]; ok && cur.Revision >= o.Revision {
@@ -164,8 +174,8 @@ func (n *recordingNotifier) Notify(_ context.Context, note workflows.Notificatio
 	return nil
 }
 
-// all returns the notifications ordered by the revision in their key (activities
-// run concurrently with the workflow, so arrival order is not guaranteed).
+// all returns the notifications ordered by the revision in their key
+// (<opinion>/<revision>): delivery order is not guaranteed.
 func (n *recordingNotifier) all() []workflows.Notification {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -181,8 +191,8 @@ func (n *recordingNotifier) count() int {
 }
 
 func keyRevision(key string) int {
-	i := strings.LastIndexByte(key, '/')
-	r, _ := strconv.Atoi(key[i+1:])
+	parts := strings.Split(key, "/")
+	r, _ := strconv.Atoi(parts[1])
 	return r
 }
 
@@ -241,10 +251,11 @@ func newLifecycle(t *testing.T, p workflows.Policy) *lifecycle {
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(start)
+	notifier := &recordingNotifier{}
 	lc := &lifecycle{
 		t: t, env: env, input: testInput(p),
-		store:    &memStore{latest: map[string]workflows.Opinion{}},
-		notifier: &recordingNotifier{},
+		store:    &memStore{latest: map[string]workflows.Opinion{}, notifier: notifier, outbox: map[string]bool{}},
+		notifier: notifier,
 		attrs:    &attrRecorder{},
 	}
 	// Registration must come before any mock (the test environment panics otherwise).

@@ -64,6 +64,9 @@ type App struct {
 	metrics *metrics.Metrics
 	http    *http.Server
 	httpErr chan error
+	// stopDispatch ends the notification dispatcher; dispatched is closed when it has.
+	stopDispatch context.CancelFunc
+	dispatched   chan struct{}
 }
 
 // Start brings every configured part up, in order, and returns once the HTTP server
@@ -337,6 +340,14 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	d := &notify.Dispatcher{Outbox: a.store, Notifier: notifier, Logger: a.logger.With("component", "notify"), Every: 250 * time.Millisecond}
+	var ctx context.Context
+	ctx, a.stopDispatch = context.WithCancel(context.Background())
+	a.dispatched = make(chan struct{})
+	go func() {
+		defer close(a.dispatched)
+		d.Run(ctx)
+	}()
 	return nil
 }
 
@@ -397,6 +408,10 @@ func (a *App) Stop() {
 	}
 	if a.worker != nil {
 		a.worker.Stop()
+	}
+	if a.stopDispatch != nil {
+		a.stopDispatch()
+		<-a.dispatched
 	}
 	if a.client != nil {
 		a.client.Close()

@@ -72,6 +72,7 @@ func TestStore(t *testing.T) {
 		{"FiguresAreOneSnapshot", testFiguresAreOneSnapshot},
 		{"ClusterWritersStayExact", testClusterWritersStayExact},
 		{"OpenHidesPasswords", testOpenHidesPasswords},
+		{"Outbox", testOutbox},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

@@ -127,7 +127,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	if err := rebuildCounts(ctx, tx); err != nil {
@@ -233,6 +233,12 @@ func urgency(s workflows.State) int {
 // ProjectOpinion writes an opinion's state and timeline. A write whose revision is
 // not newer than the stored one changes nothing, so replays and retries are harmless.
 func (s *Store) ProjectOpinion(ctx context.Context, o workflows.Opinion) error {
+	return s.Project(ctx, o, nil)
+}
+
+// Project is ProjectOpinion that also puts the notifications the transition sets
+// off into the outbox, in the same transaction (see outboxSchema).
+func (s *Store) Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error {
 	timeline := o.Timeline
 	o.Timeline = nil
 	doc, err := json.Marshal(o)
@@ -315,6 +321,9 @@ WHERE excluded.revision > opinions.revision`,
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("store: project events: %w", err)
 		}
+	}
+	if err := enqueueNotifications(ctx, tx, notes, o.UpdatedAt); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
