@@ -293,6 +293,11 @@ func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsH
 		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
 		MetricsHandler: metricsHandler,
 	}
+	if cfg.Embedded() {
+		// This process's own frontend: compressing for a local hop costs CPU and
+		// saves nothing.
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	if cfg.TLS.Enabled() {
 		t := &tls.Config{ServerName: cfg.TLS.ServerName, MinVersion: tls.VersionTLS12}
 		if cfg.TLS.CertFile != "" {
