@@ -236,3 +236,18 @@ func rejectionCodes(ctx context.Context, tx *sql.Tx, b *BatchFigures) error {
 	}
 	return rows.Err()
 }
+
+// nullInt scans a number that may be NULL (a field missing from a document) as 0.
+type nullInt struct{ v *int64 }
+
+func (n *nullInt) Scan(src any) error {
+	switch x := src.(type) {
+	case nil:
+		*n.v = 0
+	case int64:
+		*n.v = x
+	default:
+		return fmt.Errorf("store: unexpected sum type %T", src)
+	}
+	return nil
+}

@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,9 +47,10 @@ type Page struct {
 	Total    int
 }
 
-// arms are the filter's WHERE clauses: disjoint, and together the whole list. One,
-// or two when an official sees their own items and their department's — an OR no
-// index serves in list order, split into two halves that each have one.
+// arms are what the filter selects, as FROM clauses (with their WHERE): disjoint,
+// and together the whole list. One, or two when an official sees their own items
+// and their department's — an OR no index serves in list order, split into two
+// halves that each have one.
 func (f Filter) arms(d dialect, p *params) []string {
 	var conds []string
 	if f.CampaignID != "" {
@@ -83,25 +84,32 @@ func (f Filter) arms(d dialect, p *params) []string {
 	if f.Overdue {
 		conds = append(conds, "level_rank >= "+p.add(workflows.LevelOverdue.Rank()))
 	}
-	where := func(more ...string) string {
+	// from reads opinions through index (if named) where conds and more hold.
+	from := func(index string, more ...string) string {
 		all := append(slices.Clip(conds), more...)
 		if len(all) == 0 {
-			return ""
+			return d.from("opinions", index)
 		}
-		return " WHERE " + strings.Join(all, " AND ")
+		return d.from("opinions", index) + " WHERE " + strings.Join(all, " AND ")
 	}
+	v := f.VisibleTo
 	switch {
-	case f.VisibleTo == nil:
-		return []string{where()}
-	case f.VisibleTo.Department == "":
-		return []string{where("official = " + p.add(f.VisibleTo.Username))}
+	case v == nil, f.Official == v.Username: // the viewer's own items are all visible
+		return []string{from("")}
+	case v.Department == "":
+		return []string{from("", "official = "+p.add(v.Username))}
+	case f.Official != "": // someone else's items: only those of the viewer's department
+		return []string{from("", "department = "+p.add(v.Department))}
 	}
-	dept, own := p.add(f.VisibleTo.Department), p.add(f.VisibleTo.Username)
-	return []string{where("department = " + dept), where("official = "+own, "department != "+dept)}
+	dept, own := p.add(v.Department), p.add(v.Username)
+	return []string{
+		from("opinions_department_list", "department = "+dept),
+		from("opinions_official_list", "official = "+own, "department != "+dept),
+	}
 }
 
-// listOrder is the list order on the columns a list query selects (see Opinions).
-const listOrder = `urgency DESC, level_rank DESC, undated, deadline, created_at, id`
+// listOrder is the list order, as the indexes have it.
+const listOrder = `urgency DESC, level_rank DESC, deadline = '', deadline, created_at, id`
 
 // Opinions lists opinions, most urgent first: what an official owes now (highest
 // rung of the ladder, then earliest deadline), then what waits on others, then what
@@ -109,10 +117,9 @@ const listOrder = `urgency DESC, level_rank DESC, undated, deadline, created_at,
 func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 	var p params
 	arms := f.arms(s.d, &p)
-	var count, list []string
-	for _, where := range arms {
-		count = append(count, `SELECT 1 FROM opinions`+where)
-		list = append(list, `SELECT doc, urgency, level_rank, deadline = '' AS undated, deadline, created_at, id FROM opinions`+where)
+	counts := make([]string, len(arms))
+	for i, arm := range arms {
+		counts[i] = `(SELECT count(*) FROM ` + arm + `)`
 	}
 	var page Page
 	// One read transaction: Total counts the same snapshot the page is cut from.
@@ -121,18 +128,14 @@ func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+strings.Join(count, ` UNION ALL `)+`) AS matches`,
-		p...).Scan(&page.Total); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT `+strings.Join(counts, ` + `), p...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("store: count opinions: %w", err)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	// Each arm is read in order from its index and the two merged; the outer ORDER BY
-	// only keeps the page itself in order.
-	rows, err := tx.QueryContext(ctx, `SELECT doc FROM (`+strings.Join(list, ` UNION ALL `)+`
-ORDER BY `+listOrder+` LIMIT `+p.add(limit)+` OFFSET `+p.add(f.Offset)+`) AS page ORDER BY `+listOrder, p...)
+	rows, err := tx.QueryContext(ctx, listQuery(arms, &p, limit, f.Offset), p...)
 	if err != nil {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
@@ -150,6 +153,23 @@ ORDER BY `+listOrder+` LIMIT `+p.add(limit)+` OFFSET `+p.add(f.Offset)+`) AS pag
 		page.Opinions = append(page.Opinions, o)
 	}
 	return page, rows.Err()
+}
+
+// listQuery selects one page of the opinions that match arms. Each arm reads its
+// first offset+limit rows in order from an index; with two, the page is cut from
+// their union, a few rows to sort, rather than from every match.
+func listQuery(arms []string, p *params, limit, offset int) string {
+	if len(arms) == 1 {
+		return `SELECT doc FROM ` + arms[0] + ` ORDER BY ` + listOrder + ` LIMIT ` + p.add(limit) + ` OFFSET ` + p.add(offset)
+	}
+	top := p.add(offset + limit)
+	firsts := make([]string, len(arms))
+	for i, arm := range arms {
+		firsts[i] = fmt.Sprintf(`SELECT * FROM (SELECT doc, urgency, level_rank, deadline, created_at, id FROM %s
+ORDER BY %s LIMIT %s) AS arm%d`, arm, listOrder, top, i)
+	}
+	return `SELECT doc FROM (` + strings.Join(firsts, ` UNION ALL `) + `) AS firsts ORDER BY ` + listOrder +
+		` LIMIT ` + p.add(limit) + ` OFFSET ` + p.add(offset)
 }
 
 // Counts are the figures of one slice of a campaign (all of it, a category or a
@@ -201,31 +221,35 @@ var countColumns = strings.Join([]string{
 
 func countIf(cond string) string { return "sum(CASE WHEN " + cond + " THEN count ELSE 0 END)" }
 
-func scanCounts(scan func(...any) error, name *string) (Counts, error) {
+// scanCounts scans the names then the numbers of countColumns.
+func scanCounts(scan func(...any) error, names ...any) (Counts, error) {
 	var c Counts
-	dest := []any{}
-	if name != nil {
-		dest = append(dest, name)
-	}
-	var sums [11]*int64
-	for i := range sums {
-		sums[i] = new(int64)
-		dest = append(dest, &nullInt{sums[i]})
-	}
-	if err := scan(dest...); err != nil {
-		return c, err
-	}
-	c.Collected = int(*sums[0])
-	c.Pending, c.InProgress, c.Closed, c.Excluded = int(*sums[1]), int(*sums[2]), int(*sums[3]), int(*sums[4])
-	c.Overdue, c.Supervised, c.Accountability = int(*sums[5]), int(*sums[6]), int(*sums[7])
-	c.ClosedOnTime, c.Callbacks, c.Satisfied = int(*sums[8]), int(*sums[9]), int(*sums[10])
+	err := scan(append(names, &c.Collected, &c.Pending, &c.InProgress, &c.Closed, &c.Excluded, &c.Overdue,
+		&c.Supervised, &c.Accountability, &c.ClosedOnTime, &c.Callbacks, &c.Satisfied)...)
+	return c, err
+}
+
+// add adds o's numbers to c's.
+func (c *Counts) add(o Counts) {
+	c.Collected += o.Collected
+	c.Pending += o.Pending
+	c.InProgress += o.InProgress
+	c.Closed += o.Closed
+	c.Excluded += o.Excluded
+	c.Overdue += o.Overdue
+	c.Supervised += o.Supervised
+	c.Accountability += o.Accountability
+	c.ClosedOnTime += o.ClosedOnTime
+	c.Callbacks += o.Callbacks
+	c.Satisfied += o.Satisfied
+}
+
+// withRates is c with the rates of its numbers.
+func (c Counts) withRates() Counts {
 	c.CompletionRate = ratio(c.Closed, c.Collected-c.Excluded)
 	c.OnTimeRate = ratio(c.ClosedOnTime, c.Closed)
 	c.SatisfactionRate = ratio(c.Satisfied, c.Callbacks)
-	if name != nil {
-		c.Name = *name
-	}
-	return c, nil
+	return c
 }
 
 func ratio(a, b int) float64 {
@@ -233,21 +257,6 @@ func ratio(a, b int) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
-}
-
-// nullInt scans a SUM that is NULL over no rows as 0.
-type nullInt struct{ v *int64 }
-
-func (n *nullInt) Scan(src any) error {
-	switch x := src.(type) {
-	case nil:
-		*n.v = 0
-	case int64:
-		*n.v = x
-	default:
-		return fmt.Errorf("store: unexpected sum type %T", src)
-	}
-	return nil
 }
 
 // Stats computes a campaign's figures from the opinions' current states.
@@ -263,10 +272,6 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	row := tx.QueryRowContext(ctx, `SELECT `+countColumns+` FROM opinion_counts WHERE campaign_id = $1`, campaignID)
-	if st.Counts, err = scanCounts(row.Scan, nil); err != nil {
-		return st, fmt.Errorf("store: stats: %w", err)
-	}
 	rows, err := tx.QueryContext(ctx, `SELECT state, sum(count) FROM opinion_counts WHERE campaign_id = $1 GROUP BY state`, campaignID)
 	if err != nil {
 		return st, fmt.Errorf("store: stats by state: %w", err)
@@ -281,34 +286,47 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		st.ByState[state] = n
 	}
 	rows.Close()
-	if st.ByCategory, err = groupCounts(ctx, tx, "category", campaignID); err != nil {
-		return st, err
+	// The figures of each category in each department, added up three ways: one
+	// pass over the counts instead of one per slice.
+	rows, err = tx.QueryContext(ctx, `SELECT category, department, `+countColumns+`
+FROM opinion_counts WHERE campaign_id = $1 GROUP BY category, department`, campaignID)
+	if err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	if st.ByDepartment, err = groupCounts(ctx, tx, "department", campaignID); err != nil {
-		return st, err
+	defer rows.Close()
+	byCategory, byDepartment := map[string]*Counts{}, map[string]*Counts{}
+	slice := func(m map[string]*Counts, name string) *Counts {
+		if m[name] == nil {
+			m[name] = &Counts{Name: name}
+		}
+		return m[name]
 	}
+	for rows.Next() {
+		var category, department string
+		c, err := scanCounts(rows.Scan, &category, &department)
+		if err != nil {
+			return st, fmt.Errorf("store: stats: %w", err)
+		}
+		st.Counts.add(c)
+		slice(byCategory, category).add(c)
+		slice(byDepartment, department).add(c)
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("store: stats: %w", err)
+	}
+	st.Counts = st.Counts.withRates()
+	st.ByCategory, st.ByDepartment = byName(byCategory), byName(byDepartment)
 	return st, nil
 }
 
-// groupCounts computes Counts per value of column (category or department); the
-// empty value (not yet categorized or assigned) is its own group.
-func groupCounts(ctx context.Context, tx *sql.Tx, column, campaignID string) ([]Counts, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+column+`, `+countColumns+`
-FROM opinion_counts WHERE campaign_id = $1 GROUP BY `+column+` ORDER BY `+column, campaignID)
-	if err != nil {
-		return nil, fmt.Errorf("store: stats by %s: %w", column, err)
+// byName lists slices' figures, with their rates, in name order; the empty name
+// (not yet categorized or assigned) is a slice of its own.
+func byName(m map[string]*Counts) []Counts {
+	out := make([]Counts, 0, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[name].withRates())
 	}
-	defer rows.Close()
-	out := []Counts{}
-	for rows.Next() {
-		var name string
-		c, err := scanCounts(rows.Scan, &name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out
 }
 
 // DayCount is how many opinions something happened to on one campaign-local day.
