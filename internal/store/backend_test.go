@@ -73,6 +73,9 @@ func TestStore(t *testing.T) {
 		{"ClusterWritersStayExact", testClusterWritersStayExact},
 		{"OpenHidesPasswords", testOpenHidesPasswords},
 		{"Outbox", testOutbox},
+		{"Batches", testBatches},
+		{"SessionsAndLanguage", testSessionsAndLanguage},
+		{"PublishedAndClosures", testPublishedAndClosures},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

@@ -13,9 +13,9 @@ import (
 
 // dialect is everything that differs between the two databases the store runs on:
 // how to connect, how the schema spells its types, how writers keep out of each
-// other's way, and reading a field of a JSON document. Tables, queries and the
-// projection's logic exist once; queries use $1-style placeholders, which both
-// drivers read.
+// other's way, reading a field of a JSON document, and choosing an index. Tables,
+// queries and the projection's logic exist once; queries use $1-style
+// placeholders, which both drivers read.
 type dialect struct {
 	// schema turns the shared schema (written for SQLite) into this database's.
 	schema *strings.Replacer

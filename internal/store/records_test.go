@@ -1,0 +1,200 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// testBatches writes an import in several transactions, records row outcomes and
+// finishes it; a batch never committed leaves nothing behind.
+func testBatches(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := b.open(t)
+
+	w, err := s.NewBatch(ctx, store.Batch{ID: "b1", CampaignID: "c1", FileName: "意见.xlsx", CreatedBy: "office", CreatedAt: base})
+	require.NoError(t, err)
+	defer w.Rollback()
+	const accepted = 2500 // more than one write transaction's worth
+	for i := range accepted {
+		require.NoError(t, w.Accept(ctx, map[string]any{"row": i, "content": "路灯不亮"}))
+	}
+	for i := range 3 {
+		require.NoError(t, w.Reject(ctx, store.Rejection{Sheet: "Sheet1", Line: 10 + i, Column: "内容", Code: "required",
+			Reason: "内容不能为空", Cells: []string{"", "hotline"}}))
+	}
+	require.NoError(t, w.Reject(ctx, store.Rejection{Sheet: "Sheet1", Line: 20, Column: "日期", Code: "date", Reason: "日期无法识别"}))
+	got, err := w.Commit(ctx, accepted+4, store.BatchImporting, []string{"说明"}, map[string][]string{"Sheet1": {"内容", "渠道"}})
+	require.NoError(t, err)
+	require.Equal(t, accepted, got.Accepted)
+	require.Equal(t, 4, got.Rejected)
+
+	ids, err := s.BatchesIn(ctx, store.BatchImporting)
+	require.NoError(t, err)
+	require.Equal(t, []string{"b1"}, ids)
+	rows, err := s.PendingRows(ctx, "b1", 10, 13)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	require.Equal(t, 10, rows[0].Seq)
+	require.JSONEq(t, `{"row": 10, "content": "路灯不亮"}`, string(rows[0].Opinion))
+
+	require.NoError(t, s.RecordOutcomes(ctx, "b1", map[int]string{10: store.OutcomeStarted, 11: store.OutcomeAlreadyPresent}))
+	require.NoError(t, s.RecordOutcomes(ctx, "b1", map[int]string{10: store.OutcomeAlreadyPresent, 12: store.OutcomeStarted}),
+		"a row keeps its first outcome")
+	rows, err = s.PendingRows(ctx, "b1", 0, accepted)
+	require.NoError(t, err)
+	require.Len(t, rows, accepted-3)
+
+	require.NoError(t, s.FinishBatch(ctx, "b1", base.Add(time.Hour)))
+	require.NoError(t, s.FinishBatch(ctx, "b1", base.Add(2*time.Hour)), "finishing twice changes nothing")
+	got, err = s.Batch(ctx, "b1")
+	require.NoError(t, err)
+	require.Equal(t, store.BatchDone, got.State)
+	require.Equal(t, base.Add(time.Hour), got.FinishedAt.UTC())
+	require.Equal(t, 2, got.Started)
+	require.Equal(t, 1, got.AlreadyPresent)
+	require.Equal(t, []string{"说明"}, got.SkippedSheets)
+	ids, err = s.BatchesIn(ctx, store.BatchImporting)
+	require.NoError(t, err)
+	require.Empty(t, ids)
+
+	rejections, err := s.Rejections(ctx, "b1", 2)
+	require.NoError(t, err)
+	require.Equal(t, []store.Rejection{
+		{Sheet: "Sheet1", Line: 10, Column: "内容", Code: "required", Reason: "内容不能为空", Cells: []string{"", "hotline"}},
+		{Sheet: "Sheet1", Line: 11, Column: "内容", Code: "required", Reason: "内容不能为空", Cells: []string{"", "hotline"}},
+	}, rejections)
+	rejections, err = s.Rejections(ctx, "b1", 0)
+	require.NoError(t, err)
+	require.Len(t, rejections, 4)
+
+	f, err := s.Figures(ctx, store.FiguresRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []store.BatchFigures{{ID: "b1", CampaignID: "c1", State: store.BatchDone, Accepted: accepted, Rejected: 4,
+		RejectedByCode: map[string]int{"required": 3, "date": 1}}}, f.Batches)
+
+	// A batch abandoned before Commit leaves no rows.
+	abandoned, err := s.NewBatch(ctx, store.Batch{ID: "b2", CampaignID: "c1", CreatedAt: base})
+	require.NoError(t, err)
+	for i := range 1500 {
+		require.NoError(t, abandoned.Accept(ctx, map[string]int{"row": i}))
+	}
+	abandoned.Rollback()
+	rows, err = s.PendingRows(ctx, "b2", 0, 1500)
+	require.NoError(t, err)
+	require.Empty(t, rows)
+	_, err = s.Batch(ctx, "b2")
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// The opinion a batch started knows its batch.
+	o := newOpinion("op-1", "c1", workflows.StateReceived, 1)
+	o.BatchID = "b1"
+	require.NoError(t, s.ProjectOpinion(ctx, o))
+	batchID, found, err := s.OpinionBatch(ctx, "op-1")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, "b1", batchID)
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-2", "c1", workflows.StateReceived, 1)))
+	batchID, found, err = s.OpinionBatch(ctx, "op-2")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Empty(t, batchID)
+	_, found, err = s.OpinionBatch(ctx, "op-3")
+	require.NoError(t, err)
+	require.False(t, found)
+}
+
+// testSessionsAndLanguage keeps sessions until they expire or end, and a language
+// per user.
+func testSessionsAndLanguage(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := b.open(t)
+	sess := store.Session{ID: "s1", Username: "official", CSRF: "csrf-1", ExpiresAt: base.Add(time.Hour)}
+	require.NoError(t, s.CreateSession(ctx, sess))
+	require.NoError(t, s.CreateSession(ctx, store.Session{ID: "s2", Username: "leader", CSRF: "csrf-2", ExpiresAt: base.Add(time.Minute)}))
+
+	got, err := s.Session(ctx, "s1", base)
+	require.NoError(t, err)
+	require.Equal(t, sess.Username, got.Username)
+	require.Equal(t, sess.CSRF, got.CSRF)
+	require.True(t, sess.ExpiresAt.Equal(got.ExpiresAt))
+	_, err = s.Session(ctx, "s1", base.Add(time.Hour))
+	require.ErrorIs(t, err, store.ErrNotFound, "expired")
+
+	require.NoError(t, s.DeleteSession(ctx, "s1", base.Add(2*time.Minute)))
+	for _, id := range []string{"s1", "s2"} {
+		_, err = s.Session(ctx, id, base)
+		require.ErrorIs(t, err, store.ErrNotFound, "%s: ended, or removed with the expired ones", id)
+	}
+
+	lang, err := s.Language(ctx, "official")
+	require.NoError(t, err)
+	require.Empty(t, lang)
+	require.NoError(t, s.SetLanguage(ctx, "official", "en"))
+	require.NoError(t, s.SetLanguage(ctx, "official", "zh"))
+	lang, err = s.Language(ctx, "official")
+	require.NoError(t, err)
+	require.Equal(t, "zh", lang)
+}
+
+// testPublishedAndClosures reads what is published of a campaign, the closures by
+// day in the campaign's time zone, and the opinions awaiting an extension decision.
+func testPublishedAndClosures(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := b.open(t)
+	mk := func(id string, state workflows.State, category string, closed time.Time) workflows.Opinion {
+		o := newOpinion(id, "c1", state, 3)
+		o.Category, o.Department, o.Measures = category, "城管科", "更换灯具 "+id
+		o.Schedule.Deadline = "2026-10-10"
+		o.ClosedAt = closed
+		return o
+	}
+	// 23:30 UTC is the next morning in Beijing (UTC+8).
+	late := time.Date(2026, 9, 3, 23, 30, 0, 0, time.UTC)
+	early := time.Date(2026, 9, 3, 1, 0, 0, 0, time.UTC)
+	waiting := mk("op-wait", workflows.StateInProgress, "形式主义", time.Time{})
+	waiting.PendingExtension = &workflows.Extension{Until: "2026-10-20", Reason: "材料未到", RequestedBy: "official", RequestedAt: base}
+	for _, o := range []workflows.Opinion{
+		mk("op-late", workflows.StateClosed, "形式主义", late),
+		mk("op-early", workflows.StateClosed, "形式主义", early),
+		mk("op-other", workflows.StateClosed, "官僚主义", early),
+		waiting,
+		mk("op-uncat", workflows.StateReceived, "", time.Time{}),
+		mk("op-rej", workflows.StateRejected, "形式主义", time.Time{}),
+	} {
+		require.NoError(t, s.ProjectOpinion(ctx, o))
+	}
+
+	days, err := s.ClosuresByDay(ctx, "c1", 8*60*60)
+	require.NoError(t, err)
+	require.Equal(t, []store.DayCount{{Day: "2026-09-03", Count: 2}, {Day: "2026-09-04", Count: 1}}, days)
+	days, err = s.ClosuresByDay(ctx, "c1", 0)
+	require.NoError(t, err)
+	require.Equal(t, []store.DayCount{{Day: "2026-09-03", Count: 3}}, days)
+
+	items, err := s.PublicResults(ctx, "c1")
+	require.NoError(t, err)
+	var got []string
+	for _, it := range items {
+		got = append(got, it.Measures)
+		require.Equal(t, "城管科", it.Department)
+	}
+	// Categories in order; in each, closed items by the day they closed, then the rest.
+	require.Equal(t, []string{"更换灯具 op-other", "更换灯具 op-early", "更换灯具 op-late", "更换灯具 op-wait"}, got)
+	require.Equal(t, "小区路灯不亮 op-other", items[0].Content)
+	require.True(t, early.Equal(items[0].ClosedAt))
+	require.True(t, items[3].ClosedAt.IsZero())
+
+	page, err := s.Opinions(ctx, store.Filter{CampaignID: "c1", PendingExtension: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"op-wait"}, ids(page))
+	b2, err := json.Marshal(page.Opinions[0].PendingExtension)
+	require.NoError(t, err)
+	require.Contains(t, string(b2), "材料未到")
+}
