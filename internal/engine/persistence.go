@@ -66,19 +66,30 @@ type prepared struct {
 
 // preparePersistence sets up the database the server starts on: SQLite in the data
 // folder, or PostgreSQL when opts.Database is set.
-func preparePersistence(ctx context.Context, opts Options) (prepared, error) {
+func preparePersistence(ctx context.Context, opts Options) (_ prepared, err error) {
+	// Errors of the drivers and the schema tool may quote a connection string.
+	defer func() { err = scrub(err, password(opts.Database), password(opts.VisibilityDatabase)) }()
 	ns, err := sqlite.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return prepared{}, fmt.Errorf("engine: namespace config: %w", err)
 	}
 	ns.Detail.Config.Retention = timestamp.DurationPtr(opts.Retention)
+	prepare := preparePostgres
 	if opts.Database == nil {
-		return prepareSQLite(ctx, opts, ns)
+		prepare = prepareSQLite
 	}
-	return preparePostgres(ctx, opts, ns)
+	p, err := prepare(ctx, opts, ns)
+	if err != nil {
+		return prepared{}, err
+	}
+	if err := checkShards(ctx, p.persistence.DataStores[defaultStore].SQL, opts.Shards); err != nil {
+		p.release()
+		return prepared{}, err
+	}
+	return p, nil
 }
 
-func prepareSQLite(ctx context.Context, opts Options, ns *sqlite.NamespaceConfig) (prepared, error) {
+func prepareSQLite(_ context.Context, opts Options, ns *sqlite.NamespaceConfig) (prepared, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o750); err != nil {
 		return prepared{}, fmt.Errorf("engine: create data dir: %w", err)
 	}
@@ -106,9 +117,6 @@ func prepareSQLite(ctx context.Context, opts Options, ns *sqlite.NamespaceConfig
 	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
 		return prepared{}, fmt.Errorf("engine: create namespace %q: %w", opts.Namespace, err)
 	}
-	if err := checkShards(ctx, sqlCfg, opts.Shards); err != nil {
-		return prepared{}, err
-	}
 	return prepared{
 		persistence: config.Persistence{
 			DefaultStore:     defaultStore,
@@ -134,9 +142,6 @@ func preparePostgres(ctx context.Context, opts Options, ns *sqlite.NamespaceConf
 	if shared {
 		visCfg.ConnectAttributes["search_path"] = visibilitySchema
 	}
-	password := func(u *url.URL) string { p, _ := u.User.Password(); return p }
-	// Errors of the drivers and the schema tool may quote a connection string.
-	defer func() { err = scrub(err, password(mainURL), password(visURL)) }()
 
 	for _, u := range []*url.URL{mainURL, visURL} {
 		if err := ensureDatabase(ctx, u); err != nil {
@@ -168,9 +173,6 @@ func preparePostgres(ctx context.Context, opts Options, ns *sqlite.NamespaceConf
 	if err := sqlite.CreateNamespaces(mainCfg, ns); err != nil {
 		return prepared{}, fmt.Errorf("engine: create namespace %q: %w", opts.Namespace, err)
 	}
-	if err := checkShards(ctx, mainCfg, opts.Shards); err != nil {
-		return prepared{}, err
-	}
 	return prepared{
 		persistence: config.Persistence{
 			DefaultStore:     defaultStore,
@@ -185,23 +187,39 @@ func preparePostgres(ctx context.Context, opts Options, ns *sqlite.NamespaceConf
 	}, nil
 }
 
-// scrub replaces a password quoted in err's text; the error's chain is lost, its
-// message kept.
+func password(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
+}
+
+// scrub replaces the passwords quoted in err's text.
 func scrub(err error, passwords ...string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
 	for _, p := range passwords {
-		if p != "" && strings.Contains(msg, p) {
+		if p != "" {
 			msg = strings.ReplaceAll(msg, p, "xxxxx")
 		}
 	}
 	if msg == err.Error() {
 		return err
 	}
-	return errors.New(msg)
+	return scrubbed{msg: msg, err: err}
 }
+
+// scrubbed is an error with its message cleaned; errors.As still finds what it wraps.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (s scrubbed) Error() string { return s.msg }
+func (s scrubbed) Unwrap() error { return s.err }
 
 // postgresConfig is the server's connection configuration for a database URL; the
 // URL's query parameters (sslmode, …) become connection attributes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
 	"sync"
 	"testing"
@@ -79,8 +80,11 @@ func TestPostgresConfigKeepsTheURLsSettings(t *testing.T) {
 }
 
 func TestScrubRemovesPasswords(t *testing.T) {
-	err := scrub(errors.New(`cannot connect to postgres://u:s3cret@db/t`), "s3cret")
+	err := scrub(errors.New(`cannot connect to postgres://u:s3cret@db/t`), "s3cret", "")
 	require.EqualError(t, err, "cannot connect to postgres://u:xxxxx@db/t")
+	var shards *ShardCountError
+	require.ErrorAs(t, scrub(fmt.Errorf("s3cret: %w", &ShardCountError{Configured: 4, Stored: 16}), "s3cret"), &shards,
+		"a scrubbed error keeps what it wraps")
 	plain := errors.New("no password here")
 	require.Same(t, plain, scrub(plain, "s3cret"))
 	require.NoError(t, scrub(nil, "s3cret"))
