@@ -90,7 +90,9 @@ func (s *Server) CreateDatabase(t testing.TB, db string) string {
 	return s.URL(db)
 }
 
-func quoteIdent(s string) string { return `"` + string(bytes.ReplaceAll([]byte(s), []byte(`"`), []byte(`""`))) + `"` }
+func quoteIdent(s string) string {
+	return `"` + string(bytes.ReplaceAll([]byte(s), []byte(`"`), []byte(`""`))) + `"`
+}
 
 func (s *Server) data() string { return filepath.Join(s.dir, "data") }
 
