@@ -47,10 +47,10 @@ type Page struct {
 	Total    int
 }
 
-// arms are what the filter selects, as FROM clauses (with their WHERE): disjoint,
-// and together the whole list. One, or two when an official sees their own items
-// and their department's — an OR no index serves in list order, split into two
-// halves that each have one.
+// arms are what the filter selects from table (opinions, or opinion_counts for a
+// total), as FROM clauses with their WHERE: disjoint, and together the whole list.
+// One, or two when an official sees their own items and their department's — an OR
+// no index serves in list order, split into two halves that each have one.
 func (f Filter) arms(d dialect, p *params, table string) []string {
 	var conds []string
 	if f.CampaignID != "" {
@@ -124,14 +124,16 @@ const listOrder = `urgency DESC, level_rank DESC, deadline = '', deadline, creat
 func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 	var p params
 	arms := f.arms(s.d, &p, "opinions")
-	counts := make([]string, len(arms))
-	for i, arm := range arms {
-		counts[i] = `(SELECT count(*) FROM ` + arm + `)`
-	}
-	total, totalArgs := `SELECT `+strings.Join(counts, ` + `), p
+	var total string
+	var totalArgs params
 	if f.counted() {
-		var cp params
-		total, totalArgs = `SELECT coalesce(sum(count), 0) FROM `+f.arms(s.d, &cp, "opinion_counts")[0], cp
+		total = `SELECT coalesce(sum(count), 0) FROM ` + f.arms(s.d, &totalArgs, "opinion_counts")[0]
+	} else {
+		counts := make([]string, len(arms))
+		for i, arm := range arms {
+			counts[i] = `(SELECT count(*) FROM ` + arm + `)`
+		}
+		total, totalArgs = `SELECT `+strings.Join(counts, ` + `), p
 	}
 	var page Page
 	// One read transaction: Total counts the same snapshot the page is cut from.
