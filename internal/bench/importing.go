@@ -84,14 +84,15 @@ func (t *Target) importLedger(ctx context.Context, campaign string, n0, n int) (
 	if b.Accepted != n || b.Started != n {
 		return ImportResult{}, fmt.Errorf("import of %d rows: %d accepted, %d started", n, b.Accepted, b.Started)
 	}
-	// Each started opinion records itself in the reporting store on its first step.
 	if err := t.waitCollected(ctx, campaign, before.Collected+n); err != nil {
 		return ImportResult{}, err
 	}
+	listed := time.Now()
 	return ImportResult{
 		Rows:     n,
 		Total:    Rate{Count: n, Elapsed: done.Sub(start), PerSec: perSecond(n, done.Sub(start))},
 		Starting: Rate{Count: n, Elapsed: done.Sub(accepted), PerSec: perSecond(n, done.Sub(accepted))},
+		Listed:   Rate{Count: n, Elapsed: listed.Sub(start), PerSec: perSecond(n, listed.Sub(start))},
 	}, nil
 }
 
@@ -127,21 +128,27 @@ func ledger(n0, n int) ([]byte, error) {
 
 func ledgerKey(row int) string { return fmt.Sprintf("S-%d", row) }
 
-// waitCollected waits until campaign holds want opinions, for a minute at most.
+// waitCollected waits until campaign holds want opinions. Each started opinion
+// records itself on its first workflow task, which the engine runs at its own pace
+// behind the starts, so the wait gives up only when a minute passes without progress.
 func (t *Target) waitCollected(ctx context.Context, campaign string, want int) error {
-	deadline := time.Now().Add(time.Minute)
+	last, deadline := -1, time.Time{}
 	for {
 		st, err := t.stats(ctx, campaign)
 		if err != nil {
 			return err
 		}
-		if st.Collected == want {
+		switch {
+		case st.Collected == want:
 			return nil
-		}
-		if st.Collected > want || time.Now().After(deadline) {
+		case st.Collected > want:
 			return fmt.Errorf("campaign %s holds %d opinions, %d expected", campaign, st.Collected, want)
+		case st.Collected != last:
+			last, deadline = st.Collected, time.Now().Add(time.Minute)
+		case time.Now().After(deadline):
+			return fmt.Errorf("campaign %s holds %d opinions, %d expected, and none came for a minute", campaign, st.Collected, want)
 		}
-		if err := pause(ctx, 20*time.Millisecond); err != nil {
+		if err := pause(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
 	}
