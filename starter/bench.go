@@ -74,11 +74,11 @@ func runBench(e *env, c *cmdline) int {
 	}
 	defer t.Stop()
 	report, err := bench.Run(e.ctx, t, o)
+	md := report.Markdown("starter " + strings.Join(append([]string{"bench"}, c.args...), " "))
+	fmt.Fprint(e.stdout, md) // what was measured before a failure is worth reading too
 	if err != nil {
 		return e.fail(err)
 	}
-	md := report.Markdown("starter " + strings.Join(append([]string{"bench"}, c.args...), " "))
-	fmt.Fprint(e.stdout, md)
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 			return e.fail(err)
