@@ -17,12 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 	"go.temporal.io/sdk/temporal"
-	"google.golang.org/grpc"
 
 	"rectify/internal/calendar"
 	"rectify/internal/intake"
@@ -468,7 +465,7 @@ func TestSubmitOpinionNeedsOffice(t *testing.T) {
 		rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", username, validOpinion)
 		requireError(t, rec, http.StatusForbidden, "forbidden", "office role")
 	}
-	f.temporal.AssertNotCalled(t, "WorkflowService")
+	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 }
 
 func TestSubmitOpinionInvalid(t *testing.T) {
@@ -495,36 +492,27 @@ func TestSubmitOpinionInvalid(t *testing.T) {
 			requireError(t, rec, http.StatusUnprocessableEntity, tt.code, tt.parts...)
 		})
 	}
-	f.temporal.AssertNotCalled(t, "WorkflowService")
+	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 }
 
-// fakeService stands in for the Temporal frontend's StartWorkflowExecution, which
-// intake.Start calls directly to learn whether a start was new.
-type fakeService struct {
-	workflowservice.WorkflowServiceClient
-	starts []*workflowservice.StartWorkflowExecutionRequest
-	err    error
+// startRecorder keeps the workflow starts the API asks Temporal for.
+type startRecorder struct {
+	starts []client.StartWorkflowOptions
 }
 
-func (f *fakeService) StartWorkflowExecution(_ context.Context, req *workflowservice.StartWorkflowExecutionRequest,
-	_ ...grpc.CallOption) (*workflowservice.StartWorkflowExecutionResponse, error) {
-	f.starts = append(f.starts, req)
-	if f.err != nil {
-		return nil, f.err
-	}
-	return &workflowservice.StartWorkflowExecutionResponse{Started: true}, nil
-}
-
-// expectStart mocks a successful start: the frontend records the request and its
-// input, and the "receive" Update projects the received opinion into the store,
-// as the real workflow does before the Update completes.
-func (f *fixture) expectStart(t *testing.T) (*fakeService, *workflows.OpinionInput) {
+// expectStart mocks a successful start: the client records the options and input,
+// and the "receive" Update projects the received opinion into the store, as the
+// real workflow does before the Update completes.
+func (f *fixture) expectStart(t *testing.T) (*startRecorder, *workflows.OpinionInput) {
 	t.Helper()
-	svc, in := &fakeService{}, new(workflows.OpinionInput)
-	f.temporal.On("WorkflowService").Return(svc)
+	rec, in := &startRecorder{}, new(workflows.OpinionInput)
+	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.OpinionWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) {
+			rec.starts = append(rec.starts, args.Get(1).(client.StartWorkflowOptions))
+			*in = args.Get(3).(workflows.OpinionInput)
+		}).Return(mocks.NewWorkflowRun(t), nil)
 	handle := mocks.NewWorkflowUpdateHandle(t)
 	handle.On("Get", mock.Anything, mock.Anything).Return(func(ctx context.Context, _ any) error {
-		require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(svc.starts[len(svc.starts)-1].GetInput(), in))
 		return f.store.ProjectOpinion(ctx, workflows.Opinion{
 			ID: in.OpinionID, CampaignID: in.CampaignID, Key: in.Key, Content: in.Content, Channel: in.Channel,
 			CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone, Target: in.Target,
@@ -536,7 +524,7 @@ func (f *fixture) expectStart(t *testing.T) (*fakeService, *workflows.OpinionInp
 	f.temporal.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 		return o.UpdateName == workflows.ReceiveUpdateName
 	})).Return(handle, nil)
-	return svc, in
+	return rec, in
 }
 
 func TestSubmitOpinionStartsWorkflow(t *testing.T) {
@@ -549,10 +537,11 @@ func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 	id := workflows.OpinionID(campaignID, "k-1")
 	require.Len(t, svc.starts, 1)
 	start := svc.starts[0]
-	require.Equal(t, workflows.OpinionWorkflowID(id), start.GetWorkflowId())
-	require.Equal(t, workflows.OpinionWorkflowName, start.GetWorkflowType().GetName())
-	require.Equal(t, workflows.TaskQueue, start.GetTaskQueue().GetName())
-	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, start.GetWorkflowIdConflictPolicy())
+	require.Equal(t, workflows.OpinionWorkflowID(id), start.ID)
+	require.Equal(t, workflows.TaskQueue, start.TaskQueue)
+	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, start.WorkflowIDReusePolicy)
+	require.True(t, start.WorkflowExecutionErrorWhenAlreadyStarted, "an existing opinion is reported, not joined")
+	require.True(t, start.EnableEagerStart, "the local worker takes the first task at once")
 	require.Equal(t, workflows.OpinionInput{
 		OpinionID: id, CampaignID: campaignID, Key: "k-1", Content: "小区路灯坏了", Channel: "hotline",
 		CollectedAt: "2025-06-09", Submitter: "张三", Phone: "0373-5771293", Department: deptA,
@@ -585,7 +574,7 @@ func TestSubmitOpinionAlreadyInStoreStartsNothing(t *testing.T) {
 	v := decodeAs[OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
 	require.Equal(t, "小区路灯坏了一个月", v.Content, "the stored opinion is returned, not the resubmitted one")
-	f.temporal.AssertNotCalled(t, "WorkflowService")
+	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 	f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }
 
@@ -619,7 +608,8 @@ func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 
 func TestSubmitOpinionTemporalDownHidesDetails(t *testing.T) {
 	f := newFixture(t)
-	f.temporal.On("WorkflowService").Return(&fakeService{err: errors.New("dial tcp 127.0.0.1:7233: connection refused")})
+	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.OpinionWorkflowName, mock.Anything).
+		Return(nil, errors.New("dial tcp 127.0.0.1:7233: connection refused"))
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	requireError(t, rec, http.StatusInternalServerError, "internal", "logged")
 	require.NotContains(t, rec.Body.String(), "7233")

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/campaign"
@@ -179,7 +178,7 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 	if existing, err := s.Store.Opinion(ctx, id); err == nil {
 		return existing, false, nil
 	}
-	started, err := intake.Start(ctx, s.Temporal, s.Namespace, input, uuid.NewString())
+	started, err := intake.StartNow(ctx, s.Temporal, input)
 	if err != nil {
 		return workflows.Opinion{}, false, err
 	}

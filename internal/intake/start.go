@@ -73,3 +73,26 @@ func Start(ctx context.Context, tc client.Client, namespace string, in workflows
 	}
 	return resp.GetStarted(), nil
 }
+
+// StartNow starts an opinion submitted by a person waiting for the answer. The
+// start is eager: when this process runs a worker, the server hands the first
+// workflow task straight back to it instead of queueing it behind every other
+// start, so the opinion is recorded in milliseconds. started is false when the
+// opinion already exists.
+func StartNow(ctx context.Context, tc client.Client, in workflows.OpinionInput) (started bool, err error) {
+	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       workflows.OpinionWorkflowID(in.OpinionID),
+		TaskQueue:                                workflows.TaskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		EnableEagerStart:                         true,
+	}, workflows.OpinionWorkflowName, in)
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &exists) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("intake: start opinion: %w", err)
+	}
+	return true, nil
+}
