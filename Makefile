@@ -24,9 +24,10 @@ test:
 lint:
 	./scripts/lint
 
-## bench: micro-benchmarks of the hot paths, each against its baseline in the same run
+## bench: rectify against its engine's ceiling (starter bench), then the micro-benchmarks;
+## writes docs/benchmarks.md. BENCH_ARGS go to starter bench, e.g. --open 1000,10000
 bench:
-	./scripts/bench
+	./scripts/bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BIN)
