@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -183,7 +182,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 	for i, id := range ids {
 		wg.Go(func() {
 			for time.Since(killed) < 90*time.Second {
-				status, err := postJSON(wb.Base+"/api/v1/opinions/"+id+"/actions/categorize", "tok-office", `{"category":"群众需要解决的问题"}`)
+				status, _, err := post(wb.Base+"/api/v1/opinions/"+id+"/actions/categorize", "tok-office", `{"category":"群众需要解决的问题"}`)
 				// 409: an earlier attempt was applied but its answer lost; the state is checked below.
 				if err == nil && (status == http.StatusOK || status == http.StatusConflict) {
 					answered[i] = time.Since(killed)
@@ -232,20 +231,4 @@ func historyHosts(t *testing.T, addr string) int {
 		}
 	}
 	return 0
-}
-
-// postJSON posts body as the token's user; safe to call from any goroutine.
-func postJSON(url, token, body string) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
 }
