@@ -80,6 +80,7 @@ func (s *Service) Handler() http.Handler {
 	route("POST /api/v1/campaigns", s.createCampaign)
 	route("GET /api/v1/campaigns/{id}", s.getCampaign)
 	route("GET /api/v1/campaigns/{id}/stats", s.campaignStats)
+	route("GET /api/v1/campaigns/{id}/ledger", s.campaignLedger)
 	route("POST /api/v1/campaigns/{id}/opinions", s.submitOpinion)
 	route("GET /api/v1/opinions", s.listOpinions)
 	route("GET /api/v1/opinions/{id}", s.getOpinion)
