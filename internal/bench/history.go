@@ -99,7 +99,8 @@ func worstPath(ctx context.Context, t *Target, campaign, key string, caller int)
 	return op.ID, nil
 }
 
-// waitFor polls an opinion until ok(overdue level, state) holds or a minute passes.
+// waitFor polls an opinion until ok(overdue level, state) holds or a minute passes,
+// slowly enough to stay under one user's request limit.
 func (t *Target) waitFor(ctx context.Context, id string, ok func(level, state string) bool) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -116,7 +117,7 @@ func (t *Target) waitFor(ctx context.Context, id string, ok func(level, state st
 		if time.Now().After(deadline) {
 			return fmt.Errorf("opinion %s still %s at level %s after a minute", id, op.State, op.OverdueLevel)
 		}
-		if err := pause(ctx, 20*time.Millisecond); err != nil {
+		if err := pause(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
 	}

@@ -105,15 +105,23 @@ func describeMachine(ctx context.Context, t *Target) Machine {
 	if t.External {
 		m.Engine = "external Temporal cluster; worker and HTTP API in this process"
 	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
-				kb, _ := strconv.ParseUint(f[1], 10, 64)
-				m.MemoryBytes = kb << 10
-			}
+	m.MemoryBytes = procBytes("/proc/meminfo", "MemTotal:")
+	return m
+}
+
+// procBytes reads a "<field> <n> kB" line of a /proc file; 0 where there is none.
+func procBytes(path, field string) uint64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			kb, _ := strconv.ParseUint(f[1], 10, 64)
+			return kb << 10
 		}
 	}
-	return m
+	return 0
 }
 
 // Target figures, for a 2-core machine running the embedded default.

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -130,14 +127,5 @@ func readMemory() Memory {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	m := Memory{HeapBytes: ms.HeapInuse}
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseUint(f[1], 10, 64)
-				m.RSSBytes = kb << 10
-			}
-		}
-	}
-	return m
+	return Memory{HeapBytes: ms.HeapInuse, RSSBytes: procBytes("/proc/self/status", "VmRSS:")}
 }

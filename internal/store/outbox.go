@@ -54,6 +54,17 @@ ON CONFLICT (key) DO NOTHING`, n.Key, n.OpinionID, string(body), now.UnixMilli()
 // subquery so that, on PostgreSQL, a claim that waited for another one's rows
 // re-checks them and skips those just taken.
 func (s *Store) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]notify.Due, error) {
+	// Every dispatcher asks several times a second, mostly to hear "nothing": a read
+	// answers that without taking the writer from the projections.
+	var due int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications WHERE status = 'pending' AND due_at <= $1 LIMIT 1) AS d`,
+		now.UnixMilli()).Scan(&due)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim notifications: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
 	rows, err := s.w.QueryContext(ctx, `
 UPDATE notifications SET due_at = $1, attempts = attempts + 1
 WHERE key IN (SELECT key FROM notifications WHERE status = 'pending' AND due_at <= $2 ORDER BY due_at LIMIT $3)
