@@ -55,16 +55,27 @@ var allowedFrom = map[Action][]State{
 // validate checks an action against the actor, the opinion's state and the input.
 // It reads state only: a rejection writes nothing to the workflow's history.
 func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
-	if req.Actor.Username == "" {
+	if err := Permitted(o, action, req.Actor); err != nil {
+		return err
+	}
+	return checkInput(o, p, action, req, now)
+}
+
+// Permitted is the part of the validator that needs no input: may this actor take
+// this action on the opinion in its current state. Callers that check more before
+// the Update (people, other opinions) ask it first, so a refusal reads the same
+// whichever layer gives it.
+func Permitted(o *Opinion, action Action, a Actor) error {
+	if a.Username == "" {
 		return forbidden("no_actor", "the action has no authenticated user")
 	}
-	if err := checkRole(o, action, req.Actor); err != nil {
+	if err := checkRole(o, action, a); err != nil {
 		return err
 	}
 	if !stateAllows(action, o.State) {
 		return conflict("wrong_state", "cannot %s an opinion that is %s", action, o.State)
 	}
-	return checkInput(o, p, action, req, now)
+	return nil
 }
 
 func stateAllows(action Action, s State) bool {

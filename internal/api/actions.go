@@ -44,9 +44,11 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 	if err != nil {
 		return o, err
 	}
-	if o.State.Final() {
-		// Its workflow has ended; say why in the same words the validator would.
-		return o, errorf(http.StatusConflict, "wrong_state", "cannot %s an opinion that is %s", action, o.State)
+	// Role, person and state first, in the validator's own words: an opinion whose
+	// workflow has ended has no validator left to ask, and a caller without the role
+	// hears that before anything about the people or opinions they named.
+	if err := workflows.Permitted(&o, action, u.Actor()); err != nil {
+		return o, actionError(action, err)
 	}
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
 		return o, err

@@ -964,6 +964,31 @@ func TestActionChecksPeopleBeforeSending(t *testing.T) {
 	}
 }
 
+// Who may act is said before anything about what they sent: a verifier naming an
+// unknown official hears that only the office assigns, and a leader touching a
+// cancelled opinion hears it is not theirs to touch, not that it has ended.
+func TestActionChecksTheRoleFirst(t *testing.T) {
+	tests := []struct {
+		name, as, action, body string
+		state                  workflows.State
+		code                   string
+	}{
+		{"verifier assigns to nobody", "verifier", "assign", `{"department": "住建局", "official": "nobody", "leader": "leader"}`,
+			workflows.StateCategorized, "office_only"},
+		{"leader categorizes a cancelled opinion", "leader", "categorize", `{"category": "制度漏洞"}`,
+			workflows.StateCancelled, "office_only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.project(t, newOpinion("a", func(o *workflows.Opinion) { o.State = tt.state }))
+			rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/"+tt.action, tt.as, tt.body)
+			requireError(t, rec, http.StatusForbidden, tt.code, "only the campaign office")
+			f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
+		})
+	}
+}
+
 func TestMergeChecksTargetBeforeSending(t *testing.T) {
 	tests := []struct {
 		name, into string
