@@ -278,10 +278,15 @@ func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
 		return user.New(nil) // a worker-only process serves nobody
 	}
 	if path == "" {
+		// The demo's users (password = username) are known to everyone who has read
+		// the README: they sign in only while demo mode is asked for, and say so on
+		// every start.
 		path = demo.UsersFile(a.cfg.DataDir)
-		if _, err := os.Stat(path); err != nil {
+		if _, err := os.Stat(path); err != nil || a.cfg.Demo == config.DemoOff {
 			return nil, errors.New("no users: set RECTIFY_USERS to a users file (see README), or RECTIFY_DEMO=on for demo users")
 		}
+		a.logger.Warn("DEMO MODE: the demo users sign in (password = username, token demo-<username>); set RECTIFY_USERS before real use",
+			"data_dir", a.cfg.DataDir)
 	}
 	return user.Load(path)
 }

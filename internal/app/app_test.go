@@ -255,38 +255,61 @@ func TestExtensionReworkReopenAndReturnOverHTTP(t *testing.T) {
 
 func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	dir := t.TempDir()
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{
-			"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
-			"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-			"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
-			"RECTIFY_EMBEDDED_UI_ADDR": "off",
-			"RECTIFY_DEMO":             "auto",
-		}[k]
-	})
+	start := func(demo string) (*App, error) {
+		cfg, err := config.FromEnv(func(k string) string {
+			return map[string]string{
+				"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
+				"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
+				"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
+				"RECTIFY_EMBEDDED_UI_ADDR": "off",
+				"RECTIFY_DEMO":             demo,
+			}[k]
+		})
+		require.NoError(t, err)
+		return Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+	a, err := start("auto")
 	require.NoError(t, err)
-	a, err := Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	t.Cleanup(a.Stop)
-	base := "http://" + a.HTTPAddr
-
-	req, err := http.NewRequest(http.MethodGet, base+"/api/v1/campaigns/demo/stats", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer demo-leader")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, "the demo leader's token works")
-	var stats map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&stats))
+	get := func(a *App, token, path string) map[string]any {
+		req, err := http.NewRequest(http.MethodGet, "http://"+a.HTTPAddr+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, "the demo token %s works", token)
+		var answer map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
+		return answer
+	}
+	stats := func(a *App, token string) map[string]any { return get(a, token, "/api/v1/campaigns/demo/stats") }
+	seeded := stats(a, "demo-leader")
 	for _, state := range workflows.AllStates {
-		require.NotZero(t, stats["by_state"].(map[string]any)[string(state)], "the demo has an opinion that is %s", state)
+		require.NotZero(t, seeded["by_state"].(map[string]any)[string(state)], "the demo has an opinion that is %s", state)
 	}
 	for _, level := range []string{"overdue", "supervised", "accountability"} {
-		require.NotZero(t, stats[level], "the demo has %s opinions", level)
+		require.NotZero(t, seeded[level], "the demo has %s opinions", level)
 	}
-	_, err = a.Service.Users.CheckPassword("official", "official")
-	require.NoError(t, err, "demo passwords are the usernames")
+	levels := map[string]int{}
+	for _, o := range get(a, "demo-office", "/api/v1/opinions?campaign=demo&limit=100")["opinions"].([]any) {
+		levels[o.(map[string]any)["overdue_level"].(string)]++
+	}
+	require.NotZero(t, levels["due_soon"], "the demo has an opinion whose deadline is near: %v", levels)
+	for _, name := range []string{"office", "official", "official2", "verifier", "leader"} {
+		_, err = a.Service.Users.CheckPassword(name, name)
+		require.NoError(t, err, "demo passwords are the usernames: %s", name)
+		_, err = a.Service.Users.ByToken("demo-" + name)
+		require.NoError(t, err, "the demo token of %s works", name)
+	}
+	a.Stop()
+
+	_, err = start("off")
+	require.ErrorContains(t, err, "no users", "outside demo mode the demo's credentials do not sign in")
+
+	a, err = start("auto")
+	require.NoError(t, err)
+	t.Cleanup(a.Stop)
+	require.Equal(t, seeded["collected"], stats(a, "demo-office")["collected"], "a second start of the demo seeds nothing more")
 }
 
 func TestImportOverHTTPReportsRowsAndServesRejectedRows(t *testing.T) {
