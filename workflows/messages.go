@@ -416,13 +416,15 @@ type ProjectInput struct {
 // Notification tells people that something needs them. It carries ids and levels,
 // never the opinion's text or the citizen's details.
 type Notification struct {
-	Kind       Action       `json:"kind"`
-	OpinionID  string       `json:"opinion_id"`
-	CampaignID string       `json:"campaign_id"`
-	Recipients []string     `json:"recipients"`
-	State      State        `json:"state"`
-	Level      OverdueLevel `json:"level,omitempty"`
-	Deadline   string       `json:"deadline,omitempty"`
+	Kind       Action   `json:"kind"`
+	OpinionID  string   `json:"opinion_id"`
+	CampaignID string   `json:"campaign_id"`
+	Recipients []string `json:"recipients"`
+	// Roles names the queues it lands in when no one person owns the next step.
+	Roles    []Role       `json:"roles,omitempty"`
+	State    State        `json:"state"`
+	Level    OverdueLevel `json:"level,omitempty"`
+	Deadline string       `json:"deadline,omitempty"`
 	// Key makes delivery idempotent for receivers that deduplicate.
 	Key string `json:"key"`
 }

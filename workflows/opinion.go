@@ -256,7 +256,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 		o.OverdueLevel = LevelNone
 		r.armed++
 		r.record(ctx, who, action, StateReturned, b.Reason, detail("official", previous))
-		r.notify(ctx, action)
+		r.notifyQueue(ctx, action, RoleOffice)
 	case ActionRequestExtension:
 		o.PendingExtension = &Extension{Until: b.Until, Reason: b.Reason, RequestedBy: who, RequestedAt: workflow.Now(ctx)}
 		r.record(ctx, who, action, o.State, b.Reason, detail("until", b.Until, "deadline", o.Schedule.Deadline))
@@ -285,7 +285,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 		o.SubmittedLate = o.OverdueLevel.Rank() >= LevelOverdue.Rank()
 		r.armed++
 		r.record(ctx, who, action, StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
-		r.notify(ctx, action)
+		r.notifyQueue(ctx, action, RoleVerifier)
 	case ActionVerify:
 		o.VerifiedBy = who
 		if *b.Pass {
@@ -402,8 +402,18 @@ func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...str
 			to = append(to, u)
 		}
 	}
+	r.send(ctx, kind, to, nil)
+}
+
+// notifyQueue tells whoever works the role's queue: nobody in particular owns a
+// submitted fix (any verifier) or a returned opinion (the office).
+func (r *opinionRun) notifyQueue(ctx workflow.Context, kind Action, role Role) {
+	r.send(ctx, kind, nil, []Role{role})
+}
+
+func (r *opinionRun) send(ctx workflow.Context, kind Action, to []string, roles []Role) {
 	n := Notification{
-		Kind: kind, OpinionID: r.o.ID, CampaignID: r.o.CampaignID, Recipients: to, State: r.o.State,
+		Kind: kind, OpinionID: r.o.ID, CampaignID: r.o.CampaignID, Recipients: to, Roles: roles, State: r.o.State,
 		Level: r.o.OverdueLevel, Deadline: r.o.Schedule.Deadline,
 		Key: fmt.Sprintf("%s/%d", r.o.ID, r.o.Revision),
 	}

@@ -500,6 +500,13 @@ type note struct {
 	rev      int
 }
 
+// queueOf is the role whose queue a notification with no one person behind it
+// lands in: any verifier checks a submitted fix, the office reassigns a return.
+var queueOf = map[workflows.Action][]workflows.Role{
+	workflows.ActionSubmit: {workflows.RoleVerifier},
+	workflows.ActionReturn: {workflows.RoleOffice},
+}
+
 func requireNotes(t *testing.T, got []workflows.Notification, want []note) {
 	t.Helper()
 	require.Len(t, got, len(want), "notifications: %+v", got)
@@ -511,6 +518,7 @@ func requireNotes(t *testing.T, got []workflows.Notification, want []note) {
 		}
 		require.Equal(t, w.kind, n.Kind, "notification %d kind", i+1)
 		require.Equal(t, w.to, to, "notification %d (%s) recipients", i+1, n.Kind)
+		require.Equal(t, queueOf[w.kind], n.Roles, "notification %d (%s) lands in the queue of", i+1, n.Kind)
 		require.Equal(t, w.state, n.State, "notification %d (%s) state", i+1, n.Kind)
 		require.Equal(t, w.level, n.Level, "notification %d (%s) level", i+1, n.Kind)
 		require.Equal(t, w.deadline, n.Deadline, "notification %d (%s) deadline", i+1, n.Kind)

@@ -59,7 +59,7 @@ func TestLogWritesIDsAndLevelsNeverContent(t *testing.T) {
 	line := bytes.TrimSpace(buf.Bytes())
 	require.Equal(t, 1, bytes.Count(buf.Bytes(), []byte("\n")), "one log line per notification")
 	require.ElementsMatch(t,
-		[]string{"time", "level", "msg", "kind", "opinion", "campaign", "recipients", "state", "overdue_level", "deadline"},
+		[]string{"time", "level", "msg", "kind", "opinion", "campaign", "recipients", "roles", "state", "overdue_level", "deadline"},
 		jsonKeys(t, line), "only ids, states and levels are logged, and no key is written twice")
 
 	var rec map[string]any
