@@ -253,6 +253,59 @@ func TestExtensionReworkReopenAndReturnOverHTTP(t *testing.T) {
 	require.EqualValues(t, 0, stats["closed"])
 }
 
+// An opinion moved in from an old ledger with a deadline long past climbs the whole
+// ladder at once on the real server, and a merge reaches the opinion it was merged
+// into. Their histories are recorded for the replay tests.
+func TestLadderAndMergeOverHTTP(t *testing.T) {
+	h := startHarness(t)
+	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "c3", "name": "整改"}, http.StatusCreated)
+	today := time.Now().In(time.FixedZone("", 8*3600))
+	date := func(days int) string { return today.AddDate(0, 0, days).Format(workflows.DateLayout) }
+	submit := func(key, content string) string {
+		op := h.Must("office", http.MethodPost, "/api/v1/campaigns/c3/opinions", map[string]any{
+			"key": key, "content": content, "channel": "letter", "collected_at": date(-60),
+		}, http.StatusCreated)
+		return op["id"].(string)
+	}
+
+	late := submit("L-1", "背街小巷路灯长期不亮")
+	h.Act("office", late, "categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
+	h.Act("office", late, "assign", map[string]any{"department": "城管科", "official": "official", "leader": "leader",
+		"deadline": date(-30)}, http.StatusOK)
+	var escalations []string
+	require.Eventually(t, func() bool {
+		o := h.Must("leader", http.MethodGet, "/api/v1/opinions/"+late, nil, http.StatusOK)
+		escalations = escalations[:0]
+		for _, e := range o["timeline"].([]any) {
+			if e := e.(map[string]any); e["action"] == string(workflows.EventEscalated) {
+				escalations = append(escalations, e["to"].(string)+":"+e["detail"].(map[string]any)["level"].(string))
+			}
+		}
+		return o["overdue_level"] == "accountability"
+	}, 30*time.Second, 100*time.Millisecond, "a deadline 30 days past climbs the whole ladder")
+	require.Contains(t, escalations, "assigned:accountability", "the last rung is in the timeline: %v", escalations)
+	stats := h.Must("leader", http.MethodGet, "/api/v1/campaigns/c3/stats", nil, http.StatusOK)
+	require.EqualValues(t, 1, stats["accountability"])
+	require.EqualValues(t, 1, stats["overdue"])
+	h.Act("official", late, "sign", nil, http.StatusOK)
+	recordHistory(t, h, workflows.OpinionWorkflowID(late), "overdue_ladder")
+
+	kept := submit("M-1", "老旧小区加装电梯进展缓慢")
+	dup := submit("M-2", "老旧小区加装电梯一直没有进展")
+	merged := h.Act("office", dup, "merge", map[string]any{"into": kept}, http.StatusOK)
+	require.Equal(t, "merged", merged["state"])
+	require.Eventually(t, func() bool {
+		for _, e := range h.Must("office", http.MethodGet, "/api/v1/opinions/"+kept, nil, http.StatusOK)["timeline"].([]any) {
+			if e := e.(map[string]any); e["action"] == string(workflows.EventMergedIn) {
+				return e["detail"].(map[string]any)["from"] == dup
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "the opinion merged into hears of its duplicate")
+	recordHistory(t, h, workflows.OpinionWorkflowID(dup), "merged")
+	recordHistory(t, h, workflows.OpinionWorkflowID(kept), "merged_into")
+}
+
 func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	dir := t.TempDir()
 	start := func(demo string) (*App, error) {
