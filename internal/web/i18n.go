@@ -31,7 +31,7 @@ var messages = map[string]map[string]string{
 		"action.escalate": "升级", "action.archive": "归档",
 		"channel.hotline": "热线", "channel.suggestion_box": "意见箱", "channel.symposium": "座谈会",
 		"channel.visit": "走访", "channel.online": "网络平台", "channel.letter": "来信",
-		"field.category": "类别", "field.into": "合并到（意见编号）", "field.reason": "理由", "field.department": "责任部门",
+		"field.category": "类别", "field.into": "合并到", "field.into_key": "或填写要合并到的意见编号", "field.reason": "理由", "field.department": "责任部门",
 		"field.official": "责任人", "field.leader": "责任领导", "field.measures": "整改措施", "field.deadline": "整改时限",
 		"field.until": "延期至", "field.approve": "审批结果", "field.evidence": "整改佐证", "field.pass": "核查结论",
 		"field.satisfaction": "满意度", "field.note": "回访记录",
@@ -43,7 +43,13 @@ var messages = map[string]map[string]string{
 		"opinion.timeline": "办理记录", "opinion.actions": "可办理事项", "opinion.none": "当前无可办理事项",
 		"opinion.suggested": "系统建议类别", "opinion.workflow": "在 Temporal 中查看流程", "opinion.pending_extension": "延期申请待审批",
 		"opinion.sign_by": "签收期限", "opinion.explain": "时限计算",
-		"tasks.title": "我的任务", "tasks.empty": "暂无待办任务", "verify.title": "待核查", "verify.empty": "暂无待核查事项",
+		"opinion.key": "编号", "opinion.id": "意见 ID", "opinion.merged_into": "已合并到",
+		"merge.into_hint":     "本活动中可以并入的意见，同类别的在前，最多列出 50 件。",
+		"merge.into_key_hint": "不在列表中时，填写台账中的编号或意见页面上的意见 ID。",
+		"merge.candidate":     "%s · %s（%s）", "merge.same_category": "同类别（%s）", "merge.others": "本活动的其他意见",
+		"merge.key_unknown": "本活动中没有编号或意见 ID 为“%s”的意见。",
+		"merge.both":        "列表中选择的意见与填写的编号“%s”不是同一件，请只用一种方式指定。",
+		"tasks.title":       "我的任务", "tasks.empty": "暂无待办任务", "verify.title": "待核查", "verify.empty": "暂无待核查事项",
 		"days.left": "%d 个工作日", "days.over": "超期 %d 个工作日",
 		"err.title": "出错了", "err.not_found": "页面不存在。", "err.signed_out": "登录已失效，请重新登录。",
 		"err.csrf": "表单已过期或来源不明，请刷新页面后重试。", "err.bad_form": "表单内容无法识别。",
@@ -82,7 +88,7 @@ var messages = map[string]map[string]string{
 		"action.escalate": "Escalated", "action.archive": "Archived",
 		"channel.hotline": "Hotline", "channel.suggestion_box": "Suggestion box", "channel.symposium": "Symposium",
 		"channel.visit": "Visit", "channel.online": "Online", "channel.letter": "Letter",
-		"field.category": "Category", "field.into": "Merge into (opinion id)", "field.reason": "Reason", "field.department": "Department",
+		"field.category": "Category", "field.into": "Merge into", "field.into_key": "Or type the key of the opinion to merge into", "field.reason": "Reason", "field.department": "Department",
 		"field.official": "Responsible official", "field.leader": "Responsible leader", "field.measures": "Measures", "field.deadline": "Deadline",
 		"field.until": "Extend until", "field.approve": "Decision", "field.evidence": "Evidence", "field.pass": "Verdict",
 		"field.satisfaction": "Satisfaction", "field.note": "Follow-up notes",
@@ -94,7 +100,13 @@ var messages = map[string]map[string]string{
 		"opinion.timeline": "Timeline", "opinion.actions": "What you can do", "opinion.none": "Nothing for you to do here now",
 		"opinion.suggested": "Suggested category", "opinion.workflow": "Open the workflow in Temporal", "opinion.pending_extension": "Extension request awaiting a decision",
 		"opinion.sign_by": "Sign for it by", "opinion.explain": "How the deadline was counted",
-		"tasks.title": "My tasks", "tasks.empty": "Nothing to do", "verify.title": "To verify", "verify.empty": "Nothing waiting for verification",
+		"opinion.key": "Key", "opinion.id": "Opinion id", "opinion.merged_into": "Merged into",
+		"merge.into_hint":     "Opinions of this campaign that can take this one, those of the same category first; at most 50 are listed.",
+		"merge.into_key_hint": "If it is not listed, type its key from the ledger or the opinion id its page shows.",
+		"merge.candidate":     "%s · %s (%s)", "merge.same_category": "Same category (%s)", "merge.others": "Other opinions of this campaign",
+		"merge.key_unknown": "This campaign has no opinion with the key or id “%s”.",
+		"merge.both":        "The opinion chosen in the list is not the one with the key “%s”; name it one way only.",
+		"tasks.title":       "My tasks", "tasks.empty": "Nothing to do", "verify.title": "To verify", "verify.empty": "Nothing waiting for verification",
 		"days.left": "%d working days", "days.over": "%d working days late",
 		"err.title": "Something went wrong", "err.not_found": "There is no such page.", "err.signed_out": "Your session has ended; please sign in again.",
 		"err.csrf": "The form has expired or did not come from this site; reload the page and try again.", "err.bad_form": "The form could not be read.",
@@ -147,14 +159,17 @@ var funcs = template.FuncMap{
 		}
 		return v.T("days.left", *n)
 	},
-	"short": func(s string, n int) string {
-		r := []rune(s)
-		if len(r) <= n {
-			return s
-		}
-		return string(r[:n]) + "…"
-	},
+	"short": short,
 	"lower": strings.ToLower,
+}
+
+// short cuts s to n characters, marking the cut.
+func short(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
 }
 
 // addMessages merges a page group's texts into the catalog (each group keeps its

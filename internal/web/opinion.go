@@ -1,10 +1,14 @@
 package web
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
+
+	"golang.org/x/text/width"
 
 	"rectify/activities"
 	"rectify/internal/api"
@@ -18,15 +22,31 @@ type field struct {
 	Kind     string // text, textarea, date, select, radio
 	Required bool
 	Options  []option
+	// Groups are a select's options under headings, after Options.
+	Groups []optionGroup
+	// Hint is the key of a line of help under the input.
+	Hint string
 }
 
 type option struct {
 	Value, Label string
 }
 
+// optionGroup is an <optgroup>: options under a heading.
+type optionGroup struct {
+	Label   string
+	Options []option
+}
+
+// mergeCandidateLimit bounds the merge form's list of opinions to merge into; any
+// other one can be named by its key.
+const mergeCandidateLimit = 50
+
 // forms lists each action's inputs, in the order the page shows them. The names are
-// the API's body fields, so a form posts exactly what a client would.
-func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy) map[workflows.Action][]field {
+// the API's body fields, so a form posts exactly what a client would; the one
+// exception is the merge form's into_key, which act turns into the API's into.
+// into lists the opinions this one could be merged into.
+func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy, into []optionGroup) map[workflows.Action][]field {
 	cats := make([]option, len(p.Categories))
 	for i, c := range p.Categories {
 		cats[i] = option{c.Name, c.Name}
@@ -56,9 +76,10 @@ func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy) map[wo
 	optionalReason := field{Name: "reason", Kind: "textarea"}
 	return map[workflows.Action][]field{
 		workflows.ActionCategorize: {{Name: "category", Kind: "select", Required: true, Options: cats}},
-		workflows.ActionMerge:      {{Name: "into", Kind: "text", Required: true}, optionalReason},
-		workflows.ActionReject:     {reason},
-		workflows.ActionCancel:     {reason},
+		workflows.ActionMerge: {{Name: "into", Kind: "select", Groups: into, Hint: "merge.into_hint"},
+			{Name: "into_key", Kind: "text", Hint: "merge.into_key_hint"}, optionalReason},
+		workflows.ActionReject: {reason},
+		workflows.ActionCancel: {reason},
 		workflows.ActionAssign: {department,
 			{Name: "official", Kind: "select", Required: true, Options: people(workflows.RoleOfficial)},
 			{Name: "leader", Kind: "select", Required: true, Options: people(workflows.RoleLeader)},
@@ -117,10 +138,18 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		s.fail(w, r, v, err)
 		return
 	}
-	forms := s.forms(v, o, c.Policy)
+	allowed := workflows.Allowed(&o, c.Policy, v.User.Actor())
+	var into []optionGroup
+	if slices.Contains(allowed, workflows.ActionMerge) {
+		if into, err = s.mergeCandidates(r.Context(), v, o); err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+	}
+	forms := s.forms(v, o, c.Policy, into)
 	var offered []actionForm
 	shown := failed == ""
-	for _, a := range workflows.Allowed(&o, c.Policy, v.User.Actor()) {
+	for _, a := range allowed {
 		f := actionForm{Action: a, Fields: forms[a], Values: map[string]string{}}
 		if a == failed {
 			f.Values, f.Errors, f.Error, f.Open = values, errs, general, true
@@ -178,6 +207,18 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 			*dst = &f
 		}
 	}
+	if action == workflows.ActionMerge && values["into_key"] != "" {
+		into, msgKey := s.resolveInto(r.Context(), v, r.PathValue("id"), values["into_key"])
+		if msgKey == "" && values["into"] != "" && values["into"] != into {
+			msgKey = "merge.both"
+		}
+		if msgKey != "" {
+			s.showOpinion(w, r, v, http.StatusUnprocessableEntity, action, values,
+				map[string]string{"into_key": v.T(msgKey, values["into_key"])}, "")
+			return
+		}
+		body.Into = into
+	}
 	_, err := s.svc.Act(r.Context(), v.User, r.PathValue("id"), action, body)
 	if err == nil {
 		http.Redirect(w, r, "/opinions/"+r.PathValue("id"), http.StatusSeeOther)
@@ -195,6 +236,69 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		errs[f], general = msg, ""
 	}
 	s.showOpinion(w, r, v, apiErr.Status, action, values, errs, general)
+}
+
+// resolveInto finds the opinion a typed key names in the campaign of opinion id: by
+// the key as the ledger gave it, or by the opinion's id as its page shows it. The
+// second result is the message key of why it could not, if it could not. Someone who
+// may not merge id learns nothing here: the service refuses them with the usual words.
+func (s *Server) resolveInto(ctx context.Context, v *visit, id, key string) (string, string) {
+	o, err := s.svc.Store.Opinion(ctx, id)
+	if err != nil || workflows.Permitted(&o, workflows.ActionMerge, v.User.Actor()) != nil {
+		return key, ""
+	}
+	// Keys are stored trimmed and with full-width characters narrowed (intake).
+	key = width.Narrow.String(strings.TrimSpace(key))
+	for _, candidate := range []string{workflows.OpinionID(o.CampaignID, key), key} {
+		if t, err := s.svc.Store.Opinion(ctx, candidate); err == nil && t.CampaignID == o.CampaignID {
+			return t.ID, ""
+		}
+	}
+	return "", "merge.key_unknown"
+}
+
+// mergeCandidates lists the opinions o could be merged into: the others of its
+// campaign that can still take one, those of its category (or suggested category)
+// first, at most mergeCandidateLimit in all.
+func (s *Server) mergeCandidates(ctx context.Context, v *visit, o workflows.Opinion) ([]optionGroup, error) {
+	var open []workflows.State
+	for _, st := range workflows.AllStates {
+		if !st.Final() {
+			open = append(open, st)
+		}
+	}
+	seen := map[string]bool{o.ID: true}
+	left := mergeCandidateLimit
+	group := func(label string, f store.Filter) (optionGroup, error) {
+		f.CampaignID, f.States, f.Limit = o.CampaignID, open, left+1 // +1: o itself may be among them
+		page, err := s.svc.Store.Opinions(ctx, f)
+		if err != nil {
+			return optionGroup{}, err
+		}
+		g := optionGroup{Label: label}
+		for _, c := range page.Opinions {
+			if seen[c.ID] || left == 0 {
+				continue
+			}
+			seen[c.ID], left = true, left-1
+			g.Options = append(g.Options, option{c.ID, v.T("merge.candidate", c.Key, short(c.Content, 30), v.T("state."+string(c.State)))})
+		}
+		return g, nil
+	}
+	var out []optionGroup
+	if cat := cmp.Or(o.Category, o.SuggestedCategory); cat != "" {
+		g, err := group(v.T("merge.same_category", cat), store.Filter{Category: cat})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	g, err := group(v.T("merge.others"), store.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, g)
+	return slices.DeleteFunc(out, func(g optionGroup) bool { return len(g.Options) == 0 }), nil
 }
 
 // fieldOfCode names the field a rule code is about, checking the fields in a fixed
