@@ -128,3 +128,37 @@ func TestMergeListIsBounded(t *testing.T) {
 	require.Contains(t, body, "最多列出 50 件")
 	e.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }
+
+func TestCategorizeFormPreselectsTheSuggestion(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	seedOpinionPages(t, e)
+	e.opinion(t, workflows.Opinion{ID: "plain", CampaignID: "c1", Content: "没有关键词的意见", State: workflows.StateReceived})
+	b := e.signIn(t, "office")
+
+	_, body := b.get(t, "/opinions/rcv")
+	require.Contains(t, body, `<option value="奢靡之风" selected>奢靡之风（系统建议）</option>`)
+	require.Equal(t, 1, strings.Count(body, " selected>"), "only the suggestion is chosen")
+	// Confirming it is the form as it stands.
+	sent := expectAction(t, e, "rcv", workflows.ActionCategorize, func(o *workflows.Opinion) {
+		o.State, o.Category = workflows.StateCategorized, "奢靡之风"
+	}, nil)
+	resp := b.post(t, "/opinions/rcv/act/categorize", url.Values{"category": {"奢靡之风"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "奢靡之风", received(t, sent).Args[0].(workflows.ActionRequest).Body.Category)
+
+	// Once confirmed, or with no suggestion, nothing is chosen for the office.
+	for _, id := range []string{"rcv", "cat", "plain"} {
+		_, body = b.get(t, "/opinions/"+id)
+		form := body[strings.Index(body, `<select id="categorize-category"`):]
+		form = form[:strings.Index(form, "</select>")]
+		require.NotContains(t, form, "selected", id)
+		require.Contains(t, form, `<option value=""></option>`, id)
+	}
+
+	b.setLang(t, "en")
+	e.opinion(t, workflows.Opinion{ID: "rcv2", CampaignID: "c1", Content: "公车私用", State: workflows.StateReceived, SuggestedCategory: "奢靡之风"})
+	_, body = b.get(t, "/opinions/rcv2")
+	require.Contains(t, body, `<option value="奢靡之风" selected>奢靡之风 (suggested)</option>`)
+}

@@ -50,6 +50,9 @@ func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy, into [
 	cats := make([]option, len(p.Categories))
 	for i, c := range p.Categories {
 		cats[i] = option{c.Name, c.Name}
+		if c.Name == o.SuggestedCategory {
+			cats[i].Label = v.T("opinion.suggested_option", c.Name)
+		}
 	}
 	deps := make([]option, len(p.Departments))
 	for i, d := range p.Departments {
@@ -151,6 +154,10 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 	shown := failed == ""
 	for _, a := range allowed {
 		f := actionForm{Action: a, Fields: forms[a], Values: map[string]string{}}
+		if a == workflows.ActionCategorize && o.Category == "" {
+			// Confirming the suggestion is then one click.
+			f.Values["category"] = o.SuggestedCategory
+		}
 		if a == failed {
 			f.Values, f.Errors, f.Error, f.Open = values, errs, general, true
 			shown = true
