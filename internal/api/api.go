@@ -81,6 +81,8 @@ func (s *Service) Handler() http.Handler {
 	route("GET /api/v1/campaigns/{id}", s.getCampaign)
 	route("GET /api/v1/campaigns/{id}/stats", s.campaignStats)
 	route("GET /api/v1/campaigns/{id}/ledger", s.campaignLedger)
+	mux.Handle("GET /api/v1/campaigns/{id}/ledger.xlsx", s.authenticatedRaw(s.downloadLedger))
+	mux.Handle("GET /api/v1/campaigns/{id}/ledger.csv", s.authenticatedRaw(s.downloadLedger))
 	route("POST /api/v1/campaigns/{id}/opinions", s.submitOpinion)
 	route("GET /api/v1/opinions", s.listOpinions)
 	route("GET /api/v1/opinions/{id}", s.getOpinion)

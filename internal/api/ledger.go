@@ -1,9 +1,17 @@
 package api
 
 import (
+	"context"
+	"errors"
+	"io"
+	"mime"
 	"net/http"
+	"os"
+	"path"
+	"strconv"
 
-	"rectify/internal/store"
+	"rectify/internal/ledger"
+	"rectify/internal/spreadsheet"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
@@ -12,6 +20,17 @@ import (
 var openStates = []workflows.State{
 	workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned, workflows.StateAssigned,
 	workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback,
+}
+
+// ledgerStates reads ?open=: every opinion, or (true) only those still being worked on.
+func ledgerStates(r *http.Request) ([]workflows.State, error) {
+	switch r.URL.Query().Get("open") {
+	case "", "false":
+		return nil, nil
+	case "true":
+		return openStates, nil
+	}
+	return nil, errorf(http.StatusUnprocessableEntity, "invalid_open", "open must be true or false")
 }
 
 // campaignLedger answers a campaign's opinions as a ledger in the import's JSON
@@ -26,44 +45,115 @@ func (s *Service) campaignLedger(r *http.Request, u user.User) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	f := store.Filter{CampaignID: c.ID, Limit: 500}
-	switch r.URL.Query().Get("open") {
-	case "", "false":
-	case "true":
-		f.States = openStates
-	default:
-		return 0, nil, errorf(http.StatusUnprocessableEntity, "invalid_open", "open must be true or false")
+	states, err := ledgerStates(r)
+	if err != nil {
+		return 0, nil, err
 	}
-	ledger := []map[string]string{}
-	for {
-		page, err := s.Store.Opinions(r.Context(), f)
-		if err != nil {
-			return 0, nil, err
+	rows := []map[string]string{}
+	err = s.Store.EachOpinion(r.Context(), c.ID, states, func(o workflows.Opinion) error {
+		category := o.Category
+		if category == "" {
+			category = o.SuggestedCategory
 		}
-		for _, o := range page.Opinions {
-			category := o.Category
-			if category == "" {
-				category = o.SuggestedCategory
-			}
-			// Extra columns of the original ledger come along as columns of their own.
-			row := map[string]string{}
-			for k, v := range o.Extra {
+		// Extra columns of the original ledger come along as columns of their own.
+		row := map[string]string{}
+		for k, v := range o.Extra {
+			row[k] = v
+		}
+		for k, v := range map[string]string{
+			"key": o.Key, "content": o.Content, "channel": o.Channel, "collected_at": o.CollectedAt,
+			"submitter": o.Submitter, "phone": o.Phone, "target": o.Target, "department": o.Department,
+			"category": category,
+		} {
+			if v != "" {
 				row[k] = v
 			}
-			for k, v := range map[string]string{
-				"key": o.Key, "content": o.Content, "channel": o.Channel, "collected_at": o.CollectedAt,
-				"submitter": o.Submitter, "phone": o.Phone, "target": o.Target, "department": o.Department,
-				"category": category,
-			} {
-				if v != "" {
-					row[k] = v
-				}
-			}
-			ledger = append(ledger, row)
 		}
-		f.Offset += len(page.Opinions)
-		if len(page.Opinions) == 0 || f.Offset >= page.Total {
-			return http.StatusOK, ledger, nil
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, rows, nil
+}
+
+// downloadLedger serves a campaign's 整改台账 as ledger.xlsx or ledger.csv.
+func (s *Service) downloadLedger(w http.ResponseWriter, r *http.Request, u user.User) error {
+	states, err := ledgerStates(r)
+	if err != nil {
+		return err
+	}
+	format := path.Ext(r.URL.Path)[1:]
+	return s.WriteLedger(r.Context(), u, r.PathValue("id"), format, states, w)
+}
+
+// WriteLedger writes a campaign's 整改台账 (ledger.Table) as XLSX or CSV, every
+// opinion in states (all when none) as one snapshot, for the office and leaders.
+// The API and the web pages both serve it. The file is made in full before the
+// first byte is sent, so a failure answers with an error, never half a ledger.
+func (s *Service) WriteLedger(ctx context.Context, u user.User, campaignID, format string, states []workflows.State, w http.ResponseWriter) error {
+	if err := requireRole(u, workflows.RoleOffice, workflows.RoleLeader); err != nil {
+		return err
+	}
+	c, err := s.campaign(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	write := map[string]func(io.Writer, spreadsheet.Table) error{
+		"xlsx": spreadsheet.WriteXLSX, "csv": spreadsheet.WriteCSV,
+	}[format]
+	if write == nil {
+		return errorf(http.StatusNotFound, "unknown_format", "the ledger comes as ledger.xlsx or ledger.csv")
+	}
+	f, err := os.CreateTemp("", "rectify-ledger-*."+format)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	var readErr error
+	opinions := func(yield func(workflows.Opinion) bool) {
+		stopped := errors.New("stopped")
+		readErr = s.Store.EachOpinion(ctx, c.ID, states, func(o workflows.Opinion) error {
+			if !yield(o) {
+				return stopped
+			}
+			return nil
+		})
+		if errors.Is(readErr, stopped) {
+			readErr = nil
 		}
 	}
+	if err := write(f, ledger.Table(opinions, s.displayName, c.Policy.Location())); err != nil {
+		return err
+	}
+	if readErr != nil {
+		return readErr
+	}
+	w.Header().Set("Content-Type", map[string]string{
+		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		"csv":  "text/csv; charset=utf-8",
+	}[format])
+	name := c.Name + "-整改台账-" + s.Now().In(c.Policy.Location()).Format("20060102") + "." + format
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// displayName is how a person appears in documents: their name and username, or
+// the username alone for someone no longer in the users file.
+func (s *Service) displayName(username string) string {
+	if p, ok := s.Users.Lookup(username); ok && p.Name != "" {
+		return p.Name + "（" + username + "）"
+	}
+	return username
 }

@@ -1,14 +1,8 @@
 package spreadsheet
 
 import (
-	"bufio"
-	"encoding/csv"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Rejected is a row that was not imported, as the rejected-rows file shows it:
@@ -28,102 +22,42 @@ var annotationHeader = []string{HeaderSheet, HeaderLine, HeaderColumn, HeaderRea
 // rejectedSheet names the one sheet of a rejected-rows workbook.
 const rejectedSheet = "未导入的行"
 
-// WriteRejectedCSV writes rejected rows as CSV: UTF-8 with a BOM, which Excel
-// needs to show Chinese correctly, CRLF line ends, and every cell that a
-// spreadsheet program could run as a formula prefixed with an apostrophe.
+// WriteRejectedCSV writes rejected rows as CSV (see WriteCSV): where each row was
+// and why it was refused, then its original cells.
 func WriteRejectedCSV(w io.Writer, header []string, rows []Rejected) error {
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString("\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(bw)
-	cw.UseCRLF = true
-	width := rejectedWidth(header, rows)
-	rec := make([]string, 0, len(annotationHeader)+width)
-	rec = append(rec, annotationHeader...)
-	if err := cw.Write(appendCells(rec, header, width)); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		rec = append(rec[:0], EscapeCell(r.Sheet), lineText(r.Line), EscapeCell(r.Column), EscapeCell(r.Reason))
-		if err := cw.Write(appendCells(rec, r.Cells, width)); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return WriteCSV(w, rejectedTable(header, rows))
 }
 
-// WriteRejectedXLSX writes rejected rows as a one-sheet workbook. Every cell is
-// a string cell (never a formula) and also carries the apostrophe prefix, so a
-// CSV saved from it is as safe as ours. It streams, so 200,000 rejected rows do
-// not sit in memory as cells. Excel holds at most 32,767 characters in a cell;
-// longer ones are cut.
+// WriteRejectedXLSX writes rejected rows as a one-sheet workbook (see WriteXLSX).
 func WriteRejectedXLSX(w io.Writer, header []string, rows []Rejected) error {
-	if len(rows)+1 > excelize.TotalRows {
-		return fmt.Errorf("spreadsheet: %d rejected rows do not fit in one sheet", len(rows))
-	}
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName(f.GetSheetName(0), rejectedSheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(rejectedSheet)
-	if err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
+	return WriteXLSX(w, rejectedTable(header, rows))
+}
+
+// rejectedTable lays rejected rows out as the office fixes them: sheet, row
+// number, column and reason, then the original cells under the original header.
+func rejectedTable(header []string, rows []Rejected) Table {
 	width := rejectedWidth(header, rows)
-	for col, w := range []float64{14, 8, 14, 48} {
-		if err := sw.SetColWidth(col+1, col+1, w); err != nil {
-			return err
-		}
-	}
-	if width > 0 {
-		if err := sw.SetColWidth(5, min(4+width, excelize.MaxColumns), 20); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	rec := make([]string, 0, len(annotationHeader)+width)
-	values := make([]any, 0, len(annotationHeader)+width)
-	rec = appendCells(append(rec, annotationHeader...), header, width)
-	for _, c := range rec {
-		values = append(values, excelize.Cell{StyleID: bold, Value: c})
-	}
-	if err := sw.SetRow("A1", values); err != nil {
-		return err
-	}
-	for i, r := range rows {
-		rec = appendCells(append(rec[:0], EscapeCell(r.Sheet), "", EscapeCell(r.Column), EscapeCell(r.Reason)), r.Cells, width)
-		values = values[:0]
-		for j, c := range rec {
-			if j == 1 && r.Line > 0 {
-				values = append(values, r.Line) // a number, so the office can sort by it
-				continue
+	return Table{
+		Sheet:        rejectedSheet,
+		Header:       appendCells(append([]string(nil), annotationHeader...), header, width),
+		Widths:       []float64{14, 8, 14, 48},
+		DefaultWidth: 20,
+		Rows: func(yield func([]any) bool) {
+			for _, r := range rows {
+				var line any = ""
+				if r.Line > 0 {
+					line = r.Line
+				}
+				rec := []any{r.Sheet, line, r.Column, r.Reason}
+				for _, c := range appendCells(nil, r.Cells, width) {
+					rec = append(rec, c)
+				}
+				if !yield(rec) {
+					return
+				}
 			}
-			values = append(values, strings.ToValidUTF8(c, "\uFFFD"))
-		}
-		cell, err := excelize.CoordinatesToCellName(1, i+2)
-		if err != nil {
-			return err
-		}
-		if err := sw.SetRow(cell, values); err != nil {
-			return err
-		}
+		},
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
 }
 
 // rejectedWidth is the number of original columns to write: the header's, or
@@ -136,23 +70,16 @@ func rejectedWidth(header []string, rows []Rejected) int {
 	return min(width, maxColumns-len(annotationHeader))
 }
 
-// appendCells appends cells escaped and padded (or cut) to width.
+// appendCells appends cells padded (or cut) to width.
 func appendCells(rec, cells []string, width int) []string {
 	for i := 0; i < width; i++ {
 		c := ""
 		if i < len(cells) {
-			c = EscapeCell(cells[i])
+			c = cells[i]
 		}
 		rec = append(rec, c)
 	}
 	return rec
-}
-
-func lineText(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
 }
 
 // AlignRejected puts rejected rows from sheets with different headers under one

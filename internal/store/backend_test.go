@@ -76,6 +76,7 @@ func TestStore(t *testing.T) {
 		{"Batches", testBatches},
 		{"SessionsAndLanguage", testSessionsAndLanguage},
 		{"PublishedAndClosures", testPublishedAndClosures},
+		{"EachOpinion", testEachOpinion},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

@@ -1,0 +1,48 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/workflows"
+)
+
+func testEachOpinion(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := b.open(t)
+	put := func(id, campaign string, state workflows.State, rev, createdMinutes int) workflows.Opinion {
+		o := newOpinion(id, campaign, state, rev)
+		o.CreatedAt = base.Add(time.Duration(createdMinutes) * time.Minute)
+		require.NoError(t, s.ProjectOpinion(ctx, o))
+		return o
+	}
+	rejected := put("b", "c1", workflows.StateRejected, 3, 2)
+	put("a", "c1", workflows.StateInProgress, 4, 3)
+	put("c", "c1", workflows.StateClosed, 7, 1)
+	put("x", "c2", workflows.StateInProgress, 4, 0)
+
+	var got []workflows.Opinion
+	collect := func(o workflows.Opinion) error { got = append(got, o); return nil }
+	require.NoError(t, s.EachOpinion(ctx, "c1", nil, collect))
+	require.Len(t, got, 3, "the campaign's opinions, no other's")
+	require.Equal(t, []string{"c", "b", "a"}, []string{got[0].ID, got[1].ID, got[2].ID}, "in the order collected")
+	require.Equal(t, rejected.Timeline[2].Reason, got[1].Timeline[0].Reason,
+		"the event that led to the state comes along, with its reason")
+	require.Len(t, got[1].Timeline, 1)
+	require.Equal(t, workflows.StateRejected, got[1].Timeline[0].To)
+	require.Equal(t, rejected.Timeline[2].At, got[1].Timeline[0].At)
+
+	got = nil
+	require.NoError(t, s.EachOpinion(ctx, "c1", []workflows.State{workflows.StateInProgress, workflows.StateClosed}, collect))
+	require.Equal(t, []string{"c", "a"}, []string{got[0].ID, got[1].ID})
+
+	stop := errors.New("enough")
+	calls := 0
+	err := s.EachOpinion(ctx, "c1", nil, func(workflows.Opinion) error { calls++; return stop })
+	require.ErrorIs(t, err, stop, "fn's error ends the walk and comes back")
+	require.Equal(t, 1, calls)
+}
