@@ -363,9 +363,7 @@ func batchExit(b batch) int {
 }
 
 // saveRejections downloads the rejected rows in the format PATH's extension names and
-// writes them to PATH. It writes a temporary file next to PATH and renames it, so an
-// interrupted download never leaves half a spreadsheet under the name asked for.
-// The file keeps 0600: rejected rows carry names and phone numbers.
+// writes them to PATH (see saveDownload).
 func saveRejections(e *env, cl *client, b batch, path string) error {
 	ref, alt := b.RejectionsCSV, "rejections.csv"
 	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
@@ -378,6 +376,13 @@ func saveRejections(e *env, cl *client, b batch, path string) error {
 		}
 		ref = apiPath("batches", b.ID, alt)
 	}
+	return saveDownload(e, cl, ref, path)
+}
+
+// saveDownload downloads ref to path through a temporary file next to it, renamed
+// once complete, so an interrupted download never leaves half a spreadsheet under
+// the name asked for. The file keeps 0600: what we download carries citizens' words.
+func saveDownload(e *env, cl *client, ref, path string) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // campaign is a campaign as the API returns it. Departments and policy are kept raw:
@@ -163,6 +165,47 @@ type breakdown struct {
 	Overdue        int      `json:"overdue"`
 	CompletionRate *float64 `json:"completion_rate"`
 	OnTimeRate     *float64 `json:"on_time_rate"`
+}
+
+var campaignLedgerCmd = &command{
+	name:     "ledger",
+	summary:  "download a campaign's 整改台账 (rectification ledger)",
+	synopsis: "<campaign-id> --out PATH [--open]",
+	about: "Saves the campaign's rectification ledger (GET /api/v1/campaigns/{id}/ledger.xlsx or\n" +
+		".csv, as PATH's extension says): one row per opinion with its category, responsible\n" +
+		"department, official and leader, measures, deadline, state, overdue level, extensions,\n" +
+		"rework, closure date, whether on time, and the follow-up's satisfaction. Submitters'\n" +
+		"names and phones are not in it. --open keeps only opinions still being worked on.\n" +
+		"For the office and leaders.",
+	example: "starter campaign ledger <campaign-id> --out 整改台账.xlsx\n" +
+		"starter campaign ledger <campaign-id> --open --out open.csv",
+	run: campaignLedger,
+}
+
+func campaignLedger(e *env, c *cmdline) int {
+	out := c.fs.String("out", "", "save the ledger to `PATH` (.xlsx or .csv; required)")
+	open := c.fs.Bool("open", false, "only the opinions still being worked on")
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if ext != ".xlsx" && ext != ".csv" {
+		return c.usageError(fmt.Sprintf("--out %q: want a path ending in .xlsx or .csv (the format to download)", *out))
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	ref := apiPath("campaigns", pos[0], "ledger"+ext)
+	if *open {
+		ref += "?open=true"
+	}
+	if err := saveDownload(e, cl, ref, *out); err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "saved the ledger of campaign %s to %s\n", pos[0], *out)
+	return exitOK
 }
 
 var campaignStatsCmd = &command{

@@ -97,13 +97,14 @@ func commandTree() *command {
 		subs: []*command{
 			{
 				name:    "campaign",
-				summary: "create, list and measure campaigns",
+				summary: "create, list and measure campaigns; download their ledgers",
 				about:   "Campaigns hold the categories, departments and deadline policy every opinion is judged by.",
 				example: "starter campaign create --file campaign.json\nstarter campaign stats <campaign-id>",
 				subs: []*command{
 					campaignCreateCmd,
 					campaignListCmd,
 					campaignStatsCmd,
+					campaignLedgerCmd,
 				},
 			},
 			{

@@ -1202,3 +1202,45 @@ func TestBenchRefusesOpenCountsThatDoNotGrow(t *testing.T) {
 		}
 	}
 }
+
+func TestCampaignLedgerSavesTheFileAskedFor(t *testing.T) {
+	api := newFakeAPI(t, func(r request) (int, any) {
+		if r.Auth != "Bearer "+testToken {
+			return 403, apiErr("forbidden", "this needs the office or leader role")
+		}
+		return 200, "序号,意见内容"
+	})
+	out := filepath.Join(t.TempDir(), "整改台账.csv")
+	code, stdout, errOut := runCLI(t, api.URL, "campaign", "ledger", "c 1", "--open", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	if r := api.requests()[0]; r.RawPath != "/api/v1/campaigns/c%201/ledger.csv" || r.Query != "open=true" {
+		t.Errorf("asked for %s?%s", r.RawPath, r.Query)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(data), "序号,意见内容") {
+		t.Errorf("saved %q, %v", data, err)
+	}
+	if !strings.Contains(stdout, out) {
+		t.Errorf("stdout does not say where the ledger went: %s", stdout)
+	}
+}
+
+func TestCampaignLedgerLeavesNothingBehindWhenRefused(t *testing.T) {
+	api := newFakeAPI(t, func(request) (int, any) {
+		return 403, apiErr("forbidden", "this needs the office or leader role")
+	})
+	dir := t.TempDir()
+	code, _, errOut := runCLI(t, api.URL, "campaign", "ledger", "c1", "--out", filepath.Join(dir, "l.xlsx"))
+	if code == 0 || !strings.Contains(errOut, "office or leader") {
+		t.Errorf("exit %d, stderr %s", code, errOut)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused download left %v", entries)
+	}
+	code, _, errOut = runCLI(t, api.URL, "campaign", "ledger", "c1", "--out", filepath.Join(dir, "l.pdf"))
+	if code != 2 || !strings.Contains(errOut, ".xlsx or .csv") {
+		t.Errorf("a path of another format: exit %d, stderr %s", code, errOut)
+	}
+}
