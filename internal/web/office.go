@@ -560,7 +560,9 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 	var fe *campaign.FieldError
 	if err := campaign.Normalize(&check); errors.As(err, &fe) {
 		field, msg := campaignFieldError(v, fe, departments)
-		if _, taken := form.Errors[field]; !taken {
+		if field == "" {
+			form.Error = msg
+		} else if _, taken := form.Errors[field]; !taken {
 			form.Errors[field] = msg
 		}
 	}
@@ -586,8 +588,8 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 	http.Redirect(w, r, "/campaigns?created="+c.ID, http.StatusSeeOther)
 }
 
-// campaignFieldError turns a campaign rule into the form field it is about and a
-// message in the visitor's language.
+// campaignFieldError turns a campaign rule into the form field it is about ("" for
+// the form as a whole) and a message in the visitor's language.
 func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string) (string, string) {
 	switch {
 	case fe.Field == "name" && fe.Rule == "is required":
@@ -598,19 +600,19 @@ func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string)
 		return "id", v.T("camp.err.id_format")
 	case strings.HasPrefix(fe.Field, "departments["):
 		var i int
-		if _, err := fmt.Sscanf(fe.Field, "departments[%d]", &i); err == nil && i >= 0 && i < len(departments) {
+		if _, err := fmt.Sscanf(fe.Field, "departments[%d]", &i); err == nil && i >= 0 && i < len(departments) && strings.Contains(fe.Rule, "twice") {
 			return "departments", v.T("camp.err.department_twice", departments[i])
 		}
-		return "departments", fe.Error()
+		return "departments", v.T("camp.err.invalid")
 	case strings.HasPrefix(fe.Field, "policy."):
 		field := strings.TrimPrefix(fe.Field, "policy.")
 		var lo, hi int
 		if _, err := fmt.Sscanf(fe.Rule, "must be between %d and %d", &lo, &hi); err == nil {
 			return field, v.T("camp.err.at_most", hi)
 		}
-		return field, fe.Error()
+		return field, v.T("camp.err.invalid")
 	}
-	return "", fe.Error()
+	return "", v.T("camp.err.invalid")
 }
 
 // campaignPage shows a campaign's settings, read-only: its opinions run by the

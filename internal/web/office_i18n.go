@@ -83,6 +83,7 @@ func init() {
 		"camp.err.positive": "请填写大于 0 的整数，或留空使用默认值。", "camp.err.name_required": "请填写活动名称。",
 		"camp.err.name_long": "活动名称不能超过 200 个字。", "camp.err.id_format": "编号只能用小写字母、数字和短横线，以字母或数字开头，最多 63 个字符。",
 		"camp.err.department_twice": "部门“%s”重复填写了。", "camp.err.at_most": "不能大于 %d。",
+		"camp.err.invalid": "填写的内容不符合要求，请检查。",
 
 		"speed.immediate": "立行立改", "speed.deadline": "限期整改", "speed.long_term": "长期坚持",
 
@@ -178,6 +179,7 @@ func init() {
 		"camp.err.positive": "Enter a whole number above 0, or leave it empty for the default.", "camp.err.name_required": "Enter the campaign's name.",
 		"camp.err.name_long": "The name may have at most 200 characters.", "camp.err.id_format": "Use lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters.",
 		"camp.err.department_twice": "“%s” is listed twice.", "camp.err.at_most": "May be at most %d.",
+		"camp.err.invalid": "This is not valid; please check it.",
 
 		"speed.immediate": "Fix at once", "speed.deadline": "Fix by a deadline", "speed.long_term": "Long-term",
 

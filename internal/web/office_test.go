@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/calendar"
+	"rectify/internal/campaign"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -743,4 +745,32 @@ func TestImportReportListsTheFirstRejections(t *testing.T) {
 	require.Contains(t, body, `<div class="n">205</div><div class="l">不合格</div>`)
 	require.Equal(t, 200, strings.Count(body, "来源不是可识别的渠道"))
 	require.Contains(t, body, "仅显示前 200 行，共 205 行；正式导入后可下载全部不合格的行。")
+}
+
+func TestCampaignRulesAreShownInTheVisitorsLanguage(t *testing.T) {
+	long := strings.Repeat("名", 201)
+	bad := []campaign.Campaign{
+		{Name: ""}, {Name: long}, {Name: "x", ID: "Bad ID"},
+		{Name: "x", Policy: workflows.Policy{Departments: []string{"住建局", "住建局"}}},
+		{Name: "x", Policy: workflows.Policy{Departments: []string{"住建局", " "}}},
+		{Name: "x", Policy: workflows.Policy{MaxExtensions: 11}},
+		{Name: "x", Policy: workflows.Policy{ReopenWindowDays: -1}},
+		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: ""}}}},
+		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "a"}, {Name: "a"}}}},
+		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "a", Speed: "soon"}}}},
+		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "a", WorkingDays: 1001}}}},
+	}
+	for _, c := range bad {
+		deps := slices.Clone(c.Policy.Departments)
+		var fe *campaign.FieldError
+		require.ErrorAs(t, campaign.Normalize(&c), &fe)
+		var texts []string
+		for _, lang := range []string{"zh", "en"} {
+			_, msg := campaignFieldError(&visit{Lang: lang}, fe, deps)
+			require.NotEmpty(t, msg, fe.Error())
+			require.NotContains(t, msg, fe.Rule, "%s: translated, not the rule's own words", fe.Error())
+			texts = append(texts, msg)
+		}
+		require.NotEqual(t, texts[0], texts[1], "%s: each language has its own text", fe.Error())
+	}
 }

@@ -770,7 +770,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	// the deadline it would get.
 	o := e.signIn(t, "office")
 	_, body = o.get(t, "/opinions/cat")
-	require.Contains(t, body, "钱多多 13912345678")
+	require.Contains(t, body, "<dt>反映人</dt><dd>钱多多 13912345678</dd>")
 	cat, err := e.svc.Store.Campaign(context.Background(), "c1")
 	require.NoError(t, err)
 	policy, _ := cat.Policy.Category("形式主义")
@@ -808,6 +808,9 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	require.Contains(t, body, `<summary>Sign for it</summary>`)
 	require.Contains(t, body, `<label for="request-extension-until">Extend until *</label>`)
 	require.Contains(t, body, "<td>Assign · 2025-06-30</td><td>Assigned</td>")
+	o.setLang(t, "en")
+	_, body = o.get(t, "/opinions/cat")
+	require.Contains(t, body, "<dt>Submitted by</dt><dd>钱多多 13912345678</dd>")
 	requireLabelled(t, "/opinions/asg in English", body)
 	requireNoKeys(t, body)
 }
@@ -1011,15 +1014,16 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 	check(body, "请填写理由。")
 	require.Contains(t, body, `<html lang="zh-CN">`)
 
-	// An English user reads the server's own words.
+	// An English user reads it in English.
 	b.setLang(t, "en")
 	sent = expectAction(t, e, "asg", workflows.ActionRequestExtension, nil, refusal(workflows.ErrInvalid, "reason_required", "reason is required"))
 	resp = b.post(t, "/opinions/asg/act/request-extension", url.Values{"until": {"2025-07-15"}, "reason": {""}})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	_ = received(t, sent)
-	check(body, "reason is required")
+	check(body, "Give a reason.")
 	require.Contains(t, body, `<html lang="en">`)
+	require.NotContains(t, body, "reason is required", "not the server's words")
 	require.NotContains(t, body, "请填写理由")
 	b.setLang(t, "zh")
 
@@ -1059,8 +1063,7 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 	require.Contains(t, body, `<option value="leader2" selected>陈主任（leader2）</option>`)
 	require.Contains(t, body, `<textarea id="assign-measures" name="measures" rows="3">先行整改&lt;script&gt;</textarea>`)
 	require.Contains(t, body, `<input id="assign-deadline" name="deadline" type="date" value="2025-05-01" aria-invalid="true" aria-describedby="assign-deadline-err">`)
-	require.Contains(t, body, `<p class="error" id="assign-deadline-err">deadline 2025-05-01 is before the opinion was collected (2025-06-01)</p>`,
-		"a code without a translation: the server's words")
+	require.Contains(t, body, `<p class="error" id="assign-deadline-err">时限不能早于意见的收集日期。</p>`)
 	require.Contains(t, body, `<p class="hint">整改时限：<strong>2025-07-08</strong>`, "the preview is still there")
 	requireLabelled(t, "refused assign", body)
 
@@ -1089,7 +1092,7 @@ func TestRefusalOfAnActionNoLongerOfferedIsStillExplained(t *testing.T) {
 	resp = b.post(t, "/opinions/ext/act/sign", url.Values{})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
-	require.Contains(t, body, `<p class="error" role="alert">cannot sign an opinion that is in_progress</p>`)
+	require.Contains(t, body, `<p class="error" role="alert">This cannot be done to the item in its current state.</p>`)
 	e.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }
 

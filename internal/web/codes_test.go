@@ -1,0 +1,244 @@
+package web
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// codeSink is a function whose argument at Index is an error code, written as
+// Prefix + argument + Suffix.
+type codeSink struct {
+	Func           string
+	Index          int
+	Prefix, Suffix string
+}
+
+// serverCodes reads every error code the server can answer with out of the source
+// of workflows/ (the validators) and internal/api (the service): the literal codes
+// handed to the functions that make errors, and the codes built from a field name
+// inside helpers (field+"_required"), expanded for every literal field they are
+// called with. A code argument it cannot read fails the test, so a new way of
+// making codes is noticed here rather than by a user reading English.
+func serverCodes(t *testing.T) []string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
+	codes := map[string]bool{}
+	// Code arguments not spelled out where the error is made, with what they stand for.
+	passedOn := map[string][]string{
+		"code":            nil, // actionError passes the workflow's own code on: read from workflows/
+		"fe.Field":        intakeFields(t, root),
+		"fileErr.Code":    spreadsheetCodes(t, root),
+		"part.FormName()": {"strict", "dry_run"}, // the upload's two switches
+	}
+	scan := func(dir string, sinks []codeSink) {
+		fset := token.NewFileSet()
+		files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
+		require.NoError(t, err)
+		var decls []*ast.FuncDecl
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, 0)
+			require.NoError(t, err)
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+					decls = append(decls, fd)
+				}
+			}
+		}
+		// Each new sink may turn the helper that calls it into a sink: repeat until
+		// nothing new is found.
+		for seen := 0; seen < len(sinks); seen++ {
+			sink := sinks[seen]
+			for _, fd := range decls {
+				params := paramNames(fd)
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok || calleeName(call) != sink.Func || len(call.Args) <= sink.Index {
+						return true
+					}
+					pre, param, suf, ok := splitCode(call.Args[sink.Index])
+					switch {
+					case ok && param == "":
+						codes[sink.Prefix+pre+suf+sink.Suffix] = true
+					case ok && slices.Contains(params, param):
+						next := codeSink{fd.Name.Name, slices.Index(params, param), sink.Prefix + pre, suf + sink.Suffix}
+						if !slices.Contains(sinks, next) {
+							sinks = append(sinks, next)
+						}
+					case ok && passedOn[param] != nil || param == "code":
+						for _, v := range passedOn[param] {
+							codes[sink.Prefix+pre+v+suf+sink.Suffix] = true
+						}
+					default:
+						t.Errorf("%s: cannot read the error code %s handed to %s", fset.Position(call.Pos()), exprString(call.Args[sink.Index]), sink.Func)
+					}
+					return true
+				})
+			}
+		}
+	}
+	scan("workflows", []codeSink{{Func: "forbidden"}, {Func: "conflict"}, {Func: "invalid"}})
+	scan("internal/api", []codeSink{{Func: "errorf", Index: 1}})
+	// actionError's fallback when a rejection carries no code.
+	codes["rejected"] = true
+	out := make([]string, 0, len(codes))
+	for c := range codes {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func paramNames(fd *ast.FuncDecl) []string {
+	var out []string
+	for _, f := range fd.Type.Params.List {
+		for _, n := range f.Names {
+			out = append(out, n.Name)
+		}
+	}
+	return out
+}
+
+func calleeName(call *ast.CallExpr) string {
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		return f.Name
+	case *ast.SelectorExpr:
+		return f.Sel.Name
+	}
+	return ""
+}
+
+// splitCode reads a code argument as literal text around at most one other
+// expression: "x", field+"_required", "invalid_"+fe.Field.
+func splitCode(e ast.Expr) (pre, param, suf string, ok bool) {
+	var parts []ast.Expr
+	var flatten func(ast.Expr)
+	flatten = func(e ast.Expr) {
+		if b, isBin := e.(*ast.BinaryExpr); isBin && b.Op == token.ADD {
+			flatten(b.X)
+			flatten(b.Y)
+			return
+		}
+		parts = append(parts, e)
+	}
+	flatten(e)
+	for _, p := range parts {
+		if lit, isLit := p.(*ast.BasicLit); isLit && lit.Kind == token.STRING {
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				return "", "", "", false
+			}
+			if param == "" {
+				pre += s
+			} else {
+				suf += s
+			}
+			continue
+		}
+		if param != "" {
+			return "", "", "", false
+		}
+		param = exprString(p)
+	}
+	return pre, param, suf, true
+}
+
+func exprString(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.SelectorExpr:
+		return exprString(x.X) + "." + x.Sel.Name
+	case *ast.CallExpr:
+		return exprString(x.Fun) + "()"
+	case *ast.BasicLit:
+		return x.Value
+	}
+	return "?"
+}
+
+// intakeFields are the fields intake's FieldErrors name (FieldError{"content", …}).
+func intakeFields(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	eachFile(t, filepath.Join(root, "internal/intake"), func(n ast.Node) {
+		lit, ok := n.(*ast.CompositeLit)
+		if !ok || exprString(lit.Type) != "FieldError" || len(lit.Elts) == 0 {
+			return
+		}
+		if s, ok := lit.Elts[0].(*ast.BasicLit); ok {
+			v, _ := strconv.Unquote(s.Value)
+			out = append(out, v)
+		} else {
+			t.Errorf("intake: a FieldError whose field is not spelled out")
+		}
+	})
+	require.NotEmpty(t, out)
+	return out
+}
+
+// spreadsheetCodes are the values of the spreadsheet package's Code… constants.
+func spreadsheetCodes(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	eachFile(t, filepath.Join(root, "internal/spreadsheet"), func(n ast.Node) {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok {
+			return
+		}
+		for i, name := range spec.Names {
+			if strings.HasPrefix(name.Name, "Code") && i < len(spec.Values) {
+				if s, ok := spec.Values[i].(*ast.BasicLit); ok && s.Kind == token.STRING {
+					v, _ := strconv.Unquote(s.Value)
+					out = append(out, v)
+				}
+			}
+		}
+	})
+	require.NotEmpty(t, out)
+	return out
+}
+
+func eachFile(t *testing.T, dir string, visit func(ast.Node)) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool { visit(n); return true })
+	}
+}
+
+func TestEveryServerErrorCodeIsTranslated(t *testing.T) {
+	codes := serverCodes(t)
+	// The scan finds what it must: a literal code, a helper's field code, an
+	// intake field and a spreadsheet file code.
+	for _, c := range []string{"wrong_state", "reason_too_long", "deadline_before_collected", "until_past",
+		"invalid_official", "invalid_limit", "invalid_phone", "file_corrupt", "into_final", "throttled"} {
+		require.Contains(t, codes, c)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		for _, c := range codes {
+			_, ok := messages[lang]["code."+c]
+			require.True(t, ok, "error code %q has no %s text (add code.%s)", c, lang, c)
+		}
+	}
+}
