@@ -164,7 +164,8 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		}
 		offered = append(offered, f)
 	}
-	data := map[string]any{"O": view, "Forms": offered, "Campaign": c}
+	data := map[string]any{"O": view, "Forms": offered, "Campaign": c,
+		"Explain": s.deadlineText(v, c.Policy, view.DeadlineExplanation)}
 	if !shown {
 		// The refused action is no longer offered (the opinion moved on since the
 		// page was loaded): say why above the forms.
@@ -179,6 +180,7 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 			Today: v.Now.In(c.Policy.Location()).Format(workflows.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
 		}); err == nil {
 			data["Preview"] = sched
+			data["PreviewExplain"] = s.deadlineText(v, c.Policy, sched.Explanation)
 		}
 	}
 	s.render(w, r, status, "opinion", v, data)

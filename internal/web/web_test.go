@@ -633,14 +633,14 @@ func seedOpinionPages(t *testing.T, e *officeEnv) {
 	o = base("asg", workflows.StateAssigned)
 	o.Category, o.Department, o.Official, o.Leader = "形式主义", "住建局", "official", "leader"
 	o.Measures = "规范会议管理"
-	o.Schedule = workflows.Schedule{Deadline: "2025-06-30", Explanation: "自 2025-06-10 起 14 个工作日（跳过 4 个周末日）",
+	o.Schedule = workflows.Schedule{Deadline: "2025-06-30", Explanation: "从 2025-06-10 起 14 个工作日 → 2025-06-30（跳过周末 6 天）",
 		SignBy: time.Date(2025, 6, 12, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))}
 	o.Timeline = []workflows.Event{received, categorized, assigned}
 	e.opinion(t, o)
 
 	o = base("ext", workflows.StateInProgress)
 	o.Category, o.Department, o.Official, o.Leader, o.Signed = "形式主义", "住建局", "official", "leader", true
-	o.Schedule = workflows.Schedule{Deadline: "2025-06-20", Explanation: "自 2025-06-10 起 8 个工作日"}
+	o.Schedule = workflows.Schedule{Deadline: "2025-06-20", Explanation: "指定期限 2025-06-20（自 2025-06-10 起 8 个工作日）"}
 	o.PendingExtension = &workflows.Extension{Until: "2025-07-15", Reason: "需协调市政部门", RequestedBy: "official", RequestedAt: officeNow.Add(-time.Hour)}
 	o.Timeline = []workflows.Event{received, categorized, assigned, signed}
 	e.opinion(t, o)
@@ -745,7 +745,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `<h1 class="content">意见-asg：食堂浪费严重</h1>`)
 	require.Contains(t, body, "<title>意见-asg：食堂浪费严重 · 整改通</title>")
-	require.Contains(t, body, "<dt>时限</dt><dd><strong>2025-06-30</strong> 14 个工作日<br><span class=\"muted\">时限计算：自 2025-06-10 起 14 个工作日（跳过 4 个周末日）</span></dd>")
+	require.Contains(t, body, "<dt>时限</dt><dd><strong>2025-06-30</strong> 14 个工作日<br><span class=\"muted\" id=\"deadline-explain\">时限计算：从 2025-06-10 起 14 个工作日 → 2025-06-30（跳过周末 6 天）</span></dd>")
 	require.Contains(t, body, "<dt>签收期限</dt><dd>2025-06-11</dd>")
 	require.Contains(t, body, "<dd class=\"pre\">规范会议管理</dd>")
 	require.NotContains(t, body, "13912345678", "the citizen's phone is the office's only")
@@ -778,7 +778,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	today := time.Date(2025, 6, 10, 0, 0, 0, 0, cat.Policy.Location())
 	span := e.svc.Calendar.AddWorkdays(today, 20)
 	require.Equal(t, "2025-07-08", span.To.Format(workflows.DateLayout))
-	require.Contains(t, body, `<p class="hint">整改时限：<strong>2025-07-08</strong>（`+xhtml.EscapeString(span.String())+`）</p>`)
+	require.Contains(t, body, `<p class="hint" id="assign-preview">整改时限：<strong>2025-07-08</strong>（`+xhtml.EscapeString(span.String())+`）</p>`)
 	require.Contains(t, body, `<label for="assign-department">责任部门 *</label>`)
 	require.Contains(t, body, `<option value="住建局">住建局</option><option value="民政局">民政局</option>`)
 	require.Contains(t, body, `<option value="official">王科长（official）</option>`)
@@ -1064,7 +1064,7 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 	require.Contains(t, body, `<textarea id="assign-measures" name="measures" rows="3">先行整改&lt;script&gt;</textarea>`)
 	require.Contains(t, body, `<input id="assign-deadline" name="deadline" type="date" value="2025-05-01" aria-invalid="true" aria-describedby="assign-deadline-err">`)
 	require.Contains(t, body, `<p class="error" id="assign-deadline-err">时限不能早于意见的收集日期。</p>`)
-	require.Contains(t, body, `<p class="hint">整改时限：<strong>2025-07-08</strong>`, "the preview is still there")
+	require.Contains(t, body, `<p class="hint" id="assign-preview">整改时限：<strong>2025-07-08</strong>`, "the preview is still there")
 	requireLabelled(t, "refused assign", body)
 
 	// A person the directory does not know is refused before Temporal.
@@ -1221,7 +1221,7 @@ func requireLabelled(t *testing.T, page, body string) {
 
 // keyRE finds text that looks like a message key of the shared pages: shown as
 // itself, it is a missing translation.
-var keyRE = regexp.MustCompile(`\b(?:field|action|opt|sat|state|level|col|opinion|merge|code|err|tasks|verify|nav|login|days)\.[a-z_-]+\b`)
+var keyRE = regexp.MustCompile(`\b(?:field|action|opt|sat|state|level|col|opinion|merge|punct|explain|code|err|tasks|verify|nav|login|days)\.[a-z_-]+\b`)
 
 func requireNoKeys(t *testing.T, body string) {
 	t.Helper()
