@@ -27,8 +27,6 @@ import (
 // opinion page; these pages find the opinions that need them.
 
 const (
-	// triagePageSize is how many opinions one page of the triage queue shows.
-	triagePageSize = 100
 	// decisionsShown is how many rows each section of the decisions page lists; its
 	// count is always the whole number.
 	decisionsShown = 100
@@ -117,13 +115,24 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 			state, states = "", triageStates
 		}
 	}
-	pageNo, _ := strconv.Atoi(q.Get("page"))
-	pageNo = max(pageNo, 1)
+	pageNo := listPage(r)
 	views, total, err := s.svc.OpinionViews(ctx, v.User, store.Filter{
-		CampaignID: campaignID, States: states, Limit: triagePageSize, Offset: (pageNo - 1) * triagePageSize,
+		CampaignID: campaignID, States: states, Limit: listPageSize, Offset: (pageNo - 1) * listPageSize,
 	})
 	if err != nil {
 		s.fail(w, r, v, err)
+		return
+	}
+	filters := url.Values{}
+	if campaignID != "" {
+		filters.Set("campaign", campaignID)
+	}
+	if state != "" {
+		filters.Set("state", string(state))
+	}
+	pages := newPager("/triage", filters, pageNo, len(views), total)
+	if pages.Last != "" {
+		http.Redirect(w, r, pages.Last, http.StatusSeeOther)
 		return
 	}
 	counts := make([]triageCount, len(triageStates))
@@ -137,32 +146,9 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 		counts[i] = triageCount{State: st, Count: page.Total}
 		all += page.Total
 	}
-	link := func(n int) string {
-		vals := url.Values{}
-		if campaignID != "" {
-			vals.Set("campaign", campaignID)
-		}
-		if state != "" {
-			vals.Set("state", string(state))
-		}
-		if n > 1 {
-			vals.Set("page", strconv.Itoa(n))
-		}
-		if enc := vals.Encode(); enc != "" {
-			return "/triage?" + enc
-		}
-		return "/triage"
-	}
 	data := map[string]any{
-		"Opinions": views, "Total": total, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
-		"Campaign": campaignID, "State": string(state), "Page": pageNo,
-		"From": (pageNo-1)*triagePageSize + 1, "To": (pageNo-1)*triagePageSize + len(views),
-	}
-	if pageNo > 1 {
-		data["Prev"] = link(pageNo - 1)
-	}
-	if pageNo*triagePageSize < total {
-		data["Next"] = link(pageNo + 1)
+		"Opinions": views, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
+		"Campaign": campaignID, "State": string(state), "Pager": pages,
 	}
 	s.render(w, r, http.StatusOK, "triage", v, data)
 }

@@ -4,8 +4,6 @@ package web
 func init() {
 	addMessages("zh", map[string]string{
 		"office.campaign": "活动", "office.all_campaigns": "全部活动", "office.filter": "筛选",
-		"office.showing": "第 %d–%d 条，共 %d 条", "office.pages": "翻页", "office.prev": "上一页", "office.next": "下一页",
-		"office.page": "第 %d 页",
 
 		"triage.title": "分类交办", "triage.by_state": "按状态筛选", "triage.all": "全部",
 		"triage.hint":     "待确认分类、合并、不予受理或交办的意见，按进入系统的先后排列，最早的在前。打开意见即可办理。",
@@ -100,8 +98,6 @@ func init() {
 	})
 	addMessages("en", map[string]string{
 		"office.campaign": "Campaign", "office.all_campaigns": "All campaigns", "office.filter": "Filter",
-		"office.showing": "%d–%d of %d", "office.pages": "Pages", "office.prev": "Previous page", "office.next": "Next page",
-		"office.page": "Page %d",
 
 		"triage.title": "Triage", "triage.by_state": "Filter by state", "triage.all": "All",
 		"triage.hint":     "Opinions waiting for the office to confirm a category, merge, reject or assign them, oldest first. Open one to act on it.",

@@ -372,7 +372,7 @@ func TestTriageQueue(t *testing.T) {
 
 func TestTriagePages(t *testing.T) {
 	e := newOfficeEnv(t)
-	for i := range triagePageSize + 5 {
+	for i := range listPageSize + 5 {
 		e.opinion(t, workflows.Opinion{ID: "o" + string(rune('a'+i/26)) + string(rune('a'+i%26)), CampaignID: "c1",
 			Content: "第" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "条意见", State: workflows.StateReceived,
 			CreatedAt: officeNow.Add(time.Duration(i-500) * time.Minute)})
@@ -387,6 +387,11 @@ func TestTriagePages(t *testing.T) {
 	require.Contains(t, body, "第ea条意见")
 	require.Contains(t, body, `href="/triage" rel="prev"`)
 	require.NotContains(t, body, `rel="next"`)
+	resp, err := b.c.Get(e.srv.URL + "/triage?campaign=c1&page=7")
+	require.NoError(t, err)
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode, "past the end: to the last page, filters kept")
+	require.Equal(t, "/triage?campaign=c1&page=2", resp.Header.Get("Location"))
 }
 
 func TestDecisions(t *testing.T) {

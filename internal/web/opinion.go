@@ -322,15 +322,21 @@ func fieldOfCode(code string) string {
 	return ""
 }
 
-// list renders a list of opinions most urgent first.
+// list renders a list of opinions most urgent first, a page at a time.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f store.Filter) {
-	f.Limit = 200
+	n := listPage(r)
+	f.Limit, f.Offset = listPageSize, (n-1)*listPageSize
 	views, total, err := s.svc.OpinionViews(r.Context(), v.User, f)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Total": total})
+	pages := newPager(r.URL.Path, nil, n, len(views), total)
+	if pages.Last != "" {
+		http.Redirect(w, r, pages.Last, http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Pager": pages})
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
