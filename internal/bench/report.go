@@ -241,6 +241,8 @@ func (r *Report) Markdown(command string) string {
 		p("| %s | %s | %s |", c.Target, c.Measured, met)
 	}
 	p("")
+	p("Why a target is missed, where the time goes and what was changed for it: [performance.md](performance.md).")
+	p("")
 	p("## 1. Ceiling")
 	p("")
 	p("A workflow with no side effects taking %d Updates in order (as many as an opinion's happy path), each waited for.", happyPathUpdates)
