@@ -12,37 +12,6 @@ import (
 	"rectify/workflows"
 )
 
-// Stages group states as the leader's figures do (store.Counts): pending is not yet
-// with an official, in_progress is with one, excluded (rejected, merged, cancelled)
-// leaves the completion rate's denominator.
-const (
-	StagePending    = "pending"
-	StageInProgress = "in_progress"
-	StageClosed     = "closed"
-	StageExcluded   = "excluded"
-)
-
-// Stage returns the stage a state belongs to.
-func Stage(s workflows.State) string {
-	switch s {
-	case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
-		return StagePending
-	case workflows.StateClosed:
-		return StageClosed
-	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
-		return StageExcluded
-	}
-	return StageInProgress
-}
-
-// OverdueLevels are the rungs the overdue metrics report, by rank: each opinion is
-// counted once, at the highest rung it has reached.
-var OverdueLevels = map[int]workflows.OverdueLevel{
-	workflows.LevelOverdue.Rank():        workflows.LevelOverdue,
-	workflows.LevelSupervised.Rank():     workflows.LevelSupervised,
-	workflows.LevelAccountability.Rank(): workflows.LevelAccountability,
-}
-
 // CloseBuckets are the time-to-close histogram's upper bounds, the buckets the store
 // keeps its counts in.
 var CloseBuckets = store.CloseBounds
@@ -142,48 +111,31 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// slice is one slice of the ledger (a campaign, a category or a department in it):
-// the counts its metrics report.
-type slice struct {
-	states                                                      map[workflows.State]int // categories only
-	stages                                                      [4]int                  // pending, in_progress, closed, excluded
-	levels                                                      [5]int                  // by rank; 2–4 are reported
-	closedOnTime, satisfied, basically, dissatisfied, collected int
-}
+// rateCounts is what a campaign's or a department's ratios divide: summed from its
+// figure_counts rows (a campaign's from its categories').
+type rateCounts struct{ collected, excluded, closed, closedOnTime, answered, satisfied int }
 
-var stages = [4]string{StagePending, StageInProgress, StageClosed, StageExcluded}
-
-func stageIndex(s workflows.State) int {
-	switch Stage(s) {
-	case StagePending:
-		return 0
-	case StageInProgress:
-		return 1
-	case StageClosed:
-		return 2
-	}
-	return 3
-}
-
-func (t *slice) add(g store.FigureGroup) {
-	t.collected += g.Count
-	t.stages[stageIndex(g.State)] += g.Count
-	if g.LevelRank >= 0 && g.LevelRank < len(t.levels) {
-		t.levels[g.LevelRank] += g.Count
-	}
-	if g.ClosedOnTime {
+func (t *rateCounts) add(g store.FigureGroup) {
+	switch g.Figure {
+	case store.FigureState, store.FigureStage:
+		stage := g.Value
+		if g.Figure == store.FigureState {
+			stage = store.Stage(workflows.State(g.Value))
+		}
+		t.collected += g.Count
+		switch stage {
+		case store.StageClosed:
+			t.closed += g.Count
+		case store.StageExcluded:
+			t.excluded += g.Count
+		}
+	case store.FigureClosedOnTime:
 		t.closedOnTime += g.Count
-	}
-	switch g.Satisfaction {
-	case workflows.SatisfactionSatisfied:
-		t.satisfied += g.Count
-	case workflows.SatisfactionBasically:
-		t.basically += g.Count
-	case workflows.SatisfactionDissatisfied:
-		t.dissatisfied += g.Count
-	}
-	if t.states != nil {
-		t.states[g.State] += g.Count
+	case store.FigureSatisfaction:
+		t.answered += g.Count
+		if g.Value == workflows.SatisfactionSatisfied || g.Value == workflows.SatisfactionBasically {
+			t.satisfied += g.Count
+		}
 	}
 }
 
@@ -195,10 +147,21 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-func (t *slice) completion() float64 { return ratio(t.stages[2], t.collected-t.stages[3]) }
-func (t *slice) onTime() float64     { return ratio(t.closedOnTime, t.stages[2]) }
-func (t *slice) satisfaction() float64 {
-	return ratio(t.satisfied+t.basically, t.satisfied+t.basically+t.dissatisfied)
+func (t *rateCounts) completion() float64   { return ratio(t.closed, t.collected-t.excluded) }
+func (t *rateCounts) onTime() float64       { return ratio(t.closedOnTime, t.closed) }
+func (t *rateCounts) satisfaction() float64 { return ratio(t.satisfied, t.answered) }
+
+// figureDescs is the metric each kind of figure_counts row is exported as; the
+// row's value is the metric's last label (none for closed on time).
+var figureDescs = map[[2]string]*prometheus.Desc{
+	{store.DimensionCategory, store.FigureState}:          descOpinions,
+	{store.DimensionCategory, store.FigureLevel}:          descOverdue,
+	{store.DimensionCategory, store.FigureClosedOnTime}:   descOnTime,
+	{store.DimensionCategory, store.FigureSatisfaction}:   descCallbacks,
+	{store.DimensionDepartment, store.FigureStage}:        descDeptOpinions,
+	{store.DimensionDepartment, store.FigureLevel}:        descDeptOverdue,
+	{store.DimensionDepartment, store.FigureClosedOnTime}: descDeptOnTime,
+	{store.DimensionDepartment, store.FigureSatisfaction}: descDeptCallbacks,
 }
 
 type key2 struct{ a, b string }
@@ -227,69 +190,42 @@ func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ..
 	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 }
 
-// nonZero sends a gauge only when it counts something: the breakdowns list only
-// what exists, which is what keeps them inside the series budget.
-func nonZero(ch chan<- prometheus.Metric, d *prometheus.Desc, n int, labels ...string) {
-	if n != 0 {
-		gauge(ch, d, float64(n), labels...)
-	}
-}
-
+// collectOpinions sends each figure_counts row as the series it is, and the ratios
+// of every campaign and department. The store keeps no row that counts 0, so the
+// breakdowns list only what exists, which keeps them inside the series budget.
 func (c *Collector) collectOpinions(ch chan<- prometheus.Metric, f store.Figures) {
-	campaigns := map[string]*slice{}
-	categories := map[key2]*slice{}
-	departments := map[key2]*slice{}
+	campaigns := map[string]*rateCounts{}
+	departments := map[key2]*rateCounts{}
 	for _, cn := range f.Campaigns {
-		campaigns[cn.ID] = &slice{}
+		campaigns[cn.ID] = &rateCounts{}
 		gauge(ch, descCampaign, 1, cn.ID, cn.Name)
 	}
 	for _, g := range f.Groups {
-		cat, dept := key2{g.CampaignID, g.Category}, key2{g.CampaignID, g.Department}
-		if campaigns[g.CampaignID] == nil {
-			campaigns[g.CampaignID] = &slice{}
+		d := figureDescs[[2]string{g.Dimension, g.Figure}]
+		if d == nil {
+			continue // a figure this version does not export
 		}
-		if categories[cat] == nil {
-			categories[cat] = &slice{states: map[workflows.State]int{}}
+		if g.Figure == store.FigureClosedOnTime {
+			gauge(ch, d, float64(g.Count), g.CampaignID, g.Name)
+		} else {
+			gauge(ch, d, float64(g.Count), g.CampaignID, g.Name, g.Value)
 		}
-		if departments[dept] == nil {
-			departments[dept] = &slice{}
+		var t *rateCounts
+		if g.Dimension == store.DimensionCategory {
+			if t = campaigns[g.CampaignID]; t == nil {
+				t = &rateCounts{}
+				campaigns[g.CampaignID] = t
+			}
+		} else {
+			k := key2{g.CampaignID, g.Name}
+			if t = departments[k]; t == nil {
+				t = &rateCounts{}
+				departments[k] = t
+			}
 		}
-		campaigns[g.CampaignID].add(g)
-		categories[cat].add(g)
-		departments[dept].add(g)
-	}
-	satisfactions := func(t *slice) [3]struct {
-		name string
-		n    int
-	} {
-		return [3]struct {
-			name string
-			n    int
-		}{{workflows.SatisfactionSatisfied, t.satisfied}, {workflows.SatisfactionBasically, t.basically}, {workflows.SatisfactionDissatisfied, t.dissatisfied}}
-	}
-	for k, t := range categories {
-		for state, n := range t.states {
-			nonZero(ch, descOpinions, n, k.a, k.b, string(state))
-		}
-		for rank, level := range OverdueLevels {
-			nonZero(ch, descOverdue, t.levels[rank], k.a, k.b, string(level))
-		}
-		nonZero(ch, descOnTime, t.closedOnTime, k.a, k.b)
-		for _, s := range satisfactions(t) {
-			nonZero(ch, descCallbacks, s.n, k.a, k.b, s.name)
-		}
+		t.add(g)
 	}
 	for k, t := range departments {
-		for i, stage := range stages {
-			nonZero(ch, descDeptOpinions, t.stages[i], k.a, k.b, stage)
-		}
-		for rank, level := range OverdueLevels {
-			nonZero(ch, descDeptOverdue, t.levels[rank], k.a, k.b, string(level))
-		}
-		nonZero(ch, descDeptOnTime, t.closedOnTime, k.a, k.b)
-		for _, s := range satisfactions(t) {
-			nonZero(ch, descDeptCallbacks, s.n, k.a, k.b, s.name)
-		}
 		gauge(ch, descDeptCompletion, t.completion(), k.a, k.b)
 		gauge(ch, descDeptOnTimeRatio, t.onTime(), k.a, k.b)
 		gauge(ch, descDeptSatisfaction, t.satisfaction(), k.a, k.b)

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS close_times (
 	close_millis BIGINT NOT NULL,
 	PRIMARY KEY (campaign_id, close_bucket)
 ) WITHOUT ROWID;
-`
+` + figureSchema
 
 // CloseBounds are the upper bounds of the time-to-close buckets the store keeps
 // (and the metrics' histogram reports): from an hour to the 60-working-day long-term
@@ -121,8 +121,8 @@ type countChange struct {
 
 // moveCounts moves an opinion from one group (nil: newly stored) to another. Every
 // writer updates rows in the same order — opinion_counts by key, then close_times
-// by key — so two projections moving opinions in opposite directions never wait
-// for each other in a circle.
+// by key, then figure_counts by key — so two projections moving opinions in
+// opposite directions never wait for each other in a circle.
 func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group) error {
 	if from != nil && *from == to {
 		return nil
@@ -153,7 +153,7 @@ func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group) error {
 			return err
 		}
 	}
-	return nil
+	return moveFigureCounts(ctx, tx, from, to)
 }
 
 // addCount applies a change to opinion_counts, dropping rows that empty.
@@ -212,5 +212,5 @@ FROM opinions WHERE state = 'closed' GROUP BY 1, 2`,
 			return fmt.Errorf("rebuild counts: %w", err)
 		}
 	}
-	return nil
+	return rebuildFigureCounts(ctx, tx)
 }

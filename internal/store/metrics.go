@@ -4,17 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
-
-	"rectify/workflows"
 )
 
 // Figures is one snapshot of everything rectify exports to Prometheus, read from the
-// durable tables at scrape time: counts of opinions grouped by every dimension the
-// metrics use, the time-to-close distribution, and the imports. Nothing here is kept
-// in memory between scrapes, so a restart, a replayed workflow or a retried
-// activity cannot change a figure.
+// durable tables at scrape time: the counts of each category's and department's
+// figures, the time-to-close distribution, and the imports. Nothing here is kept in
+// memory between scrapes, so a restart, a replayed workflow or a retried activity
+// cannot change a figure.
 type Figures struct {
 	Campaigns   []CampaignName
 	Groups      []FigureGroup
@@ -28,22 +25,19 @@ type CampaignName struct {
 	Name string
 }
 
-// FigureGroup counts the opinions that share every dimension below. The groups
-// partition the opinions table: summing any subset of dimensions away gives exactly
-// what Stats computes for that slice.
+// FigureGroup counts the opinions of one category or department of a campaign that
+// have one figure: a state, a stage, a rung, closed on time, a follow-up answer
+// (figureSchema). Summing FigureState over a campaign's categories counts every
+// opinion of the campaign once; so does FigureStage over its departments.
 type FigureGroup struct {
 	CampaignID string
-	Category   string
-	Department string
-	State      workflows.State
-	// LevelRank is the ladder rung as Stats counts it: only for opinions an official
-	// owes a fix (assigned, in_progress), 0 otherwise.
-	LevelRank int
-	// ClosedOnTime is set for closed opinions closed by their deadline.
-	ClosedOnTime bool
-	// Satisfaction is the latest follow-up's answer, empty before any.
-	Satisfaction string
-	Count        int
+	// Dimension is DimensionCategory or DimensionDepartment; Name is the category
+	// or department, empty for the opinions not yet categorized or assigned.
+	Dimension, Name string
+	// Figure is one of the Figure… constants, Value which state, stage, rung or
+	// answer (empty for FigureClosedOnTime).
+	Figure, Value string
+	Count         int
 }
 
 // CloseTimes is the time-to-close distribution (created → closed) of one campaign's
@@ -116,15 +110,15 @@ func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
 	return out, rows.Err()
 }
 
-// figureRows reads opinion_counts and close_times, kept current by ProjectOpinion.
-// The dimensions come joined in one text column, because the driver's cost is per
+// figureRows reads figure_counts and close_times, kept current by ProjectOpinion:
+// about a row per series exported, however many opinions there are. The
+// dimensions come joined in one text column, because the driver's cost is per
 // column and per row.
 func figureRows(ctx context.Context, tx *sql.Tx) ([]FigureGroup, []CloseTimes, error) {
 	const sep = "\x1f"
 	rows, err := tx.QueryContext(ctx, `
-SELECT campaign_id || '`+sep+`' || category || '`+sep+`' || department || '`+sep+`' || state || '`+sep+`' || level_rank
-	|| '`+sep+`' || closed_on_time || '`+sep+`' || satisfaction, count
-FROM opinion_counts`)
+SELECT campaign_id || '`+sep+`' || dimension || '`+sep+`' || name || '`+sep+`' || figure || '`+sep+`' || value, count
+FROM figure_counts`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
 	}
@@ -137,15 +131,10 @@ FROM opinion_counts`)
 			return nil, nil, err
 		}
 		f := strings.Split(dims, sep)
-		if len(f) != 7 {
+		if len(f) != 5 {
 			return nil, nil, fmt.Errorf("store: figures: unexpected row %q", dims)
 		}
-		rank, err := strconv.Atoi(f[4])
-		if err != nil {
-			return nil, nil, fmt.Errorf("store: figures: %q: %w", dims, err)
-		}
-		groups = append(groups, FigureGroup{CampaignID: f[0], Category: f[1], Department: f[2],
-			State: workflows.State(f[3]), LevelRank: rank, ClosedOnTime: f[5] == "1", Satisfaction: f[6], Count: n})
+		groups = append(groups, FigureGroup{CampaignID: f[0], Dimension: f[1], Name: f[2], Figure: f[3], Value: f[4], Count: n})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, err

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"rectify/workflows"
+)
+
+// figure_counts keeps every count the Prometheus figures export, one row per series:
+// per category and per department of a campaign, how many opinions are in each state
+// (stage, for departments), at each overdue rung, closed on time, and with each
+// follow-up answer. opinion_counts splits the same opinions by every dimension at
+// once, which at the scale of a large ledger is nearly a row per opinion; reading
+// these rows instead keeps a scrape's cost to the series it exports. moveCounts keeps
+// them in the projection's transaction and rebuildCounts recounts them from
+// opinion_counts, so they are exactly as current and as durable as the opinions.
+const figureSchema = `
+CREATE TABLE IF NOT EXISTS figure_counts (
+	campaign_id TEXT NOT NULL,
+	dimension   TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	figure      TEXT NOT NULL,
+	value       TEXT NOT NULL,
+	count       INTEGER NOT NULL,
+	PRIMARY KEY (campaign_id, dimension, name, figure, value)
+) WITHOUT ROWID;
+`
+
+// The slices of a campaign the figures count in (FigureGroup.Dimension).
+const (
+	DimensionCategory   = "category"
+	DimensionDepartment = "department"
+)
+
+// What a FigureGroup counts (FigureGroup.Figure).
+const (
+	// FigureState counts a category's opinions in the state Value.
+	FigureState = "state"
+	// FigureStage counts a department's opinions in the stage Value.
+	FigureStage = "stage"
+	// FigureLevel counts the opinions an official owes at the rung Value, from
+	// overdue up: each at the highest rung it has reached.
+	FigureLevel = "level"
+	// FigureClosedOnTime counts the closed opinions closed by their deadline (no Value).
+	FigureClosedOnTime = "closed_on_time"
+	// FigureSatisfaction counts the opinions whose latest follow-up answered Value.
+	FigureSatisfaction = "satisfaction"
+)
+
+// Stages group states as Stats does: pending is not yet with an official,
+// in_progress is with one, excluded (rejected, merged, cancelled) leaves the
+// completion rate's denominator.
+const (
+	StagePending    = "pending"
+	StageInProgress = "in_progress"
+	StageClosed     = "closed"
+	StageExcluded   = "excluded"
+)
+
+// Stages are the stages in their order.
+var Stages = []string{StagePending, StageInProgress, StageClosed, StageExcluded}
+
+// Stage returns the stage a state belongs to.
+func Stage(s workflows.State) string {
+	switch s {
+	case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+		return StagePending
+	case workflows.StateClosed:
+		return StageClosed
+	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+		return StageExcluded
+	}
+	return StageInProgress
+}
+
+// overdueLevels are the rungs FigureLevel counts.
+var overdueLevels = []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability}
+
+// figureKey is one figure_counts row's key.
+type figureKey struct{ campaign, dimension, name, figure, value string }
+
+func compareFigureKeys(a, b figureKey) int {
+	return cmp.Or(strings.Compare(a.campaign, b.campaign), strings.Compare(a.dimension, b.dimension),
+		strings.Compare(a.name, b.name), strings.Compare(a.figure, b.figure), strings.Compare(a.value, b.value))
+}
+
+// figures adds delta to every figure_counts row an opinion in g counts in.
+func (g group) figures(counts map[figureKey]int, delta int) {
+	for _, s := range [...]struct{ dimension, name, figure, value string }{
+		{DimensionCategory, g.category, FigureState, g.state},
+		{DimensionDepartment, g.department, FigureStage, Stage(workflows.State(g.state))},
+	} {
+		counts[figureKey{g.campaign, s.dimension, s.name, s.figure, s.value}] += delta
+		for _, l := range overdueLevels {
+			if g.levelRank == l.Rank() {
+				counts[figureKey{g.campaign, s.dimension, s.name, FigureLevel, string(l)}] += delta
+			}
+		}
+		if g.closedOnTime == 1 {
+			counts[figureKey{g.campaign, s.dimension, s.name, FigureClosedOnTime, ""}] += delta
+		}
+		if g.satisfaction != "" {
+			counts[figureKey{g.campaign, s.dimension, s.name, FigureSatisfaction, g.satisfaction}] += delta
+		}
+	}
+}
+
+// moveFigureCounts moves an opinion's figures from one group (nil: newly stored) to
+// another. Only the rows whose count changes are written, in key order, like
+// moveCounts' rows and after them.
+func moveFigureCounts(ctx context.Context, tx *sql.Tx, from *group, to group) error {
+	deltas := map[figureKey]int{}
+	to.figures(deltas, +1)
+	if from != nil {
+		from.figures(deltas, -1)
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(deltas), compareFigureKeys) {
+		delta := deltas[k]
+		if delta == 0 {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `
+INSERT INTO figure_counts (campaign_id, dimension, name, figure, value, count) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (campaign_id, dimension, name, figure, value) DO UPDATE SET count = figure_counts.count + excluded.count`,
+			k.campaign, k.dimension, k.name, k.figure, k.value, delta)
+		if err == nil && delta < 0 {
+			_, err = tx.ExecContext(ctx, `DELETE FROM figure_counts WHERE count <= 0
+	AND campaign_id = $1 AND dimension = $2 AND name = $3 AND figure = $4 AND value = $5`,
+				k.campaign, k.dimension, k.name, k.figure, k.value)
+		}
+		if err != nil {
+			return fmt.Errorf("store: move figure count: %w", err)
+		}
+	}
+	return nil
+}
+
+// rebuildFigureCounts recomputes figure_counts from opinion_counts (already
+// rebuilt), in the caller's transaction, with the same figures moveFigureCounts
+// keeps.
+func rebuildFigureCounts(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM figure_counts`); err != nil {
+		return fmt.Errorf("rebuild figure counts: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `
+SELECT campaign_id, category, department, state, level_rank, closed_on_time, satisfaction, count FROM opinion_counts`)
+	if err != nil {
+		return fmt.Errorf("rebuild figure counts: %w", err)
+	}
+	counts := map[figureKey]int{}
+	for rows.Next() {
+		var g group
+		var n int
+		if err := rows.Scan(&g.campaign, &g.category, &g.department, &g.state, &g.levelRank, &g.closedOnTime, &g.satisfaction, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("rebuild figure counts: %w", err)
+		}
+		g.figures(counts, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rebuild figure counts: %w", err)
+	}
+	// Twenty rows a statement: the SQLite driver's time to bind a statement's
+	// parameters grows with their number squared (500 rows took seconds at 51,000
+	// opinions), and one row a statement costs a round trip each.
+	keys := slices.SortedFunc(maps.Keys(counts), compareFigureKeys)
+	for chunk := range slices.Chunk(keys, 20) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO figure_counts (campaign_id, dimension, name, figure, value, count) VALUES `)
+		var args params
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "(%s)", args.add(k.campaign, k.dimension, k.name, k.figure, k.value, counts[k]))
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("rebuild figure counts: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// TestFigureCountsFollowEveryMove moves opinions between categories, departments,
+// states, rungs and answers, stale revisions included, on every backend: the
+// figures kept by the projections must equal the figures of each opinion's newest
+// revision, counted here from their definitions, and a recount on reopening.
+func TestFigureCountsFollowEveryMove(t *testing.T) {
+	for _, bk := range backends {
+		t.Run(bk.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := bk.start(t).dsn(t)
+			s, err := store.Open(dsn)
+			require.NoError(t, err)
+			const opinions = 40
+			r := rand.New(rand.NewPCG(5, 9))
+			newest := map[int]int{}
+			for range 600 {
+				id := r.IntN(opinions)
+				rev := newest[id] + 1
+				if newest[id] > 0 && r.IntN(5) == 0 {
+					rev = 1 + r.IntN(newest[id]) // a replay changes nothing
+				}
+				require.NoError(t, s.ProjectOpinion(ctx, clusterVersion(id, rev)))
+				newest[id] = max(newest[id], rev)
+			}
+
+			want := map[string]int{}
+			add := func(c, dimension, name, figure, value string) {
+				want[strings.Join([]string{c, dimension, name, figure, value}, "|")]++
+			}
+			for id, rev := range newest {
+				o := clusterVersion(id, rev)
+				owed := o.State == workflows.StateAssigned || o.State == workflows.StateInProgress
+				for _, d := range []struct{ dimension, name, figure, value string }{
+					{store.DimensionCategory, o.Category, store.FigureState, string(o.State)},
+					{store.DimensionDepartment, o.Department, store.FigureStage, store.Stage(o.State)},
+				} {
+					add(o.CampaignID, d.dimension, d.name, d.figure, d.value)
+					if owed && o.OverdueLevel.Rank() >= workflows.LevelOverdue.Rank() {
+						add(o.CampaignID, d.dimension, d.name, store.FigureLevel, string(o.OverdueLevel))
+					}
+					if o.State == workflows.StateClosed && o.OnTime {
+						add(o.CampaignID, d.dimension, d.name, store.FigureClosedOnTime, "")
+					}
+					if o.Satisfaction != "" {
+						add(o.CampaignID, d.dimension, d.name, store.FigureSatisfaction, o.Satisfaction)
+					}
+				}
+			}
+			got := func(s *store.Store) map[string]int {
+				f, err := s.Figures(ctx, store.FiguresRequest{})
+				require.NoError(t, err)
+				out := map[string]int{}
+				for _, g := range f.Groups {
+					k := strings.Join([]string{g.CampaignID, g.Dimension, g.Name, g.Figure, g.Value}, "|")
+					require.NotContains(t, out, k, "one row per figure")
+					require.Positive(t, g.Count, "no row counts nothing: %s", k)
+					out[k] = g.Count
+				}
+				return out
+			}
+			require.Equal(t, want, got(s), "kept by the projections")
+			require.Greater(t, len(want), 50, "the opinions spread over many figures")
+			states := map[string]bool{}
+			for k := range want {
+				if strings.Contains(k, "|"+store.FigureState+"|") {
+					states[k[strings.LastIndex(k, "|")+1:]] = true
+				}
+			}
+			require.Len(t, states, len(workflows.AllStates), "every state was counted: %v", slices.Sorted(maps.Keys(states)))
+			require.NoError(t, s.Close())
+			require.Equal(t, want, got(openAt(t, dsn)), fmt.Sprintf("recounted by %s on reopening", bk.name))
+		})
+	}
+}
