@@ -130,7 +130,7 @@ func importFile(e *env, c *cmdline) int {
 	if ext := strings.ToLower(filepath.Ext(file)); !slices.Contains(importExts, ext) {
 		return c.usageError(fmt.Sprintf("%s: want an .xlsx, .csv or .json file", file))
 	}
-	if msg := checkRejectionsPath(*rejPath); msg != "" {
+	if msg := checkDownloadPath("--rejections", *rejPath); msg != "" {
 		return c.usageError(msg)
 	}
 	fi, err := os.Stat(file)
@@ -231,7 +231,7 @@ func batchShow(e *env, c *cmdline) int {
 	if !ok {
 		return code
 	}
-	if msg := checkRejectionsPath(*rejPath); msg != "" {
+	if msg := checkDownloadPath("--rejections", *rejPath); msg != "" {
 		return c.usageError(msg)
 	}
 	cl, code, ok := c.client()
@@ -254,13 +254,14 @@ func batchShow(e *env, c *cmdline) int {
 	return finishBatch(e, cl, b, body, *rejPath)
 }
 
-// checkRejectionsPath returns what is wrong with --rejections, or "".
-func checkRejectionsPath(p string) string {
+// checkDownloadPath returns what is wrong with a flag naming where to save a
+// spreadsheet download, or "" (also when the flag is not given).
+func checkDownloadPath(flag, p string) string {
 	if p == "" {
 		return ""
 	}
 	if ext := strings.ToLower(filepath.Ext(p)); ext != ".xlsx" && ext != ".csv" {
-		return fmt.Sprintf("--rejections %s: want a path ending in .xlsx or .csv (the format to download)", p)
+		return fmt.Sprintf("%s %s: want a path ending in .xlsx or .csv (the format to download)", flag, p)
 	}
 	return ""
 }

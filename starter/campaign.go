@@ -189,15 +189,17 @@ func campaignLedger(e *env, c *cmdline) int {
 	if !ok {
 		return code
 	}
-	ext := strings.ToLower(filepath.Ext(*out))
-	if ext != ".xlsx" && ext != ".csv" {
-		return c.usageError(fmt.Sprintf("--out %q: want a path ending in .xlsx or .csv (the format to download)", *out))
+	if *out == "" {
+		return c.usageError("--out is required")
+	}
+	if msg := checkDownloadPath("--out", *out); msg != "" {
+		return c.usageError(msg)
 	}
 	cl, code, ok := c.client()
 	if !ok {
 		return code
 	}
-	ref := apiPath("campaigns", pos[0], "ledger"+ext)
+	ref := apiPath("campaigns", pos[0], "ledger"+strings.ToLower(filepath.Ext(*out)))
 	if *open {
 		ref += "?open=true"
 	}
