@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"rectify/internal/api"
 	"rectify/internal/campaign"
@@ -460,21 +462,87 @@ func (t *downloadWriter) Write(b []byte) (int, error) {
 
 // campaignForm is the new-campaign form, kept with its errors when it comes back.
 type campaignForm struct {
-	ID, Name, Departments                                     string
-	CallbackRequired                                          bool
-	MaxExtensions, DueSoonWorkingDays, SupervisionWorkingDays string
-	Errors                                                    map[string]string
-	Error                                                     string
+	ID, Name, Departments string
+	CallbackRequired      bool
+	// Numbers are the policy's numbers as typed, in the form's order.
+	Numbers    []numberField
+	Categories []categoryRow
+	// Errors are messages by field: the form's names, category_<part>-<row> for a
+	// category's cells, and categories for the table as a whole.
+	Errors map[string]string
+	Error  string
 }
 
+// numberField is one number of the deadline policy.
+type numberField struct {
+	Name, Value string
+	Default     int
+}
+
+// categoryRow is one row of the form's category table, as typed.
+type categoryRow struct {
+	N                                  int // its number on the page, from 1
+	Name, Speed, WorkingDays, Keywords string
+}
+
+// blankCategoryRows are the empty rows the form offers for new categories.
+const blankCategoryRows = 3
+
+// policyNumbers are the policy's numbers the form sets, by their API names.
+func policyNumbers(p *workflows.Policy) []struct {
+	name string
+	v    *int
+} {
+	return []struct {
+		name string
+		v    *int
+	}{
+		{"sign_working_days", &p.SignWorkingDays}, {"due_soon_working_days", &p.DueSoonWorkingDays},
+		{"supervision_working_days", &p.SupervisionWorkingDays}, {"rework_working_days", &p.ReworkWorkingDays},
+		{"max_extensions", &p.MaxExtensions}, {"reopen_window_days", &p.ReopenWindowDays},
+	}
+}
+
+// newCampaignForm is the form filled with the default policy and categories.
 func newCampaignForm() campaignForm {
 	def := campaign.DefaultPolicy()
-	return campaignForm{
-		CallbackRequired: def.CallbackRequired, MaxExtensions: strconv.Itoa(def.MaxExtensions),
-		DueSoonWorkingDays:     strconv.Itoa(def.DueSoonWorkingDays),
-		SupervisionWorkingDays: strconv.Itoa(def.SupervisionWorkingDays),
-		Errors:                 map[string]string{},
+	form := campaignForm{CallbackRequired: def.CallbackRequired, Errors: map[string]string{}}
+	for _, n := range policyNumbers(&def) {
+		form.Numbers = append(form.Numbers, numberField{Name: n.name, Value: strconv.Itoa(*n.v), Default: *n.v})
 	}
+	for _, c := range def.Categories {
+		form.Categories = append(form.Categories, categoryRow{Name: c.Name, Speed: string(c.Speed),
+			WorkingDays: strconv.Itoa(c.WorkingDays), Keywords: strings.Join(c.Keywords, "、")})
+	}
+	form.Categories = withBlankRows(form.Categories)
+	return form
+}
+
+// withBlankRows drops the trailing empty rows and adds blankCategoryRows fresh ones,
+// numbering every row.
+func withBlankRows(rows []categoryRow) []categoryRow {
+	for len(rows) > 0 && rows[len(rows)-1].blank() {
+		rows = rows[:len(rows)-1]
+	}
+	for range blankCategoryRows {
+		rows = append(rows, categoryRow{Speed: string(workflows.SpeedDeadline)})
+	}
+	for i := range rows {
+		rows[i].N = i + 1
+	}
+	return rows
+}
+
+// blank reports whether nothing was typed into the row (its speed is always set).
+func (c categoryRow) blank() bool {
+	return c.Name == "" && c.WorkingDays == "" && c.Keywords == ""
+}
+
+// keywords splits a keyword list typed with any of the usual separators.
+func keywords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("、,，;；", r)
+	})
 }
 
 func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -487,7 +555,10 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, v *visi
 		s.fail(w, r, v, err)
 		return
 	}
-	data := map[string]any{"Campaigns": cs, "Form": form, "Defaults": campaign.DefaultPolicy()}
+	speeds := []workflows.Speed{workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm}
+	data := map[string]any{"Campaigns": cs, "Form": form, "Speeds": speeds,
+		"SpeedDays":     []int{campaign.ImmediateWorkingDays, campaign.DeadlineWorkingDays, campaign.LongTermWorkingDays},
+		"CategoryParts": []string{"name", "speed", "working_days", "keywords"}}
 	for _, c := range cs {
 		if c.ID == created {
 			data["Created"] = c.Name
@@ -496,20 +567,16 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, v *visi
 	s.render(w, r, status, "campaigns", v, data)
 }
 
-// createCampaign creates a campaign with the default categories and the deadline
-// policy the form sets; every rule is campaign.Normalize's, shown next to its field.
+// createCampaign creates a campaign with the categories and deadline policy the
+// form sets; every rule is campaign.Normalize's, shown next to its field.
 func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit) {
 	form := campaignForm{
 		ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),
-		Departments:            r.PostFormValue("departments"),
-		CallbackRequired:       r.PostFormValue("callback_required") != "",
-		MaxExtensions:          strings.TrimSpace(r.PostFormValue("max_extensions")),
-		DueSoonWorkingDays:     strings.TrimSpace(r.PostFormValue("due_soon_working_days")),
-		SupervisionWorkingDays: strings.TrimSpace(r.PostFormValue("supervision_working_days")),
-		Errors:                 map[string]string{},
+		Departments:      r.PostFormValue("departments"),
+		CallbackRequired: r.PostFormValue("callback_required") != "",
+		Errors:           map[string]string{},
 	}
 	policy := campaign.DefaultPolicy()
-	policy.Categories = nil // Normalize fills in the default categories
 	policy.CallbackRequired = form.CallbackRequired
 	var departments []string
 	for _, line := range strings.Split(form.Departments, "\n") {
@@ -518,41 +585,69 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 		}
 	}
 	policy.Departments = departments
-	numbers := []struct {
-		field string
-		text  string
-		dst   *int
-	}{
-		{"max_extensions", form.MaxExtensions, &policy.MaxExtensions},
-		{"due_soon_working_days", form.DueSoonWorkingDays, &policy.DueSoonWorkingDays},
-		{"supervision_working_days", form.SupervisionWorkingDays, &policy.SupervisionWorkingDays},
-	}
-	for _, n := range numbers {
-		if n.text == "" {
+	for _, n := range policyNumbers(&policy) {
+		f := numberField{Name: n.name, Value: strings.TrimSpace(r.PostFormValue(n.name)), Default: *n.v}
+		form.Numbers = append(form.Numbers, f)
+		if f.Value == "" {
 			continue // the default
 		}
 		// Zero means "the default" to campaign.Normalize, so it cannot be asked for.
-		x, err := strconv.Atoi(n.text)
+		x, err := strconv.Atoi(f.Value)
 		if err != nil || x < 1 {
-			form.Errors[n.field] = v.T("camp.err.positive")
+			form.Errors[n.name] = v.T("camp.err.positive")
 			continue
 		}
-		*n.dst = x
+		*n.v = x
+	}
+	// The category table: one value per row in each column; rows left empty are
+	// dropped, and rowOf maps a category back to its row for messages.
+	col := func(name string, i int) string {
+		if vals := r.PostForm[name]; i < len(vals) {
+			return strings.TrimSpace(vals[i])
+		}
+		return ""
+	}
+	rows := max(len(r.PostForm["category_name"]), len(r.PostForm["category_speed"]),
+		len(r.PostForm["category_working_days"]), len(r.PostForm["category_keywords"]))
+	policy.Categories = nil
+	var rowOf []int
+	for i := range rows {
+		row := categoryRow{Name: col("category_name", i), Speed: col("category_speed", i),
+			WorkingDays: col("category_working_days", i), Keywords: col("category_keywords", i)}
+		form.Categories = append(form.Categories, row)
+		if row.blank() {
+			continue
+		}
+		cat := workflows.CategoryPolicy{Name: row.Name, Speed: workflows.Speed(row.Speed), Keywords: keywords(row.Keywords)}
+		if row.WorkingDays != "" {
+			x, err := strconv.Atoi(row.WorkingDays)
+			if err != nil || x < 1 {
+				form.Errors[fmt.Sprintf("category_working_days-%d", i)] = v.T("camp.err.positive_days")
+			}
+			cat.WorkingDays = x
+		}
+		policy.Categories = append(policy.Categories, cat)
+		rowOf = append(rowOf, i)
+	}
+	form.Categories = withBlankRows(form.Categories)
+	if len(policy.Categories) == 0 {
+		form.Errors["categories"] = v.T("camp.err.categories_required")
 	}
 	// Check with the same rules CreateCampaign applies, to put each message next to
 	// its field (the API answers with one message for the whole request).
 	check := campaign.Campaign{ID: form.ID, Name: form.Name, Policy: policy}
-	check.Policy.Departments = append([]string(nil), departments...)
+	check.Policy.Departments = slices.Clone(departments)
+	check.Policy.Categories = slices.Clone(policy.Categories)
 	var fe *campaign.FieldError
 	if err := campaign.Normalize(&check); errors.As(err, &fe) {
-		field, msg := campaignFieldError(v, fe, departments)
+		field, msg := campaignFieldError(v, fe, departments, rowOf)
 		if field == "" {
 			form.Error = msg
 		} else if _, taken := form.Errors[field]; !taken {
 			form.Errors[field] = msg
 		}
 	}
-	if len(form.Errors) > 0 {
+	if len(form.Errors) > 0 || form.Error != "" {
 		s.renderCampaigns(w, r, v, http.StatusUnprocessableEntity, form, "")
 		return
 	}
@@ -575,8 +670,11 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 }
 
 // campaignFieldError turns a campaign rule into the form field it is about ("" for
-// the form as a whole) and a message in the visitor's language.
-func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string) (string, string) {
+// the form as a whole) and a message in the visitor's language. departments are the
+// ones Normalize checked, rowOf the form's row of each category it checked.
+func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string, rowOf []int) (string, string) {
+	var i int
+	var part string
 	switch {
 	case fe.Field == "name" && fe.Rule == "is required":
 		return "name", v.T("camp.err.name_required")
@@ -585,20 +683,38 @@ func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string)
 	case fe.Field == "id":
 		return "id", v.T("camp.err.id_format")
 	case strings.HasPrefix(fe.Field, "departments["):
-		var i int
 		if _, err := fmt.Sscanf(fe.Field, "departments[%d]", &i); err == nil && i >= 0 && i < len(departments) && strings.Contains(fe.Rule, "twice") {
 			return "departments", v.T("camp.err.department_twice", departments[i])
 		}
 		return "departments", v.T("camp.err.invalid")
-	case strings.HasPrefix(fe.Field, "policy."):
-		field := strings.TrimPrefix(fe.Field, "policy.")
-		var lo, hi int
-		if _, err := fmt.Sscanf(fe.Rule, "must be between %d and %d", &lo, &hi); err == nil {
-			return field, v.T("camp.err.at_most", hi)
+	case strings.HasPrefix(fe.Field, "categories["):
+		if _, err := fmt.Sscanf(strings.Replace(fe.Field, "].", "] ", 1), "categories[%d] %s", &i, &part); err != nil || i < 0 || i >= len(rowOf) {
+			return "categories", v.T("camp.err.invalid")
 		}
-		return field, v.T("camp.err.invalid")
+		field := fmt.Sprintf("category_%s-%d", part, rowOf[i])
+		switch {
+		case part == "name" && fe.Rule == "is required":
+			return field, v.T("camp.err.category_name_required")
+		case part == "name" && strings.Contains(fe.Rule, "twice"):
+			return field, v.T("camp.err.category_twice")
+		case part == "speed":
+			return field, v.T("camp.err.speed")
+		}
+		return field, atMost(v, fe.Rule)
+	case strings.HasPrefix(fe.Field, "policy."):
+		return strings.TrimPrefix(fe.Field, "policy."), atMost(v, fe.Rule)
 	}
 	return "", v.T("camp.err.invalid")
+}
+
+// atMost is a number's range rule ("must be between 0 and 30") as the form states
+// it: the form itself refuses numbers below 1.
+func atMost(v *visit, rule string) string {
+	var lo, hi int
+	if _, err := fmt.Sscanf(rule, "must be between %d and %d", &lo, &hi); err == nil {
+		return v.T("camp.err.at_most", hi)
+	}
+	return v.T("camp.err.invalid")
 }
 
 // campaignPage shows a campaign's settings, read-only: its opinions run by the

@@ -620,6 +620,24 @@ func TestStrictImportWithRejectedRowsIsRefused(t *testing.T) {
 	require.Contains(t, body, "rejections.csv")
 }
 
+// withDefaultCategories adds the category table as the new-campaign form first
+// shows it: the default categories, then empty rows.
+func withDefaultCategories(form url.Values) url.Values {
+	for _, c := range campaign.DefaultCategories() {
+		form.Add("category_name", c.Name)
+		form.Add("category_speed", string(c.Speed))
+		form.Add("category_working_days", strconv.Itoa(c.WorkingDays))
+		form.Add("category_keywords", strings.Join(c.Keywords, "、"))
+	}
+	for range blankCategoryRows {
+		form.Add("category_name", "")
+		form.Add("category_speed", string(workflows.SpeedDeadline))
+		form.Add("category_working_days", "")
+		form.Add("category_keywords", "")
+	}
+	return form
+}
+
 func TestCreateCampaign(t *testing.T) {
 	e := newOfficeEnv(t)
 	b := e.signIn(t, "office")
@@ -645,7 +663,7 @@ func TestCreateCampaign(t *testing.T) {
 		{"too late", url.Values{"name": {"新活动"}, "supervision_working_days": {"61"}}, "supervision_working_days", "不能大于 60。"},
 	}
 	for _, tc := range cases {
-		resp := b.post(t, "/campaigns", tc.form)
+		resp := b.post(t, "/campaigns", withDefaultCategories(tc.form))
 		body := readBody(t, resp)
 		require.Contains(t, []int{http.StatusUnprocessableEntity, http.StatusConflict}, resp.StatusCode, tc.name)
 		require.Contains(t, body, `<p class="error" id="campaign-`+tc.field+`-err">`+tc.msg, tc.name)
@@ -669,15 +687,15 @@ func TestCreateCampaign(t *testing.T) {
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	require.Contains(t, body, "Enter a whole number above 0")
 	requireTranslated(t, body)
-	resp = b.post(t, "/campaigns", url.Values{"name": {"x"}})
+	resp = b.post(t, "/campaigns", withDefaultCategories(url.Values{"name": {"x"}}))
 	_ = readBody(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	b.setLang(t, "zh")
 
-	resp = b.post(t, "/campaigns", url.Values{
+	resp = b.post(t, "/campaigns", withDefaultCategories(url.Values{
 		"name": {"2025 年作风整顿"}, "id": {"zf-2025"}, "departments": {"住建局\r\n民政局\r\n\r\n城管局\r\n"},
 		"max_extensions": {"1"}, "due_soon_working_days": {"3"}, "supervision_working_days": {""},
-	})
+	}))
 	_ = readBody(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Equal(t, "/campaigns?created=zf-2025", resp.Header.Get("Location"))
@@ -771,11 +789,121 @@ func TestCampaignRulesAreShownInTheVisitorsLanguage(t *testing.T) {
 		require.ErrorAs(t, campaign.Normalize(&c), &fe)
 		var texts []string
 		for _, lang := range []string{"zh", "en"} {
-			_, msg := campaignFieldError(&visit{Lang: lang}, fe, deps)
+			_, msg := campaignFieldError(&visit{Lang: lang}, fe, deps, []int{0, 1})
 			require.NotEmpty(t, msg, fe.Error())
 			require.NotContains(t, msg, fe.Rule, "%s: translated, not the rule's own words", fe.Error())
 			texts = append(texts, msg)
 		}
 		require.NotEqual(t, texts[0], texts[1], "%s: each language has its own text", fe.Error())
 	}
+}
+
+// categoryForm is the category table with these rows (name, speed, working days,
+// keywords) and then empty rows, as a browser posts it.
+func categoryForm(form url.Values, rows ...[4]string) url.Values {
+	for _, r := range rows {
+		form.Add("category_name", r[0])
+		form.Add("category_speed", r[1])
+		form.Add("category_working_days", r[2])
+		form.Add("category_keywords", r[3])
+	}
+	return form
+}
+
+func TestCreateCampaignWithItsOwnCategoriesAndRules(t *testing.T) {
+	e := newOfficeEnv(t)
+	b := e.signIn(t, "office")
+
+	// The form starts with the defaults, every number and category filled in.
+	status, body := b.get(t, "/campaigns")
+	require.Equal(t, http.StatusOK, status)
+	def := campaign.DefaultPolicy()
+	for name, value := range map[string]int{"sign_working_days": def.SignWorkingDays, "due_soon_working_days": def.DueSoonWorkingDays,
+		"supervision_working_days": def.SupervisionWorkingDays, "rework_working_days": def.ReworkWorkingDays,
+		"max_extensions": def.MaxExtensions, "reopen_window_days": def.ReopenWindowDays} {
+		require.Contains(t, body, `<input id="campaign-`+name+`" name="`+name+`" inputmode="numeric" pattern="[0-9]*" value="`+strconv.Itoa(value)+`"`, name)
+	}
+	require.Equal(t, len(def.Categories)+blankCategoryRows, strings.Count(body, `name="category_name"`))
+	require.Contains(t, body, `<input id="campaign-category_name-3" name="category_name" value="奢靡之风" maxlength="100">`)
+	require.Contains(t, body, `<select id="campaign-category_speed-3" name="category_speed"><option value="immediate" selected>立行立改</option>`)
+	require.Contains(t, body, `<input id="campaign-category_working_days-7" name="category_working_days" inputmode="numeric" pattern="[0-9]*" value="60">`)
+	require.Contains(t, body, `value="公款、吃喝、公车、宴请、送礼、超标、铺张、浪费"`)
+	require.Contains(t, body, `<label class="sr-only" for="campaign-category_name-8">第 9 个类别的名称</label>`)
+	requireLabelled(t, "/campaigns", body)
+	requireTranslated(t, body)
+
+	// Mistakes come back next to their cell or field, with everything typed kept.
+	cases := []struct {
+		name  string
+		form  url.Values
+		field string
+		msg   string
+	}{
+		{"no categories", categoryForm(url.Values{"name": {"新活动"}}, [4]string{"", "deadline", "", ""}), "categories", "请至少填写一个类别。"},
+		{"no name", categoryForm(url.Values{"name": {"新活动"}}, [4]string{"安全", "deadline", "", ""}, [4]string{"", "immediate", "3", "消防"}),
+			"category_name-1", "请填写类别名称，或清空这一行。"},
+		{"twice", categoryForm(url.Values{"name": {"新活动"}}, [4]string{"安全", "deadline", "", ""}, [4]string{"", "deadline", "", ""}, [4]string{" 安全 ", "immediate", "", ""}),
+			"category_name-2", "这个类别名称与前面的重复了。"},
+		{"days not a number", categoryForm(url.Values{"name": {"新活动"}}, [4]string{"安全", "deadline", "十", ""}), "category_working_days-0", "请填写大于 0 的整数，或留空按整改方式取默认值。"},
+		{"days too many", categoryForm(url.Values{"name": {"新活动"}}, [4]string{"安全", "deadline", "1001", ""}), "category_working_days-0", "不能大于 1000。"},
+		{"unknown speed", categoryForm(url.Values{"name": {"新活动"}}, [4]string{"安全", "soon", "", ""}), "category_speed-0", "请选择整改方式。"},
+		{"sign too late", categoryForm(url.Values{"name": {"新活动"}, "sign_working_days": {"31"}}, [4]string{"安全", "deadline", "", ""}), "sign_working_days", "不能大于 30。"},
+		{"rework zero", categoryForm(url.Values{"name": {"新活动"}, "rework_working_days": {"0"}}, [4]string{"安全", "deadline", "", ""}), "rework_working_days", "请填写大于 0 的整数"},
+		{"reopen too long", categoryForm(url.Values{"name": {"新活动"}, "reopen_window_days": {"3651"}}, [4]string{"安全", "deadline", "", ""}), "reopen_window_days", "不能大于 3650。"},
+	}
+	for _, tc := range cases {
+		resp := b.post(t, "/campaigns", tc.form)
+		body := readBody(t, resp)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, tc.name)
+		require.Contains(t, body, `<p class="error" id="campaign-`+tc.field+`-err">`+tc.msg, tc.name)
+		if tc.field != "categories" {
+			require.Regexp(t, `id="campaign-`+tc.field+`"[^>]* aria-invalid="true"`, body, tc.name)
+		}
+		for i, name := range tc.form["category_name"] {
+			require.Contains(t, body, `<input id="campaign-category_name-`+strconv.Itoa(i)+`" name="category_name" value="`+strings.TrimSpace(name)+`"`, "%s keeps row %d", tc.name, i)
+		}
+		require.Contains(t, body, `name="category_name" value="" maxlength="100">`, "%s offers empty rows", tc.name)
+		requireLabelled(t, tc.name, body)
+	}
+	cs, err := e.store.Campaigns(context.Background())
+	require.NoError(t, err)
+	require.Len(t, cs, 2, "nothing was created")
+
+	b.setLang(t, "en")
+	resp := b.post(t, "/campaigns", categoryForm(url.Values{"name": {"x"}}, [4]string{"", "deadline", "5", ""}))
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, `<p class="error" id="campaign-category_name-0-err">Name the category, or clear the row.</p>`)
+	require.Contains(t, body, `<label class="sr-only" for="campaign-category_working_days-0">Deadline of category 1 (working days)</label>`)
+	requireTranslated(t, body)
+	b.setLang(t, "zh")
+
+	// The office's own categories and rules, a default category removed by clearing its row.
+	resp = b.post(t, "/campaigns", categoryForm(url.Values{"name": {"安全生产专项整治"}, "id": {"aq-2025"}, "callback_required": {"true"},
+		"sign_working_days": {"2"}, "due_soon_working_days": {"3"}, "supervision_working_days": {"4"},
+		"rework_working_days": {"7"}, "max_extensions": {"1"}, "reopen_window_days": {"60"}},
+		[4]string{"安全隐患", "immediate", "3", "消防, 燃气 电梯；危化品"},
+		[4]string{"", "deadline", "", ""},
+		[4]string{"作风问题", "long_term", "", ""},
+		[4]string{"", "deadline", "", ""}))
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	c, err := e.store.Campaign(context.Background(), "aq-2025")
+	require.NoError(t, err)
+	require.Len(t, c.Policy.Categories, 2)
+	require.Equal(t, workflows.CategoryPolicy{Name: "安全隐患", Speed: workflows.SpeedImmediate, WorkingDays: 3, Keywords: []string{"消防", "燃气", "电梯", "危化品"}}, c.Policy.Categories[0])
+	require.Equal(t, "作风问题", c.Policy.Categories[1].Name)
+	require.Equal(t, workflows.SpeedLongTerm, c.Policy.Categories[1].Speed)
+	require.Equal(t, campaign.LongTermWorkingDays, c.Policy.Categories[1].WorkingDays, "an empty deadline is the speed's default")
+	require.Empty(t, c.Policy.Categories[1].Keywords)
+	require.Equal(t, []int{2, 3, 4, 7, 1, 60}, []int{c.Policy.SignWorkingDays, c.Policy.DueSoonWorkingDays, c.Policy.SupervisionWorkingDays,
+		c.Policy.ReworkWorkingDays, c.Policy.MaxExtensions, c.Policy.ReopenWindowDays})
+	require.True(t, c.Policy.CallbackRequired)
+
+	_, body = b.get(t, "/campaigns/aq-2025")
+	require.Contains(t, body, "<td>安全隐患</td><td>立行立改</td><td class=\"num\">3</td><td>消防、燃气、电梯、危化品</td>")
+	require.Contains(t, body, "<dt>签收期限</dt><dd>2 个工作日</dd>")
+	require.Contains(t, body, "<dt>核查不通过后重新整改时限</dt><dd>7 个工作日</dd>")
+	require.Contains(t, body, "<dt>结案后可重新整改的期限</dt><dd>60 天</dd>")
+	require.NotContains(t, body, "形式主义", "the defaults the office replaced are gone")
 }
