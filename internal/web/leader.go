@@ -240,8 +240,8 @@ type publicGroup struct {
 
 // publicResults is the campaign's 公示: what each categorized issue was, what was
 // done, by which department, by when, and whether it is finished. It is built
-// from store.PublicItem, which has no field for a person, so nothing here can name
-// a citizen or an official.
+// from store.PublicItem, which has no field for a person; the phone, ID and card
+// numbers and e-mail addresses people type into its text are masked.
 func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit) {
 	c, err := s.svc.Store.Campaign(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -278,6 +278,7 @@ func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit)
 		if len(groups) == 0 || groups[len(groups)-1].Category != it.Category {
 			groups = append(groups, publicGroup{Category: it.Category})
 		}
+		it.Content, it.Measures = maskPersonal(it.Content), maskPersonal(it.Measures)
 		row := publicRow{Seq: i + 1, PublicItem: it, Status: v.T(publicStatus(it.State))}
 		if !it.ClosedAt.IsZero() {
 			row.Completed = it.ClosedAt.In(loc).Format(workflows.DateLayout)
