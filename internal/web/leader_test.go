@@ -338,6 +338,7 @@ func TestDashboardFiguresAreTheAPIStats(t *testing.T) {
 		require.Less(t, strings.Index(lists, "/opinions/o-sup"), strings.Index(lists, "/opinions/o-late"))
 		require.Contains(t, lists, "超期", "working days late are shown")
 		require.Contains(t, body, `href="/campaigns/c1/public"`)
+		requireLabelled(t, "/dashboard as "+who, body)
 	}
 }
 
@@ -479,6 +480,7 @@ func TestPublicResults(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "<h1>主题教育整改整改情况公示</h1>")
 	require.Contains(t, body, "公示日期：2025年6月10日")
+	requireLabelled(t, "/campaigns/c1/public", body)
 
 	published := 0
 	for _, s := range leaderMixed {

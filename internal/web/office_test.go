@@ -247,6 +247,7 @@ func TestOfficePagesInBothLanguages(t *testing.T) {
 		}
 		require.Contains(t, body, `href="/static/office.css"`)
 		requireTranslated(t, body)
+		requireLabelled(t, p.path, body)
 	}
 	b.setLang(t, "en")
 	for _, p := range pages {
@@ -257,6 +258,7 @@ func TestOfficePagesInBothLanguages(t *testing.T) {
 			require.Contains(t, body, want, "%s in English", p.path)
 		}
 		requireTranslated(t, body)
+		requireLabelled(t, p.path+" in English", body)
 	}
 }
 
@@ -427,6 +429,7 @@ func TestDecisions(t *testing.T) {
 	require.Contains(t, body, "需协调市政部门 x1")
 	require.Contains(t, body, "3 个工作日", "the current deadline's working days left")
 	require.Contains(t, body, `<td>official</td><td class="pre">应由民政局办理</td><td>2025-06-09 10:00</td>`, "who returned it, why and when")
+	requireLabelled(t, "/decisions with items", body)
 
 	status, body = office.get(t, "/decisions?campaign=c2")
 	require.Equal(t, http.StatusOK, status)
@@ -443,6 +446,7 @@ func TestDecisions(t *testing.T) {
 	require.NotContains(t, body, "退回待重新交办", "reassigning is the office's")
 	require.NotContains(t, body, `href="/opinions/cb"`)
 	require.Contains(t, body, `<a href="/decisions">`, "the leader's navigation has the page")
+	requireLabelled(t, "/decisions as a leader", body)
 }
 
 // ledger is a CSV opinion ledger with two good rows and one refused row (line 4:
@@ -557,6 +561,7 @@ func TestImportStoresBatchAndShowsItsProgress(t *testing.T) {
 	require.Contains(t, body, `href="/batches/`+id+`/rejections.csv"`)
 	require.Contains(t, body, `<progress id="batch-progress" max="2" value="0">`)
 	requireTranslated(t, body)
+	requireLabelled(t, loc, body)
 
 	// The download is the API's file, served with the session.
 	resp, err := b.c.Get(e.srv.URL + loc + "/rejections.csv")

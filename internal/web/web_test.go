@@ -1242,3 +1242,30 @@ func requireNoKeys(t *testing.T, body string) {
 	walk(doc)
 	require.Empty(t, keyRE.FindAllString(text.String(), -1), "untranslated message keys")
 }
+
+func TestOpinionPageLinksToItsWorkflowInTheTemporalUI(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	seedOpinionPages(t, e)
+	b := e.signIn(t, "official")
+	_, body := b.get(t, "/opinions/asg")
+	require.NotContains(t, body, "/namespaces/", "no Temporal UI configured: no link")
+
+	// The same store and people, served by a process that knows where the UI is.
+	svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger, Now: e.svc.Now,
+		TemporalUIURL: "http://temporal.example:8233", Namespace: "rectify-prod"}
+	pages, err := New(svc, svc.Logger)
+	require.NoError(t, err)
+	srv := httptest.NewServer(pages.Handler())
+	t.Cleanup(srv.Close)
+	ui := &officeEnv{svc: svc, store: e.store, srv: srv}
+	for _, who := range []string{"official", "office", "verifier", "leader"} {
+		_, body = ui.signIn(t, who).get(t, "/opinions/asg")
+		require.Contains(t, body, `<a href="http://temporal.example:8233/namespaces/rectify-prod/workflows/`+workflows.OpinionWorkflowID("asg")+
+			`" target="_blank" rel="noopener">在 Temporal 中查看流程</a>`, who)
+	}
+	en := ui.signIn(t, "official")
+	en.setLang(t, "en")
+	_, body = en.get(t, "/opinions/asg")
+	require.Contains(t, body, `rel="noopener">Open the workflow in Temporal</a>`)
+}
