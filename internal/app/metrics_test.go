@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -426,7 +428,7 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	require.Empty(t, metricstest.Diff(want, metricstest.Expect(campaigns, groundTruth(t, a, total), imports)),
 		"and the workflows still say the same")
 
-	t.Run("prometheus", func(t *testing.T) { checkPrometheus(t, h.Base, want) })
+	t.Run("prometheus", func(t *testing.T) { checkPrometheus(t, h.Base, want, campaigns) })
 }
 
 // requireCoverage makes sure the random run reached what the metrics distinguish.
@@ -450,15 +452,8 @@ func requireCoverage(t *testing.T, want metricstest.Samples) {
 func requireStatsEqualMetrics(t *testing.T, h apitest.Client, campaigns []metricstest.Campaign, got metricstest.Samples) {
 	t.Helper()
 	for _, c := range campaigns {
-		req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/campaigns/"+c.ID+"/stats", nil)
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer tok-leader")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, resp.StatusCode)
 		var st store.Stats
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
-		resp.Body.Close()
+		getStats(t, h.Base, c.ID, &st)
 		require.Equal(t, st.Counts, metricstest.Counts(got, c.ID, "", ""), "campaign %s", c.ID)
 		for _, cat := range st.ByCategory {
 			cat.CompletionRate, cat.OnTimeRate, cat.SatisfactionRate = 0, 0, 0
@@ -468,6 +463,20 @@ func requireStatsEqualMetrics(t *testing.T, h apitest.Client, campaigns []metric
 			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name), "campaign %s department %q", c.ID, dept.Name)
 		}
 	}
+}
+
+// getStats decodes a campaign's GET /api/v1/campaigns/{id}/stats, as the leader
+// reads it, into out.
+func getStats(t *testing.T, base, campaignID string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/api/v1/campaigns/"+campaignID+"/stats", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-leader")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
 }
 
 // countSeries counts the samples of a scrape, and those of temporal_ metrics.
@@ -491,9 +500,10 @@ func repoFile(parts ...string) string {
 
 // checkPrometheus starts a real Prometheus on loopback that scrapes rectify and
 // evaluates the recording rules of deploy/prometheus, then requires the ratios it
-// computes in PromQL to equal the ground truth, and every Grafana panel's query to
-// be PromQL it accepts.
-func checkPrometheus(t *testing.T, base string, want metricstest.Samples) {
+// computes in PromQL to equal the ground truth, the Grafana dashboard's headline
+// figures to equal the API's stats, and every Grafana panel's query to be PromQL it
+// accepts.
+func checkPrometheus(t *testing.T, base string, want metricstest.Samples, campaigns []metricstest.Campaign) {
 	bin := metricstest.Binary(t, "prometheus")
 	dir := t.TempDir()
 	rules, err := filepath.Glob(repoFile("deploy", "prometheus", "rules", "*.yml"))
@@ -595,6 +605,24 @@ scrape_configs:
 		require.Empty(t, metricstest.Diff(expected, computed), "PromQL's %s equals the ground truth", tc.rule)
 	}
 
+	// The dashboard's headline figures, for each campaign as Grafana asks for it,
+	// are the API's stats: what the leader's web dashboard shows.
+	headline := headlinePanels(t)
+	for _, c := range campaigns {
+		var st map[string]any
+		getStats(t, base, c.ID, &st)
+		for field, expr := range headline {
+			q := strings.ReplaceAll(expr, "$campaign", c.ID)
+			require.NotContains(t, q, "$", "%s: a variable other than $campaign", expr)
+			got, err := query(q)
+			require.NoError(t, err, q)
+			require.Len(t, got, 1, "%s gives one number for campaign %s", q, c.ID)
+			v, err := strconv.ParseFloat(got[0].Value[1].(string), 64)
+			require.NoError(t, err)
+			require.Equal(t, st[field], v, "the dashboard's %s (%s) for campaign %s is the API's", field, q, c.ID)
+		}
+	}
+
 	// Every query of the dashboard is PromQL Prometheus accepts.
 	for _, q := range dashboardQueries(t) {
 		_, err := query(q)
@@ -607,6 +635,51 @@ scrape_configs:
 type promSample struct {
 	Metric map[string]string `json:"metric"`
 	Value  [2]any            `json:"value"`
+}
+
+// leaderFigures are the headline figures of the leader's web dashboard
+// (internal/web/leader.go), named as GET /api/v1/campaigns/{id}/stats names them.
+var leaderFigures = []string{"collected", "pending", "in_progress", "closed", "overdue", "supervised",
+	"accountability", "completion_rate", "on_time_rate", "satisfaction_rate"}
+
+// apiFigure is how a headline panel's description names the stats figure it shows.
+var apiFigure = regexp.MustCompile(`the API's ([a-z_]+)\.$`)
+
+// headlinePanels returns the query of each stat panel in the dashboard's first row
+// (the leader's progress), by the stats figure its description says it shows; it
+// requires one panel for each of the leader's figures.
+func headlinePanels(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(repoFile("deploy", "grafana", "dashboards", "rectify.json"))
+	require.NoError(t, err)
+	var d struct {
+		Panels []struct {
+			Type        string `json:"type"`
+			Title       string `json:"title"`
+			Description string `json:"description"`
+			Targets     []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(data, &d))
+	out := map[string]string{}
+	rows := 0
+	for _, p := range d.Panels {
+		if p.Type == "row" {
+			rows++
+		}
+		if rows != 1 || p.Type != "stat" {
+			continue
+		}
+		m := apiFigure.FindStringSubmatch(p.Description)
+		require.NotNil(t, m, "headline panel %q names the API's figure it shows", p.Title)
+		require.Len(t, p.Targets, 1, p.Title)
+		require.NotContains(t, out, m[1], "one panel per figure")
+		out[m[1]] = p.Targets[0].Expr
+	}
+	require.ElementsMatch(t, leaderFigures, slices.Collect(maps.Keys(out)), "the dashboard's headline figures are the leader's")
+	return out
 }
 
 var grafanaVariable = regexp.MustCompile(`\$(\{[a-z_]+(:[a-z]+)?\}|[a-z_]+)`)
