@@ -112,18 +112,31 @@ func TestMergeTargetIsPickedFromAListOrTypedAsAKey(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 	require.Contains(t, body, "此操作仅限活动办公室。")
 	e.temporal.AssertNumberOfCalls(t, "UpdateWorkflow", 5)
+
+	// A merged opinion links to the one it went into.
+	e.opinion(t, workflows.Opinion{ID: "was-dup", CampaignID: "c1", Content: "重复的意见", State: workflows.StateMerged, MergedInto: dupID})
+	_, body = b.get(t, "/opinions/was-dup")
+	require.Contains(t, body, `<dt>Merged into</dt><dd><a href="/opinions/`+dupID+`">`+dupID+`</a></dd>`)
 }
 
 func TestMergeListIsBounded(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
 	seedOpinionPages(t, e)
+	// A few of rcv's suggested category, and many others.
+	for i := range 3 {
+		e.opinion(t, workflows.Opinion{ID: fmt.Sprintf("same-%d", i), CampaignID: "c1", Content: "公款吃喝", State: workflows.StateCategorized, Category: "奢靡之风"})
+	}
 	for i := range mergeCandidateLimit + 10 {
 		e.opinion(t, workflows.Opinion{ID: fmt.Sprintf("many-%02d", i), CampaignID: "c1", Content: "意见", State: workflows.StateReceived})
 	}
 	_, body := e.signIn(t, "office").get(t, "/opinions/rcv")
 	list := mergeSelect(t, body)
-	require.Len(t, optionValueRE.FindAllString(list, -1), mergeCandidateLimit)
+	values := optionValueRE.FindAllStringSubmatch(list, -1)
+	require.Len(t, values, mergeCandidateLimit, "the list is full, and no longer")
+	for i := range 3 {
+		require.Equal(t, fmt.Sprintf("same-%d", i), values[i][1], "the same category first")
+	}
 	require.NotContains(t, list, `value="rcv"`)
 	require.Contains(t, body, "最多列出 50 件")
 	e.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)

@@ -279,7 +279,8 @@ func (s *Server) mergeCandidates(ctx context.Context, v *visit, o workflows.Opin
 	seen := map[string]bool{o.ID: true}
 	left := mergeCandidateLimit
 	group := func(label string, f store.Filter) (optionGroup, error) {
-		f.CampaignID, f.States, f.Limit = o.CampaignID, open, left+1 // +1: o itself may be among them
+		// Those already listed (and o itself) may come first: read past them.
+		f.CampaignID, f.States, f.Limit = o.CampaignID, open, left+len(seen)
 		page, err := s.svc.Store.Opinions(ctx, f)
 		if err != nil {
 			return optionGroup{}, err
