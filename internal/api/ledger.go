@@ -16,8 +16,8 @@ import (
 	"rectify/workflows"
 )
 
-// openStates are the states of an opinion still being worked on.
-var openStates = []workflows.State{
+// OpenStates are the states of an opinion still being worked on.
+var OpenStates = []workflows.State{
 	workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned, workflows.StateAssigned,
 	workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback,
 }
@@ -28,7 +28,7 @@ func ledgerStates(r *http.Request) ([]workflows.State, error) {
 	case "", "false":
 		return nil, nil
 	case "true":
-		return openStates, nil
+		return OpenStates, nil
 	}
 	return nil, errorf(http.StatusUnprocessableEntity, "invalid_open", "open must be true or false")
 }

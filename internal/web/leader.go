@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,20 @@ import (
 func (s *Server) leaderPages(page func(string, pageHandler)) {
 	page("GET /dashboard", s.dashboard)
 	page("GET /campaigns/{id}/public", s.publicResults)
+	page("GET /campaigns/{id}/ledger.xlsx", s.ledgerDownload)
+	page("GET /campaigns/{id}/ledger.csv", s.ledgerDownload)
+}
+
+// ledgerDownload serves the campaign's 整改台账 with the session, through the same
+// writer as the API's download (?open=true: only what is still being worked on).
+func (s *Server) ledgerDownload(w http.ResponseWriter, r *http.Request, v *visit) {
+	var states []workflows.State
+	if r.URL.Query().Get("open") == "true" {
+		states = api.OpenStates
+	}
+	s.download(w, r, v, func(w http.ResponseWriter) error {
+		return s.svc.WriteLedger(r.Context(), v.User, r.PathValue("id"), strings.TrimPrefix(path.Ext(r.URL.Path), "."), states, w)
+	})
 }
 
 // overdueListLimit bounds the overdue lists. They are read most urgent first, so

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/api"
 	"rectify/internal/calendar"
@@ -631,4 +632,41 @@ func leaderBenchSeed(b *testing.B, e *leaderEnv, campaignID string, n int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// The dashboard offers the campaign's 整改台账, and the download is the API's file:
+// to leaders and the office only, every opinion (or the open ones) in one sheet.
+func TestLedgerDownloadFromTheDashboard(t *testing.T) {
+	e := newLeaderEnv(t)
+	e.createCampaign(t, "c1", "主题教育整改")
+	e.seed(t, "c1", leaderMixed)
+	leader := e.signIn(t, ldLeader)
+	_, body := e.get(t, leader, "/dashboard?campaign=c1")
+	require.Contains(t, body, `id="ledger-xlsx" href="/campaigns/c1/ledger.xlsx"`)
+	require.Contains(t, body, `id="ledger-csv" href="/campaigns/c1/ledger.csv"`)
+
+	resp, err := leader.Get(e.srv.URL + "/campaigns/c1/ledger.xlsx")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Content-Disposition"), "attachment")
+	book, err := excelize.OpenReader(resp.Body)
+	require.NoError(t, err)
+	rows, err := book.GetRows("整改台账")
+	require.NoError(t, err)
+	require.Len(t, rows, 1+len(leaderMixed), "a header and every opinion")
+
+	status, csvBody := e.get(t, e.signIn(t, "office"), "/campaigns/c1/ledger.csv?open=true")
+	require.Equal(t, http.StatusOK, status)
+	open := 0
+	for _, s := range leaderMixed {
+		if !s.state.Final() && s.state != workflows.StateClosed {
+			open++
+		}
+	}
+	require.Equal(t, 1+open, strings.Count(csvBody, "\r\n"), "only the opinions still being worked on:\n%s", csvBody)
+
+	status, page := e.get(t, e.signIn(t, ldOfficial), "/campaigns/c1/ledger.xlsx")
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, page, "您没有权限")
 }

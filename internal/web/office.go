@@ -431,13 +431,21 @@ func (s *Server) batchDownload(w http.ResponseWriter, r *http.Request, v *visit)
 		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
 		return
 	}
+	s.download(w, r, v, func(w http.ResponseWriter) error {
+		return s.svc.WriteRejections(r.Context(), v.User, r.PathValue("id"), format, w)
+	})
+}
+
+// download serves a file that write produces with the service's rules, answering
+// with an error page when write fails before sending anything.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, v *visit, write func(http.ResponseWriter) error) {
 	tw := &downloadWriter{ResponseWriter: w}
-	err := s.svc.WriteRejections(r.Context(), v.User, r.PathValue("id"), format, tw)
+	err := write(tw)
 	switch {
 	case err == nil:
 	case tw.wrote:
 		// Too late for an error page: the browser has a broken file and the log says why.
-		s.logger.Error("rejections download failed", "batch", r.PathValue("id"), "err", err)
+		s.logger.Error("download failed", "path", r.URL.Path, "err", err)
 	default:
 		w.Header().Del("Content-Disposition")
 		s.fail(w, r, v, err)
