@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -30,6 +31,7 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/config"
+	"rectify/internal/metrics"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/store"
 	"rectify/workflows"
@@ -563,46 +565,60 @@ scrape_configs:
 		}
 		return out.Data.Result, nil
 	}
-	// Up, scraped, and the last rule of the groups evaluated on that scrape.
+	// Up, scraped, and every recording rule evaluated on what it scraped.
+	ruleNames := recordingRules(t)
 	require.Eventually(t, func() bool {
 		up, err := query(`up{job="rectify"} == 1`)
 		if err != nil || len(up) != 1 {
 			return false
 		}
-		r, err := query(`campaign_department:rectify_satisfaction:ratio`)
-		return err == nil && len(r) > 0
+		for _, rule := range ruleNames {
+			if r, err := query(rule); err != nil || len(r) == 0 {
+				return false
+			}
+		}
+		return true
 	}, 60*time.Second, 250*time.Millisecond, "Prometheus scrapes rectify and evaluates the rules; its log:\n%s", &logs)
 
-	for _, tc := range []struct{ rule, metric string }{
-		{"campaign:rectify_completion:ratio", "rectify_completion_ratio"},
-		{"campaign:rectify_on_time:ratio", "rectify_on_time_ratio"},
-		{"campaign:rectify_satisfaction:ratio", "rectify_satisfaction_ratio"},
-		{"campaign_department:rectify_completion:ratio", "rectify_department_completion_ratio"},
-		{"campaign_department:rectify_on_time:ratio", "rectify_department_on_time_ratio"},
-		{"campaign_department:rectify_satisfaction:ratio", "rectify_department_satisfaction_ratio"},
-	} {
-		got, err := query(tc.rule)
+	// Every recording rule equals the ground truth: each series it gives, and no
+	// other. The time-to-close quantiles interpolate, so they are checked against
+	// the buckets they fall in.
+	expected := expectedRules(want, campaigns)
+	quantiles := map[string]float64{"campaign:rectify_time_to_close_seconds:p50": 0.5, "campaign:rectify_time_to_close_seconds:p90": 0.9}
+	checked := map[string]bool{}
+	for _, rule := range ruleNames {
+		got, err := query(rule)
 		require.NoError(t, err)
 		computed := metricstest.Samples{}
 		for _, s := range got {
 			v, err := strconv.ParseFloat(s.Value[1].(string), 64)
 			require.NoError(t, err)
 			var labels []string
-			for _, l := range []string{"campaign", "department"} {
-				if s.Metric[l] != "" {
-					labels = append(labels, l, s.Metric[l])
+			for l, value := range s.Metric {
+				if l != "__name__" && l != "job" { // one job: the quantiles keep it
+					labels = append(labels, l, value)
 				}
 			}
-			computed[metricstest.Key(tc.metric, labels...)] = v
+			computed[metricstest.Key(rule, labels...)] = v
 		}
-		expected := metricstest.Samples{}
-		for k, v := range want {
-			if name, _ := metricstest.Labels(k); name == tc.metric {
-				expected[k] = v
+		if q, ok := quantiles[rule]; ok {
+			requireQuantile(t, rule, q, want, campaigns, computed)
+			checked[rule] = true
+			continue
+		}
+		truth := metricstest.Samples{}
+		for k, v := range expected {
+			if name, _ := metricstest.Labels(k); name == rule {
+				truth[k] = v
 			}
 		}
-		require.NotEmpty(t, expected)
-		require.Empty(t, metricstest.Diff(expected, computed), "PromQL's %s equals the ground truth", tc.rule)
+		require.NotEmpty(t, truth, "the ground truth has %s", rule)
+		require.Empty(t, metricstest.Diff(truth, computed), "PromQL's %s equals the ground truth", rule)
+		checked[rule] = true
+	}
+	for k := range expected {
+		name, _ := metricstest.Labels(k)
+		require.True(t, checked[name], "%s is a recording rule of deploy/prometheus/rules", name)
 	}
 
 	// The dashboard's headline figures, for each campaign as Grafana asks for it,
@@ -629,6 +645,137 @@ scrape_configs:
 		require.NoError(t, err, "dashboard query %s", q)
 	}
 	stop()
+}
+
+// recordingRules lists the recording rules of deploy/prometheus/rules.
+func recordingRules(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(repoFile("deploy", "prometheus", "rules", "*.yml"))
+	require.NoError(t, err)
+	record := regexp.MustCompile(`(?m)^\s*- record: (\S+)\s*$`)
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range record.FindAllStringSubmatch(string(data), -1) {
+			out = append(out, m[1])
+		}
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+// expectedRules is what every recording rule but the time-to-close quantiles must
+// give, computed from the ground truth's samples with the definitions of the API's
+// stats (metricstest.Counts): per campaign (every campaign, 0 rather than absent),
+// per campaign and state, rung or rule code, per department and per category.
+func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) metricstest.Samples {
+	out := metricstest.Samples{}
+	put := func(rules map[string]float64, labels ...string) {
+		for rule, v := range rules {
+			out[metricstest.Key(rule, labels...)] = v
+		}
+	}
+	// each puts a rule's series for every value a label takes in a metric.
+	each := func(rule, metric, label string, labels ...string) {
+		for _, v := range want.Values(metric, label, labels...) {
+			put(map[string]float64{rule: want.Sum(metric, append(slices.Clone(labels), label, v)...)}, append(slices.Clone(labels), label, v)...)
+		}
+	}
+	ratio := func(a, b int) float64 {
+		if b <= 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	for _, c := range campaigns {
+		cl := []string{"campaign", c.ID}
+		n := metricstest.Counts(want, c.ID, "", "")
+		put(map[string]float64{
+			"campaign:rectify_opinions:sum":                   float64(n.Collected),
+			"campaign:rectify_pending_opinions:sum":           float64(n.Pending),
+			"campaign:rectify_in_progress_opinions:sum":       float64(n.InProgress),
+			"campaign:rectify_closed_opinions:sum":            float64(n.Closed),
+			"campaign:rectify_excluded_opinions:sum":          float64(n.Excluded),
+			"campaign:rectify_closed_on_time_opinions:sum":    float64(n.ClosedOnTime),
+			"campaign:rectify_callback_opinions:sum":          float64(n.Callbacks),
+			"campaign:rectify_satisfied_opinions:sum":         float64(n.Satisfied),
+			"campaign:rectify_overdue_opinions:sum":           float64(n.Overdue),
+			"campaign:rectify_supervised_opinions:sum":        float64(n.Supervised),
+			"campaign:rectify_accountability_opinions:sum":    float64(n.Accountability),
+			"campaign:rectify_completion:ratio":               n.CompletionRate,
+			"campaign:rectify_on_time:ratio":                  n.OnTimeRate,
+			"campaign:rectify_satisfaction:ratio":             n.SatisfactionRate,
+			"campaign:rectify_import_accepted_rows_total:sum": want.Sum("rectify_import_accepted_rows_total", cl...),
+			"campaign:rectify_import_rejected_rows_total:sum": want.Sum("rectify_import_rejected_rows_total", cl...),
+		}, cl...)
+		each("campaign_state:rectify_opinions:sum", "rectify_opinions", "state", cl...)
+		each("campaign_level:rectify_overdue_opinions:sum", "rectify_overdue_opinions", "level", cl...)
+		each("campaign_code:rectify_import_rejected_rows_total:sum", "rectify_import_rejected_rows_total", "code", cl...)
+		for _, d := range want.Values("rectify_department_opinions", "department", cl...) {
+			dl := append(slices.Clone(cl), "department", d)
+			n := metricstest.Counts(want, c.ID, "department", d)
+			put(map[string]float64{
+				"campaign_department:rectify_opinions:sum":                float64(n.Collected),
+				"campaign_department:rectify_closed_opinions:sum":         float64(n.Closed),
+				"campaign_department:rectify_excluded_opinions:sum":       float64(n.Excluded),
+				"campaign_department:rectify_closed_on_time_opinions:sum": float64(n.ClosedOnTime),
+				"campaign_department:rectify_callback_opinions:sum":       float64(n.Callbacks),
+				"campaign_department:rectify_satisfied_opinions:sum":      float64(n.Satisfied),
+				"campaign_department:rectify_completion:ratio":            n.CompletionRate,
+				"campaign_department:rectify_on_time:ratio":               n.OnTimeRate,
+				"campaign_department:rectify_satisfaction:ratio":          n.SatisfactionRate,
+			}, dl...)
+			each("campaign_department_stage:rectify_opinions:sum", "rectify_department_opinions", "stage", dl...)
+			each("campaign_department_level:rectify_overdue_opinions:sum", "rectify_department_overdue_opinions", "level", dl...)
+		}
+		for _, k := range want.Values("rectify_opinions", "category", cl...) {
+			n := metricstest.Counts(want, c.ID, "category", k)
+			put(map[string]float64{
+				"campaign_category:rectify_opinions:sum":          float64(n.Collected),
+				"campaign_category:rectify_closed_opinions:sum":   float64(n.Closed),
+				"campaign_category:rectify_excluded_opinions:sum": float64(n.Excluded),
+				"campaign_category:rectify_completion:ratio":      ratio(n.Closed, n.Collected-n.Excluded),
+				"campaign_category:rectify_overdue_opinions:sum":  float64(n.Overdue),
+			}, append(slices.Clone(cl), "category", k)...)
+		}
+	}
+	return out
+}
+
+// requireQuantile checks a time-to-close quantile rule for every campaign: NaN with
+// nothing closed; otherwise the histogram Prometheus scraped counts every closed
+// opinion, and the quantile is histogram_quantile's documented estimate from the
+// ground truth's buckets: the q-th opinion's bucket, interpolated linearly in it
+// (the last finite bound when that is the +Inf bucket).
+func requireQuantile(t *testing.T, rule string, q float64, want metricstest.Samples, campaigns []metricstest.Campaign, got metricstest.Samples) {
+	t.Helper()
+	require.Len(t, got, len(campaigns), "%s: one series per campaign", rule)
+	for _, c := range campaigns {
+		closed := float64(metricstest.Counts(want, c.ID, "", "").Closed)
+		require.Equal(t, closed, want[metricstest.Key("rectify_time_to_close_seconds_count", "campaign", c.ID)],
+			"campaign %s: the histogram counts every closed opinion", c.ID)
+		v, ok := got[metricstest.Key(rule, "campaign", c.ID)]
+		require.True(t, ok, "%s for campaign %s", rule, c.ID)
+		if closed == 0 {
+			require.True(t, math.IsNaN(v), "%s of campaign %s with nothing closed: %v", rule, c.ID, v)
+			continue
+		}
+		rank, lower, below, estimate := q*closed, 0.0, 0.0, 0.0
+		for i, b := range metrics.CloseBuckets {
+			upper := b.Seconds()
+			n := want[metricstest.Key("rectify_time_to_close_seconds_bucket", "campaign", c.ID, "le", fmt.Sprint(upper))]
+			if n >= rank {
+				estimate = lower + (upper-lower)*((rank-below)/(n-below))
+				break
+			}
+			if i == len(metrics.CloseBuckets)-1 {
+				estimate = upper
+			}
+			lower, below = upper, n
+		}
+		require.InEpsilon(t, estimate, v, 1e-9, "%s of campaign %s", rule, c.ID)
+	}
 }
 
 // promSample is one element of an instant vector in Prometheus' HTTP API.

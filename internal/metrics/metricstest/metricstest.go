@@ -62,21 +62,33 @@ func Labels(key string) (string, map[string]string) {
 func (s Samples) Sum(name string, match ...string) float64 {
 	var sum float64
 	for key, v := range s {
-		n, labels := Labels(key)
-		if n != name {
-			continue
-		}
-		ok := true
-		for i := 0; i+1 < len(match); i += 2 {
-			if labels[match[i]] != match[i+1] {
-				ok = false
-			}
-		}
-		if ok {
+		if n, labels := Labels(key); n == name && matches(labels, match) {
 			sum += v
 		}
 	}
 	return sum
+}
+
+// matches reports whether labels hold every pair (name, value…) of match.
+func matches(labels map[string]string, match []string) bool {
+	for i := 0; i+1 < len(match); i += 2 {
+		if labels[match[i]] != match[i+1] {
+			return false
+		}
+	}
+	return true
+}
+
+// Values lists, sorted, the values a label takes in a metric's samples whose labels
+// match the pairs (as Sum matches them); "" for the samples without the label.
+func (s Samples) Values(name, label string, match ...string) []string {
+	seen := map[string]bool{}
+	for key := range s {
+		if n, labels := Labels(key); n == name && matches(labels, match) {
+			seen[labels[label]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // Volatile are the rectify_ metrics that describe the scrape, not the ledger.
