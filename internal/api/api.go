@@ -236,15 +236,42 @@ func forbidden(format string, args ...any) *Error {
 	return errorf(http.StatusForbidden, "forbidden", format, args...)
 }
 
-func requireRole(u user.User, roles ...workflows.Role) error {
-	for _, r := range roles {
-		if u.Has(r) {
-			return nil
+// Rule is who may use a part of rectify beyond one opinion's actions (those are
+// the workflow's validators): the roles that may. The API's endpoints and the web's
+// pages check the same rules, so the two can never disagree.
+type Rule []workflows.Role
+
+var (
+	// CampaignWork is the office's: campaigns, imports, submissions, triage and the
+	// importable JSON ledger (it carries citizens' names and phones).
+	CampaignWork = Rule{workflows.RoleOffice}
+	// Oversight is a campaign's figures, its dashboard and its 整改台账.
+	Oversight = Rule{workflows.RoleLeader, workflows.RoleOffice}
+	// Decisions are the extension requests, returns and follow-ups waiting on the
+	// office or a responsible leader.
+	Decisions = Rule{workflows.RoleOffice, workflows.RoleLeader}
+	// Verification is the queue of submitted fixes.
+	Verification = Rule{workflows.RoleVerifier}
+)
+
+// Allows reports whether u has one of the rule's roles.
+func (r Rule) Allows(u user.User) bool {
+	for _, role := range r {
+		if u.Has(role) {
+			return true
 		}
 	}
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = string(r)
+	return false
+}
+
+// Check is Allows as the API answers it: nil, or a 403 naming the roles.
+func (r Rule) Check(u user.User) error {
+	if r.Allows(u) {
+		return nil
+	}
+	names := make([]string, len(r))
+	for i, role := range r {
+		names[i] = string(role)
 	}
 	return forbidden("this needs the %s role", strings.Join(names, " or "))
 }

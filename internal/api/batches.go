@@ -66,7 +66,7 @@ type ImportOptions struct {
 }
 
 func (s *Service) createBatch(r *http.Request, u user.User) (int, any, error) {
-	if err := requireRole(u, workflows.RoleOffice); err != nil {
+	if err := CampaignWork.Check(u); err != nil {
 		return 0, nil, err
 	}
 	c, err := s.campaign(r.Context(), r.PathValue("id"))
@@ -279,7 +279,7 @@ func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView,
 }
 
 func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batch, error) {
-	if err := requireRole(u, workflows.RoleOffice); err != nil {
+	if err := CampaignWork.Check(u); err != nil {
 		return store.Batch{}, err
 	}
 	b, err := s.Store.Batch(ctx, id)

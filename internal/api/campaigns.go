@@ -60,7 +60,7 @@ func (s *Service) getCampaign(r *http.Request, _ user.User) (int, any, error) {
 }
 
 func (s *Service) createCampaign(r *http.Request, u user.User) (int, any, error) {
-	if err := requireRole(u, workflows.RoleOffice); err != nil {
+	if err := CampaignWork.Check(u); err != nil {
 		return 0, nil, err
 	}
 	var req CampaignRequest
@@ -118,7 +118,7 @@ func (s *Service) campaign(ctx context.Context, id string) (campaign.Campaign, e
 }
 
 func (s *Service) campaignStats(r *http.Request, u user.User) (int, any, error) {
-	if err := requireRole(u, workflows.RoleLeader, workflows.RoleOffice); err != nil {
+	if err := Oversight.Check(u); err != nil {
 		return 0, nil, err
 	}
 	c, err := s.campaign(r.Context(), r.PathValue("id"))

@@ -38,7 +38,7 @@ func ledgerStates(r *http.Request) ([]workflows.State, error) {
 // into another installation — the way from one machine to a cluster
 // (docs/operations.md). Keys are kept, so importing twice adds nothing.
 func (s *Service) campaignLedger(r *http.Request, u user.User) (int, any, error) {
-	if err := requireRole(u, workflows.RoleOffice); err != nil {
+	if err := CampaignWork.Check(u); err != nil {
 		return 0, nil, err
 	}
 	c, err := s.campaign(r.Context(), r.PathValue("id"))
@@ -93,7 +93,7 @@ func (s *Service) downloadLedger(w http.ResponseWriter, r *http.Request, u user.
 // The API and the web pages both serve it. The file is made in full before the
 // first byte is sent, so a failure answers with an error, never half a ledger.
 func (s *Service) WriteLedger(ctx context.Context, u user.User, campaignID, format string, states []workflows.State, w http.ResponseWriter) error {
-	if err := requireRole(u, workflows.RoleOffice, workflows.RoleLeader); err != nil {
+	if err := Oversight.Check(u); err != nil {
 		return err
 	}
 	c, err := s.campaign(ctx, campaignID)

@@ -99,7 +99,7 @@ func TestLedgerCSVOfOpenOpinions(t *testing.T) {
 func TestLedgerRefusals(t *testing.T) {
 	f := ledgerFixture(t)
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.xlsx", "official", ""),
-		http.StatusForbidden, "forbidden", "office or leader")
+		http.StatusForbidden, "forbidden", "leader or office")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/nope/ledger.csv", "office", ""),
 		http.StatusNotFound, "campaign_not_found", "nope")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.csv?open=maybe", "office", ""),

@@ -141,7 +141,7 @@ func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
 }
 
 func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) {
-	if err := requireRole(u, workflows.RoleOffice); err != nil {
+	if err := CampaignWork.Check(u); err != nil {
 		return 0, nil, err
 	}
 	c, err := s.campaign(r.Context(), r.PathValue("id"))

@@ -41,21 +41,21 @@ const (
 var triageStates = []workflows.State{workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned}
 
 func (s *Server) officePages(page func(string, pageHandler)) {
-	page("GET /triage", s.officeOnly(s.triage))
-	page("GET /decisions", s.decisions)
-	page("GET /import", s.officeOnly(s.importPage))
-	page("POST /import", s.officeOnly(s.importFile))
-	page("GET /batches/{id}", s.officeOnly(s.batchPage))
-	page("GET /batches/{id}/{file}", s.officeOnly(s.batchDownload))
-	page("GET /campaigns", s.officeOnly(s.campaignsPage))
-	page("POST /campaigns", s.officeOnly(s.createCampaign))
-	page("GET /campaigns/{id}", s.officeOnly(s.campaignPage))
+	page("GET /triage", s.only(api.CampaignWork, s.triage))
+	page("GET /decisions", s.only(api.Decisions, s.decisions))
+	page("GET /import", s.only(api.CampaignWork, s.importPage))
+	page("POST /import", s.only(api.CampaignWork, s.importFile))
+	page("GET /batches/{id}", s.only(api.CampaignWork, s.batchPage))
+	page("GET /batches/{id}/{file}", s.only(api.CampaignWork, s.batchDownload))
+	page("GET /campaigns", s.only(api.CampaignWork, s.campaignsPage))
+	page("POST /campaigns", s.only(api.CampaignWork, s.createCampaign))
+	page("GET /campaigns/{id}", s.only(api.CampaignWork, s.campaignPage))
 }
 
-// officeOnly refuses the page to anyone without the office role.
-func (s *Server) officeOnly(h pageHandler) pageHandler {
+// only serves h to those the service's rule allows, and the 403 page to others.
+func (s *Server) only(rule api.Rule, h pageHandler) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) {
-		if !v.User.Has(workflows.RoleOffice) {
+		if !rule.Allows(v.User) {
 			s.renderError(w, r, v, http.StatusForbidden, "err.forbidden")
 			return
 		}
@@ -170,10 +170,6 @@ type decisionSection struct {
 // closed-out items awaiting their follow-up call (both the office's).
 func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 	office := v.User.Has(workflows.RoleOffice)
-	if !office && !v.User.Has(workflows.RoleLeader) {
-		s.renderError(w, r, v, http.StatusForbidden, "err.forbidden")
-		return
-	}
 	ctx := r.Context()
 	choices, names, err := s.officeCampaigns(ctx)
 	if err != nil {

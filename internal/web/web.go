@@ -82,7 +82,7 @@ func (s *Server) Handler() http.Handler {
 	page("POST /logout", s.logout)
 	page("GET /{$}", s.home)
 	page("GET /tasks", s.tasks)
-	page("GET /verify", s.verifyQueue)
+	page("GET /verify", s.only(api.Verification, s.verifyQueue))
 	page("GET /opinions/{id}", s.opinionPage)
 	page("POST /opinions/{id}/act/{action}", s.act)
 	s.officePages(page)
