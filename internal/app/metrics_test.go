@@ -6,6 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"io"
 	"log/slog"
 	"maps"
@@ -25,9 +30,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/proto"
 
 	"rectify/internal/apitest"
 	"rectify/internal/config"
@@ -413,6 +421,8 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	problems, err := promlint.New(bytes.NewReader(body)).Lint()
 	require.NoError(t, err)
 	require.Empty(t, problems, "promlint over the live /metrics, the SDK's metrics included")
+	require.Contains(t, string(body), "\nrectify_temporal_metric_errors_total 0\n", "every Temporal SDK metric was registered")
+	requireTemporalSelectorsLive(t, body)
 	series, sdk := countSeries(body)
 	t.Logf("/metrics: %d series, %d of them the Temporal SDK's", series, sdk)
 	require.Positive(t, sdk, "the SDK's metrics are on the same endpoint")
@@ -479,6 +489,133 @@ func getStats(t *testing.T, base, campaignID string, out any) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+}
+
+// temporalSelector finds the Temporal SDK's metrics in PromQL: a name and its label
+// matchers, if any; labelMatcher splits the matchers.
+var (
+	temporalSelector = regexp.MustCompile(`\b(temporal_[a-z0-9_]+)(?:\{([^}]*)\})?`)
+	labelMatcher     = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*")`)
+)
+
+// notInAHealthyRun are the SDK's metrics the dashboard or the alerts read that a
+// healthy run does not produce, and why; each must be a metric the SDK defines.
+var notInAHealthyRun = map[string]string{
+	"temporal_activity_execution_failed_total":       "an activity attempt failed",
+	"temporal_local_activity_execution_failed_total": "a projection or a deadline computation failed",
+	"temporal_workflow_task_execution_failed_total":  "a workflow task failed",
+	"temporal_request_failure_total":                 "a call to the frontend failed",
+	"temporal_long_request_failure_total":            "a poll or an update failed",
+	// Activities start eagerly on the worker that schedules them while it has a
+	// free slot; only tasks that wait in the queue (retries, a busy worker) are
+	// timed from schedule to start — exactly when there is a backlog.
+	"temporal_activity_schedule_to_start_latency_seconds_bucket": "an activity task waited in the task queue",
+}
+
+// requireTemporalSelectorsLive requires every temporal_ selector of the Grafana
+// dashboard and of the alert rules to select series in a live scrape, label matchers
+// and all, unless it is one of notInAHealthyRun — then it must be a metric the SDK
+// defines (a counter's name less _total, a timer's less _seconds).
+func requireTemporalSelectorsLive(t *testing.T, body []byte) {
+	t.Helper()
+	var p expfmt.TextParser
+	families, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	require.NoError(t, err)
+	live := map[string][]map[string]string{} // series name → the label sets scraped
+	for name, mf := range families {
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if mf.GetType() != dto.MetricType_HISTOGRAM {
+				live[name] = append(live[name], labels)
+				continue
+			}
+			live[name+"_count"] = append(live[name+"_count"], labels)
+			live[name+"_sum"] = append(live[name+"_sum"], labels)
+			for _, b := range append(m.GetHistogram().GetBucket(), &dto.Bucket{UpperBound: proto.Float64(math.Inf(1))}) {
+				withLe := maps.Clone(labels)
+				withLe["le"] = strconv.FormatFloat(b.GetUpperBound(), 'g', -1, 64)
+				live[name+"_bucket"] = append(live[name+"_bucket"], withLe)
+			}
+		}
+	}
+	sdk := sdkMetricNames(t)
+
+	texts := map[string][]string{}
+	data, err := os.ReadFile(repoFile("deploy", "grafana", "dashboards", "rectify.json"))
+	require.NoError(t, err)
+	var d any
+	require.NoError(t, json.Unmarshal(data, &d))
+	texts["the dashboard"] = metricstest.DashboardExprs(d)
+	rules, err := filepath.Glob(repoFile("deploy", "prometheus", "rules", "*.yml"))
+	require.NoError(t, err)
+	for _, f := range rules {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		texts[f] = []string{string(data)}
+	}
+	checked := 0
+	for where, exprs := range texts {
+		for _, expr := range exprs {
+			for _, m := range temporalSelector.FindAllStringSubmatch(expr, -1) {
+				checked++
+				name, matchers := m[1], labelMatcher.FindAllStringSubmatch(m[2], -1)
+				sets, ok := live[name]
+				if !ok {
+					require.Contains(t, notInAHealthyRun, name, "%s: %s is not in the live scrape", where, name)
+					base := strings.TrimSuffix(name, "_bucket")
+					base = strings.TrimSuffix(strings.TrimSuffix(base, "_total"), "_seconds")
+					require.True(t, sdk[base], "%s: %s is no metric the Temporal SDK defines", where, name)
+					continue
+				}
+				require.True(t, slices.ContainsFunc(sets, func(labels map[string]string) bool {
+					for _, mt := range matchers {
+						value, err := strconv.Unquote(mt[3])
+						require.NoError(t, err, m[0])
+						var ok bool
+						switch mt[2] {
+						case "=", "!=":
+							ok = labels[mt[1]] == value
+						default:
+							ok = regexp.MustCompile("^(?:" + value + ")$").MatchString(labels[mt[1]])
+						}
+						if ok == strings.HasPrefix(mt[2], "!") {
+							return false
+						}
+					}
+					return true
+				}), "%s: %s selects nothing in the live scrape", where, m[0])
+			}
+		}
+	}
+	require.Greater(t, checked, 15, "the dashboard and the alerts read the SDK's metrics")
+}
+
+// sdkMetricNames reads the metric names the Temporal SDK this module builds with
+// defines (go.temporal.io/sdk's internal/common/metrics/constants.go), as Go
+// evaluates the constants.
+func sdkMetricNames(t *testing.T) map[string]bool {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "go.temporal.io/sdk").Output()
+	require.NoError(t, err, "go list -m go.temporal.io/sdk")
+	path := filepath.Join(strings.TrimSpace(string(out)), "internal", "common", "metrics", "constants.go")
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, 0)
+	require.NoError(t, err)
+	pkg, err := (&types.Config{}).Check("metrics", fset, []*ast.File{f}, nil)
+	require.NoError(t, err, path)
+	names := map[string]bool{}
+	for _, n := range pkg.Scope().Names() {
+		if c, ok := pkg.Scope().Lookup(n).(*types.Const); ok && c.Val().Kind() == constant.String {
+			if v := constant.StringVal(c.Val()); strings.HasPrefix(v, "temporal_") {
+				names[v] = true
+			}
+		}
+	}
+	require.True(t, names["temporal_activity_execution_failed"], "%s defines the SDK's metric names", path)
+	return names
 }
 
 // countSeries counts the samples of a scrape, and those of temporal_ metrics.

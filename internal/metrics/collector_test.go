@@ -312,3 +312,24 @@ func TestStoreFailureLeavesTheRestOfTheScrape(t *testing.T) {
 	require.Contains(t, string(body), "rectify_figures_up 0")
 	require.Contains(t, string(body), "go_goroutines")
 }
+
+// TestUnregisterableSDKMetricIsCounted reports one SDK metric name with two different
+// label sets, which Prometheus cannot register twice: the process keeps running
+// and /metrics says a metric was lost.
+func TestUnregisterableSDKMetricIsCounted(t *testing.T) {
+	m := metrics.New(quiet)
+	t.Cleanup(m.Close)
+	lost := func() float64 {
+		for _, mf := range gather(t, m.Registry) {
+			if mf.GetName() == "rectify_temporal_metric_errors_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("rectify_temporal_metric_errors_total is not exported")
+		return 0
+	}
+	m.Temporal.WithTags(map[string]string{"task_queue": "rectify"}).Counter("temporal_test_requests").Inc(1)
+	require.Equal(t, 0.0, lost(), "a metric registered once is fine")
+	m.Temporal.WithTags(map[string]string{"operation": "Poll"}).Counter("temporal_test_requests").Inc(1)
+	require.Equal(t, 1.0, lost(), "the same name with other labels cannot be registered")
+}

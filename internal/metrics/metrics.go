@@ -44,14 +44,22 @@ type Metrics struct {
 // the scope has no prefix of its own.
 func New(logger *slog.Logger) *Metrics {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The SDK registers a metric when it first reports it, deep inside a worker or a
+	// client call, so a metric that cannot be registered (its samples are then
+	// dropped) is counted where the alerts and the tests see it, and logged as an
+	// error — not a panic (the reporter's default), which would take the worker down.
+	lost := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rectify_temporal_metric_errors_total",
+		Help: "Temporal SDK metrics this process could not register, whose samples are dropped; the log names each. Should stay 0.",
+	})
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), lost)
 	reporter := tallyprom.NewReporter(tallyprom.Options{
 		Registerer:              reg,
 		DefaultTimerType:        tallyprom.HistogramTimerType,
 		DefaultHistogramBuckets: TimerBuckets,
-		// The default panics; a metric the SDK cannot register is not worth a crash.
 		OnRegisterError: func(err error) {
-			logger.Warn("a Temporal SDK metric could not be registered", "err", err)
+			lost.Inc()
+			logger.Error("a Temporal SDK metric could not be registered; its samples are dropped", "err", err)
 		},
 	})
 	scope, closer := tally.NewRootScope(tally.ScopeOptions{
