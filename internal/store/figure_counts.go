@@ -63,9 +63,6 @@ const (
 	StageExcluded   = "excluded"
 )
 
-// Stages are the stages in their order.
-var Stages = []string{StagePending, StageInProgress, StageClosed, StageExcluded}
-
 // Stage returns the stage a state belongs to.
 func Stage(s workflows.State) string {
 	switch s {
