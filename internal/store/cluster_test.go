@@ -136,17 +136,20 @@ func testClusterWritersStayExact(t *testing.T, b backend) {
 		}
 		return g.Wait()
 	}
-	for i, first := range []func() error{
-		func() error { return phase(stores[0], 1, writesPerPhase) },
-		reopen,
-		func() error { return phase(stores[0], 2, writesPerPhase) },
-	} {
-		var round errgroup.Group
-		round.Go(first)
-		round.Go(func() error { return second(uint64(10 + i)) })
-		require.NoError(t, round.Wait(), "round %d", i)
+	round := func(i int, first func() error) {
+		var g errgroup.Group
+		g.Go(first)
+		g.Go(func() error { return second(uint64(10 + i)) })
+		require.NoError(t, g.Wait(), "round %d", i)
 	}
-	require.Positive(t, during.Load(), "the second process wrote while the first reopened")
+	round(0, func() error { return phase(stores[0], 1, writesPerPhase) })
+	// A reopen can be quicker than the other process's next write on a busy machine:
+	// reopen until some of its writes landed while the first was inside Open.
+	for i := 1; during.Load() == 0; i++ {
+		require.Less(t, i, 30, "the second process wrote while the first reopened")
+		round(i, reopen)
+	}
+	round(30, func() error { return phase(stores[0], 2, writesPerPhase) })
 
 	// Ground truth: each opinion as its newest revision left it.
 	want := map[string]expectedCounts{}
