@@ -31,19 +31,28 @@ type harness struct {
 	app *App
 }
 
+// testConfig is the configuration of a test's own rectify: its data under dir,
+// ports nothing else uses, no Temporal Web UI, and the settings in extra.
+func testConfig(t testing.TB, dir string, extra map[string]string) config.Config {
+	t.Helper()
+	env := map[string]string{
+		"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
+		"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
+		"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
+		"RECTIFY_EMBEDDED_UI_ADDR": "off",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	return cfg
+}
+
 func startHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := config.FromEnv(func(k string) string {
-		return map[string]string{
-			"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
-			"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-			"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
-			"RECTIFY_EMBEDDED_UI_ADDR": "off",
-			"RECTIFY_USERS":            apitest.WriteUsers(t, dir),
-		}[k]
-	})
-	require.NoError(t, err)
+	cfg := testConfig(t, dir, map[string]string{"RECTIFY_USERS": apitest.WriteUsers(t, dir)})
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -309,16 +318,7 @@ func TestLadderAndMergeOverHTTP(t *testing.T) {
 func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	dir := t.TempDir()
 	start := func(demo string) (*App, error) {
-		cfg, err := config.FromEnv(func(k string) string {
-			return map[string]string{
-				"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
-				"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-				"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
-				"RECTIFY_EMBEDDED_UI_ADDR": "off",
-				"RECTIFY_DEMO":             demo,
-			}[k]
-		})
-		require.NoError(t, err)
+		cfg := testConfig(t, dir, map[string]string{"RECTIFY_DEMO": demo})
 		return Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}
 	a, err := start("auto")

@@ -38,7 +38,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"rectify/internal/apitest"
-	"rectify/internal/config"
 	"rectify/internal/metrics"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/store"
@@ -58,21 +57,13 @@ const (
 // startApp starts rectify on a data folder with the test users.
 func startApp(t *testing.T, dir string, extra map[string]string) *App {
 	t.Helper()
-	env := map[string]string{
-		"RECTIFY_DATA_DIR":         filepath.Join(dir, "data"),
-		"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
-		"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
-		"RECTIFY_EMBEDDED_UI_ADDR": "off",
-		"RECTIFY_USERS":            filepath.Join(dir, "users.json"),
-	}
+	env := map[string]string{"RECTIFY_USERS": filepath.Join(dir, "users.json")}
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	a, err := Start(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := Start(ctx, testConfig(t, dir, env), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	return a
 }
