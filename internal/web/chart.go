@@ -64,6 +64,7 @@ type bar struct {
 type barChart struct {
 	ID      string
 	Summary string // the whole chart in words, for aria-label and <title>
+	Colon   string // between a bar's name and its figures, in the reader's language
 	Width   int
 	Height  int
 	Bars    []bar
@@ -157,6 +158,7 @@ type tick struct {
 type columnChart struct {
 	ID       string
 	Summary  string
+	Colon    string // between a day and its figure, in the reader's language
 	Width    int
 	Height   int
 	BaseY    px

@@ -44,7 +44,7 @@ var messages = map[string]map[string]string{
 		"opinion.timeline": "办理记录", "opinion.actions": "可办理事项", "opinion.none": "当前无可办理事项",
 		"opinion.suggested": "系统建议类别", "opinion.workflow": "在 Temporal 中查看流程", "opinion.pending_extension": "延期申请待审批",
 		"opinion.sign_by": "签收期限", "opinion.explain": "时限计算",
-		"punct.colon": "：", "punct.open": "（", "punct.close": "）",
+		"punct.colon": "：", "punct.open": "（", "punct.close": "）", "punct.list": "、",
 		"opinion.key": "编号", "opinion.id": "意见 ID", "opinion.merged_into": "已合并到", "opinion.suggested_option": "%s（系统建议）",
 		"merge.into_hint":     "本活动中可以并入的意见，同类别的在前，最多列出 50 件。",
 		"merge.into_key_hint": "不在列表中时，填写台账中的编号或意见页面上的意见 ID。",
@@ -90,7 +90,7 @@ var messages = map[string]map[string]string{
 		"opinion.timeline": "Timeline", "opinion.actions": "What you can do", "opinion.none": "Nothing for you to do here now",
 		"opinion.suggested": "Suggested category", "opinion.workflow": "Open the workflow in Temporal", "opinion.pending_extension": "Extension request awaiting a decision",
 		"opinion.sign_by": "Sign for it by", "opinion.explain": "How the deadline was counted",
-		"punct.colon": ": ", "punct.open": " (", "punct.close": ")",
+		"punct.colon": ": ", "punct.open": " (", "punct.close": ")", "punct.list": ", ",
 		// Only English needs these: Chinese shows the text the workflow recorded.
 		"explain.fixed":      "deadline set by hand, %s (%d working days from %s)",
 		"explain.fixed_late": "deadline set by hand, %s (already %d working days late on %s)",

@@ -188,21 +188,25 @@ func groupChart(v *visit, id, title, unnamed string, groups []store.Counts) barC
 		rows[i] = barInput{Label: name, Value: g.Collected, Part: g.Closed, Text: v.T("chart.bar_text", g.Collected, g.Closed)}
 		parts[i] = v.T("chart.summary_item", name, g.Collected, g.Closed)
 	}
-	return newBarChart(id, v.T(title)+v.T("chart.colon")+strings.Join(parts, v.T("chart.sep")), rows)
+	c := newBarChart(id, v.T(title)+v.T("chart.colon")+strings.Join(parts, v.T("chart.sep")), rows)
+	c.Colon = v.T("chart.colon")
+	return c
 }
 
 // closuresChart draws closures per day.
 func closuresChart(v *visit, days []store.DayCount) columnChart {
-	if len(days) == 0 {
-		return newColumnChart("chart-closures", v.T("chart.closures_none"), nil)
+	summary := v.T("chart.closures_none")
+	if len(days) > 0 {
+		total, most := 0, 0
+		for _, d := range days {
+			total += d.Count
+			most = max(most, d.Count)
+		}
+		summary = v.T("chart.closures_summary", days[0].Day, days[len(days)-1].Day, total, most)
 	}
-	total, most := 0, 0
-	for _, d := range days {
-		total += d.Count
-		most = max(most, d.Count)
-	}
-	summary := v.T("chart.closures_summary", days[0].Day, days[len(days)-1].Day, total, most)
-	return newColumnChart("chart-closures", summary, days)
+	c := newColumnChart("chart-closures", summary, days)
+	c.Colon = v.T("chart.colon")
+	return c
 }
 
 // overdueLists splits the late items by rung, most serious first. Counts come

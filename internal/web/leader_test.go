@@ -429,6 +429,7 @@ func TestDashboardInEnglish(t *testing.T) {
 		require.Contains(t, body, s)
 	}
 	require.NotContains(t, body, "收集 ")
+	require.NotContains(t, body, "：", "no Chinese punctuation on an English page, the charts' tooltips included")
 	require.Equal(t, "25.0%", dashFigures(body)["completion_rate"])
 
 	status, body = e.get(t, c, "/campaigns/c1/public")
