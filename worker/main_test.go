@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
+	"rectify/internal/metrics/metricstest"
 	"rectify/workflows"
 )
 
@@ -176,6 +177,16 @@ func TestSurvivesKillDashNine(t *testing.T) {
 	require.EqualValues(t, n, stats["closed"])
 	require.EqualValues(t, n-2, stats["closed_on_time"])
 	require.EqualValues(t, 1, stats["completion_rate"])
+	// Prometheus reads the same figures after the kill: from the store, not from memory.
+	resp, err := http.Get(p.Base + "/metrics")
+	require.NoError(t, err)
+	samples, err := metricstest.Parse(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.EqualValues(t, n, samples.Sum("rectify_opinions", "campaign", "crash", "state", "closed"))
+	require.EqualValues(t, n, samples.Sum("rectify_opinions", "campaign", "crash"))
+	require.EqualValues(t, n-2, samples.Sum("rectify_closed_on_time_opinions", "campaign", "crash"))
+	require.EqualValues(t, 1, samples.Sum("rectify_completion_ratio", "campaign", "crash"))
 
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, p.cmd.Wait(), "graceful shutdown on SIGTERM exits 0; log:\n%s", p.log.String())
