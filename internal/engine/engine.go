@@ -353,15 +353,22 @@ func splitHostPort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
+// singleNodeCachedWorkflows bounds the one-node server's cache of workflow state.
+// Its default (128,000 workflows, kept an hour each) holds every open opinion of a
+// large campaign in the process's memory — about 0.3–0.7 GiB per 10,000; the
+// opinions people are acting on fit in far fewer, and the rest wait on timers.
+const singleNodeCachedWorkflows = 10_000
+
 // dynamicConfig tunes the server for where it runs. On SQLite it is the only node, and
 // one partition per task queue saves matching the forwarding between partitions that
 // only pays off across several matching nodes: new opinions reach their first
-// workflow task about twice as fast (docs/benchmarks.md).
+// workflow task about twice as fast (docs/performance.md).
 func dynamicConfig(singleNode bool) dynamicconfig.Client {
 	c := dynamicconfig.NewMemoryClient()
 	if singleNode {
 		c.OverrideSetting(dynamicconfig.MatchingNumTaskqueueReadPartitions, 1)
 		c.OverrideSetting(dynamicconfig.MatchingNumTaskqueueWritePartitions, 1)
+		c.OverrideSetting(dynamicconfig.HistoryCacheHostLevelMaxSize, singleNodeCachedWorkflows)
 	}
 	return c
 }
