@@ -19,7 +19,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/apitest"
-	"rectify/internal/metrics/metricstest"
 	"rectify/internal/pgtest"
 	"rectify/workflows"
 )
@@ -127,11 +126,7 @@ func TestClusterClosesEveryOpinionThroughLosses(t *testing.T) {
 	stats := web.Must("leader", http.MethodGet, "/api/v1/campaigns/cl/stats", nil, http.StatusOK)
 	require.EqualValues(t, clusterOpinions, stats["collected"], "no opinion lost")
 	require.EqualValues(t, clusterOpinions, stats["closed"], "every opinion closed")
-	resp, err := http.Get(web.Base + "/metrics")
-	require.NoError(t, err)
-	samples, err := metricstest.Parse(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
+	samples := scrape(t, web.Base)
 	require.EqualValues(t, clusterOpinions, samples.Sum("rectify_opinions", "campaign", "cl", "state", "closed"))
 	require.EqualValues(t, clusterOpinions, samples.Sum("rectify_opinions", "campaign", "cl"))
 

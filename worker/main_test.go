@@ -100,6 +100,17 @@ func processEnv(t *testing.T, dir string) (httpAddr string, env []string) {
 // deadlines and escalations due, restarts it on the same data folder, and checks
 // that nothing was lost or duplicated, the timers carry on, and the lifecycle
 // continues to closure with exact figures.
+// scrape reads the /metrics of the rectify at base, as Prometheus would.
+func scrape(t *testing.T, base string) metricstest.Samples {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	samples, err := metricstest.Parse(resp.Body)
+	require.NoError(t, err)
+	return samples
+}
+
 func TestSurvivesKillDashNine(t *testing.T) {
 	dir := t.TempDir()
 	httpAddr, env := processEnv(t, dir)
@@ -178,11 +189,7 @@ func TestSurvivesKillDashNine(t *testing.T) {
 	require.EqualValues(t, n-2, stats["closed_on_time"])
 	require.EqualValues(t, 1, stats["completion_rate"])
 	// Prometheus reads the same figures after the kill: from the store, not from memory.
-	resp, err := http.Get(p.Base + "/metrics")
-	require.NoError(t, err)
-	samples, err := metricstest.Parse(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
+	samples := scrape(t, p.Base)
 	require.EqualValues(t, n, samples.Sum("rectify_opinions", "campaign", "crash", "state", "closed"))
 	require.EqualValues(t, n, samples.Sum("rectify_opinions", "campaign", "crash"))
 	require.EqualValues(t, n-2, samples.Sum("rectify_closed_on_time_opinions", "campaign", "crash"))
