@@ -37,8 +37,12 @@ func runBench(e *env, c *cmdline) int {
 	c.fs.IntVar(&o.Reads, "reads", o.Reads, "requests per read measured")
 	open := c.fs.String("open", joinInts(o.Open), "open-opinion counts the scale scenario measures at, ascending")
 	cpuProfile := c.fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API and callers) to `FILE`")
+	scaleProfiles := c.fs.String("scale-profiles", "", "write a CPU profile of each scale point's lifecycle to `FOLDER`/scale-OPEN.pprof")
 	if _, code, ok := c.parse(0, 0); !ok {
 		return code
+	}
+	if *cpuProfile != "" && *scaleProfiles != "" {
+		return c.usageError("--cpuprofile and --scale-profiles cannot both run: a process has one CPU profile at a time")
 	}
 	if *smoke {
 		o = bench.Smoke()
@@ -48,6 +52,7 @@ func runBench(e *env, c *cmdline) int {
 			return c.usageError("--open: " + err.Error())
 		}
 	}
+	o.ScaleProfiles = *scaleProfiles
 	o.Progress = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 	if *dir == "" {
 		tmp, err := os.MkdirTemp("", "rectify-bench-")

@@ -1203,6 +1203,13 @@ func TestBenchRefusesOpenCountsThatDoNotGrow(t *testing.T) {
 	}
 }
 
+func TestBenchRefusesTwoCPUProfilesAtOnce(t *testing.T) {
+	code, _, stderr := runCLI(t, "http://127.0.0.1:1", "bench", "--cpuprofile", t.TempDir()+"/cpu.pprof", "--scale-profiles", t.TempDir())
+	if code != exitUsage || !strings.Contains(stderr, "--scale-profiles") {
+		t.Errorf("exit %d, stderr %q; want a usage error naming --scale-profiles", code, stderr)
+	}
+}
+
 func TestCampaignLedgerSavesTheFileAskedFor(t *testing.T) {
 	api := newFakeAPI(t, func(r request) (int, any) {
 		if r.Auth != "Bearer "+testToken {

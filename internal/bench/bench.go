@@ -28,6 +28,10 @@ type Options struct {
 	Open []int
 	// Reads is the number of requests of each read measured.
 	Reads int
+	// ScaleProfiles, when set, is a folder that receives a CPU profile of each scale
+	// point's lifecycle run (scale-OPEN.pprof), so that a slower point can be
+	// compared with a faster one (go tool pprof -diff_base).
+	ScaleProfiles string
 	// Progress, when set, hears what the run is doing.
 	Progress func(format string, args ...any)
 }

@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"compress/gzip"
 	"context"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +24,7 @@ func TestSmoke(t *testing.T) {
 	defer target.Stop()
 	o := Smoke()
 	o.Progress = t.Logf
+	o.ScaleProfiles = t.TempDir()
 	r, err := Run(ctx, target, o)
 	require.NoError(t, err)
 
@@ -35,6 +40,17 @@ func TestSmoke(t *testing.T) {
 	require.Len(t, r.Scale, len(o.Open))
 	require.Len(t, r.Reads, len(o.Open))
 	require.Equal(t, o.Reads, r.Reads[0].ByRead["campaign stats"].N)
+	for _, n := range o.Open {
+		// A CPU profile is a gzipped protocol buffer.
+		f, err := os.Open(filepath.Join(o.ScaleProfiles, fmt.Sprintf("scale-%d.pprof", n)))
+		require.NoError(t, err, "the CPU profile of the scale point with %d open", n)
+		zr, err := gzip.NewReader(f)
+		require.NoError(t, err)
+		body, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		require.NotEmpty(t, body)
+		f.Close()
+	}
 
 	md := r.Markdown("starter bench --smoke")
 	for _, section := range []string{"## Targets", "## 1. Ceiling", "## 2. Lifecycle", "## 3. Latency", "## 4. History", "## 5. Reads", "## 6. Import", "## 7. Scale"} {

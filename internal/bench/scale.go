@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,7 +51,12 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 		if err := t.createCampaign(ctx, life); err != nil {
 			return err
 		}
+		stop, err := o.profileScale(n)
+		if err != nil {
+			return err
+		}
 		tp, err := lifecycle(ctx, t, life, o.Lifecycle, scaleConcurrency, &latencies{})
+		stop()
 		if err != nil {
 			return err
 		}
@@ -60,6 +68,23 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 		r.Reads = append(r.Reads, reads)
 	}
 	return nil
+}
+
+// profileScale starts the CPU profile of the scale point with n open, when asked
+// for, and returns what ends it.
+func (o Options) profileScale(n int) (stop func(), err error) {
+	if o.ScaleProfiles == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(filepath.Join(o.ScaleProfiles, fmt.Sprintf("scale-%d.pprof", n)))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // assignRows categorizes and assigns the imported rows n0+1..n of campaign, as the
