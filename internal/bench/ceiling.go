@@ -69,9 +69,14 @@ func runCeiling(ctx context.Context, t *Target, o Options, r *Report) error {
 		if err := verifyCeiling(ctx, t.Temporal, ids, happyPathUpdates); err != nil {
 			return err
 		}
+		visible, err := t.settle(ctx, completed(fmt.Sprintf("bench-ceiling-%s-%d-", run, c)), n)
+		if err != nil {
+			return err
+		}
 		r.Ceiling = append(r.Ceiling, Throughput{
 			Concurrency: c, Iterations: n, Elapsed: elapsed,
 			ActionsPerSec: perSecond(n*happyPathUpdates, elapsed), ClosedPerSec: perSecond(n, elapsed),
+			VisibleAfter: visible,
 		})
 	}
 	n := o.Ceiling * 2
@@ -87,8 +92,16 @@ func runCeiling(ctx context.Context, t *Target, o Options, r *Report) error {
 	if err := verifyCeiling(ctx, t.Temporal, ids, 0); err != nil {
 		return err
 	}
+	if _, err := t.settle(ctx, completed("bench-start-"+run+"-"), n); err != nil {
+		return err
+	}
 	r.StartCeiling = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed)}
 	return nil
+}
+
+// completed is the visibility query of the completed workflows whose IDs start with prefix.
+func completed(prefix string) string {
+	return fmt.Sprintf("WorkflowId STARTS_WITH '%s' AND ExecutionStatus = 'Completed'", prefix)
 }
 
 // ceilingLifecycle starts one minimal workflow and sends it its Updates one by one,

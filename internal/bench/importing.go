@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
+
+	"rectify/workflows"
 )
 
 // runImport imports a ledger of o.ImportRows rows: rows/s from upload to the last
@@ -24,7 +26,9 @@ func runImport(ctx context.Context, t *Target, o Options, r *Report) error {
 		return err
 	}
 	r.Import = res
-	return nil
+	visible, err := t.settle(ctx, inState(campaign, workflows.StateReceived), o.ImportRows)
+	o.say("import: every opinion in visibility %s after the last start", visible.Round(time.Millisecond))
+	return err
 }
 
 // importLedger uploads an xlsx ledger of rows n0+1..n0+n (keys S-<row>) into campaign,
@@ -128,28 +132,11 @@ func ledger(n0, n int) ([]byte, error) {
 
 func ledgerKey(row int) string { return fmt.Sprintf("S-%d", row) }
 
-// waitCollected waits until campaign holds want opinions. Each started opinion
-// records itself on its first workflow task, which the engine runs at its own pace
-// behind the starts, so the wait gives up only when a minute passes without progress.
+// waitCollected waits until campaign holds want opinions: each started opinion
+// records itself on its first workflow task, which the engine runs behind the starts.
 func (t *Target) waitCollected(ctx context.Context, campaign string, want int) error {
-	last, deadline := -1, time.Time{}
-	for {
+	return waitCount(ctx, "opinions in campaign "+campaign, want, func(ctx context.Context) (int, error) {
 		st, err := t.stats(ctx, campaign)
-		if err != nil {
-			return err
-		}
-		switch {
-		case st.Collected == want:
-			return nil
-		case st.Collected > want:
-			return fmt.Errorf("campaign %s holds %d opinions, %d expected", campaign, st.Collected, want)
-		case st.Collected != last:
-			last, deadline = st.Collected, time.Now().Add(time.Minute)
-		case time.Now().After(deadline):
-			return fmt.Errorf("campaign %s holds %d opinions, %d expected, and none came for a minute", campaign, st.Collected, want)
-		}
-		if err := pause(ctx, 50*time.Millisecond); err != nil {
-			return err
-		}
-	}
+		return st.Collected, err
+	})
 }

@@ -97,9 +97,14 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 	if got := after.Closed - before.Closed; got != n {
 		return Throughput{}, fmt.Errorf("campaign %s: %d opinions closed, %d driven", campaign, got, n)
 	}
+	visible, err := t.settle(ctx, inState(campaign, workflows.StateClosed), after.Closed)
+	if err != nil {
+		return Throughput{}, err
+	}
 	return Throughput{
 		Concurrency: c, Iterations: n, Elapsed: elapsed,
 		ActionsPerSec: perSecond(n*len(happyPath), elapsed), ClosedPerSec: perSecond(n, elapsed),
+		VisibleAfter: visible,
 	}, nil
 }
 

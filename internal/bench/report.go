@@ -42,6 +42,9 @@ type Throughput struct {
 	// ActionsPerSec are Updates (ceiling) or HTTP actions (lifecycle) per second;
 	// ClosedPerSec the workflows or opinions taken to their end per second.
 	ActionsPerSec, ClosedPerSec float64
+	// VisibleAfter is how long after the last action the engine's visibility store
+	// showed every workflow of the run in its final state.
+	VisibleAfter time.Duration
 }
 
 // Rate is a count over a time.
@@ -209,6 +212,8 @@ func (r *Report) lifecycleAt(c int) (Throughput, bool) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
+func seconds(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
+
 func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 
 // Markdown renders the report as docs/benchmarks.md shows it; command is what
@@ -247,20 +252,22 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("A workflow with no side effects taking %d Updates in order (as many as an opinion's happy path), each waited for.", happyPathUpdates)
 	p("")
-	p("| callers | workflows | Updates/s | workflows/s |")
-	p("|---:|---:|---:|---:|")
+	p("| callers | workflows | Updates/s | workflows/s | visible after |")
+	p("|---:|---:|---:|---:|---:|")
 	for _, c := range r.Ceiling {
-		p("| %d | %d | %.0f | %.1f |", c.Concurrency, c.Iterations, c.ActionsPerSec, c.ClosedPerSec)
+		p("| %d | %d | %.0f | %.1f | %s |", c.Concurrency, c.Iterations, c.ActionsPerSec, c.ClosedPerSec, seconds(c.VisibleAfter))
 	}
 	p("")
 	p("Start ceiling: %d starts of a workflow that ends at once, 32 in flight: **%.0f starts/s**.", r.StartCeiling.Count, r.StartCeiling.PerSec)
+	p("")
+	p("Each run starts once the engine's visibility store shows every workflow of the runs before it in its final state; \"visible after\" is how long after the run's last action it showed this run's. The engine writes search attributes and start and close records on its own queue, behind the actions.")
 	p("")
 	p("## 2. Lifecycle")
 	p("")
 	p("Opinions driven over the HTTP API by simulated users, each with their own office clerk, official and verifier: %s.", strings.Join(happyPath, " → "))
 	p("")
-	p("| users | opinions | actions/s | closed/s | × ceiling Updates/s |")
-	p("|---:|---:|---:|---:|---:|")
+	p("| users | opinions | actions/s | closed/s | × ceiling Updates/s | visible after |")
+	p("|---:|---:|---:|---:|---:|---:|")
 	for _, l := range r.Lifecycle {
 		ratio := "–"
 		for _, c := range r.Ceiling {
@@ -268,7 +275,7 @@ func (r *Report) Markdown(command string) string {
 				ratio = fmt.Sprintf("%.2f", l.ActionsPerSec/c.ActionsPerSec)
 			}
 		}
-		p("| %d | %d | %.0f | %.1f | %s |", l.Concurrency, l.Iterations, l.ActionsPerSec, l.ClosedPerSec, ratio)
+		p("| %d | %d | %.0f | %.1f | %s | %s |", l.Concurrency, l.Iterations, l.ActionsPerSec, l.ClosedPerSec, ratio, seconds(l.VisibleAfter))
 	}
 	p("")
 	p("## 3. Latency")
@@ -319,15 +326,15 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("The lifecycle at %d users with opinions open (imported, assigned, waiting on their deadlines); memory of the whole process after a collection.", scaleConcurrency)
 	p("")
-	p("| open | actions/s | × empty system | Go heap | RSS |")
-	p("|---:|---:|---:|---:|---:|")
+	p("| open | actions/s | × empty system | visible after | Go heap | RSS |")
+	p("|---:|---:|---:|---:|---:|---:|")
 	base, _ := r.lifecycleAt(scaleConcurrency)
 	for _, s := range r.Scale {
 		ratio := "–"
 		if base.ActionsPerSec > 0 {
 			ratio = fmt.Sprintf("%.2f", s.Throughput.ActionsPerSec/base.ActionsPerSec)
 		}
-		p("| %d | %.0f | %s | %s | %s |", s.Open, s.Throughput.ActionsPerSec, ratio, mib(s.Memory.HeapBytes), mib(s.Memory.RSSBytes))
+		p("| %d | %.0f | %s | %s | %s | %s |", s.Open, s.Throughput.ActionsPerSec, ratio, seconds(s.Throughput.VisibleAfter), mib(s.Memory.HeapBytes), mib(s.Memory.RSSBytes))
 	}
 	if n := len(r.Scale); n >= 2 {
 		first, last := r.Scale[0], r.Scale[n-1]

@@ -44,6 +44,11 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 		if st.InProgress != n {
 			return fmt.Errorf("campaign %s holds %d opinions in progress, %d were opened", campaign, st.InProgress, n)
 		}
+		visible, err := t.settle(ctx, inState(campaign, workflows.StateAssigned), n)
+		if err != nil {
+			return err
+		}
+		o.say("scale: every opened opinion assigned in visibility %s after the last", visible.Round(time.Millisecond))
 		open = n
 		mem := readMemory()
 		o.say("scale: %d open; lifecycle at %d users", n, scaleConcurrency)
