@@ -12,9 +12,9 @@ import (
 
 // settle waits until the engine's visibility store counts want workflows matching
 // query, and returns how long that took. The engine writes search attributes, start
-// and close records on its own queue, behind the actions that caused them; a run
-// measured while that queue still drains the previous run's backlog pays for both
-// (with 1,000 opinions just imported, about a quarter more CPU per action). So every
+// and close records on its own queue, behind the actions that caused them: a run
+// measured while that queue still worked through the previous run's records would
+// pay for both, and its figures would depend on what ran before it. So every
 // measured run starts on a settled engine, and reports how far visibility lagged
 // behind its last action.
 func (t *Target) settle(ctx context.Context, query string, want int) (time.Duration, error) {
