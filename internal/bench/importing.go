@@ -27,8 +27,11 @@ func runImport(ctx context.Context, t *Target, o Options, r *Report) error {
 	}
 	r.Import = res
 	visible, err := t.settle(ctx, inState(campaign, workflows.StateReceived), o.ImportRows)
+	if err != nil {
+		return err
+	}
 	o.say("import: every opinion in visibility %s after the last start", visible.Round(time.Millisecond))
-	return err
+	return nil
 }
 
 // importLedger uploads an xlsx ledger of rows n0+1..n0+n (keys S-<row>) into campaign,
