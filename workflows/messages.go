@@ -240,17 +240,21 @@ func (p Policy) Location() *time.Location {
 
 // OpinionInput starts an Opinion workflow.
 type OpinionInput struct {
-	OpinionID         string            `json:"opinion_id"`
-	CampaignID        string            `json:"campaign_id"`
-	Key               string            `json:"key"`
-	Content           string            `json:"content"`
-	Channel           string            `json:"channel"`
-	CollectedAt       string            `json:"collected_at"`
-	Submitter         string            `json:"submitter,omitempty"`
-	Phone             string            `json:"phone,omitempty"`
-	Target            string            `json:"target,omitempty"`
-	Department        string            `json:"department,omitempty"`
-	SuggestedCategory string            `json:"suggested_category,omitempty"`
+	OpinionID         string `json:"opinion_id"`
+	CampaignID        string `json:"campaign_id"`
+	Key               string `json:"key"`
+	Content           string `json:"content"`
+	Channel           string `json:"channel"`
+	CollectedAt       string `json:"collected_at"`
+	Submitter         string `json:"submitter,omitempty"`
+	Phone             string `json:"phone,omitempty"`
+	Target            string `json:"target,omitempty"`
+	Department        string `json:"department,omitempty"`
+	SuggestedCategory string `json:"suggested_category,omitempty"`
+	// WrittenDepartment and WrittenCategory are routing hints the campaign did not
+	// know, kept as the file or the submitter wrote them for triage to confirm.
+	WrittenDepartment string            `json:"written_department,omitempty"`
+	WrittenCategory   string            `json:"written_category,omitempty"`
 	BatchID           string            `json:"batch_id,omitempty"`
 	Extra             map[string]string `json:"extra,omitempty"`
 	SubmittedBy       string            `json:"submitted_by,omitempty"`
@@ -378,6 +382,8 @@ type Opinion struct {
 	Extra             map[string]string `json:"extra,omitempty"`
 	State             State             `json:"state"`
 	SuggestedCategory string            `json:"suggested_category,omitempty"`
+	WrittenDepartment string            `json:"written_department,omitempty"`
+	WrittenCategory   string            `json:"written_category,omitempty"`
 	Category          string            `json:"category,omitempty"`
 	Department        string            `json:"department,omitempty"`
 	Official          string            `json:"official,omitempty"`

@@ -46,6 +46,7 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		Channel: in.Channel, CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone,
 		Target: in.Target, BatchID: in.BatchID, Extra: in.Extra, State: StateReceived,
 		SuggestedCategory: in.SuggestedCategory, Department: in.Department,
+		WrittenDepartment: in.WrittenDepartment, WrittenCategory: in.WrittenCategory,
 		OverdueLevel: LevelNone, CreatedAt: now,
 	}}
 	r.outbox = workflow.GetVersion(ctx, notifyOutboxChange, workflow.DefaultVersion, 1) == 1

@@ -215,7 +215,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		defer w.Rollback()
 		sink.w = w
 	}
-	sum, err := intake.ReadLedger(ctx, path, name, c.Policy, s.today(c.Policy).Format(workflows.DateLayout), opts.Limits, sink)
+	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(workflows.DateLayout), opts.Limits, sink)
 	var fileErr *spreadsheet.FileError
 	if errors.As(err, &fileErr) {
 		return BatchView{}, errorf(http.StatusUnprocessableEntity, "file_"+fileErr.Code, "%s: %s; nothing was imported", name, fileErr.Message)

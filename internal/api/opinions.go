@@ -166,7 +166,7 @@ func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) 
 // SubmitOpinion starts an opinion's workflow and waits until the reporting store has
 // it. Submitting the same opinion again (same key) returns it with created false.
 func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (workflows.Opinion, bool, error) {
-	if err := intake.Normalize(&in, c.Policy, s.today(c.Policy).Format(workflows.DateLayout)); err != nil {
+	if _, err := intake.Normalize(&in, c, s.today(c.Policy).Format(workflows.DateLayout)); err != nil {
 		var fe *intake.FieldError
 		if errors.As(err, &fe) {
 			return workflows.Opinion{}, false, errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%v", err)

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"rectify/internal/campaign"
 	"rectify/workflows"
 )
 
@@ -32,6 +33,20 @@ type Opinion struct {
 	Department  string            `json:"department,omitempty"`
 	Category    string            `json:"category,omitempty"`
 	Extra       map[string]string `json:"extra,omitempty"`
+	// WrittenDepartment and WrittenCategory keep a routing hint the campaign does not
+	// know, as written, for triage to show; Department and Category are then empty.
+	WrittenDepartment string `json:"-"`
+	WrittenCategory   string `json:"-"`
+}
+
+// Warning is a routing hint (department, category) the campaign does not know. It
+// never costs the opinion: the opinion is accepted with the text kept as written,
+// and triage confirms the value.
+type Warning struct {
+	Field string
+	// Code is unknown_department or unknown_category.
+	Code string
+	Rule string
 }
 
 // Channels maps every accepted spelling of a channel to its canonical name.
@@ -62,8 +77,10 @@ var (
 )
 
 // Normalize trims and canonicalizes an opinion in place and checks it against the
-// campaign's policy; today is the campaign-local date that collected_at may not pass.
-func Normalize(o *Opinion, p workflows.Policy, today string) error {
+// campaign's settings; today is the campaign-local date that collected_at may not
+// pass. A routing hint the campaign does not know is a warning, not an error.
+func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error) {
+	p := c.Policy
 	o.Content = strings.TrimSpace(o.Content)
 	o.Channel = clean(o.Channel)
 	o.CollectedAt = clean(o.CollectedAt)
@@ -74,51 +91,56 @@ func Normalize(o *Opinion, p workflows.Policy, today string) error {
 	o.Department = strings.TrimSpace(o.Department)
 	o.Category = strings.TrimSpace(o.Category)
 	if o.Content == "" {
-		return &FieldError{"content", "is empty"}
+		return nil, &FieldError{"content", "is empty"}
 	}
 	if n := utf8.RuneCountInString(o.Content); n > MaxContentRunes {
-		return &FieldError{"content", fmt.Sprintf("has %d characters; at most %d are allowed", n, MaxContentRunes)}
+		return nil, &FieldError{"content", fmt.Sprintf("has %d characters; at most %d are allowed", n, MaxContentRunes)}
 	}
 	ch, ok := Channels[strings.ToLower(o.Channel)]
 	if !ok {
-		return &FieldError{"channel", fmt.Sprintf("%q is not a channel (hotline 热线, suggestion_box 意见箱, symposium 座谈会, visit 走访, online 网络, letter 来信)", o.Channel)}
+		return nil, &FieldError{"channel", fmt.Sprintf("%q is not a channel (hotline 热线, suggestion_box 意见箱, symposium 座谈会, visit 走访, online 网络, letter 来信)", o.Channel)}
 	}
 	o.Channel = ch
 	if o.CollectedAt == "" {
-		return &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
+		return nil, &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
 	}
 	if _, err := time.Parse(workflows.DateLayout, o.CollectedAt); err != nil {
-		return &FieldError{"collected_at", fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", o.CollectedAt)}
+		return nil, &FieldError{"collected_at", fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", o.CollectedAt)}
 	}
 	if o.CollectedAt > today {
-		return &FieldError{"collected_at", fmt.Sprintf("%s is in the future (today is %s)", o.CollectedAt, today)}
+		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is in the future (today is %s)", o.CollectedAt, today)}
 	}
 	if o.Phone != "" && !mobile.MatchString(o.Phone) && !landline.MatchString(o.Phone) {
-		return &FieldError{"phone", "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)"}
+		return nil, &FieldError{"phone", "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)"}
 	}
 	if t, ok := targets[o.Target]; ok {
 		o.Target = t
 	}
 	if utf8.RuneCountInString(o.Submitter) > 100 {
-		return &FieldError{"submitter", "is longer than 100 characters"}
+		return nil, &FieldError{"submitter", "is longer than 100 characters"}
 	}
 	if utf8.RuneCountInString(o.Target) > 100 {
-		return &FieldError{"target", "is longer than 100 characters"}
+		return nil, &FieldError{"target", "is longer than 100 characters"}
 	}
+	var warnings []Warning
 	if o.Department != "" && !p.HasDepartment(o.Department) {
-		return &FieldError{"department", fmt.Sprintf("%q is not one of this campaign's departments", o.Department)}
+		warnings = append(warnings, Warning{"department", "unknown_department",
+			fmt.Sprintf("%q is not one of this campaign's departments; kept as written for triage", o.Department)})
+		o.WrittenDepartment, o.Department = o.Department, ""
 	}
 	if o.Category != "" {
 		if _, ok := p.Category(o.Category); !ok {
-			return &FieldError{"category", fmt.Sprintf("%q is not one of this campaign's categories", o.Category)}
+			warnings = append(warnings, Warning{"category", "unknown_category",
+				fmt.Sprintf("%q is not one of this campaign's categories; kept as written for triage", o.Category)})
+			o.WrittenCategory, o.Category = o.Category, ""
 		}
 	}
 	if o.Key == "" {
 		o.Key = DerivedKey(*o)
 	} else if !keyChars.MatchString(o.Key) {
-		return &FieldError{"key", "must be 1–128 letters, digits or . _ : / # -"}
+		return nil, &FieldError{"key", "must be 1–128 letters, digits or . _ : / # -"}
 	}
-	return nil
+	return warnings, nil
 }
 
 // DerivedKey identifies an opinion that came without a key by what it says, so

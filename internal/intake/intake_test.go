@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/campaign"
 	"rectify/workflows"
 )
 
@@ -72,7 +73,7 @@ func TestNormalizeCleansAndCanonicalizes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := valid()
 			tc.edit(&o)
-			require.NoError(t, Normalize(&o, policy(), today))
+			require.NoError(t, normalize(&o, policy(), today))
 			tc.check(t, o)
 		})
 	}
@@ -92,7 +93,7 @@ func TestNormalizeChannels(t *testing.T) {
 		t.Run(in, func(t *testing.T) {
 			o := valid()
 			o.Channel = in
-			require.NoError(t, Normalize(&o, policy(), today))
+			require.NoError(t, normalize(&o, policy(), today))
 			require.Equal(t, want, o.Channel)
 		})
 	}
@@ -120,7 +121,7 @@ func TestNormalizePhones(t *testing.T) {
 		t.Run(tc.phone, func(t *testing.T) {
 			o := valid()
 			o.Phone = tc.phone
-			err := Normalize(&o, policy(), today)
+			err := normalize(&o, policy(), today)
 			if tc.ok {
 				require.NoError(t, err)
 				require.Equal(t, tc.phone, o.Phone)
@@ -154,8 +155,6 @@ func TestNormalizeRejects(t *testing.T) {
 			[]string{"2026-11-21", "future", today}},
 		{"full-width future collected_at", func(o *Opinion) { o.CollectedAt = "２０２７-０１-０１" }, "collected_at",
 			[]string{"2027-01-01", "future"}},
-		{"unknown department", func(o *Opinion) { o.Department = "财政局" }, "department", []string{`"财政局"`}},
-		{"unknown category", func(o *Opinion) { o.Category = "其他" }, "category", []string{`"其他"`}},
 		{"submitter too long", func(o *Opinion) { o.Submitter = strings.Repeat("张", 101) }, "submitter", []string{"100"}},
 		{"target too long", func(o *Opinion) { o.Target = strings.Repeat("王", 101) }, "target", []string{"100"}},
 		{"key with a space", func(o *Opinion) { o.Key = "TJ 001" }, "key", []string{"128"}},
@@ -166,7 +165,7 @@ func TestNormalizeRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := valid()
 			tc.edit(&o)
-			err := Normalize(&o, policy(), today)
+			err := normalize(&o, policy(), today)
 			requireFieldError(t, err, tc.field)
 			for _, s := range tc.contains {
 				require.Contains(t, err.Error(), s)
@@ -180,7 +179,7 @@ func TestNormalizeAnyDepartmentWhenCampaignListsNone(t *testing.T) {
 	o.Department = "财政局"
 	p := policy()
 	p.Departments = nil
-	require.NoError(t, Normalize(&o, p, today))
+	require.NoError(t, normalize(&o, p, today))
 	require.Equal(t, "财政局", o.Department)
 }
 
@@ -188,26 +187,26 @@ func TestKeys(t *testing.T) {
 	t.Run("a given key is kept", func(t *testing.T) {
 		o := valid()
 		o.Key = "台账-2026/第3批#17"
-		require.NoError(t, Normalize(&o, policy(), today))
+		require.NoError(t, normalize(&o, policy(), today))
 		require.Equal(t, "台账-2026/第3批#17", o.Key)
 	})
 	t.Run("key of 128 characters is accepted", func(t *testing.T) {
 		o := valid()
 		o.Key = strings.Repeat("k", 128)
-		require.NoError(t, Normalize(&o, policy(), today))
+		require.NoError(t, normalize(&o, policy(), today))
 		require.Equal(t, strings.Repeat("k", 128), o.Key)
 	})
 	t.Run("a missing key is derived", func(t *testing.T) {
 		o := valid()
-		require.NoError(t, Normalize(&o, policy(), today))
+		require.NoError(t, normalize(&o, policy(), today))
 		require.True(t, strings.HasPrefix(o.Key, "h-"), o.Key)
 		require.Equal(t, DerivedKey(o), o.Key)
 	})
 	t.Run("same opinion spelled differently gets the same key", func(t *testing.T) {
 		a := Opinion{Content: "小区门口道路积水", Channel: "热线", CollectedAt: "２０２６-１１-０１"}
 		b := Opinion{Content: "  小区门口道路积水 ", Channel: "hotline", CollectedAt: "2026-11-01"}
-		require.NoError(t, Normalize(&a, policy(), today))
-		require.NoError(t, Normalize(&b, policy(), today))
+		require.NoError(t, normalize(&a, policy(), today))
+		require.NoError(t, normalize(&b, policy(), today))
 		require.Equal(t, a.Key, b.Key)
 	})
 
@@ -246,4 +245,23 @@ func requireFieldError(t *testing.T, err error, field string) {
 	require.True(t, errors.As(err, &fe), "want a *FieldError, got %T: %v", err, err)
 	require.Equal(t, field, fe.Field, err.Error())
 	require.True(t, strings.HasPrefix(err.Error(), field+": "), "message %q names the field", err.Error())
+}
+
+// normalize is Normalize for a campaign with this policy, without its warnings.
+func normalize(o *Opinion, p workflows.Policy, today string) error {
+	_, err := Normalize(o, campaign.Campaign{Policy: p}, today)
+	return err
+}
+
+func TestNormalizeKeepsAnUnknownRoutingHintAsWrittenWithAWarning(t *testing.T) {
+	o := valid()
+	o.Department, o.Category = "财政局", "其他"
+	warnings, err := Normalize(&o, campaign.Campaign{Policy: policy()}, today)
+	require.NoError(t, err)
+	require.Equal(t, []string{"unknown_department", "unknown_category"}, []string{warnings[0].Code, warnings[1].Code})
+	require.Contains(t, warnings[0].Rule, `"财政局"`)
+	require.Equal(t, "财政局", o.WrittenDepartment)
+	require.Equal(t, "其他", o.WrittenCategory)
+	require.Empty(t, o.Department)
+	require.Empty(t, o.Category)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"rectify/internal/campaign"
 	"rectify/internal/spreadsheet"
 	"rectify/workflows"
 )
@@ -44,7 +45,7 @@ type Summary struct {
 // each row as Normalize does plus the file's own rule (a key may not repeat an
 // earlier row), and hands every row to the sink. A whole-file problem is returned as
 // a *spreadsheet.FileError before or instead of any row.
-func ReadLedger(ctx context.Context, path, name string, p workflows.Policy, today string, limits spreadsheet.Limits, sink Sink) (Summary, error) {
+func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, today string, limits spreadsheet.Limits, sink Sink) (Summary, error) {
 	sum := Summary{Headers: map[string][]string{}}
 	r, err := spreadsheet.Open(path, name, limits)
 	if err != nil {
@@ -69,7 +70,7 @@ func ReadLedger(ctx context.Context, path, name string, p workflows.Policy, toda
 			sum.Headers[row.Sheet] = r.Header(row.Sheet)
 		}
 		sum.Rows++
-		o, rej := checkRow(row, p, today, scopeBySheet, seen)
+		o, rej := checkRow(row, c, today, scopeBySheet, seen)
 		if rej != nil {
 			sum.Rejected++
 			if err := sink.Reject(ctx, *rej); err != nil {
@@ -90,7 +91,7 @@ func ReadLedger(ctx context.Context, path, name string, p workflows.Policy, toda
 }
 
 // checkRow turns a row into a checked opinion, or says why it cannot be one.
-func checkRow(row spreadsheet.Row, p workflows.Policy, today string, scopeBySheet bool, seen map[string]int) (Opinion, *Rejection) {
+func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, scopeBySheet bool, seen map[string]int) (Opinion, *Rejection) {
 	f := row.Fields
 	o := Opinion{
 		Key: f[spreadsheet.FieldKey], Content: f[spreadsheet.FieldContent], Channel: f[spreadsheet.FieldChannel],
@@ -122,7 +123,7 @@ func checkRow(row spreadsheet.Row, p workflows.Policy, today string, scopeByShee
 	if o.Key != "" && scopeBySheet && row.Sheet != "" {
 		o.Key = row.Sheet + "/" + o.Key
 	}
-	if err := Normalize(&o, p, today); err != nil {
+	if _, err := Normalize(&o, c, today); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return reject(spreadsheet.Field(fe.Field), "invalid_"+fe.Field, fe.Rule)

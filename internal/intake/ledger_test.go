@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
 	"github.com/xuri/excelize/v2"
+	"rectify/internal/campaign"
 
 	"rectify/internal/spreadsheet"
 	"rectify/workflows"
@@ -59,10 +61,10 @@ func TestReadLedgerNamesEveryRejectedRowColumnAndRule(t *testing.T) {
 夏天气味大",网络,2026.11.3,,,`,
 	}, "\n")
 	var sink collect
-	sum, err := ReadLedger(context.Background(), writeFile(t, "ledger.csv", csv), "ledger.csv", testPolicy(), "2026-11-27",
+	sum, err := ReadLedger(context.Background(), writeFile(t, "ledger.csv", csv), "ledger.csv", campaign.Campaign{Policy: testPolicy()}, "2026-11-27",
 		spreadsheet.DefaultLimits, &sink)
 	require.NoError(t, err)
-	require.Equal(t, Summary{Rows: 9, Accepted: 2, Rejected: 7, Headers: sum.Headers}, sum)
+	require.Equal(t, Summary{Rows: 9, Accepted: 3, Rejected: 6, Headers: sum.Headers}, sum)
 
 	type want struct {
 		line           int
@@ -79,20 +81,21 @@ func TestReadLedgerNamesEveryRejectedRowColumnAndRule(t *testing.T) {
 		{5, "收集时间", "invalid_collected_at", ""},
 		{6, "收集时间", "invalid_collected_at", ""},
 		{7, "联系电话", "invalid_phone", ""},
-		{8, "责任单位", "invalid_department", ""},
 		{9, "编号", "duplicate_key", ""},
 	}, got, "each rejection names the spreadsheet's row number, the column as written and the rule")
 	require.Contains(t, sink.rejected[2].Reason, "2014年4月2日", "an unreadable date says which forms are accepted")
 	require.Contains(t, sink.rejected[3].Reason, "future")
-	require.Contains(t, sink.rejected[6].Reason, "row 2")
+	require.Contains(t, sink.rejected[5].Reason, "row 2")
 	require.Equal(t, []string{"A2", "", "热线", "2026-11-01", "", "", ""}, sink.rejected[0].Cells, "the original cells travel with the rejection")
 
 	require.Equal(t, "A1", sink.accepted[0].Key)
 	require.Equal(t, "hotline", sink.accepted[0].Channel)
 	require.Equal(t, map[string]string{"备注": "夜间"}, sink.accepted[0].Extra, "unknown columns are kept")
-	require.Equal(t, "online", sink.accepted[1].Channel)
-	require.Equal(t, "2026-11-03", sink.accepted[1].CollectedAt)
-	require.Contains(t, sink.accepted[1].Content, "\n", "a quoted field keeps its newline")
+	require.Equal(t, "外星局", sink.accepted[1].WrittenDepartment, "an unknown department costs no opinion")
+	require.Empty(t, sink.accepted[1].Department)
+	require.Equal(t, "online", sink.accepted[2].Channel)
+	require.Equal(t, "2026-11-03", sink.accepted[2].CollectedAt)
+	require.Contains(t, sink.accepted[2].Content, "\n", "a quoted field keeps its newline")
 }
 
 func TestReadLedgerScopesKeysBySheetInAWorkbook(t *testing.T) {
@@ -110,7 +113,7 @@ func TestReadLedgerScopesKeysBySheetInAWorkbook(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "two.xlsx")
 	require.NoError(t, f.SaveAs(path))
 	var sink collect
-	sum, err := ReadLedger(context.Background(), path, "two.xlsx", testPolicy(), "2026-11-27", spreadsheet.DefaultLimits, &sink)
+	sum, err := ReadLedger(context.Background(), path, "two.xlsx", campaign.Campaign{Policy: testPolicy()}, "2026-11-27", spreadsheet.DefaultLimits, &sink)
 	require.NoError(t, err)
 	require.Equal(t, 2, sum.Accepted, "序号 1 on two sheets is two opinions, not a duplicate")
 	require.Equal(t, "班子意见/1", sink.accepted[0].Key)
@@ -126,7 +129,7 @@ func TestReadLedgerWholeFileProblemsImportNothing(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var sink collect
-			_, err := ReadLedger(context.Background(), writeFile(t, name, content), name, testPolicy(), "2026-11-27",
+			_, err := ReadLedger(context.Background(), writeFile(t, name, content), name, campaign.Campaign{Policy: testPolicy()}, "2026-11-27",
 				spreadsheet.DefaultLimits, &sink)
 			var fe *spreadsheet.FileError
 			require.True(t, errors.As(err, &fe), "%v", err)

@@ -28,6 +28,7 @@ func Input(c campaign.Campaign, o Opinion, submittedBy, batchID string) workflow
 		OpinionID: workflows.OpinionID(c.ID, o.Key), CampaignID: c.ID, Key: o.Key, Content: o.Content,
 		Channel: o.Channel, CollectedAt: o.CollectedAt, Submitter: o.Submitter, Phone: o.Phone,
 		Target: o.Target, Department: o.Department, SuggestedCategory: suggested, Extra: o.Extra,
+		WrittenDepartment: o.WrittenDepartment, WrittenCategory: o.WrittenCategory,
 		SubmittedBy: submittedBy, BatchID: batchID, Policy: processPolicy(c.Policy),
 	}
 }
