@@ -19,10 +19,11 @@ import (
 
 // Projector writes an opinion's state to the reporting store, and in the same
 // transaction the notifications it sets off, for the dispatcher to deliver.
-// Implementations must ignore a state whose revision is not newer than the one
-// stored, and a notification whose key is already there.
+// Implementations must ignore a state from an earlier workflow task, or from the
+// same task at an earlier revision, and a notification whose key is already there;
+// and keep an unconfirmed state's notifications until it is confirmed.
 type Projector interface {
-	Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error
+	ProjectTransition(ctx context.Context, in workflows.ProjectInput) error
 }
 
 // Activities bundles the dependencies the activities need.
@@ -92,7 +93,7 @@ func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (workfl
 
 // Project writes the opinion to the reporting store.
 func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
-	return a.Store.Project(ctx, in.Opinion, in.Notifications)
+	return a.Store.ProjectTransition(ctx, in)
 }
 
 // Notify delivers a notification through the configured notifier, for executions

@@ -236,11 +236,11 @@ type fakeProjector struct {
 	err   error
 }
 
-func (f *fakeProjector) Project(_ context.Context, o workflows.Opinion, notes []workflows.Notification) error {
+func (f *fakeProjector) ProjectTransition(_ context.Context, in workflows.ProjectInput) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.got = append(f.got, o)
-	f.notes = append(f.notes, notes...)
+	f.got = append(f.got, in.Opinion)
+	f.notes = append(f.notes, in.Notifications...)
 	return f.err
 }
 

@@ -410,13 +410,31 @@ type Opinion struct {
 	Timeline          []Event           `json:"timeline"`
 }
 
-// ProjectInput carries an opinion's state to the reporting store. Revision orders
-// writes so a late or retried one never overwrites a newer one.
+// ProjectInput carries an opinion's state to the reporting store. The origin, then
+// the revision, order writes, so a late or retried one never overwrites a newer one.
 type ProjectInput struct {
 	Opinion Opinion `json:"opinion"`
 	// Notifications are stored with the projection, in its transaction, for the
 	// dispatcher to deliver.
 	Notifications []Notification `json:"notifications,omitempty"`
+	// Origin is the workflow task that computed this state.
+	Origin Origin `json:"origin"`
+	// Unconfirmed marks the state an Update's handler wrote: Temporal has not yet
+	// recorded the Update, and will not if its workflow task never completes. It
+	// stays unconfirmed (its notifications held) until the Update's caller confirms
+	// it or the store's reconciler has checked it against the workflow.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
+}
+
+// Origin identifies the workflow task a projection was computed in. A later task
+// has a later started event, or — when a task that never completed left no trace
+// in the history — the same event number started later; so a projection from a
+// later task, even at the same revision, supersedes one from an earlier task.
+type Origin struct {
+	// TaskEvent is the started event id of the workflow task.
+	TaskEvent int64 `json:"task_event"`
+	// At is the workflow's clock when the projection was computed.
+	At time.Time `json:"at"`
 }
 
 // Notification tells people that something needs them. It carries ids and levels,

@@ -58,7 +58,7 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 	if err := r.registerHandlers(ctx); err != nil {
 		return OpinionResult{}, err
 	}
-	if err := r.project(ctx); err != nil {
+	if err := r.project(ctx, false); err != nil {
 		return OpinionResult{}, err
 	}
 	if err := r.run(ctx); err != nil {
@@ -150,7 +150,7 @@ func (r *opinionRun) signOverdue(ctx workflow.Context) (bool, error) {
 		// as deadlines and the API's sign_by do.
 		detail("sign_by", r.o.Schedule.SignBy.In(r.policy.Location()).AddDate(0, 0, -1).Format(DateLayout)))
 	r.notify(ctx, EventSignOverdue, r.o.Official, r.o.Leader)
-	return false, r.project(ctx)
+	return false, r.project(ctx, false)
 }
 
 func (r *opinionRun) escalate(ctx workflow.Context, level OverdueLevel) error {
@@ -162,13 +162,13 @@ func (r *opinionRun) escalate(ctx workflow.Context, level OverdueLevel) error {
 	default:
 		r.notify(ctx, EventEscalated, r.o.Official, r.o.Leader)
 	}
-	return r.project(ctx)
+	return r.project(ctx, false)
 }
 
 // archive ends the workflow once a closed opinion can no longer be reopened.
 func (r *opinionRun) archive(ctx workflow.Context) (bool, error) {
 	r.record(ctx, SystemActor, EventArchived, r.o.State, "reopen window passed", nil)
-	return true, r.project(ctx)
+	return true, r.project(ctx, false)
 }
 
 func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
@@ -191,7 +191,7 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 			var from string
 			ch.Receive(ctx, &from)
 			r.record(ctx, SystemActor, EventMergedIn, r.o.State, "", detail("from", from))
-			_ = r.project(ctx)
+			_ = r.project(ctx, false)
 		}
 	})
 	for _, action := range Actions {
@@ -325,7 +325,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 		r.record(ctx, who, action, StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation))
 		r.notify(ctx, action, o.Official, o.Leader)
 	}
-	return r.project(ctx)
+	return r.project(ctx, true)
 }
 
 // close strikes the opinion off the ledger (销号). It counts as on time when the fix
@@ -378,7 +378,16 @@ func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays
 // project writes the opinion to the reporting store, with the notifications it
 // sets off. It retries without limit: the store is part of the product, and a
 // transition must never be lost from it.
-func (r *opinionRun) project(ctx workflow.Context) error {
+//
+// The write happens inside the workflow task, before Temporal has recorded the
+// task's outcome. A transition set off by a timer or a signal is recorded by
+// Temporal before the task runs, so a failed task is retried and writes again. An
+// Update's is not: if the task never completes, the Update is gone, and the store
+// shows a transition that did not happen. Such a write is marked unconfirmed; the
+// caller confirms it once the Update has returned, or the store's reconciler puts
+// the workflow's own state back (see docs/consistency.md). The origin lets the
+// store tell a later task's write from an earlier one at the same revision.
+func (r *opinionRun) project(ctx workflow.Context, unconfirmed bool) error {
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
@@ -386,7 +395,10 @@ func (r *opinionRun) project(ctx workflow.Context) error {
 	revision := r.o.Revision
 	notes := r.pending
 	r.pending = nil
-	in := ProjectInput{Opinion: r.o.clone(), Notifications: notes}
+	in := ProjectInput{
+		Opinion: r.o.clone(), Notifications: notes, Unconfirmed: unconfirmed,
+		Origin: Origin{TaskEvent: int64(workflow.GetInfo(ctx).GetCurrentHistoryLength()), At: workflow.Now(ctx)},
+	}
 	if err := workflow.ExecuteLocalActivity(lctx, ProjectActivityName, in).Get(ctx, nil); err != nil {
 		return err
 	}

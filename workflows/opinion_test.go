@@ -134,11 +134,15 @@ type memStore struct {
 	revs     []int
 	notifier *recordingNotifier
 	outbox   map[string]bool
+	// inputs are every write, in the order they arrived.
+	inputs []workflows.ProjectInput
 }
 
-func (s *memStore) Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error {
+func (s *memStore) ProjectTransition(ctx context.Context, in workflows.ProjectInput) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.inputs = append(s.inputs, in)
+	o, notes := in.Opinion, in.Notifications
 	for _, n := range notes {
 		if !s.outbox[n.Key] {
 			s.outbox[n.Key] = true
@@ -1449,4 +1453,48 @@ func TestOpinionUpsertsSearchAttributesOnEveryTransition(t *testing.T) {
 	all := lc.attrs.all()
 	require.Equal(t, "cancelled", all[len(all)-1].State)
 	lc.finalChecks(t)
+}
+
+// An action's write is made before Temporal records the action, so it is marked
+// unconfirmed; a timer's or the receipt's is made again if its task fails, so it is
+// not. Every write carries the workflow's clock, later tasks later.
+func TestOpinionMarksOnlyActionWritesUnconfirmedAndOrdersWritesByTask(t *testing.T) {
+	lc := newLifecycle(t, testPolicy())
+	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	lc.act(on(time.October, 22, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "责任单位撤并"})
+	require.Equal(t, workflows.OpinionResult{State: workflows.StateCancelled}, lc.run())
+
+	lc.store.mu.Lock()
+	inputs := slices.Clone(lc.store.inputs)
+	lc.store.mu.Unlock()
+	type write struct {
+		last        workflows.Action
+		unconfirmed bool
+	}
+	var got []write
+	for i, in := range inputs {
+		tl := in.Opinion.Timeline
+		got = append(got, write{tl[len(tl)-1].Action, in.Unconfirmed})
+		// The test environment keeps no history, so TaskEvent stays 0 here; the
+		// store's tests and the crash tests cover it against the real server.
+		require.False(t, in.Origin.At.IsZero(), "write %d carries the workflow's clock", i)
+		if i > 0 {
+			prev := inputs[i-1].Origin
+			require.True(t, in.Origin.TaskEvent > prev.TaskEvent ||
+				(in.Origin.TaskEvent == prev.TaskEvent && !in.Origin.At.Before(prev.At)),
+				"write %d (%v) comes from a task no earlier than write %d (%v)", i, in.Origin, i-1, prev)
+		}
+	}
+	require.Equal(t, []write{
+		{workflows.EventReceived, false},
+		{workflows.ActionCategorize, true},
+		{workflows.ActionAssign, true},
+		{workflows.EventSignOverdue, false},
+		{workflows.EventEscalated, false},
+		{workflows.EventEscalated, false},
+		{workflows.EventEscalated, false},
+		{workflows.EventEscalated, false},
+		{workflows.ActionCancel, true},
+	}, got)
 }

@@ -77,6 +77,8 @@ func TestStore(t *testing.T) {
 		{"SessionsAndLanguage", testSessionsAndLanguage},
 		{"PublishedAndClosures", testPublishedAndClosures},
 		{"EachOpinion", testEachOpinion},
+		{"ProjectionFollowsTheWorkflowTask", testProjectionFollowsTheWorkflowTask},
+		{"UnconfirmedWritesSettle", testUnconfirmedWritesSettle},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

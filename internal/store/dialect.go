@@ -33,6 +33,8 @@ type dialect struct {
 	// statistics (unless ANALYZE is run and rerun as data grows), so where an index
 	// is much better only given the data, it is told; PostgreSQL's planner knows.
 	from func(table, index string) string
+	// hasColumn counts the columns named $2 of table $1 (0 or 1).
+	hasColumn string
 }
 
 // sqlite: one writer at a time (BEGIN IMMEDIATE), across processes too, so a write
@@ -46,6 +48,7 @@ var sqlite = dialect{
 		}
 		return table + " INDEXED BY " + index
 	},
+	hasColumn: `SELECT count(*) FROM pragma_table_info($1) WHERE name = $2`,
 }
 
 // Advisory lock keys of the PostgreSQL store: one space for the store's own locks,
@@ -71,6 +74,7 @@ var postgres = dialect{
 	lockRebuild: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, %d)`, pgLockSpace, pgRebuildLock),
 	jsonText:    func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" },
 	from:        func(table, _ string) string { return table },
+	hasColumn:   `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`,
 }
 
 // isPostgres reports whether dsn names a PostgreSQL database rather than a file.

@@ -13,8 +13,9 @@ import (
 
 // outboxSchema holds the notifications opinions set off, written in the transaction
 // of the projection that sets them off and kept after delivery as the record of who
-// was told what. status is pending, delivered or dropped; due_at is when a pending
-// one may be tried (again), or when the claim on it lapses.
+// was told what. status is held (its transition is not yet confirmed, see
+// projection.go), pending, delivered or dropped; due_at is when a pending one may be
+// tried (again), or when the claim on it lapses.
 const outboxSchema = `
 CREATE TABLE IF NOT EXISTS notifications (
 	key          TEXT PRIMARY KEY,
@@ -30,18 +31,30 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (due_at) WHERE status = 'pending';
 `
 
-// enqueueNotifications adds notes to the outbox inside tx; a key already there (the
-// projection retried) is left as it is.
-func enqueueNotifications(ctx context.Context, tx *sql.Tx, notes []workflows.Notification, now time.Time) error {
+// enqueueNotifications adds the notes a projection of o sets off to the outbox
+// inside tx. held ones (of an unconfirmed write) wait for its confirmation. A key
+// already there is left as it is (the projection retried), unless it is held: then
+// it was set off by a transition that never happened, and this one replaces it.
+func enqueueNotifications(ctx context.Context, tx *sql.Tx, notes []workflows.Notification, o workflows.Opinion, held bool) error {
+	status := "pending"
+	if held {
+		status = "held"
+	}
+	var eventAt int64
+	if n := len(o.Timeline); n > 0 {
+		eventAt = o.Timeline[n-1].At.UnixMilli()
+	}
 	for _, n := range notes {
 		body, err := json.Marshal(n)
 		if err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `
-INSERT INTO notifications (key, opinion_id, body, status, attempts, created_at, due_at, settled_at, last_error)
-VALUES ($1, $2, $3, 'pending', 0, $4, $4, 0, '')
-ON CONFLICT (key) DO NOTHING`, n.Key, n.OpinionID, string(body), now.UnixMilli())
+INSERT INTO notifications (key, opinion_id, body, status, attempts, created_at, due_at, settled_at, last_error, revision, event_at)
+VALUES ($1, $2, $3, $4, 0, $5, $5, 0, '', $6, $7)
+ON CONFLICT (key) DO UPDATE SET body = excluded.body, status = excluded.status, created_at = excluded.created_at,
+	due_at = excluded.due_at, revision = excluded.revision, event_at = excluded.event_at
+WHERE notifications.status = 'held'`, n.Key, n.OpinionID, string(body), status, o.UpdatedAt.UnixMilli(), o.Revision, eventAt)
 		if err != nil {
 			return fmt.Errorf("store: enqueue notification: %w", err)
 		}

@@ -129,8 +129,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema+projectionSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := s.addColumns(ctx, tx); err != nil {
+		return err
 	}
 	if err := rebuildCounts(ctx, tx); err != nil {
 		return err
@@ -230,104 +233,6 @@ func urgency(s workflows.State) int {
 		return 0
 	}
 	return 1
-}
-
-// ProjectOpinion writes an opinion's state and timeline. A write whose revision is
-// not newer than the stored one changes nothing, so replays and retries are harmless.
-func (s *Store) ProjectOpinion(ctx context.Context, o workflows.Opinion) error {
-	return s.Project(ctx, o, nil)
-}
-
-// Project is ProjectOpinion that also puts the notifications the transition sets
-// off into the outbox, in the same transaction (see outboxSchema).
-func (s *Store) Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error {
-	timeline := o.Timeline
-	o.Timeline = nil
-	doc, err := json.Marshal(o)
-	if err != nil {
-		return err
-	}
-	levelRank := 0
-	if urgency(o.State) == 2 {
-		levelRank = o.OverdueLevel.Rank()
-	}
-	var closedAt int64
-	if !o.ClosedAt.IsZero() {
-		closedAt = o.ClosedAt.UnixMilli()
-	}
-	onTime := 0
-	if o.OnTime {
-		onTime = 1
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: project: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if s.d.lockProjection != "" {
-		if _, err := tx.ExecContext(ctx, s.d.lockProjection, o.ID); err != nil {
-			return fmt.Errorf("store: project: lock: %w", err)
-		}
-	}
-	old, stored, err := currentGroup(ctx, tx, o.ID)
-	if err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, `
-INSERT INTO opinions (id, campaign_id, key, state, category, department, official, leader, deadline,
-	overdue_level, urgency, level_rank, on_time, satisfaction, created_at, updated_at, closed_at, revision, doc)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-ON CONFLICT (id) DO UPDATE SET
-	state = excluded.state, category = excluded.category, department = excluded.department,
-	official = excluded.official, leader = excluded.leader, deadline = excluded.deadline,
-	overdue_level = excluded.overdue_level, urgency = excluded.urgency, level_rank = excluded.level_rank,
-	on_time = excluded.on_time, satisfaction = excluded.satisfaction, updated_at = excluded.updated_at,
-	closed_at = excluded.closed_at, revision = excluded.revision, doc = excluded.doc
-WHERE excluded.revision > opinions.revision`,
-		o.ID, o.CampaignID, o.Key, o.State, o.Category, o.Department, o.Official, o.Leader, o.Schedule.Deadline,
-		o.OverdueLevel, urgency(o.State), levelRank, onTime, o.Satisfaction, o.CreatedAt.UnixMilli(),
-		o.UpdatedAt.UnixMilli(), closedAt, o.Revision, string(doc))
-	if err != nil {
-		return fmt.Errorf("store: project opinion: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n > 0 {
-		// The write was newer than what was stored: move the opinion between groups.
-		var from *group
-		if stored {
-			from = &old
-		}
-		to := newGroup(o.CampaignID, o.Category, o.Department, string(o.State), levelRank, o.OnTime, o.Satisfaction,
-			o.CreatedAt.UnixMilli(), closedAt)
-		if err := moveCounts(ctx, tx, from, to); err != nil {
-			return err
-		}
-	}
-	if len(timeline) > 0 {
-		// One statement for the whole timeline; events already stored are kept.
-		var q strings.Builder
-		q.WriteString(`INSERT INTO events (opinion_id, seq, at, actor, action, from_state, to_state, reason, detail) VALUES `)
-		args := params{o.ID}
-		for i, e := range timeline {
-			d, err := json.Marshal(e.Detail)
-			if err != nil {
-				return err
-			}
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "($1, %s)", args.add(e.Seq, e.At.UnixMilli(), e.Actor, e.Action, e.From, e.To, e.Reason, string(d)))
-		}
-		q.WriteString(` ON CONFLICT DO NOTHING`)
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("store: project events: %w", err)
-		}
-	}
-	if err := enqueueNotifications(ctx, tx, notes, o.UpdatedAt); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // Opinion returns one opinion with its whole timeline.
