@@ -17,6 +17,10 @@ import (
 	"rectify/internal/config"
 )
 
+// startOptions stay empty in the product; the crash tests' binary, which doubles as
+// the worker, sets them to inject a fault.
+var startOptions []app.Option
+
 func main() {
 	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help") {
 		fmt.Print(usage)
@@ -39,7 +43,7 @@ func main() {
 func run(cfg config.Config, logger *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a, err := app.Start(ctx, cfg, logger)
+	a, err := app.Start(ctx, cfg, logger, startOptions...)
 	if err != nil {
 		return err
 	}

@@ -59,12 +59,17 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 		Args:         []any{workflows.ActionRequest{Actor: u.Actor(), Body: body}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
+	var res workflows.ActionResult
 	if err == nil {
-		var res workflows.ActionResult
 		err = handle.Get(ctx, &res)
 	}
 	if err != nil {
 		return o, actionError(action, err)
+	}
+	// Temporal has recorded the action: its write is no longer in doubt, and the
+	// notifications it set off may go. Should this fail, the reconciler confirms it.
+	if err := s.Store.Confirm(ctx, id, res.Revision); err != nil {
+		s.Logger.Warn("confirming an action's write failed; the reconciler will", "opinion", id, "err", err)
 	}
 	return s.Store.Opinion(ctx, id)
 }

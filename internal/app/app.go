@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -31,6 +32,7 @@ import (
 	"rectify/internal/engine"
 	"rectify/internal/metrics"
 	"rectify/internal/notify"
+	"rectify/internal/reconcile"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
@@ -64,15 +66,30 @@ type App struct {
 	metrics *metrics.Metrics
 	http    *http.Server
 	httpErr chan error
-	// stopDispatch ends the notification dispatcher; dispatched is closed when it has.
+	// stopDispatch ends the notification dispatcher and the reconciler; dispatched
+	// is closed when both have.
 	stopDispatch context.CancelFunc
 	dispatched   chan struct{}
+	// wrapProjector, when set, wraps the store the workflows project to.
+	wrapProjector func(activities.Projector) activities.Projector
+}
+
+// Option changes how Start wires a process.
+type Option func(*App)
+
+// WithProjector puts wrap around the reporting store where the workflows write to
+// it; the crash tests use it to kill the process at a chosen instant.
+func WithProjector(wrap func(activities.Projector) activities.Projector) Option {
+	return func(a *App) { a.wrapProjector = wrap }
 }
 
 // Start brings every configured part up, in order, and returns once the HTTP server
 // accepts connections and the worker polls.
-func Start(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *App, err error) {
+func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (_ *App, err error) {
 	a := &App{cfg: cfg, logger: logger, httpErr: make(chan error, 1)}
+	for _, o := range opts {
+		o(a)
+	}
 	defer func() {
 		if err != nil {
 			a.Stop()
@@ -343,20 +360,29 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	a.worker = worker.New(a.client, workflows.TaskQueue, worker.Options{})
 	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
+	var projector activities.Projector = a.store
+	if a.wrapProjector != nil {
+		projector = a.wrapProjector(projector)
+	}
 	(&activities.Activities{
-		Calendar: cal, Store: a.store, Notifier: notifier,
+		Calendar: cal, Store: projector, Notifier: notifier,
 		Batches: a.store, Temporal: a.client, Namespace: a.cfg.Namespace,
 	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	d := &notify.Dispatcher{Outbox: a.store, Notifier: notifier, Logger: a.logger.With("component", "notify"), Every: 250 * time.Millisecond}
+	rec := &reconcile.Reconciler{Store: a.store, Temporal: a.client, Logger: a.logger.With("component", "reconcile"),
+		Every: reconcile.DefaultEvery, Grace: reconcile.DefaultGrace}
 	var ctx context.Context
 	ctx, a.stopDispatch = context.WithCancel(context.Background())
 	a.dispatched = make(chan struct{})
 	go func() {
 		defer close(a.dispatched)
-		d.Run(ctx)
+		var both sync.WaitGroup
+		both.Go(func() { d.Run(ctx) })
+		both.Go(func() { rec.Run(ctx) })
+		both.Wait()
 	}()
 	return nil
 }
