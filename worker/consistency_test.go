@@ -121,7 +121,7 @@ func TestKillDashNineInALoopUnderLoadLosesNothing(t *testing.T) {
 	httpAddr, frontend, env := consistencyEnv(t, dir)
 	p := start(t, env, httpAddr)
 	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "chaos", "name": "整改"}, http.StatusCreated)
-	const n = 24
+	const n = 36
 	ids := make([]string, n)
 	for i := range n {
 		op := p.Must("office", http.MethodPost, "/api/v1/campaigns/chaos/opinions", map[string]any{
@@ -131,13 +131,13 @@ func TestKillDashNineInALoopUnderLoadLosesNothing(t *testing.T) {
 		ids[i] = op["id"].(string)
 	}
 
-	const kills = 5
+	const kills, workers = 8, 12
 	for round := range kills {
 		ctx, stop := context.WithCancel(context.Background())
 		var load sync.WaitGroup
-		for w := range 6 {
+		for w := range workers {
 			load.Go(func() {
-				for i := w; ctx.Err() == nil; i = (i + 6) % n {
+				for i := w; ctx.Err() == nil; i = (i + workers) % n {
 					step(p.Base, ids[i], round)
 				}
 			})

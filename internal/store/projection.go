@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS unconfirmed (
 	written_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS unconfirmed_written ON unconfirmed (written_at);
+CREATE INDEX IF NOT EXISTS notifications_held ON notifications (opinion_id) WHERE status = 'held';
 `
 
 // addedColumns are the columns added to tables after their first release; addColumns
