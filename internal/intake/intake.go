@@ -138,7 +138,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	ch := c.ResolveChannel(o.Channel)
 	switch {
 	case ch.Match == campaign.NoMatch:
-		return nil, &FieldError{"channel", fmt.Sprintf("%q is not one of this campaign's channels (%s)", o.Channel, channelList(c))}
+		return nil, &FieldError{"channel", fmt.Sprintf("%q is not a channel of this campaign (%s)", o.Channel, channelList(c))}
 	case ch.Retired:
 		return nil, &FieldError{"channel", fmt.Sprintf("%q is a channel this campaign no longer takes opinions from (its channels: %s)", o.Channel, channelList(c))}
 	}
