@@ -35,8 +35,10 @@ type Opinion struct {
 	Extra       map[string]string `json:"extra,omitempty"`
 	// WrittenDepartment and WrittenCategory keep a routing hint the campaign does not
 	// know, as written, for triage to show; Department and Category are then empty.
-	WrittenDepartment string `json:"-"`
-	WrittenCategory   string `json:"-"`
+	// Normalize sets them (whatever came in is dropped); they are in the JSON so an
+	// imported row keeps them on its way from the file to its opinion.
+	WrittenDepartment string `json:"written_department,omitempty"`
+	WrittenCategory   string `json:"written_category,omitempty"`
 }
 
 // Warning is a routing hint (department, category) the campaign does not know. It
@@ -129,6 +131,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	o.Target = strings.TrimSpace(o.Target)
 	o.Department = strings.TrimSpace(o.Department)
 	o.Category = strings.TrimSpace(o.Category)
+	o.WrittenDepartment, o.WrittenCategory = "", ""
 	if o.Content == "" {
 		return nil, &FieldError{"content", "is empty"}
 	}

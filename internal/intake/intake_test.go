@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -356,4 +357,26 @@ func TestNormalizeWarnsOfACloseOrRetiredHintAndKeepsItAsWritten(t *testing.T) {
 		warnings, _ := Normalize(&o, settled(t), today)
 		require.NotContains(t, warnings[0].Rule, "suggest")
 	})
+}
+
+func TestAnImportedRowKeepsItsHintAsWrittenThroughJSON(t *testing.T) {
+	// Imported rows are stored as JSON between the file and their opinions.
+	o := valid()
+	o.Department = "外星局"
+	_, err := Normalize(&o, settled(t), today)
+	require.NoError(t, err)
+	data, err := json.Marshal(o)
+	require.NoError(t, err)
+	var back Opinion
+	require.NoError(t, json.Unmarshal(data, &back))
+	require.Equal(t, "外星局", back.WrittenDepartment)
+	require.Equal(t, "外星局", Input(settled(t), back, "office", "b-1").WrittenDepartment)
+
+	// What a submitter sends as written is not taken: Normalize decides it.
+	sent := valid()
+	sent.Department, sent.WrittenDepartment, sent.WrittenCategory = "城管科", "伪造", "伪造"
+	_, err = Normalize(&sent, settled(t), today)
+	require.NoError(t, err)
+	require.Empty(t, sent.WrittenDepartment)
+	require.Empty(t, sent.WrittenCategory)
 }
