@@ -311,3 +311,87 @@ func orderedStates(m map[string]int) []string {
 	sort.Strings(extra)
 	return append(out, extra...)
 }
+
+var campaignSettingsCmd = &command{
+	name:     "settings",
+	summary:  "change a running campaign's settings, or list the changes made",
+	synopsis: "<campaign-id> [--file patch.json]",
+	about: "With --file, changes the campaign's settings (PATCH /api/v1/campaigns/{id}): the file\n" +
+		"holds one JSON object with any of name, categories, departments, channels and policy.\n" +
+		"A list names only the values it adds or changes (by name, or renamed_from to rename\n" +
+		"one); values are retired (\"retired\": true), never removed; a renamed value keeps its\n" +
+		"old name as an alias. See docs/campaign-settings.md. For the office.\n" +
+		"Without --file, lists every change made so far, most recent first (GET\n" +
+		"/api/v1/campaigns/{id}/changes): who, when, the setting, before and after.",
+	example: "starter campaign settings <campaign-id>\n" +
+		"echo '{\"departments\": [{\"name\": \"城管科\", \"aliases\": [\"城市管理科\"]}]}' | starter campaign settings <campaign-id> --file -",
+	run: campaignSettings,
+}
+
+// change is one recorded change of a campaign's settings.
+type change struct {
+	Revision int             `json:"revision"`
+	At       string          `json:"at"`
+	Actor    string          `json:"actor"`
+	Field    string          `json:"field"`
+	Before   json.RawMessage `json:"before"`
+	After    json.RawMessage `json:"after"`
+}
+
+func campaignSettings(e *env, c *cmdline) int {
+	file := c.fs.String("file", "", "JSON `FILE` holding the change (- reads stdin); without it, list the changes")
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	if *file != "" {
+		body, err := readJSONFile(e, *file)
+		if err != nil {
+			return e.fail(err)
+		}
+		if k := jsonKind(body); k != "an object" {
+			return e.fail(fmt.Errorf("%s: want one JSON object with the settings to change, got %s", *file, k))
+		}
+		resp, err := cl.do(e.ctx, http.MethodPatch, apiPath("campaigns", pos[0]), nil, body)
+		if err != nil {
+			return e.fail(err)
+		}
+		if e.jsonOut {
+			return e.show(resp, nil)
+		}
+		var cp struct {
+			campaign
+			Revision int `json:"revision"`
+		}
+		if err := json.Unmarshal(resp, &cp); err == nil {
+			fmt.Fprintf(e.stdout, "campaign %s is at revision %d\n\n", cp.ID, cp.Revision)
+		}
+	}
+	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("campaigns", pos[0], "changes"), nil, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, func(w io.Writer, body []byte) error {
+		var list struct {
+			Changes []change `json:"changes"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil {
+			return err
+		}
+		if len(list.Changes) == 0 {
+			fmt.Fprintln(w, "no changes since the campaign was created")
+			return nil
+		}
+		var t table
+		t.row("REVISION", "AT", "BY", "SETTING", "BEFORE", "AFTER")
+		for _, ch := range list.Changes {
+			t.row(strconv.Itoa(ch.Revision), dash(ch.At), dash(ch.Actor), ch.Field, rawText(ch.Before), rawText(ch.After))
+		}
+		t.write(w)
+		return nil
+	})
+}

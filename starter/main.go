@@ -105,6 +105,7 @@ func commandTree() *command {
 					campaignListCmd,
 					campaignStatsCmd,
 					campaignLedgerCmd,
+					campaignSettingsCmd,
 				},
 			},
 			{

@@ -190,10 +190,16 @@ type CategoryPolicy struct {
 	Speed       Speed    `json:"speed"`
 	WorkingDays int      `json:"working_days"`
 	Keywords    []string `json:"keywords,omitempty"`
+	// Aliases are other spellings of the category that intake and the API accept
+	// for it; a renamed category keeps its old name here.
+	Aliases []string `json:"aliases,omitempty"`
+	// Retired categories take no new opinions; those that recorded one keep it.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // Policy is the part of a campaign's settings an opinion's process runs by. It is
-// copied into each opinion when it starts, so later edits never rewrite running rules.
+// copied into each opinion when it starts, so later edits never rewrite running rules:
+// they reach an opinion only with an action that carries them (ActionRequest.Policy).
 type Policy struct {
 	Categories             []CategoryPolicy `json:"categories"`
 	Departments            []string         `json:"departments,omitempty"`
@@ -207,6 +213,12 @@ type Policy struct {
 	// UTCOffsetSeconds fixes the campaign's local time (China: +8h, no daylight saving);
 	// dates in requests and deadlines are in this time.
 	UTCOffsetSeconds int `json:"utc_offset_seconds"`
+	// RetiredDepartments are those of Departments (which lists every department,
+	// retired ones included) that take no new assignments.
+	RetiredDepartments []string `json:"retired_departments,omitempty"`
+	// DepartmentAliases are other spellings of a department (by its name) that
+	// intake and the API accept for it; a renamed department keeps its old name here.
+	DepartmentAliases map[string][]string `json:"department_aliases,omitempty"`
 }
 
 // Category returns the category policy of that name.
@@ -217,6 +229,32 @@ func (p Policy) Category(name string) (CategoryPolicy, bool) {
 		}
 	}
 	return CategoryPolicy{}, false
+}
+
+// CategoryOf returns the category a recorded name stands for: the category of that
+// name, or else the one that has it as an alias (it was renamed since).
+func (p Policy) CategoryOf(name string) (CategoryPolicy, bool) {
+	if c, ok := p.Category(name); ok {
+		return c, true
+	}
+	for _, c := range p.Categories {
+		for _, a := range c.Aliases {
+			if a == name {
+				return c, true
+			}
+		}
+	}
+	return CategoryPolicy{}, false
+}
+
+// DepartmentRetired reports whether the department takes no new assignments.
+func (p Policy) DepartmentRetired(name string) bool {
+	for _, d := range p.RetiredDepartments {
+		if d == name {
+			return true
+		}
+	}
+	return false
 }
 
 // HasDepartment reports whether the department is one of the campaign's (any
@@ -289,6 +327,12 @@ type ActionBody struct {
 type ActionRequest struct {
 	Actor Actor      `json:"actor"`
 	Body  ActionBody `json:"body"`
+	// Policy, when set, is the campaign's policy as it stands now (without its
+	// keywords). The action is checked and computed by it, and the opinion runs by
+	// it from then on: a category or department added since the opinion started can
+	// be used, and deadlines computed from now on follow the current settings, while
+	// those already set stay. Requests without one keep the opinion's own copy.
+	Policy *Policy `json:"policy,omitempty"`
 }
 
 // ActionResult is what an action Update answers: enough to read the projection that

@@ -200,6 +200,9 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 			if err := validate(&r.o, r.policy, action, req, workflow.Now(ctx)); err != nil {
 				return ActionResult{}, err
 			}
+			// The campaign's current settings, when the request carries them, are the
+			// opinion's from now on (deadlines already set stay as they are).
+			r.policy = requestPolicy(r.policy, req)
 			if err := r.apply(ctx, action, req); err != nil {
 				return ActionResult{}, err
 			}
@@ -236,7 +239,8 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 	case ActionCancel:
 		r.record(ctx, who, action, StateCancelled, b.Reason, nil)
 	case ActionAssign:
-		cat, _ := r.policy.Category(o.Category)
+		// CategoryOf: the category may have been renamed since it was confirmed.
+		cat, _ := r.policy.CategoryOf(o.Category)
 		sched, err := r.schedule(ctx, b.Deadline, cat.WorkingDays, true)
 		if err != nil {
 			return err

@@ -52,13 +52,27 @@ var allowedFrom = map[Action][]State{
 		StateAwaitingCallback, StateReturned},
 }
 
-// validate checks an action against the actor, the opinion's state and the input.
+// validate checks an action against the actor, the opinion's state and the input,
+// by the policy the request carries or else the opinion's own (see requestPolicy).
 // It reads state only: a rejection writes nothing to the workflow's history.
 func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
 	if err := Permitted(o, action, req.Actor); err != nil {
 		return err
 	}
-	return checkInput(o, p, action, req, now)
+	if req.Policy != nil && len(req.Policy.Categories) == 0 {
+		return invalid("policy_invalid", "the campaign's policy sent with the action has no categories")
+	}
+	return checkInput(o, requestPolicy(p, req), action, req, now)
+}
+
+// requestPolicy is the policy an action is checked and computed by: the campaign's
+// current one when the request carries it, else the opinion's own copy. Requests
+// recorded before requests carried one replay with the copy, as they ran.
+func requestPolicy(own Policy, req ActionRequest) Policy {
+	if req.Policy != nil {
+		return *req.Policy
+	}
+	return own
 }
 
 // Permitted is the part of the validator that needs no input: may this actor take
@@ -125,8 +139,12 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if b.Category == "" {
 			return invalid("category_required", "category is required")
 		}
-		if _, ok := p.Category(b.Category); !ok {
+		cat, ok := p.Category(b.Category)
+		if !ok {
 			return invalid("unknown_category", "category %q is not one of this campaign's categories", b.Category)
+		}
+		if cat.Retired {
+			return invalid("retired_category", "category %q is retired in this campaign and takes no new opinions; choose another", b.Category)
 		}
 	case ActionMerge:
 		if b.Into == "" {
@@ -146,6 +164,9 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		}
 		if !p.HasDepartment(b.Department) {
 			return invalid("unknown_department", "department %q is not one of this campaign's departments", b.Department)
+		}
+		if p.DepartmentRetired(b.Department) {
+			return invalid("retired_department", "department %q is retired in this campaign and takes no new assignments; choose another", b.Department)
 		}
 		if b.Official == "" {
 			return invalid("official_required", "official (the responsible official's username) is required")

@@ -53,10 +53,14 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
 		return o, err
 	}
+	req := workflows.ActionRequest{Actor: u.Actor(), Body: body}
+	if err := s.withSettings(ctx, o, action, &req); err != nil {
+		return o, err
+	}
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.OpinionWorkflowID(id),
 		UpdateName:   string(action),
-		Args:         []any{workflows.ActionRequest{Actor: u.Actor(), Body: body}},
+		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	var res workflows.ActionResult

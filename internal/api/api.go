@@ -79,6 +79,8 @@ func (s *Service) Handler() http.Handler {
 	route("GET /api/v1/campaigns", s.listCampaigns)
 	route("POST /api/v1/campaigns", s.createCampaign)
 	route("GET /api/v1/campaigns/{id}", s.getCampaign)
+	route("PATCH /api/v1/campaigns/{id}", s.patchCampaign)
+	route("GET /api/v1/campaigns/{id}/changes", s.campaignChanges)
 	route("GET /api/v1/campaigns/{id}/stats", s.campaignStats)
 	route("GET /api/v1/campaigns/{id}/ledger", s.campaignLedger)
 	mux.Handle("GET /api/v1/campaigns/{id}/ledger.xlsx", s.authenticatedRaw(s.downloadLedger))

@@ -9,26 +9,33 @@ import (
 	"github.com/google/uuid"
 
 	"rectify/internal/campaign"
+	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
 
 // CampaignRequest creates a campaign. Categories and departments may be given at the
-// top level (as PRODUCT.md lists them) or inside policy.
+// top level (as PRODUCT.md lists them) or inside policy; channels default to the six
+// of campaign.DefaultChannels.
 type CampaignRequest struct {
 	ID          string                     `json:"id,omitempty"`
 	Name        string                     `json:"name"`
 	Categories  []workflows.CategoryPolicy `json:"categories,omitempty"`
 	Departments []string                   `json:"departments,omitempty"`
+	Channels    []campaign.Channel         `json:"channels,omitempty"`
 	Policy      *workflows.Policy          `json:"policy,omitempty"`
 }
 
-// CampaignView is a campaign as the API shows it.
+// CampaignView is a campaign as the API shows it. Departments lists every
+// department, retired ones included (policy.retired_departments says which, and
+// policy.department_aliases their other spellings); channels are the campaign's
+// own, or the six defaults.
 type CampaignView struct {
 	campaign.Campaign
 	Categories  []workflows.CategoryPolicy `json:"categories"`
 	Departments []string                   `json:"departments"`
+	Channels    []campaign.Channel         `json:"channels"`
 }
 
 func campaignView(c campaign.Campaign) CampaignView {
@@ -36,7 +43,7 @@ func campaignView(c campaign.Campaign) CampaignView {
 	if deps == nil {
 		deps = []string{}
 	}
-	return CampaignView{Campaign: c, Categories: c.Policy.Categories, Departments: deps}
+	return CampaignView{Campaign: c, Categories: c.Policy.Categories, Departments: deps, Channels: c.ChannelList()}
 }
 
 func (s *Service) listCampaigns(r *http.Request, _ user.User) (int, any, error) {
@@ -76,7 +83,7 @@ func (s *Service) createCampaign(r *http.Request, u user.User) (int, any, error)
 
 // CreateCampaign checks, completes and stores a new campaign.
 func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignRequest) (campaign.Campaign, error) {
-	c := campaign.Campaign{ID: strings.TrimSpace(req.ID), Name: req.Name, CreatedBy: u.Username, CreatedAt: s.Now().UTC()}
+	c := campaign.Campaign{ID: strings.TrimSpace(req.ID), Name: req.Name, Channels: req.Channels, CreatedBy: u.Username, CreatedAt: s.Now().UTC()}
 	c.Policy = campaign.DefaultPolicy()
 	c.Policy.Categories = nil
 	if req.Policy != nil {
@@ -130,4 +137,157 @@ func (s *Service) campaignStats(r *http.Request, u user.User) (int, any, error) 
 		return 0, nil, err
 	}
 	return http.StatusOK, st, nil
+}
+
+func (s *Service) patchCampaign(r *http.Request, u user.User) (int, any, error) {
+	if err := CampaignWork.Check(u); err != nil {
+		return 0, nil, err
+	}
+	var p campaign.Patch
+	if err := decode(r, &p); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.PatchCampaign(r.Context(), u, r.PathValue("id"), p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, campaignView(c), nil
+}
+
+// PatchCampaign changes a campaign's settings as u (the office) and records every
+// field it changed, who and when; see campaign.Patch for what may change and how.
+// A patch that changes nothing records nothing.
+func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p campaign.Patch) (campaign.Campaign, error) {
+	if err := CampaignWork.Check(u); err != nil {
+		return campaign.Campaign{}, err
+	}
+	c, err := s.Store.UpdateCampaign(ctx, id, func(c *campaign.Campaign) ([]campaign.Change, error) {
+		return p.Apply(c, u.Username, s.Now().UTC())
+	})
+	var fe *campaign.FieldError
+	var stale *campaign.ErrStale
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return c, errorf(http.StatusNotFound, "campaign_not_found", "no campaign with id %q", id)
+	case errors.As(err, &fe):
+		return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "%v", err)
+	case errors.As(err, &stale):
+		return c, errorf(http.StatusConflict, "campaign_changed", "%v; reload the settings and make the change again", err)
+	}
+	return c, err
+}
+
+// maxChanges bounds the changes (fields) one answer lists.
+const maxChanges = 1000
+
+func (s *Service) campaignChanges(r *http.Request, u user.User) (int, any, error) {
+	if err := Oversight.Check(u); err != nil {
+		return 0, nil, err
+	}
+	limit, err := intParam(r.URL.Query(), "limit", 200, 1, maxChanges)
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := s.campaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	changes, err := s.Store.CampaignChanges(r.Context(), c.ID, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"campaign_id": c.ID, "revision": c.Revision, "changes": changes}, nil
+}
+
+// settingsActions are the actions checked or computed by the campaign's policy: the
+// request carries the policy as it stands now (workflows.ActionRequest.Policy).
+var settingsActions = map[workflows.Action]bool{
+	workflows.ActionCategorize: true, workflows.ActionAssign: true, workflows.ActionRequestExtension: true,
+	workflows.ActionDecideExtension: true, workflows.ActionVerify: true, workflows.ActionCallback: true,
+	workflows.ActionReopen: true,
+}
+
+// withSettings gives an action the campaign's settings as they are now: a category
+// or department written as an alias becomes the value it names, and the request
+// carries the current policy, so an opinion that started before a category or
+// department was added can use it and a retired one is refused.
+func (s *Service) withSettings(ctx context.Context, o workflows.Opinion, action workflows.Action, req *workflows.ActionRequest) error {
+	if !settingsActions[action] {
+		return nil
+	}
+	c, err := s.campaign(ctx, o.CampaignID)
+	if err != nil {
+		return err
+	}
+	b := &req.Body
+	if r := campaign.ResolveCategory(c.Policy, b.Category); action == workflows.ActionCategorize && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
+		b.Category = r.Value
+	}
+	if r := campaign.ResolveDepartment(c.Policy, b.Department); action == workflows.ActionAssign && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
+		b.Department = r.Value
+	}
+	p := actionPolicy(c.Policy)
+	req.Policy = &p
+	return nil
+}
+
+// actionPolicy is the policy an action carries: without the keywords (they only
+// serve intake's suggestion) and the departments' aliases (resolved here), so each
+// request adds little to the opinion's history.
+func actionPolicy(p workflows.Policy) workflows.Policy {
+	cats := make([]workflows.CategoryPolicy, len(p.Categories))
+	for i, c := range p.Categories {
+		c.Keywords = nil
+		cats[i] = c
+	}
+	p.Categories = cats
+	p.DepartmentAliases = nil
+	return p
+}
+
+// routingHints shows the department and category an opinion came with as written
+// when the campaign did not know them, and the values triage pre-selects for them:
+// the one an alias names or the closest, by the campaign's settings as they are now
+// (an alias added after the opinion arrived counts).
+func routingHints(v *OpinionView, o workflows.Opinion, p workflows.Policy) {
+	v.WrittenDepartment, v.WrittenCategory = o.WrittenDepartment, o.WrittenCategory
+	if o.Department == "" && o.WrittenDepartment != "" {
+		if r := campaign.ResolveDepartment(p, o.WrittenDepartment); r.Value != "" && !r.Retired {
+			v.SuggestedDepartment = r.Value
+		}
+	}
+	if o.Category == "" && o.WrittenCategory != "" {
+		if r := campaign.ResolveCategory(p, o.WrittenCategory); r.Value != "" && !r.Retired {
+			v.SuggestedCategory = r.Value
+		}
+	}
+}
+
+// WarningView is a routing hint an opinion was accepted with but the campaign did
+// not know (intake.Warning): the field, a code (unknown_department,
+// unknown_category, retired_department, retired_category), a message, and the
+// known value triage pre-selects for it when there is a close one.
+type WarningView struct {
+	Field      string `json:"field"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	Suggestion string `json:"suggestion,omitempty"`
+}
+
+func warningViews(ws []intake.Warning, written intake.Opinion, p workflows.Policy) []WarningView {
+	out := make([]WarningView, len(ws))
+	for i, w := range ws {
+		out[i] = WarningView{Field: w.Field, Code: w.Code, Message: w.Field + ": " + w.Rule}
+		var r campaign.Resolved
+		switch w.Field {
+		case "department":
+			r = campaign.ResolveDepartment(p, written.WrittenDepartment)
+		case "category":
+			r = campaign.ResolveCategory(p, written.WrittenCategory)
+		}
+		if r.Match == campaign.Close {
+			out[i].Suggestion = r.Value
+		}
+	}
+	return out
 }

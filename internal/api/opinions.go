@@ -60,6 +60,12 @@ type OpinionView struct {
 	WorkflowID          string                 `json:"workflow_id"`
 	WorkflowURL         string                 `json:"workflow_url,omitempty"`
 	Timeline            []workflows.Event      `json:"timeline,omitempty"`
+	// WrittenDepartment and WrittenCategory are routing hints the campaign did not
+	// know, as written; SuggestedDepartment (and SuggestedCategory) is then the
+	// known value triage pre-selects: the one an alias names, or the closest.
+	WrittenDepartment   string `json:"written_department,omitempty"`
+	WrittenCategory     string `json:"written_category,omitempty"`
+	SuggestedDepartment string `json:"suggested_department,omitempty"`
 }
 
 // view shapes an opinion for u: citizens' names and phones only for the office.
@@ -78,6 +84,7 @@ func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) Opi
 	if u.Has(workflows.RoleOffice) {
 		v.Submitter, v.Phone = o.Submitter, o.Phone
 	}
+	routingHints(&v, o, p)
 	if !o.Schedule.SignBy.IsZero() && !o.Signed {
 		v.SignBy = o.Schedule.SignBy.In(p.Location()).AddDate(0, 0, -1).Format(workflows.DateLayout)
 	}
@@ -140,6 +147,13 @@ func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
 	return http.StatusOK, v, nil
 }
 
+// SubmittedView is the answer to a submitted opinion: the opinion as GET shows it,
+// and the routing hints it was accepted with that the campaign did not know.
+type SubmittedView struct {
+	OpinionView
+	Warnings []WarningView `json:"warnings"`
+}
+
 func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) {
 	if err := CampaignWork.Check(u); err != nil {
 		return 0, nil, err
@@ -152,35 +166,55 @@ func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) 
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
-	o, created, err := s.SubmitOpinion(r.Context(), u, c, in)
+	res, err := s.Submit(r.Context(), u, c, in)
 	if err != nil {
 		return 0, nil, err
 	}
 	status := http.StatusOK
-	if created {
+	if res.Created {
 		status = http.StatusCreated
 	}
-	return status, s.view(o, u, c.Policy), nil
+	return status, SubmittedView{OpinionView: s.view(res.Opinion, u, c.Policy), Warnings: warningViews(res.Warnings, res.Input, c.Policy)}, nil
+}
+
+// Submitted is what became of a submitted opinion.
+type Submitted struct {
+	Opinion workflows.Opinion
+	// Created is false when the opinion was already there (same key).
+	Created bool
+	// Warnings are the routing hints it was accepted with that the campaign did not
+	// know; Input is the opinion as intake read it.
+	Warnings []intake.Warning
+	Input    intake.Opinion
 }
 
 // SubmitOpinion starts an opinion's workflow and waits until the reporting store has
 // it. Submitting the same opinion again (same key) returns it with created false.
 func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (workflows.Opinion, bool, error) {
-	if _, err := intake.Normalize(&in, c, s.today(c.Policy).Format(workflows.DateLayout)); err != nil {
+	res, err := s.Submit(ctx, u, c, in)
+	return res.Opinion, res.Created, err
+}
+
+// Submit is SubmitOpinion with the warnings intake gave.
+func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (Submitted, error) {
+	warnings, err := intake.Normalize(&in, c, s.today(c.Policy).Format(workflows.DateLayout))
+	if err != nil {
 		var fe *intake.FieldError
 		if errors.As(err, &fe) {
-			return workflows.Opinion{}, false, errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%v", err)
+			return Submitted{}, errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%v", err)
 		}
-		return workflows.Opinion{}, false, err
+		return Submitted{}, err
 	}
+	res := Submitted{Warnings: warnings, Input: in}
 	input := intake.Input(c, in, u.Username, "")
 	id := input.OpinionID
 	if existing, err := s.Store.Opinion(ctx, id); err == nil {
-		return existing, false, nil
+		res.Opinion = existing
+		return res, nil
 	}
 	started, err := intake.StartNow(ctx, s.Temporal, input)
 	if err != nil {
-		return workflows.Opinion{}, false, err
+		return res, err
 	}
 	if started {
 		// Wait until the workflow has written the opinion to the store.
@@ -189,17 +223,18 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 			UpdateName: workflows.ReceiveUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err != nil {
-			return workflows.Opinion{}, false, err
+			return res, err
 		}
 		if err := handle.Get(ctx, nil); err != nil {
-			return workflows.Opinion{}, false, err
+			return res, err
 		}
 	}
 	o, err := s.Store.Opinion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return o, false, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
+		return res, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
 	}
-	return o, started, err
+	res.Opinion, res.Created = o, started
+	return res, err
 }
 
 func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {

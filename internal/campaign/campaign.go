@@ -1,6 +1,8 @@
 // Package campaign defines a rectification campaign: its categories with their
-// deadline policy, its departments, and the keyword rules that suggest a category
-// for a new opinion before the office confirms it.
+// deadline policy, its departments and channels with the other spellings (aliases)
+// each is known by, the keyword rules that suggest a category for a new opinion
+// before the office confirms it, and the changes an office makes to these settings
+// while the campaign runs (settings.go).
 package campaign
 
 import (
@@ -20,6 +22,14 @@ type Campaign struct {
 	Policy    workflows.Policy `json:"policy"`
 	CreatedAt time.Time        `json:"created_at"`
 	CreatedBy string           `json:"created_by"`
+	// Channels are the ways opinions reach the campaign. None stored means
+	// DefaultChannels (every campaign created before channels could be set).
+	Channels []Channel `json:"channels,omitempty"`
+	// Revision counts the changes made to the settings since the campaign was
+	// created; UpdatedAt and UpdatedBy say when and by whom the last was made.
+	Revision  int       `json:"revision,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
 }
 
 // Default working-day counts for the three speeds of DOMAIN.md.
@@ -130,12 +140,47 @@ func Normalize(c *Campaign) error {
 		}
 		deps[p.Departments[i]] = true
 	}
-	defaults := []struct {
-		field string
-		v     *int
-		def   int
-		max   int
-	}{
+	for _, n := range policyNumbers(p) {
+		if *n.v == 0 {
+			*n.v = n.def
+		}
+		if *n.v < 0 || *n.v > n.max {
+			return fieldError("policy."+n.field, fmt.Sprintf("must be between 0 and %d", n.max))
+		}
+	}
+	if p.UTCOffsetSeconds == 0 {
+		p.UTCOffsetSeconds = def.UTCOffsetSeconds
+	}
+	for i := range p.Categories {
+		p.Categories[i].Aliases = cleanList(p.Categories[i].Aliases)
+	}
+	for d, aliases := range p.DepartmentAliases {
+		p.DepartmentAliases[d] = cleanList(aliases)
+	}
+	for i := range c.Channels {
+		ch := &c.Channels[i]
+		ch.Name = strings.TrimSpace(ch.Name)
+		if ch.Name == "" {
+			return fieldError(fmt.Sprintf("channels[%d].name", i), "is required")
+		}
+		ch.Aliases = cleanList(ch.Aliases)
+	}
+	return Check(c)
+}
+
+// policyNumber is one number of the deadline policy: its field, where it is, its
+// default and its largest value.
+type policyNumber struct {
+	field string
+	v     *int
+	def   int
+	max   int
+}
+
+// policyNumbers lists p's numbers in the order forms and messages show them.
+func policyNumbers(p *workflows.Policy) []policyNumber {
+	def := DefaultPolicy()
+	return []policyNumber{
 		{"sign_working_days", &p.SignWorkingDays, def.SignWorkingDays, 30},
 		{"due_soon_working_days", &p.DueSoonWorkingDays, def.DueSoonWorkingDays, 30},
 		{"supervision_working_days", &p.SupervisionWorkingDays, def.SupervisionWorkingDays, 60},
@@ -143,18 +188,6 @@ func Normalize(c *Campaign) error {
 		{"max_extensions", &p.MaxExtensions, def.MaxExtensions, 10},
 		{"reopen_window_days", &p.ReopenWindowDays, def.ReopenWindowDays, 3650},
 	}
-	for _, d := range defaults {
-		if *d.v == 0 {
-			*d.v = d.def
-		}
-		if *d.v < 0 || *d.v > d.max {
-			return fieldError("policy."+d.field, fmt.Sprintf("must be between 0 and %d", d.max))
-		}
-	}
-	if p.UTCOffsetSeconds == 0 {
-		p.UTCOffsetSeconds = def.UTCOffsetSeconds
-	}
-	return nil
 }
 
 // FieldError names the field of a campaign that breaks a rule.
@@ -166,11 +199,14 @@ func (e *FieldError) Error() string { return e.Field + " " + e.Rule }
 
 func fieldError(field, rule string) error { return &FieldError{Field: field, Rule: rule} }
 
-// Suggest proposes the category whose keywords the content mentions most; the
-// office confirms or changes it. Empty when nothing matches.
+// Suggest proposes the category (not retired) whose keywords the content mentions
+// most; the office confirms or changes it. Empty when nothing matches.
 func Suggest(p workflows.Policy, content string) string {
 	best, bestHits := "", 0
 	for _, c := range p.Categories {
+		if c.Retired {
+			continue
+		}
 		hits := 0
 		for _, k := range c.Keywords {
 			if k != "" && strings.Contains(content, k) {

@@ -35,8 +35,10 @@ type Opinion struct {
 	Extra       map[string]string `json:"extra,omitempty"`
 	// WrittenDepartment and WrittenCategory keep a routing hint the campaign does not
 	// know, as written, for triage to show; Department and Category are then empty.
-	WrittenDepartment string `json:"-"`
-	WrittenCategory   string `json:"-"`
+	// Normalize sets them (whatever came in is dropped); they are in the JSON so an
+	// imported row keeps them on its way from the file to its opinion.
+	WrittenDepartment string `json:"written_department,omitempty"`
+	WrittenCategory   string `json:"written_category,omitempty"`
 }
 
 // Warning is a routing hint (department, category) the campaign does not know. It
@@ -44,20 +46,55 @@ type Opinion struct {
 // and triage confirms the value.
 type Warning struct {
 	Field string
-	// Code is unknown_department or unknown_category.
+	// Code is unknown_department or unknown_category, or retired_department or
+	// retired_category for a value the campaign no longer takes.
 	Code string
 	Rule string
 }
 
-// Channels maps every accepted spelling of a channel to its canonical name.
-var Channels = map[string]string{
-	"hotline": "hotline", "热线": "hotline", "热线电话": "hotline", "12345": "hotline",
-	"suggestion_box": "suggestion_box", "意见箱": "suggestion_box",
-	"symposium": "symposium", "座谈会": "symposium", "座谈": "symposium",
-	"visit": "visit", "走访": "visit", "入户走访": "visit",
-	"online": "online", "网络": "online", "网络平台": "online", "网上": "online",
-	"letter": "letter", "来信": "letter", "信件": "letter",
+// hintWarning says why a written department or category is kept as written, and
+// names the value triage will offer for it when there is a close one.
+func hintWarning(field, plural, written string, r campaign.Resolved) Warning {
+	if r.Retired {
+		return Warning{field, "retired_" + field,
+			fmt.Sprintf("%q is retired in this campaign; kept as written for triage", written)}
+	}
+	rule := fmt.Sprintf("%q is not one of this campaign's %s; kept as written for triage", written, plural)
+	if r.Match == campaign.Close {
+		rule += fmt.Sprintf(", which will suggest %q", r.Value)
+	}
+	return Warning{field, "unknown_" + field, rule}
 }
+
+// channelList names the channels a campaign takes, each with its spellings:
+// "hotline (热线, 热线电话, 12345), …, 民情走访".
+func channelList(c campaign.Campaign) string {
+	var parts []string
+	for _, ch := range c.ChannelList() {
+		if ch.Retired {
+			continue
+		}
+		if len(ch.Aliases) == 0 {
+			parts = append(parts, ch.Name)
+			continue
+		}
+		parts = append(parts, ch.Name+" ("+strings.Join(ch.Aliases, ", ")+")")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Channels maps every spelling of the default channels (campaign.DefaultChannels)
+// to its name. A campaign's own channels are read by campaign.ResolveChannel.
+var Channels = func() map[string]string {
+	m := map[string]string{}
+	for _, ch := range campaign.DefaultChannels() {
+		m[ch.Name] = ch.Name
+		for _, a := range ch.Aliases {
+			m[a] = ch.Name
+		}
+	}
+	return m
+}()
 
 // Targets maps the accepted spellings of a team or individual opinion.
 var targets = map[string]string{"班子": "team", "team": "team", "个人": "individual", "individual": "individual"}
@@ -78,7 +115,11 @@ var (
 
 // Normalize trims and canonicalizes an opinion in place and checks it against the
 // campaign's settings; today is the campaign-local date that collected_at may not
-// pass. A routing hint the campaign does not know is a warning, not an error.
+// pass. A channel is read by its name or an alias and must be one the campaign
+// takes. A department or category written as one of the campaign's values or an
+// alias of one becomes that value, without a warning; anything else (unknown,
+// retired, or only close to a value: see campaign.Resolved) is a routing hint kept
+// as written, with a warning, for triage to confirm. It never costs the opinion.
 func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error) {
 	p := c.Policy
 	o.Content = strings.TrimSpace(o.Content)
@@ -90,17 +131,21 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	o.Target = strings.TrimSpace(o.Target)
 	o.Department = strings.TrimSpace(o.Department)
 	o.Category = strings.TrimSpace(o.Category)
+	o.WrittenDepartment, o.WrittenCategory = "", ""
 	if o.Content == "" {
 		return nil, &FieldError{"content", "is empty"}
 	}
 	if n := utf8.RuneCountInString(o.Content); n > MaxContentRunes {
 		return nil, &FieldError{"content", fmt.Sprintf("has %d characters; at most %d are allowed", n, MaxContentRunes)}
 	}
-	ch, ok := Channels[strings.ToLower(o.Channel)]
-	if !ok {
-		return nil, &FieldError{"channel", fmt.Sprintf("%q is not a channel (hotline 热线, suggestion_box 意见箱, symposium 座谈会, visit 走访, online 网络, letter 来信)", o.Channel)}
+	ch := c.ResolveChannel(o.Channel)
+	switch {
+	case ch.Match == campaign.NoMatch:
+		return nil, &FieldError{"channel", fmt.Sprintf("%q is not a channel of this campaign (%s)", o.Channel, channelList(c))}
+	case ch.Retired:
+		return nil, &FieldError{"channel", fmt.Sprintf("%q is a channel this campaign no longer takes opinions from (its channels: %s)", o.Channel, channelList(c))}
 	}
-	o.Channel = ch
+	o.Channel = ch.Value
 	if o.CollectedAt == "" {
 		return nil, &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
 	}
@@ -123,15 +168,21 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 		return nil, &FieldError{"target", "is longer than 100 characters"}
 	}
 	var warnings []Warning
-	if o.Department != "" && !p.HasDepartment(o.Department) {
-		warnings = append(warnings, Warning{"department", "unknown_department",
-			fmt.Sprintf("%q is not one of this campaign's departments; kept as written for triage", o.Department)})
-		o.WrittenDepartment, o.Department = o.Department, ""
+	if o.Department != "" {
+		r := campaign.ResolveDepartment(p, o.Department)
+		if r.Known() {
+			o.Department = r.Value
+		} else {
+			warnings = append(warnings, hintWarning("department", "departments", o.Department, r))
+			o.WrittenDepartment, o.Department = o.Department, ""
+		}
 	}
 	if o.Category != "" {
-		if _, ok := p.Category(o.Category); !ok {
-			warnings = append(warnings, Warning{"category", "unknown_category",
-				fmt.Sprintf("%q is not one of this campaign's categories; kept as written for triage", o.Category)})
+		r := campaign.ResolveCategory(p, o.Category)
+		if r.Known() {
+			o.Category = r.Value
+		} else {
+			warnings = append(warnings, hintWarning("category", "categories", o.Category, r))
 			o.WrittenCategory, o.Category = o.Category, ""
 		}
 	}

@@ -1,9 +1,11 @@
 package intake
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -264,4 +266,117 @@ func TestNormalizeKeepsAnUnknownRoutingHintAsWrittenWithAWarning(t *testing.T) {
 	require.Equal(t, "其他", o.WrittenCategory)
 	require.Empty(t, o.Department)
 	require.Empty(t, o.Category)
+}
+
+// settled is a campaign whose office has changed its settings: 城管科 is also
+// written 城市管理科, 机关党委 is retired, 服务态度和效率 is also written 服务态度,
+// and the channels add 民情走访, take 来访 for visit and no longer take letters.
+func settled(t *testing.T) campaign.Campaign {
+	t.Helper()
+	c := campaign.Campaign{Name: "x", Policy: campaign.DefaultPolicy()}
+	c.Policy.Departments = []string{"城管科", "民政科", "机关党委"}
+	require.NoError(t, campaign.Normalize(&c))
+	retired := true
+	_, err := campaign.Patch{
+		Departments: []campaign.ValueEdit{{Name: "城管科", Aliases: []string{"城市管理科"}}, {Name: "机关党委", Retired: &retired}},
+		Categories:  []campaign.CategoryEdit{{Name: "服务态度和效率", Aliases: []string{"服务态度"}}},
+		Channels: []campaign.ValueEdit{{Name: "民情走访"}, {Name: "visit", Aliases: []string{"走访", "入户走访", "来访"}},
+			{Name: "letter", Retired: &retired}},
+	}.Apply(&c, "office", time.Now())
+	require.NoError(t, err)
+	return c
+}
+
+func TestNormalizeResolvesAliasesWithoutAWarning(t *testing.T) {
+	o := valid()
+	o.Department, o.Category, o.Channel = " 城市管理科 ", "服务态度", "来访"
+	warnings, err := Normalize(&o, settled(t), today)
+	require.NoError(t, err)
+	require.Empty(t, warnings)
+	require.Equal(t, "城管科", o.Department)
+	require.Equal(t, "服务态度和效率", o.Category)
+	require.Equal(t, "visit", o.Channel)
+	require.Empty(t, o.WrittenDepartment)
+	require.Empty(t, o.WrittenCategory)
+}
+
+func TestNormalizeTakesTheCampaignsOwnChannels(t *testing.T) {
+	o := valid()
+	o.Channel = "民情走访"
+	_, err := Normalize(&o, settled(t), today)
+	require.NoError(t, err)
+	require.Equal(t, "民情走访", o.Channel)
+
+	o = valid()
+	o.Channel = "民情走访"
+	requireFieldError(t, normalize(&o, policy(), today), "channel")
+
+	o = valid()
+	o.Channel = "来信"
+	_, err = Normalize(&o, settled(t), today)
+	requireFieldError(t, err, "channel")
+	require.Contains(t, err.Error(), "no longer takes opinions")
+	require.Contains(t, err.Error(), "民情走访")
+	require.NotContains(t, err.Error(), "letter", "the list names only the channels it takes")
+}
+
+func TestNormalizeWarnsOfACloseOrRetiredHintAndKeepsItAsWritten(t *testing.T) {
+	tests := []struct {
+		name, department, category string
+		codes                      []string
+		says                       []string
+	}{
+		{"close department", "城管", "", []string{"unknown_department"}, []string{`"城管"`, `suggest "城管科"`}},
+		{"close category", "", "服务态度问题", []string{"unknown_category"}, []string{`"服务态度问题"`, `suggest "服务态度和效率"`}},
+		{"retired department", "机关党委", "", []string{"retired_department"}, []string{`"机关党委" is retired`}},
+		{"nothing like it", "外星局", "", []string{"unknown_department"}, []string{`"外星局" is not one of this campaign's departments; kept as written for triage`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := valid()
+			o.Department, o.Category = tc.department, tc.category
+			warnings, err := Normalize(&o, settled(t), today)
+			require.NoError(t, err, "a routing hint never costs the opinion")
+			var codes []string
+			for _, w := range warnings {
+				codes = append(codes, w.Code)
+				for _, s := range tc.says {
+					require.Contains(t, w.Rule, s)
+				}
+			}
+			require.Equal(t, tc.codes, codes)
+			require.Equal(t, tc.department, o.WrittenDepartment)
+			require.Equal(t, tc.category, o.WrittenCategory)
+			require.Empty(t, o.Department)
+			require.Empty(t, o.Category)
+		})
+	}
+	t.Run("no suggestion for nothing alike", func(t *testing.T) {
+		o := valid()
+		o.Department = "外星局"
+		warnings, _ := Normalize(&o, settled(t), today)
+		require.NotContains(t, warnings[0].Rule, "suggest")
+	})
+}
+
+func TestAnImportedRowKeepsItsHintAsWrittenThroughJSON(t *testing.T) {
+	// Imported rows are stored as JSON between the file and their opinions.
+	o := valid()
+	o.Department = "外星局"
+	_, err := Normalize(&o, settled(t), today)
+	require.NoError(t, err)
+	data, err := json.Marshal(o)
+	require.NoError(t, err)
+	var back Opinion
+	require.NoError(t, json.Unmarshal(data, &back))
+	require.Equal(t, "外星局", back.WrittenDepartment)
+	require.Equal(t, "外星局", Input(settled(t), back, "office", "b-1").WrittenDepartment)
+
+	// What a submitter sends as written is not taken: Normalize decides it.
+	sent := valid()
+	sent.Department, sent.WrittenDepartment, sent.WrittenCategory = "城管科", "伪造", "伪造"
+	_, err = Normalize(&sent, settled(t), today)
+	require.NoError(t, err)
+	require.Empty(t, sent.WrittenDepartment)
+	require.Empty(t, sent.WrittenCategory)
 }

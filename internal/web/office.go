@@ -50,6 +50,7 @@ func (s *Server) officePages(page func(string, pageHandler)) {
 	page("GET /campaigns", s.only(api.CampaignWork, s.campaignsPage))
 	page("POST /campaigns", s.only(api.CampaignWork, s.createCampaign))
 	page("GET /campaigns/{id}", s.only(api.CampaignWork, s.campaignPage))
+	s.settingsPages(page)
 }
 
 // only serves h to those the service's rule allows, and the 403 page to others.
@@ -721,8 +722,8 @@ func atMost(v *visit, rule string) string {
 	return v.T("camp.err.invalid")
 }
 
-// campaignPage shows a campaign's settings, read-only: its opinions run by the
-// policy they started with, so the rules of a running campaign are not edited.
+// campaignPage shows a campaign's settings, with a link to change them and the
+// record of every change made (settings.go).
 func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	c, err := s.svc.Store.Campaign(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -738,5 +739,11 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	if m := (offset % 3600) / 60; m != 0 {
 		zone += fmt.Sprintf(":%02d", max(m, -m))
 	}
-	s.render(w, r, http.StatusOK, "campaign", v, map[string]any{"C": c, "Zone": zone})
+	changes, err := s.changeRows(r.Context(), v, c.ID)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "campaign", v, map[string]any{"C": c, "Zone": zone,
+		"Changes": changes, "ChangesShown": changesShown, "Saved": r.URL.Query().Get("saved") != ""})
 }

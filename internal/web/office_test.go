@@ -236,8 +236,10 @@ func TestOfficePagesInBothLanguages(t *testing.T) {
 			[]string{"Import opinions", `<label for="import-file">Opinion ledger file *</label>`, "Strict", "Check only (dry run)", "Required columns"}},
 		{"/campaigns", []string{"活动设置", "主题教育活动", "作风建设年", "新建活动", `<label for="campaign-name">活动名称 *</label>`, "结案前须回访"},
 			[]string{"Campaigns", "New campaign", `<label for="campaign-name">Name *</label>`, "Follow-up call before closing"}},
-		{"/campaigns/c1", []string{"主题教育活动", "形式主义", "立行立改", "住建局", "民政局", "运行中的活动不支持修改", "签收期限", "1 个工作日", "UTC&#43;8"},
-			[]string{"Fix at once", "changing a running campaign&#39;s rules is not supported", "Time to sign for an item", "1 working days", "Deadline policy"}},
+		{"/campaigns/c1", []string{"主题教育活动", "形式主义", "立行立改", "住建局", "民政局", "修改设置", "设置修改记录", "签收期限", "1 个工作日", "UTC&#43;8"},
+			[]string{"Fix at once", "Change settings", "Changes to the settings", "Time to sign for an item", "1 working days", "Deadline policy"}},
+		{"/campaigns/c1/settings", []string{"修改活动设置", "别名", "停用", "意见来源渠道", "热线", "保存设置"},
+			[]string{"Change campaign settings", "Aliases", "Retired", "Channels", "Hotline", "Save settings"}},
 	}
 	for _, p := range pages {
 		status, body := b.get(t, p.path)

@@ -47,16 +47,23 @@ const mergeCandidateLimit = 50
 // exception is the merge form's into_key, which act turns into the API's into.
 // into lists the opinions this one could be merged into.
 func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy, into []optionGroup) map[workflows.Action][]field {
-	cats := make([]option, len(p.Categories))
-	for i, c := range p.Categories {
-		cats[i] = option{c.Name, c.Name}
-		if c.Name == o.SuggestedCategory {
-			cats[i].Label = v.T("opinion.suggested_option", c.Name)
+	// Retired categories and departments take nothing new: they are not offered.
+	var cats []option
+	for _, c := range p.Categories {
+		if c.Retired {
+			continue
 		}
+		opt := option{c.Name, c.Name}
+		if c.Name == o.SuggestedCategory {
+			opt.Label = v.T("opinion.suggested_option", c.Name)
+		}
+		cats = append(cats, opt)
 	}
-	deps := make([]option, len(p.Departments))
-	for i, d := range p.Departments {
-		deps[i] = option{d, d}
+	var deps []option
+	for _, d := range p.Departments {
+		if !p.DepartmentRetired(d) {
+			deps = append(deps, option{d, d})
+		}
 	}
 	people := func(role workflows.Role) []option {
 		var out []option
@@ -149,6 +156,9 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 			return
 		}
 	}
+	// The suggestion as the view reads it: a category or department written in the
+	// file is pre-selected through its alias or closest known value.
+	o.SuggestedCategory = view.SuggestedCategory
 	forms := s.forms(v, o, c.Policy, into)
 	var offered []actionForm
 	shown := failed == ""
@@ -157,6 +167,9 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		if a == workflows.ActionCategorize && o.Category == "" {
 			// Confirming the suggestion is then one click.
 			f.Values["category"] = o.SuggestedCategory
+		}
+		if a == workflows.ActionAssign {
+			f.Values["department"] = cmp.Or(o.Department, view.SuggestedDepartment)
 		}
 		if a == failed {
 			f.Values, f.Errors, f.Error, f.Open = values, errs, general, true
@@ -175,7 +188,7 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		data["Error"] = general
 	}
 	if o.State == workflows.StateCategorized || o.State == workflows.StateReturned {
-		cat, _ := c.Policy.Category(o.Category)
+		cat, _ := c.Policy.CategoryOf(o.Category)
 		if sched, err := activities.ComputeSchedule(s.svc.Calendar, workflows.ScheduleInput{
 			Today: v.Now.In(c.Policy.Location()).Format(workflows.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
 		}); err == nil {
