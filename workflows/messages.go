@@ -450,8 +450,51 @@ type Opinion struct {
 	UpdatedAt         time.Time         `json:"updated_at"`
 	ClosedAt          time.Time         `json:"closed_at,omitzero"`
 	OnTime            bool              `json:"on_time"`
-	Revision          int               `json:"revision"`
-	Timeline          []Event           `json:"timeline"`
+	// HighestLevel is the highest rung of the escalation ladder the opinion ever
+	// reached, kept for good (an extension, a return or a rework re-arms the ladder
+	// but never lowers it), and HighestLevelAt when it got there.
+	HighestLevel   OverdueLevel `json:"highest_level,omitempty"`
+	HighestLevelAt time.Time    `json:"highest_level_at,omitzero"`
+	// LateExtensions counts the approved extensions approved after the deadline they
+	// replaced had passed; they move the deadline but do not make a fix on time.
+	LateExtensions int `json:"late_extensions"`
+	// Rounds are the fixes submitted, one per submission, with their verification.
+	Rounds []Round `json:"rounds,omitempty"`
+	// Callbacks are every follow-up call (回访), in order; each has the closure round
+	// it answers. The satisfaction figures count the first call after each closure.
+	Callbacks []Callback `json:"callbacks,omitempty"`
+	// WorkingDaysToClose is the working days from receipt to the latest closure, on
+	// the campaign's calendar; 0 while not closed.
+	WorkingDaysToClose int     `json:"working_days_to_close,omitempty"`
+	Revision           int     `json:"revision"`
+	Timeline           []Event `json:"timeline"`
+}
+
+// Round is one submitted fix and what verification made of it.
+type Round struct {
+	Measures    string    `json:"measures"`
+	Evidence    string    `json:"evidence,omitempty"`
+	SubmittedBy string    `json:"submitted_by"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	// Late is whether it was submitted after the deadline in force (an extension
+	// approved late does not count).
+	Late bool `json:"late"`
+	// VerifiedBy, Passed, Reason and VerifiedAt are empty until verification.
+	VerifiedBy string    `json:"verified_by,omitempty"`
+	Passed     *bool     `json:"passed,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+}
+
+// Callback is one follow-up call (回访).
+type Callback struct {
+	At           time.Time `json:"at"`
+	By           string    `json:"by"`
+	Satisfaction string    `json:"satisfaction"`
+	Note         string    `json:"note,omitempty"`
+	// First is whether it is the first call after its closure: the one the
+	// satisfaction rate counts.
+	First bool `json:"first"`
 }
 
 // ProjectInput carries an opinion's state to the reporting store. The origin, then
