@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
 	"rectify/internal/campaign"
@@ -28,6 +30,9 @@ type BatchStore interface {
 	// workflow has written it.
 	OpinionRecord(ctx context.Context, id string) (o workflows.Opinion, found bool, err error)
 	RecordRowOutcomes(ctx context.Context, batchID string, outcomes []store.RowOutcome) error
+	// StartedNotInStore counts the opinions the batch started that the store does
+	// not show yet.
+	StartedNotInStore(ctx context.Context, batchID string) (int, error)
 	FinishBatch(ctx context.Context, id string, at time.Time) error
 }
 
@@ -183,7 +188,49 @@ func (a *Activities) startInput(ctx context.Context, opinionID string) (workflow
 	return in, nil
 }
 
-// FinishBatch marks a batch done.
+// How FinishBatch waits for the store to show a batch's opinions: polls from
+// finishPollFirst, doubling to finishPollMax, for at most finishAttempt per attempt
+// (then the activity fails and Temporal retries it). Variables for tests.
+var (
+	finishPollFirst = 100 * time.Millisecond
+	finishPollMax   = 2 * time.Second
+	finishAttempt   = 4 * time.Minute
+)
+
+// ErrOpinionsNotInStore is the type of FinishBatch's retryable failure while opinions
+// the batch started are not in the reporting store yet.
+const ErrOpinionsNotInStore = "OpinionsNotInStore"
+
+// FinishBatch marks a batch done once the reporting store shows every opinion it
+// started. Each opinion is written there by its workflow's first task, shortly
+// after the start: until then the import is not done, because the lists and the
+// figures would not show all of it. It waits with heartbeats and, when an attempt
+// has waited long enough, fails so that Temporal retries it, durably.
 func (a *Activities) FinishBatch(ctx context.Context, in workflows.FinishBatchInput) error {
-	return a.Batches.FinishBatch(ctx, in.BatchID, time.Now().UTC())
+	deadline := time.Now().Add(finishAttempt)
+	if d, ok := ctx.Deadline(); ok && d.Add(-finishPollMax).Before(deadline) {
+		deadline = d.Add(-finishPollMax)
+	}
+	wait := finishPollFirst
+	for {
+		missing, err := a.Batches.StartedNotInStore(ctx, in.BatchID)
+		if err != nil {
+			return err
+		}
+		if missing == 0 {
+			return a.Batches.FinishBatch(ctx, in.BatchID, time.Now().UTC())
+		}
+		activity.RecordHeartbeat(ctx, missing)
+		if !time.Now().Add(wait).Before(deadline) {
+			return temporal.NewApplicationError(
+				fmt.Sprintf("batch %s: the reporting store does not show %d of the opinions it started yet", in.BatchID, missing),
+				ErrOpinionsNotInStore)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), fmt.Errorf("batch %s: the reporting store does not show %d of the opinions it started yet", in.BatchID, missing))
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, finishPollMax)
+	}
 }

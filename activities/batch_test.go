@@ -3,11 +3,13 @@ package activities_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"rectify/activities"
@@ -142,4 +144,33 @@ func TestAnOpinionImportedUnderTheSameSerialNumberButSayingSomethingElseIsNotThi
 	require.NoError(t, err)
 	require.Equal(t, []store.RowOutcome{{Seq: 0, Outcome: store.OutcomeStarted}}, s.outcomes,
 		"序号 1 of another file is another opinion: this row is its own")
+}
+
+func TestAnImportIsDoneOnlyOnceTheStoreShowsEveryOpinionItStarted(t *testing.T) {
+	activities.ShortenFinishWaits(t.Cleanup, time.Minute)
+	s := &batchStore{notInStore: []int{1788, 212, 3, 0}}
+	var env testsuite.WorkflowTestSuite
+	a := &activities.Activities{Batches: s}
+	aenv := env.NewTestActivityEnvironment()
+	aenv.RegisterActivity(a.FinishBatch)
+	_, err := aenv.ExecuteActivity(a.FinishBatch, workflows.FinishBatchInput{BatchID: "b1"})
+	require.NoError(t, err)
+	require.True(t, s.finished)
+	require.Equal(t, []int{0}, s.notInStore, "it asked until none was missing")
+}
+
+func TestAnImportWhoseOpinionsDoNotShowIsNotDoneAndItsFinishIsRetried(t *testing.T) {
+	activities.ShortenFinishWaits(t.Cleanup, 50*time.Millisecond)
+	s := &batchStore{notInStore: []int{1}}
+	var env testsuite.WorkflowTestSuite
+	a := &activities.Activities{Batches: s}
+	aenv := env.NewTestActivityEnvironment()
+	aenv.RegisterActivity(a.FinishBatch)
+	_, err := aenv.ExecuteActivity(a.FinishBatch, workflows.FinishBatchInput{BatchID: "b1"})
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "%v", err)
+	require.Equal(t, activities.ErrOpinionsNotInStore, appErr.Type())
+	require.False(t, appErr.NonRetryable(), "Temporal tries again")
+	require.Contains(t, appErr.Error(), "the reporting store does not show 1 of the opinions it started yet")
+	require.False(t, s.finished, "an import is never reported done ahead of its opinions")
 }
