@@ -164,7 +164,9 @@ func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) 
 }
 
 // SubmitOpinion starts an opinion's workflow and waits until the reporting store has
-// it. Submitting the same opinion again (same key) returns it with created false.
+// it. Submitting the same opinion again (same key, same content, channel, date,
+// submitter and phone) returns it with created false; a key that belongs to an
+// opinion saying something else is a 409 key_conflict naming that opinion.
 func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (workflows.Opinion, bool, error) {
 	if _, err := intake.Normalize(&in, c, s.today(c.Policy).Format(workflows.DateLayout)); err != nil {
 		var fe *intake.FieldError
@@ -176,6 +178,9 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 	input := intake.Input(c, in, u.Username, "")
 	id := input.OpinionID
 	if existing, err := s.Store.Opinion(ctx, id); err == nil {
+		if err := keyConflict(input, existing); err != nil {
+			return workflows.Opinion{}, false, err
+		}
 		return existing, false, nil
 	}
 	started, err := intake.StartNow(ctx, s.Temporal, input)
@@ -199,7 +204,25 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 	if errors.Is(err, store.ErrNotFound) {
 		return o, false, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
 	}
-	return o, started, err
+	if err != nil {
+		return o, false, err
+	}
+	if !started {
+		if err := keyConflict(input, o); err != nil {
+			return workflows.Opinion{}, false, err
+		}
+	}
+	return o, started, nil
+}
+
+// keyConflict is the 409 for an opinion whose key belongs to existing, an opinion
+// that says something else; nil when they are the same opinion.
+func keyConflict(in workflows.OpinionInput, existing workflows.Opinion) error {
+	diff := intake.InputIdentity(in).Differences(intake.OpinionIdentity(existing))
+	if len(diff) == 0 {
+		return nil
+	}
+	return errorf(http.StatusConflict, "key_conflict", "%v", &intake.KeyConflict{Key: in.Key, Existing: existing.ID, Fields: diff})
 }
 
 func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {

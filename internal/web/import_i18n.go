@@ -22,6 +22,8 @@ func init() {
 		"imp.identity_hint": "序号、行号只表示行的位置，不作为意见的编号：两个文件都从 1 编号，也是不同的意见。" +
 			"编号、意见编号、工单号、受理编号等列才是意见的编号；没有这类列时，按意见内容、来源、日期、反映人和电话识别同一件意见，" +
 			"所以同一个文件或有重叠的文件再导入一次，不会重复新建。",
+
+		"code.key_conflict": "这个编号已属于另一件内容不同的意见。请为这件意见另编编号，或更正内容后重新提交。",
 	})
 	addMessages("en", map[string]string{
 		"batch.key_conflicts": "Key conflicts", "batch.with_warnings": "With warnings",
@@ -41,5 +43,7 @@ func init() {
 		"imp.identity_hint": "序号 and other row numbers only say where a row is, never which opinion it is: two files both numbered from 1 hold different opinions. " +
 			"Identifier columns (编号, 意见编号, 工单号, 受理编号, key, id) name an opinion; without one, an opinion is known by its content, channel, date, submitter and phone, " +
 			"so importing the same or an overlapping file again starts nothing new.",
+
+		"code.key_conflict": "This key already belongs to another opinion that says something else. Give this opinion its own key, or correct it and submit again.",
 	})
 }
