@@ -2,13 +2,17 @@ package activities
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
 	"rectify/internal/campaign"
@@ -22,8 +26,13 @@ type BatchStore interface {
 	Batch(ctx context.Context, id string) (store.Batch, error)
 	Campaign(ctx context.Context, id string) (campaign.Campaign, error)
 	PendingRows(ctx context.Context, batchID string, from, to int) ([]store.PendingRow, error)
-	OpinionBatch(ctx context.Context, opinionID string) (batchID string, found bool, err error)
-	RecordOutcomes(ctx context.Context, batchID string, outcomes map[int]string) error
+	// OpinionRecord is an opinion as the store has it; found is false before its
+	// workflow has written it.
+	OpinionRecord(ctx context.Context, id string) (o workflows.Opinion, found bool, err error)
+	RecordRowOutcomes(ctx context.Context, batchID string, outcomes []store.RowOutcome) error
+	// StartedNotInStore counts the opinions the batch started that the store does
+	// not show yet.
+	StartedNotInStore(ctx context.Context, batchID string) (int, error)
 	FinishBatch(ctx context.Context, id string, at time.Time) error
 }
 
@@ -34,10 +43,12 @@ const StartsInFlight = 32
 // requestNamespace scopes the start request ids of imported rows.
 var requestNamespace = uuid.MustParse("0d8e4a8e-3f0b-4c7a-9d52-6a1f3b2c9e71")
 
-// ImportChunk starts the opinions of a chunk of a batch's accepted rows. A row whose
-// opinion already exists (from an earlier file, or submitted by hand) is counted as
-// already present; a row started by an earlier attempt of this chunk is recognised by
-// its request id and counted once.
+// ImportChunk starts the opinions of a chunk of a batch's accepted rows. A row is
+// counted already present only when its opinion exists and is the same opinion
+// (same content, channel, date, submitter and phone); a row whose key belongs to an
+// opinion that says something else is refused as a key conflict, naming that
+// opinion. A row started by an earlier attempt of this chunk is recognised by its
+// request id (or its batch) and counted once.
 func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkInput) (workflows.ImportChunkResult, error) {
 	var res workflows.ImportChunkResult
 	b, err := a.Batches.Batch(ctx, in.BatchID)
@@ -53,21 +64,21 @@ func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkIn
 		return res, err
 	}
 	var mu sync.Mutex
-	outcomes := make(map[int]string, len(rows))
+	outcomes := make([]store.RowOutcome, 0, len(rows))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(StartsInFlight)
 	for _, row := range rows {
 		g.Go(func() error {
-			var o intake.Opinion
-			if err := json.Unmarshal(row.Opinion, &o); err != nil {
+			p, err := intake.DecodePending(row.Opinion)
+			if err != nil {
 				return fmt.Errorf("batch %s row %d: %w", b.ID, row.Seq, err)
 			}
-			outcome, err := a.startRow(gctx, intake.Input(c, o, b.CreatedBy, b.ID), row.Seq)
+			outcome, err := a.startRow(gctx, c, b, p, row.Seq)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			outcomes[row.Seq] = outcome
+			outcomes = append(outcomes, outcome)
 			done := len(outcomes)
 			mu.Unlock()
 			activity.RecordHeartbeat(ctx, done)
@@ -76,42 +87,150 @@ func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkIn
 	}
 	startErr := g.Wait()
 	// Keep what was done even when part of the chunk failed; the retry does the rest.
-	if err := a.Batches.RecordOutcomes(ctx, b.ID, outcomes); err != nil {
+	if err := a.Batches.RecordRowOutcomes(ctx, b.ID, outcomes); err != nil {
 		return res, err
 	}
 	if startErr != nil {
 		return res, startErr
 	}
 	for _, o := range outcomes {
-		if o == store.OutcomeStarted {
+		switch o.Outcome {
+		case store.OutcomeStarted:
 			res.Started++
-		} else {
+		case store.OutcomeAlreadyPresent:
 			res.AlreadyPresent++
+		case store.OutcomeKeyConflict:
+			res.KeyConflicts++
 		}
 	}
 	return res, nil
 }
 
-func (a *Activities) startRow(ctx context.Context, in workflows.OpinionInput, seq int) (string, error) {
-	batchOf, found, err := a.Batches.OpinionBatch(ctx, in.OpinionID)
-	if err != nil {
-		return "", err
+// startRow starts one row's opinion, or finds what already has its key.
+func (a *Activities) startRow(ctx context.Context, c campaign.Campaign, b store.Batch, p intake.Pending, seq int) (store.RowOutcome, error) {
+	in := intake.Input(c, p.Opinion, b.CreatedBy, b.ID)
+	started := store.RowOutcome{Seq: seq, Outcome: store.OutcomeStarted}
+	if p.SerialKey != "" {
+		// Imported when 序号 still served as a key: the opinion under the row's old
+		// key, if it says the same, is this row's opinion. If it says something else
+		// it is another opinion that had the same number.
+		oldID := workflows.OpinionID(c.ID, p.SerialKey)
+		if oldID != in.OpinionID {
+			o, found, err := a.Batches.OpinionRecord(ctx, oldID)
+			if err != nil {
+				return store.RowOutcome{}, err
+			}
+			if found && o.BatchID != b.ID && len(intake.InputIdentity(in).Differences(intake.OpinionIdentity(o))) == 0 {
+				return store.RowOutcome{Seq: seq, Outcome: store.OutcomeAlreadyPresent, Existing: oldID}, nil
+			}
+		}
 	}
-	if found && batchOf != in.BatchID {
-		return store.OutcomeAlreadyPresent, nil
+	o, found, err := a.Batches.OpinionRecord(ctx, in.OpinionID)
+	if err != nil {
+		return store.RowOutcome{}, err
+	}
+	if found {
+		if o.BatchID == b.ID {
+			return started, nil // an earlier attempt of this chunk started it
+		}
+		return sameOrConflict(seq, in, intake.OpinionIdentity(o)), nil
 	}
 	requestID := uuid.NewSHA1(requestNamespace, fmt.Appendf(nil, "%s/%d", in.BatchID, seq)).String()
-	started, err := intake.Start(ctx, a.Temporal, a.Namespace, in, requestID)
+	ok, err := intake.Start(ctx, a.Temporal, a.Namespace, in, requestID)
 	if err != nil {
-		return "", err
+		return store.RowOutcome{}, err
 	}
-	if started {
-		return store.OutcomeStarted, nil
+	if ok {
+		return started, nil
 	}
-	return store.OutcomeAlreadyPresent, nil
+	// The opinion exists but its workflow has not written it to the store yet:
+	// what it was started with says what it is.
+	existing, err := a.startInput(ctx, in.OpinionID)
+	if err != nil {
+		return store.RowOutcome{}, err
+	}
+	if existing.BatchID == b.ID {
+		return started, nil
+	}
+	return sameOrConflict(seq, in, intake.InputIdentity(existing)), nil
 }
 
-// FinishBatch marks a batch done.
+// sameOrConflict decides about a row whose key an opinion already has: the same
+// opinion is already there; another one is a conflict that refuses the row.
+func sameOrConflict(seq int, in workflows.OpinionInput, existing intake.Identity) store.RowOutcome {
+	out := store.RowOutcome{Seq: seq, Outcome: store.OutcomeAlreadyPresent, Existing: in.OpinionID}
+	if diff := intake.InputIdentity(in).Differences(existing); len(diff) > 0 {
+		out.Outcome = store.OutcomeKeyConflict
+		out.Reason = (&intake.KeyConflict{Key: in.Key, Existing: in.OpinionID, Fields: diff}).Error()
+	}
+	return out
+}
+
+// startInput reads the input an opinion's workflow was started with from the first
+// event of its history. intake.Start encodes it with the default data converter.
+func (a *Activities) startInput(ctx context.Context, opinionID string) (workflows.OpinionInput, error) {
+	var in workflows.OpinionInput
+	resp, err := a.Temporal.WorkflowService().GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
+		Namespace:       a.Namespace,
+		Execution:       &commonpb.WorkflowExecution{WorkflowId: workflows.OpinionWorkflowID(opinionID)},
+		MaximumPageSize: 1,
+	})
+	if err != nil {
+		return in, fmt.Errorf("opinion %s: read its start: %w", opinionID, err)
+	}
+	events := resp.GetHistory().GetEvents()
+	if len(events) == 0 || events[0].GetWorkflowExecutionStartedEventAttributes() == nil {
+		return in, fmt.Errorf("opinion %s: its history does not begin with its start", opinionID)
+	}
+	if err := converter.GetDefaultDataConverter().FromPayloads(events[0].GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
+		return in, fmt.Errorf("opinion %s: read its start: %w", opinionID, err)
+	}
+	return in, nil
+}
+
+// How FinishBatch waits for the store to show a batch's opinions: polls from
+// finishPollFirst, doubling to finishPollMax, for at most finishAttempt per attempt
+// (then the activity fails and Temporal retries it). Variables for tests.
+var (
+	finishPollFirst = 100 * time.Millisecond
+	finishPollMax   = 2 * time.Second
+	finishAttempt   = 4 * time.Minute
+)
+
+// ErrOpinionsNotInStore is the type of FinishBatch's retryable failure while opinions
+// the batch started are not in the reporting store yet.
+const ErrOpinionsNotInStore = "OpinionsNotInStore"
+
+// FinishBatch marks a batch done once the reporting store shows every opinion it
+// started. Each opinion is written there by its workflow's first task, shortly
+// after the start: until then the import is not done, because the lists and the
+// figures would not show all of it. It waits with heartbeats and, when an attempt
+// has waited long enough, fails so that Temporal retries it, durably.
 func (a *Activities) FinishBatch(ctx context.Context, in workflows.FinishBatchInput) error {
-	return a.Batches.FinishBatch(ctx, in.BatchID, time.Now().UTC())
+	deadline := time.Now().Add(finishAttempt)
+	if d, ok := ctx.Deadline(); ok && d.Add(-finishPollMax).Before(deadline) {
+		deadline = d.Add(-finishPollMax)
+	}
+	wait := finishPollFirst
+	for {
+		missing, err := a.Batches.StartedNotInStore(ctx, in.BatchID)
+		if err != nil {
+			return err
+		}
+		if missing == 0 {
+			return a.Batches.FinishBatch(ctx, in.BatchID, time.Now().UTC())
+		}
+		activity.RecordHeartbeat(ctx, missing)
+		if !time.Now().Add(wait).Before(deadline) {
+			return temporal.NewApplicationError(
+				fmt.Sprintf("batch %s: the reporting store does not show %d of the opinions it started yet", in.BatchID, missing),
+				ErrOpinionsNotInStore)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), fmt.Errorf("batch %s: the reporting store does not show %d of the opinions it started yet", in.BatchID, missing))
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, finishPollMax)
+	}
 }

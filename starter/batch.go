@@ -16,34 +16,50 @@ import (
 
 // batch is a file import as the API returns it (POST /api/v1/campaigns/{id}/batches,
 // GET /api/v1/batches/{id}). Accepted rows are imported in the background while the
-// state is "importing"; started + already_present grows towards accepted.
+// state is "importing"; started + already_present + key_conflicts grows towards
+// accepted, and the import is done once the ledger shows every opinion it started.
 type batch struct {
-	ID              string          `json:"id"`
-	CampaignID      string          `json:"campaign_id"`
-	FileName        string          `json:"file_name"`
-	State           string          `json:"state"`
-	Strict          bool            `json:"strict"`
-	DryRun          bool            `json:"dry_run"`
-	Rows            int             `json:"rows"`
-	Accepted        int             `json:"accepted"`
-	Rejected        int             `json:"rejected"`
-	Started         int             `json:"started"`
-	AlreadyPresent  int             `json:"already_present"`
-	SkippedSheets   json.RawMessage `json:"skipped_sheets"`
-	Rejections      []rejection     `json:"rejections"`
-	RejectionsTotal int             `json:"rejections_total"`
-	CreatedAt       string          `json:"created_at"`
-	FinishedAt      string          `json:"finished_at"`
-	RejectionsXLSX  string          `json:"rejections_xlsx"`
-	RejectionsCSV   string          `json:"rejections_csv"`
+	ID                   string          `json:"id"`
+	CampaignID           string          `json:"campaign_id"`
+	FileName             string          `json:"file_name"`
+	State                string          `json:"state"`
+	Strict               bool            `json:"strict"`
+	DryRun               bool            `json:"dry_run"`
+	Rows                 int             `json:"rows"`
+	Accepted             int             `json:"accepted"`
+	Rejected             int             `json:"rejected"`
+	Refused              int             `json:"refused"`
+	Started              int             `json:"started"`
+	AlreadyPresent       int             `json:"already_present"`
+	KeyConflicts         int             `json:"key_conflicts"`
+	AcceptedWithWarnings int             `json:"accepted_with_warnings"`
+	WarningsTotal        int             `json:"warnings_total"`
+	SkippedSheets        json.RawMessage `json:"skipped_sheets"`
+	Rejections           []rejection     `json:"rejections"`
+	RejectionsTotal      int             `json:"rejections_total"`
+	Warnings             []rejection     `json:"warnings"`
+	AlreadyPresentRows   []presentRow    `json:"already_present_rows"`
+	CreatedAt            string          `json:"created_at"`
+	FinishedAt           string          `json:"finished_at"`
+	RejectionsXLSX       string          `json:"rejections_xlsx"`
+	RejectionsCSV        string          `json:"rejections_csv"`
 }
 
-// rejection is one refused row: where it is in the user's spreadsheet and why.
+// rejection is one refused row, or one warning about an imported row: where it is
+// in the user's spreadsheet and why.
 type rejection struct {
 	Sheet  string          `json:"sheet"`
 	Row    json.RawMessage `json:"row"`
 	Column string          `json:"column"`
 	Reason string          `json:"reason"`
+}
+
+// presentRow is a row whose opinion was already there, and which opinion it is.
+type presentRow struct {
+	Sheet     string          `json:"sheet"`
+	Row       json.RawMessage `json:"row"`
+	Serial    string          `json:"serial"`
+	OpinionID string          `json:"opinion_id"`
 }
 
 // Batch states of the API contract.
@@ -55,14 +71,21 @@ const (
 	stateFailed    = "failed"
 )
 
-// done is how many accepted rows are in: started now or found already there.
-func (b batch) done() int { return b.Started + b.AlreadyPresent }
+// done is how many accepted rows are through: started now, found already there, or
+// refused because their key belongs to another opinion.
+func (b batch) done() int { return b.Started + b.AlreadyPresent + b.KeyConflicts }
 
-// pending is how many accepted rows are not in yet.
-func (b batch) pending() int { return max(b.Accepted-b.Started-b.AlreadyPresent, 0) }
+// pending is how many accepted rows are not through yet.
+func (b batch) pending() int { return max(b.Accepted-b.done(), 0) }
 
-// rejectedTotal is the number of refused rows, of which Rejections lists the first.
-func (b batch) rejectedTotal() int { return max(b.RejectionsTotal, b.Rejected, len(b.Rejections)) }
+// warned is the number of warnings, of which Warnings lists the first.
+func (b batch) warned() int { return max(b.WarningsTotal, len(b.Warnings)) }
+
+// rejectedTotal is the number of refused rows (by the file's checks or for a key
+// conflict), of which Rejections lists the first.
+func (b batch) rejectedTotal() int {
+	return max(b.RejectionsTotal, b.Refused, b.Rejected+b.KeyConflicts, len(b.Rejections))
+}
 
 // Tunables, variables so tests can shorten them.
 var (
@@ -95,13 +118,20 @@ var importCmd = &command{
 	summary:  "import an Excel, CSV or JSON ledger of opinions",
 	synopsis: "--campaign ID [--strict] [--dry-run] [--rejections PATH] FILE",
 	about: "Uploads FILE (.xlsx, .csv or .json) to a campaign (POST /api/v1/campaigns/{id}/batches)\n" +
-		"and follows the import until every accepted row is in, then prints a summary: rows\n" +
-		"read, accepted, rejected (the first 20 with sheet, row, column and reason), started,\n" +
-		"already there, and where to download the rejected rows to fix and re-import them.\n\n" +
+		"and follows the import until every accepted row is in and the ledger shows every\n" +
+		"opinion it started, then prints a summary: rows read, accepted, rejected (the first\n" +
+		"20 with sheet, row, column and reason), started, already there (and which opinion\n" +
+		"each is), imported with warnings, and where to download the rejected rows and the\n" +
+		"warnings to fix and re-import them.\n\n" +
 		"Valid rows are imported and invalid ones reported; with --strict nothing is imported\n" +
 		"unless every row is valid. --dry-run checks the file and stores nothing (its rejected\n" +
 		"rows are listed, not downloadable). Importing the same file again is safe: rows\n" +
 		"already there are counted, not started twice.\n" +
+		"A 序号 column only numbers the rows: an opinion is known by its identifier column\n" +
+		"(编号, 意见编号, 工单号, 受理编号, key, id), or without one by its content, channel,\n" +
+		"date, submitter and phone. A key that belongs to an opinion saying something else\n" +
+		"is refused (key_conflict). A department or category the campaign does not know is\n" +
+		"a warning, and the row is imported; --strict refuses such rows too.\n" +
 		"A problem with the whole file (a required column missing, not a spreadsheet, too\n" +
 		"large) is one error, and nothing is imported.\n\n" +
 		"Ctrl-C stops waiting, not the import: it continues on the server, and\n" +
@@ -118,7 +148,7 @@ func importFile(e *env, c *cmdline) int {
 	campaignID := c.fs.String("campaign", "", "campaign `ID` to import into (required)")
 	strict := c.fs.Bool("strict", false, "import nothing unless every row is valid")
 	dryRun := c.fs.Bool("dry-run", false, "check the file and report, import nothing")
-	rejPath := c.fs.String("rejections", "", "save the rejected rows with their reasons to `PATH` (.xlsx or .csv)")
+	rejPath := c.fs.String("rejections", "", "save the rejected rows and the rows with warnings, with their reasons, to `PATH` (.xlsx or .csv)")
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code
@@ -226,7 +256,7 @@ var batchShowCmd = &command{
 }
 
 func batchShow(e *env, c *cmdline) int {
-	rejPath := c.fs.String("rejections", "", "save the rejected rows with their reasons to `PATH` (.xlsx or .csv)")
+	rejPath := c.fs.String("rejections", "", "save the rejected rows and the rows with warnings, with their reasons, to `PATH` (.xlsx or .csv)")
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code
@@ -328,8 +358,8 @@ func finishBatch(e *env, cl *client, b batch, body []byte, rejPath string) int {
 	saved := ""
 	var saveErr error
 	if rejPath != "" {
-		if b.rejectedTotal() == 0 {
-			fmt.Fprintf(e.stderr, "no rows were rejected; %s was not written\n", rejPath)
+		if b.rejectedTotal() == 0 && b.warned() == 0 {
+			fmt.Fprintf(e.stderr, "no rows were rejected or warned about; %s was not written\n", rejPath)
 		} else if saveErr = saveRejections(e, cl, b, rejPath); saveErr == nil {
 			saved = rejPath
 		}
@@ -421,6 +451,12 @@ func printBatch(w io.Writer, b batch, saved string, link func(string) string) {
 	t.row("Rows read", thousands(b.Rows))
 	t.row("Accepted", thousands(b.Accepted))
 	t.row("Rejected", thousands(b.rejectedTotal()))
+	if b.KeyConflicts > 0 {
+		t.row("Key conflicts", thousands(b.KeyConflicts))
+	}
+	if b.AcceptedWithWarnings > 0 {
+		t.row("With warnings", thousands(b.AcceptedWithWarnings))
+	}
 	t.row("Started", thousands(b.Started))
 	t.row("Already there", thousands(b.AlreadyPresent))
 	if p := b.pending(); p > 0 && b.State != stateDryRun && b.State != stateRefused {
@@ -452,12 +488,20 @@ func printBatch(w io.Writer, b batch, saved string, link func(string) string) {
 			fmt.Fprintf(w, "… and %s more\n", thousands(more))
 		}
 	}
-	if total > 0 {
+	listRows(w, "Rows imported with warnings (imported; confirm at triage)", b.Warnings, b.warned(), "WARNING",
+		func(r rejection) []string {
+			return []string{dash(r.Sheet), rawText(r.Row), dash(r.Column), dash(r.Reason)}
+		})
+	listRows(w, "Rows already there", b.AlreadyPresentRows, b.AlreadyPresent, "",
+		func(r presentRow) []string {
+			return []string{dash(r.Sheet), rawText(r.Row), dash(r.Serial), r.OpinionID}
+		})
+	if total > 0 || b.warned() > 0 {
 		if saved != "" {
-			fmt.Fprintf(w, "\nRejected rows, with their original cells and the reason, written to %s.\n", saved)
+			fmt.Fprintf(w, "\nRejected rows and rows with warnings, with their original cells and the reason, written to %s.\n", saved)
 		} else if b.ID != "" {
-			fmt.Fprintf(w, "\nDownload the rejected rows, with their original cells and the reason, to fix them\n"+
-				"and import just those:\n  starter batch show %s --rejections rejected.xlsx   (or .csv)\n", b.ID)
+			fmt.Fprintf(w, "\nDownload the rejected rows (and the rows with warnings), with their original cells and\n"+
+				"the reason, to fix them and import just those:\n  starter batch show %s --rejections rejected.xlsx   (or .csv)\n", b.ID)
 			for _, ref := range []string{b.RejectionsXLSX, b.RejectionsCSV} {
 				if ref != "" {
 					fmt.Fprintf(w, "  %s\n", link(ref))
@@ -471,8 +515,46 @@ func printBatch(w io.Writer, b batch, saved string, link func(string) string) {
 	fmt.Fprintf(w, "\n%s\n", verdict(b))
 }
 
-// verdict is the summary's last line: what happened to the file, in a sentence.
+// listRows prints the first shownRejections of rows under title, with "… and N
+// more" when total is larger; header names the last column ("" for the rows
+// already there, whose columns are fixed).
+func listRows[T any](w io.Writer, title string, rows []T, total int, header string, cells func(T) []string) {
+	if len(rows) == 0 {
+		return
+	}
+	shown := rows[:min(len(rows), shownRejections)]
+	if total > len(shown) {
+		title += fmt.Sprintf(" (first %d of %s)", len(shown), thousands(total))
+	}
+	fmt.Fprintf(w, "\n%s\n", title)
+	var t table
+	if header == "" {
+		t.row("SHEET", "ROW", "NO.", "OPINION")
+	} else {
+		t.row("SHEET", "ROW", "COLUMN", header)
+	}
+	for _, r := range shown {
+		t.row(cells(r)...)
+	}
+	t.write(w)
+	if more := total - len(shown); more > 0 {
+		fmt.Fprintf(w, "… and %s more\n", thousands(more))
+	}
+}
+
+// verdict is the summary's last line: what happened to the file, in a sentence,
+// and a second one when rows came with warnings.
 func verdict(b batch) string {
+	v := outcome(b)
+	if n := b.AcceptedWithWarnings; n > 0 && b.State != stateRefused {
+		v += fmt.Sprintf("\n%s rows name a department or category the campaign does not know: they are imported\n"+
+			"with the text as written, for triage to confirm.", thousands(n))
+	}
+	return v
+}
+
+// outcome says what happened to the file.
+func outcome(b batch) string {
 	rejected := b.rejectedTotal()
 	switch b.State {
 	case stateDone:
@@ -481,7 +563,7 @@ func verdict(b batch) string {
 				thousands(b.Accepted), thousands(b.Started), thousands(b.AlreadyPresent))
 		}
 		return fmt.Sprintf("Done: %s rows are in; %s rows were rejected and not imported.",
-			thousands(b.done()), thousands(rejected))
+			thousands(b.Started+b.AlreadyPresent), thousands(rejected))
 	case stateDryRun:
 		return fmt.Sprintf("Dry run: nothing was imported. %s rows would be imported, %s rejected.",
 			thousands(b.Accepted), thousands(rejected))
@@ -492,6 +574,10 @@ func verdict(b batch) string {
 		return fmt.Sprintf("Failed: the import stopped on the server with %s rows not in. Importing the same\n"+
 			"file again is safe: rows already there are counted, not started twice.", thousands(b.pending()))
 	case stateImporting:
+		if b.Accepted > 0 && b.pending() == 0 {
+			return fmt.Sprintf("Still importing: every row is through; waiting until the ledger shows every opinion it\n"+
+				"started. Check again with: starter batch show %s", b.ID)
+		}
 		return fmt.Sprintf("Still importing: %s of %s rows are in. Check again with: starter batch show %s",
 			thousands(b.done()), thousands(b.Accepted), b.ID)
 	}

@@ -570,6 +570,8 @@ type ImportChunkInput struct {
 type ImportChunkResult struct {
 	Started        int `json:"started"`
 	AlreadyPresent int `json:"already_present"`
+	// KeyConflicts are rows refused because their key belongs to another opinion.
+	KeyConflicts int `json:"key_conflicts,omitempty"`
 }
 
 // FinishBatchInput marks a batch done.

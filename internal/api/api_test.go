@@ -565,13 +565,16 @@ func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 func TestSubmitOpinionAlreadyInStoreStartsNothing(t *testing.T) {
 	f := newFixture(t)
 	id := workflows.OpinionID(campaignID, "k-1")
-	f.project(t, newOpinion(id, func(o *workflows.Opinion) { o.Key = "k-1" }))
+	f.project(t, newOpinion(id, func(o *workflows.Opinion) {
+		o.Key, o.Content, o.CollectedAt, o.Phone = "k-1", "小区路灯坏了", "2025-06-09", "0373-5771293"
+		o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+	}))
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	v := decodeAs[OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
-	require.Equal(t, "小区路灯坏了一个月", v.Content, "the stored opinion is returned, not the resubmitted one")
+	require.Equal(t, workflows.StateCategorized, v.State, "the stored opinion is returned, not the resubmitted one")
 	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 	f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }

@@ -24,32 +24,48 @@ import (
 	"rectify/workflows"
 )
 
-// rejectionsShown is how many rejected rows a batch answer lists; the downloads
-// have all of them.
+// rejectionsShown is how many rejected rows (and, apart, how many warnings and rows
+// already there) a batch answer lists; the downloads have all of them.
 const rejectionsShown = 200
 
 // importTimeout bounds reading and checking an uploaded file (a 200k-row workbook
 // takes seconds, not minutes).
 const importTimeout = 5 * time.Minute
 
-// BatchView is a batch as the API shows it.
+// BatchView is a batch as the API shows it: per file, how many rows started, were
+// already there (and which opinions they are), were refused (and why) and were
+// imported with warnings (and which).
 type BatchView struct {
 	store.Batch
-	DryRun          bool              `json:"dry_run"`
-	Pending         int               `json:"pending"`
+	DryRun  bool `json:"dry_run"`
+	Pending int  `json:"pending"`
+	// Rejections are the first refused rows: by the file's checks, or for a key
+	// conflict; RejectionsTotal counts all of them.
 	Rejections      []store.Rejection `json:"rejections"`
 	RejectionsTotal int               `json:"rejections_total"`
-	RejectionsXLSX  string            `json:"rejections_xlsx,omitempty"`
-	RejectionsCSV   string            `json:"rejections_csv,omitempty"`
+	// AlreadyPresentRows are the first rows that were already there, each with the
+	// opinion it is; already_present counts all of them.
+	AlreadyPresentRows []store.PresentRow `json:"already_present_rows"`
+	// Warnings are the first warnings; warnings_total counts all of them.
+	Warnings []store.Warning `json:"warnings"`
+	// The refused rows and the rows with warnings, with their original cells.
+	RejectionsXLSX string `json:"rejections_xlsx,omitempty"`
+	RejectionsCSV  string `json:"rejections_csv,omitempty"`
 }
 
-func batchView(b store.Batch, rejections []store.Rejection) BatchView {
-	v := BatchView{Batch: b, Rejections: rejections, RejectionsTotal: b.Rejected}
+func batchView(b store.Batch, rejections []store.Rejection, present []store.PresentRow, warnings []store.Warning) BatchView {
+	if present == nil {
+		present = []store.PresentRow{}
+	}
+	if warnings == nil {
+		warnings = []store.Warning{}
+	}
+	v := BatchView{Batch: b, Rejections: rejections, RejectionsTotal: b.Refused, AlreadyPresentRows: present, Warnings: warnings}
 	v.Headers = nil
 	if b.State == store.BatchImporting || b.State == store.BatchDone {
-		v.Pending = b.Accepted - b.Started - b.AlreadyPresent
+		v.Pending = b.Accepted - b.Started - b.AlreadyPresent - b.KeyConflicts
 	}
-	if b.Rejected > 0 && b.ID != "" {
+	if (b.Refused > 0 || b.WarningsTotal > 0) && b.ID != "" {
 		v.RejectionsXLSX = "/api/v1/batches/" + b.ID + "/rejections.xlsx"
 		v.RejectionsCSV = "/api/v1/batches/" + b.ID + "/rejections.csv"
 	}
@@ -176,15 +192,31 @@ func spool(part io.Reader, max int64) (string, error) {
 
 // batchSink writes checked rows into a new batch, or only counts them on a dry run.
 type batchSink struct {
+	campaignID string
 	w          *store.BatchWriter
 	rejections []store.Rejection
+	warnings   []store.Warning
+	// warningsTotal counts every warning; warnings keeps the first.
+	warningsTotal int
 }
 
-func (b *batchSink) Accept(ctx context.Context, o intake.Opinion) error {
+func (b *batchSink) Accept(ctx context.Context, a intake.Accepted) error {
+	var warnings []store.Warning
+	for _, w := range a.Warnings {
+		sw := store.Warning{Sheet: a.Sheet, Line: a.Line, Serial: a.Serial, Column: w.Column, Code: w.Code, Reason: w.Reason}
+		warnings = append(warnings, sw)
+		b.warningsTotal++
+		if len(b.warnings) < rejectionsShown {
+			b.warnings = append(b.warnings, sw)
+		}
+	}
 	if b.w == nil {
 		return nil
 	}
-	return b.w.Accept(ctx, o)
+	return b.w.AcceptRow(ctx, store.AcceptedRow{
+		Opinion: a.Pending(), OpinionID: workflows.OpinionID(b.campaignID, a.Opinion.Key),
+		Sheet: a.Sheet, Line: a.Line, Serial: a.Serial, KeyColumn: a.KeyColumn, Cells: a.Cells, Warnings: warnings,
+	})
 }
 
 func (b *batchSink) Reject(ctx context.Context, r intake.Rejection) error {
@@ -206,7 +238,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		ID: "b-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16], CampaignID: c.ID, FileName: name,
 		Strict: opts.Strict, CreatedBy: u.Username, CreatedAt: s.Now().UTC(),
 	}
-	sink := &batchSink{}
+	sink := &batchSink{campaignID: c.ID}
 	if !opts.DryRun {
 		w, err := s.Store.NewBatch(ctx, b)
 		if err != nil {
@@ -215,7 +247,8 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		defer w.Rollback()
 		sink.w = w
 	}
-	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(workflows.DateLayout), opts.Limits, sink)
+	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(workflows.DateLayout),
+		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict}, sink)
 	var fileErr *spreadsheet.FileError
 	if errors.As(err, &fileErr) {
 		return BatchView{}, errorf(http.StatusUnprocessableEntity, "file_"+fileErr.Code, "%s: %s; nothing was imported", name, fileErr.Message)
@@ -225,7 +258,8 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 	}
 	if opts.DryRun {
 		b.ID, b.State, b.Rows, b.Accepted, b.Rejected, b.SkippedSheets = "", "dry_run", sum.Rows, sum.Accepted, sum.Rejected, sum.Skipped
-		v := batchView(b, sink.rejections)
+		b.Refused, b.AcceptedWithWarnings, b.WarningsTotal = sum.Rejected, sum.Warned, sink.warningsTotal
+		v := batchView(b, sink.rejections, nil, sink.warnings)
 		v.DryRun = true
 		return v, nil
 	}
@@ -241,7 +275,8 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 			return BatchView{}, fmt.Errorf("start batch %s: %w", b.ID, err)
 		}
 	}
-	return batchView(b, sink.rejections), nil
+	b.Refused = b.Rejected
+	return batchView(b, sink.rejections, nil, sink.warnings), nil
 }
 
 // StartBatch starts (or finds running) a stored batch's process. It is safe to call
@@ -275,7 +310,15 @@ func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView,
 	if err != nil {
 		return BatchView{}, err
 	}
-	return batchView(b, rej), nil
+	present, err := s.Store.AlreadyPresentRows(ctx, b.ID, rejectionsShown)
+	if err != nil {
+		return BatchView{}, err
+	}
+	warnings, err := s.Store.Warnings(ctx, b.ID, rejectionsShown)
+	if err != nil {
+		return BatchView{}, err
+	}
+	return batchView(b, rej, present, warnings), nil
 }
 
 func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batch, error) {
@@ -289,8 +332,8 @@ func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batc
 	return b, err
 }
 
-// downloadRejections serves a batch's refused rows as rejections.xlsx or
-// rejections.csv.
+// downloadRejections serves a batch's refused rows and rows with warnings as
+// rejections.xlsx or rejections.csv.
 func (s *Service) downloadRejections(w http.ResponseWriter, r *http.Request, u user.User) error {
 	format, ok := strings.CutPrefix(r.PathValue("file"), "rejections.")
 	if !ok {
@@ -299,11 +342,13 @@ func (s *Service) downloadRejections(w http.ResponseWriter, r *http.Request, u u
 	return s.WriteRejections(r.Context(), u, r.PathValue("id"), format, w)
 }
 
-// WriteRejections writes a batch's refused rows as XLSX or CSV (format "xlsx" or
-// "csv"), with their sheet, row number, column and reason before the original
-// cells, ready to fix and re-import. The API and the web pages both serve it, so
-// the two downloads are the same file. Nothing is written when it returns an error
-// before the first byte (unknown batch or format, or u not office).
+// WriteRejections writes a batch's refused rows and its imported rows with warnings,
+// in file order, as XLSX or CSV (format "xlsx" or "csv"), with their sheet, row
+// number, column and reason before the original cells, ready to fix and re-import
+// (a row with warnings was imported: importing it again finds it already there).
+// The API and the web pages both serve it, so the two downloads are the same file.
+// Nothing is written when it returns an error before the first byte (unknown batch
+// or format, or u not office).
 func (s *Service) WriteRejections(ctx context.Context, u user.User, batchID, format string, w http.ResponseWriter) error {
 	b, err := s.batch(ctx, batchID, u)
 	if err != nil {
@@ -315,13 +360,13 @@ func (s *Service) WriteRejections(ctx context.Context, u user.User, batchID, for
 	if write == nil {
 		return errorf(http.StatusNotFound, "unknown_format", "rejected rows come as rejections.xlsx or rejections.csv")
 	}
-	rejections, err := s.Store.Rejections(ctx, b.ID, 0)
+	flagged, err := s.Store.FlaggedRows(ctx, b.ID)
 	if err != nil {
 		return err
 	}
-	rows := make([]spreadsheet.Rejected, len(rejections))
-	for i, rej := range rejections {
-		rows[i] = spreadsheet.Rejected{Sheet: rej.Sheet, Line: rej.Line, Cells: rej.Cells, Column: rej.Column, Reason: rej.Reason}
+	rows := make([]spreadsheet.Rejected, len(flagged))
+	for i, f := range flagged {
+		rows[i] = spreadsheet.Rejected{Sheet: f.Sheet, Line: f.Line, Cells: f.Cells, Column: f.Column, Reason: f.Reason, Warning: f.Warning}
 	}
 	header, rows := spreadsheet.AlignRejected(b.Headers, rows)
 	contentType := map[string]string{

@@ -189,7 +189,9 @@ type Submitted struct {
 }
 
 // SubmitOpinion starts an opinion's workflow and waits until the reporting store has
-// it. Submitting the same opinion again (same key) returns it with created false.
+// it. Submitting the same opinion again (same key, same content, channel, date,
+// submitter and phone) returns it with created false; a key that belongs to an
+// opinion saying something else is a 409 key_conflict naming that opinion.
 func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (workflows.Opinion, bool, error) {
 	res, err := s.Submit(ctx, u, c, in)
 	return res.Opinion, res.Created, err
@@ -209,6 +211,9 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 	input := intake.Input(c, in, u.Username, "")
 	id := input.OpinionID
 	if existing, err := s.Store.Opinion(ctx, id); err == nil {
+		if err := keyConflict(input, existing); err != nil {
+			return Submitted{}, err
+		}
 		res.Opinion = existing
 		return res, nil
 	}
@@ -233,8 +238,26 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 	if errors.Is(err, store.ErrNotFound) {
 		return res, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
 	}
+	if err != nil {
+		return res, err
+	}
+	if !started {
+		if err := keyConflict(input, o); err != nil {
+			return Submitted{}, err
+		}
+	}
 	res.Opinion, res.Created = o, started
-	return res, err
+	return res, nil
+}
+
+// keyConflict is the 409 for an opinion whose key belongs to existing, an opinion
+// that says something else; nil when they are the same opinion.
+func keyConflict(in workflows.OpinionInput, existing workflows.Opinion) error {
+	diff := intake.InputIdentity(in).Differences(intake.OpinionIdentity(existing))
+	if len(diff) == 0 {
+		return nil
+	}
+	return errorf(http.StatusConflict, "key_conflict", "%v", &intake.KeyConflict{Key: in.Key, Existing: existing.ID, Fields: diff})
 }
 
 func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {

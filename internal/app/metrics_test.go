@@ -298,7 +298,7 @@ func importLedgers(t *testing.T, h apitest.Client, campaign string) ([]metricste
 	t.Helper()
 	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
 	var csv strings.Builder
-	csv.WriteString("序号,意见内容,来源,收集时间\n")
+	csv.WriteString("编号,意见内容,来源,收集时间\n")
 	good := 0
 	for i := 1; i <= 24; i++ {
 		switch i {

@@ -111,7 +111,7 @@ func ledger(n0, n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sw.SetRow("A1", []any{"序号", "意见内容", "来源", "收集时间", "涉及单位"}); err != nil {
+	if err := sw.SetRow("A1", []any{"编号", "意见内容", "来源", "收集时间", "涉及单位"}); err != nil {
 		return nil, err
 	}
 	date := time.Now().In(chinaTime).AddDate(0, 0, -1).Format("2006/1/2")

@@ -49,21 +49,23 @@ type Warning struct {
 	// Code is unknown_department or unknown_category, or retired_department or
 	// retired_category for a value the campaign no longer takes.
 	Code string
-	Rule string
+	// Problem says what is wrong with the value; Rule adds what becomes of it.
+	Problem string
+	Rule    string
 }
 
 // hintWarning says why a written department or category is kept as written, and
 // names the value triage will offer for it when there is a close one.
 func hintWarning(field, plural, written string, r campaign.Resolved) Warning {
+	code, problem := "unknown_"+field, fmt.Sprintf("%q is not one of this campaign's %s", written, plural)
 	if r.Retired {
-		return Warning{field, "retired_" + field,
-			fmt.Sprintf("%q is retired in this campaign; kept as written for triage", written)}
+		code, problem = "retired_"+field, fmt.Sprintf("%q is retired in this campaign", written)
 	}
-	rule := fmt.Sprintf("%q is not one of this campaign's %s; kept as written for triage", written, plural)
-	if r.Match == campaign.Close {
+	rule := problem + "; kept as written for triage"
+	if r.Match == campaign.Close && !r.Retired {
 		rule += fmt.Sprintf(", which will suggest %q", r.Value)
 	}
-	return Warning{field, "unknown_" + field, rule}
+	return Warning{Field: field, Code: code, Problem: problem, Rule: rule}
 }
 
 // channelList names the channels a campaign takes, each with its spellings:

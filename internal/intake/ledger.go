@@ -2,9 +2,11 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"rectify/internal/campaign"
@@ -18,16 +20,58 @@ type Rejection struct {
 	Sheet  string
 	Line   int
 	Column string
-	// Code is the rule in a bounded vocabulary: invalid_<field> or duplicate_key.
+	// Code is the rule in a bounded vocabulary: invalid_<field>, duplicate_key,
+	// unknown_department and unknown_category (a strict import refuses rows with
+	// warnings), or key_conflict (found when the import starts the opinion).
 	Code   string
 	Reason string
 	Cells  []string
 }
 
+// RowWarning is a routing hint in an accepted row that the campaign does not know
+// (see Warning): the row becomes an opinion with the text kept as written, and the
+// batch report lists the warning with the row's sheet, number and column.
+type RowWarning struct {
+	// Column is the header as written.
+	Column string
+	// Code is unknown_department or unknown_category.
+	Code   string
+	Reason string
+}
+
+// Accepted is a row that becomes an opinion, with where it came from so the batch
+// report can point at it.
+type Accepted struct {
+	Opinion Opinion
+	Sheet   string
+	Line    int
+	// Serial is the row's 序号 (or other row counter) as written; "" without one.
+	// It is only a position in the file, never the opinion's key.
+	Serial string
+	// KeyColumn is the header of the identifier column the key came from; "" when
+	// the key was derived from the opinion's content, channel, date and submitter.
+	KeyColumn string
+	// SerialKey is the key this row got when a 序号 still served as a key (imports
+	// before serial numbers stopped being identities). An opinion imported then
+	// under it, saying the same, is this row's opinion; one saying something else
+	// is a different opinion that happened to have the same number.
+	SerialKey string
+	Cells     []string
+	Warnings  []RowWarning
+}
+
 // Sink receives a ledger's rows as they are checked.
 type Sink interface {
-	Accept(ctx context.Context, o Opinion) error
+	Accept(ctx context.Context, a Accepted) error
 	Reject(ctx context.Context, r Rejection) error
+}
+
+// ReadOptions are the switches of reading a ledger.
+type ReadOptions struct {
+	Limits spreadsheet.Limits
+	// Strict refuses a row with a warning (an unknown department or category) as
+	// well, for offices that want every routing hint to be one of theirs.
+	Strict bool
 }
 
 // Summary describes a read ledger.
@@ -35,6 +79,8 @@ type Summary struct {
 	Rows     int
 	Accepted int
 	Rejected int
+	// Warned counts the accepted rows with at least one warning.
+	Warned int
 	// Skipped names sheets without a recognisable header row.
 	Skipped []string
 	// Headers are each sheet's header cells, for the rejected-rows file.
@@ -45,14 +91,21 @@ type Summary struct {
 // each row as Normalize does plus the file's own rule (a key may not repeat an
 // earlier row), and hands every row to the sink. A whole-file problem is returned as
 // a *spreadsheet.FileError before or instead of any row.
-func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, today string, limits spreadsheet.Limits, sink Sink) (Summary, error) {
+//
+// An opinion's key comes from an identifier column (spreadsheet.Aliases lists
+// them: 编号, 意见编号, 工单号, 受理编号, key, id …) or, in a row without one, from
+// what the opinion says (DerivedKey). A 序号 is never a key: every office numbers
+// its sheets 1…N, so two files of one campaign share their numbers but not their
+// opinions.
+func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, today string, opts ReadOptions, sink Sink) (Summary, error) {
 	sum := Summary{Headers: map[string][]string{}}
-	r, err := spreadsheet.Open(path, name, limits)
+	r, err := spreadsheet.Open(path, name, opts.Limits)
 	if err != nil {
 		return sum, err
 	}
 	defer r.Close()
-	// 序号 restarts on every sheet of a workbook, so keys are scoped by sheet there.
+	// Identifiers may restart on every sheet of a workbook (as numbering does), so
+	// keys are scoped by sheet there.
 	scopeBySheet := len(r.Sheets()) > 1
 	seen := map[string]int{}
 	for {
@@ -70,7 +123,7 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 			sum.Headers[row.Sheet] = r.Header(row.Sheet)
 		}
 		sum.Rows++
-		o, rej := checkRow(row, c, today, scopeBySheet, seen)
+		a, rej := checkRow(row, c, today, opts.Strict, scopeBySheet, seen)
 		if rej != nil {
 			sum.Rejected++
 			if err := sink.Reject(ctx, *rej); err != nil {
@@ -79,7 +132,10 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 			continue
 		}
 		sum.Accepted++
-		if err := sink.Accept(ctx, o); err != nil {
+		if len(a.Warnings) > 0 {
+			sum.Warned++
+		}
+		if err := sink.Accept(ctx, a); err != nil {
 			return sum, err
 		}
 	}
@@ -91,7 +147,7 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 }
 
 // checkRow turns a row into a checked opinion, or says why it cannot be one.
-func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, scopeBySheet bool, seen map[string]int) (Opinion, *Rejection) {
+func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, scopeBySheet bool, seen map[string]int) (Accepted, *Rejection) {
 	f := row.Fields
 	o := Opinion{
 		Key: f[spreadsheet.FieldKey], Content: f[spreadsheet.FieldContent], Channel: f[spreadsheet.FieldChannel],
@@ -99,44 +155,177 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, scopeByShe
 		Phone: f[spreadsheet.FieldPhone], Target: f[spreadsheet.FieldTarget],
 		Department: f[spreadsheet.FieldDepartment], Category: f[spreadsheet.FieldCategory],
 	}
-	if len(row.Extra) > 0 || row.Sheet != "" {
-		o.Extra = make(map[string]string, len(row.Extra)+1)
+	serial := f[spreadsheet.FieldSerial]
+	if len(row.Extra) > 0 || row.Sheet != "" || serial != "" {
+		o.Extra = make(map[string]string, len(row.Extra)+2)
 		for k, v := range row.Extra {
 			o.Extra[k] = v
 		}
 		if row.Sheet != "" {
 			o.Extra["sheet"] = row.Sheet
 		}
-	}
-	reject := func(field spreadsheet.Field, code, reason string) (Opinion, *Rejection) {
-		column := row.Columns[field]
-		if column == "" {
-			column = string(field)
+		// The 序号 stays with the opinion as the office wrote it, so the opinion
+		// can be found in the office's own sheet.
+		if serial != "" {
+			o.Extra[strings.TrimSpace(row.Columns[spreadsheet.FieldSerial])] = serial
 		}
-		return Opinion{}, &Rejection{Sheet: row.Sheet, Line: row.Line, Column: column, Code: code, Reason: reason, Cells: row.Cells}
+	}
+	column := func(field spreadsheet.Field) string {
+		if c := row.Columns[field]; c != "" {
+			return c
+		}
+		return string(field)
+	}
+	reject := func(field spreadsheet.Field, code, reason string) (Accepted, *Rejection) {
+		return Accepted{}, &Rejection{Sheet: row.Sheet, Line: row.Line, Column: column(field), Code: code, Reason: reason, Cells: row.Cells}
 	}
 	if d := o.CollectedAt; d != "" {
 		if _, err := time.Parse(workflows.DateLayout, d); err != nil {
 			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%q is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", d))
 		}
 	}
-	if o.Key != "" && scopeBySheet && row.Sheet != "" {
-		o.Key = row.Sheet + "/" + o.Key
+	keyColumn := ""
+	if o.Key != "" {
+		keyColumn = row.Columns[spreadsheet.FieldKey]
+		if scopeBySheet && row.Sheet != "" {
+			o.Key = row.Sheet + "/" + o.Key
+		}
 	}
-	if _, err := Normalize(&o, c, today); err != nil {
+	warnings, err := Normalize(&o, c, today)
+	if err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
 			return reject(spreadsheet.Field(fe.Field), "invalid_"+fe.Field, fe.Rule)
 		}
 		return reject(spreadsheet.FieldContent, "invalid_content", err.Error())
 	}
-	if first, dup := seen[o.Key]; dup {
-		field := spreadsheet.FieldKey
-		if row.Columns[field] == "" {
-			field = spreadsheet.FieldContent // no key column: the same opinion twice
+	var rowWarnings []RowWarning
+	for _, w := range warnings {
+		rowWarnings = append(rowWarnings, RowWarning{Column: column(spreadsheet.Field(w.Field)), Code: w.Code, Reason: w.Rule})
+	}
+	if strict && len(warnings) > 0 {
+		reasons := make([]string, len(warnings))
+		for i, w := range warnings {
+			reasons[i] = w.Problem
 		}
-		return reject(field, "duplicate_key", fmt.Sprintf("repeats row %d of this file", first))
+		return reject(spreadsheet.Field(warnings[0].Field), warnings[0].Code,
+			strings.Join(reasons, "; ")+" (a strict import refuses it; without strict the row is imported and triage confirms the value)")
+	}
+	if first, dup := seen[o.Key]; dup {
+		if keyColumn != "" {
+			return reject(spreadsheet.FieldKey, "duplicate_key", fmt.Sprintf("repeats row %d of this file (the same %s)", first, keyColumn))
+		}
+		// No identifier: the same content, channel, date and submitter twice is one
+		// opinion written down twice.
+		return reject(spreadsheet.FieldContent, "duplicate_key", fmt.Sprintf(
+			"repeats row %d of this file: the same content, channel, date, submitter and phone; if these are two opinions, give each row its own identifier (编号) and import again", first))
 	}
 	seen[o.Key] = row.Line
-	return o, nil
+	a := Accepted{Opinion: o, Sheet: row.Sheet, Line: row.Line, Serial: serial, KeyColumn: keyColumn, Cells: row.Cells, Warnings: rowWarnings}
+	if serial != "" {
+		old := clean(serial)
+		if scopeBySheet && row.Sheet != "" {
+			old = row.Sheet + "/" + old
+		}
+		if old != o.Key && keyChars.MatchString(old) {
+			a.SerialKey = old
+		}
+	}
+	return a, nil
+}
+
+// Pending is how an accepted row waits in its batch until the import starts its
+// opinion: the checked opinion, the routing hints it keeps as written (which
+// Opinion's own JSON leaves out), and the key it had when serial numbers were
+// keys. It reads back rows stored before these were added.
+type Pending struct {
+	Opinion
+	Written   *Written `json:"written,omitempty"`
+	SerialKey string   `json:"serial_key,omitempty"`
+}
+
+// Written holds routing hints the campaign did not know, as the file had them.
+type Written struct {
+	Department string `json:"department,omitempty"`
+	Category   string `json:"category,omitempty"`
+}
+
+// Pending is the row as its batch stores it.
+func (a Accepted) Pending() Pending {
+	p := Pending{Opinion: a.Opinion, SerialKey: a.SerialKey}
+	if a.Opinion.WrittenDepartment != "" || a.Opinion.WrittenCategory != "" {
+		p.Written = &Written{Department: a.Opinion.WrittenDepartment, Category: a.Opinion.WrittenCategory}
+	}
+	return p
+}
+
+// DecodePending reads a row stored by a batch back into the opinion to start.
+func DecodePending(data []byte) (Pending, error) {
+	var p Pending
+	if err := json.Unmarshal(data, &p); err != nil {
+		return p, err
+	}
+	if p.Written != nil {
+		p.Opinion.WrittenDepartment, p.Opinion.WrittenCategory = p.Written.Department, p.Written.Category
+	}
+	return p, nil
+}
+
+// Identity is what makes an opinion the one it is. Two opinions with one key are
+// the same opinion exactly when these agree (both normalized); anything else about
+// them (target, routing hints, extra columns) may differ.
+type Identity struct {
+	Content     string
+	Channel     string
+	CollectedAt string
+	Submitter   string
+	Phone       string
+}
+
+// InputIdentity is the identity of an opinion about to be started.
+func InputIdentity(in workflows.OpinionInput) Identity {
+	return Identity{in.Content, in.Channel, in.CollectedAt, in.Submitter, in.Phone}
+}
+
+// OpinionIdentity is the identity of a recorded opinion.
+func OpinionIdentity(o workflows.Opinion) Identity {
+	return Identity{o.Content, o.Channel, o.CollectedAt, o.Submitter, o.Phone}
+}
+
+// Differences names the fields in which other is not the same opinion as id; none
+// when they are one.
+func (id Identity) Differences(other Identity) []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		a, b string
+	}{
+		{"content", id.Content, other.Content},
+		{"channel", id.Channel, other.Channel},
+		{"collected_at", id.CollectedAt, other.CollectedAt},
+		{"submitter", id.Submitter, other.Submitter},
+		{"phone", id.Phone, other.Phone},
+	} {
+		if f.a != f.b {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// KeyConflict is an opinion whose key already belongs to another opinion that says
+// something else. It is refused: counting it "already there" would lose it, and
+// starting it under another key would hide that the key is wrong.
+type KeyConflict struct {
+	Key string
+	// Existing is the id of the opinion the key belongs to.
+	Existing string
+	// Fields name where the two differ (never their values: they are citizens').
+	Fields []string
+}
+
+// Error names the key, the existing opinion and the fields that differ.
+func (e *KeyConflict) Error() string {
+	return fmt.Sprintf("key %q already belongs to opinion %s, which differs in %s; give this opinion its own key, or correct it to match that opinion",
+		e.Key, e.Existing, strings.Join(e.Fields, ", "))
 }

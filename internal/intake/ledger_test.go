@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,10 +10,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
 	"github.com/xuri/excelize/v2"
-	"rectify/internal/campaign"
 
+	"rectify/internal/campaign"
 	"rectify/internal/spreadsheet"
 	"rectify/workflows"
 )
@@ -20,11 +20,13 @@ import (
 // collect is a Sink that keeps everything.
 type collect struct {
 	accepted []Opinion
+	rows     []Accepted
 	rejected []Rejection
 }
 
-func (c *collect) Accept(_ context.Context, o Opinion) error {
-	c.accepted = append(c.accepted, o)
+func (c *collect) Accept(_ context.Context, a Accepted) error {
+	c.accepted = append(c.accepted, a.Opinion)
+	c.rows = append(c.rows, a)
 	return nil
 }
 func (c *collect) Reject(_ context.Context, r Rejection) error {
@@ -62,9 +64,9 @@ func TestReadLedgerNamesEveryRejectedRowColumnAndRule(t *testing.T) {
 	}, "\n")
 	var sink collect
 	sum, err := ReadLedger(context.Background(), writeFile(t, "ledger.csv", csv), "ledger.csv", campaign.Campaign{Policy: testPolicy()}, "2026-11-27",
-		spreadsheet.DefaultLimits, &sink)
+		ReadOptions{}, &sink)
 	require.NoError(t, err)
-	require.Equal(t, Summary{Rows: 9, Accepted: 3, Rejected: 6, Headers: sum.Headers}, sum)
+	require.Equal(t, Summary{Rows: 9, Accepted: 3, Rejected: 6, Warned: 1, Headers: sum.Headers}, sum)
 
 	type want struct {
 		line           int
@@ -93,12 +95,16 @@ func TestReadLedgerNamesEveryRejectedRowColumnAndRule(t *testing.T) {
 	require.Equal(t, map[string]string{"备注": "夜间"}, sink.accepted[0].Extra, "unknown columns are kept")
 	require.Equal(t, "外星局", sink.accepted[1].WrittenDepartment, "an unknown department costs no opinion")
 	require.Empty(t, sink.accepted[1].Department)
+	require.Equal(t, []RowWarning{{Column: "责任单位", Code: "unknown_department",
+		Reason: `"外星局" is not one of this campaign's departments; kept as written for triage`}}, sink.rows[1].Warnings,
+		"the warning names the column as written and the rule")
+	require.Equal(t, 8, sink.rows[1].Line)
 	require.Equal(t, "online", sink.accepted[2].Channel)
 	require.Equal(t, "2026-11-03", sink.accepted[2].CollectedAt)
 	require.Contains(t, sink.accepted[2].Content, "\n", "a quoted field keeps its newline")
 }
 
-func TestReadLedgerScopesKeysBySheetInAWorkbook(t *testing.T) {
+func TestReadLedgerScopesIdentifiersBySheetInAWorkbook(t *testing.T) {
 	f := excelize.NewFile()
 	for i, sheet := range []string{"班子意见", "个人意见"} {
 		if i == 0 {
@@ -107,15 +113,15 @@ func TestReadLedgerScopesKeysBySheetInAWorkbook(t *testing.T) {
 			_, err := f.NewSheet(sheet)
 			require.NoError(t, err)
 		}
-		require.NoError(t, f.SetSheetRow(sheet, "A1", &[]any{"序号", "意见建议", "征求方式", "日期"}))
+		require.NoError(t, f.SetSheetRow(sheet, "A1", &[]any{"编号", "意见建议", "征求方式", "日期"}))
 		require.NoError(t, f.SetSheetRow(sheet, "A2", &[]any{1, sheet + "的意见", "座谈会", "2026-11-01"}))
 	}
 	path := filepath.Join(t.TempDir(), "two.xlsx")
 	require.NoError(t, f.SaveAs(path))
 	var sink collect
-	sum, err := ReadLedger(context.Background(), path, "two.xlsx", campaign.Campaign{Policy: testPolicy()}, "2026-11-27", spreadsheet.DefaultLimits, &sink)
+	sum, err := ReadLedger(context.Background(), path, "two.xlsx", campaign.Campaign{Policy: testPolicy()}, "2026-11-27", ReadOptions{}, &sink)
 	require.NoError(t, err)
-	require.Equal(t, 2, sum.Accepted, "序号 1 on two sheets is two opinions, not a duplicate")
+	require.Equal(t, 2, sum.Accepted, "编号 1 on two sheets is two opinions, not a duplicate")
 	require.Equal(t, "班子意见/1", sink.accepted[0].Key)
 	require.Equal(t, "个人意见/1", sink.accepted[1].Key)
 	require.Equal(t, "个人意见", sink.accepted[1].Extra["sheet"], "the sheet name is kept as a label")
@@ -130,10 +136,127 @@ func TestReadLedgerWholeFileProblemsImportNothing(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var sink collect
 			_, err := ReadLedger(context.Background(), writeFile(t, name, content), name, campaign.Campaign{Policy: testPolicy()}, "2026-11-27",
-				spreadsheet.DefaultLimits, &sink)
+				ReadOptions{}, &sink)
 			var fe *spreadsheet.FileError
 			require.True(t, errors.As(err, &fe), "%v", err)
 			require.Empty(t, sink.accepted)
 		})
 	}
+}
+
+// readCSV reads a CSV ledger into a campaign with testPolicy.
+func readCSV(t *testing.T, name, content string, opts ReadOptions) (Summary, *collect) {
+	t.Helper()
+	var sink collect
+	sum, err := ReadLedger(context.Background(), writeFile(t, name, content), name, campaign.Campaign{ID: "c1", Policy: testPolicy()},
+		"2026-11-27", opts, &sink)
+	require.NoError(t, err)
+	return sum, &sink
+}
+
+func TestTwoLedgersNumberedFromOneGiveEveryRowItsOwnOpinion(t *testing.T) {
+	workbook := "序号,意见内容,来源,收集时间\n" +
+		"1,路灯坏了,热线,2026-11-01\n" +
+		"2,道路积水,热线,2026-11-02\n" +
+		"3,垃圾清运不及时,走访,2026-11-03\n"
+	symposium := "序号,意见内容,来源,收集时间\n" +
+		"1,办事要跑三趟,座谈会,2026-11-05\n" +
+		"2,窗口人员态度生硬,座谈会,2026-11-05\n"
+	_, first := readCSV(t, "汇总.csv", workbook, ReadOptions{})
+	_, second := readCSV(t, "座谈会.csv", symposium, ReadOptions{})
+	keys := map[string]bool{}
+	for _, o := range append(first.accepted, second.accepted...) {
+		require.False(t, keys[o.Key], "序号 %s is a row number, not the opinion's key", o.Extra["序号"])
+		keys[o.Key] = true
+	}
+	require.Len(t, keys, 5, "five rows, five opinions")
+	require.Equal(t, "1", second.accepted[0].Extra["序号"], "the 序号 is kept with the opinion as written")
+	require.Equal(t, "1", second.rows[0].Serial)
+	require.Empty(t, second.rows[0].KeyColumn, "the key comes from the content")
+	require.Equal(t, "1", second.rows[0].SerialKey, "the key the row had when 序号 was one, to recognise earlier imports")
+
+	_, again := readCSV(t, "汇总(2).csv", workbook, ReadOptions{})
+	for i, o := range again.accepted {
+		require.Equal(t, first.accepted[i].Key, o.Key, "the same file read again gives the same keys")
+	}
+}
+
+func TestAnIdentifierColumnIsTheKeyAndTheSerialNumberIsNot(t *testing.T) {
+	_, sink := readCSV(t, "台账.csv", "序号,受理编号,意见内容,来源,收集时间\n"+
+		"1,SL-2026-0001,路灯坏了,热线,2026-11-01\n"+
+		"2,,道路积水,热线,2026-11-02\n", ReadOptions{})
+	require.Equal(t, "SL-2026-0001", sink.accepted[0].Key)
+	require.Equal(t, "受理编号", sink.rows[0].KeyColumn)
+	require.Equal(t, DerivedKey(sink.accepted[1]), sink.accepted[1].Key, "a row with its identifier blank is known by its content")
+	require.Empty(t, sink.rows[1].KeyColumn)
+}
+
+func TestARowRepeatedWithoutAnIdentifierIsRefusedAsTheSameOpinionTwice(t *testing.T) {
+	sum, sink := readCSV(t, "台账.csv", "序号,意见内容,来源,收集时间\n"+
+		"1,路灯坏了,热线,2026-11-01\n"+
+		"2,路灯坏了,热线,2026-11-01\n", ReadOptions{})
+	require.Equal(t, 1, sum.Accepted)
+	require.Len(t, sink.rejected, 1)
+	r := sink.rejected[0]
+	require.Equal(t, 3, r.Line)
+	require.Equal(t, "意见内容", r.Column)
+	require.Equal(t, "duplicate_key", r.Code)
+	require.Contains(t, r.Reason, "repeats row 2")
+	require.Contains(t, r.Reason, "编号", "says how to import both")
+	require.Equal(t, []string{"2", "路灯坏了", "热线", "2026-11-01"}, r.Cells, "the 序号 stays readable in the refused row")
+}
+
+func TestAnUnknownDepartmentOrCategoryIsAWarningAndStrictRefusesTheRow(t *testing.T) {
+	ledger := "序号,意见内容,来源,收集时间,责任部门,问题类别\n" +
+		"1,路灯坏了,热线,2026-11-01,城市管理科,服务态度\n" +
+		"2,道路积水,热线,2026-11-02,城管科,\n"
+	sum, sink := readCSV(t, "台账.csv", ledger, ReadOptions{})
+	require.Equal(t, Summary{Rows: 2, Accepted: 2, Warned: 1, Headers: sum.Headers}, sum, "a routing hint never costs an opinion")
+	require.Equal(t, []RowWarning{
+		{Column: "责任部门", Code: "unknown_department", Reason: `"城市管理科" is not one of this campaign's departments; kept as written for triage, which will suggest "城管科"`},
+		{Column: "问题类别", Code: "unknown_category", Reason: `"服务态度" is not one of this campaign's categories; kept as written for triage`},
+	}, sink.rows[0].Warnings)
+	require.Equal(t, 2, sink.rows[0].Line)
+	require.Equal(t, "城市管理科", sink.accepted[0].WrittenDepartment)
+	require.Equal(t, "服务态度", sink.accepted[0].WrittenCategory)
+	require.Empty(t, sink.rows[1].Warnings)
+
+	sum, sink = readCSV(t, "台账.csv", ledger, ReadOptions{Strict: true})
+	require.Equal(t, 1, sum.Rejected)
+	require.Equal(t, 1, sum.Accepted)
+	r := sink.rejected[0]
+	require.Equal(t, []any{2, "责任部门", "unknown_department"}, []any{r.Line, r.Column, r.Code})
+	require.Contains(t, r.Reason, `"城市管理科"`)
+	require.Contains(t, r.Reason, `"服务态度"`, "every hint of the row is named")
+	require.Contains(t, r.Reason, "strict")
+	require.NotContains(t, r.Reason, "kept as written", "a refused row is not kept")
+}
+
+func TestAStoredRowKeepsItsRoutingHintsAsWrittenAndItsOldSerialKey(t *testing.T) {
+	_, sink := readCSV(t, "台账.csv", "序号,意见内容,来源,收集时间,责任部门\n1,路灯坏了,热线,2026-11-01,城市管理科\n", ReadOptions{})
+	data, err := json.Marshal(sink.rows[0].Pending())
+	require.NoError(t, err)
+	p, err := DecodePending(data)
+	require.NoError(t, err)
+	require.Equal(t, sink.accepted[0], p.Opinion)
+	require.Equal(t, "城市管理科", p.Opinion.WrittenDepartment)
+	require.Equal(t, "1", p.SerialKey)
+
+	old, err := json.Marshal(Opinion{Key: "1", Content: "路灯坏了", Channel: "hotline", CollectedAt: "2026-11-01"})
+	require.NoError(t, err)
+	p, err = DecodePending(old)
+	require.NoError(t, err)
+	require.Equal(t, "1", p.Opinion.Key, "a row stored before rows carried more reads back")
+	require.Empty(t, p.SerialKey)
+}
+
+func TestIdentityDifferencesNameTheFieldsThatMakeTwoOpinionsDifferent(t *testing.T) {
+	a := Identity{Content: "路灯坏了", Channel: "hotline", CollectedAt: "2026-11-01", Submitter: "张三", Phone: "13812345678"}
+	require.Empty(t, a.Differences(a))
+	b := a
+	b.Content, b.Phone = "道路积水", ""
+	require.Equal(t, []string{"content", "phone"}, a.Differences(b))
+	err := &KeyConflict{Key: "TJ-1", Existing: "op-1", Fields: a.Differences(b)}
+	require.Equal(t, `key "TJ-1" already belongs to opinion op-1, which differs in content, phone; give this opinion its own key, or correct it to match that opinion`, err.Error())
+	require.NotContains(t, err.Error(), "道路积水", "never a citizen's words")
 }

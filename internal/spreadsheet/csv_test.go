@@ -43,12 +43,12 @@ func TestCSVEncodings(t *testing.T) {
 			require.Equal(t, []string{"序号", "意见内容", "来源", "收集日期", "电话", "回复情况"}, r.Header(""))
 			require.Len(t, rows, 4)
 			require.Equal(t, []int{4, 5, 9, 10}, []int{rows[0].Line, rows[1].Line, rows[2].Line, rows[3].Line})
-			require.Equal(t, map[Field]string{FieldKey: "1", FieldContent: "办事要跑三趟,能否一次办结", FieldChannel: "意见箱",
+			require.Equal(t, map[Field]string{FieldSerial: "1", FieldContent: "办事要跑三趟,能否一次办结", FieldChannel: "意见箱",
 				FieldCollectedAt: "2014-04-02", FieldPhone: "13812345678"}, rows[0].Fields)
 			require.Equal(t, map[string]string{"回复情况": "已回复"}, rows[0].Extra)
 			require.Equal(t, "第一行\n第二行", rows[1].Fields[FieldContent])
 			require.Equal(t, "2014-04-03", rows[1].Fields[FieldCollectedAt])
-			require.Equal(t, map[Field]string{FieldKey: "3", FieldContent: `=HYPERLINK("x")`, FieldChannel: "网络",
+			require.Equal(t, map[Field]string{FieldSerial: "3", FieldContent: `=HYPERLINK("x")`, FieldChannel: "网络",
 				FieldCollectedAt: "2014-04-04", FieldPhone: "13812345678"}, rows[2].Fields)
 			require.Equal(t, `他说"好"就行`, rows[3].Fields[FieldContent])
 			require.Equal(t, "2014-04-04", rows[3].Fields[FieldCollectedAt])

@@ -34,6 +34,7 @@ const (
 	FieldChannel     Field = "channel"
 	FieldCollectedAt Field = "collected_at"
 	FieldKey         Field = "key"
+	FieldSerial      Field = "serial"
 	FieldSubmitter   Field = "submitter"
 	FieldPhone       Field = "phone"
 	FieldTarget      Field = "target"
@@ -46,17 +47,24 @@ const (
 var Required = []Field{FieldContent, FieldChannel, FieldCollectedAt}
 
 // Fields lists every canonical column in the order messages and tests use.
-var Fields = []Field{FieldContent, FieldChannel, FieldCollectedAt, FieldKey, FieldSubmitter,
+var Fields = []Field{FieldContent, FieldChannel, FieldCollectedAt, FieldKey, FieldSerial, FieldSubmitter,
 	FieldPhone, FieldTarget, FieldDepartment, FieldCategory}
 
 // Aliases are the header names offices actually use for each column. The first
 // one is the name messages show. Matching ignores surrounding and inner spaces,
 // full-width forms, a required-column asterisk, and case, "_" and "-" in English.
+//
+// FieldKey's names are the identifier columns: a value there is the opinion's
+// identity, so a row with the same key in another file is the same opinion.
+// FieldSerial's are row counters (序号 1…N, restarted on every sheet and in every
+// office's file): they only say where a row sits, for messages, and are never an
+// identity.
 var Aliases = map[Field][]string{
 	FieldContent:     {"意见内容", "意见建议", "意见建议内容", "问题描述", "content"},
 	FieldChannel:     {"来源", "渠道", "意见来源", "征求方式", "channel"},
 	FieldCollectedAt: {"收集时间", "收集日期", "日期", "collected_at"},
-	FieldKey:         {"序号", "编号", "key"},
+	FieldKey:         {"编号", "意见编号", "工单号", "工单编号", "受理编号", "受理号", "key", "id"},
+	FieldSerial:      {"序号", "行号", "顺序号", "No.", "No", "#", "row"},
 	FieldSubmitter:   {"反映人", "提出人", "submitter"},
 	FieldPhone:       {"联系电话", "电话", "phone"},
 	FieldTarget:      {"意见对象", "针对对象", "target"},
@@ -126,7 +134,8 @@ type Row struct {
 	// count), the CSV line where the record starts, the JSON element's index+1.
 	Line int
 	// Fields holds the value of each column the sheet has: trimmed; full-width
-	// digits, letters and spaces folded for channel, collected_at, key and phone;
+	// digits, letters and spaces folded for channel, collected_at, key, serial and
+	// phone;
 	// collected_at as YYYY-MM-DD when it is any accepted date form, else as typed.
 	Fields map[Field]string
 	// Columns is the header text of each field's column, as written, for messages.
@@ -429,7 +438,7 @@ func setExtra(r *Row, k, v string) {
 // cleanField normalizes a trimmed value the way the field's readers expect.
 func cleanField(f Field, v string, date1904 bool) string {
 	switch f {
-	case FieldChannel, FieldKey, FieldPhone:
+	case FieldChannel, FieldKey, FieldSerial, FieldPhone:
 		return narrow(v)
 	case FieldCollectedAt:
 		v = narrow(v)

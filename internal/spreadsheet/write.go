@@ -14,13 +14,24 @@ type Rejected struct {
 	Cells  []string
 	Column string
 	Reason string
+	// Warning marks a row that was imported, listed for a warning (a department or
+	// category the campaign does not know); importing it again changes nothing.
+	Warning bool
 }
+
+// WarningPrefix starts the reason of a row listed for a warning, so the office
+// tells it from a refused row at a glance.
+const WarningPrefix = "已导入，仅提示 / imported, warning only: "
 
 // annotationHeader is what the writers put before the original header.
 var annotationHeader = []string{HeaderSheet, HeaderLine, HeaderColumn, HeaderReason}
 
-// rejectedSheet names the one sheet of a rejected-rows workbook.
-const rejectedSheet = "未导入的行"
+// rejectedSheet names the one sheet of a rejected-rows workbook; warnedSheet when
+// it also lists imported rows with warnings.
+const (
+	rejectedSheet = "未导入的行"
+	warnedSheet   = "未导入的行和提示"
+)
 
 // WriteRejectedCSV writes rejected rows as CSV (see WriteCSV): where each row was
 // and why it was refused, then its original cells.
@@ -37,8 +48,15 @@ func WriteRejectedXLSX(w io.Writer, header []string, rows []Rejected) error {
 // number, column and reason, then the original cells under the original header.
 func rejectedTable(header []string, rows []Rejected) Table {
 	width := rejectedWidth(header, rows)
+	sheet := rejectedSheet
+	for _, r := range rows {
+		if r.Warning {
+			sheet = warnedSheet
+			break
+		}
+	}
 	return Table{
-		Sheet:        rejectedSheet,
+		Sheet:        sheet,
 		Header:       appendCells(append([]string(nil), annotationHeader...), header, width),
 		Widths:       []float64{14, 8, 14, 48},
 		DefaultWidth: 20,
@@ -48,7 +66,11 @@ func rejectedTable(header []string, rows []Rejected) Table {
 				if r.Line > 0 {
 					line = r.Line
 				}
-				rec := []any{r.Sheet, line, r.Column, r.Reason}
+				reason := r.Reason
+				if r.Warning {
+					reason = WarningPrefix + reason
+				}
+				rec := []any{r.Sheet, line, r.Column, reason}
 				for _, c := range appendCells(nil, r.Cells, width) {
 					rec = append(rec, c)
 				}

@@ -68,19 +68,19 @@ func TestXLSXLedger(t *testing.T) {
 		extra map[string]string
 	}
 	wants := []want{
-		{"班子意见", 4, map[Field]string{FieldKey: "1", FieldContent: "楼道灯坏了没人修", FieldChannel: "热线", FieldCollectedAt: "2014-04-02",
+		{"班子意见", 4, map[Field]string{FieldSerial: "1", FieldContent: "楼道灯坏了没人修", FieldChannel: "热线", FieldCollectedAt: "2014-04-02",
 			FieldSubmitter: "张三", FieldPhone: "13812345678", FieldDepartment: "城管科"}, map[string]string{"备注": "已转交"}},
-		{"班子意见", 5, map[Field]string{FieldKey: "2", FieldContent: "=SUM(A1:A3) 办事要跑三趟", FieldChannel: "座谈会", FieldCollectedAt: "2014-04-02",
+		{"班子意见", 5, map[Field]string{FieldSerial: "2", FieldContent: "=SUM(A1:A3) 办事要跑三趟", FieldChannel: "座谈会", FieldCollectedAt: "2014-04-02",
 			FieldSubmitter: "李四", FieldPhone: "", FieldDepartment: ""}, nil},
-		{"班子意见", 6, map[Field]string{FieldKey: "3", FieldContent: "@领导 请多下基层", FieldChannel: "座谈会", FieldCollectedAt: "2014-04-03",
+		{"班子意见", 6, map[Field]string{FieldSerial: "3", FieldContent: "@领导 请多下基层", FieldChannel: "座谈会", FieldCollectedAt: "2014-04-03",
 			FieldSubmitter: "", FieldPhone: "", FieldDepartment: ""}, nil},
-		{"班子意见", 7, map[Field]string{FieldKey: "4", FieldContent: "-服务态度差", FieldChannel: "座谈会", FieldCollectedAt: "2014-04-05",
+		{"班子意见", 7, map[Field]string{FieldSerial: "4", FieldContent: "-服务态度差", FieldChannel: "座谈会", FieldCollectedAt: "2014-04-05",
 			FieldSubmitter: "", FieldPhone: "0373-5771293", FieldDepartment: ""}, nil},
-		{"班子意见", 9, map[Field]string{FieldKey: "5", FieldContent: "+86 号码应当怎么写", FieldChannel: "意见箱", FieldCollectedAt: "2014-04-06",
+		{"班子意见", 9, map[Field]string{FieldSerial: "5", FieldContent: "+86 号码应当怎么写", FieldChannel: "意见箱", FieldCollectedAt: "2014-04-06",
 			FieldSubmitter: "", FieldPhone: "13812345678", FieldDepartment: ""}, nil},
-		{"班子意见", 10, map[Field]string{FieldKey: "6", FieldContent: "前后有空格", FieldChannel: "走访", FieldCollectedAt: "2014-04-07",
+		{"班子意见", 10, map[Field]string{FieldSerial: "6", FieldContent: "前后有空格", FieldChannel: "走访", FieldCollectedAt: "2014-04-07",
 			FieldSubmitter: "", FieldPhone: "", FieldDepartment: ""}, nil},
-		{"班子意见", 11, map[Field]string{FieldKey: "7", FieldContent: "日期写错了", FieldChannel: "来信", FieldCollectedAt: "2014-02-30",
+		{"班子意见", 11, map[Field]string{FieldSerial: "7", FieldContent: "日期写错了", FieldChannel: "来信", FieldCollectedAt: "2014-02-30",
 			FieldSubmitter: "", FieldPhone: "", FieldDepartment: ""}, nil},
 		{"个人意见", 2, map[Field]string{FieldCategory: "作风", FieldContent: "王科长接待群众态度生硬", FieldChannel: "online",
 			FieldCollectedAt: "2014-04-08", FieldTarget: "个人"}, map[string]string{"处理意见": "约谈"}},
@@ -99,7 +99,7 @@ func TestXLSXLedger(t *testing.T) {
 	require.Equal(t, "收集时间", rows[0].Columns[FieldCollectedAt])
 	require.Equal(t, "Collected At", rows[7].Columns[FieldCollectedAt])
 	require.Equal(t, "Channel", rows[7].Columns[FieldChannel])
-	require.NotContains(t, rows[7].Columns, FieldKey, "no key column: Columns says so")
+	require.NotContains(t, rows[7].Columns, FieldSerial, "no 序号 column: Columns says so")
 	// Cells keep what was typed (formula-looking text as text, merged values
 	// filled in, the reader's apostrophe removed) aligned with the header.
 	require.Equal(t, []string{"3", "@领导 请多下基层", "座谈会", "2014-04-03", "", "", "", ""}, rows[2].Cells)

@@ -406,10 +406,14 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	if c, err := s.svc.Store.Campaign(r.Context(), b.CampaignID); err == nil {
 		name = c.Name
 	}
-	done := b.Started + b.AlreadyPresent
+	done := b.Started + b.AlreadyPresent + b.KeyConflicts
+	importing := b.State == store.BatchImporting
 	s.render(w, r, http.StatusOK, "batch", v, map[string]any{
-		"B": b, "CampaignName": name, "Refresh": b.State == store.BatchImporting, "Done": done,
+		"B": b, "CampaignName": name, "Refresh": importing, "Done": done,
 		"Percent": batchPercent(done, b.Accepted),
+		// Every row is through, and the import waits for the ledger to show the
+		// opinions it started.
+		"Settling": importing && b.Accepted > 0 && done >= b.Accepted,
 	})
 }
 

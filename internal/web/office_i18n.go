@@ -46,9 +46,9 @@ func init() {
 		"batch.id": "批次编号", "batch.mode": "模式", "batch.lenient": "一般模式（合格的行照常导入）",
 		"batch.created": "上传", "batch.finished": "完成时间", "batch.skipped": "未读取的工作表（找不到表头）",
 		"batch.to_triage": "去分类交办", "batch.import_another": "再导入一个文件",
-		"batch.rejections": "不合格的行", "batch.download": "下载全部不合格的行",
+		"batch.rejections": "未导入的行", "batch.download": "下载全部未导入的行和提示",
 		"batch.download_xlsx": "Excel（.xlsx）", "batch.download_csv": "CSV",
-		"batch.download_hint": "下载的文件在原有各列前注明工作表、行号、问题列和原因，修正后可直接重新导入。",
+		"batch.download_hint": "下载的文件在原有各列前注明工作表、行号、问题列和原因，未导入的行修正后可直接重新导入；有提示的行已经导入（原因前注明“已导入，仅提示”），重新导入也不会重复。",
 		"batch.sheet":         "工作表", "batch.row": "行号", "batch.column": "问题列", "batch.reason": "原因",
 		"batch.first_rejections": "仅显示前 %d 行，共 %d 行；完整列表请下载。", "batch.no_rejections": "所有行均合格。",
 
@@ -152,9 +152,9 @@ func init() {
 		"batch.id": "Batch id", "batch.mode": "Mode", "batch.lenient": "Lenient (valid rows are imported)",
 		"batch.created": "Uploaded", "batch.finished": "Finished", "batch.skipped": "Sheets not read (no header row)",
 		"batch.to_triage": "Go to triage", "batch.import_another": "Import another file",
-		"batch.rejections": "Rejected rows", "batch.download": "Download all rejected rows",
+		"batch.rejections": "Refused rows", "batch.download": "Download all refused rows and warnings",
 		"batch.download_xlsx": "Excel (.xlsx)", "batch.download_csv": "CSV",
-		"batch.download_hint": "The download puts the sheet, row, column and reason before the original columns; fix the rows and import the file again.",
+		"batch.download_hint": "The download puts the sheet, row, column and reason before the original columns; fix the refused rows and import the file again. Rows with warnings were imported (their reason says so): importing them again adds nothing.",
 		"batch.sheet":         "Sheet", "batch.row": "Row", "batch.column": "Column", "batch.reason": "Reason",
 		"batch.first_rejections": "Showing the first %d of %d rows; download them all.", "batch.no_rejections": "Every row was valid.",
 
