@@ -97,6 +97,7 @@ func TestOpinionClosesOverHTTPAndForbiddenActionsLeaveNoTrace(t *testing.T) {
 
 	again := h.Must("office", http.MethodPost, "/api/v1/campaigns/c1/opinions", map[string]any{
 		"key": "A-001", "content": "幸福路路面坑洼多年未修，雨天积水严重。", "channel": "热线", "collected_at": today,
+		"submitter": "张三", "phone": "13812345678",
 	}, http.StatusOK)
 	require.Equal(t, id, again["id"], "the same key is the same opinion")
 

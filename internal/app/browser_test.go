@@ -309,7 +309,7 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	h.Act("office", seed("S4", "建议修建机场"), "reject", map[string]any{"reason": "不属于本次活动范围"}, 200)
 
 	ledger := filepath.Join(t.TempDir(), "意见.csv")
-	require.NoError(t, os.WriteFile(ledger, []byte("序号,意见内容,来源,收集时间\n1,幸福路路灯坏了两个月,热线,"+
+	require.NoError(t, os.WriteFile(ledger, []byte("编号,意见内容,来源,收集时间\n1,幸福路路灯坏了两个月,热线,"+
 		today.Format(workflows.DateLayout)+"\n"), 0o600))
 
 	b.run(chromedp.Navigate(h.Base+"/"), chromedp.WaitVisible(chromedp.ID("username")))
