@@ -547,8 +547,12 @@ func listRows[T any](w io.Writer, title string, rows []T, total int, header stri
 func verdict(b batch) string {
 	v := outcome(b)
 	if n := b.AcceptedWithWarnings; n > 0 && b.State != stateRefused {
-		v += fmt.Sprintf("\n%s rows name a department or category the campaign does not know: they are imported\n"+
-			"with the text as written, for triage to confirm.", thousands(n))
+		rows, name := "rows", "name"
+		if n == 1 {
+			rows, name = "row", "names"
+		}
+		v += fmt.Sprintf("\n%s %s %s a department or category the campaign does not know: imported\n"+
+			"with the text as written, for triage to confirm.", thousands(n), rows, name)
 	}
 	return v
 }

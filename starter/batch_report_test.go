@@ -41,7 +41,7 @@ func TestImportSummarySaysWhichRowsWereAlreadyThereRefusedForAKeyOrWarned(t *tes
 		"SHEET  ROW  NO.  OPINION\n",
 		"-      3    2    op-2\n",
 		"Done: 38 rows are in; 2 rows were rejected and not imported.\n",
-		"1 rows name a department or category the campaign does not know",
+		"1 row names a department or category the campaign does not know",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
