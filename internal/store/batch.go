@@ -493,10 +493,7 @@ VALUES ($1, $2, '', 0, 'key', $3, $4, '[]') ON CONFLICT DO NOTHING`, batchID, le
 func (s *Store) Rejections(ctx context.Context, batchID string, limit int) ([]Rejection, error) {
 	q := `SELECT sheet, line, column_name, code, reason, cells FROM batch_rejections WHERE batch_id = $1 ORDER BY seq`
 	args := []any{batchID}
-	if limit > 0 {
-		q += ` LIMIT $2`
-		args = append(args, limit)
-	}
+	q, args = limited(q, args, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: rejections: %w", err)
@@ -548,10 +545,7 @@ SELECT s.sheet, s.line, s.serial, CASE WHEN s.existing_id = '' THEN s.opinion_id
 FROM batch_rows r JOIN batch_row_sources s ON s.batch_id = r.batch_id AND s.seq = r.seq
 WHERE r.batch_id = $1 AND r.outcome = $2 ORDER BY s.ord`
 	args := []any{batchID, OutcomeAlreadyPresent}
-	if limit > 0 {
-		q += ` LIMIT $3`
-		args = append(args, limit)
-	}
+	q, args = limited(q, args, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: rows already there: %w", err)
@@ -581,10 +575,7 @@ SELECT s.sheet, s.line, s.serial, w.column_name, w.code, w.reason, s.ord, s.cell
 FROM batch_warnings w JOIN batch_row_sources s ON s.batch_id = w.batch_id AND s.seq = w.seq
 WHERE w.batch_id = $1 ORDER BY s.ord, w.n`
 	args := []any{batchID}
-	if limit > 0 {
-		q += ` LIMIT $2`
-		args = append(args, limit)
-	}
+	q, args = limited(q, args, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: warnings: %w", err)

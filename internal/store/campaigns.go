@@ -110,10 +110,7 @@ func (s *Store) CampaignChanges(ctx context.Context, id string, limit int) ([]ca
 	q := `SELECT revision, at, actor, field, old_value, new_value FROM campaign_changes
 WHERE campaign_id = $1 ORDER BY revision DESC, seq`
 	args := []any{id}
-	if limit > 0 {
-		q += ` LIMIT $2`
-		args = append(args, limit)
-	}
+	q, args = limited(q, args, limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: campaign changes: %w", err)

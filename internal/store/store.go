@@ -210,6 +210,14 @@ func (s *Store) Campaigns(ctx context.Context) ([]campaign.Campaign, error) {
 	return out, rows.Err()
 }
 
+// limited adds a LIMIT of n rows to q when n > 0 (0: all rows).
+func limited(q string, args []any, n int) (string, []any) {
+	if n <= 0 {
+		return q, args
+	}
+	return q + fmt.Sprintf(" LIMIT $%d", len(args)+1), append(args, n)
+}
+
 // params collects a query's arguments, naming each $n as it is added.
 type params []any
 
