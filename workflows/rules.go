@@ -107,12 +107,34 @@ func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.T
 	return nil
 }
 
-// Validate is the whole validator of an action, as the workflow runs it, for
-// callers that check more before the Update (the API's working-day calendar): a
-// date the workflow refuses is refused in its words before anything else is said
-// about it. The workflow's own validator still has the last word.
+// Validate is the whole validator of an action, as the workflow runs it.
 func Validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
 	return validate(o, p, action, req, now, true)
+}
+
+// CheckDates is the part of the validator about the date an action names (its
+// form and bounds), for callers that look the date up on the working-day calendar
+// before the Update: a date the workflow would refuse is refused in its words
+// first. The workflow's own validator still has the last word.
+func CheckDates(o *Opinion, p Policy, action Action, b ActionBody, now time.Time) error {
+	today := now.In(p.Location()).Format(DateLayout)
+	return checkDates(o, action, b, today, LatestDate(today))
+}
+
+// checkDates checks the date an action names: an assignment's deadline (a past
+// one is allowed: an office moving its existing ledger in assigns items that are
+// already late, and the ladder catches up at once), an extension's date and a
+// reopened item's deadline, from today. latest is "" when dates are unbounded.
+func checkDates(o *Opinion, action Action, b ActionBody, today, latest string) error {
+	switch {
+	case action == ActionAssign && b.Deadline != "":
+		return checkDate("deadline", b.Deadline, o.CollectedAt, latest)
+	case action == ActionRequestExtension:
+		return checkFutureDate("until", b.Until, today, latest)
+	case action == ActionReopen && b.Deadline != "":
+		return checkFutureDate("deadline", b.Deadline, today, latest)
+	}
+	return nil
 }
 
 // checkLengths bounds every field of the body, whether the action reads it or not:
@@ -259,11 +281,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if err := optionalText("measures", b.Measures, maxMeasuresRunes); err != nil {
 			return err
 		}
-		// A past deadline is allowed here: an office moving its existing ledger in
-		// assigns items that are already late, and the ladder catches up at once.
-		if b.Deadline != "" {
-			return checkDate("deadline", b.Deadline, o.CollectedAt, latest)
-		}
+		return checkDates(o, action, b, today, latest)
 	case ActionRequestExtension:
 		if err := requireText("reason", b.Reason, maxReasonRunes); err != nil {
 			return err
@@ -274,7 +292,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if o.Extensions >= p.MaxExtensions {
 			return conflict("extension_limit", "this campaign allows at most %d extensions and %d have been granted", p.MaxExtensions, o.Extensions)
 		}
-		if err := checkFutureDate("until", b.Until, today, latest); err != nil {
+		if err := checkDates(o, action, b, today, latest); err != nil {
 			return err
 		}
 		if b.Until <= o.Schedule.Deadline {
@@ -326,9 +344,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if o.Official == "" {
 			return conflict("no_official", "this opinion has no responsible official to reopen it for; assign it instead")
 		}
-		if b.Deadline != "" {
-			return checkFutureDate("deadline", b.Deadline, today, latest)
-		}
+		return checkDates(o, action, b, today, latest)
 	}
 	return nil
 }
