@@ -112,15 +112,6 @@ func Validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.T
 	return validate(o, p, action, req, now, true)
 }
 
-// CheckDates is the part of the validator about the date an action names (its
-// form and bounds), for callers that look the date up on the working-day calendar
-// before the Update: a date the workflow would refuse is refused in its words
-// first. The workflow's own validator still has the last word.
-func CheckDates(o *Opinion, p Policy, action Action, b ActionBody, now time.Time) error {
-	today := now.In(p.Location()).Format(DateLayout)
-	return checkDates(o, action, b, today, LatestDate(today))
-}
-
 // checkDates checks the date an action names: an assignment's deadline (a past
 // one is allowed: an office moving its existing ledger in assigns items that are
 // already late, and the ladder catches up at once), an extension's date and a

@@ -85,9 +85,10 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 
 // checkWorkingDays refuses a deadline or extension date on a weekend or holiday,
 // naming the next working day (docs/rules.md). The calendar lives outside the
-// workflow, whose validator reads its own state only; only a date the workflow's
-// own rules for dates (form, bounds) accept is looked up on the calendar, so a
-// date wrong in two ways is refused by the workflow first, in its words.
+// workflow, whose validator reads its own state only. It is asked last: a request
+// the workflow's validator refuses anyway (a date out of bounds, a reason missing)
+// goes to the workflow, which says why in its own words, and only a request it
+// would accept is refused here for its day off.
 func (s *Service) checkWorkingDays(o workflows.Opinion, action workflows.Action, req workflows.ActionRequest) error {
 	b := req.Body
 	var check func() error
@@ -102,7 +103,7 @@ func (s *Service) checkWorkingDays(o workflows.Opinion, action workflows.Action,
 	if req.Policy == nil {
 		return nil // every action with a date carries the campaign's policy (withSettings)
 	}
-	if workflows.CheckDates(&o, *req.Policy, action, b, s.Now()) != nil {
+	if workflows.Validate(&o, *req.Policy, action, req, s.Now()) != nil {
 		return nil // the workflow's validator refuses it, in its own words
 	}
 	return check()

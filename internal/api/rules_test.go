@@ -57,13 +57,15 @@ func TestADateOnADayOffIsRefusedNamingTheNextWorkingDay(t *testing.T) {
 	}
 }
 
-// A 调休 weekend day is a working day; a date the workflow refuses anyway (out of
-// bounds, in the past) goes to the workflow, which says why in its own words.
+// A 调休 weekend day is a working day; a request the workflow refuses anyway (a
+// date out of bounds or in the past, a reason missing) goes to the workflow, which
+// says why in its own words.
 func TestWorkingDaysAndDatesTheWorkflowJudgesGoThrough(t *testing.T) {
 	for _, body := range []string{
 		`{"until": "2025-09-28", "reason": "调休上班日"}`, // Sunday, a make-up working day
 		`{"until": "2025-05-31", "reason": "过去的周六"}`, // in the past: the workflow refuses
 		`{"until": "9999-12-31", "reason": "很远"}`,    // a Friday, too far: the workflow refuses
+		`{"until": "2025-06-28"}`,                    // a Saturday without a reason: the reason is named first
 	} {
 		f := newFixture(t)
 		f.project(t, newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone)))
