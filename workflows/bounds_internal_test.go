@@ -34,3 +34,21 @@ func TestAPendingExtensionBeyondTheBoundsCanBeRefusedNotApproved(t *testing.T) {
 	// A handler re-checking an action recorded before the bounds replays it as it ran.
 	require.NoError(t, validate(o, p, ActionDecideExtension, ActionRequest{Actor: leader, Body: ActionBody{Approve: &yes}}, now, false))
 }
+
+// A campaign stored with an offset beyond ±14 h (before campaigns were bounded) can
+// still have its opinions cancelled or rejected; only what may set a deadline in its
+// time is refused.
+func TestACampaignOffsetBeyondTheBoundsRefusesOnlyWhatSetsADeadline(t *testing.T) {
+	o := &Opinion{ID: "o1", State: StateCategorized, Category: "c", CollectedAt: "2026-09-01"}
+	p := Policy{Categories: []CategoryPolicy{{Name: "c"}}, UTCOffsetSeconds: -90000}
+	office := Actor{Username: "office", Roles: []Role{RoleOffice}}
+	now := time.Date(2026, 9, 22, 3, 0, 0, 0, time.UTC)
+
+	require.NoError(t, Validate(o, p, ActionCancel, ActionRequest{Actor: office, Body: ActionBody{Reason: "撤销"}}, now))
+	err := Validate(o, p, ActionAssign, ActionRequest{Actor: office, Body: ActionBody{Department: "d", Official: "a", Leader: "b"}}, now)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	var code string
+	require.NoError(t, appErr.Details(&code))
+	require.Equal(t, "campaign_offset_invalid", code)
+}

@@ -93,7 +93,9 @@ func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.T
 		return invalid("policy_invalid", "the campaign's policy sent with the action has no categories")
 	}
 	p = requestPolicy(p, req)
-	if bounded {
+	if bounded && computesDeadline(action) {
+		// A deadline's moments are kept in the campaign's time, which must be one
+		// that can be written down.
 		if off := p.UTCOffsetSeconds; off < -maxOffsetSeconds || off > maxOffsetSeconds {
 			return invalid("campaign_offset_invalid", "the campaign's UTC offset (%d seconds) is outside ±14 hours; correct the campaign's settings", off)
 		}
@@ -105,6 +107,15 @@ func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.T
 		return checkLengths(req.Body)
 	}
 	return nil
+}
+
+// computesDeadline reports whether the action may set a deadline on the calendar.
+func computesDeadline(a Action) bool {
+	switch a {
+	case ActionAssign, ActionDecideExtension, ActionVerify, ActionCallback, ActionReopen:
+		return true
+	}
+	return false
 }
 
 // Validate is the whole validator of an action, as the workflow runs it.
