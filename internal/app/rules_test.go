@@ -170,7 +170,8 @@ func TestEveryFollowUpCallCountsOverHTTP(t *testing.T) {
 	}
 	require.Equal(t, []string{"dissatisfied first=true by office", "basically first=true by office"}, calls,
 		"the dissatisfied answer stays on the record: 1 satisfied of 2 called")
-	require.EqualValues(t, 0, closed["working_days_to_close"], "received and closed today")
+	require.Contains(t, closed, "working_days_to_close")
+	require.LessOrEqual(t, closed["working_days_to_close"], float64(1), "received and closed today (or over midnight)")
 	recordHistory(t, h, workflows.OpinionWorkflowID(id), "every_follow_up_call")
 }
 
