@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
 	"rectify/internal/calendar"
@@ -40,6 +41,7 @@ type Activities struct {
 // Register puts the activities on a worker under their explicit names.
 func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Schedule, activity.RegisterOptions{Name: workflows.ScheduleActivityName})
+	w.RegisterActivityWithOptions(a.WorkingDays, activity.RegisterOptions{Name: workflows.WorkingDaysActivityName})
 	w.RegisterActivityWithOptions(a.Project, activity.RegisterOptions{Name: workflows.ProjectActivityName})
 	w.RegisterActivityWithOptions(a.Notify, activity.RegisterOptions{Name: workflows.NotifyActivityName})
 	w.RegisterActivityWithOptions(a.ImportChunk, activity.RegisterOptions{Name: workflows.ImportChunkActivityName})
@@ -89,6 +91,26 @@ func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (workfl
 		s.SignBy = endOf(cal.AddWorkdays(today, p.SignWorkingDays).To)
 	}
 	return s, nil
+}
+
+// WorkingDays counts the working days after From up to and including To on the
+// calendar: the working days an opinion took from receipt to closure.
+func (a *Activities) WorkingDays(_ context.Context, in workflows.WorkingDaysInput) (workflows.WorkingDaysResult, error) {
+	return CountWorkingDays(a.Calendar, in)
+}
+
+// CountWorkingDays is WorkingDays without the activity wrapper. Dates that are not
+// YYYY-MM-DD are a permanent failure: the workflow computed them.
+func CountWorkingDays(cal *calendar.Calendar, in workflows.WorkingDaysInput) (workflows.WorkingDaysResult, error) {
+	from, err := time.Parse(workflows.DateLayout, in.From)
+	if err != nil {
+		return workflows.WorkingDaysResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("working days: from %q is not a date", in.From), "BadDate", err)
+	}
+	to, err := time.Parse(workflows.DateLayout, in.To)
+	if err != nil {
+		return workflows.WorkingDaysResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("working days: to %q is not a date", in.To), "BadDate", err)
+	}
+	return workflows.WorkingDaysResult{Days: cal.WorkdaysBetween(from, to)}, nil
 }
 
 // Project writes the opinion to the reporting store.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
@@ -341,4 +342,37 @@ func TestRegisteredNames(t *testing.T) {
 
 	_, err = env.ExecuteActivity(workflows.ScheduleActivityName, workflows.ScheduleInput{Today: "bad", Policy: policy})
 	require.Error(t, err)
+
+	v, err = env.ExecuteActivity(workflows.WorkingDaysActivityName, workflows.WorkingDaysInput{From: "2026-09-28", To: "2026-10-10"})
+	require.NoError(t, err)
+	var days workflows.WorkingDaysResult
+	require.NoError(t, v.Get(&days))
+	require.Equal(t, workflows.WorkingDaysResult{Days: 5}, days)
+}
+
+// The working days an opinion took, counted on the calendar: the days after the
+// first date up to and including the second, holidays skipped and make-up days in.
+func TestCountWorkingDays(t *testing.T) {
+	cal := calendar.Default()
+	for _, c := range []struct {
+		from, to string
+		want     int
+	}{
+		{"2026-09-21", "2026-09-21", 0},  // closed the day it arrived
+		{"2026-09-21", "2026-09-22", 1},  // the next day
+		{"2026-09-24", "2026-10-08", 4},  // 中秋节 and 国庆节 skipped: 09-28..30, 10-08
+		{"2026-10-09", "2026-10-12", 2},  // Saturday 10-10 is worked
+		{"2026-12-31", "2027-01-04", 1},  // 元旦 2027-01-01..03
+		{"2026-09-22", "2026-09-21", -1}, // backwards
+	} {
+		got, err := activities.CountWorkingDays(cal, workflows.WorkingDaysInput{From: c.from, To: c.to})
+		require.NoError(t, err)
+		require.Equal(t, c.want, got.Days, "%s → %s", c.from, c.to)
+	}
+	for _, bad := range []workflows.WorkingDaysInput{{From: "2026/09/21", To: "2026-09-22"}, {From: "2026-09-21", To: ""}} {
+		_, err := activities.CountWorkingDays(cal, bad)
+		var appErr *temporal.ApplicationError
+		require.ErrorAs(t, err, &appErr, "%+v", bad)
+		require.True(t, appErr.NonRetryable(), "a date the workflow got wrong is not worth retrying")
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
+	"rectify/internal/calendar"
 	"rectify/internal/metrics/metricstest"
 	"rectify/workflows"
 )
@@ -118,7 +119,15 @@ func TestSurvivesKillDashNine(t *testing.T) {
 	p := start(t, env, httpAddr)
 	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "crash", "name": "整改"}, http.StatusCreated)
 	today := time.Now().In(time.FixedZone("", 8*3600))
-	date := func(days int) string { return today.AddDate(0, 0, days).Format(workflows.DateLayout) }
+	// Deadlines fall on working days (docs/rules.md); moving every date forward to
+	// one keeps them in order.
+	date := func(days int) string {
+		d := today.AddDate(0, 0, days)
+		for !calendar.Default().IsWorkday(d) {
+			d = d.AddDate(0, 0, 1)
+		}
+		return d.Format(workflows.DateLayout)
+	}
 
 	const n = 6
 	ids := make([]string, n)

@@ -449,7 +449,10 @@ type Opinion struct {
 	CreatedAt         time.Time         `json:"created_at"`
 	UpdatedAt         time.Time         `json:"updated_at"`
 	ClosedAt          time.Time         `json:"closed_at,omitzero"`
-	OnTime            bool              `json:"on_time"`
+	// OnTime is whether the closure came with every fix submitted by the deadline
+	// in force (see Round.Late): a late fix that failed verification is not
+	// forgotten by a later one on time.
+	OnTime bool `json:"on_time"`
 	// HighestLevel is the highest rung of the escalation ladder the opinion ever
 	// reached, kept for good (an extension, a return or a rework re-arms the ladder
 	// but never lowers it), and HighestLevelAt when it got there.
@@ -460,8 +463,9 @@ type Opinion struct {
 	LateExtensions int `json:"late_extensions"`
 	// Rounds are the fixes submitted, one per submission, with their verification.
 	Rounds []Round `json:"rounds,omitempty"`
-	// Callbacks are every follow-up call (回访), in order; each has the closure round
-	// it answers. The satisfaction figures count the first call after each closure.
+	// Callbacks are every follow-up call (回访), in order; each says whether it is
+	// the first after the closure it follows up (a fix that passed verification).
+	// The satisfaction figures count the first call after each closure.
 	Callbacks []Callback `json:"callbacks,omitempty"`
 	// WorkingDaysToClose is the working days from receipt to the latest closure, on
 	// the campaign's calendar; 0 while not closed.
@@ -476,8 +480,9 @@ type Round struct {
 	Evidence    string    `json:"evidence,omitempty"`
 	SubmittedBy string    `json:"submitted_by"`
 	SubmittedAt time.Time `json:"submitted_at"`
-	// Late is whether it was submitted after the deadline in force (an extension
-	// approved late does not count).
+	// Late is whether it was submitted after the deadline in force had passed (the
+	// end of its day), or after an extension approved late: such an extension
+	// moves the deadline but does not count.
 	Late bool `json:"late"`
 	// VerifiedBy, Passed, Reason and VerifiedAt are empty until verification.
 	VerifiedBy string    `json:"verified_by,omitempty"`

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -31,10 +32,41 @@ type opinionRun struct {
 	outbox bool
 	// pending are the notifications the next projection hands over.
 	pending []Notification
+	// honest is set for executions that keep the honest record (docs/rules.md):
+	// the highest rung for good, late extensions counted as late, rework that never
+	// shortens a deadline, every round and follow-up call, working days to close,
+	// and the handler's re-check of the bounds on input. Executions begun before
+	// run as they ran.
+	honest bool
+	// missed is set when an extension was approved after the deadline it replaced
+	// had passed: the fix of this assignment or rework can no longer be on time.
+	missed bool
+	// calledBack is set once the closure awaiting a follow-up call has had one.
+	calledBack bool
 }
 
 // notifyOutboxChange is the version marker of the switch to the notification outbox.
 const notifyOutboxChange = "notify-outbox"
+
+// honestRecordChange is the version marker of the honest record (opinionRun.honest).
+const honestRecordChange = "honest-record"
+
+// WorkingDaysActivityName counts the working days between two dates on the
+// calendar, as a local activity (the answer is recorded, so a later change of the
+// holiday file never changes a recorded figure).
+const WorkingDaysActivityName = "rectify.WorkingDays"
+
+// WorkingDaysInput asks for the working days after From up to and including To
+// (both YYYY-MM-DD, campaign-local): the calendar's WorkdaysBetween.
+type WorkingDaysInput struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// WorkingDaysResult is the count; negative when To is before From.
+type WorkingDaysResult struct {
+	Days int `json:"days"`
+}
 
 // OpinionWorkflow is one opinion's whole life, from receipt to closure. Human actions
 // arrive as Updates with validators; deadlines are durable timers; every transition
@@ -50,6 +82,10 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		OverdueLevel: LevelNone, CreatedAt: now,
 	}}
 	r.outbox = workflow.GetVersion(ctx, notifyOutboxChange, workflow.DefaultVersion, 1) == 1
+	r.honest = workflow.GetVersion(ctx, honestRecordChange, workflow.DefaultVersion, 1) == 1
+	if r.honest {
+		r.o.HighestLevel = LevelNone
+	}
 	actor := in.SubmittedBy
 	if actor == "" {
 		actor = SystemActor
@@ -155,6 +191,9 @@ func (r *opinionRun) signOverdue(ctx workflow.Context) (bool, error) {
 
 func (r *opinionRun) escalate(ctx workflow.Context, level OverdueLevel) error {
 	r.o.OverdueLevel = level
+	if r.honest && level.Rank() > r.o.HighestLevel.Rank() {
+		r.o.HighestLevel, r.o.HighestLevelAt = level, workflow.Now(ctx)
+	}
 	r.record(ctx, SystemActor, EventEscalated, r.o.State, "", detail("level", string(level), "deadline", r.o.Schedule.Deadline))
 	switch level {
 	case LevelDueSoon, LevelOverdue:
@@ -197,7 +236,7 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 	for _, action := range Actions {
 		handler := func(ctx workflow.Context, req ActionRequest) (ActionResult, error) {
 			// Re-check: another action may have changed the state since validation.
-			if err := validate(&r.o, r.policy, action, req, workflow.Now(ctx)); err != nil {
+			if err := validate(&r.o, r.policy, action, req, workflow.Now(ctx), r.honest); err != nil {
 				return ActionResult{}, err
 			}
 			// The campaign's current settings, when the request carries them, are the
@@ -209,7 +248,7 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 			return ActionResult{State: r.o.State, Revision: r.o.Revision}, nil
 		}
 		validator := func(ctx workflow.Context, req ActionRequest) error {
-			return validate(&r.o, r.policy, action, req, workflow.Now(ctx))
+			return validate(&r.o, r.policy, action, req, workflow.Now(ctx), true)
 		}
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, string(action), handler,
 			workflow.UpdateHandlerOptions{Validator: validator}); err != nil {
@@ -248,6 +287,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 		o.Department, o.Official, o.Leader, o.Measures = b.Department, b.Official, b.Leader, b.Measures
 		r.resetDeadline(sched)
 		o.Signed = false
+		r.missed = false
 		r.record(ctx, who, action, StateAssigned, b.Reason, detail("department", b.Department, "official", b.Official,
 			"leader", b.Leader, "deadline", sched.Deadline, "explanation", sched.Explanation))
 		r.notify(ctx, action, o.Official)
@@ -275,83 +315,160 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 			break
 		}
 		old := o.Schedule.Deadline
+		// An extension counts only when approved before the deadline it replaces
+		// had passed; a late one moves the deadline but the fix is late all the same.
+		late := r.honest && !workflow.Now(ctx).Before(o.Schedule.OverdueAt)
 		sched, err := r.schedule(ctx, ext.Until, 0, false)
 		if err != nil {
 			return err
 		}
 		sched.SignBy = o.Schedule.SignBy
 		o.Extensions++
+		if late {
+			o.LateExtensions++
+			r.missed = true
+		}
 		r.resetDeadline(sched)
+		lateDetail := ""
+		if late {
+			lateDetail = "true"
+		}
 		r.record(ctx, who, action, o.State, b.Reason, detail("approved", "true", "previous_deadline", old,
-			"deadline", sched.Deadline, "explanation", sched.Explanation))
+			"deadline", sched.Deadline, "explanation", sched.Explanation, "late", lateDetail))
 		r.notify(ctx, action, o.Official)
 	case ActionSubmit:
 		o.Measures, o.Evidence, o.SubmittedBy = b.Measures, b.Evidence, who
 		o.SubmittedLate = o.OverdueLevel.Rank() >= LevelOverdue.Rank()
+		if r.honest {
+			now := workflow.Now(ctx)
+			// The deadline has passed once its day has ended, whether or not the
+			// ladder's timer has been handled yet; a late extension never helps.
+			o.SubmittedLate = o.SubmittedLate || !now.Before(o.Schedule.OverdueAt) || r.missed
+			o.Rounds = append(o.Rounds, Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
+				SubmittedAt: now, Late: o.SubmittedLate})
+		}
 		r.armed++
 		r.record(ctx, who, action, StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
 		r.notifyQueue(ctx, action, RoleVerifier)
 	case ActionVerify:
 		o.VerifiedBy = who
+		if r.honest && len(o.Rounds) > 0 {
+			last := &o.Rounds[len(o.Rounds)-1]
+			pass := *b.Pass
+			last.VerifiedBy, last.Passed, last.Reason, last.VerifiedAt = who, &pass, b.Reason, workflow.Now(ctx)
+		}
 		if *b.Pass {
+			// A fix that passed is the closure a follow-up call answers.
+			r.calledBack = false
 			if r.policy.CallbackRequired {
 				r.record(ctx, who, action, StateAwaitingCallback, b.Reason, detail("pass", "true"))
-			} else {
-				r.close(ctx, who, action, b.Reason, detail("pass", "true"))
+			} else if err := r.close(ctx, who, action, b.Reason, detail("pass", "true")); err != nil {
+				return err
 			}
 			break
 		}
-		if err := r.rework(ctx, ""); err != nil {
+		kept, err := r.rework(ctx, "")
+		if err != nil {
 			return err
 		}
 		o.ReworkCount++
 		r.record(ctx, who, action, StateInProgress, b.Reason, detail("pass", "false", "deadline", o.Schedule.Deadline,
-			"explanation", o.Schedule.Explanation, "rework", fmt.Sprint(o.ReworkCount)))
+			"explanation", o.Schedule.Explanation, "rework", fmt.Sprint(o.ReworkCount), "kept_deadline", kept))
 		r.notify(ctx, action, o.Official)
 	case ActionCallback:
 		o.Satisfaction = b.Satisfaction
+		if r.honest {
+			o.Callbacks = append(o.Callbacks, Callback{At: workflow.Now(ctx), By: who, Satisfaction: b.Satisfaction,
+				Note: b.Note, First: !r.calledBack})
+			r.calledBack = true
+		}
 		if b.Satisfaction != SatisfactionDissatisfied {
-			r.close(ctx, who, action, b.Note, detail("satisfaction", b.Satisfaction))
+			if err := r.close(ctx, who, action, b.Note, detail("satisfaction", b.Satisfaction)); err != nil {
+				return err
+			}
 			break
 		}
-		if err := r.rework(ctx, ""); err != nil {
+		kept, err := r.rework(ctx, "")
+		if err != nil {
 			return err
 		}
 		o.Reopens++
 		r.record(ctx, who, action, StateInProgress, b.Note, detail("satisfaction", b.Satisfaction,
-			"deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation))
+			"deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation, "kept_deadline", kept))
 		r.notify(ctx, ActionReopen, o.Official, o.Leader)
 	case ActionReopen:
-		if err := r.rework(ctx, b.Deadline); err != nil {
+		kept, err := r.rework(ctx, b.Deadline)
+		if err != nil {
 			return err
 		}
 		o.Reopens++
-		r.record(ctx, who, action, StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation))
+		r.record(ctx, who, action, StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline,
+			"explanation", o.Schedule.Explanation, "kept_deadline", kept))
 		r.notify(ctx, action, o.Official, o.Leader)
 	}
 	return r.project(ctx, true)
 }
 
 // close strikes the opinion off the ledger (销号). It counts as on time when the fix
-// that passed was submitted before the deadline passed.
-func (r *opinionRun) close(ctx workflow.Context, who string, action Action, reason string, d map[string]string) {
-	r.o.ClosedAt = workflow.Now(ctx)
+// that passed was submitted before the deadline passed; in the honest record, when
+// every fix was (a late one that failed verification is not forgotten), and the
+// working days it took are counted on the calendar.
+func (r *opinionRun) close(ctx workflow.Context, who string, action Action, reason string, d map[string]string) error {
+	now := workflow.Now(ctx)
+	r.o.ClosedAt = now
 	r.o.OnTime = !r.o.SubmittedLate
+	if r.honest {
+		for _, round := range r.o.Rounds {
+			r.o.OnTime = r.o.OnTime && !round.Late
+		}
+		loc := r.policy.Location()
+		days, err := r.workingDays(ctx, r.o.CreatedAt.In(loc).Format(DateLayout), now.In(loc).Format(DateLayout))
+		if err != nil {
+			return err
+		}
+		r.o.WorkingDaysToClose = days
+	}
 	r.armed++
 	r.record(ctx, who, action, StateClosed, reason, d)
+	return nil
 }
 
 // rework sends a fix back to the official with a fresh deadline (rework days from
-// the policy unless one is given) and the ladder re-armed from the bottom.
-func (r *opinionRun) rework(ctx workflow.Context, deadline string) error {
+// the policy unless one is given) and the ladder re-armed from the bottom. In the
+// honest record a deadline counted in rework days never comes before the deadline
+// in force (an approved extension stays approved); kept is "true" when the deadline
+// in force was kept for that reason.
+func (r *opinionRun) rework(ctx workflow.Context, deadline string) (kept string, err error) {
 	sched, err := r.schedule(ctx, deadline, r.policy.ReworkWorkingDays, false)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if inForce := r.o.Schedule.Deadline; r.honest && deadline == "" && inForce > sched.Deadline {
+		if sched, err = r.schedule(ctx, inForce, 0, false); err != nil {
+			return "", err
+		}
+		kept = "true"
 	}
 	sched.SignBy = r.o.Schedule.SignBy
 	r.resetDeadline(sched)
 	r.o.ClosedAt, r.o.OnTime, r.o.SubmittedLate = time.Time{}, false, false
-	return nil
+	if r.honest {
+		r.missed = false
+		r.o.WorkingDaysToClose = 0
+	}
+	return kept, nil
+}
+
+// workingDays counts the working days after from up to and including to on the
+// campaign's calendar (through a local activity, as schedule does).
+func (r *opinionRun) workingDays(ctx workflow.Context, from, to string) (int, error) {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 10 * time.Second},
+	})
+	var res WorkingDaysResult
+	err := workflow.ExecuteLocalActivity(lctx, WorkingDaysActivityName, WorkingDaysInput{From: from, To: to}).Get(ctx, &res)
+	return res.Days, err
 }
 
 func (r *opinionRun) resetDeadline(s Schedule) {
@@ -510,6 +627,14 @@ func (o Opinion) clone() Opinion {
 		e := *o.PendingExtension
 		c.PendingExtension = &e
 	}
+	c.Rounds = slices.Clone(o.Rounds)
+	for i, round := range c.Rounds {
+		if round.Passed != nil {
+			p := *round.Passed
+			c.Rounds[i].Passed = &p
+		}
+	}
+	c.Callbacks = slices.Clone(o.Callbacks)
 	c.Timeline = make([]Event, len(o.Timeline))
 	for i, e := range o.Timeline {
 		e.Detail = maps.Clone(e.Detail)

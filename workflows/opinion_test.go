@@ -540,6 +540,13 @@ var (
 	submitFix           = workflows.ActionBody{Measures: "会议压减 40%，每周走访两次", Evidence: "会议记录.pdf"}
 )
 
+// assignBy is the usual assignment with a deadline given by hand.
+func assignBy(deadline string) workflows.ActionBody {
+	b := assignOfficial
+	b.Deadline = deadline
+	return b
+}
+
 // assignedDetail is the assign entry's detail for the default 10-working-day deadline.
 func assignedDetail(official, dept string) map[string]string {
 	return kv("department", dept, "official", official, "leader", "leader", "deadline", "2026-10-12", "explanation", explain0921plus10)
@@ -1112,7 +1119,8 @@ func TestOpinionFailedVerificationSendsItBackWithAReworkDeadline(t *testing.T) {
 	p.CallbackRequired = false
 	lc := newLifecycle(t, p)
 	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	// A deadline before the rework's (10-08), which therefore counts.
+	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignBy("2026-09-30"))
 	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
 	lc.act(on(time.September, 22, 10, 0), official, workflows.ActionSubmit, submitFix)
 	fail := lc.act(on(time.September, 23, 10, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: no(), Reason: "台账不完整，缺少整改前后照片"})
@@ -1158,8 +1166,8 @@ func TestOpinionFailedVerificationSendsItBackWithAReworkDeadline(t *testing.T) {
 		{on(time.October, 30, 15, 0), workflows.SystemActor, workflows.EventArchived, workflows.StateClosed, workflows.StateClosed, "reopen window passed", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-12", 3},
-		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelNone, "2026-10-12", 5},
+		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-09-30", 3},
+		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelNone, "2026-09-30", 5},
 		{workflows.ActionVerify, []string{"official"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-08", 6},
 		{workflows.EventEscalated, []string{"official"}, workflows.StateInProgress, workflows.LevelDueSoon, "2026-10-08", 7},
 		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelDueSoon, "2026-10-08", 8},
@@ -1172,7 +1180,8 @@ func TestOpinionFailedVerificationSendsItBackWithAReworkDeadline(t *testing.T) {
 func TestOpinionDissatisfiedCallbackAndReopenAfterClosure(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
 	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	// A deadline before the rework's (10-09), which therefore counts.
+	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignBy("2026-09-30"))
 	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
 	lc.act(on(time.September, 22, 10, 0), official, workflows.ActionSubmit, submitFix)
 	lc.act(on(time.September, 23, 10, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})

@@ -9,11 +9,36 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Limits on free text a person types into an action.
+// Limits on free text a person types into an action, and on the names and values
+// the other fields carry (a category, a username, a date).
 const (
 	maxReasonRunes   = 2000
 	maxMeasuresRunes = 4000
+	maxNameRunes     = 200
 )
+
+// Bounds on every date an action names (docs/rules.md). A date outside them is a
+// typing slip, never a plan, and beyond them the calendar's arithmetic and the
+// projection's times are no longer safe.
+const (
+	// EarliestDate is the earliest date an action may name.
+	EarliestDate = "2000-01-01"
+	// YearsAhead is how many years after today a date may lie at most.
+	YearsAhead = 5
+)
+
+// maxOffsetSeconds bounds a campaign's UTC offset: real time zones lie within ±14 h.
+const maxOffsetSeconds = 14 * 3600
+
+// LatestDate is the latest date an action may name on the campaign-local day today
+// (YYYY-MM-DD): YearsAhead years later.
+func LatestDate(today string) string {
+	t, err := time.Parse(DateLayout, today)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(YearsAhead, 0, 0).Format(DateLayout)
+}
 
 // RuleError is a rejected action: the kind (ErrForbidden, ErrConflict, ErrInvalid),
 // a stable code a UI can translate, and a message a person can act on.
@@ -55,14 +80,87 @@ var allowedFrom = map[Action][]State{
 // validate checks an action against the actor, the opinion's state and the input,
 // by the policy the request carries or else the opinion's own (see requestPolicy).
 // It reads state only: a rejection writes nothing to the workflow's history.
-func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
+//
+// bounded applies the bounds on dates, text and the campaign's offset
+// (docs/rules.md). Validators always apply them (Temporal does not run validators on
+// replay, so they may tighten); the handler's own re-check applies them only in
+// executions begun with them, so that an action recorded before replays as it ran.
+func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time, bounded bool) error {
 	if err := Permitted(o, action, req.Actor); err != nil {
 		return err
 	}
 	if req.Policy != nil && len(req.Policy.Categories) == 0 {
 		return invalid("policy_invalid", "the campaign's policy sent with the action has no categories")
 	}
-	return checkInput(o, requestPolicy(p, req), action, req, now)
+	p = requestPolicy(p, req)
+	if bounded && computesDeadline(action) {
+		// A deadline's moments are kept in the campaign's time, which must be one
+		// that can be written down.
+		if off := p.UTCOffsetSeconds; off < -maxOffsetSeconds || off > maxOffsetSeconds {
+			return invalid("campaign_offset_invalid", "the campaign's UTC offset (%d seconds) is outside ±14 hours; correct the campaign's settings", off)
+		}
+	}
+	if err := checkInput(o, p, action, req, now, bounded); err != nil {
+		return err
+	}
+	if bounded {
+		return checkLengths(req.Body)
+	}
+	return nil
+}
+
+// computesDeadline reports whether the action may set a deadline on the calendar.
+func computesDeadline(a Action) bool {
+	switch a {
+	case ActionAssign, ActionDecideExtension, ActionVerify, ActionCallback, ActionReopen:
+		return true
+	}
+	return false
+}
+
+// Validate is the whole validator of an action, as the workflow runs it.
+func Validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
+	return validate(o, p, action, req, now, true)
+}
+
+// checkDates checks the date an action names: an assignment's deadline (a past
+// one is allowed: an office moving its existing ledger in assigns items that are
+// already late, and the ladder catches up at once), an extension's date and a
+// reopened item's deadline, from today. latest is "" when dates are unbounded.
+func checkDates(o *Opinion, action Action, b ActionBody, today, latest string) error {
+	switch {
+	case action == ActionAssign && b.Deadline != "":
+		return checkDate("deadline", b.Deadline, o.CollectedAt, latest)
+	case action == ActionRequestExtension:
+		return checkFutureDate("until", b.Until, today, latest)
+	case action == ActionReopen && b.Deadline != "":
+		return checkFutureDate("deadline", b.Deadline, today, latest)
+	}
+	return nil
+}
+
+// checkLengths bounds every field of the body, whether the action reads it or not:
+// everything sent is recorded in the opinion's history.
+func checkLengths(b ActionBody) error {
+	for _, err := range []error{
+		optionalText("reason", b.Reason, maxReasonRunes),
+		optionalText("note", b.Note, maxReasonRunes),
+		optionalText("measures", b.Measures, maxMeasuresRunes),
+		optionalText("evidence", b.Evidence, maxMeasuresRunes),
+		optionalText("category", b.Category, maxNameRunes),
+		optionalText("into", b.Into, maxNameRunes),
+		optionalText("department", b.Department, maxNameRunes),
+		optionalText("official", b.Official, maxNameRunes),
+		optionalText("leader", b.Leader, maxNameRunes),
+		optionalText("deadline", b.Deadline, len(DateLayout)),
+		optionalText("until", b.Until, len(DateLayout)),
+		optionalText("satisfaction", b.Satisfaction, maxNameRunes),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // requestPolicy is the policy an action is checked and computed by: the campaign's
@@ -131,9 +229,14 @@ func checkRole(o *Opinion, action Action, a Actor) error {
 	return nil
 }
 
-func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
+func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time, bounded bool) error {
 	b := req.Body
 	today := now.In(p.Location()).Format(DateLayout)
+	// latest is the latest date an action may name today ("" when unbounded).
+	latest := ""
+	if bounded {
+		latest = LatestDate(today)
+	}
 	switch action {
 	case ActionCategorize:
 		if b.Category == "" {
@@ -180,11 +283,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if err := optionalText("measures", b.Measures, maxMeasuresRunes); err != nil {
 			return err
 		}
-		// A past deadline is allowed here: an office moving its existing ledger in
-		// assigns items that are already late, and the ladder catches up at once.
-		if b.Deadline != "" {
-			return checkDate("deadline", b.Deadline, o.CollectedAt)
-		}
+		return checkDates(o, action, b, today, latest)
 	case ActionRequestExtension:
 		if err := requireText("reason", b.Reason, maxReasonRunes); err != nil {
 			return err
@@ -195,7 +294,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if o.Extensions >= p.MaxExtensions {
 			return conflict("extension_limit", "this campaign allows at most %d extensions and %d have been granted", p.MaxExtensions, o.Extensions)
 		}
-		if err := checkFutureDate("until", b.Until, today); err != nil {
+		if err := checkDates(o, action, b, today, latest); err != nil {
 			return err
 		}
 		if b.Until <= o.Schedule.Deadline {
@@ -210,6 +309,11 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		}
 		if !*b.Approve {
 			return requireText("reason", b.Reason, maxReasonRunes)
+		}
+		// A request made before dates were bounded may name one the ladder cannot
+		// reach; it can be refused, never approved.
+		if until := o.PendingExtension.Until; latest != "" && until > latest {
+			return invalid("until_too_far", "the requested date %s is more than %d years ahead (the latest date accepted today is %s); refuse the request and ask for another date", until, YearsAhead, latest)
 		}
 		return optionalText("reason", b.Reason, maxReasonRunes)
 	case ActionSubmit:
@@ -242,9 +346,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if o.Official == "" {
 			return conflict("no_official", "this opinion has no responsible official to reopen it for; assign it instead")
 		}
-		if b.Deadline != "" {
-			return checkFutureDate("deadline", b.Deadline, today)
-		}
+		return checkDates(o, action, b, today, latest)
 	}
 	return nil
 }
@@ -263,9 +365,9 @@ func optionalText(field, value string, max int) error {
 	return nil
 }
 
-// checkFutureDate accepts a YYYY-MM-DD date no earlier than today.
-func checkFutureDate(field, value, today string) error {
-	if err := checkDate(field, value, ""); err != nil {
+// checkFutureDate accepts a YYYY-MM-DD date from today to latest.
+func checkFutureDate(field, value, today, latest string) error {
+	if err := checkDate(field, value, "", latest); err != nil {
 		return err
 	}
 	if value < today {
@@ -274,16 +376,23 @@ func checkFutureDate(field, value, today string) error {
 	return nil
 }
 
-// checkDate accepts a YYYY-MM-DD date no earlier than notBefore (when that is a date).
-func checkDate(field, value, notBefore string) error {
+// checkDate accepts a YYYY-MM-DD date no earlier than notBefore (when that is a
+// date) and, when latest is set, from EarliestDate to latest.
+func checkDate(field, value, notBefore, latest string) error {
 	if value == "" {
 		return invalid(field+"_required", "%s is required (YYYY-MM-DD)", field)
 	}
 	if _, err := time.Parse(DateLayout, value); err != nil {
 		return invalid(field+"_format", "%s %q is not a date in the form YYYY-MM-DD", field, value)
 	}
+	if latest != "" && value < EarliestDate {
+		return invalid(field+"_too_early", "%s %s is before %s, the earliest date rectify accepts", field, value, EarliestDate)
+	}
 	if _, err := time.Parse(DateLayout, notBefore); err == nil && value < notBefore {
 		return invalid(field+"_before_collected", "%s %s is before the opinion was collected (%s)", field, value, notBefore)
+	}
+	if latest != "" && value > latest {
+		return invalid(field+"_too_far", "%s %s is more than %d years ahead; the latest date accepted today is %s", field, value, YearsAhead, latest)
 	}
 	return nil
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"rectify/internal/calendar"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
@@ -57,6 +59,9 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 	if err := s.withSettings(ctx, o, action, &req); err != nil {
 		return o, err
 	}
+	if err := s.checkWorkingDays(o, action, req); err != nil {
+		return o, err
+	}
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.OpinionWorkflowID(id),
 		UpdateName:   string(action),
@@ -76,6 +81,53 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 		s.Logger.Warn("confirming an action's write failed; the reconciler will", "opinion", id, "err", err)
 	}
 	return s.Store.Opinion(ctx, id)
+}
+
+// checkWorkingDays refuses a deadline or extension date on a weekend or holiday,
+// naming the next working day (docs/rules.md). The calendar lives outside the
+// workflow, whose validator reads its own state only. It is asked last: a request
+// the workflow's validator refuses anyway (a date out of bounds, a reason missing)
+// goes to the workflow, which says why in its own words, and only a request it
+// would accept is refused here for its day off.
+func (s *Service) checkWorkingDays(o workflows.Opinion, action workflows.Action, req workflows.ActionRequest) error {
+	b := req.Body
+	var check func() error
+	switch {
+	case (action == workflows.ActionAssign || action == workflows.ActionReopen) && b.Deadline != "":
+		check = func() error { return s.checkWorkingDay("deadline", b.Deadline, req.Policy) }
+	case action == workflows.ActionRequestExtension && b.Until != "":
+		check = func() error { return s.checkWorkingDay("until", b.Until, req.Policy) }
+	default:
+		return nil
+	}
+	if req.Policy == nil {
+		return nil // every action with a date carries the campaign's policy (withSettings)
+	}
+	if workflows.Validate(&o, *req.Policy, action, req, s.Now()) != nil {
+		return nil // the workflow's validator refuses it, in its own words
+	}
+	return check()
+}
+
+// checkWorkingDay refuses a date that is not a working day on the calendar.
+func (s *Service) checkWorkingDay(field, value string, p *workflows.Policy) error {
+	d, err := time.ParseInLocation(workflows.DateLayout, value, p.Location())
+	if err != nil || s.Calendar.IsWorkday(d) {
+		return nil
+	}
+	next := NextWorkingDay(s.Calendar, d)
+	why := "a " + d.Weekday().String()
+	if name, ok := s.Calendar.Holiday(d); ok {
+		why = "a holiday, " + name
+	}
+	return errorf(http.StatusUnprocessableEntity, field+"_not_workday", "%s %s is not a working day (%s); the next working day is %s",
+		field, value, why, next.Format(workflows.DateLayout))
+}
+
+// NextWorkingDay is the first working day after d on the calendar: the date a form
+// offers in place of a day off.
+func NextWorkingDay(cal *calendar.Calendar, d time.Time) time.Time {
+	return cal.AddWorkdays(d, 1).To
 }
 
 // checkReferences checks the people and opinions an action names.

@@ -5,13 +5,17 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,17 +209,21 @@ func writeError(w http.ResponseWriter, e *Error) {
 const maxBody = 1 << 20
 
 // decode reads a JSON body strictly: unknown fields are errors, so a typo in a
-// field name is reported instead of silently ignored.
+// field name is reported instead of silently ignored, and field names must match
+// exactly (encoding/json alone would take "CATEGORY" for "category").
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than %d bytes", maxBody)
+		}
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var maxErr *http.MaxBytesError
 		switch {
-		case errors.As(err, &maxErr):
-			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than %d bytes", maxBody)
-		case errors.Is(err, context.Canceled):
-			return err
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			return errorf(http.StatusBadRequest, "unknown_field", "the body has an %s", strings.TrimPrefix(err.Error(), "json: "))
 		default:
@@ -225,13 +233,93 @@ func decode(r *http.Request, v any) error {
 	// Anything but white space after the value is an error: dec.More alone misses a
 	// stray '}' or ']' (a common copy-paste slip) and the request would go through.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than %d bytes", maxBody)
-		}
 		return errorf(http.StatusBadRequest, "malformed_json", "the body has more than one JSON value, or stray characters after it")
 	}
+	return exactNames(data, reflect.TypeOf(v), "")
+}
+
+// exactNames refuses a field name of the JSON value data that matches a field of t
+// only when case is ignored, at any depth: the body is read as it is written.
+func exactNames(data []byte, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if data[0] != '{' || json.Unmarshal(data, &obj) != nil {
+			return nil // a value an Unmarshaler reads its own way (a name, a time)
+		}
+		fields := jsonFields(t)
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			if ft, ok := fields[key]; ok {
+				if err := exactNames(obj[key], ft, path+key+"."); err != nil {
+					return err
+				}
+				continue
+			}
+			for name := range fields {
+				if strings.EqualFold(name, key) {
+					return errorf(http.StatusBadRequest, "unknown_field", "the body has an unknown field %q: field names are case-sensitive; write %q", path+key, path+name)
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if data[0] != '[' || json.Unmarshal(data, &items) != nil {
+			return nil
+		}
+		for i, item := range items {
+			if err := exactNames(item, t.Elem(), fmt.Sprintf("%s[%d].", strings.TrimSuffix(path, "."), i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		var obj map[string]json.RawMessage
+		if data[0] != '{' || json.Unmarshal(data, &obj) != nil {
+			return nil
+		}
+		for _, key := range slices.Sorted(maps.Keys(obj)) {
+			if err := exactNames(obj[key], t.Elem(), path+key+"."); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// jsonFields maps the JSON names of a struct's fields to their types, as
+// encoding/json names them (tags, then Go names; embedded structs' fields promoted).
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			for n, typ := range jsonFields(ft) {
+				if _, ok := out[n]; !ok {
+					out[n] = typ
+				}
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }
 
 func forbidden(format string, args ...any) *Error {

@@ -1058,7 +1058,9 @@ func TestActionSucceeds(t *testing.T) {
 
 func TestActionSendsBodyAndActor(t *testing.T) {
 	f := newFixture(t)
-	before := newOpinion("a", func(o *workflows.Opinion) { o.State = workflows.StateCategorized })
+	before := newOpinion("a", func(o *workflows.Opinion) {
+		o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+	})
 	f.project(t, before)
 	after := newOpinion("a", assigned(workflows.StateAssigned, "official", deptA, "2025-06-30", workflows.LevelNone),
 		func(o *workflows.Opinion) { o.Revision = 2 })

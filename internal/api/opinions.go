@@ -3,9 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -53,13 +56,26 @@ type OpinionView struct {
 	Satisfaction        string                 `json:"satisfaction,omitempty"`
 	MergedInto          string                 `json:"merged_into,omitempty"`
 	OnTime              *bool                  `json:"on_time,omitempty"`
-	CreatedAt           time.Time              `json:"created_at"`
-	UpdatedAt           time.Time              `json:"updated_at"`
-	ClosedAt            *time.Time             `json:"closed_at,omitempty"`
-	Revision            int                    `json:"revision"`
-	WorkflowID          string                 `json:"workflow_id"`
-	WorkflowURL         string                 `json:"workflow_url,omitempty"`
-	Timeline            []workflows.Event      `json:"timeline,omitempty"`
+	// HighestLevel is the highest rung the opinion ever reached, kept for good, and
+	// HighestLevelAt when it got there (absent for opinions begun before it was kept).
+	HighestLevel   workflows.OverdueLevel `json:"highest_level,omitempty"`
+	HighestLevelAt *time.Time             `json:"highest_level_at,omitempty"`
+	// LateExtensions counts the extensions approved after the deadline they replaced
+	// had passed.
+	LateExtensions int `json:"late_extensions"`
+	// Rounds are every fix submitted and what verification made of it; Callbacks
+	// every follow-up call, the first after each closure marked.
+	Rounds    []workflows.Round    `json:"rounds"`
+	Callbacks []workflows.Callback `json:"callbacks"`
+	// WorkingDaysToClose is the working days from receipt to closure (closed only).
+	WorkingDaysToClose *int              `json:"working_days_to_close,omitempty"`
+	CreatedAt          time.Time         `json:"created_at"`
+	UpdatedAt          time.Time         `json:"updated_at"`
+	ClosedAt           *time.Time        `json:"closed_at,omitempty"`
+	Revision           int               `json:"revision"`
+	WorkflowID         string            `json:"workflow_id"`
+	WorkflowURL        string            `json:"workflow_url,omitempty"`
+	Timeline           []workflows.Event `json:"timeline,omitempty"`
 	// WrittenDepartment and WrittenCategory are routing hints the campaign did not
 	// know, as written; SuggestedDepartment (and SuggestedCategory) is then the
 	// known value triage pre-selects: the one an alias names, or the closest.
@@ -80,6 +96,17 @@ func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) Opi
 		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
 		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
+		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
+	}
+	if v.Rounds == nil {
+		v.Rounds = []workflows.Round{}
+	}
+	if v.Callbacks == nil {
+		v.Callbacks = []workflows.Callback{}
+	}
+	if !o.HighestLevelAt.IsZero() {
+		at := o.HighestLevelAt
+		v.HighestLevelAt = &at
 	}
 	if u.Has(workflows.RoleOffice) {
 		v.Submitter, v.Phone = o.Submitter, o.Phone
@@ -97,6 +124,10 @@ func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) Opi
 	if o.State == workflows.StateClosed {
 		onTime, closed := o.OnTime, o.ClosedAt
 		v.OnTime, v.ClosedAt = &onTime, &closed
+		if o.HighestLevel != "" { // kept since the honest record began
+			days := o.WorkingDaysToClose
+			v.WorkingDaysToClose = &days
+		}
 	}
 	if s.TemporalUIURL != "" {
 		v.WorkflowURL = s.TemporalUIURL + "/namespaces/" + url.PathEscape(s.Namespace) + "/workflows/" + url.PathEscape(v.WorkflowID)
@@ -260,34 +291,81 @@ func keyConflict(in workflows.OpinionInput, existing workflows.Opinion) error {
 	return errorf(http.StatusConflict, "key_conflict", "%v", &intake.KeyConflict{Key: in.Key, Existing: existing.ID, Fields: diff})
 }
 
-func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
-	q := r.URL.Query()
-	f := store.Filter{
-		CampaignID: q.Get("campaign"), State: workflows.State(q.Get("state")),
-		Category: q.Get("category"), Department: q.Get("department"),
+// listParams are the parameters of GET /api/v1/opinions, each with what its value
+// does to the list's filter. Any other parameter is refused (422 unknown_parameter):
+// a misspelt filter must not answer with everything. A new filter is one line here.
+var listParams = map[string]func(f *store.Filter, value string, u user.User) error{
+	"campaign":   func(f *store.Filter, v string, _ user.User) error { f.CampaignID = v; return nil },
+	"state":      func(f *store.Filter, v string, _ user.User) error { return stateFilter(f, v) },
+	"category":   func(f *store.Filter, v string, _ user.User) error { f.Category = v; return nil },
+	"department": func(f *store.Filter, v string, _ user.User) error { f.Department = v; return nil },
+	"assignee":   func(f *store.Filter, v string, u user.User) error { f.Official = meOr(v, u); return nil },
+	"leader":     func(f *store.Filter, v string, u user.User) error { f.Leader = meOr(v, u); return nil },
+	"overdue":    func(f *store.Filter, v string, _ user.User) error { return overdueFilter(f, v) },
+	"limit": func(f *store.Filter, v string, _ user.User) (err error) {
+		if v != "" {
+			f.Limit, err = intValue("limit", v, 1, 500)
+		}
+		return err
+	},
+	"page_token": func(f *store.Filter, v string, _ user.User) (err error) {
+		if v != "" {
+			f.Offset, err = intValue("page_token", v, 0, 1<<30)
+		}
+		return err
+	},
+}
+
+// meOr is a username parameter's value: "me" is the caller.
+func meOr(v string, u user.User) string {
+	if v == "me" {
+		return u.Username
 	}
+	return v
+}
+
+func stateFilter(f *store.Filter, v string) error {
+	f.State = workflows.State(v)
 	if f.State != "" && !validState(f.State) {
-		return 0, nil, errorf(http.StatusUnprocessableEntity, "invalid_state", "state %q is not one of the opinion states", f.State)
+		return errorf(http.StatusUnprocessableEntity, "invalid_state", "state %q is not one of the opinion states", f.State)
 	}
-	switch a := q.Get("assignee"); a {
-	case "":
-	case "me":
-		f.Official = u.Username
-	default:
-		f.Official = a
-	}
-	switch q.Get("overdue") {
+	return nil
+}
+
+func overdueFilter(f *store.Filter, v string) error {
+	switch v {
 	case "", "false":
 	case "true":
 		f.Overdue = true
 	default:
-		return 0, nil, errorf(http.StatusUnprocessableEntity, "invalid_overdue", "overdue must be true or false")
+		return errorf(http.StatusUnprocessableEntity, "invalid_overdue", "overdue must be true or false")
 	}
-	var err error
-	if f.Limit, err = intParam(q, "limit", 50, 1, 500); err != nil {
-		return 0, nil, err
+	return nil
+}
+
+// listFilter reads the list's query into a filter, refusing any parameter the list
+// does not take, and any taken twice.
+func listFilter(q url.Values, u user.User) (store.Filter, error) {
+	f := store.Filter{Limit: 50}
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		apply, ok := listParams[name]
+		if !ok {
+			return f, errorf(http.StatusUnprocessableEntity, "unknown_parameter", "the list has no parameter %q; it takes %s",
+				name, strings.Join(slices.Sorted(maps.Keys(listParams)), ", "))
+		}
+		if len(q[name]) > 1 {
+			return f, errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
+		}
+		if err := apply(&f, q.Get(name), u); err != nil {
+			return f, err
+		}
 	}
-	if f.Offset, err = intParam(q, "page_token", 0, 0, 1<<30); err != nil {
+	return f, nil
+}
+
+func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
+	f, err := listFilter(r.URL.Query(), u)
+	if err != nil {
 		return 0, nil, err
 	}
 	views, total, err := s.OpinionViews(r.Context(), u, f)
@@ -350,10 +428,14 @@ func validState(s workflows.State) bool {
 }
 
 func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
-	v := q.Get(name)
-	if v == "" {
+	if q.Get(name) == "" {
 		return def, nil
 	}
+	return intValue(name, q.Get(name), lo, hi)
+}
+
+// intValue reads the whole number a parameter gives, from lo to hi.
+func intValue(name, v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
 		return 0, errorf(http.StatusUnprocessableEntity, "invalid_"+name, "%s must be a whole number from %d to %d", name, lo, hi)

@@ -202,8 +202,7 @@ func recordHistory(t *testing.T, h *harness, workflowID, name string) {
 func TestExtensionReworkReopenAndReturnOverHTTP(t *testing.T) {
 	h := startHarness(t)
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "c2", "name": "整改"}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600))
-	date := func(days int) string { return today.AddDate(0, 0, days).Format(workflows.DateLayout) }
+	date := workday // deadlines and extension dates are working days
 	submit := func(key string) string {
 		op := h.Must("office", http.MethodPost, "/api/v1/campaigns/c2/opinions", map[string]any{
 			"key": key, "content": "便民服务中心办事要跑好几次", "channel": "visit", "collected_at": date(0),
@@ -269,8 +268,7 @@ func TestExtensionReworkReopenAndReturnOverHTTP(t *testing.T) {
 func TestLadderAndMergeOverHTTP(t *testing.T) {
 	h := startHarness(t)
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "c3", "name": "整改"}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600))
-	date := func(days int) string { return today.AddDate(0, 0, days).Format(workflows.DateLayout) }
+	date := workday // deadlines are working days
 	submit := func(key, content string) string {
 		op := h.Must("office", http.MethodPost, "/api/v1/campaigns/c3/opinions", map[string]any{
 			"key": key, "content": content, "channel": "letter", "collected_at": date(-60),

@@ -362,7 +362,7 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	require.Contains(t, b.text("main"), "幸福路路灯坏了两个月")
 	b.act(id, workflows.ActionSign)
 	b.shot("item-official")
-	until := today.AddDate(0, 2, 0).Format(workflows.DateLayout)
+	until := onWorkday(today.AddDate(0, 2, 0), 1)
 	b.act(id, workflows.ActionRequestExtension,
 		chromedp.SetValue(chromedp.ID("request-extension-until"), until),
 		chromedp.SendKeys(chromedp.ID("request-extension-reason"), "灯杆需政府采购"))

@@ -169,7 +169,7 @@ func (l *lifecycle) run(key string) error {
 	// two weeks ahead.
 	assign := func() {
 		l.act("office", "assign", map[string]any{"department": who.department, "official": who.user, "leader": "leader",
-			"deadline": l.date(-30 + l.r.IntN(45))})
+			"deadline": onWorkday(l.today.AddDate(0, 0, -30+l.r.IntN(45)), -1)})
 	}
 	assign()
 	if l.chance(0.1) {
@@ -184,7 +184,7 @@ func (l *lifecycle) run(key string) error {
 		return l.err
 	}
 	if l.chance(0.25) {
-		l.act(who.user, "request-extension", map[string]any{"until": l.date(20 + l.r.IntN(20)), "reason": "需走采购程序"})
+		l.act(who.user, "request-extension", map[string]any{"until": onWorkday(l.today.AddDate(0, 0, 20+l.r.IntN(20)), 1), "reason": "需走采购程序"})
 		switch {
 		case l.chance(0.1): // left pending
 		case l.chance(0.7):

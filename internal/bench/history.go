@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"rectify/internal/calendar"
 	"rectify/workflows"
 )
 
@@ -50,8 +51,14 @@ func worstPath(ctx context.Context, t *Target, campaign, key string, caller int)
 		State        string `json:"state"`
 		OverdueLevel string `json:"overdue_level"`
 	}
+	// Deadlines and extension dates fall on working days (docs/rules.md); moving
+	// every date forward to one keeps them in order.
 	day := func(days int) string {
-		return time.Now().In(chinaTime).AddDate(0, 0, days).Format(workflows.DateLayout)
+		d := time.Now().In(chinaTime).AddDate(0, 0, days)
+		for !calendar.Default().IsWorkday(d) {
+			d = d.AddDate(0, 0, 1)
+		}
+		return d.Format(workflows.DateLayout)
 	}
 	// Collected a quarter ago, so that a deadline long past is a valid one.
 	err := t.call(ctx, office, http.MethodPost, "/api/v1/campaigns/"+campaign+"/opinions", map[string]any{

@@ -78,6 +78,9 @@ func DefaultPolicy() workflows.Policy {
 	}
 }
 
+// MaxUTCOffsetSeconds bounds a campaign's UTC offset either way: 14 hours.
+const MaxUTCOffsetSeconds = 14 * 3600
+
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // Normalize fills defaults into a campaign an office created and checks it. Errors
@@ -150,6 +153,10 @@ func Normalize(c *Campaign) error {
 	}
 	if p.UTCOffsetSeconds == 0 {
 		p.UTCOffsetSeconds = def.UTCOffsetSeconds
+	}
+	// Real time zones lie within ±14 h; beyond, times cannot even be written down.
+	if p.UTCOffsetSeconds < -MaxUTCOffsetSeconds || p.UTCOffsetSeconds > MaxUTCOffsetSeconds {
+		return fieldError("policy.utc_offset_seconds", fmt.Sprintf("must be within ±14 hours (from %d to %d seconds)", -MaxUTCOffsetSeconds, MaxUTCOffsetSeconds))
 	}
 	for i := range p.Categories {
 		p.Categories[i].Aliases = cleanList(p.Categories[i].Aliases)

@@ -86,6 +86,18 @@ func TestNormalizeKeepsGivenPolicy(t *testing.T) {
 	require.Equal(t, 3600, c.Policy.UTCOffsetSeconds)
 }
 
+func TestNormalizeBoundsTheUTCOffsetToFourteenHours(t *testing.T) {
+	for _, off := range []int{-50400, -36000, 3600, 50400} {
+		c := Campaign{Name: "x", Policy: workflows.Policy{UTCOffsetSeconds: off}}
+		require.NoError(t, Normalize(&c), "offset %d", off)
+		require.Equal(t, off, c.Policy.UTCOffsetSeconds)
+	}
+	for _, off := range []int{-90000, -50401, 50401, 1 << 40} {
+		c := Campaign{Name: "x", Policy: workflows.Policy{UTCOffsetSeconds: off}}
+		requireFieldError(t, Normalize(&c), "policy.utc_offset_seconds", "within ±14 hours")
+	}
+}
+
 func TestNormalizeIDs(t *testing.T) {
 	for _, id := range []string{"", "a", "0", "qzlx-2026", "a-", strings.Repeat("a", 63)} {
 		c := Campaign{ID: id, Name: "x"}

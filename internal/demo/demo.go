@@ -90,7 +90,20 @@ func Seed(ctx context.Context, svc *api.Service) error {
 	}
 	today := svc.Now().In(c.Policy.Location())
 	date := func(daysFromToday int) string { return today.AddDate(0, 0, daysFromToday).Format(workflows.DateLayout) }
-	stories := stories(date)
+	// Deadlines and extension dates fall on working days (docs/rules.md): a day off
+	// moves back to the working day before a past date, on to the one after a future
+	// date, so the ladder the demo shows stays as it is meant.
+	workday := func(daysFromToday int) string {
+		d, step := today.AddDate(0, 0, daysFromToday), 1
+		if daysFromToday <= 0 {
+			step = -1
+		}
+		for !svc.Calendar.IsWorkday(d) {
+			d = d.AddDate(0, 0, step)
+		}
+		return d.Format(workflows.DateLayout)
+	}
+	stories := stories(workday)
 	ids := make([]string, len(stories))
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)

@@ -25,6 +25,15 @@ func init() {
 		"code.approve_required":       "请选择审批结果。", "code.pass_required": "请选择核查结论。",
 		"code.satisfaction_invalid": "请选择满意度。",
 		"code.note_required":        "不满意时请填写回访记录。", "code.note_too_long": "回访记录不能超过 2000 个字。",
+		// Bounds on what an action names (docs/rules.md).
+		"code.deadline_too_early": "时限不能早于 2000-01-01。", "code.until_too_early": "延期日期不能早于 2000-01-01。",
+		"code.deadline_too_far": "时限不能晚于今天起 5 年。", "code.until_too_far": "延期日期不能晚于今天起 5 年。",
+		"code.deadline_not_workday": "时限应为工作日，不能是周末或节假日。", "code.until_not_workday": "延期日期应为工作日，不能是周末或节假日。",
+		"code.deadline_too_long": "日期格式应为 年-月-日。", "code.until_too_long": "日期格式应为 年-月-日。",
+		"code.category_too_long": "类别不能超过 200 个字。", "code.into_too_long": "要合并到的意见编号不能超过 200 个字。",
+		"code.department_too_long": "责任部门不能超过 200 个字。", "code.official_too_long": "责任人不能超过 200 个字。",
+		"code.leader_too_long": "责任领导不能超过 200 个字。", "code.satisfaction_too_long": "请选择满意度。",
+		"code.campaign_offset_invalid": "活动的时区设置超出 ±14 小时，请先更正活动设置。",
 
 		// Who may act, and when.
 		"code.wrong_state": "该事项当前状态不允许此操作。", "code.not_categorized": "请先确认类别，再交办。",
@@ -63,6 +72,7 @@ func init() {
 		"code.invalid_state": "没有这个意见状态。", "code.invalid_overdue": "“逾期”筛选只能是 true 或 false。",
 		"code.invalid_open":  "“仅未办结”只能是 true 或 false。",
 		"code.invalid_limit": "每页条数超出范围。", "code.invalid_page_token": "页码超出范围。",
+		"code.unknown_parameter": "查询条件中有无法识别的项。", "code.repeated_parameter": "同一查询条件只能给一次。",
 	})
 	addMessages("en", map[string]string{
 		"code.category_required": "Choose a category.", "code.unknown_category": "That category is not one of this campaign's.",
@@ -85,6 +95,15 @@ func init() {
 		"code.approve_required":       "Choose whether to approve.", "code.pass_required": "Choose pass or fail.",
 		"code.satisfaction_invalid": "Choose how satisfied the person is.",
 		"code.note_required":        "Record what the person said when they are dissatisfied.", "code.note_too_long": "The notes may have at most 2,000 characters.",
+		"code.deadline_too_early": "The deadline cannot be before 2000-01-01.", "code.until_too_early": "The date cannot be before 2000-01-01.",
+		"code.deadline_too_far": "The deadline may be at most 5 years from today.", "code.until_too_far": "The date may be at most 5 years from today.",
+		"code.deadline_not_workday": "The deadline must be a working day, not a weekend or a holiday.",
+		"code.until_not_workday":    "The date must be a working day, not a weekend or a holiday.",
+		"code.deadline_too_long":    "Enter the date as year-month-day (YYYY-MM-DD).", "code.until_too_long": "Enter the date as year-month-day (YYYY-MM-DD).",
+		"code.category_too_long": "The category may have at most 200 characters.", "code.into_too_long": "The opinion to merge into may have at most 200 characters.",
+		"code.department_too_long": "The department may have at most 200 characters.", "code.official_too_long": "The official may have at most 200 characters.",
+		"code.leader_too_long": "The leader may have at most 200 characters.", "code.satisfaction_too_long": "Choose how satisfied the person is.",
+		"code.campaign_offset_invalid": "The campaign's time zone offset is outside ±14 hours; correct the campaign's settings first.",
 
 		"code.wrong_state": "This cannot be done to the item in its current state.", "code.not_categorized": "Confirm a category before assigning.",
 		"code.no_official":          "This item has no responsible official to reopen it for; assign it instead.",
@@ -122,5 +141,6 @@ func init() {
 		"code.invalid_state": "There is no such opinion state.", "code.invalid_overdue": "The overdue filter must be true or false.",
 		"code.invalid_open":  "The open filter must be true or false.",
 		"code.invalid_limit": "The page size is out of range.", "code.invalid_page_token": "The page is out of range.",
+		"code.unknown_parameter": "The list has no such filter.", "code.repeated_parameter": "Give each filter once.",
 	})
 }

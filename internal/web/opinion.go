@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/text/width"
 
@@ -178,7 +179,10 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		offered = append(offered, f)
 	}
 	data := map[string]any{"O": view, "Forms": offered, "Campaign": c,
-		"Explain": s.deadlineText(v, c.Policy, view.DeadlineExplanation)}
+		"Explain": s.deadlineText(v, c.Policy, view.DeadlineExplanation), "Rounds": roundRows(view.Rounds)}
+	if n := view.WorkingDaysToClose; n != nil {
+		data["DaysToClose"] = v.T("opinion.working_days_n", *n) // 0 is an answer too
+	}
 	if !shown {
 		// The refused action is no longer offered (the opinion moved on since the
 		// page was loaded): say why above the forms.
@@ -197,6 +201,25 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		}
 	}
 	s.render(w, r, status, "opinion", v, data)
+}
+
+// roundRow is one round of fix and verification as the page lists it, numbered
+// from 1, with the verdict as pass, fail or "" (not verified yet).
+type roundRow struct {
+	workflows.Round
+	No      int
+	Verdict string
+}
+
+func roundRows(rounds []workflows.Round) []roundRow {
+	rows := make([]roundRow, len(rounds))
+	for i, r := range rounds {
+		rows[i] = roundRow{Round: r, No: i + 1}
+		if r.Passed != nil {
+			rows[i].Verdict = map[bool]string{true: "pass", false: "fail"}[*r.Passed]
+		}
+	}
+	return rows
 }
 
 // act performs a form's action through the same service as the API and returns to
@@ -256,8 +279,31 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 	general := msg
 	if f := fieldOfCode(apiErr.Code); f != "" {
 		errs[f], general = msg, ""
+		if strings.HasSuffix(apiErr.Code, "_not_workday") {
+			errs[f] = s.offerWorkingDay(v, values, f)
+		}
 	}
 	s.showOpinion(w, r, v, apiErr.Status, action, values, errs, general)
+}
+
+// offerWorkingDay puts the next working day in place of a date on a day off the
+// service refused, and says so: submitting the form again takes it.
+func (s *Server) offerWorkingDay(v *visit, values map[string]string, field string) string {
+	typed := values[field]
+	d, err := time.Parse(workflows.DateLayout, typed)
+	if err != nil {
+		return v.T("code." + field + "_not_workday")
+	}
+	next := api.NextWorkingDay(s.svc.Calendar, d).Format(workflows.DateLayout)
+	values[field] = next
+	why := v.T("weekday." + strings.ToLower(d.Weekday().String()))
+	if name, ok := s.svc.Calendar.Holiday(d); ok {
+		why = name
+		if v.Lang == "en" {
+			why = englishHoliday(name)
+		}
+	}
+	return v.T("opinion.not_workday", typed, why, next)
 }
 
 // resolveInto finds the opinion a typed key names in the campaign of opinion id: by
