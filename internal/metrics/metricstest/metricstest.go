@@ -556,6 +556,30 @@ func Exported(c store.Counts, dimension string) store.Counts {
 	return c
 }
 
+// ByKind adds up the API's slices by target as written (by_target) into the kinds
+// of target the figures export: team, individual, none. A median does not add up:
+// it is left 0.
+func ByKind(byTarget []store.Counts) map[string]store.Counts {
+	out := map[string]store.Counts{}
+	for _, t := range byTarget {
+		k := TargetKind(t.Name)
+		sum := out[k]
+		sum.Name = k
+		for _, f := range []struct{ to, from *int }{
+			{&sum.Pending, &t.Pending}, {&sum.InProgress, &t.InProgress}, {&sum.Closed, &t.Closed},
+			{&sum.Excluded, &t.Excluded}, {&sum.Collected, &t.Collected}, {&sum.EverOverdue, &t.EverOverdue},
+			{&sum.EverSupervised, &t.EverSupervised}, {&sum.EverAccountability, &t.EverAccountability},
+			{&sum.Assigned, &t.Assigned}, {&sum.Extended, &t.Extended}, {&sum.LateExtensions, &t.LateExtensions},
+			{&sum.Verified, &t.Verified}, {&sum.Reworked, &t.Reworked}, {&sum.FirstPass, &t.FirstPass},
+			{&sum.Accepted, &t.Accepted}, {&sum.Reopened, &t.Reopened},
+		} {
+			*f.to += *f.from
+		}
+		out[k] = sum
+	}
+	return out
+}
+
 // DashboardExprs returns every query ("expr") of a Grafana dashboard's panels,
 // those inside rows included.
 func DashboardExprs(dashboard any) []string {
