@@ -20,9 +20,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+	xhtml "golang.org/x/net/html"
 
 	"rectify/internal/api"
 	"rectify/internal/calendar"
@@ -755,7 +757,7 @@ func TestDashboardShowsTheQualityOfTheFixes(t *testing.T) {
 	require.Contains(t, leader, `data-slice="chen"`)
 	target := body[strings.Index(body, `id="quality-target"`):]
 	require.Contains(t, target, ">张局长<")
-	row := regexp.MustCompile(`<tr data-slice="chen">\s*<th scope="row">chen</th>\s*<td>1</td><td>1</td>`)
+	row := regexp.MustCompile(`<tr data-slice="chen">\s*<td class="slice">chen</td>\s*<td>1</td><td>1</td>`)
 	require.Regexp(t, row, leader, "a leader who is no user shows by username")
 
 	// In English.
@@ -770,6 +772,61 @@ func TestDashboardShowsTheQualityOfTheFixes(t *testing.T) {
 	}
 	require.Equal(t, "0 working days", dashQuality(body)["median_working_days_to_close"])
 	require.NotContains(t, body, "：")
+	require.Empty(t, untranslated(t, body), "headings, column heads and figure texts are English; only data stays as written")
+	_, cases := e.get(t, c, "/my-cases")
+	require.Contains(t, cases, "Items I answer for")
+	require.Empty(t, untranslated(t, cases))
+}
+
+// untranslated lists the texts of a page's headings, column heads, labels,
+// captions and figure texts that hold Chinese (what the browser test checks on an
+// English page; a .count is data).
+func untranslated(t *testing.T, body string) []string {
+	t.Helper()
+	doc, err := xhtml.Parse(strings.NewReader(body))
+	require.NoError(t, err)
+	class := func(n *xhtml.Node) string {
+		for _, a := range n.Attr {
+			if a.Key == "class" {
+				return a.Val
+			}
+		}
+		return ""
+	}
+	var text func(n *xhtml.Node) string
+	text = func(n *xhtml.Node) string {
+		if n.Type == xhtml.TextNode {
+			return n.Data
+		}
+		if n.Type == xhtml.ElementNode && (class(n) == "count" || n.Data == "option" || n.Data == "select") {
+			return ""
+		}
+		var b strings.Builder
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			b.WriteString(text(c))
+		}
+		return b.String()
+	}
+	var out []string
+	var walk func(n *xhtml.Node)
+	walk = func(n *xhtml.Node) {
+		if n.Type == xhtml.ElementNode {
+			switch {
+			case n.Data == "form" && slices.ContainsFunc(n.Attr, func(a xhtml.Attribute) bool { return a.Key == "action" && a.Val == "/lang" }):
+				return
+			case slices.Contains([]string{"h2", "h3", "th", "label", "caption", "summary", "legend"}, n.Data),
+				n.Data == "div" && (class(n) == "l" || class(n) == "s"):
+				if s := strings.TrimSpace(text(n)); strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+					out = append(out, s)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
 }
 
 // A leader's own list (领导包案): the items whose responsible leader they are, most
@@ -803,7 +860,7 @@ func TestLeaderListsTheItemsTheyAnswerFor(t *testing.T) {
 			mine = l
 		}
 	}
-	row := regexp.MustCompile(`<tr data-campaign="c1">\s*<th scope="row"><a href="/dashboard\?campaign=c1">主题教育整改</a></th>\s*` +
+	row := regexp.MustCompile(`<tr data-campaign="c1">\s*<td><a href="/dashboard\?campaign=c1">主题教育整改</a></td>\s*` +
 		fmt.Sprintf(`<td>%d</td><td>%d</td><td>%d</td><td>%d</td>\s*<td>%d</td><td>%d</td>`,
 			mine.Collected, mine.InProgress, mine.Closed, mine.Overdue, mine.EverAccountability, mine.LateExtensions))
 	require.Regexp(t, row, body)
