@@ -487,13 +487,21 @@ WHERE f.opinion_id IS NULL OR f.revision <> o.revision OR f.updated_at <> o.upda
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("rebuild facts: %w", err)
 	}
-	for chunk := range slices.Chunk(missing, 20) {
-		var values []string
+	// One prepared statement, a row at a time: binding many rows' parameters at
+	// once costs the SQLite driver more than the round trips it saves.
+	if len(missing) > 0 {
 		var p params
-		for _, m := range chunk {
-			values = append(values, "("+p.add(m.f.args(m.id)...)+")")
+		stmt, err := tx.PrepareContext(ctx, upsertFacts("("+p.add(missing[0].f.args(missing[0].id)...)+")"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("rebuild facts: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, upsertFacts(strings.Join(values, ", ")), p...); err != nil {
+		for _, m := range missing {
+			if _, err := stmt.ExecContext(ctx, m.f.args(m.id)...); err != nil {
+				stmt.Close()
+				return nil, nil, fmt.Errorf("rebuild facts: %w", err)
+			}
+		}
+		if err := stmt.Close(); err != nil {
 			return nil, nil, fmt.Errorf("rebuild facts: %w", err)
 		}
 	}
