@@ -323,12 +323,12 @@ func (f facts) args(id string) []any {
 		f.levelRank, onTime, f.everRank, f.flags, f.lateExtensions, f.calls[0], f.calls[1], f.calls[2], f.closeWorkdays}
 }
 
-// scan reads factsColumns less opinion_id, then any more.
-func (f *facts) scan(scan func(...any) error, more ...any) error {
+// scan reads factsColumns less opinion_id.
+func (f *facts) scan(scan func(...any) error) error {
 	var onTime int
-	err := scan(append([]any{&f.campaign, &f.category, &f.department, &f.leader, &f.target, &f.revision, &f.updatedAt,
+	err := scan(&f.campaign, &f.category, &f.department, &f.leader, &f.target, &f.revision, &f.updatedAt,
 		&f.stage, &f.levelRank, &onTime, &f.everRank, &f.flags, &f.lateExtensions, &f.calls[0], &f.calls[1], &f.calls[2],
-		&f.closeWorkdays}, more...)...)
+		&f.closeWorkdays)
 	f.closedOnTime = onTime == 1
 	return err
 }
