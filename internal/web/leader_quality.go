@@ -49,12 +49,22 @@ func workdays(v *visit, median float64, closed int) string {
 	return v.T("q.workdays", strconv.FormatFloat(median, 'f', -1, 64))
 }
 
+// medianDays is a median number of working days as a table shows it, or a dash
+// when nothing is closed to take it from.
+func medianDays(median float64, closed int) string {
+	if closed <= 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(median, 'f', -1, 64)
+}
+
 // qualityRow is one slice of a quality table, its name as a reader says it.
 type qualityRow struct {
 	Key  string // the slice's name as the stats give it, as data-slice for tests
 	Name string
 	store.Counts
-	Completion, FirstPass, Rework, Reopen, Extension, Satisfaction, Median string
+	// Median is in working days, the unit in its column's head.
+	FirstPass, Rework, Reopen, Extension, Satisfaction, Median string
 }
 
 // qualityTable is one breakdown of the quality figures.
@@ -67,13 +77,12 @@ func qualityRows(v *visit, counts []store.Counts, name func(string) string) []qu
 	rows := make([]qualityRow, len(counts))
 	for i, c := range counts {
 		rows[i] = qualityRow{Key: c.Name, Name: name(c.Name), Counts: c,
-			Completion:   percent(c.CompletionRate, c.Collected-c.Excluded),
 			FirstPass:    percent(c.FirstPassRate, c.Closed),
 			Rework:       percent(c.ReworkRate, c.Verified),
 			Reopen:       percent(c.ReopenRate, c.Accepted),
 			Extension:    percent(c.ExtensionRate, c.Assigned),
 			Satisfaction: percent(c.SatisfactionRate, c.Callbacks),
-			Median:       workdays(v, c.MedianWorkingDaysToClose, c.Closed),
+			Median:       medianDays(c.MedianWorkingDaysToClose, c.Closed),
 		}
 	}
 	return rows
