@@ -124,6 +124,9 @@ func (s *Service) campaign(ctx context.Context, id string) (campaign.Campaign, e
 	return c, err
 }
 
+// campaignStats answers a campaign's store.Stats: the progress figures and the
+// quality figures (docs/metrics.md defines each), for the campaign and by state,
+// category, department, responsible leader, target and speed.
 func (s *Service) campaignStats(r *http.Request, u user.User) (int, any, error) {
 	if err := Oversight.Check(u); err != nil {
 		return 0, nil, err

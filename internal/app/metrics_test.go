@@ -38,6 +38,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"rectify/internal/apitest"
+	"rectify/internal/campaign"
 	"rectify/internal/metrics"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/store"
@@ -360,7 +361,9 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 		}
 	})
 	h := apitest.Client{T: t, Base: "http://" + a.HTTPAddr}
-	campaigns := []metricstest.Campaign{{ID: "m1", Name: "整改一"}, {ID: "m2", Name: "整改二"}, {ID: "m3", Name: "整改三（尚无意见）"}}
+	// Created with the default categories (and so their speeds).
+	campaigns := []metricstest.Campaign{{ID: "m1", Name: "整改一", Policy: campaign.DefaultPolicy()},
+		{ID: "m2", Name: "整改二", Policy: campaign.DefaultPolicy()}, {ID: "m3", Name: "整改三（尚无意见）", Policy: campaign.DefaultPolicy()}}
 	for _, c := range campaigns {
 		h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{
 			"id": c.ID, "name": c.Name, "departments": []string{"城管科", "民政科"},
@@ -444,10 +447,26 @@ func requireCoverage(t *testing.T, want metricstest.Samples) {
 		require.Positive(t, want.Sum("rectify_overdue_opinions", "level", level), "some opinion is at %s", level)
 	}
 	for _, s := range []string{"satisfied", "basically", "dissatisfied"} {
-		require.Positive(t, want.Sum("rectify_callback_opinions", "satisfaction", s), "some follow-up was %s", s)
+		require.Positive(t, want.Sum("rectify_callbacks", "satisfaction", s), "some follow-up was %s", s)
 	}
 	require.Positive(t, want.Sum("rectify_closed_on_time_opinions"))
 	require.Greater(t, want.Sum("rectify_opinions", "state", "closed"), want.Sum("rectify_closed_on_time_opinions"), "some closed late")
+	// The quality figures: every speed and every rung ever reached, the counts
+	// each ratio divides, and opinions closed after all that.
+	for _, speed := range []string{"immediate", "deadline"} {
+		require.Positive(t, want.Sum("rectify_speed_opinions", "speed", speed, "stage", "closed"), "some %s opinion closed", speed)
+	}
+	for _, level := range []string{"overdue", "supervised", "accountability"} {
+		require.Positive(t, want.Sum("rectify_speed_ever_overdue_opinions", "level", level), "some opinion ever reached %s", level)
+	}
+	require.Greater(t, want.Sum("rectify_speed_ever_overdue_opinions", "level", "accountability"),
+		want.Sum("rectify_overdue_opinions", "level", "accountability"), "some reached 问责 and are no longer there")
+	for _, f := range []string{"assigned", "extended", "verified", "reworked", "first_pass", "accepted", "reopened"} {
+		require.Positive(t, want.Sum("rectify_speed_"+f+"_opinions"), f)
+	}
+	require.Greater(t, want.Sum("rectify_speed_opinions", "stage", "closed"), want.Sum("rectify_speed_first_pass_opinions"), "some closed after a rework")
+	require.Greater(t, want.Sum("rectify_speed_accepted_opinions"), want.Sum("rectify_speed_reopened_opinions"))
+	require.Greater(t, want.Sum("rectify_speed_assigned_opinions"), want.Sum("rectify_speed_extended_opinions"))
 }
 
 // requireStatsEqualMetrics compares the API's stats, slice by slice, with the
@@ -459,11 +478,21 @@ func requireStatsEqualMetrics(t *testing.T, h apitest.Client, campaigns []metric
 		getStats(t, h.Base, c.ID, &st)
 		require.Equal(t, st.Counts, metricstest.Counts(got, c.ID, "", ""), "campaign %s", c.ID)
 		for _, cat := range st.ByCategory {
-			cat.CompletionRate, cat.OnTimeRate, cat.SatisfactionRate = 0, 0, 0
-			require.Equal(t, cat, metricstest.Counts(got, c.ID, "category", cat.Name), "campaign %s category %q", c.ID, cat.Name)
+			require.Equal(t, metricstest.Exported(cat, "category"), metricstest.Counts(got, c.ID, "category", cat.Name),
+				"campaign %s category %q", c.ID, cat.Name)
 		}
 		for _, dept := range st.ByDepartment {
-			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name), "campaign %s department %q", c.ID, dept.Name)
+			require.Equal(t, metricstest.Exported(dept, "department"), metricstest.Counts(got, c.ID, "department", dept.Name),
+				"campaign %s department %q", c.ID, dept.Name)
+		}
+		for _, speed := range st.BySpeed {
+			require.Equal(t, metricstest.Exported(speed, "speed"), metricstest.Counts(got, c.ID, "speed", speed.Name),
+				"campaign %s speed %q", c.ID, speed.Name)
+		}
+		for kind, sum := range metricstest.ByKind(st.ByTarget) {
+			exported := metricstest.Counts(got, c.ID, "target", kind)
+			exported.MedianWorkingDaysToClose = 0 // a median does not add up: Expect checks it
+			require.Equal(t, sum, exported, "campaign %s target kind %q", c.ID, kind)
 		}
 	}
 }
@@ -751,7 +780,8 @@ scrape_configs:
 
 	// The dashboard's headline figures, for each campaign as Grafana asks for it,
 	// are the API's stats: what the leader's web dashboard shows.
-	headline := headlinePanels(t)
+	headline := headlinePanels(t, 1, leaderFigures)
+	maps.Copy(headline, headlinePanels(t, 2, qualityFigures))
 	for _, c := range campaigns {
 		var st map[string]any
 		getStats(t, base, c.ID, &st)
@@ -793,6 +823,34 @@ func recordingRules(t *testing.T) []string {
 	return out
 }
 
+// quality is what the quality rules of one slice (prefix campaign:, campaign_speed:
+// or campaign_target:) must give, from its figures as the stats define them; the
+// median is the product's own, copied.
+func quality(prefix string, n store.Counts) map[string]float64 {
+	ratio := func(a, b int) float64 {
+		if b <= 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	return map[string]float64{
+		prefix + "rectify_closed_opinions:sum":      float64(n.Closed),
+		prefix + "rectify_assigned_opinions:sum":    float64(n.Assigned),
+		prefix + "rectify_extended_opinions:sum":    float64(n.Extended),
+		prefix + "rectify_late_extensions:sum":      float64(n.LateExtensions),
+		prefix + "rectify_verified_opinions:sum":    float64(n.Verified),
+		prefix + "rectify_reworked_opinions:sum":    float64(n.Reworked),
+		prefix + "rectify_first_pass_opinions:sum":  float64(n.FirstPass),
+		prefix + "rectify_accepted_opinions:sum":    float64(n.Accepted),
+		prefix + "rectify_reopened_opinions:sum":    float64(n.Reopened),
+		prefix + "rectify_first_pass:ratio":         ratio(n.FirstPass, n.Closed),
+		prefix + "rectify_rework:ratio":             ratio(n.Reworked, n.Verified),
+		prefix + "rectify_reopen:ratio":             ratio(n.Reopened, n.Accepted),
+		prefix + "rectify_extension:ratio":          ratio(n.Extended, n.Assigned),
+		prefix + "rectify_workdays_to_close:median": n.MedianWorkingDaysToClose,
+	}
+}
+
 // expectedRules is what every recording rule but the time-to-close quantiles must
 // give, computed from the ground truth's samples with the definitions of the API's
 // stats (metricstest.Counts): per campaign (every campaign, 0 rather than absent),
@@ -826,8 +884,9 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 			"campaign:rectify_closed_opinions:sum":            float64(n.Closed),
 			"campaign:rectify_excluded_opinions:sum":          float64(n.Excluded),
 			"campaign:rectify_closed_on_time_opinions:sum":    float64(n.ClosedOnTime),
-			"campaign:rectify_callback_opinions:sum":          float64(n.Callbacks),
-			"campaign:rectify_satisfied_opinions:sum":         float64(n.Satisfied),
+			"campaign:rectify_callbacks:sum":                  float64(n.Callbacks),
+			"campaign:rectify_satisfied_callbacks:sum":        float64(n.Satisfied),
+			"campaign:rectify_dissatisfied_callbacks:sum":     float64(n.Dissatisfied),
 			"campaign:rectify_overdue_opinions:sum":           float64(n.Overdue),
 			"campaign:rectify_supervised_opinions:sum":        float64(n.Supervised),
 			"campaign:rectify_accountability_opinions:sum":    float64(n.Accountability),
@@ -837,6 +896,20 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 			"campaign:rectify_import_accepted_rows_total:sum": want.Sum("rectify_import_accepted_rows_total", cl...),
 			"campaign:rectify_import_rejected_rows_total:sum": want.Sum("rectify_import_rejected_rows_total", cl...),
 		}, cl...)
+		put(quality("campaign:", n), cl...)
+		put(map[string]float64{
+			"campaign:rectify_ever_overdue_opinions:sum":        float64(n.EverOverdue),
+			"campaign:rectify_ever_supervised_opinions:sum":     float64(n.EverSupervised),
+			"campaign:rectify_ever_accountability_opinions:sum": float64(n.EverAccountability),
+		}, cl...)
+		for _, by := range []string{"speed", "target"} {
+			for _, v := range want.Values("rectify_"+by+"_opinions", by, cl...) {
+				sl := append(slices.Clone(cl), by, v)
+				put(quality("campaign_"+by+":", metricstest.Counts(want, c.ID, by, v)), sl...)
+				put(map[string]float64{"campaign_" + by + ":rectify_opinions:sum": want.Sum("rectify_"+by+"_opinions", sl...)}, sl...)
+				each("campaign_"+by+"_level:rectify_ever_overdue_opinions:sum", "rectify_"+by+"_ever_overdue_opinions", "level", sl...)
+			}
+		}
 		each("campaign_state:rectify_opinions:sum", "rectify_opinions", "state", cl...)
 		each("campaign_level:rectify_overdue_opinions:sum", "rectify_overdue_opinions", "level", cl...)
 		each("campaign_code:rectify_import_rejected_rows_total:sum", "rectify_import_rejected_rows_total", "code", cl...)
@@ -848,8 +921,8 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 				"campaign_department:rectify_closed_opinions:sum":         float64(n.Closed),
 				"campaign_department:rectify_excluded_opinions:sum":       float64(n.Excluded),
 				"campaign_department:rectify_closed_on_time_opinions:sum": float64(n.ClosedOnTime),
-				"campaign_department:rectify_callback_opinions:sum":       float64(n.Callbacks),
-				"campaign_department:rectify_satisfied_opinions:sum":      float64(n.Satisfied),
+				"campaign_department:rectify_callbacks:sum":               float64(n.Callbacks),
+				"campaign_department:rectify_satisfied_callbacks:sum":     float64(n.Satisfied),
 				"campaign_department:rectify_completion:ratio":            n.CompletionRate,
 				"campaign_department:rectify_on_time:ratio":               n.OnTimeRate,
 				"campaign_department:rectify_satisfaction:ratio":          n.SatisfactionRate,
@@ -913,17 +986,22 @@ type promSample struct {
 }
 
 // leaderFigures are the headline figures of the leader's web dashboard
-// (internal/web/leader.go), named as GET /api/v1/campaigns/{id}/stats names them.
-var leaderFigures = []string{"collected", "pending", "in_progress", "closed", "overdue", "supervised",
-	"accountability", "completion_rate", "on_time_rate", "satisfaction_rate"}
+// (internal/web/leader.go), named as GET /api/v1/campaigns/{id}/stats names them;
+// qualityFigures its quality figures.
+var (
+	leaderFigures = []string{"collected", "pending", "in_progress", "closed", "overdue", "supervised",
+		"accountability", "completion_rate", "on_time_rate", "satisfaction_rate"}
+	qualityFigures = []string{"first_pass_rate", "rework_rate", "reopen_rate", "extension_rate", "ever_overdue",
+		"ever_supervised", "ever_accountability", "late_extensions", "median_working_days_to_close", "callbacks", "dissatisfied"}
+)
 
 // apiFigure is how a headline panel's description names the stats figure it shows.
 var apiFigure = regexp.MustCompile(`the API's ([a-z_]+)\.$`)
 
-// headlinePanels returns the query of each stat panel in the dashboard's first row
-// (the leader's progress), by the stats figure its description says it shows; it
-// requires one panel for each of the leader's figures.
-func headlinePanels(t *testing.T) map[string]string {
+// headlinePanels returns the query of each stat panel in the dashboard's row-th row
+// (1: the leader's progress, 2: the quality), by the stats figure its description
+// says it shows; it requires one panel for each of figures.
+func headlinePanels(t *testing.T, row int, figures []string) map[string]string {
 	t.Helper()
 	data, err := os.ReadFile(repoFile("deploy", "grafana", "dashboards", "rectify.json"))
 	require.NoError(t, err)
@@ -944,7 +1022,7 @@ func headlinePanels(t *testing.T) map[string]string {
 		if p.Type == "row" {
 			rows++
 		}
-		if rows != 1 || p.Type != "stat" {
+		if rows != row || p.Type != "stat" {
 			continue
 		}
 		m := apiFigure.FindStringSubmatch(p.Description)
@@ -953,7 +1031,7 @@ func headlinePanels(t *testing.T) map[string]string {
 		require.NotContains(t, out, m[1], "one panel per figure")
 		out[m[1]] = p.Targets[0].Expr
 	}
-	require.ElementsMatch(t, leaderFigures, slices.Collect(maps.Keys(out)), "the dashboard's headline figures are the leader's")
+	require.ElementsMatch(t, figures, slices.Collect(maps.Keys(out)), "the dashboard's row %d figures are the leader's", row)
 	return out
 }
 

@@ -4,6 +4,7 @@
 package ledger
 
 import (
+	"fmt"
 	"iter"
 	"strings"
 	"time"
@@ -13,11 +14,15 @@ import (
 )
 
 // Header is the ledger's header row, in the words such ledgers use. Submitters and
-// their phones are left out: a ledger travels further than the system.
+// their phones are left out: a ledger travels further than the system. Next to
+// where an item stands, it keeps what happened to it, which no later step erases:
+// the highest rung it ever reached and when, the extensions approved late, its
+// rounds of fix and verification, every follow-up call.
 var Header = []string{
 	"序号", "意见内容", "来源", "收集时间", "问题类别", "责任单位", "责任人", "分管领导",
-	"整改措施", "整改时限", "办理状态", "超期情况", "延期次数", "返工次数", "重新办理次数",
-	"办结时间", "按期办结", "回访满意度", "核查人", "备注",
+	"整改措施", "整改时限", "办理状态", "超期情况", "最高超期等级", "达到最高等级时间",
+	"延期次数", "逾期后延期次数", "整改轮次", "一次核查通过", "返工次数", "重新办理次数",
+	"办结时间", "办结用时（工作日）", "按期办结", "回访满意度", "回访记录", "核查人", "备注",
 }
 
 var (
@@ -45,9 +50,10 @@ var (
 // display name; dates are in the campaign's local time (loc).
 func Table(opinions iter.Seq[workflows.Opinion], name func(username string) string, loc *time.Location) spreadsheet.Table {
 	return spreadsheet.Table{
-		Sheet:        "整改台账",
-		Header:       Header,
-		Widths:       []float64{10, 48, 8, 12, 16, 14, 12, 12, 40, 12, 10, 8, 8, 8, 10, 12, 8, 10, 12},
+		Sheet:  "整改台账",
+		Header: Header,
+		Widths: []float64{10, 48, 8, 12, 16, 14, 12, 12, 40, 12, 10, 8, 12, 18, 8, 12, 8, 12, 8, 10, 12, 14, 8, 10,
+			36, 12},
 		DefaultWidth: 40,
 		Rows: func(yield func([]any) bool) {
 			for o := range opinions {
@@ -83,15 +89,63 @@ func Row(o workflows.Opinion, name func(string) string, loc *time.Location) []an
 	if channel == "" {
 		channel = o.Channel
 	}
+	// The highest rung ever: the one recorded, or the rung now if higher (an item
+	// recorded before the highest was kept).
+	highest, highestAt := o.HighestLevel, ""
+	if o.OverdueLevel.Rank() > highest.Rank() {
+		highest = o.OverdueLevel
+	} else if !o.HighestLevelAt.IsZero() && highest.Rank() > 0 {
+		highestAt = o.HighestLevelAt.In(loc).Format("2006-01-02 15:04")
+	}
+	var workdays any = ""
+	if o.State == workflows.StateClosed && o.WorkingDaysToClose > 0 {
+		workdays = o.WorkingDaysToClose
+	}
 	return []any{
 		o.Key, o.Content, channel, o.CollectedAt, category, o.Department, person(o.Official), person(o.Leader),
-		o.Measures, o.Schedule.Deadline, states[o.State], levels[o.OverdueLevel], o.Extensions, o.ReworkCount, o.Reopens,
-		closed, onTime, satisfactions[o.Satisfaction], person(o.VerifiedBy), remark(o),
+		o.Measures, o.Schedule.Deadline, states[o.State], levels[o.OverdueLevel], levels[highest], highestAt,
+		o.Extensions, o.LateExtensions, len(o.Rounds), firstPass(o), o.ReworkCount, o.Reopens,
+		closed, workdays, onTime, satisfactions[o.Satisfaction], callbacks(o, loc), person(o.VerifiedBy),
+		remark(o, person, loc),
 	}
 }
 
-// remark says why an opinion left the ledger without a fix, and what is pending.
-func remark(o workflows.Opinion) string {
+// firstPass says whether the item passed verification the first time: 是 when a
+// verification passed and none ever failed, 否 when one failed, blank before any.
+func firstPass(o workflows.Opinion) string {
+	passed := false
+	for _, r := range o.Rounds {
+		if r.Passed != nil && !*r.Passed {
+			return "否"
+		}
+		passed = passed || r.Passed != nil
+	}
+	switch {
+	case o.ReworkCount > 0:
+		return "否"
+	case passed || o.VerifiedBy != "":
+		return "是"
+	}
+	return ""
+}
+
+// callbacks lists every follow-up call: its day and answer, and which were not the
+// first after their closure (the satisfaction rate counts only those).
+func callbacks(o workflows.Opinion, loc *time.Location) string {
+	var parts []string
+	for _, c := range o.Callbacks {
+		p := c.At.In(loc).Format(workflows.DateLayout) + " " + satisfactions[c.Satisfaction]
+		if !c.First {
+			p += "（同次办结的再次回访，不计入满意率）"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "；")
+}
+
+// remark says why an opinion left the ledger without a fix, which extensions were
+// approved late and by whom, and what is pending.
+func remark(o workflows.Opinion, person func(string) string, loc *time.Location) string {
 	var parts []string
 	switch o.State {
 	case workflows.StateRejected, workflows.StateCancelled, workflows.StateReturned:
@@ -101,10 +155,44 @@ func remark(o workflows.Opinion) string {
 	case workflows.StateMerged:
 		parts = append(parts, "并入 "+o.MergedInto)
 	}
+	if o.LateExtensions > 0 {
+		late := fmt.Sprintf("逾期后批准延期 %d 次", o.LateExtensions)
+		var who []string
+		for _, e := range lateExtensions(o, loc) {
+			who = append(who, fmt.Sprintf("%s 于 %s 批准（原时限 %s，延至 %s）", person(e.Actor),
+				e.At.In(loc).Format(workflows.DateLayout), e.Detail["previous_deadline"], e.Detail["deadline"]))
+		}
+		if len(who) > 0 {
+			late += "：" + strings.Join(who, "、")
+		}
+		parts = append(parts, late)
+	}
 	if o.PendingExtension != nil {
 		parts = append(parts, "申请延期至 "+o.PendingExtension.Until+"，待审批")
 	}
 	return strings.Join(parts, "；")
+}
+
+// lateExtensions finds the approvals of late extensions among the timeline's
+// extension decisions (store.EachOpinion brings them along): those the workflow
+// marked late, or — where it did not say — those made after the day of the
+// deadline they replaced had ended, at most the opinion's count of late ones.
+func lateExtensions(o workflows.Opinion, loc *time.Location) []workflows.Event {
+	var out []workflows.Event
+	for _, e := range o.Timeline {
+		if e.Action != workflows.ActionDecideExtension || e.Detail["approved"] != "true" {
+			continue
+		}
+		late, said := e.Detail["late"]
+		if !said {
+			previous, err := time.ParseInLocation(workflows.DateLayout, e.Detail["previous_deadline"], loc)
+			late = fmt.Sprint(err == nil && !e.At.Before(previous.AddDate(0, 0, 1)))
+		}
+		if late == "true" && len(out) < o.LateExtensions {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // lastReason is the reason given with the action that led to the opinion's state.

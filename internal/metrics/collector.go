@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -45,18 +46,18 @@ var (
 	descDeptOnTime = desc("rectify_department_closed_on_time_opinions",
 		"Closed opinions that were closed by their deadline, by campaign and department.",
 		"campaign", "department")
-	descCallbacks = desc("rectify_callback_opinions",
-		"Opinions by the answer of their latest follow-up call (satisfied, basically, dissatisfied), by campaign and category.",
+	descCallbacks = desc("rectify_callbacks",
+		"Follow-up calls the satisfaction ratio counts — the first after each closure — by answer (satisfied, basically, dissatisfied), by campaign and category.",
 		"campaign", "category", "satisfaction")
-	descDeptCallbacks = desc("rectify_department_callback_opinions",
-		"Opinions by the answer of their latest follow-up call, by campaign and department.",
+	descDeptCallbacks = desc("rectify_department_callbacks",
+		"Follow-up calls the satisfaction ratio counts, by answer, by campaign and department.",
 		"campaign", "department", "satisfaction")
 	descCompletion = desc("rectify_completion_ratio",
 		"Closed opinions over collected ones less the excluded (0 when there are none), by campaign.", "campaign")
 	descOnTimeRatio = desc("rectify_on_time_ratio",
 		"Opinions closed on time over closed opinions (0 when none is closed), by campaign.", "campaign")
 	descSatisfaction = desc("rectify_satisfaction_ratio",
-		"Opinions whose latest follow-up was satisfied or basically satisfied over those followed up (0 when none), by campaign.", "campaign")
+		"First follow-up calls after each closure answered satisfied or basically satisfied over all of them (0 when none), by campaign.", "campaign")
 	descDeptCompletion = desc("rectify_department_completion_ratio",
 		"Completion ratio (as rectify_completion_ratio) by campaign and department.", "campaign", "department")
 	descDeptOnTimeRatio = desc("rectify_department_on_time_ratio",
@@ -74,10 +75,76 @@ var (
 		"Ledger rows refused by an import check, by campaign and rule code.", "campaign", "code")
 	descImportBatches = desc("rectify_import_batches",
 		"Stored imports by state (importing, done, refused), by campaign.", "campaign", "state")
+	descFirstPass = desc("rectify_first_pass_ratio",
+		"Closed opinions no verification ever failed over closed opinions (0 when none), by campaign.", "campaign")
+	descRework = desc("rectify_rework_ratio",
+		"Opinions a verification failed at least once over opinions verified at least once (0 when none), by campaign.", "campaign")
+	descReopen = desc("rectify_reopen_ratio",
+		"Opinions reopened at least once over opinions a fix of which passed verification (0 when none), by campaign.", "campaign")
+	descExtension = desc("rectify_extension_ratio",
+		"Opinions with an approved extension over opinions given to an official (0 when none), by campaign.", "campaign")
+	descMedianWorkdays = desc("rectify_median_workdays_to_close",
+		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign.", "campaign")
 	descUp = desc("rectify_figures_up",
 		"1 when this scrape read the figures from the reporting store, 0 when it could not (the error is logged).")
 	descReadDuration = desc("rectify_figures_read_duration_seconds",
 		"How long this scrape took to read the figures from the reporting store.")
+)
+
+// qualityFamily is one quality figure exported by speed and by kind of target.
+type qualityFamily struct {
+	figure        string // store.Figure…
+	name, help    string // the name after rectify_speed_ / rectify_target_, and what it counts
+	label         string // the figure's value as a label (stage, level), if any
+	speed, target *prometheus.Desc
+}
+
+// qualityFamilies are the quality figures by speed (立行立改 immediate, 限期整改
+// deadline, 长期坚持 long_term; "" not categorized) and by kind of target (team,
+// individual; "" not said): never by person, and not by category or department,
+// which would not fit the series budget (docs/metrics.md) — the API's stats have
+// those. The campaign's figures add up its speeds.
+var qualityFamilies = func() []*qualityFamily {
+	fs := []*qualityFamily{
+		{figure: store.FigureStage, name: "opinions", label: "stage",
+			help: "Opinions now in each stage (pending, in_progress, closed, excluded)"},
+		{figure: store.FigureEverLevel, name: "ever_overdue_opinions", label: "level",
+			help: "Opinions by the highest rung of the escalation ladder they ever reached (overdue, supervised, accountability), whatever their state and rung now"},
+		{figure: store.FigureAssigned, name: "assigned_opinions",
+			help: "Opinions ever given to an official (the extension ratio's denominator)"},
+		{figure: store.FigureExtended, name: "extended_opinions",
+			help: "Opinions with at least one approved extension"},
+		{figure: store.FigureLateExtensions, name: "late_extensions",
+			help: "Approved extensions (not opinions) approved after the deadline they replaced had passed"},
+		{figure: store.FigureVerified, name: "verified_opinions",
+			help: "Opinions whose fix was verified at least once (the rework ratio's denominator)"},
+		{figure: store.FigureReworked, name: "reworked_opinions",
+			help: "Opinions a verification failed at least once"},
+		{figure: store.FigureFirstPass, name: "first_pass_opinions",
+			help: "Closed opinions no verification ever failed"},
+		{figure: store.FigureAccepted, name: "accepted_opinions",
+			help: "Opinions a fix of which passed verification at least once (the reopen ratio's denominator)"},
+		{figure: store.FigureReopened, name: "reopened_opinions",
+			help: "Opinions reopened at least once, by a dissatisfied follow-up call or a reopening"},
+	}
+	for _, f := range fs {
+		speed, target := []string{"campaign", "speed"}, []string{"campaign", "target"}
+		if f.label != "" {
+			speed, target = append(speed, f.label), append(target, f.label)
+		}
+		f.speed = desc("rectify_speed_"+f.name, f.help+", by campaign and speed of the category (immediate, deadline, long_term).", speed...)
+		f.target = desc("rectify_target_"+f.name, f.help+", by campaign and kind of target (team, individual).", target...)
+	}
+	return fs
+}()
+
+var (
+	descSpeedMedianWorkdays = desc("rectify_speed_median_workdays_to_close",
+		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and speed of the category.",
+		"campaign", "speed")
+	descTargetMedianWorkdays = desc("rectify_target_median_workdays_to_close",
+		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and kind of target.",
+		"campaign", "target")
 )
 
 // Collector reads the leader's figures from the reporting store on every scrape, in
@@ -106,8 +173,14 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		descCallbacks, descDeptCallbacks, descCompletion, descOnTimeRatio, descSatisfaction,
 		descDeptCompletion, descDeptOnTimeRatio, descDeptSatisfaction, descTimeToClose, descCampaign,
 		descImportAccepted, descImportRejected, descImportBatches, descUp, descReadDuration,
+		descFirstPass, descRework, descReopen, descExtension, descMedianWorkdays,
+		descSpeedMedianWorkdays, descTargetMedianWorkdays,
 	} {
 		ch <- d
+	}
+	for _, f := range qualityFamilies {
+		ch <- f.speed
+		ch <- f.target
 	}
 }
 
@@ -182,6 +255,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 1)
 	ch <- prometheus.MustNewConstMetric(descReadDuration, prometheus.GaugeValue, read.Seconds())
 	c.collectOpinions(ch, f)
+	c.collectQuality(ch, f)
 	c.collectTimeToClose(ch, f)
 	c.collectImports(ch, f)
 }
@@ -234,6 +308,115 @@ func (c *Collector) collectOpinions(ch chan<- prometheus.Metric, f store.Figures
 		gauge(ch, descCompletion, t.completion(), id)
 		gauge(ch, descOnTimeRatio, t.onTime(), id)
 		gauge(ch, descSatisfaction, t.satisfaction(), id)
+	}
+}
+
+// quality is one slice's quality figures being added up: by figure and value, and
+// the working days its closed opinions took.
+type quality struct {
+	counts   map[[2]string]int
+	workdays map[int]int
+}
+
+func newQuality() *quality { return &quality{counts: map[[2]string]int{}, workdays: map[int]int{}} }
+
+// add counts a figure_counts row of the slice; a category's states count as
+// their stages.
+func (q *quality) add(g store.FigureGroup) {
+	switch g.Figure {
+	case store.FigureState:
+		q.counts[[2]string{store.FigureStage, store.Stage(workflows.State(g.Value))}] += g.Count
+	case store.FigureCloseWorkdays:
+		if d, err := strconv.Atoi(g.Value); err == nil {
+			q.workdays[d] += g.Count
+		}
+	default:
+		q.counts[[2]string{g.Figure, g.Value}] += g.Count
+	}
+}
+
+func (q *quality) merge(o *quality) {
+	for k, n := range o.counts {
+		q.counts[k] += n
+	}
+	for d, n := range o.workdays {
+		q.workdays[d] += n
+	}
+}
+
+// sum is a figure's count over its values.
+func (q *quality) sum(figure string) int {
+	n := 0
+	for k, v := range q.counts {
+		if k[0] == figure {
+			n += v
+		}
+	}
+	return n
+}
+
+// collectQuality sends the quality figures by speed (its categories' added up, by
+// the speeds the campaign's categories have now) and by kind of target, and each
+// campaign's quality ratios and median, 0 when there is nothing to divide by.
+func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures) {
+	policies := map[string]workflows.Policy{}
+	campaigns := map[string]*quality{}
+	for _, cn := range f.Campaigns {
+		policies[cn.ID] = cn.Policy
+		campaigns[cn.ID] = newQuality()
+	}
+	speeds, targets := map[key2]*quality{}, map[key2]*quality{}
+	at := func(m map[key2]*quality, k key2) *quality {
+		if m[k] == nil {
+			m[k] = newQuality()
+		}
+		return m[k]
+	}
+	for _, g := range f.Groups {
+		switch g.Dimension {
+		case store.DimensionCategory:
+			at(speeds, key2{g.CampaignID, store.SpeedOf(policies[g.CampaignID], g.Name)}).add(g)
+		case store.DimensionTargetKind:
+			at(targets, key2{g.CampaignID, g.Name}).add(g)
+		}
+	}
+	for _, breakdown := range []struct {
+		m      map[key2]*quality
+		desc   func(*qualityFamily) *prometheus.Desc
+		median *prometheus.Desc
+	}{
+		{speeds, func(f *qualityFamily) *prometheus.Desc { return f.speed }, descSpeedMedianWorkdays},
+		{targets, func(f *qualityFamily) *prometheus.Desc { return f.target }, descTargetMedianWorkdays},
+	} {
+		for k, q := range breakdown.m {
+			for _, fam := range qualityFamilies {
+				for fv, n := range q.counts {
+					if fv[0] != fam.figure || n == 0 {
+						continue
+					}
+					if fam.label != "" {
+						gauge(ch, breakdown.desc(fam), float64(n), k.a, k.b, fv[1])
+					} else {
+						gauge(ch, breakdown.desc(fam), float64(n), k.a, k.b)
+					}
+				}
+			}
+			gauge(ch, breakdown.median, store.Median(q.workdays), k.a, k.b)
+		}
+	}
+	for k, q := range speeds {
+		if campaigns[k.a] == nil {
+			campaigns[k.a] = newQuality()
+		}
+		campaigns[k.a].merge(q)
+	}
+	for id, q := range campaigns {
+		closed := q.counts[[2]string{store.FigureStage, store.StageClosed}]
+		gauge(ch, descFirstPass, ratio(q.sum(store.FigureFirstPass), closed), id)
+		gauge(ch, descRework, ratio(q.sum(store.FigureReworked), q.sum(store.FigureVerified)), id)
+		gauge(ch, descReopen, ratio(q.sum(store.FigureReopened), q.sum(store.FigureAccepted)), id)
+		gauge(ch, descExtension, ratio(q.sum(store.FigureExtended), q.sum(store.FigureAssigned)), id)
+		gauge(ch, descMedianWorkdays, store.Median(q.workdays), id)
 	}
 }
 

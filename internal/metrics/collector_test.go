@@ -58,7 +58,7 @@ func createCampaign(t testing.TB, s *store.Store, id string) metricstest.Campaig
 	t.Helper()
 	c := campaign.Campaign{ID: id, Name: "整改活动 " + id, Policy: campaign.DefaultPolicy(), CreatedAt: base}
 	require.NoError(t, s.CreateCampaign(context.Background(), c))
-	return metricstest.Campaign{ID: id, Name: c.Name}
+	return metricstest.Campaign{ID: id, Name: c.Name, Policy: c.Policy}
 }
 
 // randomOpinions projects n opinions in random states through the store's real
@@ -66,7 +66,7 @@ func createCampaign(t testing.TB, s *store.Store, id string) metricstest.Campaig
 // nothing — and returns them as the workflows last described them.
 func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns []string) []workflows.Opinion {
 	t.Helper()
-	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题", "特殊困难群体"}
+	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题", "特殊困难群体", "制度漏洞"}
 	departments := []string{"", "城管科", "民政科", "便民服务中心"}
 	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
 		workflows.LevelSupervised, workflows.LevelAccountability}
@@ -86,6 +86,9 @@ func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns
 		if state == workflows.StateClosed || r.IntN(4) == 0 { // reopened ones keep a closed_at
 			o.ClosedAt = created.Add(time.Duration(r.IntN(100*24*3600)) * time.Second)
 		}
+		if r.IntN(4) > 0 { // the rest as recorded before the record was kept
+			randomRecord(r, &o)
+		}
 		require.NoError(t, s.ProjectOpinion(context.Background(), o))
 		stale := o
 		stale.Revision--
@@ -94,6 +97,37 @@ func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns
 		out = append(out, o)
 	}
 	return out
+}
+
+// randomRecord gives o a random record of what happened to it, consistent with
+// its state: the highest rung it reached, extensions (late ones too), rounds of
+// verification, follow-up calls, reopenings, working days to close, a target.
+func randomRecord(r *rand.Rand, o *workflows.Opinion) {
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	o.Target = pick("", "team", "individual", "李局长")
+	o.Leader = pick("", "liu", "chen")
+	o.HighestLevel = []workflows.OverdueLevel{"", workflows.LevelNone, workflows.LevelOverdue, workflows.LevelSupervised,
+		workflows.LevelAccountability}[r.IntN(5)]
+	if r.IntN(3) == 0 {
+		o.Extensions = 1 + r.IntN(2)
+		o.LateExtensions = r.IntN(o.Extensions + 1)
+	}
+	yes, no := true, false
+	for range r.IntN(3) {
+		round := workflows.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base, Passed: []*bool{nil, &yes, &no}[r.IntN(3)]}
+		if round.Passed == &no {
+			o.ReworkCount++
+		}
+		o.Rounds = append(o.Rounds, round)
+	}
+	for i := range r.IntN(3) {
+		o.Callbacks = append(o.Callbacks, workflows.Callback{At: base, By: "office", First: i == 0 || r.IntN(2) == 0,
+			Satisfaction: pick(workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied)})
+	}
+	o.Reopens = r.IntN(2)
+	if o.State == workflows.StateClosed {
+		o.WorkingDaysToClose = r.IntN(40)
+	}
 }
 
 func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
@@ -118,12 +152,23 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 		}
 		require.Equal(t, st.ByState, byState, "campaign %s by state", c.ID)
 		for _, cat := range st.ByCategory {
-			want := cat
-			want.CompletionRate, want.OnTimeRate, want.SatisfactionRate = 0, 0, 0 // no per-category ratios exported
-			require.Equal(t, want, metricstest.Counts(got, c.ID, "category", cat.Name), "campaign %s category %q", c.ID, cat.Name)
+			require.Equal(t, metricstest.Exported(cat, "category"), metricstest.Counts(got, c.ID, "category", cat.Name),
+				"campaign %s category %q", c.ID, cat.Name)
 		}
 		for _, dept := range st.ByDepartment {
-			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name), "campaign %s department %q", c.ID, dept.Name)
+			require.Equal(t, metricstest.Exported(dept, "department"), metricstest.Counts(got, c.ID, "department", dept.Name),
+				"campaign %s department %q", c.ID, dept.Name)
+		}
+		for _, speed := range st.BySpeed {
+			require.Equal(t, metricstest.Exported(speed, "speed"), metricstest.Counts(got, c.ID, "speed", speed.Name),
+				"campaign %s speed %q", c.ID, speed.Name)
+		}
+		// The API's targets as written add up to the kinds the figures export.
+		kinds := metricstest.ByKind(st.ByTarget)
+		for k, sum := range kinds {
+			exported := metricstest.Counts(got, c.ID, "target", k)
+			exported.MedianWorkingDaysToClose = 0 // a median does not add up; Expect checks it
+			require.Equal(t, sum, exported, "campaign %s target kind %q", c.ID, k)
 		}
 		if c.ID != "empty" {
 			// The random data must exercise every figure, or the test proves little.
@@ -133,6 +178,14 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 			require.Positive(t, st.ClosedOnTime, c.ID)
 			require.Greater(t, st.Callbacks, st.Satisfied, c.ID)
 			require.Greater(t, len(st.ByDepartment), 2, c.ID)
+			require.Greater(t, st.EverAccountability, st.Accountability, c.ID)
+			require.Positive(t, st.LateExtensions, c.ID)
+			require.Positive(t, st.Reworked, c.ID)
+			require.Greater(t, st.Closed, st.FirstPass, c.ID)
+			require.Positive(t, st.Reopened, c.ID)
+			require.Positive(t, st.MedianWorkingDaysToClose, c.ID)
+			require.Len(t, st.BySpeed, 4, c.ID)
+			require.Len(t, kinds, 3, c.ID)
 		}
 	}
 

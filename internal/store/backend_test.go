@@ -69,6 +69,7 @@ func TestStore(t *testing.T) {
 		{"OpinionsDefaultLimit", testOpinionsDefaultLimit},
 		{"StatsExact", testStatsExact},
 		{"StatsEmptyCampaign", testStatsEmptyCampaign},
+		{"QualityFiguresByHand", testQualityFiguresByHand},
 		{"FiguresAreOneSnapshot", testFiguresAreOneSnapshot},
 		{"ClusterWritersStayExact", testClusterWritersStayExact},
 		{"OpenHidesPasswords", testOpenHidesPasswords},

@@ -35,6 +35,9 @@ func clusterVersion(id, rev int) workflows.Opinion {
 	if o.State == workflows.StateClosed {
 		o.ClosedAt = o.CreatedAt.Add(time.Duration(1+r.IntN(100*24)) * time.Hour)
 	}
+	if r.IntN(3) > 0 {
+		randomRecord(r, &o)
+	}
 	o.Timeline = o.Timeline[max(0, rev-3):]
 	return o
 }
@@ -213,6 +216,13 @@ func testClusterWritersStayExact(t *testing.T, b backend) {
 	kept := figures(stores[1])
 	recounted := openAt(t, dsn)
 	require.Equal(t, kept, figures(recounted), "kept counts equal a recount from the opinions")
+	for campaignID := range want {
+		st, err := stores[1].Stats(ctx, campaignID)
+		require.NoError(t, err)
+		again, err := recounted.Stats(ctx, campaignID)
+		require.NoError(t, err)
+		require.Equal(t, st, again, "kept quality counts equal a recount: %s", campaignID)
+	}
 }
 
 // testOpenHidesPasswords opens PostgreSQL URLs that fail, in every way a password

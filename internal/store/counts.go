@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"rectify/workflows"
 )
 
 // opinion_counts keeps, for every combination of the dimensions the figures use, how
@@ -38,7 +40,7 @@ CREATE TABLE IF NOT EXISTS close_times (
 	close_millis BIGINT NOT NULL,
 	PRIMARY KEY (campaign_id, close_bucket)
 ) WITHOUT ROWID;
-` + figureSchema
+` + figureSchema + qualitySchema
 
 // CloseBounds are the upper bounds of the time-to-close buckets the store keeps
 // (and the metrics' histogram reports): from an hour to the 60-working-day long-term
@@ -119,17 +121,19 @@ type countChange struct {
 	delta int
 }
 
-// moveCounts moves an opinion from one group (nil: newly stored) to another. Every
-// writer updates rows in the same order — opinion_counts by key, then close_times
-// by key, then figure_counts by key — so two projections moving opinions in
-// opposite directions never wait for each other in a circle.
-func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group) error {
-	if from != nil && *from == to {
-		return nil
-	}
-	changes := []countChange{{to, +1}}
-	if from != nil {
-		changes = append(changes, countChange{*from, -1})
+// moveCounts moves an opinion from one group (nil: newly stored) to another, and
+// its quality facts to o's. Every writer updates rows in the same order —
+// opinion_counts by key, then close_times by key, then opinion_facts (the
+// opinion's own row), then figure_counts by key, then quality_counts by key — so
+// two projections moving opinions in opposite directions never wait for each
+// other in a circle.
+func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group, o workflows.Opinion) error {
+	var changes []countChange
+	if from == nil || *from != to {
+		changes = append(changes, countChange{to, +1})
+		if from != nil {
+			changes = append(changes, countChange{*from, -1})
+		}
 	}
 	slices.SortFunc(changes, func(a, b countChange) int {
 		return cmp.Or(strings.Compare(a.g.campaign, b.g.campaign), strings.Compare(a.g.category, b.g.category),
@@ -153,7 +157,17 @@ func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group) error {
 			return err
 		}
 	}
-	return moveFigureCounts(ctx, tx, from, to)
+	figures, quality, err := moveFacts(ctx, tx, o)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		c.g.figures(figures, c.delta)
+	}
+	if err := applyCounts(ctx, tx, "figure_counts", figures); err != nil {
+		return err
+	}
+	return applyCounts(ctx, tx, "quality_counts", quality)
 }
 
 // addCount applies a change to opinion_counts, dropping rows that empty.
@@ -194,8 +208,9 @@ ON CONFLICT (campaign_id, close_bucket) DO UPDATE SET
 	return nil
 }
 
-// rebuildCounts recomputes opinion_counts and close_times from the opinions, in the
-// caller's transaction (which holds the rebuild lock).
+// rebuildCounts recomputes opinion_counts and close_times from the opinions, then
+// the facts and the counts made of them, in the caller's transaction (which holds
+// the rebuild lock).
 func rebuildCounts(ctx context.Context, tx *sql.Tx) error {
 	for _, q := range []string{
 		`DELETE FROM opinion_counts`,
@@ -212,5 +227,12 @@ FROM opinions WHERE state = 'closed' GROUP BY 1, 2`,
 			return fmt.Errorf("rebuild counts: %w", err)
 		}
 	}
-	return rebuildFigureCounts(ctx, tx)
+	figures, quality, err := rebuildFacts(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := rebuildFigureCounts(ctx, tx, figures); err != nil {
+		return err
+	}
+	return rebuildQualityCounts(ctx, tx, quality)
 }

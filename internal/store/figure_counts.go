@@ -5,21 +5,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"rectify/workflows"
 )
 
-// figure_counts keeps every count the Prometheus figures export, one row per series:
-// per category and per department of a campaign, how many opinions are in each state
-// (stage, for departments), at each overdue rung, closed on time, and with each
-// follow-up answer. opinion_counts splits the same opinions by every dimension at
-// once, which at the scale of a large ledger is nearly a row per opinion; reading
-// these rows instead keeps a scrape's cost to the series it exports. moveCounts keeps
-// them in the projection's transaction and rebuildCounts recounts them from
-// opinion_counts, so they are exactly as current and as durable as the opinions.
+// figure_counts keeps every count the Prometheus figures are made of, about one row
+// per series: per category and per department of a campaign, how many opinions are
+// in each state (stage, for departments), at each overdue rung, closed on time, and
+// the follow-up calls by answer; per category and per kind of target, the quality
+// figures (quality.go; the figures by speed add up the categories'), and the
+// working days to close by number of days. opinion_counts splits the same opinions
+// by every dimension at once, which at the scale of a large ledger is nearly a row
+// per opinion; reading these rows instead keeps a scrape's cost to the series it
+// exports. moveCounts keeps them in the projection's transaction and rebuildCounts
+// recounts them from opinion_counts and opinion_facts, so they are exactly as
+// current and as durable as the opinions.
 const figureSchema = `
 CREATE TABLE IF NOT EXISTS figure_counts (
 	campaign_id TEXT NOT NULL,
@@ -49,7 +50,8 @@ const (
 	FigureLevel = "level"
 	// FigureClosedOnTime counts the closed opinions closed by their deadline (no Value).
 	FigureClosedOnTime = "closed_on_time"
-	// FigureSatisfaction counts the opinions whose latest follow-up answered Value.
+	// FigureSatisfaction counts the follow-up calls (not opinions) the satisfaction
+	// rate counts — the first after each closure — that answered Value.
 	FigureSatisfaction = "satisfaction"
 )
 
@@ -87,7 +89,8 @@ func compareFigureKeys(a, b figureKey) int {
 		strings.Compare(a.name, b.name), strings.Compare(a.figure, b.figure), strings.Compare(a.value, b.value))
 }
 
-// figures adds delta to every figure_counts row an opinion in g counts in.
+// figures adds delta to every figure_counts row an opinion in g counts in, but for
+// those of its facts (facts.figureCounts).
 func (g group) figures(counts map[figureKey]int, delta int) {
 	for _, s := range [...]struct{ dimension, name, figure, value string }{
 		{DimensionCategory, g.category, FigureState, g.state},
@@ -102,46 +105,13 @@ func (g group) figures(counts map[figureKey]int, delta int) {
 		if g.closedOnTime == 1 {
 			counts[figureKey{g.campaign, s.dimension, s.name, FigureClosedOnTime, ""}] += delta
 		}
-		if g.satisfaction != "" {
-			counts[figureKey{g.campaign, s.dimension, s.name, FigureSatisfaction, g.satisfaction}] += delta
-		}
 	}
-}
-
-// moveFigureCounts moves an opinion's figures from one group (nil: newly stored) to
-// another. Only the rows whose count changes are written, in key order, like
-// moveCounts' rows and after them.
-func moveFigureCounts(ctx context.Context, tx *sql.Tx, from *group, to group) error {
-	deltas := map[figureKey]int{}
-	to.figures(deltas, +1)
-	if from != nil {
-		from.figures(deltas, -1)
-	}
-	for _, k := range slices.SortedFunc(maps.Keys(deltas), compareFigureKeys) {
-		delta := deltas[k]
-		if delta == 0 {
-			continue
-		}
-		_, err := tx.ExecContext(ctx, `
-INSERT INTO figure_counts (campaign_id, dimension, name, figure, value, count) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (campaign_id, dimension, name, figure, value) DO UPDATE SET count = figure_counts.count + excluded.count`,
-			k.campaign, k.dimension, k.name, k.figure, k.value, delta)
-		if err == nil && delta < 0 {
-			_, err = tx.ExecContext(ctx, `DELETE FROM figure_counts WHERE count <= 0
-	AND campaign_id = $1 AND dimension = $2 AND name = $3 AND figure = $4 AND value = $5`,
-				k.campaign, k.dimension, k.name, k.figure, k.value)
-		}
-		if err != nil {
-			return fmt.Errorf("store: move figure count: %w", err)
-		}
-	}
-	return nil
 }
 
 // rebuildFigureCounts recomputes figure_counts from opinion_counts (already
-// rebuilt), in the caller's transaction, with the same figures moveFigureCounts
-// keeps.
-func rebuildFigureCounts(ctx context.Context, tx *sql.Tx) error {
+// rebuilt) and the facts' figures (rebuildFacts), in the caller's transaction,
+// with the same figures moveCounts keeps.
+func rebuildFigureCounts(ctx context.Context, tx *sql.Tx, counts map[figureKey]int) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM figure_counts`); err != nil {
 		return fmt.Errorf("rebuild figure counts: %w", err)
 	}
@@ -150,7 +120,6 @@ SELECT campaign_id, category, department, state, level_rank, closed_on_time, sat
 	if err != nil {
 		return fmt.Errorf("rebuild figure counts: %w", err)
 	}
-	counts := map[figureKey]int{}
 	for rows.Next() {
 		var g group
 		var n int
@@ -167,20 +136,5 @@ SELECT campaign_id, category, department, state, level_rank, closed_on_time, sat
 	// Twenty rows a statement: the SQLite driver's time to bind a statement's
 	// parameters grows with their number squared (500 rows took seconds at 51,000
 	// opinions), and one row a statement costs a round trip each.
-	keys := slices.SortedFunc(maps.Keys(counts), compareFigureKeys)
-	for chunk := range slices.Chunk(keys, 20) {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO figure_counts (campaign_id, dimension, name, figure, value, count) VALUES `)
-		var args params
-		for i, k := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "(%s)", args.add(k.campaign, k.dimension, k.name, k.figure, k.value, counts[k]))
-		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("rebuild figure counts: %w", err)
-		}
-	}
-	return nil
+	return insertCounts(ctx, tx, "figure_counts", counts)
 }

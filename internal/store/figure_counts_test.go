@@ -16,7 +16,8 @@ import (
 )
 
 // TestFigureCountsFollowEveryMove moves opinions between categories, departments,
-// states, rungs and answers, stale revisions included, on every backend: the
+// states, rungs, answers and records of what happened to them, stale revisions
+// included, on every backend: the
 // figures kept by the projections must equal the figures of each opinion's newest
 // revision, counted here from their definitions, and a recount on reopening.
 func TestFigureCountsFollowEveryMove(t *testing.T) {
@@ -40,8 +41,10 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 			}
 
 			want := map[string]int{}
-			add := func(c, dimension, name, figure, value string) {
-				want[strings.Join([]string{c, dimension, name, figure, value}, "|")]++
+			add := func(c, dimension, name, figure, value string, n int) {
+				if n != 0 {
+					want[strings.Join([]string{c, dimension, name, figure, value}, "|")] += n
+				}
 			}
 			for id, rev := range newest {
 				o := clusterVersion(id, rev)
@@ -50,15 +53,54 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 					{store.DimensionCategory, o.Category, store.FigureState, string(o.State)},
 					{store.DimensionDepartment, o.Department, store.FigureStage, store.Stage(o.State)},
 				} {
-					add(o.CampaignID, d.dimension, d.name, d.figure, d.value)
+					add(o.CampaignID, d.dimension, d.name, d.figure, d.value, 1)
 					if owed && o.OverdueLevel.Rank() >= workflows.LevelOverdue.Rank() {
-						add(o.CampaignID, d.dimension, d.name, store.FigureLevel, string(o.OverdueLevel))
+						add(o.CampaignID, d.dimension, d.name, store.FigureLevel, string(o.OverdueLevel), 1)
 					}
 					if o.State == workflows.StateClosed && o.OnTime {
-						add(o.CampaignID, d.dimension, d.name, store.FigureClosedOnTime, "")
+						add(o.CampaignID, d.dimension, d.name, store.FigureClosedOnTime, "", 1)
 					}
-					if o.Satisfaction != "" {
-						add(o.CampaignID, d.dimension, d.name, store.FigureSatisfaction, o.Satisfaction)
+				}
+				// The quality figures, as the stats' definitions count this one opinion.
+				one := expectedCounts{}
+				one.add("", o)
+				q := one[""]
+				kind := map[string]string{"": "", "team": "team"}[o.Target]
+				if _, ok := map[string]bool{"": true, "team": true}[o.Target]; !ok {
+					kind = "individual"
+				}
+				add(o.CampaignID, store.DimensionTargetKind, kind, store.FigureStage, store.Stage(o.State), 1)
+				answers := map[string]int{}
+				for _, c := range o.Callbacks {
+					if c.First {
+						answers[c.Satisfaction]++
+					}
+				}
+				if len(o.Callbacks) == 0 && o.Satisfaction != "" {
+					answers[o.Satisfaction]++
+				}
+				for answer, n := range answers {
+					add(o.CampaignID, store.DimensionDepartment, o.Department, store.FigureSatisfaction, answer, n)
+				}
+				for _, d := range []struct{ dimension, name string }{
+					{store.DimensionCategory, o.Category}, {store.DimensionTargetKind, kind},
+				} {
+					for answer, n := range answers {
+						add(o.CampaignID, d.dimension, d.name, store.FigureSatisfaction, answer, n)
+					}
+					add(o.CampaignID, d.dimension, d.name, store.FigureEverLevel, "overdue", q.EverOverdue-q.EverSupervised)
+					add(o.CampaignID, d.dimension, d.name, store.FigureEverLevel, "supervised", q.EverSupervised-q.EverAccountability)
+					add(o.CampaignID, d.dimension, d.name, store.FigureEverLevel, "accountability", q.EverAccountability)
+					add(o.CampaignID, d.dimension, d.name, store.FigureAssigned, "", q.Assigned)
+					add(o.CampaignID, d.dimension, d.name, store.FigureExtended, "", q.Extended)
+					add(o.CampaignID, d.dimension, d.name, store.FigureLateExtensions, "", q.LateExtensions)
+					add(o.CampaignID, d.dimension, d.name, store.FigureVerified, "", q.Verified)
+					add(o.CampaignID, d.dimension, d.name, store.FigureReworked, "", q.Reworked)
+					add(o.CampaignID, d.dimension, d.name, store.FigureFirstPass, "", q.FirstPass)
+					add(o.CampaignID, d.dimension, d.name, store.FigureAccepted, "", q.Accepted)
+					add(o.CampaignID, d.dimension, d.name, store.FigureReopened, "", q.Reopened)
+					if o.State == workflows.StateClosed {
+						add(o.CampaignID, d.dimension, d.name, store.FigureCloseWorkdays, fmt.Sprint(o.WorkingDaysToClose), 1)
 					}
 				}
 			}

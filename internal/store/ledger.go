@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"rectify/workflows"
@@ -13,8 +15,10 @@ import (
 // EachOpinion calls fn with every opinion of a campaign (only those in states,
 // when any are given) in the order they were collected, all read from one
 // snapshot: an export taken while people work is still one consistent ledger.
-// An opinion's timeline holds only the event that brought it to its state (with
-// the reason it was rejected, cancelled or returned), not its whole history.
+// An opinion's timeline holds, in order, only its approved extensions (who
+// approved them, when, and the deadlines before and after — a late one is named
+// in the ledger) and the event that brought it to its state (with the reason it
+// was rejected, cancelled or returned), not its whole history.
 // It stops at fn's first error and returns it.
 func (s *Store) EachOpinion(ctx context.Context, campaignID string, states []workflows.State, fn func(workflows.Opinion) error) error {
 	var p params
@@ -35,6 +39,10 @@ WHERE o.campaign_id = ` + p.add(campaignID)
 		return fmt.Errorf("store: read ledger: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	extensions, err := approvedExtensions(ctx, tx, campaignID)
+	if err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, query, p...)
 	if err != nil {
 		return fmt.Errorf("store: read ledger: %w", err)
@@ -52,13 +60,50 @@ WHERE o.campaign_id = ` + p.add(campaignID)
 			return fmt.Errorf("store: read ledger: opinion document: %w", err)
 		}
 		o.Timeline = nil
+		for _, e := range extensions[o.ID] {
+			if e.Seq <= o.Revision && (!seq.Valid || e.Seq != int(seq.Int64)) {
+				o.Timeline = append(o.Timeline, e)
+			}
+		}
 		if seq.Valid {
-			o.Timeline = []workflows.Event{{Seq: int(seq.Int64), At: time.UnixMilli(at.Int64).UTC(), Actor: actor.String,
-				Action: workflows.Action(action.String), From: workflows.State(from.String), To: o.State, Reason: reason.String}}
+			o.Timeline = append(o.Timeline, workflows.Event{Seq: int(seq.Int64), At: time.UnixMilli(at.Int64).UTC(), Actor: actor.String,
+				Action: workflows.Action(action.String), From: workflows.State(from.String), To: o.State, Reason: reason.String})
+			slices.SortFunc(o.Timeline, func(a, b workflows.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 		}
 		if err := fn(o); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// approvedExtensions reads the approved extension decisions of a campaign's
+// opinions, by opinion, in order.
+func approvedExtensions(ctx context.Context, tx *sql.Tx, campaignID string) (map[string][]workflows.Event, error) {
+	rows, err := tx.QueryContext(ctx, `
+SELECT e.opinion_id, e.seq, e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, e.detail FROM events e
+JOIN opinions o ON o.id = e.opinion_id
+WHERE o.campaign_id = $1 AND e.action = $2 ORDER BY e.opinion_id, e.seq`, campaignID, workflows.ActionDecideExtension)
+	if err != nil {
+		return nil, fmt.Errorf("store: read ledger: extensions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]workflows.Event{}
+	for rows.Next() {
+		var id, detail string
+		var at int64
+		var e workflows.Event
+		if err := rows.Scan(&id, &e.Seq, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason, &detail); err != nil {
+			return nil, fmt.Errorf("store: read ledger: extensions: %w", err)
+		}
+		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+			return nil, fmt.Errorf("store: read ledger: extensions: %w", err)
+		}
+		if e.Detail["approved"] != "true" {
+			continue
+		}
+		e.At = time.UnixMilli(at).UTC()
+		out[id] = append(out[id], e)
+	}
+	return out, rows.Err()
 }

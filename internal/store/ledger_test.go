@@ -40,6 +40,26 @@ func testEachOpinion(t *testing.T, b backend) {
 	require.NoError(t, s.EachOpinion(ctx, "c1", []workflows.State{workflows.StateInProgress, workflows.StateClosed}, collect))
 	require.Equal(t, []string{"c", "a"}, []string{got[0].ID, got[1].ID})
 
+	// Approved extensions come along, in order, with who approved them and the
+	// deadlines; refused ones do not.
+	ext := newOpinion("e", "c3", workflows.StateInProgress, 6)
+	ext.Timeline[2] = workflows.Event{Seq: 3, At: base.Add(3 * time.Minute), Actor: "liu", Action: workflows.ActionDecideExtension,
+		From: workflows.StateInProgress, To: workflows.StateInProgress, Reason: "同意",
+		Detail: map[string]string{"approved": "true", "previous_deadline": "2026-09-01", "deadline": "2026-10-09"}}
+	ext.Timeline[3] = workflows.Event{Seq: 4, At: base.Add(4 * time.Minute), Actor: "office", Action: workflows.ActionDecideExtension,
+		From: workflows.StateInProgress, To: workflows.StateInProgress, Reason: "理由不充分",
+		Detail: map[string]string{"approved": "false", "until": "2026-12-01"}}
+	ext.Timeline[5].To, ext.Timeline[4].To = workflows.StateInProgress, workflows.StateInProgress
+	ext.LateExtensions, ext.Extensions = 1, 1
+	require.NoError(t, s.ProjectOpinion(ctx, ext))
+	got = nil
+	require.NoError(t, s.EachOpinion(ctx, "c3", nil, collect))
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Timeline, 2, "the approved extension and the event that led to the state")
+	require.Equal(t, ext.Timeline[2], got[0].Timeline[0])
+	require.Equal(t, 6, got[0].Timeline[1].Seq)
+	require.Equal(t, 1, got[0].LateExtensions)
+
 	stop := errors.New("enough")
 	calls := 0
 	err := s.EachOpinion(ctx, "c1", nil, func(workflows.Opinion) error { calls++; return stop })

@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	"rectify/internal/campaign"
+	"rectify/workflows"
 )
 
 // Figures is one snapshot of everything rectify exports to Prometheus, read from the
@@ -19,23 +23,28 @@ type Figures struct {
 	Batches     []BatchFigures
 }
 
-// CampaignName is a campaign's id and display name.
+// CampaignName is a campaign's id and display name, and its policy as it stands
+// now: the speeds of its categories (SpeedOf).
 type CampaignName struct {
-	ID   string
-	Name string
+	ID     string
+	Name   string
+	Policy workflows.Policy
 }
 
-// FigureGroup counts the opinions of one category or department of a campaign that
-// have one figure: a state, a stage, a rung, closed on time, a follow-up answer
-// (figureSchema). Summing FigureState over a campaign's categories counts every
-// opinion of the campaign once; so does FigureStage over its departments.
+// FigureGroup counts the opinions of one category, department or kind of target
+// of a campaign that have one figure: a state, a stage, a rung, closed on time, a
+// quality figure — or the follow-up calls with an answer, the late extensions
+// (figureSchema, quality.go). Summing FigureState over a campaign's categories
+// counts every opinion of the campaign once; so does FigureStage over its
+// departments, and over its kinds of target.
 type FigureGroup struct {
 	CampaignID string
-	// Dimension is DimensionCategory or DimensionDepartment; Name is the category
-	// or department, empty for the opinions not yet categorized or assigned.
+	// Dimension is DimensionCategory, DimensionDepartment or DimensionTargetKind;
+	// Name is the category, department or kind, empty for the opinions not yet
+	// categorized or assigned, or whose target is not said.
 	Dimension, Name string
-	// Figure is one of the Figure… constants, Value which state, stage, rung or
-	// answer (empty for FigureClosedOnTime).
+	// Figure is one of the Figure… constants, Value which state, stage, rung,
+	// answer or number of working days (empty for the others).
 	Figure, Value string
 	Count         int
 }
@@ -94,7 +103,7 @@ func (s *Store) Figures(ctx context.Context, req FiguresRequest) (Figures, error
 }
 
 func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM campaigns ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, doc FROM campaigns ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: figures, campaigns: %w", err)
 	}
@@ -102,9 +111,15 @@ func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
 	var out []CampaignName
 	for rows.Next() {
 		var c CampaignName
-		if err := rows.Scan(&c.ID, &c.Name); err != nil {
+		var doc string
+		if err := rows.Scan(&c.ID, &c.Name, &doc); err != nil {
 			return nil, err
 		}
+		var full campaign.Campaign
+		if err := json.Unmarshal([]byte(doc), &full); err != nil {
+			return nil, fmt.Errorf("store: figures, campaign %s: %w", c.ID, err)
+		}
+		c.Policy = full.Policy
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -184,7 +184,7 @@ ON CONFLICT (id) DO UPDATE SET
 	}
 	to := newGroup(o.CampaignID, o.Category, o.Department, string(o.State), levelRank, o.OnTime, o.Satisfaction,
 		o.CreatedAt.UnixMilli(), closedAt)
-	if err := moveCounts(ctx, tx, from, to); err != nil {
+	if err := moveCounts(ctx, tx, from, to, o); err != nil {
 		return false, err
 	}
 	return true, writeTimeline(ctx, tx, o.ID, o.Revision, timeline)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"rectify/internal/campaign"
 	"rectify/workflows"
 )
 
@@ -186,83 +189,194 @@ ORDER BY %s LIMIT %s) AS arm%d`, arm, listOrder, top, i)
 		` LIMIT ` + p.add(limit) + ` OFFSET ` + p.add(offset)
 }
 
-// Counts are the figures of one slice of a campaign (all of it, a category or a
-// department). Rates are 0–1 and 0 when there is nothing to divide by.
+// Counts are the figures of one slice of a campaign (all of it, a category, a
+// department, a responsible leader, a target or a speed). Rates are 0–1 and 0 when
+// there is nothing to divide by; docs/metrics.md defines each figure.
 type Counts struct {
-	Name             string  `json:"name,omitempty"`
-	Collected        int     `json:"collected"`
-	Pending          int     `json:"pending"`
-	InProgress       int     `json:"in_progress"`
-	Closed           int     `json:"closed"`
-	Excluded         int     `json:"excluded"`
-	Overdue          int     `json:"overdue"`
-	Supervised       int     `json:"supervised"`
-	Accountability   int     `json:"accountability"`
-	ClosedOnTime     int     `json:"closed_on_time"`
-	Callbacks        int     `json:"callbacks"`
-	Satisfied        int     `json:"satisfied"`
+	Name           string `json:"name,omitempty"`
+	Collected      int    `json:"collected"`
+	Pending        int    `json:"pending"`
+	InProgress     int    `json:"in_progress"`
+	Closed         int    `json:"closed"`
+	Excluded       int    `json:"excluded"`
+	Overdue        int    `json:"overdue"`
+	Supervised     int    `json:"supervised"`
+	Accountability int    `json:"accountability"`
+	ClosedOnTime   int    `json:"closed_on_time"`
+	// Callbacks counts the follow-up calls the satisfaction rate counts: the first
+	// after each closure, whatever the answer; Satisfied those answered satisfied
+	// or basically satisfied, Dissatisfied the rest.
+	Callbacks    int `json:"callbacks"`
+	Satisfied    int `json:"satisfied"`
+	Dissatisfied int `json:"dissatisfied"`
+	// EverOverdue, EverSupervised and EverAccountability count the opinions that
+	// ever reached the rung (or a higher one), whatever their state and rung now.
+	EverOverdue        int `json:"ever_overdue"`
+	EverSupervised     int `json:"ever_supervised"`
+	EverAccountability int `json:"ever_accountability"`
+	// Assigned counts the opinions ever given to an official; Extended those with
+	// an approved extension; LateExtensions the extensions (not opinions) approved
+	// after the deadline they replaced had passed.
+	Assigned       int `json:"assigned"`
+	Extended       int `json:"extended"`
+	LateExtensions int `json:"late_extensions"`
+	// Verified counts the opinions whose fix was verified at least once, Reworked
+	// those a verification failed at least once; FirstPass the closed opinions no
+	// verification ever failed; Accepted those a fix of which passed verification,
+	// Reopened those reopened at least once.
+	Verified  int `json:"verified"`
+	Reworked  int `json:"reworked"`
+	FirstPass int `json:"first_pass"`
+	Accepted  int `json:"accepted"`
+	Reopened  int `json:"reopened"`
+
 	CompletionRate   float64 `json:"completion_rate"`
 	OnTimeRate       float64 `json:"on_time_rate"`
 	SatisfactionRate float64 `json:"satisfaction_rate"`
+	// FirstPassRate is FirstPass ÷ Closed, ReworkRate Reworked ÷ Verified,
+	// ReopenRate Reopened ÷ Accepted, ExtensionRate Extended ÷ Assigned.
+	FirstPassRate float64 `json:"first_pass_rate"`
+	ReworkRate    float64 `json:"rework_rate"`
+	ReopenRate    float64 `json:"reopen_rate"`
+	ExtensionRate float64 `json:"extension_rate"`
+	// MedianWorkingDaysToClose is the median of the working days the closed
+	// opinions took from receipt to closure (the mean of the middle two when their
+	// number is even); 0 when none is closed.
+	MedianWorkingDaysToClose float64 `json:"median_working_days_to_close"`
 }
 
-// Stats are a campaign's figures: totals, by state, by category and by department.
+// Stats are a campaign's figures: totals, by state, and by category, department,
+// responsible leader (领导包案), target (as written: team, individual or a named
+// person) and speed (immediate, deadline, long_term; "" for opinions not yet
+// categorized).
 type Stats struct {
 	CampaignID string `json:"campaign_id"`
 	Counts
 	ByState      map[workflows.State]int `json:"by_state"`
 	ByCategory   []Counts                `json:"by_category"`
 	ByDepartment []Counts                `json:"by_department"`
+	ByLeader     []Counts                `json:"by_leader"`
+	ByTarget     []Counts                `json:"by_target"`
+	BySpeed      []Counts                `json:"by_speed"`
 }
 
-// countColumns computes Counts in SQL from the opinions' current states (summed over
-// opinion_counts). Pending is not yet with an official; excluded (rejected, merged,
-// cancelled) leaves the completion rate's denominator. Satisfaction counts the
-// latest follow-up.
-var countColumns = strings.Join([]string{
-	"sum(count)",
-	countIf("state IN ('received', 'categorized', 'returned')"),
-	countIf("state IN ('assigned', 'in_progress', 'submitted', 'awaiting_callback')"),
-	countIf("state = 'closed'"),
-	countIf("state IN ('rejected', 'merged', 'cancelled')"),
-	countIf("level_rank >= 2"),
-	countIf("level_rank >= 3"),
-	countIf("level_rank >= 4"),
-	countIf("closed_on_time = 1"),
-	countIf("satisfaction != ''"),
-	countIf("satisfaction IN ('satisfied', 'basically')"),
-}, ",\n")
-
-func countIf(cond string) string { return "sum(CASE WHEN " + cond + " THEN count ELSE 0 END)" }
-
-// scanCounts scans the names then the numbers of countColumns.
-func scanCounts(scan func(...any) error, names ...any) (Counts, error) {
-	var c Counts
-	err := scan(append(names, &c.Collected, &c.Pending, &c.InProgress, &c.Closed, &c.Excluded, &c.Overdue,
-		&c.Supervised, &c.Accountability, &c.ClosedOnTime, &c.Callbacks, &c.Satisfied)...)
-	return c, err
+// tally is a slice's figures being added up from count rows: its Counts, and the
+// working days its closed opinions took (days → opinions) for the median.
+type tally struct {
+	Counts
+	workdays map[int]int
 }
 
-// add adds o's numbers to c's.
-func (c *Counts) add(o Counts) {
-	c.Collected += o.Collected
-	c.Pending += o.Pending
-	c.InProgress += o.InProgress
-	c.Closed += o.Closed
-	c.Excluded += o.Excluded
-	c.Overdue += o.Overdue
-	c.Supervised += o.Supervised
-	c.Accountability += o.Accountability
-	c.ClosedOnTime += o.ClosedOnTime
-	c.Callbacks += o.Callbacks
-	c.Satisfied += o.Satisfied
+func newTally(name string) *tally { return &tally{Counts: Counts{Name: name}, workdays: map[int]int{}} }
+
+// add counts n opinions (or, for late extensions and calls, n of those) in a
+// figure of quality_counts.
+func (t *tally) add(figure, value string, n int) {
+	c := &t.Counts
+	rank := workflows.OverdueLevel(value).Rank()
+	switch figure {
+	case FigureStage:
+		c.Collected += n
+		switch value {
+		case StagePending:
+			c.Pending += n
+		case StageInProgress:
+			c.InProgress += n
+		case StageClosed:
+			c.Closed += n
+		case StageExcluded:
+			c.Excluded += n
+		}
+	case FigureLevel:
+		c.Overdue += n
+		if rank >= workflows.LevelSupervised.Rank() {
+			c.Supervised += n
+		}
+		if rank >= workflows.LevelAccountability.Rank() {
+			c.Accountability += n
+		}
+	case FigureEverLevel:
+		c.EverOverdue += n
+		if rank >= workflows.LevelSupervised.Rank() {
+			c.EverSupervised += n
+		}
+		if rank >= workflows.LevelAccountability.Rank() {
+			c.EverAccountability += n
+		}
+	case FigureClosedOnTime:
+		c.ClosedOnTime += n
+	case FigureSatisfaction:
+		c.Callbacks += n
+		if value == workflows.SatisfactionDissatisfied {
+			c.Dissatisfied += n
+		} else {
+			c.Satisfied += n
+		}
+	case FigureAssigned:
+		c.Assigned += n
+	case FigureExtended:
+		c.Extended += n
+	case FigureLateExtensions:
+		c.LateExtensions += n
+	case FigureVerified:
+		c.Verified += n
+	case FigureReworked:
+		c.Reworked += n
+	case FigureFirstPass:
+		c.FirstPass += n
+	case FigureAccepted:
+		c.Accepted += n
+	case FigureReopened:
+		c.Reopened += n
+	case FigureCloseWorkdays:
+		if d, err := strconv.Atoi(value); err == nil {
+			t.workdays[d] += n
+		}
+	}
 }
 
-// withRates is c with the rates of its numbers.
-func (c Counts) withRates() Counts {
+// merge adds another slice's numbers to t's.
+func (t *tally) merge(o *tally) {
+	c, x := &t.Counts, o.Counts
+	c.Collected += x.Collected
+	c.Pending += x.Pending
+	c.InProgress += x.InProgress
+	c.Closed += x.Closed
+	c.Excluded += x.Excluded
+	c.Overdue += x.Overdue
+	c.Supervised += x.Supervised
+	c.Accountability += x.Accountability
+	c.ClosedOnTime += x.ClosedOnTime
+	c.Callbacks += x.Callbacks
+	c.Satisfied += x.Satisfied
+	c.Dissatisfied += x.Dissatisfied
+	c.EverOverdue += x.EverOverdue
+	c.EverSupervised += x.EverSupervised
+	c.EverAccountability += x.EverAccountability
+	c.Assigned += x.Assigned
+	c.Extended += x.Extended
+	c.LateExtensions += x.LateExtensions
+	c.Verified += x.Verified
+	c.Reworked += x.Reworked
+	c.FirstPass += x.FirstPass
+	c.Accepted += x.Accepted
+	c.Reopened += x.Reopened
+	for d, n := range o.workdays {
+		t.workdays[d] += n
+	}
+}
+
+// counts is the slice's Counts with its rates and median.
+func (t *tally) counts() Counts {
+	c := t.Counts
 	c.CompletionRate = ratio(c.Closed, c.Collected-c.Excluded)
 	c.OnTimeRate = ratio(c.ClosedOnTime, c.Closed)
 	c.SatisfactionRate = ratio(c.Satisfied, c.Callbacks)
+	c.FirstPassRate = ratio(c.FirstPass, c.Closed)
+	c.ReworkRate = ratio(c.Reworked, c.Verified)
+	c.ReopenRate = ratio(c.Reopened, c.Accepted)
+	c.ExtensionRate = ratio(c.Extended, c.Assigned)
+	c.MedianWorkingDaysToClose = median(t.workdays)
 	return c
 }
 
@@ -273,19 +387,33 @@ func ratio(a, b int) float64 {
 	return float64(a) / float64(b)
 }
 
-// Stats computes a campaign's figures from the opinions' current states.
+// Stats computes a campaign's figures from the opinions' current states and
+// records, in one read transaction, so totals, states and every breakdown all
+// describe the same snapshot even while projections keep arriving.
 func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 	st := Stats{CampaignID: campaignID, ByState: map[workflows.State]int{}}
 	for _, state := range workflows.AllStates {
 		st.ByState[state] = 0
 	}
-	// One read transaction, so totals, states, categories and departments all
-	// describe the same snapshot even while projections keep arriving.
 	tx, err := s.r.BeginTx(ctx, readOnly)
 	if err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	// The speeds are the campaign's categories' as its settings are now.
+	var policy workflows.Policy
+	var doc string
+	switch err := tx.QueryRowContext(ctx, `SELECT doc FROM campaigns WHERE id = $1`, campaignID).Scan(&doc); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return st, fmt.Errorf("store: stats: campaign: %w", err)
+	default:
+		var c campaign.Campaign
+		if err := json.Unmarshal([]byte(doc), &c); err != nil {
+			return st, fmt.Errorf("store: stats: campaign: %w", err)
+		}
+		policy = c.Policy
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT state, sum(count) FROM opinion_counts WHERE campaign_id = $1 GROUP BY state`, campaignID)
 	if err != nil {
 		return st, fmt.Errorf("store: stats by state: %w", err)
@@ -300,45 +428,58 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		st.ByState[state] = n
 	}
 	rows.Close()
-	// The figures of each category in each department, added up three ways: one
-	// pass over the counts instead of one per slice.
-	rows, err = tx.QueryContext(ctx, `SELECT category, department, `+countColumns+`
-FROM opinion_counts WHERE campaign_id = $1 GROUP BY category, department`, campaignID)
+	rows, err = tx.QueryContext(ctx, `SELECT dimension, name, figure, value, count FROM quality_counts WHERE campaign_id = $1`, campaignID)
 	if err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer rows.Close()
-	byCategory, byDepartment := map[string]*Counts{}, map[string]*Counts{}
-	slice := func(m map[string]*Counts, name string) *Counts {
-		if m[name] == nil {
-			m[name] = &Counts{Name: name}
-		}
-		return m[name]
+	bySlice := map[string]map[string]*tally{
+		DimensionCategory: {}, DimensionDepartment: {}, DimensionLeader: {}, DimensionTarget: {},
 	}
 	for rows.Next() {
-		var category, department string
-		c, err := scanCounts(rows.Scan, &category, &department)
-		if err != nil {
+		var dimension, name, figure, value string
+		var n int
+		if err := rows.Scan(&dimension, &name, &figure, &value, &n); err != nil {
 			return st, fmt.Errorf("store: stats: %w", err)
 		}
-		st.Counts.add(c)
-		slice(byCategory, category).add(c)
-		slice(byDepartment, department).add(c)
+		m := bySlice[dimension]
+		if m == nil {
+			continue
+		}
+		if m[name] == nil {
+			m[name] = newTally(name)
+		}
+		m[name].add(figure, value, n)
 	}
 	if err := rows.Err(); err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	st.Counts = st.Counts.withRates()
-	st.ByCategory, st.ByDepartment = byName(byCategory), byName(byDepartment)
+	// Every opinion has one category (or none): the categories add up to the
+	// campaign, and to its speeds.
+	total, speeds := newTally(""), map[string]*tally{}
+	for name, t := range bySlice[DimensionCategory] {
+		total.merge(t)
+		speed := SpeedOf(policy, name)
+		if speeds[speed] == nil {
+			speeds[speed] = newTally(speed)
+		}
+		speeds[speed].merge(t)
+	}
+	st.Counts = total.counts()
+	st.ByCategory = byName(bySlice[DimensionCategory])
+	st.ByDepartment = byName(bySlice[DimensionDepartment])
+	st.ByLeader = byName(bySlice[DimensionLeader])
+	st.ByTarget = byName(bySlice[DimensionTarget])
+	st.BySpeed = byName(speeds)
 	return st, nil
 }
 
 // byName lists slices' figures, with their rates, in name order; the empty name
-// (not yet categorized or assigned) is a slice of its own.
-func byName(m map[string]*Counts) []Counts {
+// (not yet categorized, assigned, or said) is a slice of its own.
+func byName(m map[string]*tally) []Counts {
 	out := make([]Counts, 0, len(m))
 	for _, name := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[name].withRates())
+		out = append(out, m[name].counts())
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -424,14 +425,21 @@ func testOpinionsDefaultLimit(t *testing.T, b backend) {
 	require.Len(t, page.Opinions, 55)
 }
 
-// expectedCounts computes a slice's figures from their definitions, without
-// SQL, to check the store against.
-type expectedCounts map[string]*store.Counts
+// expectedCounts computes slices' figures from their definitions
+// (docs/metrics.md), without SQL, to check the store against.
+type expectedCounts map[string]*expectedSlice
+
+// expectedSlice is one slice's figures being added up, with the working days its
+// closed opinions took.
+type expectedSlice struct {
+	store.Counts
+	days []int
+}
 
 func (e expectedCounts) add(name string, o workflows.Opinion) {
 	c := e[name]
 	if c == nil {
-		c = &store.Counts{Name: name}
+		c = &expectedSlice{Counts: store.Counts{Name: name}}
 		e[name] = c
 	}
 	c.Collected++
@@ -445,6 +453,7 @@ func (e expectedCounts) add(name string, o workflows.Opinion) {
 		if o.OnTime {
 			c.ClosedOnTime++
 		}
+		c.days = append(c.days, o.WorkingDaysToClose)
 	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
 		c.Excluded++
 	}
@@ -461,47 +470,160 @@ func (e expectedCounts) add(name string, o workflows.Opinion) {
 			c.Overdue++
 		}
 	}
-	if o.Satisfaction != "" {
+	// Every first call after a closure; an opinion recorded before calls were
+	// kept has its latest answer as its one call.
+	calls := []string{}
+	for _, cb := range o.Callbacks {
+		if cb.First {
+			calls = append(calls, cb.Satisfaction)
+		}
+	}
+	if len(o.Callbacks) == 0 && o.Satisfaction != "" {
+		calls = append(calls, o.Satisfaction)
+	}
+	for _, answer := range calls {
 		c.Callbacks++
-		if o.Satisfaction == workflows.SatisfactionSatisfied || o.Satisfaction == workflows.SatisfactionBasically {
+		if answer == workflows.SatisfactionDissatisfied {
+			c.Dissatisfied++
+		} else {
 			c.Satisfied++
 		}
 	}
+	// The highest rung ever: the one recorded, or the one it is at if higher.
+	highest := o.HighestLevel
+	if o.OverdueLevel.Rank() > highest.Rank() {
+		highest = o.OverdueLevel
+	}
+	switch highest {
+	case workflows.LevelAccountability:
+		c.EverAccountability++
+		c.EverSupervised++
+		c.EverOverdue++
+	case workflows.LevelSupervised:
+		c.EverSupervised++
+		c.EverOverdue++
+	case workflows.LevelOverdue:
+		c.EverOverdue++
+	}
+	failed, passed := o.ReworkCount > 0, false
+	for _, r := range o.Rounds {
+		if r.Passed != nil && *r.Passed {
+			passed = true
+		}
+		if r.Passed != nil && !*r.Passed {
+			failed = true
+		}
+	}
+	verified := failed || o.VerifiedBy != "" || slices.ContainsFunc(o.Rounds, func(r workflows.Round) bool { return r.Passed != nil })
+	closed := o.State == workflows.StateClosed
+	accepted := passed || closed || o.State == workflows.StateAwaitingCallback || o.Reopens > 0 || len(calls) > 0 || len(o.Callbacks) > 0
+	owed := o.State == workflows.StateAssigned || o.State == workflows.StateInProgress ||
+		o.State == workflows.StateSubmitted || o.State == workflows.StateAwaitingCallback
+	assigned := owed || closed || o.Schedule.Deadline != "" || o.Extensions > 0 || o.LateExtensions > 0 ||
+		len(o.Rounds) > 0 || o.SubmittedBy != "" || highest != workflows.LevelNone && highest != "" || verified || accepted
+	count := func(n *int, yes bool) {
+		if yes {
+			*n++
+		}
+	}
+	count(&c.Assigned, assigned)
+	count(&c.Extended, o.Extensions > 0)
+	c.LateExtensions += o.LateExtensions
+	count(&c.Verified, verified)
+	count(&c.Reworked, failed)
+	count(&c.FirstPass, closed && !failed)
+	count(&c.Accepted, accepted)
+	count(&c.Reopened, o.Reopens > 0)
 }
 
-func finish(c store.Counts) store.Counts {
-	if d := c.Collected - c.Excluded; d > 0 {
-		c.CompletionRate = float64(c.Closed) / float64(d)
+// finish is the slice's Counts with its rates and median.
+func finish(e expectedSlice) store.Counts {
+	c := e.Counts
+	rate := func(a, b int) float64 {
+		if b > 0 {
+			return float64(a) / float64(b)
+		}
+		return 0
 	}
-	if c.Closed > 0 {
-		c.OnTimeRate = float64(c.ClosedOnTime) / float64(c.Closed)
-	}
-	if c.Callbacks > 0 {
-		c.SatisfactionRate = float64(c.Satisfied) / float64(c.Callbacks)
+	c.CompletionRate = rate(c.Closed, c.Collected-c.Excluded)
+	c.OnTimeRate = rate(c.ClosedOnTime, c.Closed)
+	c.SatisfactionRate = rate(c.Satisfied, c.Callbacks)
+	c.FirstPassRate = rate(c.FirstPass, c.Closed)
+	c.ReworkRate = rate(c.Reworked, c.Verified)
+	c.ReopenRate = rate(c.Reopened, c.Accepted)
+	c.ExtensionRate = rate(c.Extended, c.Assigned)
+	days := slices.Sorted(slices.Values(e.days))
+	if n := len(days); n%2 == 1 {
+		c.MedianWorkingDaysToClose = float64(days[n/2])
+	} else if n > 0 {
+		c.MedianWorkingDaysToClose = float64(days[n/2-1]+days[n/2]) / 2
 	}
 	return c
 }
 
 func (e expectedCounts) sorted() []store.Counts {
 	out := []store.Counts{}
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range e {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(e)) {
 		out = append(out, finish(*e[name]))
 	}
 	return out
 }
 
+// randomRecord gives o a random record of what happened to it: the highest rung
+// it reached, extensions (late ones too), rounds of verification, follow-up calls,
+// reopenings and the working days it took — consistent with its state, as the
+// workflow keeps them — and a leader and a target.
+func randomRecord(r *rand.Rand, o *workflows.Opinion) {
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	o.Leader = pick("", "liu", "chen", "zhao")
+	o.Target = pick("", "team", "individual", "张局长")
+	levels := []workflows.OverdueLevel{"", workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
+		workflows.LevelSupervised, workflows.LevelAccountability}
+	o.HighestLevel = levels[r.IntN(len(levels))]
+	if o.HighestLevel != "" && o.HighestLevel != workflows.LevelNone {
+		o.HighestLevelAt = base.Add(time.Hour)
+	}
+	if r.IntN(3) == 0 {
+		o.Extensions = 1 + r.IntN(2)
+		o.LateExtensions = r.IntN(o.Extensions + 1)
+	}
+	if r.IntN(2) == 0 {
+		o.Schedule.Deadline = "2026-10-10"
+	}
+	yes, no := true, false
+	for range r.IntN(4) {
+		round := workflows.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base}
+		switch r.IntN(3) {
+		case 0:
+			round.Passed = &no
+			o.ReworkCount++
+		case 1:
+			round.Passed = &yes
+		}
+		o.Rounds = append(o.Rounds, round)
+	}
+	for i := range r.IntN(3) {
+		o.Callbacks = append(o.Callbacks, workflows.Callback{At: base, By: "office",
+			Satisfaction: pick(workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied),
+			First:        i == 0 || r.IntN(2) == 0})
+	}
+	if len(o.Callbacks) > 0 {
+		o.Satisfaction = o.Callbacks[len(o.Callbacks)-1].Satisfaction
+	}
+	o.Reopens = r.IntN(2)
+	if o.State == workflows.StateClosed {
+		o.WorkingDaysToClose = 1 + r.IntN(30)
+	}
+}
+
 func testStatsExact(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := b.open(t)
+	c1 := campaign.Campaign{ID: "c1", Name: "主题教育", Policy: campaign.DefaultPolicy(), CreatedAt: base}
+	require.NoError(t, s.CreateCampaign(ctx, c1))
 
-	r := rand.New(rand.NewPCG(3, 10))
-	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题"}
+	r := rand.New(rand.NewPCG(4, 10))
+	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题", "制度漏洞", "不在设置里"}
 	departments := []string{"", "城管科", "民政科", "办公室"}
 	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
 		workflows.LevelSupervised, workflows.LevelAccountability}
@@ -509,29 +631,39 @@ func testStatsExact(t *testing.T, b backend) {
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
 
 	total := expectedCounts{}
-	byCategory := expectedCounts{}
-	byDepartment := expectedCounts{}
+	by := map[string]expectedCounts{}
+	for _, d := range []string{"category", "department", "leader", "target", "speed"} {
+		by[d] = expectedCounts{}
+	}
+	speeds := map[string]string{"形式主义": "deadline", "官僚主义": "deadline", "群众需要解决的问题": "immediate", "制度漏洞": "long_term"}
 	byState := map[workflows.State]int{}
 	for _, st := range workflows.AllStates {
 		byState[st] = 0
 	}
-	for i := range 40 {
+	for i := range 80 {
 		o := newOpinion(fmt.Sprintf("op-%02d", i), "c1", workflows.AllStates[r.IntN(len(workflows.AllStates))], 1+r.IntN(4))
 		o.Category = pick(categories)
 		o.Department = pick(departments)
 		o.OverdueLevel = levels[r.IntN(len(levels))]
 		o.OnTime = r.IntN(2) == 0
 		o.Satisfaction = pick(satisfactions)
+		if i%4 != 0 { // the others as recorded before the record was kept
+			randomRecord(r, &o)
+		}
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 		// A stale replay of an older revision must not count twice or change anything.
 		if o.Revision > 1 {
 			old := newOpinion(o.ID, "c1", workflows.StateClosed, o.Revision-1)
 			old.OnTime, old.Satisfaction, old.Category = true, workflows.SatisfactionSatisfied, "stale"
+			randomRecord(r, &old)
 			require.NoError(t, s.ProjectOpinion(ctx, old))
 		}
 		total.add("", o)
-		byCategory.add(o.Category, o)
-		byDepartment.add(o.Department, o)
+		by["category"].add(o.Category, o)
+		by["department"].add(o.Department, o)
+		by["leader"].add(o.Leader, o)
+		by["target"].add(o.Target, o)
+		by["speed"].add(speeds[o.Category], o)
 		byState[o.State]++
 	}
 	// Another campaign's opinions never leak into c1's figures.
@@ -540,6 +672,7 @@ func testStatsExact(t *testing.T, b backend) {
 		o.OverdueLevel = workflows.LevelAccountability
 		o.Category = "形式主义"
 		o.Satisfaction = workflows.SatisfactionSatisfied
+		randomRecord(r, &o)
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 	}
 
@@ -555,21 +688,42 @@ func testStatsExact(t *testing.T, b backend) {
 	require.Greater(t, want.Closed, want.ClosedOnTime)
 	require.Greater(t, want.Callbacks, want.Satisfied)
 	require.Positive(t, want.Satisfied)
+	require.Positive(t, want.Dissatisfied)
+	require.Greater(t, want.EverAccountability, want.Accountability, "some reached 问责 and are not there now")
+	require.Greater(t, want.EverSupervised, want.EverAccountability)
+	require.Greater(t, want.EverOverdue, want.EverSupervised)
+	require.Greater(t, want.Assigned, want.Extended)
+	require.Positive(t, want.Extended)
+	require.Positive(t, want.LateExtensions)
+	require.Greater(t, want.Verified, want.Reworked)
+	require.Positive(t, want.Reworked)
+	require.Greater(t, want.Closed, want.FirstPass)
+	require.Positive(t, want.FirstPass)
+	require.Greater(t, want.Accepted, want.Reopened)
+	require.Positive(t, want.Reopened)
+	require.Positive(t, want.MedianWorkingDaysToClose)
 
 	st, err := s.Stats(ctx, "c1")
 	require.NoError(t, err)
 	require.Equal(t, "c1", st.CampaignID)
 	require.Equal(t, want, st.Counts)
 	require.Equal(t, byState, st.ByState)
-	require.Equal(t, byCategory.sorted(), st.ByCategory)
-	require.Equal(t, byDepartment.sorted(), st.ByDepartment)
+	require.Equal(t, by["category"].sorted(), st.ByCategory)
+	require.Equal(t, by["department"].sorted(), st.ByDepartment)
+	require.Equal(t, by["leader"].sorted(), st.ByLeader)
+	require.Equal(t, by["target"].sorted(), st.ByTarget)
+	require.Equal(t, by["speed"].sorted(), st.BySpeed)
+	require.Len(t, st.BySpeed, 4, "the three speeds, and none for the uncategorized and the unknown")
 
 	// The slices add up to the whole.
-	sum := 0
-	for _, c := range st.ByCategory {
-		sum += c.Collected
+	for name, slice := range map[string][]store.Counts{"category": st.ByCategory, "department": st.ByDepartment,
+		"leader": st.ByLeader, "target": st.ByTarget, "speed": st.BySpeed} {
+		sum := 0
+		for _, c := range slice {
+			sum += c.Collected
+		}
+		require.Equal(t, 80, sum, name)
 	}
-	require.Equal(t, 40, sum)
 }
 
 func testStatsEmptyCampaign(t *testing.T, b backend) {

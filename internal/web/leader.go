@@ -18,10 +18,13 @@ import (
 )
 
 // leaderPages serves what leaders watch: the progress dashboard, whose figures are
-// store.Stats — exactly what GET /api/v1/campaigns/{id}/stats answers — and each
-// campaign's published results (公示), which carry no personal data.
+// store.Stats — exactly what GET /api/v1/campaigns/{id}/stats answers — with the
+// quality of the fixes (leader_quality.go); a leader's own list of the items they
+// answer for (leader_cases.go); and each campaign's published results (公示), which
+// carry no personal data.
 func (s *Server) leaderPages(page func(string, pageHandler)) {
 	page("GET /dashboard", s.only(api.Oversight, s.dashboard))
+	page("GET /my-cases", s.only(leaderOnly, s.leaderCases))
 	page("GET /campaigns/{id}/public", s.publicResults)
 	page("GET /campaigns/{id}/ledger.xlsx", s.ledgerDownload)
 	page("GET /campaigns/{id}/ledger.csv", s.ledgerDownload)
@@ -103,6 +106,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	data["Stats"] = st
 	data["AsOf"] = v.Now.In(loc).Format("2006-01-02 15:04:05")
 	data["Figures"] = figures(v, st)
+	data["Quality"] = qualityFigures(v, st)
 	if st.Collected == 0 {
 		s.render(w, r, http.StatusOK, "dashboard", v, data)
 		return
@@ -127,6 +131,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		data["ClosuresRecent"] = len(days)
 	}
 	data["Lists"] = s.overdueLists(v, st, late)
+	data["QualityTables"] = s.qualityTables(v, st)
 	data["LateShown"], data["LateTotal"] = len(late), total
 	s.render(w, r, http.StatusOK, "dashboard", v, data)
 }

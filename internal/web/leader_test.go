@@ -20,9 +20,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+	xhtml "golang.org/x/net/html"
 
 	"rectify/internal/api"
 	"rectify/internal/calendar"
@@ -670,4 +672,239 @@ func TestLedgerDownloadFromTheDashboard(t *testing.T) {
 	status, page := e.get(t, e.signIn(t, ldOfficial), "/campaigns/c1/ledger.xlsx")
 	require.Equal(t, http.StatusForbidden, status)
 	require.Contains(t, page, "您没有权限")
+}
+
+var dashQualityRE = regexp.MustCompile(`data-quality="([a-z_]+)">([^<]*)<`)
+
+// dashQuality reads the quality figures out of a dashboard.
+func dashQuality(body string) map[string]string {
+	out := map[string]string{}
+	for _, m := range dashQualityRE.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+// qualitySeeds are opinions whose record issue 13 saw laundered, on top of
+// leaderMixed: one that reached 问责 and closed after a late extension, and one
+// called back dissatisfied, reopened, fixed and called back "basically satisfied".
+func (e *leaderEnv) seedQuality(t *testing.T, campaignID string) {
+	t.Helper()
+	yes, no := true, false
+	late := leaderOpinion(campaignID, leaderSeed{id: "q-late", state: workflows.StateClosed, category: "群众需要解决的问题",
+		department: ldDeptHousing, deadline: "2025-06-20", closedOn: "2025-06-09"})
+	late.HighestLevel, late.HighestLevelAt = workflows.LevelAccountability, leaderNow.Add(-72*time.Hour)
+	late.Extensions, late.LateExtensions, late.WorkingDaysToClose = 1, 1, 14
+	late.Rounds = []workflows.Round{{Measures: "修路", Passed: &yes}}
+	late.Callbacks = []workflows.Callback{{At: leaderNow, Satisfaction: workflows.SatisfactionSatisfied, First: true}}
+	late.Satisfaction, late.Target = workflows.SatisfactionSatisfied, "张局长"
+	reopened := leaderOpinion(campaignID, leaderSeed{id: "q-reopen", state: workflows.StateClosed, category: "形式主义",
+		department: ldDeptCivil, deadline: "2025-06-20", closedOn: "2025-06-08", onTime: true})
+	reopened.Rounds = []workflows.Round{{Passed: &no}, {Passed: &yes}, {Passed: &yes}}
+	reopened.ReworkCount, reopened.Reopens, reopened.WorkingDaysToClose = 1, 1, 9
+	reopened.Callbacks = []workflows.Callback{{At: leaderNow, Satisfaction: workflows.SatisfactionDissatisfied, First: true},
+		{At: leaderNow, Satisfaction: workflows.SatisfactionBasically, First: true}}
+	reopened.Satisfaction, reopened.Leader = workflows.SatisfactionBasically, "chen"
+	for _, o := range []workflows.Opinion{late, reopened} {
+		require.NoError(t, e.store.ProjectOpinion(context.Background(), o))
+	}
+}
+
+// The dashboard's quality figures are the stats', in both languages: the late
+// extension and the 问责 it reached stay visible, and so do the dissatisfied call
+// and the rework.
+func TestDashboardShowsTheQualityOfTheFixes(t *testing.T) {
+	e := newLeaderEnv(t)
+	e.createCampaign(t, "c1", "主题教育整改")
+	e.seed(t, "c1", leaderMixed)
+	e.seedQuality(t, "c1")
+	st, err := e.store.Stats(context.Background(), "c1")
+	require.NoError(t, err)
+	require.Equal(t, st, e.apiStats(t, "c1"), "the API serves store.Stats")
+	// By hand: leaderMixed's three calls (each its latest answer, recorded before
+	// the calls were kept) and the two seeded ones' three.
+	require.Equal(t, [3]int{6, 4, 2}, [3]int{st.Callbacks, st.Satisfied, st.Dissatisfied})
+	require.Equal(t, 2, st.EverAccountability, "o-acc, and q-late though it closed at no rung")
+	require.Equal(t, 1, st.Accountability)
+	require.Equal(t, 1, st.LateExtensions)
+
+	c := e.signIn(t, ldLeader)
+	_, body := e.get(t, c, "/dashboard?campaign=c1")
+	q := dashQuality(body)
+	pct := func(r float64) string { return fmt.Sprintf("%.1f%%", r*100) }
+	require.Equal(t, map[string]string{
+		"first_pass_rate": pct(st.FirstPassRate), "rework_rate": pct(st.ReworkRate), "reopen_rate": pct(st.ReopenRate),
+		"extension_rate": pct(st.ExtensionRate), "late_extensions": "1", "ever_overdue": strconv.Itoa(st.EverOverdue),
+		"ever_supervised": strconv.Itoa(st.EverSupervised), "ever_accountability": "2",
+		"median_working_days_to_close": "0 个工作日", "dissatisfied": "2",
+	}, q)
+	require.Contains(t, body, "每次办结后的首次回访共 6 次，满意（含基本满意）4 次")
+	require.Equal(t, "66.7%", dashFigures(body)["satisfaction_rate"], "4 of 6 calls, not 4 of 5 opinions")
+	requireLabelled(t, "/dashboard with quality", body)
+
+	// The breakdowns: every slice of every table is a row.
+	for id, slices := range map[string][]store.Counts{"quality-speed": st.BySpeed, "quality-leader": st.ByLeader,
+		"quality-target": st.ByTarget, "quality-category": st.ByCategory, "quality-department": st.ByDepartment} {
+		start := strings.Index(body, `id="`+id+`"`)
+		require.Positive(t, start, id)
+		table := body[start : start+strings.Index(body[start:], "</table>")]
+		require.Equal(t, len(slices), strings.Count(table, "data-slice="), id)
+	}
+	speed := body[strings.Index(body, `id="quality-speed"`):]
+	require.Less(t, strings.Index(speed, "立行立改"), strings.Index(speed, "限期整改"), "the speeds in the order of the domain")
+	leader := body[strings.Index(body, `id="quality-leader"`):]
+	require.Contains(t, leader, ldLeaderName, "leaders by their names")
+	require.Contains(t, leader, `data-slice="chen"`)
+	target := body[strings.Index(body, `id="quality-target"`):]
+	require.Contains(t, target, ">张局长<")
+	row := regexp.MustCompile(`<tr data-slice="chen">\s*<td class="slice">chen</td>\s*<td>1</td><td>1</td>`)
+	require.Regexp(t, row, leader, "a leader who is no user shows by username")
+
+	// In English.
+	m := leaderCSRFField.FindStringSubmatch(body)
+	resp, err := c.PostForm(e.srv.URL+"/lang", url.Values{"csrf": {html.UnescapeString(m[1])}, "lang": {"en"}, "next": {"/dashboard?campaign=c1"}})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	_, body = e.get(t, c, "/dashboard?campaign=c1")
+	for _, s := range []string{"Quality of the fixes", "First-pass verification", "Ever accountability", "Late extensions",
+		"Dissatisfied calls", "of 6 first calls after a closure; 4 satisfied or basically", "By responsible leader", "Fix at once"} {
+		require.Contains(t, body, s)
+	}
+	require.Equal(t, "0 working days", dashQuality(body)["median_working_days_to_close"])
+	require.NotContains(t, body, "：")
+	require.Empty(t, untranslated(t, body), "headings, column heads and figure texts are English; only data stays as written")
+	_, cases := e.get(t, c, "/my-cases")
+	require.Contains(t, cases, "Items I answer for")
+	require.Empty(t, untranslated(t, cases))
+}
+
+// untranslated lists the texts of a page's headings, column heads, labels,
+// captions and figure texts that hold Chinese (what the browser test checks on an
+// English page; a .count is data).
+func untranslated(t *testing.T, body string) []string {
+	t.Helper()
+	doc, err := xhtml.Parse(strings.NewReader(body))
+	require.NoError(t, err)
+	class := func(n *xhtml.Node) string {
+		for _, a := range n.Attr {
+			if a.Key == "class" {
+				return a.Val
+			}
+		}
+		return ""
+	}
+	var text func(n *xhtml.Node) string
+	text = func(n *xhtml.Node) string {
+		if n.Type == xhtml.TextNode {
+			return n.Data
+		}
+		if n.Type == xhtml.ElementNode && (class(n) == "count" || n.Data == "option" || n.Data == "select") {
+			return ""
+		}
+		var b strings.Builder
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			b.WriteString(text(c))
+		}
+		return b.String()
+	}
+	var out []string
+	var walk func(n *xhtml.Node)
+	walk = func(n *xhtml.Node) {
+		if n.Type == xhtml.ElementNode {
+			switch {
+			case n.Data == "form" && slices.ContainsFunc(n.Attr, func(a xhtml.Attribute) bool { return a.Key == "action" && a.Val == "/lang" }):
+				return
+			case slices.Contains([]string{"h2", "h3", "th", "label", "caption", "summary", "legend"}, n.Data),
+				n.Data == "div" && (class(n) == "l" || class(n) == "s"):
+				if s := strings.TrimSpace(text(n)); strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+					out = append(out, s)
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+// A leader's own list (领导包案): the items whose responsible leader they are, most
+// urgent first, and their figures in each campaign; for leaders only.
+func TestLeaderListsTheItemsTheyAnswerFor(t *testing.T) {
+	e := newLeaderEnv(t)
+	e.createCampaign(t, "c1", "主题教育整改")
+	e.seed(t, "c1", leaderMixed)
+	e.seedQuality(t, "c1")
+	c := e.signIn(t, ldLeader)
+	status, body := e.get(t, c, "/my-cases")
+	require.Equal(t, http.StatusOK, status, body)
+	page, err := e.store.Opinions(context.Background(), store.Filter{Leader: ldLeader, Limit: 500})
+	require.NoError(t, err)
+	require.Equal(t, 14, page.Total, "every assigned item of leaderMixed (13) and q-late; q-reopen is chen's")
+	list := body[strings.Index(body, `id="cases-list"`):]
+	var order []string
+	for _, m := range regexp.MustCompile(`href="/opinions/([^"]+)"`).FindAllStringSubmatch(list, -1) {
+		order = append(order, m[1])
+	}
+	require.Equal(t, ids(page.Opinions), order, "most urgent first, as the store orders them")
+	require.Equal(t, "o-acc", order[0])
+	require.NotContains(t, order, "q-reopen")
+	require.Contains(t, body, `<span class="count">14</span>`)
+
+	st, err := e.store.Stats(context.Background(), "c1")
+	require.NoError(t, err)
+	var mine store.Counts
+	for _, l := range st.ByLeader {
+		if l.Name == ldLeader {
+			mine = l
+		}
+	}
+	row := regexp.MustCompile(`<tr data-campaign="c1">\s*<td><a href="/dashboard\?campaign=c1">主题教育整改</a></td>\s*` +
+		fmt.Sprintf(`<td>%d</td><td>%d</td><td>%d</td><td>%d</td>\s*<td>%d</td><td>%d</td>`,
+			mine.Collected, mine.InProgress, mine.Closed, mine.Overdue, mine.EverAccountability, mine.LateExtensions))
+	require.Regexp(t, row, body)
+	requireLabelled(t, "/my-cases", body)
+
+	_, dash := e.get(t, c, "/dashboard?campaign=c1")
+	require.Contains(t, dash, `<a id="my-cases" href="/my-cases">我包案的事项</a>`)
+	_, dash = e.get(t, e.signIn(t, "office"), "/dashboard?campaign=c1")
+	require.NotContains(t, dash, `id="my-cases"`, "the office answers for no item")
+
+	for who, want := range map[string]int{"office": http.StatusForbidden, ldOfficial: http.StatusForbidden, "verifier": http.StatusForbidden} {
+		status, _ := e.get(t, e.signIn(t, who), "/my-cases")
+		require.Equal(t, want, status, who)
+	}
+
+	// A leader who answers for nothing sees so.
+	empty := newLeaderEnv(t)
+	empty.createCampaign(t, "c1", "主题教育整改")
+	status, body = empty.get(t, empty.signIn(t, ldLeader), "/my-cases")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "目前没有由您包案的事项。")
+	require.NotContains(t, body, `id="cases-campaigns"`)
+}
+
+// ids lists the opinions' ids in order.
+func ids(ops []workflows.Opinion) []string {
+	out := make([]string, len(ops))
+	for i, o := range ops {
+		out[i] = o.ID
+	}
+	return out
+}
+
+// Every text of the quality section and the leader's own list is there in both
+// languages.
+func TestQualityTextsInBothLanguages(t *testing.T) {
+	for key := range messages["zh"] {
+		if strings.HasPrefix(key, "q.") || strings.HasPrefix(key, "cases.") {
+			require.Contains(t, messages["en"], key)
+		}
+	}
+	for key := range messages["en"] {
+		if strings.HasPrefix(key, "q.") || strings.HasPrefix(key, "cases.") {
+			require.Contains(t, messages["zh"], key)
+		}
+	}
 }

@@ -163,8 +163,95 @@ func Diff(want, got Samples) string {
 	return strings.Join(lines, "\n")
 }
 
-// Campaign is a campaign as the figures name it.
-type Campaign struct{ ID, Name string }
+// Campaign is a campaign as the figures name it, with its policy (the speeds of
+// its categories).
+type Campaign struct {
+	ID, Name string
+	Policy   workflows.Policy
+}
+
+// Record is what the quality figures read of one opinion, from the definitions
+// of docs/metrics.md.
+type Record struct {
+	// Calls are the answers of the follow-up calls the satisfaction ratio counts:
+	// the first after each closure (the latest answer, for an opinion recorded
+	// before the calls were kept).
+	Calls []string
+	// Highest is the highest rung ever reached: the one recorded, or the rung now
+	// if higher.
+	Highest                                                               workflows.OverdueLevel
+	Assigned, Extended, Verified, Reworked, FirstPass, Accepted, Reopened bool
+	// Workdays are the working days to close, -1 unless closed.
+	Workdays int
+}
+
+// RecordOf reads an opinion's record.
+func RecordOf(o workflows.Opinion) Record {
+	var r Record
+	for _, c := range o.Callbacks {
+		if c.First {
+			r.Calls = append(r.Calls, c.Satisfaction)
+		}
+	}
+	if len(o.Callbacks) == 0 && o.Satisfaction != "" {
+		r.Calls = []string{o.Satisfaction}
+	}
+	r.Highest = o.HighestLevel
+	if o.OverdueLevel.Rank() > r.Highest.Rank() {
+		r.Highest = o.OverdueLevel
+	}
+	passed, roundVerified := false, false
+	r.Reworked = o.ReworkCount > 0
+	for _, round := range o.Rounds {
+		if round.Passed == nil {
+			continue
+		}
+		roundVerified = true
+		if *round.Passed {
+			passed = true
+		} else {
+			r.Reworked = true
+		}
+	}
+	closed := o.State == workflows.StateClosed
+	r.Verified = r.Reworked || roundVerified || o.VerifiedBy != ""
+	r.Accepted = passed || closed || o.State == workflows.StateAwaitingCallback || o.Reopens > 0 || len(o.Callbacks) > 0 || o.Satisfaction != ""
+	r.Reopened = o.Reopens > 0
+	r.FirstPass = closed && !r.Reworked
+	r.Extended = o.Extensions > 0
+	withOfficial := map[workflows.State]bool{workflows.StateAssigned: true, workflows.StateInProgress: true,
+		workflows.StateSubmitted: true, workflows.StateAwaitingCallback: true, workflows.StateClosed: true}[o.State]
+	r.Assigned = withOfficial || o.Schedule.Deadline != "" || o.Extensions > 0 || o.LateExtensions > 0 || len(o.Rounds) > 0 ||
+		o.SubmittedBy != "" || r.Highest.Rank() > 0 || r.Verified || r.Accepted
+	r.Workdays = -1
+	if closed {
+		r.Workdays = max(o.WorkingDaysToClose, 0)
+	}
+	return r
+}
+
+// TargetKind is the kind of an opinion's target as the figures label it: team,
+// individual (any other target said), or none.
+func TargetKind(target string) string {
+	switch target {
+	case "", "team":
+		return target
+	}
+	return "individual"
+}
+
+// medianOf is the middle of the days, the mean of the middle two for an even number.
+func medianOf(days []int) float64 {
+	days = slices.Sorted(slices.Values(days))
+	switch n := len(days); {
+	case n == 0:
+		return 0
+	case n%2 == 1:
+		return float64(days[n/2])
+	default:
+		return float64(days[n/2-1]+days[n/2]) / 2
+	}
+}
 
 // Import is one stored import as its batch reports it.
 type Import struct {
@@ -180,6 +267,19 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 	out := Samples{}
 	add := func(key string, n float64) { out[key] += n }
 	type slice struct{ collected, excluded, closed, onTime, callbacks, satisfied int }
+	type qualitySlice struct {
+		closed, assigned, extended, verified, reworked, firstPass, accepted, reopened int
+		days                                                                          []int
+	}
+	quality := map[[3]string]*qualitySlice{} // campaign, "speed" or "target", value
+	qat := func(campaign, by, value string) *qualitySlice {
+		k := [3]string{campaign, by, value}
+		if quality[k] == nil {
+			quality[k] = &qualitySlice{}
+		}
+		return quality[k]
+	}
+	speeds := map[string]workflows.Policy{}
 	bySlice := map[[2]string]*slice{}
 	at := func(campaign, department string) *slice {
 		k := [2]string{campaign, department}
@@ -192,7 +292,9 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 	for _, c := range campaigns {
 		add(Key("rectify_campaign_info", "campaign", c.ID, "name", c.Name), 1)
 		at(c.ID, "\x00")
+		qat(c.ID, "", "")
 		closeMillis[c.ID] = nil
+		speeds[c.ID] = c.Policy
 	}
 	for _, o := range opinions {
 		c := o.CampaignID
@@ -218,9 +320,52 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 			add(Key("rectify_closed_on_time_opinions", "campaign", c, "category", o.Category), 1)
 			add(Key("rectify_department_closed_on_time_opinions", "campaign", c, "department", o.Department), 1)
 		}
-		if o.Satisfaction != "" {
-			add(Key("rectify_callback_opinions", "campaign", c, "category", o.Category, "satisfaction", o.Satisfaction), 1)
-			add(Key("rectify_department_callback_opinions", "campaign", c, "department", o.Department, "satisfaction", o.Satisfaction), 1)
+		rec := RecordOf(o)
+		for _, answer := range rec.Calls {
+			add(Key("rectify_callbacks", "campaign", c, "category", o.Category, "satisfaction", answer), 1)
+			add(Key("rectify_department_callbacks", "campaign", c, "department", o.Department, "satisfaction", answer), 1)
+		}
+		speed := store.SpeedOf(speeds[c], o.Category)
+		for _, by := range [][2]string{{"speed", speed}, {"target", TargetKind(o.Target)}} {
+			labels := []string{"campaign", c, by[0], by[1]}
+			family := "rectify_" + by[0] + "_"
+			add(Key(family+"opinions", append(labels, "stage", stage)...), 1)
+			if rec.Highest.Rank() >= workflows.LevelOverdue.Rank() {
+				add(Key(family+"ever_overdue_opinions", append(labels, "level", string(rec.Highest))...), 1)
+			}
+			for _, f := range []struct {
+				name string
+				yes  bool
+			}{{"assigned", rec.Assigned}, {"extended", rec.Extended}, {"verified", rec.Verified}, {"reworked", rec.Reworked},
+				{"first_pass", rec.FirstPass}, {"accepted", rec.Accepted}, {"reopened", rec.Reopened}} {
+				if f.yes {
+					add(Key(family+f.name+"_opinions", labels...), 1)
+				}
+			}
+			if o.LateExtensions > 0 {
+				add(Key(family+"late_extensions", labels...), float64(o.LateExtensions))
+			}
+			q := qat(c, by[0], by[1])
+			if rec.Workdays >= 0 {
+				q.days = append(q.days, rec.Workdays)
+			}
+		}
+		q := qat(c, "", "")
+		count := func(n *int, yes bool) {
+			if yes {
+				*n++
+			}
+		}
+		count(&q.closed, o.State == workflows.StateClosed)
+		count(&q.assigned, rec.Assigned)
+		count(&q.extended, rec.Extended)
+		count(&q.verified, rec.Verified)
+		count(&q.reworked, rec.Reworked)
+		count(&q.firstPass, rec.FirstPass)
+		count(&q.accepted, rec.Accepted)
+		count(&q.reopened, rec.Reopened)
+		if rec.Workdays >= 0 {
+			q.days = append(q.days, rec.Workdays)
 		}
 		for _, s := range []*slice{at(c, "\x00"), at(c, o.Department)} {
 			s.collected++
@@ -233,9 +378,9 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 					s.onTime++
 				}
 			}
-			if o.Satisfaction != "" {
+			for _, answer := range rec.Calls {
 				s.callbacks++
-				if o.Satisfaction == workflows.SatisfactionSatisfied || o.Satisfaction == workflows.SatisfactionBasically {
+				if answer == workflows.SatisfactionSatisfied || answer == workflows.SatisfactionBasically {
 					s.satisfied++
 				}
 			}
@@ -258,6 +403,18 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		out[Key(prefix+"completion_ratio", labels...)] = ratio(s.closed, s.collected-s.excluded)
 		out[Key(prefix+"on_time_ratio", labels...)] = ratio(s.onTime, s.closed)
 		out[Key(prefix+"satisfaction_ratio", labels...)] = ratio(s.satisfied, s.callbacks)
+	}
+	for k, q := range quality {
+		if k[1] != "" {
+			out[Key("rectify_"+k[1]+"_median_workdays_to_close", "campaign", k[0], k[1], k[2])] = medianOf(q.days)
+			continue
+		}
+		labels := []string{"campaign", k[0]}
+		out[Key("rectify_first_pass_ratio", labels...)] = ratio(q.firstPass, q.closed)
+		out[Key("rectify_rework_ratio", labels...)] = ratio(q.reworked, q.verified)
+		out[Key("rectify_reopen_ratio", labels...)] = ratio(q.reopened, q.accepted)
+		out[Key("rectify_extension_ratio", labels...)] = ratio(q.extended, q.assigned)
+		out[Key("rectify_median_workdays_to_close", labels...)] = medianOf(q.days)
 	}
 	for c, ds := range closeMillis {
 		var sum int64
@@ -291,9 +448,11 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 }
 
 // Counts rebuilds the store's figures for one slice of a campaign from samples:
-// the whole campaign (dimension ""), a category or a department, so a test can
-// require them equal to what the API's stats say. Ratios are exported per campaign
-// and per department; a category's are left zero.
+// the whole campaign (dimension ""), a category, a department, a speed ("speed")
+// or a kind of target ("target"), so a test can require them equal to what the
+// API's stats say. What is not exported for a slice is left zero: the ratios of a
+// category; the quality figures of a category or department; the figures of
+// states, rungs now, on time and calls of a speed or a kind of target.
 func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 	c := store.Counts{Name: name}
 	prefix, labels := "rectify_", []string{"campaign", campaignID}
@@ -305,6 +464,34 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 	}
 	n := func(metric string, more ...string) int {
 		return int(got.Sum(metric, append(slices.Clone(labels), more...)...))
+	}
+	// quality sets the quality figures from the families by speed or kind of target.
+	quality := func(family string, labels ...string) {
+		n := func(metric string, more ...string) int {
+			return int(got.Sum(family+metric, append(slices.Clone(labels), more...)...))
+		}
+		c.EverAccountability = n("ever_overdue_opinions", "level", "accountability")
+		c.EverSupervised = c.EverAccountability + n("ever_overdue_opinions", "level", "supervised")
+		c.EverOverdue = c.EverSupervised + n("ever_overdue_opinions", "level", "overdue")
+		c.Assigned = n("assigned_opinions")
+		c.Extended = n("extended_opinions")
+		c.LateExtensions = n("late_extensions")
+		c.Verified = n("verified_opinions")
+		c.Reworked = n("reworked_opinions")
+		c.FirstPass = n("first_pass_opinions")
+		c.Accepted = n("accepted_opinions")
+		c.Reopened = n("reopened_opinions")
+	}
+	if dimension == "speed" || dimension == "target" {
+		family := "rectify_" + dimension + "_"
+		c.Pending = n(family+"opinions", "stage", "pending")
+		c.InProgress = n(family+"opinions", "stage", "in_progress")
+		c.Closed = n(family+"opinions", "stage", "closed")
+		c.Excluded = n(family+"opinions", "stage", "excluded")
+		c.Collected = c.Pending + c.InProgress + c.Closed + c.Excluded
+		quality(family, labels...)
+		c.MedianWorkingDaysToClose = got[Key(family+"median_workdays_to_close", labels...)]
+		return c
 	}
 	if dimension == "department" {
 		c.Pending = n("rectify_department_opinions", "stage", "pending")
@@ -328,14 +515,69 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 	c.Supervised = c.Accountability + n(prefix+"overdue_opinions", "level", "supervised")
 	c.Overdue = c.Supervised + n(prefix+"overdue_opinions", "level", "overdue")
 	c.ClosedOnTime = n(prefix + "closed_on_time_opinions")
-	c.Callbacks = n(prefix + "callback_opinions")
-	c.Satisfied = n(prefix+"callback_opinions", "satisfaction", "satisfied") + n(prefix+"callback_opinions", "satisfaction", "basically")
+	c.Callbacks = n(prefix + "callbacks")
+	c.Satisfied = n(prefix+"callbacks", "satisfaction", "satisfied") + n(prefix+"callbacks", "satisfaction", "basically")
+	c.Dissatisfied = n(prefix+"callbacks", "satisfaction", "dissatisfied")
+	if dimension == "" {
+		quality("rectify_speed_", "campaign", campaignID)
+		c.FirstPassRate = got[Key("rectify_first_pass_ratio", labels...)]
+		c.ReworkRate = got[Key("rectify_rework_ratio", labels...)]
+		c.ReopenRate = got[Key("rectify_reopen_ratio", labels...)]
+		c.ExtensionRate = got[Key("rectify_extension_ratio", labels...)]
+		c.MedianWorkingDaysToClose = got[Key("rectify_median_workdays_to_close", labels...)]
+	}
 	if dimension != "category" {
 		c.CompletionRate = got[Key(prefix+"completion_ratio", labels...)]
 		c.OnTimeRate = got[Key(prefix+"on_time_ratio", labels...)]
 		c.SatisfactionRate = got[Key(prefix+"satisfaction_ratio", labels...)]
 	}
 	return c
+}
+
+// Exported leaves of a slice's Counts (as Counts rebuilds them from samples)
+// what the figures do not export for it, so the API's stats compare with them.
+func Exported(c store.Counts, dimension string) store.Counts {
+	switch dimension {
+	case "category", "department":
+		q := store.Counts{Name: c.Name, Collected: c.Collected, Pending: c.Pending, InProgress: c.InProgress,
+			Closed: c.Closed, Excluded: c.Excluded, Overdue: c.Overdue, Supervised: c.Supervised,
+			Accountability: c.Accountability, ClosedOnTime: c.ClosedOnTime, Callbacks: c.Callbacks,
+			Satisfied: c.Satisfied, Dissatisfied: c.Dissatisfied}
+		if dimension == "department" {
+			q.CompletionRate, q.OnTimeRate, q.SatisfactionRate = c.CompletionRate, c.OnTimeRate, c.SatisfactionRate
+		}
+		return q
+	case "speed", "target":
+		c.Overdue, c.Supervised, c.Accountability, c.ClosedOnTime = 0, 0, 0, 0
+		c.Callbacks, c.Satisfied, c.Dissatisfied = 0, 0, 0
+		c.CompletionRate, c.OnTimeRate, c.SatisfactionRate = 0, 0, 0
+		c.FirstPassRate, c.ReworkRate, c.ReopenRate, c.ExtensionRate = 0, 0, 0, 0
+	}
+	return c
+}
+
+// ByKind adds up the API's slices by target as written (by_target) into the kinds
+// of target the figures export: team, individual, none. A median does not add up:
+// it is left 0.
+func ByKind(byTarget []store.Counts) map[string]store.Counts {
+	out := map[string]store.Counts{}
+	for _, t := range byTarget {
+		k := TargetKind(t.Name)
+		sum := out[k]
+		sum.Name = k
+		for _, f := range []struct{ to, from *int }{
+			{&sum.Pending, &t.Pending}, {&sum.InProgress, &t.InProgress}, {&sum.Closed, &t.Closed},
+			{&sum.Excluded, &t.Excluded}, {&sum.Collected, &t.Collected}, {&sum.EverOverdue, &t.EverOverdue},
+			{&sum.EverSupervised, &t.EverSupervised}, {&sum.EverAccountability, &t.EverAccountability},
+			{&sum.Assigned, &t.Assigned}, {&sum.Extended, &t.Extended}, {&sum.LateExtensions, &t.LateExtensions},
+			{&sum.Verified, &t.Verified}, {&sum.Reworked, &t.Reworked}, {&sum.FirstPass, &t.FirstPass},
+			{&sum.Accepted, &t.Accepted}, {&sum.Reopened, &t.Reopened},
+		} {
+			*f.to += *f.from
+		}
+		out[k] = sum
+	}
+	return out
 }
 
 // DashboardExprs returns every query ("expr") of a Grafana dashboard's panels,
