@@ -111,6 +111,10 @@ func TestALateExtensionDoesNotEraseLatenessOverHTTP(t *testing.T) {
 	stats := h.Must("leader", http.MethodGet, "/api/v1/campaigns/late/stats", nil, http.StatusOK)
 	require.EqualValues(t, 1, stats["closed"])
 	require.EqualValues(t, 0, stats["on_time_rate"], "not 100 % on time")
+	require.EqualValues(t, 1, stats["ever_accountability"], "the campaign still shows the 问责 it reached")
+	require.EqualValues(t, 0, stats["accountability"], "none is at 问责 now")
+	require.EqualValues(t, 1, stats["late_extensions"])
+	require.EqualValues(t, 1, stats["extension_rate"])
 	recordHistory(t, h, workflows.OpinionWorkflowID(id), "late_extension")
 }
 
@@ -170,6 +174,10 @@ func TestEveryFollowUpCallCountsOverHTTP(t *testing.T) {
 	}
 	require.Equal(t, []string{"dissatisfied first=true by office", "basically first=true by office"}, calls,
 		"the dissatisfied answer stays on the record: 1 satisfied of 2 called")
+	stats := h.Must("leader", http.MethodGet, "/api/v1/campaigns/cb/stats", nil, http.StatusOK)
+	require.Equal(t, []any{2.0, 1.0, 1.0, 0.5}, []any{stats["callbacks"], stats["satisfied"], stats["dissatisfied"], stats["satisfaction_rate"]},
+		"the dashboard counts both calls: 已回访 2, 满意 1, not 1 of 1")
+	require.EqualValues(t, 1, stats["reopen_rate"])
 	require.Contains(t, closed, "working_days_to_close")
 	require.LessOrEqual(t, closed["working_days_to_close"], float64(1), "received and closed today (or over midnight)")
 	recordHistory(t, h, workflows.OpinionWorkflowID(id), "every_follow_up_call")

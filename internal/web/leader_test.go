@@ -868,8 +868,10 @@ func TestLeaderListsTheItemsTheyAnswerFor(t *testing.T) {
 
 	_, dash := e.get(t, c, "/dashboard?campaign=c1")
 	require.Contains(t, dash, `<a id="my-cases" href="/my-cases">我包案的事项</a>`)
+	require.Contains(t, dash, `<a href="/my-cases">我包案的事项</a><a href="/decisions">`, "the leader's menu leads to it from every page")
 	_, dash = e.get(t, e.signIn(t, "office"), "/dashboard?campaign=c1")
 	require.NotContains(t, dash, `id="my-cases"`, "the office answers for no item")
+	require.NotContains(t, dash, `href="/my-cases"`)
 
 	for who, want := range map[string]int{"office": http.StatusForbidden, ldOfficial: http.StatusForbidden, "verifier": http.StatusForbidden} {
 		status, _ := e.get(t, e.signIn(t, who), "/my-cases")
