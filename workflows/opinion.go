@@ -45,11 +45,18 @@ type opinionRun struct {
 	calledBack bool
 }
 
-// notifyOutboxChange is the version marker of the switch to the notification outbox.
-const notifyOutboxChange = "notify-outbox"
+// opinionChange is the opinion workflow's version marker. Every behaviour change is
+// a new version of this one change id, so a new opinion's history carries one
+// marker, not one per change.
+const opinionChange = "notify-outbox"
 
-// honestRecordChange is the version marker of the honest record (opinionRun.honest).
-const honestRecordChange = "honest-record"
+// The versions of opinionChange, each including the ones before it.
+const (
+	// outboxVersion hands notifications over with the projection (opinionRun.outbox).
+	outboxVersion workflow.Version = 1
+	// honestVersion keeps the honest record (opinionRun.honest).
+	honestVersion workflow.Version = 2
+)
 
 // WorkingDaysActivityName counts the working days between two dates on the
 // calendar, as a local activity (the answer is recorded, so a later change of the
@@ -81,8 +88,9 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		WrittenDepartment: in.WrittenDepartment, WrittenCategory: in.WrittenCategory,
 		OverdueLevel: LevelNone, CreatedAt: now,
 	}}
-	r.outbox = workflow.GetVersion(ctx, notifyOutboxChange, workflow.DefaultVersion, 1) == 1
-	r.honest = workflow.GetVersion(ctx, honestRecordChange, workflow.DefaultVersion, 1) == 1
+	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, honestVersion)
+	r.outbox = version >= outboxVersion
+	r.honest = version >= honestVersion
 	if r.honest {
 		r.o.HighestLevel = LevelNone
 	}
