@@ -317,7 +317,7 @@ func (r *Report) Markdown(command string) string {
 	p("## 6. Import")
 	p("")
 	if r.Import.Rows > 0 {
-		p("An xlsx ledger of %d rows: **%.0f rows/s** from upload to the last opinion started; its process started **%.0f opinions/s**, %.2f × the start ceiling (%.0f/s). Every opinion was in the lists %.1f s after the upload (%.0f/s): each records itself on its first workflow task, which the engine runs behind the starts.",
+		p("An xlsx ledger of %d rows: **%.0f rows/s** from upload to the last opinion started; its process started **%.0f opinions/s**, %.2f × the start ceiling (%.0f/s). Every opinion was in the lists, and the import done, %.1f s after the upload (%.0f/s): each records itself on its first workflow task, which the engine runs behind the starts.",
 			r.Import.Rows, r.Import.Total.PerSec, r.Import.Starting.PerSec, r.Import.Starting.PerSec/r.StartCeiling.PerSec, r.StartCeiling.PerSec,
 			r.Import.Listed.Elapsed.Seconds(), r.Import.Listed.PerSec)
 	}
