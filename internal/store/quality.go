@@ -386,21 +386,12 @@ func moveFacts(ctx context.Context, tx *sql.Tx, o workflows.Opinion) (figures, q
 // where a count changes, twenty rows a statement in key order, and drops the rows
 // that empty.
 func applyCounts(ctx context.Context, tx *sql.Tx, table string, deltas map[figureKey]int) error {
-	keys := slices.DeleteFunc(slices.SortedFunc(maps.Keys(deltas), compareFigureKeys), func(k figureKey) bool { return deltas[k] == 0 })
 	var emptied []figureKey
-	for chunk := range slices.Chunk(keys, 20) {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO ` + table + ` (campaign_id, dimension, name, figure, value, count) VALUES `)
-		var args params
-		for i, k := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "(%s)", args.add(k.campaign, k.dimension, k.name, k.figure, k.value, deltas[k]))
-		}
-		q.WriteString(` ON CONFLICT (campaign_id, dimension, name, figure, value) DO UPDATE SET count = ` + table +
-			`.count + excluded.count RETURNING campaign_id, dimension, name, figure, value, count`)
-		rows, err := tx.QueryContext(ctx, q.String(), args...)
+	for chunk := range slices.Chunk(nonZeroKeys(deltas), 20) {
+		q, args := countsInsert(table, chunk, deltas)
+		q += ` ON CONFLICT (campaign_id, dimension, name, figure, value) DO UPDATE SET count = ` + table +
+			`.count + excluded.count RETURNING campaign_id, dimension, name, figure, value, count`
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("store: move %s: %w", table, err)
 		}
@@ -432,22 +423,33 @@ func applyCounts(ctx context.Context, tx *sql.Tx, table string, deltas map[figur
 // insertCounts fills an emptied counts table with counts, twenty rows a statement
 // (see rebuildFigureCounts).
 func insertCounts(ctx context.Context, tx *sql.Tx, table string, counts map[figureKey]int) error {
-	keys := slices.DeleteFunc(slices.SortedFunc(maps.Keys(counts), compareFigureKeys), func(k figureKey) bool { return counts[k] == 0 })
-	for chunk := range slices.Chunk(keys, 20) {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO ` + table + ` (campaign_id, dimension, name, figure, value, count) VALUES `)
-		var args params
-		for i, k := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			fmt.Fprintf(&q, "(%s)", args.add(k.campaign, k.dimension, k.name, k.figure, k.value, counts[k]))
-		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+	for chunk := range slices.Chunk(nonZeroKeys(counts), 20) {
+		q, args := countsInsert(table, chunk, counts)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("rebuild %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+// nonZeroKeys are the keys of counts whose count is not zero, in key order: every
+// writer touches rows in the same order, so two never wait for each other in a circle.
+func nonZeroKeys(counts map[figureKey]int) []figureKey {
+	return slices.DeleteFunc(slices.SortedFunc(maps.Keys(counts), compareFigureKeys), func(k figureKey) bool { return counts[k] == 0 })
+}
+
+// countsInsert is the INSERT of keys with their counts into a counts table.
+func countsInsert(table string, keys []figureKey, counts map[figureKey]int) (string, params) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO ` + table + ` (campaign_id, dimension, name, figure, value, count) VALUES `)
+	var args params
+	for i, k := range keys {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "(%s)", args.add(k.campaign, k.dimension, k.name, k.figure, k.value, counts[k]))
+	}
+	return q.String(), args
 }
 
 // rebuildFacts brings opinion_facts up to date with the opinions — computing the
