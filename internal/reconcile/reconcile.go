@@ -45,13 +45,19 @@ type Reconciler struct {
 	Every, Grace time.Duration
 }
 
+// failureLogEvery spaces the warnings of a check that keeps failing (a workflow
+// that cannot answer a query for a long time), so they do not flood the log.
+const failureLogEvery = time.Minute
+
 // Run checks every Every until ctx ends.
 func (r *Reconciler) Run(ctx context.Context) {
 	t := time.NewTicker(r.Every)
 	defer t.Stop()
+	var logged time.Time
 	for {
-		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
-			r.Logger.Warn("checking unconfirmed writes failed; trying again", "err", err)
+		if _, err := r.Pass(ctx); err != nil && ctx.Err() == nil && time.Since(logged) >= failureLogEvery {
+			r.Logger.Warn("checking unconfirmed writes failed; trying again every second", "err", err)
+			logged = time.Now()
 		}
 		select {
 		case <-ctx.Done():

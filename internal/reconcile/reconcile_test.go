@@ -1,9 +1,12 @@
 package reconcile
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +101,30 @@ func TestPassAcceptsThatALaterWriteStands(t *testing.T) {
 	settled, err := newReconciler(s, c).Pass(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, settled, "nothing is left to settle")
+}
+
+// failingStore cannot list unconfirmed writes; it ends the run after calls passes.
+type failingStore struct {
+	fakeStore
+	calls  int
+	cancel context.CancelFunc
+}
+
+func (f *failingStore) Unconfirmed(context.Context, time.Time, int) ([]store.UnconfirmedWrite, error) {
+	f.calls++
+	if f.calls == 5 {
+		f.cancel()
+	}
+	return nil, errors.New("database is locked")
+}
+
+func TestRunWarnsOnceAMinuteWhileTheCheckKeepsFailing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &failingStore{cancel: cancel}
+	var log bytes.Buffer
+	r := &Reconciler{Store: s, Temporal: &mocks.Client{}, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+		Every: time.Millisecond, Grace: time.Second}
+	r.Run(ctx)
+	require.Equal(t, 5, s.calls, "it keeps trying")
+	require.Equal(t, 1, strings.Count(log.String(), "checking unconfirmed writes failed"), "one warning, not one a pass:\n%s", log.String())
 }
