@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
@@ -32,10 +33,21 @@ type Activities struct {
 	Calendar *calendar.Calendar
 	Store    Projector
 	Notifier notify.Notifier
-	// Batches, Temporal and Namespace serve the import activities.
+	// Batches, Temporal and Namespace serve the import activities; Converter is
+	// the Temporal client's data converter (which encrypts), nil for the SDK's
+	// default.
 	Batches   BatchStore
 	Temporal  client.Client
 	Namespace string
+	Converter converter.DataConverter
+}
+
+// converter is the data converter the import writes and reads start inputs with.
+func (a *Activities) converter() converter.DataConverter {
+	if a.Converter == nil {
+		return converter.GetDefaultDataConverter()
+	}
+	return a.Converter
 }
 
 // Register puts the activities on a worker under their explicit names.

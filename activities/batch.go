@@ -11,7 +11,6 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
@@ -136,7 +135,7 @@ func (a *Activities) startRow(ctx context.Context, c campaign.Campaign, b store.
 		return sameOrConflict(seq, in, intake.OpinionIdentity(o)), nil
 	}
 	requestID := uuid.NewSHA1(requestNamespace, fmt.Appendf(nil, "%s/%d", in.BatchID, seq)).String()
-	ok, err := intake.Start(ctx, a.Temporal, a.Namespace, in, requestID)
+	ok, err := intake.Start(ctx, a.Temporal, a.converter(), a.Namespace, in, requestID)
 	if err != nil {
 		return store.RowOutcome{}, err
 	}
@@ -167,7 +166,7 @@ func sameOrConflict(seq int, in workflows.OpinionInput, existing intake.Identity
 }
 
 // startInput reads the input an opinion's workflow was started with from the first
-// event of its history. intake.Start encodes it with the default data converter.
+// event of its history, with the data converter intake.Start encoded it with.
 func (a *Activities) startInput(ctx context.Context, opinionID string) (workflows.OpinionInput, error) {
 	var in workflows.OpinionInput
 	resp, err := a.Temporal.WorkflowService().GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
@@ -182,7 +181,7 @@ func (a *Activities) startInput(ctx context.Context, opinionID string) (workflow
 	if len(events) == 0 || events[0].GetWorkflowExecutionStartedEventAttributes() == nil {
 		return in, fmt.Errorf("opinion %s: its history does not begin with its start", opinionID)
 	}
-	if err := converter.GetDefaultDataConverter().FromPayloads(events[0].GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
+	if err := a.converter().FromPayloads(events[0].GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
 		return in, fmt.Errorf("opinion %s: read its start: %w", opinionID, err)
 	}
 	return in, nil

@@ -41,12 +41,12 @@ func TestClusterClosesEveryOpinionThroughLosses(t *testing.T) {
 	procA.waitReady(t, a.probes)
 	procB.waitReady(t, b.probes)
 
-	users := apitest.WriteUsers(t, dir)
+	users, keys := apitest.WriteUsers(t, dir), apitest.WritePayloadKeys(t, dir)
 	role := func(name, roles, frontend string) (*process, string) {
 		probes := apitest.FreeAddr(t)
 		p := launch(t, []string{
 			"RECTIFY_ROLES=" + roles, "TEMPORAL_ADDRESS=" + frontend, "RECTIFY_STORE_URL=" + storeDB,
-			"RECTIFY_DATA_DIR=" + filepath.Join(dir, name), "RECTIFY_USERS=" + users,
+			"RECTIFY_DATA_DIR=" + filepath.Join(dir, name), "RECTIFY_USERS=" + users, "RECTIFY_PAYLOAD_KEY_FILE=" + keys,
 			"RECTIFY_METRICS_ADDR=" + probes, "RECTIFY_LOG_LEVEL=error",
 		})
 		p.waitReady(t, probes)
@@ -58,6 +58,7 @@ func TestClusterClosesEveryOpinionThroughLosses(t *testing.T) {
 	web := start(t, []string{
 		"RECTIFY_ROLES=http", "TEMPORAL_ADDRESS=" + b.frontend, "RECTIFY_STORE_URL=" + storeDB,
 		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "web"), "RECTIFY_USERS=" + users, "RECTIFY_HTTP_ADDR=" + webAddr,
+		"RECTIFY_PAYLOAD_KEY_FILE=" + keys,
 		"RECTIFY_LOG_LEVEL=error",
 	}, webAddr)
 

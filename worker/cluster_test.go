@@ -63,7 +63,8 @@ func (n node) start(t *testing.T, extra ...string) *process {
 func clientEnv(t *testing.T, dir, frontend string) (httpAddr string, env []string) {
 	t.Helper()
 	httpAddr, env = processEnv(t, dir)
-	return httpAddr, append(env, "TEMPORAL_ADDRESS="+frontend, "RECTIFY_ROLES=worker,http")
+	return httpAddr, append(env, "TEMPORAL_ADDRESS="+frontend, "RECTIFY_ROLES=worker,http",
+		"RECTIFY_PAYLOAD_KEY_FILE="+apitest.WritePayloadKeys(t, dir))
 }
 
 // freePorts returns n distinct loopback ports that are free together with their

@@ -333,7 +333,20 @@ type ActionRequest struct {
 	// be used, and deadlines computed from now on follow the current settings, while
 	// those already set stay. Requests without one keep the opinion's own copy.
 	Policy *Policy `json:"policy,omitempty"`
+
+	// sealed is set when the request reached the worker encrypted with rectify's
+	// payload key (MarkSealed), never from its JSON: the worker refuses requests
+	// that are not, since anyone who reaches Temporal's frontend could name any
+	// actor in one.
+	sealed bool
 }
+
+// MarkSealed records that the request arrived encrypted with rectify's key; the
+// payload codec calls it.
+func (r *ActionRequest) MarkSealed() { r.sealed = true }
+
+// Sealed reports whether the request arrived encrypted with rectify's key.
+func (r ActionRequest) Sealed() bool { return r.sealed }
 
 // ActionResult is what an action Update answers: enough to read the projection that
 // the action has already written.

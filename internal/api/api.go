@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/calendar"
+	"rectify/internal/payload"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
@@ -45,6 +46,8 @@ type Service struct {
 	ImportLimits spreadsheet.Limits
 	// Metrics, when set, serves GET /metrics (Prometheus; no auth, like /healthz).
 	Metrics http.Handler
+	// PayloadKeys, when set, decrypt Temporal's payloads for the Web UI's readers.
+	PayloadKeys *payload.Keyring
 
 	throttle throttle
 }

@@ -20,6 +20,8 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -32,6 +34,7 @@ import (
 	"rectify/internal/engine"
 	"rectify/internal/metrics"
 	"rectify/internal/notify"
+	"rectify/internal/payload"
 	"rectify/internal/reconcile"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
@@ -66,6 +69,11 @@ type App struct {
 	metrics *metrics.Metrics
 	http    *http.Server
 	httpErr chan error
+	// httpLn is the API's listener, opened before the engine so the Web UI can be
+	// pointed at its codec endpoint.
+	httpLn net.Listener
+	// keys encrypt every payload this process writes to Temporal.
+	keys *payload.Keyring
 	// stopDispatch ends the notification dispatcher and the reconciler; dispatched
 	// is closed when both have.
 	stopDispatch context.CancelFunc
@@ -132,13 +140,22 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	if cfg.ServeHTTP {
 		a.metrics.Registry.MustRegister(metrics.NewCollector(a.store, logger))
 	}
+	if a.keys, err = loadKeys(cfg, logger); err != nil {
+		return nil, err
+	}
+	if cfg.ServeHTTP {
+		if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("RECTIFY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		}
+		a.HTTPAddr = a.httpLn.Addr().String()
+	}
 	if cfg.Embedded() {
 		if err := a.startEngine(ctx); err != nil {
 			return nil, err
 		}
 		cfg = a.cfg
 	}
-	if a.client, err = dial(cfg, logger, a.metrics.Temporal); err != nil {
+	if a.client, err = dial(cfg, logger, a.metrics.Temporal, a.keys); err != nil {
 		return nil, err
 	}
 	if cfg.ServeWorker {
@@ -151,7 +168,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
-			Metrics:      a.metrics.Handler(),
+			Metrics:      a.metrics.Handler(), PayloadKeys: a.keys,
 		}
 	}
 	if cfg.ServeWorker {
@@ -190,7 +207,7 @@ func (a *App) startEngine(ctx context.Context) error {
 		FrontendAddr: c.EmbeddedAddr, BroadcastAddr: c.BroadcastAddr, UIAddr: c.EmbeddedUIAddr,
 		Ports:     engine.Ports{History: c.TemporalPorts.History, Matching: c.TemporalPorts.Matching, Worker: c.TemporalPorts.Worker},
 		Namespace: c.Namespace, SearchAttributes: SearchAttributes, LogLevel: c.TemporalLogLevel,
-		MetricsAddr: c.TemporalMetricsAddr,
+		MetricsAddr: c.TemporalMetricsAddr, UIWrite: c.TemporalUIWrite, UICodecEndpoint: a.codecEndpoint(),
 	})
 	var shards *engine.ShardCountError
 	if errors.As(err, &shards) {
@@ -308,13 +325,54 @@ func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
 	return user.Load(path)
 }
 
-func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler) (client.Client, error) {
+// loadKeys reads the payload key file, creating it on a one-machine install's
+// first start. A server-only node has none: it never reads a payload.
+func loadKeys(cfg config.Config, logger *slog.Logger) (*payload.Keyring, error) {
+	switch {
+	case cfg.PayloadKeyFile == "":
+		return nil, nil
+	case cfg.CreatePayloadKey:
+		keys, created, err := payload.LoadOrCreateKeyring(cfg.PayloadKeyFile)
+		if created {
+			logger.Warn("created the payload key file: every citizen's data in Temporal is encrypted with it; back it up with the data folder, and keep it secret",
+				"path", cfg.PayloadKeyFile)
+		}
+		return keys, err
+	default:
+		return payload.LoadKeyring(cfg.PayloadKeyFile)
+	}
+}
+
+// codecEndpoint is where the embedded Web UI's browser decrypts payloads: this
+// process's own codec endpoint, when it serves HTTP.
+func (a *App) codecEndpoint() string {
+	if a.httpLn == nil || a.keys == nil {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(a.HTTPAddr)
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + web.CodecPath
+}
+
+// dataConverter is how this process writes and reads Temporal's payloads:
+// encrypted with the keys, or the SDK's default without them.
+func dataConverter(keys *payload.Keyring) converter.DataConverter {
+	if keys == nil {
+		return converter.GetDefaultDataConverter()
+	}
+	return payload.DataConverter(keys)
+}
+
+func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler, keys *payload.Keyring) (client.Client, error) {
 	opts := client.Options{
 		HostPort:       cfg.FrontendAddr(),
 		Namespace:      cfg.Namespace,
 		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
 		MetricsHandler: metricsHandler,
 	}
+	opts.DataConverter = dataConverter(keys)
 	if cfg.Embedded() {
 		// This process's own frontend: compressing for a local hop costs CPU and
 		// saves nothing.
@@ -357,7 +415,13 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	if a.cfg.WebhookURL != "" {
 		notifier = notify.NewWebhook(a.cfg.WebhookURL)
 	}
-	a.worker = worker.New(a.client, workflows.TaskQueue, worker.Options{})
+	// Only requests encrypted with the payload key are acted on: anyone who
+	// reaches the frontend could otherwise name any actor in an Update.
+	var opts worker.Options
+	if a.keys != nil {
+		opts.Interceptors = []interceptor.WorkerInterceptor{&payload.RequireSealed{}}
+	}
+	a.worker = worker.New(a.client, workflows.TaskQueue, opts)
 	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
 	var projector activities.Projector = a.store
@@ -366,7 +430,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	}
 	(&activities.Activities{
 		Calendar: cal, Store: projector, Notifier: notifier,
-		Batches: a.store, Temporal: a.client, Namespace: a.cfg.Namespace,
+		Batches: a.store, Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
 	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -388,11 +452,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 }
 
 func (a *App) startHTTP() error {
-	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("RECTIFY_HTTP_ADDR %s: %w", a.cfg.HTTPAddr, err)
-	}
-	a.HTTPAddr = ln.Addr().String()
+	ln := a.httpLn
 	pages, err := web.New(a.Service, a.logger.With("component", "web"))
 	if err != nil {
 		_ = ln.Close()
@@ -441,6 +501,8 @@ func (a *App) Stop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = a.http.Shutdown(ctx)
 		cancel()
+	} else if a.httpLn != nil {
+		_ = a.httpLn.Close()
 	}
 	if a.worker != nil {
 		a.worker.Stop()

@@ -17,6 +17,7 @@ import (
 
 	"rectify/internal/app"
 	"rectify/internal/config"
+	"rectify/internal/payload"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
@@ -68,7 +69,13 @@ func Start(ctx context.Context, dir string, getenv func(string) string) (*Target
 	}
 	external := getenv("TEMPORAL_ADDRESS") != ""
 	if external {
+		// The cluster's server nodes never read a payload: this process's own
+		// key encrypts everything the benchmark writes.
 		env["RECTIFY_ROLES"] = "worker,http"
+		env["RECTIFY_PAYLOAD_KEY_FILE"] = filepath.Join(dir, "payload.keys")
+		if _, _, err := payload.LoadOrCreateKeyring(env["RECTIFY_PAYLOAD_KEY_FILE"]); err != nil {
+			return nil, err
+		}
 	}
 	cfg, err := config.FromEnv(func(k string) string {
 		if v, ok := env[k]; ok {

@@ -72,6 +72,12 @@ type Config struct {
 	// TemporalMetricsAddr, when set, is where the embedded server serves its own
 	// Prometheus metrics.
 	TemporalMetricsAddr string
+	// PayloadKeyFile holds the keys that encrypt every payload in Temporal; a
+	// one-machine install creates it in the data folder (CreatePayloadKey).
+	PayloadKeyFile   string
+	CreatePayloadKey bool
+	// TemporalUIWrite lets the embedded Web UI change workflows; off, it only reads.
+	TemporalUIWrite bool
 }
 
 // TemporalPorts are the fixed gRPC ports of a server's services other than the frontend.
@@ -207,11 +213,35 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		n.dst(v)
 	}
+	errs = append(errs, c.readPayloadKey(get("RECTIFY_PAYLOAD_KEY_FILE", ""))...)
+	switch w := strings.ToLower(get("RECTIFY_TEMPORAL_UI_WRITE", "off")); w {
+	case "off":
+	case "on":
+		c.TemporalUIWrite = true
+	default:
+		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_UI_WRITE=%q: use on or off", w))
+	}
 	c.TemporalUIURL = get("RECTIFY_TEMPORAL_UI_URL", "")
 	if c.TemporalUIURL == "" && c.Embedded() && c.EmbeddedUIAddr != "" {
 		c.TemporalUIURL = "http://" + c.EmbeddedUIAddr
 	}
 	return c, errors.Join(errs...)
+}
+
+// readPayloadKey reads RECTIFY_PAYLOAD_KEY_FILE. Without it, the one-machine
+// install keeps its key in the data folder, created on the first start; every
+// process of a cluster must be given the same file, or what one writes the others
+// cannot read.
+func (c *Config) readPayloadKey(path string) []error {
+	c.PayloadKeyFile = path
+	if path != "" || (!c.ServeWorker && !c.ServeHTTP) {
+		return nil // a server-only node never reads a payload
+	}
+	if c.OneProcess() && c.TemporalDB == nil {
+		c.PayloadKeyFile, c.CreatePayloadKey = filepath.Join(c.DataDir, "payload.keys"), true
+		return nil
+	}
+	return []error{errors.New("RECTIFY_PAYLOAD_KEY_FILE is required for a process of a cluster: give every node the same key file (docs/security.md says how to make one)")}
 }
 
 // readRoles reads RECTIFY_ROLES. Without it: the whole product in one process, or a

@@ -52,7 +52,7 @@ func TestFromEnvSettings(t *testing.T) {
 				require.Equal(t, "/var/lib/rectify/rectify.db", c.StorePath())
 				require.Equal(t, ":9090", c.HTTPAddr)
 			}},
-		{"external cluster runs only a worker", map[string]string{"TEMPORAL_ADDRESS": "temporal.internal:7233", "TEMPORAL_NAMESPACE": "rectify"},
+		{"external cluster runs only a worker", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/etc/rectify/payload.keys", "TEMPORAL_ADDRESS": "temporal.internal:7233", "TEMPORAL_NAMESPACE": "rectify"},
 			func(t *testing.T, c Config) {
 				require.False(t, c.Embedded())
 				require.False(t, c.ServeServer)
@@ -62,17 +62,17 @@ func TestFromEnvSettings(t *testing.T) {
 				require.False(t, c.ServeHTTP)
 				require.Empty(t, c.TemporalUIURL)
 			}},
-		{"external cluster with worker and http", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": "worker,http"},
+		{"external cluster with worker and http", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/etc/rectify/payload.keys", "TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": "worker,http"},
 			func(t *testing.T, c Config) {
 				require.True(t, c.ServeWorker)
 				require.True(t, c.ServeHTTP)
 			}},
-		{"http only, with spaces", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": " http "},
+		{"http only, with spaces", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/etc/rectify/payload.keys", "TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": " http "},
 			func(t *testing.T, c Config) {
 				require.False(t, c.ServeWorker)
 				require.True(t, c.ServeHTTP)
 			}},
-		{"server and worker", map[string]string{"RECTIFY_ROLES": "server,worker"},
+		{"server and worker", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/etc/rectify/payload.keys", "RECTIFY_ROLES": "server,worker"},
 			func(t *testing.T, c Config) {
 				require.True(t, c.Embedded())
 				require.True(t, c.ServeWorker)
@@ -94,7 +94,7 @@ func TestFromEnvSettings(t *testing.T) {
 				require.Equal(t, "10.0.0.7", c.BroadcastAddr)
 				require.Equal(t, TemporalPorts{History: 7234, Matching: 7235, Worker: 7239}, c.TemporalPorts)
 			}},
-		{"separate visibility database and shard count", map[string]string{
+		{"separate visibility database and shard count", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/etc/rectify/payload.keys",
 			"RECTIFY_TEMPORAL_DB": "postgres://t:p@db:5432/temporal", "RECTIFY_TEMPORAL_VISIBILITY_DB": "postgres://t:p@db:5432/temporal_visibility",
 			"RECTIFY_TEMPORAL_SHARDS": "64",
 		},
@@ -102,6 +102,20 @@ func TestFromEnvSettings(t *testing.T) {
 				require.Equal(t, "/temporal_visibility", c.TemporalVisibilityDB.Path)
 				require.EqualValues(t, 64, c.TemporalShards)
 			}},
+		{"payload key kept in the data folder of a one-machine install", map[string]string{"RECTIFY_DATA_DIR": "/srv/rectify"},
+			func(t *testing.T, c Config) {
+				require.Equal(t, "/srv/rectify/payload.keys", c.PayloadKeyFile)
+				require.True(t, c.CreatePayloadKey)
+				require.False(t, c.TemporalUIWrite, "the Web UI only reads unless told")
+			}},
+		{"payload key file given", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/run/secrets/payload.keys", "RECTIFY_TEMPORAL_UI_WRITE": "on"},
+			func(t *testing.T, c Config) {
+				require.Equal(t, "/run/secrets/payload.keys", c.PayloadKeyFile)
+				require.False(t, c.CreatePayloadKey, "a given file is never made up")
+				require.True(t, c.TemporalUIWrite)
+			}},
+		{"a server-only node needs no payload key", map[string]string{"RECTIFY_ROLES": "server"},
+			func(t *testing.T, c Config) { require.Empty(t, c.PayloadKeyFile) }},
 		{"all roles", map[string]string{"RECTIFY_ROLES": "all"},
 			func(t *testing.T, c Config) { require.True(t, c.OneProcess()) }},
 		{"store URL", map[string]string{"RECTIFY_STORE_URL": "postgres://rectify:pw@db/rectify"},
@@ -205,6 +219,11 @@ func TestFromEnvRejects(t *testing.T) {
 		{"port not a number", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,x,7239"}, []string{"RECTIFY_TEMPORAL_PORTS", "1 to 65535"}},
 		{"port repeated", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7234,7239"}, []string{"RECTIFY_TEMPORAL_PORTS", "differ"}},
 		{"port is the frontend's", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7233,7235,7239"}, []string{"RECTIFY_TEMPORAL_PORTS", "7233"}},
+		{"a cluster's worker without a payload key", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233"},
+			[]string{"RECTIFY_PAYLOAD_KEY_FILE", "same key file"}},
+		{"a PostgreSQL node without a payload key", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres://u:p@db/t"},
+			[]string{"RECTIFY_PAYLOAD_KEY_FILE"}},
+		{"UI write not on or off", map[string]string{"RECTIFY_TEMPORAL_UI_WRITE": "yes please"}, []string{"RECTIFY_TEMPORAL_UI_WRITE", "on or off"}},
 		{"ports with a chosen frontend", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235,7239", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:0"},
 			[]string{"RECTIFY_TEMPORAL_PORTS", "RECTIFY_EMBEDDED_ADDR"}},
 	}

@@ -60,6 +60,13 @@ type Options struct {
 	Ports Ports
 	// UIAddr is where the Temporal Web UI listens; empty disables it.
 	UIAddr string
+	// UIWrite lets the Web UI start, signal, update, reset, cancel and terminate
+	// workflows; without it the UI only reads (its server refuses every write).
+	UIWrite bool
+	// UICodecEndpoint is where the Web UI's browser decrypts payloads (rectify's
+	// own codec endpoint, behind its sign-in, sending the browser's cookies);
+	// empty shows payloads as stored.
+	UICodecEndpoint string
 	// Namespace is created on every start when missing.
 	Namespace string
 	// SearchAttributes are added to the namespace on every start when missing.
@@ -288,6 +295,11 @@ func (s *Server) startUI() error {
 		DisableNewsFetch:    true,
 		Distribution:        "rectify",
 		CORS:                uiconfig.CORS{CookieInsecure: true},
+		DisableWriteActions: !s.opts.UIWrite,
+	}
+	if s.opts.UICodecEndpoint != "" {
+		cfg.Codec = uiconfig.Codec{Endpoint: s.opts.UICodecEndpoint, IncludeCredentials: true,
+			DefaultErrorMessage: "Sign in to rectify as office or leader (in another tab) to read payloads in clear."}
 	}
 	ln, err := net.Listen("tcp", s.opts.UIAddr)
 	if err != nil {

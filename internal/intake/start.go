@@ -46,11 +46,13 @@ func processPolicy(p workflows.Policy) workflows.Policy {
 	return p
 }
 
-// Start starts an opinion's workflow. started is false when the opinion already
-// exists (running, or closed and kept). A retry with the same requestID counts as
-// the same start, which is what lets an interrupted import count exactly.
-func Start(ctx context.Context, tc client.Client, namespace string, in workflows.OpinionInput, requestID string) (started bool, err error) {
-	payloads, err := converter.GetDefaultDataConverter().ToPayloads(in)
+// Start starts an opinion's workflow, its input encoded with dc (the client's data
+// converter: the start goes to the service directly, past the client's own). started
+// is false when the opinion already exists (running, or closed and kept). A retry
+// with the same requestID counts as the same start, which is what lets an
+// interrupted import count exactly.
+func Start(ctx context.Context, tc client.Client, dc converter.DataConverter, namespace string, in workflows.OpinionInput, requestID string) (started bool, err error) {
+	payloads, err := dc.ToPayloads(in)
 	if err != nil {
 		return false, fmt.Errorf("intake: encode opinion: %w", err)
 	}

@@ -76,6 +76,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /lang", s.setLanguage)
+	if s.svc.PayloadKeys != nil {
+		mux.Handle(CodecPath+"/", s.codecHandler())
+	}
 	page := func(pattern string, h pageHandler) {
 		mux.Handle(pattern, s.signedIn(h))
 	}
