@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/apitest"
+	"rectify/internal/payload/payloadtest"
 	"rectify/internal/pgtest"
 	"rectify/workflows"
 )
@@ -41,7 +42,7 @@ func TestClusterClosesEveryOpinionThroughLosses(t *testing.T) {
 	procA.waitReady(t, a.probes)
 	procB.waitReady(t, b.probes)
 
-	users, keys := apitest.WriteUsers(t, dir), apitest.WritePayloadKeys(t, dir)
+	users, keys := apitest.WriteUsers(t, dir), payloadtest.WriteKeyFile(t, dir)
 	role := func(name, roles, frontend string) (*process, string) {
 		probes := apitest.FreeAddr(t)
 		p := launch(t, []string{

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"rectify/internal/apitest"
+	"rectify/internal/payload/payloadtest"
 	"rectify/internal/pgtest"
 	"rectify/workflows"
 )
@@ -64,7 +65,7 @@ func clientEnv(t *testing.T, dir, frontend string) (httpAddr string, env []strin
 	t.Helper()
 	httpAddr, env = processEnv(t, dir)
 	return httpAddr, append(env, "TEMPORAL_ADDRESS="+frontend, "RECTIFY_ROLES=worker,http",
-		"RECTIFY_PAYLOAD_KEY_FILE="+apitest.WritePayloadKeys(t, dir))
+		"RECTIFY_PAYLOAD_KEY_FILE="+payloadtest.WriteKeyFile(t, dir))
 }
 
 // freePorts returns n distinct loopback ports that are free together with their

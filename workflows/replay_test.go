@@ -8,19 +8,27 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"rectify/internal/payload"
+	"rectify/internal/payload/payloadtest"
 	"rectify/workflows"
 )
 
 // TestReplayRecordedHistories replays every history recorded from a real run
 // (internal/app's integration tests with RECTIFY_RECORD_HISTORIES=1). A change that
-// breaks determinism for running opinions fails here; never delete a history.
+// breaks determinism for running opinions fails here; never delete a history. They
+// replay through the worker's own data converter: the ones recorded before payloads
+// were encrypted pass through it in clear, the later ones were encrypted with the
+// tests' key.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 4, "the happy, extension/rework and return paths and an import are recorded")
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			replayer := worker.NewWorkflowReplayer()
+			replayer, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: payload.DataConverter(payloadtest.Keyring(t)),
+			})
+			require.NoError(t, err)
 			replayer.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
 			replayer.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))

@@ -138,15 +138,3 @@ func (c Client) Upload(as, path, filePath string, fields map[string]string) (int
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.send(as, req)
 }
-
-// testPayloadKey is the payload key every process of a test's cluster shares.
-const testPayloadKey = "test-key AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-
-// WritePayloadKeys writes the test cluster's payload key file into dir and returns
-// its path: the same key for every process that is given it.
-func WritePayloadKeys(t testing.TB, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "payload.keys")
-	require.NoError(t, os.WriteFile(path, []byte(testPayloadKey+"\n"), 0o600))
-	return path
-}

@@ -19,6 +19,7 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/config"
+	"rectify/internal/payload/payloadtest"
 	"rectify/workflows"
 )
 
@@ -40,6 +41,8 @@ func testConfig(t testing.TB, dir string, extra map[string]string) config.Config
 		"RECTIFY_HTTP_ADDR":        "127.0.0.1:0",
 		"RECTIFY_EMBEDDED_ADDR":    "127.0.0.1:0",
 		"RECTIFY_EMBEDDED_UI_ADDR": "off",
+		// The tests' key: the histories they record replay with it.
+		"RECTIFY_PAYLOAD_KEY_FILE": payloadtest.WriteKeyFile(t, dir),
 	}
 	for k, v := range extra {
 		env[k] = v
