@@ -297,7 +297,18 @@ type OpinionInput struct {
 	Extra             map[string]string `json:"extra,omitempty"`
 	SubmittedBy       string            `json:"submitted_by,omitempty"`
 	Policy            Policy            `json:"policy"`
+
+	// sealed: the input reached the worker encrypted with rectify's payload key
+	// (set by the codec, never from JSON); an opinion started before encryption
+	// was not.
+	sealed bool
 }
+
+// MarkSealed records that the input arrived encrypted with rectify's key.
+func (in *OpinionInput) MarkSealed() { in.sealed = true }
+
+// Sealed reports whether the input arrived encrypted with rectify's key.
+func (in OpinionInput) Sealed() bool { return in.sealed }
 
 // OpinionResult is what an Opinion workflow returns when it ends.
 type OpinionResult struct {

@@ -282,6 +282,15 @@ func TestForgedUpdatesAreRefusedAndLeaveNoTrace(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(body), "mallory")
 
+	// A forged "merged in" signal cannot be refused, but is ignored: the timeline
+	// shows no merge that did not happen.
+	require.NoError(t, outsider(t, h, nil).SignalWorkflow(context.Background(), workflows.OpinionWorkflowID(id), "", workflows.MergedInSignalName, "forged-source"))
+	h.historyLength(id) // the signal's workflow task has run
+	timeline, err := json.Marshal(h.Must("office", http.MethodGet, "/api/v1/opinions/"+id, nil, http.StatusOK)["timeline"])
+	require.NoError(t, err)
+	require.NotContains(t, string(timeline), "forged-source")
+	require.NotContains(t, string(timeline), string(workflows.EventMergedIn))
+
 	// rectify's own request, through its API, still acts.
 	h.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
 }

@@ -15,7 +15,10 @@ var ErrNotSealed = errors.New("refused: the request was not encrypted with recti
 // RequireSealed is the worker interceptor that refuses, before validation, every
 // Update whose arguments are not all Sealed — so a forged request is rejected and
 // nothing of it enters the history. Temporal does not validate on replay, so
-// Updates accepted before encryption still replay.
+// Updates accepted before encryption still replay. Signals cannot be refused, only
+// ignored: a workflow started encrypted ignores signals that are not (the same
+// decision on every replay, since both are in its history); one started before
+// encryption takes them as it always did.
 type RequireSealed struct {
 	interceptor.WorkerInterceptorBase
 }
@@ -29,6 +32,29 @@ func (RequireSealed) InterceptWorkflow(_ workflow.Context, next interceptor.Work
 
 type sealedInbound struct {
 	interceptor.WorkflowInboundInterceptorBase
+	// startedInClear: the workflow's input was written before encryption.
+	startedInClear bool
+}
+
+func (i *sealedInbound) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
+	for _, arg := range in.Args {
+		if s, ok := arg.(Sealed); ok && !s.Sealed() {
+			i.startedInClear = true
+		}
+	}
+	return i.Next.ExecuteWorkflow(ctx, in)
+}
+
+func (i *sealedInbound) HandleSignal(ctx workflow.Context, in *interceptor.HandleSignalInput) error {
+	if !i.startedInClear {
+		for _, p := range in.Arg.GetPayloads() {
+			if string(p.GetMetadata()[MetadataEncoding]) != EncodingEncrypted {
+				workflow.GetLogger(ctx).Warn("ignored a signal that was not encrypted with rectify's payload key", "signal", in.SignalName)
+				return nil
+			}
+		}
+	}
+	return i.Next.HandleSignal(ctx, in)
 }
 
 func (i *sealedInbound) ValidateUpdate(ctx workflow.Context, in *interceptor.UpdateInput) error {

@@ -39,6 +39,8 @@ func TestEncryptedPayloadsHideTheirContentAndReadBack(t *testing.T) {
 	require.NotContains(t, string(p.GetData()), "张三丰")
 	var out workflows.OpinionInput
 	require.NoError(t, dc.FromPayload(p, &out))
+	require.True(t, out.Sealed(), "read back from an encrypted payload")
+	in.MarkSealed()
 	require.Equal(t, in, out)
 }
 
