@@ -159,6 +159,25 @@ func TestCitizensDataStaysEncryptedOutsideTheOffice(t *testing.T) {
 	require.Contains(t, string(history), base64.StdEncoding.EncodeToString([]byte(payload.EncodingEncrypted)), "the UI shows encrypted payloads")
 	requireAbsent(t, history, "the Web UI's history JSON", name, phone)
 
+	// The UI only reads: it refuses to terminate (or otherwise change) a workflow,
+	// and points its browser at rectify's codec endpoint.
+	req, err := http.NewRequest(http.MethodPost, "http://"+uiAddr+"/api/v1/namespaces/"+cfg.Namespace+"/workflows/"+wid+"/terminate",
+		strings.NewReader(`{"reason":"mallory was here"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer anything") // what skips the UI's CSRF check
+	terminate, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	terminate.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, terminate.StatusCode)
+	still, err := a.client.DescribeWorkflowExecution(ctx, wid, "")
+	require.NoError(t, err)
+	require.Equal(t, "Running", still.GetWorkflowExecutionInfo().GetStatus().String())
+	settings, status := httpGet(t, "http://"+uiAddr+"/api/v1/settings")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, string(settings), `"DisableWriteActions":true`)
+	require.Contains(t, string(settings), "http://"+a.HTTPAddr+"/codec")
+
 	// The UI decrypts through rectify's codec endpoint, for the office only.
 	decodeAs := func(as string) (int, []byte) {
 		req, err := http.NewRequest(http.MethodPost, "http://"+a.HTTPAddr+"/codec/decode", bytes.NewReader(startPayloads(t, a.client, wid)))
