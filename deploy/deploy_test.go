@@ -283,6 +283,9 @@ func checkProcess(t *testing.T, p process, known map[string]bool) {
 	if roles["http"] {
 		require.Contains(t, p.env, "RECTIFY_USERS", "%s: the web app needs its users file", p.where)
 	}
+	if roles["http"] || roles["worker"] {
+		require.Contains(t, p.env, "RECTIFY_PAYLOAD_KEY_FILE", "%s: processes of a cluster share the payload key file", p.where)
+	}
 	for _, name := range []string{"RECTIFY_TEMPORAL_DB", "RECTIFY_TEMPORAL_VISIBILITY_DB", "RECTIFY_STORE_URL"} {
 		if v, ok := p.env[name]; ok && v.from == "" {
 			require.Regexp(t, `^postgres(ql)?://`, v.value, "%s: %s", p.where, name)

@@ -108,15 +108,16 @@ func ParseKeyring(data []byte) (*Keyring, error) {
 	return k, nil
 }
 
-// LoadKeyring reads the key file at path. It refuses a file that others than its
-// owner may read: the keys open every citizen's data in the histories.
+// LoadKeyring reads the key file at path. It refuses a file every user of the
+// machine may read: the keys open every citizen's data in the histories. (Its
+// group may: a container's secret is read through its group.)
 func LoadKeyring(path string) (*Keyring, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("payload key file: %w", err)
 	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("payload key file %s: mode %04o lets others read it; chmod 600 it", path, info.Mode().Perm())
+	if info.Mode().Perm()&0o007 != 0 {
+		return nil, fmt.Errorf("payload key file %s: mode %04o lets every user of the machine read it; chmod o-rwx it (600, or 440 for a group)", path, info.Mode().Perm())
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -137,7 +137,10 @@ func TestKeyFiles(t *testing.T) {
 
 	require.NoError(t, os.Chmod(path, 0o644))
 	_, err = payload.LoadKeyring(path)
-	require.ErrorContains(t, err, "chmod 600")
+	require.ErrorContains(t, err, "chmod o-rwx")
+	require.NoError(t, os.Chmod(path, 0o440))
+	_, err = payload.LoadKeyring(path)
+	require.NoError(t, err, "a group may read it: a container reads its secret so")
 
 	for name, tc := range map[string]struct{ text, want string }{
 		"empty":       {"# only a comment\n", "no key"},
