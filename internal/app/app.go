@@ -143,6 +143,11 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	if a.keys, err = loadKeys(cfg, logger); err != nil {
 		return nil, err
 	}
+	if a.keys != nil && a.store != nil {
+		if err := a.store.CheckPayloadKeys(ctx, a.keys.IDs(), a.keys.Newest().ID, time.Now()); err != nil {
+			return nil, fmt.Errorf("RECTIFY_PAYLOAD_KEY_FILE %s: %w", cfg.PayloadKeyFile, err)
+		}
+	}
 	if cfg.ServeHTTP {
 		if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 			return nil, fmt.Errorf("RECTIFY_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)

@@ -221,6 +221,14 @@ func TestCitizensDataStaysEncryptedOutsideTheOffice(t *testing.T) {
 	}
 	require.True(t, bytes.Contains(db, []byte(wid)), "Temporal's database was read: it names the workflow")
 	requireAbsent(t, db, "temporal.db", name, phone)
+
+	// A lost key file is not silently replaced by a new key, which would leave every
+	// running opinion unreadable.
+	require.NoError(t, os.Remove(keyFile))
+	restart, cancelRestart := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelRestart()
+	_, err = Start(restart, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.ErrorContains(t, err, "restore the key file from your backup")
 }
 
 // startPayloads is the opinion's start input as the Web UI asks the codec to

@@ -73,6 +73,7 @@ func TestStore(t *testing.T) {
 		{"FiguresAreOneSnapshot", testFiguresAreOneSnapshot},
 		{"ClusterWritersStayExact", testClusterWritersStayExact},
 		{"OpenHidesPasswords", testOpenHidesPasswords},
+		{"PayloadKeysMustBeTheInstallations", testPayloadKeysMustBeTheInstallations},
 		{"Outbox", testOutbox},
 		{"Batches", testBatches},
 		{"SessionsAndLanguage", testSessionsAndLanguage},

@@ -129,7 +129,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	if err := s.addColumns(ctx, tx); err != nil {

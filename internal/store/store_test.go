@@ -912,3 +912,15 @@ func testFiguresAreOneSnapshot(t *testing.T, b backend) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+func testPayloadKeysMustBeTheInstallations(t *testing.T, b backend) {
+	s := b.open(t)
+	ctx := context.Background()
+	now := time.Now()
+	require.NoError(t, s.CheckPayloadKeys(ctx, []string{"k1"}, "k1", now), "the first key is recorded")
+	require.NoError(t, s.CheckPayloadKeys(ctx, []string{"k1", "k2"}, "k2", now), "a rotation keeps the old key")
+	require.NoError(t, s.CheckPayloadKeys(ctx, []string{"k2"}, "k2", now), "an old key may go once unused")
+	err := s.CheckPayloadKeys(ctx, []string{"k9"}, "k9", now)
+	require.ErrorContains(t, err, "k1, k2")
+	require.ErrorContains(t, err, "restore the key file")
+}
