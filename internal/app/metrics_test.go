@@ -481,6 +481,12 @@ func requireCoverage(t *testing.T, want metricstest.Samples) {
 	require.Greater(t, want.Sum("rectify_speed_opinions", "stage", "closed"), want.Sum("rectify_speed_first_pass_opinions"), "some closed after a rework")
 	require.Greater(t, want.Sum("rectify_speed_accepted_opinions"), want.Sum("rectify_speed_reopened_opinions"))
 	require.Greater(t, want.Sum("rectify_speed_assigned_opinions"), want.Sum("rectify_speed_extended_opinions"))
+	// By category and by department too: in more than one of each.
+	for _, by := range []string{"category", "department"} {
+		for _, f := range []string{"ever_overdue_opinions", "extended_opinions", "reworked_opinions", "reopened_opinions"} {
+			require.Greater(t, len(want.Values("rectify_"+by+"_"+f, by)), 1, "%s in more than one %s", f, by)
+		}
+	}
 }
 
 // requireStatsEqualMetrics compares the API's stats, slice by slice, with the
@@ -837,8 +843,8 @@ func recordingRules(t *testing.T) []string {
 	return out
 }
 
-// quality is what the quality rules of one slice (prefix campaign:, campaign_speed:
-// or campaign_target:) must give, from its figures as the stats define them; the
+// quality is what the quality rules of one slice (prefix campaign:, campaign_speed:,
+// campaign_target:, campaign_category: or campaign_department:) must give, from its figures as the stats define them; the
 // median is the product's own, copied.
 func quality(prefix string, n store.Counts) map[string]float64 {
 	ratio := func(a, b int) float64 {
@@ -868,7 +874,8 @@ func quality(prefix string, n store.Counts) map[string]float64 {
 // expectedRules is what every recording rule but the time-to-close quantiles must
 // give, computed from the ground truth's samples with the definitions of the API's
 // stats (metricstest.Counts): per campaign (every campaign, 0 rather than absent),
-// per campaign and state, rung or rule code, per department and per category.
+// per campaign and state, rung or rule code, per speed, kind of target, department
+// and category, the quality figures of each.
 func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) metricstest.Samples {
 	out := metricstest.Samples{}
 	put := func(rules map[string]float64, labels ...string) {
@@ -881,12 +888,6 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 		for _, v := range want.Values(metric, label, labels...) {
 			put(map[string]float64{rule: want.Sum(metric, append(slices.Clone(labels), label, v)...)}, append(slices.Clone(labels), label, v)...)
 		}
-	}
-	ratio := func(a, b int) float64 {
-		if b <= 0 {
-			return 0
-		}
-		return float64(a) / float64(b)
 	}
 	for _, c := range campaigns {
 		cl := []string{"campaign", c.ID}
@@ -937,22 +938,28 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 				"campaign_department:rectify_closed_on_time_opinions:sum": float64(n.ClosedOnTime),
 				"campaign_department:rectify_callbacks:sum":               float64(n.Callbacks),
 				"campaign_department:rectify_satisfied_callbacks:sum":     float64(n.Satisfied),
-				"campaign_department:rectify_completion:ratio":            ratio(n.Closed, n.Collected-n.Excluded),
-				"campaign_department:rectify_on_time:ratio":               ratio(n.ClosedOnTime, n.Closed),
-				"campaign_department:rectify_satisfaction:ratio":          ratio(n.Satisfied, n.Callbacks),
+				"campaign_department:rectify_completion:ratio":            n.CompletionRate,
+				"campaign_department:rectify_on_time:ratio":               n.OnTimeRate,
+				"campaign_department:rectify_satisfaction:ratio":          n.SatisfactionRate,
 			}, dl...)
 			each("campaign_department_stage:rectify_opinions:sum", "rectify_department_opinions", "stage", dl...)
 			each("campaign_department_level:rectify_overdue_opinions:sum", "rectify_department_overdue_opinions", "level", dl...)
+			// The quality figures by department (exactFigures exports them).
+			put(quality("campaign_department:", n), dl...)
+			each("campaign_department_level:rectify_ever_overdue_opinions:sum", "rectify_department_ever_overdue_opinions", "level", dl...)
 		}
 		for _, k := range want.Values("rectify_opinions", "category", cl...) {
+			kl := append(slices.Clone(cl), "category", k)
 			n := metricstest.Counts(want, c.ID, "category", k)
 			put(map[string]float64{
 				"campaign_category:rectify_opinions:sum":          float64(n.Collected),
 				"campaign_category:rectify_closed_opinions:sum":   float64(n.Closed),
 				"campaign_category:rectify_excluded_opinions:sum": float64(n.Excluded),
-				"campaign_category:rectify_completion:ratio":      ratio(n.Closed, n.Collected-n.Excluded),
+				"campaign_category:rectify_completion:ratio":      n.CompletionRate,
 				"campaign_category:rectify_overdue_opinions:sum":  float64(n.Overdue),
-			}, append(slices.Clone(cl), "category", k)...)
+			}, kl...)
+			put(quality("campaign_category:", n), kl...)
+			each("campaign_category_level:rectify_ever_overdue_opinions:sum", "rectify_category_ever_overdue_opinions", "level", kl...)
 		}
 	}
 	return out
