@@ -144,20 +144,12 @@ var qualityFamilies = func() []*qualityFamily {
 	return fs
 }()
 
-var (
-	descSpeedMedianWorkdays = desc("rectify_speed_median_workdays_to_close",
-		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and speed of the category.",
-		"campaign", "speed")
-	descTargetMedianWorkdays = desc("rectify_target_median_workdays_to_close",
-		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and kind of target.",
-		"campaign", "target")
-	descCategoryMedianWorkdays = desc("rectify_category_median_workdays_to_close",
-		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and category.",
-		"campaign", "category")
-	descDeptMedianWorkdays = desc("rectify_department_median_workdays_to_close",
-		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and department (only with RECTIFY_METRICS_DEPARTMENT_QUALITY=on).",
-		"campaign", "department")
-)
+// medianDesc is the median working days to close of a breakdown's slices.
+func medianDesc(slice, what string) *prometheus.Desc {
+	return desc("rectify_"+slice+"_median_workdays_to_close",
+		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and "+what,
+		"campaign", slice)
+}
 
 // qualityBreakdowns are the slices the quality figures are exported by: each
 // family's metric and the median's.
@@ -165,10 +157,11 @@ var qualityBreakdowns = [...]struct {
 	family func(*qualityFamily) *prometheus.Desc
 	median *prometheus.Desc
 }{
-	{func(f *qualityFamily) *prometheus.Desc { return f.speed }, descSpeedMedianWorkdays},
-	{func(f *qualityFamily) *prometheus.Desc { return f.target }, descTargetMedianWorkdays},
-	{func(f *qualityFamily) *prometheus.Desc { return f.category }, descCategoryMedianWorkdays},
-	{func(f *qualityFamily) *prometheus.Desc { return f.department }, descDeptMedianWorkdays},
+	{func(f *qualityFamily) *prometheus.Desc { return f.speed }, medianDesc("speed", "speed of the category.")},
+	{func(f *qualityFamily) *prometheus.Desc { return f.target }, medianDesc("target", "kind of target.")},
+	{func(f *qualityFamily) *prometheus.Desc { return f.category }, medianDesc("category", "category.")},
+	{func(f *qualityFamily) *prometheus.Desc { return f.department },
+		medianDesc("department", "department (only with RECTIFY_METRICS_DEPARTMENT_QUALITY=on).")},
 }
 
 // Options are what a collector exports beyond the default families.
