@@ -138,7 +138,8 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	// store) and the Temporal SDK's metrics.
 	a.metrics = metrics.New(logger)
 	if cfg.ServeHTTP {
-		a.metrics.Registry.MustRegister(metrics.NewCollector(a.store, logger))
+		a.metrics.Registry.MustRegister(metrics.NewCollector(a.store, logger,
+			metrics.Options{DepartmentQuality: cfg.MetricsDepartmentQuality}))
 	}
 	if a.keys, err = loadKeys(cfg, logger); err != nil {
 		return nil, err

@@ -55,6 +55,13 @@ const (
 	exactConcurrency = 8
 )
 
+// exactFigures are the figures the exactness test's processes export: every one,
+// the quality figures by department included (RECTIFY_METRICS_DEPARTMENT_QUALITY).
+var (
+	exactFigures = metrics.Options{DepartmentQuality: true}
+	exactEnv     = map[string]string{"RECTIFY_METRICS_DEPARTMENT_QUALITY": "on"}
+)
+
 // startApp starts rectify on a data folder with the test users.
 func startApp(t *testing.T, dir string, extra map[string]string) *App {
 	t.Helper()
@@ -67,6 +74,13 @@ func startApp(t *testing.T, dir string, extra map[string]string) *App {
 	a, err := Start(ctx, testConfig(t, dir, env), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	return a
+}
+
+// with is env and one more setting.
+func with(env map[string]string, key, value string) map[string]string {
+	out := maps.Clone(env)
+	out[key] = value
+	return out
 }
 
 // caller is an API client safe to use from many goroutines: it returns errors
@@ -353,7 +367,7 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	dir := t.TempDir()
 	apitest.WriteUsers(t, dir)
 	engineMetrics := apitest.FreeAddr(t)
-	a := startApp(t, dir, map[string]string{"RECTIFY_TEMPORAL_METRICS_ADDR": engineMetrics})
+	a := startApp(t, dir, with(exactEnv, "RECTIFY_TEMPORAL_METRICS_ADDR", engineMetrics))
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
@@ -404,7 +418,7 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	var want metricstest.Samples
 	var body []byte
 	require.Eventually(t, func() bool {
-		want = metricstest.Expect(campaigns, groundTruth(t, a, total), imports)
+		want = metricstest.Expect(campaigns, groundTruth(t, a, total), imports, exactFigures)
 		body = scrape(t, h.Base)
 		return metricstest.Diff(want, samples(t, body)) == ""
 	}, 90*time.Second, time.Second, "the metrics converge on the workflows' states")
@@ -427,11 +441,11 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	// Restart on the same data: the same figures, exactly.
 	a.Stop()
 	stopped = true
-	a = startApp(t, dir, map[string]string{"RECTIFY_METRICS_ADDR": "127.0.0.1:0"})
+	a = startApp(t, dir, with(exactEnv, "RECTIFY_METRICS_ADDR", "127.0.0.1:0"))
 	t.Cleanup(a.Stop)
 	h.Base = "http://" + a.HTTPAddr
 	require.Empty(t, metricstest.Diff(want, samples(t, scrape(t, h.Base))), "after a restart, before anything else happens")
-	require.Empty(t, metricstest.Diff(want, metricstest.Expect(campaigns, groundTruth(t, a, total), imports)),
+	require.Empty(t, metricstest.Diff(want, metricstest.Expect(campaigns, groundTruth(t, a, total), imports, exactFigures)),
 		"and the workflows still say the same")
 
 	t.Run("prometheus", func(t *testing.T) { checkPrometheus(t, h.Base, want, campaigns) })
@@ -467,6 +481,12 @@ func requireCoverage(t *testing.T, want metricstest.Samples) {
 	require.Greater(t, want.Sum("rectify_speed_opinions", "stage", "closed"), want.Sum("rectify_speed_first_pass_opinions"), "some closed after a rework")
 	require.Greater(t, want.Sum("rectify_speed_accepted_opinions"), want.Sum("rectify_speed_reopened_opinions"))
 	require.Greater(t, want.Sum("rectify_speed_assigned_opinions"), want.Sum("rectify_speed_extended_opinions"))
+	// By category and by department too: in more than one of each.
+	for _, by := range []string{"category", "department"} {
+		for _, f := range []string{"ever_overdue_opinions", "extended_opinions", "reworked_opinions", "reopened_opinions"} {
+			require.Greater(t, len(want.Values("rectify_"+by+"_"+f, by)), 1, "%s in more than one %s", f, by)
+		}
+	}
 }
 
 // requireStatsEqualMetrics compares the API's stats, slice by slice, with the
@@ -478,11 +498,11 @@ func requireStatsEqualMetrics(t *testing.T, h apitest.Client, campaigns []metric
 		getStats(t, h.Base, c.ID, &st)
 		require.Equal(t, st.Counts, metricstest.Counts(got, c.ID, "", ""), "campaign %s", c.ID)
 		for _, cat := range st.ByCategory {
-			require.Equal(t, metricstest.Exported(cat, "category"), metricstest.Counts(got, c.ID, "category", cat.Name),
+			require.Equal(t, cat, metricstest.Counts(got, c.ID, "category", cat.Name),
 				"campaign %s category %q", c.ID, cat.Name)
 		}
 		for _, dept := range st.ByDepartment {
-			require.Equal(t, metricstest.Exported(dept, "department"), metricstest.Counts(got, c.ID, "department", dept.Name),
+			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name),
 				"campaign %s department %q", c.ID, dept.Name)
 		}
 		for _, speed := range st.BySpeed {
@@ -823,8 +843,8 @@ func recordingRules(t *testing.T) []string {
 	return out
 }
 
-// quality is what the quality rules of one slice (prefix campaign:, campaign_speed:
-// or campaign_target:) must give, from its figures as the stats define them; the
+// quality is what the quality rules of one slice (prefix campaign:, campaign_speed:,
+// campaign_target:, campaign_category: or campaign_department:) must give, from its figures as the stats define them; the
 // median is the product's own, copied.
 func quality(prefix string, n store.Counts) map[string]float64 {
 	ratio := func(a, b int) float64 {
@@ -854,7 +874,8 @@ func quality(prefix string, n store.Counts) map[string]float64 {
 // expectedRules is what every recording rule but the time-to-close quantiles must
 // give, computed from the ground truth's samples with the definitions of the API's
 // stats (metricstest.Counts): per campaign (every campaign, 0 rather than absent),
-// per campaign and state, rung or rule code, per department and per category.
+// per campaign and state, rung or rule code, per speed, kind of target, department
+// and category, the quality figures of each.
 func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) metricstest.Samples {
 	out := metricstest.Samples{}
 	put := func(rules map[string]float64, labels ...string) {
@@ -867,12 +888,6 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 		for _, v := range want.Values(metric, label, labels...) {
 			put(map[string]float64{rule: want.Sum(metric, append(slices.Clone(labels), label, v)...)}, append(slices.Clone(labels), label, v)...)
 		}
-	}
-	ratio := func(a, b int) float64 {
-		if b <= 0 {
-			return 0
-		}
-		return float64(a) / float64(b)
 	}
 	for _, c := range campaigns {
 		cl := []string{"campaign", c.ID}
@@ -929,16 +944,22 @@ func expectedRules(want metricstest.Samples, campaigns []metricstest.Campaign) m
 			}, dl...)
 			each("campaign_department_stage:rectify_opinions:sum", "rectify_department_opinions", "stage", dl...)
 			each("campaign_department_level:rectify_overdue_opinions:sum", "rectify_department_overdue_opinions", "level", dl...)
+			// The quality figures by department (exactFigures exports them).
+			put(quality("campaign_department:", n), dl...)
+			each("campaign_department_level:rectify_ever_overdue_opinions:sum", "rectify_department_ever_overdue_opinions", "level", dl...)
 		}
 		for _, k := range want.Values("rectify_opinions", "category", cl...) {
+			kl := append(slices.Clone(cl), "category", k)
 			n := metricstest.Counts(want, c.ID, "category", k)
 			put(map[string]float64{
 				"campaign_category:rectify_opinions:sum":          float64(n.Collected),
 				"campaign_category:rectify_closed_opinions:sum":   float64(n.Closed),
 				"campaign_category:rectify_excluded_opinions:sum": float64(n.Excluded),
-				"campaign_category:rectify_completion:ratio":      ratio(n.Closed, n.Collected-n.Excluded),
+				"campaign_category:rectify_completion:ratio":      n.CompletionRate,
 				"campaign_category:rectify_overdue_opinions:sum":  float64(n.Overdue),
-			}, append(slices.Clone(cl), "category", k)...)
+			}, kl...)
+			put(quality("campaign_category:", n), kl...)
+			each("campaign_category_level:rectify_ever_overdue_opinions:sum", "rectify_category_ever_overdue_opinions", "level", kl...)
 		}
 	}
 	return out

@@ -78,6 +78,10 @@ type Config struct {
 	CreatePayloadKey bool
 	// TemporalUIWrite lets the embedded Web UI change workflows; off, it only reads.
 	TemporalUIWrite bool
+	// MetricsDepartmentQuality also exports the quality figures by department
+	// (RECTIFY_METRICS_DEPARTMENT_QUALITY=on): about 12,000 more series with 100
+	// departments and 10 campaigns, past the series budget (docs/metrics.md).
+	MetricsDepartmentQuality bool
 }
 
 // TemporalPorts are the fixed gRPC ports of a server's services other than the frontend.
@@ -162,6 +166,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.Demo = DemoAuto
 	default:
 		errs = append(errs, fmt.Errorf("RECTIFY_DEMO=%q: use on, off or auto", demo))
+	}
+	switch v := strings.ToLower(get("RECTIFY_METRICS_DEPARTMENT_QUALITY", "off")); v {
+	case "off":
+	case "on":
+		c.MetricsDepartmentQuality = true
+	default:
+		errs = append(errs, fmt.Errorf("RECTIFY_METRICS_DEPARTMENT_QUALITY=%q: use on or off", v))
 	}
 	errs = append(errs, c.readRoles(get("RECTIFY_ROLES", ""))...)
 	errs = append(errs, c.readTemporalServer(get)...)

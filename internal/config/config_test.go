@@ -38,6 +38,7 @@ func TestFromEnvDefaults(t *testing.T) {
 	require.False(t, c.TLS.Enabled())
 	require.Empty(t, c.UsersFile)
 	require.Empty(t, c.WebhookURL)
+	require.False(t, c.MetricsDepartmentQuality)
 }
 
 func TestFromEnvSettings(t *testing.T) {
@@ -179,6 +180,25 @@ func TestFromEnvDemo(t *testing.T) {
 		require.Contains(t, err.Error(), "maybe")
 		require.Contains(t, err.Error(), "on, off or auto")
 	})
+}
+
+func TestFromEnvMetricsDepartmentQuality(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "off": false, "on": true, " On ": true, "OFF": false} {
+		t.Run(v, func(t *testing.T) {
+			c, err := FromEnv(env(map[string]string{"RECTIFY_METRICS_DEPARTMENT_QUALITY": v}))
+			require.NoError(t, err)
+			require.Equal(t, want, c.MetricsDepartmentQuality)
+		})
+	}
+	for _, v := range []string{"yes", "true", "1", "departments"} {
+		t.Run("bad value "+v, func(t *testing.T) {
+			_, err := FromEnv(env(map[string]string{"RECTIFY_METRICS_DEPARTMENT_QUALITY": v}))
+			require.Error(t, err)
+			require.Contains(t, err.Error(), "RECTIFY_METRICS_DEPARTMENT_QUALITY")
+			require.Contains(t, err.Error(), `"`+v+`"`)
+			require.Contains(t, err.Error(), "use on or off")
+		})
+	}
 }
 
 func TestFromEnvRejects(t *testing.T) {

@@ -26,7 +26,8 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 
 // The business metrics. Category and department breakdowns are separate families:
 // the cross product campaign × category × department × state would not fit the
-// series budget (docs/metrics.md).
+// series budget (docs/metrics.md). A department's ratios are the recording rules',
+// from its counts.
 var (
 	descOpinions = desc("rectify_opinions",
 		"Opinions now in each state, by campaign and category (empty category: not yet categorized).",
@@ -58,12 +59,6 @@ var (
 		"Opinions closed on time over closed opinions (0 when none is closed), by campaign.", "campaign")
 	descSatisfaction = desc("rectify_satisfaction_ratio",
 		"First follow-up calls after each closure answered satisfied or basically satisfied over all of them (0 when none), by campaign.", "campaign")
-	descDeptCompletion = desc("rectify_department_completion_ratio",
-		"Completion ratio (as rectify_completion_ratio) by campaign and department.", "campaign", "department")
-	descDeptOnTimeRatio = desc("rectify_department_on_time_ratio",
-		"On-time ratio (as rectify_on_time_ratio) by campaign and department.", "campaign", "department")
-	descDeptSatisfaction = desc("rectify_department_satisfaction_ratio",
-		"Satisfaction ratio (as rectify_satisfaction_ratio) by campaign and department.", "campaign", "department")
 	descTimeToClose = desc("rectify_time_to_close_seconds",
 		"Time from collection into rectify to closure of the opinions closed now, by campaign. A snapshot: a reopened opinion leaves it, so read it with histogram_quantile directly, not rate().",
 		"campaign")
@@ -91,19 +86,23 @@ var (
 		"How long this scrape took to read the figures from the reporting store.")
 )
 
-// qualityFamily is one quality figure exported by speed and by kind of target.
+// qualityFamily is one quality figure, with its metric by speed, by kind of
+// target, by category and by department — none for the stages by category and by
+// department, which are rectify_opinions' states and rectify_department_opinions.
 type qualityFamily struct {
-	figure        string // store.Figure…
-	name, help    string // the name after rectify_speed_ / rectify_target_, and what it counts
-	label         string // the figure's value as a label (stage, level), if any
-	speed, target *prometheus.Desc
+	figure     string // store.Figure…
+	name, help string // the name after rectify_speed_ (…_target_, …), and what it counts
+	label      string // the figure's value as a label (stage, level), if any
+
+	speed, target, category, department *prometheus.Desc
 }
 
 // qualityFamilies are the quality figures by speed (立行立改 immediate, 限期整改
-// deadline, 长期坚持 long_term; "" not categorized) and by kind of target (team,
-// individual; "" not said): never by person, and not by category or department,
-// which would not fit the series budget (docs/metrics.md) — the API's stats have
-// those. The campaign's figures add up its speeds.
+// deadline, 长期坚持 long_term; "" not categorized), by kind of target (team,
+// individual; "" not said), by category, and — only with Options.DepartmentQuality,
+// as they would not fit the series budget at scale (docs/metrics.md) — by
+// department. Never by person: the API's stats have those. The campaign's figures
+// add up its speeds.
 var qualityFamilies = func() []*qualityFamily {
 	fs := []*qualityFamily{
 		{figure: store.FigureStage, name: "opinions", label: "stage",
@@ -128,24 +127,51 @@ var qualityFamilies = func() []*qualityFamily {
 			help: "Opinions reopened at least once, by a dissatisfied follow-up call or a reopening"},
 	}
 	for _, f := range fs {
-		speed, target := []string{"campaign", "speed"}, []string{"campaign", "target"}
-		if f.label != "" {
-			speed, target = append(speed, f.label), append(target, f.label)
+		family := func(slice, what string) *prometheus.Desc {
+			labels := []string{"campaign", slice}
+			if f.label != "" {
+				labels = append(labels, f.label)
+			}
+			return desc("rectify_"+slice+"_"+f.name, f.help+", by campaign and "+what, labels...)
 		}
-		f.speed = desc("rectify_speed_"+f.name, f.help+", by campaign and speed of the category (immediate, deadline, long_term).", speed...)
-		f.target = desc("rectify_target_"+f.name, f.help+", by campaign and kind of target (team, individual).", target...)
+		f.speed = family("speed", "speed of the category (immediate, deadline, long_term).")
+		f.target = family("target", "kind of target (team, individual).")
+		if f.figure != store.FigureStage {
+			f.category = family("category", "category.")
+			f.department = family("department", "department (only with RECTIFY_METRICS_DEPARTMENT_QUALITY=on).")
+		}
 	}
 	return fs
 }()
 
-var (
-	descSpeedMedianWorkdays = desc("rectify_speed_median_workdays_to_close",
-		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and speed of the category.",
-		"campaign", "speed")
-	descTargetMedianWorkdays = desc("rectify_target_median_workdays_to_close",
-		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and kind of target.",
-		"campaign", "target")
-)
+// medianDesc is the median working days to close of a breakdown's slices.
+func medianDesc(slice, what string) *prometheus.Desc {
+	return desc("rectify_"+slice+"_median_workdays_to_close",
+		"Median working days from receipt to closure of the opinions closed now (0 when none), by campaign and "+what,
+		"campaign", slice)
+}
+
+// qualityBreakdowns are the slices the quality figures are exported by: each
+// family's metric and the median's.
+var qualityBreakdowns = [...]struct {
+	family func(*qualityFamily) *prometheus.Desc
+	median *prometheus.Desc
+}{
+	{func(f *qualityFamily) *prometheus.Desc { return f.speed }, medianDesc("speed", "speed of the category.")},
+	{func(f *qualityFamily) *prometheus.Desc { return f.target }, medianDesc("target", "kind of target.")},
+	{func(f *qualityFamily) *prometheus.Desc { return f.category }, medianDesc("category", "category.")},
+	{func(f *qualityFamily) *prometheus.Desc { return f.department },
+		medianDesc("department", "department (only with RECTIFY_METRICS_DEPARTMENT_QUALITY=on).")},
+}
+
+// Options are what a collector exports beyond the default families.
+type Options struct {
+	// DepartmentQuality exports the quality figures by department too
+	// (RECTIFY_METRICS_DEPARTMENT_QUALITY): at the budget's scale, 100
+	// departments × 10 campaigns, some 12,000 series more than the budget has
+	// room for (docs/metrics.md).
+	DepartmentQuality bool
+}
 
 // Collector reads the leader's figures from the reporting store on every scrape, in
 // one read-only transaction: they are exact, the same after any restart, and never
@@ -153,6 +179,7 @@ var (
 type Collector struct {
 	store   *store.Store
 	logger  *slog.Logger
+	opts    Options
 	timeout time.Duration
 
 	mu sync.Mutex
@@ -162,8 +189,8 @@ type Collector struct {
 }
 
 // NewCollector returns a collector over the store; register it on a registry.
-func NewCollector(s *store.Store, logger *slog.Logger) *Collector {
-	return &Collector{store: s, logger: logger, timeout: 20 * time.Second, rejections: map[string]map[string]int{}}
+func NewCollector(s *store.Store, logger *slog.Logger, opts Options) *Collector {
+	return &Collector{store: s, logger: logger, opts: opts, timeout: 20 * time.Second, rejections: map[string]map[string]int{}}
 }
 
 // Describe sends every metric's description.
@@ -171,21 +198,23 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		descOpinions, descDeptOpinions, descOverdue, descDeptOverdue, descOnTime, descDeptOnTime,
 		descCallbacks, descDeptCallbacks, descCompletion, descOnTimeRatio, descSatisfaction,
-		descDeptCompletion, descDeptOnTimeRatio, descDeptSatisfaction, descTimeToClose, descCampaign,
-		descImportAccepted, descImportRejected, descImportBatches, descUp, descReadDuration,
-		descFirstPass, descRework, descReopen, descExtension, descMedianWorkdays,
-		descSpeedMedianWorkdays, descTargetMedianWorkdays,
+		descTimeToClose, descCampaign, descImportAccepted, descImportRejected, descImportBatches,
+		descUp, descReadDuration, descFirstPass, descRework, descReopen, descExtension, descMedianWorkdays,
 	} {
 		ch <- d
 	}
-	for _, f := range qualityFamilies {
-		ch <- f.speed
-		ch <- f.target
+	for _, b := range qualityBreakdowns {
+		ch <- b.median
+		for _, f := range qualityFamilies {
+			if d := b.family(f); d != nil {
+				ch <- d
+			}
+		}
 	}
 }
 
-// rateCounts is what a campaign's or a department's ratios divide: summed from its
-// figure_counts rows (a campaign's from its categories').
+// rateCounts is what a campaign's ratios divide: summed from its categories'
+// figure_counts rows.
 type rateCounts struct{ collected, excluded, closed, closedOnTime, answered, satisfied int }
 
 func (t *rateCounts) add(g store.FigureGroup) {
@@ -245,7 +274,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	start := time.Now()
-	f, err := c.store.Figures(ctx, store.FiguresRequest{KnownBatch: c.knownBatch})
+	f, err := c.store.Figures(ctx, store.FiguresRequest{KnownBatch: c.knownBatch, DepartmentQuality: c.opts.DepartmentQuality})
 	read := time.Since(start)
 	if err != nil {
 		c.logger.Error("metrics: cannot read the figures from the reporting store", "err", err)
@@ -265,11 +294,11 @@ func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ..
 }
 
 // collectOpinions sends each figure_counts row as the series it is, and the ratios
-// of every campaign and department. The store keeps no row that counts 0, so the
-// breakdowns list only what exists, which keeps them inside the series budget.
+// of every campaign (a department's are the recording rules', from its counts).
+// The store keeps no row that counts 0, so the breakdowns list only what exists,
+// which keeps them inside the series budget.
 func (c *Collector) collectOpinions(ch chan<- prometheus.Metric, f store.Figures) {
 	campaigns := map[string]*rateCounts{}
-	departments := map[key2]*rateCounts{}
 	for _, cn := range f.Campaigns {
 		campaigns[cn.ID] = &rateCounts{}
 		gauge(ch, descCampaign, 1, cn.ID, cn.Name)
@@ -284,25 +313,15 @@ func (c *Collector) collectOpinions(ch chan<- prometheus.Metric, f store.Figures
 		} else {
 			gauge(ch, d, float64(g.Count), g.CampaignID, g.Name, g.Value)
 		}
-		var t *rateCounts
-		if g.Dimension == store.DimensionCategory {
-			if t = campaigns[g.CampaignID]; t == nil {
-				t = &rateCounts{}
-				campaigns[g.CampaignID] = t
-			}
-		} else {
-			k := key2{g.CampaignID, g.Name}
-			if t = departments[k]; t == nil {
-				t = &rateCounts{}
-				departments[k] = t
-			}
+		if g.Dimension != store.DimensionCategory {
+			continue
+		}
+		t := campaigns[g.CampaignID]
+		if t == nil {
+			t = &rateCounts{}
+			campaigns[g.CampaignID] = t
 		}
 		t.add(g)
-	}
-	for k, t := range departments {
-		gauge(ch, descDeptCompletion, t.completion(), k.a, k.b)
-		gauge(ch, descDeptOnTimeRatio, t.onTime(), k.a, k.b)
-		gauge(ch, descDeptSatisfaction, t.satisfaction(), k.a, k.b)
 	}
 	for id, t := range campaigns {
 		gauge(ch, descCompletion, t.completion(), id)
@@ -356,8 +375,9 @@ func (q *quality) sum(figure string) int {
 }
 
 // collectQuality sends the quality figures by speed (its categories' added up, by
-// the speeds the campaign's categories have now) and by kind of target, and each
-// campaign's quality ratios and median, 0 when there is nothing to divide by.
+// the speeds the campaign's categories have now), by kind of target, by category
+// and, if asked, by department, with each slice's median; and each campaign's
+// quality ratios and median, 0 when there is nothing to divide by.
 func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures) {
 	policies := map[string]workflows.Policy{}
 	campaigns := map[string]*quality{}
@@ -365,7 +385,13 @@ func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures)
 		policies[cn.ID] = cn.Policy
 		campaigns[cn.ID] = newQuality()
 	}
-	speeds, targets := map[key2]*quality{}, map[key2]*quality{}
+	// The slices of each breakdown, in qualityBreakdowns' order: speeds, kinds of
+	// target, categories, departments.
+	var bySlice [len(qualityBreakdowns)]map[key2]*quality
+	for i := range bySlice {
+		bySlice[i] = map[key2]*quality{}
+	}
+	speeds, targets, categories, departments := bySlice[0], bySlice[1], bySlice[2], bySlice[3]
 	at := func(m map[key2]*quality, k key2) *quality {
 		if m[k] == nil {
 			m[k] = newQuality()
@@ -376,28 +402,30 @@ func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures)
 		switch g.Dimension {
 		case store.DimensionCategory:
 			at(speeds, key2{g.CampaignID, store.SpeedOf(policies[g.CampaignID], g.Name)}).add(g)
+			at(categories, key2{g.CampaignID, g.Name}).add(g)
 		case store.DimensionTargetKind:
 			at(targets, key2{g.CampaignID, g.Name}).add(g)
+		case store.DimensionDepartment:
+			if c.opts.DepartmentQuality {
+				at(departments, key2{g.CampaignID, g.Name}).add(g)
+			}
 		}
 	}
-	for _, breakdown := range []struct {
-		m      map[key2]*quality
-		desc   func(*qualityFamily) *prometheus.Desc
-		median *prometheus.Desc
-	}{
-		{speeds, func(f *qualityFamily) *prometheus.Desc { return f.speed }, descSpeedMedianWorkdays},
-		{targets, func(f *qualityFamily) *prometheus.Desc { return f.target }, descTargetMedianWorkdays},
-	} {
-		for k, q := range breakdown.m {
+	for i, breakdown := range qualityBreakdowns {
+		for k, q := range bySlice[i] {
 			for _, fam := range qualityFamilies {
+				d := breakdown.family(fam)
+				if d == nil {
+					continue
+				}
 				for fv, n := range q.counts {
 					if fv[0] != fam.figure || n == 0 {
 						continue
 					}
 					if fam.label != "" {
-						gauge(ch, breakdown.desc(fam), float64(n), k.a, k.b, fv[1])
+						gauge(ch, d, float64(n), k.a, k.b, fv[1])
 					} else {
-						gauge(ch, breakdown.desc(fam), float64(n), k.a, k.b)
+						gauge(ch, d, float64(n), k.a, k.b)
 					}
 				}
 			}

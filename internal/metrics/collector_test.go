@@ -38,12 +38,19 @@ func openStore(t testing.TB) *store.Store {
 	return s
 }
 
-// newMetrics is a process's registry with the collector over s, as the app wires it.
+// newMetrics is a process's registry with the collector over s, as the app wires it
+// by default.
 func newMetrics(t testing.TB, s *store.Store) *metrics.Metrics {
+	t.Helper()
+	return newMetricsWith(t, s, metrics.Options{})
+}
+
+// newMetricsWith is newMetrics with a collector of those options.
+func newMetricsWith(t testing.TB, s *store.Store, opts metrics.Options) *metrics.Metrics {
 	t.Helper()
 	m := metrics.New(quiet)
 	t.Cleanup(m.Close)
-	m.Registry.MustRegister(metrics.NewCollector(s, quiet))
+	m.Registry.MustRegister(metrics.NewCollector(s, quiet, opts))
 	return m
 }
 
@@ -136,10 +143,13 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 	camps := []metricstest.Campaign{createCampaign(t, s, "c1"), createCampaign(t, s, "c2"), createCampaign(t, s, "empty")}
 	opinions := randomOpinions(t, s, rand.New(rand.NewPCG(5, 17)), 400, []string{"c1", "c2"})
 	imports := seedImports(t, s)
-	m := newMetrics(t, s)
+	// Every figure, the quality figures by department included: what the other
+	// collector leaves out is TestDepartmentQualityOnlyWhenAsked's.
+	opts := metrics.Options{DepartmentQuality: true}
+	m := newMetricsWith(t, s, opts)
 
 	got := metricstest.FromFamilies(gather(t, m.Registry))
-	want := metricstest.Expect(camps, opinions, imports)
+	want := metricstest.Expect(camps, opinions, imports, opts)
 	require.Empty(t, metricstest.Diff(want, got), "every business sample is what the definitions give")
 
 	for _, c := range camps {
@@ -152,11 +162,11 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 		}
 		require.Equal(t, st.ByState, byState, "campaign %s by state", c.ID)
 		for _, cat := range st.ByCategory {
-			require.Equal(t, metricstest.Exported(cat, "category"), metricstest.Counts(got, c.ID, "category", cat.Name),
+			require.Equal(t, cat, metricstest.Counts(got, c.ID, "category", cat.Name),
 				"campaign %s category %q", c.ID, cat.Name)
 		}
 		for _, dept := range st.ByDepartment {
-			require.Equal(t, metricstest.Exported(dept, "department"), metricstest.Counts(got, c.ID, "department", dept.Name),
+			require.Equal(t, dept, metricstest.Counts(got, c.ID, "department", dept.Name),
 				"campaign %s department %q", c.ID, dept.Name)
 		}
 		for _, speed := range st.BySpeed {
@@ -192,7 +202,54 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 	// The collector keeps nothing between scrapes but immutable import rejections:
 	// a second scrape, and a scrape by a fresh process, say the same.
 	require.Empty(t, metricstest.Diff(want, metricstest.FromFamilies(gather(t, m.Registry))))
-	require.Empty(t, metricstest.Diff(want, metricstest.FromFamilies(gather(t, newMetrics(t, s).Registry))))
+	require.Empty(t, metricstest.Diff(want, metricstest.FromFamilies(gather(t, newMetricsWith(t, s, opts).Registry))))
+}
+
+// TestDepartmentQualityOnlyWhenAsked: by default the quality figures by department
+// are not exported, and nothing else changes; with the option they are, exactly.
+func TestDepartmentQualityOnlyWhenAsked(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	camps := []metricstest.Campaign{createCampaign(t, s, "c1"), createCampaign(t, s, "c2")}
+	opinions := randomOpinions(t, s, rand.New(rand.NewPCG(8, 3)), 200, []string{"c1", "c2"})
+	var deptFamilies []string
+	for _, f := range []string{"ever_overdue_opinions", "assigned_opinions", "extended_opinions", "late_extensions",
+		"verified_opinions", "reworked_opinions", "first_pass_opinions", "accepted_opinions", "reopened_opinions",
+		"median_workdays_to_close"} {
+		deptFamilies = append(deptFamilies, "rectify_department_"+f)
+	}
+
+	off := metricstest.FromFamilies(gather(t, newMetrics(t, s).Registry))
+	require.Empty(t, metricstest.Diff(metricstest.Expect(camps, opinions, nil, metrics.Options{}), off))
+	for k := range off {
+		name, _ := metricstest.Labels(k)
+		require.NotContains(t, deptFamilies, name, "off by default")
+	}
+
+	opts := metrics.Options{DepartmentQuality: true}
+	on := metricstest.FromFamilies(gather(t, newMetricsWith(t, s, opts).Registry))
+	require.Empty(t, metricstest.Diff(metricstest.Expect(camps, opinions, nil, opts), on))
+	for k, v := range off {
+		require.Equal(t, v, on[k], "%s is the same with the option", k)
+	}
+	added := map[string]int{}
+	for k := range on {
+		if _, ok := off[k]; !ok {
+			name, _ := metricstest.Labels(k)
+			require.Contains(t, deptFamilies, name, "the option adds only the quality figures by department")
+			added[name]++
+		}
+	}
+	require.Len(t, added, len(deptFamilies), "every quality family by department is there: %v", added)
+	for _, c := range camps {
+		st, err := s.Stats(ctx, c.ID)
+		require.NoError(t, err)
+		require.Len(t, st.ByDepartment, 4, c.ID)
+		for _, dept := range st.ByDepartment {
+			require.Equal(t, dept, metricstest.Counts(on, c.ID, "department", dept.Name),
+				"campaign %s department %q: every figure of the API's", c.ID, dept.Name)
+		}
+	}
 }
 
 // seedImports stores imports the way the API does: one done, one refused (strict),
@@ -240,7 +297,7 @@ func TestImportCountersOnlyGrow(t *testing.T) {
 	s := openStore(t)
 	imports := seedImports(t, s)
 	m := newMetrics(t, s)
-	require.Empty(t, metricstest.Diff(metricstest.Expect(nil, nil, imports), metricstest.FromFamilies(gather(t, m.Registry))))
+	require.Empty(t, metricstest.Diff(metricstest.Expect(nil, nil, imports, metrics.Options{}), metricstest.FromFamilies(gather(t, m.Registry))))
 
 	// A later import adds to the counters; rejections already read are kept.
 	w, err := s.NewBatch(ctx, store.Batch{ID: "b5", CampaignID: "c1", CreatedAt: base})
@@ -253,7 +310,7 @@ func TestImportCountersOnlyGrow(t *testing.T) {
 	imports = append(imports, metricstest.Import{Campaign: "c1", State: store.BatchImporting, Accepted: 1,
 		RejectedByCode: map[string]int{"invalid_content": 1, "": 1}})
 	got := metricstest.FromFamilies(gather(t, m.Registry))
-	require.Empty(t, metricstest.Diff(metricstest.Expect(nil, nil, imports), got))
+	require.Empty(t, metricstest.Diff(metricstest.Expect(nil, nil, imports, metrics.Options{}), got))
 	require.Equal(t, 3.0, got[metricstest.Key("rectify_import_rejected_rows_total", "campaign", "c1", "code", "invalid_content")])
 	require.Equal(t, 1.0, got[metricstest.Key("rectify_import_rejected_rows_total", "campaign", "c1", "code", metrics.UnknownCode)])
 	for _, mf := range gather(t, m.Registry) {

@@ -29,9 +29,11 @@ func repoFile(parts ...string) string {
 // describes and the process's own — with a histogram's series names.
 func exported(t *testing.T) map[string]bool {
 	t.Helper()
-	ch := make(chan *prometheus.Desc, 64)
-	metrics.NewCollector(nil, quiet).Describe(ch)
-	close(ch)
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		metrics.NewCollector(nil, quiet, metrics.Options{}).Describe(ch)
+		close(ch)
+	}()
 	fqName := regexp.MustCompile(`fqName: "([a-z_]+)"`)
 	out := map[string]bool{}
 	for d := range ch {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -194,11 +195,11 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 			b.write(c, cat, first, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionBasically, 40*day)
 			b.write(c, cat, first, workflows.StateInProgress, workflows.LevelNone, false, workflows.SatisfactionDissatisfied, 0)
 		}
-		// Every quality figure in every speed and every kind of target: each rung
-		// ever reached, extended late, sent back, passed, reopened, called back
-		// twice; one passed at once; and every stage.
+		// Every quality figure in every category (so every speed) and every kind
+		// of target: each rung ever reached, extended late, sent back, passed,
+		// reopened, called back twice; one passed at once; and every stage.
 		yes, no := true, false
-		for k := range speeds {
+		for k := range scaleCategories {
 			cat := categoryName(k)
 			for _, target := range []string{"", "team", "李局长"} {
 				for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
@@ -218,6 +219,9 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 				}
 			}
 		}
+		// Every department in every stage, rung and answer, with every quality
+		// figure: one closed opinion was extended late, sent back, passed and
+		// reopened.
 		for d := range scaleDepartments {
 			cat, dept := categoryName(d%scaleCategories), departmentName(d)
 			b.write(c, cat, dept, workflows.StateReturned, workflows.LevelNone, false, "", 0)
@@ -225,7 +229,12 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 			for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
 				b.write(c, cat, dept, workflows.StateInProgress, l, false, "", 0)
 			}
-			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, true, workflows.SatisfactionSatisfied, 2*day)
+			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, true, workflows.SatisfactionSatisfied, 2*day,
+				func(o *workflows.Opinion) {
+					o.Extensions, o.LateExtensions, o.ReworkCount, o.Reopens = 1, 1, 1, 1
+					o.Rounds = []workflows.Round{{Measures: "整改", Passed: &no}, {Measures: "整改", Passed: &yes}}
+					o.WorkingDaysToClose = 4
+				})
 			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionBasically, 30*day)
 			b.write(c, cat, dept, workflows.StateInProgress, workflows.LevelNone, false, workflows.SatisfactionDissatisfied, 0)
 		}
@@ -299,20 +308,35 @@ func seriesCount(mfs []*dto.MetricFamily) int {
 
 // TestSeriesBudgetAtScale scrapes the store with every label combination present
 // and requires the count docs/metrics.md derives — the most the figures can take at
-// this scale — to leave room for the SDK's series under the budget.
+// this scale — to leave room for the SDK's series under the budget; and counts,
+// as exactly, what the quality figures by department add when asked for, which
+// does not fit (Options.DepartmentQuality).
 func TestSeriesBudgetAtScale(t *testing.T) {
 	s, opinions := everyCombinationStore(t)
-	mfs := gather(t, newMetrics(t, s).Registry)
-	perFamily := map[string]int{}
-	figures, total := 0, seriesCount(mfs)
-	for _, mf := range mfs {
-		n := seriesCount([]*dto.MetricFamily{mf})
-		perFamily[mf.GetName()] = n
-		if strings.HasPrefix(mf.GetName(), "rectify_") {
-			figures += n
+	// scrape counts a scrape's series, by family, and those of rectify's figures.
+	scrape := func(opts metrics.Options) (perFamily map[string]int, figures, total int) {
+		mfs := gather(t, newMetricsWith(t, s, opts).Registry)
+		perFamily, total = map[string]int{}, seriesCount(mfs)
+		for _, mf := range mfs {
+			n := seriesCount([]*dto.MetricFamily{mf})
+			perFamily[mf.GetName()] = n
+			if strings.HasPrefix(mf.GetName(), "rectify_") {
+				figures += n
+			}
 		}
+		t.Logf("%+v, %d opinions: %d series, %d of them rectify's figures; by family: %v", opts, opinions, total, figures, perFamily)
+		return perFamily, figures, total
 	}
-	t.Logf("%d opinions: %d series, %d of them rectify's figures; by family: %v", opinions, total, figures, perFamily)
+	// requireFamilies requires each family's count, and no other rectify_ family.
+	requireFamilies := func(want, perFamily map[string]int, figures int) {
+		t.Helper()
+		wantFigures := 0
+		for name, n := range want {
+			require.Equal(t, n, perFamily[name], name)
+			wantFigures += n
+		}
+		require.Equal(t, wantFigures, figures, "no other rectify_ family")
+	}
 
 	const (
 		C, K, D = scaleCampaigns, scaleCategories, scaleDepartments
@@ -322,11 +346,16 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 		answers = 3
 		// The quality families: by speed, the three speeds with every figure and
 		// the uncategorized (speed "") only pending or excluded; by kind of target,
-		// the three kinds with every figure.
+		// the three kinds with every figure; by category and by department, every
+		// one with every figure, and a median for the uncategorized and the
+		// unassigned too (who have none of the figures).
 		flags         = 8 // assigned … reopened, and the late extensions
 		speedsWithAll = 3
 		targetKinds   = 3
 	)
+	flagFamilies := []string{"assigned_opinions", "extended_opinions", "late_extensions", "verified_opinions",
+		"reworked_opinions", "first_pass_opinions", "accepted_opinions", "reopened_opinions"}
+	require.Len(t, flagFamilies, flags)
 	buckets := len(metrics.CloseBuckets) + 3
 	want := map[string]int{
 		"rectify_opinions":                           C * (K*(states-1) + 4),
@@ -348,12 +377,11 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 		"rectify_target_opinions":                    C * targetKinds * stages,
 		"rectify_target_ever_overdue_opinions":       C * targetKinds * rungs,
 		"rectify_target_median_workdays_to_close":    C * targetKinds,
+		"rectify_category_ever_overdue_opinions":     C * K * rungs,
+		"rectify_category_median_workdays_to_close":  C * (K + 1),
 		"rectify_completion_ratio":                   C,
 		"rectify_on_time_ratio":                      C,
 		"rectify_satisfaction_ratio":                 C,
-		"rectify_department_completion_ratio":        C * (D + 1),
-		"rectify_department_on_time_ratio":           C * (D + 1),
-		"rectify_department_satisfaction_ratio":      C * (D + 1),
 		"rectify_time_to_close_seconds":              C * buckets,
 		"rectify_campaign_info":                      C,
 		"rectify_import_accepted_rows_total":         C,
@@ -363,20 +391,30 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 		"rectify_figures_read_duration_seconds":      1,
 		"rectify_temporal_metric_errors_total":       1,
 	}
-	for _, f := range []string{"assigned_opinions", "extended_opinions", "late_extensions", "verified_opinions",
-		"reworked_opinions", "first_pass_opinions", "accepted_opinions", "reopened_opinions"} {
+	for _, f := range flagFamilies {
 		want["rectify_speed_"+f] = C * speedsWithAll
 		want["rectify_target_"+f] = C * targetKinds
+		want["rectify_category_"+f] = C * K
 	}
-	require.Len(t, want, 22+5+2*(3+flags), "22 families before, 5 per campaign, and by speed and target: stages, rungs ever, median and the flags")
-	wantFigures := 0
-	for name, n := range want {
-		require.Equal(t, n, perFamily[name], name)
-		wantFigures += n
-	}
-	require.Equal(t, wantFigures, figures, "no other rectify_ family")
-	require.Equal(t, 17_553, figures, "the worst case docs/metrics.md states")
+	require.Len(t, want, 19+5+2*(3+flags)+(2+flags),
+		"19 families of progress, 5 of quality per campaign; by speed and target: stages, rungs ever, median and the flags; by category: rungs ever, median and the flags")
+	perFamily, figures, total := scrape(metrics.Options{})
+	requireFamilies(want, perFamily, figures)
+	require.Equal(t, 15_973, figures, "the worst case docs/metrics.md states")
 	require.Less(t, total+sdkAllowance, seriesBudget, "with room for the SDK's series")
+
+	// The quality figures by department, as by category: 12,010 series more, past
+	// the budget — which is why they are only there when asked for.
+	withDepartments := maps.Clone(want)
+	withDepartments["rectify_department_ever_overdue_opinions"] = C * D * rungs
+	withDepartments["rectify_department_median_workdays_to_close"] = C * (D + 1)
+	for _, f := range flagFamilies {
+		withDepartments["rectify_department_"+f] = C * D
+	}
+	perFamily, figures, total = scrape(metrics.Options{DepartmentQuality: true})
+	requireFamilies(withDepartments, perFamily, figures)
+	require.Equal(t, 27_983, figures, "the worst case with the quality figures by department docs/metrics.md states")
+	require.Greater(t, total, seriesBudget)
 }
 
 // BenchmarkScrape measures one GET /metrics as Prometheus makes it (reading the

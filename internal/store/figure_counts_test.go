@@ -19,7 +19,8 @@ import (
 // states, rungs, answers and records of what happened to them, stale revisions
 // included, on every backend: the
 // figures kept by the projections must equal the figures of each opinion's newest
-// revision, counted here from their definitions, and a recount on reopening.
+// revision, counted here from their definitions, and a recount on reopening — with
+// the quality figures by department too, when the request asks for them.
 func TestFigureCountsFollowEveryMove(t *testing.T) {
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
@@ -40,11 +41,16 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 				newest[id] = max(newest[id], rev)
 			}
 
-			want := map[string]int{}
-			add := func(c, dimension, name, figure, value string, n int) {
+			// want is what figure_counts keeps; deptQuality the quality figures by
+			// department, which Figures also reads, from quality_counts, when asked.
+			want, deptQuality := map[string]int{}, map[string]int{}
+			addTo := func(m map[string]int, c, dimension, name, figure, value string, n int) {
 				if n != 0 {
-					want[strings.Join([]string{c, dimension, name, figure, value}, "|")] += n
+					m[strings.Join([]string{c, dimension, name, figure, value}, "|")] += n
 				}
+			}
+			add := func(c, dimension, name, figure, value string, n int) {
+				addTo(want, c, dimension, name, figure, value, n)
 			}
 			for id, rev := range newest {
 				o := clusterVersion(id, rev)
@@ -82,11 +88,20 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 				for answer, n := range answers {
 					add(o.CampaignID, store.DimensionDepartment, o.Department, store.FigureSatisfaction, answer, n)
 				}
-				for _, d := range []struct{ dimension, name string }{
-					{store.DimensionCategory, o.Category}, {store.DimensionTargetKind, kind},
+				for _, d := range []struct {
+					dimension, name string
+					to              map[string]int
+				}{
+					{store.DimensionCategory, o.Category, want}, {store.DimensionTargetKind, kind, want},
+					{store.DimensionDepartment, o.Department, deptQuality},
 				} {
-					for answer, n := range answers {
-						add(o.CampaignID, d.dimension, d.name, store.FigureSatisfaction, answer, n)
+					add := func(c, dimension, name, figure, value string, n int) {
+						addTo(d.to, c, dimension, name, figure, value, n)
+					}
+					if d.dimension != store.DimensionDepartment { // the department's calls are above
+						for answer, n := range answers {
+							add(o.CampaignID, d.dimension, d.name, store.FigureSatisfaction, answer, n)
+						}
 					}
 					add(o.CampaignID, d.dimension, d.name, store.FigureEverLevel, "overdue", q.EverOverdue-q.EverSupervised)
 					add(o.CampaignID, d.dimension, d.name, store.FigureEverLevel, "supervised", q.EverSupervised-q.EverAccountability)
@@ -104,8 +119,8 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 					}
 				}
 			}
-			got := func(s *store.Store) map[string]int {
-				f, err := s.Figures(ctx, store.FiguresRequest{})
+			got := func(s *store.Store, req store.FiguresRequest) map[string]int {
+				f, err := s.Figures(ctx, req)
 				require.NoError(t, err)
 				out := map[string]int{}
 				for _, g := range f.Groups {
@@ -116,7 +131,13 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 				}
 				return out
 			}
-			require.Equal(t, want, got(s), "kept by the projections")
+			require.Equal(t, want, got(s, store.FiguresRequest{}), "kept by the projections")
+			withDepartments := maps.Clone(want)
+			maps.Copy(withDepartments, deptQuality)
+			require.Greater(t, len(deptQuality), 20, "the opinions spread over many quality figures by department")
+			require.Len(t, withDepartments, len(want)+len(deptQuality), "no department quality row is in figure_counts")
+			require.Equal(t, withDepartments, got(s, store.FiguresRequest{DepartmentQuality: true}),
+				"with the quality figures by department")
 			require.Greater(t, len(want), 50, "the opinions spread over many figures")
 			states := map[string]bool{}
 			for k := range want {
@@ -126,7 +147,10 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 			}
 			require.Len(t, states, len(workflows.AllStates), "every state was counted: %v", slices.Sorted(maps.Keys(states)))
 			require.NoError(t, s.Close())
-			require.Equal(t, want, got(openAt(t, dsn)), fmt.Sprintf("recounted by %s on reopening", bk.name))
+			reopened := openAt(t, dsn)
+			require.Equal(t, want, got(reopened, store.FiguresRequest{}), fmt.Sprintf("recounted by %s on reopening", bk.name))
+			require.Equal(t, withDepartments, got(reopened, store.FiguresRequest{DepartmentQuality: true}),
+				fmt.Sprintf("recounted by %s on reopening, with the quality figures by department", bk.name))
 		})
 	}
 }

@@ -79,6 +79,19 @@ type FiguresRequest struct {
 	// KnownBatch reports whether the caller already holds a batch's rejections
 	// by code; those are not read again. Nil reads every batch's.
 	KnownBatch func(id string) bool
+	// DepartmentQuality also reads the quality figures of each department
+	// (departmentQualityFigures) from quality_counts, which keeps them for the
+	// API's stats; figure_counts has only a department's stages, rungs now,
+	// closures on time and calls. That is a dozen rows or so more a department,
+	// and one per number of working days its closed opinions took.
+	DepartmentQuality bool
+}
+
+// departmentQualityFigures are the quality figures DepartmentQuality reads: those
+// figure_counts keeps by category.
+var departmentQualityFigures = []string{
+	FigureEverLevel, FigureAssigned, FigureExtended, FigureLateExtensions, FigureVerified,
+	FigureReworked, FigureFirstPass, FigureAccepted, FigureReopened, FigureCloseWorkdays,
 }
 
 // Figures reads the figures in one read-only transaction, so every number describes
@@ -95,6 +108,21 @@ func (s *Store) Figures(ctx context.Context, req FiguresRequest) (Figures, error
 	}
 	if f.Groups, f.TimeToClose, err = figureRows(ctx, tx); err != nil {
 		return f, err
+	}
+	if req.DepartmentQuality {
+		var p params
+		where := `FROM quality_counts WHERE dimension = ` + p.add(DimensionDepartment) + ` AND figure IN (`
+		for i, figure := range departmentQualityFigures {
+			if i > 0 {
+				where += ", "
+			}
+			where += p.add(figure)
+		}
+		dept, err := groupRows(ctx, tx, where+`)`, p...)
+		if err != nil {
+			return f, fmt.Errorf("store: figures, quality by department: %w", err)
+		}
+		f.Groups = append(f.Groups, dept...)
 	}
 	if f.Batches, err = batchFigures(ctx, tx, s.d, req.KnownBatch); err != nil {
 		return f, err
@@ -130,12 +158,23 @@ func campaignNames(ctx context.Context, tx *sql.Tx) ([]CampaignName, error) {
 // dimensions come joined in one text column, because the driver's cost is per
 // column and per row.
 func figureRows(ctx context.Context, tx *sql.Tx) ([]FigureGroup, []CloseTimes, error) {
+	groups, err := groupRows(ctx, tx, `FROM figure_counts`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
+	}
+	times, err := closeTimes(ctx, tx)
+	return groups, times, err
+}
+
+// groupRows reads the rows of a counts table (figure_counts, quality_counts) that
+// from (FROM … WHERE …, with args) selects as FigureGroups.
+func groupRows(ctx context.Context, tx *sql.Tx, from string, args ...any) ([]FigureGroup, error) {
 	const sep = "\x1f"
 	rows, err := tx.QueryContext(ctx, `
 SELECT campaign_id || '`+sep+`' || dimension || '`+sep+`' || name || '`+sep+`' || figure || '`+sep+`' || value, count
-FROM figure_counts`)
+`+from, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: figures, opinions: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	groups := []FigureGroup{}
@@ -143,19 +182,15 @@ FROM figure_counts`)
 	var n int
 	for rows.Next() {
 		if err := rows.Scan(&dims, &n); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		f := strings.Split(dims, sep)
 		if len(f) != 5 {
-			return nil, nil, fmt.Errorf("store: figures: unexpected row %q", dims)
+			return nil, fmt.Errorf("unexpected row %q", dims)
 		}
 		groups = append(groups, FigureGroup{CampaignID: f[0], Dimension: f[1], Name: f[2], Figure: f[3], Value: f[4], Count: n})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	times, err := closeTimes(ctx, tx)
-	return groups, times, err
+	return groups, rows.Err()
 }
 
 // closeTimes reads every campaign's time-to-close distribution.

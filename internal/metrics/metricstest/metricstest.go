@@ -240,6 +240,15 @@ func TargetKind(target string) string {
 	return "individual"
 }
 
+// ratio is a rate as the stats and the recording rules define it: 0 when there is
+// nothing to divide by.
+func ratio(a, b int) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
 // medianOf is the middle of the days, the mean of the middle two for an even number.
 func medianOf(days []int) float64 {
 	days = slices.Sorted(slices.Values(days))
@@ -262,8 +271,9 @@ type Import struct {
 }
 
 // Expect computes the business samples from the definitions in PRODUCT.md and
-// store.Stats, opinion by opinion, as the workflows themselves describe them.
-func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import) Samples {
+// store.Stats, opinion by opinion, as the workflows themselves describe them, for
+// a collector with opts.
+func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import, opts metrics.Options) Samples {
 	out := Samples{}
 	add := func(key string, n float64) { out[key] += n }
 	type slice struct{ collected, excluded, closed, onTime, callbacks, satisfied int }
@@ -271,7 +281,7 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		closed, assigned, extended, verified, reworked, firstPass, accepted, reopened int
 		days                                                                          []int
 	}
-	quality := map[[3]string]*qualitySlice{} // campaign, "speed" or "target", value
+	quality := map[[3]string]*qualitySlice{} // campaign, "speed", "target", "category" or "department", value
 	qat := func(campaign, by, value string) *qualitySlice {
 		k := [3]string{campaign, by, value}
 		if quality[k] == nil {
@@ -280,18 +290,17 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		return quality[k]
 	}
 	speeds := map[string]workflows.Policy{}
-	bySlice := map[[2]string]*slice{}
-	at := func(campaign, department string) *slice {
-		k := [2]string{campaign, department}
-		if bySlice[k] == nil {
-			bySlice[k] = &slice{}
+	byCampaign := map[string]*slice{}
+	at := func(campaign string) *slice {
+		if byCampaign[campaign] == nil {
+			byCampaign[campaign] = &slice{}
 		}
-		return bySlice[k]
+		return byCampaign[campaign]
 	}
 	closeMillis := map[string][]int64{}
 	for _, c := range campaigns {
 		add(Key("rectify_campaign_info", "campaign", c.ID, "name", c.Name), 1)
-		at(c.ID, "\x00")
+		at(c.ID)
 		qat(c.ID, "", "")
 		closeMillis[c.ID] = nil
 		speeds[c.ID] = c.Policy
@@ -325,11 +334,19 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 			add(Key("rectify_callbacks", "campaign", c, "category", o.Category, "satisfaction", answer), 1)
 			add(Key("rectify_department_callbacks", "campaign", c, "department", o.Department, "satisfaction", answer), 1)
 		}
-		speed := store.SpeedOf(speeds[c], o.Category)
-		for _, by := range [][2]string{{"speed", speed}, {"target", TargetKind(o.Target)}} {
+		// The quality figures by speed, kind of target, category and (if asked)
+		// department; the stages only by speed and kind of target (by category and
+		// department, they are the families above).
+		breakdowns := [][2]string{{"speed", store.SpeedOf(speeds[c], o.Category)}, {"target", TargetKind(o.Target)}, {"category", o.Category}}
+		if opts.DepartmentQuality {
+			breakdowns = append(breakdowns, [2]string{"department", o.Department})
+		}
+		for _, by := range breakdowns {
 			labels := []string{"campaign", c, by[0], by[1]}
 			family := "rectify_" + by[0] + "_"
-			add(Key(family+"opinions", append(labels, "stage", stage)...), 1)
+			if by[0] == "speed" || by[0] == "target" {
+				add(Key(family+"opinions", append(labels, "stage", stage)...), 1)
+			}
 			if rec.Highest.Rank() >= workflows.LevelOverdue.Rank() {
 				add(Key(family+"ever_overdue_opinions", append(labels, "level", string(rec.Highest))...), 1)
 			}
@@ -367,42 +384,31 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		if rec.Workdays >= 0 {
 			q.days = append(q.days, rec.Workdays)
 		}
-		for _, s := range []*slice{at(c, "\x00"), at(c, o.Department)} {
-			s.collected++
-			switch stage {
-			case "excluded":
-				s.excluded++
-			case "closed":
-				s.closed++
-				if o.OnTime {
-					s.onTime++
-				}
+		s := at(c)
+		s.collected++
+		switch stage {
+		case "excluded":
+			s.excluded++
+		case "closed":
+			s.closed++
+			if o.OnTime {
+				s.onTime++
 			}
-			for _, answer := range rec.Calls {
-				s.callbacks++
-				if answer == workflows.SatisfactionSatisfied || answer == workflows.SatisfactionBasically {
-					s.satisfied++
-				}
+		}
+		for _, answer := range rec.Calls {
+			s.callbacks++
+			if answer == workflows.SatisfactionSatisfied || answer == workflows.SatisfactionBasically {
+				s.satisfied++
 			}
 		}
 		if o.State == workflows.StateClosed {
 			closeMillis[c] = append(closeMillis[c], o.ClosedAt.UnixMilli()-o.CreatedAt.UnixMilli())
 		}
 	}
-	ratio := func(a, b int) float64 {
-		if b <= 0 {
-			return 0
-		}
-		return float64(a) / float64(b)
-	}
-	for k, s := range bySlice {
-		prefix, labels := "rectify_", []string{"campaign", k[0]}
-		if k[1] != "\x00" {
-			prefix, labels = "rectify_department_", append(labels, "department", k[1])
-		}
-		out[Key(prefix+"completion_ratio", labels...)] = ratio(s.closed, s.collected-s.excluded)
-		out[Key(prefix+"on_time_ratio", labels...)] = ratio(s.onTime, s.closed)
-		out[Key(prefix+"satisfaction_ratio", labels...)] = ratio(s.satisfied, s.callbacks)
+	for c, s := range byCampaign {
+		out[Key("rectify_completion_ratio", "campaign", c)] = ratio(s.closed, s.collected-s.excluded)
+		out[Key("rectify_on_time_ratio", "campaign", c)] = ratio(s.onTime, s.closed)
+		out[Key("rectify_satisfaction_ratio", "campaign", c)] = ratio(s.satisfied, s.callbacks)
 	}
 	for k, q := range quality {
 		if k[1] != "" {
@@ -450,9 +456,11 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 // Counts rebuilds the store's figures for one slice of a campaign from samples:
 // the whole campaign (dimension ""), a category, a department, a speed ("speed")
 // or a kind of target ("target"), so a test can require them equal to what the
-// API's stats say. What is not exported for a slice is left zero: the ratios of a
-// category; the quality figures of a category or department; the figures of
-// states, rungs now, on time and calls of a speed or a kind of target.
+// API's stats say. A category's or department's ratios are not exported: they are
+// computed here from its counts, as the recording rules compute them. What is not
+// exported for a slice is left zero: the quality figures of a department unless
+// the collector exports them (Options.DepartmentQuality); the figures of states,
+// rungs now, on time and calls of a speed or a kind of target.
 func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 	c := store.Counts{Name: name}
 	prefix, labels := "rectify_", []string{"campaign", campaignID}
@@ -465,7 +473,7 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 	n := func(metric string, more ...string) int {
 		return int(got.Sum(metric, append(slices.Clone(labels), more...)...))
 	}
-	// quality sets the quality figures from the families by speed or kind of target.
+	// quality sets the quality figures from the families of a breakdown.
 	quality := func(family string, labels ...string) {
 		n := func(metric string, more ...string) int {
 			return int(got.Sum(family+metric, append(slices.Clone(labels), more...)...))
@@ -482,23 +490,19 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 		c.Accepted = n("accepted_opinions")
 		c.Reopened = n("reopened_opinions")
 	}
-	if dimension == "speed" || dimension == "target" {
+	switch dimension {
+	case "speed", "target":
 		family := "rectify_" + dimension + "_"
 		c.Pending = n(family+"opinions", "stage", "pending")
 		c.InProgress = n(family+"opinions", "stage", "in_progress")
 		c.Closed = n(family+"opinions", "stage", "closed")
 		c.Excluded = n(family+"opinions", "stage", "excluded")
-		c.Collected = c.Pending + c.InProgress + c.Closed + c.Excluded
-		quality(family, labels...)
-		c.MedianWorkingDaysToClose = got[Key(family+"median_workdays_to_close", labels...)]
-		return c
-	}
-	if dimension == "department" {
+	case "department":
 		c.Pending = n("rectify_department_opinions", "stage", "pending")
 		c.InProgress = n("rectify_department_opinions", "stage", "in_progress")
 		c.Closed = n("rectify_department_opinions", "stage", "closed")
 		c.Excluded = n("rectify_department_opinions", "stage", "excluded")
-	} else {
+	default:
 		for _, st := range []string{"received", "categorized", "returned"} {
 			c.Pending += n("rectify_opinions", "state", st)
 		}
@@ -511,42 +515,49 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 		}
 	}
 	c.Collected = c.Pending + c.InProgress + c.Closed + c.Excluded
-	c.Accountability = n(prefix+"overdue_opinions", "level", "accountability")
-	c.Supervised = c.Accountability + n(prefix+"overdue_opinions", "level", "supervised")
-	c.Overdue = c.Supervised + n(prefix+"overdue_opinions", "level", "overdue")
-	c.ClosedOnTime = n(prefix + "closed_on_time_opinions")
-	c.Callbacks = n(prefix + "callbacks")
-	c.Satisfied = n(prefix+"callbacks", "satisfaction", "satisfied") + n(prefix+"callbacks", "satisfaction", "basically")
-	c.Dissatisfied = n(prefix+"callbacks", "satisfaction", "dissatisfied")
-	if dimension == "" {
-		quality("rectify_speed_", "campaign", campaignID)
-		c.FirstPassRate = got[Key("rectify_first_pass_ratio", labels...)]
-		c.ReworkRate = got[Key("rectify_rework_ratio", labels...)]
-		c.ReopenRate = got[Key("rectify_reopen_ratio", labels...)]
-		c.ExtensionRate = got[Key("rectify_extension_ratio", labels...)]
-		c.MedianWorkingDaysToClose = got[Key("rectify_median_workdays_to_close", labels...)]
+	if dimension != "speed" && dimension != "target" {
+		c.Accountability = n(prefix+"overdue_opinions", "level", "accountability")
+		c.Supervised = c.Accountability + n(prefix+"overdue_opinions", "level", "supervised")
+		c.Overdue = c.Supervised + n(prefix+"overdue_opinions", "level", "overdue")
+		c.ClosedOnTime = n(prefix + "closed_on_time_opinions")
+		c.Callbacks = n(prefix + "callbacks")
+		c.Satisfied = n(prefix+"callbacks", "satisfaction", "satisfied") + n(prefix+"callbacks", "satisfaction", "basically")
+		c.Dissatisfied = n(prefix+"callbacks", "satisfaction", "dissatisfied")
 	}
-	if dimension != "category" {
-		c.CompletionRate = got[Key(prefix+"completion_ratio", labels...)]
-		c.OnTimeRate = got[Key(prefix+"on_time_ratio", labels...)]
-		c.SatisfactionRate = got[Key(prefix+"satisfaction_ratio", labels...)]
+	if dimension != "" {
+		family := "rectify_" + dimension + "_"
+		quality(family, labels...)
+		c.MedianWorkingDaysToClose = got[Key(family+"median_workdays_to_close", labels...)]
+		if dimension == "category" || dimension == "department" {
+			c.CompletionRate = ratio(c.Closed, c.Collected-c.Excluded)
+			c.OnTimeRate = ratio(c.ClosedOnTime, c.Closed)
+			c.SatisfactionRate = ratio(c.Satisfied, c.Callbacks)
+			c.FirstPassRate = ratio(c.FirstPass, c.Closed)
+			c.ReworkRate = ratio(c.Reworked, c.Verified)
+			c.ReopenRate = ratio(c.Reopened, c.Accepted)
+			c.ExtensionRate = ratio(c.Extended, c.Assigned)
+		}
+		return c
 	}
+	quality("rectify_speed_", "campaign", campaignID)
+	c.FirstPassRate = got[Key("rectify_first_pass_ratio", labels...)]
+	c.ReworkRate = got[Key("rectify_rework_ratio", labels...)]
+	c.ReopenRate = got[Key("rectify_reopen_ratio", labels...)]
+	c.ExtensionRate = got[Key("rectify_extension_ratio", labels...)]
+	c.MedianWorkingDaysToClose = got[Key("rectify_median_workdays_to_close", labels...)]
+	c.CompletionRate = got[Key("rectify_completion_ratio", labels...)]
+	c.OnTimeRate = got[Key("rectify_on_time_ratio", labels...)]
+	c.SatisfactionRate = got[Key("rectify_satisfaction_ratio", labels...)]
 	return c
 }
 
 // Exported leaves of a slice's Counts (as Counts rebuilds them from samples)
-// what the figures do not export for it, so the API's stats compare with them.
+// what the figures do not export for it, so the API's stats compare with them: a
+// speed's or kind of target's figures of states, rungs now, on time and calls, and
+// its rates. A category's or department's figures are all there (a department's
+// quality figures with Options.DepartmentQuality).
 func Exported(c store.Counts, dimension string) store.Counts {
 	switch dimension {
-	case "category", "department":
-		q := store.Counts{Name: c.Name, Collected: c.Collected, Pending: c.Pending, InProgress: c.InProgress,
-			Closed: c.Closed, Excluded: c.Excluded, Overdue: c.Overdue, Supervised: c.Supervised,
-			Accountability: c.Accountability, ClosedOnTime: c.ClosedOnTime, Callbacks: c.Callbacks,
-			Satisfied: c.Satisfied, Dissatisfied: c.Dissatisfied}
-		if dimension == "department" {
-			q.CompletionRate, q.OnTimeRate, q.SatisfactionRate = c.CompletionRate, c.OnTimeRate, c.SatisfactionRate
-		}
-		return q
 	case "speed", "target":
 		c.Overdue, c.Supervised, c.Accountability, c.ClosedOnTime = 0, 0, 0, 0
 		c.Callbacks, c.Satisfied, c.Dissatisfied = 0, 0, 0
