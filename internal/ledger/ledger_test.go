@@ -37,7 +37,7 @@ func TestHeaderAndRowsMatch(t *testing.T) {
 	}
 }
 
-// The case issue 13 saw: an item assigned with its deadline already past climbed
+// A record once laundered: an item assigned with its deadline already past climbed
 // to 问责; the official asked for an extension and the leader approved it, late.
 // It closed at no rung — and the ledger still says it reached 问责, when, that the
 // extension was approved late and by whom.
@@ -77,7 +77,7 @@ func TestLateExtensionStaysInTheLedger(t *testing.T) {
 		column(t, Row(o, names, beijing), "备注"))
 }
 
-// The other case issue 13 saw: dissatisfied at the first call, reopened, fixed,
+// The other record once laundered: dissatisfied at the first call, reopened, fixed,
 // then "basically satisfied". Every call is listed; the rounds say the fix was sent
 // back once.
 func TestEveryCallAndRoundInTheLedger(t *testing.T) {

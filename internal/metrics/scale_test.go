@@ -23,7 +23,7 @@ import (
 	"rectify/workflows"
 )
 
-// The scale of issue 5's budget: /metrics stays under 20k series with 100
+// The scale of the series budget (docs/metrics.md): /metrics stays under 20k series with 100
 // departments × 12 categories × 10 campaigns.
 const (
 	scaleCampaigns   = 10
@@ -418,7 +418,7 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 }
 
 // BenchmarkScrape measures one GET /metrics as Prometheus makes it (reading the
-// figures, encoding and compressing them) at the issue's scale — 100 departments ×
+// figures, encoding and compressing them) at the budget's scale — 100 departments ×
 // 12 categories × 10 campaigns, with every label combination present, and with four
 // opinions in every cell — against the same scrape of an empty store.
 func BenchmarkScrape(b *testing.B) {

@@ -15,7 +15,7 @@ import (
 )
 
 // qualityCase is a campaign of four opinions whose figures are worked out by hand
-// in testQualityFiguresByHand — among them the two cases issue 13 saw laundered.
+// in testQualityFiguresByHand — among them the two records once laundered.
 func qualityCase() []workflows.Opinion {
 	yes, no := true, false
 	round := func(passed *bool) workflows.Round {

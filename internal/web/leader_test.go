@@ -685,7 +685,7 @@ func dashQuality(body string) map[string]string {
 	return out
 }
 
-// qualitySeeds are opinions whose record issue 13 saw laundered, on top of
+// qualitySeeds are opinions whose record was once laundered, on top of
 // leaderMixed: one that reached 问责 and closed after a late extension, and one
 // called back dissatisfied, reopened, fixed and called back "basically satisfied".
 func (e *leaderEnv) seedQuality(t *testing.T, campaignID string) {
