@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/server/api/adminservice/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"rectify/internal/apitest"
@@ -31,13 +32,15 @@ import (
 // fixed ports on loopback and its probes on their own address.
 type node struct {
 	frontend, probes string
-	env              []string
+	// history is the address of its history service, one of its internode ports.
+	history string
+	env     []string
 }
 
 func newNode(t *testing.T, dir, db string) node {
 	t.Helper()
 	p := freePorts(t, 4)
-	n := node{frontend: "127.0.0.1:" + strconv.Itoa(p[0]), probes: apitest.FreeAddr(t)}
+	n := node{frontend: "127.0.0.1:" + strconv.Itoa(p[0]), history: "127.0.0.1:" + strconv.Itoa(p[1]), probes: apitest.FreeAddr(t)}
 	n.env = []string{
 		"RECTIFY_ROLES=server",
 		"RECTIFY_DATA_DIR=" + filepath.Join(dir, "node-data"),
@@ -154,7 +157,8 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 	procA, procB := launch(t, a.env), launch(t, b.env) // both set up the schema at once
 	procA.waitReady(t, a.probes)
 	procB.waitReady(t, b.probes)
-	require.Eventually(t, func() bool { return historyHosts(t, a.frontend) == 2 && historyHosts(t, b.frontend) == 2 },
+	plain := insecure.NewCredentials()
+	require.Eventually(t, func() bool { return historyHosts(t, a.frontend, plain) == 2 && historyHosts(t, b.frontend, plain) == 2 },
 		time.Minute, 100*time.Millisecond, "both nodes join one ring")
 
 	// Two worker and API processes sharing one reporting store: one dials A, one B.
@@ -202,7 +206,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 	}
 	t.Logf("after SIGKILL of one of two server nodes (16 shards), all %d opinions answered through the other within %.1f s (the first after %.1f s)",
 		n, slices.Max(answered).Seconds(), slices.Min(answered).Seconds())
-	require.Equal(t, 1, historyHosts(t, b.frontend), "node A has left the ring")
+	require.Equal(t, 1, historyHosts(t, b.frontend, plain), "node A has left the ring")
 
 	list := wb.Must("office", http.MethodGet, "/api/v1/campaigns/ha/stats", nil, http.StatusOK)
 	require.EqualValues(t, n, list["collected"], "no opinion lost")
@@ -215,10 +219,10 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 }
 
 // historyHosts is the number of history hosts in the ring as the frontend at addr
-// sees it.
-func historyHosts(t *testing.T, addr string) int {
+// sees it, dialed with creds.
+func historyHosts(t *testing.T, addr string, creds credentials.TransportCredentials) int {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	require.NoError(t, err)
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -85,6 +85,11 @@ Environment (defaults in brackets):
                             [host of RECTIFY_EMBEDDED_ADDR; 127.0.0.1 for 0.0.0.0]
   RECTIFY_TEMPORAL_PORTS    history,matching,worker gRPC ports of a cluster node, e.g.
                             7234,7235,7239 (membership ports 100 above) [chosen, kept]
+  RECTIFY_TEMPORAL_SERVER_TLS_CERT, RECTIFY_TEMPORAL_SERVER_TLS_KEY
+                            a server node's certificate and key: TLS on every port [off]
+  RECTIFY_TEMPORAL_SERVER_TLS_CA  CA of the nodes' and clients' certificates (required)
+  RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH  frontend requires client certificates [on]
+  RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME  name checked in nodes' certificates [the IP]
   RECTIFY_STORE_URL         reporting store [rectify.db in the data folder]
   TEMPORAL_NAMESPACE        namespace [default]
   TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY

@@ -161,7 +161,11 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		}
 		cfg = a.cfg
 	}
-	if a.client, err = dial(cfg, logger, a.metrics.Temporal, a.keys); err != nil {
+	var ownTLS *tls.Config // a server node dials its own frontend as its nodes do
+	if a.engine != nil {
+		ownTLS = a.engine.ClientTLS()
+	}
+	if a.client, err = dial(cfg, logger, a.metrics.Temporal, a.keys, ownTLS); err != nil {
 		return nil, err
 	}
 	if cfg.ServeWorker {
@@ -214,11 +218,23 @@ func (a *App) startEngine(ctx context.Context) error {
 		Ports:     engine.Ports{History: c.TemporalPorts.History, Matching: c.TemporalPorts.Matching, Worker: c.TemporalPorts.Worker},
 		Namespace: c.Namespace, SearchAttributes: SearchAttributes, LogLevel: c.TemporalLogLevel,
 		MetricsAddr: c.TemporalMetricsAddr, UIWrite: c.TemporalUIWrite, UICodecEndpoint: a.codecEndpoint(),
+		TLS: serverTLS(c.ServerTLS),
 	})
 	var shards *engine.ShardCountError
 	if errors.As(err, &shards) {
 		return fmt.Errorf("RECTIFY_TEMPORAL_SHARDS=%d, but this Temporal database was created with %d history shards, and the count cannot change: set RECTIFY_TEMPORAL_SHARDS=%d",
 			shards.Configured, shards.Stored, shards.Stored)
+	}
+	var tlsFile *engine.TLSFileError
+	if errors.As(err, &tlsFile) {
+		switch {
+		case tlsFile.CA:
+			return fmt.Errorf("RECTIFY_TEMPORAL_SERVER_TLS_CA=%s: %w", tlsFile.Path, tlsFile.Err)
+		case tlsFile.Name != "":
+			return fmt.Errorf("RECTIFY_TEMPORAL_SERVER_TLS_CERT=%s does not name %s, where the nodes and this node's own clients dial it: add it to the certificate's subjectAltName, or set RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME to a name every node's certificate has (%w)",
+				tlsFile.Path, tlsFile.Name, tlsFile.Err)
+		}
+		return fmt.Errorf("RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY (%s): %w", tlsFile.Path, tlsFile.Err)
 	}
 	if err != nil {
 		return err
@@ -228,6 +244,14 @@ func (a *App) startEngine(ctx context.Context) error {
 	a.logger.Info("embedded Temporal server started", "frontend", a.cfg.EmbeddedAddr, "web_ui", a.cfg.TemporalUIURL,
 		"persistence", persistenceName(c.TemporalDB), "history_shards", c.TemporalShards)
 	return nil
+}
+
+// serverTLS is the embedded server's TLS, nil when the node serves plain gRPC.
+func serverTLS(t config.ServerTLS) *engine.TLS {
+	if !t.Enabled() {
+		return nil
+	}
+	return &engine.TLS{CertFile: t.CertFile, KeyFile: t.KeyFile, CAFile: t.CAFile, ServerName: t.ServerName, RequireClientCert: t.ClientAuth}
 }
 
 // persistenceName is the server's database as logs may show it: without password.
@@ -371,7 +395,9 @@ func dataConverter(keys *payload.Keyring) converter.DataConverter {
 	return payload.DataConverter(keys)
 }
 
-func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler, keys *payload.Keyring) (client.Client, error) {
+// dial connects to the frontend: this process's own (with ownTLS when it serves
+// TLS) or the cluster's at TEMPORAL_ADDRESS (with TEMPORAL_TLS_*).
+func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler, keys *payload.Keyring, ownTLS *tls.Config) (client.Client, error) {
 	opts := client.Options{
 		HostPort:       cfg.FrontendAddr(),
 		Namespace:      cfg.Namespace,
@@ -384,7 +410,9 @@ func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsH
 		// saves nothing.
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
-	if cfg.TLS.Enabled() {
+	if ownTLS != nil {
+		opts.ConnectionOptions.TLS = ownTLS
+	} else if cfg.TLS.Enabled() {
 		t := &tls.Config{ServerName: cfg.TLS.ServerName, MinVersion: tls.VersionTLS12}
 		if cfg.TLS.CertFile != "" {
 			cert, err := tls.LoadX509KeyPair(cfg.TLS.CertFile, cfg.TLS.KeyFile)

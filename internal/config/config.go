@@ -46,9 +46,12 @@ type Config struct {
 	// services; zero ones are chosen and kept in the data folder.
 	TemporalPorts TemporalPorts
 	// StoreURL, when set, is the reporting store's database instead of rectify.db.
-	StoreURL     string
-	Namespace    string
-	TLS          TLS
+	StoreURL  string
+	Namespace string
+	// TLS is how a process without the server role dials the cluster's frontend.
+	TLS TLS
+	// ServerTLS secures a server node's frontend and the traffic between nodes.
+	ServerTLS    ServerTLS
 	APIKey       string
 	UsersFile    string
 	Demo         DemoMode
@@ -98,6 +101,26 @@ type TLS struct {
 func (t TLS) Enabled() bool {
 	return t.CertFile != "" || t.CAFile != "" || t.ServerName != ""
 }
+
+// ServerTLS secures a server node: its frontend, its other services and its
+// membership port serve TLS with the node's certificate, and the nodes present it to
+// each other, checked against the CA.
+type ServerTLS struct {
+	// CertFile and KeyFile are the node's certificate and key: served on every port,
+	// presented to the other nodes and, by its own worker and API, to its frontend.
+	CertFile, KeyFile string
+	// CAFile signs the certificates of the nodes and of the processes that dial them.
+	CAFile string
+	// ServerName is the name checked in a node's certificate when dialing it; empty
+	// checks the IP address dialed.
+	ServerName string
+	// ClientAuth makes the frontend refuse a caller without a certificate signed by
+	// CAFile. Between nodes a certificate is always required.
+	ClientAuth bool
+}
+
+// Enabled reports whether the node serves TLS.
+func (t ServerTLS) Enabled() bool { return t.CertFile != "" }
 
 // StorePath is the reporting store: RECTIFY_STORE_URL, or the SQLite file in the
 // data folder.
@@ -204,6 +227,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together"))
 	}
+	if c.ServeServer && c.TLS.Enabled() {
+		errs = append(errs, errors.New("TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME dial a cluster at TEMPORAL_ADDRESS; a server node dials its own frontend with RECTIFY_TEMPORAL_SERVER_TLS_CERT, _KEY, _CA and _SERVER_NAME"))
+	}
+	errs = append(errs, c.readServerTLS(get)...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -332,6 +359,53 @@ func (c *Config) readTemporalServer(get func(key, def string) string) []error {
 			errs = append(errs, err)
 		}
 	}
+	return errs
+}
+
+// readServerTLS reads the server node's TLS settings. The CA is required: the nodes
+// check each other's certificates against it.
+func (c *Config) readServerTLS(get func(key, def string) string) []error {
+	t := ServerTLS{
+		CertFile:   get("RECTIFY_TEMPORAL_SERVER_TLS_CERT", ""),
+		KeyFile:    get("RECTIFY_TEMPORAL_SERVER_TLS_KEY", ""),
+		CAFile:     get("RECTIFY_TEMPORAL_SERVER_TLS_CA", ""),
+		ServerName: get("RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME", ""),
+	}
+	clientAuth := get("RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH", "")
+	var given []string
+	for _, v := range []struct{ name, value string }{
+		{"RECTIFY_TEMPORAL_SERVER_TLS_CERT", t.CertFile}, {"RECTIFY_TEMPORAL_SERVER_TLS_KEY", t.KeyFile},
+		{"RECTIFY_TEMPORAL_SERVER_TLS_CA", t.CAFile}, {"RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME", t.ServerName},
+		{"RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH", clientAuth},
+	} {
+		if v.value != "" {
+			given = append(given, v.name)
+		}
+	}
+	if len(given) == 0 {
+		return nil
+	}
+	if !c.ServeServer {
+		return []error{fmt.Errorf("%s: a server node's settings, and RECTIFY_ROLES has no server; a worker or web process dials the cluster with TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY and TEMPORAL_TLS_CA",
+			strings.Join(given, ", "))}
+	}
+	var errs []error
+	switch {
+	case (t.CertFile == "") != (t.KeyFile == ""):
+		errs = append(errs, errors.New("RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY go together"))
+	case t.CertFile == "":
+		errs = append(errs, fmt.Errorf("%s: TLS needs the node's certificate and key in RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY", strings.Join(given, ", ")))
+	case t.CAFile == "":
+		errs = append(errs, errors.New("RECTIFY_TEMPORAL_SERVER_TLS_CA is required with RECTIFY_TEMPORAL_SERVER_TLS_CERT: the nodes check each other's certificates against it"))
+	}
+	switch strings.ToLower(clientAuth) {
+	case "", "on":
+		t.ClientAuth = true
+	case "off":
+	default:
+		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH=%q: use on or off", clientAuth))
+	}
+	c.ServerTLS = t
 	return errs
 }
 

@@ -134,13 +134,33 @@ func TestFromEnvSettings(t *testing.T) {
 			}},
 		{"explicit UI URL wins", map[string]string{"RECTIFY_TEMPORAL_UI_URL": "https://temporal.example.gov.cn"},
 			func(t *testing.T, c Config) { require.Equal(t, "https://temporal.example.gov.cn", c.TemporalUIURL) }},
-		{"TLS with cert and key", map[string]string{"TEMPORAL_TLS_CERT": "/c.pem", "TEMPORAL_TLS_KEY": "/k.pem"},
+		{"TLS with cert and key", map[string]string{"TEMPORAL_TLS_CERT": "/c.pem", "TEMPORAL_TLS_KEY": "/k.pem", "TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_PAYLOAD_KEY_FILE": "/p.keys"},
 			func(t *testing.T, c Config) {
 				require.True(t, c.TLS.Enabled())
 				require.Equal(t, TLS{CertFile: "/c.pem", KeyFile: "/k.pem"}, c.TLS)
+				require.False(t, c.ServerTLS.Enabled())
 			}},
-		{"TLS with CA only", map[string]string{"TEMPORAL_TLS_CA": "/ca.pem"},
+		{"TLS with CA only", map[string]string{"TEMPORAL_TLS_CA": "/ca.pem", "TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_PAYLOAD_KEY_FILE": "/p.keys"},
 			func(t *testing.T, c Config) { require.True(t, c.TLS.Enabled()) }},
+		{"server TLS requires client certificates by default", map[string]string{"RECTIFY_ROLES": "server",
+			"RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/tls/node.pem", "RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/tls/node.key", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/tls/ca.pem",
+		},
+			func(t *testing.T, c Config) {
+				require.True(t, c.ServerTLS.Enabled())
+				require.Equal(t, ServerTLS{CertFile: "/tls/node.pem", KeyFile: "/tls/node.key", CAFile: "/tls/ca.pem", ClientAuth: true}, c.ServerTLS)
+				require.False(t, c.TLS.Enabled(), "the node's own client uses the server's settings")
+			}},
+		{"server TLS without client authentication, with a server name", map[string]string{"RECTIFY_PAYLOAD_KEY_FILE": "/p.keys",
+			"RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/tls/node.pem", "RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/tls/node.key", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/tls/ca.pem",
+			"RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH": "Off", "RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME": "rectify-frontend",
+		},
+			func(t *testing.T, c Config) {
+				require.True(t, c.OneProcess(), "a one-machine install may serve TLS too")
+				require.False(t, c.ServerTLS.ClientAuth)
+				require.Equal(t, "rectify-frontend", c.ServerTLS.ServerName)
+			}},
+		{"no server TLS by default", map[string]string{"RECTIFY_ROLES": "server"},
+			func(t *testing.T, c Config) { require.Equal(t, ServerTLS{}, c.ServerTLS) }},
 		{"webhook", map[string]string{"RECTIFY_WEBHOOK_URL": "https://im.example.gov.cn/hook"},
 			func(t *testing.T, c Config) { require.Equal(t, "https://im.example.gov.cn/hook", c.WebhookURL) }},
 		{"log level", map[string]string{"RECTIFY_LOG_LEVEL": "debug"},
@@ -244,6 +264,27 @@ func TestFromEnvRejects(t *testing.T) {
 		{"a PostgreSQL node without a payload key", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres://u:p@db/t"},
 			[]string{"RECTIFY_PAYLOAD_KEY_FILE"}},
 		{"UI write not on or off", map[string]string{"RECTIFY_TEMPORAL_UI_WRITE": "yes please"}, []string{"RECTIFY_TEMPORAL_UI_WRITE", "on or off"}},
+		{"server TLS cert without key", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/n.pem", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY go together"}},
+		{"server TLS key without cert", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/n.key", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY go together"}},
+		{"server TLS without the CA", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/n.pem", "RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/n.key"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CA is required", "check each other's certificates"}},
+		{"server TLS CA without a certificate", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CA:", "RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY"}},
+		{"server TLS client auth alone", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH": "on"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH:", "node's certificate"}},
+		{"server TLS client auth not on or off", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/n.pem",
+			"RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/n.key", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem", "RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH": "required"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH", `"required"`, "on or off"}},
+		{"server TLS on a worker", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_PAYLOAD_KEY_FILE": "/p.keys",
+			"RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/n.pem", "RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/n.key", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CERT, RECTIFY_TEMPORAL_SERVER_TLS_KEY, RECTIFY_TEMPORAL_SERVER_TLS_CA", "RECTIFY_ROLES has no server", "TEMPORAL_TLS_CERT"}},
+		{"server name on a web process", map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "RECTIFY_ROLES": "http", "RECTIFY_PAYLOAD_KEY_FILE": "/p.keys",
+			"RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME": "rectify-frontend"},
+			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME", "RECTIFY_ROLES has no server", "TEMPORAL_TLS_"}},
+		{"client TLS on a server node", map[string]string{"RECTIFY_ROLES": "server", "TEMPORAL_TLS_CA": "/ca.pem"},
+			[]string{"TEMPORAL_TLS_CA", "TEMPORAL_ADDRESS", "RECTIFY_TEMPORAL_SERVER_TLS_CERT"}},
 		{"ports with a chosen frontend", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235,7239", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:0"},
 			[]string{"RECTIFY_TEMPORAL_PORTS", "RECTIFY_EMBEDDED_ADDR"}},
 	}
@@ -270,8 +311,9 @@ func TestFromEnvReportsEveryProblemAtOnce(t *testing.T) {
 	require.Error(t, err)
 	var joined interface{ Unwrap() []error }
 	require.True(t, errors.As(err, &joined), "errors are joined: %T", err)
-	require.Len(t, joined.Unwrap(), 6, err.Error())
-	for _, s := range []string{"RECTIFY_DEMO", "RECTIFY_HTTP_ADDR", "TEMPORAL_TLS_KEY", "RECTIFY_LOG_LEVEL", "RECTIFY_WEBHOOK_URL", "RECTIFY_ROLES"} {
+	// The role server makes TEMPORAL_TLS_CERT a mistake of its own: seven in all.
+	require.Len(t, joined.Unwrap(), 7, err.Error())
+	for _, s := range []string{"RECTIFY_DEMO", "RECTIFY_HTTP_ADDR", "TEMPORAL_TLS_KEY", "RECTIFY_LOG_LEVEL", "RECTIFY_WEBHOOK_URL", "RECTIFY_ROLES", "RECTIFY_TEMPORAL_SERVER_TLS_CERT"} {
 		require.Contains(t, err.Error(), s)
 	}
 }

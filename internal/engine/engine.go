@@ -1,13 +1,14 @@
 // Package engine runs a real Temporal server inside the rectify process: SQLite
 // persistence in the data folder, or PostgreSQL where several such servers form one
 // cluster; the schema, the namespace and rectify's search attributes set up on every
-// start; and the official Temporal Web UI beside it. It is what makes the
-// one-command run possible without downloads or Docker, and a cluster without a
-// separate Temporal installation.
+// start; TLS on every port of the server when asked (tls.go); and the official
+// Temporal Web UI beside it. It is what makes the one-command run possible without
+// downloads or Docker, and a cluster without a separate Temporal installation.
 package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -78,13 +79,16 @@ type Options struct {
 	LogLevel string
 	// MetricsAddr, when set, is where the server serves its own Prometheus metrics.
 	MetricsAddr string
+	// TLS, when set, secures every port of the server; nil serves plain gRPC.
+	TLS *TLS
 }
 
 // Server is a running embedded Temporal server (and Web UI).
 type Server struct {
-	temporal temporal.Server
-	ui       *server.Server
-	opts     Options
+	temporal  temporal.Server
+	ui        *server.Server
+	opts      Options
+	clientTLS *tls.Config
 }
 
 // Start sets up the schema and the namespace, starts the server and waits until it
@@ -118,6 +122,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 
+	var clientTLS *tls.Config
+	if opts.TLS != nil {
+		// The other nodes dial this one at its broadcast address, its own clients
+		// at its listen address unless that means every interface.
+		names := []string{opts.BroadcastAddr}
+		if !unspecified(host) && host != opts.BroadcastAddr {
+			names = append(names, host)
+		}
+		if clientTLS, err = opts.TLS.clientConfig(names); err != nil {
+			return nil, err
+		}
+	}
+
 	store, err := preparePersistence(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -136,6 +153,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	opts.FrontendAddr = net.JoinHostPort(dialHost, strconv.Itoa(ports.Frontend))
 	cfg := serverConfig(host, opts.BroadcastAddr, ports, store.persistence)
+	cfg.Global.TLS = opts.TLS.rootTLS()
 	if opts.MetricsAddr != "" {
 		// The server exits the process when it cannot listen: check first.
 		ln, err := net.Listen("tcp", opts.MetricsAddr)
@@ -152,7 +170,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicConfig(opts.Database == nil)),
+		temporal.WithDynamicConfigClient(dynamicConfig(opts.Database == nil, opts.TLS != nil)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("engine: new server: %w", err)
@@ -161,7 +179,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("engine: start server: %w", err)
 	}
 	unlock() // every port is bound now
-	s := &Server{temporal: srv, opts: opts}
+	s := &Server{temporal: srv, opts: opts, clientTLS: clientTLS}
 	if err := s.ensureSearchAttributes(ctx); err != nil {
 		s.Stop()
 		return nil, err
@@ -187,6 +205,15 @@ func unspecified(host string) bool {
 // port it chose and, when it listens on every interface, the broadcast address.
 func (s *Server) FrontendAddr() string { return s.opts.FrontendAddr }
 
+// ClientTLS is how to dial the frontend when the server serves TLS: with the node's
+// certificate, trusting the CA. It is nil without TLS.
+func (s *Server) ClientTLS() *tls.Config {
+	if s.clientTLS == nil {
+		return nil
+	}
+	return s.clientTLS.Clone()
+}
+
 // Stop shuts the Web UI and the server down.
 func (s *Server) Stop() {
 	if s.ui != nil {
@@ -198,7 +225,7 @@ func (s *Server) Stop() {
 // ensureSearchAttributes adds any of rectify's search attributes that an older data
 // folder lacks, so upgrades need no manual step.
 func (s *Server) ensureSearchAttributes(ctx context.Context) error {
-	c, err := dialWithRetry(ctx, s.opts.FrontendAddr, s.opts.Namespace)
+	c, err := dialWithRetry(ctx, s.opts.FrontendAddr, s.opts.Namespace, s.ClientTLS())
 	if err != nil {
 		return err
 	}
@@ -259,10 +286,11 @@ func answered(err error) bool {
 
 // dialWithRetry waits for the frontend to answer; the server starts its services
 // asynchronously and the first dial may come too early.
-func dialWithRetry(ctx context.Context, addr, namespace string) (client.Client, error) {
+func dialWithRetry(ctx context.Context, addr, namespace string, tlsConfig *tls.Config) (client.Client, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c, err := client.Dial(client.Options{HostPort: addr, Namespace: namespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+		c, err := client.Dial(client.Options{HostPort: addr, Namespace: namespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+			ConnectionOptions: client.ConnectionOptions{TLS: tlsConfig}})
 		if err == nil {
 			if _, err = c.CheckHealth(ctx, &client.CheckHealthRequest{}); err == nil {
 				return c, nil
@@ -296,6 +324,7 @@ func (s *Server) startUI() error {
 		Distribution:        "rectify",
 		CORS:                uiconfig.CORS{CookieInsecure: true},
 		DisableWriteActions: !s.opts.UIWrite,
+		TLS:                 s.opts.TLS.uiTLS(),
 	}
 	if s.opts.UICodecEndpoint != "" {
 		cfg.Codec = uiconfig.Codec{Endpoint: s.opts.UICodecEndpoint, IncludeCredentials: true,
@@ -374,9 +403,13 @@ const singleNodeCachedWorkflows = 10_000
 // dynamicConfig tunes the server for where it runs. On SQLite it is the only node, and
 // one partition per task queue saves matching the forwarding between partitions that
 // only pays off across several matching nodes: new opinions reach their first
-// workflow task about twice as fast (docs/performance.md).
-func dynamicConfig(singleNode bool) dynamicconfig.Client {
+// workflow task about twice as fast (docs/performance.md). With TLS, the membership
+// ports (where nodes gossip who serves what) use it too.
+func dynamicConfig(singleNode, withTLS bool) dynamicconfig.Client {
 	c := dynamicconfig.NewMemoryClient()
+	if withTLS {
+		c.OverrideSetting(dynamicconfig.EnableRingpopTLS, true)
+	}
 	if singleNode {
 		c.OverrideSetting(dynamicconfig.MatchingNumTaskqueueReadPartitions, 1)
 		c.OverrideSetting(dynamicconfig.MatchingNumTaskqueueWritePartitions, 1)
