@@ -300,6 +300,7 @@ func (x *xlsxReader) scanHeader(sheet string, search *headerSearch) (lay *layout
 			continue
 		}
 		content = true
+		cutAll(cells)
 		unescapeAll(cells)
 		l, found, ok := matchHeader(sheet, cells)
 		if ok {
@@ -348,6 +349,9 @@ func (x *xlsxReader) Next() (Row, error) {
 			x.err = fileErr(CodeCorrupt, "sheet %q row %d cannot be read (%v)", sheet, x.rowNum, err)
 			break
 		}
+		// Cut before the merged ranges spread a value down their rows, so a long
+		// cell is held once, for no longer than this.
+		cutAll(cells)
 		unescapeAll(cells)
 		cells, own := x.merges.apply(x.rowNum, cells)
 		if !own || x.rowNum <= x.lines[sheet] {
