@@ -136,3 +136,34 @@ func TestACutCellImportedAgainIsStillTooLong(t *testing.T) {
 	require.Len(t, rows, 1)
 	require.Equal(t, []LongCell{{Column: "意见内容", Letter: "A", Field: FieldContent, Runes: 40_000}}, rows[0].TooLong)
 }
+
+func TestAWorkbookWithACellOfMegabytesIsRefusedBeforeAnyOfItIsDecoded(t *testing.T) {
+	// Compressed, such a cell costs the uploader nothing and the reader hundreds
+	// of megabytes: it is refused as a whole file, as a CSV field of the same size is.
+	huge := strings.Repeat("a", maxTextRun+1)
+	header := `<row r="1"><c r="A1" t="inlineStr"><is><t>意见内容</t></is></c><c r="B1" t="inlineStr"><is><t>来源</t></is></c><c r="C1" t="inlineStr"><is><t>收集时间</t></is></c></row>`
+	sheet := func(cell string) string {
+		return `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + header +
+			`<row r="2">` + cell + `<c r="B2" t="inlineStr"><is><t>热线</t></is></c><c r="C2" t="inlineStr"><is><t>2014-04-02</t></is></c></row></sheetData></worksheet>`
+	}
+	for name, data := range map[string][]byte{
+		"inline": storedWorkbook(sheet(`<c r="A2" t="inlineStr"><is><t>`+huge+`</t></is></c>`), ""),
+		"shared": storedWorkbook(sheet(`<c r="A2" t="s"><v>0</v></c>`), `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>`+huge+`</t></si></sst>`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, fe := fileErrCode(t, writeTemp(t, "huge.xlsx", data), "huge.xlsx", Limits{})
+			require.Equal(t, CodeTooLarge, code)
+			require.Contains(t, fe.Message, "32767")
+			if name == "inline" {
+				require.Contains(t, fe.Message, `sheet "意见"`)
+			} else {
+				require.Contains(t, fe.Message, "sharedStrings.xml")
+			}
+		})
+	}
+	// Just under the bound, the cell only refuses its row.
+	data := storedWorkbook(sheet(`<c r="A2" t="inlineStr"><is><t>`+huge[:maxTextRun-100]+`</t></is></c>`), "")
+	rows, _ := readAll(t, writeTemp(t, "long.xlsx", data), "long.xlsx")
+	require.Len(t, rows, 1)
+	require.Equal(t, maxTextRun-100, rows[0].TooLong[0].Runes)
+}
