@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/width"
 
 	"rectify/internal/campaign"
+	"rectify/internal/spreadsheet"
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -122,19 +124,29 @@ var (
 // alias of one becomes that value, without a warning; anything else (unknown,
 // retired, or only close to a value: see campaign.Resolved) is a routing hint kept
 // as written, with a warning, for triage to confirm. It never costs the opinion.
+//
+// Free text (content, submitter, target, the routing hints, extra columns) is
+// cleaned as text.Clean says: control characters other than line breaks and tabs
+// are removed, and spaces and invisible characters trimmed from both ends, so
+// content that shows nothing is refused as empty.
 func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error) {
 	p := c.Policy
-	o.Content = strings.TrimSpace(o.Content)
+	// What DerivedKey read before free text was cleaned (see below).
+	keyContent, keySubmitter := strings.TrimSpace(o.Content), strings.TrimSpace(o.Submitter)
+	o.Content = text.Clean(o.Content)
 	o.Channel = clean(o.Channel)
 	o.CollectedAt = clean(o.CollectedAt)
 	o.Key = clean(o.Key)
-	o.Submitter = strings.TrimSpace(o.Submitter)
+	o.Submitter = text.Clean(o.Submitter)
 	o.Phone = clean(o.Phone)
-	o.Target = strings.TrimSpace(o.Target)
-	o.Department = strings.TrimSpace(o.Department)
-	o.Category = strings.TrimSpace(o.Category)
+	o.Target = text.Clean(o.Target)
+	o.Department = text.Clean(o.Department)
+	o.Category = text.Clean(o.Category)
 	o.WrittenDepartment, o.WrittenCategory = "", ""
 	if o.Content == "" {
+		if keyContent != "" {
+			return nil, &FieldError{"content", "is empty: it has only invisible characters (zero-width spaces, control characters or the like)"}
+		}
 		return nil, &FieldError{"content", "is empty"}
 	}
 	if n := utf8.RuneCountInString(o.Content); n > MaxContentRunes {
@@ -169,6 +181,16 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	if utf8.RuneCountInString(o.Target) > 100 {
 		return nil, &FieldError{"target", "is longer than 100 characters"}
 	}
+	for k, v := range o.Extra {
+		if v = text.Clean(v); v == "" {
+			delete(o.Extra, k)
+			continue
+		}
+		if n := utf8.RuneCountInString(v); n > spreadsheet.MaxCellRunes {
+			return nil, &FieldError{"extra", fmt.Sprintf("%q has %d characters; at most %d are allowed", k, n, spreadsheet.MaxCellRunes)}
+		}
+		o.Extra[k] = v
+	}
 	var warnings []Warning
 	if o.Department != "" {
 		r := campaign.ResolveDepartment(p, o.Department)
@@ -189,7 +211,12 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 		}
 	}
 	if o.Key == "" {
-		o.Key = DerivedKey(*o)
+		// Derived from the content and submitter as they read before control
+		// characters were removed and invisible ones trimmed: an opinion imported
+		// then keeps its key when its file is imported again.
+		k := *o
+		k.Content, k.Submitter = keyContent, keySubmitter
+		o.Key = DerivedKey(k)
 	} else if !keyChars.MatchString(o.Key) {
 		return nil, &FieldError{"key", "must be 1–128 letters, digits or . _ : / # -"}
 	}
@@ -203,8 +230,8 @@ func DerivedKey(o Opinion) string {
 	return "h-" + hex.EncodeToString(sum[:12])
 }
 
-// clean trims and folds full-width digits, letters and spaces to their ASCII forms,
-// as hand-typed ledgers mix both.
+// clean folds full-width digits, letters and spaces to their ASCII forms, as
+// hand-typed ledgers mix both, and cleans the result as text.Clean does.
 func clean(s string) string {
-	return strings.TrimSpace(width.Narrow.String(s))
+	return text.Clean(width.Narrow.String(s))
 }

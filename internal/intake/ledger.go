@@ -11,6 +11,7 @@ import (
 
 	"rectify/internal/campaign"
 	"rectify/internal/spreadsheet"
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -334,10 +335,12 @@ func (id Identity) Differences(other Identity) []string {
 		name string
 		a, b string
 	}{
-		{"content", id.Content, other.Content},
+		// Compared as cleaned: an opinion recorded before free text was cleaned
+		// is the same opinion as its cleaned text (see Normalize).
+		{"content", text.Clean(id.Content), text.Clean(other.Content)},
 		{"channel", id.Channel, other.Channel},
 		{"collected_at", id.CollectedAt, other.CollectedAt},
-		{"submitter", id.Submitter, other.Submitter},
+		{"submitter", text.Clean(id.Submitter), text.Clean(other.Submitter)},
 		{"phone", id.Phone, other.Phone},
 	} {
 		if f.a != f.b {

@@ -336,3 +336,35 @@ func replaceInZip(t *testing.T, path, old, new string) {
 	require.True(t, found, "%q is in the file", old)
 	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
 }
+
+func TestAnImportedRowWhoseContentShowsNothingIsRefusedAsEmpty(t *testing.T) {
+	rows := []map[string]string{
+		{"key": "A1", "content": "路灯坏了", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A2", "content": "\u200b\u200b", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A3", "content": "\u0000", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A4", "content": "\ufeff", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A5", "content": "\u2028", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A6", "content": "道路\u0000积水\u200b", "channel": "热线", "collected_at": "2026-11-01", "submitter": "\u200b"},
+	}
+	data, err := json.Marshal(rows)
+	require.NoError(t, err)
+	var sink collect
+	sum, err := ReadLedger(context.Background(), writeFile(t, "ledger.json", string(data)), "ledger.json",
+		campaign.Campaign{ID: "c1", Policy: testPolicy()}, "2026-11-27", ReadOptions{}, &sink)
+	require.NoError(t, err)
+	require.Equal(t, 2, sum.Accepted)
+	var refused []int
+	for _, r := range sink.rejected {
+		require.Equal(t, "invalid_content", r.Code, "row %d", r.Line)
+		require.Equal(t, "content", r.Column)
+		require.Contains(t, r.Reason, "empty")
+		refused = append(refused, r.Line)
+	}
+	require.Equal(t, []int{2, 3, 4, 5}, refused)
+	require.Equal(t, "道路积水", sink.accepted[1].Content, "control characters are removed, invisible ends trimmed")
+	require.Empty(t, sink.accepted[1].Submitter)
+
+	_, csvSink := readCSV(t, "ledger.csv", "意见内容,来源,收集时间\n\u200b\u200b,热线,2026-11-01\n路灯坏了,热线,2026-11-01\n", ReadOptions{})
+	require.Len(t, csvSink.rejected, 1)
+	require.Equal(t, []any{2, "意见内容", "invalid_content"}, []any{csvSink.rejected[0].Line, csvSink.rejected[0].Column, csvSink.rejected[0].Code})
+}
