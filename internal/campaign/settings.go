@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -212,10 +213,10 @@ func locate(kind string, i int, names []string, name, from string, touched map[s
 	}
 	idx := slices.Index(names, key)
 	if from != "" && idx < 0 {
-		return 0, fieldError(where+".renamed_from", fmt.Sprintf("%q is not one of this campaign's %s", from, kind))
+		return 0, fieldError(where+".renamed_from", fmt.Sprintf("%q is not one of this campaign's %s", text.Excerpt(from, maxValueRunes), kind))
 	}
 	if touched[key] {
-		return 0, fieldError(where, fmt.Sprintf("%q is changed twice in this request", key))
+		return 0, fieldError(where, fmt.Sprintf("%q is changed twice in this request", text.Excerpt(key, maxValueRunes)))
 	}
 	touched[key] = true
 	return idx, nil

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -121,12 +122,12 @@ func Check(c *Campaign) error {
 	p := &c.Policy
 	for _, d := range p.RetiredDepartments {
 		if !slices.Contains(p.Departments, d) {
-			return fieldError("policy.retired_departments", fmt.Sprintf("%q is not one of this campaign's departments", d))
+			return fieldError("policy.retired_departments", fmt.Sprintf("%q is not one of this campaign's departments", text.Excerpt(d, maxValueRunes)))
 		}
 	}
 	for d := range p.DepartmentAliases {
 		if !slices.Contains(p.Departments, d) {
-			return fieldError("policy.department_aliases", fmt.Sprintf("%q is not one of this campaign's departments", d))
+			return fieldError("policy.department_aliases", fmt.Sprintf("%q is not one of this campaign's departments", text.Excerpt(d, maxValueRunes)))
 		}
 	}
 	if err := checkEntries(kindCategories, categoryEntries(*p), true); err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,12 +57,21 @@ type Warning struct {
 	Rule    string
 }
 
+// quote is a value as a message quotes it: at most its first quoteRunes
+// characters, so a message never carries the kilobytes of a cell or a request.
+func quote(s string) string {
+	return strconv.Quote(text.Excerpt(s, quoteRunes))
+}
+
+// quoteRunes bounds what a message quotes of a value.
+const quoteRunes = 50
+
 // hintWarning says why a written department or category is kept as written, and
 // names the value triage will offer for it when there is a close one.
 func hintWarning(field, plural, written string, r campaign.Resolved) Warning {
-	code, problem := "unknown_"+field, fmt.Sprintf("%q is not one of this campaign's %s", written, plural)
+	code, problem := "unknown_"+field, fmt.Sprintf("%s is not one of this campaign's %s", quote(written), plural)
 	if r.Retired {
-		code, problem = "retired_"+field, fmt.Sprintf("%q is retired in this campaign", written)
+		code, problem = "retired_"+field, fmt.Sprintf("%s is retired in this campaign", quote(written))
 	}
 	rule := problem + "; kept as written for triage"
 	if r.Match == campaign.Close && !r.Retired {
@@ -155,16 +165,16 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	ch := c.ResolveChannel(o.Channel)
 	switch {
 	case ch.Match == campaign.NoMatch:
-		return nil, &FieldError{"channel", fmt.Sprintf("%q is not a channel of this campaign (%s)", o.Channel, channelList(c))}
+		return nil, &FieldError{"channel", fmt.Sprintf("%s is not a channel of this campaign (%s)", quote(o.Channel), channelList(c))}
 	case ch.Retired:
-		return nil, &FieldError{"channel", fmt.Sprintf("%q is a channel this campaign no longer takes opinions from (its channels: %s)", o.Channel, channelList(c))}
+		return nil, &FieldError{"channel", fmt.Sprintf("%s is a channel this campaign no longer takes opinions from (its channels: %s)", quote(o.Channel), channelList(c))}
 	}
 	o.Channel = ch.Value
 	if o.CollectedAt == "" {
 		return nil, &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
 	}
 	if _, err := time.Parse(workflows.DateLayout, o.CollectedAt); err != nil {
-		return nil, &FieldError{"collected_at", fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", o.CollectedAt)}
+		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is not a date in the form YYYY-MM-DD", quote(o.CollectedAt))}
 	}
 	if o.CollectedAt > today {
 		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is in the future (today is %s)", o.CollectedAt, today)}
@@ -187,7 +197,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 			continue
 		}
 		if n := utf8.RuneCountInString(v); n > spreadsheet.MaxCellRunes {
-			return nil, &FieldError{"extra", fmt.Sprintf("%q has %d characters; at most %d are allowed", k, n, spreadsheet.MaxCellRunes)}
+			return nil, &FieldError{"extra", fmt.Sprintf("%s has %d characters; at most %d are allowed", quote(k), n, spreadsheet.MaxCellRunes)}
 		}
 		o.Extra[k] = v
 	}

@@ -428,3 +428,12 @@ func TestAnImportedRowKeepsItsHintAsWrittenThroughJSON(t *testing.T) {
 	require.Empty(t, sent.WrittenDepartment)
 	require.Empty(t, sent.WrittenCategory)
 }
+
+func TestALongValueIsQuotedInPart(t *testing.T) {
+	o := valid()
+	o.Channel = strings.Repeat("长", 5000)
+	err := normalize(&o, policy(), today)
+	requireFieldError(t, err, "channel")
+	require.Less(t, len(err.Error()), 600, "the message quotes only the start of the value")
+	require.Contains(t, err.Error(), strings.Repeat("长", 50)+"…")
+}

@@ -216,7 +216,7 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, sc
 	}
 	if d := o.CollectedAt; d != "" {
 		if _, err := time.Parse(workflows.DateLayout, d); err != nil {
-			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%q is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", d))
+			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%s is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", quote(d)))
 		}
 	}
 	keyColumn := ""

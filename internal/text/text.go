@@ -88,3 +88,23 @@ func control(r rune, strict bool) bool {
 	}
 	return strict || (r != '\n' && r != '\r' && r != '\t')
 }
+
+// Excerpt is s for a message: whole when it has at most n characters, else its
+// first n followed by "…", so a message never carries the kilobytes someone sent.
+func Excerpt(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	end := 0
+	for i := 0; i < n; i++ {
+		if end >= len(s) {
+			return s
+		}
+		_, size := utf8.DecodeRuneInString(s[end:])
+		end += size
+	}
+	if end >= len(s) {
+		return s
+	}
+	return s[:end] + "…"
+}

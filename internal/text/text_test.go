@@ -37,3 +37,11 @@ func TestHasControlCountsLineBreaksAndTabsInNames(t *testing.T) {
 		require.Equal(t, want, HasControl(in), "%q", in)
 	}
 }
+
+func TestExcerptShortensOnlyWhatIsLonger(t *testing.T) {
+	require.Equal(t, "城管科", Excerpt("城管科", 3))
+	require.Equal(t, "城管…", Excerpt("城管科", 2))
+	require.Equal(t, "abc", Excerpt("abc", 5))
+	require.Equal(t, "", Excerpt("", 0))
+	require.Equal(t, "…", Excerpt("a", 0))
+}
