@@ -256,7 +256,7 @@ func TestPatchRejects(t *testing.T) {
 			"channels", "at least one"},
 		{"every department retired", Patch{Departments: []ValueEdit{{Name: "城管科", Retired: ptr(true)}, {Name: "民政科", Retired: ptr(true)},
 			{Name: "便民服务中心", Retired: ptr(true)}}}, "departments", "at least one"},
-		{"long alias", Patch{Departments: []ValueEdit{{Name: "城管科", Aliases: []string{strings.Repeat("城", 101)}}}}, "departments[城管科].aliases", "100"},
+		{"long alias", Patch{Departments: []ValueEdit{{Name: "城管科", Aliases: []string{strings.Repeat("城", 101)}}}}, "departments[0].aliases", "alias 1 is longer than 100"},
 		{"sign days 0", Patch{Policy: &PolicyEdit{SignWorkingDays: ptr(0)}}, "policy.sign_working_days", "between 1 and 30"},
 		{"too many extensions", Patch{Policy: &PolicyEdit{MaxExtensions: ptr(11)}}, "policy.max_extensions", "between 0 and 10"},
 		{"reopen window", Patch{Policy: &PolicyEdit{ReopenWindowDays: ptr(3651)}}, "policy.reopen_window_days", "between 1 and 3650"},
