@@ -108,6 +108,9 @@ func TestAnyDepartmentWhenTheCampaignListsNone(t *testing.T) {
 	c := Campaign{Name: "x"}
 	require.NoError(t, Normalize(&c))
 	require.Equal(t, Resolved{Value: "财政局", Match: ByName}, ResolveDepartment(c.Policy, " 财政局 "))
+	require.Equal(t, Resolved{Value: "财政局", Match: ByName}, ResolveDepartment(c.Policy, "\u200b财政局\ufeff"))
+	require.Equal(t, Resolved{}, ResolveDepartment(c.Policy, strings.Repeat("局", MaxValueRunes+1)), "it becomes a label: a name's bounds hold")
+	require.Equal(t, Resolved{}, ResolveDepartment(c.Policy, "财政\n局"))
 }
 
 func TestResolveChannel(t *testing.T) {

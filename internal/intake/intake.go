@@ -70,8 +70,11 @@ const quoteRunes = 50
 // names the value triage will offer for it when there is a close one.
 func hintWarning(field, plural, written string, r campaign.Resolved) Warning {
 	code, problem := "unknown_"+field, fmt.Sprintf("%s is not one of this campaign's %s", quote(written), plural)
-	if r.Retired {
+	switch {
+	case r.Retired:
 		code, problem = "retired_"+field, fmt.Sprintf("%s is retired in this campaign", quote(written))
+	case utf8.RuneCountInString(written) > campaign.MaxValueRunes || text.HasControl(written):
+		problem = fmt.Sprintf("%s cannot be a %s's name, which has at most %d characters on one line", quote(written), field, campaign.MaxValueRunes)
 	}
 	rule := problem + "; kept as written for triage"
 	if r.Match == campaign.Close && !r.Retired {

@@ -437,3 +437,21 @@ func TestALongValueIsQuotedInPart(t *testing.T) {
 	require.Less(t, len(err.Error()), 600, "the message quotes only the start of the value")
 	require.Contains(t, err.Error(), strings.Repeat("长", 50)+"…")
 }
+
+func TestADepartmentAsWrittenBecomesOneOnlyIfItCanBeAName(t *testing.T) {
+	// A campaign without departments takes a department as written, but only one
+	// that can be a name: it becomes a label of the figures.
+	long := strings.Repeat("长", 5000)
+	o := valid()
+	o.Department = long
+	p := policy()
+	p.Departments = nil
+	warnings, err := Normalize(&o, campaign.Campaign{Policy: p}, today)
+	require.NoError(t, err, "a routing hint never costs an opinion")
+	require.Empty(t, o.Department)
+	require.Equal(t, long, o.WrittenDepartment, "kept as written for triage")
+	require.Len(t, warnings, 1)
+	require.Equal(t, "unknown_department", warnings[0].Code)
+	require.Contains(t, warnings[0].Rule, "cannot be a department's name")
+	require.Less(t, len(warnings[0].Rule), 600)
+}
