@@ -1,7 +1,9 @@
 package api
 
 import (
+	"archive/zip"
 	"bytes"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 	"go.temporal.io/sdk/mocks"
 
 	"rectify/internal/store"
@@ -103,4 +106,36 @@ func TestTheBatchAnswerShowsTheStartOfALongCellAndTheDownloadHasItWhole(t *testi
 	rec = f.do(t, http.MethodGet, "/api/v1/batches/"+created.ID+"/rejections.csv", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Body.String(), content)
+}
+
+func TestAWorkbookWithACellOfMegabytesIsRefusedWholeAndStartsNothing(t *testing.T) {
+	f := newFixture(t)
+	// 2 MB of one letter compresses to a few kilobytes; excelize cuts what it
+	// writes at Excel's limit, so the cell is put into the sheet's XML afterwards.
+	wb := excelize.NewFile()
+	require.NoError(t, wb.SetSheetRow("Sheet1", "A1", &[]any{"意见内容", "来源", "收集时间", "备注"}))
+	require.NoError(t, wb.SetSheetRow("Sheet1", "A2", &[]any{"路灯坏了", "热线", "2025-06-09", "PLACEHOLDER"}))
+	var buf bytes.Buffer
+	require.NoError(t, wb.Write(&buf))
+	require.NoError(t, wb.Close())
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		w, err := zw.Create(zf.Name)
+		require.NoError(t, err)
+		_, err = w.Write(bytes.ReplaceAll(data, []byte("PLACEHOLDER"), []byte(strings.Repeat("a", 2<<20))))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.Less(t, out.Len(), 64<<10)
+
+	rec := f.upload(t, campaignID, "huge.xlsx", out.String())
+	requireError(t, rec, http.StatusUnprocessableEntity, "file_too_large", "huge.xlsx", "sharedStrings.xml", "32767", "nothing was imported")
+	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 }

@@ -239,7 +239,7 @@ func checkTextRuns(zf *zip.File, what string) error {
 			run, chunk = 0, chunk[i+1:]
 		}
 		if run > maxTextRun {
-			return fileErr(CodeTooLarge, "%s has a cell with more than %s of text; a cell holds at most %d characters (Excel's own limit), so no spreadsheet program wrote it. Nothing was imported: shorten that cell and import the file again",
+			return fileErr(CodeTooLarge, "%s has a cell with more than %s of text; a cell holds at most %d characters (Excel's own limit), so no spreadsheet program wrote it; shorten that cell and import the file again",
 				what, mb(maxTextRun), MaxCellRunes)
 		}
 		if errors.Is(err, io.EOF) {
