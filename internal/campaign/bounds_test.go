@@ -80,7 +80,7 @@ func TestACampaignsValuesAndNamesAreBoundedAtCreation(t *testing.T) {
 		{"more retired departments than departments", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科"},
 			RetiredDepartments: []string{"城管科", "城管科"}}}, "policy.retired_departments", "more departments than"},
 		{"a huge channel", Campaign{Name: "x", Channels: []Channel{{Name: "热线"}, {Name: huge}}}, "channels[1].name", "longer than 100 characters"},
-		{"a channel with a line separator inside", Campaign{Name: "x", Channels: []Channel{{Name: "民情\u0085走访"}}}, "channels[0].name", "control character"},
+		{"a channel with a C1 control character inside", Campaign{Name: "x", Channels: []Channel{{Name: "民情\u0085走访"}}}, "channels[0].name", "control character"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
