@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/calendar"
+	"rectify/internal/text"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
@@ -41,7 +42,12 @@ func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
 // Act performs one lifecycle action as u and returns the opinion as it stands after
 // it. The workflow's validator has the last word on role, person, state and input;
 // this layer adds the checks that need the user directory or other opinions.
+//
+// The body's free text (reason, note, measures, evidence) is cleaned first, as an
+// opinion's is (text.Clean): a text with nothing visible is sent empty, and the
+// validator refuses it where it is required (reason_required, …).
 func (s *Service) Act(ctx context.Context, u user.User, id string, action workflows.Action, body workflows.ActionBody) (workflows.Opinion, error) {
+	body = cleanBody(body)
 	o, err := s.opinion(ctx, id, u)
 	if err != nil {
 		return o, err
@@ -81,6 +87,18 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 		s.Logger.Warn("confirming an action's write failed; the reconciler will", "opinion", id, "err", err)
 	}
 	return s.Store.Opinion(ctx, id)
+}
+
+// cleanBody removes control characters other than line breaks and tabs from an
+// action's free text and trims spaces and invisible characters from its ends. The
+// workflow's validator checks what is required and how long it may be; it reads
+// "\u200b" as text, so the cleaning is done here, before the Update is sent.
+func cleanBody(b workflows.ActionBody) workflows.ActionBody {
+	b.Reason = text.Clean(b.Reason)
+	b.Note = text.Clean(b.Note)
+	b.Measures = text.Clean(b.Measures)
+	b.Evidence = text.Clean(b.Evidence)
+	return b
 }
 
 // checkWorkingDays refuses a deadline or extension date on a weekend or holiday,

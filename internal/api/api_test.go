@@ -483,6 +483,11 @@ func TestSubmitOpinionInvalid(t *testing.T) {
 		{"bad key", `{"key": "a b", "content": "x", "channel": "hotline", "collected_at": "2025-06-09"}`, "invalid_key", []string{"key"}},
 		{"content too long", `{"content": "` + strings.Repeat("长", intake.MaxContentRunes+1) + `", "channel": "hotline", "collected_at": "2025-06-09"}`,
 			"invalid_content", []string{"content", strconv.Itoa(intake.MaxContentRunes)}},
+		{"content of zero-width spaces", `{"content": "\u200b\u200b", "channel": "hotline", "collected_at": "2025-06-09"}`, "invalid_content", []string{"content", "empty"}},
+		{"content of a NUL", `{"content": "\u0000", "channel": "hotline", "collected_at": "2025-06-09"}`, "invalid_content", []string{"content", "empty"}},
+		{"content of a byte-order mark", `{"content": "\ufeff", "channel": "hotline", "collected_at": "2025-06-09"}`, "invalid_content", []string{"content", "empty"}},
+		{"content of a line separator", `{"content": "\u2028", "channel": "hotline", "collected_at": "2025-06-09"}`, "invalid_content", []string{"content", "empty"}},
+		{"content of controls and invisible spaces", `{"content": " \u200c\u0007\u3164\u200d ", "channel": "hotline", "collected_at": "2025-06-09"}`, "invalid_content", []string{"content", "empty"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

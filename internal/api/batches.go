@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -40,7 +41,8 @@ type BatchView struct {
 	DryRun  bool `json:"dry_run"`
 	Pending int  `json:"pending"`
 	// Rejections are the first refused rows: by the file's checks, or for a key
-	// conflict; RejectionsTotal counts all of them.
+	// conflict; RejectionsTotal counts all of them. Each cell shows its first
+	// spreadsheet.CutRunes characters (shownCells); the downloads have them whole.
 	Rejections      []store.Rejection `json:"rejections"`
 	RejectionsTotal int               `json:"rejections_total"`
 	// AlreadyPresentRows are the first rows that were already there, each with the
@@ -60,7 +62,12 @@ func batchView(b store.Batch, rejections []store.Rejection, present []store.Pres
 	if warnings == nil {
 		warnings = []store.Warning{}
 	}
-	v := BatchView{Batch: b, Rejections: rejections, RejectionsTotal: b.Refused, AlreadyPresentRows: present, Warnings: warnings}
+	shown := make([]store.Rejection, len(rejections))
+	for i, r := range rejections {
+		r.Cells = shownCells(r.Cells)
+		shown[i] = r
+	}
+	v := BatchView{Batch: b, Rejections: shown, RejectionsTotal: b.Refused, AlreadyPresentRows: present, Warnings: warnings}
 	v.Headers = nil
 	if b.State == store.BatchImporting || b.State == store.BatchDone {
 		v.Pending = b.Accepted - b.Started - b.AlreadyPresent - b.KeyConflicts
@@ -70,6 +77,29 @@ func batchView(b store.Batch, rejections []store.Rejection, present []store.Pres
 		v.RejectionsCSV = "/api/v1/batches/" + b.ID + "/rejections.csv"
 	}
 	return v
+}
+
+// shownCells are a refused row's cells as the batch answer lists them: a cell
+// longer than spreadsheet.CutRunes characters shows its start and "…". The
+// answer names the rows to fix; with every cell of every row whole, a file of
+// long cells would make it as large as the file unpacked.
+func shownCells(cells []string) []string {
+	if cells == nil {
+		return nil
+	}
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		if len(c) > spreadsheet.CutRunes && utf8.RuneCountInString(c) > spreadsheet.CutRunes {
+			end := 0
+			for range spreadsheet.CutRunes {
+				_, size := utf8.DecodeRuneInString(c[end:])
+				end += size
+			}
+			c = c[:end] + "…"
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // ImportOptions are the switches of an import.

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +242,57 @@ func TestActionCarriesTheCampaignsCurrentPolicyAndResolvesAliases(t *testing.T) 
 	rec = f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/sign", "official", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Nil(t, sent.Args[0].(workflows.ActionRequest).Policy)
+}
+
+func TestACampaignsValuesAndNamesAreBoundedWhenCreatedAndChanged(t *testing.T) {
+	f := newFixture(t)
+	list := func(n int, format string) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf(`"`+format+`"`, i+1)
+		}
+		return "[" + strings.Join(items, ",") + "]"
+	}
+	named := func(n int, format string) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf(`{"name": "`+format+`"}`, i+1)
+		}
+		return "[" + strings.Join(items, ",") + "]"
+	}
+	huge := strings.Repeat("名", 20_000)
+	for _, tt := range []struct {
+		name, method, path, body string
+		parts                    []string
+	}{
+		{"501 departments", http.MethodPost, "/api/v1/campaigns", `{"name": "x", "departments": ` + list(501, "部门%d") + `}`,
+			[]string{"departments[500]", "at most 500 departments"}},
+		{"201 categories", http.MethodPost, "/api/v1/campaigns", `{"name": "x", "categories": ` + named(201, "类别%d") + `}`,
+			[]string{"categories[200]", "at most 200 categories"}},
+		{"51 channels", http.MethodPost, "/api/v1/campaigns", `{"name": "x", "channels": ` + named(51, "渠道%d") + `}`,
+			[]string{"channels[50]", "at most 50 channels"}},
+		{"a huge department", http.MethodPost, "/api/v1/campaigns", `{"name": "x", "departments": ["城管科", "` + huge + `"]}`,
+			[]string{"departments[1]", "longer than 100 characters"}},
+		{"a campaign name with a line break", http.MethodPost, "/api/v1/campaigns", `{"name": "主题\n教育"}`,
+			[]string{"name", "control character"}},
+		{"a 51st channel added", http.MethodPatch, "/api/v1/campaigns/c1", `{"channels": ` + list(45, "渠道%d") + `}`,
+			[]string{"channels[44]", "at most 50 channels"}},
+		{"a huge category name", http.MethodPatch, "/api/v1/campaigns/c1", `{"categories": [{"name": "` + huge + `"}]}`,
+			[]string{"categories[0].name", "longer than 100 characters"}},
+		{"a department with a NUL", http.MethodPatch, "/api/v1/campaigns/c1", `{"departments": ["城管科", "民\u0000政科"]}`,
+			[]string{"departments[1].name", "control character"}},
+		{"a channel of zero-width spaces", http.MethodPatch, "/api/v1/campaigns/c1", `{"channels": ["\u200b\u200b"]}`,
+			[]string{"channels[0].name", "required"}},
+		{"51 aliases", http.MethodPatch, "/api/v1/campaigns/c1", `{"departments": [{"name": "住建局", "aliases": ` + list(51, "别名%d") + `}]}`,
+			[]string{"departments[0].aliases", "has 51 aliases; at most 50"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := f.do(t, tt.method, tt.path, "office", tt.body)
+			requireError(t, rec, http.StatusUnprocessableEntity, "invalid_campaign", tt.parts...)
+			require.Less(t, rec.Body.Len(), 1000, "the answer does not repeat the value")
+		})
+	}
+	c, err := f.store.Campaign(context.Background(), campaignID)
+	require.NoError(t, err)
+	require.Zero(t, c.Revision, "nothing refused was stored")
 }

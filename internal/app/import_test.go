@@ -1,6 +1,9 @@
 package app
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
 	"rectify/workflows"
@@ -153,4 +157,110 @@ func TestEveryRowOfTwoSerialNumberedLedgersBecomesAnOpinionAndCollectedIsTheSumS
 
 	require.EqualValues(t, started+submitted, stats(), "collected is every opinion started by the imports and the submissions")
 	require.EqualValues(t, started+submitted, listed())
+}
+
+// workbookWithCell writes an xlsx ledger of rows and puts text where a cell says
+// PLACEHOLDER: excelize cuts what it writes at Excel's own limit, so a longer
+// cell is put into the XML afterwards, as other software might write it.
+func workbookWithCell(t *testing.T, dir, name, text string, rows ...[]any) string {
+	t.Helper()
+	f := excelize.NewFile()
+	for i, row := range rows {
+		require.NoError(t, f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row))
+	}
+	var buf bytes.Buffer
+	require.NoError(t, f.Write(&buf))
+	require.NoError(t, f.Close())
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		w, err := zw.Create(zf.Name)
+		require.NoError(t, err)
+		_, err = w.Write(bytes.ReplaceAll(data, []byte("PLACEHOLDER"), []byte(text)))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, out.Bytes(), 0o600))
+	return path
+}
+
+func TestImportRefusesARowWithACellOverExcelsLimitOrContentThatShowsNothingAndImportsTheRest(t *testing.T) {
+	h := startHarness(t)
+	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "big", "name": "整改"}, http.StatusCreated)
+	dir := t.TempDir()
+	header := []any{"编号", "意见内容", "来源", "收集时间", "备注"}
+	date := time.Now().AddDate(0, 0, -3).Format(workflows.DateLayout)
+	ledger := workbookWithCell(t, dir, "意见.xlsx", strings.Repeat("长", 40_000), header,
+		[]any{"G-1", "路灯坏了", "热线", date, ""},
+		[]any{"G-2", "道路积水", "热线", date, "PLACEHOLDER"},
+		[]any{"G-3", "\u200b\u200b", "热线", date, ""},
+		[]any{"G-4", "垃圾清运不及时", "热线", date, "夜间"},
+	)
+	status, b := h.Upload("office", "/api/v1/campaigns/big/batches", ledger, nil)
+	require.Equal(t, http.StatusCreated, status, "%v", b)
+	answer, err := json.Marshal(b)
+	require.NoError(t, err)
+	require.Less(t, len(answer), 16<<10, "the answer carries no long cell")
+	rejections, _ := b["rejections"].([]any)
+	require.Len(t, rejections, 2, "the row with the long cell and the row without content are refused")
+	long, blank := rejections[0].(map[string]any), rejections[1].(map[string]any)
+	require.Equal(t, []any{float64(3), "备注", "cell_too_long"}, []any{long["row"], long["column"], long["code"]})
+	require.Contains(t, long["reason"], "column E (备注)")
+	require.Contains(t, long["reason"], "32767")
+	require.Equal(t, []any{float64(4), "意见内容", "invalid_content"}, []any{blank["row"], blank["column"], blank["code"]})
+	require.Contains(t, blank["reason"], "empty")
+
+	id := b["id"].(string)
+	require.Eventually(t, func() bool {
+		return h.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)["state"] == "done"
+	}, time.Minute, 20*time.Millisecond)
+	first := h.Must("office", http.MethodGet, "/api/v1/batches/"+id, nil, http.StatusOK)
+	require.EqualValues(t, 2, first["started"], "the rows around them import")
+	list := h.Must("office", http.MethodGet, "/api/v1/opinions?campaign=big", nil, http.StatusOK)
+	require.EqualValues(t, 2, list["total"])
+	again := h.importDone(t, "big", ledger)
+	require.EqualValues(t, 0, again["started"], "the same file again starts nothing")
+	require.EqualValues(t, 2, again["already_present"])
+	require.EqualValues(t, 2, again["rejected"])
+
+	req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/batches/"+id+"/rejections.xlsx", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-office")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	download, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	rows := readSheet(t, download)
+	require.Len(t, rows, 3, "the header and the two refused rows")
+	cell := rows[1][4+4] // after the sheet, row, column and reason, the fifth original column
+	require.Less(t, len([]rune(cell)), 1100, "the refused row keeps only the start of the long cell")
+	require.Contains(t, cell, "[cut: the cell had 40000 characters]")
+
+	// A cell of megabytes, which compresses to a few kilobytes, is refused with
+	// the whole file before any of it is read into memory.
+	huge := workbookWithCell(t, dir, "巨大.xlsx", strings.Repeat("a", 2<<20), header, []any{"H-1", "道路积水", "热线", date, "PLACEHOLDER"})
+	status, refused := h.Upload("office", "/api/v1/campaigns/big/batches", huge, nil)
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", refused)
+	require.Equal(t, "file_too_large", apitest.ErrorCode(refused))
+	require.EqualValues(t, 2, h.Must("office", http.MethodGet, "/api/v1/opinions?campaign=big", nil, http.StatusOK)["total"])
+}
+
+// readSheet reads the first sheet of a workbook into rows of cells.
+func readSheet(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	require.NoError(t, err)
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	require.NoError(t, err)
+	return rows
 }

@@ -249,6 +249,10 @@ func TestEveryActionWithBoundaryValuesIsRefusedFastAndLeavesNoHistory(t *testing
 		try{"office", "reject", map[string]any{"reason": long(2001)}},
 		try{"office", "cancel", map[string]any{"reason": ""}},
 		try{"office", "assign", assign(nil)},
+		// Text that shows nothing is no reason.
+		try{"office", "reject", map[string]any{"reason": "\u200b\u200b"}},
+		try{"office", "cancel", map[string]any{"reason": "\u0000"}},
+		try{"office", "reject", map[string]any{"reason": "\ufeff"}},
 	)
 	h.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
 
@@ -278,6 +282,10 @@ func TestEveryActionWithBoundaryValuesIsRefusedFastAndLeavesNoHistory(t *testing
 		try{"official", "submit", map[string]any{"measures": "m", "evidence": long(4001)}},
 		try{"official", "return", map[string]any{"reason": long(2001)}},
 		try{"official", "decide-extension", map[string]any{"approve": true}},
+		try{"official", "return", map[string]any{"reason": "\u2028\u200b"}},
+		try{"official", "request-extension", map[string]any{"until": workday(20), "reason": "\u200b"}},
+		try{"official", "submit", map[string]any{"measures": "\u200b\u0007", "evidence": "e"}},
+		try{"official", "submit", map[string]any{"measures": "m", "evidence": "\ufeff"}},
 	)
 	refused("in progress", extensions...)
 	h.Act("official", id, "request-extension", map[string]any{"until": workday(20), "reason": "需协调"}, http.StatusOK)
@@ -291,6 +299,7 @@ func TestEveryActionWithBoundaryValuesIsRefusedFastAndLeavesNoHistory(t *testing
 	refused("submitted",
 		try{"verifier", "verify", map[string]any{"pass": false, "reason": long(2001)}},
 		try{"verifier", "verify", map[string]any{"pass": false}},
+		try{"verifier", "verify", map[string]any{"pass": false, "reason": "\u200b"}},
 		try{"verifier", "verify", map[string]any{"pass": true, "satisfaction": long(201)}},
 	)
 	h.Act("verifier", id, "verify", map[string]any{"pass": true}, http.StatusOK)
@@ -302,6 +311,7 @@ func TestEveryActionWithBoundaryValuesIsRefusedFastAndLeavesNoHistory(t *testing
 	refused("awaiting callback", append(reopens,
 		try{"office", "callback", map[string]any{"satisfaction": "very"}},
 		try{"office", "callback", map[string]any{"satisfaction": "dissatisfied", "note": long(2001)}},
+		try{"office", "callback", map[string]any{"satisfaction": "dissatisfied", "note": "\u200b"}},
 		try{"office", "callback", map[string]any{"satisfaction": "satisfied", "leader": long(201)}},
 	)...)
 	h.Act("office", id, "callback", map[string]any{"satisfaction": "satisfied"}, http.StatusOK)

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"rectify/workflows"
 )
@@ -85,13 +84,14 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
 // Normalize fills defaults into a campaign an office created and checks it. Errors
 // name the field and the rule.
+//
+// Names are trimmed of spaces and invisible characters at both ends and bounded
+// (see the Max constants); a list over its bound is refused at the first value
+// beyond it, and every error names the value by its position: categories[3].name.
 func Normalize(c *Campaign) error {
-	c.Name = strings.TrimSpace(c.Name)
-	if c.Name == "" {
-		return fieldError("name", "is required")
-	}
-	if utf8.RuneCountInString(c.Name) > 200 {
-		return fieldError("name", "is longer than 200 characters")
+	c.Name = trimName(c.Name)
+	if err := checkName("name", "", c.Name, MaxNameRunes); err != nil {
+		return err
 	}
 	if c.ID != "" && !idPattern.MatchString(c.ID) {
 		return fieldError("id", "must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit")
@@ -101,13 +101,23 @@ func Normalize(c *Campaign) error {
 	if len(p.Categories) == 0 {
 		p.Categories = def.Categories
 	}
+	if len(p.Categories) > MaxCategories {
+		return tooMany(kindCategories, MaxCategories)
+	}
 	seen := map[string]bool{}
 	for i := range p.Categories {
 		cat := &p.Categories[i]
-		cat.Name = strings.TrimSpace(cat.Name)
+		cat.Name = trimName(cat.Name)
 		where := fmt.Sprintf("categories[%d]", i)
-		if cat.Name == "" {
-			return fieldError(where+".name", "is required")
+		if err := checkName(where+".name", "", cat.Name, maxValueRunes); err != nil {
+			return err
+		}
+		cat.Aliases, cat.Keywords = cleanList(cat.Aliases), cleanList(cat.Keywords)
+		if err := checkList(where+".aliases", "alias", "aliases", cat.Aliases, MaxAliases); err != nil {
+			return err
+		}
+		if err := checkList(where+".keywords", "keyword", "keywords", cat.Keywords, MaxKeywords); err != nil {
+			return err
 		}
 		if seen[cat.Name] {
 			return fieldError(where+".name", fmt.Sprintf("%q appears twice", cat.Name))
@@ -132,11 +142,17 @@ func Normalize(c *Campaign) error {
 			return fieldError(where+".working_days", "must be between 1 and 1000")
 		}
 	}
+	if len(p.Departments) > MaxDepartments {
+		return tooMany(kindDepartments, MaxDepartments)
+	}
 	deps := map[string]bool{}
 	for i, d := range p.Departments {
-		p.Departments[i] = strings.TrimSpace(d)
+		p.Departments[i] = trimName(d)
 		if p.Departments[i] == "" {
 			return fieldError(fmt.Sprintf("departments[%d]", i), "is empty")
+		}
+		if err := checkName(fmt.Sprintf("departments[%d]", i), "", p.Departments[i], maxValueRunes); err != nil {
+			return err
 		}
 		if deps[p.Departments[i]] {
 			return fieldError(fmt.Sprintf("departments[%d]", i), fmt.Sprintf("%q appears twice", p.Departments[i]))
@@ -158,19 +174,23 @@ func Normalize(c *Campaign) error {
 	if p.UTCOffsetSeconds < -MaxUTCOffsetSeconds || p.UTCOffsetSeconds > MaxUTCOffsetSeconds {
 		return fieldError("policy.utc_offset_seconds", fmt.Sprintf("must be within ±14 hours (from %d to %d seconds)", -MaxUTCOffsetSeconds, MaxUTCOffsetSeconds))
 	}
-	for i := range p.Categories {
-		p.Categories[i].Aliases = cleanList(p.Categories[i].Aliases)
-	}
 	for d, aliases := range p.DepartmentAliases {
 		p.DepartmentAliases[d] = cleanList(aliases)
 	}
+	if len(c.Channels) > MaxChannels {
+		return tooMany(kindChannels, MaxChannels)
+	}
 	for i := range c.Channels {
 		ch := &c.Channels[i]
-		ch.Name = strings.TrimSpace(ch.Name)
-		if ch.Name == "" {
-			return fieldError(fmt.Sprintf("channels[%d].name", i), "is required")
+		ch.Name = trimName(ch.Name)
+		where := fmt.Sprintf("channels[%d]", i)
+		if err := checkName(where+".name", "", ch.Name, maxValueRunes); err != nil {
+			return err
 		}
 		ch.Aliases = cleanList(ch.Aliases)
+		if err := checkList(where+".aliases", "alias", "aliases", ch.Aliases, MaxAliases); err != nil {
+			return err
+		}
 	}
 	return Check(c)
 }

@@ -2,7 +2,9 @@ package campaign
 
 import (
 	"strings"
+	"unicode/utf8"
 
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -39,13 +41,16 @@ func ResolveCategory(p workflows.Policy, written string) Resolved {
 }
 
 // ResolveDepartment reads a written department as ResolveCategory does a category.
-// A campaign that lists no departments takes any department as written.
+// A campaign that lists no departments takes any department as written that could
+// be a department's name: at most MaxValueRunes characters, on one line (it
+// becomes a label of the figures).
 func ResolveDepartment(p workflows.Policy, written string) Resolved {
 	if len(p.Departments) == 0 {
-		if w := strings.TrimSpace(written); w != "" {
-			return Resolved{Value: w, Match: ByName}
+		w := trimName(written)
+		if w == "" || utf8.RuneCountInString(w) > MaxValueRunes || text.HasControl(w) {
+			return Resolved{}
 		}
-		return Resolved{}
+		return Resolved{Value: w, Match: ByName}
 	}
 	return resolve(departmentEntries(p), written, true)
 }

@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -126,12 +125,9 @@ func (p Patch) Apply(c *Campaign, actor string, at time.Time) ([]Change, error) 
 	}
 	renames := map[string]map[string]string{}
 	if p.Name != nil {
-		name := strings.TrimSpace(*p.Name)
-		switch {
-		case name == "":
-			return nil, fieldError("name", "is required")
-		case utf8.RuneCountInString(name) > 200:
-			return nil, fieldError("name", "is longer than 200 characters")
+		name := trimName(*p.Name)
+		if err := checkName("name", "", name, MaxNameRunes); err != nil {
+			return nil, err
 		}
 		next.Name = name
 	}
@@ -212,13 +208,35 @@ func locate(kind string, i int, names []string, name, from string, touched map[s
 	}
 	idx := slices.Index(names, key)
 	if from != "" && idx < 0 {
-		return 0, fieldError(where+".renamed_from", fmt.Sprintf("%q is not one of this campaign's %s", from, kind))
+		return 0, fieldError(where+".renamed_from", fmt.Sprintf("%q is not one of this campaign's %s", text.Excerpt(from, maxValueRunes), kind))
 	}
 	if touched[key] {
-		return 0, fieldError(where, fmt.Sprintf("%q is changed twice in this request", key))
+		return 0, fieldError(where, fmt.Sprintf("%q is changed twice in this request", text.Excerpt(key, maxValueRunes)))
 	}
 	touched[key] = true
 	return idx, nil
+}
+
+// checkEdit applies the bounds to the i-th edit of kind, before anything is
+// changed: its name, its aliases and keywords when given, and, when it adds a
+// value to a kind that has as many as it may (full), the number of values.
+func checkEdit(kind string, i int, name string, aliases, keywords []string, full bool) error {
+	where := fmt.Sprintf("%s[%d]", kind, i)
+	if err := checkName(where+".name", "", name, maxValueRunes); err != nil {
+		return err
+	}
+	if full {
+		return tooMany(kind, i)
+	}
+	if aliases != nil {
+		if err := checkList(where+".aliases", "alias", "aliases", cleanList(aliases), MaxAliases); err != nil {
+			return err
+		}
+	}
+	if keywords != nil {
+		return checkList(where+".keywords", "keyword", "keywords", cleanList(keywords), MaxKeywords)
+	}
+	return nil
 }
 
 // rename gives a value its new name, keeping the old one as an alias; aliases
@@ -237,9 +255,12 @@ func applyValues(kind string, es []entry, edits []ValueEdit) ([]entry, map[strin
 	}
 	touched, renames := map[string]bool{}, map[string]string{}
 	for i, ed := range edits {
-		name, from := strings.TrimSpace(ed.Name), strings.TrimSpace(ed.RenamedFrom)
+		name, from := trimName(ed.Name), trimName(ed.RenamedFrom)
 		idx, err := locate(kind, i, names, name, from, touched)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := checkEdit(kind, i, name, ed.Aliases, nil, idx < 0 && len(es) >= maxOf[kind]); err != nil {
 			return nil, nil, err
 		}
 		if idx < 0 {
@@ -272,9 +293,12 @@ func applyCategories(p *workflows.Policy, edits []CategoryEdit) (map[string]stri
 	touched, renames := map[string]bool{}, map[string]string{}
 	for i, ed := range edits {
 		where := fmt.Sprintf("%s[%d]", kindCategories, i)
-		name, from := strings.TrimSpace(ed.Name), strings.TrimSpace(ed.RenamedFrom)
+		name, from := trimName(ed.Name), trimName(ed.RenamedFrom)
 		idx, err := locate(kindCategories, i, names, name, from, touched)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkEdit(kindCategories, i, name, ed.Aliases, ed.Keywords, idx < 0 && len(p.Categories) >= MaxCategories); err != nil {
 			return nil, err
 		}
 		if idx < 0 {

@@ -108,6 +108,9 @@ func TestAnyDepartmentWhenTheCampaignListsNone(t *testing.T) {
 	c := Campaign{Name: "x"}
 	require.NoError(t, Normalize(&c))
 	require.Equal(t, Resolved{Value: "财政局", Match: ByName}, ResolveDepartment(c.Policy, " 财政局 "))
+	require.Equal(t, Resolved{Value: "财政局", Match: ByName}, ResolveDepartment(c.Policy, "\u200b财政局\ufeff"))
+	require.Equal(t, Resolved{}, ResolveDepartment(c.Policy, strings.Repeat("局", MaxValueRunes+1)), "it becomes a label: a name's bounds hold")
+	require.Equal(t, Resolved{}, ResolveDepartment(c.Policy, "财政\n局"))
 }
 
 func TestResolveChannel(t *testing.T) {
@@ -256,7 +259,7 @@ func TestPatchRejects(t *testing.T) {
 			"channels", "at least one"},
 		{"every department retired", Patch{Departments: []ValueEdit{{Name: "城管科", Retired: ptr(true)}, {Name: "民政科", Retired: ptr(true)},
 			{Name: "便民服务中心", Retired: ptr(true)}}}, "departments", "at least one"},
-		{"long alias", Patch{Departments: []ValueEdit{{Name: "城管科", Aliases: []string{strings.Repeat("城", 101)}}}}, "departments[城管科].aliases", "100"},
+		{"long alias", Patch{Departments: []ValueEdit{{Name: "城管科", Aliases: []string{strings.Repeat("城", 101)}}}}, "departments[0].aliases", "alias 1 is longer than 100"},
 		{"sign days 0", Patch{Policy: &PolicyEdit{SignWorkingDays: ptr(0)}}, "policy.sign_working_days", "between 1 and 30"},
 		{"too many extensions", Patch{Policy: &PolicyEdit{MaxExtensions: ptr(11)}}, "policy.max_extensions", "between 0 and 10"},
 		{"reopen window", Patch{Policy: &PolicyEdit{ReopenWindowDays: ptr(3651)}}, "policy.reopen_window_days", "between 1 and 3650"},

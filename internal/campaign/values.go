@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/width"
 
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -43,8 +44,75 @@ func (c Campaign) ChannelList() []Channel {
 	return c.Channels
 }
 
-// maxValueRunes bounds the name and each alias of a category, department or channel.
-const maxValueRunes = 100
+// Bounds on a campaign's settings. Categories, departments and channels are the
+// labels of the figures (docs/metrics.md: every value is a series of each figure
+// on every scrape) and the choices of every form, so their number and their names
+// are bounded; retired values count, as they stay in the figures. Aliases and
+// keywords are bounded too: every opinion and every request is matched against
+// them.
+const (
+	MaxCategories  = 200
+	MaxDepartments = 500
+	MaxChannels    = 50
+	// MaxAliases bounds the other spellings of one value, MaxKeywords the keywords
+	// of one category.
+	MaxAliases  = 50
+	MaxKeywords = 100
+	// MaxValueRunes bounds the name and each alias of a category, department or
+	// channel, and each keyword; MaxNameRunes a campaign's name.
+	MaxValueRunes = 100
+	MaxNameRunes  = 200
+)
+
+// maxValueRunes is MaxValueRunes by its older name.
+const maxValueRunes = MaxValueRunes
+
+// maxOf is how many values of each kind a campaign may have.
+var maxOf = map[string]int{kindCategories: MaxCategories, kindDepartments: MaxDepartments, kindChannels: MaxChannels}
+
+// trimName trims what shows nothing (text.Blank) from both ends of a name.
+func trimName(s string) string {
+	return strings.TrimFunc(s, text.Blank)
+}
+
+// checkName applies the rules every name, alias and keyword keeps: something to
+// see, no control character (a line break or tab included: a name is shown on one
+// line and is a label of the figures), at most max characters. what says which of
+// a field's texts it is ("" for the field itself, "alias 2 " for the second alias).
+// It never quotes the text: it may be the kilobytes that broke the rule.
+func checkName(field, what, s string, max int) error {
+	switch {
+	case s == "":
+		if what == "" {
+			return fieldError(field, "is required")
+		}
+		return fieldError(field, what+"is empty")
+	case text.HasControl(s):
+		return fieldError(field, what+"has a control character (a line break, a tab or the like); names are shown on one line and are the labels of the figures")
+	case utf8.RuneCountInString(s) > max:
+		return fieldError(field, fmt.Sprintf("%sis longer than %d characters", what, max))
+	}
+	return nil
+}
+
+// checkList applies checkName to each of a list of aliases or keywords (one and
+// many name them) and bounds their number.
+func checkList(field, one, many string, list []string, most int) error {
+	if len(list) > most {
+		return fieldError(field, fmt.Sprintf("has %d %s; at most %d are allowed", len(list), many, most))
+	}
+	for i, s := range list {
+		if err := checkName(field, fmt.Sprintf("%s %d ", one, i+1), s, maxValueRunes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tooMany is the error for the value at index i of kind, one over the limit.
+func tooMany(kind string, i int) error {
+	return fieldError(fmt.Sprintf("%s[%d]", kind, i), fmt.Sprintf("is over the limit: a campaign has at most %d %s, retired ones included", maxOf[kind], kind))
+}
 
 // entry is a category, department or channel as the rules about names and aliases
 // see it.
@@ -113,20 +181,26 @@ func channelsOf(es []entry) []Channel {
 
 // Check applies the rules every campaign keeps, whether created or changed: within
 // categories, departments and channels each name and alias stands for one value
-// only (compared as fold does), names and aliases are at most 100 characters, at
-// least one category and one channel take new opinions, and so does at least one
-// department when the campaign lists any. Fields are named by the value:
-// departments[城管科].aliases.
+// only (compared as fold does), names and aliases have no control character and
+// are at most 100 characters, a value has at most MaxAliases aliases, at least one
+// category and one channel take new opinions, and so does at least one department
+// when the campaign lists any. Fields are named by the value:
+// departments[城管科].aliases. How many values there may be is checked where they
+// are added (Normalize, Patch.Apply), so a campaign stored with more before the
+// bounds existed can still be changed.
 func Check(c *Campaign) error {
 	p := &c.Policy
+	if len(p.RetiredDepartments) > len(p.Departments) {
+		return fieldError("policy.retired_departments", "lists more departments than the campaign has")
+	}
 	for _, d := range p.RetiredDepartments {
 		if !slices.Contains(p.Departments, d) {
-			return fieldError("policy.retired_departments", fmt.Sprintf("%q is not one of this campaign's departments", d))
+			return fieldError("policy.retired_departments", fmt.Sprintf("%q is not one of this campaign's departments", text.Excerpt(d, maxValueRunes)))
 		}
 	}
 	for d := range p.DepartmentAliases {
 		if !slices.Contains(p.Departments, d) {
-			return fieldError("policy.department_aliases", fmt.Sprintf("%q is not one of this campaign's departments", d))
+			return fieldError("policy.department_aliases", fmt.Sprintf("%q is not one of this campaign's departments", text.Excerpt(d, maxValueRunes)))
 		}
 	}
 	if err := checkEntries(kindCategories, categoryEntries(*p), true); err != nil {
@@ -145,14 +219,14 @@ func checkEntries(kind string, es []entry, needActive bool) error {
 	}
 	seen := map[string]owner{}
 	active := false
-	for _, e := range es {
-		where := fmt.Sprintf("%s[%s].name", kind, e.name)
+	for i, e := range es {
 		if e.name == "" {
 			return fieldError(kind, "has a value without a name")
 		}
-		if utf8.RuneCountInString(e.name) > maxValueRunes {
-			return fieldError(where, fmt.Sprintf("is longer than %d characters", maxValueRunes))
+		if err := checkName(fmt.Sprintf("%s[%d].name", kind, i), "", e.name, maxValueRunes); err != nil {
+			return err
 		}
+		where := fmt.Sprintf("%s[%s].name", kind, e.name)
 		if o, dup := seen[fold(e.name)]; dup {
 			return fieldError(where, fmt.Sprintf("%q is already the name of %q", e.name, o.name))
 		}
@@ -161,12 +235,15 @@ func checkEntries(kind string, es []entry, needActive bool) error {
 	}
 	for _, e := range es {
 		where := fmt.Sprintf("%s[%s].aliases", kind, e.name)
-		for _, a := range e.aliases {
+		if len(e.aliases) > MaxAliases {
+			return fieldError(where, fmt.Sprintf("has %d aliases; at most %d are allowed", len(e.aliases), MaxAliases))
+		}
+		for j, a := range e.aliases {
 			if a == "" {
 				return fieldError(where, "has an empty alias")
 			}
-			if utf8.RuneCountInString(a) > maxValueRunes {
-				return fieldError(where, fmt.Sprintf("%q is longer than %d characters", a, maxValueRunes))
+			if err := checkName(where, fmt.Sprintf("alias %d ", j+1), a, maxValueRunes); err != nil {
+				return err
 			}
 			o, dup := seen[fold(a)]
 			switch {
@@ -188,10 +265,11 @@ func checkEntries(kind string, es []entry, needActive bool) error {
 	return nil
 }
 
-// fold is how names and aliases compare: without surrounding space, full-width
-// letters and digits as ASCII, letters in lower case (ＨＯＴＬＩＮＥ is hotline).
+// fold is how names and aliases compare: without surrounding space or invisible
+// characters, full-width letters and digits as ASCII, letters in lower case
+// (ＨＯＴＬＩＮＥ is hotline).
 func fold(s string) string {
-	return strings.ToLower(width.Narrow.String(strings.TrimSpace(s)))
+	return strings.ToLower(width.Narrow.String(trimName(s)))
 }
 
 // cleanList trims each of a list of names, leaving out empty ones and repeats.
@@ -199,7 +277,7 @@ func cleanList(in []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range in {
-		s = strings.TrimSpace(s)
+		s = trimName(s)
 		if s == "" || seen[fold(s)] {
 			continue
 		}

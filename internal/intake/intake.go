@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,8 @@ import (
 	"golang.org/x/text/width"
 
 	"rectify/internal/campaign"
+	"rectify/internal/spreadsheet"
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -54,12 +57,24 @@ type Warning struct {
 	Rule    string
 }
 
+// quote is a value as a message quotes it: at most its first quoteRunes
+// characters, so a message never carries the kilobytes of a cell or a request.
+func quote(s string) string {
+	return strconv.Quote(text.Excerpt(s, quoteRunes))
+}
+
+// quoteRunes bounds what a message quotes of a value.
+const quoteRunes = 50
+
 // hintWarning says why a written department or category is kept as written, and
 // names the value triage will offer for it when there is a close one.
 func hintWarning(field, plural, written string, r campaign.Resolved) Warning {
-	code, problem := "unknown_"+field, fmt.Sprintf("%q is not one of this campaign's %s", written, plural)
-	if r.Retired {
-		code, problem = "retired_"+field, fmt.Sprintf("%q is retired in this campaign", written)
+	code, problem := "unknown_"+field, fmt.Sprintf("%s is not one of this campaign's %s", quote(written), plural)
+	switch {
+	case r.Retired:
+		code, problem = "retired_"+field, fmt.Sprintf("%s is retired in this campaign", quote(written))
+	case utf8.RuneCountInString(written) > campaign.MaxValueRunes || text.HasControl(written):
+		problem = fmt.Sprintf("%s cannot be a %s's name, which has at most %d characters on one line", quote(written), field, campaign.MaxValueRunes)
 	}
 	rule := problem + "; kept as written for triage"
 	if r.Match == campaign.Close && !r.Retired {
@@ -122,19 +137,29 @@ var (
 // alias of one becomes that value, without a warning; anything else (unknown,
 // retired, or only close to a value: see campaign.Resolved) is a routing hint kept
 // as written, with a warning, for triage to confirm. It never costs the opinion.
+//
+// Free text (content, submitter, target, the routing hints, extra columns) is
+// cleaned as text.Clean says: control characters other than line breaks and tabs
+// are removed, and spaces and invisible characters trimmed from both ends, so
+// content that shows nothing is refused as empty.
 func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error) {
 	p := c.Policy
-	o.Content = strings.TrimSpace(o.Content)
+	// What DerivedKey read before free text was cleaned (see below).
+	keyContent, keySubmitter := strings.TrimSpace(o.Content), strings.TrimSpace(o.Submitter)
+	o.Content = text.Clean(o.Content)
 	o.Channel = clean(o.Channel)
 	o.CollectedAt = clean(o.CollectedAt)
 	o.Key = clean(o.Key)
-	o.Submitter = strings.TrimSpace(o.Submitter)
+	o.Submitter = text.Clean(o.Submitter)
 	o.Phone = clean(o.Phone)
-	o.Target = strings.TrimSpace(o.Target)
-	o.Department = strings.TrimSpace(o.Department)
-	o.Category = strings.TrimSpace(o.Category)
+	o.Target = text.Clean(o.Target)
+	o.Department = text.Clean(o.Department)
+	o.Category = text.Clean(o.Category)
 	o.WrittenDepartment, o.WrittenCategory = "", ""
 	if o.Content == "" {
+		if keyContent != "" {
+			return nil, &FieldError{"content", "is empty: it has only invisible characters (zero-width spaces, control characters or the like)"}
+		}
 		return nil, &FieldError{"content", "is empty"}
 	}
 	if n := utf8.RuneCountInString(o.Content); n > MaxContentRunes {
@@ -143,16 +168,16 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	ch := c.ResolveChannel(o.Channel)
 	switch {
 	case ch.Match == campaign.NoMatch:
-		return nil, &FieldError{"channel", fmt.Sprintf("%q is not a channel of this campaign (%s)", o.Channel, channelList(c))}
+		return nil, &FieldError{"channel", fmt.Sprintf("%s is not a channel of this campaign (%s)", quote(o.Channel), channelList(c))}
 	case ch.Retired:
-		return nil, &FieldError{"channel", fmt.Sprintf("%q is a channel this campaign no longer takes opinions from (its channels: %s)", o.Channel, channelList(c))}
+		return nil, &FieldError{"channel", fmt.Sprintf("%s is a channel this campaign no longer takes opinions from (its channels: %s)", quote(o.Channel), channelList(c))}
 	}
 	o.Channel = ch.Value
 	if o.CollectedAt == "" {
 		return nil, &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
 	}
 	if _, err := time.Parse(workflows.DateLayout, o.CollectedAt); err != nil {
-		return nil, &FieldError{"collected_at", fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", o.CollectedAt)}
+		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is not a date in the form YYYY-MM-DD", quote(o.CollectedAt))}
 	}
 	if o.CollectedAt > today {
 		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is in the future (today is %s)", o.CollectedAt, today)}
@@ -168,6 +193,16 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	}
 	if utf8.RuneCountInString(o.Target) > 100 {
 		return nil, &FieldError{"target", "is longer than 100 characters"}
+	}
+	for k, v := range o.Extra {
+		if v = text.Clean(v); v == "" {
+			delete(o.Extra, k)
+			continue
+		}
+		if n := utf8.RuneCountInString(v); n > spreadsheet.MaxCellRunes {
+			return nil, &FieldError{"extra", fmt.Sprintf("%s has %d characters; at most %d are allowed", quote(k), n, spreadsheet.MaxCellRunes)}
+		}
+		o.Extra[k] = v
 	}
 	var warnings []Warning
 	if o.Department != "" {
@@ -189,7 +224,12 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 		}
 	}
 	if o.Key == "" {
-		o.Key = DerivedKey(*o)
+		// Derived from the content and submitter as they read before control
+		// characters were removed and invisible ones trimmed: an opinion imported
+		// then keeps its key when its file is imported again.
+		k := *o
+		k.Content, k.Submitter = keyContent, keySubmitter
+		o.Key = DerivedKey(k)
 	} else if !keyChars.MatchString(o.Key) {
 		return nil, &FieldError{"key", "must be 1–128 letters, digits or . _ : / # -"}
 	}
@@ -203,8 +243,8 @@ func DerivedKey(o Opinion) string {
 	return "h-" + hex.EncodeToString(sum[:12])
 }
 
-// clean trims and folds full-width digits, letters and spaces to their ASCII forms,
-// as hand-typed ledgers mix both.
+// clean folds full-width digits, letters and spaces to their ASCII forms, as
+// hand-typed ledgers mix both, and cleans the result as text.Clean does.
 func clean(s string) string {
-	return strings.TrimSpace(width.Narrow.String(s))
+	return text.Clean(width.Narrow.String(s))
 }

@@ -70,6 +70,32 @@ func TestNormalizeCleansAndCanonicalizes(t *testing.T) {
 			func(t *testing.T, o Opinion) { require.Equal(t, MaxContentRunes, len([]rune(o.Content))) }},
 		{"collected today", func(o *Opinion) { o.CollectedAt = today },
 			func(t *testing.T, o Opinion) { require.Equal(t, today, o.CollectedAt) }},
+		{"removes control characters but line breaks and tabs from free text",
+			func(o *Opinion) {
+				o.Content = "小区门口\u0000道路积水\r\n\t已三天\u001b"
+				o.Submitter = "张\u0008三"
+				o.Target = "王书记\u007f"
+				o.Extra = map[string]string{"备注": "夜间\u0000", "空": "\u200b"}
+			},
+			func(t *testing.T, o Opinion) {
+				require.Equal(t, "小区门口道路积水\r\n\t已三天", o.Content)
+				require.Equal(t, "张三", o.Submitter)
+				require.Equal(t, "王书记", o.Target)
+				require.Equal(t, map[string]string{"备注": "夜间"}, o.Extra, "an extra value with nothing visible is left out")
+			}},
+		{"trims invisible characters from the ends of free text and keeps them inside",
+			func(o *Opinion) {
+				o.Content = "\ufeff\u200b小区门口道路积水👨\u200d👩\u200b"
+				o.Department = "城管科\u200b"
+				o.Category = "\u2060群众需要解决的问题"
+				o.Channel = "热线\u200b"
+			},
+			func(t *testing.T, o Opinion) {
+				require.Equal(t, "小区门口道路积水👨\u200d👩", o.Content)
+				require.Equal(t, "城管科", o.Department, "and a routing hint then names the value")
+				require.Equal(t, "群众需要解决的问题", o.Category)
+				require.Equal(t, "hotline", o.Channel)
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,6 +188,13 @@ func TestNormalizeRejects(t *testing.T) {
 		{"key with a space", func(o *Opinion) { o.Key = "TJ 001" }, "key", []string{"128"}},
 		{"key with a forbidden character", func(o *Opinion) { o.Key = "TJ?001" }, "key", []string{"128"}},
 		{"key too long", func(o *Opinion) { o.Key = strings.Repeat("k", 129) }, "key", []string{"128"}},
+		{"content of zero-width spaces", func(o *Opinion) { o.Content = "\u200b\u200b" }, "content", []string{"empty", "invisible"}},
+		{"content of a NUL", func(o *Opinion) { o.Content = "\u0000" }, "content", []string{"empty", "invisible"}},
+		{"content of a byte-order mark", func(o *Opinion) { o.Content = "\ufeff" }, "content", []string{"empty", "invisible"}},
+		{"content of a line separator", func(o *Opinion) { o.Content = "\u2028" }, "content", []string{"empty"}},
+		{"content of invisible characters and spaces", func(o *Opinion) { o.Content = " \u200c\u3164\u2060\u0007\u200d " }, "content", []string{"empty"}},
+		{"an extra column over a cell's limit", func(o *Opinion) { o.Extra = map[string]string{"备注": strings.Repeat("长", 32768)} },
+			"extra", []string{`"备注"`, "32768", "32767"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,6 +243,21 @@ func TestKeys(t *testing.T) {
 		require.NoError(t, normalize(&a, policy(), today))
 		require.NoError(t, normalize(&b, policy(), today))
 		require.Equal(t, a.Key, b.Key)
+	})
+
+	t.Run("text with control characters keeps the key it had before they were removed", func(t *testing.T) {
+		// An opinion imported before cleaning began was keyed by its text as it
+		// was; importing its file again must find it, not start another.
+		o := valid()
+		o.Content, o.Submitter = "小区门口\u000b道路积水", "张三\u0000"
+		before := o
+		before.Channel = "hotline"
+		require.NoError(t, normalize(&o, policy(), today))
+		require.Equal(t, "小区门口道路积水", o.Content)
+		require.Equal(t, DerivedKey(before), o.Key)
+		recorded := Identity{Content: before.Content, Channel: "hotline", CollectedAt: o.CollectedAt, Submitter: before.Submitter}
+		require.Empty(t, Identity{o.Content, o.Channel, o.CollectedAt, o.Submitter, o.Phone}.Differences(recorded),
+			"and it is the same opinion as the one recorded with them")
 	})
 
 	base := valid()
@@ -379,4 +427,31 @@ func TestAnImportedRowKeepsItsHintAsWrittenThroughJSON(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, sent.WrittenDepartment)
 	require.Empty(t, sent.WrittenCategory)
+}
+
+func TestALongValueIsQuotedInPart(t *testing.T) {
+	o := valid()
+	o.Channel = strings.Repeat("长", 5000)
+	err := normalize(&o, policy(), today)
+	requireFieldError(t, err, "channel")
+	require.Less(t, len(err.Error()), 600, "the message quotes only the start of the value")
+	require.Contains(t, err.Error(), strings.Repeat("长", 50)+"…")
+}
+
+func TestADepartmentAsWrittenBecomesOneOnlyIfItCanBeAName(t *testing.T) {
+	// A campaign without departments takes a department as written, but only one
+	// that can be a name: it becomes a label of the figures.
+	long := strings.Repeat("长", 5000)
+	o := valid()
+	o.Department = long
+	p := policy()
+	p.Departments = nil
+	warnings, err := Normalize(&o, campaign.Campaign{Policy: p}, today)
+	require.NoError(t, err, "a routing hint never costs an opinion")
+	require.Empty(t, o.Department)
+	require.Equal(t, long, o.WrittenDepartment, "kept as written for triage")
+	require.Len(t, warnings, 1)
+	require.Equal(t, "unknown_department", warnings[0].Code)
+	require.Contains(t, warnings[0].Rule, "cannot be a department's name")
+	require.Less(t, len(warnings[0].Rule), 600)
 }

@@ -11,6 +11,7 @@ import (
 
 	"rectify/internal/campaign"
 	"rectify/internal/spreadsheet"
+	"rectify/internal/text"
 	"rectify/workflows"
 )
 
@@ -20,12 +21,43 @@ type Rejection struct {
 	Sheet  string
 	Line   int
 	Column string
-	// Code is the rule in a bounded vocabulary: invalid_<field>, duplicate_key,
-	// unknown_department and unknown_category (a strict import refuses rows with
-	// warnings), or key_conflict (found when the import starts the opinion).
+	// Code is the rule in a bounded vocabulary: invalid_<field>, cell_too_long,
+	// duplicate_key, unknown_department and unknown_category (a strict import
+	// refuses rows with warnings), or key_conflict (found when the import starts
+	// the opinion).
 	Code   string
 	Reason string
-	Cells  []string
+	// Cells are the row's cells as the file has them, but for a cell over
+	// spreadsheet.MaxCellRunes, which is cut (spreadsheet.Cut).
+	Cells []string
+}
+
+// CodeCellTooLong refuses a row with a cell over spreadsheet.MaxCellRunes.
+const CodeCellTooLong = "cell_too_long"
+
+// tooLong is the rejection of a row with cells over spreadsheet.MaxCellRunes,
+// naming the first.
+func tooLong(row spreadsheet.Row) *Rejection {
+	first := row.TooLong[0]
+	where := "column " + first.Letter
+	if first.Column != where {
+		where = fmt.Sprintf("column %s (%s)", first.Letter, first.Column)
+	}
+	reason := fmt.Sprintf("the cell in %s has %d characters; a cell may hold at most %d (Excel's own limit)",
+		where, first.Runes, spreadsheet.MaxCellRunes)
+	switch more := row.TooLong[1:]; len(more) {
+	case 0:
+	case 1:
+		reason += "; so has the cell in column " + more[0].Letter
+	default:
+		letters := make([]string, len(more))
+		for i, lc := range more {
+			letters[i] = lc.Letter
+		}
+		reason += "; so have the cells in columns " + strings.Join(letters, ", ")
+	}
+	reason += fmt.Sprintf(". The rejected-rows file keeps only the first %d characters of such a cell: shorten the text in your own file and import the row again", spreadsheet.CutRunes)
+	return &Rejection{Sheet: row.Sheet, Line: row.Line, Column: first.Column, Code: CodeCellTooLong, Reason: reason, Cells: row.Cells}
 }
 
 // RowWarning is a routing hint in an accepted row that the campaign does not know
@@ -148,6 +180,9 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 
 // checkRow turns a row into a checked opinion, or says why it cannot be one.
 func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, scopeBySheet bool, seen map[string]int) (Accepted, *Rejection) {
+	if len(row.TooLong) > 0 {
+		return Accepted{}, tooLong(row)
+	}
 	f := row.Fields
 	o := Opinion{
 		Key: f[spreadsheet.FieldKey], Content: f[spreadsheet.FieldContent], Channel: f[spreadsheet.FieldChannel],
@@ -181,7 +216,7 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, sc
 	}
 	if d := o.CollectedAt; d != "" {
 		if _, err := time.Parse(workflows.DateLayout, d); err != nil {
-			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%q is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", d))
+			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%s is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", quote(d)))
 		}
 	}
 	keyColumn := ""
@@ -300,10 +335,12 @@ func (id Identity) Differences(other Identity) []string {
 		name string
 		a, b string
 	}{
-		{"content", id.Content, other.Content},
+		// Compared as cleaned: an opinion recorded before free text was cleaned
+		// is the same opinion as its cleaned text (see Normalize).
+		{"content", text.Clean(id.Content), text.Clean(other.Content)},
 		{"channel", id.Channel, other.Channel},
 		{"collected_at", id.CollectedAt, other.CollectedAt},
-		{"submitter", id.Submitter, other.Submitter},
+		{"submitter", text.Clean(id.Submitter), text.Clean(other.Submitter)},
 		{"phone", id.Phone, other.Phone},
 	} {
 		if f.a != f.b {

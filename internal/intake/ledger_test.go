@@ -1,9 +1,12 @@
 package intake
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -259,4 +262,109 @@ func TestIdentityDifferencesNameTheFieldsThatMakeTwoOpinionsDifferent(t *testing
 	err := &KeyConflict{Key: "TJ-1", Existing: "op-1", Fields: a.Differences(b)}
 	require.Equal(t, `key "TJ-1" already belongs to opinion op-1, which differs in content, phone; give this opinion its own key, or correct it to match that opinion`, err.Error())
 	require.NotContains(t, err.Error(), "道路积水", "never a citizen's words")
+}
+
+func TestACellOverExcelsLimitRefusesItsRowNamingTheCellAndTheOtherRowsImport(t *testing.T) {
+	long := strings.Repeat("长", 40_000)
+	check := func(t *testing.T, sum Summary, sink *collect) {
+		t.Helper()
+		require.Equal(t, 3, sum.Rows)
+		require.Equal(t, 2, sum.Accepted, "the rows around it import")
+		require.Len(t, sink.rejected, 1)
+		r := sink.rejected[0]
+		require.Equal(t, []any{3, "备注", "cell_too_long"}, []any{r.Line, r.Column, r.Code})
+		require.Contains(t, r.Reason, "column E (备注)")
+		require.Contains(t, r.Reason, "40000 characters")
+		require.Contains(t, r.Reason, "32767")
+		total := 0
+		for _, c := range r.Cells {
+			total += len(c)
+		}
+		require.Less(t, total, 4000, "the refused row keeps only the start of the long cell")
+		for _, o := range sink.accepted {
+			require.NotContains(t, o.Extra["备注"], "长长长", "nothing of the long cell reaches an opinion")
+		}
+	}
+	t.Run("csv", func(t *testing.T) {
+		sum, sink := readCSV(t, "long.csv", "编号,意见内容,来源,收集时间,备注\n"+
+			"A1,路灯坏了,热线,2026-11-01,\n"+
+			"A2,道路积水,热线,2026-11-01,"+long+"\n"+
+			"A3,垃圾清运不及时,热线,2026-11-01,夜间\n", ReadOptions{})
+		check(t, sum, sink)
+	})
+	t.Run("xlsx", func(t *testing.T) {
+		// excelize cuts what it writes at Excel's limit, so the long cell is put
+		// into the sheet's XML afterwards, as other software might write it.
+		f := excelize.NewFile()
+		require.NoError(t, f.SetSheetRow("Sheet1", "A1", &[]any{"编号", "意见内容", "来源", "收集时间", "备注"}))
+		require.NoError(t, f.SetSheetRow("Sheet1", "A2", &[]any{"A1", "路灯坏了", "热线", "2026-11-01"}))
+		require.NoError(t, f.SetSheetRow("Sheet1", "A3", &[]any{"A2", "道路积水", "热线", "2026-11-01", "PLACEHOLDER"}))
+		require.NoError(t, f.SetSheetRow("Sheet1", "A4", &[]any{"A3", "垃圾清运不及时", "热线", "2026-11-01", "夜间"}))
+		path := filepath.Join(t.TempDir(), "long.xlsx")
+		require.NoError(t, f.SaveAs(path))
+		require.NoError(t, f.Close())
+		replaceInZip(t, path, "PLACEHOLDER", long)
+		var sink collect
+		sum, err := ReadLedger(context.Background(), path, "long.xlsx", campaign.Campaign{ID: "c1", Policy: testPolicy()}, "2026-11-27", ReadOptions{}, &sink)
+		require.NoError(t, err)
+		check(t, sum, &sink)
+	})
+}
+
+// replaceInZip rewrites every part of a zip file with old replaced by new.
+func replaceInZip(t *testing.T, path, old, new string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		require.NoError(t, err)
+		data, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+		found = found || bytes.Contains(data, []byte(old))
+		w, err := zw.Create(zf.Name)
+		require.NoError(t, err)
+		_, err = w.Write(bytes.ReplaceAll(data, []byte(old), []byte(new)))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zr.Close())
+	require.NoError(t, zw.Close())
+	require.True(t, found, "%q is in the file", old)
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
+}
+
+func TestAnImportedRowWhoseContentShowsNothingIsRefusedAsEmpty(t *testing.T) {
+	rows := []map[string]string{
+		{"key": "A1", "content": "路灯坏了", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A2", "content": "\u200b\u200b", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A3", "content": "\u0000", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A4", "content": "\ufeff", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A5", "content": "\u2028", "channel": "热线", "collected_at": "2026-11-01"},
+		{"key": "A6", "content": "道路\u0000积水\u200b", "channel": "热线", "collected_at": "2026-11-01", "submitter": "\u200b"},
+	}
+	data, err := json.Marshal(rows)
+	require.NoError(t, err)
+	var sink collect
+	sum, err := ReadLedger(context.Background(), writeFile(t, "ledger.json", string(data)), "ledger.json",
+		campaign.Campaign{ID: "c1", Policy: testPolicy()}, "2026-11-27", ReadOptions{}, &sink)
+	require.NoError(t, err)
+	require.Equal(t, 2, sum.Accepted)
+	var refused []int
+	for _, r := range sink.rejected {
+		require.Equal(t, "invalid_content", r.Code, "row %d", r.Line)
+		require.Equal(t, "content", r.Column)
+		require.Contains(t, r.Reason, "empty")
+		refused = append(refused, r.Line)
+	}
+	require.Equal(t, []int{2, 3, 4, 5}, refused)
+	require.Equal(t, "道路积水", sink.accepted[1].Content, "control characters are removed, invisible ends trimmed")
+	require.Empty(t, sink.accepted[1].Submitter)
+
+	_, csvSink := readCSV(t, "ledger.csv", "意见内容,来源,收集时间\n\u200b\u200b,热线,2026-11-01\n路灯坏了,热线,2026-11-01\n", ReadOptions{})
+	require.Len(t, csvSink.rejected, 1)
+	require.Equal(t, []any{2, "意见内容", "invalid_content"}, []any{csvSink.rejected[0].Line, csvSink.rejected[0].Column, csvSink.rejected[0].Code})
 }

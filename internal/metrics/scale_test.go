@@ -29,7 +29,7 @@ const (
 	scaleCampaigns   = 10
 	scaleCategories  = 12
 	scaleDepartments = 100
-	scaleCodes       = 12 // rules an import can refuse a row for
+	scaleCodes       = 13 // rules an import can refuse a row for
 	seriesBudget     = 20_000
 	// sdkAllowance is room for the Temporal SDK's series: 908 after a few hundred
 	// opinions in internal/app's test; they grow with the operations used.
@@ -400,7 +400,7 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 		"19 families of progress, 5 of quality per campaign; by speed and target: stages, rungs ever, median and the flags; by category: rungs ever, median and the flags")
 	perFamily, figures, total := scrape(metrics.Options{})
 	requireFamilies(want, perFamily, figures)
-	require.Equal(t, 15_973, figures, "the worst case docs/metrics.md states")
+	require.Equal(t, 15_983, figures, "the worst case docs/metrics.md states")
 	require.Less(t, total+sdkAllowance, seriesBudget, "with room for the SDK's series")
 
 	// The quality figures by department, as by category: 12,010 series more, past
@@ -413,7 +413,7 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 	}
 	perFamily, figures, total = scrape(metrics.Options{DepartmentQuality: true})
 	requireFamilies(withDepartments, perFamily, figures)
-	require.Equal(t, 27_983, figures, "the worst case with the quality figures by department docs/metrics.md states")
+	require.Equal(t, 27_993, figures, "the worst case with the quality figures by department docs/metrics.md states")
 	require.Greater(t, total, seriesBudget)
 }
 

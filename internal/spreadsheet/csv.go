@@ -201,6 +201,7 @@ func (c *csvReader) findHeader() error {
 		}
 		content = true
 		nonBlank++
+		cutAll(rec)
 		unescapeAll(rec)
 		line, _ := c.cr.FieldPos(0)
 		l, found, ok := matchHeader("", rec)
@@ -250,6 +251,7 @@ func (c *csvReader) Next() (Row, error) {
 			c.err = fileErr(CodeTooManyRows, "the file has more than %d data rows; split it and import the parts one after another", c.limits.MaxRows)
 			break
 		}
+		cutAll(rec)
 		unescapeAll(rec)
 		line, _ := c.cr.FieldPos(0)
 		return c.lay.row(line, rec), nil

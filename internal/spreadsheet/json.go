@@ -150,7 +150,8 @@ func readObject(dec *json.Decoder, elem int) ([]kv, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, jsonErr(err, elem)
 		}
-		obj = append(obj, kv{key, jsonText(raw)})
+		// Cut at once: the object may be kept while the rest of the file is read.
+		obj = append(obj, kv{Cut(key), Cut(jsonText(raw))})
 	}
 	if _, err := dec.Token(); err != nil { // '}'
 		return nil, jsonErr(err, elem)

@@ -146,7 +146,11 @@ type Row struct {
 	// Cells are the row's cell texts in column order, for the rejected-rows
 	// file: merged cells filled in, padded to the header's width, and an Excel
 	// serial number in the date column shown as the date (YYYY-MM-DD) it is.
+	// A cell over MaxCellRunes is cut (see Cut), here and in Fields and Extra.
 	Cells []string
+	// TooLong names the cells over MaxCellRunes, in column order: a row with
+	// any cannot be imported.
+	TooLong []LongCell
 }
 
 // Reader yields a ledger's data rows one at a time, so a file of any size costs
@@ -399,6 +403,9 @@ func (l *layout) row(line int, cells []string) Row {
 		if v == "" {
 			continue
 		}
+		if n, cut := CutLength(v); cut {
+			r.TooLong = append(r.TooLong, l.longCell(i, n))
+		}
 		if i >= len(l.header) {
 			setExtra(&r, "column "+columnName(i+1), v)
 			continue
@@ -426,6 +433,18 @@ func (l *layout) row(line int, cells []string) Row {
 		}
 	}
 	return r
+}
+
+// longCell describes the over-long cell in column i (0-based).
+func (l *layout) longCell(i, runes int) LongCell {
+	lc := LongCell{Letter: columnName(i + 1), Runes: runes}
+	if i < len(l.header) {
+		lc.Column, lc.Field = l.header[i], l.fields[i]
+	}
+	if strings.TrimSpace(lc.Column) == "" {
+		lc.Column = "column " + lc.Letter
+	}
+	return lc
 }
 
 func setExtra(r *Row, k, v string) {

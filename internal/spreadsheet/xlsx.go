@@ -30,6 +30,13 @@ const (
 	maxMergeCols = 256
 	// maxExcelRows is the last row number a worksheet may have.
 	maxExcelRows = excelize.TotalRows
+	// maxTextRun bounds a run of text between two tags of a worksheet or of the
+	// shared strings, as maxQuoted bounds a CSV field. A cell over MaxCellRunes
+	// only refuses its row, but excelize holds a cell's whole text in memory
+	// several times over while decoding it, and the XML of a workbook compresses
+	// so well that a 300 KB upload can carry a 300 MB cell. No spreadsheet
+	// program writes a cell anywhere near this long.
+	maxTextRun = 1 << 20
 )
 
 var (
@@ -152,6 +159,7 @@ func (x *xlsxReader) openParts() error {
 		}
 	}
 	x.parts = map[string]*zip.File{}
+	var order []string // the sheets, in workbook order
 	rc, err := wb.Open()
 	if err != nil {
 		return fileErr(CodeCorrupt, "the workbook is damaged (%v)", err)
@@ -185,11 +193,62 @@ func (x *xlsxReader) openParts() error {
 				}
 			}
 			if zf, ok := files[ids[id]]; ok && name != "" {
+				if _, dup := x.parts[name]; !dup {
+					order = append(order, name)
+				}
 				x.parts[name] = zf
 			}
 		}
 	}
+	// Before excelize decodes any of it.
+	if sst, ok := files["xl/sharedstrings.xml"]; ok {
+		if err := checkTextRuns(sst, "the workbook's shared text (xl/sharedStrings.xml)"); err != nil {
+			return err
+		}
+	}
+	for _, name := range order {
+		if err := checkTextRuns(x.parts[name], fmt.Sprintf("sheet %q", name)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// checkTextRuns reads a part of the workbook once, in chunks, and refuses it if
+// it has a run of more than maxTextRun bytes without a tag.
+func checkTextRuns(zf *zip.File, what string) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return fileErr(CodeCorrupt, "the workbook is damaged (%v)", err)
+	}
+	defer rc.Close()
+	buf := make([]byte, 64<<10)
+	run := 0
+	for {
+		n, err := rc.Read(buf)
+		for chunk := buf[:n]; len(chunk) > 0; {
+			i := bytes.IndexByte(chunk, '<')
+			if i < 0 {
+				run += len(chunk)
+				break
+			}
+			if run+i > maxTextRun {
+				run += i
+				break
+			}
+			run, chunk = 0, chunk[i+1:]
+		}
+		if run > maxTextRun {
+			return fileErr(CodeTooLarge, "%s has a cell with more than %s of text; a cell holds at most %d characters (Excel's own limit), so no spreadsheet program wrote it; shorten that cell and import the file again",
+				what, mb(maxTextRun), MaxCellRunes)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fileErr(CodeCorrupt, "the workbook is damaged (%v); open it in Excel, save it again and retry", err)
+		}
+	}
 }
 
 type rel struct{ id, typ, target string }
@@ -300,6 +359,7 @@ func (x *xlsxReader) scanHeader(sheet string, search *headerSearch) (lay *layout
 			continue
 		}
 		content = true
+		cutAll(cells)
 		unescapeAll(cells)
 		l, found, ok := matchHeader(sheet, cells)
 		if ok {
@@ -348,6 +408,9 @@ func (x *xlsxReader) Next() (Row, error) {
 			x.err = fileErr(CodeCorrupt, "sheet %q row %d cannot be read (%v)", sheet, x.rowNum, err)
 			break
 		}
+		// Cut before the merged ranges spread a value down their rows, so a long
+		// cell is held once, for no longer than this.
+		cutAll(cells)
 		unescapeAll(cells)
 		cells, own := x.merges.apply(x.rowNum, cells)
 		if !own || x.rowNum <= x.lines[sheet] {

@@ -56,6 +56,7 @@ func init() {
 		"code.invalid_submitter":    "反映人不能超过 100 个字。", "code.invalid_target": "意见对象不能超过 100 个字。",
 		"code.invalid_department": "涉及单位不在本活动的部门中。", "code.invalid_category": "类别不在本活动的类别中。",
 		"code.invalid_key":      "编号只能由 1–128 个字母、数字或 . _ : / # - 组成。",
+		"code.invalid_extra":    "附加列的内容不能超过 32767 个字。",
 		"code.invalid_campaign": "活动设置有误，请检查后重试。",
 
 		// The request itself, and the server.
@@ -126,6 +127,7 @@ func init() {
 		"code.invalid_submitter":    "The submitter may have at most 100 characters.", "code.invalid_target": "The target may have at most 100 characters.",
 		"code.invalid_department": "That department is not one of this campaign's.", "code.invalid_category": "That category is not one of this campaign's.",
 		"code.invalid_key":      "The key must be 1–128 letters, digits or . _ : / # -.",
+		"code.invalid_extra":    "An extra column's value may have at most 32,767 characters.",
 		"code.invalid_campaign": "The campaign's settings are not valid; check them and try again.",
 
 		"code.throttled": "Too many requests at once; try again in a moment.", "code.timeout": "The server took too long; the action may still happen — reload in a moment.",

@@ -18,6 +18,7 @@ func init() {
 		"rej.key_conflict":       "编号已属于另一件内容不同的意见",
 		"rej.unknown_department": "涉及单位不在本活动的部门中（严格模式）",
 		"rej.unknown_category":   "类别不在本活动的类别中（严格模式）",
+		"rej.cell_too_long":      "单元格超过 32767 个字符（Excel 的上限）",
 
 		"imp.identity_hint": "序号、行号只表示行的位置，不作为意见的编号：两个文件都从 1 编号，也是不同的意见。" +
 			"编号、意见编号、工单号、受理编号等列才是意见的编号；没有这类列时，按意见内容、来源、日期、反映人和电话识别同一件意见，" +
@@ -39,6 +40,7 @@ func init() {
 		"rej.key_conflict":       "Key belongs to another opinion",
 		"rej.unknown_department": "Not one of the campaign's departments (strict)",
 		"rej.unknown_category":   "Not one of the campaign's categories (strict)",
+		"rej.cell_too_long":      "A cell longer than 32,767 characters (Excel's limit)",
 
 		"imp.identity_hint": "序号 and other row numbers only say where a row is, never which opinion it is: two files both numbered from 1 hold different opinions. " +
 			"Identifier columns (编号, 意见编号, 工单号, 受理编号, key, id) name an opinion; without one, an opinion is known by its content, channel, date, submitter and phone, " +

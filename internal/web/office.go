@@ -687,15 +687,17 @@ func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string,
 	switch {
 	case fe.Field == "name" && fe.Rule == "is required":
 		return "name", v.T("camp.err.name_required")
-	case fe.Field == "name":
+	case fe.Field == "name" && strings.Contains(fe.Rule, "longer than"):
 		return "name", v.T("camp.err.name_long")
+	case fe.Field == "name":
+		return "name", knownRule(v, fe.Rule)
 	case fe.Field == "id":
 		return "id", v.T("camp.err.id_format")
 	case strings.HasPrefix(fe.Field, "departments["):
 		if _, err := fmt.Sscanf(fe.Field, "departments[%d]", &i); err == nil && i >= 0 && i < len(departments) && strings.Contains(fe.Rule, "twice") {
 			return "departments", v.T("camp.err.department_twice", departments[i])
 		}
-		return "departments", v.T("camp.err.invalid")
+		return "departments", knownRule(v, fe.Rule)
 	case strings.HasPrefix(fe.Field, "categories["):
 		if _, err := fmt.Sscanf(strings.Replace(fe.Field, "].", "] ", 1), "categories[%d] %s", &i, &part); err != nil || i < 0 || i >= len(rowOf) {
 			return "categories", v.T("camp.err.invalid")
@@ -722,6 +724,15 @@ func atMost(v *visit, rule string) string {
 	var lo, hi int
 	if _, err := fmt.Sscanf(rule, "must be between %d and %d", &lo, &hi); err == nil {
 		return v.T("camp.err.at_most", hi)
+	}
+	return knownRule(v, rule)
+}
+
+// knownRule is a rule as the settings page says it when it knows the rule (a name
+// too long, a control character, too many values), else the general message.
+func knownRule(v *visit, rule string) string {
+	if msg := settingsRule(v, rule); msg != rule {
+		return msg
 	}
 	return v.T("camp.err.invalid")
 }

@@ -390,6 +390,9 @@ var settingsRules = []struct {
 	{regexp.MustCompile(`^"(.*)" is the name itself$`), "set.err.alias_is_name"},
 	{regexp.MustCompile(`^must keep at least one value that is not retired$`), "set.err.keep_one"},
 	{regexp.MustCompile(`is longer than (\d+) characters$`), "set.err.too_long"},
+	{regexp.MustCompile(`has a control character`), "set.err.control"},
+	{regexp.MustCompile(`at most (\d+) \w+, retired ones included$`), "set.err.too_many"},
+	{regexp.MustCompile(`^has (\d+) (?:aliases|keywords); at most (\d+) are allowed$`), "set.err.item_count"},
 }
 
 func settingsRule(v *visit, rule string) string {

@@ -159,6 +159,17 @@ func TestSettingsFormShowsEachRuleAtItsCell(t *testing.T) {
 		{"an alias taken by another channel", func(f *settingsForm) { row(f.Channels, "visit").Aliases = "走访、热线" },
 			422, "ch-3-aliases", "“热线”已是“hotline”的别名。"},
 		{"a number out of range", func(f *settingsForm) { f.Numbers[0].Value = "31" }, 422, "sign_working_days", "须在 1 到 30 之间。"},
+		{"a name with a tab", func(f *settingsForm) { row(f.Departments, "民政局").Name = "民政\t局" },
+			422, "dep-1-name", "不能含有换行、制表符等控制字符。"},
+		{"a name too long", func(f *settingsForm) { row(f.Departments, "民政局").Name = strings.Repeat("民", 101) },
+			422, "dep-1-name", "不能超过 100 个字。"},
+		{"too many aliases", func(f *settingsForm) {
+			aliases := make([]string, 51)
+			for i := range aliases {
+				aliases[i] = fmt.Sprintf("别名%d", i)
+			}
+			row(f.Departments, "住建局").Aliases = strings.Join(aliases, "、")
+		}, 422, "dep-0-aliases", "最多 50 个，这里有 51 个。"},
 		{"every channel retired", func(f *settingsForm) {
 			for i := range f.Channels {
 				f.Channels[i].Retired = f.Channels[i].Was != ""
