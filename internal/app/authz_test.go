@@ -51,7 +51,8 @@ import (
 //
 // Every item is routed to 城管科; once assigned, its official is "official" and its
 // responsible leader "leader" — except verify-own-fix's, assigned to "dual", who
-// submitted the fix. Every item's submitter has the same name and phone. A caller
+// submitted the fix. Every item's submitter has the same name and phone; the
+// imported item has them again in columns of the ledger's own (联系人, 手机号码). A caller
 // allowed an action (200) takes it on an item of their own, brought to the same
 // state; the refused ask the row's item, whose history must not move.
 const authzMatrix = `
@@ -168,7 +169,7 @@ const (
 	submittedItem
 	awaitingCallbackItem
 	closedItem
-	importedItem // imported from a ledger file
+	importedItem // imported from a ledger whose own columns repeat the submitter's contact
 )
 
 // authzSteps are the actions that bring a new item to each stage.
@@ -419,16 +420,18 @@ func (fx *authzFixture) resolve(body any) any {
 const authzImportKey = "AUTHZ-IMP-1"
 
 // ledgerUpload is a CSV ledger with one good row and one refused (an unknown
-// channel), both routed to 城管科 and with the submitter's name and phone.
+// channel), both routed to 城管科 and with the submitter's name and phone, again in
+// columns rectify has no field for: an office's ledger often has its own.
 func (fx *authzFixture) ledgerUpload(t testing.TB) (io.Reader, string) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", "意见.csv")
 	require.NoError(t, err)
-	_, err = io.WriteString(fw, "意见编号,意见内容,来源,收集时间,涉及单位,反映人,联系电话\n"+
-		authzImportKey+",背街小巷路灯不亮,热线,"+day(-1)+",城管科,"+fx.name+","+fx.phone+"\n"+
-		"AUTHZ-IMP-2,道路积水,传真,"+day(-1)+",城管科,"+fx.name+","+fx.phone+"\n")
+	contact := fx.name + "," + fx.phone + "," + fx.name + "," + fx.phone
+	_, err = io.WriteString(fw, "意见编号,意见内容,来源,收集时间,涉及单位,反映人,联系电话,联系人,手机号码\n"+
+		authzImportKey+",背街小巷路灯不亮,热线,"+day(-1)+",城管科,"+contact+"\n"+
+		"AUTHZ-IMP-2,道路积水,传真,"+day(-1)+",城管科,"+contact+"\n")
 	require.NoError(t, err)
 	require.NoError(t, mw.Close())
 	return &body, mw.FormDataContentType()
