@@ -693,6 +693,38 @@ func TestOnlyOfficeSeesSubmitterAndPhone(t *testing.T) {
 	}
 }
 
+// A ledger's columns rectify has no field for are kept with the opinion as written,
+// and an office's ledger often has a contact among them: only the office reads them.
+func TestOnlyOfficeSeesTheLedgersOwnColumns(t *testing.T) {
+	f := newFixture(t)
+	f.project(t, newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone),
+		func(o *workflows.Opinion) {
+			o.Extra = map[string]string{"序号": "5", "联系人": "李四", "手机号码": "13900139000"}
+		}))
+	for _, tt := range []struct {
+		username string
+		sees     bool
+	}{
+		{"office", true}, {"leader", false}, {"verifier", false}, {"official", false},
+	} {
+		t.Run(tt.username, func(t *testing.T) {
+			detail := f.do(t, http.MethodGet, "/api/v1/opinions/a", tt.username, "")
+			require.Equal(t, http.StatusOK, detail.Code)
+			list := f.do(t, http.MethodGet, "/api/v1/opinions", tt.username, "")
+			require.Equal(t, http.StatusOK, list.Code)
+			for _, rec := range []*httptest.ResponseRecorder{detail, list} {
+				if tt.sees {
+					require.Contains(t, rec.Body.String(), `"extra":{"序号":"5","手机号码":"13900139000","联系人":"李四"}`)
+				} else {
+					require.NotContains(t, rec.Body.String(), "李四")
+					require.NotContains(t, rec.Body.String(), "13900139000")
+					require.NotContains(t, rec.Body.String(), `"extra"`)
+				}
+			}
+		})
+	}
+}
+
 func TestGetOpinionDetail(t *testing.T) {
 	f := newFixture(t)
 	signBy := time.Date(2025, 6, 12, 0, 0, 0, 0, time.FixedZone("cst", 8*3600)) // end of 06-11

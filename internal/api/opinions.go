@@ -84,11 +84,13 @@ type OpinionView struct {
 	SuggestedDepartment string `json:"suggested_department,omitempty"`
 }
 
-// view shapes an opinion for u: citizens' names and phones only for the office.
+// view shapes an opinion for u: citizens' names and phones only for the office, and
+// so the columns of an imported ledger rectify has no field for (Extra), kept as
+// written: besides 序号 or 备注 they often hold a contact (联系人, 手机号码).
 func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) OpinionView {
 	v := OpinionView{
 		ID: o.ID, CampaignID: o.CampaignID, Key: o.Key, Content: o.Content, Channel: o.Channel,
-		CollectedAt: o.CollectedAt, Target: o.Target, Extra: o.Extra, State: o.State,
+		CollectedAt: o.CollectedAt, Target: o.Target, State: o.State,
 		SuggestedCategory: o.SuggestedCategory, Category: o.Category, Department: o.Department,
 		Official: o.Official, Leader: o.Leader, Measures: o.Measures, Evidence: o.Evidence,
 		Deadline: o.Schedule.Deadline, DeadlineExplanation: o.Schedule.Explanation, Signed: o.Signed,
@@ -109,7 +111,7 @@ func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) Opi
 		v.HighestLevelAt = &at
 	}
 	if u.Has(workflows.RoleOffice) {
-		v.Submitter, v.Phone = o.Submitter, o.Phone
+		v.Submitter, v.Phone, v.Extra = o.Submitter, o.Phone, o.Extra
 	}
 	routingHints(&v, o, p)
 	if !o.Schedule.SignBy.IsZero() && !o.Signed {

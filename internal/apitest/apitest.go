@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,11 +32,13 @@ var Users = []user.User{
 	{Username: "leader", Roles: []workflows.Role{workflows.RoleLeader}},
 }
 
-// WriteUsers writes the test users file into dir and returns its path.
-func WriteUsers(t testing.TB, dir string) string {
+// WriteUsers writes the test users file into dir and returns its path: Users, and
+// the extra users a test needs besides them, with the same kind of token and password.
+func WriteUsers(t testing.TB, dir string, extra ...user.User) string {
 	t.Helper()
-	f := user.File{Users: make([]user.User, len(Users))}
-	for i, u := range Users {
+	all := append(slices.Clip(Users), extra...)
+	f := user.File{Users: make([]user.User, len(all))}
+	for i, u := range all {
 		u.TokenHashes = []string{user.HashToken("tok-" + u.Username)}
 		hash, err := bcrypt.GenerateFromPassword([]byte(u.Username), bcrypt.MinCost)
 		require.NoError(t, err)

@@ -20,6 +20,7 @@ import (
 	"rectify/internal/apitest"
 	"rectify/internal/config"
 	"rectify/internal/payload/payloadtest"
+	"rectify/internal/user"
 	"rectify/workflows"
 )
 
@@ -54,8 +55,14 @@ func testConfig(t testing.TB, dir string, extra map[string]string) config.Config
 
 func startHarness(t testing.TB) *harness {
 	t.Helper()
+	return startHarnessWithUsers(t)
+}
+
+// startHarnessWithUsers is startHarness with users besides apitest.Users.
+func startHarnessWithUsers(t testing.TB, extra ...user.User) *harness {
+	t.Helper()
 	dir := t.TempDir()
-	cfg := testConfig(t, dir, map[string]string{"RECTIFY_USERS": apitest.WriteUsers(t, dir)})
+	cfg := testConfig(t, dir, map[string]string{"RECTIFY_USERS": apitest.WriteUsers(t, dir, extra...)})
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
