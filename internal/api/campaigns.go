@@ -187,6 +187,9 @@ func (s *Service) campaignChanges(r *http.Request, u user.User) (int, any, error
 	if err := Oversight.Check(u); err != nil {
 		return 0, nil, err
 	}
+	if err := onlyParams(r.URL.Query(), "limit"); err != nil {
+		return 0, nil, err
+	}
 	limit, err := intParam(r.URL.Query(), "limit", 200, 1, maxChanges)
 	if err != nil {
 		return 0, nil, err

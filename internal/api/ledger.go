@@ -24,6 +24,9 @@ var OpenStates = []workflows.State{
 
 // ledgerStates reads ?open=: every opinion, or (true) only those still being worked on.
 func ledgerStates(r *http.Request) ([]workflows.State, error) {
+	if err := onlyParams(r.URL.Query(), "open"); err != nil {
+		return nil, err
+	}
 	switch r.URL.Query().Get("open") {
 	case "", "false":
 		return nil, nil

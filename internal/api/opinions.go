@@ -349,20 +349,35 @@ func overdueFilter(f *store.Filter, v string) error {
 // does not take, and any taken twice.
 func listFilter(q url.Values, u user.User) (store.Filter, error) {
 	f := store.Filter{Limit: 50}
+	if err := onlyParams(q, slices.Collect(maps.Keys(listParams))...); err != nil {
+		return f, err
+	}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
-		apply, ok := listParams[name]
-		if !ok {
-			return f, errorf(http.StatusUnprocessableEntity, "unknown_parameter", "the list has no parameter %q; it takes %s",
-				name, strings.Join(slices.Sorted(maps.Keys(listParams)), ", "))
-		}
-		if len(q[name]) > 1 {
-			return f, errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
-		}
-		if err := apply(&f, q.Get(name), u); err != nil {
+		if err := listParams[name](&f, q.Get(name), u); err != nil {
 			return f, err
 		}
 	}
 	return f, nil
+}
+
+// onlyParams refuses a query parameter the endpoint does not take (422
+// unknown_parameter: a misspelt one must not answer with everything) and one given
+// more than once.
+func onlyParams(q url.Values, takes ...string) error {
+	slices.Sort(takes)
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(takes, name) {
+			if len(takes) == 0 {
+				return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "this takes no parameter, not %q", name)
+			}
+			return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "the list has no parameter %q; it takes %s",
+				name, strings.Join(takes, ", "))
+		}
+		if len(q[name]) > 1 {
+			return errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
+		}
+	}
+	return nil
 }
 
 func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {

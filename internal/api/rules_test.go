@@ -112,6 +112,23 @@ func TestUnknownListParametersAreRefusedNamingThem(t *testing.T) {
 	require.Len(t, decodeAs[listBody](t, rec).Opinions, 10)
 }
 
+// A misspelt ?open= on a ledger download answered the whole ledger.
+func TestTheLedgersAndChangesRefuseParametersTheyDoNotTake(t *testing.T) {
+	f := newFixture(t)
+	seedUrgency(t, f)
+	for _, tt := range []struct{ path, code, names string }{
+		{"/api/v1/campaigns/c1/ledger.csv?opne=true", "unknown_parameter", `"opne"`},
+		{"/api/v1/campaigns/c1/ledger.xlsx?open=true&state=closed", "unknown_parameter", `"state"`},
+		{"/api/v1/campaigns/c1/ledger?open=true&open=false", "repeated_parameter", `"open"`},
+		{"/api/v1/campaigns/c1/changes?limt=5", "unknown_parameter", `"limt"`},
+	} {
+		rec := f.do(t, http.MethodGet, tt.path, "office", "")
+		requireError(t, rec, http.StatusUnprocessableEntity, tt.code, tt.names)
+	}
+	rec := f.do(t, http.MethodGet, "/api/v1/campaigns/c1/ledger.csv?open=true", "office", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+}
+
 func TestTheLeaderFilterListsALeadersOwnItems(t *testing.T) {
 	f := newFixture(t)
 	seedUrgency(t, f)
