@@ -20,6 +20,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"rectify/internal/api"
 	"rectify/internal/store"
@@ -275,9 +277,22 @@ func (s *Server) cookie(r *http.Request, name, value string, life time.Duration)
 	return c
 }
 
-// safeNext keeps a redirect target on this site.
+// safeNext keeps a redirect target on this site: a path starting with one "/", or
+// "" for anything else. Browsers drop tabs and newlines from a Location and read
+// "\" as "/", so "/\t/evil.example" would take them to evil.example: any control
+// character or space refuses the target outright, as does whatever net/url reads
+// as having a scheme or a host.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	if !utf8.ValidString(next) || strings.ContainsFunc(next, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r)
+	}) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
 	return next

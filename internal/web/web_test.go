@@ -312,6 +312,77 @@ func TestSignInSetsSessionAndFollowsOnlySameSiteNext(t *testing.T) {
 	require.Equal(t, http.SameSiteLaxMode, s.SameSite)
 }
 
+func TestSafeNextKeepsOnlyPathsOnThisSite(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ next, want string }{
+		{"/", "/"},
+		{"/tasks", "/tasks"},
+		{"/ok?x=1", "/ok?x=1"},
+		{"/opinions/o1?tab=timeline#top", "/opinions/o1?tab=timeline#top"},
+		{"/campaigns/主题教育", "/campaigns/主题教育"},
+		{"/%09/evil.example", "/%09/evil.example"}, // still encoded: a path on this site
+		{"", ""},
+		{"tasks", ""},
+		// Seen: next=/%09/evil.example arrives decoded, and browsers drop the tab.
+		{"/\t/evil.example", ""},
+		{"/\n/x", ""},
+		{"/\r/evil.example", ""},
+		{"/tasks\x00", ""},
+		{"/x\x7f", ""},
+		{"/ /evil.example", ""},
+		{"/\u00a0/evil.example", ""},
+		{"/\u3000/evil.example", ""},
+		{"/\u2028/evil.example", ""},
+		{"/\u0085/evil.example", ""},
+		{"/\xff", ""},
+		{"//evil", ""},
+		{"//evil.example/x", ""},
+		{"/\\evil", ""},
+		{"/\\/evil.example", ""},
+		{"https://evil", ""},
+		{"javascript:alert(1)", ""},
+		{"\\\\evil.example", ""},
+	} {
+		require.Equal(t, tt.want, safeNext(tt.next), "next=%q", tt.next)
+	}
+}
+
+// Seen: POST /lang (and /login) with next=/%09/evil.example answered
+// "Location: /\t/evil.example", which a browser follows to evil.example. The
+// requests go through the transport alone: a client would refuse to read such a
+// Location at all.
+func TestNextWithAControlCharacterStaysOnSite(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	v := e.visitor(t)
+	post := func(path, form string, cookies ...*http.Cookie) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(form))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		_ = readBody(t, resp)
+		return resp
+	}
+	for _, raw := range []string{"/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example", "/%E3%80%80/evil.example"} {
+		resp := post("/lang", "lang=en&next="+raw)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, raw)
+		require.Equal(t, "/", resp.Header.Get("Location"), "POST /lang next=%s", raw)
+
+		token := v.loginToken(t)
+		resp = post("/login", "username=official&password=official&csrf="+url.QueryEscape(token)+"&next="+raw, v.cookie(loginCSRF))
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, raw)
+		require.Equal(t, "/", resp.Header.Get("Location"), "POST /login next=%s", raw)
+	}
+	// The sign-in form does not carry such a target either.
+	_, body := v.get(t, "/login?next=%2F%09%2Fevil.example")
+	require.Contains(t, body, `<input type="hidden" name="next" value="">`)
+}
+
 func TestHomeSendsEachRoleToItsPage(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
