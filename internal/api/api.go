@@ -99,7 +99,17 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
-	return recoverer(s.Logger, mux)
+	return noStore(recoverer(s.Logger, mux))
+}
+
+// noStore keeps every answer out of browser and proxy caches: they carry
+// citizens' personal data, and a shared machine must not show them to the next
+// person.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Service) ready(w http.ResponseWriter, r *http.Request) {

@@ -361,9 +361,13 @@ func errorText(v *visit, e *api.Error) string {
 	return e.Message
 }
 
+// securityHeaders go on every answer. Pages hold people's names, phones and
+// opinions, so no browser or proxy may keep a copy (no-store); the static assets
+// hold nothing personal and set their own cache time over it.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

@@ -1218,6 +1218,34 @@ func TestUnknownPathsHeadersAndStaticFiles(t *testing.T) {
 	require.NotRegexp(t, `(?i)(src|href)="(https?:)?//`, body, "no asset from another host")
 }
 
+// Pages carry names, phones and opinions: no browser or proxy may keep a copy,
+// while the static assets (nothing personal) stay cached.
+func TestPagesAreNeverStoredInACache(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	v := e.visitor(t)
+	b := e.signIn(t, "official")
+	for _, c := range []*browser{v, b} {
+		for _, path := range []string{"/login", "/", "/tasks", "/opinions/x", "/nope"} {
+			resp, err := c.c.Get(e.srv.URL + path)
+			require.NoError(t, err)
+			_ = readBody(t, resp)
+			require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), path)
+		}
+	}
+	resp := b.post(t, "/lang", url.Values{"lang": {"en"}, "next": {"/tasks"}})
+	_ = readBody(t, resp)
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "an answer to a form")
+	resp = b.post(t, "/logout", url.Values{"csrf": {"forged"}})
+	_ = readBody(t, resp)
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "a refusal")
+
+	resp, err := v.c.Get(e.srv.URL + "/static/style.css")
+	require.NoError(t, err)
+	_ = readBody(t, resp)
+	require.Equal(t, "public, max-age=3600", resp.Header.Get("Cache-Control"), "static assets keep their cache time")
+}
+
 func requireSecurityHeaders(t *testing.T, resp *http.Response, what string) {
 	t.Helper()
 	csp := resp.Header.Get("Content-Security-Policy")
