@@ -79,7 +79,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /lang", s.setLanguage)
 	page := func(pattern string, h pageHandler) {
-		mux.Handle(pattern, s.signedIn(h))
+		limit := int64(formLimit)
+		if pattern == importRoute {
+			limit = s.uploadLimit()
+		}
+		mux.Handle(pattern, s.signedIn(h, limit))
 	}
 	page("POST /logout", s.logout)
 	page("GET /{$}", s.home)
@@ -109,7 +113,16 @@ func (v *visit) T(key string, args ...any) string { return translate(v.Lang, key
 // pageHandler serves a page to a signed-in visitor.
 type pageHandler func(http.ResponseWriter, *http.Request, *visit)
 
-func (s *Server) signedIn(h pageHandler) http.Handler {
+// formLimit bounds the body of every form but the import's: what a person types
+// fits many times over, and a larger body is refused (413) before it is read.
+const formLimit = 1 << 20
+
+// importRoute is the one form that carries a file, up to the import limit.
+const importRoute = "POST /import"
+
+// signedIn serves h to a signed-in visitor; a posted form must be at most limit
+// bytes and carry the session's CSRF token.
+func (s *Server) signedIn(h pageHandler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ok := s.session(r)
 		if !ok {
@@ -121,8 +134,8 @@ func (s *Server) signedIn(h pageHandler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := r.ParseMultipartForm(s.uploadLimit()); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-				s.renderError(w, r, v, http.StatusBadRequest, "err.bad_form")
+			if status, key := readForm(w, r, limit); status != 0 {
+				s.renderError(w, r, v, status, key)
 				return
 			}
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(v.Session.CSRF)) != 1 {
@@ -132,6 +145,33 @@ func (s *Server) signedIn(h pageHandler) http.Handler {
 		}
 		h(w, r, v)
 	})
+}
+
+// readForm reads a posted form, URL-encoded or multipart, of at most limit bytes.
+// It answers the status and message of a refusal (0 when the form was read): 413
+// for a body over the limit, 400 for one that cannot be read. Without this, a
+// body too large for net/http's own bound left the form empty, and the visitor
+// read that the form had expired.
+func readForm(w http.ResponseWriter, r *http.Request, limit int64) (int, string) {
+	if r.ContentLength > limit {
+		r.Body = http.NoBody // read none of it, not even for the refusal's page
+		return http.StatusRequestEntityTooLarge, "err.too_large"
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	err := r.ParseForm()
+	if err == nil {
+		if err = r.ParseMultipartForm(limit); errors.Is(err, http.ErrNotMultipart) {
+			err = nil
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, "err.too_large"
+	case err != nil:
+		return http.StatusBadRequest, "err.bad_form"
+	}
+	return 0, ""
 }
 
 func (s *Server) uploadLimit() int64 {
@@ -189,8 +229,8 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderLogin(w, r, http.StatusBadRequest, "", "err.bad_form")
+	if status, key := readForm(w, r, formLimit); status != 0 {
+		s.renderLogin(w, r, status, "", key)
 		return
 	}
 	c, err := r.Cookie(loginCSRF)
@@ -230,6 +270,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 // setLanguage switches the language: remembered per user when signed in, in a
 // cookie before that.
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
+	if status, key := readForm(w, r, formLimit); status != 0 {
+		s.renderError(w, r, nil, status, key)
+		return
+	}
 	lang := r.FormValue("lang")
 	if lang != "zh" && lang != "en" {
 		lang = "zh"

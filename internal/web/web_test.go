@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -1369,4 +1372,77 @@ func TestOpinionPageLinksToItsWorkflowInTheTemporalUI(t *testing.T) {
 	en.setLang(t, "en")
 	_, body = en.get(t, "/opinions/asg")
 	require.Contains(t, body, `rel="noopener">Open the workflow in Temporal</a>`)
+}
+
+// Seen: a 10 MB reason was answered with the message that the form had expired
+// (net/http refused to read it, and the form looked empty). A form over its limit
+// is refused as too large, in the visitor's language, before it is read.
+func TestOversizedFormsAreRefusedAsTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	b := e.signIn(t, "official")
+	huge := strings.Repeat("理", 10<<20/3)
+
+	resp := b.post(t, "/opinions/o1/act/return", url.Values{"reason": {huge}})
+	body := readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, body, "提交的内容过大，无法接收。")
+	require.NotContains(t, body, "表单已过期")
+	requireSecurityHeaders(t, resp, "413")
+
+	// Sent in chunks, without a declared length, it is cut off at the limit.
+	form := url.Values{"csrf": {b.csrf}, "reason": {huge}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/opinions/o1/act/return", io.MultiReader(strings.NewReader(form)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	require.EqualValues(t, 0, req.ContentLength, "chunked")
+	resp, err = b.c.Do(req)
+	require.NoError(t, err)
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, body, "提交的内容过大，无法接收。")
+
+	// Multipart too, on any form but the import's.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	require.NoError(t, mw.WriteField("csrf", b.csrf))
+	require.NoError(t, mw.WriteField("reason", strings.Repeat("x", formLimit)))
+	require.NoError(t, mw.Close())
+	resp, err = b.c.Post(e.srv.URL+"/opinions/o1/act/return", mw.FormDataContentType(), &buf)
+	require.NoError(t, err)
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+
+	// In English.
+	b.setLang(t, "en")
+	resp = b.post(t, "/opinions/o1/act/return", url.Values{"reason": {huge}})
+	require.Contains(t, readBody(t, resp), "The form is too large to accept")
+
+	// The sign-in form and the language switch have the same limit.
+	v := e.visitor(t)
+	token := v.loginToken(t)
+	resp = v.post(t, "/login", url.Values{"username": {"official"}, "password": {huge}, "csrf": {token}})
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, body, "提交的内容过大，无法接收。")
+	require.Contains(t, body, `<form method="post" action="/login">`, "the sign-in form again")
+	require.Nil(t, setCookie(resp, sessionCookie))
+	resp = v.post(t, "/lang", url.Values{"lang": {"en"}, "next": {"/" + huge}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Nil(t, setCookie(resp, langCookie))
+}
+
+// The import form alone takes a body over the forms' limit: the ledger file.
+func TestImportFormTakesAFileLargerThanAForm(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	b := e.signIn(t, "office")
+	content := "意见内容,来源,收集时间\n" + strings.Repeat("长", formLimit/3+100) + ",热线,2025-06-01\n"
+	require.Greater(t, len(content), formLimit)
+	resp := b.upload(t, map[string]string{"campaign": "c1", "dry_run": "true"}, "台账.csv", content)
+	body := readBody(t, resp)
+	require.NotEqual(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.NotContains(t, body, "提交的内容过大")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the dry run's report")
 }
