@@ -76,6 +76,7 @@ func TestStore(t *testing.T) {
 		{"Outbox", testOutbox},
 		{"Batches", testBatches},
 		{"SessionsAndLanguage", testSessionsAndLanguage},
+		{"SessionsFromBeforeHashing", testSessionsFromBeforeHashing},
 		{"PublishedAndClosures", testPublishedAndClosures},
 		{"EachOpinion", testEachOpinion},
 		{"ProjectionFollowsTheWorkflowTask", testProjectionFollowsTheWorkflowTask},

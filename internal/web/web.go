@@ -244,7 +244,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusUnauthorized, username, "err.bad_login")
 		return
 	}
-	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: s.svc.Now().Add(sessionLife)}
+	now := s.svc.Now()
+	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(sessionLife), LastSeen: now}
 	if err := s.svc.Store.CreateSession(r.Context(), sess); err != nil {
 		s.logger.Error("create session", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, username, "err.internal")
