@@ -398,6 +398,7 @@ func (a *App) startHTTP() error {
 		_ = ln.Close()
 		return err
 	}
+	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	a.http = &http.Server{
 		Handler:           routes(a.Service.Handler(), pages.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -39,14 +39,27 @@ const (
 	sessionCookie = "rectify_session"
 	loginCSRF     = "rectify_login_csrf"
 	langCookie    = "rectify_lang"
-	sessionLife   = 12 * time.Hour
+	// touchEvery is how often a session in use records it: a write a minute at
+	// most, not one a request.
+	touchEvery = time.Minute
 )
+
+// SessionLimits end a signed-in session: Idle after its last use, Max after
+// sign-in whatever happens. A zero field takes DefaultSessionLimits' value.
+type SessionLimits struct {
+	Idle, Max time.Duration
+}
+
+// DefaultSessionLimits are RECTIFY_SESSION_IDLE's and RECTIFY_SESSION_MAX's defaults.
+var DefaultSessionLimits = SessionLimits{Idle: 30 * time.Minute, Max: 12 * time.Hour}
 
 // Server serves the pages.
 type Server struct {
 	svc    *api.Service
 	logger *slog.Logger
 	pages  map[string]*template.Template
+	// Sessions bound every session; set it before serving.
+	Sessions SessionLimits
 }
 
 // New parses the embedded templates.
@@ -181,7 +194,20 @@ func (s *Server) uploadLimit() int64 {
 	return 51 << 20
 }
 
-// session resolves the session cookie to a visit.
+// limits are the session limits in force.
+func (s *Server) limits() SessionLimits {
+	l := s.Sessions
+	if l.Idle <= 0 {
+		l.Idle = DefaultSessionLimits.Idle
+	}
+	if l.Max <= 0 {
+		l.Max = DefaultSessionLimits.Max
+	}
+	return l
+}
+
+// session resolves the session cookie to a visit. A session left idle too long
+// ends here; one in use records it (once a minute at most).
 func (s *Server) session(r *http.Request) (*visit, bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
@@ -191,6 +217,17 @@ func (s *Server) session(r *http.Request) (*visit, bool) {
 	sess, err := s.svc.Store.Session(r.Context(), c.Value, now)
 	if err != nil {
 		return nil, false
+	}
+	switch idle := now.Sub(sess.LastSeen); {
+	case idle >= s.limits().Idle:
+		if err := s.svc.Store.DeleteSession(r.Context(), sess.ID, now); err != nil {
+			s.logger.Error("delete idle session", "err", err)
+		}
+		return nil, false
+	case idle >= touchEvery:
+		if err := s.svc.Store.TouchSession(r.Context(), sess.ID, now); err != nil {
+			s.logger.Error("touch session", "err", err)
+		}
 	}
 	u, ok := s.svc.Users.Lookup(sess.Username)
 	if !ok {
@@ -244,14 +281,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusUnauthorized, username, "err.bad_login")
 		return
 	}
-	now := s.svc.Now()
-	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(sessionLife), LastSeen: now}
+	now, life := s.svc.Now(), s.limits().Max
+	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(life), LastSeen: now}
 	if err := s.svc.Store.CreateSession(r.Context(), sess); err != nil {
 		s.logger.Error("create session", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, username, "err.internal")
 		return
 	}
-	http.SetCookie(w, s.cookie(r, sessionCookie, sess.ID, sessionLife))
+	http.SetCookie(w, s.cookie(r, sessionCookie, sess.ID, life))
 	http.SetCookie(w, s.cookie(r, loginCSRF, "", -1))
 	next := safeNext(r.PostFormValue("next"))
 	if next == "" {

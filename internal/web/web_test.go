@@ -290,7 +290,7 @@ func TestSignInSetsSessionAndFollowsOnlySameSiteNext(t *testing.T) {
 		require.True(t, s.HttpOnly)
 		require.Equal(t, http.SameSiteLaxMode, s.SameSite)
 		require.False(t, s.Secure)
-		require.Equal(t, int(sessionLife.Seconds()), s.MaxAge)
+		require.Equal(t, int(DefaultSessionLimits.Max.Seconds()), s.MaxAge)
 		cleared := setCookie(resp, loginCSRF)
 		require.NotNil(t, cleared, "the sign-in token is spent")
 		require.Negative(t, cleared.MaxAge)
@@ -440,6 +440,26 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
+// atMoment serves the same store and people at officeNow+d, with limits.
+func (e *officeEnv) atMoment(t *testing.T, d time.Duration, limits SessionLimits) http.Handler {
+	t.Helper()
+	svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger,
+		Now: func() time.Time { return officeNow.Add(d) }}
+	pages, err := New(svc, svc.Logger)
+	require.NoError(t, err)
+	pages.Sessions = limits
+	return pages.Handler()
+}
+
+// serveWithCookie sends one request with the session cookie.
+func serveWithCookie(h http.Handler, method, path, session string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
 func TestExpiredSessionGoesBackToSignIn(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
@@ -447,36 +467,27 @@ func TestExpiredSessionGoesBackToSignIn(t *testing.T) {
 	sess := b.cookie(sessionCookie)
 	require.NotNil(t, sess)
 
-	// The same store and people, served at a later moment.
-	at := func(d time.Duration) http.Handler {
-		svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger,
-			Now: func() time.Time { return officeNow.Add(d) }}
-		pages, err := New(svc, svc.Logger)
-		require.NoError(t, err)
-		return pages.Handler()
+	// Used all day, every twenty minutes, the session still ends at its maximum.
+	max := DefaultSessionLimits.Max
+	for d := 20 * time.Minute; d < max; d += 20 * time.Minute {
+		rec := serveWithCookie(e.atMoment(t, d, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+		require.Equal(t, http.StatusOK, rec.Code, "after %s", d)
 	}
-	serve := func(h http.Handler, method, path string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, nil)
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.Value})
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	rec := serve(at(sessionLife-time.Minute), http.MethodGet, "/tasks")
+	rec := serveWithCookie(e.atMoment(t, max-time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
 	require.Equal(t, http.StatusOK, rec.Code, "a minute before it ends")
 
-	late := at(sessionLife + time.Minute)
-	rec = serve(late, http.MethodGet, "/tasks")
+	late := e.atMoment(t, max+time.Minute, SessionLimits{})
+	rec = serveWithCookie(late, http.MethodGet, "/tasks", sess.Value)
 	require.Equal(t, http.StatusSeeOther, rec.Code)
 	require.Equal(t, "/login?next=%2Ftasks", rec.Header().Get("Location"))
-	rec = serve(late, http.MethodPost, "/logout")
+	rec = serveWithCookie(late, http.MethodPost, "/logout", sess.Value)
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Contains(t, rec.Body.String(), "登录已失效，请重新登录。")
-	rec = serve(late, http.MethodGet, "/login")
+	rec = serveWithCookie(late, http.MethodGet, "/login", sess.Value)
 	require.Equal(t, http.StatusOK, rec.Code, "the sign-in form, not a redirect loop")
 
 	// A session stored as already expired never signs anyone in.
-	require.NoError(t, e.store.CreateSession(context.Background(), store.Session{ID: "stale", Username: "office", CSRF: "x", ExpiresAt: officeNow.Add(-time.Second)}))
+	require.NoError(t, e.store.CreateSession(context.Background(), store.Session{ID: "stale", Username: "office", CSRF: "x", ExpiresAt: officeNow.Add(-time.Second), LastSeen: officeNow}))
 	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/triage", nil)
 	require.NoError(t, err)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: "stale"})
@@ -484,6 +495,74 @@ func TestExpiredSessionGoesBackToSignIn(t *testing.T) {
 	_ = readBody(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Equal(t, "/login?next=%2Ftriage", resp.Header.Get("Location"))
+}
+
+func TestIdleSessionGoesBackToSignIn(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	b := e.signIn(t, "official")
+	sess := b.cookie(sessionCookie)
+	require.NotNil(t, sess)
+	ctx := context.Background()
+	lastSeen := func() time.Time {
+		t.Helper()
+		got, err := e.store.Session(ctx, sess.Value, officeNow)
+		require.NoError(t, err)
+		return got.LastSeen
+	}
+	require.True(t, officeNow.Equal(lastSeen()), "signing in is a use")
+
+	// Use within the minute writes nothing; a use after it records the time.
+	rec := serveWithCookie(e.atMoment(t, 30*time.Second, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.True(t, officeNow.Equal(lastSeen()), "no write a request")
+	rec = serveWithCookie(e.atMoment(t, 29*time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code, "29 minutes idle")
+	require.True(t, officeNow.Add(29*time.Minute).Equal(lastSeen()))
+	rec = serveWithCookie(e.atMoment(t, 58*time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code, "29 minutes idle again: an hour in, still signed in")
+
+	// Thirty minutes without use end it: back to the sign-in form, which comes back.
+	idle := e.atMoment(t, 88*time.Minute, SessionLimits{})
+	rec = serveWithCookie(idle, http.MethodGet, "/opinions/o1?tab=1", sess.Value)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Equal(t, "/login?next=%2Fopinions%2Fo1%3Ftab%3D1", rec.Header().Get("Location"))
+	_, err := e.store.Session(ctx, sess.Value, officeNow)
+	require.ErrorIs(t, err, store.ErrNotFound, "the idle session is gone, not only refused")
+	rec = serveWithCookie(e.atMoment(t, 60*time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusSeeOther, rec.Code, "and stays gone")
+
+	// The idle time is a setting.
+	b = e.signIn(t, "official")
+	sess = b.cookie(sessionCookie)
+	short := SessionLimits{Idle: 5 * time.Minute}
+	rec = serveWithCookie(e.atMoment(t, 4*time.Minute, short), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code)
+	rec = serveWithCookie(e.atMoment(t, 10*time.Minute, short), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+}
+
+func TestSessionMaximumIsASetting(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	h := e.atMoment(t, 0, SessionLimits{Max: time.Hour})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+	csrf := rec.Result().Cookies()[0]
+	require.Equal(t, loginCSRF, csrf.Name)
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{
+		"username": {"office"}, "password": {"office"}, "csrf": {csrf.Value}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(csrf)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	c := setCookie(rec.Result(), sessionCookie)
+	require.NotNil(t, c)
+	require.Equal(t, 3600, c.MaxAge)
+	got, err := e.store.Session(context.Background(), c.Value, officeNow)
+	require.NoError(t, err)
+	require.True(t, officeNow.Add(time.Hour).Equal(got.ExpiresAt))
 }
 
 func TestLanguageIsChineseByDefaultAndRememberedPerUser(t *testing.T) {
