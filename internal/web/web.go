@@ -99,6 +99,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(pattern, s.signedIn(h, limit))
 	}
 	page("POST /logout", s.logout)
+	page("POST /logout/everywhere", s.logoutEverywhere)
 	page("GET /{$}", s.home)
 	page("GET /tasks", s.tasks)
 	page("GET /verify", s.only(api.Verification, s.verifyQueue))
@@ -301,6 +302,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 	if err := s.svc.Store.DeleteSession(r.Context(), v.Session.ID, v.Now); err != nil {
 		s.logger.Error("delete session", "err", err)
 	}
+	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// logoutEverywhere ends every session of the visitor's, in every browser: for a
+// lost phone, or a computer left signed in elsewhere.
+func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request, v *visit) {
+	n, err := s.svc.Store.DeleteUserSessions(r.Context(), v.User.Username)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.logger.Info("signed out everywhere", "username", v.User.Username, "sessions", n)
 	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -440,6 +440,45 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
+func TestSignOutEverywhereEndsEveryBrowsersSession(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	phone, laptop := e.signIn(t, "official"), e.signIn(t, "official")
+	colleague := e.signIn(t, "official2")
+
+	// The header offers it beside signing out, in both languages.
+	_, body := laptop.get(t, "/tasks")
+	require.Contains(t, body, `<form method="post" action="/logout/everywhere" class="inline">`)
+	require.Contains(t, body, "退出所有设备")
+	laptop.setLang(t, "en")
+	_, body = laptop.get(t, "/tasks")
+	require.Contains(t, body, "Sign out everywhere")
+
+	// Like every form, it needs the session's token.
+	resp := laptop.post(t, "/logout/everywhere", url.Values{"csrf": {"forged"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	status, _ := phone.get(t, "/tasks")
+	require.Equal(t, http.StatusOK, status, "nothing ended")
+
+	resp = laptop.post(t, "/logout/everywhere", url.Values{})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/login", resp.Header.Get("Location"))
+	cleared := setCookie(resp, sessionCookie)
+	require.NotNil(t, cleared)
+	require.Negative(t, cleared.MaxAge)
+	for name, b := range map[string]*browser{"this browser": laptop, "the other browser": phone} {
+		resp, err := b.c.Get(e.srv.URL + "/tasks")
+		require.NoError(t, err)
+		_ = readBody(t, resp)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, name)
+		require.Equal(t, "/login?next=%2Ftasks", resp.Header.Get("Location"), name)
+	}
+	status, _ = colleague.get(t, "/tasks")
+	require.Equal(t, http.StatusOK, status, "another user stays signed in")
+}
+
 // atMoment serves the same store and people at officeNow+d, with limits.
 func (e *officeEnv) atMoment(t *testing.T, d time.Duration, limits SessionLimits) http.Handler {
 	t.Helper()
@@ -917,7 +956,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	require.Contains(t, body, `<label for="request-extension-until">延期至 *</label>`)
 	require.Contains(t, body, `<input id="request-extension-until" name="until" type="date" value="">`)
 	require.Contains(t, body, `<label for="request-extension-reason">理由 *</label>`)
-	require.Equal(t, 5, strings.Count(body, `name="csrf" value="`+b.csrf+`"`), "every form carries the token: three actions, the language switch and sign-out")
+	require.Equal(t, 6, strings.Count(body, `name="csrf" value="`+b.csrf+`"`), "every form carries the token: three actions, the language switch and both sign-outs")
 
 	// The office sees the citizen and, on a categorized item, the assign form with
 	// the deadline it would get.
