@@ -30,6 +30,7 @@ import (
 	"rectify/internal/config"
 	"rectify/internal/demo"
 	"rectify/internal/engine"
+	"rectify/internal/lockout"
 	"rectify/internal/metrics"
 	"rectify/internal/notify"
 	"rectify/internal/reconcile"
@@ -152,6 +153,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
 			Metrics:      a.metrics.Handler(),
+			Lockout:      lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies),
 		}
 	}
 	if cfg.ServeWorker {

@@ -58,7 +58,9 @@ var messages = map[string]map[string]string{
 		"err.title": "出错了", "err.not_found": "页面不存在。", "err.signed_out": "登录已失效，请重新登录。",
 		"err.csrf": "表单已过期或来源不明，请刷新页面后重试。", "err.bad_form": "表单内容无法识别。",
 		"err.too_large": "提交的内容过大，无法接收。请删减填写的内容后重试。",
-		"err.bad_login": "用户名或密码错误。", "err.internal": "服务器出错，已记录日志。", "err.forbidden": "您没有权限访问此页面。",
+		"err.bad_login": "用户名或密码错误。", "err.too_many_attempts": "登录失败次数过多，请 %s后再试。",
+		"wait.minutes": "%d 分钟", "wait.seconds": "%d 秒",
+		"err.internal": "服务器出错，已记录日志。", "err.forbidden": "您没有权限访问此页面。",
 		"err.timeout": "后台处理超时，操作可能仍会完成，请稍后刷新查看。", "err.back": "返回首页",
 	},
 	"en": {
@@ -109,7 +111,9 @@ var messages = map[string]map[string]string{
 		"err.title": "Something went wrong", "err.not_found": "There is no such page.", "err.signed_out": "Your session has ended; please sign in again.",
 		"err.csrf": "The form has expired or did not come from this site; reload the page and try again.", "err.bad_form": "The form could not be read.",
 		"err.too_large": "The form is too large to accept; shorten what you wrote and try again.",
-		"err.bad_login": "Wrong username or password.", "err.internal": "Something went wrong on the server; it has been logged.", "err.forbidden": "You may not open this page.",
+		"err.bad_login": "Wrong username or password.", "err.too_many_attempts": "Too many failed sign-ins; try again in %s.",
+		"wait.minute": "1 minute", "wait.minutes": "%d minutes", "wait.second": "1 second", "wait.seconds": "%d seconds",
+		"err.internal": "Something went wrong on the server; it has been logged.", "err.forbidden": "You may not open this page.",
 		"err.timeout": "The server took too long; the action may still happen — reload in a moment.", "err.back": "Back to the start page",
 	},
 }

@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"rectify/internal/api"
+	"rectify/internal/lockout"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -257,13 +258,42 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.renderLogin(w, r, http.StatusOK, "", "")
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, username, errKey string) {
+// renderLogin shows the sign-in form, with the message errKey (formatted with
+// args) when it is not empty.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, username, errKey string, args ...any) {
 	token := randomToken()
 	http.SetCookie(w, s.cookie(r, loginCSRF, token, 10*time.Minute))
 	lang := requestLang(r)
+	msg := ""
+	if errKey != "" {
+		msg = translate(lang, errKey, args...)
+	}
 	s.render(w, r, status, "login", &visit{Lang: lang, Session: store.Session{CSRF: token}}, map[string]any{
-		"Username": username, "Error": errKey, "Next": safeNext(r.FormValue("next")),
+		"Username": username, "Error": msg, "Next": safeNext(r.FormValue("next")),
 	})
+}
+
+// tooManyAttempts answers a sign-in from a username or address that must wait.
+func (s *Server) tooManyAttempts(w http.ResponseWriter, r *http.Request, username string, wait time.Duration) {
+	w.Header().Set("Retry-After", api.RetryAfter(wait))
+	s.renderLogin(w, r, http.StatusTooManyRequests, username, "err.too_many_attempts", waitText(requestLang(r), wait))
+}
+
+// waitText says how long to wait, in minutes (rounded up) from a minute on, else
+// in seconds.
+func waitText(lang string, d time.Duration) string {
+	if d >= time.Minute {
+		n := int((d + time.Minute - 1) / time.Minute)
+		if lang == "en" && n == 1 {
+			return translate(lang, "wait.minute")
+		}
+		return translate(lang, "wait.minutes", n)
+	}
+	n := max(1, int((d+time.Second-1)/time.Second))
+	if lang == "en" && n == 1 {
+		return translate(lang, "wait.second")
+	}
+	return translate(lang, "wait.seconds", n)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -277,11 +307,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
+	// Guessing is slowed down per username and per address: past the limit, no
+	// password is even checked until the lock ends.
+	lock := s.svc.SignInLockout()
+	client := lock.Client(r)
+	if wait := lock.Wait(username, client); wait > 0 {
+		s.tooManyAttempts(w, r, username, wait)
+		return
+	}
 	u, err := s.svc.Users.CheckPassword(username, r.PostFormValue("password"))
 	if err != nil {
+		v := lock.Fail(username, client)
+		if v.UserLocked || v.AddrLocked {
+			s.logLockout(username, client, v)
+		}
+		if v.Wait > 0 {
+			s.tooManyAttempts(w, r, username, v.Wait)
+			return
+		}
 		s.renderLogin(w, r, http.StatusUnauthorized, username, "err.bad_login")
 		return
 	}
+	lock.Succeed(u.Username)
 	now, life := s.svc.Now(), s.limits().Max
 	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(life), LastSeen: now}
 	if err := s.svc.Store.CreateSession(r.Context(), sess); err != nil {
@@ -296,6 +343,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// logLockout tells the operator a username or address has been locked. A
+// username no one has is logged as such: it may be a password typed in the
+// wrong field.
+func (s *Server) logLockout(username, client string, v lockout.Verdict) {
+	what := "address"
+	switch {
+	case v.UserLocked && v.AddrLocked:
+		what = "username and address"
+	case v.UserLocked:
+		what = "username"
+	}
+	if _, known := s.svc.Users.Lookup(username); !known {
+		username = "(not a user)"
+	}
+	s.logger.Warn("sign-in locked: too many wrong passwords", "locked", what, "username", username, "client", client, "retry_after", v.Wait)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
