@@ -16,12 +16,15 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/calendar"
+	"rectify/internal/lockout"
 	"rectify/internal/payload"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
@@ -48,8 +51,28 @@ type Service struct {
 	Metrics http.Handler
 	// PayloadKeys, when set, decrypt Temporal's payloads for the Web UI's readers.
 	PayloadKeys *payload.Keyring
+	// Lockout counts failed sign-ins, bad API tokens here and wrong passwords on
+	// the web, and locks out who keeps failing. Nil: lockout.DefaultPolicy on Now,
+	// trusting no proxy, made on first use.
+	Lockout *lockout.Lockout
 
-	throttle throttle
+	lockoutOnce sync.Once
+	throttle    throttle
+}
+
+// SignInLockout is the Lockout the API and the web share.
+func (s *Service) SignInLockout() *lockout.Lockout {
+	s.lockoutOnce.Do(func() {
+		if s.Lockout == nil {
+			s.Lockout = lockout.New(lockout.DefaultPolicy, s.Now, nil)
+		}
+	})
+	return s.Lockout
+}
+
+// RetryAfter is a wait as a Retry-After header says it: whole seconds, rounded up.
+func RetryAfter(wait time.Duration) string {
+	return strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)
 }
 
 // actionTimeout bounds how long a request waits on a workflow: with no worker
@@ -102,7 +125,17 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
-	return recoverer(s.Logger, mux)
+	return noStore(recoverer(s.Logger, mux))
+}
+
+// noStore keeps every answer out of browser and proxy caches: they carry
+// citizens' personal data, and a shared machine must not show them to the next
+// person.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
@@ -129,8 +162,23 @@ func (s *Service) caller(w http.ResponseWriter, r *http.Request) (user.User, boo
 		writeError(w, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
 		return user.User{}, false
 	}
+	// A client that keeps sending bad tokens is guessing: after a few, it waits.
+	lock := s.SignInLockout()
+	client := lock.Client(r)
+	if wait := lock.Wait("", client); wait > 0 {
+		tooManyAttempts(w, wait)
+		return user.User{}, false
+	}
 	u, err := s.Users.ByToken(strings.TrimSpace(token))
 	if err != nil {
+		v := lock.Fail("", client)
+		if v.AddrLocked {
+			s.Logger.Warn("API tokens locked out: too many bad tokens from one address", "client", client, "retry_after", v.Wait)
+		}
+		if v.Wait > 0 {
+			tooManyAttempts(w, v.Wait)
+			return user.User{}, false
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify", error="invalid_token"`)
 		writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
 		return user.User{}, false
@@ -141,6 +189,14 @@ func (s *Service) caller(w http.ResponseWriter, r *http.Request) (user.User, boo
 		return user.User{}, false
 	}
 	return u, true
+}
+
+// tooManyAttempts answers a client locked out for failing to sign in.
+func tooManyAttempts(w http.ResponseWriter, wait time.Duration) {
+	secs := RetryAfter(wait)
+	w.Header().Set("Retry-After", secs)
+	writeError(w, errorf(http.StatusTooManyRequests, "too_many_attempts",
+		"too many failed sign-ins from this address; try again in %s seconds", secs))
 }
 
 // authenticated serves a JSON endpoint for an authenticated user.

@@ -193,6 +193,23 @@ func TestHealthzNeedsNoToken(t *testing.T) {
 	require.Equal(t, map[string]string{"status": "ok"}, decodeAs[map[string]string](t, rec))
 }
 
+// Answers carry citizens' personal data: no browser or proxy may keep a copy of
+// any of them, a download or a refusal included.
+func TestAnswersAreNeverStoredInACache(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct{ path, username string }{
+		{"/api/v1/campaigns", "office"},
+		{"/api/v1/opinions?campaign=" + campaignID, "office"},
+		{"/api/v1/campaigns/" + campaignID + "/ledger.csv", "office"},
+		{"/api/v1/campaigns", ""},
+		{"/api/v1/nope", "office"},
+		{"/healthz", ""},
+	} {
+		rec := f.do(t, http.MethodGet, tt.path, tt.username, "")
+		require.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "%s as %q (%d)", tt.path, tt.username, rec.Code)
+	}
+}
+
 func TestReadyz(t *testing.T) {
 	f := newFixture(t)
 	f.temporal.On("CheckHealth", mock.Anything, mock.Anything).Return(&client.CheckHealthResponse{}, nil).Once()

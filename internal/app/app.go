@@ -32,6 +32,7 @@ import (
 	"rectify/internal/config"
 	"rectify/internal/demo"
 	"rectify/internal/engine"
+	"rectify/internal/lockout"
 	"rectify/internal/metrics"
 	"rectify/internal/notify"
 	"rectify/internal/payload"
@@ -179,6 +180,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
 			Metrics:      a.metrics.Handler(), PayloadKeys: a.keys,
+			Lockout: lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies),
 		}
 	}
 	if cfg.ServeWorker {
@@ -492,6 +494,7 @@ func (a *App) startHTTP() error {
 		_ = ln.Close()
 		return err
 	}
+	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	a.http = &http.Server{
 		Handler:           routes(a.Service.Handler(), pages.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,

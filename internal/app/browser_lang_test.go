@@ -15,7 +15,8 @@ import (
 // browser: the pages read in English — form errors too — and still do after
 // signing out and in again, even at another desk, because the choice is kept with
 // the user. Another user there still starts in Chinese, and a leader's dashboard
-// reads in English once they switch.
+// reads in English once they switch. Signing out everywhere at one desk signs the
+// official out at the other.
 func TestBrowserEnglishIsRememberedPerUser(t *testing.T) {
 	h := startHarness(t)
 	b := newBrowser(t, h.Base)
@@ -77,4 +78,13 @@ func TestBrowserEnglishIsRememberedPerUser(t *testing.T) {
 	require.Equal(t, "In progress", desk.text(`.figure:has([data-figure="in_progress"]) .l`))
 	require.Empty(t, desk.untranslated(), "the dashboard in English")
 	desk.shot("dashboard-en")
+
+	// Signing out everywhere at this desk ends the official's session at the first.
+	desk.signOut()
+	desk.signIn("official")
+	require.Equal(t, "Sign out everywhere", desk.text(`form[action="/logout/everywhere"] button`))
+	desk.submitAndWait(`form[action="/logout/everywhere"] button`)
+	desk.run(chromedp.WaitVisible(chromedp.ID("username")))
+	b.run(chromedp.Navigate(b.base+"/tasks"), chromedp.WaitVisible(chromedp.ID("username")))
+	require.Equal(t, "/login", value(b, chromedp.Evaluate[string](`location.pathname`)), "signed out at the other desk too")
 }

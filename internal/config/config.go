@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DemoMode says whether to seed the demo campaign and users.
@@ -85,6 +87,13 @@ type Config struct {
 	// (RECTIFY_METRICS_DEPARTMENT_QUALITY=on): about 12,000 more series with 100
 	// departments and 10 campaigns, past the series budget (docs/metrics.md).
 	MetricsDepartmentQuality bool
+	// SessionIdle ends a web session not used for that long; SessionMax ends it
+	// that long after sign-in, used or not.
+	SessionIdle, SessionMax time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client, for counting failed sign-ins per address; empty: the connection's
+	// own address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // TemporalPorts are the fixed gRPC ports of a server's services other than the frontend.
@@ -259,6 +268,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_UI_WRITE=%q: use on or off", w))
 	}
+	errs = append(errs, c.readSessions(get)...)
 	c.TemporalUIURL = get("RECTIFY_TEMPORAL_UI_URL", "")
 	if c.TemporalUIURL == "" && c.Embedded() && c.EmbeddedUIAddr != "" {
 		c.TemporalUIURL = "http://" + c.EmbeddedUIAddr
@@ -280,6 +290,56 @@ func (c *Config) readPayloadKey(path string) []error {
 		return nil
 	}
 	return []error{errors.New("RECTIFY_PAYLOAD_KEY_FILE is required for a process of a cluster: give every node the same key file (docs/security.md says how to make one)")}
+}
+
+// Session lives: the bounds keep a typo (30s for 30m, 8760h for 876h) from
+// making the web unusable or a session practically endless.
+const (
+	minSessionLife = time.Minute
+	maxSessionLife = 30 * 24 * time.Hour
+)
+
+// readSessions reads how long web sessions last and which proxies may name the
+// client's address.
+func (c *Config) readSessions(get func(key, def string) string) []error {
+	var errs []error
+	for _, d := range []struct {
+		name, def string
+		dst       *time.Duration
+	}{
+		{"RECTIFY_SESSION_IDLE", "30m", &c.SessionIdle},
+		{"RECTIFY_SESSION_MAX", "12h", &c.SessionMax},
+	} {
+		raw := get(d.name, d.def)
+		v, err := time.ParseDuration(raw)
+		if err != nil || v < minSessionLife || v > maxSessionLife {
+			errs = append(errs, fmt.Errorf("%s=%q: use a duration from 1m to 720h, such as %s", d.name, raw, d.def))
+			continue
+		}
+		*d.dst = v
+	}
+	if c.SessionIdle > 0 && c.SessionMax > 0 && c.SessionIdle > c.SessionMax {
+		errs = append(errs, fmt.Errorf("RECTIFY_SESSION_IDLE=%s is longer than RECTIFY_SESSION_MAX=%s: a session ends at the maximum anyway", c.SessionIdle, c.SessionMax))
+	}
+	if raw := get("RECTIFY_TRUSTED_PROXIES", ""); raw != "" {
+		for _, f := range strings.Split(raw, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				a, aerr := netip.ParseAddr(f)
+				if aerr != nil {
+					errs = append(errs, fmt.Errorf("RECTIFY_TRUSTED_PROXIES: %q is not an IP address or a CIDR block such as 10.0.0.0/8", f))
+					continue
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+	}
+	return errs
 }
 
 // readRoles reads RECTIFY_ROLES. Without it: the whole product in one process, or a

@@ -2,8 +2,10 @@ package config
 
 import (
 	"errors"
+	"net/netip"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -39,6 +41,9 @@ func TestFromEnvDefaults(t *testing.T) {
 	require.Empty(t, c.UsersFile)
 	require.Empty(t, c.WebhookURL)
 	require.False(t, c.MetricsDepartmentQuality)
+	require.Equal(t, 30*time.Minute, c.SessionIdle)
+	require.Equal(t, 12*time.Hour, c.SessionMax)
+	require.Empty(t, c.TrustedProxies)
 }
 
 func TestFromEnvSettings(t *testing.T) {
@@ -165,6 +170,17 @@ func TestFromEnvSettings(t *testing.T) {
 			func(t *testing.T, c Config) { require.Equal(t, "https://im.example.gov.cn/hook", c.WebhookURL) }},
 		{"log level", map[string]string{"RECTIFY_LOG_LEVEL": "debug"},
 			func(t *testing.T, c Config) { require.Equal(t, "debug", c.LogLevel) }},
+		{"session lives", map[string]string{"RECTIFY_SESSION_IDLE": " 15m ", "RECTIFY_SESSION_MAX": "8h30m"},
+			func(t *testing.T, c Config) {
+				require.Equal(t, 15*time.Minute, c.SessionIdle)
+				require.Equal(t, 8*time.Hour+30*time.Minute, c.SessionMax)
+			}},
+		{"trusted proxies", map[string]string{"RECTIFY_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,fd00::1/64,"},
+			func(t *testing.T, c Config) {
+				require.Equal(t, []netip.Prefix{
+					netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("fd00::/64"),
+				}, c.TrustedProxies)
+			}},
 		{"users and calendar files", map[string]string{"RECTIFY_USERS": "/etc/rectify/users.json", "RECTIFY_CALENDAR": "/etc/rectify/holidays.json"},
 			func(t *testing.T, c Config) {
 				require.Equal(t, "/etc/rectify/users.json", c.UsersFile)
@@ -285,6 +301,15 @@ func TestFromEnvRejects(t *testing.T) {
 			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME", "RECTIFY_ROLES has no server", "TEMPORAL_TLS_"}},
 		{"client TLS on a server node", map[string]string{"RECTIFY_ROLES": "server", "TEMPORAL_TLS_CA": "/ca.pem"},
 			[]string{"TEMPORAL_TLS_CA", "TEMPORAL_ADDRESS", "RECTIFY_TEMPORAL_SERVER_TLS_CERT"}},
+		{"idle not a duration", map[string]string{"RECTIFY_SESSION_IDLE": "30"}, []string{"RECTIFY_SESSION_IDLE", `"30"`, "duration"}},
+		{"idle too short", map[string]string{"RECTIFY_SESSION_IDLE": "30s"}, []string{"RECTIFY_SESSION_IDLE", "1m"}},
+		{"max negative", map[string]string{"RECTIFY_SESSION_MAX": "-1h"}, []string{"RECTIFY_SESSION_MAX", "duration"}},
+		{"max too long", map[string]string{"RECTIFY_SESSION_MAX": "8760h"}, []string{"RECTIFY_SESSION_MAX", "720h"}},
+		{"idle longer than max", map[string]string{"RECTIFY_SESSION_IDLE": "2h", "RECTIFY_SESSION_MAX": "1h"},
+			[]string{"RECTIFY_SESSION_IDLE", "RECTIFY_SESSION_MAX", "longer"}},
+		{"trusted proxy not an address", map[string]string{"RECTIFY_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"},
+			[]string{"RECTIFY_TRUSTED_PROXIES", `"proxy.internal"`, "CIDR"}},
+		{"trusted proxy bad block", map[string]string{"RECTIFY_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"RECTIFY_TRUSTED_PROXIES", `"10.0.0.0/33"`}},
 		{"ports with a chosen frontend", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235,7239", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:0"},
 			[]string{"RECTIFY_TEMPORAL_PORTS", "RECTIFY_EMBEDDED_ADDR"}},
 	}

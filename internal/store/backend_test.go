@@ -77,6 +77,7 @@ func TestStore(t *testing.T) {
 		{"Outbox", testOutbox},
 		{"Batches", testBatches},
 		{"SessionsAndLanguage", testSessionsAndLanguage},
+		{"SessionsFromBeforeHashing", testSessionsFromBeforeHashing},
 		{"PublishedAndClosures", testPublishedAndClosures},
 		{"EachOpinion", testEachOpinion},
 		{"ProjectionFollowsTheWorkflowTask", testProjectionFollowsTheWorkflowTask},

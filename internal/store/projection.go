@@ -33,16 +33,22 @@ CREATE INDEX IF NOT EXISTS notifications_held ON notifications (opinion_id) WHER
 `
 
 // addedColumns are the columns added to tables after their first release; addColumns
-// adds the missing ones when the store opens. A row written before has the zero
-// origin, which every later write supersedes.
-var addedColumns = []struct{ table, column, definition string }{
-	{"opinions", "task_event", "BIGINT NOT NULL DEFAULT 0"},
-	{"opinions", "task_at", "BIGINT NOT NULL DEFAULT 0"},
+// adds the missing ones when the store opens, each after its statement first (when
+// it has one). A row written before has the zero origin, which every later write
+// supersedes.
+var addedColumns = []struct{ table, column, definition, first string }{
+	{"opinions", "task_event", "BIGINT NOT NULL DEFAULT 0", ""},
+	{"opinions", "task_at", "BIGINT NOT NULL DEFAULT 0", ""},
 	// The transition a notification belongs to: its revision and the time of its
 	// timeline entry, to tell a held notification of a transition that happened
 	// from one of a transition that did not.
-	{"notifications", "revision", "INTEGER NOT NULL DEFAULT 0"},
-	{"notifications", "event_at", "BIGINT NOT NULL DEFAULT 0"},
+	{"notifications", "revision", "INTEGER NOT NULL DEFAULT 0", ""},
+	{"notifications", "event_at", "BIGINT NOT NULL DEFAULT 0", ""},
+	// The release that added last_seen keeps sessions under the digest of their
+	// id (sessionSchema). The rows from before hold the ids themselves: no cookie
+	// finds them any more, and they are secrets, so they go — everyone signs in
+	// once more.
+	{"sessions", "last_seen", "BIGINT NOT NULL DEFAULT 0", "DELETE FROM sessions"},
 }
 
 func (s *Store) addColumns(ctx context.Context, tx *sql.Tx) error {
@@ -53,6 +59,11 @@ func (s *Store) addColumns(ctx context.Context, tx *sql.Tx) error {
 		}
 		if n > 0 {
 			continue
+		}
+		if c.first != "" {
+			if _, err := tx.ExecContext(ctx, c.first); err != nil {
+				return fmt.Errorf("before adding column %s.%s: %w", c.table, c.column, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ADD COLUMN %s %s`, c.table, c.column, c.definition)); err != nil {
 			return fmt.Errorf("add column %s.%s: %w", c.table, c.column, err)

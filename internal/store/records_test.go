@@ -2,7 +2,11 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -110,28 +114,62 @@ func testBatches(t *testing.T, b backend) {
 	require.False(t, found)
 }
 
-// testSessionsAndLanguage keeps sessions until they expire or end, and a language
-// per user.
+// testSessionsAndLanguage keeps sessions until they expire or end, under the
+// digest of their id, and a language per user.
 func testSessionsAndLanguage(t *testing.T, b backend) {
 	ctx := context.Background()
-	s := b.open(t)
-	sess := store.Session{ID: "s1", Username: "official", CSRF: "csrf-1", ExpiresAt: base.Add(time.Hour)}
+	dsn := b.dsn(t)
+	s := openAt(t, dsn)
+	sess := store.Session{ID: "s1", Username: "official", CSRF: "csrf-1", ExpiresAt: base.Add(time.Hour), LastSeen: base}
 	require.NoError(t, s.CreateSession(ctx, sess))
-	require.NoError(t, s.CreateSession(ctx, store.Session{ID: "s2", Username: "leader", CSRF: "csrf-2", ExpiresAt: base.Add(time.Minute)}))
+	require.NoError(t, s.CreateSession(ctx, store.Session{ID: "s2", Username: "leader", CSRF: "csrf-2", ExpiresAt: base.Add(time.Minute), LastSeen: base}))
 
 	got, err := s.Session(ctx, "s1", base)
 	require.NoError(t, err)
+	require.Equal(t, "s1", got.ID)
 	require.Equal(t, sess.Username, got.Username)
 	require.Equal(t, sess.CSRF, got.CSRF)
 	require.True(t, sess.ExpiresAt.Equal(got.ExpiresAt))
+	require.True(t, base.Equal(got.LastSeen))
 	_, err = s.Session(ctx, "s1", base.Add(time.Hour))
 	require.ErrorIs(t, err, store.ErrNotFound, "expired")
+
+	// The table holds digests: what it holds opens no session.
+	ids := rawQuery(t, b, dsn, `SELECT id FROM sessions ORDER BY username`)
+	require.Equal(t, []string{sha256Hex("s2"), sha256Hex("s1")}, ids)
+	_, err = s.Session(ctx, ids[1], base)
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// Use moves last_seen on, never back.
+	require.NoError(t, s.TouchSession(ctx, "s1", base.Add(5*time.Minute)))
+	require.NoError(t, s.TouchSession(ctx, "s1", base.Add(2*time.Minute)))
+	got, err = s.Session(ctx, "s1", base)
+	require.NoError(t, err)
+	require.True(t, base.Add(5*time.Minute).Equal(got.LastSeen), "last seen %s", got.LastSeen)
 
 	require.NoError(t, s.DeleteSession(ctx, "s1", base.Add(2*time.Minute)))
 	for _, id := range []string{"s1", "s2"} {
 		_, err = s.Session(ctx, id, base)
 		require.ErrorIs(t, err, store.ErrNotFound, "%s: ended, or removed with the expired ones", id)
 	}
+
+	// Signing out everywhere ends every session of one user, and only theirs.
+	for _, id := range []string{"a1", "a2", "a3"} {
+		require.NoError(t, s.CreateSession(ctx, store.Session{ID: id, Username: "office", CSRF: "c", ExpiresAt: base.Add(time.Hour), LastSeen: base}))
+	}
+	require.NoError(t, s.CreateSession(ctx, store.Session{ID: "b1", Username: "leader", CSRF: "c", ExpiresAt: base.Add(time.Hour), LastSeen: base}))
+	n, err := s.DeleteUserSessions(ctx, "office")
+	require.NoError(t, err)
+	require.EqualValues(t, 3, n)
+	for _, id := range []string{"a1", "a2", "a3"} {
+		_, err = s.Session(ctx, id, base)
+		require.ErrorIs(t, err, store.ErrNotFound, id)
+	}
+	_, err = s.Session(ctx, "b1", base)
+	require.NoError(t, err, "another user's session stays")
+	n, err = s.DeleteUserSessions(ctx, "office")
+	require.NoError(t, err)
+	require.Zero(t, n)
 
 	lang, err := s.Language(ctx, "official")
 	require.NoError(t, err)
@@ -141,6 +179,77 @@ func testSessionsAndLanguage(t *testing.T, b backend) {
 	lang, err = s.Language(ctx, "official")
 	require.NoError(t, err)
 	require.Equal(t, "zh", lang)
+}
+
+// testSessionsFromBeforeHashing opens a store whose sessions table is the first
+// release's, ids kept as they are: opening it adds last_seen and drops those rows
+// (no cookie finds them any more), and new sessions work.
+func testSessionsFromBeforeHashing(t *testing.T, b backend) {
+	ctx := context.Background()
+	dsn := b.dsn(t)
+	rawExec(t, b, dsn,
+		`CREATE TABLE sessions (id TEXT PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL, expires_at BIGINT NOT NULL)`,
+		`INSERT INTO sessions (id, username, csrf, expires_at) VALUES ('plain-id', 'office', 'x', `+strconv.FormatInt(base.Add(time.Hour).UnixMilli(), 10)+`)`)
+	s := openAt(t, dsn)
+	_, err := s.Session(ctx, "plain-id", base)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.Empty(t, rawQuery(t, b, dsn, `SELECT id FROM sessions`), "the stored ids are gone")
+	require.NoError(t, s.CreateSession(ctx, store.Session{ID: "new", Username: "office", CSRF: "c", ExpiresAt: base.Add(time.Hour), LastSeen: base}))
+	got, err := s.Session(ctx, "new", base)
+	require.NoError(t, err)
+	require.True(t, base.Equal(got.LastSeen))
+	require.NoError(t, s.Close())
+
+	// Opening it again keeps the sessions.
+	s = openAt(t, dsn)
+	_, err = s.Session(ctx, "new", base)
+	require.NoError(t, err)
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// rawDB opens the database behind a store's dsn directly, as another program would.
+func rawDB(t *testing.T, b backend, dsn string) *sql.DB {
+	t.Helper()
+	driver := "sqlite"
+	if b.name == "postgres" {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func rawExec(t *testing.T, b backend, dsn string, statements ...string) {
+	t.Helper()
+	db := rawDB(t, b, dsn)
+	for _, q := range statements {
+		_, err := db.Exec(q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, db.Close())
+}
+
+// rawQuery reads one text column.
+func rawQuery(t *testing.T, b backend, dsn, query string) []string {
+	t.Helper()
+	db := rawDB(t, b, dsn)
+	defer db.Close()
+	rows, err := db.Query(query)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		require.NoError(t, rows.Scan(&v))
+		out = append(out, v)
+	}
+	require.NoError(t, rows.Err())
+	return out
 }
 
 // testPublishedAndClosures reads what is published of a campaign, the closures by

@@ -44,7 +44,7 @@ func (s *Server) officePages(page func(string, pageHandler)) {
 	page("GET /triage", s.only(api.CampaignWork, s.triage))
 	page("GET /decisions", s.only(api.Decisions, s.decisions))
 	page("GET /import", s.only(api.CampaignWork, s.importPage))
-	page("POST /import", s.only(api.CampaignWork, s.importFile))
+	page(importRoute, s.only(api.CampaignWork, s.importFile))
 	page("GET /batches/{id}", s.only(api.CampaignWork, s.batchPage))
 	page("GET /batches/{id}/{file}", s.only(api.CampaignWork, s.batchDownload))
 	page("GET /campaigns", s.only(api.CampaignWork, s.campaignsPage))

@@ -24,7 +24,7 @@ func BenchmarkPages(b *testing.B) {
 	ctx := context.Background()
 	sessions := map[string]string{}
 	for _, who := range []string{ldLeader, ldOfficial} {
-		sess := store.Session{ID: "bench-" + who, Username: who, CSRF: "bench", ExpiresAt: leaderNow.Add(time.Hour)}
+		sess := store.Session{ID: "bench-" + who, Username: who, CSRF: "bench", ExpiresAt: leaderNow.Add(time.Hour), LastSeen: leaderNow}
 		require.NoError(b, e.store.CreateSession(ctx, sess))
 		sessions[who] = sess.ID
 	}

@@ -20,8 +20,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"rectify/internal/api"
+	"rectify/internal/lockout"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -37,14 +40,27 @@ const (
 	sessionCookie = "rectify_session"
 	loginCSRF     = "rectify_login_csrf"
 	langCookie    = "rectify_lang"
-	sessionLife   = 12 * time.Hour
+	// touchEvery is how often a session in use records it: a write a minute at
+	// most, not one a request.
+	touchEvery = time.Minute
 )
+
+// SessionLimits end a signed-in session: Idle after its last use, Max after
+// sign-in whatever happens. A zero field takes DefaultSessionLimits' value.
+type SessionLimits struct {
+	Idle, Max time.Duration
+}
+
+// DefaultSessionLimits are RECTIFY_SESSION_IDLE's and RECTIFY_SESSION_MAX's defaults.
+var DefaultSessionLimits = SessionLimits{Idle: 30 * time.Minute, Max: 12 * time.Hour}
 
 // Server serves the pages.
 type Server struct {
 	svc    *api.Service
 	logger *slog.Logger
 	pages  map[string]*template.Template
+	// Sessions bound every session; set it before serving.
+	Sessions SessionLimits
 }
 
 // New parses the embedded templates.
@@ -80,9 +96,14 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(CodecPath+"/", s.codecHandler())
 	}
 	page := func(pattern string, h pageHandler) {
-		mux.Handle(pattern, s.signedIn(h))
+		limit := int64(formLimit)
+		if pattern == importRoute {
+			limit = s.uploadLimit()
+		}
+		mux.Handle(pattern, s.signedIn(h, limit))
 	}
 	page("POST /logout", s.logout)
+	page("POST /logout/everywhere", s.logoutEverywhere)
 	page("GET /{$}", s.home)
 	page("GET /tasks", s.tasks)
 	page("GET /verify", s.only(api.Verification, s.verifyQueue))
@@ -110,7 +131,16 @@ func (v *visit) T(key string, args ...any) string { return translate(v.Lang, key
 // pageHandler serves a page to a signed-in visitor.
 type pageHandler func(http.ResponseWriter, *http.Request, *visit)
 
-func (s *Server) signedIn(h pageHandler) http.Handler {
+// formLimit bounds the body of every form but the import's: what a person types
+// fits many times over, and a larger body is refused (413) before it is read.
+const formLimit = 1 << 20
+
+// importRoute is the one form that carries a file, up to the import limit.
+const importRoute = "POST /import"
+
+// signedIn serves h to a signed-in visitor; a posted form must be at most limit
+// bytes and carry the session's CSRF token.
+func (s *Server) signedIn(h pageHandler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ok := s.session(r)
 		if !ok {
@@ -122,8 +152,8 @@ func (s *Server) signedIn(h pageHandler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := r.ParseMultipartForm(s.uploadLimit()); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-				s.renderError(w, r, v, http.StatusBadRequest, "err.bad_form")
+			if status, key := readForm(w, r, limit); status != 0 {
+				s.renderError(w, r, v, status, key)
 				return
 			}
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(v.Session.CSRF)) != 1 {
@@ -135,6 +165,33 @@ func (s *Server) signedIn(h pageHandler) http.Handler {
 	})
 }
 
+// readForm reads a posted form, URL-encoded or multipart, of at most limit bytes.
+// It answers the status and message of a refusal (0 when the form was read): 413
+// for a body over the limit, 400 for one that cannot be read. Without this, a
+// body too large for net/http's own bound left the form empty, and the visitor
+// read that the form had expired.
+func readForm(w http.ResponseWriter, r *http.Request, limit int64) (int, string) {
+	if r.ContentLength > limit {
+		r.Body = http.NoBody // read none of it, not even for the refusal's page
+		return http.StatusRequestEntityTooLarge, "err.too_large"
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	err := r.ParseForm()
+	if err == nil {
+		if err = r.ParseMultipartForm(limit); errors.Is(err, http.ErrNotMultipart) {
+			err = nil
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, "err.too_large"
+	case err != nil:
+		return http.StatusBadRequest, "err.bad_form"
+	}
+	return 0, ""
+}
+
 func (s *Server) uploadLimit() int64 {
 	if s.svc.ImportLimits.MaxBytes > 0 {
 		return s.svc.ImportLimits.MaxBytes + 1<<20
@@ -142,7 +199,20 @@ func (s *Server) uploadLimit() int64 {
 	return 51 << 20
 }
 
-// session resolves the session cookie to a visit.
+// limits are the session limits in force.
+func (s *Server) limits() SessionLimits {
+	l := s.Sessions
+	if l.Idle <= 0 {
+		l.Idle = DefaultSessionLimits.Idle
+	}
+	if l.Max <= 0 {
+		l.Max = DefaultSessionLimits.Max
+	}
+	return l
+}
+
+// session resolves the session cookie to a visit. A session left idle too long
+// ends here; one in use records it (once a minute at most).
 func (s *Server) session(r *http.Request) (*visit, bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
@@ -152,6 +222,17 @@ func (s *Server) session(r *http.Request) (*visit, bool) {
 	sess, err := s.svc.Store.Session(r.Context(), c.Value, now)
 	if err != nil {
 		return nil, false
+	}
+	switch idle := now.Sub(sess.LastSeen); {
+	case idle >= s.limits().Idle:
+		if err := s.svc.Store.DeleteSession(r.Context(), sess.ID, now); err != nil {
+			s.logger.Error("delete idle session", "err", err)
+		}
+		return nil, false
+	case idle >= touchEvery:
+		if err := s.svc.Store.TouchSession(r.Context(), sess.ID, now); err != nil {
+			s.logger.Error("touch session", "err", err)
+		}
 	}
 	u, ok := s.svc.Users.Lookup(sess.Username)
 	if !ok {
@@ -180,18 +261,47 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.renderLogin(w, r, http.StatusOK, "", "")
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, username, errKey string) {
+// renderLogin shows the sign-in form, with the message errKey (formatted with
+// args) when it is not empty.
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, username, errKey string, args ...any) {
 	token := randomToken()
 	http.SetCookie(w, s.cookie(r, loginCSRF, token, 10*time.Minute))
 	lang := requestLang(r)
+	msg := ""
+	if errKey != "" {
+		msg = translate(lang, errKey, args...)
+	}
 	s.render(w, r, status, "login", &visit{Lang: lang, Session: store.Session{CSRF: token}}, map[string]any{
-		"Username": username, "Error": errKey, "Next": safeNext(r.FormValue("next")),
+		"Username": username, "Error": msg, "Next": safeNext(r.FormValue("next")),
 	})
 }
 
+// tooManyAttempts answers a sign-in from a username or address that must wait.
+func (s *Server) tooManyAttempts(w http.ResponseWriter, r *http.Request, username string, wait time.Duration) {
+	w.Header().Set("Retry-After", api.RetryAfter(wait))
+	s.renderLogin(w, r, http.StatusTooManyRequests, username, "err.too_many_attempts", waitText(requestLang(r), wait))
+}
+
+// waitText says how long to wait, in minutes (rounded up) from a minute on, else
+// in seconds.
+func waitText(lang string, d time.Duration) string {
+	if d >= time.Minute {
+		n := int((d + time.Minute - 1) / time.Minute)
+		if lang == "en" && n == 1 {
+			return translate(lang, "wait.minute")
+		}
+		return translate(lang, "wait.minutes", n)
+	}
+	n := max(1, int((d+time.Second-1)/time.Second))
+	if lang == "en" && n == 1 {
+		return translate(lang, "wait.second")
+	}
+	return translate(lang, "wait.seconds", n)
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		s.renderLogin(w, r, http.StatusBadRequest, "", "err.bad_form")
+	if status, key := readForm(w, r, formLimit); status != 0 {
+		s.renderLogin(w, r, status, "", key)
 		return
 	}
 	c, err := r.Cookie(loginCSRF)
@@ -200,24 +310,59 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
+	// Guessing is slowed down per username and per address: past the limit, no
+	// password is even checked until the lock ends.
+	lock := s.svc.SignInLockout()
+	client := lock.Client(r)
+	if wait := lock.Wait(username, client); wait > 0 {
+		s.tooManyAttempts(w, r, username, wait)
+		return
+	}
 	u, err := s.svc.Users.CheckPassword(username, r.PostFormValue("password"))
 	if err != nil {
+		v := lock.Fail(username, client)
+		if v.UserLocked || v.AddrLocked {
+			s.logLockout(username, client, v)
+		}
+		if v.Wait > 0 {
+			s.tooManyAttempts(w, r, username, v.Wait)
+			return
+		}
 		s.renderLogin(w, r, http.StatusUnauthorized, username, "err.bad_login")
 		return
 	}
-	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: s.svc.Now().Add(sessionLife)}
+	lock.Succeed(u.Username)
+	now, life := s.svc.Now(), s.limits().Max
+	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(life), LastSeen: now}
 	if err := s.svc.Store.CreateSession(r.Context(), sess); err != nil {
 		s.logger.Error("create session", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, username, "err.internal")
 		return
 	}
-	http.SetCookie(w, s.cookie(r, sessionCookie, sess.ID, sessionLife))
+	http.SetCookie(w, s.cookie(r, sessionCookie, sess.ID, life))
 	http.SetCookie(w, s.cookie(r, loginCSRF, "", -1))
 	next := safeNext(r.PostFormValue("next"))
 	if next == "" {
 		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// logLockout tells the operator a username or address has been locked. A
+// username no one has is logged as such: it may be a password typed in the
+// wrong field.
+func (s *Server) logLockout(username, client string, v lockout.Verdict) {
+	what := "address"
+	switch {
+	case v.UserLocked && v.AddrLocked:
+		what = "username and address"
+	case v.UserLocked:
+		what = "username"
+	}
+	if _, known := s.svc.Users.Lookup(username); !known {
+		username = "(not a user)"
+	}
+	s.logger.Warn("sign-in locked: too many wrong passwords", "locked", what, "username", username, "client", client, "retry_after", v.Wait)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -228,9 +373,26 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// logoutEverywhere ends every session of the visitor's, in every browser: for a
+// lost phone, or a computer left signed in elsewhere.
+func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request, v *visit) {
+	n, err := s.svc.Store.DeleteUserSessions(r.Context(), v.User.Username)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.logger.Info("signed out everywhere", "username", v.User.Username, "sessions", n)
+	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
 // setLanguage switches the language: remembered per user when signed in, in a
 // cookie before that.
 func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
+	if status, key := readForm(w, r, formLimit); status != 0 {
+		s.renderError(w, r, nil, status, key)
+		return
+	}
 	lang := r.FormValue("lang")
 	if lang != "zh" && lang != "en" {
 		lang = "zh"
@@ -278,9 +440,22 @@ func (s *Server) cookie(r *http.Request, name, value string, life time.Duration)
 	return c
 }
 
-// safeNext keeps a redirect target on this site.
+// safeNext keeps a redirect target on this site: a path starting with one "/", or
+// "" for anything else. Browsers drop tabs and newlines from a Location and read
+// "\" as "/", so "/\t/evil.example" would take them to evil.example: any control
+// character or space refuses the target outright, as does whatever net/url reads
+// as having a scheme or a host.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	if !utf8.ValidString(next) || strings.ContainsFunc(next, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || unicode.IsSpace(r) || unicode.IsControl(r)
+	}) {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
 	return next
@@ -349,9 +524,13 @@ func errorText(v *visit, e *api.Error) string {
 	return e.Message
 }
 
+// securityHeaders go on every answer. Pages hold people's names, phones and
+// opinions, so no browser or proxy may keep a copy (no-store); the static assets
+// hold nothing personal and set their own cache time over it.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -287,7 +290,7 @@ func TestSignInSetsSessionAndFollowsOnlySameSiteNext(t *testing.T) {
 		require.True(t, s.HttpOnly)
 		require.Equal(t, http.SameSiteLaxMode, s.SameSite)
 		require.False(t, s.Secure)
-		require.Equal(t, int(sessionLife.Seconds()), s.MaxAge)
+		require.Equal(t, int(DefaultSessionLimits.Max.Seconds()), s.MaxAge)
 		cleared := setCookie(resp, loginCSRF)
 		require.NotNil(t, cleared, "the sign-in token is spent")
 		require.Negative(t, cleared.MaxAge)
@@ -310,6 +313,76 @@ func TestSignInSetsSessionAndFollowsOnlySameSiteNext(t *testing.T) {
 	require.True(t, s.Secure)
 	require.True(t, s.HttpOnly)
 	require.Equal(t, http.SameSiteLaxMode, s.SameSite)
+}
+
+func TestSafeNextKeepsOnlyPathsOnThisSite(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ next, want string }{
+		{"/", "/"},
+		{"/tasks", "/tasks"},
+		{"/ok?x=1", "/ok?x=1"},
+		{"/opinions/o1?tab=timeline#top", "/opinions/o1?tab=timeline#top"},
+		{"/campaigns/主题教育", "/campaigns/主题教育"},
+		{"/%09/evil.example", "/%09/evil.example"}, // still encoded: a path on this site
+		{"", ""},
+		{"tasks", ""},
+		// Seen: next=/%09/evil.example arrives decoded, and browsers drop the tab.
+		{"/\t/evil.example", ""},
+		{"/\n/x", ""},
+		{"/\r/evil.example", ""},
+		{"/tasks\x00", ""},
+		{"/x\x7f", ""},
+		{"/ /evil.example", ""},
+		{"/\u00a0/evil.example", ""},
+		{"/\u3000/evil.example", ""},
+		{"/\u2028/evil.example", ""},
+		{"/\u0085/evil.example", ""},
+		{"/\xff", ""},
+		{"//evil", ""},
+		{"//evil.example/x", ""},
+		{"/\\evil", ""},
+		{"/\\/evil.example", ""},
+		{"https://evil", ""},
+		{"javascript:alert(1)", ""},
+		{"\\\\evil.example", ""},
+	} {
+		require.Equal(t, tt.want, safeNext(tt.next), "next=%q", tt.next)
+	}
+}
+
+// Seen: POST /lang (and /login) with next=/%09/evil.example answered
+// "Location: /\t/evil.example", which a browser follows to evil.example. The
+// requests go through the transport alone: a client would refuse to read such a
+// Location at all.
+func TestNextWithAControlCharacterStaysOnSite(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	v := e.visitor(t)
+	post := func(path, form string, cookies ...*http.Cookie) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(form))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		_ = readBody(t, resp)
+		return resp
+	}
+	for _, raw := range []string{"/%09/evil.example", "/%0A/evil.example", "/%0D%0A/evil.example", "/%E3%80%80/evil.example"} {
+		resp := post("/lang", "lang=en&next="+raw)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, raw)
+		require.Equal(t, "/", resp.Header.Get("Location"), "POST /lang next=%s", raw)
+	}
+	token := v.loginToken(t)
+	resp := post("/login", "username=official&password=official&csrf="+url.QueryEscape(token)+"&next=/%09/evil.example", v.cookie(loginCSRF))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/", resp.Header.Get("Location"), "POST /login next=/%09/evil.example")
+	// The sign-in form does not carry such a target either.
+	_, body := v.get(t, "/login?next=%2F%09%2Fevil.example")
+	require.Contains(t, body, `<input type="hidden" name="next" value="">`)
 }
 
 func TestHomeSendsEachRoleToItsPage(t *testing.T) {
@@ -366,6 +439,65 @@ func TestSignOutEndsTheSession(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
+func TestSignOutEverywhereEndsEveryBrowsersSession(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	phone, laptop := e.signIn(t, "official"), e.signIn(t, "official")
+	colleague := e.signIn(t, "official2")
+
+	// The header offers it beside signing out, in both languages.
+	_, body := laptop.get(t, "/tasks")
+	require.Contains(t, body, `<form method="post" action="/logout/everywhere" class="inline">`)
+	require.Contains(t, body, "退出所有设备")
+	laptop.setLang(t, "en")
+	_, body = laptop.get(t, "/tasks")
+	require.Contains(t, body, "Sign out everywhere")
+
+	// Like every form, it needs the session's token.
+	resp := laptop.post(t, "/logout/everywhere", url.Values{"csrf": {"forged"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	status, _ := phone.get(t, "/tasks")
+	require.Equal(t, http.StatusOK, status, "nothing ended")
+
+	resp = laptop.post(t, "/logout/everywhere", url.Values{})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, "/login", resp.Header.Get("Location"))
+	cleared := setCookie(resp, sessionCookie)
+	require.NotNil(t, cleared)
+	require.Negative(t, cleared.MaxAge)
+	for name, b := range map[string]*browser{"this browser": laptop, "the other browser": phone} {
+		resp, err := b.c.Get(e.srv.URL + "/tasks")
+		require.NoError(t, err)
+		_ = readBody(t, resp)
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, name)
+		require.Equal(t, "/login?next=%2Ftasks", resp.Header.Get("Location"), name)
+	}
+	status, _ = colleague.get(t, "/tasks")
+	require.Equal(t, http.StatusOK, status, "another user stays signed in")
+}
+
+// atMoment serves the same store and people at officeNow+d, with limits.
+func (e *officeEnv) atMoment(t *testing.T, d time.Duration, limits SessionLimits) http.Handler {
+	t.Helper()
+	svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger,
+		Now: func() time.Time { return officeNow.Add(d) }}
+	pages, err := New(svc, svc.Logger)
+	require.NoError(t, err)
+	pages.Sessions = limits
+	return pages.Handler()
+}
+
+// serveWithCookie sends one request with the session cookie.
+func serveWithCookie(h http.Handler, method, path, session string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
 func TestExpiredSessionGoesBackToSignIn(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
@@ -373,36 +505,27 @@ func TestExpiredSessionGoesBackToSignIn(t *testing.T) {
 	sess := b.cookie(sessionCookie)
 	require.NotNil(t, sess)
 
-	// The same store and people, served at a later moment.
-	at := func(d time.Duration) http.Handler {
-		svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger,
-			Now: func() time.Time { return officeNow.Add(d) }}
-		pages, err := New(svc, svc.Logger)
-		require.NoError(t, err)
-		return pages.Handler()
+	// Used all day, every twenty minutes, the session still ends at its maximum.
+	max := DefaultSessionLimits.Max
+	for d := 20 * time.Minute; d < max; d += 20 * time.Minute {
+		rec := serveWithCookie(e.atMoment(t, d, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+		require.Equal(t, http.StatusOK, rec.Code, "after %s", d)
 	}
-	serve := func(h http.Handler, method, path string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, nil)
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: sess.Value})
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	rec := serve(at(sessionLife-time.Minute), http.MethodGet, "/tasks")
+	rec := serveWithCookie(e.atMoment(t, max-time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
 	require.Equal(t, http.StatusOK, rec.Code, "a minute before it ends")
 
-	late := at(sessionLife + time.Minute)
-	rec = serve(late, http.MethodGet, "/tasks")
+	late := e.atMoment(t, max+time.Minute, SessionLimits{})
+	rec = serveWithCookie(late, http.MethodGet, "/tasks", sess.Value)
 	require.Equal(t, http.StatusSeeOther, rec.Code)
 	require.Equal(t, "/login?next=%2Ftasks", rec.Header().Get("Location"))
-	rec = serve(late, http.MethodPost, "/logout")
+	rec = serveWithCookie(late, http.MethodPost, "/logout", sess.Value)
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	require.Contains(t, rec.Body.String(), "登录已失效，请重新登录。")
-	rec = serve(late, http.MethodGet, "/login")
+	rec = serveWithCookie(late, http.MethodGet, "/login", sess.Value)
 	require.Equal(t, http.StatusOK, rec.Code, "the sign-in form, not a redirect loop")
 
 	// A session stored as already expired never signs anyone in.
-	require.NoError(t, e.store.CreateSession(context.Background(), store.Session{ID: "stale", Username: "office", CSRF: "x", ExpiresAt: officeNow.Add(-time.Second)}))
+	require.NoError(t, e.store.CreateSession(context.Background(), store.Session{ID: "stale", Username: "office", CSRF: "x", ExpiresAt: officeNow.Add(-time.Second), LastSeen: officeNow}))
 	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/triage", nil)
 	require.NoError(t, err)
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: "stale"})
@@ -410,6 +533,74 @@ func TestExpiredSessionGoesBackToSignIn(t *testing.T) {
 	_ = readBody(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	require.Equal(t, "/login?next=%2Ftriage", resp.Header.Get("Location"))
+}
+
+func TestIdleSessionGoesBackToSignIn(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	b := e.signIn(t, "official")
+	sess := b.cookie(sessionCookie)
+	require.NotNil(t, sess)
+	ctx := context.Background()
+	lastSeen := func() time.Time {
+		t.Helper()
+		got, err := e.store.Session(ctx, sess.Value, officeNow)
+		require.NoError(t, err)
+		return got.LastSeen
+	}
+	require.True(t, officeNow.Equal(lastSeen()), "signing in is a use")
+
+	// Use within the minute writes nothing; a use after it records the time.
+	rec := serveWithCookie(e.atMoment(t, 30*time.Second, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.True(t, officeNow.Equal(lastSeen()), "no write a request")
+	rec = serveWithCookie(e.atMoment(t, 29*time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code, "29 minutes idle")
+	require.True(t, officeNow.Add(29*time.Minute).Equal(lastSeen()))
+	rec = serveWithCookie(e.atMoment(t, 58*time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code, "29 minutes idle again: an hour in, still signed in")
+
+	// Thirty minutes without use end it: back to the sign-in form, which comes back.
+	idle := e.atMoment(t, 88*time.Minute, SessionLimits{})
+	rec = serveWithCookie(idle, http.MethodGet, "/opinions/o1?tab=1", sess.Value)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	require.Equal(t, "/login?next=%2Fopinions%2Fo1%3Ftab%3D1", rec.Header().Get("Location"))
+	_, err := e.store.Session(ctx, sess.Value, officeNow)
+	require.ErrorIs(t, err, store.ErrNotFound, "the idle session is gone, not only refused")
+	rec = serveWithCookie(e.atMoment(t, 60*time.Minute, SessionLimits{}), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusSeeOther, rec.Code, "and stays gone")
+
+	// The idle time is a setting.
+	b = e.signIn(t, "official")
+	sess = b.cookie(sessionCookie)
+	short := SessionLimits{Idle: 5 * time.Minute}
+	rec = serveWithCookie(e.atMoment(t, 4*time.Minute, short), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusOK, rec.Code)
+	rec = serveWithCookie(e.atMoment(t, 10*time.Minute, short), http.MethodGet, "/tasks", sess.Value)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+}
+
+func TestSessionMaximumIsASetting(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	h := e.atMoment(t, 0, SessionLimits{Max: time.Hour})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+	csrf := rec.Result().Cookies()[0]
+	require.Equal(t, loginCSRF, csrf.Name)
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{
+		"username": {"office"}, "password": {"office"}, "csrf": {csrf.Value}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(csrf)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	c := setCookie(rec.Result(), sessionCookie)
+	require.NotNil(t, c)
+	require.Equal(t, 3600, c.MaxAge)
+	got, err := e.store.Session(context.Background(), c.Value, officeNow)
+	require.NoError(t, err)
+	require.True(t, officeNow.Add(time.Hour).Equal(got.ExpiresAt))
 }
 
 func TestLanguageIsChineseByDefaultAndRememberedPerUser(t *testing.T) {
@@ -764,7 +955,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	require.Contains(t, body, `<label for="request-extension-until">延期至 *</label>`)
 	require.Contains(t, body, `<input id="request-extension-until" name="until" type="date" value="">`)
 	require.Contains(t, body, `<label for="request-extension-reason">理由 *</label>`)
-	require.Equal(t, 5, strings.Count(body, `name="csrf" value="`+b.csrf+`"`), "every form carries the token: three actions, the language switch and sign-out")
+	require.Equal(t, 6, strings.Count(body, `name="csrf" value="`+b.csrf+`"`), "every form carries the token: three actions, the language switch and both sign-outs")
 
 	// The office sees the citizen and, on a categorized item, the assign form with
 	// the deadline it would get.
@@ -1147,6 +1338,34 @@ func TestUnknownPathsHeadersAndStaticFiles(t *testing.T) {
 	require.NotRegexp(t, `(?i)(src|href)="(https?:)?//`, body, "no asset from another host")
 }
 
+// Pages carry names, phones and opinions: no browser or proxy may keep a copy,
+// while the static assets (nothing personal) stay cached.
+func TestPagesAreNeverStoredInACache(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	v := e.visitor(t)
+	b := e.signIn(t, "official")
+	for _, c := range []*browser{v, b} {
+		for _, path := range []string{"/login", "/", "/tasks", "/opinions/x", "/nope"} {
+			resp, err := c.c.Get(e.srv.URL + path)
+			require.NoError(t, err)
+			_ = readBody(t, resp)
+			require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), path)
+		}
+	}
+	resp := b.post(t, "/lang", url.Values{"lang": {"en"}, "next": {"/tasks"}})
+	_ = readBody(t, resp)
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "an answer to a form")
+	resp = b.post(t, "/logout", url.Values{"csrf": {"forged"}})
+	_ = readBody(t, resp)
+	require.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "a refusal")
+
+	resp, err := v.c.Get(e.srv.URL + "/static/style.css")
+	require.NoError(t, err)
+	_ = readBody(t, resp)
+	require.Equal(t, "public, max-age=3600", resp.Header.Get("Cache-Control"), "static assets keep their cache time")
+}
+
 func requireSecurityHeaders(t *testing.T, resp *http.Response, what string) {
 	t.Helper()
 	csp := resp.Header.Get("Content-Security-Policy")
@@ -1270,4 +1489,77 @@ func TestOpinionPageLinksToItsWorkflowInTheTemporalUI(t *testing.T) {
 	en.setLang(t, "en")
 	_, body = en.get(t, "/opinions/asg")
 	require.Contains(t, body, `rel="noopener">Open the workflow in Temporal</a>`)
+}
+
+// Seen: a 10 MB reason was answered with the message that the form had expired
+// (net/http refused to read it, and the form looked empty). A form over its limit
+// is refused as too large, in the visitor's language, before it is read.
+func TestOversizedFormsAreRefusedAsTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	b := e.signIn(t, "official")
+	huge := strings.Repeat("理", 10<<20/3)
+
+	resp := b.post(t, "/opinions/o1/act/return", url.Values{"reason": {huge}})
+	body := readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, body, "提交的内容过大，无法接收。")
+	require.NotContains(t, body, "表单已过期")
+	requireSecurityHeaders(t, resp, "413")
+
+	// Sent in chunks, without a declared length, it is cut off at the limit.
+	form := url.Values{"csrf": {b.csrf}, "reason": {huge}}.Encode()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/opinions/o1/act/return", io.MultiReader(strings.NewReader(form)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	require.EqualValues(t, 0, req.ContentLength, "chunked")
+	resp, err = b.c.Do(req)
+	require.NoError(t, err)
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, body, "提交的内容过大，无法接收。")
+
+	// Multipart too, on any form but the import's.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	require.NoError(t, mw.WriteField("csrf", b.csrf))
+	require.NoError(t, mw.WriteField("reason", strings.Repeat("x", formLimit)))
+	require.NoError(t, mw.Close())
+	resp, err = b.c.Post(e.srv.URL+"/opinions/o1/act/return", mw.FormDataContentType(), &buf)
+	require.NoError(t, err)
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+
+	// In English.
+	b.setLang(t, "en")
+	resp = b.post(t, "/opinions/o1/act/return", url.Values{"reason": {huge}})
+	require.Contains(t, readBody(t, resp), "The form is too large to accept")
+
+	// The sign-in form and the language switch have the same limit.
+	v := e.visitor(t)
+	token := v.loginToken(t)
+	resp = v.post(t, "/login", url.Values{"username": {"official"}, "password": {huge}, "csrf": {token}})
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Contains(t, body, "提交的内容过大，无法接收。")
+	require.Contains(t, body, `<form method="post" action="/login">`, "the sign-in form again")
+	require.Nil(t, setCookie(resp, sessionCookie))
+	resp = v.post(t, "/lang", url.Values{"lang": {"en"}, "next": {"/" + huge}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.Nil(t, setCookie(resp, langCookie))
+}
+
+// The import form alone takes a body over the forms' limit: the ledger file.
+func TestImportFormTakesAFileLargerThanAForm(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	b := e.signIn(t, "office")
+	content := "意见内容,来源,收集时间\n" + strings.Repeat("长", formLimit/3+100) + ",热线,2025-06-01\n"
+	require.Greater(t, len(content), formLimit)
+	resp := b.upload(t, map[string]string{"campaign": "c1", "dry_run": "true"}, "台账.csv", content)
+	body := readBody(t, resp)
+	require.NotEqual(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	require.NotContains(t, body, "提交的内容过大")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the dry run's report")
 }
