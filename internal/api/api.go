@@ -152,9 +152,9 @@ func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// caller resolves the bearer token to a user and applies the user's rate limit,
+// Caller resolves the bearer token to a user and applies the user's rate limit,
 // answering the request itself when either fails.
-func (s *Service) caller(w http.ResponseWriter, r *http.Request) (user.User, bool) {
+func (s *Service) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool) {
 	// The scheme is case-insensitive (RFC 9110 §11.1): OAuth clients often send "bearer".
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
@@ -214,7 +214,7 @@ func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, erro
 // the same authentication, rate limit, time bound and error answers.
 func (s *Service) authenticatedRaw(h func(http.ResponseWriter, *http.Request, user.User) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := s.caller(w, r)
+		u, ok := s.Caller(w, r)
 		if !ok {
 			return
 		}
