@@ -175,6 +175,7 @@ func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.auditViews(r.Context(), u, v)
 	return http.StatusOK, v, nil
 }
 
@@ -347,20 +348,28 @@ func overdueFilter(f *store.Filter, v string) error {
 // does not take, and any taken twice.
 func listFilter(q url.Values, u user.User) (store.Filter, error) {
 	f := store.Filter{Limit: 50}
+	err := readParams(q, listParams, &f, u)
+	return f, err
+}
+
+// readParams applies a list's query to its filter f, each parameter through its
+// entry in params: a parameter the list does not take is refused naming the ones it
+// does (a misspelt filter must not answer with everything), and so is one given twice.
+func readParams[F any](q url.Values, params map[string]func(f *F, value string, u user.User) error, f *F, u user.User) error {
 	for _, name := range slices.Sorted(maps.Keys(q)) {
-		apply, ok := listParams[name]
+		apply, ok := params[name]
 		if !ok {
-			return f, errorf(http.StatusUnprocessableEntity, "unknown_parameter", "the list has no parameter %q; it takes %s",
-				name, strings.Join(slices.Sorted(maps.Keys(listParams)), ", "))
+			return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "the list has no parameter %q; it takes %s",
+				name, strings.Join(slices.Sorted(maps.Keys(params)), ", "))
 		}
 		if len(q[name]) > 1 {
-			return f, errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
+			return errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
 		}
-		if err := apply(&f, q.Get(name), u); err != nil {
-			return f, err
+		if err := apply(f, q.Get(name), u); err != nil {
+			return err
 		}
 	}
-	return f, nil
+	return nil
 }
 
 func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
@@ -372,6 +381,7 @@ func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.auditViews(r.Context(), u, views...)
 	body := map[string]any{"opinions": views, "total": total}
 	if next := f.Offset + len(views); next < total {
 		body["next_page_token"] = strconv.Itoa(next)
