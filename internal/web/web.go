@@ -89,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	page("GET /opinions/{id}", s.opinionPage)
 	page("POST /opinions/{id}/act/{action}", s.act)
 	s.officePages(page)
+	s.auditPages(page)
 	s.leaderPages(page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusNotFound, "err.not_found")
@@ -131,7 +132,7 @@ func (s *Server) signedIn(h pageHandler) http.Handler {
 				return
 			}
 		}
-		h(w, r, v)
+		h(w, api.WithOrigin(r), v)
 	})
 }
 
