@@ -38,6 +38,8 @@ func TestFromEnvDefaults(t *testing.T) {
 	require.False(t, c.TLS.Enabled())
 	require.Empty(t, c.UsersFile)
 	require.Empty(t, c.WebhookURL)
+	require.True(t, c.MetricsPublic)
+	require.Empty(t, c.MetricsAddr)
 }
 
 func TestFromEnvSettings(t *testing.T) {
@@ -144,6 +146,18 @@ func TestFromEnvSettings(t *testing.T) {
 			func(t *testing.T, c Config) { require.Equal(t, "https://im.example.gov.cn/hook", c.WebhookURL) }},
 		{"log level", map[string]string{"RECTIFY_LOG_LEVEL": "debug"},
 			func(t *testing.T, c Config) { require.Equal(t, "debug", c.LogLevel) }},
+		{"metrics on the public port by default", map[string]string{"RECTIFY_METRICS_ADDR": "127.0.0.1:9464"},
+			func(t *testing.T, c Config) {
+				require.True(t, c.MetricsPublic, "the one-command run serves /metrics beside the API")
+				require.Equal(t, "127.0.0.1:9464", c.MetricsAddr)
+			}},
+		{"metrics off the public port", map[string]string{"RECTIFY_METRICS_PUBLIC": "off", "RECTIFY_METRICS_ADDR": "0.0.0.0:9464"},
+			func(t *testing.T, c Config) {
+				require.False(t, c.MetricsPublic)
+				require.Equal(t, "0.0.0.0:9464", c.MetricsAddr, "served there only")
+			}},
+		{"metrics public, spelt in capitals", map[string]string{"RECTIFY_METRICS_PUBLIC": " ON "},
+			func(t *testing.T, c Config) { require.True(t, c.MetricsPublic) }},
 		{"users and calendar files", map[string]string{"RECTIFY_USERS": "/etc/rectify/users.json", "RECTIFY_CALENDAR": "/etc/rectify/holidays.json"},
 			func(t *testing.T, c Config) {
 				require.Equal(t, "/etc/rectify/users.json", c.UsersFile)
@@ -224,6 +238,10 @@ func TestFromEnvRejects(t *testing.T) {
 		{"a PostgreSQL node without a payload key", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres://u:p@db/t"},
 			[]string{"RECTIFY_PAYLOAD_KEY_FILE"}},
 		{"UI write not on or off", map[string]string{"RECTIFY_TEMPORAL_UI_WRITE": "yes please"}, []string{"RECTIFY_TEMPORAL_UI_WRITE", "on or off"}},
+		{"metrics public not on or off", map[string]string{"RECTIFY_METRICS_PUBLIC": "private", "RECTIFY_METRICS_ADDR": "127.0.0.1:9464"},
+			[]string{"RECTIFY_METRICS_PUBLIC", `"private"`, "on or off"}},
+		{"metrics off the public port and served nowhere", map[string]string{"RECTIFY_METRICS_PUBLIC": "off"},
+			[]string{"RECTIFY_METRICS_PUBLIC=off", "RECTIFY_METRICS_ADDR", "nothing would serve it"}},
 		{"ports with a chosen frontend", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235,7239", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:0"},
 			[]string{"RECTIFY_TEMPORAL_PORTS", "RECTIFY_EMBEDDED_ADDR"}},
 	}
