@@ -186,9 +186,9 @@ func auditTime(name, v string, end bool) (time.Time, error) {
 		"%s must be a date (2025-06-10, China Standard Time) or a time with its offset (2025-06-10T08:30:00+08:00)", name)
 }
 
-// AuditFilter reads the access log's query into a filter, refusing any parameter it
+// auditFilter reads the access log's query into a filter, refusing any parameter it
 // does not take, any taken twice, and an until not after since.
-func AuditFilter(q url.Values, u user.User) (store.AuditFilter, error) {
+func auditFilter(q url.Values, u user.User) (store.AuditFilter, error) {
 	f := store.AuditFilter{Limit: 50}
 	if err := readParams(q, auditParams, &f, u); err != nil {
 		return f, err
@@ -211,7 +211,7 @@ func (s *Service) auditLog(r *http.Request, u user.User) (int, any, error) {
 	if err := AuditReading.Check(u); err != nil {
 		return 0, nil, err
 	}
-	f, err := AuditFilter(r.URL.Query(), u)
+	f, err := auditFilter(r.URL.Query(), u)
 	if err != nil {
 		return 0, nil, err
 	}
