@@ -449,7 +449,7 @@ func TestComposePrometheusScrapesEveryProcess(t *testing.T) {
 	want := map[string]map[string]int{"rectify": {}, "rectify-temporal-server": {}}
 	for _, p := range composeProcesses(t) {
 		name := strings.TrimPrefix(p.where, "compose.yaml: ")
-		want["rectify"][name] = p.healthPort(t)
+		want["rectify"][name] = p.metricsPort(t)
 		if p.roles(t)["server"] {
 			_, port, ok := p.addr(t, "RECTIFY_TEMPORAL_METRICS_ADDR")
 			require.True(t, ok, "%s: serve the server's own metrics", p.where)

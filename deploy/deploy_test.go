@@ -212,6 +212,18 @@ func (p process) healthPort(t *testing.T) int {
 	return port
 }
 
+// metricsPort is where Prometheus scrapes the process's /metrics: the API's port,
+// unless RECTIFY_METRICS_PUBLIC=off leaves it to RECTIFY_METRICS_ADDR alone.
+func (p process) metricsPort(t *testing.T) int {
+	t.Helper()
+	if p.roles(t)["http"] && p.env["RECTIFY_METRICS_PUBLIC"].value != "off" {
+		return p.healthPort(t)
+	}
+	port, ok := p.listenAddr(t, "RECTIFY_METRICS_ADDR")
+	require.True(t, ok, "%s: without /metrics on the API's port, RECTIFY_METRICS_ADDR serves it", p.where)
+	return port
+}
+
 // ports are the ports the process listens on, by what configures them.
 func (p process) ports(t *testing.T) map[int]string {
 	t.Helper()
@@ -291,7 +303,12 @@ func checkProcess(t *testing.T, p process, known map[string]bool) {
 			require.Regexp(t, `^postgres(ql)?://`, v.value, "%s: %s", p.where, name)
 		}
 	}
+	if v, ok := p.env["RECTIFY_METRICS_PUBLIC"]; ok {
+		require.Empty(t, v.from, "%s: RECTIFY_METRICS_PUBLIC must be written in the file", p.where)
+		require.Contains(t, []string{"on", "off"}, v.value, "%s: RECTIFY_METRICS_PUBLIC", p.where)
+	}
 	p.healthPort(t)
+	p.metricsPort(t)
 	p.ports(t)
 }
 

@@ -618,7 +618,7 @@ func TestKubernetesServiceMonitorScrapesEveryProcess(t *testing.T) {
 				continue
 			}
 			p := m.kubeProcess(t, d, c)
-			want["rectify"][target{name, p.healthPort(t)}] = true
+			want["rectify"][target{name, p.metricsPort(t)}] = true
 			if _, port, ok := p.addr(t, "RECTIFY_TEMPORAL_METRICS_ADDR"); ok {
 				want["rectify-temporal-server"][target{name, port}] = true
 			}

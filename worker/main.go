@@ -102,4 +102,6 @@ Environment (defaults in brackets):
   RECTIFY_LOG_LEVEL         debug, info, warn, error [info]
   RECTIFY_TEMPORAL_LOG_LEVEL  the embedded server's own log: debug … fatal [fatal]
   RECTIFY_METRICS_ADDR      /metrics, /healthz and /readyz on their own address
+  RECTIFY_METRICS_PUBLIC    on: /metrics on RECTIFY_HTTP_ADDR too; off: only on
+                            RECTIFY_METRICS_ADDR, which is then required [on]
 `

@@ -36,6 +36,7 @@ func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.auditViews(r.Context(), u, v)
 	return http.StatusOK, v, nil
 }
 

@@ -121,6 +121,7 @@ func (s *Service) Handler() http.Handler {
 	route("POST /api/v1/opinions/{id}/actions/{action}", s.act)
 	route("POST /api/v1/campaigns/{id}/batches", s.createBatch)
 	route("GET /api/v1/batches/{id}", s.getBatch)
+	route("GET /api/v1/audit", s.auditLog)
 	mux.Handle("GET /api/v1/batches/{id}/{file}", s.authenticatedRaw(s.downloadRejections))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
@@ -220,7 +221,7 @@ func (s *Service) authenticatedRaw(h func(http.ResponseWriter, *http.Request, us
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 		defer cancel()
-		err := h(w, r.WithContext(ctx), u)
+		err := h(w, WithOrigin(r.WithContext(ctx)), u)
 		if err == nil {
 			return
 		}

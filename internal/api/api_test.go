@@ -54,13 +54,16 @@ type fixture struct {
 	store    *store.Store
 	temporal *mocks.Client
 	handler  http.Handler
+	// dbPath is the store's SQLite file.
+	dbPath string
 }
 
 // newFixture builds the API on a real store and user directory with Temporal
 // mocked, and creates campaign c1 (departments 住建局 and 民政局, default categories).
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
+	dbPath := filepath.Join(t.TempDir(), "rectify.db")
+	st, err := store.Open(dbPath)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 
@@ -81,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 		Logger:   slog.New(slog.DiscardHandler),
 		Now:      func() time.Time { return fixedNow },
 	}
-	f := &fixture{svc: svc, store: st, temporal: tc, handler: svc.Handler()}
+	f := &fixture{svc: svc, store: st, temporal: tc, handler: svc.Handler(), dbPath: dbPath}
 	f.createCampaign(t, campaignID, deptA, deptB)
 	return f
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -326,7 +327,22 @@ func (s *Service) getBatch(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// The refused rows come with the file's original cells: names and phones.
+	if n := rowsWithCells(v.Rejections); n > 0 {
+		s.recordReads(r.Context(), s.auditEntry(r.Context(), u, store.AuditReadPersonalData, v.ID, n))
+	}
 	return http.StatusOK, v, nil
+}
+
+// rowsWithCells counts the rejections that carry a cell of the original file.
+func rowsWithCells(rejections []store.Rejection) int {
+	n := 0
+	for _, r := range rejections {
+		if slices.ContainsFunc(r.Cells, func(c string) bool { return c != "" }) {
+			n++
+		}
+	}
+	return n
 }
 
 // Batch is a stored batch's progress and report as u (who must be office) may see
@@ -399,6 +415,11 @@ func (s *Service) WriteRejections(ctx context.Context, u user.User, batchID, for
 		rows[i] = spreadsheet.Rejected{Sheet: f.Sheet, Line: f.Line, Cells: f.Cells, Column: f.Column, Reason: f.Reason, Warning: f.Warning}
 	}
 	header, rows := spreadsheet.AlignRejected(b.Headers, rows)
+	// The rows are the file's original cells, names and phones among them: handed
+	// out only once recorded.
+	if err := s.AuditRequired(ctx, u, store.AuditExportPersonalData, b.ID, len(rows)); err != nil {
+		return err
+	}
 	contentType := map[string]string{
 		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 		"csv":  "text/csv; charset=utf-8",

@@ -12,6 +12,7 @@ import (
 
 	"rectify/internal/ledger"
 	"rectify/internal/spreadsheet"
+	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
@@ -76,6 +77,10 @@ func (s *Service) campaignLedger(r *http.Request, u user.User) (int, any, error)
 		return nil
 	})
 	if err != nil {
+		return 0, nil, err
+	}
+	// It carries every submitter's name and phone: handed out only once recorded.
+	if err := s.AuditRequired(r.Context(), u, store.AuditExportPersonalData, c.ID, len(rows)); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, rows, nil

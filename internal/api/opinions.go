@@ -177,6 +177,7 @@ func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.auditViews(r.Context(), u, v)
 	return http.StatusOK, v, nil
 }
 
@@ -349,15 +350,23 @@ func overdueFilter(f *store.Filter, v string) error {
 // does not take, and any taken twice.
 func listFilter(q url.Values, u user.User) (store.Filter, error) {
 	f := store.Filter{Limit: 50}
-	if err := onlyParams(q, slices.Collect(maps.Keys(listParams))...); err != nil {
-		return f, err
+	err := readParams(q, listParams, &f, u)
+	return f, err
+}
+
+// readParams applies a list's query to its filter f, each parameter through its
+// entry in params: a parameter the list does not take is refused naming the ones it
+// does (a misspelt filter must not answer with everything), and so is one given twice.
+func readParams[F any](q url.Values, params map[string]func(f *F, value string, u user.User) error, f *F, u user.User) error {
+	if err := onlyParams(q, slices.Collect(maps.Keys(params))...); err != nil {
+		return err
 	}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
-		if err := listParams[name](&f, q.Get(name), u); err != nil {
-			return f, err
+		if err := params[name](f, q.Get(name), u); err != nil {
+			return err
 		}
 	}
-	return f, nil
+	return nil
 }
 
 // onlyParams refuses a query parameter the endpoint does not take (422
@@ -370,7 +379,7 @@ func onlyParams(q url.Values, takes ...string) error {
 			if len(takes) == 0 {
 				return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "this takes no parameter, not %q", name)
 			}
-			return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "the list has no parameter %q; it takes %s",
+			return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "there is no parameter %q here; it takes %s",
 				name, strings.Join(takes, ", "))
 		}
 		if len(q[name]) > 1 {
@@ -389,6 +398,7 @@ func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	s.auditViews(r.Context(), u, views...)
 	body := map[string]any{"opinions": views, "total": total}
 	if next := f.Offset + len(views); next < total {
 		body["next_page_token"] = strconv.Itoa(next)

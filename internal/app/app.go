@@ -179,8 +179,13 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
-			Metrics:      a.metrics.Handler(), PayloadKeys: a.keys,
-			Lockout: lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies),
+			PayloadKeys:  a.keys,
+			Lockout:      lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies),
+		}
+		// Off the public port, /metrics is RECTIFY_METRICS_ADDR's alone (config
+		// requires it then): the API's address answers 404.
+		if cfg.MetricsPublic {
+			a.Service.Metrics = a.metrics.Handler()
 		}
 	}
 	if cfg.ServeWorker {

@@ -72,8 +72,12 @@ type Config struct {
 	ImportMaxBytes int64
 	ImportMaxRows  int
 	// MetricsAddr, when set, also serves /metrics on its own address: for a
-	// process without the HTTP API (a worker of a cluster).
+	// process without the HTTP API (a worker of a cluster), or one that keeps its
+	// figures off the public port (MetricsPublic false).
 	MetricsAddr string
+	// MetricsPublic serves /metrics on HTTPAddr too, beside the API and the web
+	// app; off, only MetricsAddr serves it (which is then required).
+	MetricsPublic bool
 	// TemporalMetricsAddr, when set, is where the embedded server serves its own
 	// Prometheus metrics.
 	TemporalMetricsAddr string
@@ -261,6 +265,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		n.dst(v)
 	}
 	errs = append(errs, c.readPayloadKey(get("RECTIFY_PAYLOAD_KEY_FILE", ""))...)
+	switch p := strings.ToLower(get("RECTIFY_METRICS_PUBLIC", "on")); p {
+	case "on":
+		c.MetricsPublic = true
+	case "off":
+		if c.MetricsAddr == "" {
+			errs = append(errs, errors.New("RECTIFY_METRICS_PUBLIC=off takes /metrics off RECTIFY_HTTP_ADDR, and RECTIFY_METRICS_ADDR is unset, so nothing would serve it: set RECTIFY_METRICS_ADDR to a private address (e.g. 127.0.0.1:9464) for Prometheus"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("RECTIFY_METRICS_PUBLIC=%q: use on or off", p))
+	}
 	switch w := strings.ToLower(get("RECTIFY_TEMPORAL_UI_WRITE", "off")); w {
 	case "off":
 	case "on":

@@ -44,6 +44,8 @@ func TestFromEnvDefaults(t *testing.T) {
 	require.Equal(t, 30*time.Minute, c.SessionIdle)
 	require.Equal(t, 12*time.Hour, c.SessionMax)
 	require.Empty(t, c.TrustedProxies)
+	require.True(t, c.MetricsPublic)
+	require.Empty(t, c.MetricsAddr)
 }
 
 func TestFromEnvSettings(t *testing.T) {
@@ -181,6 +183,18 @@ func TestFromEnvSettings(t *testing.T) {
 					netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("fd00::/64"),
 				}, c.TrustedProxies)
 			}},
+		{"metrics on the public port by default", map[string]string{"RECTIFY_METRICS_ADDR": "127.0.0.1:9464"},
+			func(t *testing.T, c Config) {
+				require.True(t, c.MetricsPublic, "the one-command run serves /metrics beside the API")
+				require.Equal(t, "127.0.0.1:9464", c.MetricsAddr)
+			}},
+		{"metrics off the public port", map[string]string{"RECTIFY_METRICS_PUBLIC": "off", "RECTIFY_METRICS_ADDR": "0.0.0.0:9464"},
+			func(t *testing.T, c Config) {
+				require.False(t, c.MetricsPublic)
+				require.Equal(t, "0.0.0.0:9464", c.MetricsAddr, "served there only")
+			}},
+		{"metrics public, spelt in capitals", map[string]string{"RECTIFY_METRICS_PUBLIC": " ON "},
+			func(t *testing.T, c Config) { require.True(t, c.MetricsPublic) }},
 		{"users and calendar files", map[string]string{"RECTIFY_USERS": "/etc/rectify/users.json", "RECTIFY_CALENDAR": "/etc/rectify/holidays.json"},
 			func(t *testing.T, c Config) {
 				require.Equal(t, "/etc/rectify/users.json", c.UsersFile)
@@ -310,6 +324,10 @@ func TestFromEnvRejects(t *testing.T) {
 		{"trusted proxy not an address", map[string]string{"RECTIFY_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"},
 			[]string{"RECTIFY_TRUSTED_PROXIES", `"proxy.internal"`, "CIDR"}},
 		{"trusted proxy bad block", map[string]string{"RECTIFY_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"RECTIFY_TRUSTED_PROXIES", `"10.0.0.0/33"`}},
+		{"metrics public not on or off", map[string]string{"RECTIFY_METRICS_PUBLIC": "private", "RECTIFY_METRICS_ADDR": "127.0.0.1:9464"},
+			[]string{"RECTIFY_METRICS_PUBLIC", `"private"`, "on or off"}},
+		{"metrics off the public port and served nowhere", map[string]string{"RECTIFY_METRICS_PUBLIC": "off"},
+			[]string{"RECTIFY_METRICS_PUBLIC=off", "RECTIFY_METRICS_ADDR", "nothing would serve it"}},
 		{"ports with a chosen frontend", map[string]string{"RECTIFY_TEMPORAL_PORTS": "7234,7235,7239", "RECTIFY_EMBEDDED_ADDR": "127.0.0.1:0"},
 			[]string{"RECTIFY_TEMPORAL_PORTS", "RECTIFY_EMBEDDED_ADDR"}},
 	}

@@ -82,6 +82,7 @@ func TestStore(t *testing.T) {
 		{"EachOpinion", testEachOpinion},
 		{"ProjectionFollowsTheWorkflowTask", testProjectionFollowsTheWorkflowTask},
 		{"UnconfirmedWritesSettle", testUnconfirmedWritesSettle},
+		{"AuditLog", testAuditLog},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

@@ -35,6 +35,9 @@ type dialect struct {
 	from func(table, index string) string
 	// hasColumn counts the columns named $2 of table $1 (0 or 1).
 	hasColumn string
+	// appendOnly is the statements that make the database refuse to change or
+	// remove a row of table (created with the schema; run again at every open).
+	appendOnly func(table string) string
 }
 
 // sqlite: one writer at a time (BEGIN IMMEDIATE), across processes too, so a write
@@ -49,6 +52,11 @@ var sqlite = dialect{
 		return table + " INDEXED BY " + index
 	},
 	hasColumn: `SELECT count(*) FROM pragma_table_info($1) WHERE name = $2`,
+	appendOnly: func(table string) string {
+		return fmt.Sprintf(`
+CREATE TRIGGER IF NOT EXISTS %[1]s_no_update BEFORE UPDATE ON %[1]s BEGIN SELECT RAISE(ABORT, '%[1]s is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS %[1]s_no_delete BEFORE DELETE ON %[1]s BEGIN SELECT RAISE(ABORT, '%[1]s is append-only'); END;`, table)
+	},
 }
 
 // Advisory lock keys of the PostgreSQL store: one space for the store's own locks,
@@ -68,6 +76,7 @@ var postgres = dialect{
 	schema: strings.NewReplacer(
 		" TEXT ", ` TEXT COLLATE "C" `,
 		") WITHOUT ROWID;", ");",
+		" INTEGER PRIMARY KEY AUTOINCREMENT,", " BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
 	),
 	lockProjection: fmt.Sprintf(`SELECT pg_advisory_xact_lock_shared(%d, %d), pg_advisory_xact_lock(%d, hashtext($1))`,
 		pgLockSpace, pgRebuildLock, pgOpinionSpace),
@@ -75,6 +84,15 @@ var postgres = dialect{
 	jsonText:    func(column, field string) string { return "(" + column + "::jsonb ->> '" + field + "')" },
 	from:        func(table, _ string) string { return table },
 	hasColumn:   `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`,
+	appendOnly: func(table string) string {
+		return fmt.Sprintf(`
+CREATE OR REPLACE FUNCTION rectify_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END $$;
+DROP TRIGGER IF EXISTS %[1]s_no_change ON %[1]s;
+CREATE TRIGGER %[1]s_no_change BEFORE UPDATE OR DELETE ON %[1]s FOR EACH ROW EXECUTE FUNCTION rectify_append_only();
+DROP TRIGGER IF EXISTS %[1]s_no_truncate ON %[1]s;
+CREATE TRIGGER %[1]s_no_truncate BEFORE TRUNCATE ON %[1]s FOR EACH STATEMENT EXECUTE FUNCTION rectify_append_only();`, table)
+	},
 }
 
 // isPostgres reports whether dsn names a PostgreSQL database rather than a file.

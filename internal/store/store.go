@@ -129,8 +129,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.d.appendOnly("audit_log")); err != nil {
+		return fmt.Errorf("make audit_log append-only: %w", err)
 	}
 	if err := s.addColumns(ctx, tx); err != nil {
 		return err

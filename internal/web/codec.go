@@ -1,13 +1,18 @@
 package web
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/url"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"rectify/internal/api"
 	"rectify/internal/payload"
+	"rectify/internal/store"
 	"rectify/internal/user"
 )
 
@@ -57,10 +62,39 @@ func (s *Server) codecHandler() http.Handler {
 			http.Error(w, "only the office and leaders read payloads in clear", http.StatusForbidden)
 			return
 		}
-		s.logger.Info("payloads decrypted for a reader of Temporal's histories", "user", u.Username)
-		r.Body = http.MaxBytesReader(w, r.Body, codecBodyLimit)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, codecBodyLimit))
+		if err != nil {
+			http.Error(w, "the request is too large or was cut short", http.StatusBadRequest)
+			return
+		}
+		if n := sealedPayloads(body); n > 0 {
+			// Handed out in clear only once the access log has it.
+			if err := s.svc.AuditRequired(api.WithOrigin(r).Context(), u, store.AuditDecryptPayloads, "", n); err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			s.logger.Info("payloads decrypted for a reader of Temporal's histories", "user", u.Username, "payloads", n)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		decode.ServeHTTP(w, r)
 	})
+}
+
+// sealedPayloads counts the payloads of a decode request (read as the codec reads
+// it) that are encrypted with rectify's keys: those it decrypts. Payloads in clear
+// pass through as they are; a request it cannot read the codec refuses.
+func sealedPayloads(body []byte) int {
+	var in commonpb.Payloads
+	if protojson.Unmarshal(body, &in) != nil {
+		return 0
+	}
+	n := 0
+	for _, p := range in.GetPayloads() {
+		if string(p.GetMetadata()[converter.MetadataEncoding]) == payload.EncodingEncrypted {
+			n++
+		}
+	}
+	return n
 }
 
 // origin is scheme://host[:port] of a URL, what a browser sends as Origin.

@@ -75,6 +75,10 @@ func init() {
 		"code.invalid_open":  "“仅未办结”只能是 true 或 false。",
 		"code.invalid_limit": "每页条数超出范围。", "code.invalid_page_token": "页码超出范围。",
 		"code.unknown_parameter": "查询条件中有无法识别的项。", "code.repeated_parameter": "同一查询条件只能给一次。",
+		// The access log (docs/security.md).
+		"code.audit_unavailable": "访问记录暂时无法写入，含有个人信息的内容不予提供，请稍后重试；如持续出现，请联系运维人员检查报表数据库。",
+		"code.invalid_action":    "没有这种访问记录类型。", "code.invalid_cursor": "翻页位置无效，请从第一页重新查看。",
+		"code.invalid_since": "开始时间应为日期（2025-06-10）或带时区的时间。", "code.invalid_until": "结束时间应为日期或带时区的时间，且晚于开始时间。",
 	})
 	addMessages("en", map[string]string{
 		"code.category_required": "Choose a category.", "code.unknown_category": "That category is not one of this campaign's.",
@@ -146,5 +150,8 @@ func init() {
 		"code.invalid_open":  "The open filter must be true or false.",
 		"code.invalid_limit": "The page size is out of range.", "code.invalid_page_token": "The page is out of range.",
 		"code.unknown_parameter": "The list has no such filter.", "code.repeated_parameter": "Give each filter once.",
+		"code.audit_unavailable": "The access log cannot be written just now, so nothing holding citizens' personal data is handed out; try again in a moment, or ask the operator to check the reporting store.",
+		"code.invalid_action":    "The access log records no such kind of access.", "code.invalid_cursor": "That page position is not valid; start again from the first page.",
+		"code.invalid_since": "Since must be a date (2025-06-10) or a time with its offset.", "code.invalid_until": "Until must be a date or a time with its offset, later than since.",
 	})
 }

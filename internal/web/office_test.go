@@ -60,7 +60,13 @@ type officeEnv struct {
 
 func newOfficeEnv(t *testing.T) *officeEnv {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
+	return newOfficeEnvAt(t, t.TempDir())
+}
+
+// newOfficeEnvAt is newOfficeEnv with its store in dir (rectify.db).
+func newOfficeEnvAt(t *testing.T, storeDir string) *officeEnv {
+	t.Helper()
+	st, err := store.Open(filepath.Join(storeDir, "rectify.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	users := make([]user.User, len(officeUsers))

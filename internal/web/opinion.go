@@ -200,6 +200,9 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 			data["PreviewExplain"] = s.deadlineText(v, c.Policy, sched.Explanation)
 		}
 	}
+	if view.Submitter != "" || view.Phone != "" { // only the office's view has them, and the page shows them
+		s.svc.AuditRead(r.Context(), v.User, o.ID)
+	}
 	s.render(w, r, status, "opinion", v, data)
 }
 

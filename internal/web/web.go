@@ -110,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	page("GET /opinions/{id}", s.opinionPage)
 	page("POST /opinions/{id}/act/{action}", s.act)
 	s.officePages(page)
+	s.auditPages(page)
 	s.leaderPages(page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusNotFound, "err.not_found")
@@ -161,7 +162,7 @@ func (s *Server) signedIn(h pageHandler, limit int64) http.Handler {
 				return
 			}
 		}
-		h(w, r, v)
+		h(w, api.WithOrigin(r), v)
 	})
 }
 
