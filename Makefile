@@ -24,8 +24,9 @@ test:
 lint:
 	./scripts/lint
 
-## bench: rectify against its engine's ceiling (starter bench), then the micro-benchmarks;
-## writes docs/benchmarks.md. BENCH_ARGS go to starter bench, e.g. --open 1000,10000
+## bench: rectify against its engine's ceiling (rectify-worker bench), then the
+## micro-benchmarks; writes docs/benchmarks.md. BENCH_ARGS go to rectify-worker bench,
+## e.g. --open 1000,10000
 bench:
 	./scripts/bench $(BENCH_ARGS)
 

@@ -74,8 +74,8 @@ func defaultServer() string {
 }
 
 // command is one node of the command tree: either a group of subcommands or a leaf
-// that runs. Adding a command (such as bench) is one more entry in commandTree and a
-// function with the leaf signature; help, dispatch and error messages follow from it.
+// that runs. Adding a command is one more entry in commandTree and a function with the
+// leaf signature; help, dispatch and error messages follow from it.
 type command struct {
 	name     string
 	summary  string // one line, shown in the parent's command list
@@ -130,7 +130,6 @@ func commandTree() *command {
 					batchShowCmd,
 				},
 			},
-			benchCmd,
 		},
 	}
 }

@@ -3,11 +3,15 @@
 // HTTP API. RECTIFY_ROLES splits it for a cluster: server nodes (the embedded server
 // on PostgreSQL, any number of them on one database), worker nodes and API nodes,
 // the latter two dialing TEMPORAL_ADDRESS.
+//
+//	rectify-worker               run rectify, configured by the environment
+//	rectify-worker bench [flags] measure it against the ceiling of its engine
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -22,9 +26,8 @@ import (
 var startOptions []app.Option
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help") {
-		fmt.Print(usage)
-		return
+	if code, ok := subcommand(os.Args[1:]); ok {
+		os.Exit(code)
 	}
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
@@ -38,6 +41,32 @@ func main() {
 		logger.Error("rectify stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// subcommand runs what the command line asks for other than rectify itself: help or
+// bench. ok is false for any other command line, which runs rectify.
+func subcommand(args []string) (code int, ok bool) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return command(ctx, args, os.Stdout, os.Stderr)
+}
+
+// command is subcommand without the process, for tests.
+func command(ctx context.Context, args []string, stdout, stderr io.Writer) (code int, ok bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		if args[0] == "help" && len(args) > 1 && args[1] == "bench" {
+			return runBench(ctx, []string{"--help"}, stdout, stderr), true
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK, true
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr), true
+	}
+	return 0, false
 }
 
 func run(cfg config.Config, logger *slog.Logger) error {
@@ -67,7 +96,12 @@ func roles(cfg config.Config) []string {
 	return r
 }
 
-const usage = `worker — runs rectify (see README.md for everything below).
+const usage = `rectify-worker — runs rectify (see README.md for everything below).
+
+Usage:
+  rectify-worker                 run rectify, configured by the environment below
+  rectify-worker bench [flags]   ` + benchSummary + `
+                                 (its flags: rectify-worker bench --help)
 
 Environment (defaults in brackets):
   RECTIFY_DATA_DIR          data folder: temporal.db, rectify.db, demo users [./data]

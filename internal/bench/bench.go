@@ -2,7 +2,8 @@
 // on, in one run on one server: the engine's own Updates/s and starts/s, the opinion
 // lifecycle over the real HTTP API, action latency, history size, reads, imports and
 // throughput with many opinions open. Each scenario checks on the server what it
-// produced before its figures count. `starter bench` runs it and writes the report.
+// produced before its figures count. `rectify-worker bench` runs it and writes the
+// report.
 package bench
 
 import (

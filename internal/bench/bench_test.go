@@ -52,7 +52,7 @@ func TestSmoke(t *testing.T) {
 		f.Close()
 	}
 
-	md := r.Markdown("starter bench --smoke")
+	md := r.Markdown("rectify-worker bench --smoke")
 	for _, section := range []string{"## Targets", "## 1. Ceiling", "## 2. Lifecycle", "## 3. Latency", "## 4. History", "## 5. Reads", "## 6. Import", "## 7. Scale"} {
 		require.Contains(t, md, section)
 	}
