@@ -23,7 +23,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"rectify/internal/apitest"
-	"rectify/internal/payload/payloadtest"
 	"rectify/internal/pgtest"
 	"rectify/workflows"
 )
@@ -67,8 +66,7 @@ func (n node) start(t *testing.T, extra ...string) *process {
 func clientEnv(t *testing.T, dir, frontend string) (httpAddr string, env []string) {
 	t.Helper()
 	httpAddr, env = processEnv(t, dir)
-	return httpAddr, append(env, "TEMPORAL_ADDRESS="+frontend, "RECTIFY_ROLES=worker,http",
-		"RECTIFY_PAYLOAD_KEY_FILE="+payloadtest.WriteKeyFile(t, dir))
+	return httpAddr, append(env, "TEMPORAL_ADDRESS="+frontend, "RECTIFY_ROLES=worker,http")
 }
 
 // freePorts returns n distinct loopback ports that are free together with their

@@ -20,6 +20,8 @@ import (
 	"rectify/activities"
 	"rectify/internal/apitest"
 	"rectify/internal/app"
+	"rectify/internal/payload"
+	"rectify/internal/payload/payloadtest"
 	"rectify/internal/store"
 	"rectify/workflows"
 )
@@ -229,7 +231,8 @@ func get(base, path string, out any) bool {
 // reporting store) with its workflow's own state (a query).
 func requireStoreMatchesWorkflows(t *testing.T, p *process, frontend string, ids []string) {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: frontend, Logger: quietLogger{}})
+	c, err := client.Dial(client.Options{HostPort: frontend, Logger: quietLogger{},
+		DataConverter: payload.DataConverter(payloadtest.Keyring(t))})
 	require.NoError(t, err)
 	defer c.Close()
 	for _, id := range ids {

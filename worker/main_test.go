@@ -17,6 +17,7 @@ import (
 	"rectify/internal/apitest"
 	"rectify/internal/calendar"
 	"rectify/internal/metrics/metricstest"
+	"rectify/internal/payload/payloadtest"
 	"rectify/workflows"
 )
 
@@ -95,6 +96,8 @@ func processEnv(t *testing.T, dir string) (httpAddr string, env []string) {
 		"RECTIFY_EMBEDDED_UI_ADDR=off",
 		"RECTIFY_USERS=" + apitest.WriteUsers(t, dir),
 		"RECTIFY_LOG_LEVEL=error",
+		// The tests' key, so a test's own client reads the histories too.
+		"RECTIFY_PAYLOAD_KEY_FILE=" + payloadtest.WriteKeyFile(t, dir),
 	}
 }
 

@@ -61,8 +61,18 @@ func startHarness(t testing.TB) *harness {
 // startHarnessWithUsers is startHarness with users besides apitest.Users.
 func startHarnessWithUsers(t testing.TB, extra ...user.User) *harness {
 	t.Helper()
+	return startHarnessWithEnv(t, nil, extra...)
+}
+
+// startHarnessWithEnv is startHarnessWithUsers with settings of its own.
+func startHarnessWithEnv(t testing.TB, env map[string]string, extra ...user.User) *harness {
+	t.Helper()
 	dir := t.TempDir()
-	cfg := testConfig(t, dir, map[string]string{"RECTIFY_USERS": apitest.WriteUsers(t, dir, extra...)})
+	settings := map[string]string{"RECTIFY_USERS": apitest.WriteUsers(t, dir, extra...)}
+	for k, v := range env {
+		settings[k] = v
+	}
+	cfg := testConfig(t, dir, settings)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
