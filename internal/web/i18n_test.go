@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"rectify/internal/campaign"
 )
 
 var update = flag.Bool("update", false, "rewrite the catalogues in their canonical form (sorted, one key a line)")
@@ -314,4 +316,17 @@ func TestEveryKeyUsedIsInTheCatalogues(t *testing.T) {
 	}
 	slices.Sort(missing)
 	require.Empty(t, missing, "keys used but in no catalogue")
+}
+
+// The pages name every default channel in both languages, the Chinese as the ledger
+// does; a channel an office added is shown as it is named.
+func TestEveryDefaultChannelIsNamedInBothLanguages(t *testing.T) {
+	for _, ch := range campaign.DefaultChannelList() {
+		key := "channel." + string(ch.Code)
+		require.Contains(t, messages["en"], key)
+		require.Equal(t, ch.Ledger, messages["zh"][key], key)
+		require.Equal(t, ch.Ledger, channelName(&visit{Lang: "zh"}, string(ch.Code)))
+	}
+	require.Equal(t, "Online platform", channelName(&visit{Lang: "en"}, string(campaign.ChannelOnline)))
+	require.Equal(t, "民情走访", channelName(&visit{Lang: "en"}, "民情走访"))
 }
