@@ -13,9 +13,9 @@ import (
 )
 
 // Channel is one way opinions reach a campaign (渠道). Name is what an opinion
-// records and the figures count by: the six default channels keep their English
-// codes, which the pages translate; a channel an office adds is named as the
-// office writes it (民情走访).
+// records and the figures count by: the six default channels keep their codes
+// (ChannelCode), which the pages translate; a channel an office adds is named as
+// the office writes it (民情走访).
 type Channel struct {
 	Name    string   `json:"name"`
 	Aliases []string `json:"aliases,omitempty"`
@@ -23,17 +23,60 @@ type Channel struct {
 	Retired bool `json:"retired,omitempty"`
 }
 
-// DefaultChannels are the channels of DOMAIN.md with the spellings ledgers use for
-// them: every campaign has them until its office changes them.
-func DefaultChannels() []Channel {
-	return []Channel{
-		{Name: "hotline", Aliases: []string{"热线", "热线电话", "12345"}},
-		{Name: "suggestion_box", Aliases: []string{"意见箱"}},
-		{Name: "symposium", Aliases: []string{"座谈会", "座谈"}},
-		{Name: "visit", Aliases: []string{"走访", "入户走访"}},
-		{Name: "online", Aliases: []string{"网络", "网络平台", "网上"}},
-		{Name: "letter", Aliases: []string{"来信", "信件"}},
+// ChannelCode is the code of a default channel: what an opinion that came through
+// it records and the figures count by, and how the pages find its name in their
+// catalogues (channel.<code>).
+type ChannelCode string
+
+// The default channels of DOMAIN.md.
+const (
+	ChannelHotline       ChannelCode = "hotline"
+	ChannelSuggestionBox ChannelCode = "suggestion_box"
+	ChannelSymposium     ChannelCode = "symposium"
+	ChannelVisit         ChannelCode = "visit"
+	ChannelOnline        ChannelCode = "online"
+	ChannelLetter        ChannelCode = "letter"
+)
+
+// DefaultChannel is one of the channels every campaign has until its office
+// changes them.
+type DefaultChannel struct {
+	Code ChannelCode
+	// Ledger is the spelling the ledger this service writes puts in its 来源
+	// column, one of Aliases.
+	Ledger string
+	// Aliases are the spellings ledgers use for it, read on import and submission.
+	Aliases []string
+}
+
+// defaultChannels is the one list of the default channels, in the order a
+// campaign lists them.
+var defaultChannels = []DefaultChannel{
+	{Code: ChannelHotline, Ledger: "热线", Aliases: []string{"热线", "热线电话", "12345"}},
+	{Code: ChannelSuggestionBox, Ledger: "意见箱", Aliases: []string{"意见箱"}},
+	{Code: ChannelSymposium, Ledger: "座谈会", Aliases: []string{"座谈会", "座谈"}},
+	{Code: ChannelVisit, Ledger: "走访", Aliases: []string{"走访", "入户走访"}},
+	{Code: ChannelOnline, Ledger: "网络平台", Aliases: []string{"网络", "网络平台", "网上"}},
+	{Code: ChannelLetter, Ledger: "来信", Aliases: []string{"来信", "信件"}},
+}
+
+// DefaultChannelList is the default channels, a copy the caller may change.
+func DefaultChannelList() []DefaultChannel {
+	out := make([]DefaultChannel, len(defaultChannels))
+	for i, ch := range defaultChannels {
+		out[i] = DefaultChannel{Code: ch.Code, Ledger: ch.Ledger, Aliases: slices.Clone(ch.Aliases)}
 	}
+	return out
+}
+
+// DefaultChannels are the default channels as a campaign holds them, named by
+// their codes with the spellings ledgers use as aliases.
+func DefaultChannels() []Channel {
+	out := make([]Channel, len(defaultChannels))
+	for i, ch := range defaultChannels {
+		out[i] = Channel{Name: string(ch.Code), Aliases: slices.Clone(ch.Aliases)}
+	}
+	return out
 }
 
 // ChannelList is the campaign's channels, retired ones included.

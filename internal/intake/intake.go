@@ -100,19 +100,6 @@ func channelList(c campaign.Campaign) string {
 	return strings.Join(parts, ", ")
 }
 
-// Channels maps every spelling of the default channels (campaign.DefaultChannels)
-// to its name. A campaign's own channels are read by campaign.ResolveChannel.
-var Channels = func() map[string]string {
-	m := map[string]string{}
-	for _, ch := range campaign.DefaultChannels() {
-		m[ch.Name] = ch.Name
-		for _, a := range ch.Aliases {
-			m[a] = ch.Name
-		}
-	}
-	return m
-}()
-
 // Targets maps the accepted spellings of a team or individual opinion.
 var targets = map[string]string{"班子": "team", "team": "team", "个人": "individual", "individual": "individual"}
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"rectify/internal/campaign"
 	"rectify/internal/spreadsheet"
 	"rectify/workflows"
 )
@@ -36,10 +37,15 @@ var (
 		workflows.LevelNone: "", workflows.LevelDueSoon: "临期", workflows.LevelOverdue: "逾期",
 		workflows.LevelSupervised: "督办", workflows.LevelAccountability: "问责",
 	}
-	channels = map[string]string{
-		"hotline": "热线", "suggestion_box": "意见箱", "symposium": "座谈会", "visit": "走访",
-		"online": "网络平台", "letter": "来信",
-	}
+	// channels names the default channels as a ledger writes them; a channel an
+	// office added is written as it is named.
+	channels = func() map[string]string {
+		m := map[string]string{}
+		for _, ch := range campaign.DefaultChannelList() {
+			m[string(ch.Code)] = ch.Ledger
+		}
+		return m
+	}()
 	satisfactions = map[string]string{
 		workflows.SatisfactionSatisfied: "满意", workflows.SatisfactionBasically: "基本满意",
 		workflows.SatisfactionDissatisfied: "不满意",

@@ -37,6 +37,14 @@ func TestHeaderAndRowsMatch(t *testing.T) {
 	}
 }
 
+// The ledger names a default channel in Chinese and an office's own as it is named.
+func TestTheLedgerNamesChannelsInChinese(t *testing.T) {
+	for code, want := range map[string]string{"hotline": "热线", "suggestion_box": "意见箱", "symposium": "座谈会",
+		"visit": "走访", "online": "网络平台", "letter": "来信", "民情走访": "民情走访"} {
+		require.Equal(t, want, column(t, Row(workflows.Opinion{Channel: code}, names, beijing), "来源"), code)
+	}
+}
+
 // A record once laundered: an item assigned with its deadline already past climbed
 // to 问责; the official asked for an extension and the leader approved it, late.
 // It closed at no rung — and the ledger still says it reached 问责, when, that the

@@ -895,18 +895,3 @@ func ids(ops []workflows.Opinion) []string {
 	}
 	return out
 }
-
-// Every text of the quality section and the leader's own list is there in both
-// languages.
-func TestQualityTextsInBothLanguages(t *testing.T) {
-	for key := range messages["zh"] {
-		if strings.HasPrefix(key, "q.") || strings.HasPrefix(key, "cases.") {
-			require.Contains(t, messages["en"], key)
-		}
-	}
-	for key := range messages["en"] {
-		if strings.HasPrefix(key, "q.") || strings.HasPrefix(key, "cases.") {
-			require.Contains(t, messages["zh"], key)
-		}
-	}
-}

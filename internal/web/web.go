@@ -284,17 +284,17 @@ func (s *Server) tooManyAttempts(w http.ResponseWriter, r *http.Request, usernam
 }
 
 // waitText says how long to wait, in minutes (rounded up) from a minute on, else
-// in seconds.
+// in seconds; one of either has its own text, for the languages that say it so.
 func waitText(lang string, d time.Duration) string {
 	if d >= time.Minute {
 		n := int((d + time.Minute - 1) / time.Minute)
-		if lang == "en" && n == 1 {
+		if n == 1 {
 			return translate(lang, "wait.minute")
 		}
 		return translate(lang, "wait.minutes", n)
 	}
 	n := max(1, int((d+time.Second-1)/time.Second))
-	if lang == "en" && n == 1 {
+	if n == 1 {
 		return translate(lang, "wait.second")
 	}
 	return translate(lang, "wait.seconds", n)
