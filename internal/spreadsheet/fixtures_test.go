@@ -32,7 +32,7 @@ type sheetSpec struct {
 func writeXLSX(t testing.TB, sheets ...sheetSpec) string {
 	t.Helper()
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
 	require.NoError(t, err)
 	for i, s := range sheets {
@@ -119,7 +119,7 @@ func fileErrCode(t testing.TB, path, name string, limits Limits) (string, *FileE
 	t.Helper()
 	r, err := Open(path, name, limits)
 	if err == nil {
-		defer r.Close()
+		defer func() { require.NoError(t, r.Close()) }()
 		for {
 			if _, err = r.Next(); err != nil {
 				break
