@@ -20,7 +20,8 @@ run: build
 test:
 	./scripts/test
 
-## lint: formatting, vet and a tidy go.mod
+## lint: formatting, vet, tidy go.mod files, staticcheck, errcheck, workflowcheck and
+## the import boundaries (linters pinned in scripts/tools/go.mod, built into .tools/bin)
 lint:
 	./scripts/lint
 

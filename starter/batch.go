@@ -420,7 +420,7 @@ func saveDownload(e *env, cl *client, ref, path string) error {
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly once renamed
 	if _, err := cl.download(e.ctx, ref, tmp); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // removed on return; the download's error is the one to report
 		return err
 	}
 	if err := tmp.Close(); err != nil {

@@ -46,7 +46,9 @@ func newBatchAPI(t *testing.T, post func(u upload) (int, any), poll func(n int) 
 	reply := func(w http.ResponseWriter, status int, body any) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(body)
+		if err := json.NewEncoder(w).Encode(body); err != nil {
+			t.Errorf("fake API: writing the reply: %v", err)
+		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/batches", func(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +100,9 @@ func newBatchAPI(t *testing.T, post func(u upload) (int, any), poll func(n int) 
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(data)
+		if _, err := w.Write(data); err != nil {
+			t.Errorf("fake API: writing %s: %v", r.URL.Path, err)
+		}
 	})
 	f.Server = httptest.NewServer(mux)
 	t.Cleanup(f.Close)

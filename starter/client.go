@@ -184,7 +184,7 @@ func (c *client) upload(ctx context.Context, path string, fields []formField, fi
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // only read from: a failed read shows in src.err
 
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)

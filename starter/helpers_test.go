@@ -47,7 +47,9 @@ func newFakeAPI(t *testing.T, handle func(r request) (int, any)) *fakeAPI {
 		status, resp := f.handle(req)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(resp)
+		if err := json.NewEncoder(w).Encode(resp); err != nil {
+			t.Errorf("fake API: writing the reply: %v", err)
+		}
 	}))
 	t.Cleanup(f.Close)
 	return f

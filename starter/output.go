@@ -9,19 +9,20 @@ import (
 )
 
 // printJSON writes a response body indented, as --json promises. A body that is not
-// JSON is written unchanged rather than lost.
+// JSON is written unchanged rather than lost. Like all printing to the terminal, a
+// failed write is not reported: there is no one to tell.
 func printJSON(w io.Writer, body []byte) {
 	body = bytes.TrimSpace(body) // Indent keeps trailing newlines; we add exactly one
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, body, "", "  "); err != nil {
-		w.Write(body)
+		_, _ = w.Write(body)
 		if !bytes.HasSuffix(body, []byte("\n")) {
 			fmt.Fprintln(w)
 		}
 		return
 	}
 	buf.WriteByte('\n')
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes())
 }
 
 // table lays out rows in aligned columns. It exists instead of text/tabwriter because

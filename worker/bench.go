@@ -44,7 +44,7 @@ const benchExample = "rectify-worker bench --out docs/benchmarks.md\n" +
 
 // runBench is "rectify-worker bench": args are the arguments after "bench". It
 // prints the report to stdout and its progress to stderr; ctx stands for Ctrl-C.
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (status int) {
 	fs := flag.NewFlagSet(benchPath, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // help goes to stdout with status 0, mistakes to stderr with 2
 	fs.Usage = func() {}
@@ -103,11 +103,18 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			return fail(err)
 		}
-		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
+			_ = f.Close()
 			return fail(err)
 		}
-		defer pprof.StopCPUProfile()
+		// The profile's end is written on stop; a failure to close is a truncated
+		// profile, which a run that went well must not hide.
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil && status == exitOK {
+				status = fail(fmt.Errorf("--cpuprofile: %w", err))
+			}
+		}()
 	}
 	t, err := bench.Start(ctx, *dir, os.Getenv)
 	if err != nil {

@@ -222,7 +222,7 @@ func historyHosts(t *testing.T, addr string, creds credentials.TransportCredenti
 	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	require.NoError(t, err)
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // a probe: its answer is DescribeCluster's
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	resp, err := adminservice.NewAdminServiceClient(conn).DescribeCluster(ctx, &adminservice.DescribeClusterRequest{})

@@ -217,7 +217,7 @@ func TestSurvivesKillDashNine(t *testing.T) {
 func writeLedger(t *testing.T, path string, n int) {
 	t.Helper()
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	sw, err := f.NewStreamWriter("Sheet1")
 	require.NoError(t, err)
 	require.NoError(t, sw.SetRow("A1", []any{"群众路线教育实践活动征求意见汇总表"}))

@@ -210,10 +210,15 @@ func spool(part io.Reader, max int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
 	n, err := io.Copy(f, io.LimitReader(part, max+1))
 	if err != nil {
+		_ = f.Close()
 		return f.Name(), errorf(http.StatusBadRequest, "upload_interrupted", "the upload was interrupted: %v", err)
+	}
+	// The importer reads the file by name: a write that fails only on close (a full
+	// disk) must not reach it as a shorter file.
+	if err := f.Close(); err != nil {
+		return f.Name(), err
 	}
 	if n > max {
 		return f.Name(), errorf(http.StatusRequestEntityTooLarge, "file_too_large", "the file is larger than %d MB; split it or ask the operator to raise RECTIFY_IMPORT_MAX_BYTES", max>>20)

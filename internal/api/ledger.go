@@ -118,8 +118,9 @@ func (s *Service) WriteLedger(ctx context.Context, u user.User, campaignID, form
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	// A scratch copy, written and read back through f: what goes wrong shows in the
+	// writes and reads, and removing it is a courtesy.
+	defer func() { _ = f.Close(); _ = os.Remove(f.Name()) }()
 	var readErr error
 	opinions := func(yield func(workflows.Opinion) bool) {
 		stopped := errors.New("stopped")

@@ -259,7 +259,7 @@ func readSheet(t *testing.T, data []byte) [][]string {
 	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	rows, err := f.GetRows(f.GetSheetName(0))
 	require.NoError(t, err)
 	return rows

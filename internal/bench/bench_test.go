@@ -49,7 +49,7 @@ func TestSmoke(t *testing.T) {
 		body, err := io.ReadAll(zr)
 		require.NoError(t, err)
 		require.NotEmpty(t, body)
-		f.Close()
+		require.NoError(t, f.Close())
 	}
 
 	md := r.Markdown("rectify-worker bench --smoke")

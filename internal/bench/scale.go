@@ -61,7 +61,9 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 			return err
 		}
 		tp, err := lifecycle(ctx, t, life, o.Lifecycle, scaleConcurrency, &latencies{})
-		stop()
+		if stopErr := stop(); err == nil {
+			err = stopErr
+		}
 		if err != nil {
 			return err
 		}
@@ -76,20 +78,27 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 }
 
 // profileScale starts the CPU profile of the scale point with n open, when asked
-// for, and returns what ends it.
-func (o Options) profileScale(n int) (stop func(), err error) {
+// for, and returns what ends it: stop writes the rest of the profile and closes the
+// file, and says when the profile is not whole.
+func (o Options) profileScale(n int) (stop func() error, err error) {
 	if o.ScaleProfiles == "" {
-		return func() {}, nil
+		return func() error { return nil }, nil
 	}
 	f, err := os.Create(filepath.Join(o.ScaleProfiles, fmt.Sprintf("scale-%d.pprof", n)))
 	if err != nil {
 		return nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("the CPU profile of the scale point with %d open: %w", n, err)
+		}
+		return nil
+	}, nil
 }
 
 // assignRows categorizes and assigns the imported rows n0+1..n of campaign, as the

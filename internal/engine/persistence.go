@@ -351,7 +351,7 @@ func checkShards(ctx context.Context, cfg *config.SQL, want int32) error {
 	if err != nil {
 		return fmt.Errorf("engine: open the database: %w", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // only read from
 	row, err := db.GetClusterMetadata(ctx, &sqlplugin.ClusterMetadataFilter{ClusterName: clusterName})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // the cluster's first start

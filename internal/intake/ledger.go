@@ -135,7 +135,7 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 	if err != nil {
 		return sum, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }() // only read from: what went wrong, Next said
 	// Identifiers may restart on every sheet of a workbook (as numbering does), so
 	// keys are scoped by sheet there.
 	scopeBySheet := len(r.Sheets()) > 1

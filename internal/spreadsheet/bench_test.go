@@ -42,7 +42,7 @@ func benchRow(i int) []any {
 func writeLedgerXLSX(tb testing.TB, path string, n int) {
 	tb.Helper()
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() { require.NoError(tb, f.Close()) }()
 	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
 	require.NoError(tb, err)
 	require.NoError(tb, f.SetCellStr("Sheet1", "A1", "意见建议汇总表"))
@@ -60,7 +60,6 @@ func writeLedgerCSV(tb testing.TB, path string, n int) {
 	tb.Helper()
 	fh, err := os.Create(path)
 	require.NoError(tb, err)
-	defer fh.Close()
 	w := csv.NewWriter(fh)
 	rec := make([]string, len(benchHeader))
 	for i, h := range benchHeader {
@@ -76,6 +75,7 @@ func writeLedgerCSV(tb testing.TB, path string, n int) {
 	}
 	w.Flush()
 	require.NoError(tb, w.Error())
+	require.NoError(tb, fh.Close())
 }
 
 const benchRows = 10_000
@@ -84,7 +84,7 @@ const benchRows = 10_000
 func drain(tb testing.TB, path, name string) int {
 	r, err := Open(path, name, Limits{MaxBytes: 1 << 30, MaxRows: 1 << 30})
 	require.NoError(tb, err)
-	defer r.Close()
+	defer func() { require.NoError(tb, r.Close()) }()
 	n := 0
 	for {
 		_, err := r.Next()

@@ -24,7 +24,7 @@ func rezip(t *testing.T, src string, extra map[string]uint64) []byte {
 	t.Helper()
 	zr, err := zip.OpenReader(src)
 	require.NoError(t, err)
-	defer zr.Close()
+	defer func() { require.NoError(t, zr.Close()) }()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range zr.File {

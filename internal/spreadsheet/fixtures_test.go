@@ -1,7 +1,6 @@
 package spreadsheet
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -20,8 +19,6 @@ type (
 	dateCell time.Time
 	// numCell is a number cell without a date format (e.g. a serial typed by hand).
 	numCell float64
-	// formulaCell is a real formula with a cached result.
-	formulaCell struct{ formula, cached string }
 )
 
 // sheetSpec is one worksheet of a generated workbook; rows start at row 1.
@@ -35,7 +32,7 @@ type sheetSpec struct {
 func writeXLSX(t testing.TB, sheets ...sheetSpec) string {
 	t.Helper()
 	f := excelize.NewFile()
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
 	require.NoError(t, err)
 	for i, s := range sheets {
@@ -60,8 +57,6 @@ func writeXLSX(t testing.TB, sheets ...sheetSpec) string {
 					require.NoError(t, f.SetCellStyle(s.name, ref, ref, dateStyle))
 				case numCell:
 					require.NoError(t, f.SetCellFloat(s.name, ref, float64(v), -1, 64))
-				case formulaCell:
-					require.NoError(t, f.SetCellFormula(s.name, ref, v.formula))
 				default:
 					require.NoError(t, f.SetCellValue(s.name, ref, v))
 				}
@@ -124,7 +119,7 @@ func fileErrCode(t testing.TB, path, name string, limits Limits) (string, *FileE
 	t.Helper()
 	r, err := Open(path, name, limits)
 	if err == nil {
-		defer r.Close()
+		defer func() { require.NoError(t, r.Close()) }()
 		for {
 			if _, err = r.Next(); err != nil {
 				break
@@ -143,11 +138,3 @@ func fileErrCode(t testing.TB, path, name string, limits Limits) (string, *FileE
 const ledgerCSV = "序号,意见内容,来源,收集时间,联系电话\n" +
 	"1,楼道灯坏了,热线,2014-04-02,13812345678\n" +
 	"2,\"办事要跑三趟,能否一次办结\",意见箱,2014/4/3,0373-5771293\n"
-
-func bytesOf(parts ...string) []byte {
-	var b bytes.Buffer
-	for _, p := range parts {
-		b.WriteString(p)
-	}
-	return b.Bytes()
-}

@@ -71,9 +71,15 @@ func WriteCSV(w io.Writer, t Table) error {
 // prefix, so a CSV saved from it is as safe as ours. It streams, so 200,000 rows
 // do not sit in memory as cells. Excel holds at most 32,767 characters in a cell;
 // longer ones are cut.
-func WriteXLSX(w io.Writer, t Table) error {
+func WriteXLSX(w io.Writer, t Table) (err error) {
 	f := excelize.NewFile()
-	defer f.Close()
+	// Close removes excelize's temporary files, which hold the rows streamed so far
+	// (citizens' words): a failure to remove them is worth an error.
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
 	if err := f.SetSheetName(f.GetSheetName(0), t.Sheet); err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func TestWriteRejectedXLSXCellsAreText(t *testing.T) {
 	require.NoError(t, WriteRejectedXLSX(&buf, []string{"意见内容", "来源", "收集时间"}, rows))
 	f, err := excelize.OpenReader(&buf)
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	sheet := f.GetSheetName(0)
 	require.Equal(t, rejectedSheet, sheet)
 	for cell, want := range map[string]string{"E2": "'=1+1", "F2": "'@x", "A2": "S", "B2": "7"} {

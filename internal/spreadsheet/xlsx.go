@@ -108,7 +108,7 @@ func checkMagic(name string) error {
 	if err != nil {
 		return err
 	}
-	defer fh.Close()
+	defer func() { _ = fh.Close() }() // only read from
 	head := make([]byte, 8)
 	n, _ := io.ReadFull(fh, head)
 	head = head[:n]
@@ -348,7 +348,7 @@ func (x *xlsxReader) scanHeader(sheet string, search *headerSearch) (lay *layout
 	if err != nil {
 		return nil, 0, false, fileErr(CodeCorrupt, "sheet %q cannot be read (%v)", sheet, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }() // what went wrong, rows.Error says below
 	nonBlank := 0
 	for n := 1; rows.Next(); n++ {
 		cells, err := rows.Columns()

@@ -213,7 +213,7 @@ func TestDecryptingPayloadsIsLoggedOnceARequestOrRefused(t *testing.T) {
 	}
 
 	status, out := decode("tok-official")
-	require.Equal(t, http.StatusForbidden, status)
+	require.Equal(t, http.StatusForbidden, status, out)
 	require.Empty(t, e.auditLog(t), "refused: nothing decrypted")
 
 	status, out = decode("tok-office")
