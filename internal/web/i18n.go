@@ -106,7 +106,7 @@ func readCatalogue(fsys fs.FS, name string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // an embedded file, only read
 	m, err := parseCatalogue(f)
 	if err != nil {
 		return nil, fmt.Errorf("catalogue %s: %w", name, err)
