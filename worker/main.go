@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"rectify/internal/app"
+	"rectify/internal/buildinfo"
 	"rectify/internal/config"
 )
 
@@ -22,9 +23,18 @@ import (
 var startOptions []app.Option
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help") {
-		fmt.Print(usage)
-		return
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "-h", "-help", "--help", "help":
+			fmt.Print(usage)
+			return
+		case "-version", "--version", "version":
+			_ = buildinfo.Read().Write(os.Stdout, "rectify-worker", true)
+			return
+		default:
+			fmt.Fprintf(os.Stderr, "rectify-worker: unknown argument %q; it takes --help or --version, and reads its configuration from the environment\n", os.Args[1])
+			os.Exit(2)
+		}
 	}
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
