@@ -457,9 +457,10 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	if a.cfg.WebhookURL != "" {
 		notifier = notify.NewWebhook(a.cfg.WebhookURL)
 	}
+	// The workflows' and activities' loggers name the request that set them off.
+	opts := worker.Options{Interceptors: []interceptor.WorkerInterceptor{&requestid.Logging{}}}
 	// Only requests encrypted with the payload key are acted on: anyone who
 	// reaches the frontend could otherwise name any actor in an Update.
-	opts := worker.Options{Interceptors: []interceptor.WorkerInterceptor{&requestid.Logging{}}}
 	if a.keys != nil {
 		opts.Interceptors = append(opts.Interceptors, &payload.RequireSealed{})
 	}
