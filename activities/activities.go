@@ -125,9 +125,18 @@ func CountWorkingDays(cal *calendar.Calendar, in workflows.WorkingDaysInput) (wo
 	return workflows.WorkingDaysResult{Days: cal.WorkdaysBetween(from, to)}, nil
 }
 
-// Project writes the opinion to the reporting store.
+// Project writes the opinion to the reporting store. Its log line (debug) names
+// ids and states only, and carries the request_id of the action it follows
+// (internal/requestid).
 func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) error {
-	return a.Store.ProjectTransition(ctx, in)
+	if err := a.Store.ProjectTransition(ctx, in); err != nil {
+		return err
+	}
+	if activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Debug("opinion projected", "opinion", in.Opinion.ID, "state", string(in.Opinion.State),
+			"unconfirmed", in.Unconfirmed, "notifications", len(in.Notifications))
+	}
+	return nil
 }
 
 // Notify delivers a notification through the configured notifier, for executions

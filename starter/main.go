@@ -4,6 +4,7 @@
 // drive an opinion through its whole lifecycle.
 //
 //	starter [global flags] <command> [flags] [args]
+//	starter --version
 //
 // Exit status: 0 success, 1 the server refused or could not be reached, 2 the command
 // line itself is wrong.
@@ -16,6 +17,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+
+	"rectify/internal/buildinfo"
 )
 
 func main() {
@@ -49,6 +52,10 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		stdin:  os.Stdin,
 		server: defaultServer(),
 		token:  os.Getenv("RECTIFY_TOKEN"),
+	}
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		_ = buildinfo.Read().Write(stdout, "starter", false)
+		return exitOK
 	}
 	root := commandTree()
 

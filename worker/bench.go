@@ -28,7 +28,7 @@ const (
 
 const benchPath = "rectify-worker bench"
 
-const benchSummary = "measure rectify against the ceiling of its Temporal engine"
+const benchSummary = "measure rectify against its Temporal engine's ceiling"
 
 const benchAbout = "Starts rectify in this process on a fresh data folder (the embedded server, or the\n" +
 	"worker and HTTP API against the cluster at TEMPORAL_ADDRESS with its TEMPORAL_* settings)\n" +

@@ -15,9 +15,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"rectify/internal/app"
+	"rectify/internal/buildinfo"
 	"rectify/internal/config"
 )
 
@@ -61,12 +64,16 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		if args[0] == "help" && len(args) > 1 && args[1] == "bench" {
 			return runBench(ctx, []string{"--help"}, stdout, stderr), true
 		}
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
+		return exitOK, true
+	case "-version", "--version", "version":
+		_ = buildinfo.Read().Write(stdout, "rectify-worker", true)
 		return exitOK, true
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr), true
 	}
-	return 0, false
+	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, --help or --version, and reads its configuration from the environment\n", args[0])
+	return exitUsage, true
 }
 
 func run(cfg config.Config, logger *slog.Logger) error {
@@ -96,46 +103,66 @@ func roles(cfg config.Config) []string {
 	return r
 }
 
-const usage = `rectify-worker — runs rectify (see README.md for everything below).
+// usageHead is --help's text before the environment variables, which
+// config.Vars lists.
+const usageHead = `rectify-worker runs rectify. With no TEMPORAL_ADDRESS it is the whole product in
+one process; RECTIFY_ROLES splits it for a cluster. README.md says more of all below.
 
 Usage:
-  rectify-worker                 run rectify, configured by the environment below
+  rectify-worker                 run, configured by the environment below
   rectify-worker bench [flags]   ` + benchSummary + `
                                  (its flags: rectify-worker bench --help)
+  rectify-worker --version       the build: rectify's version and commit, Go's, and
+                                 the Temporal server's, SDK's and Web UI server's
+  rectify-worker --help          this text
 
 Environment (defaults in brackets):
-  RECTIFY_DATA_DIR          data folder: temporal.db, rectify.db, demo users [./data]
-  RECTIFY_HTTP_ADDR         API address [127.0.0.1:8080]
-  TEMPORAL_ADDRESS          external Temporal frontend; unset runs the embedded server
-  RECTIFY_ROLES             server, worker, http or all, comma-separated
-                            [server,worker,http; worker with TEMPORAL_ADDRESS]
-  RECTIFY_EMBEDDED_ADDR     embedded server's frontend [127.0.0.1:7233]
-  RECTIFY_EMBEDDED_UI_ADDR  embedded Temporal Web UI, or off [127.0.0.1:8233]
-  RECTIFY_TEMPORAL_DB       embedded server on PostgreSQL: postgres://user:pass@host:port/db
-                            [SQLite temporal.db in the data folder]
-  RECTIFY_TEMPORAL_VISIBILITY_DB  visibility store's database [RECTIFY_TEMPORAL_DB]
-  RECTIFY_TEMPORAL_SHARDS   history shards, fixed at the first start [1 SQLite, 16 PostgreSQL]
-  RECTIFY_TEMPORAL_BROADCAST_ADDR  IP other server nodes reach this one at
-                            [host of RECTIFY_EMBEDDED_ADDR; 127.0.0.1 for 0.0.0.0]
-  RECTIFY_TEMPORAL_PORTS    history,matching,worker gRPC ports of a cluster node, e.g.
-                            7234,7235,7239 (membership ports 100 above) [chosen, kept]
-  RECTIFY_TEMPORAL_SERVER_TLS_CERT, RECTIFY_TEMPORAL_SERVER_TLS_KEY
-                            a server node's certificate and key: TLS on every port [off]
-  RECTIFY_TEMPORAL_SERVER_TLS_CA  CA of the nodes' and clients' certificates (required)
-  RECTIFY_TEMPORAL_SERVER_TLS_CLIENT_AUTH  frontend requires client certificates [on]
-  RECTIFY_TEMPORAL_SERVER_TLS_SERVER_NAME  name checked in nodes' certificates [the IP]
-  RECTIFY_STORE_URL         reporting store [rectify.db in the data folder]
-  TEMPORAL_NAMESPACE        namespace [default]
-  TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_API_KEY
-  RECTIFY_USERS             users file (JSON)
-  RECTIFY_DEMO              on, off or auto (seed only into an empty data folder) [off]
-  RECTIFY_CALENDAR          holiday file merged over the built-in calendar
-  RECTIFY_IMPORT_MAX_BYTES  largest ledger file to import [52428800]
-  RECTIFY_IMPORT_MAX_ROWS   most rows in one ledger file [200000]
-  RECTIFY_WEBHOOK_URL       post notifications as JSON here (default: log them)
-  RECTIFY_LOG_LEVEL         debug, info, warn, error [info]
-  RECTIFY_TEMPORAL_LOG_LEVEL  the embedded server's own log: debug … fatal [fatal]
-  RECTIFY_METRICS_ADDR      /metrics, /healthz and /readyz on their own address
-  RECTIFY_METRICS_PUBLIC    on: /metrics on RECTIFY_HTTP_ADDR too; off: only on
-                            RECTIFY_METRICS_ADDR, which is then required [on]
 `
+
+// Layout of the environment's lines: meanings start at meaningColumn and wrap
+// before lineWidth; a longer name has a line of its own.
+const (
+	meaningColumn = 30
+	lineWidth     = 88
+)
+
+// usage is the --help text, the variables' lines made from config.Vars.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(usageHead)
+	for _, v := range config.Vars {
+		text := v.Meaning
+		if v.Default != "" {
+			text += " [" + v.Default + "]"
+		}
+		name := "  " + v.Name
+		if len(name) > meaningColumn-2 {
+			b.WriteString(name + "\n")
+			name = ""
+		}
+		for _, line := range wrap(text, lineWidth-meaningColumn) {
+			fmt.Fprintf(&b, "%-*s%s\n", meaningColumn, name, line)
+			name = ""
+		}
+	}
+	return b.String()
+}
+
+// wrap breaks text at spaces into lines of at most width characters (a longer
+// word has a line of its own).
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return append(lines, line)
+}

@@ -23,6 +23,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"rectify/internal/accesslog"
 	"rectify/internal/calendar"
 	"rectify/internal/lockout"
 	"rectify/internal/payload"
@@ -184,6 +185,7 @@ func (s *Service) Caller(w http.ResponseWriter, r *http.Request) (user.User, boo
 		writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
 		return user.User{}, false
 	}
+	accesslog.SetUser(r.Context(), u.Username)
 	if !s.throttle.allow(u.Username) {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))

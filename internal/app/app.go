@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"rectify/activities"
+	"rectify/internal/accesslog"
 	"rectify/internal/api"
 	"rectify/internal/calendar"
 	"rectify/internal/config"
@@ -37,6 +38,7 @@ import (
 	"rectify/internal/notify"
 	"rectify/internal/payload"
 	"rectify/internal/reconcile"
+	"rectify/internal/requestid"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
@@ -410,6 +412,10 @@ func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsH
 		Namespace:      cfg.Namespace,
 		Logger:         sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
 		MetricsHandler: metricsHandler,
+		// The id of the HTTP request that sends an Update or starts a workflow
+		// goes with it, in clear, into the workflow's and activities' log lines;
+		// the worker made from this client takes the same propagators.
+		ContextPropagators: []workflow.ContextPropagator{requestid.Propagator{}},
 	}
 	opts.DataConverter = dataConverter(keys)
 	if cfg.Embedded() {
@@ -456,11 +462,12 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	if a.cfg.WebhookURL != "" {
 		notifier = notify.NewWebhook(a.cfg.WebhookURL)
 	}
+	// The workflows' and activities' loggers name the request that set them off.
+	opts := worker.Options{Interceptors: []interceptor.WorkerInterceptor{&requestid.Logging{}}}
 	// Only requests encrypted with the payload key are acted on: anyone who
 	// reaches the frontend could otherwise name any actor in an Update.
-	var opts worker.Options
 	if a.keys != nil {
-		opts.Interceptors = []interceptor.WorkerInterceptor{&payload.RequireSealed{}}
+		opts.Interceptors = append(opts.Interceptors, &payload.RequireSealed{})
 	}
 	a.worker = worker.New(a.client, workflows.TaskQueue, opts)
 	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
@@ -501,7 +508,8 @@ func (a *App) startHTTP() error {
 	}
 	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	a.http = &http.Server{
-		Handler:           routes(a.Service.Handler(), pages.Handler()),
+		Handler: accesslog.Handler(a.logger.With("component", "http"), routes(a.Service.Handler(), pages.Handler()),
+			accesslog.Options{Client: a.Service.SignInLockout().Client, Quiet: quietRoute}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
@@ -511,6 +519,16 @@ func (a *App) startHTTP() error {
 	go func() { a.httpErr <- a.http.Serve(ln) }()
 	a.logger.Info("HTTP API listening", "url", "http://"+a.HTTPAddr)
 	return nil
+}
+
+// quietRoute reports the routes the access log keeps at debug level: static
+// files, probes and scrapes come often, alike, and say little.
+func quietRoute(route string) bool {
+	switch route {
+	case "GET /static/", "GET /healthz", "GET /readyz", "GET /metrics":
+		return true
+	}
+	return false
 }
 
 // routes sends the API's paths to the API and everything else to the pages.

@@ -160,7 +160,8 @@ func (c Config) FrontendAddr() string {
 	return c.TemporalAddress
 }
 
-// FromEnv reads the configuration; getenv is os.Getenv outside tests.
+// FromEnv reads the configuration from the variables Vars lists; getenv is
+// os.Getenv outside tests.
 func FromEnv(getenv func(string) string) (Config, error) {
 	get := func(key, def string) string {
 		if v := strings.TrimSpace(getenv(key)); v != "" {

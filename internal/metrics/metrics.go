@@ -20,6 +20,8 @@ import (
 	tallyprom "github.com/uber-go/tally/v4/prometheus"
 	"go.temporal.io/sdk/client"
 	sdktally "go.temporal.io/sdk/contrib/tally"
+
+	"rectify/internal/buildinfo"
 )
 
 // TimerBuckets are the histogram buckets (seconds) of the SDK's timers: latencies of
@@ -52,7 +54,8 @@ func New(logger *slog.Logger) *Metrics {
 		Name: "rectify_temporal_metric_errors_total",
 		Help: "Temporal SDK metrics this process could not register, whose samples are dropped; the log names each. Should stay 0.",
 	})
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), lost)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), lost,
+		BuildInfo(buildinfo.Read()))
 	reporter := tallyprom.NewReporter(tallyprom.Options{
 		Registerer:              reg,
 		DefaultTimerType:        tallyprom.HistogramTimerType,
@@ -76,6 +79,21 @@ func New(logger *slog.Logger) *Metrics {
 		logger:   logger,
 		scope:    closer,
 	}
+}
+
+// BuildInfo is rectify_build_info: 1, labelled with the build of the process, so a
+// dashboard or an alert can tell which version runs where and when it changed.
+func BuildInfo(b buildinfo.Info) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rectify_build_info",
+		Help: "Always 1, labelled with this process's build: rectify's version and commit, the Go version, and the Temporal server and SDK linked in.",
+		ConstLabels: prometheus.Labels{
+			"version": b.Version, "revision": b.Revision, "go_version": b.GoVersion,
+			"temporal_server": b.TemporalServer, "temporal_sdk": b.TemporalSDK,
+		},
+	})
+	g.Set(1)
+	return g
 }
 
 // Handler serves the registry in Prometheus' text format. A collector that fails

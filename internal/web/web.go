@@ -23,6 +23,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"rectify/internal/accesslog"
 	"rectify/internal/api"
 	"rectify/internal/lockout"
 	"rectify/internal/store"
@@ -239,6 +240,7 @@ func (s *Server) session(r *http.Request) (*visit, bool) {
 	if !ok {
 		return nil, false
 	}
+	accesslog.SetUser(r.Context(), u.Username)
 	lang, _ := s.svc.Store.Language(r.Context(), u.Username)
 	if lang == "" {
 		lang = requestLang(r)
@@ -333,6 +335,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lock.Succeed(u.Username)
+	accesslog.SetUser(r.Context(), u.Username)
 	now, life := s.svc.Now(), s.limits().Max
 	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(life), LastSeen: now}
 	if err := s.svc.Store.CreateSession(r.Context(), sess); err != nil {

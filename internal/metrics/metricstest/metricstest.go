@@ -93,7 +93,7 @@ func (s Samples) Values(name, label string, match ...string) []string {
 
 // Volatile are the rectify_ metrics that describe the process or the scrape, not
 // the ledger.
-var Volatile = []string{"rectify_figures_up", "rectify_figures_read_duration_seconds", "rectify_temporal_metric_errors_total"}
+var Volatile = []string{"rectify_figures_up", "rectify_figures_read_duration_seconds", "rectify_temporal_metric_errors_total", "rectify_build_info"}
 
 // Parse reads a scrape in the text format and returns its rectify_ samples, less
 // the volatile ones; histograms become their _bucket, _sum and _count samples.
