@@ -104,26 +104,13 @@ func (s *Service) Handler() http.Handler {
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics)
 	}
-	route := func(pattern string, h func(*http.Request, user.User) (int, any, error)) {
-		mux.Handle(pattern, s.authenticated(h))
+	for _, rt := range s.routes() {
+		if rt.json != nil {
+			mux.Handle(rt.pattern, s.authenticated(rt.json))
+		} else {
+			mux.Handle(rt.pattern, s.authenticatedRaw(rt.raw))
+		}
 	}
-	route("GET /api/v1/campaigns", s.listCampaigns)
-	route("POST /api/v1/campaigns", s.createCampaign)
-	route("GET /api/v1/campaigns/{id}", s.getCampaign)
-	route("PATCH /api/v1/campaigns/{id}", s.patchCampaign)
-	route("GET /api/v1/campaigns/{id}/changes", s.campaignChanges)
-	route("GET /api/v1/campaigns/{id}/stats", s.campaignStats)
-	route("GET /api/v1/campaigns/{id}/ledger", s.campaignLedger)
-	mux.Handle("GET /api/v1/campaigns/{id}/ledger.xlsx", s.authenticatedRaw(s.downloadLedger))
-	mux.Handle("GET /api/v1/campaigns/{id}/ledger.csv", s.authenticatedRaw(s.downloadLedger))
-	route("POST /api/v1/campaigns/{id}/opinions", s.submitOpinion)
-	route("GET /api/v1/opinions", s.listOpinions)
-	route("GET /api/v1/opinions/{id}", s.getOpinion)
-	route("POST /api/v1/opinions/{id}/actions/{action}", s.act)
-	route("POST /api/v1/campaigns/{id}/batches", s.createBatch)
-	route("GET /api/v1/batches/{id}", s.getBatch)
-	route("GET /api/v1/audit", s.auditLog)
-	mux.Handle("GET /api/v1/batches/{id}/{file}", s.authenticatedRaw(s.downloadRejections))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -1,0 +1,39 @@
+package api
+
+import (
+	"net/http"
+
+	"rectify/internal/user"
+)
+
+// route is one authenticated endpoint: json answers with a status and a body to
+// encode, raw writes its own answer (a download).
+type route struct {
+	pattern string
+	json    func(*http.Request, user.User) (int, any, error)
+	raw     func(http.ResponseWriter, *http.Request, user.User) error
+}
+
+// routes lists every authenticated endpoint of the API, in one place, so the
+// documentation (docs/openapi.yaml) can be checked against what is served.
+func (s *Service) routes() []route {
+	return []route{
+		{pattern: "GET /api/v1/campaigns", json: s.listCampaigns},
+		{pattern: "POST /api/v1/campaigns", json: s.createCampaign},
+		{pattern: "GET /api/v1/campaigns/{id}", json: s.getCampaign},
+		{pattern: "PATCH /api/v1/campaigns/{id}", json: s.patchCampaign},
+		{pattern: "GET /api/v1/campaigns/{id}/changes", json: s.campaignChanges},
+		{pattern: "GET /api/v1/campaigns/{id}/stats", json: s.campaignStats},
+		{pattern: "GET /api/v1/campaigns/{id}/ledger", json: s.campaignLedger},
+		{pattern: "GET /api/v1/campaigns/{id}/ledger.xlsx", raw: s.downloadLedger},
+		{pattern: "GET /api/v1/campaigns/{id}/ledger.csv", raw: s.downloadLedger},
+		{pattern: "POST /api/v1/campaigns/{id}/opinions", json: s.submitOpinion},
+		{pattern: "GET /api/v1/opinions", json: s.listOpinions},
+		{pattern: "GET /api/v1/opinions/{id}", json: s.getOpinion},
+		{pattern: "POST /api/v1/opinions/{id}/actions/{action}", json: s.act},
+		{pattern: "POST /api/v1/campaigns/{id}/batches", json: s.createBatch},
+		{pattern: "GET /api/v1/batches/{id}", json: s.getBatch},
+		{pattern: "GET /api/v1/batches/{id}/{file}", raw: s.downloadRejections},
+		{pattern: "GET /api/v1/audit", json: s.auditLog},
+	}
+}
