@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/notify"
 	"rectify/workflows"
 )
@@ -63,25 +64,25 @@ func (a *Activities) Register(w worker.Registry) {
 // Schedule computes a deadline on the working-day calendar and the moments the
 // escalation ladder steps up: due_soon N working days before, overdue when the
 // deadline day ends, supervised and accountability k and 2k working days later.
-func (a *Activities) Schedule(_ context.Context, in workflows.ScheduleInput) (workflows.Schedule, error) {
+func (a *Activities) Schedule(_ context.Context, in workflows.ScheduleInput) (domain.Schedule, error) {
 	return ComputeSchedule(a.Calendar, in)
 }
 
 // ComputeSchedule is Schedule without the activity wrapper, so the API can show a
 // deadline and its explanation before the office confirms an assignment.
-func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (workflows.Schedule, error) {
+func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (domain.Schedule, error) {
 	p := in.Policy
 	loc := p.Location()
-	today, err := time.ParseInLocation(workflows.DateLayout, in.Today, loc)
+	today, err := time.ParseInLocation(domain.DateLayout, in.Today, loc)
 	if err != nil {
-		return workflows.Schedule{}, fmt.Errorf("schedule: today %q: %w", in.Today, err)
+		return domain.Schedule{}, fmt.Errorf("schedule: today %q: %w", in.Today, err)
 	}
-	var s workflows.Schedule
+	var s domain.Schedule
 	var deadline time.Time
 	if in.Deadline != "" {
-		deadline, err = time.ParseInLocation(workflows.DateLayout, in.Deadline, loc)
+		deadline, err = time.ParseInLocation(domain.DateLayout, in.Deadline, loc)
 		if err != nil {
-			return workflows.Schedule{}, fmt.Errorf("schedule: deadline %q: %w", in.Deadline, err)
+			return domain.Schedule{}, fmt.Errorf("schedule: deadline %q: %w", in.Deadline, err)
 		}
 		if n := cal.WorkdaysBetween(today, deadline); n >= 0 {
 			s.Explanation = fmt.Sprintf("指定期限 %s（自 %s 起 %d 个工作日）", in.Deadline, in.Today, n)
@@ -93,7 +94,7 @@ func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (workfl
 		deadline = span.To
 		s.Explanation = span.String()
 	}
-	s.Deadline = deadline.Format(workflows.DateLayout)
+	s.Deadline = deadline.Format(domain.DateLayout)
 	endOf := func(d time.Time) time.Time { return d.AddDate(0, 0, 1) }
 	s.DueSoonAt = cal.AddWorkdays(deadline, -p.DueSoonWorkingDays).To
 	s.OverdueAt = endOf(deadline)
@@ -114,11 +115,11 @@ func (a *Activities) WorkingDays(_ context.Context, in workflows.WorkingDaysInpu
 // CountWorkingDays is WorkingDays without the activity wrapper. Dates that are not
 // YYYY-MM-DD are a permanent failure: the workflow computed them.
 func CountWorkingDays(cal *calendar.Calendar, in workflows.WorkingDaysInput) (workflows.WorkingDaysResult, error) {
-	from, err := time.Parse(workflows.DateLayout, in.From)
+	from, err := time.Parse(domain.DateLayout, in.From)
 	if err != nil {
 		return workflows.WorkingDaysResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("working days: from %q is not a date", in.From), "BadDate", err)
 	}
-	to, err := time.Parse(workflows.DateLayout, in.To)
+	to, err := time.Parse(domain.DateLayout, in.To)
 	if err != nil {
 		return workflows.WorkingDaysResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("working days: to %q is not a date", in.To), "BadDate", err)
 	}
@@ -141,6 +142,6 @@ func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) err
 
 // Notify delivers a notification through the configured notifier, for executions
 // begun before notifications went with the projection.
-func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
+func (a *Activities) Notify(ctx context.Context, n domain.Notification) error {
 	return a.Notifier.Notify(ctx, n)
 }

@@ -16,10 +16,11 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
-var policy = workflows.Policy{
+var policy = domain.Policy{
 	DueSoonWorkingDays:     2,
 	SupervisionWorkingDays: 3,
 	SignWorkingDays:        1,
@@ -31,7 +32,7 @@ var cst = time.FixedZone("CST", 8*3600)
 
 // at is midnight at the start of a date, +08:00.
 func at(date string) time.Time {
-	d, err := time.ParseInLocation(workflows.DateLayout, date, cst)
+	d, err := time.ParseInLocation(domain.DateLayout, date, cst)
 	if err != nil {
 		panic(err)
 	}
@@ -40,7 +41,7 @@ func at(date string) time.Time {
 
 // requireSchedule compares schedules by instant and by their +08:00 offset, since
 // the location values differ.
-func requireSchedule(t *testing.T, want, got workflows.Schedule) {
+func requireSchedule(t *testing.T, want, got domain.Schedule) {
 	t.Helper()
 	require.Equal(t, want.Deadline, got.Deadline, "deadline")
 	for _, c := range []struct {
@@ -68,7 +69,7 @@ func TestComputeSchedule(t *testing.T) {
 	tests := []struct {
 		name string
 		in   workflows.ScheduleInput
-		want workflows.Schedule
+		want domain.Schedule
 		// explanation must contain each of these.
 		explains []string
 	}{
@@ -76,7 +77,7 @@ func TestComputeSchedule(t *testing.T) {
 			// 09-29, 09-30, (国庆 10-01..07), 10-08, 10-09, and the make-up Saturday 10-10.
 			name: "working days across 国庆 2026 land on the make-up Saturday",
 			in:   workflows.ScheduleInput{Today: "2026-09-28", WorkingDays: 5, Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:  "2026-10-10",
 				DueSoonAt: at("2026-10-08"), // 10-09 and 10-08 are the two working days before
 				OverdueAt: at("2026-10-11"),
@@ -90,7 +91,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "with sign: the next working day ends the sign-in",
 			in:   workflows.ScheduleInput{Today: "2026-09-28", WorkingDays: 5, WithSign: true, Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-10-10",
 				SignBy:           at("2026-09-30"), // end of 09-29
 				DueSoonAt:        at("2026-10-08"),
@@ -102,7 +103,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "sign-in over the holiday",
 			in:   workflows.ScheduleInput{Today: "2026-09-30", WorkingDays: 3, WithSign: true, Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-10-10",     // 10-08, 10-09, 10-10
 				SignBy:           at("2026-10-09"), // end of 10-08, the first working day after 国庆
 				DueSoonAt:        at("2026-10-08"),
@@ -115,7 +116,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "an explicit deadline says how many working days it leaves",
 			in:   workflows.ScheduleInput{Today: "2026-09-28", Deadline: "2026-10-12", WorkingDays: 99, Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-10-12",
 				DueSoonAt:        at("2026-10-09"), // 10-10 (make-up), 10-09
 				OverdueAt:        at("2026-10-13"),
@@ -128,7 +129,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "an explicit deadline on the day itself",
 			in:   workflows.ScheduleInput{Today: "2026-10-12", Deadline: "2026-10-12", Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-10-12",
 				DueSoonAt:        at("2026-10-09"),
 				OverdueAt:        at("2026-10-13"),
@@ -140,7 +141,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "an explicit past deadline says how far past",
 			in:   workflows.ScheduleInput{Today: "2026-09-30", Deadline: "2026-09-28", Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-09-28",
 				DueSoonAt:        at("2026-09-23"), // 09-25..27 is 中秋节: 09-24, 09-23
 				OverdueAt:        at("2026-09-29"),
@@ -152,7 +153,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "a deadline that passed over a holiday counts only working days",
 			in:   workflows.ScheduleInput{Today: "2026-10-08", Deadline: "2026-09-30", Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-09-30",
 				DueSoonAt:        at("2026-09-28"),
 				OverdueAt:        at("2026-10-01"),
@@ -164,7 +165,7 @@ func TestComputeSchedule(t *testing.T) {
 		{
 			name: "zero working days is today",
 			in:   workflows.ScheduleInput{Today: "2026-11-02", Policy: policy},
-			want: workflows.Schedule{
+			want: domain.Schedule{
 				Deadline:         "2026-11-02",
 				DueSoonAt:        at("2026-10-29"),
 				OverdueAt:        at("2026-11-03"),
@@ -187,8 +188,8 @@ func TestComputeSchedule(t *testing.T) {
 			require.True(t, got.DueSoonAt.Before(got.OverdueAt))
 			require.True(t, got.OverdueAt.Before(got.SupervisedAt))
 			require.True(t, got.SupervisedAt.Before(got.AccountabilityAt))
-			require.Equal(t, got.OverdueAt, got.At(workflows.LevelOverdue))
-			require.True(t, got.At(workflows.LevelNone).IsZero())
+			require.Equal(t, got.OverdueAt, got.At(domain.LevelOverdue))
+			require.True(t, got.At(domain.LevelNone).IsZero())
 		})
 	}
 }
@@ -232,8 +233,8 @@ func TestComputeScheduleBadDates(t *testing.T) {
 // fakeProjector records what it is asked to write.
 type fakeProjector struct {
 	mu    sync.Mutex
-	got   []workflows.Opinion
-	notes []workflows.Notification
+	got   []domain.Opinion
+	notes []domain.Notification
 	err   error
 }
 
@@ -248,29 +249,29 @@ func (f *fakeProjector) ProjectTransition(_ context.Context, in workflows.Projec
 // fakeNotifier records what it is asked to deliver.
 type fakeNotifier struct {
 	mu  sync.Mutex
-	got []workflows.Notification
+	got []domain.Notification
 	err error
 }
 
-func (f *fakeNotifier) Notify(_ context.Context, n workflows.Notification) error {
+func (f *fakeNotifier) Notify(_ context.Context, n domain.Notification) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.got = append(f.got, n)
 	return f.err
 }
 
-func sampleOpinion() workflows.Opinion {
-	return workflows.Opinion{
-		ID: "op-1", CampaignID: "c1", Key: "k1", State: workflows.StateAssigned,
-		Official: "zhang", OverdueLevel: workflows.LevelNone, Revision: 3,
-		Schedule: workflows.Schedule{Deadline: "2026-10-10"},
+func sampleOpinion() domain.Opinion {
+	return domain.Opinion{
+		ID: "op-1", CampaignID: "c1", Key: "k1", State: domain.StateAssigned,
+		Official: "zhang", OverdueLevel: domain.LevelNone, Revision: 3,
+		Schedule: domain.Schedule{Deadline: "2026-10-10"},
 	}
 }
 
-func sampleNotification() workflows.Notification {
-	return workflows.Notification{
-		Kind: workflows.ActionAssign, OpinionID: "op-1", CampaignID: "c1",
-		Recipients: []string{"zhang"}, State: workflows.StateAssigned, Deadline: "2026-10-10", Key: "op-1/3",
+func sampleNotification() domain.Notification {
+	return domain.Notification{
+		Kind: domain.ActionAssign, OpinionID: "op-1", CampaignID: "c1",
+		Recipients: []string{"zhang"}, State: domain.StateAssigned, Deadline: "2026-10-10", Key: "op-1/3",
 	}
 }
 
@@ -280,11 +281,11 @@ func TestProjectAndNotify(t *testing.T) {
 	n := &fakeNotifier{}
 	a := &activities.Activities{Calendar: calendar.Default(), Store: p, Notifier: n}
 
-	require.NoError(t, a.Project(ctx, workflows.ProjectInput{Opinion: sampleOpinion(), Notifications: []workflows.Notification{sampleNotification()}}))
-	require.Equal(t, []workflows.Opinion{sampleOpinion()}, p.got)
-	require.Equal(t, []workflows.Notification{sampleNotification()}, p.notes, "notifications go with the projection")
+	require.NoError(t, a.Project(ctx, workflows.ProjectInput{Opinion: sampleOpinion(), Notifications: []domain.Notification{sampleNotification()}}))
+	require.Equal(t, []domain.Opinion{sampleOpinion()}, p.got)
+	require.Equal(t, []domain.Notification{sampleNotification()}, p.notes, "notifications go with the projection")
 	require.NoError(t, a.Notify(ctx, sampleNotification()))
-	require.Equal(t, []workflows.Notification{sampleNotification()}, n.got)
+	require.Equal(t, []domain.Notification{sampleNotification()}, n.got)
 
 	// Failures reach the caller, so Temporal retries them.
 	p.err = errors.New("disk full")
@@ -323,7 +324,7 @@ func TestRegisteredNames(t *testing.T) {
 	v, err := env.ExecuteActivity(workflows.ScheduleActivityName,
 		workflows.ScheduleInput{Today: "2026-09-28", WorkingDays: 5, WithSign: true, Policy: policy})
 	require.NoError(t, err)
-	var s workflows.Schedule
+	var s domain.Schedule
 	require.NoError(t, v.Get(&s))
 	require.Equal(t, "2026-10-10", s.Deadline)
 	require.True(t, at("2026-10-11").Equal(s.OverdueAt))
@@ -338,7 +339,7 @@ func TestRegisteredNames(t *testing.T) {
 
 	_, err = env.ExecuteActivity(workflows.NotifyActivityName, sampleNotification())
 	require.NoError(t, err)
-	require.Equal(t, []workflows.Notification{sampleNotification()}, n.got)
+	require.Equal(t, []domain.Notification{sampleNotification()}, n.got)
 
 	_, err = env.ExecuteActivity(workflows.ScheduleActivityName, workflows.ScheduleInput{Today: "bad", Policy: policy})
 	require.Error(t, err)

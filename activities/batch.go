@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/workflows"
@@ -27,7 +28,7 @@ type BatchStore interface {
 	PendingRows(ctx context.Context, batchID string, from, to int) ([]store.PendingRow, error)
 	// OpinionRecord is an opinion as the store has it; found is false before its
 	// workflow has written it.
-	OpinionRecord(ctx context.Context, id string) (o workflows.Opinion, found bool, err error)
+	OpinionRecord(ctx context.Context, id string) (o domain.Opinion, found bool, err error)
 	RecordRowOutcomes(ctx context.Context, batchID string, outcomes []store.RowOutcome) error
 	// StartedNotInStore counts the opinions the batch started that the store does
 	// not show yet.
@@ -113,7 +114,7 @@ func (a *Activities) startRow(ctx context.Context, c campaign.Campaign, b store.
 		// Imported when 序号 still served as a key: the opinion under the row's old
 		// key, if it says the same, is this row's opinion. If it says something else
 		// it is another opinion that had the same number.
-		oldID := workflows.OpinionID(c.ID, p.SerialKey)
+		oldID := domain.OpinionID(c.ID, p.SerialKey)
 		if oldID != in.OpinionID {
 			o, found, err := a.Batches.OpinionRecord(ctx, oldID)
 			if err != nil {

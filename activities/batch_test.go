@@ -14,6 +14,7 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/workflows"
@@ -25,7 +26,7 @@ type batchStore struct {
 	mu         sync.Mutex
 	batch      store.Batch
 	rows       []store.PendingRow
-	opinions   map[string]workflows.Opinion
+	opinions   map[string]domain.Opinion
 	outcomes   []store.RowOutcome
 	notInStore []int
 	finished   bool
@@ -33,12 +34,12 @@ type batchStore struct {
 
 func (s *batchStore) Batch(context.Context, string) (store.Batch, error) { return s.batch, nil }
 func (s *batchStore) Campaign(_ context.Context, id string) (campaign.Campaign, error) {
-	return campaign.Campaign{ID: id, Policy: workflows.Policy{Departments: []string{"城管科"}}}, nil
+	return campaign.Campaign{ID: id, Policy: domain.Policy{Departments: []string{"城管科"}}}, nil
 }
 func (s *batchStore) PendingRows(context.Context, string, int, int) ([]store.PendingRow, error) {
 	return s.rows, nil
 }
-func (s *batchStore) OpinionRecord(_ context.Context, id string) (workflows.Opinion, bool, error) {
+func (s *batchStore) OpinionRecord(_ context.Context, id string) (domain.Opinion, bool, error) {
 	o, ok := s.opinions[id]
 	return o, ok, nil
 }
@@ -78,10 +79,10 @@ func TestARowWhoseKeyBelongsToAnotherOpinionIsAConflictNotAlreadyThere(t *testin
 	mine := intake.Opinion{Key: "TJ-3", Content: "道路积水", Channel: "hotline", CollectedAt: "2026-11-02"}
 	renumbered := intake.Opinion{Content: "垃圾清运不及时", Channel: "visit", CollectedAt: "2026-11-03"}
 	renumbered.Key = intake.DerivedKey(renumbered)
-	id := func(key string) string { return workflows.OpinionID("c1", key) }
+	id := func(key string) string { return domain.OpinionID("c1", key) }
 	s := &batchStore{
 		batch: store.Batch{ID: "b2", CampaignID: "c1", CreatedBy: "office"},
-		opinions: map[string]workflows.Opinion{
+		opinions: map[string]domain.Opinion{
 			// Imported by an earlier file: the same opinion, and a different one under TJ-2.
 			id("TJ-1"): {ID: id("TJ-1"), BatchID: "b1", Content: "路灯坏了", Channel: "hotline", CollectedAt: "2026-11-01"},
 			id("TJ-2"): {ID: id("TJ-2"), BatchID: "b1", Content: "路灯坏了", Channel: "hotline", CollectedAt: "2026-11-01"},
@@ -126,10 +127,10 @@ func TestARowWhoseKeyBelongsToAnotherOpinionIsAConflictNotAlreadyThere(t *testin
 func TestAnOpinionImportedUnderTheSameSerialNumberButSayingSomethingElseIsNotThisRow(t *testing.T) {
 	row := intake.Opinion{Content: "办事要跑三趟", Channel: "symposium", CollectedAt: "2026-11-05"}
 	row.Key = intake.DerivedKey(row)
-	id := func(key string) string { return workflows.OpinionID("c1", key) }
+	id := func(key string) string { return domain.OpinionID("c1", key) }
 	s := &batchStore{
 		batch: store.Batch{ID: "b2", CampaignID: "c1"},
-		opinions: map[string]workflows.Opinion{
+		opinions: map[string]domain.Opinion{
 			id("1"): {ID: id("1"), BatchID: "b1", Content: "路灯坏了", Channel: "hotline", CollectedAt: "2026-11-01"},
 			// Its own opinion is there too (so nothing needs starting here).
 			id(row.Key): {ID: id(row.Key), BatchID: "b2", Content: row.Content, Channel: row.Channel, CollectedAt: row.CollectedAt},

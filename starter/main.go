@@ -1,5 +1,5 @@
 // Command starter is the campaign office's command-line client of rectify's HTTP API
-// (PRODUCT.md, "HTTP API (v1)"). It is deliberately thin: every command is one or a
+// (docs/api.md). It is deliberately thin: every command is one or a
 // few API calls, so whatever the shell can do the web UI can do too, and scripts can
 // drive an opinion through its whole lifecycle.
 //

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/internal/payload/payloadtest"
 	"rectify/internal/pgtest"
 	"rectify/workflows"
@@ -64,7 +65,7 @@ func TestClusterClosesEveryOpinionThroughLosses(t *testing.T) {
 	}, webAddr)
 
 	web.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "cl", "name": "整改", "departments": []string{"城管科"}}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	steps := []struct {
 		as, action, body string
 		then             string

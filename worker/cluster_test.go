@@ -23,8 +23,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/internal/pgtest"
-	"rectify/workflows"
 )
 
 // node is the environment of a RECTIFY_ROLES=server process of a cluster on db:
@@ -123,7 +123,7 @@ func TestServerNodeOnPostgres(t *testing.T) {
 	w.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "pg", "name": "整改"}, http.StatusCreated)
 	op := w.Must("office", http.MethodPost, "/api/v1/campaigns/pg/opinions", map[string]any{
 		"key": "PG-1", "content": "路灯损坏", "channel": "hotline",
-		"collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout),
+		"collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout),
 	}, http.StatusCreated)
 	id := op["id"].(string)
 	w.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
@@ -167,7 +167,7 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 
 	wa.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "ha", "name": "整改"}, http.StatusCreated)
 	const n = 24 // with 16 shards, both nodes own some of them
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	ids := make([]string, n)
 	for i := range n {
 		op := wa.Must("office", http.MethodPost, "/api/v1/campaigns/ha/opinions", map[string]any{

@@ -18,9 +18,9 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/grpc/credentials"
 
+	"rectify/internal/domain"
 	"rectify/internal/pgtest"
 	"rectify/internal/tlstest"
-	"rectify/workflows"
 )
 
 // TestClusterOverTLSServesOnlyRectifysOwnProcesses runs two server nodes on one
@@ -75,7 +75,7 @@ func TestClusterOverTLSServesOnlyRectifysOwnProcesses(t *testing.T) {
 	w := start(t, append(env, "TEMPORAL_TLS_CERT="+clientCert, "TEMPORAL_TLS_KEY="+clientKey,
 		"TEMPORAL_TLS_CA="+ca.CertFile, "TEMPORAL_TLS_SERVER_NAME="+name), httpAddr)
 	w.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "tls", "name": "整改"}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	const n = 4 // with 16 shards on two nodes, some opinions live on the node the worker does not dial
 	for i := range n {
 		op := w.Must("office", http.MethodPost, "/api/v1/campaigns/tls/opinions", map[string]any{

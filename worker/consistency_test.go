@@ -20,6 +20,7 @@ import (
 	"rectify/activities"
 	"rectify/internal/apitest"
 	"rectify/internal/app"
+	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/internal/payload/payloadtest"
 	"rectify/internal/store"
@@ -34,7 +35,7 @@ const killAfterProjecting = "RECTIFY_TEST_KILL_AFTER_PROJECTING"
 
 // injectFaults sets the start options a fault in the environment asks for.
 func injectFaults() {
-	action := workflows.Action(os.Getenv(killAfterProjecting))
+	action := domain.Action(os.Getenv(killAfterProjecting))
 	if action == "" {
 		return
 	}
@@ -45,7 +46,7 @@ func injectFaults() {
 
 type killer struct {
 	activities.Projector
-	action workflows.Action
+	action domain.Action
 }
 
 func (k killer) ProjectTransition(ctx context.Context, in workflows.ProjectInput) error {
@@ -74,7 +75,7 @@ func consistencyEnv(t *testing.T, dir string) (httpAddr, frontend string, env []
 func TestAnActionKilledBeforeTemporalRecordedItNeverShows(t *testing.T) {
 	dir := t.TempDir()
 	httpAddr, frontend, env := consistencyEnv(t, dir)
-	p := start(t, append(env, killAfterProjecting+"="+string(workflows.ActionSign)), httpAddr)
+	p := start(t, append(env, killAfterProjecting+"="+string(domain.ActionSign)), httpAddr)
 	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "fault", "name": "整改"}, http.StatusCreated)
 	op := p.Must("office", http.MethodPost, "/api/v1/campaigns/fault/opinions", map[string]any{
 		"key": "F-1", "content": "路灯损坏", "channel": "hotline", "collected_at": "2026-11-02",
@@ -94,7 +95,7 @@ func TestAnActionKilledBeforeTemporalRecordedItNeverShows(t *testing.T) {
 	phantom, err := s.Opinion(context.Background(), id)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	require.Equal(t, workflows.StateInProgress, phantom.State)
+	require.Equal(t, domain.StateInProgress, phantom.State)
 
 	p = start(t, env, httpAddr)
 	require.Eventually(t, func() bool { return p.opinion(id)["state"] == "assigned" }, time.Minute, 50*time.Millisecond,
@@ -238,14 +239,14 @@ func requireStoreMatchesWorkflows(t *testing.T, p *process, frontend string, ids
 	for _, id := range ids {
 		res, err := c.QueryWorkflow(context.Background(), workflows.OpinionWorkflowID(id), "", workflows.OpinionQueryName)
 		require.NoError(t, err)
-		var durable workflows.Opinion
+		var durable domain.Opinion
 		require.NoError(t, res.Get(&durable))
 		var shown struct {
-			State        string            `json:"state"`
-			Revision     int               `json:"revision"`
-			OverdueLevel string            `json:"overdue_level"`
-			ReworkCount  int               `json:"rework_count"`
-			Timeline     []workflows.Event `json:"timeline"`
+			State        string         `json:"state"`
+			Revision     int            `json:"revision"`
+			OverdueLevel string         `json:"overdue_level"`
+			ReworkCount  int            `json:"rework_count"`
+			Timeline     []domain.Event `json:"timeline"`
 		}
 		require.True(t, get(p.Base, "/api/v1/opinions/"+id, &shown))
 		require.Equal(t, string(durable.State), shown.State, "opinion %s", id)

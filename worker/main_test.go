@@ -16,9 +16,9 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/payload/payloadtest"
-	"rectify/workflows"
 )
 
 // The test binary doubles as the worker: with this variable set it runs main, so
@@ -129,7 +129,7 @@ func TestSurvivesKillDashNine(t *testing.T) {
 		for !calendar.Default().IsWorkday(d) {
 			d = d.AddDate(0, 0, 1)
 		}
-		return d.Format(workflows.DateLayout)
+		return d.Format(domain.DateLayout)
 	}
 
 	const n = 6

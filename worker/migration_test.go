@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/pgtest"
-	"rectify/workflows"
 )
 
 // TestMovingToTheClusterLosesNoOpenOpinion follows docs/operations.md from one
@@ -25,7 +25,7 @@ func TestMovingToTheClusterLosesNoOpenOpinion(t *testing.T) {
 	httpAddr, env := processEnv(t, dir)
 	one := start(t, env, httpAddr)
 	one.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "m", "name": "整改", "departments": []string{"城管科"}}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	const n, cancelled = 20, 5
 	for i := range n {
 		op := one.Must("office", http.MethodPost, "/api/v1/campaigns/m/opinions", map[string]any{
@@ -85,7 +85,7 @@ func TestMovingToTheClusterLosesNoOpenOpinion(t *testing.T) {
 		return st["collected"] == float64(n-cancelled)
 	}, time.Minute, 100*time.Millisecond)
 	for _, row := range open {
-		got := cluster.opinion(workflows.OpinionID("m", row["key"]))
+		got := cluster.opinion(domain.OpinionID("m", row["key"]))
 		require.Equal(t, row["content"], got["content"])
 		require.Equal(t, row["submitter"], got["submitter"])
 		require.Equal(t, row["phone"], got["phone"])

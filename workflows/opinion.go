@@ -2,25 +2,25 @@ package workflows
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"rectify/internal/domain"
 )
 
 // ladder lists the escalation rungs in the order the timers reach them.
-var ladder = []OverdueLevel{LevelDueSoon, LevelOverdue, LevelSupervised, LevelAccountability}
+var ladder = []domain.OverdueLevel{domain.LevelDueSoon, domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability}
 
 // laddered states are those in which the responsible official owes a fix by a deadline.
-func laddered(s State) bool { return s == StateAssigned || s == StateInProgress }
+func laddered(s domain.State) bool { return s == domain.StateAssigned || s == domain.StateInProgress }
 
 // opinionRun is one execution of the Opinion workflow: the state plus what the
 // main loop needs to know about handler activity.
 type opinionRun struct {
-	o      Opinion
-	policy Policy
+	o      domain.Opinion
+	policy domain.Policy
 	// armed changes whenever the deadline timers must be re-read (new deadline, new
 	// state); the main loop waits on it instead of polling.
 	armed int
@@ -31,7 +31,7 @@ type opinionRun struct {
 	// running an activity for each; executions begun before keep the activity.
 	outbox bool
 	// pending are the notifications the next projection hands over.
-	pending []Notification
+	pending []domain.Notification
 	// honest is set for executions that keep the honest record (docs/rules.md):
 	// the highest rung for good, late extensions counted as late, rework that never
 	// shortens a deadline, every round and follow-up call, working days to close,
@@ -80,25 +80,25 @@ type WorkingDaysResult struct {
 // is projected to the reporting store before the action returns.
 func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, error) {
 	now := workflow.Now(ctx)
-	r := &opinionRun{policy: in.Policy, o: Opinion{
+	r := &opinionRun{policy: in.Policy, o: domain.Opinion{
 		ID: in.OpinionID, CampaignID: in.CampaignID, Key: in.Key, Content: in.Content,
 		Channel: in.Channel, CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone,
-		Target: in.Target, BatchID: in.BatchID, Extra: in.Extra, State: StateReceived,
+		Target: in.Target, BatchID: in.BatchID, Extra: in.Extra, State: domain.StateReceived,
 		SuggestedCategory: in.SuggestedCategory, Department: in.Department,
 		WrittenDepartment: in.WrittenDepartment, WrittenCategory: in.WrittenCategory,
-		OverdueLevel: LevelNone, CreatedAt: now,
+		OverdueLevel: domain.LevelNone, CreatedAt: now,
 	}}
 	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, honestVersion)
 	r.outbox = version >= outboxVersion
 	r.honest = version >= honestVersion
 	if r.honest {
-		r.o.HighestLevel = LevelNone
+		r.o.HighestLevel = domain.LevelNone
 	}
 	actor := in.SubmittedBy
 	if actor == "" {
-		actor = SystemActor
+		actor = domain.SystemActor
 	}
-	r.record(ctx, actor, EventReceived, StateReceived, "", detail("channel", in.Channel, "batch", in.BatchID))
+	r.record(ctx, actor, domain.EventReceived, domain.StateReceived, "", detail("channel", in.Channel, "batch", in.BatchID))
 	if err := r.registerHandlers(ctx); err != nil {
 		return OpinionResult{}, err
 	}
@@ -150,7 +150,7 @@ func (r *opinionRun) run(ctx workflow.Context) error {
 // nextTimer is the next moment something happens by itself, and what happens then.
 func (r *opinionRun) nextTimer() (time.Time, func(workflow.Context) (bool, error)) {
 	o := &r.o
-	if o.State == StateClosed {
+	if o.State == domain.StateClosed {
 		window := time.Duration(r.policy.ReopenWindowDays) * 24 * time.Hour
 		return o.ClosedAt.Add(window), r.archive
 	}
@@ -166,7 +166,7 @@ func (r *opinionRun) nextTimer() (time.Time, func(workflow.Context) (bool, error
 			break
 		}
 	}
-	if o.State == StateAssigned && !o.Signed && !o.Schedule.SignBy.IsZero() && !r.signReminded() {
+	if o.State == domain.StateAssigned && !o.Signed && !o.Schedule.SignBy.IsZero() && !r.signReminded() {
 		if at.IsZero() || o.Schedule.SignBy.Before(at) {
 			return o.Schedule.SignBy, r.signOverdue
 		}
@@ -179,9 +179,9 @@ func (r *opinionRun) nextTimer() (time.Time, func(workflow.Context) (bool, error
 func (r *opinionRun) signReminded() bool {
 	for i := len(r.o.Timeline) - 1; i >= 0; i-- {
 		switch r.o.Timeline[i].Action {
-		case EventSignOverdue:
+		case domain.EventSignOverdue:
 			return true
-		case ActionAssign:
+		case domain.ActionAssign:
 			return false
 		}
 	}
@@ -189,46 +189,46 @@ func (r *opinionRun) signReminded() bool {
 }
 
 func (r *opinionRun) signOverdue(ctx workflow.Context) (bool, error) {
-	r.record(ctx, SystemActor, EventSignOverdue, r.o.State, "not signed for by the sign-in deadline",
+	r.record(ctx, domain.SystemActor, domain.EventSignOverdue, r.o.State, "not signed for by the sign-in deadline",
 		// SignBy is the moment the sign-in day has ended; the detail names that day,
 		// as deadlines and the API's sign_by do.
-		detail("sign_by", r.o.Schedule.SignBy.In(r.policy.Location()).AddDate(0, 0, -1).Format(DateLayout)))
-	r.notify(ctx, EventSignOverdue, r.o.Official, r.o.Leader)
+		detail("sign_by", r.o.Schedule.SignBy.In(r.policy.Location()).AddDate(0, 0, -1).Format(domain.DateLayout)))
+	r.notify(ctx, domain.EventSignOverdue, r.o.Official, r.o.Leader)
 	return false, r.project(ctx, false)
 }
 
-func (r *opinionRun) escalate(ctx workflow.Context, level OverdueLevel) error {
+func (r *opinionRun) escalate(ctx workflow.Context, level domain.OverdueLevel) error {
 	r.o.OverdueLevel = level
 	if r.honest && level.Rank() > r.o.HighestLevel.Rank() {
 		r.o.HighestLevel, r.o.HighestLevelAt = level, workflow.Now(ctx)
 	}
-	r.record(ctx, SystemActor, EventEscalated, r.o.State, "", detail("level", string(level), "deadline", r.o.Schedule.Deadline))
+	r.record(ctx, domain.SystemActor, domain.EventEscalated, r.o.State, "", detail("level", string(level), "deadline", r.o.Schedule.Deadline))
 	switch level {
-	case LevelDueSoon, LevelOverdue:
-		r.notify(ctx, EventEscalated, r.o.Official)
+	case domain.LevelDueSoon, domain.LevelOverdue:
+		r.notify(ctx, domain.EventEscalated, r.o.Official)
 	default:
-		r.notify(ctx, EventEscalated, r.o.Official, r.o.Leader)
+		r.notify(ctx, domain.EventEscalated, r.o.Official, r.o.Leader)
 	}
 	return r.project(ctx, false)
 }
 
 // archive ends the workflow once a closed opinion can no longer be reopened.
 func (r *opinionRun) archive(ctx workflow.Context) (bool, error) {
-	r.record(ctx, SystemActor, EventArchived, r.o.State, "reopen window passed", nil)
+	r.record(ctx, domain.SystemActor, domain.EventArchived, r.o.State, "reopen window passed", nil)
 	return true, r.project(ctx, false)
 }
 
 func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, OpinionQueryName, func() (Opinion, error) {
+	if err := workflow.SetQueryHandler(ctx, OpinionQueryName, func() (domain.Opinion, error) {
 		return r.o, nil
 	}); err != nil {
 		return err
 	}
 	// receive answers once the opinion has reached the reporting store, so an API
 	// caller can read what it just submitted.
-	if err := workflow.SetUpdateHandler(ctx, ReceiveUpdateName, func(ctx workflow.Context) (ActionResult, error) {
+	if err := workflow.SetUpdateHandler(ctx, ReceiveUpdateName, func(ctx workflow.Context) (domain.ActionResult, error) {
 		err := workflow.Await(ctx, func() bool { return r.projected > 0 })
-		return ActionResult{State: r.o.State, Revision: r.o.Revision}, err
+		return domain.ActionResult{State: r.o.State, Revision: r.o.Revision}, err
 	}); err != nil {
 		return err
 	}
@@ -237,26 +237,26 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 		for {
 			var from string
 			ch.Receive(ctx, &from)
-			r.record(ctx, SystemActor, EventMergedIn, r.o.State, "", detail("from", from))
+			r.record(ctx, domain.SystemActor, domain.EventMergedIn, r.o.State, "", detail("from", from))
 			_ = r.project(ctx, false)
 		}
 	})
-	for _, action := range Actions {
-		handler := func(ctx workflow.Context, req ActionRequest) (ActionResult, error) {
+	for _, action := range domain.Actions {
+		handler := func(ctx workflow.Context, req domain.ActionRequest) (domain.ActionResult, error) {
 			// Re-check: another action may have changed the state since validation.
-			if err := validate(&r.o, r.policy, action, req, workflow.Now(ctx), r.honest); err != nil {
-				return ActionResult{}, err
+			if err := domain.Check(&r.o, r.policy, action, req, workflow.Now(ctx), r.honest); err != nil {
+				return domain.ActionResult{}, err
 			}
 			// The campaign's current settings, when the request carries them, are the
 			// opinion's from now on (deadlines already set stay as they are).
-			r.policy = requestPolicy(r.policy, req)
+			r.policy = domain.EffectivePolicy(r.policy, req)
 			if err := r.apply(ctx, action, req); err != nil {
-				return ActionResult{}, err
+				return domain.ActionResult{}, err
 			}
-			return ActionResult{State: r.o.State, Revision: r.o.Revision}, nil
+			return domain.ActionResult{State: r.o.State, Revision: r.o.Revision}, nil
 		}
-		validator := func(ctx workflow.Context, req ActionRequest) error {
-			return validate(&r.o, r.policy, action, req, workflow.Now(ctx), true)
+		validator := func(ctx workflow.Context, req domain.ActionRequest) error {
+			return domain.Check(&r.o, r.policy, action, req, workflow.Now(ctx), true)
 		}
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, string(action), handler,
 			workflow.UpdateHandlerOptions{Validator: validator}); err != nil {
@@ -268,24 +268,24 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 
 // apply performs a validated action: state change, timeline entry, schedule,
 // notifications and projection.
-func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionRequest) error {
+func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domain.ActionRequest) error {
 	o := &r.o
 	b := req.Body
 	who := req.Actor.Username
 	switch action {
-	case ActionCategorize:
+	case domain.ActionCategorize:
 		prev := o.Category
 		o.Category = b.Category
-		r.record(ctx, who, action, StateCategorized, b.Reason, detail("category", b.Category, "previous", prev, "suggested", o.SuggestedCategory))
-	case ActionMerge:
+		r.record(ctx, who, action, domain.StateCategorized, b.Reason, detail("category", b.Category, "previous", prev, "suggested", o.SuggestedCategory))
+	case domain.ActionMerge:
 		o.MergedInto = b.Into
-		r.record(ctx, who, action, StateMerged, b.Reason, detail("into", b.Into))
+		r.record(ctx, who, action, domain.StateMerged, b.Reason, detail("into", b.Into))
 		r.signalMergeTarget(ctx, b.Into)
-	case ActionReject:
-		r.record(ctx, who, action, StateRejected, b.Reason, nil)
-	case ActionCancel:
-		r.record(ctx, who, action, StateCancelled, b.Reason, nil)
-	case ActionAssign:
+	case domain.ActionReject:
+		r.record(ctx, who, action, domain.StateRejected, b.Reason, nil)
+	case domain.ActionCancel:
+		r.record(ctx, who, action, domain.StateCancelled, b.Reason, nil)
+	case domain.ActionAssign:
 		// CategoryOf: the category may have been renamed since it was confirmed.
 		cat, _ := r.policy.CategoryOf(o.Category)
 		sched, err := r.schedule(ctx, b.Deadline, cat.WorkingDays, true)
@@ -296,25 +296,25 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 		r.resetDeadline(sched)
 		o.Signed = false
 		r.missed = false
-		r.record(ctx, who, action, StateAssigned, b.Reason, detail("department", b.Department, "official", b.Official,
+		r.record(ctx, who, action, domain.StateAssigned, b.Reason, detail("department", b.Department, "official", b.Official,
 			"leader", b.Leader, "deadline", sched.Deadline, "explanation", sched.Explanation))
 		r.notify(ctx, action, o.Official)
-	case ActionSign:
+	case domain.ActionSign:
 		o.Signed = true
-		r.record(ctx, who, action, StateInProgress, "", nil)
-	case ActionReturn:
+		r.record(ctx, who, action, domain.StateInProgress, "", nil)
+	case domain.ActionReturn:
 		previous := o.Official
 		o.Official, o.Leader, o.Signed, o.PendingExtension = "", "", false, nil
-		o.Schedule = Schedule{}
-		o.OverdueLevel = LevelNone
+		o.Schedule = domain.Schedule{}
+		o.OverdueLevel = domain.LevelNone
 		r.armed++
-		r.record(ctx, who, action, StateReturned, b.Reason, detail("official", previous))
-		r.notifyQueue(ctx, action, RoleOffice)
-	case ActionRequestExtension:
-		o.PendingExtension = &Extension{Until: b.Until, Reason: b.Reason, RequestedBy: who, RequestedAt: workflow.Now(ctx)}
+		r.record(ctx, who, action, domain.StateReturned, b.Reason, detail("official", previous))
+		r.notifyQueue(ctx, action, domain.RoleOffice)
+	case domain.ActionRequestExtension:
+		o.PendingExtension = &domain.Extension{Until: b.Until, Reason: b.Reason, RequestedBy: who, RequestedAt: workflow.Now(ctx)}
 		r.record(ctx, who, action, o.State, b.Reason, detail("until", b.Until, "deadline", o.Schedule.Deadline))
 		r.notify(ctx, action, o.Leader)
-	case ActionDecideExtension:
+	case domain.ActionDecideExtension:
 		ext := *o.PendingExtension
 		o.PendingExtension = nil
 		if !*b.Approve {
@@ -344,21 +344,21 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 		r.record(ctx, who, action, o.State, b.Reason, detail("approved", "true", "previous_deadline", old,
 			"deadline", sched.Deadline, "explanation", sched.Explanation, "late", lateDetail))
 		r.notify(ctx, action, o.Official)
-	case ActionSubmit:
+	case domain.ActionSubmit:
 		o.Measures, o.Evidence, o.SubmittedBy = b.Measures, b.Evidence, who
-		o.SubmittedLate = o.OverdueLevel.Rank() >= LevelOverdue.Rank()
+		o.SubmittedLate = o.OverdueLevel.Rank() >= domain.LevelOverdue.Rank()
 		if r.honest {
 			now := workflow.Now(ctx)
 			// The deadline has passed once its day has ended, whether or not the
 			// ladder's timer has been handled yet; a late extension never helps.
 			o.SubmittedLate = o.SubmittedLate || !now.Before(o.Schedule.OverdueAt) || r.missed
-			o.Rounds = append(o.Rounds, Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
+			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
 				SubmittedAt: now, Late: o.SubmittedLate})
 		}
 		r.armed++
-		r.record(ctx, who, action, StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
-		r.notifyQueue(ctx, action, RoleVerifier)
-	case ActionVerify:
+		r.record(ctx, who, action, domain.StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
+		r.notifyQueue(ctx, action, domain.RoleVerifier)
+	case domain.ActionVerify:
 		o.VerifiedBy = who
 		if r.honest && len(o.Rounds) > 0 {
 			last := &o.Rounds[len(o.Rounds)-1]
@@ -369,7 +369,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 			// A fix that passed is the closure a follow-up call answers.
 			r.calledBack = false
 			if r.policy.CallbackRequired {
-				r.record(ctx, who, action, StateAwaitingCallback, b.Reason, detail("pass", "true"))
+				r.record(ctx, who, action, domain.StateAwaitingCallback, b.Reason, detail("pass", "true"))
 			} else if err := r.close(ctx, who, action, b.Reason, detail("pass", "true")); err != nil {
 				return err
 			}
@@ -380,17 +380,17 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 			return err
 		}
 		o.ReworkCount++
-		r.record(ctx, who, action, StateInProgress, b.Reason, detail("pass", "false", "deadline", o.Schedule.Deadline,
+		r.record(ctx, who, action, domain.StateInProgress, b.Reason, detail("pass", "false", "deadline", o.Schedule.Deadline,
 			"explanation", o.Schedule.Explanation, "rework", fmt.Sprint(o.ReworkCount), "kept_deadline", kept))
 		r.notify(ctx, action, o.Official)
-	case ActionCallback:
+	case domain.ActionCallback:
 		o.Satisfaction = b.Satisfaction
 		if r.honest {
-			o.Callbacks = append(o.Callbacks, Callback{At: workflow.Now(ctx), By: who, Satisfaction: b.Satisfaction,
+			o.Callbacks = append(o.Callbacks, domain.Callback{At: workflow.Now(ctx), By: who, Satisfaction: b.Satisfaction,
 				Note: b.Note, First: !r.calledBack})
 			r.calledBack = true
 		}
-		if b.Satisfaction != SatisfactionDissatisfied {
+		if b.Satisfaction != domain.SatisfactionDissatisfied {
 			if err := r.close(ctx, who, action, b.Note, detail("satisfaction", b.Satisfaction)); err != nil {
 				return err
 			}
@@ -401,16 +401,16 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 			return err
 		}
 		o.Reopens++
-		r.record(ctx, who, action, StateInProgress, b.Note, detail("satisfaction", b.Satisfaction,
+		r.record(ctx, who, action, domain.StateInProgress, b.Note, detail("satisfaction", b.Satisfaction,
 			"deadline", o.Schedule.Deadline, "explanation", o.Schedule.Explanation, "kept_deadline", kept))
-		r.notify(ctx, ActionReopen, o.Official, o.Leader)
-	case ActionReopen:
+		r.notify(ctx, domain.ActionReopen, o.Official, o.Leader)
+	case domain.ActionReopen:
 		kept, err := r.rework(ctx, b.Deadline)
 		if err != nil {
 			return err
 		}
 		o.Reopens++
-		r.record(ctx, who, action, StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline,
+		r.record(ctx, who, action, domain.StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline,
 			"explanation", o.Schedule.Explanation, "kept_deadline", kept))
 		r.notify(ctx, action, o.Official, o.Leader)
 	}
@@ -421,7 +421,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action Action, req ActionReques
 // that passed was submitted before the deadline passed; in the honest record, when
 // every fix was (a late one that failed verification is not forgotten), and the
 // working days it took are counted on the calendar.
-func (r *opinionRun) close(ctx workflow.Context, who string, action Action, reason string, d map[string]string) error {
+func (r *opinionRun) close(ctx workflow.Context, who string, action domain.Action, reason string, d map[string]string) error {
 	now := workflow.Now(ctx)
 	r.o.ClosedAt = now
 	r.o.OnTime = !r.o.SubmittedLate
@@ -430,14 +430,14 @@ func (r *opinionRun) close(ctx workflow.Context, who string, action Action, reas
 			r.o.OnTime = r.o.OnTime && !round.Late
 		}
 		loc := r.policy.Location()
-		days, err := r.workingDays(ctx, r.o.CreatedAt.In(loc).Format(DateLayout), now.In(loc).Format(DateLayout))
+		days, err := r.workingDays(ctx, r.o.CreatedAt.In(loc).Format(domain.DateLayout), now.In(loc).Format(domain.DateLayout))
 		if err != nil {
 			return err
 		}
 		r.o.WorkingDaysToClose = days
 	}
 	r.armed++
-	r.record(ctx, who, action, StateClosed, reason, d)
+	r.record(ctx, who, action, domain.StateClosed, reason, d)
 	return nil
 }
 
@@ -479,17 +479,17 @@ func (r *opinionRun) workingDays(ctx workflow.Context, from, to string) (int, er
 	return res.Days, err
 }
 
-func (r *opinionRun) resetDeadline(s Schedule) {
+func (r *opinionRun) resetDeadline(s domain.Schedule) {
 	r.o.Schedule = s
-	r.o.OverdueLevel = LevelNone
+	r.o.OverdueLevel = domain.LevelNone
 	r.armed++
 }
 
 // schedule asks the working-day calendar (through a local activity, so the answer is
 // recorded and replays identically even if the holiday file changes later).
-func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays int, withSign bool) (Schedule, error) {
+func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays int, withSign bool) (domain.Schedule, error) {
 	in := ScheduleInput{
-		Today:       workflow.Now(ctx).In(r.policy.Location()).Format(DateLayout),
+		Today:       workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout),
 		Deadline:    deadline,
 		WorkingDays: workingDays,
 		WithSign:    withSign,
@@ -499,7 +499,7 @@ func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays
 		ScheduleToCloseTimeout: time.Minute,
 		RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 10 * time.Second},
 	})
-	var s Schedule
+	var s domain.Schedule
 	err := workflow.ExecuteLocalActivity(lctx, ScheduleActivityName, in).Get(ctx, &s)
 	return s, err
 }
@@ -525,7 +525,7 @@ func (r *opinionRun) project(ctx workflow.Context, unconfirmed bool) error {
 	notes := r.pending
 	r.pending = nil
 	in := ProjectInput{
-		Opinion: r.o.clone(), Notifications: notes, Unconfirmed: unconfirmed,
+		Opinion: r.o.Clone(), Notifications: notes, Unconfirmed: unconfirmed,
 		Origin: Origin{TaskEvent: int64(workflow.GetInfo(ctx).GetCurrentHistoryLength()), At: workflow.Now(ctx)},
 	}
 	if err := workflow.ExecuteLocalActivity(lctx, ProjectActivityName, in).Get(ctx, nil); err != nil {
@@ -537,7 +537,7 @@ func (r *opinionRun) project(ctx workflow.Context, unconfirmed bool) error {
 
 // notify tells people without waiting: a slow webhook must not slow an action down.
 // The notification leaves with the next projection (see opinionRun.outbox).
-func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...string) {
+func (r *opinionRun) notify(ctx workflow.Context, kind domain.Action, recipients ...string) {
 	var to []string
 	for _, u := range recipients {
 		if u != "" {
@@ -549,12 +549,12 @@ func (r *opinionRun) notify(ctx workflow.Context, kind Action, recipients ...str
 
 // notifyQueue tells whoever works the role's queue: nobody in particular owns a
 // submitted fix (any verifier) or a returned opinion (the office).
-func (r *opinionRun) notifyQueue(ctx workflow.Context, kind Action, role Role) {
-	r.send(ctx, kind, nil, []Role{role})
+func (r *opinionRun) notifyQueue(ctx workflow.Context, kind domain.Action, role domain.Role) {
+	r.send(ctx, kind, nil, []domain.Role{role})
 }
 
-func (r *opinionRun) send(ctx workflow.Context, kind Action, to []string, roles []Role) {
-	n := Notification{
+func (r *opinionRun) send(ctx workflow.Context, kind domain.Action, to []string, roles []domain.Role) {
+	n := domain.Notification{
 		Kind: kind, OpinionID: r.o.ID, CampaignID: r.o.CampaignID, Recipients: to, Roles: roles, State: r.o.State,
 		Level: r.o.OverdueLevel, Deadline: r.o.Schedule.Deadline,
 		Key: fmt.Sprintf("%s/%d", r.o.ID, r.o.Revision),
@@ -587,7 +587,7 @@ func (r *opinionRun) signalMergeTarget(ctx workflow.Context, into string) {
 }
 
 // record moves the opinion to state and appends the timeline entry for it.
-func (r *opinionRun) record(ctx workflow.Context, actor string, action Action, to State, reason string, d map[string]string) {
+func (r *opinionRun) record(ctx workflow.Context, actor string, action domain.Action, to domain.State, reason string, d map[string]string) {
 	now := workflow.Now(ctx)
 	from := r.o.State
 	if from != to {
@@ -596,7 +596,7 @@ func (r *opinionRun) record(ctx workflow.Context, actor string, action Action, t
 	r.o.State = to
 	r.o.UpdatedAt = now
 	r.o.Revision++
-	r.o.Timeline = append(r.o.Timeline, Event{
+	r.o.Timeline = append(r.o.Timeline, domain.Event{
 		Seq: len(r.o.Timeline) + 1, At: now, Actor: actor, Action: action, From: from, To: to, Reason: reason, Detail: d,
 	})
 	r.upsertSearchAttributes(ctx)
@@ -625,30 +625,6 @@ func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
 		updates = append(updates, SADeadline.ValueSet(o.Schedule.OverdueAt))
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
-}
-
-// clone deep-copies the opinion so a local activity never sees later mutations.
-func (o Opinion) clone() Opinion {
-	c := o
-	c.Extra = maps.Clone(o.Extra)
-	if o.PendingExtension != nil {
-		e := *o.PendingExtension
-		c.PendingExtension = &e
-	}
-	c.Rounds = slices.Clone(o.Rounds)
-	for i, round := range c.Rounds {
-		if round.Passed != nil {
-			p := *round.Passed
-			c.Rounds[i].Passed = &p
-		}
-	}
-	c.Callbacks = slices.Clone(o.Callbacks)
-	c.Timeline = make([]Event, len(o.Timeline))
-	for i, e := range o.Timeline {
-		e.Detail = maps.Clone(e.Detail)
-		c.Timeline[i] = e
-	}
-	return c
 }
 
 // detail builds a timeline entry's detail from key/value pairs, leaving out empty values.

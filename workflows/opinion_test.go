@@ -1,6 +1,6 @@
 package workflows_test
 
-// Workflow tests (STYLE.md, the pyramid, item 2): the Opinion workflow runs in the
+// Workflow tests (the middle of the test pyramid): the Opinion workflow runs in the
 // SDK's test environment with time skipping, the real Schedule activity on the real
 // working-day calendar (2026: 中秋节 09-25..27, 国庆节 10-01..07, make-up workday
 // Saturday 10-10), an in-memory projector and a recording notifier. Every human
@@ -30,6 +30,7 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -50,20 +51,20 @@ func midnight(month time.Month, day int) time.Time { return on(month, day, 0, 0)
 // start is Monday 2026-09-21 09:00, the week before 中秋节 and 国庆节.
 var start = on(time.September, 21, 9, 0)
 
-func actor(name string, roles ...workflows.Role) workflows.Actor {
-	return workflows.Actor{Username: name, Roles: roles}
+func actor(name string, roles ...domain.Role) domain.Actor {
+	return domain.Actor{Username: name, Roles: roles}
 }
 
 var (
-	office    = actor("office", workflows.RoleOffice)
-	official  = actor("official", workflows.RoleOfficial)
-	official2 = actor("official2", workflows.RoleOfficial)
-	verifier  = actor("verifier", workflows.RoleVerifier)
-	leader    = actor("leader", workflows.RoleLeader)
-	leader2   = actor("leader2", workflows.RoleLeader)
-	nobody    = workflows.Actor{}
+	office    = actor("office", domain.RoleOffice)
+	official  = actor("official", domain.RoleOfficial)
+	official2 = actor("official2", domain.RoleOfficial)
+	verifier  = actor("verifier", domain.RoleVerifier)
+	leader    = actor("leader", domain.RoleLeader)
+	leader2   = actor("leader2", domain.RoleLeader)
+	nobody    = domain.Actor{}
 	// officialVerifier is the responsible official who also holds the verifier role.
-	officialVerifier = actor("official", workflows.RoleOfficial, workflows.RoleVerifier)
+	officialVerifier = actor("official", domain.RoleOfficial, domain.RoleVerifier)
 )
 
 const (
@@ -74,14 +75,14 @@ const (
 	campaignID   = "campaign-2026-qz"
 )
 
-var opinionID = workflows.OpinionID(campaignID, "R-0012")
+var opinionID = domain.OpinionID(campaignID, "R-0012")
 
-func testPolicy() workflows.Policy {
-	return workflows.Policy{
-		Categories: []workflows.CategoryPolicy{
-			{Name: catFormalism, Speed: workflows.SpeedDeadline, WorkingDays: 10},
-			{Name: catResidents, Speed: workflows.SpeedImmediate, WorkingDays: 3},
-			{Name: "制度漏洞", Speed: workflows.SpeedLongTerm, WorkingDays: 40},
+func testPolicy() domain.Policy {
+	return domain.Policy{
+		Categories: []domain.CategoryPolicy{
+			{Name: catFormalism, Speed: domain.SpeedDeadline, WorkingDays: 10},
+			{Name: catResidents, Speed: domain.SpeedImmediate, WorkingDays: 3},
+			{Name: "制度漏洞", Speed: domain.SpeedLongTerm, WorkingDays: 40},
 		},
 		Departments:            []string{deptCivil, deptCity},
 		SignWorkingDays:        1,
@@ -95,7 +96,7 @@ func testPolicy() workflows.Policy {
 	}
 }
 
-func testInput(p workflows.Policy) workflows.OpinionInput {
+func testInput(p domain.Policy) workflows.OpinionInput {
 	return workflows.OpinionInput{
 		OpinionID:         opinionID,
 		CampaignID:        campaignID,
@@ -128,7 +129,7 @@ const (
 // would deliver them, once per key.
 type memStore struct {
 	mu       sync.Mutex
-	latest   map[string]workflows.Opinion
+	latest   map[string]domain.Opinion
 	writes   int
 	ignored  int
 	revs     []int
@@ -159,7 +160,7 @@ func (s *memStore) ProjectTransition(ctx context.Context, in workflows.ProjectIn
 	return nil
 }
 
-func (s *memStore) stats() (writes int, revs []int, latest workflows.Opinion) {
+func (s *memStore) stats() (writes int, revs []int, latest domain.Opinion) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.writes, slices.Clone(s.revs), s.latest[opinionID]
@@ -168,10 +169,10 @@ func (s *memStore) stats() (writes int, revs []int, latest workflows.Opinion) {
 // recordingNotifier keeps every notification delivered.
 type recordingNotifier struct {
 	mu   sync.Mutex
-	sent []workflows.Notification
+	sent []domain.Notification
 }
 
-func (n *recordingNotifier) Notify(_ context.Context, note workflows.Notification) error {
+func (n *recordingNotifier) Notify(_ context.Context, note domain.Notification) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.sent = append(n.sent, note)
@@ -180,11 +181,11 @@ func (n *recordingNotifier) Notify(_ context.Context, note workflows.Notificatio
 
 // all returns the notifications ordered by the revision in their key
 // (<opinion>/<revision>): delivery order is not guaranteed.
-func (n *recordingNotifier) all() []workflows.Notification {
+func (n *recordingNotifier) all() []domain.Notification {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := slices.Clone(n.sent)
-	slices.SortStableFunc(out, func(a, b workflows.Notification) int { return keyRevision(a.Key) - keyRevision(b.Key) })
+	slices.SortStableFunc(out, func(a, b domain.Notification) int { return keyRevision(a.Key) - keyRevision(b.Key) })
 	return out
 }
 
@@ -249,7 +250,7 @@ type lifecycle struct {
 	seq      int
 }
 
-func newLifecycle(t *testing.T, p workflows.Policy) *lifecycle {
+func newLifecycle(t *testing.T, p domain.Policy) *lifecycle {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
@@ -258,7 +259,7 @@ func newLifecycle(t *testing.T, p workflows.Policy) *lifecycle {
 	notifier := &recordingNotifier{}
 	lc := &lifecycle{
 		t: t, env: env, input: testInput(p),
-		store:    &memStore{latest: map[string]workflows.Opinion{}, notifier: notifier, outbox: map[string]bool{}},
+		store:    &memStore{latest: map[string]domain.Opinion{}, notifier: notifier, outbox: map[string]bool{}},
 		notifier: notifier,
 		attrs:    &attrRecorder{},
 	}
@@ -287,16 +288,16 @@ type outcome struct {
 	accepted bool
 	rejected error
 	done     bool
-	result   workflows.ActionResult
+	result   domain.ActionResult
 	err      error
 	doneAt   time.Time
 }
 
 // act sends an action Update at when, as who.
-func (lc *lifecycle) act(when time.Time, who workflows.Actor, action workflows.Action, body workflows.ActionBody) *outcome {
+func (lc *lifecycle) act(when time.Time, who domain.Actor, action domain.Action, body domain.ActionBody) *outcome {
 	lc.seq++
 	id := fmt.Sprintf("%02d-%s-%s", lc.seq, action, who.Username)
-	return lc.update(when, string(action), id, id, workflows.ActionRequest{Actor: who, Body: body})
+	return lc.update(when, string(action), id, id, domain.ActionRequest{Actor: who, Body: body})
 }
 
 func (lc *lifecycle) update(when time.Time, name, id, label string, args ...any) *outcome {
@@ -307,7 +308,7 @@ func (lc *lifecycle) update(when time.Time, name, id, label string, args ...any)
 			OnReject: func(err error) { o.rejected = err },
 			OnComplete: func(res any, err error) {
 				o.done, o.err, o.doneAt = true, err, lc.env.Now()
-				if r, ok := res.(workflows.ActionResult); ok {
+				if r, ok := res.(domain.ActionResult); ok {
 					o.result = r
 				}
 			},
@@ -317,7 +318,7 @@ func (lc *lifecycle) update(when time.Time, name, id, label string, args ...any)
 }
 
 // ok asserts the action was accepted and completed, and returns its answer.
-func (o *outcome) ok(t *testing.T) workflows.ActionResult {
+func (o *outcome) ok(t *testing.T) domain.ActionResult {
 	t.Helper()
 	require.NoError(t, o.rejected, "%s was rejected", o.label)
 	require.True(t, o.accepted, "%s was never accepted", o.label)
@@ -327,9 +328,9 @@ func (o *outcome) ok(t *testing.T) workflows.ActionResult {
 }
 
 // okAs asserts the action was accepted and answered with this state and revision.
-func (o *outcome) okAs(t *testing.T, state workflows.State, revision int) {
+func (o *outcome) okAs(t *testing.T, state domain.State, revision int) {
 	t.Helper()
-	require.Equal(t, workflows.ActionResult{State: state, Revision: revision}, o.ok(t), o.label)
+	require.Equal(t, domain.ActionResult{State: state, Revision: revision}, o.ok(t), o.label)
 }
 
 // rejectedWith asserts the validator rejected the action with this kind, code and message.
@@ -351,7 +352,7 @@ func (o *outcome) rejectedWith(t *testing.T, kind, code, message string) {
 // view is what can be seen of the opinion at one moment.
 type view struct {
 	taken    bool
-	op       workflows.Opinion
+	op       domain.Opinion
 	writes   int
 	notes    int
 	upserts  int
@@ -375,17 +376,17 @@ func (lc *lifecycle) look(when time.Time) *view {
 	return v
 }
 
-func (v *view) get(t *testing.T) workflows.Opinion {
+func (v *view) get(t *testing.T) domain.Opinion {
 	t.Helper()
 	require.True(t, v.taken, "the view was never taken")
 	return v.op
 }
 
-func (lc *lifecycle) query() workflows.Opinion {
+func (lc *lifecycle) query() domain.Opinion {
 	lc.t.Helper()
 	val, err := lc.env.QueryWorkflow(workflows.OpinionQueryName)
 	require.NoError(lc.t, err)
-	var o workflows.Opinion
+	var o domain.Opinion
 	require.NoError(lc.t, val.Get(&o))
 	return o
 }
@@ -404,7 +405,7 @@ func (lc *lifecycle) run() workflows.OpinionResult {
 
 // finalChecks asserts what every story must end with: the projection holds the
 // final opinion, every write was newer than the last, and nothing else ran.
-func (lc *lifecycle) finalChecks(t *testing.T) workflows.Opinion {
+func (lc *lifecycle) finalChecks(t *testing.T) domain.Opinion {
 	t.Helper()
 	final := lc.query()
 	writes, revs, latest := lc.store.stats()
@@ -428,9 +429,9 @@ func (lc *lifecycle) finalChecks(t *testing.T) workflows.Opinion {
 type ev struct {
 	at     time.Time
 	actor  string
-	action workflows.Action
-	from   workflows.State
-	to     workflows.State
+	action domain.Action
+	from   domain.State
+	to     domain.State
 	reason string
 	detail map[string]string
 }
@@ -443,13 +444,13 @@ func kv(pairs ...string) map[string]string {
 	return m
 }
 
-func requireTimeline(t *testing.T, timeline []workflows.Event, want []ev) {
+func requireTimeline(t *testing.T, timeline []domain.Event, want []ev) {
 	t.Helper()
 	requireTimelineFrom(t, timeline, 0, want)
 }
 
 // requireTimelineFrom checks the timeline from entry index from to its end.
-func requireTimelineFrom(t *testing.T, timeline []workflows.Event, from int, want []ev) {
+func requireTimelineFrom(t *testing.T, timeline []domain.Event, from int, want []ev) {
 	t.Helper()
 	require.GreaterOrEqual(t, len(timeline), from)
 	got := timeline[from:]
@@ -477,7 +478,7 @@ func requireTimelineFrom(t *testing.T, timeline []workflows.Event, from int, wan
 	}
 }
 
-func requireSchedule(t *testing.T, want, got workflows.Schedule) {
+func requireSchedule(t *testing.T, want, got domain.Schedule) {
 	t.Helper()
 	require.Equal(t, want.Deadline, got.Deadline, "deadline")
 	require.Equal(t, want.Explanation, got.Explanation, "explanation")
@@ -496,22 +497,22 @@ func requireSchedule(t *testing.T, want, got workflows.Schedule) {
 }
 
 type note struct {
-	kind     workflows.Action
+	kind     domain.Action
 	to       []string
-	state    workflows.State
-	level    workflows.OverdueLevel
+	state    domain.State
+	level    domain.OverdueLevel
 	deadline string
 	rev      int
 }
 
 // queueOf is the role whose queue a notification with no one person behind it
 // lands in: any verifier checks a submitted fix, the office reassigns a return.
-var queueOf = map[workflows.Action][]workflows.Role{
-	workflows.ActionSubmit: {workflows.RoleVerifier},
-	workflows.ActionReturn: {workflows.RoleOffice},
+var queueOf = map[domain.Action][]domain.Role{
+	domain.ActionSubmit: {domain.RoleVerifier},
+	domain.ActionReturn: {domain.RoleOffice},
 }
 
-func requireNotes(t *testing.T, got []workflows.Notification, want []note) {
+func requireNotes(t *testing.T, got []domain.Notification, want []note) {
 	t.Helper()
 	require.Len(t, got, len(want), "notifications: %+v", got)
 	for i, w := range want {
@@ -535,13 +536,13 @@ func no() *bool  { b := false; return &b }
 
 // Bodies used across stories.
 var (
-	categorizeFormalism = workflows.ActionBody{Category: catFormalism}
-	assignOfficial      = workflows.ActionBody{Department: deptCivil, Official: "official", Leader: "leader", Measures: "精简会议文件，建立走访台账"}
-	submitFix           = workflows.ActionBody{Measures: "会议压减 40%，每周走访两次", Evidence: "会议记录.pdf"}
+	categorizeFormalism = domain.ActionBody{Category: catFormalism}
+	assignOfficial      = domain.ActionBody{Department: deptCivil, Official: "official", Leader: "leader", Measures: "精简会议文件，建立走访台账"}
+	submitFix           = domain.ActionBody{Measures: "会议压减 40%，每周走访两次", Evidence: "会议记录.pdf"}
 )
 
 // assignBy is the usual assignment with a deadline given by hand.
-func assignBy(deadline string) workflows.ActionBody {
+func assignBy(deadline string) domain.ActionBody {
 	b := assignOfficial
 	b.Deadline = deadline
 	return b
@@ -553,7 +554,7 @@ func assignedDetail(official, dept string) map[string]string {
 }
 
 // schedule0921plus10 is the schedule of an assignment on 09-21 in the 10-day category.
-var schedule0921plus10 = workflows.Schedule{
+var schedule0921plus10 = domain.Schedule{
 	Deadline:    "2026-10-12",
 	Explanation: explain0921plus10,
 	SignBy:      midnight(time.September, 23), // 1 working day (09-22) has ended
@@ -585,51 +586,51 @@ func TestOpinionHappyPathClosesOnTimeAndArchives(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
 
 	received := lc.update(on(time.September, 21, 9, 5), workflows.ReceiveUpdateName, workflows.ReceiveUpdateID, "receive")
-	categorize := lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	assign := lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	categorize := lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	assign := lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
 	afterAssign := lc.look(on(time.September, 21, 11, 30))
-	sign := lc.act(on(time.September, 22, 9, 30), official, workflows.ActionSign, workflows.ActionBody{})
-	submit := lc.act(on(time.September, 30, 15, 0), official, workflows.ActionSubmit, submitFix)
-	verify := lc.act(on(time.October, 8, 10, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes(), Reason: "整改到位"})
+	sign := lc.act(on(time.September, 22, 9, 30), official, domain.ActionSign, domain.ActionBody{})
+	submit := lc.act(on(time.September, 30, 15, 0), official, domain.ActionSubmit, submitFix)
+	verify := lc.act(on(time.October, 8, 10, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes(), Reason: "整改到位"})
 	// Due-soon time (10-09 00:00) passes while the fix waits for the callback: no ladder.
-	callback := lc.act(on(time.October, 9, 10, 0), office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionSatisfied, Note: "群众表示满意"})
+	callback := lc.act(on(time.October, 9, 10, 0), office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied, Note: "群众表示满意"})
 	closed := lc.look(on(time.October, 9, 11, 0))
 	stillOpen := lc.look(on(time.November, 8, 9, 59))
 
 	res := lc.run()
 
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateClosed}, res)
+	require.Equal(t, workflows.OpinionResult{State: domain.StateClosed}, res)
 	require.True(t, on(time.November, 8, 10, 0).Equal(lc.env.Now()), "the workflow ends when the 30-day reopen window has passed, at %s", lc.env.Now())
 
-	received.okAs(t, workflows.StateReceived, 1)
-	categorize.okAs(t, workflows.StateCategorized, 2)
-	assign.okAs(t, workflows.StateAssigned, 3)
-	sign.okAs(t, workflows.StateInProgress, 4)
-	submit.okAs(t, workflows.StateSubmitted, 5)
-	verify.okAs(t, workflows.StateAwaitingCallback, 6)
-	callback.okAs(t, workflows.StateClosed, 7)
+	received.okAs(t, domain.StateReceived, 1)
+	categorize.okAs(t, domain.StateCategorized, 2)
+	assign.okAs(t, domain.StateAssigned, 3)
+	sign.okAs(t, domain.StateInProgress, 4)
+	submit.okAs(t, domain.StateSubmitted, 5)
+	verify.okAs(t, domain.StateAwaitingCallback, 6)
+	callback.okAs(t, domain.StateClosed, 7)
 
 	a := afterAssign.get(t)
-	require.Equal(t, workflows.StateAssigned, a.State)
+	require.Equal(t, domain.StateAssigned, a.State)
 	require.Equal(t, catFormalism, a.Category)
 	require.Equal(t, deptCivil, a.Department)
 	require.Equal(t, "official", a.Official)
 	require.Equal(t, "leader", a.Leader)
 	require.Equal(t, assignOfficial.Measures, a.Measures)
 	require.False(t, a.Signed)
-	require.Equal(t, workflows.LevelNone, a.OverdueLevel)
+	require.Equal(t, domain.LevelNone, a.OverdueLevel)
 	requireSchedule(t, schedule0921plus10, a.Schedule)
 
 	c := closed.get(t)
-	require.Equal(t, workflows.StateClosed, c.State)
+	require.Equal(t, domain.StateClosed, c.State)
 	require.True(t, c.OnTime)
 	require.False(t, c.SubmittedLate)
 	require.True(t, on(time.October, 9, 10, 0).Equal(c.ClosedAt))
-	require.Equal(t, workflows.SatisfactionSatisfied, c.Satisfaction)
+	require.Equal(t, domain.SatisfactionSatisfied, c.Satisfaction)
 	require.Equal(t, "verifier", c.VerifiedBy)
 	require.Equal(t, "official", c.SubmittedBy)
 	require.Equal(t, submitFix.Evidence, c.Evidence)
-	require.Equal(t, workflows.LevelNone, c.OverdueLevel, "no escalation while submitted or awaiting the callback")
+	require.Equal(t, domain.LevelNone, c.OverdueLevel, "no escalation while submitted or awaiting the callback")
 	require.Equal(t, 7, stillOpen.get(t).Revision, "nothing happens inside the reopen window")
 
 	final := lc.finalChecks(t)
@@ -638,18 +639,18 @@ func TestOpinionHappyPathClosesOnTimeAndArchives(t *testing.T) {
 	require.Equal(t, campaignID, final.CampaignID)
 	require.True(t, start.Equal(final.CreatedAt))
 	requireTimeline(t, final.Timeline, []ev{
-		{start, "office", workflows.EventReceived, workflows.StateReceived, workflows.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
-		{on(time.September, 21, 10, 0), "office", workflows.ActionCategorize, workflows.StateReceived, workflows.StateCategorized, "", kv("category", catFormalism, "suggested", "官僚主义")},
-		{on(time.September, 21, 11, 0), "office", workflows.ActionAssign, workflows.StateCategorized, workflows.StateAssigned, "", assignedDetail("official", deptCivil)},
-		{on(time.September, 22, 9, 30), "official", workflows.ActionSign, workflows.StateAssigned, workflows.StateInProgress, "", nil},
-		{on(time.September, 30, 15, 0), "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "", kv("late", "false")},
-		{on(time.October, 8, 10, 0), "verifier", workflows.ActionVerify, workflows.StateSubmitted, workflows.StateAwaitingCallback, "整改到位", kv("pass", "true")},
-		{on(time.October, 9, 10, 0), "office", workflows.ActionCallback, workflows.StateAwaitingCallback, workflows.StateClosed, "群众表示满意", kv("satisfaction", "satisfied")},
-		{on(time.November, 8, 10, 0), workflows.SystemActor, workflows.EventArchived, workflows.StateClosed, workflows.StateClosed, "reopen window passed", nil},
+		{start, "office", domain.EventReceived, domain.StateReceived, domain.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
+		{on(time.September, 21, 10, 0), "office", domain.ActionCategorize, domain.StateReceived, domain.StateCategorized, "", kv("category", catFormalism, "suggested", "官僚主义")},
+		{on(time.September, 21, 11, 0), "office", domain.ActionAssign, domain.StateCategorized, domain.StateAssigned, "", assignedDetail("official", deptCivil)},
+		{on(time.September, 22, 9, 30), "official", domain.ActionSign, domain.StateAssigned, domain.StateInProgress, "", nil},
+		{on(time.September, 30, 15, 0), "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "", kv("late", "false")},
+		{on(time.October, 8, 10, 0), "verifier", domain.ActionVerify, domain.StateSubmitted, domain.StateAwaitingCallback, "整改到位", kv("pass", "true")},
+		{on(time.October, 9, 10, 0), "office", domain.ActionCallback, domain.StateAwaitingCallback, domain.StateClosed, "群众表示满意", kv("satisfaction", "satisfied")},
+		{on(time.November, 8, 10, 0), domain.SystemActor, domain.EventArchived, domain.StateClosed, domain.StateClosed, "reopen window passed", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-12", 3},
-		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelNone, "2026-10-12", 5},
+		{domain.ActionAssign, []string{"official"}, domain.StateAssigned, domain.LevelNone, "2026-10-12", 3},
+		{domain.ActionSubmit, nil, domain.StateSubmitted, domain.LevelNone, "2026-10-12", 5},
 	})
 }
 
@@ -659,9 +660,9 @@ func TestOpinionHappyPathClosesOnTimeAndArchives(t *testing.T) {
 // rejections sends each attempt one minute apart from first, with a look one minute
 // before and one after, so the test can prove nothing changed.
 type attempt struct {
-	who    workflows.Actor
-	action workflows.Action
-	body   workflows.ActionBody
+	who    domain.Actor
+	action domain.Action
+	body   domain.ActionBody
 	kind   string
 	code   string
 	msg    string
@@ -698,11 +699,11 @@ func (p *rejectionPhase) check(t *testing.T) {
 func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
 	const (
-		forbidden = workflows.ErrForbidden
-		conflict  = workflows.ErrConflict
-		invalid   = workflows.ErrInvalid
+		forbidden = domain.ErrForbidden
+		conflict  = domain.ErrConflict
+		invalid   = domain.ErrInvalid
 	)
-	assignWith := func(change func(*workflows.ActionBody)) workflows.ActionBody {
+	assignWith := func(change func(*domain.ActionBody)) domain.ActionBody {
 		b := assignOfficial
 		change(&b)
 		return b
@@ -710,129 +711,129 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 	var phases []*rejectionPhase
 
 	phases = append(phases, lc.rejections("received", on(time.September, 21, 9, 10),
-		attempt{nobody, workflows.ActionCategorize, categorizeFormalism, forbidden, "no_actor", "the action has no authenticated user"},
-		attempt{official, workflows.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may categorize an opinion"},
-		attempt{leader, workflows.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may categorize an opinion"},
-		attempt{office, workflows.ActionCategorize, workflows.ActionBody{Category: "不存在的分类"}, invalid, "unknown_category", `category "不存在的分类" is not one of this campaign's categories`},
-		attempt{office, workflows.ActionCategorize, workflows.ActionBody{}, invalid, "category_required", "category is required"},
-		attempt{official, workflows.ActionSign, workflows.ActionBody{}, conflict, "wrong_state", "cannot sign an opinion that is received"},
-		attempt{office, workflows.ActionAssign, assignOfficial, conflict, "wrong_state", "cannot assign an opinion that is received"},
-		attempt{office, workflows.ActionReject, workflows.ActionBody{Reason: "   "}, invalid, "reason_required", "reason is required"},
-		attempt{office, workflows.ActionReject, workflows.ActionBody{Reason: strings.Repeat("长", 2001)}, invalid, "reason_too_long", "reason has 2001 characters; at most 2000 are allowed"},
-		attempt{office, workflows.ActionMerge, workflows.ActionBody{Into: opinionID}, invalid, "merge_self", "an opinion cannot be merged into itself"},
-		attempt{office, workflows.ActionMerge, workflows.ActionBody{}, invalid, "into_required", "into (the opinion to merge into) is required"},
-		attempt{office, workflows.ActionReopen, workflows.ActionBody{Reason: "x"}, conflict, "wrong_state", "cannot reopen an opinion that is received"},
+		attempt{nobody, domain.ActionCategorize, categorizeFormalism, forbidden, "no_actor", "the action has no authenticated user"},
+		attempt{official, domain.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may categorize an opinion"},
+		attempt{leader, domain.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may categorize an opinion"},
+		attempt{office, domain.ActionCategorize, domain.ActionBody{Category: "不存在的分类"}, invalid, "unknown_category", `category "不存在的分类" is not one of this campaign's categories`},
+		attempt{office, domain.ActionCategorize, domain.ActionBody{}, invalid, "category_required", "category is required"},
+		attempt{official, domain.ActionSign, domain.ActionBody{}, conflict, "wrong_state", "cannot sign an opinion that is received"},
+		attempt{office, domain.ActionAssign, assignOfficial, conflict, "wrong_state", "cannot assign an opinion that is received"},
+		attempt{office, domain.ActionReject, domain.ActionBody{Reason: "   "}, invalid, "reason_required", "reason is required"},
+		attempt{office, domain.ActionReject, domain.ActionBody{Reason: strings.Repeat("长", 2001)}, invalid, "reason_too_long", "reason has 2001 characters; at most 2000 are allowed"},
+		attempt{office, domain.ActionMerge, domain.ActionBody{Into: opinionID}, invalid, "merge_self", "an opinion cannot be merged into itself"},
+		attempt{office, domain.ActionMerge, domain.ActionBody{}, invalid, "into_required", "into (the opinion to merge into) is required"},
+		attempt{office, domain.ActionReopen, domain.ActionBody{Reason: "x"}, conflict, "wrong_state", "cannot reopen an opinion that is received"},
 	))
-	categorize := lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
+	categorize := lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
 
 	phases = append(phases, lc.rejections("categorized", on(time.September, 21, 10, 10),
-		attempt{official, workflows.ActionAssign, assignOfficial, forbidden, "office_only", "only the campaign office may assign an opinion"},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Department = "财政科" }), invalid, "unknown_department", `department "财政科" is not one of this campaign's departments`},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Department = "" }), invalid, "department_required", "department is required"},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Official = "" }), invalid, "official_required", "official (the responsible official's username) is required"},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Leader = "" }), invalid, "leader_required", "leader (the responsible leader's username) is required"},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Leader = "official" }), invalid, "leader_is_official", "the responsible leader must be someone other than the official"},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Deadline = "2026/10/20" }), invalid, "deadline_format", `deadline "2026/10/20" is not a date in the form YYYY-MM-DD`},
-		attempt{office, workflows.ActionAssign, assignWith(func(b *workflows.ActionBody) { b.Deadline = "2026-09-01" }), invalid, "deadline_before_collected", "deadline 2026-09-01 is before the opinion was collected (2026-09-18)"},
-		attempt{verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is categorized"},
+		attempt{official, domain.ActionAssign, assignOfficial, forbidden, "office_only", "only the campaign office may assign an opinion"},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Department = "财政科" }), invalid, "unknown_department", `department "财政科" is not one of this campaign's departments`},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Department = "" }), invalid, "department_required", "department is required"},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Official = "" }), invalid, "official_required", "official (the responsible official's username) is required"},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Leader = "" }), invalid, "leader_required", "leader (the responsible leader's username) is required"},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Leader = "official" }), invalid, "leader_is_official", "the responsible leader must be someone other than the official"},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Deadline = "2026/10/20" }), invalid, "deadline_format", `deadline "2026/10/20" is not a date in the form YYYY-MM-DD`},
+		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Deadline = "2026-09-01" }), invalid, "deadline_before_collected", "deadline 2026-09-01 is before the opinion was collected (2026-09-18)"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is categorized"},
 	))
-	assign := lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	assign := lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
 
 	phases = append(phases, lc.rejections("assigned", on(time.September, 21, 11, 10),
-		attempt{official2, workflows.ActionSign, workflows.ActionBody{}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may sign it"},
-		attempt{office, workflows.ActionSign, workflows.ActionBody{}, forbidden, "official_only", "only a responsible official may sign an opinion"},
-		attempt{official, workflows.ActionSubmit, submitFix, conflict, "wrong_state", "cannot submit an opinion that is assigned"},
-		attempt{official2, workflows.ActionReturn, workflows.ActionBody{Reason: "不归我管"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may return it"},
-		attempt{official, workflows.ActionReturn, workflows.ActionBody{}, invalid, "reason_required", "reason is required"},
-		attempt{office, workflows.ActionCategorize, categorizeFormalism, conflict, "wrong_state", "cannot categorize an opinion that is assigned"},
+		attempt{official2, domain.ActionSign, domain.ActionBody{}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may sign it"},
+		attempt{office, domain.ActionSign, domain.ActionBody{}, forbidden, "official_only", "only a responsible official may sign an opinion"},
+		attempt{official, domain.ActionSubmit, submitFix, conflict, "wrong_state", "cannot submit an opinion that is assigned"},
+		attempt{official2, domain.ActionReturn, domain.ActionBody{Reason: "不归我管"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may return it"},
+		attempt{official, domain.ActionReturn, domain.ActionBody{}, invalid, "reason_required", "reason is required"},
+		attempt{office, domain.ActionCategorize, categorizeFormalism, conflict, "wrong_state", "cannot categorize an opinion that is assigned"},
 	))
-	sign := lc.act(on(time.September, 22, 9, 0), official, workflows.ActionSign, workflows.ActionBody{})
+	sign := lc.act(on(time.September, 22, 9, 0), official, domain.ActionSign, domain.ActionBody{})
 
 	phases = append(phases, lc.rejections("in progress", on(time.September, 22, 9, 10),
-		attempt{verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is in_progress"},
-		attempt{official, workflows.ActionSign, workflows.ActionBody{}, conflict, "wrong_state", "cannot sign an opinion that is in_progress"},
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-12", Reason: "需协调"}, invalid, "until_not_later", "until (2026-10-12) must be after the current deadline 2026-10-12"},
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026.10.20", Reason: "需协调"}, invalid, "until_format", `until "2026.10.20" is not a date in the form YYYY-MM-DD`},
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "", Reason: "需协调"}, invalid, "until_required", "until is required (YYYY-MM-DD)"},
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-09-01", Reason: "需协调"}, invalid, "until_past", "until 2026-09-01 is in the past (today is 2026-09-22)"},
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-16"}, invalid, "reason_required", "reason is required"},
-		attempt{official2, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-16", Reason: "需协调"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may request-extension it"},
-		attempt{office, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()}, conflict, "no_extension_pending", "there is no extension request to decide"},
-		attempt{official, workflows.ActionSubmit, workflows.ActionBody{Measures: "已整改"}, invalid, "evidence_required", "evidence is required"},
-		attempt{official, workflows.ActionSubmit, workflows.ActionBody{Evidence: "照片"}, invalid, "measures_required", "measures is required"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is in_progress"},
+		attempt{official, domain.ActionSign, domain.ActionBody{}, conflict, "wrong_state", "cannot sign an opinion that is in_progress"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-12", Reason: "需协调"}, invalid, "until_not_later", "until (2026-10-12) must be after the current deadline 2026-10-12"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026.10.20", Reason: "需协调"}, invalid, "until_format", `until "2026.10.20" is not a date in the form YYYY-MM-DD`},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "", Reason: "需协调"}, invalid, "until_required", "until is required (YYYY-MM-DD)"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-09-01", Reason: "需协调"}, invalid, "until_past", "until 2026-09-01 is in the past (today is 2026-09-22)"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16"}, invalid, "reason_required", "reason is required"},
+		attempt{official2, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16", Reason: "需协调"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may request-extension it"},
+		attempt{office, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, conflict, "no_extension_pending", "there is no extension request to decide"},
+		attempt{official, domain.ActionSubmit, domain.ActionBody{Measures: "已整改"}, invalid, "evidence_required", "evidence is required"},
+		attempt{official, domain.ActionSubmit, domain.ActionBody{Evidence: "照片"}, invalid, "measures_required", "measures is required"},
 	))
-	request := lc.act(on(time.September, 22, 10, 0), official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-16", Reason: "需协调市政部门"})
+	request := lc.act(on(time.September, 22, 10, 0), official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16", Reason: "需协调市政部门"})
 
 	phases = append(phases, lc.rejections("extension pending", on(time.September, 22, 10, 10),
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-20", Reason: "再延"}, conflict, "extension_pending", "an extension request until 2026-10-16 is already waiting for a decision"},
-		attempt{official, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
-		attempt{leader2, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
-		attempt{verifier, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
-		attempt{leader, workflows.ActionDecideExtension, workflows.ActionBody{}, invalid, "approve_required", "approve (true or false) is required"},
-		attempt{leader, workflows.ActionDecideExtension, workflows.ActionBody{Approve: no()}, invalid, "reason_required", "reason is required"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-20", Reason: "再延"}, conflict, "extension_pending", "an extension request until 2026-10-16 is already waiting for a decision"},
+		attempt{official, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
+		attempt{leader2, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
+		attempt{verifier, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
+		attempt{leader, domain.ActionDecideExtension, domain.ActionBody{}, invalid, "approve_required", "approve (true or false) is required"},
+		attempt{leader, domain.ActionDecideExtension, domain.ActionBody{Approve: no()}, invalid, "reason_required", "reason is required"},
 	))
-	approve := lc.act(on(time.September, 22, 11, 0), leader, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()})
+	approve := lc.act(on(time.September, 22, 11, 0), leader, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()})
 
 	phases = append(phases, lc.rejections("extension granted", on(time.September, 22, 11, 10),
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-30", Reason: "再延"}, conflict, "extension_limit", "this campaign allows at most 1 extensions and 1 have been granted"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-30", Reason: "再延"}, conflict, "extension_limit", "this campaign allows at most 1 extensions and 1 have been granted"},
 	))
-	submit := lc.act(on(time.September, 23, 10, 0), official, workflows.ActionSubmit, submitFix)
+	submit := lc.act(on(time.September, 23, 10, 0), official, domain.ActionSubmit, submitFix)
 
 	phases = append(phases, lc.rejections("submitted", on(time.September, 23, 10, 10),
-		attempt{officialVerifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()}, forbidden, "own_fix", "a verifier may not verify a fix they submitted or are responsible for"},
-		attempt{official, workflows.ActionVerify, workflows.ActionBody{Pass: yes()}, forbidden, "verifier_only", "only a verifier may verify a fix"},
-		attempt{verifier, workflows.ActionVerify, workflows.ActionBody{}, invalid, "pass_required", "pass (true or false) is required"},
-		attempt{verifier, workflows.ActionVerify, workflows.ActionBody{Pass: no(), Reason: " "}, invalid, "reason_required", "reason is required"},
-		attempt{official, workflows.ActionSubmit, submitFix, conflict, "wrong_state", "cannot submit an opinion that is submitted"},
-		attempt{office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionSatisfied}, conflict, "wrong_state", "cannot callback an opinion that is submitted"},
-		attempt{official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-30", Reason: "再延"}, conflict, "wrong_state", "cannot request-extension an opinion that is submitted"},
+		attempt{officialVerifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, forbidden, "own_fix", "a verifier may not verify a fix they submitted or are responsible for"},
+		attempt{official, domain.ActionVerify, domain.ActionBody{Pass: yes()}, forbidden, "verifier_only", "only a verifier may verify a fix"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{}, invalid, "pass_required", "pass (true or false) is required"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: no(), Reason: " "}, invalid, "reason_required", "reason is required"},
+		attempt{official, domain.ActionSubmit, submitFix, conflict, "wrong_state", "cannot submit an opinion that is submitted"},
+		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, conflict, "wrong_state", "cannot callback an opinion that is submitted"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-30", Reason: "再延"}, conflict, "wrong_state", "cannot request-extension an opinion that is submitted"},
 	))
-	verify := lc.act(on(time.September, 23, 11, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})
+	verify := lc.act(on(time.September, 23, 11, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
 
 	phases = append(phases, lc.rejections("awaiting callback", on(time.September, 23, 11, 10),
-		attempt{office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: "很满意"}, invalid, "satisfaction_invalid", `satisfaction must be satisfied, basically or dissatisfied, not "很满意"`},
-		attempt{office, workflows.ActionCallback, workflows.ActionBody{}, invalid, "satisfaction_invalid", `satisfaction must be satisfied, basically or dissatisfied, not ""`},
-		attempt{office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionDissatisfied}, invalid, "note_required", "note is required"},
-		attempt{official, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionSatisfied}, forbidden, "office_only", "only the campaign office may callback an opinion"},
-		attempt{official2, workflows.ActionReopen, workflows.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
-		attempt{leader2, workflows.ActionReopen, workflows.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
-		attempt{leader, workflows.ActionReopen, workflows.ActionBody{}, invalid, "reason_required", "reason is required"},
-		attempt{leader, workflows.ActionReopen, workflows.ActionBody{Reason: "重新整改", Deadline: "2026-09-01"}, invalid, "deadline_past", "deadline 2026-09-01 is in the past (today is 2026-09-23)"},
-		attempt{leader, workflows.ActionReopen, workflows.ActionBody{Reason: "重新整改", Deadline: "10/20"}, invalid, "deadline_format", `deadline "10/20" is not a date in the form YYYY-MM-DD`},
+		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: "很满意"}, invalid, "satisfaction_invalid", `satisfaction must be satisfied, basically or dissatisfied, not "很满意"`},
+		attempt{office, domain.ActionCallback, domain.ActionBody{}, invalid, "satisfaction_invalid", `satisfaction must be satisfied, basically or dissatisfied, not ""`},
+		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionDissatisfied}, invalid, "note_required", "note is required"},
+		attempt{official, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, forbidden, "office_only", "only the campaign office may callback an opinion"},
+		attempt{official2, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
+		attempt{leader2, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
+		attempt{leader, domain.ActionReopen, domain.ActionBody{}, invalid, "reason_required", "reason is required"},
+		attempt{leader, domain.ActionReopen, domain.ActionBody{Reason: "重新整改", Deadline: "2026-09-01"}, invalid, "deadline_past", "deadline 2026-09-01 is in the past (today is 2026-09-23)"},
+		attempt{leader, domain.ActionReopen, domain.ActionBody{Reason: "重新整改", Deadline: "10/20"}, invalid, "deadline_format", `deadline "10/20" is not a date in the form YYYY-MM-DD`},
 	))
-	callback := lc.act(on(time.September, 23, 15, 0), office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionSatisfied})
+	callback := lc.act(on(time.September, 23, 15, 0), office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied})
 
 	phases = append(phases, lc.rejections("closed", on(time.September, 23, 15, 10),
-		attempt{office, workflows.ActionCancel, workflows.ActionBody{Reason: "撤销"}, conflict, "wrong_state", "cannot cancel an opinion that is closed"},
-		attempt{verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is closed"},
-		attempt{office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionSatisfied}, conflict, "wrong_state", "cannot callback an opinion that is closed"},
-		attempt{official, workflows.ActionReopen, workflows.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
+		attempt{office, domain.ActionCancel, domain.ActionBody{Reason: "撤销"}, conflict, "wrong_state", "cannot cancel an opinion that is closed"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is closed"},
+		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, conflict, "wrong_state", "cannot callback an opinion that is closed"},
+		attempt{official, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
 	))
 
 	res := lc.run()
-	require.Equal(t, workflows.StateClosed, res.State)
+	require.Equal(t, domain.StateClosed, res.State)
 
 	for _, p := range phases {
 		t.Run(p.name, p.check)
 	}
-	categorize.okAs(t, workflows.StateCategorized, 2)
-	assign.okAs(t, workflows.StateAssigned, 3)
-	sign.okAs(t, workflows.StateInProgress, 4)
-	request.okAs(t, workflows.StateInProgress, 5)
-	approve.okAs(t, workflows.StateInProgress, 6)
-	submit.okAs(t, workflows.StateSubmitted, 7)
-	verify.okAs(t, workflows.StateAwaitingCallback, 8)
-	callback.okAs(t, workflows.StateClosed, 9)
+	categorize.okAs(t, domain.StateCategorized, 2)
+	assign.okAs(t, domain.StateAssigned, 3)
+	sign.okAs(t, domain.StateInProgress, 4)
+	request.okAs(t, domain.StateInProgress, 5)
+	approve.okAs(t, domain.StateInProgress, 6)
+	submit.okAs(t, domain.StateSubmitted, 7)
+	verify.okAs(t, domain.StateAwaitingCallback, 8)
+	callback.okAs(t, domain.StateClosed, 9)
 
 	final := lc.finalChecks(t)
-	var got []workflows.Action
+	var got []domain.Action
 	for _, e := range final.Timeline {
 		got = append(got, e.Action)
 	}
-	require.Equal(t, []workflows.Action{
-		workflows.EventReceived, workflows.ActionCategorize, workflows.ActionAssign, workflows.ActionSign,
-		workflows.ActionRequestExtension, workflows.ActionDecideExtension, workflows.ActionSubmit,
-		workflows.ActionVerify, workflows.ActionCallback, workflows.EventArchived,
+	require.Equal(t, []domain.Action{
+		domain.EventReceived, domain.ActionCategorize, domain.ActionAssign, domain.ActionSign,
+		domain.ActionRequestExtension, domain.ActionDecideExtension, domain.ActionSubmit,
+		domain.ActionVerify, domain.ActionCallback, domain.EventArchived,
 	}, got, "only accepted actions reach the timeline")
 	require.Equal(t, 1, final.Extensions)
 	require.Equal(t, "2026-10-16", final.Schedule.Deadline)
@@ -843,8 +844,8 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 
 func TestOpinionLadderClimbsWithoutAnyAction(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
 
 	levels := map[string]*view{
 		"before sign-by":           lc.look(on(time.September, 22, 23, 59)),
@@ -859,22 +860,22 @@ func TestOpinionLadderClimbsWithoutAnyAction(t *testing.T) {
 		"accountability":           lc.look(on(time.October, 21, 0, 1)),
 		"nothing after the ladder": lc.look(on(time.October, 22, 9, 59)),
 	}
-	cancel := lc.act(on(time.October, 22, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "责任单位撤并，转入新台账"})
+	cancel := lc.act(on(time.October, 22, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "责任单位撤并，转入新台账"})
 
 	res := lc.run()
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateCancelled}, res)
-	cancel.okAs(t, workflows.StateCancelled, 9)
+	require.Equal(t, workflows.OpinionResult{State: domain.StateCancelled}, res)
+	cancel.okAs(t, domain.StateCancelled, 9)
 
-	for name, want := range map[string]workflows.OverdueLevel{
-		"before sign-by": workflows.LevelNone, "sign overdue": workflows.LevelNone,
-		"before due soon": workflows.LevelNone, "due soon": workflows.LevelDueSoon,
-		"deadline day": workflows.LevelDueSoon, "overdue": workflows.LevelOverdue,
-		"before supervision": workflows.LevelOverdue, "supervised": workflows.LevelSupervised,
-		"weekend in between": workflows.LevelSupervised, "accountability": workflows.LevelAccountability,
-		"nothing after the ladder": workflows.LevelAccountability,
+	for name, want := range map[string]domain.OverdueLevel{
+		"before sign-by": domain.LevelNone, "sign overdue": domain.LevelNone,
+		"before due soon": domain.LevelNone, "due soon": domain.LevelDueSoon,
+		"deadline day": domain.LevelDueSoon, "overdue": domain.LevelOverdue,
+		"before supervision": domain.LevelOverdue, "supervised": domain.LevelSupervised,
+		"weekend in between": domain.LevelSupervised, "accountability": domain.LevelAccountability,
+		"nothing after the ladder": domain.LevelAccountability,
 	} {
 		require.Equal(t, want, levels[name].get(t).OverdueLevel, name)
-		require.Equal(t, workflows.StateAssigned, levels[name].get(t).State, name)
+		require.Equal(t, domain.StateAssigned, levels[name].get(t).State, name)
 		require.Equal(t, string(want), levels[name].lastAttr.Level, "%s: search attribute", name)
 	}
 	require.Equal(t, 3, levels["before sign-by"].get(t).Revision)
@@ -882,49 +883,49 @@ func TestOpinionLadderClimbsWithoutAnyAction(t *testing.T) {
 
 	final := lc.finalChecks(t)
 	requireSchedule(t, schedule0921plus10, final.Schedule)
-	esc := func(day int, month time.Month, level workflows.OverdueLevel) ev {
-		return ev{midnight(month, day), workflows.SystemActor, workflows.EventEscalated, workflows.StateAssigned, workflows.StateAssigned, "",
+	esc := func(day int, month time.Month, level domain.OverdueLevel) ev {
+		return ev{midnight(month, day), domain.SystemActor, domain.EventEscalated, domain.StateAssigned, domain.StateAssigned, "",
 			kv("level", string(level), "deadline", "2026-10-12")}
 	}
 	requireTimeline(t, final.Timeline, []ev{
-		{start, "office", workflows.EventReceived, workflows.StateReceived, workflows.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
-		{on(time.September, 21, 10, 0), "office", workflows.ActionCategorize, workflows.StateReceived, workflows.StateCategorized, "", kv("category", catFormalism, "suggested", "官僚主义")},
-		{on(time.September, 21, 11, 0), "office", workflows.ActionAssign, workflows.StateCategorized, workflows.StateAssigned, "", assignedDetail("official", deptCivil)},
+		{start, "office", domain.EventReceived, domain.StateReceived, domain.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
+		{on(time.September, 21, 10, 0), "office", domain.ActionCategorize, domain.StateReceived, domain.StateCategorized, "", kv("category", catFormalism, "suggested", "官僚主义")},
+		{on(time.September, 21, 11, 0), "office", domain.ActionAssign, domain.StateCategorized, domain.StateAssigned, "", assignedDetail("official", deptCivil)},
 		// The sign-in day is 09-22 (1 working day); the flag goes up when it has ended.
-		{midnight(time.September, 23), workflows.SystemActor, workflows.EventSignOverdue, workflows.StateAssigned, workflows.StateAssigned, "not signed for by the sign-in deadline", kv("sign_by", "2026-09-22")},
-		esc(9, time.October, workflows.LevelDueSoon),         // 2 working days before: 10-09, Saturday 10-10
-		esc(13, time.October, workflows.LevelOverdue),        // the day after the deadline
-		esc(16, time.October, workflows.LevelSupervised),     // 3 working days later: 10-13..15 ended
-		esc(21, time.October, workflows.LevelAccountability), // 6 working days later: ..10-16, 10-19, 10-20 ended
-		{on(time.October, 22, 10, 0), "office", workflows.ActionCancel, workflows.StateAssigned, workflows.StateCancelled, "责任单位撤并，转入新台账", nil},
+		{midnight(time.September, 23), domain.SystemActor, domain.EventSignOverdue, domain.StateAssigned, domain.StateAssigned, "not signed for by the sign-in deadline", kv("sign_by", "2026-09-22")},
+		esc(9, time.October, domain.LevelDueSoon),         // 2 working days before: 10-09, Saturday 10-10
+		esc(13, time.October, domain.LevelOverdue),        // the day after the deadline
+		esc(16, time.October, domain.LevelSupervised),     // 3 working days later: 10-13..15 ended
+		esc(21, time.October, domain.LevelAccountability), // 6 working days later: ..10-16, 10-19, 10-20 ended
+		{on(time.October, 22, 10, 0), "office", domain.ActionCancel, domain.StateAssigned, domain.StateCancelled, "责任单位撤并，转入新台账", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-12", 3},
-		{workflows.EventSignOverdue, []string{"official", "leader"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-12", 4},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateAssigned, workflows.LevelDueSoon, "2026-10-12", 5},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateAssigned, workflows.LevelOverdue, "2026-10-12", 6},
-		{workflows.EventEscalated, []string{"official", "leader"}, workflows.StateAssigned, workflows.LevelSupervised, "2026-10-12", 7},
-		{workflows.EventEscalated, []string{"official", "leader"}, workflows.StateAssigned, workflows.LevelAccountability, "2026-10-12", 8},
+		{domain.ActionAssign, []string{"official"}, domain.StateAssigned, domain.LevelNone, "2026-10-12", 3},
+		{domain.EventSignOverdue, []string{"official", "leader"}, domain.StateAssigned, domain.LevelNone, "2026-10-12", 4},
+		{domain.EventEscalated, []string{"official"}, domain.StateAssigned, domain.LevelDueSoon, "2026-10-12", 5},
+		{domain.EventEscalated, []string{"official"}, domain.StateAssigned, domain.LevelOverdue, "2026-10-12", 6},
+		{domain.EventEscalated, []string{"official", "leader"}, domain.StateAssigned, domain.LevelSupervised, "2026-10-12", 7},
+		{domain.EventEscalated, []string{"official", "leader"}, domain.StateAssigned, domain.LevelAccountability, "2026-10-12", 8},
 	})
-	require.Equal(t, workflows.StateCancelled, final.State)
-	require.Equal(t, workflows.LevelAccountability, final.OverdueLevel)
+	require.Equal(t, domain.StateCancelled, final.State)
+	require.Equal(t, domain.LevelAccountability, final.OverdueLevel)
 }
 
 // An immediate (立行立改) item's due-soon reminder comes before its sign-in deadline;
 // the reminder must not wait for the sign-in flag.
 func TestOpinionShortDeadlineRemindsBeforeTheSignInDeadline(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, workflows.ActionBody{Category: catResidents})
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, domain.ActionBody{Category: catResidents})
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
 	dueSoon := lc.look(on(time.September, 22, 8, 0))
-	lc.act(on(time.October, 12, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "并入专项整治"})
+	lc.act(on(time.October, 12, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "并入专项整治"})
 
 	res := lc.run()
-	require.Equal(t, workflows.StateCancelled, res.State)
-	require.Equal(t, workflows.LevelDueSoon, dueSoon.get(t).OverdueLevel, "due soon from 09-22 00:00, before the sign-in deadline")
+	require.Equal(t, domain.StateCancelled, res.State)
+	require.Equal(t, domain.LevelDueSoon, dueSoon.get(t).OverdueLevel, "due soon from 09-22 00:00, before the sign-in deadline")
 
 	final := lc.finalChecks(t)
-	requireSchedule(t, workflows.Schedule{
+	requireSchedule(t, domain.Schedule{
 		Deadline:    "2026-09-24",
 		Explanation: explain0921plus3,
 		SignBy:      midnight(time.September, 23),
@@ -934,39 +935,39 @@ func TestOpinionShortDeadlineRemindsBeforeTheSignInDeadline(t *testing.T) {
 		SupervisedAt:     midnight(time.October, 1),
 		AccountabilityAt: midnight(time.October, 11),
 	}, final.Schedule)
-	esc := func(at time.Time, level workflows.OverdueLevel) ev {
-		return ev{at, workflows.SystemActor, workflows.EventEscalated, workflows.StateAssigned, workflows.StateAssigned, "",
+	esc := func(at time.Time, level domain.OverdueLevel) ev {
+		return ev{at, domain.SystemActor, domain.EventEscalated, domain.StateAssigned, domain.StateAssigned, "",
 			kv("level", string(level), "deadline", "2026-09-24")}
 	}
 	requireTimeline(t, final.Timeline, []ev{
-		{start, "office", workflows.EventReceived, workflows.StateReceived, workflows.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
-		{on(time.September, 21, 10, 0), "office", workflows.ActionCategorize, workflows.StateReceived, workflows.StateCategorized, "", kv("category", catResidents, "suggested", "官僚主义")},
-		{on(time.September, 21, 11, 0), "office", workflows.ActionAssign, workflows.StateCategorized, workflows.StateAssigned, "",
+		{start, "office", domain.EventReceived, domain.StateReceived, domain.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
+		{on(time.September, 21, 10, 0), "office", domain.ActionCategorize, domain.StateReceived, domain.StateCategorized, "", kv("category", catResidents, "suggested", "官僚主义")},
+		{on(time.September, 21, 11, 0), "office", domain.ActionAssign, domain.StateCategorized, domain.StateAssigned, "",
 			kv("department", deptCivil, "official", "official", "leader", "leader", "deadline", "2026-09-24", "explanation", explain0921plus3)},
-		esc(midnight(time.September, 22), workflows.LevelDueSoon),
-		{midnight(time.September, 23), workflows.SystemActor, workflows.EventSignOverdue, workflows.StateAssigned, workflows.StateAssigned, "not signed for by the sign-in deadline", kv("sign_by", "2026-09-22")},
-		esc(midnight(time.September, 25), workflows.LevelOverdue),
-		esc(midnight(time.October, 1), workflows.LevelSupervised),
-		esc(midnight(time.October, 11), workflows.LevelAccountability),
-		{on(time.October, 12, 10, 0), "office", workflows.ActionCancel, workflows.StateAssigned, workflows.StateCancelled, "并入专项整治", nil},
+		esc(midnight(time.September, 22), domain.LevelDueSoon),
+		{midnight(time.September, 23), domain.SystemActor, domain.EventSignOverdue, domain.StateAssigned, domain.StateAssigned, "not signed for by the sign-in deadline", kv("sign_by", "2026-09-22")},
+		esc(midnight(time.September, 25), domain.LevelOverdue),
+		esc(midnight(time.October, 1), domain.LevelSupervised),
+		esc(midnight(time.October, 11), domain.LevelAccountability),
+		{on(time.October, 12, 10, 0), "office", domain.ActionCancel, domain.StateAssigned, domain.StateCancelled, "并入专项整治", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-09-24", 3},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateAssigned, workflows.LevelDueSoon, "2026-09-24", 4},
-		{workflows.EventSignOverdue, []string{"official", "leader"}, workflows.StateAssigned, workflows.LevelDueSoon, "2026-09-24", 5},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateAssigned, workflows.LevelOverdue, "2026-09-24", 6},
-		{workflows.EventEscalated, []string{"official", "leader"}, workflows.StateAssigned, workflows.LevelSupervised, "2026-09-24", 7},
-		{workflows.EventEscalated, []string{"official", "leader"}, workflows.StateAssigned, workflows.LevelAccountability, "2026-09-24", 8},
+		{domain.ActionAssign, []string{"official"}, domain.StateAssigned, domain.LevelNone, "2026-09-24", 3},
+		{domain.EventEscalated, []string{"official"}, domain.StateAssigned, domain.LevelDueSoon, "2026-09-24", 4},
+		{domain.EventSignOverdue, []string{"official", "leader"}, domain.StateAssigned, domain.LevelDueSoon, "2026-09-24", 5},
+		{domain.EventEscalated, []string{"official"}, domain.StateAssigned, domain.LevelOverdue, "2026-09-24", 6},
+		{domain.EventEscalated, []string{"official", "leader"}, domain.StateAssigned, domain.LevelSupervised, "2026-09-24", 7},
+		{domain.EventEscalated, []string{"official", "leader"}, domain.StateAssigned, domain.LevelAccountability, "2026-09-24", 8},
 	})
 }
 
 // Signing in time means no sign-overdue flag; the ladder still runs in progress.
 func TestOpinionSignedInTimeIsNotFlagged(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
-	lc.act(on(time.September, 22, 23, 30), official, workflows.ActionSign, workflows.ActionBody{})
-	lc.act(on(time.October, 13, 9, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "撤销"})
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 22, 23, 30), official, domain.ActionSign, domain.ActionBody{})
+	lc.act(on(time.October, 13, 9, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "撤销"})
 
 	lc.run()
 	final := lc.finalChecks(t)
@@ -980,7 +981,7 @@ func TestOpinionSignedInTimeIsNotFlagged(t *testing.T) {
 		"escalate overdue 10-13 00:00",
 		"cancel  10-13 09:00",
 	}, got)
-	require.Equal(t, workflows.StateInProgress, final.Timeline[4].From)
+	require.Equal(t, domain.StateInProgress, final.Timeline[4].From)
 }
 
 // ---------------------------------------------------------------------------
@@ -990,36 +991,36 @@ func TestOpinionApprovedExtensionMovesTheDeadlineAndRearmsTheLadder(t *testing.T
 	p := testPolicy()
 	p.CallbackRequired = false
 	lc := newLifecycle(t, p)
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
-	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 21, 14, 0), official, domain.ActionSign, domain.ActionBody{})
 	// 10-09 00:00: due soon on the old deadline.
-	request := lc.act(on(time.October, 9, 10, 0), official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-23", Reason: "需协调市政部门施工"})
+	request := lc.act(on(time.October, 9, 10, 0), official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-23", Reason: "需协调市政部门施工"})
 	pending := lc.look(on(time.October, 9, 10, 30))
-	approve := lc.act(on(time.October, 9, 15, 0), leader, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes(), Reason: "同意延期"})
+	approve := lc.act(on(time.October, 9, 15, 0), leader, domain.ActionDecideExtension, domain.ActionBody{Approve: yes(), Reason: "同意延期"})
 	pastOldDeadline := lc.look(on(time.October, 13, 12, 0))
-	again := lc.act(on(time.October, 22, 10, 0), official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-30", Reason: "再延一周"})
-	submit := lc.act(on(time.October, 26, 10, 0), official, workflows.ActionSubmit, submitFix)
-	verify := lc.act(on(time.October, 27, 10, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})
+	again := lc.act(on(time.October, 22, 10, 0), official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-30", Reason: "再延一周"})
+	submit := lc.act(on(time.October, 26, 10, 0), official, domain.ActionSubmit, submitFix)
+	verify := lc.act(on(time.October, 27, 10, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
 
 	res := lc.run()
-	require.Equal(t, workflows.StateClosed, res.State)
+	require.Equal(t, domain.StateClosed, res.State)
 	require.True(t, on(time.November, 26, 10, 0).Equal(lc.env.Now()), "archived 30 days after closure")
 
-	request.okAs(t, workflows.StateInProgress, 6)
+	request.okAs(t, domain.StateInProgress, 6)
 	p1 := pending.get(t)
-	require.Equal(t, &workflows.Extension{Until: "2026-10-23", Reason: "需协调市政部门施工", RequestedBy: "official", RequestedAt: p1.PendingExtension.RequestedAt}, p1.PendingExtension)
+	require.Equal(t, &domain.Extension{Until: "2026-10-23", Reason: "需协调市政部门施工", RequestedBy: "official", RequestedAt: p1.PendingExtension.RequestedAt}, p1.PendingExtension)
 	require.True(t, on(time.October, 9, 10, 0).Equal(p1.PendingExtension.RequestedAt))
 	require.Equal(t, "2026-10-12", p1.Schedule.Deadline, "a request alone moves nothing")
-	require.Equal(t, workflows.LevelDueSoon, p1.OverdueLevel)
+	require.Equal(t, domain.LevelDueSoon, p1.OverdueLevel)
 
-	approve.okAs(t, workflows.StateInProgress, 7)
+	approve.okAs(t, domain.StateInProgress, 7)
 	p2 := pastOldDeadline.get(t)
 	require.Nil(t, p2.PendingExtension)
 	require.Equal(t, 1, p2.Extensions)
-	require.Equal(t, workflows.LevelNone, p2.OverdueLevel, "the old deadline's overdue moment passes silently")
+	require.Equal(t, domain.LevelNone, p2.OverdueLevel, "the old deadline's overdue moment passes silently")
 	require.Equal(t, 7, p2.Revision)
-	extended := workflows.Schedule{
+	extended := domain.Schedule{
 		Deadline: "2026-10-23",
 		// (10-09, 10-23]: Saturday 10-10, 10-12..16, 10-19..23.
 		Explanation: fixedExplanation(t, "2026-10-09", "2026-10-23", 11),
@@ -1032,34 +1033,34 @@ func TestOpinionApprovedExtensionMovesTheDeadlineAndRearmsTheLadder(t *testing.T
 	}
 	requireSchedule(t, extended, p2.Schedule)
 
-	again.rejectedWith(t, workflows.ErrConflict, "extension_limit", "this campaign allows at most 1 extensions and 1 have been granted")
-	submit.okAs(t, workflows.StateSubmitted, 10)
-	verify.okAs(t, workflows.StateClosed, 11)
+	again.rejectedWith(t, domain.ErrConflict, "extension_limit", "this campaign allows at most 1 extensions and 1 have been granted")
+	submit.okAs(t, domain.StateSubmitted, 10)
+	verify.okAs(t, domain.StateClosed, 11)
 
 	final := lc.finalChecks(t)
 	require.False(t, final.OnTime, "submitted after the extended deadline")
 	require.True(t, final.SubmittedLate)
-	require.Equal(t, workflows.LevelOverdue, final.OverdueLevel)
+	require.Equal(t, domain.LevelOverdue, final.OverdueLevel)
 	requireSchedule(t, extended, final.Schedule)
 	requireTimelineFrom(t, final.Timeline, 4, []ev{
-		{midnight(time.October, 9), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-12")},
-		{on(time.October, 9, 10, 0), "official", workflows.ActionRequestExtension, workflows.StateInProgress, workflows.StateInProgress, "需协调市政部门施工", kv("until", "2026-10-23", "deadline", "2026-10-12")},
-		{on(time.October, 9, 15, 0), "leader", workflows.ActionDecideExtension, workflows.StateInProgress, workflows.StateInProgress, "同意延期",
+		{midnight(time.October, 9), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-12")},
+		{on(time.October, 9, 10, 0), "official", domain.ActionRequestExtension, domain.StateInProgress, domain.StateInProgress, "需协调市政部门施工", kv("until", "2026-10-23", "deadline", "2026-10-12")},
+		{on(time.October, 9, 15, 0), "leader", domain.ActionDecideExtension, domain.StateInProgress, domain.StateInProgress, "同意延期",
 			kv("approved", "true", "previous_deadline", "2026-10-12", "deadline", "2026-10-23", "explanation", extended.Explanation)},
-		{midnight(time.October, 21), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-23")},
-		{midnight(time.October, 24), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "overdue", "deadline", "2026-10-23")},
-		{on(time.October, 26, 10, 0), "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "", kv("late", "true")},
-		{on(time.October, 27, 10, 0), "verifier", workflows.ActionVerify, workflows.StateSubmitted, workflows.StateClosed, "", kv("pass", "true")},
-		{on(time.November, 26, 10, 0), workflows.SystemActor, workflows.EventArchived, workflows.StateClosed, workflows.StateClosed, "reopen window passed", nil},
+		{midnight(time.October, 21), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-23")},
+		{midnight(time.October, 24), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "overdue", "deadline", "2026-10-23")},
+		{on(time.October, 26, 10, 0), "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "", kv("late", "true")},
+		{on(time.October, 27, 10, 0), "verifier", domain.ActionVerify, domain.StateSubmitted, domain.StateClosed, "", kv("pass", "true")},
+		{on(time.November, 26, 10, 0), domain.SystemActor, domain.EventArchived, domain.StateClosed, domain.StateClosed, "reopen window passed", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-12", 3},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateInProgress, workflows.LevelDueSoon, "2026-10-12", 5},
-		{workflows.ActionRequestExtension, []string{"leader"}, workflows.StateInProgress, workflows.LevelDueSoon, "2026-10-12", 6},
-		{workflows.ActionDecideExtension, []string{"official"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-23", 7},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateInProgress, workflows.LevelDueSoon, "2026-10-23", 8},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateInProgress, workflows.LevelOverdue, "2026-10-23", 9},
-		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelOverdue, "2026-10-23", 10},
+		{domain.ActionAssign, []string{"official"}, domain.StateAssigned, domain.LevelNone, "2026-10-12", 3},
+		{domain.EventEscalated, []string{"official"}, domain.StateInProgress, domain.LevelDueSoon, "2026-10-12", 5},
+		{domain.ActionRequestExtension, []string{"leader"}, domain.StateInProgress, domain.LevelDueSoon, "2026-10-12", 6},
+		{domain.ActionDecideExtension, []string{"official"}, domain.StateInProgress, domain.LevelNone, "2026-10-23", 7},
+		{domain.EventEscalated, []string{"official"}, domain.StateInProgress, domain.LevelDueSoon, "2026-10-23", 8},
+		{domain.EventEscalated, []string{"official"}, domain.StateInProgress, domain.LevelOverdue, "2026-10-23", 9},
+		{domain.ActionSubmit, nil, domain.StateSubmitted, domain.LevelOverdue, "2026-10-23", 10},
 	})
 }
 
@@ -1067,47 +1068,47 @@ func TestOpinionRejectedExtensionKeepsTheDeadline(t *testing.T) {
 	p := testPolicy()
 	p.MaxExtensions = 2
 	lc := newLifecycle(t, p)
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
-	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
-	lc.act(on(time.September, 28, 10, 0), official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-16", Reason: "节日期间无法施工"})
-	refuse := lc.act(on(time.September, 28, 11, 0), leader, workflows.ActionDecideExtension, workflows.ActionBody{Approve: no(), Reason: "理由不充分"})
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 21, 14, 0), official, domain.ActionSign, domain.ActionBody{})
+	lc.act(on(time.September, 28, 10, 0), official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16", Reason: "节日期间无法施工"})
+	refuse := lc.act(on(time.September, 28, 11, 0), leader, domain.ActionDecideExtension, domain.ActionBody{Approve: no(), Reason: "理由不充分"})
 	refused := lc.look(on(time.September, 28, 11, 30))
-	nothingPending := lc.act(on(time.September, 28, 12, 0), office, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()})
+	nothingPending := lc.act(on(time.September, 28, 12, 0), office, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()})
 	// A second request is allowed (none granted yet); the office grants a shorter one.
-	lc.act(on(time.September, 29, 10, 0), official, workflows.ActionRequestExtension, workflows.ActionBody{Until: "2026-10-14", Reason: "补充材料"})
-	grant := lc.act(on(time.September, 29, 11, 0), office, workflows.ActionDecideExtension, workflows.ActionBody{Approve: yes()})
-	lc.act(on(time.October, 15, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "合并到专项整改"})
+	lc.act(on(time.September, 29, 10, 0), official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-14", Reason: "补充材料"})
+	grant := lc.act(on(time.September, 29, 11, 0), office, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()})
+	lc.act(on(time.October, 15, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "合并到专项整改"})
 
 	res := lc.run()
-	require.Equal(t, workflows.StateCancelled, res.State)
+	require.Equal(t, domain.StateCancelled, res.State)
 
-	refuse.okAs(t, workflows.StateInProgress, 6)
+	refuse.okAs(t, domain.StateInProgress, 6)
 	r := refused.get(t)
 	require.Nil(t, r.PendingExtension)
 	require.Equal(t, 0, r.Extensions)
 	requireSchedule(t, schedule0921plus10, r.Schedule)
-	nothingPending.rejectedWith(t, workflows.ErrConflict, "no_extension_pending", "there is no extension request to decide")
-	grant.okAs(t, workflows.StateInProgress, 8)
+	nothingPending.rejectedWith(t, domain.ErrConflict, "no_extension_pending", "there is no extension request to decide")
+	grant.okAs(t, domain.StateInProgress, 8)
 
 	final := lc.finalChecks(t)
 	require.Equal(t, 1, final.Extensions)
 	// The old deadline's due-soon (10-09) never fires; the new one's (10-12) does.
 	requireTimelineFrom(t, final.Timeline, 4, []ev{
-		{on(time.September, 28, 10, 0), "official", workflows.ActionRequestExtension, workflows.StateInProgress, workflows.StateInProgress, "节日期间无法施工", kv("until", "2026-10-16", "deadline", "2026-10-12")},
-		{on(time.September, 28, 11, 0), "leader", workflows.ActionDecideExtension, workflows.StateInProgress, workflows.StateInProgress, "理由不充分", kv("approved", "false", "until", "2026-10-16")},
-		{on(time.September, 29, 10, 0), "official", workflows.ActionRequestExtension, workflows.StateInProgress, workflows.StateInProgress, "补充材料", kv("until", "2026-10-14", "deadline", "2026-10-12")},
-		{on(time.September, 29, 11, 0), "office", workflows.ActionDecideExtension, workflows.StateInProgress, workflows.StateInProgress, "",
+		{on(time.September, 28, 10, 0), "official", domain.ActionRequestExtension, domain.StateInProgress, domain.StateInProgress, "节日期间无法施工", kv("until", "2026-10-16", "deadline", "2026-10-12")},
+		{on(time.September, 28, 11, 0), "leader", domain.ActionDecideExtension, domain.StateInProgress, domain.StateInProgress, "理由不充分", kv("approved", "false", "until", "2026-10-16")},
+		{on(time.September, 29, 10, 0), "official", domain.ActionRequestExtension, domain.StateInProgress, domain.StateInProgress, "补充材料", kv("until", "2026-10-14", "deadline", "2026-10-12")},
+		{on(time.September, 29, 11, 0), "office", domain.ActionDecideExtension, domain.StateInProgress, domain.StateInProgress, "",
 			kv("approved", "true", "previous_deadline", "2026-10-12", "deadline", "2026-10-14", "explanation", fixedExplanation(t, "2026-09-29", "2026-10-14", 7))}, // 09-30, 10-08..10, 10-12..14
-		{midnight(time.October, 12), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-14")},
-		{midnight(time.October, 15), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "overdue", "deadline", "2026-10-14")},
-		{on(time.October, 15, 10, 0), "office", workflows.ActionCancel, workflows.StateInProgress, workflows.StateCancelled, "合并到专项整改", nil},
+		{midnight(time.October, 12), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-14")},
+		{midnight(time.October, 15), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "overdue", "deadline", "2026-10-14")},
+		{on(time.October, 15, 10, 0), "office", domain.ActionCancel, domain.StateInProgress, domain.StateCancelled, "合并到专项整改", nil},
 	})
 	notes := lc.notifier.all()
 	requireNotes(t, notes[1:4], []note{
-		{workflows.ActionRequestExtension, []string{"leader"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-12", 5},
-		{workflows.ActionDecideExtension, []string{"official"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-12", 6},
-		{workflows.ActionRequestExtension, []string{"leader"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-12", 7},
+		{domain.ActionRequestExtension, []string{"leader"}, domain.StateInProgress, domain.LevelNone, "2026-10-12", 5},
+		{domain.ActionDecideExtension, []string{"official"}, domain.StateInProgress, domain.LevelNone, "2026-10-12", 6},
+		{domain.ActionRequestExtension, []string{"leader"}, domain.StateInProgress, domain.LevelNone, "2026-10-12", 7},
 	})
 }
 
@@ -1118,22 +1119,22 @@ func TestOpinionFailedVerificationSendsItBackWithAReworkDeadline(t *testing.T) {
 	p := testPolicy()
 	p.CallbackRequired = false
 	lc := newLifecycle(t, p)
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
 	// A deadline before the rework's (10-08), which therefore counts.
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignBy("2026-09-30"))
-	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
-	lc.act(on(time.September, 22, 10, 0), official, workflows.ActionSubmit, submitFix)
-	fail := lc.act(on(time.September, 23, 10, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: no(), Reason: "台账不完整，缺少整改前后照片"})
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignBy("2026-09-30"))
+	lc.act(on(time.September, 21, 14, 0), official, domain.ActionSign, domain.ActionBody{})
+	lc.act(on(time.September, 22, 10, 0), official, domain.ActionSubmit, submitFix)
+	fail := lc.act(on(time.September, 23, 10, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: no(), Reason: "台账不完整，缺少整改前后照片"})
 	rework := lc.look(on(time.September, 23, 10, 30))
-	resubmit := lc.act(on(time.September, 30, 10, 0), official, workflows.ActionSubmit, workflows.ActionBody{Measures: "补齐照片", Evidence: "照片.zip"})
-	pass := lc.act(on(time.September, 30, 15, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})
+	resubmit := lc.act(on(time.September, 30, 10, 0), official, domain.ActionSubmit, domain.ActionBody{Measures: "补齐照片", Evidence: "照片.zip"})
+	pass := lc.act(on(time.September, 30, 15, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
 
 	res := lc.run()
-	require.Equal(t, workflows.StateClosed, res.State)
+	require.Equal(t, domain.StateClosed, res.State)
 	require.True(t, on(time.October, 30, 15, 0).Equal(lc.env.Now()))
 
-	fail.okAs(t, workflows.StateInProgress, 6)
-	reworkSchedule := workflows.Schedule{
+	fail.okAs(t, domain.StateInProgress, 6)
+	reworkSchedule := domain.Schedule{
 		Deadline:    "2026-10-08",
 		Explanation: "从 2026-09-23 起 5 个工作日 → 2026-10-08（跳过中秋节 3 天、国庆节 7 天）",
 		SignBy:      midnight(time.September, 23),
@@ -1144,33 +1145,33 @@ func TestOpinionFailedVerificationSendsItBackWithAReworkDeadline(t *testing.T) {
 		AccountabilityAt: midnight(time.October, 16),
 	}
 	rw := rework.get(t)
-	require.Equal(t, workflows.StateInProgress, rw.State)
+	require.Equal(t, domain.StateInProgress, rw.State)
 	require.Equal(t, 1, rw.ReworkCount)
 	require.Equal(t, "verifier", rw.VerifiedBy)
-	require.Equal(t, workflows.LevelNone, rw.OverdueLevel)
+	require.Equal(t, domain.LevelNone, rw.OverdueLevel)
 	requireSchedule(t, reworkSchedule, rw.Schedule)
-	resubmit.okAs(t, workflows.StateSubmitted, 8)
-	pass.okAs(t, workflows.StateClosed, 9)
+	resubmit.okAs(t, domain.StateSubmitted, 8)
+	pass.okAs(t, domain.StateClosed, 9)
 
 	final := lc.finalChecks(t)
 	require.True(t, final.OnTime)
 	require.Equal(t, 1, final.ReworkCount)
 	require.Equal(t, "照片.zip", final.Evidence)
 	requireTimelineFrom(t, final.Timeline, 4, []ev{
-		{on(time.September, 22, 10, 0), "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "", kv("late", "false")},
-		{on(time.September, 23, 10, 0), "verifier", workflows.ActionVerify, workflows.StateSubmitted, workflows.StateInProgress, "台账不完整，缺少整改前后照片",
+		{on(time.September, 22, 10, 0), "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "", kv("late", "false")},
+		{on(time.September, 23, 10, 0), "verifier", domain.ActionVerify, domain.StateSubmitted, domain.StateInProgress, "台账不完整，缺少整改前后照片",
 			kv("pass", "false", "deadline", "2026-10-08", "explanation", reworkSchedule.Explanation, "rework", "1")},
-		{midnight(time.September, 29), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-08")},
-		{on(time.September, 30, 10, 0), "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "", kv("late", "false")},
-		{on(time.September, 30, 15, 0), "verifier", workflows.ActionVerify, workflows.StateSubmitted, workflows.StateClosed, "", kv("pass", "true")},
-		{on(time.October, 30, 15, 0), workflows.SystemActor, workflows.EventArchived, workflows.StateClosed, workflows.StateClosed, "reopen window passed", nil},
+		{midnight(time.September, 29), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-08")},
+		{on(time.September, 30, 10, 0), "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "", kv("late", "false")},
+		{on(time.September, 30, 15, 0), "verifier", domain.ActionVerify, domain.StateSubmitted, domain.StateClosed, "", kv("pass", "true")},
+		{on(time.October, 30, 15, 0), domain.SystemActor, domain.EventArchived, domain.StateClosed, domain.StateClosed, "reopen window passed", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-09-30", 3},
-		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelNone, "2026-09-30", 5},
-		{workflows.ActionVerify, []string{"official"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-08", 6},
-		{workflows.EventEscalated, []string{"official"}, workflows.StateInProgress, workflows.LevelDueSoon, "2026-10-08", 7},
-		{workflows.ActionSubmit, nil, workflows.StateSubmitted, workflows.LevelDueSoon, "2026-10-08", 8},
+		{domain.ActionAssign, []string{"official"}, domain.StateAssigned, domain.LevelNone, "2026-09-30", 3},
+		{domain.ActionSubmit, nil, domain.StateSubmitted, domain.LevelNone, "2026-09-30", 5},
+		{domain.ActionVerify, []string{"official"}, domain.StateInProgress, domain.LevelNone, "2026-10-08", 6},
+		{domain.EventEscalated, []string{"official"}, domain.StateInProgress, domain.LevelDueSoon, "2026-10-08", 7},
+		{domain.ActionSubmit, nil, domain.StateSubmitted, domain.LevelDueSoon, "2026-10-08", 8},
 	})
 }
 
@@ -1179,33 +1180,33 @@ func TestOpinionFailedVerificationSendsItBackWithAReworkDeadline(t *testing.T) {
 
 func TestOpinionDissatisfiedCallbackAndReopenAfterClosure(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
 	// A deadline before the rework's (10-09), which therefore counts.
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignBy("2026-09-30"))
-	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
-	lc.act(on(time.September, 22, 10, 0), official, workflows.ActionSubmit, submitFix)
-	lc.act(on(time.September, 23, 10, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})
-	dissatisfied := lc.act(on(time.September, 24, 10, 0), office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionDissatisfied, Note: "路灯仍未修好"})
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignBy("2026-09-30"))
+	lc.act(on(time.September, 21, 14, 0), official, domain.ActionSign, domain.ActionBody{})
+	lc.act(on(time.September, 22, 10, 0), official, domain.ActionSubmit, submitFix)
+	lc.act(on(time.September, 23, 10, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
+	dissatisfied := lc.act(on(time.September, 24, 10, 0), office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionDissatisfied, Note: "路灯仍未修好"})
 	reopened := lc.look(on(time.September, 24, 10, 30))
-	lc.act(on(time.September, 29, 10, 0), official, workflows.ActionSubmit, submitFix)
-	lc.act(on(time.September, 29, 15, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})
-	basically := lc.act(on(time.September, 30, 10, 0), office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionBasically})
+	lc.act(on(time.September, 29, 10, 0), official, domain.ActionSubmit, submitFix)
+	lc.act(on(time.September, 29, 15, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
+	basically := lc.act(on(time.September, 30, 10, 0), office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionBasically})
 	closedOnTime := lc.look(on(time.September, 30, 11, 0))
-	reopen := lc.act(on(time.October, 8, 10, 0), leader, workflows.ActionReopen, workflows.ActionBody{Reason: "群众再次反映问题反弹"})
+	reopen := lc.act(on(time.October, 8, 10, 0), leader, domain.ActionReopen, domain.ActionBody{Reason: "群众再次反映问题反弹"})
 	afterReopen := lc.look(on(time.October, 8, 10, 30))
-	late := lc.act(on(time.October, 16, 10, 0), official, workflows.ActionSubmit, submitFix)
-	lc.act(on(time.October, 16, 15, 0), verifier, workflows.ActionVerify, workflows.ActionBody{Pass: yes()})
-	satisfied := lc.act(on(time.October, 19, 10, 0), office, workflows.ActionCallback, workflows.ActionBody{Satisfaction: workflows.SatisfactionSatisfied})
+	late := lc.act(on(time.October, 16, 10, 0), official, domain.ActionSubmit, submitFix)
+	lc.act(on(time.October, 16, 15, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
+	satisfied := lc.act(on(time.October, 19, 10, 0), office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied})
 
 	res := lc.run()
-	require.Equal(t, workflows.StateClosed, res.State)
+	require.Equal(t, domain.StateClosed, res.State)
 	require.True(t, on(time.November, 18, 10, 0).Equal(lc.env.Now()))
 
-	dissatisfied.okAs(t, workflows.StateInProgress, 7)
+	dissatisfied.okAs(t, domain.StateInProgress, 7)
 	r1 := reopened.get(t)
 	require.Equal(t, 1, r1.Reopens)
-	require.Equal(t, workflows.SatisfactionDissatisfied, r1.Satisfaction)
-	requireSchedule(t, workflows.Schedule{
+	require.Equal(t, domain.SatisfactionDissatisfied, r1.Satisfaction)
+	requireSchedule(t, domain.Schedule{
 		Deadline:    "2026-10-09",
 		Explanation: "从 2026-09-24 起 5 个工作日 → 2026-10-09（跳过中秋节 3 天、国庆节 7 天）",
 		SignBy:      midnight(time.September, 23),
@@ -1216,56 +1217,56 @@ func TestOpinionDissatisfiedCallbackAndReopenAfterClosure(t *testing.T) {
 		AccountabilityAt: midnight(time.October, 17),
 	}, r1.Schedule)
 
-	basically.okAs(t, workflows.StateClosed, 10)
+	basically.okAs(t, domain.StateClosed, 10)
 	c1 := closedOnTime.get(t)
 	require.True(t, c1.OnTime, "the second fix came before the rework deadline")
 	require.True(t, on(time.September, 30, 10, 0).Equal(c1.ClosedAt))
-	require.Equal(t, workflows.SatisfactionBasically, c1.Satisfaction)
+	require.Equal(t, domain.SatisfactionBasically, c1.Satisfaction)
 
-	reopen.okAs(t, workflows.StateInProgress, 11)
+	reopen.okAs(t, domain.StateInProgress, 11)
 	r2 := afterReopen.get(t)
 	require.Equal(t, 2, r2.Reopens)
 	require.True(t, r2.ClosedAt.IsZero())
 	require.False(t, r2.OnTime)
 	reopenExplanation := "从 2026-10-08 起 5 个工作日 → 2026-10-14（跳过周末 1 天；10-10 为国庆节调休上班日）"
-	requireSchedule(t, workflows.Schedule{
+	requireSchedule(t, domain.Schedule{
 		Deadline: "2026-10-14", Explanation: reopenExplanation,
 		SignBy:    midnight(time.September, 23),
 		DueSoonAt: midnight(time.October, 12), OverdueAt: midnight(time.October, 15),
 		SupervisedAt: midnight(time.October, 20), AccountabilityAt: midnight(time.October, 23),
 	}, r2.Schedule)
 
-	late.okAs(t, workflows.StateSubmitted, 14)
-	satisfied.okAs(t, workflows.StateClosed, 16)
+	late.okAs(t, domain.StateSubmitted, 14)
+	satisfied.okAs(t, domain.StateClosed, 16)
 
 	final := lc.finalChecks(t)
 	require.False(t, final.OnTime, "the last fix came after the reopened deadline")
 	require.True(t, on(time.October, 19, 10, 0).Equal(final.ClosedAt))
 	require.Equal(t, 2, final.Reopens)
 	requireTimelineFrom(t, final.Timeline, 6, []ev{
-		{on(time.September, 24, 10, 0), "office", workflows.ActionCallback, workflows.StateAwaitingCallback, workflows.StateInProgress, "路灯仍未修好",
+		{on(time.September, 24, 10, 0), "office", domain.ActionCallback, domain.StateAwaitingCallback, domain.StateInProgress, "路灯仍未修好",
 			kv("satisfaction", "dissatisfied", "deadline", "2026-10-09", "explanation", r1.Schedule.Explanation)},
 		// The rework's due-soon moment (09-30 00:00) passes while the fix is submitted.
-		{on(time.September, 29, 10, 0), "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "", kv("late", "false")},
-		{on(time.September, 29, 15, 0), "verifier", workflows.ActionVerify, workflows.StateSubmitted, workflows.StateAwaitingCallback, "", kv("pass", "true")},
-		{on(time.September, 30, 10, 0), "office", workflows.ActionCallback, workflows.StateAwaitingCallback, workflows.StateClosed, "", kv("satisfaction", "basically")},
-		{on(time.October, 8, 10, 0), "leader", workflows.ActionReopen, workflows.StateClosed, workflows.StateInProgress, "群众再次反映问题反弹", kv("deadline", "2026-10-14", "explanation", reopenExplanation)},
-		{midnight(time.October, 12), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-14")},
-		{midnight(time.October, 15), workflows.SystemActor, workflows.EventEscalated, workflows.StateInProgress, workflows.StateInProgress, "", kv("level", "overdue", "deadline", "2026-10-14")},
-		{on(time.October, 16, 10, 0), "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "", kv("late", "true")},
-		{on(time.October, 16, 15, 0), "verifier", workflows.ActionVerify, workflows.StateSubmitted, workflows.StateAwaitingCallback, "", kv("pass", "true")},
-		{on(time.October, 19, 10, 0), "office", workflows.ActionCallback, workflows.StateAwaitingCallback, workflows.StateClosed, "", kv("satisfaction", "satisfied")},
-		{on(time.November, 18, 10, 0), workflows.SystemActor, workflows.EventArchived, workflows.StateClosed, workflows.StateClosed, "reopen window passed", nil},
+		{on(time.September, 29, 10, 0), "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "", kv("late", "false")},
+		{on(time.September, 29, 15, 0), "verifier", domain.ActionVerify, domain.StateSubmitted, domain.StateAwaitingCallback, "", kv("pass", "true")},
+		{on(time.September, 30, 10, 0), "office", domain.ActionCallback, domain.StateAwaitingCallback, domain.StateClosed, "", kv("satisfaction", "basically")},
+		{on(time.October, 8, 10, 0), "leader", domain.ActionReopen, domain.StateClosed, domain.StateInProgress, "群众再次反映问题反弹", kv("deadline", "2026-10-14", "explanation", reopenExplanation)},
+		{midnight(time.October, 12), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "due_soon", "deadline", "2026-10-14")},
+		{midnight(time.October, 15), domain.SystemActor, domain.EventEscalated, domain.StateInProgress, domain.StateInProgress, "", kv("level", "overdue", "deadline", "2026-10-14")},
+		{on(time.October, 16, 10, 0), "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "", kv("late", "true")},
+		{on(time.October, 16, 15, 0), "verifier", domain.ActionVerify, domain.StateSubmitted, domain.StateAwaitingCallback, "", kv("pass", "true")},
+		{on(time.October, 19, 10, 0), "office", domain.ActionCallback, domain.StateAwaitingCallback, domain.StateClosed, "", kv("satisfaction", "satisfied")},
+		{on(time.November, 18, 10, 0), domain.SystemActor, domain.EventArchived, domain.StateClosed, domain.StateClosed, "reopen window passed", nil},
 	})
-	var reopenNotes []workflows.Notification
+	var reopenNotes []domain.Notification
 	for _, n := range lc.notifier.all() {
-		if n.Kind == workflows.ActionReopen {
+		if n.Kind == domain.ActionReopen {
 			reopenNotes = append(reopenNotes, n)
 		}
 	}
 	requireNotes(t, reopenNotes, []note{
-		{workflows.ActionReopen, []string{"official", "leader"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-09", 7},
-		{workflows.ActionReopen, []string{"official", "leader"}, workflows.StateInProgress, workflows.LevelNone, "2026-10-14", 11},
+		{domain.ActionReopen, []string{"official", "leader"}, domain.StateInProgress, domain.LevelNone, "2026-10-09", 7},
+		{domain.ActionReopen, []string{"official", "leader"}, domain.StateInProgress, domain.LevelNone, "2026-10-14", 11},
 	})
 }
 
@@ -1274,18 +1275,18 @@ func TestOpinionDissatisfiedCallbackAndReopenAfterClosure(t *testing.T) {
 func TestOpinionLadderPausesWhileSubmitted(t *testing.T) {
 	p := testPolicy()
 	lc := newLifecycle(t, p)
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
-	lc.act(on(time.September, 21, 14, 0), official, workflows.ActionSign, workflows.ActionBody{})
-	lc.act(on(time.October, 8, 10, 0), official, workflows.ActionSubmit, submitFix)
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 21, 14, 0), official, domain.ActionSign, domain.ActionBody{})
+	lc.act(on(time.October, 8, 10, 0), official, domain.ActionSubmit, submitFix)
 	// Due soon (10-09) and overdue (10-13) pass while the verifier takes their time.
 	waiting := lc.look(on(time.October, 20, 12, 0))
-	lc.act(on(time.October, 20, 15, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "撤销"})
+	lc.act(on(time.October, 20, 15, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "撤销"})
 
 	lc.run()
 	w := waiting.get(t)
-	require.Equal(t, workflows.StateSubmitted, w.State)
-	require.Equal(t, workflows.LevelNone, w.OverdueLevel)
+	require.Equal(t, domain.StateSubmitted, w.State)
+	require.Equal(t, domain.LevelNone, w.OverdueLevel)
 	require.Equal(t, 5, w.Revision)
 	require.False(t, w.SubmittedLate)
 }
@@ -1295,37 +1296,37 @@ func TestOpinionLadderPausesWhileSubmitted(t *testing.T) {
 
 func TestOpinionReturnedAndReassignedThenCancelled(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
-	ret := lc.act(on(time.September, 21, 15, 0), official, workflows.ActionReturn, workflows.ActionBody{Reason: "不属于本科室职责，应由城管科办理"})
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
+	ret := lc.act(on(time.September, 21, 15, 0), official, domain.ActionReturn, domain.ActionBody{Reason: "不属于本科室职责，应由城管科办理"})
 	returned := lc.look(on(time.September, 21, 15, 30))
-	signReturned := lc.act(on(time.September, 21, 16, 0), official, workflows.ActionSign, workflows.ActionBody{})
-	reassign := lc.act(on(time.September, 22, 10, 0), office, workflows.ActionAssign, workflows.ActionBody{Department: deptCity, Official: "official2", Leader: "leader"})
+	signReturned := lc.act(on(time.September, 21, 16, 0), official, domain.ActionSign, domain.ActionBody{})
+	reassign := lc.act(on(time.September, 22, 10, 0), office, domain.ActionAssign, domain.ActionBody{Department: deptCity, Official: "official2", Leader: "leader"})
 	reassigned := lc.look(on(time.September, 22, 10, 30))
-	formerSigns := lc.act(on(time.September, 22, 11, 0), official, workflows.ActionSign, workflows.ActionBody{})
-	sign := lc.act(on(time.September, 23, 10, 0), official2, workflows.ActionSign, workflows.ActionBody{})
-	cancel := lc.act(on(time.September, 24, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "反映人撤回意见"})
+	formerSigns := lc.act(on(time.September, 22, 11, 0), official, domain.ActionSign, domain.ActionBody{})
+	sign := lc.act(on(time.September, 23, 10, 0), official2, domain.ActionSign, domain.ActionBody{})
+	cancel := lc.act(on(time.September, 24, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "反映人撤回意见"})
 
 	res := lc.run()
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateCancelled}, res)
+	require.Equal(t, workflows.OpinionResult{State: domain.StateCancelled}, res)
 	require.True(t, on(time.September, 24, 10, 0).Equal(lc.env.Now()), "a cancelled opinion's workflow ends at once")
 
-	ret.okAs(t, workflows.StateReturned, 4)
+	ret.okAs(t, domain.StateReturned, 4)
 	r := returned.get(t)
 	require.Empty(t, r.Official)
 	require.Empty(t, r.Leader)
 	require.False(t, r.Signed)
-	require.Equal(t, workflows.Schedule{}, r.Schedule, "a returned item has no deadline")
-	require.Equal(t, workflows.LevelNone, r.OverdueLevel)
+	require.Equal(t, domain.Schedule{}, r.Schedule, "a returned item has no deadline")
+	require.Equal(t, domain.LevelNone, r.OverdueLevel)
 	require.Equal(t, deptCivil, r.Department, "the department stays until reassigned")
-	signReturned.rejectedWith(t, workflows.ErrConflict, "wrong_state", "cannot sign an opinion that is returned")
+	signReturned.rejectedWith(t, domain.ErrConflict, "wrong_state", "cannot sign an opinion that is returned")
 
-	reassign.okAs(t, workflows.StateAssigned, 5)
+	reassign.okAs(t, domain.StateAssigned, 5)
 	ra := reassigned.get(t)
 	require.Equal(t, "official2", ra.Official)
 	require.Equal(t, deptCity, ra.Department)
 	reassignExplanation := "从 2026-09-22 起 10 个工作日 → 2026-10-13（跳过中秋节 3 天、国庆节 7 天、周末 1 天；10-10 为国庆节调休上班日）"
-	requireSchedule(t, workflows.Schedule{
+	requireSchedule(t, domain.Schedule{
 		Deadline: "2026-10-13", Explanation: reassignExplanation,
 		SignBy:    midnight(time.September, 24),
 		DueSoonAt: midnight(time.October, 10), // 10-12 and Saturday 10-10 are the 2 working days before
@@ -1333,39 +1334,39 @@ func TestOpinionReturnedAndReassignedThenCancelled(t *testing.T) {
 		// 3 working days: 10-14..16; 6: 10-19..21.
 		SupervisedAt: midnight(time.October, 17), AccountabilityAt: midnight(time.October, 22),
 	}, ra.Schedule)
-	formerSigns.rejectedWith(t, workflows.ErrForbidden, "not_assignee", "this opinion is assigned to another official; only they may sign it")
-	sign.okAs(t, workflows.StateInProgress, 6)
-	cancel.okAs(t, workflows.StateCancelled, 7)
+	formerSigns.rejectedWith(t, domain.ErrForbidden, "not_assignee", "this opinion is assigned to another official; only they may sign it")
+	sign.okAs(t, domain.StateInProgress, 6)
+	cancel.okAs(t, domain.StateCancelled, 7)
 
 	final := lc.finalChecks(t)
 	requireTimelineFrom(t, final.Timeline, 2, []ev{
-		{on(time.September, 21, 11, 0), "office", workflows.ActionAssign, workflows.StateCategorized, workflows.StateAssigned, "", assignedDetail("official", deptCivil)},
-		{on(time.September, 21, 15, 0), "official", workflows.ActionReturn, workflows.StateAssigned, workflows.StateReturned, "不属于本科室职责，应由城管科办理", kv("official", "official")},
-		{on(time.September, 22, 10, 0), "office", workflows.ActionAssign, workflows.StateReturned, workflows.StateAssigned, "",
+		{on(time.September, 21, 11, 0), "office", domain.ActionAssign, domain.StateCategorized, domain.StateAssigned, "", assignedDetail("official", deptCivil)},
+		{on(time.September, 21, 15, 0), "official", domain.ActionReturn, domain.StateAssigned, domain.StateReturned, "不属于本科室职责，应由城管科办理", kv("official", "official")},
+		{on(time.September, 22, 10, 0), "office", domain.ActionAssign, domain.StateReturned, domain.StateAssigned, "",
 			kv("department", deptCity, "official", "official2", "leader", "leader", "deadline", "2026-10-13", "explanation", reassignExplanation)},
-		{on(time.September, 23, 10, 0), "official2", workflows.ActionSign, workflows.StateAssigned, workflows.StateInProgress, "", nil},
-		{on(time.September, 24, 10, 0), "office", workflows.ActionCancel, workflows.StateInProgress, workflows.StateCancelled, "反映人撤回意见", nil},
+		{on(time.September, 23, 10, 0), "official2", domain.ActionSign, domain.StateAssigned, domain.StateInProgress, "", nil},
+		{on(time.September, 24, 10, 0), "office", domain.ActionCancel, domain.StateInProgress, domain.StateCancelled, "反映人撤回意见", nil},
 	})
 	requireNotes(t, lc.notifier.all(), []note{
-		{workflows.ActionAssign, []string{"official"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-12", 3},
-		{workflows.ActionReturn, nil, workflows.StateReturned, workflows.LevelNone, "", 4},
-		{workflows.ActionAssign, []string{"official2"}, workflows.StateAssigned, workflows.LevelNone, "2026-10-13", 5},
+		{domain.ActionAssign, []string{"official"}, domain.StateAssigned, domain.LevelNone, "2026-10-12", 3},
+		{domain.ActionReturn, nil, domain.StateReturned, domain.LevelNone, "", 4},
+		{domain.ActionAssign, []string{"official2"}, domain.StateAssigned, domain.LevelNone, "2026-10-13", 5},
 	})
 }
 
 func TestOpinionRejectedEndsTheWorkflow(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	reject := lc.act(on(time.September, 21, 9, 30), office, workflows.ActionReject, workflows.ActionBody{Reason: "与本次整改无关"})
+	reject := lc.act(on(time.September, 21, 9, 30), office, domain.ActionReject, domain.ActionBody{Reason: "与本次整改无关"})
 
 	res := lc.run()
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateRejected}, res)
+	require.Equal(t, workflows.OpinionResult{State: domain.StateRejected}, res)
 	require.True(t, on(time.September, 21, 9, 30).Equal(lc.env.Now()))
-	reject.okAs(t, workflows.StateRejected, 2)
+	reject.okAs(t, domain.StateRejected, 2)
 
 	final := lc.finalChecks(t)
 	requireTimeline(t, final.Timeline, []ev{
-		{start, "office", workflows.EventReceived, workflows.StateReceived, workflows.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
-		{on(time.September, 21, 9, 30), "office", workflows.ActionReject, workflows.StateReceived, workflows.StateRejected, "与本次整改无关", nil},
+		{start, "office", domain.EventReceived, domain.StateReceived, domain.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
+		{on(time.September, 21, 9, 30), "office", domain.ActionReject, domain.StateReceived, domain.StateRejected, "与本次整改无关", nil},
 	})
 	require.Empty(t, lc.notifier.all())
 }
@@ -1386,11 +1387,11 @@ func TestOpinionMergedIntoAnotherOpinion(t *testing.T) {
 	// First another opinion is merged into this one.
 	lc.after(on(time.September, 21, 9, 30), func() { lc.env.SignalWorkflow(workflows.MergedInSignalName, "duplicate-opinion-7") })
 	mergedIn := lc.look(on(time.September, 21, 9, 40))
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	merge := lc.act(on(time.September, 21, 10, 30), office, workflows.ActionMerge, workflows.ActionBody{Into: target, Reason: "与第12号意见同类"})
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	merge := lc.act(on(time.September, 21, 10, 30), office, domain.ActionMerge, domain.ActionBody{Into: target, Reason: "与第12号意见同类"})
 
 	res := lc.run()
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateMerged}, res)
+	require.Equal(t, workflows.OpinionResult{State: domain.StateMerged}, res)
 	lc.env.AssertExpectations(t)
 	select {
 	case at := <-signalled:
@@ -1402,15 +1403,15 @@ func TestOpinionMergedIntoAnotherOpinion(t *testing.T) {
 		"the workflow closed at %s, before its signal to the merge target had been sent", lc.env.Now().In(cst))
 
 	require.Equal(t, 2, mergedIn.get(t).Revision)
-	merge.okAs(t, workflows.StateMerged, 4)
+	merge.okAs(t, domain.StateMerged, 4)
 
 	final := lc.finalChecks(t)
 	require.Equal(t, target, final.MergedInto)
 	requireTimeline(t, final.Timeline, []ev{
-		{start, "office", workflows.EventReceived, workflows.StateReceived, workflows.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
-		{on(time.September, 21, 9, 30), workflows.SystemActor, workflows.EventMergedIn, workflows.StateReceived, workflows.StateReceived, "", kv("from", "duplicate-opinion-7")},
-		{on(time.September, 21, 10, 0), "office", workflows.ActionCategorize, workflows.StateReceived, workflows.StateCategorized, "", kv("category", catFormalism, "suggested", "官僚主义")},
-		{on(time.September, 21, 10, 30), "office", workflows.ActionMerge, workflows.StateCategorized, workflows.StateMerged, "与第12号意见同类", kv("into", target)},
+		{start, "office", domain.EventReceived, domain.StateReceived, domain.StateReceived, "", kv("channel", "hotline", "batch", "batch-7")},
+		{on(time.September, 21, 9, 30), domain.SystemActor, domain.EventMergedIn, domain.StateReceived, domain.StateReceived, "", kv("from", "duplicate-opinion-7")},
+		{on(time.September, 21, 10, 0), "office", domain.ActionCategorize, domain.StateReceived, domain.StateCategorized, "", kv("category", catFormalism, "suggested", "官僚主义")},
+		{on(time.September, 21, 10, 30), "office", domain.ActionMerge, domain.StateCategorized, domain.StateMerged, "与第12号意见同类", kv("into", target)},
 	})
 	require.Empty(t, lc.notifier.all())
 }
@@ -1421,17 +1422,17 @@ func TestOpinionMergedIntoAnotherOpinion(t *testing.T) {
 func TestOpinionUpsertsSearchAttributesOnEveryTransition(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
 	received := lc.look(on(time.September, 21, 9, 1))
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
 	categorized := lc.look(on(time.September, 21, 10, 1))
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
 	assigned := lc.look(on(time.September, 21, 11, 1))
-	lc.act(on(time.September, 22, 10, 0), official, workflows.ActionSign, workflows.ActionBody{})
+	lc.act(on(time.September, 22, 10, 0), official, domain.ActionSign, domain.ActionBody{})
 	dueSoon := lc.look(on(time.October, 9, 9, 0))
-	lc.act(on(time.October, 9, 10, 0), official, workflows.ActionReturn, workflows.ActionBody{Reason: "应由城管科办理"})
+	lc.act(on(time.October, 9, 10, 0), official, domain.ActionReturn, domain.ActionBody{Reason: "应由城管科办理"})
 	returned := lc.look(on(time.October, 9, 10, 1))
-	lc.act(on(time.October, 9, 11, 0), office, workflows.ActionAssign, workflows.ActionBody{Department: deptCity, Official: "official2", Leader: "leader"})
+	lc.act(on(time.October, 9, 11, 0), office, domain.ActionAssign, domain.ActionBody{Department: deptCity, Official: "official2", Leader: "leader"})
 	reassigned := lc.look(on(time.October, 9, 11, 1))
-	lc.act(on(time.October, 9, 15, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "撤销"})
+	lc.act(on(time.October, 9, 15, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "撤销"})
 
 	lc.run()
 
@@ -1469,16 +1470,16 @@ func TestOpinionUpsertsSearchAttributesOnEveryTransition(t *testing.T) {
 // not. Every write carries the workflow's clock, later tasks later.
 func TestOpinionMarksOnlyActionWritesUnconfirmedAndOrdersWritesByTask(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, categorizeFormalism)
-	lc.act(on(time.September, 21, 11, 0), office, workflows.ActionAssign, assignOfficial)
-	lc.act(on(time.October, 22, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "责任单位撤并"})
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateCancelled}, lc.run())
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
+	lc.act(on(time.October, 22, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "责任单位撤并"})
+	require.Equal(t, workflows.OpinionResult{State: domain.StateCancelled}, lc.run())
 
 	lc.store.mu.Lock()
 	inputs := slices.Clone(lc.store.inputs)
 	lc.store.mu.Unlock()
 	type write struct {
-		last        workflows.Action
+		last        domain.Action
 		unconfirmed bool
 	}
 	var got []write
@@ -1496,14 +1497,14 @@ func TestOpinionMarksOnlyActionWritesUnconfirmedAndOrdersWritesByTask(t *testing
 		}
 	}
 	require.Equal(t, []write{
-		{workflows.EventReceived, false},
-		{workflows.ActionCategorize, true},
-		{workflows.ActionAssign, true},
-		{workflows.EventSignOverdue, false},
-		{workflows.EventEscalated, false},
-		{workflows.EventEscalated, false},
-		{workflows.EventEscalated, false},
-		{workflows.EventEscalated, false},
-		{workflows.ActionCancel, true},
+		{domain.EventReceived, false},
+		{domain.ActionCategorize, true},
+		{domain.ActionAssign, true},
+		{domain.EventSignOverdue, false},
+		{domain.EventEscalated, false},
+		{domain.EventEscalated, false},
+		{domain.EventEscalated, false},
+		{domain.EventEscalated, false},
+		{domain.ActionCancel, true},
 	}, got)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -18,9 +19,9 @@ const (
 // currentPolicy is the campaign's policy after the office changed its settings
 // while the opinion was running: a category and a department added, 城管科 and
 // 制度漏洞 retired.
-func currentPolicy() *workflows.Policy {
+func currentPolicy() *domain.Policy {
 	p := testPolicy()
-	p.Categories = append(p.Categories, workflows.CategoryPolicy{Name: catManholes, Speed: workflows.SpeedImmediate, WorkingDays: 4})
+	p.Categories = append(p.Categories, domain.CategoryPolicy{Name: catManholes, Speed: domain.SpeedImmediate, WorkingDays: 4})
 	p.Categories[2].Retired = true
 	p.Departments = append(p.Departments, deptHousing)
 	p.RetiredDepartments = []string{deptCity}
@@ -29,40 +30,40 @@ func currentPolicy() *workflows.Policy {
 
 // actWith sends an action whose request carries the campaign's current policy, as
 // the API does.
-func (lc *lifecycle) actWith(when time.Time, who workflows.Actor, action workflows.Action, body workflows.ActionBody, p *workflows.Policy) *outcome {
+func (lc *lifecycle) actWith(when time.Time, who domain.Actor, action domain.Action, body domain.ActionBody, p *domain.Policy) *outcome {
 	lc.seq++
 	id := fmt.Sprintf("%02d-%s-%s-with-policy", lc.seq, action, who.Username)
-	return lc.update(when, string(action), id, id, workflows.ActionRequest{Actor: who, Body: body, Policy: p})
+	return lc.update(when, string(action), id, id, domain.ActionRequest{Actor: who, Body: body, Policy: p})
 }
 
 func TestOpinionUsesACategoryAndDepartmentAddedAfterItStarted(t *testing.T) {
 	lc := newLifecycle(t, testPolicy())
-	assignHousing := workflows.ActionBody{Department: deptHousing, Official: "official", Leader: "leader"}
+	assignHousing := domain.ActionBody{Department: deptHousing, Official: "official", Leader: "leader"}
 
-	byOwnCopy := lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, workflows.ActionBody{Category: catManholes})
-	retiredCategory := lc.actWith(on(time.September, 21, 10, 15), office, workflows.ActionCategorize, workflows.ActionBody{Category: "制度漏洞"}, currentPolicy())
-	categorize := lc.actWith(on(time.September, 21, 10, 30), office, workflows.ActionCategorize, workflows.ActionBody{Category: catManholes}, currentPolicy())
-	retiredDepartment := lc.actWith(on(time.September, 21, 11, 0), office, workflows.ActionAssign,
-		workflows.ActionBody{Department: deptCity, Official: "official", Leader: "leader"}, currentPolicy())
-	assign := lc.actWith(on(time.September, 21, 11, 30), office, workflows.ActionAssign, assignHousing, currentPolicy())
+	byOwnCopy := lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, domain.ActionBody{Category: catManholes})
+	retiredCategory := lc.actWith(on(time.September, 21, 10, 15), office, domain.ActionCategorize, domain.ActionBody{Category: "制度漏洞"}, currentPolicy())
+	categorize := lc.actWith(on(time.September, 21, 10, 30), office, domain.ActionCategorize, domain.ActionBody{Category: catManholes}, currentPolicy())
+	retiredDepartment := lc.actWith(on(time.September, 21, 11, 0), office, domain.ActionAssign,
+		domain.ActionBody{Department: deptCity, Official: "official", Leader: "leader"}, currentPolicy())
+	assign := lc.actWith(on(time.September, 21, 11, 30), office, domain.ActionAssign, assignHousing, currentPolicy())
 	assigned := lc.look(on(time.September, 21, 12, 0))
-	ret := lc.act(on(time.September, 21, 14, 0), official, workflows.ActionReturn, workflows.ActionBody{Reason: "请核实责任单位"})
+	ret := lc.act(on(time.September, 21, 14, 0), official, domain.ActionReturn, domain.ActionBody{Reason: "请核实责任单位"})
 	// No policy in this request: the opinion runs by the one it adopted.
-	reassign := lc.act(on(time.September, 21, 15, 0), office, workflows.ActionAssign, assignHousing)
+	reassign := lc.act(on(time.September, 21, 15, 0), office, domain.ActionAssign, assignHousing)
 	reassigned := lc.look(on(time.September, 21, 15, 30))
-	cancel := lc.act(on(time.September, 22, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "反映人撤回意见"})
+	cancel := lc.act(on(time.September, 22, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "反映人撤回意见"})
 
 	res := lc.run()
-	require.Equal(t, workflows.OpinionResult{State: workflows.StateCancelled}, res)
+	require.Equal(t, workflows.OpinionResult{State: domain.StateCancelled}, res)
 
-	byOwnCopy.rejectedWith(t, workflows.ErrInvalid, "unknown_category",
+	byOwnCopy.rejectedWith(t, domain.ErrInvalid, "unknown_category",
 		`category "窨井盖安全" is not one of this campaign's categories`)
-	retiredCategory.rejectedWith(t, workflows.ErrInvalid, "retired_category",
+	retiredCategory.rejectedWith(t, domain.ErrInvalid, "retired_category",
 		`category "制度漏洞" is retired in this campaign and takes no new opinions; choose another`)
-	categorize.okAs(t, workflows.StateCategorized, 2)
-	retiredDepartment.rejectedWith(t, workflows.ErrInvalid, "retired_department",
+	categorize.okAs(t, domain.StateCategorized, 2)
+	retiredDepartment.rejectedWith(t, domain.ErrInvalid, "retired_department",
 		`department "城管科" is retired in this campaign and takes no new assignments; choose another`)
-	assign.okAs(t, workflows.StateAssigned, 3)
+	assign.okAs(t, domain.StateAssigned, 3)
 
 	a := assigned.get(t)
 	require.Equal(t, catManholes, a.Category)
@@ -71,10 +72,10 @@ func TestOpinionUsesACategoryAndDepartmentAddedAfterItStarted(t *testing.T) {
 	require.Equal(t, "2026-09-28", a.Schedule.Deadline, "the added category's own working days count")
 	require.Contains(t, a.Schedule.Explanation, "4 个工作日")
 
-	ret.okAs(t, workflows.StateReturned, 4)
-	reassign.okAs(t, workflows.StateAssigned, 5)
+	ret.okAs(t, domain.StateReturned, 4)
+	reassign.okAs(t, domain.StateAssigned, 5)
 	require.Equal(t, "2026-09-28", reassigned.get(t).Schedule.Deadline)
-	cancel.okAs(t, workflows.StateCancelled, 6)
+	cancel.okAs(t, domain.StateCancelled, 6)
 
 	final := lc.finalChecks(t)
 	require.Equal(t, catManholes, final.Category)
@@ -86,21 +87,21 @@ func TestOpinionAssignsARenamedCategoryByItsWorkingDays(t *testing.T) {
 	// 群众需要解决的问题 (3 working days) is renamed and given 5; the opinion keeps the
 	// name it was confirmed with, and its deadline counts the renamed category's days.
 	renamed := testPolicy()
-	renamed.Categories[1] = workflows.CategoryPolicy{Name: "群众急难愁盼问题", Speed: workflows.SpeedImmediate, WorkingDays: 5,
+	renamed.Categories[1] = domain.CategoryPolicy{Name: "群众急难愁盼问题", Speed: domain.SpeedImmediate, WorkingDays: 5,
 		Aliases: []string{catResidents}}
-	categorize := lc.act(on(time.September, 21, 10, 0), office, workflows.ActionCategorize, workflows.ActionBody{Category: catResidents})
-	assign := lc.actWith(on(time.September, 21, 11, 0), office, workflows.ActionAssign,
-		workflows.ActionBody{Department: deptCivil, Official: "official", Leader: "leader"}, &renamed)
+	categorize := lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, domain.ActionBody{Category: catResidents})
+	assign := lc.actWith(on(time.September, 21, 11, 0), office, domain.ActionAssign,
+		domain.ActionBody{Department: deptCivil, Official: "official", Leader: "leader"}, &renamed)
 	assigned := lc.look(on(time.September, 21, 11, 30))
-	cancel := lc.act(on(time.September, 22, 10, 0), office, workflows.ActionCancel, workflows.ActionBody{Reason: "重复反映"})
+	cancel := lc.act(on(time.September, 22, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "重复反映"})
 
 	lc.run()
-	categorize.okAs(t, workflows.StateCategorized, 2)
-	assign.okAs(t, workflows.StateAssigned, 3)
+	categorize.okAs(t, domain.StateCategorized, 2)
+	assign.okAs(t, domain.StateAssigned, 3)
 	a := assigned.get(t)
 	require.Equal(t, catResidents, a.Category, "what was recorded stays")
 	// 5 working days from 09-21: 22, 23, 24, 28, 29.
 	require.Equal(t, "2026-09-29", a.Schedule.Deadline)
-	cancel.okAs(t, workflows.StateCancelled, 4)
+	cancel.okAs(t, domain.StateCancelled, 4)
 	lc.finalChecks(t)
 }

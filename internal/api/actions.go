@@ -12,17 +12,18 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/text"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
 
 func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
-	action := workflows.Action(r.PathValue("action"))
+	action := domain.Action(r.PathValue("action"))
 	if !knownAction(action) {
 		return 0, nil, errorf(http.StatusNotFound, "unknown_action", "%q is not an action; the actions are %s", action, actionList())
 	}
-	var body workflows.ActionBody
+	var body domain.ActionBody
 	if r.ContentLength != 0 {
 		if err := decode(r, &body); err != nil {
 			return 0, nil, err
@@ -47,7 +48,7 @@ func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
 // The body's free text (reason, note, measures, evidence) is cleaned first, as an
 // opinion's is (text.Clean): a text with nothing visible is sent empty, and the
 // validator refuses it where it is required (reason_required, …).
-func (s *Service) Act(ctx context.Context, u user.User, id string, action workflows.Action, body workflows.ActionBody) (workflows.Opinion, error) {
+func (s *Service) Act(ctx context.Context, u user.User, id string, action domain.Action, body domain.ActionBody) (domain.Opinion, error) {
 	body = cleanBody(body)
 	o, err := s.opinion(ctx, id, u)
 	if err != nil {
@@ -56,13 +57,13 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 	// Role, person and state first, in the validator's own words: an opinion whose
 	// workflow has ended has no validator left to ask, and a caller without the role
 	// hears that before anything about the people or opinions they named.
-	if err := workflows.Permitted(&o, action, u.Actor()); err != nil {
+	if err := domain.Permitted(&o, action, u.Actor()); err != nil {
 		return o, actionError(action, err)
 	}
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
 		return o, err
 	}
-	req := workflows.ActionRequest{Actor: u.Actor(), Body: body}
+	req := domain.ActionRequest{Actor: u.Actor(), Body: body}
 	if err := s.withSettings(ctx, o, action, &req); err != nil {
 		return o, err
 	}
@@ -75,7 +76,7 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var res workflows.ActionResult
+	var res domain.ActionResult
 	if err == nil {
 		err = handle.Get(ctx, &res)
 	}
@@ -94,7 +95,7 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action workfl
 // action's free text and trims spaces and invisible characters from its ends. The
 // workflow's validator checks what is required and how long it may be; it reads
 // "\u200b" as text, so the cleaning is done here, before the Update is sent.
-func cleanBody(b workflows.ActionBody) workflows.ActionBody {
+func cleanBody(b domain.ActionBody) domain.ActionBody {
 	b.Reason = text.Clean(b.Reason)
 	b.Note = text.Clean(b.Note)
 	b.Measures = text.Clean(b.Measures)
@@ -108,13 +109,13 @@ func cleanBody(b workflows.ActionBody) workflows.ActionBody {
 // the workflow's validator refuses anyway (a date out of bounds, a reason missing)
 // goes to the workflow, which says why in its own words, and only a request it
 // would accept is refused here for its day off.
-func (s *Service) checkWorkingDays(o workflows.Opinion, action workflows.Action, req workflows.ActionRequest) error {
+func (s *Service) checkWorkingDays(o domain.Opinion, action domain.Action, req domain.ActionRequest) error {
 	b := req.Body
 	var check func() error
 	switch {
-	case (action == workflows.ActionAssign || action == workflows.ActionReopen) && b.Deadline != "":
+	case (action == domain.ActionAssign || action == domain.ActionReopen) && b.Deadline != "":
 		check = func() error { return s.checkWorkingDay("deadline", b.Deadline, req.Policy) }
-	case action == workflows.ActionRequestExtension && b.Until != "":
+	case action == domain.ActionRequestExtension && b.Until != "":
 		check = func() error { return s.checkWorkingDay("until", b.Until, req.Policy) }
 	default:
 		return nil
@@ -122,15 +123,15 @@ func (s *Service) checkWorkingDays(o workflows.Opinion, action workflows.Action,
 	if req.Policy == nil {
 		return nil // every action with a date carries the campaign's policy (withSettings)
 	}
-	if workflows.Validate(&o, *req.Policy, action, req, s.Now()) != nil {
+	if domain.Validate(&o, *req.Policy, action, req, s.Now()) != nil {
 		return nil // the workflow's validator refuses it, in its own words
 	}
 	return check()
 }
 
 // checkWorkingDay refuses a date that is not a working day on the calendar.
-func (s *Service) checkWorkingDay(field, value string, p *workflows.Policy) error {
-	d, err := time.ParseInLocation(workflows.DateLayout, value, p.Location())
+func (s *Service) checkWorkingDay(field, value string, p *domain.Policy) error {
+	d, err := time.ParseInLocation(domain.DateLayout, value, p.Location())
 	if err != nil || s.Calendar.IsWorkday(d) {
 		return nil
 	}
@@ -140,7 +141,7 @@ func (s *Service) checkWorkingDay(field, value string, p *workflows.Policy) erro
 		why = "a holiday, " + name
 	}
 	return errorf(http.StatusUnprocessableEntity, field+"_not_workday", "%s %s is not a working day (%s); the next working day is %s",
-		field, value, why, next.Format(workflows.DateLayout))
+		field, value, why, next.Format(domain.DateLayout))
 }
 
 // NextWorkingDay is the first working day after d on the calendar: the date a form
@@ -150,14 +151,14 @@ func NextWorkingDay(cal *calendar.Calendar, d time.Time) time.Time {
 }
 
 // checkReferences checks the people and opinions an action names.
-func (s *Service) checkReferences(ctx context.Context, o workflows.Opinion, action workflows.Action, b workflows.ActionBody) error {
+func (s *Service) checkReferences(ctx context.Context, o domain.Opinion, action domain.Action, b domain.ActionBody) error {
 	switch action {
-	case workflows.ActionAssign:
-		if err := s.checkPerson("official", b.Official, workflows.RoleOfficial); err != nil {
+	case domain.ActionAssign:
+		if err := s.checkPerson("official", b.Official, domain.RoleOfficial); err != nil {
 			return err
 		}
-		return s.checkPerson("leader", b.Leader, workflows.RoleLeader)
-	case workflows.ActionMerge:
+		return s.checkPerson("leader", b.Leader, domain.RoleLeader)
+	case domain.ActionMerge:
 		if b.Into == "" || b.Into == o.ID {
 			return nil // the workflow's validator explains these
 		}
@@ -175,7 +176,7 @@ func (s *Service) checkReferences(ctx context.Context, o workflows.Opinion, acti
 	return nil
 }
 
-func (s *Service) checkPerson(field, username string, role workflows.Role) error {
+func (s *Service) checkPerson(field, username string, role domain.Role) error {
 	if username == "" {
 		return nil // the workflow's validator reports the missing field
 	}
@@ -191,7 +192,7 @@ func (s *Service) checkPerson(field, username string, role workflows.Role) error
 
 // actionError maps a workflow's rejection to the API's status codes: validators
 // reject with Forbidden (403), Conflict (409) or Invalid (422).
-func actionError(action workflows.Action, err error) error {
+func actionError(action domain.Action, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		code := "rejected"
@@ -200,11 +201,11 @@ func actionError(action workflows.Action, err error) error {
 			code = detail
 		}
 		switch appErr.Type() {
-		case workflows.ErrForbidden:
+		case domain.ErrForbidden:
 			return errorf(http.StatusForbidden, code, "%s", appErr.Message())
-		case workflows.ErrConflict:
+		case domain.ErrConflict:
 			return errorf(http.StatusConflict, code, "%s", appErr.Message())
-		case workflows.ErrInvalid:
+		case domain.ErrInvalid:
 			return errorf(http.StatusUnprocessableEntity, code, "%s", appErr.Message())
 		}
 	}
@@ -219,8 +220,8 @@ func actionError(action workflows.Action, err error) error {
 	return err
 }
 
-func knownAction(a workflows.Action) bool {
-	for _, known := range workflows.Actions {
+func knownAction(a domain.Action) bool {
+	for _, known := range domain.Actions {
 		if a == known {
 			return true
 		}
@@ -229,8 +230,8 @@ func knownAction(a workflows.Action) bool {
 }
 
 func actionList() string {
-	names := make([]string, len(workflows.Actions))
-	for i, a := range workflows.Actions {
+	names := make([]string, len(domain.Actions))
+	for i, a := range domain.Actions {
 		names[i] = string(a)
 	}
 	return strings.Join(names, ", ")

@@ -11,29 +11,29 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // expectValidatedAction mocks the action's Update with the workflow's own
 // validator: it judges the request the API sends against before, as the real
 // workflow would, and a request it accepts is recorded as after.
-func (f *fixture) expectValidatedAction(t *testing.T, before, after workflows.Opinion) *workflows.ActionRequest {
+func (f *fixture) expectValidatedAction(t *testing.T, before, after domain.Opinion) *domain.ActionRequest {
 	t.Helper()
-	sent := new(workflows.ActionRequest)
-	var action workflows.Action
+	sent := new(domain.ActionRequest)
+	var action domain.Action
 	handle := mocks.NewWorkflowUpdateHandle(t)
 	handle.On("Get", mock.Anything, mock.Anything).Return(func(ctx context.Context, res any) error {
-		if err := workflows.Validate(&before, campaign.DefaultPolicy(), action, *sent, fixedNow); err != nil {
+		if err := domain.Validate(&before, campaign.DefaultPolicy(), action, *sent, fixedNow); err != nil {
 			return err
 		}
 		require.NoError(t, f.store.ProjectOpinion(ctx, after))
-		*res.(*workflows.ActionResult) = workflows.ActionResult{State: after.State, Revision: after.Revision}
+		*res.(*domain.ActionResult) = domain.ActionResult{State: after.State, Revision: after.Revision}
 		return nil
 	}).Maybe()
 	f.temporal.On("UpdateWorkflow", mock.Anything, mock.Anything).
 		Run(func(args mock.Arguments) {
 			o := args.Get(1).(client.UpdateWorkflowOptions)
-			action, *sent = workflows.Action(o.UpdateName), o.Args[0].(workflows.ActionRequest)
+			action, *sent = domain.Action(o.UpdateName), o.Args[0].(domain.ActionRequest)
 		}).
 		Return(handle, nil).Maybe()
 	return sent
@@ -41,10 +41,10 @@ func (f *fixture) expectValidatedAction(t *testing.T, before, after workflows.Op
 
 func TestAnActionsRequiredTextOfInvisibleCharactersIsRefusedAsMissing(t *testing.T) {
 	received := newOpinion("a")
-	inProgress := newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone))
+	inProgress := newOpinion("a", assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone))
 	for _, tt := range []struct {
 		name, as, action, body, code string
-		before                       workflows.Opinion
+		before                       domain.Opinion
 	}{
 		{"a reject's reason of zero-width spaces", "office", "reject", `{"reason": "\u200b\u200b"}`, "reason_required", received},
 		{"a cancel's reason of a NUL", "office", "cancel", `{"reason": "\u0000"}`, "reason_required", received},
@@ -65,9 +65,9 @@ func TestAnActionsRequiredTextOfInvisibleCharactersIsRefusedAsMissing(t *testing
 
 func TestAnActionsFreeTextIsRecordedWithoutControlCharactersOrInvisibleEnds(t *testing.T) {
 	f := newFixture(t)
-	before := newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone))
+	before := newOpinion("a", assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone))
 	after := before
-	after.State, after.Revision = workflows.StateSubmitted, 2
+	after.State, after.Revision = domain.StateSubmitted, 2
 	f.project(t, before)
 	sent := f.expectValidatedAction(t, before, after)
 	rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/submit", "official",

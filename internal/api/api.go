@@ -1,4 +1,4 @@
-// Package api is rectify's HTTP API (v1, PRODUCT.md): campaigns, opinions and
+// Package api is rectify's HTTP API (v1, docs/api.md): campaigns, opinions and
 // their lifecycle actions, over JSON with bearer tokens. It talks to workflows only
 // through workflows/messages.go and the Temporal client, and reads lists and
 // figures from the reporting store.
@@ -25,12 +25,12 @@ import (
 
 	"rectify/internal/accesslog"
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/lockout"
 	"rectify/internal/payload"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // Service holds what the API needs. The same methods serve the HTTP handlers and
@@ -378,19 +378,19 @@ func forbidden(format string, args ...any) *Error {
 // Rule is who may use a part of rectify beyond one opinion's actions (those are
 // the workflow's validators): the roles that may. The API's endpoints and the web's
 // pages check the same rules, so the two can never disagree.
-type Rule []workflows.Role
+type Rule []domain.Role
 
 var (
 	// CampaignWork is the office's: campaigns, imports, submissions, triage and the
 	// importable JSON ledger (it carries citizens' names and phones).
-	CampaignWork = Rule{workflows.RoleOffice}
+	CampaignWork = Rule{domain.RoleOffice}
 	// Oversight is a campaign's figures, its dashboard and its 整改台账.
-	Oversight = Rule{workflows.RoleLeader, workflows.RoleOffice}
+	Oversight = Rule{domain.RoleLeader, domain.RoleOffice}
 	// Decisions are the extension requests, returns and follow-ups waiting on the
 	// office or a responsible leader.
-	Decisions = Rule{workflows.RoleOffice, workflows.RoleLeader}
+	Decisions = Rule{domain.RoleOffice, domain.RoleLeader}
 	// Verification is the queue of submitted fixes.
-	Verification = Rule{workflows.RoleVerifier}
+	Verification = Rule{domain.RoleVerifier}
 )
 
 // Allows reports whether u has one of the rule's roles.
@@ -416,7 +416,7 @@ func (r Rule) Check(u user.User) error {
 }
 
 // today is the campaign-local date.
-func (s *Service) today(p workflows.Policy) time.Time {
+func (s *Service) today(p domain.Policy) time.Time {
 	now := s.Now().In(p.Location())
 	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 }

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/internal/user"
@@ -38,13 +39,13 @@ const (
 	deptB      = "民政局"
 )
 
-// The people of PRODUCT.md's demo; each one's API token is "tok-<username>".
+// The demo's people; each one's API token is "tok-<username>".
 var testUsers = []user.User{
-	{Username: "office", Name: "办公室", Roles: []workflows.Role{workflows.RoleOffice}},
-	{Username: "official", Name: "王科长", Roles: []workflows.Role{workflows.RoleOfficial}, Department: deptA},
-	{Username: "official2", Name: "李科长", Roles: []workflows.Role{workflows.RoleOfficial}, Department: deptB},
-	{Username: "verifier", Name: "赵核查", Roles: []workflows.Role{workflows.RoleVerifier}},
-	{Username: "leader", Name: "刘书记", Roles: []workflows.Role{workflows.RoleLeader}},
+	{Username: "office", Name: "办公室", Roles: []domain.Role{domain.RoleOffice}},
+	{Username: "official", Name: "王科长", Roles: []domain.Role{domain.RoleOfficial}, Department: deptA},
+	{Username: "official2", Name: "李科长", Roles: []domain.Role{domain.RoleOfficial}, Department: deptB},
+	{Username: "verifier", Name: "赵核查", Roles: []domain.Role{domain.RoleVerifier}},
+	{Username: "leader", Name: "刘书记", Roles: []domain.Role{domain.RoleLeader}},
 }
 
 func tokenOf(username string) string { return "tok-" + username }
@@ -112,7 +113,7 @@ func (f *fixture) do(t *testing.T, method, path, username, body string) *httptes
 }
 
 // project writes an opinion into the reporting store, as the workflow would.
-func (f *fixture) project(t *testing.T, o workflows.Opinion) {
+func (f *fixture) project(t *testing.T, o domain.Opinion) {
 	t.Helper()
 	require.NoError(t, f.store.ProjectOpinion(context.Background(), o))
 }
@@ -163,14 +164,14 @@ func ids(views []OpinionView) []string {
 
 // newOpinion is a received opinion in campaign c1 with a citizen's name and phone;
 // mods shape it further.
-func newOpinion(id string, mods ...func(*workflows.Opinion)) workflows.Opinion {
+func newOpinion(id string, mods ...func(*domain.Opinion)) domain.Opinion {
 	at := fixedNow.Add(-24 * time.Hour)
-	o := workflows.Opinion{
+	o := domain.Opinion{
 		ID: id, CampaignID: campaignID, Key: id, Content: "小区路灯坏了一个月", Channel: "hotline",
 		CollectedAt: "2025-06-01", Submitter: "张三", Phone: "13800138000",
-		State: workflows.StateReceived, OverdueLevel: workflows.LevelNone,
+		State: domain.StateReceived, OverdueLevel: domain.LevelNone,
 		CreatedAt: at, UpdatedAt: at, Revision: 1,
-		Timeline: []workflows.Event{{Seq: 1, At: at, Actor: "office", Action: workflows.EventReceived, To: workflows.StateReceived}},
+		Timeline: []domain.Event{{Seq: 1, At: at, Actor: "office", Action: domain.EventReceived, To: domain.StateReceived}},
 	}
 	for _, m := range mods {
 		m(&o)
@@ -179,8 +180,8 @@ func newOpinion(id string, mods ...func(*workflows.Opinion)) workflows.Opinion {
 }
 
 // assigned puts an opinion in state with official of department and a deadline.
-func assigned(state workflows.State, official, department, deadline string, level workflows.OverdueLevel) func(*workflows.Opinion) {
-	return func(o *workflows.Opinion) {
+func assigned(state domain.State, official, department, deadline string, level domain.OverdueLevel) func(*domain.Opinion) {
+	return func(o *domain.Opinion) {
 		o.State, o.Official, o.Department, o.Leader = state, official, department, "leader"
 		o.Category = "群众需要解决的问题"
 		o.Schedule.Deadline = deadline
@@ -313,9 +314,9 @@ func TestCreateCampaign(t *testing.T) {
 	require.Equal(t, "office", c.CreatedBy)
 	require.True(t, c.CreatedAt.Equal(fixedNow))
 	require.Equal(t, []string{"交通局"}, c.Departments)
-	require.Equal(t, []workflows.CategoryPolicy{
-		{Name: "道路", Speed: workflows.SpeedDeadline, WorkingDays: 20},
-		{Name: "教育", Speed: workflows.SpeedLongTerm, WorkingDays: 60},
+	require.Equal(t, []domain.CategoryPolicy{
+		{Name: "道路", Speed: domain.SpeedDeadline, WorkingDays: 20},
+		{Name: "教育", Speed: domain.SpeedLongTerm, WorkingDays: 60},
 	}, c.Categories)
 	require.Equal(t, 8*3600, c.Policy.UTCOffsetSeconds)
 
@@ -444,7 +445,7 @@ func TestNotFound(t *testing.T) {
 func TestStatsNeedsLeaderOrOffice(t *testing.T) {
 	f := newFixture(t)
 	f.project(t, newOpinion("o1"))
-	f.project(t, newOpinion("o2", assigned(workflows.StateInProgress, "official", deptA, "2025-06-05", workflows.LevelOverdue)))
+	f.project(t, newOpinion("o2", assigned(domain.StateInProgress, "official", deptA, "2025-06-05", domain.LevelOverdue)))
 	for _, tt := range []struct {
 		username string
 		status   int
@@ -468,8 +469,8 @@ func TestStatsNeedsLeaderOrOffice(t *testing.T) {
 			require.Equal(t, 1, st.Pending)
 			require.Equal(t, 1, st.InProgress)
 			require.Equal(t, 1, st.Overdue)
-			require.Equal(t, 1, st.ByState[workflows.StateReceived])
-			require.Equal(t, 0, st.ByState[workflows.StateClosed])
+			require.Equal(t, 1, st.ByState[domain.StateReceived])
+			require.Equal(t, 0, st.ByState[domain.StateClosed])
 		})
 	}
 }
@@ -536,12 +537,12 @@ func (f *fixture) expectStart(t *testing.T) (*startRecorder, *workflows.OpinionI
 		}).Return(mocks.NewWorkflowRun(t), nil)
 	handle := mocks.NewWorkflowUpdateHandle(t)
 	handle.On("Get", mock.Anything, mock.Anything).Return(func(ctx context.Context, _ any) error {
-		return f.store.ProjectOpinion(ctx, workflows.Opinion{
+		return f.store.ProjectOpinion(ctx, domain.Opinion{
 			ID: in.OpinionID, CampaignID: in.CampaignID, Key: in.Key, Content: in.Content, Channel: in.Channel,
 			CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone, Target: in.Target,
-			Department: in.Department, SuggestedCategory: in.SuggestedCategory, State: workflows.StateReceived,
-			OverdueLevel: workflows.LevelNone, CreatedAt: fixedNow, UpdatedAt: fixedNow, Revision: 1,
-			Timeline: []workflows.Event{{Seq: 1, At: fixedNow, Actor: in.SubmittedBy, Action: workflows.EventReceived, To: workflows.StateReceived}},
+			Department: in.Department, SuggestedCategory: in.SuggestedCategory, State: domain.StateReceived,
+			OverdueLevel: domain.LevelNone, CreatedAt: fixedNow, UpdatedAt: fixedNow, Revision: 1,
+			Timeline: []domain.Event{{Seq: 1, At: fixedNow, Actor: in.SubmittedBy, Action: domain.EventReceived, To: domain.StateReceived}},
 		})
 	})
 	f.temporal.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
@@ -557,7 +558,7 @@ func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 
-	id := workflows.OpinionID(campaignID, "k-1")
+	id := domain.OpinionID(campaignID, "k-1")
 	require.Len(t, svc.starts, 1)
 	start := svc.starts[0]
 	require.Equal(t, workflows.OpinionWorkflowID(id), start.ID)
@@ -580,7 +581,7 @@ func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 	v := decodeAs[OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
 	require.Equal(t, "k-1", v.Key)
-	require.Equal(t, workflows.StateReceived, v.State)
+	require.Equal(t, domain.StateReceived, v.State)
 	require.Equal(t, "hotline", v.Channel)
 	require.Equal(t, "张三", v.Submitter, "the office sees who submitted it")
 	require.Equal(t, "0373-5771293", v.Phone)
@@ -589,17 +590,17 @@ func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 
 func TestSubmitOpinionAlreadyInStoreStartsNothing(t *testing.T) {
 	f := newFixture(t)
-	id := workflows.OpinionID(campaignID, "k-1")
-	f.project(t, newOpinion(id, func(o *workflows.Opinion) {
+	id := domain.OpinionID(campaignID, "k-1")
+	f.project(t, newOpinion(id, func(o *domain.Opinion) {
 		o.Key, o.Content, o.CollectedAt, o.Phone = "k-1", "小区路灯坏了", "2025-06-09", "0373-5771293"
-		o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+		o.State, o.Category = domain.StateCategorized, "群众需要解决的问题"
 	}))
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	v := decodeAs[OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
-	require.Equal(t, workflows.StateCategorized, v.State, "the stored opinion is returned, not the resubmitted one")
+	require.Equal(t, domain.StateCategorized, v.State, "the stored opinion is returned, not the resubmitted one")
 	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 	f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }
@@ -615,7 +616,7 @@ func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 	want := intake.DerivedKey(intake.Opinion{Content: "窗口排队太久", Channel: "hotline", CollectedAt: "2025-06-09", Phone: "13800138000"})
 	require.Equal(t, want, first.Key)
 	require.Equal(t, want, in.Key)
-	require.Equal(t, workflows.OpinionID(campaignID, want), first.ID)
+	require.Equal(t, domain.OpinionID(campaignID, want), first.ID)
 
 	// The same opinion typed again, with stray spaces, the Chinese channel name and
 	// full-width digits, is recognized and starts nothing new.
@@ -646,9 +647,9 @@ func TestSubmitOpinionTemporalDownHidesDetails(t *testing.T) {
 // seedVisibility writes four opinions: a (住建局, official), b (民政局, official2),
 // c (民政局 but assigned to official) and d (received, no department yet).
 func seedVisibility(t *testing.T, f *fixture) {
-	f.project(t, newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone)))
-	f.project(t, newOpinion("b", assigned(workflows.StateAssigned, "official2", deptB, "2025-06-21", workflows.LevelNone)))
-	f.project(t, newOpinion("c", assigned(workflows.StateAssigned, "official", deptB, "2025-06-22", workflows.LevelNone)))
+	f.project(t, newOpinion("a", assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone)))
+	f.project(t, newOpinion("b", assigned(domain.StateAssigned, "official2", deptB, "2025-06-21", domain.LevelNone)))
+	f.project(t, newOpinion("c", assigned(domain.StateAssigned, "official", deptB, "2025-06-22", domain.LevelNone)))
 	f.project(t, newOpinion("d"))
 }
 
@@ -717,8 +718,8 @@ func TestOnlyOfficeSeesSubmitterAndPhone(t *testing.T) {
 // and an office's ledger often has a contact among them: only the office reads them.
 func TestOnlyOfficeSeesTheLedgersOwnColumns(t *testing.T) {
 	f := newFixture(t)
-	f.project(t, newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone),
-		func(o *workflows.Opinion) {
+	f.project(t, newOpinion("a", assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone),
+		func(o *domain.Opinion) {
 			o.Extra = map[string]string{"序号": "5", "联系人": "李四", "手机号码": "13900139000"}
 		}))
 	for _, tt := range []struct {
@@ -748,32 +749,32 @@ func TestOnlyOfficeSeesTheLedgersOwnColumns(t *testing.T) {
 func TestGetOpinionDetail(t *testing.T) {
 	f := newFixture(t)
 	signBy := time.Date(2025, 6, 12, 0, 0, 0, 0, time.FixedZone("cst", 8*3600)) // end of 06-11
-	f.project(t, newOpinion("a", assigned(workflows.StateAssigned, "official", deptA, "2025-06-12", workflows.LevelDueSoon),
-		func(o *workflows.Opinion) {
+	f.project(t, newOpinion("a", assigned(domain.StateAssigned, "official", deptA, "2025-06-12", domain.LevelDueSoon),
+		func(o *domain.Opinion) {
 			o.Schedule.SignBy = signBy
 			o.Revision = 2
-			o.Timeline = append(o.Timeline, workflows.Event{Seq: 2, At: fixedNow, Actor: "office", Action: workflows.ActionAssign,
-				From: workflows.StateReceived, To: workflows.StateAssigned, Reason: "属地管理", Detail: map[string]string{"official": "official"}})
+			o.Timeline = append(o.Timeline, domain.Event{Seq: 2, At: fixedNow, Actor: "office", Action: domain.ActionAssign,
+				From: domain.StateReceived, To: domain.StateAssigned, Reason: "属地管理", Detail: map[string]string{"official": "official"}})
 		}))
-	f.project(t, newOpinion("z", func(o *workflows.Opinion) {
-		o.State, o.OnTime, o.ClosedAt = workflows.StateClosed, true, fixedNow
+	f.project(t, newOpinion("z", func(o *domain.Opinion) {
+		o.State, o.OnTime, o.ClosedAt = domain.StateClosed, true, fixedNow
 	}))
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "official", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	v := decodeAs[OpinionView](t, rec)
-	require.Equal(t, workflows.StateAssigned, v.State)
+	require.Equal(t, domain.StateAssigned, v.State)
 	require.Equal(t, "2025-06-12", v.Deadline)
 	require.Equal(t, "5 个工作日", v.DeadlineExplanation)
-	require.Equal(t, workflows.LevelDueSoon, v.OverdueLevel)
+	require.Equal(t, domain.LevelDueSoon, v.OverdueLevel)
 	require.Equal(t, "2025-06-11", v.SignBy)
 	require.NotNil(t, v.WorkingDaysLeft)
 	require.Equal(t, 2, *v.WorkingDaysLeft, "06-11 and 06-12 are left after Tuesday 06-10")
 	require.Equal(t, "opinion-a", v.WorkflowID)
 	require.Nil(t, v.OnTime)
 	require.Len(t, v.Timeline, 2)
-	require.Equal(t, workflows.Event{Seq: 2, At: fixedNow, Actor: "office", Action: workflows.ActionAssign,
-		From: workflows.StateReceived, To: workflows.StateAssigned, Reason: "属地管理", Detail: map[string]string{"official": "official"}},
+	require.Equal(t, domain.Event{Seq: 2, At: fixedNow, Actor: "office", Action: domain.ActionAssign,
+		From: domain.StateReceived, To: domain.StateAssigned, Reason: "属地管理", Detail: map[string]string{"official": "official"}},
 		v.Timeline[1])
 
 	rec = f.do(t, http.MethodGet, "/api/v1/opinions/z", "leader", "")
@@ -790,22 +791,22 @@ func TestGetOpinionDetail(t *testing.T) {
 // returned ids.
 func seedUrgency(t *testing.T, f *fixture) []string {
 	f.createCampaign(t, "c2")
-	in := func(campaign string) func(*workflows.Opinion) {
-		return func(o *workflows.Opinion) { o.CampaignID = campaign }
+	in := func(campaign string) func(*domain.Opinion) {
+		return func(o *domain.Opinion) { o.CampaignID = campaign }
 	}
-	created := func(d time.Duration) func(*workflows.Opinion) {
-		return func(o *workflows.Opinion) { o.CreatedAt = fixedNow.Add(-d) }
+	created := func(d time.Duration) func(*domain.Opinion) {
+		return func(o *domain.Opinion) { o.CreatedAt = fixedNow.Add(-d) }
 	}
-	ops := []workflows.Opinion{
-		newOpinion("closed", assigned(workflows.StateClosed, "official", deptA, "2025-05-01", workflows.LevelAccountability)),
-		newOpinion("none-late", assigned(workflows.StateInProgress, "official2", deptB, "2025-06-30", workflows.LevelNone)),
+	ops := []domain.Opinion{
+		newOpinion("closed", assigned(domain.StateClosed, "official", deptA, "2025-05-01", domain.LevelAccountability)),
+		newOpinion("none-late", assigned(domain.StateInProgress, "official2", deptB, "2025-06-30", domain.LevelNone)),
 		newOpinion("received-new", created(time.Hour)),
-		newOpinion("acc", assigned(workflows.StateInProgress, "official", deptA, "2025-05-20", workflows.LevelAccountability)),
-		newOpinion("due-soon", assigned(workflows.StateAssigned, "official", deptA, "2025-06-12", workflows.LevelDueSoon), in("c2")),
-		newOpinion("overdue-later", assigned(workflows.StateInProgress, "official2", deptB, "2025-06-06", workflows.LevelOverdue)),
-		newOpinion("supervised", assigned(workflows.StateInProgress, "official2", deptB, "2025-05-28", workflows.LevelSupervised)),
-		newOpinion("overdue-earlier", assigned(workflows.StateAssigned, "official", deptA, "2025-06-03", workflows.LevelOverdue)),
-		newOpinion("none-soon", assigned(workflows.StateInProgress, "official", deptA, "2025-06-25", workflows.LevelNone)),
+		newOpinion("acc", assigned(domain.StateInProgress, "official", deptA, "2025-05-20", domain.LevelAccountability)),
+		newOpinion("due-soon", assigned(domain.StateAssigned, "official", deptA, "2025-06-12", domain.LevelDueSoon), in("c2")),
+		newOpinion("overdue-later", assigned(domain.StateInProgress, "official2", deptB, "2025-06-06", domain.LevelOverdue)),
+		newOpinion("supervised", assigned(domain.StateInProgress, "official2", deptB, "2025-05-28", domain.LevelSupervised)),
+		newOpinion("overdue-earlier", assigned(domain.StateAssigned, "official", deptA, "2025-06-03", domain.LevelOverdue)),
+		newOpinion("none-soon", assigned(domain.StateInProgress, "official", deptA, "2025-06-25", domain.LevelNone)),
 		newOpinion("received-old", created(48*time.Hour)),
 	}
 	for _, o := range ops {
@@ -833,7 +834,7 @@ func TestListMostUrgentFirst(t *testing.T) {
 	for _, v := range body.Opinions {
 		byID[v.ID] = v
 	}
-	require.Equal(t, workflows.LevelAccountability, byID["acc"].OverdueLevel)
+	require.Equal(t, domain.LevelAccountability, byID["acc"].OverdueLevel)
 	require.Equal(t, 2, *byID["due-soon"].WorkingDaysLeft)
 	require.Equal(t, -2, *byID["overdue-later"].WorkingDaysLeft, "the deadline 06-06 and Monday 06-09 have passed")
 }
@@ -927,7 +928,7 @@ func TestListInvalidParameters(t *testing.T) {
 // expectAction mocks the Update for an action: the handle's Get returns getErr,
 // or, when getErr is nil, projects after and succeeds. It returns the options the
 // API sent.
-func (f *fixture) expectAction(t *testing.T, getErr error, after *workflows.Opinion) *client.UpdateWorkflowOptions {
+func (f *fixture) expectAction(t *testing.T, getErr error, after *domain.Opinion) *client.UpdateWorkflowOptions {
 	t.Helper()
 	sent := new(client.UpdateWorkflowOptions)
 	handle := mocks.NewWorkflowUpdateHandle(t)
@@ -936,7 +937,7 @@ func (f *fixture) expectAction(t *testing.T, getErr error, after *workflows.Opin
 			return getErr
 		}
 		require.NoError(t, f.store.ProjectOpinion(ctx, *after))
-		*res.(*workflows.ActionResult) = workflows.ActionResult{State: after.State, Revision: after.Revision}
+		*res.(*domain.ActionResult) = domain.ActionResult{State: after.State, Revision: after.Revision}
 		return nil
 	}).Once()
 	f.temporal.On("UpdateWorkflow", mock.Anything, mock.Anything).
@@ -957,15 +958,15 @@ func TestActionRejectionsMapToStatus(t *testing.T) {
 		code   string
 		msg    string
 	}{
-		{"forbidden", rejection(workflows.ErrForbidden, "only the assigned official may sign", "not_assignee"),
+		{"forbidden", rejection(domain.ErrForbidden, "only the assigned official may sign", "not_assignee"),
 			http.StatusForbidden, "not_assignee", "only the assigned official may sign"},
-		{"conflict", rejection(workflows.ErrConflict, "the opinion is received; sign needs assigned", "wrong_state"),
+		{"conflict", rejection(domain.ErrConflict, "the opinion is received; sign needs assigned", "wrong_state"),
 			http.StatusConflict, "wrong_state", "the opinion is received; sign needs assigned"},
-		{"invalid", rejection(workflows.ErrInvalid, "reason: is required", "reason_required"),
+		{"invalid", rejection(domain.ErrInvalid, "reason: is required", "reason_required"),
 			http.StatusUnprocessableEntity, "reason_required", "reason: is required"},
-		{"without a code", rejection(workflows.ErrConflict, "not now"),
+		{"without a code", rejection(domain.ErrConflict, "not now"),
 			http.StatusConflict, "rejected", "not now"},
-		{"wrapped", errors.Join(errors.New("update failed"), rejection(workflows.ErrInvalid, "bad date", "bad_date")),
+		{"wrapped", errors.Join(errors.New("update failed"), rejection(domain.ErrInvalid, "bad date", "bad_date")),
 			http.StatusUnprocessableEntity, "bad_date", "bad date"},
 		{"workflow gone", serviceerror.NewNotFound("workflow not found"),
 			http.StatusConflict, "opinion_archived", "can no longer sign"},
@@ -977,7 +978,7 @@ func TestActionRejectionsMapToStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			before := newOpinion("a", assigned(workflows.StateAssigned, "official", deptA, "2025-06-20", workflows.LevelNone))
+			before := newOpinion("a", assigned(domain.StateAssigned, "official", deptA, "2025-06-20", domain.LevelNone))
 			f.project(t, before)
 			f.expectAction(t, tt.err, nil)
 
@@ -1014,7 +1015,7 @@ func TestActionChecksPeopleBeforeSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.project(t, newOpinion("a", func(o *workflows.Opinion) { o.State = workflows.StateCategorized }))
+			f.project(t, newOpinion("a", func(o *domain.Opinion) { o.State = domain.StateCategorized }))
 			rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/assign", "office", tt.body)
 			requireError(t, rec, http.StatusUnprocessableEntity, tt.code, tt.parts...)
 			f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
@@ -1028,18 +1029,18 @@ func TestActionChecksPeopleBeforeSending(t *testing.T) {
 func TestActionChecksTheRoleFirst(t *testing.T) {
 	tests := []struct {
 		name, as, action, body string
-		state                  workflows.State
+		state                  domain.State
 		code                   string
 	}{
 		{"verifier assigns to nobody", "verifier", "assign", `{"department": "住建局", "official": "nobody", "leader": "leader"}`,
-			workflows.StateCategorized, "office_only"},
+			domain.StateCategorized, "office_only"},
 		{"leader categorizes a cancelled opinion", "leader", "categorize", `{"category": "制度漏洞"}`,
-			workflows.StateCancelled, "office_only"},
+			domain.StateCancelled, "office_only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.project(t, newOpinion("a", func(o *workflows.Opinion) { o.State = tt.state }))
+			f.project(t, newOpinion("a", func(o *domain.Opinion) { o.State = tt.state }))
 			rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/"+tt.action, tt.as, tt.body)
 			requireError(t, rec, http.StatusForbidden, tt.code, "only the campaign office")
 			f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
@@ -1062,8 +1063,8 @@ func TestMergeChecksTargetBeforeSending(t *testing.T) {
 			f := newFixture(t)
 			f.createCampaign(t, "c2")
 			f.project(t, newOpinion("a"))
-			f.project(t, newOpinion("other", func(o *workflows.Opinion) { o.CampaignID = "c2" }))
-			f.project(t, newOpinion("rejected", func(o *workflows.Opinion) { o.State = workflows.StateRejected }))
+			f.project(t, newOpinion("other", func(o *domain.Opinion) { o.CampaignID = "c2" }))
+			f.project(t, newOpinion("rejected", func(o *domain.Opinion) { o.State = domain.StateRejected }))
 			rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/merge", "office", `{"into": "`+tt.into+`"}`)
 			requireError(t, rec, tt.status, tt.code, "into", tt.into)
 			f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
@@ -1073,7 +1074,7 @@ func TestMergeChecksTargetBeforeSending(t *testing.T) {
 
 func TestActionOnAnotherDepartmentsOpinionIsForbidden(t *testing.T) {
 	f := newFixture(t)
-	f.project(t, newOpinion("b", assigned(workflows.StateAssigned, "official2", deptB, "2025-06-20", workflows.LevelNone)))
+	f.project(t, newOpinion("b", assigned(domain.StateAssigned, "official2", deptB, "2025-06-20", domain.LevelNone)))
 	rec := f.do(t, http.MethodPost, "/api/v1/opinions/b/actions/sign", "official", "")
 	requireError(t, rec, http.StatusForbidden, "forbidden")
 	f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
@@ -1081,12 +1082,12 @@ func TestActionOnAnotherDepartmentsOpinionIsForbidden(t *testing.T) {
 
 func TestActionSucceeds(t *testing.T) {
 	f := newFixture(t)
-	before := newOpinion("a", assigned(workflows.StateAssigned, "official", deptA, "2025-06-20", workflows.LevelNone))
+	before := newOpinion("a", assigned(domain.StateAssigned, "official", deptA, "2025-06-20", domain.LevelNone))
 	f.project(t, before)
 	after := before
-	after.State, after.Signed, after.Revision, after.UpdatedAt = workflows.StateInProgress, true, 2, fixedNow
-	after.Timeline = append(append([]workflows.Event{}, before.Timeline...), workflows.Event{
-		Seq: 2, At: fixedNow, Actor: "official", Action: workflows.ActionSign, From: workflows.StateAssigned, To: workflows.StateInProgress})
+	after.State, after.Signed, after.Revision, after.UpdatedAt = domain.StateInProgress, true, 2, fixedNow
+	after.Timeline = append(append([]domain.Event{}, before.Timeline...), domain.Event{
+		Seq: 2, At: fixedNow, Actor: "official", Action: domain.ActionSign, From: domain.StateAssigned, To: domain.StateInProgress})
 	sent := f.expectAction(t, nil, &after)
 
 	// sign needs no body at all.
@@ -1094,15 +1095,15 @@ func TestActionSucceeds(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 
 	require.Equal(t, workflows.OpinionWorkflowID("a"), sent.WorkflowID)
-	require.Equal(t, string(workflows.ActionSign), sent.UpdateName)
+	require.Equal(t, string(domain.ActionSign), sent.UpdateName)
 	require.Equal(t, client.WorkflowUpdateStageCompleted, sent.WaitForStage)
-	require.Equal(t, []any{workflows.ActionRequest{
-		Actor: workflows.Actor{Username: "official", Roles: []workflows.Role{workflows.RoleOfficial}, Department: deptA},
+	require.Equal(t, []any{domain.ActionRequest{
+		Actor: domain.Actor{Username: "official", Roles: []domain.Role{domain.RoleOfficial}, Department: deptA},
 	}}, sent.Args)
 
 	v := decodeAs[OpinionView](t, rec)
 	require.Equal(t, "a", v.ID)
-	require.Equal(t, workflows.StateInProgress, v.State)
+	require.Equal(t, domain.StateInProgress, v.State)
 	require.True(t, v.Signed)
 	require.Equal(t, 2, v.Revision)
 	require.Len(t, v.Timeline, 2, "the answer is the opinion as GET shows it, timeline included")
@@ -1115,27 +1116,27 @@ func TestActionSucceeds(t *testing.T) {
 
 func TestActionSendsBodyAndActor(t *testing.T) {
 	f := newFixture(t)
-	before := newOpinion("a", func(o *workflows.Opinion) {
-		o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+	before := newOpinion("a", func(o *domain.Opinion) {
+		o.State, o.Category = domain.StateCategorized, "群众需要解决的问题"
 	})
 	f.project(t, before)
-	after := newOpinion("a", assigned(workflows.StateAssigned, "official", deptA, "2025-06-30", workflows.LevelNone),
-		func(o *workflows.Opinion) { o.Revision = 2 })
+	after := newOpinion("a", assigned(domain.StateAssigned, "official", deptA, "2025-06-30", domain.LevelNone),
+		func(o *domain.Opinion) { o.Revision = 2 })
 	sent := f.expectAction(t, nil, &after)
 
 	rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/assign", "office",
 		`{"department": "住建局", "official": "official", "leader": "leader", "measures": "更换路灯", "deadline": "2025-06-30"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Equal(t, string(workflows.ActionAssign), sent.UpdateName)
-	require.Equal(t, []any{workflows.ActionRequest{
-		Actor: workflows.Actor{Username: "office", Roles: []workflows.Role{workflows.RoleOffice}},
-		Body: workflows.ActionBody{Department: deptA, Official: "official", Leader: "leader",
+	require.Equal(t, string(domain.ActionAssign), sent.UpdateName)
+	require.Equal(t, []any{domain.ActionRequest{
+		Actor: domain.Actor{Username: "office", Roles: []domain.Role{domain.RoleOffice}},
+		Body: domain.ActionBody{Department: deptA, Official: "official", Leader: "leader",
 			Measures: "更换路灯", Deadline: "2025-06-30"},
-		Policy: sent.Args[0].(workflows.ActionRequest).Policy,
+		Policy: sent.Args[0].(domain.ActionRequest).Policy,
 	}}, sent.Args)
-	require.NotNil(t, sent.Args[0].(workflows.ActionRequest).Policy, "assign carries the campaign's current policy")
+	require.NotNil(t, sent.Args[0].(domain.ActionRequest).Policy, "assign carries the campaign's current policy")
 	v := decodeAs[OpinionView](t, rec)
-	require.Equal(t, workflows.StateAssigned, v.State)
+	require.Equal(t, domain.StateAssigned, v.State)
 	require.Equal(t, "official", v.Official)
 	require.Equal(t, "13800138000", v.Phone, "the office sees the citizen's phone")
 }
@@ -1161,10 +1162,10 @@ func TestRecovererTurnsPanicInto500(t *testing.T) {
 // An opinion in a final state has no running workflow to ask: the API answers 409
 // itself and sends nothing.
 func TestActionOnFinalOpinionConflicts(t *testing.T) {
-	for _, state := range []workflows.State{workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled} {
+	for _, state := range []domain.State{domain.StateRejected, domain.StateMerged, domain.StateCancelled} {
 		t.Run(string(state), func(t *testing.T) {
 			f := newFixture(t)
-			f.project(t, newOpinion("a", func(o *workflows.Opinion) { o.State = state }))
+			f.project(t, newOpinion("a", func(o *domain.Opinion) { o.State = state }))
 			rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/categorize", "office", `{"category": "制度漏洞"}`)
 			require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
 			require.Contains(t, decodeAs[apiError](t, rec).Error.Message, string(state))

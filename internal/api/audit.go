@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // The access log (store.AuditEntry) records who was shown or handed citizens'
@@ -28,7 +28,7 @@ import (
 
 // AuditReading is who may read the access log: the office, which answers for
 // citizens' data.
-var AuditReading = Rule{workflows.RoleOffice}
+var AuditReading = Rule{domain.RoleOffice}
 
 // origin is where a request came from, for the access log: the client's address
 // and the request itself (method and path).
@@ -176,7 +176,7 @@ func auditTime(name, v string, end bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	if d, err := time.ParseInLocation(workflows.DateLayout, v, auditZone); err == nil {
+	if d, err := time.ParseInLocation(domain.DateLayout, v, auditZone); err == nil {
 		if end {
 			d = d.AddDate(0, 0, 1)
 		}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // auditLog reads the whole access log, newest first.
@@ -62,7 +62,7 @@ func (f *fixture) logTo() *bytes.Buffer {
 func TestTheOfficeReadingAPhoneIsLoggedOnceAndALeadersReadIsNot(t *testing.T) {
 	f := newFixture(t)
 	f.project(t, newOpinion("a"))
-	f.project(t, newOpinion("anon", func(o *workflows.Opinion) { o.Submitter, o.Phone = "", "" }))
+	f.project(t, newOpinion("anon", func(o *domain.Opinion) { o.Submitter, o.Phone = "", "" }))
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -93,8 +93,8 @@ func TestTheOfficeReadingAPhoneIsLoggedOnceAndALeadersReadIsNot(t *testing.T) {
 func TestListsAndActionAnswersLogEachOpinionWhoseNameOrPhoneTheyShow(t *testing.T) {
 	f := newFixture(t)
 	f.project(t, newOpinion("a"))
-	f.project(t, newOpinion("b", func(o *workflows.Opinion) { o.Submitter = "" })) // a phone alone
-	f.project(t, newOpinion("c", func(o *workflows.Opinion) { o.Submitter, o.Phone = "", "" }))
+	f.project(t, newOpinion("b", func(o *domain.Opinion) { o.Submitter = "" })) // a phone alone
+	f.project(t, newOpinion("c", func(o *domain.Opinion) { o.Submitter, o.Phone = "", "" }))
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions?campaign=c1", "leader", "")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -112,8 +112,8 @@ func TestListsAndActionAnswersLogEachOpinionWhoseNameOrPhoneTheyShow(t *testing.
 	require.ElementsMatch(t, []string{"a", "b"}, objects, "one entry per opinion shown with a name or phone")
 
 	// An action's answer is the opinion as GET shows it: the office's shows the phone.
-	f.expectAction(t, nil, ptr(newOpinion("a", func(o *workflows.Opinion) {
-		o.State, o.Category, o.Revision = workflows.StateCategorized, "群众需要解决的问题", 2
+	f.expectAction(t, nil, ptr(newOpinion("a", func(o *domain.Opinion) {
+		o.State, o.Category, o.Revision = domain.StateCategorized, "群众需要解决的问题", 2
 	})))
 	rec = f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/categorize", "office", `{"category": "群众需要解决的问题"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
@@ -250,7 +251,7 @@ func (b *batchSink) Accept(ctx context.Context, a intake.Accepted) error {
 		return nil
 	}
 	return b.w.AcceptRow(ctx, store.AcceptedRow{
-		Opinion: a.Pending(), OpinionID: workflows.OpinionID(b.campaignID, a.Opinion.Key),
+		Opinion: a.Pending(), OpinionID: domain.OpinionID(b.campaignID, a.Opinion.Key),
 		Sheet: a.Sheet, Line: a.Line, Serial: a.Serial, KeyColumn: a.KeyColumn, Cells: a.Cells, Warnings: warnings,
 	})
 }
@@ -283,7 +284,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		defer w.Rollback()
 		sink.w = w
 	}
-	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(workflows.DateLayout),
+	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(domain.DateLayout),
 		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict}, sink)
 	var fileErr *spreadsheet.FileError
 	if errors.As(err, &fileErr) {

@@ -9,22 +9,22 @@ import (
 	"github.com/google/uuid"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // CampaignRequest creates a campaign. Categories and departments may be given at the
-// top level (as PRODUCT.md lists them) or inside policy; channels default to the six
+// top level (as docs/openapi.yaml lists them) or inside policy; channels default to the six
 // of campaign.DefaultChannels.
 type CampaignRequest struct {
-	ID          string                     `json:"id,omitempty"`
-	Name        string                     `json:"name"`
-	Categories  []workflows.CategoryPolicy `json:"categories,omitempty"`
-	Departments []string                   `json:"departments,omitempty"`
-	Channels    []campaign.Channel         `json:"channels,omitempty"`
-	Policy      *workflows.Policy          `json:"policy,omitempty"`
+	ID          string                  `json:"id,omitempty"`
+	Name        string                  `json:"name"`
+	Categories  []domain.CategoryPolicy `json:"categories,omitempty"`
+	Departments []string                `json:"departments,omitempty"`
+	Channels    []campaign.Channel      `json:"channels,omitempty"`
+	Policy      *domain.Policy          `json:"policy,omitempty"`
 }
 
 // CampaignView is a campaign as the API shows it. Departments lists every
@@ -33,9 +33,9 @@ type CampaignRequest struct {
 // own, or the six defaults.
 type CampaignView struct {
 	campaign.Campaign
-	Categories  []workflows.CategoryPolicy `json:"categories"`
-	Departments []string                   `json:"departments"`
-	Channels    []campaign.Channel         `json:"channels"`
+	Categories  []domain.CategoryPolicy `json:"categories"`
+	Departments []string                `json:"departments"`
+	Channels    []campaign.Channel      `json:"channels"`
 }
 
 func campaignView(c campaign.Campaign) CampaignView {
@@ -207,17 +207,17 @@ func (s *Service) campaignChanges(r *http.Request, u user.User) (int, any, error
 
 // settingsActions are the actions checked or computed by the campaign's policy: the
 // request carries the policy as it stands now (workflows.ActionRequest.Policy).
-var settingsActions = map[workflows.Action]bool{
-	workflows.ActionCategorize: true, workflows.ActionAssign: true, workflows.ActionRequestExtension: true,
-	workflows.ActionDecideExtension: true, workflows.ActionVerify: true, workflows.ActionCallback: true,
-	workflows.ActionReopen: true,
+var settingsActions = map[domain.Action]bool{
+	domain.ActionCategorize: true, domain.ActionAssign: true, domain.ActionRequestExtension: true,
+	domain.ActionDecideExtension: true, domain.ActionVerify: true, domain.ActionCallback: true,
+	domain.ActionReopen: true,
 }
 
 // withSettings gives an action the campaign's settings as they are now: a category
 // or department written as an alias becomes the value it names, and the request
 // carries the current policy, so an opinion that started before a category or
 // department was added can use it and a retired one is refused.
-func (s *Service) withSettings(ctx context.Context, o workflows.Opinion, action workflows.Action, req *workflows.ActionRequest) error {
+func (s *Service) withSettings(ctx context.Context, o domain.Opinion, action domain.Action, req *domain.ActionRequest) error {
 	if !settingsActions[action] {
 		return nil
 	}
@@ -226,10 +226,10 @@ func (s *Service) withSettings(ctx context.Context, o workflows.Opinion, action 
 		return err
 	}
 	b := &req.Body
-	if r := campaign.ResolveCategory(c.Policy, b.Category); action == workflows.ActionCategorize && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
+	if r := campaign.ResolveCategory(c.Policy, b.Category); action == domain.ActionCategorize && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
 		b.Category = r.Value
 	}
-	if r := campaign.ResolveDepartment(c.Policy, b.Department); action == workflows.ActionAssign && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
+	if r := campaign.ResolveDepartment(c.Policy, b.Department); action == domain.ActionAssign && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
 		b.Department = r.Value
 	}
 	p := actionPolicy(c.Policy)
@@ -240,8 +240,8 @@ func (s *Service) withSettings(ctx context.Context, o workflows.Opinion, action 
 // actionPolicy is the policy an action carries: without the keywords (they only
 // serve intake's suggestion) and the departments' aliases (resolved here), so each
 // request adds little to the opinion's history.
-func actionPolicy(p workflows.Policy) workflows.Policy {
-	cats := make([]workflows.CategoryPolicy, len(p.Categories))
+func actionPolicy(p domain.Policy) domain.Policy {
+	cats := make([]domain.CategoryPolicy, len(p.Categories))
 	for i, c := range p.Categories {
 		c.Keywords = nil
 		cats[i] = c
@@ -255,7 +255,7 @@ func actionPolicy(p workflows.Policy) workflows.Policy {
 // when the campaign did not know them, and the values triage pre-selects for them:
 // the one an alias names or the closest, by the campaign's settings as they are now
 // (an alias added after the opinion arrived counts).
-func routingHints(v *OpinionView, o workflows.Opinion, p workflows.Policy) {
+func routingHints(v *OpinionView, o domain.Opinion, p domain.Policy) {
 	v.WrittenDepartment, v.WrittenCategory = o.WrittenDepartment, o.WrittenCategory
 	if o.Department == "" && o.WrittenDepartment != "" {
 		if r := campaign.ResolveDepartment(p, o.WrittenDepartment); r.Value != "" && !r.Retired {
@@ -280,7 +280,7 @@ type WarningView struct {
 	Suggestion string `json:"suggestion,omitempty"`
 }
 
-func warningViews(ws []intake.Warning, written intake.Opinion, p workflows.Policy) []WarningView {
+func warningViews(ws []intake.Warning, written intake.Opinion, p domain.Policy) []WarningView {
 	out := make([]WarningView, len(ws))
 	for i, w := range ws {
 		out[i] = WarningView{Field: w.Field, Code: w.Code, Message: w.Field + ": " + w.Rule}

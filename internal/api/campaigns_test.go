@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // changesBody is the answer of GET /api/v1/campaigns/{id}/changes.
@@ -57,7 +57,7 @@ func TestPatchCampaignChangesSettingsAndRecordsWhoWhenWhat(t *testing.T) {
 	require.Equal(t, []string{"住建局", "民政局", "城管局"}, c.Departments)
 	require.Equal(t, map[string][]string{"住建局": {"住房和城乡建设局"}}, c.Policy.DepartmentAliases)
 	require.Len(t, c.Categories, 9)
-	require.Equal(t, workflows.CategoryPolicy{Name: "窨井盖安全", Speed: workflows.SpeedImmediate, WorkingDays: 4, Keywords: []string{"井盖"}}, c.Categories[8])
+	require.Equal(t, domain.CategoryPolicy{Name: "窨井盖安全", Speed: domain.SpeedImmediate, WorkingDays: 4, Keywords: []string{"井盖"}}, c.Categories[8])
 	require.True(t, c.Categories[7].Retired)
 	require.Equal(t, 1, c.Policy.MaxExtensions)
 	require.False(t, c.Policy.CallbackRequired)
@@ -179,10 +179,10 @@ func TestSubmittedOpinionResolvesAliasesAndWarnsOfUnknownHints(t *testing.T) {
 
 func TestOpinionViewPreselectsTheKnownValueForATextAsWritten(t *testing.T) {
 	f := newFixture(t)
-	f.project(t, newOpinion("w", func(o *workflows.Opinion) {
+	f.project(t, newOpinion("w", func(o *domain.Opinion) {
 		o.WrittenDepartment, o.WrittenCategory, o.SuggestedCategory = "住房和城乡建设局", "服务态度", "群众需要解决的问题"
 	}))
-	f.project(t, newOpinion("x", func(o *workflows.Opinion) {
+	f.project(t, newOpinion("x", func(o *domain.Opinion) {
 		o.WrittenDepartment, o.SuggestedCategory = "房管所", "群众需要解决的问题"
 	}))
 	v := decodeAs[OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/w", "office", ""))
@@ -211,13 +211,13 @@ func TestActionCarriesTheCampaignsCurrentPolicyAndResolvesAliases(t *testing.T) 
 
 	before := newOpinion("a")
 	f.project(t, before)
-	after := newOpinion("a", func(o *workflows.Opinion) {
-		o.State, o.Category, o.Revision = workflows.StateCategorized, "窨井盖安全", 2
+	after := newOpinion("a", func(o *domain.Opinion) {
+		o.State, o.Category, o.Revision = domain.StateCategorized, "窨井盖安全", 2
 	})
 	sent := f.expectAction(t, nil, &after)
 	rec = f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/categorize", "office", `{"category": "井盖安全"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	req := sent.Args[0].(workflows.ActionRequest)
+	req := sent.Args[0].(domain.ActionRequest)
 	require.Equal(t, "窨井盖安全", req.Body.Category, "the alias is sent as the category it names")
 	require.NotNil(t, req.Policy)
 	cat, ok := req.Policy.Category("窨井盖安全")
@@ -225,23 +225,23 @@ func TestActionCarriesTheCampaignsCurrentPolicyAndResolvesAliases(t *testing.T) 
 	require.Empty(t, cat.Keywords, "keywords stay out of the opinion's history")
 	require.Equal(t, []string{"井盖安全"}, cat.Aliases)
 
-	assigned := newOpinion("a", assigned(workflows.StateAssigned, "official", deptA, "2025-06-13", workflows.LevelNone), func(o *workflows.Opinion) { o.Revision = 3 })
+	assigned := newOpinion("a", assigned(domain.StateAssigned, "official", deptA, "2025-06-13", domain.LevelNone), func(o *domain.Opinion) { o.Revision = 3 })
 	sent = f.expectAction(t, nil, &assigned)
 	rec = f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/assign", "office",
 		`{"department": "住房和城乡建设局", "official": "official", "leader": "leader"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	req = sent.Args[0].(workflows.ActionRequest)
+	req = sent.Args[0].(domain.ActionRequest)
 	require.Equal(t, deptA, req.Body.Department)
 	require.Equal(t, []string{"住建局", "民政局", "城管局"}, req.Policy.Departments)
 	require.Nil(t, req.Policy.DepartmentAliases, "resolved here, not sent")
 
 	// Actions the policy does not bear on carry none.
 	signed := assigned
-	signed.State, signed.Signed, signed.Revision, signed.UpdatedAt = workflows.StateInProgress, true, 4, fixedNow.Add(time.Minute)
+	signed.State, signed.Signed, signed.Revision, signed.UpdatedAt = domain.StateInProgress, true, 4, fixedNow.Add(time.Minute)
 	sent = f.expectAction(t, nil, &signed)
 	rec = f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/sign", "official", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Nil(t, sent.Args[0].(workflows.ActionRequest).Policy)
+	require.Nil(t, sent.Args[0].(domain.ActionRequest).Policy)
 }
 
 func TestACampaignsValuesAndNamesAreBoundedWhenCreatedAndChanged(t *testing.T) {

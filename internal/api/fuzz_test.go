@@ -29,6 +29,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -73,26 +74,26 @@ func (f *fakeTemporal) UpdateWorkflow(ctx context.Context, opts client.UpdateWor
 	if err != nil {
 		return nil, err
 	}
-	req := opts.Args[0].(workflows.ActionRequest)
-	if err := workflows.Validate(&o, c.Policy, workflows.Action(opts.UpdateName), req, fixedNow); err != nil {
+	req := opts.Args[0].(domain.ActionRequest)
+	if err := domain.Validate(&o, c.Policy, domain.Action(opts.UpdateName), req, fixedNow); err != nil {
 		return nil, err
 	}
 	f.accepted++
 	return fakeUpdate(func(res any) error {
-		*res.(*workflows.ActionResult) = workflows.ActionResult{State: o.State, Revision: o.Revision}
+		*res.(*domain.ActionResult) = domain.ActionResult{State: o.State, Revision: o.Revision}
 		return nil
 	}), nil
 }
 
 // receivedOpinion is the opinion a start records, as the workflow first projects it.
-func receivedOpinion(in workflows.OpinionInput) workflows.Opinion {
-	return workflows.Opinion{
+func receivedOpinion(in workflows.OpinionInput) domain.Opinion {
+	return domain.Opinion{
 		ID: in.OpinionID, CampaignID: in.CampaignID, Key: in.Key, Content: in.Content, Channel: in.Channel,
 		CollectedAt: in.CollectedAt, Submitter: in.Submitter, Phone: in.Phone, Target: in.Target, Extra: in.Extra,
 		Department: in.Department, SuggestedCategory: in.SuggestedCategory, WrittenDepartment: in.WrittenDepartment,
-		WrittenCategory: in.WrittenCategory, State: workflows.StateReceived, OverdueLevel: workflows.LevelNone,
+		WrittenCategory: in.WrittenCategory, State: domain.StateReceived, OverdueLevel: domain.LevelNone,
 		CreatedAt: fixedNow, UpdatedAt: fixedNow, Revision: 1,
-		Timeline: []workflows.Event{{Seq: 1, At: fixedNow, Actor: in.SubmittedBy, Action: workflows.EventReceived, To: workflows.StateReceived}},
+		Timeline: []domain.Event{{Seq: 1, At: fixedNow, Actor: in.SubmittedBy, Action: domain.EventReceived, To: domain.StateReceived}},
 	}
 }
 
@@ -144,28 +145,28 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 		_, err := svc.CreateCampaign(context.Background(), office, CampaignRequest{ID: c, Name: "主题教育 " + c, Departments: []string{deptA, deptB}})
 		require.NoError(f, err)
 	}
-	inProgress := assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone)
-	for _, o := range []workflows.Opinion{
+	inProgress := assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone)
+	for _, o := range []domain.Opinion{
 		newOpinion("received"),
 		newOpinion("target"),
-		newOpinion("other", func(o *workflows.Opinion) { o.CampaignID = "c2" }),
-		newOpinion("final", func(o *workflows.Opinion) { o.State = workflows.StateRejected }),
-		newOpinion("categorized", func(o *workflows.Opinion) {
-			o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+		newOpinion("other", func(o *domain.Opinion) { o.CampaignID = "c2" }),
+		newOpinion("final", func(o *domain.Opinion) { o.State = domain.StateRejected }),
+		newOpinion("categorized", func(o *domain.Opinion) {
+			o.State, o.Category = domain.StateCategorized, "群众需要解决的问题"
 		}),
-		newOpinion("assigned", assigned(workflows.StateAssigned, "official", deptA, "2025-06-20", workflows.LevelNone)),
-		newOpinion("in-progress", inProgress, func(o *workflows.Opinion) { o.Signed = true }),
-		newOpinion("extension-asked", inProgress, func(o *workflows.Opinion) {
+		newOpinion("assigned", assigned(domain.StateAssigned, "official", deptA, "2025-06-20", domain.LevelNone)),
+		newOpinion("in-progress", inProgress, func(o *domain.Opinion) { o.Signed = true }),
+		newOpinion("extension-asked", inProgress, func(o *domain.Opinion) {
 			o.Signed = true
-			o.PendingExtension = &workflows.Extension{Until: "2025-06-27", Reason: "需走采购程序", RequestedBy: "official", RequestedAt: fixedNow}
+			o.PendingExtension = &domain.Extension{Until: "2025-06-27", Reason: "需走采购程序", RequestedBy: "official", RequestedAt: fixedNow}
 		}),
-		newOpinion("submitted", assigned(workflows.StateSubmitted, "official", deptA, "2025-06-20", workflows.LevelNone),
-			func(o *workflows.Opinion) { o.Signed, o.SubmittedBy = true, "official" }),
-		newOpinion("awaiting-callback", assigned(workflows.StateAwaitingCallback, "official", deptA, "2025-06-20", workflows.LevelNone),
-			func(o *workflows.Opinion) { o.Signed, o.SubmittedBy, o.VerifiedBy = true, "official", "verifier" }),
-		newOpinion("closed", assigned(workflows.StateClosed, "official", deptA, "2025-06-20", workflows.LevelNone),
-			func(o *workflows.Opinion) {
-				o.Signed, o.SubmittedBy, o.VerifiedBy, o.Satisfaction = true, "official", "verifier", workflows.SatisfactionSatisfied
+		newOpinion("submitted", assigned(domain.StateSubmitted, "official", deptA, "2025-06-20", domain.LevelNone),
+			func(o *domain.Opinion) { o.Signed, o.SubmittedBy = true, "official" }),
+		newOpinion("awaiting-callback", assigned(domain.StateAwaitingCallback, "official", deptA, "2025-06-20", domain.LevelNone),
+			func(o *domain.Opinion) { o.Signed, o.SubmittedBy, o.VerifiedBy = true, "official", "verifier" }),
+		newOpinion("closed", assigned(domain.StateClosed, "official", deptA, "2025-06-20", domain.LevelNone),
+			func(o *domain.Opinion) {
+				o.Signed, o.SubmittedBy, o.VerifiedBy, o.Satisfaction = true, "official", "verifier", domain.SatisfactionSatisfied
 				o.ClosedAt, o.OnTime = fixedNow, true
 			}),
 	} {
@@ -213,22 +214,22 @@ func requireAnswer(t *testing.T, rec *httptest.ResponseRecorder, allowed ...int)
 // may start from) and the caller it is allowed: a fuzzed body meets every check
 // there is, up to and including the workflow's validator.
 var actionCases = []struct {
-	action    workflows.Action
+	action    domain.Action
 	item, who string
 }{
-	{workflows.ActionCategorize, "received", "office"},
-	{workflows.ActionMerge, "received", "office"},
-	{workflows.ActionReject, "received", "office"},
-	{workflows.ActionAssign, "categorized", "office"},
-	{workflows.ActionSign, "assigned", "official"},
-	{workflows.ActionReturn, "assigned", "official"},
-	{workflows.ActionRequestExtension, "in-progress", "official"},
-	{workflows.ActionDecideExtension, "extension-asked", "leader"},
-	{workflows.ActionSubmit, "in-progress", "official"},
-	{workflows.ActionVerify, "submitted", "verifier"},
-	{workflows.ActionCallback, "awaiting-callback", "office"},
-	{workflows.ActionReopen, "closed", "leader"},
-	{workflows.ActionCancel, "in-progress", "office"},
+	{domain.ActionCategorize, "received", "office"},
+	{domain.ActionMerge, "received", "office"},
+	{domain.ActionReject, "received", "office"},
+	{domain.ActionAssign, "categorized", "office"},
+	{domain.ActionSign, "assigned", "official"},
+	{domain.ActionReturn, "assigned", "official"},
+	{domain.ActionRequestExtension, "in-progress", "official"},
+	{domain.ActionDecideExtension, "extension-asked", "leader"},
+	{domain.ActionSubmit, "in-progress", "official"},
+	{domain.ActionVerify, "submitted", "verifier"},
+	{domain.ActionCallback, "awaiting-callback", "office"},
+	{domain.ActionReopen, "closed", "leader"},
+	{domain.ActionCancel, "in-progress", "office"},
 }
 
 // actionSeeds are bodies from the API's tests and the product's examples: valid
@@ -318,7 +319,7 @@ func FuzzCreateOpinionBody(f *testing.F) {
 		}
 		var v SubmittedView
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &v))
-		require.Equal(t, workflows.OpinionID(campaignID, v.Key), v.ID)
+		require.Equal(t, domain.OpinionID(campaignID, v.Key), v.ID)
 		in, ok := fx.temporal.started[workflows.OpinionWorkflowID(v.ID)]
 		require.True(t, ok, "the opinion answered was started")
 		require.Equal(t, in.Key, v.Key)

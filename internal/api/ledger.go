@@ -10,21 +10,21 @@ import (
 	"path"
 	"strconv"
 
+	"rectify/internal/domain"
 	"rectify/internal/ledger"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // OpenStates are the states of an opinion still being worked on.
-var OpenStates = []workflows.State{
-	workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned, workflows.StateAssigned,
-	workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback,
+var OpenStates = []domain.State{
+	domain.StateReceived, domain.StateCategorized, domain.StateReturned, domain.StateAssigned,
+	domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback,
 }
 
 // ledgerStates reads ?open=: every opinion, or (true) only those still being worked on.
-func ledgerStates(r *http.Request) ([]workflows.State, error) {
+func ledgerStates(r *http.Request) ([]domain.State, error) {
 	if err := onlyParams(r.URL.Query(), "open"); err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) campaignLedger(r *http.Request, u user.User) (int, any, error)
 		return 0, nil, err
 	}
 	rows := []map[string]string{}
-	err = s.Store.EachOpinion(r.Context(), c.ID, states, func(o workflows.Opinion) error {
+	err = s.Store.EachOpinion(r.Context(), c.ID, states, func(o domain.Opinion) error {
 		category := o.Category
 		if category == "" {
 			category = o.SuggestedCategory
@@ -100,7 +100,7 @@ func (s *Service) downloadLedger(w http.ResponseWriter, r *http.Request, u user.
 // opinion in states (all when none) as one snapshot, for the office and leaders.
 // The API and the web pages both serve it. The file is made in full before the
 // first byte is sent, so a failure answers with an error, never half a ledger.
-func (s *Service) WriteLedger(ctx context.Context, u user.User, campaignID, format string, states []workflows.State, w http.ResponseWriter) error {
+func (s *Service) WriteLedger(ctx context.Context, u user.User, campaignID, format string, states []domain.State, w http.ResponseWriter) error {
 	if err := Oversight.Check(u); err != nil {
 		return err
 	}
@@ -122,9 +122,9 @@ func (s *Service) WriteLedger(ctx context.Context, u user.User, campaignID, form
 	// writes and reads, and removing it is a courtesy.
 	defer func() { _ = f.Close(); _ = os.Remove(f.Name()) }()
 	var readErr error
-	opinions := func(yield func(workflows.Opinion) bool) {
+	opinions := func(yield func(domain.Opinion) bool) {
 		stopped := errors.New("stopped")
-		readErr = s.Store.EachOpinion(ctx, c.ID, states, func(o workflows.Opinion) error {
+		readErr = s.Store.EachOpinion(ctx, c.ID, states, func(o domain.Opinion) error {
 			if !yield(o) {
 				return stopped
 			}

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"rectify/internal/domain"
 	"rectify/internal/ledger"
-	"rectify/workflows"
 )
 
 // ledgerFixture holds one opinion of each kind a ledger must tell apart, collected
@@ -21,24 +21,24 @@ import (
 func ledgerFixture(t *testing.T) *fixture {
 	f := newFixture(t)
 	closedAt := time.Date(2025, 6, 9, 17, 0, 0, 0, time.UTC) // 2025-06-10 01:00 in Beijing
-	at := func(hours int) func(*workflows.Opinion) {
-		return func(o *workflows.Opinion) { o.CreatedAt = fixedNow.Add(time.Duration(hours) * time.Hour) }
+	at := func(hours int) func(*domain.Opinion) {
+		return func(o *domain.Opinion) { o.CreatedAt = fixedNow.Add(time.Duration(hours) * time.Hour) }
 	}
-	f.project(t, newOpinion("K-1", at(-40), assigned(workflows.StateClosed, "official", deptA, "2025-06-12", workflows.LevelNone),
-		func(o *workflows.Opinion) {
-			o.Measures, o.VerifiedBy, o.Satisfaction = "更换路灯 12 盏", "verifier", workflows.SatisfactionSatisfied
+	f.project(t, newOpinion("K-1", at(-40), assigned(domain.StateClosed, "official", deptA, "2025-06-12", domain.LevelNone),
+		func(o *domain.Opinion) {
+			o.Measures, o.VerifiedBy, o.Satisfaction = "更换路灯 12 盏", "verifier", domain.SatisfactionSatisfied
 			o.ClosedAt, o.OnTime, o.ReworkCount = closedAt, true, 1
 		}))
-	f.project(t, newOpinion("K-2", at(-30), assigned(workflows.StateInProgress, "official2", deptB, "2025-06-05", workflows.LevelSupervised),
-		func(o *workflows.Opinion) {
-			o.PendingExtension = &workflows.Extension{Until: "2025-06-30", Reason: "需走采购程序"}
+	f.project(t, newOpinion("K-2", at(-30), assigned(domain.StateInProgress, "official2", deptB, "2025-06-05", domain.LevelSupervised),
+		func(o *domain.Opinion) {
+			o.PendingExtension = &domain.Extension{Until: "2025-06-30", Reason: "需走采购程序"}
 		}))
-	f.project(t, newOpinion("K-3", at(-20), func(o *workflows.Opinion) {
-		o.State = workflows.StateRejected
-		o.Timeline = append(o.Timeline, workflows.Event{Seq: 2, Actor: "office", Action: workflows.ActionReject,
-			From: workflows.StateReceived, To: workflows.StateRejected, Reason: "不属于本次活动范围"})
+	f.project(t, newOpinion("K-3", at(-20), func(o *domain.Opinion) {
+		o.State = domain.StateRejected
+		o.Timeline = append(o.Timeline, domain.Event{Seq: 2, Actor: "office", Action: domain.ActionReject,
+			From: domain.StateReceived, To: domain.StateRejected, Reason: "不属于本次活动范围"})
 	}))
-	f.project(t, newOpinion("K-4", at(-10), func(o *workflows.Opinion) { o.Content = "=HYPERLINK(\"http://x\")" }))
+	f.project(t, newOpinion("K-4", at(-10), func(o *domain.Opinion) { o.Content = "=HYPERLINK(\"http://x\")" }))
 	return f
 }
 

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/internal/user"
@@ -23,59 +24,59 @@ import (
 // OpinionView is an opinion as the API shows it: its state, deadline with the
 // calendar's explanation, overdue level, and (in detail) the whole timeline.
 type OpinionView struct {
-	ID                  string                 `json:"id"`
-	CampaignID          string                 `json:"campaign_id"`
-	Key                 string                 `json:"key"`
-	Content             string                 `json:"content"`
-	Channel             string                 `json:"channel"`
-	CollectedAt         string                 `json:"collected_at"`
-	Submitter           string                 `json:"submitter,omitempty"`
-	Phone               string                 `json:"phone,omitempty"`
-	Target              string                 `json:"target,omitempty"`
-	Extra               map[string]string      `json:"extra,omitempty"`
-	State               workflows.State        `json:"state"`
-	SuggestedCategory   string                 `json:"suggested_category,omitempty"`
-	Category            string                 `json:"category,omitempty"`
-	Department          string                 `json:"department,omitempty"`
-	Official            string                 `json:"official,omitempty"`
-	Leader              string                 `json:"leader,omitempty"`
-	Measures            string                 `json:"measures,omitempty"`
-	Evidence            string                 `json:"evidence,omitempty"`
-	Deadline            string                 `json:"deadline,omitempty"`
-	DeadlineExplanation string                 `json:"deadline_explanation,omitempty"`
-	SignBy              string                 `json:"sign_by,omitempty"`
-	Signed              bool                   `json:"signed"`
-	WorkingDaysLeft     *int                   `json:"working_days_left,omitempty"`
-	OverdueLevel        workflows.OverdueLevel `json:"overdue_level"`
-	Extensions          int                    `json:"extensions"`
-	PendingExtension    *workflows.Extension   `json:"pending_extension,omitempty"`
-	ReworkCount         int                    `json:"rework_count"`
-	Reopens             int                    `json:"reopens"`
-	SubmittedBy         string                 `json:"submitted_by,omitempty"`
-	VerifiedBy          string                 `json:"verified_by,omitempty"`
-	Satisfaction        string                 `json:"satisfaction,omitempty"`
-	MergedInto          string                 `json:"merged_into,omitempty"`
-	OnTime              *bool                  `json:"on_time,omitempty"`
+	ID                  string              `json:"id"`
+	CampaignID          string              `json:"campaign_id"`
+	Key                 string              `json:"key"`
+	Content             string              `json:"content"`
+	Channel             string              `json:"channel"`
+	CollectedAt         string              `json:"collected_at"`
+	Submitter           string              `json:"submitter,omitempty"`
+	Phone               string              `json:"phone,omitempty"`
+	Target              string              `json:"target,omitempty"`
+	Extra               map[string]string   `json:"extra,omitempty"`
+	State               domain.State        `json:"state"`
+	SuggestedCategory   string              `json:"suggested_category,omitempty"`
+	Category            string              `json:"category,omitempty"`
+	Department          string              `json:"department,omitempty"`
+	Official            string              `json:"official,omitempty"`
+	Leader              string              `json:"leader,omitempty"`
+	Measures            string              `json:"measures,omitempty"`
+	Evidence            string              `json:"evidence,omitempty"`
+	Deadline            string              `json:"deadline,omitempty"`
+	DeadlineExplanation string              `json:"deadline_explanation,omitempty"`
+	SignBy              string              `json:"sign_by,omitempty"`
+	Signed              bool                `json:"signed"`
+	WorkingDaysLeft     *int                `json:"working_days_left,omitempty"`
+	OverdueLevel        domain.OverdueLevel `json:"overdue_level"`
+	Extensions          int                 `json:"extensions"`
+	PendingExtension    *domain.Extension   `json:"pending_extension,omitempty"`
+	ReworkCount         int                 `json:"rework_count"`
+	Reopens             int                 `json:"reopens"`
+	SubmittedBy         string              `json:"submitted_by,omitempty"`
+	VerifiedBy          string              `json:"verified_by,omitempty"`
+	Satisfaction        string              `json:"satisfaction,omitempty"`
+	MergedInto          string              `json:"merged_into,omitempty"`
+	OnTime              *bool               `json:"on_time,omitempty"`
 	// HighestLevel is the highest rung the opinion ever reached, kept for good, and
 	// HighestLevelAt when it got there (absent for opinions begun before it was kept).
-	HighestLevel   workflows.OverdueLevel `json:"highest_level,omitempty"`
-	HighestLevelAt *time.Time             `json:"highest_level_at,omitempty"`
+	HighestLevel   domain.OverdueLevel `json:"highest_level,omitempty"`
+	HighestLevelAt *time.Time          `json:"highest_level_at,omitempty"`
 	// LateExtensions counts the extensions approved after the deadline they replaced
 	// had passed.
 	LateExtensions int `json:"late_extensions"`
 	// Rounds are every fix submitted and what verification made of it; Callbacks
 	// every follow-up call, the first after each closure marked.
-	Rounds    []workflows.Round    `json:"rounds"`
-	Callbacks []workflows.Callback `json:"callbacks"`
+	Rounds    []domain.Round    `json:"rounds"`
+	Callbacks []domain.Callback `json:"callbacks"`
 	// WorkingDaysToClose is the working days from receipt to closure (closed only).
-	WorkingDaysToClose *int              `json:"working_days_to_close,omitempty"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
-	ClosedAt           *time.Time        `json:"closed_at,omitempty"`
-	Revision           int               `json:"revision"`
-	WorkflowID         string            `json:"workflow_id"`
-	WorkflowURL        string            `json:"workflow_url,omitempty"`
-	Timeline           []workflows.Event `json:"timeline,omitempty"`
+	WorkingDaysToClose *int           `json:"working_days_to_close,omitempty"`
+	CreatedAt          time.Time      `json:"created_at"`
+	UpdatedAt          time.Time      `json:"updated_at"`
+	ClosedAt           *time.Time     `json:"closed_at,omitempty"`
+	Revision           int            `json:"revision"`
+	WorkflowID         string         `json:"workflow_id"`
+	WorkflowURL        string         `json:"workflow_url,omitempty"`
+	Timeline           []domain.Event `json:"timeline,omitempty"`
 	// WrittenDepartment and WrittenCategory are routing hints the campaign did not
 	// know, as written; SuggestedDepartment (and SuggestedCategory) is then the
 	// known value triage pre-selects: the one an alias names, or the closest.
@@ -87,7 +88,7 @@ type OpinionView struct {
 // view shapes an opinion for u: citizens' names and phones only for the office, and
 // so the columns of an imported ledger rectify has no field for (Extra), kept as
 // written: besides 序号 or 备注 they often hold a contact (联系人, 手机号码).
-func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) OpinionView {
+func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionView {
 	v := OpinionView{
 		ID: o.ID, CampaignID: o.CampaignID, Key: o.Key, Content: o.Content, Channel: o.Channel,
 		CollectedAt: o.CollectedAt, Target: o.Target, State: o.State,
@@ -101,29 +102,29 @@ func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) Opi
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
 	}
 	if v.Rounds == nil {
-		v.Rounds = []workflows.Round{}
+		v.Rounds = []domain.Round{}
 	}
 	if v.Callbacks == nil {
-		v.Callbacks = []workflows.Callback{}
+		v.Callbacks = []domain.Callback{}
 	}
 	if !o.HighestLevelAt.IsZero() {
 		at := o.HighestLevelAt
 		v.HighestLevelAt = &at
 	}
-	if u.Has(workflows.RoleOffice) {
+	if u.Has(domain.RoleOffice) {
 		v.Submitter, v.Phone, v.Extra = o.Submitter, o.Phone, o.Extra
 	}
 	routingHints(&v, o, p)
 	if !o.Schedule.SignBy.IsZero() && !o.Signed {
-		v.SignBy = o.Schedule.SignBy.In(p.Location()).AddDate(0, 0, -1).Format(workflows.DateLayout)
+		v.SignBy = o.Schedule.SignBy.In(p.Location()).AddDate(0, 0, -1).Format(domain.DateLayout)
 	}
-	if o.Schedule.Deadline != "" && (o.State == workflows.StateAssigned || o.State == workflows.StateInProgress) {
-		if d, err := time.ParseInLocation(workflows.DateLayout, o.Schedule.Deadline, p.Location()); err == nil {
+	if o.Schedule.Deadline != "" && (o.State == domain.StateAssigned || o.State == domain.StateInProgress) {
+		if d, err := time.ParseInLocation(domain.DateLayout, o.Schedule.Deadline, p.Location()); err == nil {
 			left := s.Calendar.WorkdaysBetween(s.today(p), d)
 			v.WorkingDaysLeft = &left
 		}
 	}
-	if o.State == workflows.StateClosed {
+	if o.State == domain.StateClosed {
 		onTime, closed := o.OnTime, o.ClosedAt
 		v.OnTime, v.ClosedAt = &onTime, &closed
 		if o.HighestLevel != "" { // kept since the honest record began
@@ -139,8 +140,8 @@ func (s *Service) view(o workflows.Opinion, u user.User, p workflows.Policy) Opi
 
 // canSee reports whether u may see the opinion: the office, leaders and verifiers
 // see the whole ledger; an official sees their own items and their department's.
-func canSee(u user.User, o workflows.Opinion) bool {
-	if u.Has(workflows.RoleOffice) || u.Has(workflows.RoleLeader) || u.Has(workflows.RoleVerifier) {
+func canSee(u user.User, o domain.Opinion) bool {
+	if u.Has(domain.RoleOffice) || u.Has(domain.RoleLeader) || u.Has(domain.RoleVerifier) {
 		return true
 	}
 	if o.Official == u.Username || (u.Department != "" && o.Department == u.Department) {
@@ -154,7 +155,7 @@ func canSee(u user.User, o workflows.Opinion) bool {
 	return false
 }
 
-func (s *Service) opinion(ctx context.Context, id string, u user.User) (workflows.Opinion, error) {
+func (s *Service) opinion(ctx context.Context, id string, u user.User) (domain.Opinion, error) {
 	o, err := s.Store.Opinion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return o, errorf(http.StatusNotFound, "opinion_not_found", "no opinion with id %q", id)
@@ -213,7 +214,7 @@ func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) 
 
 // Submitted is what became of a submitted opinion.
 type Submitted struct {
-	Opinion workflows.Opinion
+	Opinion domain.Opinion
 	// Created is false when the opinion was already there (same key).
 	Created bool
 	// Warnings are the routing hints it was accepted with that the campaign did not
@@ -226,14 +227,14 @@ type Submitted struct {
 // it. Submitting the same opinion again (same key, same content, channel, date,
 // submitter and phone) returns it with created false; a key that belongs to an
 // opinion saying something else is a 409 key_conflict naming that opinion.
-func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (workflows.Opinion, bool, error) {
+func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (domain.Opinion, bool, error) {
 	res, err := s.Submit(ctx, u, c, in)
 	return res.Opinion, res.Created, err
 }
 
 // Submit is SubmitOpinion with the warnings intake gave.
 func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (Submitted, error) {
-	warnings, err := intake.Normalize(&in, c, s.today(c.Policy).Format(workflows.DateLayout))
+	warnings, err := intake.Normalize(&in, c, s.today(c.Policy).Format(domain.DateLayout))
 	if err != nil {
 		var fe *intake.FieldError
 		if errors.As(err, &fe) {
@@ -286,7 +287,7 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 
 // keyConflict is the 409 for an opinion whose key belongs to existing, an opinion
 // that says something else; nil when they are the same opinion.
-func keyConflict(in workflows.OpinionInput, existing workflows.Opinion) error {
+func keyConflict(in workflows.OpinionInput, existing domain.Opinion) error {
 	diff := intake.InputIdentity(in).Differences(intake.OpinionIdentity(existing))
 	if len(diff) == 0 {
 		return nil
@@ -328,7 +329,7 @@ func meOr(v string, u user.User) string {
 }
 
 func stateFilter(f *store.Filter, v string) error {
-	f.State = workflows.State(v)
+	f.State = domain.State(v)
 	if f.State != "" && !validState(f.State) {
 		return errorf(http.StatusUnprocessableEntity, "invalid_state", "state %q is not one of the opinion states", f.State)
 	}
@@ -409,14 +410,14 @@ func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
 // OpinionViews lists the opinions u may see that match f, most urgent first,
 // shaped for u; total counts all matches.
 func (s *Service) OpinionViews(ctx context.Context, u user.User, f store.Filter) ([]OpinionView, int, error) {
-	if !u.Has(workflows.RoleOffice) && !u.Has(workflows.RoleLeader) && !u.Has(workflows.RoleVerifier) {
+	if !u.Has(domain.RoleOffice) && !u.Has(domain.RoleLeader) && !u.Has(domain.RoleVerifier) {
 		f.VisibleTo = &store.Viewer{Username: u.Username, Department: u.Department}
 	}
 	page, err := s.Store.Opinions(ctx, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	policies := map[string]workflows.Policy{}
+	policies := map[string]domain.Policy{}
 	views := make([]OpinionView, len(page.Opinions))
 	for i, o := range page.Opinions {
 		p, ok := policies[o.CampaignID]
@@ -434,7 +435,7 @@ func (s *Service) OpinionViews(ctx context.Context, u user.User, f store.Filter)
 }
 
 // OpinionView shapes one opinion (with its timeline) for u, who must be allowed to see it.
-func (s *Service) OpinionView(ctx context.Context, u user.User, o workflows.Opinion) (OpinionView, error) {
+func (s *Service) OpinionView(ctx context.Context, u user.User, o domain.Opinion) (OpinionView, error) {
 	if !canSee(u, o) {
 		return OpinionView{}, forbidden("this opinion is neither assigned to you nor to your department")
 	}
@@ -445,8 +446,8 @@ func (s *Service) OpinionView(ctx context.Context, u user.User, o workflows.Opin
 	return s.view(o, u, c.Policy), nil
 }
 
-func validState(s workflows.State) bool {
-	for _, st := range workflows.AllStates {
+func validState(s domain.State) bool {
+	for _, st := range domain.AllStates {
 		if st == s {
 			return true
 		}

@@ -9,14 +9,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
 func TestSubmittingAKeyThatBelongsToAnotherOpinionIsAConflictNamingIt(t *testing.T) {
 	f := newFixture(t)
-	id := workflows.OpinionID(campaignID, "k-1")
+	id := domain.OpinionID(campaignID, "k-1")
 	// k-1 already belongs to an opinion that says something else.
-	f.project(t, newOpinion(id, func(o *workflows.Opinion) { o.Key = "k-1" }))
+	f.project(t, newOpinion(id, func(o *domain.Opinion) { o.Key = "k-1" }))
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	requireError(t, rec, http.StatusConflict, "key_conflict", `key "k-1"`, id, "content, collected_at, phone")
@@ -29,11 +30,11 @@ func TestSubmittingAKeyThatBelongsToAnotherOpinionIsAConflictNamingIt(t *testing
 
 func TestSubmittingAKeyJustStartedWithOtherContentIsAConflict(t *testing.T) {
 	f := newFixture(t)
-	id := workflows.OpinionID(campaignID, "k-1")
+	id := domain.OpinionID(campaignID, "k-1")
 	// Someone else's start of k-1 wins the race; its workflow records it meanwhile.
 	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.OpinionWorkflowName, mock.Anything).
 		Run(func(mock.Arguments) {
-			f.project(t, newOpinion(id, func(o *workflows.Opinion) { o.Key = "k-1" }))
+			f.project(t, newOpinion(id, func(o *domain.Opinion) { o.Key = "k-1" }))
 		}).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("started", "", ""))
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)

@@ -13,20 +13,20 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // --- 4. deadlines fall on working days ---
 
 func TestADateOnADayOffIsRefusedNamingTheNextWorkingDay(t *testing.T) {
-	inProgress := newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone))
-	categorized := newOpinion("a", func(o *workflows.Opinion) {
-		o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+	inProgress := newOpinion("a", assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone))
+	categorized := newOpinion("a", func(o *domain.Opinion) {
+		o.State, o.Category = domain.StateCategorized, "群众需要解决的问题"
 	})
-	closed := newOpinion("a", assigned(workflows.StateClosed, "official", deptA, "2025-06-20", workflows.LevelNone))
+	closed := newOpinion("a", assigned(domain.StateClosed, "official", deptA, "2025-06-20", domain.LevelNone))
 	tests := []struct {
 		name   string
-		before workflows.Opinion
+		before domain.Opinion
 		as     string
 		action string
 		body   string
@@ -68,8 +68,8 @@ func TestWorkingDaysAndDatesTheWorkflowJudgesGoThrough(t *testing.T) {
 		`{"until": "2025-06-28"}`,                    // a Saturday without a reason: the reason is named first
 	} {
 		f := newFixture(t)
-		f.project(t, newOpinion("a", assigned(workflows.StateInProgress, "official", deptA, "2025-06-20", workflows.LevelNone)))
-		sent := f.expectAction(t, rejection(workflows.ErrInvalid, "judged by the workflow", "until_too_far"), nil)
+		f.project(t, newOpinion("a", assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone)))
+		sent := f.expectAction(t, rejection(domain.ErrInvalid, "judged by the workflow", "until_too_far"), nil)
 		rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/request-extension", "official", body)
 		requireError(t, rec, http.StatusUnprocessableEntity, "until_too_far", "judged by the workflow")
 		require.Equal(t, "request-extension", sent.UpdateName, body)
@@ -132,8 +132,8 @@ func TestTheLedgersAndChangesRefuseParametersTheyDoNotTake(t *testing.T) {
 func TestTheLeaderFilterListsALeadersOwnItems(t *testing.T) {
 	f := newFixture(t)
 	seedUrgency(t, f)
-	f.project(t, newOpinion("other-leader", assigned(workflows.StateInProgress, "official", deptA, "2025-06-18", workflows.LevelNone),
-		func(o *workflows.Opinion) { o.Leader = "leader9" }))
+	f.project(t, newOpinion("other-leader", assigned(domain.StateInProgress, "official", deptA, "2025-06-18", domain.LevelNone),
+		func(o *domain.Opinion) { o.Leader = "leader9" }))
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions?leader=leader9", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, []string{"other-leader"}, ids(decodeAs[listBody](t, rec).Opinions))
@@ -176,28 +176,28 @@ func TestTheViewShowsTheHonestRecord(t *testing.T) {
 	f := newFixture(t)
 	reached := fixedNow.Add(-72 * time.Hour)
 	pass, fail := true, false
-	rounds := []workflows.Round{
+	rounds := []domain.Round{
 		{Measures: "更换灯泡", Evidence: "照片1", SubmittedBy: "official", SubmittedAt: fixedNow.Add(-48 * time.Hour), Late: true,
 			VerifiedBy: "verifier", Passed: &fail, Reason: "仍不亮", VerifiedAt: fixedNow.Add(-47 * time.Hour)},
 		{Measures: "更换线路", Evidence: "照片2", SubmittedBy: "official", SubmittedAt: fixedNow.Add(-24 * time.Hour),
 			VerifiedBy: "verifier", Passed: &pass, VerifiedAt: fixedNow.Add(-23 * time.Hour)},
 	}
-	callbacks := []workflows.Callback{{At: fixedNow.Add(-2 * time.Hour), By: "office", Satisfaction: "basically", First: true}}
-	f.project(t, newOpinion("a", assigned(workflows.StateClosed, "official", deptA, "2025-06-20", workflows.LevelNone),
-		func(o *workflows.Opinion) {
+	callbacks := []domain.Callback{{At: fixedNow.Add(-2 * time.Hour), By: "office", Satisfaction: "basically", First: true}}
+	f.project(t, newOpinion("a", assigned(domain.StateClosed, "official", deptA, "2025-06-20", domain.LevelNone),
+		func(o *domain.Opinion) {
 			o.ClosedAt, o.OnTime = fixedNow.Add(-time.Hour), false
-			o.HighestLevel, o.HighestLevelAt = workflows.LevelAccountability, reached
+			o.HighestLevel, o.HighestLevelAt = domain.LevelAccountability, reached
 			o.Extensions, o.LateExtensions = 1, 1
 			o.Rounds, o.Callbacks, o.WorkingDaysToClose = rounds, callbacks, 7
 		}))
-	f.project(t, newOpinion("old", assigned(workflows.StateClosed, "official", deptA, "2025-06-20", workflows.LevelNone),
-		func(o *workflows.Opinion) { o.ClosedAt, o.OnTime = fixedNow, true }))
+	f.project(t, newOpinion("old", assigned(domain.StateClosed, "official", deptA, "2025-06-20", domain.LevelNone),
+		func(o *domain.Opinion) { o.ClosedAt, o.OnTime = fixedNow, true }))
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "leader", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	v := decodeAs[OpinionView](t, rec)
-	require.Equal(t, workflows.LevelNone, v.OverdueLevel)
-	require.Equal(t, workflows.LevelAccountability, v.HighestLevel)
+	require.Equal(t, domain.LevelNone, v.OverdueLevel)
+	require.Equal(t, domain.LevelAccountability, v.HighestLevel)
 	require.True(t, reached.Equal(*v.HighestLevelAt))
 	require.Equal(t, 1, v.LateExtensions)
 	require.False(t, *v.OnTime)

@@ -18,18 +18,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
+	"rectify/internal/domain"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // Users are the test users: one per role and a second official in another
 // department. Each has the API token "tok-<username>" and their username as password.
 var Users = []user.User{
-	{Username: "office", Roles: []workflows.Role{workflows.RoleOffice}},
-	{Username: "official", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "城管科"},
-	{Username: "official2", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "民政科"},
-	{Username: "verifier", Roles: []workflows.Role{workflows.RoleVerifier}},
-	{Username: "leader", Roles: []workflows.Role{workflows.RoleLeader}},
+	{Username: "office", Roles: []domain.Role{domain.RoleOffice}},
+	{Username: "official", Roles: []domain.Role{domain.RoleOfficial}, Department: "城管科"},
+	{Username: "official2", Roles: []domain.Role{domain.RoleOfficial}, Department: "民政科"},
+	{Username: "verifier", Roles: []domain.Role{domain.RoleVerifier}},
+	{Username: "leader", Roles: []domain.Role{domain.RoleLeader}},
 }
 
 // WriteUsers writes the test users file into dir and returns its path: Users, and

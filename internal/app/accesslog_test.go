@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/internal/requestid"
 	"rectify/workflows"
 )
@@ -75,13 +76,13 @@ func TestTheRequestIDFollowsAnActionIntoTheActivitiesLog(t *testing.T) {
 	}
 
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "rid", "name": "整改"}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	status, submitID := send("office", "/api/v1/campaigns/rid/opinions?source=test", map[string]any{
 		"key": "R-1", "content": "路灯不亮。", "channel": "热线", "collected_at": today,
 	}, "")
 	require.Equal(t, http.StatusCreated, status)
 	require.True(t, requestid.Valid(submitID), "the answer names the id it was given: %q", submitID)
-	opinionID := workflows.OpinionID("rid", "R-1")
+	opinionID := domain.OpinionID("rid", "R-1")
 
 	const categorizeID = "office-run-7.categorize_1"
 	status, echoed := send("office", "/api/v1/opinions/"+opinionID+"/actions/categorize", map[string]any{"category": "群众需要解决的问题"}, categorizeID)
@@ -92,8 +93,8 @@ func TestTheRequestIDFollowsAnActionIntoTheActivitiesLog(t *testing.T) {
 		id, route, state string
 		status           float64
 	}{
-		{submitID, "POST /api/v1/campaigns/{id}/opinions", string(workflows.StateReceived), http.StatusCreated},
-		{categorizeID, "POST /api/v1/opinions/{id}/actions/{action}", string(workflows.StateCategorized), http.StatusOK},
+		{submitID, "POST /api/v1/campaigns/{id}/opinions", string(domain.StateReceived), http.StatusCreated},
+		{categorizeID, "POST /api/v1/opinions/{id}/actions/{action}", string(domain.StateCategorized), http.StatusOK},
 	} {
 		var access, projected map[string]any
 		require.Eventually(t, func() bool {

@@ -19,6 +19,7 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/config"
+	"rectify/internal/domain"
 	"rectify/internal/payload/payloadtest"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -105,7 +106,7 @@ func TestOpinionClosesOverHTTPAndForbiddenActionsLeaveNoTrace(t *testing.T) {
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{
 		"id": "c1", "name": "群众路线教育实践活动整改", "departments": []string{"城管科", "民政科"},
 	}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	op := h.Must("office", http.MethodPost, "/api/v1/campaigns/c1/opinions", map[string]any{
 		"key": "A-001", "content": "幸福路路面坑洼多年未修，雨天积水严重。", "channel": "热线",
 		"collected_at": today, "submitter": "张三", "phone": "13812345678",
@@ -305,7 +306,7 @@ func TestLadderAndMergeOverHTTP(t *testing.T) {
 		o := h.Must("leader", http.MethodGet, "/api/v1/opinions/"+late, nil, http.StatusOK)
 		escalations = escalations[:0]
 		for _, e := range o["timeline"].([]any) {
-			if e := e.(map[string]any); e["action"] == string(workflows.EventEscalated) {
+			if e := e.(map[string]any); e["action"] == string(domain.EventEscalated) {
 				escalations = append(escalations, e["to"].(string)+":"+e["detail"].(map[string]any)["level"].(string))
 			}
 		}
@@ -324,7 +325,7 @@ func TestLadderAndMergeOverHTTP(t *testing.T) {
 	require.Equal(t, "merged", merged["state"])
 	require.Eventually(t, func() bool {
 		for _, e := range h.Must("office", http.MethodGet, "/api/v1/opinions/"+kept, nil, http.StatusOK)["timeline"].([]any) {
-			if e := e.(map[string]any); e["action"] == string(workflows.EventMergedIn) {
+			if e := e.(map[string]any); e["action"] == string(domain.EventMergedIn) {
 				return e["detail"].(map[string]any)["from"] == dup
 			}
 		}
@@ -356,7 +357,7 @@ func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	}
 	stats := func(a *App, token string) map[string]any { return get(a, token, "/api/v1/campaigns/demo/stats") }
 	seeded := stats(a, "demo-leader")
-	for _, state := range workflows.AllStates {
+	for _, state := range domain.AllStates {
 		require.NotZero(t, seeded["by_state"].(map[string]any)[string(state)], "the demo has an opinion that is %s", state)
 	}
 	for _, level := range []string{"overdue", "supervised", "accountability"} {

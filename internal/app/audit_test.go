@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -21,7 +22,7 @@ import (
 func TestTheAccessLogRecordsWhoSawNamesAndPhonesThroughTheRealServer(t *testing.T) {
 	h := startHarness(t)
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "al", "name": "访问记录", "departments": []string{"城管科"}}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	id := h.Must("office", http.MethodPost, "/api/v1/campaigns/al/opinions", map[string]any{
 		"key": "AL-1", "content": "小区路灯不亮。", "channel": "热线", "collected_at": today, "submitter": "王五", "phone": "13700137000",
 	}, http.StatusCreated)["id"].(string)

@@ -23,8 +23,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // authzMatrix is the expected answer of every request (a row, defined in
@@ -144,9 +144,9 @@ var authzColumns = []authzColumn{
 // who is both an official of 城管科 and a verifier — who may verify others' fixes
 // but never their own.
 var authzUsers = []user.User{
-	{Username: "leader2", Roles: []workflows.Role{workflows.RoleLeader}},
-	{Username: "colleague", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "城管科"},
-	{Username: "dual", Roles: []workflows.Role{workflows.RoleOfficial, workflows.RoleVerifier}, Department: "城管科"},
+	{Username: "leader2", Roles: []domain.Role{domain.RoleLeader}},
+	{Username: "colleague", Roles: []domain.Role{domain.RoleOfficial}, Department: "城管科"},
+	{Username: "dual", Roles: []domain.Role{domain.RoleOfficial, domain.RoleVerifier}, Department: "城管科"},
 }
 
 const (
@@ -173,17 +173,17 @@ const (
 )
 
 // authzSteps are the actions that bring a new item to each stage.
-var authzSteps = map[authzStage][]workflows.Action{
+var authzSteps = map[authzStage][]domain.Action{
 	receivedItem:         {},
 	unroutedItem:         {},
-	categorizedItem:      {workflows.ActionCategorize},
-	assignedItem:         {workflows.ActionCategorize, workflows.ActionAssign},
-	inProgressItem:       {workflows.ActionCategorize, workflows.ActionAssign, workflows.ActionSign},
-	extensionAskedItem:   {workflows.ActionCategorize, workflows.ActionAssign, workflows.ActionSign, workflows.ActionRequestExtension},
-	submittedItem:        {workflows.ActionCategorize, workflows.ActionAssign, workflows.ActionSign, workflows.ActionSubmit},
-	awaitingCallbackItem: {workflows.ActionCategorize, workflows.ActionAssign, workflows.ActionSign, workflows.ActionSubmit, workflows.ActionVerify},
-	closedItem: {workflows.ActionCategorize, workflows.ActionAssign, workflows.ActionSign, workflows.ActionSubmit, workflows.ActionVerify,
-		workflows.ActionCallback},
+	categorizedItem:      {domain.ActionCategorize},
+	assignedItem:         {domain.ActionCategorize, domain.ActionAssign},
+	inProgressItem:       {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign},
+	extensionAskedItem:   {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign, domain.ActionRequestExtension},
+	submittedItem:        {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign, domain.ActionSubmit},
+	awaitingCallbackItem: {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign, domain.ActionSubmit, domain.ActionVerify},
+	closedItem: {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign, domain.ActionSubmit, domain.ActionVerify,
+		domain.ActionCallback},
 }
 
 // authzRequest is one row's request. "{opinion}" in the path is the row's item,
@@ -208,48 +208,48 @@ type authzRequest struct {
 
 // authzBodies are valid bodies for every action, used by the matrix and to prepare
 // its items: a refusal is about who asks, never about what they sent.
-func authzBodies() map[workflows.Action]map[string]any {
-	return map[workflows.Action]map[string]any{
-		workflows.ActionCategorize: {"category": "群众需要解决的问题"},
-		workflows.ActionMerge:      {"into": "{target}"},
-		workflows.ActionReject:     {"reason": "不属于本次活动范围"},
-		workflows.ActionAssign: {"department": "城管科", "official": "official", "leader": "leader",
+func authzBodies() map[domain.Action]map[string]any {
+	return map[domain.Action]map[string]any{
+		domain.ActionCategorize: {"category": "群众需要解决的问题"},
+		domain.ActionMerge:      {"into": "{target}"},
+		domain.ActionReject:     {"reason": "不属于本次活动范围"},
+		domain.ActionAssign: {"department": "城管科", "official": "official", "leader": "leader",
 			"measures": "制定整改方案", "deadline": workday(10)},
-		workflows.ActionSign:             {},
-		workflows.ActionReturn:           {"reason": "不属于本科室职责"},
-		workflows.ActionRequestExtension: {"until": workday(20), "reason": "需走采购程序"},
-		workflows.ActionDecideExtension:  {"approve": true, "reason": "同意"},
-		workflows.ActionSubmit:           {"measures": "已整改", "evidence": "现场照片"},
-		workflows.ActionVerify:           {"pass": true, "reason": "现场核查属实"},
-		workflows.ActionCallback:         {"satisfaction": "satisfied", "note": "电话回访"},
-		workflows.ActionReopen:           {"reason": "回头看发现反弹"},
-		workflows.ActionCancel:           {"reason": "反映人撤回"},
+		domain.ActionSign:             {},
+		domain.ActionReturn:           {"reason": "不属于本科室职责"},
+		domain.ActionRequestExtension: {"until": workday(20), "reason": "需走采购程序"},
+		domain.ActionDecideExtension:  {"approve": true, "reason": "同意"},
+		domain.ActionSubmit:           {"measures": "已整改", "evidence": "现场照片"},
+		domain.ActionVerify:           {"pass": true, "reason": "现场核查属实"},
+		domain.ActionCallback:         {"satisfaction": "satisfied", "note": "电话回访"},
+		domain.ActionReopen:           {"reason": "回头看发现反弹"},
+		domain.ActionCancel:           {"reason": "反映人撤回"},
 	}
 }
 
 func authzRequests() map[string]authzRequest {
 	bodies := authzBodies()
-	act := func(a workflows.Action, item authzStage) authzRequest {
+	act := func(a domain.Action, item authzStage) authzRequest {
 		return authzRequest{method: http.MethodPost, path: "/api/v1/opinions/{opinion}/actions/" + string(a),
 			body: bodies[a], item: item, action: true}
 	}
 	get := func(path string) authzRequest { return authzRequest{method: http.MethodGet, path: path} }
 	campaign := "/api/v1/campaigns/" + authzCampaign
 	reqs := map[string]authzRequest{
-		"categorize":        act(workflows.ActionCategorize, receivedItem),
-		"merge":             act(workflows.ActionMerge, receivedItem),
-		"reject":            act(workflows.ActionReject, receivedItem),
-		"assign":            act(workflows.ActionAssign, categorizedItem),
-		"sign":              act(workflows.ActionSign, assignedItem),
-		"return":            act(workflows.ActionReturn, assignedItem),
-		"request-extension": act(workflows.ActionRequestExtension, inProgressItem),
-		"decide-extension":  act(workflows.ActionDecideExtension, extensionAskedItem),
-		"submit":            act(workflows.ActionSubmit, inProgressItem),
-		"verify":            act(workflows.ActionVerify, submittedItem),
-		"verify-own-fix":    act(workflows.ActionVerify, submittedItem),
-		"callback":          act(workflows.ActionCallback, awaitingCallbackItem),
-		"reopen":            act(workflows.ActionReopen, closedItem),
-		"cancel":            act(workflows.ActionCancel, inProgressItem),
+		"categorize":        act(domain.ActionCategorize, receivedItem),
+		"merge":             act(domain.ActionMerge, receivedItem),
+		"reject":            act(domain.ActionReject, receivedItem),
+		"assign":            act(domain.ActionAssign, categorizedItem),
+		"sign":              act(domain.ActionSign, assignedItem),
+		"return":            act(domain.ActionReturn, assignedItem),
+		"request-extension": act(domain.ActionRequestExtension, inProgressItem),
+		"decide-extension":  act(domain.ActionDecideExtension, extensionAskedItem),
+		"submit":            act(domain.ActionSubmit, inProgressItem),
+		"verify":            act(domain.ActionVerify, submittedItem),
+		"verify-own-fix":    act(domain.ActionVerify, submittedItem),
+		"callback":          act(domain.ActionCallback, awaitingCallbackItem),
+		"reopen":            act(domain.ActionReopen, closedItem),
+		"cancel":            act(domain.ActionCancel, inProgressItem),
 
 		"get-opinion":          {method: http.MethodGet, path: "/api/v1/opinions/{opinion}", item: inProgressItem, officePII: true},
 		"get-unrouted-opinion": {method: http.MethodGet, path: "/api/v1/opinions/{opinion}", item: unroutedItem, officePII: true},
@@ -322,7 +322,7 @@ func parseAuthzMatrix(t *testing.T, reqs map[string]authzRequest) []authzRow {
 	for name := range reqs {
 		require.True(t, seen[name], "request %s has a row in the matrix", name)
 	}
-	for _, a := range workflows.Actions {
+	for _, a := range domain.Actions {
 		require.True(t, seen[string(a)], "every action has a row: %s has none", a)
 	}
 	return rows
@@ -331,7 +331,7 @@ func parseAuthzMatrix(t *testing.T, reqs map[string]authzRequest) []authzRow {
 // authzFixture is the campaign and the items the matrix talks about.
 type authzFixture struct {
 	h      *harness
-	bodies map[workflows.Action]map[string]any
+	bodies map[domain.Action]map[string]any
 	// name and phone are the submitter's, on every item: only the office reads them.
 	name, phone string
 	keys        int
@@ -466,14 +466,14 @@ func (fx *authzFixture) newItem(stage authzStage, owner string) string {
 	if stage != unroutedItem {
 		require.Equal(t, "城管科", op["department"], "the item is routed to 城管科 from the start")
 	}
-	by := map[workflows.Action]string{
-		workflows.ActionCategorize: "office", workflows.ActionAssign: "office", workflows.ActionSign: owner,
-		workflows.ActionRequestExtension: owner, workflows.ActionSubmit: owner, workflows.ActionVerify: "verifier",
-		workflows.ActionCallback: "office",
+	by := map[domain.Action]string{
+		domain.ActionCategorize: "office", domain.ActionAssign: "office", domain.ActionSign: owner,
+		domain.ActionRequestExtension: owner, domain.ActionSubmit: owner, domain.ActionVerify: "verifier",
+		domain.ActionCallback: "office",
 	}
 	for _, a := range authzSteps[stage] {
 		body := fx.bodies[a]
-		if a == workflows.ActionAssign {
+		if a == domain.ActionAssign {
 			body = withValue(body, "official", owner)
 		}
 		fx.must(by[a], http.MethodPost, "/api/v1/opinions/"+id+"/actions/"+string(a), body, http.StatusOK)
@@ -508,7 +508,7 @@ func newAuthzFixture(t *testing.T, h *harness, reqs map[string]authzRequest, row
 	var batch map[string]any
 	require.NoError(t, json.Unmarshal(data, &batch))
 	fx.batch = batch["id"].(string)
-	fx.imported = workflows.OpinionID(authzCampaign, authzImportKey)
+	fx.imported = domain.OpinionID(authzCampaign, authzImportKey)
 	require.Eventually(t, func() bool {
 		status, _ := fx.call(t, "office", http.MethodGet, "/api/v1/opinions/"+fx.imported, nil, false)
 		return status == http.StatusOK
@@ -595,7 +595,7 @@ func TestAuthzMatrix(t *testing.T) {
 
 				text := readable(t, data)
 				u, known := people[col.username]
-				office := known && u.Has(workflows.RoleOffice)
+				office := known && u.Has(domain.RoleOffice)
 				switch {
 				case office && req.officePII && want.status < 300:
 					require.Contains(t, text, fx.name, "the office reads the submitter's name")
@@ -629,7 +629,7 @@ func TestAuthzMatrix(t *testing.T) {
 // onlyOfficial reports whether u's view of the ledger is an official's: neither
 // office, leader nor verifier.
 func onlyOfficial(u user.User) bool {
-	return !u.Has(workflows.RoleOffice) && !u.Has(workflows.RoleLeader) && !u.Has(workflows.RoleVerifier)
+	return !u.Has(domain.RoleOffice) && !u.Has(domain.RoleLeader) && !u.Has(domain.RoleVerifier)
 }
 
 // requireScoped checks that a list shows an official only the items assigned to

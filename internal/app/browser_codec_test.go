@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -33,7 +34,7 @@ func TestTemporalWebUIDecryptsOnlyForTheOffice(t *testing.T) {
 
 	name, phone := canary(t, "金丝雀", 8), canary(t, "137", 8)
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "ui", "name": "界面", "departments": []string{"城管科"}}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	id := h.Must("office", http.MethodPost, "/api/v1/campaigns/ui/opinions", map[string]any{
 		"key": "U-1", "content": "楼道灯坏了。", "channel": "热线", "collected_at": today, "submitter": name, "phone": phone,
 	}, http.StatusCreated)["id"].(string)

@@ -8,7 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // TestBrowserEnglishIsRememberedPerUser switches an official to English in the
@@ -22,7 +22,7 @@ func TestBrowserEnglishIsRememberedPerUser(t *testing.T) {
 	b := newBrowser(t, h.Base)
 	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "en", "name": "作风建设整改", "departments": []string{"城管科"}}, 201)
 	id := h.Must("office", "POST", "/api/v1/campaigns/en/opinions", map[string]any{"key": "E1", "content": "幸福路路灯坏了",
-		"channel": "hotline", "collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)}, 201)["id"].(string)
+		"channel": "hotline", "collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)}, 201)["id"].(string)
 	h.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, 200)
 	h.Act("office", id, "assign", map[string]any{"department": "城管科", "official": "official", "leader": "leader", "measures": "更换路灯"}, 200)
 
@@ -40,12 +40,12 @@ func TestBrowserEnglishIsRememberedPerUser(t *testing.T) {
 	require.Empty(t, b.untranslated(), "my tasks in English")
 	b.shot("tasks-en")
 
-	b.act(id, workflows.ActionSign)
+	b.act(id, domain.ActionSign)
 	require.Equal(t, "In progress", b.text(`article .crumbs .badge:last-child`))
 	require.Empty(t, b.untranslated(), "the item page in English")
 	b.shot("item-en")
 	// A mistake is explained next to its field, in English, and what was typed stays.
-	until := time.Now().AddDate(0, 1, 0).Format(workflows.DateLayout)
+	until := time.Now().AddDate(0, 1, 0).Format(domain.DateLayout)
 	form := fmt.Sprintf(`form[action="/opinions/%s/act/request-extension"]`, id)
 	b.run(chromedp.Click(chromedp.CSS(`details:has(`+form+`) > summary`)), chromedp.WaitVisible(chromedp.ID("request-extension-until")),
 		chromedp.SetValue(chromedp.ID("request-extension-until"), until))

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // TestBrowserOfficeCampaignMergeAndLedger is the office's setup and housekeeping
@@ -37,7 +37,7 @@ func TestBrowserOfficeCampaignMergeAndLedger(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("campaign-departments"), "城管科\n住建局"),
 		chromedp.SetValue(chromedp.ID("campaign-sign_working_days"), "2"),
 		chromedp.SendKeys(chromedp.ID(cell("name")), "窨井盖安全"),
-		chromedp.SetValue(chromedp.ID(cell("speed")), string(workflows.SpeedImmediate)),
+		chromedp.SetValue(chromedp.ID(cell("speed")), string(domain.SpeedImmediate)),
 		chromedp.SendKeys(chromedp.ID(cell("working_days")), "0"),
 		chromedp.SendKeys(chromedp.ID(cell("keywords")), "井盖、窨井"),
 	)
@@ -63,7 +63,7 @@ func TestBrowserOfficeCampaignMergeAndLedger(t *testing.T) {
 	require.Equal(t, "2 个工作日", sign, "the campaign's own time to sign for an item")
 
 	// Three reports of one missing manhole cover; the new category's keywords suggest it.
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	report := func(key, content string) string {
 		return h.Must("office", "POST", "/api/v1/campaigns/manholes/opinions", map[string]any{
 			"key": key, "content": content, "channel": "hotline", "collected_at": today}, 201)["id"].(string)
@@ -76,7 +76,7 @@ func TestBrowserOfficeCampaignMergeAndLedger(t *testing.T) {
 	b.open("/opinions/" + target)
 	require.Contains(t, value(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#categorize-category option')).map(o => o.value)`)),
 		"窨井盖安全", "triage offers the campaign's own category")
-	b.act(target, workflows.ActionCategorize)
+	b.act(target, domain.ActionCategorize)
 	require.Contains(t, b.text("main dl.facts"), "窨井盖安全")
 	require.Contains(t, value(b, chromedp.TextContent(chromedp.ID("assign-preview"))), "4 个工作日",
 		"the deadline offered for assigning counts the category's own working days")
@@ -98,18 +98,18 @@ func TestBrowserOfficeCampaignMergeAndLedger(t *testing.T) {
 	require.Equal(t, "已收集", b.text(`article .crumbs .badge:last-child`), "nothing was merged")
 
 	// Picked from the list.
-	b.act(picked, workflows.ActionMerge, chromedp.SetValue(chromedp.ID("merge-into"), target))
+	b.act(picked, domain.ActionMerge, chromedp.SetValue(chromedp.ID("merge-into"), target))
 	b.shot("merged")
 	require.Equal(t, "已合并", b.text(`article .crumbs .badge:last-child`))
 	require.Equal(t, "/opinions/"+target, value(b, chromedp.AttributeValue(chromedp.CSS(`dl.facts a[href^="/opinions/"]`), "href")).Value)
 
 	// Named by the id its page shows.
-	b.act(typed, workflows.ActionMerge, chromedp.SendKeys(chromedp.ID("merge-into_key"), id))
+	b.act(typed, domain.ActionMerge, chromedp.SendKeys(chromedp.ID("merge-into_key"), id))
 	require.Equal(t, "已合并", b.text(`article .crumbs .badge:last-child`))
 	require.Eventually(t, func() bool {
 		merges := 0
 		for _, e := range h.Must("office", "GET", "/api/v1/opinions/"+target, nil, 200)["timeline"].([]any) {
-			if e.(map[string]any)["action"] == string(workflows.EventMergedIn) {
+			if e.(map[string]any)["action"] == string(domain.EventMergedIn) {
 				merges++
 			}
 		}

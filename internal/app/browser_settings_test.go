@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // TestBrowserOfficeChangesARunningCampaignsSettings is the office changing a
@@ -24,7 +24,7 @@ func TestBrowserOfficeChangesARunningCampaignsSettings(t *testing.T) {
 	h := startHarness(t)
 	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "zg", "name": "作风建设整改",
 		"departments": []string{"城管科", "民政科"}}, 201)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	submit := func(key, content, department string) string {
 		return h.Must("office", "POST", "/api/v1/campaigns/zg/opinions", map[string]any{"key": key, "content": content,
 			"channel": "走访", "collected_at": today, "department": department}, 201)["id"].(string)
@@ -59,7 +59,7 @@ func TestBrowserOfficeChangesARunningCampaignsSettings(t *testing.T) {
 		chromedp.SetValue(chromedp.ID(cell("dep", city, "aliases")), "城市管理科"),
 		chromedp.SendKeys(chromedp.ID(cell("dep", newDep, "name")), "住建局"),
 		chromedp.SendKeys(chromedp.ID(cell("cat", newCat, "name")), "窨井盖安全"),
-		chromedp.SetValue(chromedp.ID(cell("cat", newCat, "speed")), string(workflows.SpeedImmediate)),
+		chromedp.SetValue(chromedp.ID(cell("cat", newCat, "speed")), string(domain.SpeedImmediate)),
 		chromedp.SendKeys(chromedp.ID(cell("cat", newCat, "working_days")), "4"),
 		chromedp.Click(chromedp.ID(cell("cat", retired, "retired"))),
 		chromedp.SetValue(chromedp.ID(cell("ch", visit, "aliases")), "走访、入户走访、来访"),
@@ -99,10 +99,10 @@ func TestBrowserOfficeChangesARunningCampaignsSettings(t *testing.T) {
 	b.open("/opinions/" + early)
 	require.NotContains(t, value(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#categorize-category option')).map(o => o.value)`)),
 		"制度漏洞", "a retired category is not offered")
-	b.act(early, workflows.ActionCategorize, chromedp.SetValue(chromedp.ID("categorize-category"), "窨井盖安全"))
+	b.act(early, domain.ActionCategorize, chromedp.SetValue(chromedp.ID("categorize-category"), "窨井盖安全"))
 	require.Equal(t, "城管科", value(b, chromedp.Value(chromedp.ID("assign-department"))), "城管科 is pre-selected for 城市管理科")
 	require.Contains(t, value(b, chromedp.TextContent(chromedp.ID("assign-preview"))), "4 个工作日")
-	b.act(early, workflows.ActionAssign,
+	b.act(early, domain.ActionAssign,
 		chromedp.SetValue(chromedp.ID("assign-department"), "住建局"),
 		chromedp.SetValue(chromedp.ID("assign-official"), "official"),
 		chromedp.SetValue(chromedp.ID("assign-leader"), "leader"))

@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // browser drives a real headless Chromium against the running product, the way a
@@ -125,7 +125,7 @@ func (b *browser) open(path string) {
 }
 
 // act opens an action's form on the opinion page, fills it and submits it.
-func (b *browser) act(id string, action workflows.Action, fill ...chromedp.Action[chromedp.Void]) {
+func (b *browser) act(id string, action domain.Action, fill ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	b.open("/opinions/" + id)
 	form := fmt.Sprintf(`form[action="/opinions/%s/act/%s"]`, id, action)
@@ -293,7 +293,7 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	// waiting to be sorted and one rejected (which leaves the completion rate).
 	seed := func(key, content string) string {
 		return h.Must("office", "POST", "/api/v1/campaigns/web/opinions", map[string]any{"key": key, "content": content,
-			"channel": "hotline", "collected_at": today.Format(workflows.DateLayout)}, 201)["id"].(string)
+			"channel": "hotline", "collected_at": today.Format(domain.DateLayout)}, 201)["id"].(string)
 	}
 	closeOut := func(id, category, department, official, satisfaction string) {
 		h.Act("office", id, "categorize", map[string]any{"category": category}, 200)
@@ -310,7 +310,7 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 
 	ledger := filepath.Join(t.TempDir(), "意见.csv")
 	require.NoError(t, os.WriteFile(ledger, []byte("编号,意见内容,来源,收集时间\n1,幸福路路灯坏了两个月,热线,"+
-		today.Format(workflows.DateLayout)+"\n"), 0o600))
+		today.Format(domain.DateLayout)+"\n"), 0o600))
 
 	b.run(chromedp.Navigate(h.Base+"/"), chromedp.WaitVisible(chromedp.ID("username")))
 	b.shot("sign-in")
@@ -336,7 +336,7 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	b.shot("import")
 	b.submitAndWait(`form[enctype="multipart/form-data"] button[type=submit]`)
 	b.shot("batch")
-	id := workflows.OpinionID("web", "1")
+	id := domain.OpinionID("web", "1")
 	require.Eventually(t, func() bool {
 		status, _ := h.Call("office", "GET", "/api/v1/opinions/"+id, nil)
 		return status == 200
@@ -345,10 +345,10 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	b.open("/triage")
 	b.shot("triage")
 	require.Contains(t, b.text("main"), "幸福路路灯坏了两个月")
-	b.act(id, workflows.ActionCategorize, chromedp.SetValue(chromedp.ID("categorize-category"), "群众需要解决的问题"))
+	b.act(id, domain.ActionCategorize, chromedp.SetValue(chromedp.ID("categorize-category"), "群众需要解决的问题"))
 	b.open("/opinions/" + id)
 	b.shot("item-office-categorized")
-	b.act(id, workflows.ActionAssign,
+	b.act(id, domain.ActionAssign,
 		chromedp.SetValue(chromedp.ID("assign-department"), "城管科"),
 		chromedp.SetValue(chromedp.ID("assign-official"), "official"),
 		chromedp.SetValue(chromedp.ID("assign-leader"), "leader"),
@@ -360,10 +360,10 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	b.open("/tasks")
 	b.shot("official-tasks")
 	require.Contains(t, b.text("main"), "幸福路路灯坏了两个月")
-	b.act(id, workflows.ActionSign)
+	b.act(id, domain.ActionSign)
 	b.shot("item-official")
 	until := onWorkday(today.AddDate(0, 2, 0), 1)
-	b.act(id, workflows.ActionRequestExtension,
+	b.act(id, domain.ActionRequestExtension,
 		chromedp.SetValue(chromedp.ID("request-extension-until"), until),
 		chromedp.SendKeys(chromedp.ID("request-extension-reason"), "灯杆需政府采购"))
 	b.shot("extension-requested")
@@ -384,12 +384,12 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	b.shot("leader-decisions")
 	b.open("/opinions/" + id)
 	b.shot("item-leader")
-	b.act(id, workflows.ActionDecideExtension, chromedp.Click(chromedp.CSS(`input[name=approve][value=true]`)))
+	b.act(id, domain.ActionDecideExtension, chromedp.Click(chromedp.CSS(`input[name=approve][value=true]`)))
 	require.Contains(t, b.text("main"), until, "the approved date is the new deadline")
 	b.signOut()
 
 	b.signIn("official")
-	b.act(id, workflows.ActionSubmit,
+	b.act(id, domain.ActionSubmit,
 		chromedp.SendKeys(chromedp.ID("submit-measures"), "已更换路灯"),
 		chromedp.SendKeys(chromedp.ID("submit-evidence"), "现场照片"))
 	b.signOut()
@@ -399,24 +399,24 @@ func TestBrowserTakesAnOpinionThroughItsWholeLife(t *testing.T) {
 	b.shot("verifier-queue")
 	b.open("/opinions/" + id)
 	b.shot("item-verifier")
-	b.act(id, workflows.ActionVerify,
+	b.act(id, domain.ActionVerify,
 		chromedp.Click(chromedp.CSS(`input[name=pass][value=false]`)),
 		chromedp.SendKeys(chromedp.ID("verify-reason"), "夜间仍有两盏不亮"))
 	b.shot("verification-failed")
 	b.signOut()
 
 	b.signIn("official")
-	b.act(id, workflows.ActionSubmit,
+	b.act(id, domain.ActionSubmit,
 		chromedp.SendKeys(chromedp.ID("submit-measures"), "全部更换完毕"),
 		chromedp.SendKeys(chromedp.ID("submit-evidence"), "夜间复查照片"))
 	b.signOut()
 
 	b.signIn("verifier")
-	b.act(id, workflows.ActionVerify, chromedp.Click(chromedp.CSS(`input[name=pass][value=true]`)))
+	b.act(id, domain.ActionVerify, chromedp.Click(chromedp.CSS(`input[name=pass][value=true]`)))
 	b.signOut()
 
 	b.signIn("office")
-	b.act(id, workflows.ActionCallback, chromedp.Click(chromedp.CSS(`input[name=satisfaction][value=satisfied]`)))
+	b.act(id, domain.ActionCallback, chromedp.Click(chromedp.CSS(`input[name=satisfaction][value=satisfied]`)))
 	b.shot("closed")
 	require.Contains(t, b.text("main"), "已销号")
 	b.signOut()
@@ -455,9 +455,9 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "kb", "name": "整改", "departments": []string{"城管科", "民政科"}}, 201)
 	today := time.Now().In(time.FixedZone("", 8*3600))
 	id := h.Must("office", "POST", "/api/v1/campaigns/kb/opinions", map[string]any{
-		"key": "K1", "content": "幸福路路灯坏了", "channel": "hotline", "collected_at": today.Format(workflows.DateLayout)}, 201)["id"].(string)
+		"key": "K1", "content": "幸福路路灯坏了", "channel": "hotline", "collected_at": today.Format(domain.DateLayout)}, 201)["id"].(string)
 	item := fmt.Sprintf(`a[href="/opinions/%s"]`, id)
-	form := func(action workflows.Action) string {
+	form := func(action domain.Action) string {
 		return fmt.Sprintf(`form[action="/opinions/%s/act/%s"]`, id, action)
 	}
 	state := func() string { return b.text(`article .crumbs .badge:last-child`) }
@@ -487,7 +487,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 		b.navigateBy(chromedp.KeyEvent(kb.Enter), "Enter on "+link)
 	}
 	// open tabs to an action's summary and opens its form with Enter.
-	open := func(action workflows.Action) {
+	open := func(action domain.Action) {
 		t.Helper()
 		b.tabTo(`details:has(` + form(action) + `) > summary`)
 		b.press(kb.Enter)
@@ -498,7 +498,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	// category, already set to the suggestion, then the button.
 	signIn("office", "/triage")
 	follow(item)
-	open(workflows.ActionCategorize)
+	open(domain.ActionCategorize)
 	b.press(kb.Tab)
 	require.True(t, b.focus("#categorize-category").Matches, "the category comes first in its form")
 	require.Equal(t, "群众需要解决的问题", value(b, chromedp.Value(chromedp.ID("categorize-category"))), "the suggestion is chosen")
@@ -507,7 +507,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	require.Equal(t, "已分类", state())
 
 	// Assigning: the arrows choose the department, the official and the leader.
-	open(workflows.ActionAssign)
+	open(domain.ActionAssign)
 	b.press(kb.Tab)
 	for _, f := range []struct{ id, want string }{
 		{"assign-department", "城管科"}, {"assign-official", "official"}, {"assign-leader", "leader"},
@@ -519,7 +519,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 	require.True(t, b.focus("#assign-measures").Matches)
 	b.press("更换路灯")
-	require.Equal(t, []string{"assign-measures", "assign-deadline"}, b.tabTo(form(workflows.ActionAssign)+` button`),
+	require.Equal(t, []string{"assign-measures", "assign-deadline"}, b.tabTo(form(domain.ActionAssign)+` button`),
 		"the deadline comes after the measures, then the button")
 	b.press(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
 	require.True(t, b.focus("#assign-deadline").Matches, "Shift+Tab goes back to the deadline")
@@ -533,11 +533,11 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	// The official signs for it, then submits the fix.
 	signIn("official", "/tasks")
 	follow(item)
-	open(workflows.ActionSign)
-	b.tabTo(form(workflows.ActionSign) + ` button`)
+	open(domain.ActionSign)
+	b.tabTo(form(domain.ActionSign) + ` button`)
 	b.navigateBy(chromedp.KeyEvent(kb.Enter), "Enter on 签收")
 	require.Equal(t, "整改中", state())
-	open(workflows.ActionSubmit)
+	open(domain.ActionSubmit)
 	b.press(kb.Tab)
 	require.True(t, b.focus("#submit-measures").Matches)
 	b.press("已更换路灯")
@@ -545,7 +545,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	require.True(t, b.focus("#submit-evidence").Matches)
 	b.press("现场照片")
 	b.press(kb.Tab)
-	require.True(t, b.focus(form(workflows.ActionSubmit)+` button`).Matches)
+	require.True(t, b.focus(form(domain.ActionSubmit)+` button`).Matches)
 	b.navigateBy(chromedp.KeyEvent(kb.Enter), "Enter on 提交整改结果")
 	require.Equal(t, "待核查", state())
 	signOut()
@@ -560,7 +560,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b.press(kb.Tab)
 	require.True(t, b.focus(item).Matches, "after the skip link, Tab goes to the queue's item: %+v", b.focus(item))
 	b.navigateBy(chromedp.KeyEvent(kb.Enter), "Enter on the item")
-	open(workflows.ActionVerify)
+	open(domain.ActionVerify)
 	b.press(kb.Tab)
 	require.True(t, b.focus(`input[name=pass][value=true]`).Matches, "the verdict comes first")
 	b.press(" ")

@@ -17,7 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // importDone uploads a ledger, waits until its batch is done and returns the batch
@@ -119,7 +119,7 @@ func TestEveryRowOfTwoSerialNumberedLedgersBecomesAnOpinionAndCollectedIsTheSumS
 	w := warnings[0].(map[string]any)
 	require.Equal(t, []any{float64(4), "涉及单位", "unknown_department"}, []any{w["row"], w["column"], w["code"]})
 	started++
-	tj1 := workflows.OpinionID("sn", "TJ-1")
+	tj1 := domain.OpinionID("sn", "TJ-1")
 	rejections := fourth["rejections"].([]any)
 	require.Len(t, rejections, 1)
 	conflict := rejections[0].(map[string]any)
@@ -196,7 +196,7 @@ func TestImportRefusesARowWithACellOverExcelsLimitOrContentThatShowsNothingAndIm
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "big", "name": "整改"}, http.StatusCreated)
 	dir := t.TempDir()
 	header := []any{"编号", "意见内容", "来源", "收集时间", "备注"}
-	date := time.Now().AddDate(0, 0, -3).Format(workflows.DateLayout)
+	date := time.Now().AddDate(0, 0, -3).Format(domain.DateLayout)
 	ledger := workbookWithCell(t, dir, "意见.xlsx", strings.Repeat("长", 40_000), header,
 		[]any{"G-1", "路灯坏了", "热线", date, ""},
 		[]any{"G-2", "道路积水", "热线", date, "PLACEHOLDER"},

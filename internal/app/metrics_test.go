@@ -39,6 +39,7 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/metrics"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/store"
@@ -142,7 +143,7 @@ func (l *lifecycle) act(as, action string, body map[string]any) {
 }
 
 func (l *lifecycle) date(days int) string {
-	return l.today.AddDate(0, 0, days).Format(workflows.DateLayout)
+	return l.today.AddDate(0, 0, days).Format(domain.DateLayout)
 }
 
 func (l *lifecycle) chance(p float64) bool { return l.r.Float64() < p }
@@ -251,7 +252,7 @@ func (l *lifecycle) run(key string) error {
 
 // groundTruth asks every opinion workflow for its state (the query handler answers
 // with the workflow's own Opinion), listing them through Temporal, not the store.
-func groundTruth(t *testing.T, a *App, want int) []workflows.Opinion {
+func groundTruth(t *testing.T, a *App, want int) []domain.Opinion {
 	t.Helper()
 	ctx := context.Background()
 	var ids []string
@@ -272,7 +273,7 @@ func groundTruth(t *testing.T, a *App, want int) []workflows.Opinion {
 		}
 		return len(ids) == want
 	}, time.Minute, 200*time.Millisecond, "visibility lists every opinion workflow")
-	out := make([]workflows.Opinion, len(ids))
+	out := make([]domain.Opinion, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(exactConcurrency)
 	for i, id := range ids {
@@ -311,7 +312,7 @@ func samples(t *testing.T, body []byte) metricstest.Samples {
 // imports as their batches report them.
 func importLedgers(t *testing.T, h apitest.Client, campaign string) ([]metricstest.Import, int) {
 	t.Helper()
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	var csv strings.Builder
 	csv.WriteString("编号,意见内容,来源,收集时间\n")
 	good := 0
@@ -387,7 +388,7 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 	anchors := map[string]string{}
 	for _, c := range campaigns[:2] {
 		op := h.Must("office", http.MethodPost, "/api/v1/campaigns/"+c.ID+"/opinions", map[string]any{
-			"key": "anchor", "content": "幸福路东段路面坑洼", "channel": "hotline", "collected_at": today.Format(workflows.DateLayout),
+			"key": "anchor", "content": "幸福路东段路面坑洼", "channel": "hotline", "collected_at": today.Format(domain.DateLayout),
 		}, http.StatusCreated)
 		anchors[c.ID] = op["id"].(string)
 	}
@@ -454,7 +455,7 @@ func TestMetricsAreExactAcrossRestartAndInPrometheus(t *testing.T) {
 // requireCoverage makes sure the random run reached what the metrics distinguish.
 func requireCoverage(t *testing.T, want metricstest.Samples) {
 	t.Helper()
-	for _, state := range workflows.AllStates {
+	for _, state := range domain.AllStates {
 		require.Positive(t, want.Sum("rectify_opinions", "state", string(state)), "some opinion is %s", state)
 	}
 	for _, level := range []string{"overdue", "supervised", "accountability"} {

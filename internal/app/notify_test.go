@@ -13,6 +13,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -21,11 +22,11 @@ import (
 type webhook struct {
 	mu       sync.Mutex
 	refused  bool
-	accepted map[string][]workflows.Notification // by Idempotency-Key
+	accepted map[string][]domain.Notification // by Idempotency-Key
 }
 
 func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	var n workflows.Notification
+	var n domain.Notification
 	if err := json.NewDecoder(r.Body).Decode(&n); err != nil {
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
@@ -40,12 +41,12 @@ func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.accepted[r.Header.Get("Idempotency-Key")] = append(w.accepted[r.Header.Get("Idempotency-Key")], n)
 }
 
-func (w *webhook) snapshot() map[string][]workflows.Notification {
+func (w *webhook) snapshot() map[string][]domain.Notification {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := map[string][]workflows.Notification{}
+	out := map[string][]domain.Notification{}
 	for k, v := range w.accepted {
-		out[k] = append([]workflows.Notification(nil), v...)
+		out[k] = append([]domain.Notification(nil), v...)
 	}
 	return out
 }
@@ -54,7 +55,7 @@ func (w *webhook) snapshot() map[string][]workflows.Notification {
 // from its transitions through the outbox to the office's webhook, a refused
 // delivery retried, and none of them in the workflow's history.
 func TestNotificationsReachTheWebhookOnceEach(t *testing.T) {
-	hook := &webhook{accepted: map[string][]workflows.Notification{}}
+	hook := &webhook{accepted: map[string][]domain.Notification{}}
 	srv := httptest.NewServer(hook)
 	defer srv.Close()
 	dir := t.TempDir()
@@ -65,7 +66,7 @@ func TestNotificationsReachTheWebhookOnceEach(t *testing.T) {
 
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "c1", "name": "整改", "departments": []string{"城管科"}}, http.StatusCreated)
 	op := h.Must("office", http.MethodPost, "/api/v1/campaigns/c1/opinions", map[string]any{
-		"key": "N-1", "content": "幸福路路灯不亮", "channel": "热线", "collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout),
+		"key": "N-1", "content": "幸福路路灯不亮", "channel": "热线", "collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout),
 	}, http.StatusCreated)
 	id := op["id"].(string)
 	act := func(as, action string, body map[string]any) {
@@ -76,18 +77,18 @@ func TestNotificationsReachTheWebhookOnceEach(t *testing.T) {
 	act("official", "sign", map[string]any{})
 	act("official", "submit", map[string]any{"measures": "已修复", "evidence": "照片"})
 
-	var got map[string][]workflows.Notification
+	var got map[string][]domain.Notification
 	require.Eventually(t, func() bool {
 		got = hook.snapshot()
 		return len(got) == 2
 	}, 30*time.Second, 50*time.Millisecond, "the assignment and the submission are both delivered, the refused one retried")
-	kinds := map[workflows.Action][]string{}
+	kinds := map[domain.Action][]string{}
 	for key, ns := range got {
 		require.Len(t, ns, 1, "%s delivered once", key)
 		kinds[ns[0].Kind] = ns[0].Recipients
 	}
-	require.Equal(t, []string{"official"}, kinds[workflows.ActionAssign])
-	require.Contains(t, kinds, workflows.ActionSubmit)
+	require.Equal(t, []string{"official"}, kinds[domain.ActionAssign])
+	require.Contains(t, kinds, domain.ActionSubmit)
 
 	it := a.Temporal().GetWorkflowHistory(context.Background(), workflows.OpinionWorkflowID(id), "", false, 0)
 	for it.HasNext() {

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/payload"
 	"rectify/workflows"
@@ -111,7 +112,7 @@ func TestCitizensDataStaysEncryptedOutsideTheOffice(t *testing.T) {
 
 	name, phone := canary(t, "金丝雀", 12), canary(t, "139", 8)
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "pii", "name": "隐私", "departments": []string{"城管科"}}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	op := h.Must("office", http.MethodPost, "/api/v1/campaigns/pii/opinions", map[string]any{
 		"key": "P-1", "content": "小区路灯不亮。", "channel": "热线", "collected_at": today, "submitter": name, "phone": phone,
 	}, http.StatusCreated)
@@ -273,7 +274,7 @@ func outsider(t *testing.T, h *harness, dc converter.DataConverter) client.Clien
 func TestForgedUpdatesAreRefusedAndLeaveNoTrace(t *testing.T) {
 	h := startHarness(t)
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "f", "name": "伪造", "departments": []string{"城管科"}}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	id := h.Must("office", http.MethodPost, "/api/v1/campaigns/f/opinions", map[string]any{
 		"key": "F-1", "content": "路灯不亮。", "channel": "热线", "collected_at": today,
 	}, http.StatusCreated)["id"].(string)
@@ -284,16 +285,16 @@ func TestForgedUpdatesAreRefusedAndLeaveNoTrace(t *testing.T) {
 	stranger, err := payload.ParseKeyring([]byte(line))
 	require.NoError(t, err)
 
-	forged := workflows.ActionRequest{
-		Actor: workflows.Actor{Username: "mallory", Roles: []workflows.Role{workflows.RoleOffice}},
-		Body:  workflows.ActionBody{Category: "群众需要解决的问题"},
+	forged := domain.ActionRequest{
+		Actor: domain.Actor{Username: "mallory", Roles: []domain.Role{domain.RoleOffice}},
+		Body:  domain.ActionBody{Category: "群众需要解决的问题"},
 	}
 	for name, c := range map[string]client.Client{
 		"in clear":              outsider(t, h, nil),
 		"with a stranger's key": outsider(t, h, payload.DataConverter(stranger)),
 	} {
 		handle, err := c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
-			WorkflowID: workflows.OpinionWorkflowID(id), UpdateName: string(workflows.ActionCategorize),
+			WorkflowID: workflows.OpinionWorkflowID(id), UpdateName: string(domain.ActionCategorize),
 			Args: []any{forged}, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
 		if err == nil {
@@ -316,7 +317,7 @@ func TestForgedUpdatesAreRefusedAndLeaveNoTrace(t *testing.T) {
 	timeline, err := json.Marshal(h.Must("office", http.MethodGet, "/api/v1/opinions/"+id, nil, http.StatusOK)["timeline"])
 	require.NoError(t, err)
 	require.NotContains(t, string(timeline), "forged-source")
-	require.NotContains(t, string(timeline), string(workflows.EventMergedIn))
+	require.NotContains(t, string(timeline), string(domain.EventMergedIn))
 
 	// rectify's own request, through its API, still acts.
 	h.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
@@ -331,7 +332,7 @@ func TestOpinionsStartedBeforeEncryptionKeepWorking(t *testing.T) {
 	ctx := context.Background()
 	c, err := h.app.store.Campaign(ctx, "old")
 	require.NoError(t, err)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	in := intake.Input(c, intake.Opinion{Key: "L-1", Content: "旧的意见。", Channel: "hotline", CollectedAt: today, Submitter: "李四", Phone: "13900000000"}, "office", "")
 	started, err := intake.Start(ctx, h.app.client, converter.GetDefaultDataConverter(), h.app.cfg.Namespace, in, "legacy-start")
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 	"rectify/internal/api"
 	"rectify/internal/apitest"
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -24,7 +25,7 @@ var campaignZone = time.FixedZone("CST", 8*3600)
 
 // day is the date days from today, campaign-local: a collection date.
 func day(days int) string {
-	return time.Now().In(campaignZone).AddDate(0, 0, days).Format(workflows.DateLayout)
+	return time.Now().In(campaignZone).AddDate(0, 0, days).Format(domain.DateLayout)
 }
 
 // workday is the date days from today moved to a working day, back for today or
@@ -43,7 +44,7 @@ func onWorkday(d time.Time, step int) string {
 	for !calendar.Default().IsWorkday(d) {
 		d = d.AddDate(0, 0, step)
 	}
-	return d.Format(workflows.DateLayout)
+	return d.Format(domain.DateLayout)
 }
 
 // dayOff is the first weekend day or holiday after today, and the working day after it.
@@ -52,7 +53,7 @@ func dayOff() (string, string) {
 	for calendar.Default().IsWorkday(d) {
 		d = d.AddDate(0, 0, 1)
 	}
-	return d.Format(workflows.DateLayout), api.NextWorkingDay(calendar.Default(), d).Format(workflows.DateLayout)
+	return d.Format(domain.DateLayout), api.NextWorkingDay(calendar.Default(), d).Format(domain.DateLayout)
 }
 
 // opinionIn submits an opinion to campaign c, collected collected, and returns its id.
@@ -65,7 +66,7 @@ func (h *harness) opinionIn(c, key, collected string) string {
 }
 
 // events lists the timeline entries of one action.
-func events(o map[string]any, action workflows.Action) []map[string]any {
+func events(o map[string]any, action domain.Action) []map[string]any {
 	var out []map[string]any
 	for _, e := range o["timeline"].([]any) {
 		if e := e.(map[string]any); e["action"] == string(action) {
@@ -92,7 +93,7 @@ func TestALateExtensionDoesNotEraseLatenessOverHTTP(t *testing.T) {
 	require.Equal(t, "none", extended["overdue_level"])
 	require.Equal(t, "accountability", extended["highest_level"], "but the rung it reached stays")
 	require.EqualValues(t, 1, extended["late_extensions"])
-	decided := events(extended, workflows.ActionDecideExtension)
+	decided := events(extended, domain.ActionDecideExtension)
 	require.Len(t, decided, 1)
 	require.Equal(t, "leader", decided[0]["actor"], "who approved it late is on the record")
 	require.Equal(t, "true", decided[0]["detail"].(map[string]any)["late"])
@@ -131,7 +132,7 @@ func TestReworkNeverShortensAnApprovedDeadlineAndEveryRoundIsKeptOverHTTP(t *tes
 	rework := h.Act("verifier", id, "verify", map[string]any{"pass": false, "reason": "夜间仍不亮"}, http.StatusOK)
 	require.Equal(t, "in_progress", rework["state"])
 	require.Equal(t, workday(45), rework["deadline"], "five rework days would come long before the approved date")
-	require.Equal(t, "true", events(rework, workflows.ActionVerify)[0]["detail"].(map[string]any)["kept_deadline"])
+	require.Equal(t, "true", events(rework, domain.ActionVerify)[0]["detail"].(map[string]any)["kept_deadline"])
 
 	h.Act("official", id, "submit", map[string]any{"measures": "更换线路", "evidence": "照片二"}, http.StatusOK)
 	h.Act("verifier", id, "verify", map[string]any{"pass": true, "reason": "整改到位"}, http.StatusOK)
@@ -213,7 +214,7 @@ func TestEveryActionWithBoundaryValuesIsRefusedFastAndLeavesNoHistory(t *testing
 	id := h.opinionIn("b", "B-1", day(-3))
 
 	long := func(n int) string { return strings.Repeat("长", n) }
-	tooFar := time.Now().In(campaignZone).AddDate(workflows.YearsAhead, 0, 7).Format(workflows.DateLayout)
+	tooFar := time.Now().In(campaignZone).AddDate(domain.YearsAhead, 0, 7).Format(domain.DateLayout)
 	// Dates out of bounds or not dates at all (an empty one means "the default" to
 	// assign and reopen, so it is tried on an extension only).
 	dates := []string{"9999-12-31", tooFar, "0000-01-01", "1999-12-31", "2026-02-30", "2026-1-1", "20260101", "9999-12-31T00:00:00Z"}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -29,7 +30,7 @@ func TestCampaignSettingsAndRoutingHintsOverHTTP(t *testing.T) {
 	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{
 		"id": "zg", "name": "作风建设整改", "departments": []string{"城管科", "民政科"},
 	}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600)).Format(workflows.DateLayout)
+	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	submit := func(key, content, channel, department string) map[string]any {
 		return h.Must("office", http.MethodPost, "/api/v1/campaigns/zg/opinions", map[string]any{
 			"key": key, "content": content, "channel": channel, "collected_at": today, "department": department,
@@ -115,10 +116,10 @@ func TestCampaignSettingsAndRoutingHintsOverHTTP(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return h.Must("office", http.MethodGet, "/api/v1/batches/"+batch["id"].(string), nil, http.StatusOK)["state"] == "done"
 	}, time.Minute, 20*time.Millisecond)
-	l1 := h.Must("office", http.MethodGet, "/api/v1/opinions/"+workflows.OpinionID("zg", "L-1"), nil, http.StatusOK)
+	l1 := h.Must("office", http.MethodGet, "/api/v1/opinions/"+domain.OpinionID("zg", "L-1"), nil, http.StatusOK)
 	require.Equal(t, "城管科", l1["department"])
 	require.Equal(t, "visit", l1["channel"])
-	l2 := h.Must("office", http.MethodGet, "/api/v1/opinions/"+workflows.OpinionID("zg", "L-2"), nil, http.StatusOK)
+	l2 := h.Must("office", http.MethodGet, "/api/v1/opinions/"+domain.OpinionID("zg", "L-2"), nil, http.StatusOK)
 	require.Equal(t, "外星局", l2["written_department"])
 
 	// Triage shows the text as written.

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -25,7 +26,7 @@ func runHistory(ctx context.Context, t *Target, _ Options, r *Report) error {
 	if err := happyPathOnce(ctx, t, campaign, "happy", 0, lat); err != nil {
 		return err
 	}
-	happy, err := t.historyOf(ctx, workflows.OpinionID(campaign, "happy"))
+	happy, err := t.historyOf(ctx, domain.OpinionID(campaign, "happy"))
 	if err != nil {
 		return err
 	}
@@ -58,7 +59,7 @@ func worstPath(ctx context.Context, t *Target, campaign, key string, caller int)
 		for !calendar.Default().IsWorkday(d) {
 			d = d.AddDate(0, 0, 1)
 		}
-		return d.Format(workflows.DateLayout)
+		return d.Format(domain.DateLayout)
 	}
 	// Collected a quarter ago, so that a deadline long past is a valid one.
 	err := t.call(ctx, office, http.MethodPost, "/api/v1/campaigns/"+campaign+"/opinions", map[string]any{

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // runImport imports a ledger of o.ImportRows rows: rows/s from upload to the last
@@ -26,7 +26,7 @@ func runImport(ctx context.Context, t *Target, o Options, r *Report) error {
 		return err
 	}
 	r.Import = res
-	visible, err := t.settle(ctx, inState(campaign, workflows.StateReceived), o.ImportRows)
+	visible, err := t.settle(ctx, inState(campaign, domain.StateReceived), o.ImportRows)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // happyPath are the HTTP calls of one opinion's happy path, in order; the first
@@ -97,7 +97,7 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 	if got := after.Closed - before.Closed; got != n {
 		return Throughput{}, fmt.Errorf("campaign %s: %d opinions closed, %d driven", campaign, got, n)
 	}
-	visible, err := t.settle(ctx, inState(campaign, workflows.StateClosed), after.Closed)
+	visible, err := t.settle(ctx, inState(campaign, domain.StateClosed), after.Closed)
 	if err != nil {
 		return Throughput{}, err
 	}
@@ -154,6 +154,6 @@ func happyPathOnce(ctx context.Context, t *Target, campaign, key string, caller 
 }
 
 // today is the collection date of submitted opinions: today in China.
-func today() string { return time.Now().In(chinaTime).Format(workflows.DateLayout) }
+func today() string { return time.Now().In(chinaTime).Format(domain.DateLayout) }
 
 var chinaTime = time.FixedZone("CST", 8*3600)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // scaleConcurrency is the number of simulated users of the scale scenario's
@@ -44,7 +44,7 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 		if st.InProgress != n {
 			return fmt.Errorf("campaign %s holds %d opinions in progress, %d were opened", campaign, st.InProgress, n)
 		}
-		visible, err := t.settle(ctx, inState(campaign, workflows.StateAssigned), n)
+		visible, err := t.settle(ctx, inState(campaign, domain.StateAssigned), n)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (t *Target) assignRows(ctx context.Context, campaign string, n0, n int) err
 		row := n0 + i + 1
 		// Row r's department is department(r); official r%callers is in it.
 		caller := row % callers
-		path := "/api/v1/opinions/" + workflows.OpinionID(campaign, ledgerKey(row)) + "/actions/"
+		path := "/api/v1/opinions/" + domain.OpinionID(campaign, ledgerKey(row)) + "/actions/"
 		if err := t.call(ctx, officeUser(caller), http.MethodPost, path+"categorize",
 			map[string]any{"category": benchCategory}, http.StatusOK, nil); err != nil {
 			return err
@@ -139,7 +139,7 @@ func (t *Target) measureReads(ctx context.Context, campaign string, n, times int
 			func() string { return "/api/v1/opinions?campaign=" + campaign }},
 		{"opinion detail", office,
 			func() string {
-				return "/api/v1/opinions/" + workflows.OpinionID(campaign, ledgerKey(1+rand.IntN(n)))
+				return "/api/v1/opinions/" + domain.OpinionID(campaign, ledgerKey(1+rand.IntN(n)))
 			}},
 		{"campaign stats", office,
 			func() string { return "/api/v1/campaigns/" + campaign + "/stats" }},

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -27,7 +28,7 @@ func (t *Target) settle(ctx context.Context, query string, want int) (time.Durat
 }
 
 // inState is the visibility query of campaign's opinions in state.
-func inState(campaign string, state workflows.State) string {
+func inState(campaign string, state domain.State) string {
 	return fmt.Sprintf("%s = '%s' AND %s = '%s'",
 		workflows.SACampaign.GetName(), campaign, workflows.SAState.GetName(), state)
 }

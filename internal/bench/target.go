@@ -17,9 +17,9 @@ import (
 
 	"rectify/internal/app"
 	"rectify/internal/config"
+	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // Target is the product under measurement: its HTTP API, the Temporal frontend it
@@ -104,12 +104,12 @@ func Start(ctx context.Context, dir string, getenv func(string) string) (*Target
 func (t *Target) Stop() { t.app.Stop() }
 
 func writeUsers(dir string) (string, error) {
-	f := user.File{Users: []user.User{{Username: leaderUser, Roles: []workflows.Role{workflows.RoleLeader}}}}
+	f := user.File{Users: []user.User{{Username: leaderUser, Roles: []domain.Role{domain.RoleLeader}}}}
 	for i := range callers {
 		f.Users = append(f.Users,
-			user.User{Username: officeUser(i), Roles: []workflows.Role{workflows.RoleOffice}},
-			user.User{Username: officialUser(i), Roles: []workflows.Role{workflows.RoleOfficial}, Department: department(i)},
-			user.User{Username: verifierUser(i), Roles: []workflows.Role{workflows.RoleVerifier}})
+			user.User{Username: officeUser(i), Roles: []domain.Role{domain.RoleOffice}},
+			user.User{Username: officialUser(i), Roles: []domain.Role{domain.RoleOfficial}, Department: department(i)},
+			user.User{Username: verifierUser(i), Roles: []domain.Role{domain.RoleVerifier}})
 	}
 	for i := range f.Users {
 		f.Users[i].TokenHashes = []string{user.HashToken(token(f.Users[i].Username))}
@@ -175,10 +175,10 @@ func (t *Target) createCampaign(ctx context.Context, id string) error {
 
 // stats is the part of a campaign's figures the scenarios check.
 type stats struct {
-	Collected  int                     `json:"collected"`
-	InProgress int                     `json:"in_progress"`
-	Closed     int                     `json:"closed"`
-	ByState    map[workflows.State]int `json:"by_state"`
+	Collected  int                  `json:"collected"`
+	InProgress int                  `json:"in_progress"`
+	Closed     int                  `json:"closed"`
+	ByState    map[domain.State]int `json:"by_state"`
 }
 
 func (t *Target) stats(ctx context.Context, campaign string) (stats, error) {

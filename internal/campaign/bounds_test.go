@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // names are n distinct names: 值1, 值2, …
@@ -19,10 +19,10 @@ func names(n int) []string {
 	return out
 }
 
-func categories(n int) []workflows.CategoryPolicy {
-	out := make([]workflows.CategoryPolicy, n)
+func categories(n int) []domain.CategoryPolicy {
+	out := make([]domain.CategoryPolicy, n)
 	for i, name := range names(n) {
-		out[i] = workflows.CategoryPolicy{Name: name}
+		out[i] = domain.CategoryPolicy{Name: name}
 	}
 	return out
 }
@@ -39,8 +39,8 @@ func channels(n int) []Channel {
 var huge = strings.Repeat("名", 1<<16)
 
 func TestACampaignsValuesAndNamesAreBoundedAtCreation(t *testing.T) {
-	withCategory := func(c workflows.CategoryPolicy) workflows.Policy {
-		return workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "形式主义"}, c}}
+	withCategory := func(c domain.CategoryPolicy) domain.Policy {
+		return domain.Policy{Categories: []domain.CategoryPolicy{{Name: "形式主义"}, c}}
 	}
 	tests := []struct {
 		name     string
@@ -48,36 +48,36 @@ func TestACampaignsValuesAndNamesAreBoundedAtCreation(t *testing.T) {
 		field    string
 		contains string
 	}{
-		{"201 categories", Campaign{Name: "x", Policy: workflows.Policy{Categories: categories(201)}},
+		{"201 categories", Campaign{Name: "x", Policy: domain.Policy{Categories: categories(201)}},
 			"categories[200]", "at most 200 categories"},
-		{"501 departments", Campaign{Name: "x", Policy: workflows.Policy{Departments: names(501)}},
+		{"501 departments", Campaign{Name: "x", Policy: domain.Policy{Departments: names(501)}},
 			"departments[500]", "at most 500 departments"},
 		{"51 channels", Campaign{Name: "x", Channels: channels(51)}, "channels[50]", "at most 50 channels"},
 		{"a huge campaign name", Campaign{Name: huge}, "name", "longer than 200 characters"},
 		{"a campaign name with a NUL", Campaign{Name: "主题\u0000教育"}, "name", "control character"},
-		{"a huge category name", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: huge})},
+		{"a huge category name", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: huge})},
 			"categories[1].name", "longer than 100 characters"},
-		{"a category name with a line break", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: "服务\n态度"})},
+		{"a category name with a line break", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: "服务\n态度"})},
 			"categories[1].name", "control character"},
-		{"a category name of zero-width spaces", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: "\u200b\u200b"})},
+		{"a category name of zero-width spaces", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: "\u200b\u200b"})},
 			"categories[1].name", "required"},
-		{"51 aliases of a category", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: "服务态度", Aliases: names(51)})},
+		{"51 aliases of a category", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: "服务态度", Aliases: names(51)})},
 			"categories[1].aliases", "has 51 aliases; at most 50"},
-		{"an alias with a tab", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: "服务态度", Aliases: []string{"态度", "服\t务"}})},
+		{"an alias with a tab", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: "服务态度", Aliases: []string{"态度", "服\t务"}})},
 			"categories[1].aliases", "alias 2 has a control character"},
-		{"101 keywords", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: "服务态度", Keywords: names(101)})},
+		{"101 keywords", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: "服务态度", Keywords: names(101)})},
 			"categories[1].keywords", "has 101 keywords; at most 100"},
-		{"a huge keyword", Campaign{Name: "x", Policy: withCategory(workflows.CategoryPolicy{Name: "服务态度", Keywords: []string{"排队", huge}})},
+		{"a huge keyword", Campaign{Name: "x", Policy: withCategory(domain.CategoryPolicy{Name: "服务态度", Keywords: []string{"排队", huge}})},
 			"categories[1].keywords", "keyword 2 is longer than 100 characters"},
-		{"a huge department", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科", huge}}},
+		{"a huge department", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科", huge}}},
 			"departments[1]", "longer than 100 characters"},
-		{"a department with a NUL", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科", "民\u0000政科"}}},
+		{"a department with a NUL", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科", "民\u0000政科"}}},
 			"departments[1]", "control character"},
-		{"51 aliases of a department", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科"},
+		{"51 aliases of a department", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科"},
 			DepartmentAliases: map[string][]string{"城管科": names(51)}}}, "departments[城管科].aliases", "has 51 aliases; at most 50"},
-		{"a department alias with a line break", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科"},
+		{"a department alias with a line break", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科"},
 			DepartmentAliases: map[string][]string{"城管科": {"城市\n管理科"}}}}, "departments[城管科].aliases", "alias 1 has a control character"},
-		{"more retired departments than departments", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科"},
+		{"more retired departments than departments", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科"},
 			RetiredDepartments: []string{"城管科", "城管科"}}}, "policy.retired_departments", "more departments than"},
 		{"a huge channel", Campaign{Name: "x", Channels: []Channel{{Name: "热线"}, {Name: huge}}}, "channels[1].name", "longer than 100 characters"},
 		{"a channel with a C1 control character inside", Campaign{Name: "x", Channels: []Channel{{Name: "民情\u0085走访"}}}, "channels[0].name", "control character"},
@@ -93,7 +93,7 @@ func TestACampaignsValuesAndNamesAreBoundedAtCreation(t *testing.T) {
 }
 
 func TestACampaignAtEveryLimitIsCreated(t *testing.T) {
-	c := Campaign{Name: " \u200b" + strings.Repeat("活", 200) + "\ufeff", Policy: workflows.Policy{Categories: categories(MaxCategories), Departments: names(MaxDepartments)},
+	c := Campaign{Name: " \u200b" + strings.Repeat("活", 200) + "\ufeff", Policy: domain.Policy{Categories: categories(MaxCategories), Departments: names(MaxDepartments)},
 		Channels: channels(MaxChannels)}
 	for i := range MaxAliases {
 		c.Policy.Categories[0].Aliases = append(c.Policy.Categories[0].Aliases, fmt.Sprintf("别名%d", i))
@@ -107,7 +107,7 @@ func TestACampaignAtEveryLimitIsCreated(t *testing.T) {
 
 func TestAPatchIsBoundedLikeACreation(t *testing.T) {
 	full := func(t *testing.T) Campaign {
-		c := Campaign{ID: "full", Name: "x", Policy: workflows.Policy{Categories: categories(MaxCategories), Departments: names(MaxDepartments)},
+		c := Campaign{ID: "full", Name: "x", Policy: domain.Policy{Categories: categories(MaxCategories), Departments: names(MaxDepartments)},
 			Channels: channels(MaxChannels)}
 		require.NoError(t, Normalize(&c))
 		return c

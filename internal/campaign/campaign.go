@@ -11,16 +11,16 @@ import (
 	"strings"
 	"time"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // Campaign is one campaign (活动) and the rules its opinions run by.
 type Campaign struct {
-	ID        string           `json:"id"`
-	Name      string           `json:"name"`
-	Policy    workflows.Policy `json:"policy"`
-	CreatedAt time.Time        `json:"created_at"`
-	CreatedBy string           `json:"created_by"`
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Policy    domain.Policy `json:"policy"`
+	CreatedAt time.Time     `json:"created_at"`
+	CreatedBy string        `json:"created_by"`
 	// Channels are the ways opinions reach the campaign. None stored means
 	// DefaultChannels (every campaign created before channels could be set).
 	Channels []Channel `json:"channels,omitempty"`
@@ -31,40 +31,40 @@ type Campaign struct {
 	UpdatedBy string    `json:"updated_by,omitempty"`
 }
 
-// Default working-day counts for the three speeds of DOMAIN.md.
+// Default working-day counts for the three speeds (docs/domain.md).
 const (
 	ImmediateWorkingDays = 5
 	DeadlineWorkingDays  = 20
 	LongTermWorkingDays  = 60
 )
 
-// DefaultCategories are the categories of DOMAIN.md: the four winds, residents'
+// DefaultCategories are the categories of docs/domain.md: the four winds, residents'
 // practical problems, special-hardship people, service attitude and efficiency,
 // and institutional gaps, each with keywords that suggest it.
-func DefaultCategories() []workflows.CategoryPolicy {
-	return []workflows.CategoryPolicy{
-		{Name: "形式主义", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+func DefaultCategories() []domain.CategoryPolicy {
+	return []domain.CategoryPolicy{
+		{Name: "形式主义", Speed: domain.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
 			Keywords: []string{"会议", "文件", "开会", "检查", "材料", "台账", "表格", "留痕", "文山会海", "走过场"}},
-		{Name: "官僚主义", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+		{Name: "官僚主义", Speed: domain.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
 			Keywords: []string{"推诿", "门难进", "脸难看", "事难办", "不作为", "扯皮", "拖延", "踢皮球", "架子"}},
-		{Name: "享乐主义", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+		{Name: "享乐主义", Speed: domain.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
 			Keywords: []string{"迟到", "早退", "上班时间", "玩手机", "打牌", "脱岗", "懒散"}},
-		{Name: "奢靡之风", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+		{Name: "奢靡之风", Speed: domain.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
 			Keywords: []string{"公款", "吃喝", "公车", "宴请", "送礼", "超标", "铺张", "浪费"}},
-		{Name: "群众需要解决的问题", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+		{Name: "群众需要解决的问题", Speed: domain.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
 			Keywords: []string{"道路", "修路", "路灯", "下水", "积水", "垃圾", "停车", "噪音", "漏水", "自来水", "供暖", "小区", "菜市场"}},
-		{Name: "特殊困难群体", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+		{Name: "特殊困难群体", Speed: domain.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
 			Keywords: []string{"独居", "孤寡", "空巢", "残疾", "低保", "困难户", "留守", "五保", "老人", "救助"}},
-		{Name: "服务态度和效率", Speed: workflows.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
+		{Name: "服务态度和效率", Speed: domain.SpeedDeadline, WorkingDays: DeadlineWorkingDays,
 			Keywords: []string{"态度", "排队", "办事", "窗口", "等待", "效率", "服务中心", "跑腿", "多次"}},
-		{Name: "制度漏洞", Speed: workflows.SpeedLongTerm, WorkingDays: LongTermWorkingDays,
+		{Name: "制度漏洞", Speed: domain.SpeedLongTerm, WorkingDays: LongTermWorkingDays,
 			Keywords: []string{"制度", "管理", "财务", "采购", "安全", "设备", "规定", "流程", "监督"}},
 	}
 }
 
 // DefaultPolicy is the deadline policy a campaign gets for what it does not set.
-func DefaultPolicy() workflows.Policy {
-	return workflows.Policy{
+func DefaultPolicy() domain.Policy {
+	return domain.Policy{
 		Categories:             DefaultCategories(),
 		SignWorkingDays:        1,
 		DueSoonWorkingDays:     2,
@@ -124,18 +124,18 @@ func Normalize(c *Campaign) error {
 		}
 		seen[cat.Name] = true
 		if cat.Speed == "" {
-			cat.Speed = workflows.SpeedDeadline
+			cat.Speed = domain.SpeedDeadline
 		}
 		switch cat.Speed {
-		case workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm:
+		case domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm:
 		default:
 			return fieldError(where+".speed", "must be immediate, deadline or long_term")
 		}
 		if cat.WorkingDays == 0 {
-			cat.WorkingDays = map[workflows.Speed]int{
-				workflows.SpeedImmediate: ImmediateWorkingDays,
-				workflows.SpeedDeadline:  DeadlineWorkingDays,
-				workflows.SpeedLongTerm:  LongTermWorkingDays,
+			cat.WorkingDays = map[domain.Speed]int{
+				domain.SpeedImmediate: ImmediateWorkingDays,
+				domain.SpeedDeadline:  DeadlineWorkingDays,
+				domain.SpeedLongTerm:  LongTermWorkingDays,
 			}[cat.Speed]
 		}
 		if cat.WorkingDays < 0 || cat.WorkingDays > 1000 {
@@ -205,7 +205,7 @@ type policyNumber struct {
 }
 
 // policyNumbers lists p's numbers in the order forms and messages show them.
-func policyNumbers(p *workflows.Policy) []policyNumber {
+func policyNumbers(p *domain.Policy) []policyNumber {
 	def := DefaultPolicy()
 	return []policyNumber{
 		{"sign_working_days", &p.SignWorkingDays, def.SignWorkingDays, 30},
@@ -228,7 +228,7 @@ func fieldError(field, rule string) error { return &FieldError{Field: field, Rul
 
 // Suggest proposes the category (not retired) whose keywords the content mentions
 // most; the office confirms or changes it. Empty when nothing matches.
-func Suggest(p workflows.Policy, content string) string {
+func Suggest(p domain.Policy, content string) string {
 	best, bestHits := "", 0
 	for _, c := range p.Categories {
 		if c.Retired {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 func TestNormalizeFillsDefaults(t *testing.T) {
@@ -42,21 +42,21 @@ func TestNormalizeDefaultsAreNotShared(t *testing.T) {
 
 func TestNormalizeWorkingDaysFromSpeed(t *testing.T) {
 	tests := []struct {
-		speed     workflows.Speed
+		speed     domain.Speed
 		days      int
-		wantSpeed workflows.Speed
+		wantSpeed domain.Speed
 		wantDays  int
 	}{
-		{workflows.SpeedImmediate, 0, workflows.SpeedImmediate, ImmediateWorkingDays},
-		{workflows.SpeedDeadline, 0, workflows.SpeedDeadline, DeadlineWorkingDays},
-		{workflows.SpeedLongTerm, 0, workflows.SpeedLongTerm, LongTermWorkingDays},
-		{"", 0, workflows.SpeedDeadline, DeadlineWorkingDays},
-		{workflows.SpeedImmediate, 3, workflows.SpeedImmediate, 3},
-		{workflows.SpeedLongTerm, 1000, workflows.SpeedLongTerm, 1000},
+		{domain.SpeedImmediate, 0, domain.SpeedImmediate, ImmediateWorkingDays},
+		{domain.SpeedDeadline, 0, domain.SpeedDeadline, DeadlineWorkingDays},
+		{domain.SpeedLongTerm, 0, domain.SpeedLongTerm, LongTermWorkingDays},
+		{"", 0, domain.SpeedDeadline, DeadlineWorkingDays},
+		{domain.SpeedImmediate, 3, domain.SpeedImmediate, 3},
+		{domain.SpeedLongTerm, 1000, domain.SpeedLongTerm, 1000},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%q/%d", tc.speed, tc.days), func(t *testing.T) {
-			c := Campaign{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{
+			c := Campaign{Name: "x", Policy: domain.Policy{Categories: []domain.CategoryPolicy{
 				{Name: " 道路 ", Speed: tc.speed, WorkingDays: tc.days},
 			}}}
 			require.NoError(t, Normalize(&c))
@@ -70,7 +70,7 @@ func TestNormalizeWorkingDaysFromSpeed(t *testing.T) {
 }
 
 func TestNormalizeKeepsGivenPolicy(t *testing.T) {
-	c := Campaign{ID: "qzlx-2026", Name: "x", Policy: workflows.Policy{
+	c := Campaign{ID: "qzlx-2026", Name: "x", Policy: domain.Policy{
 		Departments:      []string{" 城管科 ", "民政科"},
 		SignWorkingDays:  2,
 		MaxExtensions:    10,
@@ -88,12 +88,12 @@ func TestNormalizeKeepsGivenPolicy(t *testing.T) {
 
 func TestNormalizeBoundsTheUTCOffsetToFourteenHours(t *testing.T) {
 	for _, off := range []int{-50400, -36000, 3600, 50400} {
-		c := Campaign{Name: "x", Policy: workflows.Policy{UTCOffsetSeconds: off}}
+		c := Campaign{Name: "x", Policy: domain.Policy{UTCOffsetSeconds: off}}
 		require.NoError(t, Normalize(&c), "offset %d", off)
 		require.Equal(t, off, c.Policy.UTCOffsetSeconds)
 	}
 	for _, off := range []int{-90000, -50401, 50401, 1 << 40} {
-		c := Campaign{Name: "x", Policy: workflows.Policy{UTCOffsetSeconds: off}}
+		c := Campaign{Name: "x", Policy: domain.Policy{UTCOffsetSeconds: off}}
 		requireFieldError(t, Normalize(&c), "policy.utc_offset_seconds", "within ±14 hours")
 	}
 }
@@ -110,7 +110,7 @@ func TestNormalizeIDs(t *testing.T) {
 }
 
 func TestNormalizeRejects(t *testing.T) {
-	cats := func(cs ...workflows.CategoryPolicy) workflows.Policy { return workflows.Policy{Categories: cs} }
+	cats := func(cs ...domain.CategoryPolicy) domain.Policy { return domain.Policy{Categories: cs} }
 	tests := []struct {
 		name     string
 		c        Campaign
@@ -122,37 +122,37 @@ func TestNormalizeRejects(t *testing.T) {
 		{"name too long", Campaign{Name: strings.Repeat("活", 201)}, "name", "200"},
 		{"bad id", Campaign{ID: "Bad_ID", Name: "x"}, "id", "lowercase"},
 		{"empty category name", Campaign{Name: "x", Policy: cats(
-			workflows.CategoryPolicy{Name: "a"}, workflows.CategoryPolicy{Name: "  "})},
+			domain.CategoryPolicy{Name: "a"}, domain.CategoryPolicy{Name: "  "})},
 			"categories[1].name", "required"},
 		{"duplicate category name", Campaign{Name: "x", Policy: cats(
-			workflows.CategoryPolicy{Name: "a"}, workflows.CategoryPolicy{Name: "b"}, workflows.CategoryPolicy{Name: " a "})},
+			domain.CategoryPolicy{Name: "a"}, domain.CategoryPolicy{Name: "b"}, domain.CategoryPolicy{Name: " a "})},
 			"categories[2].name", `"a" appears twice`},
 		{"unknown speed", Campaign{Name: "x", Policy: cats(
-			workflows.CategoryPolicy{Name: "a", Speed: "fast"})},
+			domain.CategoryPolicy{Name: "a", Speed: "fast"})},
 			"categories[0].speed", "immediate, deadline or long_term"},
 		{"negative working days", Campaign{Name: "x", Policy: cats(
-			workflows.CategoryPolicy{Name: "a", WorkingDays: -1})},
+			domain.CategoryPolicy{Name: "a", WorkingDays: -1})},
 			"categories[0].working_days", "between 1 and 1000"},
 		{"too many working days", Campaign{Name: "x", Policy: cats(
-			workflows.CategoryPolicy{Name: "a"}, workflows.CategoryPolicy{Name: "b", WorkingDays: 1001})},
+			domain.CategoryPolicy{Name: "a"}, domain.CategoryPolicy{Name: "b", WorkingDays: 1001})},
 			"categories[1].working_days", "between 1 and 1000"},
-		{"empty department", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科", " "}}},
+		{"empty department", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科", " "}}},
 			"departments[1]", "empty"},
-		{"duplicate department", Campaign{Name: "x", Policy: workflows.Policy{Departments: []string{"城管科", "民政科", " 城管科 "}}},
+		{"duplicate department", Campaign{Name: "x", Policy: domain.Policy{Departments: []string{"城管科", "民政科", " 城管科 "}}},
 			"departments[2]", `"城管科" appears twice`},
-		{"negative max extensions", Campaign{Name: "x", Policy: workflows.Policy{MaxExtensions: -1}},
+		{"negative max extensions", Campaign{Name: "x", Policy: domain.Policy{MaxExtensions: -1}},
 			"policy.max_extensions", "between 0 and 10"},
-		{"too many extensions", Campaign{Name: "x", Policy: workflows.Policy{MaxExtensions: 11}},
+		{"too many extensions", Campaign{Name: "x", Policy: domain.Policy{MaxExtensions: 11}},
 			"policy.max_extensions", "between 0 and 10"},
-		{"sign days", Campaign{Name: "x", Policy: workflows.Policy{SignWorkingDays: 31}},
+		{"sign days", Campaign{Name: "x", Policy: domain.Policy{SignWorkingDays: 31}},
 			"policy.sign_working_days", "between 0 and 30"},
-		{"due soon days", Campaign{Name: "x", Policy: workflows.Policy{DueSoonWorkingDays: -2}},
+		{"due soon days", Campaign{Name: "x", Policy: domain.Policy{DueSoonWorkingDays: -2}},
 			"policy.due_soon_working_days", "between 0 and 30"},
-		{"supervision days", Campaign{Name: "x", Policy: workflows.Policy{SupervisionWorkingDays: 61}},
+		{"supervision days", Campaign{Name: "x", Policy: domain.Policy{SupervisionWorkingDays: 61}},
 			"policy.supervision_working_days", "between 0 and 60"},
-		{"rework days", Campaign{Name: "x", Policy: workflows.Policy{ReworkWorkingDays: 251}},
+		{"rework days", Campaign{Name: "x", Policy: domain.Policy{ReworkWorkingDays: 251}},
 			"policy.rework_working_days", "between 0 and 250"},
-		{"reopen window", Campaign{Name: "x", Policy: workflows.Policy{ReopenWindowDays: 3651}},
+		{"reopen window", Campaign{Name: "x", Policy: domain.Policy{ReopenWindowDays: 3651}},
 			"policy.reopen_window_days", "between 0 and 3650"},
 	}
 	for _, tc := range tests {
@@ -188,7 +188,7 @@ func TestSuggest(t *testing.T) {
 }
 
 func TestSuggestMostHitsWinsAndIgnoresEmptyKeywords(t *testing.T) {
-	p := workflows.Policy{Categories: []workflows.CategoryPolicy{
+	p := domain.Policy{Categories: []domain.CategoryPolicy{
 		{Name: "one", Keywords: []string{"路灯", ""}},
 		{Name: "two", Keywords: []string{"路灯", "积水"}},
 		{Name: "none"},
@@ -196,7 +196,7 @@ func TestSuggestMostHitsWinsAndIgnoresEmptyKeywords(t *testing.T) {
 	require.Equal(t, "two", Suggest(p, "路灯不亮，路面积水"))
 	require.Equal(t, "one", Suggest(p, "路灯不亮"), "a tie goes to the first category")
 	require.Equal(t, "", Suggest(p, "无关内容"), "an empty keyword matches nothing")
-	require.Equal(t, "", Suggest(workflows.Policy{}, "路灯不亮"))
+	require.Equal(t, "", Suggest(domain.Policy{}, "路灯不亮"))
 }
 
 func requireFieldError(t *testing.T, err error, field, contains string) {

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"rectify/internal/domain"
 	"rectify/internal/text"
-	"rectify/workflows"
 )
 
 // Match is how a value written in a ledger or a request was recognised among a
@@ -36,7 +36,7 @@ func (r Resolved) Known() bool {
 
 // ResolveCategory reads a written category: by name, by alias, or else the closest
 // category that is not retired.
-func ResolveCategory(p workflows.Policy, written string) Resolved {
+func ResolveCategory(p domain.Policy, written string) Resolved {
 	return resolve(categoryEntries(p), written, true)
 }
 
@@ -44,7 +44,7 @@ func ResolveCategory(p workflows.Policy, written string) Resolved {
 // A campaign that lists no departments takes any department as written that could
 // be a department's name: at most MaxValueRunes characters, on one line (it
 // becomes a label of the figures).
-func ResolveDepartment(p workflows.Policy, written string) Resolved {
+func ResolveDepartment(p domain.Policy, written string) Resolved {
 	if len(p.Departments) == 0 {
 		w := trimName(written)
 		if w == "" || utf8.RuneCountInString(w) > MaxValueRunes || text.HasControl(w) {

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"rectify/internal/domain"
 	"rectify/internal/text"
-	"rectify/workflows"
 )
 
 // Patch changes the settings of a running campaign (PATCH /api/v1/campaigns/{id},
@@ -33,13 +33,13 @@ type Patch struct {
 // CategoryEdit adds or changes one category. Keywords and Aliases replace the lists
 // when given (an empty list clears one).
 type CategoryEdit struct {
-	Name        string          `json:"name"`
-	RenamedFrom string          `json:"renamed_from,omitempty"`
-	Speed       workflows.Speed `json:"speed,omitempty"`
-	WorkingDays *int            `json:"working_days,omitempty"`
-	Keywords    []string        `json:"keywords,omitempty"`
-	Aliases     []string        `json:"aliases,omitempty"`
-	Retired     *bool           `json:"retired,omitempty"`
+	Name        string       `json:"name"`
+	RenamedFrom string       `json:"renamed_from,omitempty"`
+	Speed       domain.Speed `json:"speed,omitempty"`
+	WorkingDays *int         `json:"working_days,omitempty"`
+	Keywords    []string     `json:"keywords,omitempty"`
+	Aliases     []string     `json:"aliases,omitempty"`
+	Retired     *bool        `json:"retired,omitempty"`
 }
 
 // ValueEdit adds or changes one department or channel. In JSON it may also be just
@@ -173,7 +173,7 @@ func (p Patch) Apply(c *Campaign, actor string, at time.Time) ([]Change, error) 
 	return changes, nil
 }
 
-func (e *PolicyEdit) apply(p *workflows.Policy) error {
+func (e *PolicyEdit) apply(p *domain.Policy) error {
 	edits := e.numbers()
 	for _, n := range policyNumbers(p) {
 		v := edits[n.field]
@@ -285,7 +285,7 @@ func applyValues(kind string, es []entry, edits []ValueEdit) ([]entry, map[strin
 	return es, renames, nil
 }
 
-func applyCategories(p *workflows.Policy, edits []CategoryEdit) (map[string]string, error) {
+func applyCategories(p *domain.Policy, edits []CategoryEdit) (map[string]string, error) {
 	names := make([]string, len(p.Categories))
 	for i, c := range p.Categories {
 		names[i] = c.Name
@@ -302,7 +302,7 @@ func applyCategories(p *workflows.Policy, edits []CategoryEdit) (map[string]stri
 			return nil, err
 		}
 		if idx < 0 {
-			p.Categories = append(p.Categories, workflows.CategoryPolicy{Speed: workflows.SpeedDeadline})
+			p.Categories = append(p.Categories, domain.CategoryPolicy{Speed: domain.SpeedDeadline})
 			names = append(names, "")
 			idx = len(p.Categories) - 1
 		}
@@ -310,7 +310,7 @@ func applyCategories(p *workflows.Policy, edits []CategoryEdit) (map[string]stri
 		old := c.Name
 		if ed.Speed != "" {
 			switch ed.Speed {
-			case workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm:
+			case domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm:
 				c.Speed = ed.Speed
 			default:
 				return nil, fieldError(where+".speed", "must be immediate, deadline or long_term")
@@ -344,10 +344,10 @@ func applyCategories(p *workflows.Policy, edits []CategoryEdit) (map[string]stri
 }
 
 // speedDays are the default working days of each speed.
-var speedDays = map[workflows.Speed]int{
-	workflows.SpeedImmediate: ImmediateWorkingDays,
-	workflows.SpeedDeadline:  DeadlineWorkingDays,
-	workflows.SpeedLongTerm:  LongTermWorkingDays,
+var speedDays = map[domain.Speed]int{
+	domain.SpeedImmediate: ImmediateWorkingDays,
+	domain.SpeedDeadline:  DeadlineWorkingDays,
+	domain.SpeedLongTerm:  LongTermWorkingDays,
 }
 
 // clone deep-copies a campaign.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 var changedAt = time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
@@ -136,7 +136,7 @@ func TestPatchAddsRenamesAndRetiresAndRecordsEachField(t *testing.T) {
 	changes := apply(t, &c, Patch{
 		Name: ptr(" 党的群众路线教育实践活动 "),
 		Categories: []CategoryEdit{
-			{Name: "窨井盖安全", Speed: workflows.SpeedImmediate, Keywords: []string{"井盖", " 窨井 ", ""}},
+			{Name: "窨井盖安全", Speed: domain.SpeedImmediate, Keywords: []string{"井盖", " 窨井 ", ""}},
 			{Name: "服务态度和效率", WorkingDays: ptr(10), Aliases: []string{"服务态度"}},
 			{Name: "不作为慢作为", RenamedFrom: "官僚主义"},
 			{Name: "制度漏洞", Retired: ptr(true)},
@@ -151,11 +151,11 @@ func TestPatchAddsRenamesAndRetiresAndRecordsEachField(t *testing.T) {
 
 	added, ok := c.Policy.Category("窨井盖安全")
 	require.True(t, ok)
-	require.Equal(t, workflows.CategoryPolicy{Name: "窨井盖安全", Speed: workflows.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
+	require.Equal(t, domain.CategoryPolicy{Name: "窨井盖安全", Speed: domain.SpeedImmediate, WorkingDays: ImmediateWorkingDays,
 		Keywords: []string{"井盖", "窨井"}}, added, "a new category's working days follow its speed")
 	service, _ := c.Policy.Category("服务态度和效率")
 	require.Equal(t, 10, service.WorkingDays)
-	require.Equal(t, workflows.SpeedDeadline, service.Speed, "what the edit leaves out stays")
+	require.Equal(t, domain.SpeedDeadline, service.Speed, "what the edit leaves out stays")
 	require.NotEmpty(t, service.Keywords, "keywords left out are kept")
 	renamed, ok := c.Policy.Category("不作为慢作为")
 	require.True(t, ok)
@@ -209,7 +209,7 @@ func TestPatchThatChangesNothingRecordsNothing(t *testing.T) {
 	before := c
 	changes := apply(t, &c, Patch{
 		Name:        ptr(c.Name),
-		Categories:  []CategoryEdit{{Name: "形式主义", Speed: workflows.SpeedDeadline}},
+		Categories:  []CategoryEdit{{Name: "形式主义", Speed: domain.SpeedDeadline}},
 		Departments: []ValueEdit{{Name: "城管科"}},
 		Channels:    []ValueEdit{{Name: "hotline"}},
 		Policy:      &PolicyEdit{SignWorkingDays: ptr(c.Policy.SignWorkingDays)},
@@ -275,7 +275,7 @@ func TestPatchRejects(t *testing.T) {
 	}
 }
 
-func retireAll(cats []workflows.CategoryPolicy) []CategoryEdit {
+func retireAll(cats []domain.CategoryPolicy) []CategoryEdit {
 	out := make([]CategoryEdit, len(cats))
 	for i, c := range cats {
 		out[i] = CategoryEdit{Name: c.Name, Retired: ptr(true)}
@@ -308,7 +308,7 @@ func TestCreateChecksAliasesAndChannels(t *testing.T) {
 	require.NoError(t, Normalize(&c))
 	require.Equal(t, []Channel{{Name: "民情走访", Aliases: []string{"走访"}}, {Name: "来信"}}, c.Channels)
 
-	bad := Campaign{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{
+	bad := Campaign{Name: "x", Policy: domain.Policy{Categories: []domain.CategoryPolicy{
 		{Name: "服务态度和效率", Aliases: []string{"服务态度"}}, {Name: "服务态度"}}}}
 	requireFieldError(t, Normalize(&bad), "categories[服务态度和效率].aliases", `"服务态度" is already one of this campaign's categories`)
 	noName := Campaign{Name: "x", Channels: []Channel{{Name: " "}}}

@@ -8,8 +8,8 @@ import (
 
 	"golang.org/x/text/width"
 
+	"rectify/internal/domain"
 	"rectify/internal/text"
-	"rectify/workflows"
 )
 
 // Channel is one way opinions reach a campaign (渠道). Name is what an opinion
@@ -28,7 +28,7 @@ type Channel struct {
 // catalogues (channel.<code>).
 type ChannelCode string
 
-// The default channels of DOMAIN.md.
+// The default channels (docs/domain.md).
 const (
 	ChannelHotline       ChannelCode = "hotline"
 	ChannelSuggestionBox ChannelCode = "suggestion_box"
@@ -172,7 +172,7 @@ const (
 	kindChannels    = "channels"
 )
 
-func categoryEntries(p workflows.Policy) []entry {
+func categoryEntries(p domain.Policy) []entry {
 	es := make([]entry, len(p.Categories))
 	for i, c := range p.Categories {
 		es[i] = entry{name: c.Name, aliases: slices.Clone(c.Aliases), retired: c.Retired}
@@ -180,7 +180,7 @@ func categoryEntries(p workflows.Policy) []entry {
 	return es
 }
 
-func departmentEntries(p workflows.Policy) []entry {
+func departmentEntries(p domain.Policy) []entry {
 	es := make([]entry, len(p.Departments))
 	for i, d := range p.Departments {
 		es[i] = entry{name: d, aliases: slices.Clone(p.DepartmentAliases[d]), retired: p.DepartmentRetired(d)}
@@ -190,7 +190,7 @@ func departmentEntries(p workflows.Policy) []entry {
 
 // setDepartments stores es in p, leaving the optional fields out when empty so a
 // campaign without aliases or retired departments reads as before.
-func setDepartments(p *workflows.Policy, es []entry) {
+func setDepartments(p *domain.Policy, es []entry) {
 	p.Departments, p.RetiredDepartments, p.DepartmentAliases = nil, nil, nil
 	for _, e := range es {
 		p.Departments = append(p.Departments, e.name)

@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"rectify/internal/api"
+	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // CampaignID is the demo campaign's id.
@@ -28,13 +28,13 @@ func UsersFile(dataDir string) string { return filepath.Join(dataDir, "demo-user
 // Users are the demo people: password = username, API token demo-<username>.
 var people = []struct {
 	username, name, department string
-	role                       workflows.Role
+	role                       domain.Role
 }{
-	{"office", "活动办公室 王主任", "", workflows.RoleOffice},
-	{"official", "城管科 李科长", "城管科", workflows.RoleOfficial},
-	{"official2", "民政科 张科长", "民政科", workflows.RoleOfficial},
-	{"verifier", "纪工委 赵书记", "", workflows.RoleVerifier},
-	{"leader", "分管领导 陈副主任", "", workflows.RoleLeader},
+	{"office", "活动办公室 王主任", "", domain.RoleOffice},
+	{"official", "城管科 李科长", "城管科", domain.RoleOfficial},
+	{"official2", "民政科 张科长", "民政科", domain.RoleOfficial},
+	{"verifier", "纪工委 赵书记", "", domain.RoleVerifier},
+	{"leader", "分管领导 陈副主任", "", domain.RoleLeader},
 }
 
 // WriteUsers writes the demo users file into the data folder.
@@ -46,7 +46,7 @@ func WriteUsers(dataDir string) error {
 			return err
 		}
 		f.Users = append(f.Users, user.User{
-			Username: p.username, Name: p.name, Roles: []workflows.Role{p.role}, Department: p.department,
+			Username: p.username, Name: p.name, Roles: []domain.Role{p.role}, Department: p.department,
 			PasswordHash: hash, TokenHashes: []string{user.HashToken("demo-" + p.username)},
 		})
 	}
@@ -60,8 +60,8 @@ func WriteUsers(dataDir string) error {
 // step is one action in a demo opinion's story.
 type step struct {
 	as     string
-	action workflows.Action
-	body   workflows.ActionBody
+	action domain.Action
+	body   domain.ActionBody
 }
 
 // story is a demo opinion and how far along it is.
@@ -89,7 +89,7 @@ func Seed(ctx context.Context, svc *api.Service) error {
 		return err
 	}
 	today := svc.Now().In(c.Policy.Location())
-	date := func(daysFromToday int) string { return today.AddDate(0, 0, daysFromToday).Format(workflows.DateLayout) }
+	date := func(daysFromToday int) string { return today.AddDate(0, 0, daysFromToday).Format(domain.DateLayout) }
 	// Deadlines and extension dates fall on working days (docs/rules.md): a day off
 	// moves back to the working day before a past date, on to the one after a future
 	// date, so the ladder the demo shows stays as it is meant.
@@ -101,7 +101,7 @@ func Seed(ctx context.Context, svc *api.Service) error {
 		for !svc.Calendar.IsWorkday(d) {
 			d = d.AddDate(0, 0, step)
 		}
-		return d.Format(workflows.DateLayout)
+		return d.Format(domain.DateLayout)
 	}
 	stories := stories(workday)
 	ids := make([]string, len(stories))
@@ -121,7 +121,7 @@ func Seed(ctx context.Context, svc *api.Service) error {
 			ids[i] = o.ID
 			mu.Unlock()
 			for _, s := range st.steps {
-				if s.action == workflows.ActionMerge {
+				if s.action == domain.ActionMerge {
 					continue // after every opinion exists
 				}
 				if err := act(gctx, svc, s, o.ID); err != nil {
@@ -136,7 +136,7 @@ func Seed(ctx context.Context, svc *api.Service) error {
 	}
 	for i, st := range stories {
 		for _, s := range st.steps {
-			if s.action == workflows.ActionMerge {
+			if s.action == domain.ActionMerge {
 				s.body.Into = ids[0]
 				if err := act(ctx, svc, s, ids[i]); err != nil {
 					return fmt.Errorf("opinion %d, merge: %w", i+1, err)
@@ -159,24 +159,24 @@ func act(ctx context.Context, svc *api.Service, s step, id string) error {
 // stories are the demo opinions, drawn from the situations of the campaign texts.
 func stories(date func(int) string) []story {
 	cat := func(c string) step {
-		return step{"office", workflows.ActionCategorize, workflows.ActionBody{Category: c}}
+		return step{"office", domain.ActionCategorize, domain.ActionBody{Category: c}}
 	}
 	assign := func(official, dep string, deadlineInDays *int) step {
-		b := workflows.ActionBody{Department: dep, Official: official, Leader: "leader", Measures: "制定整改方案，明确责任人和完成时限"}
+		b := domain.ActionBody{Department: dep, Official: official, Leader: "leader", Measures: "制定整改方案，明确责任人和完成时限"}
 		if deadlineInDays != nil {
 			b.Deadline = date(*deadlineInDays)
 		}
-		return step{"office", workflows.ActionAssign, b}
+		return step{"office", domain.ActionAssign, b}
 	}
 	days := func(n int) *int { return &n }
-	sign := func(who string) step { return step{who, workflows.ActionSign, workflows.ActionBody{}} }
+	sign := func(who string) step { return step{who, domain.ActionSign, domain.ActionBody{}} }
 	submit := func(who string) step {
-		return step{who, workflows.ActionSubmit, workflows.ActionBody{Measures: "已完成整改并建立长效机制", Evidence: "现场照片、验收记录已归档"}}
+		return step{who, domain.ActionSubmit, domain.ActionBody{Measures: "已完成整改并建立长效机制", Evidence: "现场照片、验收记录已归档"}}
 	}
-	pass := step{"verifier", workflows.ActionVerify, workflows.ActionBody{Pass: yes(), Reason: "现场核查属实"}}
-	fail := step{"verifier", workflows.ActionVerify, workflows.ActionBody{Pass: no(), Reason: "现场核查仍有积水，整改不到位"}}
+	pass := step{"verifier", domain.ActionVerify, domain.ActionBody{Pass: yes(), Reason: "现场核查属实"}}
+	fail := step{"verifier", domain.ActionVerify, domain.ActionBody{Pass: no(), Reason: "现场核查仍有积水，整改不到位"}}
 	callback := func(s string) step {
-		return step{"office", workflows.ActionCallback, workflows.ActionBody{Satisfaction: s, Note: "电话回访"}}
+		return step{"office", domain.ActionCallback, domain.ActionBody{Satisfaction: s, Note: "电话回访"}}
 	}
 	const road, hardship, service, formalism = "群众需要解决的问题", "特殊困难群体", "服务态度和效率", "形式主义"
 	closed := func(official, dep, c, satisfaction string) []step {
@@ -197,7 +197,7 @@ func stories(date func(int) string) []story {
 		{"小区停车位不足，消防通道经常被占。", "online", "", 20, []step{cat(road), assign("official", "城管科", days(-1))}},
 		{"留守儿童放学后无人看管，希望社区开办托管班。", "symposium", "", 12, []step{cat(hardship), assign("official2", "民政科", days(1)), sign("official2")}},
 		{"办事大厅排队时间长，取号机经常故障。", "hotline", "", 10, []step{cat(service), assign("official2", "便民服务中心", nil), sign("official2"),
-			{"official2", workflows.ActionRequestExtension, workflows.ActionBody{Until: date(60), Reason: "取号机需走政府采购程序"}}}},
+			{"official2", domain.ActionRequestExtension, domain.ActionBody{Until: date(60), Reason: "取号机需走政府采购程序"}}}},
 		{"老旧小区外墙脱落，存在安全隐患。", "visit", "", 9, []step{cat(road), assign("official", "城管科", nil), sign("official")}},
 		{"文件转发层层加码，基层收到的通知一天十几份。", "suggestion_box", "", 8, []step{cat(formalism), assign("official", "机关党委", nil)}},
 		{"残疾人家庭无障碍改造申请迟迟没有批复。", "letter", "", 8, []step{cat(hardship), assign("official2", "民政科", nil)}},
@@ -205,10 +205,10 @@ func stories(date func(int) string) []story {
 		{"工作日上班时间有人在办公室玩手机。", "online", "", 6, []step{cat("享乐主义")}},
 		{"政府采购流程不透明，希望公开招标结果。", "symposium", "", 6, []step{cat("制度漏洞")}},
 		{"小区噪音扰民，夜间施工无人管。", "hotline", "", 5, []step{cat(road), assign("official", "城管科", nil),
-			{"official", workflows.ActionReturn, workflows.ActionBody{Reason: "夜间施工属住建部门监管，非城管科职责"}}}},
-		{"幸福路东段路面破损，雨后积水，请尽快修复。", "online", "", 5, []step{{"office", workflows.ActionMerge, workflows.ActionBody{Reason: "与第1件反映同一问题"}}}},
-		{"希望增加社区健身器材。", "suggestion_box", "", 4, []step{{"office", workflows.ActionReject, workflows.ActionBody{Reason: "属建议类，已转体育部门参考，不纳入整改台账"}}}},
-		{"反映的楼道灯问题已自行解决，撤回。", "hotline", "", 4, []step{{"office", workflows.ActionCancel, workflows.ActionBody{Reason: "反映人来电撤回"}}}},
+			{"official", domain.ActionReturn, domain.ActionBody{Reason: "夜间施工属住建部门监管，非城管科职责"}}}},
+		{"幸福路东段路面破损，雨后积水，请尽快修复。", "online", "", 5, []step{{"office", domain.ActionMerge, domain.ActionBody{Reason: "与第1件反映同一问题"}}}},
+		{"希望增加社区健身器材。", "suggestion_box", "", 4, []step{{"office", domain.ActionReject, domain.ActionBody{Reason: "属建议类，已转体育部门参考，不纳入整改台账"}}}},
+		{"反映的楼道灯问题已自行解决，撤回。", "hotline", "", 4, []step{{"office", domain.ActionCancel, domain.ActionBody{Reason: "反映人来电撤回"}}}},
 		{"社区卫生服务站医生少，看病等很久。", "visit", "", 3, nil},
 		{"希望便民服务中心周末也能办理业务。", "online", "", 2, nil},
 		{"部分干部下基层走过场，拍照留痕就走。", "symposium", "", 2, nil},

@@ -16,9 +16,9 @@ import (
 	"golang.org/x/text/width"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/text"
-	"rectify/workflows"
 )
 
 // MaxContentRunes bounds an opinion's text.
@@ -163,7 +163,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	if o.CollectedAt == "" {
 		return nil, &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
 	}
-	if _, err := time.Parse(workflows.DateLayout, o.CollectedAt); err != nil {
+	if _, err := time.Parse(domain.DateLayout, o.CollectedAt); err != nil {
 		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is not a date in the form YYYY-MM-DD", quote(o.CollectedAt))}
 	}
 	if o.CollectedAt > today {

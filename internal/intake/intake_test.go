@@ -10,16 +10,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 const today = "2026-11-20"
 
-func policy() workflows.Policy {
-	return workflows.Policy{
-		Categories: []workflows.CategoryPolicy{
-			{Name: "形式主义", Speed: workflows.SpeedDeadline, WorkingDays: 20},
-			{Name: "群众需要解决的问题", Speed: workflows.SpeedImmediate, WorkingDays: 5},
+func policy() domain.Policy {
+	return domain.Policy{
+		Categories: []domain.CategoryPolicy{
+			{Name: "形式主义", Speed: domain.SpeedDeadline, WorkingDays: 20},
+			{Name: "群众需要解决的问题", Speed: domain.SpeedImmediate, WorkingDays: 5},
 		},
 		Departments: []string{"城管科", "民政科"},
 	}
@@ -298,7 +298,7 @@ func requireFieldError(t *testing.T, err error, field string) {
 }
 
 // normalize is Normalize for a campaign with this policy, without its warnings.
-func normalize(o *Opinion, p workflows.Policy, today string) error {
+func normalize(o *Opinion, p domain.Policy, today string) error {
 	_, err := Normalize(o, campaign.Campaign{Policy: p}, today)
 	return err
 }

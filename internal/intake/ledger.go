@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/text"
 	"rectify/workflows"
@@ -215,7 +216,7 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, sc
 		return Accepted{}, &Rejection{Sheet: row.Sheet, Line: row.Line, Column: column(field), Code: code, Reason: reason, Cells: row.Cells}
 	}
 	if d := o.CollectedAt; d != "" {
-		if _, err := time.Parse(workflows.DateLayout, d); err != nil {
+		if _, err := time.Parse(domain.DateLayout, d); err != nil {
 			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%s is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", quote(d)))
 		}
 	}
@@ -323,7 +324,7 @@ func InputIdentity(in workflows.OpinionInput) Identity {
 }
 
 // OpinionIdentity is the identity of a recorded opinion.
-func OpinionIdentity(o workflows.Opinion) Identity {
+func OpinionIdentity(o domain.Opinion) Identity {
 	return Identity{o.Content, o.Channel, o.CollectedAt, o.Submitter, o.Phone}
 }
 

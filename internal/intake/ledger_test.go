@@ -16,8 +16,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
-	"rectify/workflows"
 )
 
 // collect is a Sink that keeps everything.
@@ -37,9 +37,9 @@ func (c *collect) Reject(_ context.Context, r Rejection) error {
 	return nil
 }
 
-func testPolicy() workflows.Policy {
-	return workflows.Policy{
-		Categories:  []workflows.CategoryPolicy{{Name: "群众需要解决的问题"}},
+func testPolicy() domain.Policy {
+	return domain.Policy{
+		Categories:  []domain.CategoryPolicy{{Name: "群众需要解决的问题"}},
 		Departments: []string{"城管科", "民政科"},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -25,7 +26,7 @@ func Input(c campaign.Campaign, o Opinion, submittedBy, batchID string) workflow
 		suggested = campaign.Suggest(c.Policy, o.Content)
 	}
 	return workflows.OpinionInput{
-		OpinionID: workflows.OpinionID(c.ID, o.Key), CampaignID: c.ID, Key: o.Key, Content: o.Content,
+		OpinionID: domain.OpinionID(c.ID, o.Key), CampaignID: c.ID, Key: o.Key, Content: o.Content,
 		Channel: o.Channel, CollectedAt: o.CollectedAt, Submitter: o.Submitter, Phone: o.Phone,
 		Target: o.Target, Department: o.Department, SuggestedCategory: suggested, Extra: o.Extra,
 		WrittenDepartment: o.WrittenDepartment, WrittenCategory: o.WrittenCategory,
@@ -36,8 +37,8 @@ func Input(c campaign.Campaign, o Opinion, submittedBy, batchID string) workflow
 // processPolicy is the part of a campaign's policy an opinion's process needs: the
 // category keywords only serve the suggestion made here, and copying them into every
 // history would make each start several times larger.
-func processPolicy(p workflows.Policy) workflows.Policy {
-	cats := make([]workflows.CategoryPolicy, len(p.Categories))
+func processPolicy(p domain.Policy) domain.Policy {
+	cats := make([]domain.CategoryPolicy, len(p.Categories))
 	for i, c := range p.Categories {
 		c.Keywords = nil
 		cats[i] = c

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
-	"rectify/workflows"
 )
 
 // Header is the ledger's header row, in the words such ledgers use. Submitters and
@@ -27,15 +27,15 @@ var Header = []string{
 }
 
 var (
-	states = map[workflows.State]string{
-		workflows.StateReceived: "已收集", workflows.StateCategorized: "已分类", workflows.StateAssigned: "已交办",
-		workflows.StateInProgress: "整改中", workflows.StateSubmitted: "待核查", workflows.StateAwaitingCallback: "待回访",
-		workflows.StateClosed: "已销号", workflows.StateReturned: "已退回", workflows.StateRejected: "不予受理",
-		workflows.StateMerged: "已合并", workflows.StateCancelled: "已撤销",
+	states = map[domain.State]string{
+		domain.StateReceived: "已收集", domain.StateCategorized: "已分类", domain.StateAssigned: "已交办",
+		domain.StateInProgress: "整改中", domain.StateSubmitted: "待核查", domain.StateAwaitingCallback: "待回访",
+		domain.StateClosed: "已销号", domain.StateReturned: "已退回", domain.StateRejected: "不予受理",
+		domain.StateMerged: "已合并", domain.StateCancelled: "已撤销",
 	}
-	levels = map[workflows.OverdueLevel]string{
-		workflows.LevelNone: "", workflows.LevelDueSoon: "临期", workflows.LevelOverdue: "逾期",
-		workflows.LevelSupervised: "督办", workflows.LevelAccountability: "问责",
+	levels = map[domain.OverdueLevel]string{
+		domain.LevelNone: "", domain.LevelDueSoon: "临期", domain.LevelOverdue: "逾期",
+		domain.LevelSupervised: "督办", domain.LevelAccountability: "问责",
 	}
 	// channels names the default channels as a ledger writes them; a channel an
 	// office added is written as it is named.
@@ -47,14 +47,14 @@ var (
 		return m
 	}()
 	satisfactions = map[string]string{
-		workflows.SatisfactionSatisfied: "满意", workflows.SatisfactionBasically: "基本满意",
-		workflows.SatisfactionDissatisfied: "不满意",
+		domain.SatisfactionSatisfied: "满意", domain.SatisfactionBasically: "基本满意",
+		domain.SatisfactionDissatisfied: "不满意",
 	}
 )
 
 // Table lays the opinions out as the ledger's one sheet. name gives a username's
 // display name; dates are in the campaign's local time (loc).
-func Table(opinions iter.Seq[workflows.Opinion], name func(username string) string, loc *time.Location) spreadsheet.Table {
+func Table(opinions iter.Seq[domain.Opinion], name func(username string) string, loc *time.Location) spreadsheet.Table {
 	return spreadsheet.Table{
 		Sheet:  "整改台账",
 		Header: Header,
@@ -72,7 +72,7 @@ func Table(opinions iter.Seq[workflows.Opinion], name func(username string) stri
 }
 
 // Row is one opinion's row of the ledger.
-func Row(o workflows.Opinion, name func(string) string, loc *time.Location) []any {
+func Row(o domain.Opinion, name func(string) string, loc *time.Location) []any {
 	person := func(username string) string {
 		if username == "" {
 			return ""
@@ -85,7 +85,7 @@ func Row(o workflows.Opinion, name func(string) string, loc *time.Location) []an
 	}
 	var closed, onTime string
 	if !o.ClosedAt.IsZero() {
-		closed = o.ClosedAt.In(loc).Format(workflows.DateLayout)
+		closed = o.ClosedAt.In(loc).Format(domain.DateLayout)
 		onTime = "否"
 		if o.OnTime {
 			onTime = "是"
@@ -104,7 +104,7 @@ func Row(o workflows.Opinion, name func(string) string, loc *time.Location) []an
 		highestAt = o.HighestLevelAt.In(loc).Format("2006-01-02 15:04")
 	}
 	var workdays any = ""
-	if o.State == workflows.StateClosed && o.WorkingDaysToClose > 0 {
+	if o.State == domain.StateClosed && o.WorkingDaysToClose > 0 {
 		workdays = o.WorkingDaysToClose
 	}
 	return []any{
@@ -118,7 +118,7 @@ func Row(o workflows.Opinion, name func(string) string, loc *time.Location) []an
 
 // firstPass says whether the item passed verification the first time: 是 when a
 // verification passed and none ever failed, 否 when one failed, blank before any.
-func firstPass(o workflows.Opinion) string {
+func firstPass(o domain.Opinion) string {
 	passed := false
 	for _, r := range o.Rounds {
 		if r.Passed != nil && !*r.Passed {
@@ -137,10 +137,10 @@ func firstPass(o workflows.Opinion) string {
 
 // callbacks lists every follow-up call: its day and answer, and which were not the
 // first after their closure (the satisfaction rate counts only those).
-func callbacks(o workflows.Opinion, loc *time.Location) string {
+func callbacks(o domain.Opinion, loc *time.Location) string {
 	var parts []string
 	for _, c := range o.Callbacks {
-		p := c.At.In(loc).Format(workflows.DateLayout) + " " + satisfactions[c.Satisfaction]
+		p := c.At.In(loc).Format(domain.DateLayout) + " " + satisfactions[c.Satisfaction]
 		if !c.First {
 			p += "（同次办结的再次回访，不计入满意率）"
 		}
@@ -151,14 +151,14 @@ func callbacks(o workflows.Opinion, loc *time.Location) string {
 
 // remark says why an opinion left the ledger without a fix, which extensions were
 // approved late and by whom, and what is pending.
-func remark(o workflows.Opinion, person func(string) string, loc *time.Location) string {
+func remark(o domain.Opinion, person func(string) string, loc *time.Location) string {
 	var parts []string
 	switch o.State {
-	case workflows.StateRejected, workflows.StateCancelled, workflows.StateReturned:
+	case domain.StateRejected, domain.StateCancelled, domain.StateReturned:
 		if reason := lastReason(o); reason != "" {
 			parts = append(parts, states[o.State]+"："+reason)
 		}
-	case workflows.StateMerged:
+	case domain.StateMerged:
 		parts = append(parts, "并入 "+o.MergedInto)
 	}
 	if o.LateExtensions > 0 {
@@ -166,7 +166,7 @@ func remark(o workflows.Opinion, person func(string) string, loc *time.Location)
 		var who []string
 		for _, e := range lateExtensions(o, loc) {
 			who = append(who, fmt.Sprintf("%s 于 %s 批准（原时限 %s，延至 %s）", person(e.Actor),
-				e.At.In(loc).Format(workflows.DateLayout), e.Detail["previous_deadline"], e.Detail["deadline"]))
+				e.At.In(loc).Format(domain.DateLayout), e.Detail["previous_deadline"], e.Detail["deadline"]))
 		}
 		if len(who) > 0 {
 			late += "：" + strings.Join(who, "、")
@@ -183,15 +183,15 @@ func remark(o workflows.Opinion, person func(string) string, loc *time.Location)
 // extension decisions (store.EachOpinion brings them along): those the workflow
 // marked late, or — where it did not say — those made after the day of the
 // deadline they replaced had ended, at most the opinion's count of late ones.
-func lateExtensions(o workflows.Opinion, loc *time.Location) []workflows.Event {
-	var out []workflows.Event
+func lateExtensions(o domain.Opinion, loc *time.Location) []domain.Event {
+	var out []domain.Event
 	for _, e := range o.Timeline {
-		if e.Action != workflows.ActionDecideExtension || e.Detail["approved"] != "true" {
+		if e.Action != domain.ActionDecideExtension || e.Detail["approved"] != "true" {
 			continue
 		}
 		late, said := e.Detail["late"]
 		if !said {
-			previous, err := time.ParseInLocation(workflows.DateLayout, e.Detail["previous_deadline"], loc)
+			previous, err := time.ParseInLocation(domain.DateLayout, e.Detail["previous_deadline"], loc)
 			late = fmt.Sprint(err == nil && !e.At.Before(previous.AddDate(0, 0, 1)))
 		}
 		if late == "true" && len(out) < o.LateExtensions {
@@ -202,7 +202,7 @@ func lateExtensions(o workflows.Opinion, loc *time.Location) []workflows.Event {
 }
 
 // lastReason is the reason given with the action that led to the opinion's state.
-func lastReason(o workflows.Opinion) string {
+func lastReason(o domain.Opinion) string {
 	for i := len(o.Timeline) - 1; i >= 0; i-- {
 		if e := o.Timeline[i]; e.To == o.State && e.Reason != "" {
 			return e.Reason

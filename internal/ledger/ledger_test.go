@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 var beijing = time.FixedZone("CST", 8*3600)
@@ -29,7 +29,7 @@ func column(t *testing.T, row []any, name string) any {
 }
 
 func TestHeaderAndRowsMatch(t *testing.T) {
-	require.Len(t, Row(workflows.Opinion{}, names, beijing), len(Header))
+	require.Len(t, Row(domain.Opinion{}, names, beijing), len(Header))
 	seen := map[string]bool{}
 	for _, h := range Header {
 		require.False(t, seen[h], "column %q once", h)
@@ -41,7 +41,7 @@ func TestHeaderAndRowsMatch(t *testing.T) {
 func TestTheLedgerNamesChannelsInChinese(t *testing.T) {
 	for code, want := range map[string]string{"hotline": "热线", "suggestion_box": "意见箱", "symposium": "座谈会",
 		"visit": "走访", "online": "网络平台", "letter": "来信", "民情走访": "民情走访"} {
-		require.Equal(t, want, column(t, Row(workflows.Opinion{Channel: code}, names, beijing), "来源"), code)
+		require.Equal(t, want, column(t, Row(domain.Opinion{Channel: code}, names, beijing), "来源"), code)
 	}
 }
 
@@ -51,20 +51,20 @@ func TestTheLedgerNamesChannelsInChinese(t *testing.T) {
 // extension was approved late and by whom.
 func TestLateExtensionStaysInTheLedger(t *testing.T) {
 	passed := true
-	o := workflows.Opinion{
-		Key: "K-9", State: workflows.StateClosed, OverdueLevel: workflows.LevelNone, Official: "official", Leader: "liu",
-		HighestLevel: workflows.LevelAccountability, HighestLevelAt: time.Date(2026, 12, 3, 1, 30, 0, 0, time.UTC),
+	o := domain.Opinion{
+		Key: "K-9", State: domain.StateClosed, OverdueLevel: domain.LevelNone, Official: "official", Leader: "liu",
+		HighestLevel: domain.LevelAccountability, HighestLevelAt: time.Date(2026, 12, 3, 1, 30, 0, 0, time.UTC),
 		Extensions: 2, LateExtensions: 1, VerifiedBy: "verifier", ClosedAt: time.Date(2027, 1, 8, 2, 0, 0, 0, time.UTC),
 		WorkingDaysToClose: 31,
-		Rounds:             []workflows.Round{{Measures: "更换路灯", SubmittedBy: "official", Passed: &passed}},
-		Timeline: []workflows.Event{
+		Rounds:             []domain.Round{{Measures: "更换路灯", SubmittedBy: "official", Passed: &passed}},
+		Timeline: []domain.Event{
 			// On time: approved the day before the deadline it replaced.
-			{Seq: 4, At: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC), Actor: "chen", Action: workflows.ActionDecideExtension,
+			{Seq: 4, At: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC), Actor: "chen", Action: domain.ActionDecideExtension,
 				Detail: map[string]string{"approved": "true", "previous_deadline": "2026-11-21", "deadline": "2026-11-30"}},
 			// Late: the deadline it replaced had ended (no "late" said: read from the dates).
-			{Seq: 7, At: time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC), Actor: "liu", Action: workflows.ActionDecideExtension,
+			{Seq: 7, At: time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC), Actor: "liu", Action: domain.ActionDecideExtension,
 				Detail: map[string]string{"approved": "true", "previous_deadline": "2026-11-30", "deadline": "2027-01-20"}},
-			{Seq: 12, Action: workflows.ActionVerify, To: workflows.StateClosed},
+			{Seq: 12, Action: domain.ActionVerify, To: domain.StateClosed},
 		},
 	}
 	row := Row(o, names, beijing)
@@ -90,14 +90,14 @@ func TestLateExtensionStaysInTheLedger(t *testing.T) {
 // back once.
 func TestEveryCallAndRoundInTheLedger(t *testing.T) {
 	yes, no := true, false
-	o := workflows.Opinion{
-		State: workflows.StateClosed, Satisfaction: workflows.SatisfactionBasically, ReworkCount: 1, Reopens: 1,
+	o := domain.Opinion{
+		State: domain.StateClosed, Satisfaction: domain.SatisfactionBasically, ReworkCount: 1, Reopens: 1,
 		ClosedAt: time.Date(2026, 12, 20, 2, 0, 0, 0, time.UTC), OnTime: true,
-		Rounds: []workflows.Round{{Passed: &no}, {Passed: &yes}, {Passed: &yes}},
-		Callbacks: []workflows.Callback{
-			{At: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), Satisfaction: workflows.SatisfactionDissatisfied, First: true},
-			{At: time.Date(2026, 12, 19, 2, 0, 0, 0, time.UTC), Satisfaction: workflows.SatisfactionBasically, First: true},
-			{At: time.Date(2026, 12, 20, 2, 0, 0, 0, time.UTC), Satisfaction: workflows.SatisfactionSatisfied},
+		Rounds: []domain.Round{{Passed: &no}, {Passed: &yes}, {Passed: &yes}},
+		Callbacks: []domain.Callback{
+			{At: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), Satisfaction: domain.SatisfactionDissatisfied, First: true},
+			{At: time.Date(2026, 12, 19, 2, 0, 0, 0, time.UTC), Satisfaction: domain.SatisfactionBasically, First: true},
+			{At: time.Date(2026, 12, 20, 2, 0, 0, 0, time.UTC), Satisfaction: domain.SatisfactionSatisfied},
 		},
 	}
 	row := Row(o, names, beijing)
@@ -109,9 +109,9 @@ func TestEveryCallAndRoundInTheLedger(t *testing.T) {
 	require.Equal(t, "", column(t, row, "最高超期等级"), "never late")
 
 	// Before any verification, first pass is not yet known.
-	require.Equal(t, "", column(t, Row(workflows.Opinion{State: workflows.StateInProgress}, names, beijing), "一次核查通过"))
+	require.Equal(t, "", column(t, Row(domain.Opinion{State: domain.StateInProgress}, names, beijing), "一次核查通过"))
 	// An item recorded before the highest rung was kept shows the rung it is at.
-	old := Row(workflows.Opinion{State: workflows.StateInProgress, OverdueLevel: workflows.LevelSupervised}, names, beijing)
+	old := Row(domain.Opinion{State: domain.StateInProgress, OverdueLevel: domain.LevelSupervised}, names, beijing)
 	require.Equal(t, "督办", column(t, old, "最高超期等级"))
 	require.Equal(t, "", column(t, old, "达到最高等级时间"))
 }

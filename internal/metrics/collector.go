@@ -9,8 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // CloseBuckets are the time-to-close histogram's upper bounds, the buckets the store
@@ -222,7 +222,7 @@ func (t *rateCounts) add(g store.FigureGroup) {
 	case store.FigureState, store.FigureStage:
 		stage := g.Value
 		if g.Figure == store.FigureState {
-			stage = store.Stage(workflows.State(g.Value))
+			stage = store.Stage(domain.State(g.Value))
 		}
 		t.collected += g.Count
 		switch stage {
@@ -235,7 +235,7 @@ func (t *rateCounts) add(g store.FigureGroup) {
 		t.closedOnTime += g.Count
 	case store.FigureSatisfaction:
 		t.answered += g.Count
-		if g.Value == workflows.SatisfactionSatisfied || g.Value == workflows.SatisfactionBasically {
+		if g.Value == domain.SatisfactionSatisfied || g.Value == domain.SatisfactionBasically {
 			t.satisfied += g.Count
 		}
 	}
@@ -344,7 +344,7 @@ func newQuality() *quality { return &quality{counts: map[[2]string]int{}, workda
 func (q *quality) add(g store.FigureGroup) {
 	switch g.Figure {
 	case store.FigureState:
-		q.counts[[2]string{store.FigureStage, store.Stage(workflows.State(g.Value))}] += g.Count
+		q.counts[[2]string{store.FigureStage, store.Stage(domain.State(g.Value))}] += g.Count
 	case store.FigureCloseWorkdays:
 		if d, err := strconv.Atoi(g.Value); err == nil {
 			q.workdays[d] += g.Count
@@ -379,7 +379,7 @@ func (q *quality) sum(figure string) int {
 // and, if asked, by department, with each slice's median; and each campaign's
 // quality ratios and median, 0 when there is nothing to divide by.
 func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures) {
-	policies := map[string]workflows.Policy{}
+	policies := map[string]domain.Policy{}
 	campaigns := map[string]*quality{}
 	for _, cn := range f.Campaigns {
 		policies[cn.ID] = cn.Policy

@@ -18,10 +18,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/metrics"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -71,26 +71,26 @@ func createCampaign(t testing.TB, s *store.Store, id string) metricstest.Campaig
 // randomOpinions projects n opinions in random states through the store's real
 // write path — including stale replays of older revisions, which must change
 // nothing — and returns them as the workflows last described them.
-func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns []string) []workflows.Opinion {
+func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns []string) []domain.Opinion {
 	t.Helper()
 	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题", "特殊困难群体", "制度漏洞"}
 	departments := []string{"", "城管科", "民政科", "便民服务中心"}
-	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
-		workflows.LevelSupervised, workflows.LevelAccountability}
-	satisfactions := []string{"", workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied}
+	levels := []domain.OverdueLevel{domain.LevelNone, domain.LevelDueSoon, domain.LevelOverdue,
+		domain.LevelSupervised, domain.LevelAccountability}
+	satisfactions := []string{"", domain.SatisfactionSatisfied, domain.SatisfactionBasically, domain.SatisfactionDissatisfied}
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
-	var out []workflows.Opinion
+	var out []domain.Opinion
 	for i := range n {
-		state := workflows.AllStates[r.IntN(len(workflows.AllStates))]
+		state := domain.AllStates[r.IntN(len(domain.AllStates))]
 		created := base.Add(time.Duration(r.IntN(10*24*3600)) * time.Second)
-		o := workflows.Opinion{
+		o := domain.Opinion{
 			ID: fmt.Sprintf("op-%04d", i), CampaignID: campaigns[r.IntN(len(campaigns))], Key: fmt.Sprint(i),
 			Content: "小区路灯不亮", Channel: "hotline", CollectedAt: "2026-09-01", State: state,
 			Category: pick(categories), Department: pick(departments), OverdueLevel: levels[r.IntN(len(levels))],
 			Satisfaction: pick(satisfactions), OnTime: r.IntN(3) > 0,
 			CreatedAt: created, UpdatedAt: created.Add(time.Hour), Revision: 2 + r.IntN(5),
 		}
-		if state == workflows.StateClosed || r.IntN(4) == 0 { // reopened ones keep a closed_at
+		if state == domain.StateClosed || r.IntN(4) == 0 { // reopened ones keep a closed_at
 			o.ClosedAt = created.Add(time.Duration(r.IntN(100*24*3600)) * time.Second)
 		}
 		if r.IntN(4) > 0 { // the rest as recorded before the record was kept
@@ -99,7 +99,7 @@ func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns
 		require.NoError(t, s.ProjectOpinion(context.Background(), o))
 		stale := o
 		stale.Revision--
-		stale.State, stale.OnTime, stale.Satisfaction, stale.Category = workflows.StateClosed, true, "satisfied", "stale"
+		stale.State, stale.OnTime, stale.Satisfaction, stale.Category = domain.StateClosed, true, "satisfied", "stale"
 		require.NoError(t, s.ProjectOpinion(context.Background(), stale))
 		out = append(out, o)
 	}
@@ -109,30 +109,30 @@ func randomOpinions(t testing.TB, s *store.Store, r *rand.Rand, n int, campaigns
 // randomRecord gives o a random record of what happened to it, consistent with
 // its state: the highest rung it reached, extensions (late ones too), rounds of
 // verification, follow-up calls, reopenings, working days to close, a target.
-func randomRecord(r *rand.Rand, o *workflows.Opinion) {
+func randomRecord(r *rand.Rand, o *domain.Opinion) {
 	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
 	o.Target = pick("", "team", "individual", "李局长")
 	o.Leader = pick("", "liu", "chen")
-	o.HighestLevel = []workflows.OverdueLevel{"", workflows.LevelNone, workflows.LevelOverdue, workflows.LevelSupervised,
-		workflows.LevelAccountability}[r.IntN(5)]
+	o.HighestLevel = []domain.OverdueLevel{"", domain.LevelNone, domain.LevelOverdue, domain.LevelSupervised,
+		domain.LevelAccountability}[r.IntN(5)]
 	if r.IntN(3) == 0 {
 		o.Extensions = 1 + r.IntN(2)
 		o.LateExtensions = r.IntN(o.Extensions + 1)
 	}
 	yes, no := true, false
 	for range r.IntN(3) {
-		round := workflows.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base, Passed: []*bool{nil, &yes, &no}[r.IntN(3)]}
+		round := domain.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base, Passed: []*bool{nil, &yes, &no}[r.IntN(3)]}
 		if round.Passed == &no {
 			o.ReworkCount++
 		}
 		o.Rounds = append(o.Rounds, round)
 	}
 	for i := range r.IntN(3) {
-		o.Callbacks = append(o.Callbacks, workflows.Callback{At: base, By: "office", First: i == 0 || r.IntN(2) == 0,
-			Satisfaction: pick(workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied)})
+		o.Callbacks = append(o.Callbacks, domain.Callback{At: base, By: "office", First: i == 0 || r.IntN(2) == 0,
+			Satisfaction: pick(domain.SatisfactionSatisfied, domain.SatisfactionBasically, domain.SatisfactionDissatisfied)})
 	}
 	o.Reopens = r.IntN(2)
-	if o.State == workflows.StateClosed {
+	if o.State == domain.StateClosed {
 		o.WorkingDaysToClose = r.IntN(40)
 	}
 }
@@ -156,8 +156,8 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 		st, err := s.Stats(ctx, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, st.Counts, metricstest.Counts(got, c.ID, "", ""), "campaign %s", c.ID)
-		byState := map[workflows.State]int{}
-		for _, state := range workflows.AllStates {
+		byState := map[domain.State]int{}
+		for _, state := range domain.AllStates {
 			byState[state] = int(got.Sum("rectify_opinions", "campaign", c.ID, "state", string(state)))
 		}
 		require.Equal(t, st.ByState, byState, "campaign %s by state", c.ID)
@@ -330,12 +330,12 @@ func TestTimeToCloseBuckets(t *testing.T) {
 		3 * 24 * time.Hour, 3*24*time.Hour + time.Second, 119 * 24 * time.Hour, 200 * 24 * time.Hour,
 	}
 	for i, d := range took {
-		o := workflows.Opinion{ID: fmt.Sprint("closed-", i), CampaignID: "c1", State: workflows.StateClosed,
+		o := domain.Opinion{ID: fmt.Sprint("closed-", i), CampaignID: "c1", State: domain.StateClosed,
 			CreatedAt: base, ClosedAt: base.Add(d), UpdatedAt: base.Add(d), Revision: 1}
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 	}
 	// Reopened after closing: no longer closed, so not in the histogram.
-	require.NoError(t, s.ProjectOpinion(ctx, workflows.Opinion{ID: "reopened", CampaignID: "c1", State: workflows.StateInProgress,
+	require.NoError(t, s.ProjectOpinion(ctx, domain.Opinion{ID: "reopened", CampaignID: "c1", State: domain.StateInProgress,
 		CreatedAt: base, ClosedAt: base.Add(time.Minute), Revision: 3}))
 
 	var h *dto.Histogram

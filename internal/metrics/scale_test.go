@@ -18,9 +18,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/metrics"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // The scale of the series budget (docs/metrics.md): /metrics stays under 20k series with 100
@@ -43,13 +43,13 @@ func departmentName(i int) string {
 }
 
 // speeds are the speeds the scale's categories take in turn.
-var speeds = []workflows.Speed{workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm}
+var speeds = []domain.Speed{domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm}
 
 // scalePolicy is the scale's campaigns' policy: its categories, each of a speed.
-func scalePolicy() workflows.Policy {
-	var p workflows.Policy
+func scalePolicy() domain.Policy {
+	var p domain.Policy
 	for k := range scaleCategories {
-		p.Categories = append(p.Categories, workflows.CategoryPolicy{Name: categoryName(k), Speed: speeds[k%len(speeds)], WorkingDays: 10})
+		p.Categories = append(p.Categories, domain.CategoryPolicy{Name: categoryName(k), Speed: speeds[k%len(speeds)], WorkingDays: 10})
 	}
 	return p
 }
@@ -94,31 +94,31 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 // write stores an opinion as the projection would: a realistic document, the
 // ladder's rank only where an official owes a fix; record, if any, writes what
 // happened to it into it.
-func (b *bulk) write(c, category, department string, state workflows.State, level workflows.OverdueLevel,
-	onTime bool, satisfaction string, took time.Duration, record ...func(*workflows.Opinion)) {
+func (b *bulk) write(c, category, department string, state domain.State, level domain.OverdueLevel,
+	onTime bool, satisfaction string, took time.Duration, record ...func(*domain.Opinion)) {
 	b.n++
 	created := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(b.n%(60*24)) * time.Hour)
-	o := workflows.Opinion{
+	o := domain.Opinion{
 		ID: fmt.Sprintf("%s-%06d", c, b.n), CampaignID: c, Key: fmt.Sprint(b.n), Channel: "hotline",
 		Content:     "幸福路东段路面坑洼多年未修，雨天积水严重，出行不便。希望有关部门尽快组织维修，并建立长效管护机制，避免反复。",
-		CollectedAt: created.Format(workflows.DateLayout), Submitter: "张三", Phone: "13812345678",
+		CollectedAt: created.Format(domain.DateLayout), Submitter: "张三", Phone: "13812345678",
 		State: state, Category: category, Department: department, OverdueLevel: level, OnTime: onTime,
 		Satisfaction: satisfaction, Measures: "制定整改方案，明确责任人和完成时限",
 		CreatedAt: created, UpdatedAt: created.Add(time.Hour), Revision: 7,
 	}
 	if department != "" {
 		o.Official, o.Leader = "official-"+department, "leader"
-		o.Schedule.Deadline = created.AddDate(0, 0, 28).Format(workflows.DateLayout)
+		o.Schedule.Deadline = created.AddDate(0, 0, 28).Format(domain.DateLayout)
 	}
 	urgency, rank := 1, 0
 	switch state {
-	case workflows.StateAssigned, workflows.StateInProgress:
+	case domain.StateAssigned, domain.StateInProgress:
 		urgency, rank = 2, level.Rank()
-	case workflows.StateClosed, workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+	case domain.StateClosed, domain.StateRejected, domain.StateMerged, domain.StateCancelled:
 		urgency = 0
 	}
 	var closed int64
-	if state == workflows.StateClosed {
+	if state == domain.StateClosed {
 		o.ClosedAt = created.Add(took)
 		closed = o.ClosedAt.UnixMilli()
 	}
@@ -172,28 +172,28 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 	for ci := range scaleCampaigns {
 		c := campaignID(ci)
 		// Not categorized: received, or turned away before that.
-		for _, st := range []workflows.State{workflows.StateReceived, workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled} {
-			b.write(c, "", "", st, workflows.LevelNone, false, "", 0)
+		for _, st := range []domain.State{domain.StateReceived, domain.StateRejected, domain.StateMerged, domain.StateCancelled} {
+			b.write(c, "", "", st, domain.LevelNone, false, "", 0)
 		}
 		first := departmentName(0)
 		for k := range scaleCategories {
 			cat := categoryName(k)
-			for _, st := range workflows.AllStates {
+			for _, st := range domain.AllStates {
 				dept := first
 				switch st {
-				case workflows.StateReceived:
+				case domain.StateReceived:
 					continue // categorizing moves it on
-				case workflows.StateCategorized, workflows.StateRejected, workflows.StateMerged:
+				case domain.StateCategorized, domain.StateRejected, domain.StateMerged:
 					dept = ""
 				}
-				b.write(c, cat, dept, st, workflows.LevelNone, false, "", 3*day)
+				b.write(c, cat, dept, st, domain.LevelNone, false, "", 3*day)
 			}
-			for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
-				b.write(c, cat, first, workflows.StateInProgress, l, false, "", 0)
+			for _, l := range []domain.OverdueLevel{domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability} {
+				b.write(c, cat, first, domain.StateInProgress, l, false, "", 0)
 			}
-			b.write(c, cat, first, workflows.StateClosed, workflows.LevelNone, true, workflows.SatisfactionSatisfied, 5*day)
-			b.write(c, cat, first, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionBasically, 40*day)
-			b.write(c, cat, first, workflows.StateInProgress, workflows.LevelNone, false, workflows.SatisfactionDissatisfied, 0)
+			b.write(c, cat, first, domain.StateClosed, domain.LevelNone, true, domain.SatisfactionSatisfied, 5*day)
+			b.write(c, cat, first, domain.StateClosed, domain.LevelNone, false, domain.SatisfactionBasically, 40*day)
+			b.write(c, cat, first, domain.StateInProgress, domain.LevelNone, false, domain.SatisfactionDissatisfied, 0)
 		}
 		// Every quality figure in every category (so every speed) and every kind
 		// of target: each rung ever reached, extended late, sent back, passed,
@@ -202,18 +202,18 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 		for k := range scaleCategories {
 			cat := categoryName(k)
 			for _, target := range []string{"", "team", "李局长"} {
-				for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
-					b.write(c, cat, first, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionSatisfied, 9*day,
-						func(o *workflows.Opinion) {
+				for _, l := range []domain.OverdueLevel{domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability} {
+					b.write(c, cat, first, domain.StateClosed, domain.LevelNone, false, domain.SatisfactionSatisfied, 9*day,
+						func(o *domain.Opinion) {
 							o.Target, o.HighestLevel, o.Extensions, o.LateExtensions, o.ReworkCount, o.Reopens = target, l, 1, 1, 1, 1
-							o.Rounds = []workflows.Round{{Measures: "整改", Passed: &no}, {Measures: "整改", Passed: &yes}}
-							o.Callbacks = []workflows.Callback{{Satisfaction: workflows.SatisfactionDissatisfied, First: true},
-								{Satisfaction: workflows.SatisfactionSatisfied, First: true}}
+							o.Rounds = []domain.Round{{Measures: "整改", Passed: &no}, {Measures: "整改", Passed: &yes}}
+							o.Callbacks = []domain.Callback{{Satisfaction: domain.SatisfactionDissatisfied, First: true},
+								{Satisfaction: domain.SatisfactionSatisfied, First: true}}
 							o.WorkingDaysToClose = 7
 						})
 				}
-				for _, st := range []workflows.State{workflows.StateClosed, workflows.StateCategorized, workflows.StateInProgress, workflows.StateCancelled} {
-					b.write(c, cat, first, st, workflows.LevelNone, true, "", 2*day, func(o *workflows.Opinion) {
+				for _, st := range []domain.State{domain.StateClosed, domain.StateCategorized, domain.StateInProgress, domain.StateCancelled} {
+					b.write(c, cat, first, st, domain.LevelNone, true, "", 2*day, func(o *domain.Opinion) {
 						o.Target, o.WorkingDaysToClose = target, 2
 					})
 				}
@@ -224,19 +224,19 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 		// reopened.
 		for d := range scaleDepartments {
 			cat, dept := categoryName(d%scaleCategories), departmentName(d)
-			b.write(c, cat, dept, workflows.StateReturned, workflows.LevelNone, false, "", 0)
-			b.write(c, cat, dept, workflows.StateCancelled, workflows.LevelNone, false, "", 0)
-			for _, l := range []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability} {
-				b.write(c, cat, dept, workflows.StateInProgress, l, false, "", 0)
+			b.write(c, cat, dept, domain.StateReturned, domain.LevelNone, false, "", 0)
+			b.write(c, cat, dept, domain.StateCancelled, domain.LevelNone, false, "", 0)
+			for _, l := range []domain.OverdueLevel{domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability} {
+				b.write(c, cat, dept, domain.StateInProgress, l, false, "", 0)
 			}
-			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, true, workflows.SatisfactionSatisfied, 2*day,
-				func(o *workflows.Opinion) {
+			b.write(c, cat, dept, domain.StateClosed, domain.LevelNone, true, domain.SatisfactionSatisfied, 2*day,
+				func(o *domain.Opinion) {
 					o.Extensions, o.LateExtensions, o.ReworkCount, o.Reopens = 1, 1, 1, 1
-					o.Rounds = []workflows.Round{{Measures: "整改", Passed: &no}, {Measures: "整改", Passed: &yes}}
+					o.Rounds = []domain.Round{{Measures: "整改", Passed: &no}, {Measures: "整改", Passed: &yes}}
 					o.WorkingDaysToClose = 4
 				})
-			b.write(c, cat, dept, workflows.StateClosed, workflows.LevelNone, false, workflows.SatisfactionBasically, 30*day)
-			b.write(c, cat, dept, workflows.StateInProgress, workflows.LevelNone, false, workflows.SatisfactionDissatisfied, 0)
+			b.write(c, cat, dept, domain.StateClosed, domain.LevelNone, false, domain.SatisfactionBasically, 30*day)
+			b.write(c, cat, dept, domain.StateInProgress, domain.LevelNone, false, domain.SatisfactionDissatisfied, 0)
 		}
 	}
 	return b.done()
@@ -248,28 +248,28 @@ func everyCombinationStore(tb testing.TB) (*store.Store, int) {
 func randomStore(tb testing.TB, perCell int) (*store.Store, int) {
 	b := newBulk(tb)
 	r := rand.New(rand.NewPCG(100, 12))
-	owed := []workflows.State{workflows.StateAssigned, workflows.StateInProgress, workflows.StateInProgress,
-		workflows.StateSubmitted, workflows.StateAwaitingCallback, workflows.StateClosed, workflows.StateClosed,
-		workflows.StateClosed, workflows.StateClosed, workflows.StateCancelled}
-	unowed := []workflows.State{workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned,
-		workflows.StateRejected, workflows.StateMerged}
-	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelNone, workflows.LevelDueSoon,
-		workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability}
+	owed := []domain.State{domain.StateAssigned, domain.StateInProgress, domain.StateInProgress,
+		domain.StateSubmitted, domain.StateAwaitingCallback, domain.StateClosed, domain.StateClosed,
+		domain.StateClosed, domain.StateClosed, domain.StateCancelled}
+	unowed := []domain.State{domain.StateReceived, domain.StateCategorized, domain.StateReturned,
+		domain.StateRejected, domain.StateMerged}
+	levels := []domain.OverdueLevel{domain.LevelNone, domain.LevelNone, domain.LevelDueSoon,
+		domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability}
 	for ci := range scaleCampaigns {
 		c := campaignID(ci)
 		for k := range scaleCategories {
 			for d := range scaleDepartments {
 				for range perCell {
-					st, level, onTime, satisfaction := owed[r.IntN(len(owed))], workflows.LevelNone, false, ""
+					st, level, onTime, satisfaction := owed[r.IntN(len(owed))], domain.LevelNone, false, ""
 					switch st {
-					case workflows.StateAssigned, workflows.StateInProgress:
+					case domain.StateAssigned, domain.StateInProgress:
 						level = levels[r.IntN(len(levels))]
-						if st == workflows.StateInProgress && r.IntN(4) == 0 {
-							satisfaction = workflows.SatisfactionDissatisfied // reopened after a follow-up
+						if st == domain.StateInProgress && r.IntN(4) == 0 {
+							satisfaction = domain.SatisfactionDissatisfied // reopened after a follow-up
 						}
-					case workflows.StateClosed:
+					case domain.StateClosed:
 						onTime = r.IntN(4) > 0
-						satisfaction = []string{workflows.SatisfactionSatisfied, workflows.SatisfactionBasically}[r.IntN(2)]
+						satisfaction = []string{domain.SatisfactionSatisfied, domain.SatisfactionBasically}[r.IntN(2)]
 					}
 					b.write(c, categoryName(k), departmentName(d), st, level, onTime, satisfaction, time.Duration(1+r.IntN(90*24))*time.Hour)
 				}
@@ -278,10 +278,10 @@ func randomStore(tb testing.TB, perCell int) (*store.Store, int) {
 		for range 300 {
 			st := unowed[r.IntN(len(unowed))]
 			cat := categoryName(r.IntN(scaleCategories))
-			if st == workflows.StateReceived || r.IntN(3) == 0 {
+			if st == domain.StateReceived || r.IntN(3) == 0 {
 				cat = ""
 			}
-			b.write(c, cat, "", st, workflows.LevelNone, false, "", 0)
+			b.write(c, cat, "", st, domain.LevelNone, false, "", 0)
 		}
 	}
 	return b.done()

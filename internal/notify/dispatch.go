@@ -9,13 +9,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // Due is a notification waiting in the outbox, with how many deliveries have been
 // tried, this one included.
 type Due struct {
-	Notification workflows.Notification
+	Notification domain.Notification
 	Attempts     int
 }
 

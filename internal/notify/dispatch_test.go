@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // memOutbox is an outbox in memory that records every outcome.
@@ -49,12 +49,12 @@ func (o *memOutbox) NotificationFailed(_ context.Context, key string, retryAt ti
 // scriptedNotifier fails the keys it is told to, with the error given.
 type scriptedNotifier map[string]error
 
-func (s scriptedNotifier) Notify(_ context.Context, n workflows.Notification) error { return s[n.Key] }
+func (s scriptedNotifier) Notify(_ context.Context, n domain.Notification) error { return s[n.Key] }
 
 func TestDispatcherSettlesEveryClaimedNotification(t *testing.T) {
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	due := func(key string, attempts int) Due {
-		return Due{Notification: workflows.Notification{Key: key, Kind: workflows.ActionAssign}, Attempts: attempts}
+		return Due{Notification: domain.Notification{Key: key, Kind: domain.ActionAssign}, Attempts: attempts}
 	}
 	out := &memOutbox{retries: map[string]time.Time{}, due: []Due{
 		due("ok", 1), due("flaky", 3), due("refused", 1), due("exhausted", maxAttempts),

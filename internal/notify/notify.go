@@ -14,13 +14,13 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // Notifier delivers one notification. An error is retried by the activity unless
 // it is a non-retryable application error.
 type Notifier interface {
-	Notify(ctx context.Context, n workflows.Notification) error
+	Notify(ctx context.Context, n domain.Notification) error
 }
 
 // Log writes notifications to the process log. They carry ids only, never citizen
@@ -30,7 +30,7 @@ type Log struct {
 }
 
 // Notify logs the notification.
-func (l Log) Notify(_ context.Context, n workflows.Notification) error {
+func (l Log) Notify(_ context.Context, n domain.Notification) error {
 	l.Logger.Info("notification", "kind", n.Kind, "opinion", n.OpinionID, "campaign", n.CampaignID,
 		"recipients", n.Recipients, "roles", n.Roles, "state", n.State, "overdue_level", n.Level, "deadline", n.Deadline)
 	return nil
@@ -49,7 +49,7 @@ func NewWebhook(url string) *Webhook {
 }
 
 // Notify posts the notification; 4xx answers are final, anything else is retried.
-func (w *Webhook) Notify(ctx context.Context, n workflows.Notification) error {
+func (w *Webhook) Notify(ctx context.Context, n domain.Notification) error {
 	body, err := json.Marshal(n)
 	if err != nil {
 		return err

@@ -17,17 +17,17 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
-func notification() workflows.Notification {
-	return workflows.Notification{
-		Kind:       workflows.ActionAssign,
+func notification() domain.Notification {
+	return domain.Notification{
+		Kind:       domain.ActionAssign,
 		OpinionID:  "qzlx-2026/TJ-001",
 		CampaignID: "qzlx-2026",
 		Recipients: []string{"official", "leader"},
-		State:      workflows.StateAssigned,
-		Level:      workflows.LevelDueSoon,
+		State:      domain.StateAssigned,
+		Level:      domain.LevelDueSoon,
 		Deadline:   "2026-11-30",
 		Key:        "qzlx-2026/TJ-001/assign/3",
 	}
@@ -79,7 +79,7 @@ func TestLogTextOutput(t *testing.T) {
 	var buf bytes.Buffer
 	l := Log{Logger: slog.New(slog.NewTextHandler(&buf, nil))}
 	n := notification()
-	n.Kind, n.Level, n.State = workflows.ActionSubmit, workflows.LevelSupervised, workflows.StateInProgress
+	n.Kind, n.Level, n.State = domain.ActionSubmit, domain.LevelSupervised, domain.StateInProgress
 	require.NoError(t, l.Notify(context.Background(), n))
 	out := buf.String()
 	for _, s := range []string{"msg=notification", "kind=submit", "opinion=qzlx-2026/TJ-001", "campaign=qzlx-2026",
@@ -124,7 +124,7 @@ func TestWebhookPostsJSON(t *testing.T) {
 	require.Equal(t, "application/json", r.contentType)
 	require.Equal(t, "qzlx-2026/TJ-001/assign/3", r.idempotencyKey)
 
-	var n workflows.Notification
+	var n domain.Notification
 	require.NoError(t, json.Unmarshal(r.body, &n), string(r.body))
 	require.Equal(t, notification(), n)
 

@@ -11,6 +11,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 
+	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/workflows"
 )
@@ -89,20 +90,20 @@ func TestForgedOrDamagedPayloadsAreRefused(t *testing.T) {
 
 func TestOnlyRequestsThatWereEncryptedAreSealed(t *testing.T) {
 	dc := payload.DataConverter(ring(t, newLine(t)))
-	req := workflows.ActionRequest{Actor: workflows.Actor{Username: "office", Roles: []workflows.Role{workflows.RoleOffice}}}
+	req := domain.ActionRequest{Actor: domain.Actor{Username: "office", Roles: []domain.Role{domain.RoleOffice}}}
 
 	p, err := dc.ToPayload(req)
 	require.NoError(t, err)
-	var got workflows.ActionRequest
+	var got domain.ActionRequest
 	require.NoError(t, dc.FromPayload(p, &got))
 	require.True(t, got.Sealed())
 	require.Equal(t, req.Actor, got.Actor)
 
 	// What an outsider sends through the frontend: plain JSON, read (histories
 	// written before encryption are plain too) but not sealed.
-	clear, err := converter.GetDefaultDataConverter().ToPayload(workflows.ActionRequest{Actor: workflows.Actor{Username: "mallory", Roles: []workflows.Role{workflows.RoleOffice}}})
+	clear, err := converter.GetDefaultDataConverter().ToPayload(domain.ActionRequest{Actor: domain.Actor{Username: "mallory", Roles: []domain.Role{domain.RoleOffice}}})
 	require.NoError(t, err)
-	var forged workflows.ActionRequest
+	var forged domain.ActionRequest
 	require.NoError(t, dc.FromPayload(clear, &forged))
 	require.Equal(t, "mallory", forged.Actor.Username)
 	require.False(t, forged.Sealed())

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/workflows"
 )
@@ -23,7 +24,7 @@ import (
 // Store is what the reconciler needs of the reporting store.
 type Store interface {
 	Unconfirmed(ctx context.Context, cutoff time.Time, limit int) ([]store.UnconfirmedWrite, error)
-	Reconcile(ctx context.Context, w store.UnconfirmedWrite, durable workflows.Opinion) (changed bool, err error)
+	Reconcile(ctx context.Context, w store.UnconfirmedWrite, durable domain.Opinion) (changed bool, err error)
 	Forget(ctx context.Context, w store.UnconfirmedWrite) error
 }
 
@@ -89,7 +90,7 @@ func (r *Reconciler) Pass(ctx context.Context) (settled int, err error) {
 func (r *Reconciler) settle(ctx context.Context, w store.UnconfirmedWrite) error {
 	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var durable workflows.Opinion
+	var durable domain.Opinion
 	res, err := r.Temporal.QueryWorkflow(qctx, workflows.OpinionWorkflowID(w.OpinionID), "", workflows.OpinionQueryName)
 	if err == nil {
 		err = res.Get(&durable)

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/workflows"
 )
@@ -25,7 +26,7 @@ import (
 type fakeStore struct {
 	writes     []store.UnconfirmedWrite
 	cutoff     time.Time
-	reconciled []workflows.Opinion
+	reconciled []domain.Opinion
 	forgotten  []string
 	err        error
 }
@@ -35,7 +36,7 @@ func (f *fakeStore) Unconfirmed(_ context.Context, cutoff time.Time, _ int) ([]s
 	return f.writes, nil
 }
 
-func (f *fakeStore) Reconcile(_ context.Context, _ store.UnconfirmedWrite, durable workflows.Opinion) (bool, error) {
+func (f *fakeStore) Reconcile(_ context.Context, _ store.UnconfirmedWrite, durable domain.Opinion) (bool, error) {
 	f.reconciled = append(f.reconciled, durable)
 	return true, f.err
 }
@@ -46,7 +47,7 @@ func (f *fakeStore) Forget(_ context.Context, w store.UnconfirmedWrite) error {
 }
 
 // answer is a query's answer carrying o, decoded as the client decodes it.
-func answer(t *testing.T, o workflows.Opinion) converter.EncodedValue {
+func answer(t *testing.T, o domain.Opinion) converter.EncodedValue {
 	t.Helper()
 	p, err := converter.GetDefaultDataConverter().ToPayload(o)
 	require.NoError(t, err)
@@ -67,7 +68,7 @@ func newReconciler(s Store, c *mocks.Client) *Reconciler {
 func TestPassPutsBackWhatTheWorkflowHolds(t *testing.T) {
 	s := &fakeStore{writes: []store.UnconfirmedWrite{{OpinionID: "a", Revision: 4}, {OpinionID: "b", Revision: 2}}}
 	c := &mocks.Client{}
-	durable := workflows.Opinion{ID: "a", State: workflows.StateAssigned, Revision: 3}
+	durable := domain.Opinion{ID: "a", State: domain.StateAssigned, Revision: 3}
 	c.On("QueryWorkflow", mock.Anything, workflows.OpinionWorkflowID("a"), "", workflows.OpinionQueryName).Return(answer(t, durable), nil)
 	c.On("QueryWorkflow", mock.Anything, workflows.OpinionWorkflowID("b"), "", workflows.OpinionQueryName).
 		Return(nil, serviceerror.NewNotFound("workflow not found"))
@@ -77,7 +78,7 @@ func TestPassPutsBackWhatTheWorkflowHolds(t *testing.T) {
 	require.Equal(t, 2, settled)
 	require.WithinDuration(t, before.Add(-5*time.Second), s.cutoff, time.Second, "only writes older than the grace period")
 	require.Len(t, s.reconciled, 1)
-	require.Equal(t, workflows.StateAssigned, s.reconciled[0].State, "the workflow's own state goes to the store")
+	require.Equal(t, domain.StateAssigned, s.reconciled[0].State, "the workflow's own state goes to the store")
 	require.Equal(t, []string{"b"}, s.forgotten, "a write whose workflow is gone is dropped")
 }
 
@@ -97,7 +98,7 @@ func TestPassAcceptsThatALaterWriteStands(t *testing.T) {
 	s := &fakeStore{writes: []store.UnconfirmedWrite{{OpinionID: "a", Revision: 4}}, err: store.ErrSuperseded}
 	c := &mocks.Client{}
 	c.On("QueryWorkflow", mock.Anything, mock.Anything, "", workflows.OpinionQueryName).
-		Return(answer(t, workflows.Opinion{ID: "a", Revision: 5}), nil)
+		Return(answer(t, domain.Opinion{ID: "a", Revision: 5}), nil)
 	settled, err := newReconciler(s, c).Pass(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, 1, settled, "nothing is left to settle")

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 const batchSchema = `
@@ -697,7 +697,7 @@ AND NOT EXISTS (SELECT 1 FROM batch_row_sources s WHERE s.batch_id = r.batch_id 
 			rows.Close()
 			return 0, err
 		}
-		ids = append(ids, workflows.OpinionID(campaignID, key.String))
+		ids = append(ids, domain.OpinionID(campaignID, key.String))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -717,7 +717,7 @@ AND NOT EXISTS (SELECT 1 FROM batch_row_sources s WHERE s.batch_id = r.batch_id 
 
 // OpinionRecord returns an opinion as the store has it, without its timeline;
 // found is false when the store does not have it (yet).
-func (s *Store) OpinionRecord(ctx context.Context, id string) (o workflows.Opinion, found bool, err error) {
+func (s *Store) OpinionRecord(ctx context.Context, id string) (o domain.Opinion, found bool, err error) {
 	var doc string
 	err = s.r.QueryRowContext(ctx, `SELECT doc FROM opinions WHERE id = $1`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {

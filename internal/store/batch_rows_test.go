@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // TestBatchRowsOnEveryBackend runs the tests of an import's rows on every database
@@ -110,13 +110,13 @@ func testStartedNotInStore(t *testing.T, b backend) {
 	require.NoError(t, err)
 	require.Equal(t, 3, missing, "three started, none in the store yet; the one already there is not this batch's")
 
-	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-a", "c1", workflows.StateReceived, 1)))
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-a", "c1", domain.StateReceived, 1)))
 	missing, err = s.StartedNotInStore(ctx, "b1")
 	require.NoError(t, err)
 	require.Equal(t, 2, missing)
 
-	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-b", "c1", workflows.StateReceived, 1)))
-	require.NoError(t, s.ProjectOpinion(ctx, newOpinion(workflows.OpinionID("c1", "k-4"), "c1", workflows.StateReceived, 1)))
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-b", "c1", domain.StateReceived, 1)))
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion(domain.OpinionID("c1", "k-4"), "c1", domain.StateReceived, 1)))
 	missing, err = s.StartedNotInStore(ctx, "b1")
 	require.NoError(t, err)
 	require.Zero(t, missing)

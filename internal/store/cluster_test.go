@@ -16,23 +16,23 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // clusterVersion is opinion id at revision rev: every write of that revision carries
 // the same content, so the newest revision written decides what the store must hold.
 // Its timeline carries the last few events, as the older ones are already stored.
-func clusterVersion(id, rev int) workflows.Opinion {
+func clusterVersion(id, rev int) domain.Opinion {
 	r := rand.New(rand.NewPCG(uint64(id), uint64(rev)))
-	o := newOpinion(fmt.Sprintf("op-%02d", id), fmt.Sprintf("c%d", id%2), workflows.AllStates[r.IntN(len(workflows.AllStates))], rev)
+	o := newOpinion(fmt.Sprintf("op-%02d", id), fmt.Sprintf("c%d", id%2), domain.AllStates[r.IntN(len(domain.AllStates))], rev)
 	o.Category = fmt.Sprintf("cat-%d", r.IntN(3))
 	o.Department = fmt.Sprintf("dept-%d", r.IntN(3))
-	o.OverdueLevel = []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelOverdue, workflows.LevelSupervised,
-		workflows.LevelAccountability}[r.IntN(4)]
+	o.OverdueLevel = []domain.OverdueLevel{domain.LevelNone, domain.LevelOverdue, domain.LevelSupervised,
+		domain.LevelAccountability}[r.IntN(4)]
 	o.OnTime = r.IntN(2) == 0
-	o.Satisfaction = []string{"", workflows.SatisfactionSatisfied, workflows.SatisfactionDissatisfied}[r.IntN(3)]
-	if o.State == workflows.StateClosed {
+	o.Satisfaction = []string{"", domain.SatisfactionSatisfied, domain.SatisfactionDissatisfied}[r.IntN(3)]
+	if o.State == domain.StateClosed {
 		o.ClosedAt = o.CreatedAt.Add(time.Duration(1+r.IntN(100*24)) * time.Hour)
 	}
 	if r.IntN(3) > 0 {
@@ -170,7 +170,7 @@ func testClusterWritersStayExact(t *testing.T, b backend) {
 			want[o.CampaignID] = expectedCounts{}
 		}
 		want[o.CampaignID].add("", o)
-		if o.State == workflows.StateClosed {
+		if o.State == domain.StateClosed {
 			c := wantTimes[o.CampaignID]
 			if c == nil {
 				c = &store.CloseTimes{CampaignID: o.CampaignID, Buckets: make([]uint64, len(store.CloseBounds)+1)}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // opinion_counts keeps, for every combination of the dimensions the figures use, how
@@ -127,7 +127,7 @@ type countChange struct {
 // opinion's own row), then figure_counts by key, then quality_counts by key — so
 // two projections moving opinions in opposite directions never wait for each
 // other in a circle.
-func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group, o workflows.Opinion) error {
+func moveCounts(ctx context.Context, tx *sql.Tx, from *group, to group, o domain.Opinion) error {
 	var changes []countChange
 	if from == nil || *from != to {
 		changes = append(changes, countChange{to, +1})

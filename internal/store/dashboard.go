@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // PublicItem is one line of a campaign's published results (公示): the issue and
@@ -17,7 +17,7 @@ type PublicItem struct {
 	Measures   string
 	Department string
 	Deadline   string
-	State      workflows.State
+	State      domain.State
 	// ClosedAt is zero until the item is closed (销号).
 	ClosedAt time.Time
 }
@@ -45,7 +45,7 @@ ORDER BY category, state != 'closed', CASE WHEN state = 'closed' THEN closed_at 
 		if err := rows.Scan(&it.Content, &it.Category, &it.Measures, &it.Department, &it.Deadline, &it.State, &closedAt); err != nil {
 			return nil, fmt.Errorf("store: public results: %w", err)
 		}
-		if closedAt > 0 && it.State == workflows.StateClosed {
+		if closedAt > 0 && it.State == domain.StateClosed {
 			it.ClosedAt = time.UnixMilli(closedAt).UTC()
 		}
 		out = append(out, it)

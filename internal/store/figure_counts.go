@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // figure_counts keeps every count the Prometheus figures are made of, about one row
@@ -66,20 +66,20 @@ const (
 )
 
 // Stage returns the stage a state belongs to.
-func Stage(s workflows.State) string {
+func Stage(s domain.State) string {
 	switch s {
-	case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+	case domain.StateReceived, domain.StateCategorized, domain.StateReturned:
 		return StagePending
-	case workflows.StateClosed:
+	case domain.StateClosed:
 		return StageClosed
-	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+	case domain.StateRejected, domain.StateMerged, domain.StateCancelled:
 		return StageExcluded
 	}
 	return StageInProgress
 }
 
 // overdueLevels are the rungs FigureLevel counts.
-var overdueLevels = []workflows.OverdueLevel{workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability}
+var overdueLevels = []domain.OverdueLevel{domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability}
 
 // figureKey is one figure_counts row's key.
 type figureKey struct{ campaign, dimension, name, figure, value string }
@@ -94,7 +94,7 @@ func compareFigureKeys(a, b figureKey) int {
 func (g group) figures(counts map[figureKey]int, delta int) {
 	for _, s := range [...]struct{ dimension, name, figure, value string }{
 		{DimensionCategory, g.category, FigureState, g.state},
-		{DimensionDepartment, g.department, FigureStage, Stage(workflows.State(g.state))},
+		{DimensionDepartment, g.department, FigureStage, Stage(domain.State(g.state))},
 	} {
 		counts[figureKey{g.campaign, s.dimension, s.name, s.figure, s.value}] += delta
 		for _, l := range overdueLevels {

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // TestFigureCountsFollowEveryMove moves opinions between categories, departments,
@@ -54,16 +54,16 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 			}
 			for id, rev := range newest {
 				o := clusterVersion(id, rev)
-				owed := o.State == workflows.StateAssigned || o.State == workflows.StateInProgress
+				owed := o.State == domain.StateAssigned || o.State == domain.StateInProgress
 				for _, d := range []struct{ dimension, name, figure, value string }{
 					{store.DimensionCategory, o.Category, store.FigureState, string(o.State)},
 					{store.DimensionDepartment, o.Department, store.FigureStage, store.Stage(o.State)},
 				} {
 					add(o.CampaignID, d.dimension, d.name, d.figure, d.value, 1)
-					if owed && o.OverdueLevel.Rank() >= workflows.LevelOverdue.Rank() {
+					if owed && o.OverdueLevel.Rank() >= domain.LevelOverdue.Rank() {
 						add(o.CampaignID, d.dimension, d.name, store.FigureLevel, string(o.OverdueLevel), 1)
 					}
-					if o.State == workflows.StateClosed && o.OnTime {
+					if o.State == domain.StateClosed && o.OnTime {
 						add(o.CampaignID, d.dimension, d.name, store.FigureClosedOnTime, "", 1)
 					}
 				}
@@ -114,7 +114,7 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 					add(o.CampaignID, d.dimension, d.name, store.FigureFirstPass, "", q.FirstPass)
 					add(o.CampaignID, d.dimension, d.name, store.FigureAccepted, "", q.Accepted)
 					add(o.CampaignID, d.dimension, d.name, store.FigureReopened, "", q.Reopened)
-					if o.State == workflows.StateClosed {
+					if o.State == domain.StateClosed {
 						add(o.CampaignID, d.dimension, d.name, store.FigureCloseWorkdays, fmt.Sprint(o.WorkingDaysToClose), 1)
 					}
 				}
@@ -145,7 +145,7 @@ func TestFigureCountsFollowEveryMove(t *testing.T) {
 					states[k[strings.LastIndex(k, "|")+1:]] = true
 				}
 			}
-			require.Len(t, states, len(workflows.AllStates), "every state was counted: %v", slices.Sorted(maps.Keys(states)))
+			require.Len(t, states, len(domain.AllStates), "every state was counted: %v", slices.Sorted(maps.Keys(states)))
 			require.NoError(t, s.Close())
 			reopened := openAt(t, dsn)
 			require.Equal(t, want, got(reopened, store.FiguresRequest{}), fmt.Sprintf("recounted by %s on reopening", bk.name))

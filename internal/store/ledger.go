@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // EachOpinion calls fn with every opinion of a campaign (only those in states,
@@ -20,7 +20,7 @@ import (
 // in the ledger) and the event that brought it to its state (with the reason it
 // was rejected, cancelled or returned), not its whole history.
 // It stops at fn's first error and returns it.
-func (s *Store) EachOpinion(ctx context.Context, campaignID string, states []workflows.State, fn func(workflows.Opinion) error) error {
+func (s *Store) EachOpinion(ctx context.Context, campaignID string, states []domain.State, fn func(domain.Opinion) error) error {
 	var p params
 	query := `SELECT o.doc, e.seq, e.at, e.actor, e.action, e.from_state, e.reason FROM opinions o
 LEFT JOIN events e ON e.opinion_id = o.id
@@ -55,7 +55,7 @@ WHERE o.campaign_id = ` + p.add(campaignID)
 		if err := rows.Scan(&doc, &seq, &at, &actor, &action, &from, &reason); err != nil {
 			return fmt.Errorf("store: read ledger: %w", err)
 		}
-		var o workflows.Opinion
+		var o domain.Opinion
 		if err := json.Unmarshal([]byte(doc), &o); err != nil {
 			return fmt.Errorf("store: read ledger: opinion document: %w", err)
 		}
@@ -66,9 +66,9 @@ WHERE o.campaign_id = ` + p.add(campaignID)
 			}
 		}
 		if seq.Valid {
-			o.Timeline = append(o.Timeline, workflows.Event{Seq: int(seq.Int64), At: time.UnixMilli(at.Int64).UTC(), Actor: actor.String,
-				Action: workflows.Action(action.String), From: workflows.State(from.String), To: o.State, Reason: reason.String})
-			slices.SortFunc(o.Timeline, func(a, b workflows.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+			o.Timeline = append(o.Timeline, domain.Event{Seq: int(seq.Int64), At: time.UnixMilli(at.Int64).UTC(), Actor: actor.String,
+				Action: domain.Action(action.String), From: domain.State(from.String), To: o.State, Reason: reason.String})
+			slices.SortFunc(o.Timeline, func(a, b domain.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 		}
 		if err := fn(o); err != nil {
 			return err
@@ -79,20 +79,20 @@ WHERE o.campaign_id = ` + p.add(campaignID)
 
 // approvedExtensions reads the approved extension decisions of a campaign's
 // opinions, by opinion, in order.
-func approvedExtensions(ctx context.Context, tx *sql.Tx, campaignID string) (map[string][]workflows.Event, error) {
+func approvedExtensions(ctx context.Context, tx *sql.Tx, campaignID string) (map[string][]domain.Event, error) {
 	rows, err := tx.QueryContext(ctx, `
 SELECT e.opinion_id, e.seq, e.at, e.actor, e.action, e.from_state, e.to_state, e.reason, e.detail FROM events e
 JOIN opinions o ON o.id = e.opinion_id
-WHERE o.campaign_id = $1 AND e.action = $2 ORDER BY e.opinion_id, e.seq`, campaignID, workflows.ActionDecideExtension)
+WHERE o.campaign_id = $1 AND e.action = $2 ORDER BY e.opinion_id, e.seq`, campaignID, domain.ActionDecideExtension)
 	if err != nil {
 		return nil, fmt.Errorf("store: read ledger: extensions: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]workflows.Event{}
+	out := map[string][]domain.Event{}
 	for rows.Next() {
 		var id, detail string
 		var at int64
-		var e workflows.Event
+		var e domain.Event
 		if err := rows.Scan(&id, &e.Seq, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason, &detail); err != nil {
 			return nil, fmt.Errorf("store: read ledger: extensions: %w", err)
 		}

@@ -8,48 +8,48 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 func testEachOpinion(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := b.open(t)
-	put := func(id, campaign string, state workflows.State, rev, createdMinutes int) workflows.Opinion {
+	put := func(id, campaign string, state domain.State, rev, createdMinutes int) domain.Opinion {
 		o := newOpinion(id, campaign, state, rev)
 		o.CreatedAt = base.Add(time.Duration(createdMinutes) * time.Minute)
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 		return o
 	}
-	rejected := put("b", "c1", workflows.StateRejected, 3, 2)
-	put("a", "c1", workflows.StateInProgress, 4, 3)
-	put("c", "c1", workflows.StateClosed, 7, 1)
-	put("x", "c2", workflows.StateInProgress, 4, 0)
+	rejected := put("b", "c1", domain.StateRejected, 3, 2)
+	put("a", "c1", domain.StateInProgress, 4, 3)
+	put("c", "c1", domain.StateClosed, 7, 1)
+	put("x", "c2", domain.StateInProgress, 4, 0)
 
-	var got []workflows.Opinion
-	collect := func(o workflows.Opinion) error { got = append(got, o); return nil }
+	var got []domain.Opinion
+	collect := func(o domain.Opinion) error { got = append(got, o); return nil }
 	require.NoError(t, s.EachOpinion(ctx, "c1", nil, collect))
 	require.Len(t, got, 3, "the campaign's opinions, no other's")
 	require.Equal(t, []string{"c", "b", "a"}, []string{got[0].ID, got[1].ID, got[2].ID}, "in the order collected")
 	require.Equal(t, rejected.Timeline[2].Reason, got[1].Timeline[0].Reason,
 		"the event that led to the state comes along, with its reason")
 	require.Len(t, got[1].Timeline, 1)
-	require.Equal(t, workflows.StateRejected, got[1].Timeline[0].To)
+	require.Equal(t, domain.StateRejected, got[1].Timeline[0].To)
 	require.Equal(t, rejected.Timeline[2].At, got[1].Timeline[0].At)
 
 	got = nil
-	require.NoError(t, s.EachOpinion(ctx, "c1", []workflows.State{workflows.StateInProgress, workflows.StateClosed}, collect))
+	require.NoError(t, s.EachOpinion(ctx, "c1", []domain.State{domain.StateInProgress, domain.StateClosed}, collect))
 	require.Equal(t, []string{"c", "a"}, []string{got[0].ID, got[1].ID})
 
 	// Approved extensions come along, in order, with who approved them and the
 	// deadlines; refused ones do not.
-	ext := newOpinion("e", "c3", workflows.StateInProgress, 6)
-	ext.Timeline[2] = workflows.Event{Seq: 3, At: base.Add(3 * time.Minute), Actor: "liu", Action: workflows.ActionDecideExtension,
-		From: workflows.StateInProgress, To: workflows.StateInProgress, Reason: "同意",
+	ext := newOpinion("e", "c3", domain.StateInProgress, 6)
+	ext.Timeline[2] = domain.Event{Seq: 3, At: base.Add(3 * time.Minute), Actor: "liu", Action: domain.ActionDecideExtension,
+		From: domain.StateInProgress, To: domain.StateInProgress, Reason: "同意",
 		Detail: map[string]string{"approved": "true", "previous_deadline": "2026-09-01", "deadline": "2026-10-09"}}
-	ext.Timeline[3] = workflows.Event{Seq: 4, At: base.Add(4 * time.Minute), Actor: "office", Action: workflows.ActionDecideExtension,
-		From: workflows.StateInProgress, To: workflows.StateInProgress, Reason: "理由不充分",
+	ext.Timeline[3] = domain.Event{Seq: 4, At: base.Add(4 * time.Minute), Actor: "office", Action: domain.ActionDecideExtension,
+		From: domain.StateInProgress, To: domain.StateInProgress, Reason: "理由不充分",
 		Detail: map[string]string{"approved": "false", "until": "2026-12-01"}}
-	ext.Timeline[5].To, ext.Timeline[4].To = workflows.StateInProgress, workflows.StateInProgress
+	ext.Timeline[5].To, ext.Timeline[4].To = domain.StateInProgress, domain.StateInProgress
 	ext.LateExtensions, ext.Extensions = 1, 1
 	require.NoError(t, s.ProjectOpinion(ctx, ext))
 	got = nil
@@ -62,7 +62,7 @@ func testEachOpinion(t *testing.T, b backend) {
 
 	stop := errors.New("enough")
 	calls := 0
-	err := s.EachOpinion(ctx, "c1", nil, func(workflows.Opinion) error { calls++; return stop })
+	err := s.EachOpinion(ctx, "c1", nil, func(domain.Opinion) error { calls++; return stop })
 	require.ErrorIs(t, err, stop, "fn's error ends the walk and comes back")
 	require.Equal(t, 1, calls)
 }

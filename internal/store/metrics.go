@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // Figures is one snapshot of everything rectify exports to Prometheus, read from the
@@ -28,7 +28,7 @@ type Figures struct {
 type CampaignName struct {
 	ID     string
 	Name   string
-	Policy workflows.Policy
+	Policy domain.Policy
 }
 
 // FigureGroup counts the opinions of one category, department or kind of target

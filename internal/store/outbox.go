@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"rectify/internal/domain"
 	"rectify/internal/notify"
-	"rectify/workflows"
 )
 
 // outboxSchema holds the notifications opinions set off, written in the transaction
@@ -35,7 +35,7 @@ CREATE INDEX IF NOT EXISTS notifications_due ON notifications (due_at) WHERE sta
 // inside tx. held ones (of an unconfirmed write) wait for its confirmation. A key
 // already there is left as it is (the projection retried), unless it is held: then
 // it was set off by a transition that never happened, and this one replaces it.
-func enqueueNotifications(ctx context.Context, tx *sql.Tx, notes []workflows.Notification, o workflows.Opinion, held bool) error {
+func enqueueNotifications(ctx context.Context, tx *sql.Tx, notes []domain.Notification, o domain.Opinion, held bool) error {
 	status := "pending"
 	if held {
 		status = "held"

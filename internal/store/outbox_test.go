@@ -9,18 +9,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/notify"
-	"rectify/workflows"
 )
 
 func testOutbox(t *testing.T, b backend) {
 	ctx := context.Background()
 	dsn := b.dsn(t)
 	s, other := openAt(t, dsn), openAt(t, dsn) // two processes on one store
-	o := newOpinion("op-outbox", "c1", workflows.StateAssigned, 3)
-	var notes []workflows.Notification
+	o := newOpinion("op-outbox", "c1", domain.StateAssigned, 3)
+	var notes []domain.Notification
 	for i := range 40 {
-		notes = append(notes, workflows.Notification{Kind: workflows.ActionAssign, OpinionID: o.ID,
+		notes = append(notes, domain.Notification{Kind: domain.ActionAssign, OpinionID: o.ID,
 			Recipients: []string{"official"}, Key: fmt.Sprintf("%s/3/%d", o.ID, i)})
 	}
 	require.NoError(t, s.Project(ctx, o, notes))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -75,13 +76,13 @@ func (s *Store) addColumns(ctx context.Context, tx *sql.Tx) error {
 // ProjectOpinion writes an opinion's state and timeline, confirmed and with no
 // notifications. A write that is not newer than the stored one changes nothing, so
 // replays and retries are harmless.
-func (s *Store) ProjectOpinion(ctx context.Context, o workflows.Opinion) error {
+func (s *Store) ProjectOpinion(ctx context.Context, o domain.Opinion) error {
 	return s.Project(ctx, o, nil)
 }
 
 // Project is ProjectOpinion that also puts the notifications the transition sets
 // off into the outbox, in the same transaction (see outboxSchema).
-func (s *Store) Project(ctx context.Context, o workflows.Opinion, notes []workflows.Notification) error {
+func (s *Store) Project(ctx context.Context, o domain.Opinion, notes []domain.Notification) error {
 	return s.ProjectTransition(ctx, workflows.ProjectInput{Opinion: o, Notifications: notes})
 }
 
@@ -139,7 +140,7 @@ func originAt(o workflows.Origin) int64 {
 // writeOpinion writes the opinion row, its counts and its timeline. Unless force
 // is set, it writes only over an older origin, or the same origin at a lower
 // revision; written says whether it did.
-func (s *Store) writeOpinion(ctx context.Context, tx *sql.Tx, o workflows.Opinion, origin workflows.Origin, force bool) (written bool, err error) {
+func (s *Store) writeOpinion(ctx context.Context, tx *sql.Tx, o domain.Opinion, origin workflows.Origin, force bool) (written bool, err error) {
 	timeline := o.Timeline
 	o.Timeline = nil
 	doc, err := json.Marshal(o)
@@ -204,7 +205,7 @@ ON CONFLICT (id) DO UPDATE SET
 // writeTimeline makes the stored timeline the given one: entries already stored as
 // they are cost a lookup; an entry of a transition that never happened is replaced,
 // and one past the opinion's revision removed.
-func writeTimeline(ctx context.Context, tx *sql.Tx, id string, revision int, timeline []workflows.Event) error {
+func writeTimeline(ctx context.Context, tx *sql.Tx, id string, revision int, timeline []domain.Event) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE opinion_id = $1 AND seq > $2`, id, revision); err != nil {
 		return fmt.Errorf("store: project events: %w", err)
 	}
@@ -303,7 +304,7 @@ var ErrSuperseded = errors.New("superseded by a later write")
 // same state when the Update was recorded, the state before it when it was not —
 // and changed says whether it differed. Either way the held notifications of
 // transitions durable holds go out and the others are dropped.
-func (s *Store) Reconcile(ctx context.Context, w UnconfirmedWrite, durable workflows.Opinion) (changed bool, err error) {
+func (s *Store) Reconcile(ctx context.Context, w UnconfirmedWrite, durable domain.Opinion) (changed bool, err error) {
 	var current bool
 	err = s.inProjection(ctx, w.OpinionID, func(tx *sql.Tx) error {
 		var event, at int64
@@ -355,7 +356,7 @@ func (s *Store) Forget(ctx context.Context, w UnconfirmedWrite) error {
 // drops those of transitions it does not. Past durable's revision, they belong to
 // a later write: dropped when the row was the unconfirmed write (nothing later has
 // landed), left for that write's own confirmation otherwise.
-func settleHeld(ctx context.Context, tx *sql.Tx, durable workflows.Opinion, rowWasWrite bool) error {
+func settleHeld(ctx context.Context, tx *sql.Tx, durable domain.Opinion, rowWasWrite bool) error {
 	rows, err := tx.QueryContext(ctx, `SELECT key, revision, event_at FROM notifications WHERE opinion_id = $1 AND status = 'held'`, durable.ID)
 	if err != nil {
 		return fmt.Errorf("store: held notifications: %w", err)

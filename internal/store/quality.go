@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // The quality figures count what happened to an opinion, not only where it stands:
@@ -119,7 +119,7 @@ func TargetKind(target string) string {
 // SpeedOf is the speed (立行立改 immediate, 限期整改 deadline, 长期坚持 long_term) of
 // a category as the campaign's policy has it now — a renamed category by its old
 // name too — or "" for none (not yet categorized, or unknown to the policy).
-func SpeedOf(p workflows.Policy, category string) string {
+func SpeedOf(p domain.Policy, category string) string {
 	if category == "" {
 		return ""
 	}
@@ -151,7 +151,7 @@ var flagFigures = []struct {
 }
 
 // answers are the follow-up answers, in the order facts.calls counts them.
-var answers = []string{workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied}
+var answers = []string{domain.SatisfactionSatisfied, domain.SatisfactionBasically, domain.SatisfactionDissatisfied}
 
 // facts are what one opinion counts for in the quality figures: an opinion_facts row.
 type facts struct {
@@ -171,13 +171,13 @@ type facts struct {
 // factsOf reads an opinion's facts. Opinions recorded before the workflow kept the
 // highest rung, the rounds and the calls count by what they have: the rung they
 // are at, their rework count, and their latest answer as their one call.
-func factsOf(o workflows.Opinion) facts {
+func factsOf(o domain.Opinion) facts {
 	f := facts{
 		campaign: o.CampaignID, category: o.Category, department: o.Department, leader: o.Leader, target: o.Target,
 		revision: o.Revision, updatedAt: o.UpdatedAt.UnixMilli(), stage: Stage(o.State), closeWorkdays: -1,
 		lateExtensions: o.LateExtensions,
 	}
-	closed := o.State == workflows.StateClosed
+	closed := o.State == domain.StateClosed
 	if urgency(o.State) == 2 {
 		f.levelRank = o.OverdueLevel.Rank()
 	}
@@ -203,7 +203,7 @@ func factsOf(o workflows.Opinion) facts {
 	}
 	reworked := failed || o.ReworkCount > 0
 	verified = verified || reworked || o.VerifiedBy != ""
-	accepted := passed || closed || o.State == workflows.StateAwaitingCallback || o.Reopens > 0 ||
+	accepted := passed || closed || o.State == domain.StateAwaitingCallback || o.Reopens > 0 ||
 		len(o.Callbacks) > 0 || o.Satisfaction != ""
 	set(flagReworked, reworked)
 	set(flagVerified, verified)
@@ -362,7 +362,7 @@ func upsertFacts(values string) string {
 
 // moveFacts stores o's facts and returns the changes they make to figure_counts
 // and to quality_counts, from the facts stored before (none for a new opinion).
-func moveFacts(ctx context.Context, tx *sql.Tx, o workflows.Opinion) (figures, quality map[figureKey]int, err error) {
+func moveFacts(ctx context.Context, tx *sql.Tx, o domain.Opinion) (figures, quality map[figureKey]int, err error) {
 	old, stored, err := currentFacts(ctx, tx, o.ID)
 	if err != nil {
 		return nil, nil, err
@@ -478,7 +478,7 @@ WHERE f.opinion_id IS NULL OR f.revision <> o.revision OR f.updated_at <> o.upda
 			rows.Close()
 			return nil, nil, fmt.Errorf("rebuild facts: %w", err)
 		}
-		var o workflows.Opinion
+		var o domain.Opinion
 		if err := json.Unmarshal([]byte(doc), &o); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("rebuild facts: opinion %s: %w", id, err)

@@ -10,51 +10,51 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // qualityCase is a campaign of four opinions whose figures are worked out by hand
 // in testQualityFiguresByHand — among them the two records once laundered.
-func qualityCase() []workflows.Opinion {
+func qualityCase() []domain.Opinion {
 	yes, no := true, false
-	round := func(passed *bool) workflows.Round {
-		return workflows.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base, Passed: passed}
+	round := func(passed *bool) domain.Round {
+		return domain.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base, Passed: passed}
 	}
-	call := func(answer string, first bool) workflows.Callback {
-		return workflows.Callback{At: base, By: "office", Satisfaction: answer, First: first}
+	call := func(answer string, first bool) domain.Callback {
+		return domain.Callback{At: base, By: "office", Satisfaction: answer, First: first}
 	}
 	// A: dissatisfied at the first follow-up, reopened, fixed again, then
 	// "basically satisfied" — both answers count (seen: 满意 1 / 已回访 1).
-	a := newOpinion("a", "c1", workflows.StateClosed, 12)
+	a := newOpinion("a", "c1", domain.StateClosed, 12)
 	a.Category, a.Department, a.Leader, a.Target = "形式主义", "城管科", "liu", "team"
-	a.Rounds = []workflows.Round{round(&yes), round(&yes)}
-	a.Callbacks = []workflows.Callback{call(workflows.SatisfactionDissatisfied, true), call(workflows.SatisfactionBasically, true)}
-	a.Satisfaction, a.Reopens, a.OnTime, a.WorkingDaysToClose = workflows.SatisfactionBasically, 1, true, 12
+	a.Rounds = []domain.Round{round(&yes), round(&yes)}
+	a.Callbacks = []domain.Callback{call(domain.SatisfactionDissatisfied, true), call(domain.SatisfactionBasically, true)}
+	a.Satisfaction, a.Reopens, a.OnTime, a.WorkingDaysToClose = domain.SatisfactionBasically, 1, true, 12
 	a.Schedule.Deadline = "2026-10-10"
 	// B: reached 问责, then a late extension put it back on time on paper: it
 	// closed at rung none, and still counts as ever at 问责 (seen: 0 问责).
-	b := newOpinion("b", "c1", workflows.StateClosed, 9)
+	b := newOpinion("b", "c1", domain.StateClosed, 9)
 	b.Category, b.Department, b.Leader, b.Target = "群众需要解决的问题", "民政科", "liu", "张局长"
-	b.HighestLevel, b.HighestLevelAt = workflows.LevelAccountability, base.Add(time.Hour)
+	b.HighestLevel, b.HighestLevelAt = domain.LevelAccountability, base.Add(time.Hour)
 	b.Extensions, b.LateExtensions = 1, 1
-	b.Rounds = []workflows.Round{round(&yes)}
-	b.Callbacks = []workflows.Callback{call(workflows.SatisfactionSatisfied, true)}
-	b.Satisfaction, b.WorkingDaysToClose = workflows.SatisfactionSatisfied, 20
+	b.Rounds = []domain.Round{round(&yes)}
+	b.Callbacks = []domain.Callback{call(domain.SatisfactionSatisfied, true)}
+	b.Satisfaction, b.WorkingDaysToClose = domain.SatisfactionSatisfied, 20
 	// C: sent back once, still being fixed, was overdue and is due soon again.
-	c := newOpinion("c", "c1", workflows.StateInProgress, 7)
+	c := newOpinion("c", "c1", domain.StateInProgress, 7)
 	c.Category, c.Department, c.Leader, c.Target = "制度漏洞", "城管科", "chen", "individual"
-	c.HighestLevel, c.OverdueLevel, c.ReworkCount = workflows.LevelOverdue, workflows.LevelDueSoon, 1
-	c.Rounds = []workflows.Round{round(&no)}
+	c.HighestLevel, c.OverdueLevel, c.ReworkCount = domain.LevelOverdue, domain.LevelDueSoon, 1
+	c.Rounds = []domain.Round{round(&no)}
 	// D: passed at its second round; a second call after the same closure is kept
 	// but not counted.
-	d := newOpinion("d", "c1", workflows.StateClosed, 10)
+	d := newOpinion("d", "c1", domain.StateClosed, 10)
 	d.Category, d.Department, d.Leader, d.Target = "形式主义", "民政科", "chen", "team"
-	d.Rounds = []workflows.Round{round(&no), round(&yes)}
+	d.Rounds = []domain.Round{round(&no), round(&yes)}
 	d.ReworkCount = 1
-	d.Callbacks = []workflows.Callback{call(workflows.SatisfactionSatisfied, true), call(workflows.SatisfactionDissatisfied, false)}
-	d.Satisfaction, d.WorkingDaysToClose = workflows.SatisfactionDissatisfied, 5
-	return []workflows.Opinion{a, b, c, d}
+	d.Callbacks = []domain.Callback{call(domain.SatisfactionSatisfied, true), call(domain.SatisfactionDissatisfied, false)}
+	d.Satisfaction, d.WorkingDaysToClose = domain.SatisfactionDissatisfied, 5
+	return []domain.Opinion{a, b, c, d}
 }
 
 func testQualityFiguresByHand(t *testing.T, bk backend) {
@@ -67,17 +67,17 @@ func testQualityFiguresByHand(t *testing.T, bk backend) {
 
 	// B on its way: at 问责 now, then extended late back to no rung.
 	b := ops[1]
-	atAccountability := newOpinion("b", "c1", workflows.StateInProgress, 5)
+	atAccountability := newOpinion("b", "c1", domain.StateInProgress, 5)
 	atAccountability.Category, atAccountability.Leader, atAccountability.Target = b.Category, b.Leader, b.Target
-	atAccountability.OverdueLevel, atAccountability.HighestLevel = workflows.LevelAccountability, workflows.LevelAccountability
+	atAccountability.OverdueLevel, atAccountability.HighestLevel = domain.LevelAccountability, domain.LevelAccountability
 	require.NoError(t, s.ProjectOpinion(ctx, atAccountability))
 	st, err := s.Stats(ctx, "c1")
 	require.NoError(t, err)
 	require.Equal(t, 1, st.Accountability)
 	require.Equal(t, 1, st.EverAccountability)
 	extended := atAccountability
-	extended.Revision, extended.Timeline = 6, timeline(6, workflows.StateInProgress)
-	extended.OverdueLevel, extended.Extensions, extended.LateExtensions = workflows.LevelNone, 1, 1
+	extended.Revision, extended.Timeline = 6, timeline(6, domain.StateInProgress)
+	extended.OverdueLevel, extended.Extensions, extended.LateExtensions = domain.LevelNone, 1, 1
 	require.NoError(t, s.ProjectOpinion(ctx, extended))
 	st, err = s.Stats(ctx, "c1")
 	require.NoError(t, err)

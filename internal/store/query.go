@@ -13,15 +13,15 @@ import (
 	"time"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // Filter narrows an opinion list. Empty fields do not filter.
 type Filter struct {
 	CampaignID string
-	State      workflows.State
+	State      domain.State
 	// States keeps opinions in any of these states (with State, both apply).
-	States []workflows.State
+	States []domain.State
 	// PendingExtension keeps opinions with an extension request awaiting a decision.
 	PendingExtension bool
 	Category         string
@@ -46,7 +46,7 @@ type Viewer struct {
 
 // Page is one page of a list, most urgent first.
 type Page struct {
-	Opinions []workflows.Opinion
+	Opinions []domain.Opinion
 	Total    int
 }
 
@@ -85,7 +85,7 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 		conds = append(conds, "leader = "+p.add(f.Leader))
 	}
 	if f.Overdue {
-		conds = append(conds, "level_rank >= "+p.add(workflows.LevelOverdue.Rank()))
+		conds = append(conds, "level_rank >= "+p.add(domain.LevelOverdue.Rank()))
 	}
 	// from reads table through index (if named) where conds and more hold.
 	from := func(index string, more ...string) string {
@@ -157,13 +157,13 @@ func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
 	defer rows.Close()
-	page.Opinions = []workflows.Opinion{}
+	page.Opinions = []domain.Opinion{}
 	for rows.Next() {
 		var doc string
 		if err := rows.Scan(&doc); err != nil {
 			return page, err
 		}
-		var o workflows.Opinion
+		var o domain.Opinion
 		if err := json.Unmarshal([]byte(doc), &o); err != nil {
 			return page, err
 		}
@@ -252,12 +252,12 @@ type Counts struct {
 type Stats struct {
 	CampaignID string `json:"campaign_id"`
 	Counts
-	ByState      map[workflows.State]int `json:"by_state"`
-	ByCategory   []Counts                `json:"by_category"`
-	ByDepartment []Counts                `json:"by_department"`
-	ByLeader     []Counts                `json:"by_leader"`
-	ByTarget     []Counts                `json:"by_target"`
-	BySpeed      []Counts                `json:"by_speed"`
+	ByState      map[domain.State]int `json:"by_state"`
+	ByCategory   []Counts             `json:"by_category"`
+	ByDepartment []Counts             `json:"by_department"`
+	ByLeader     []Counts             `json:"by_leader"`
+	ByTarget     []Counts             `json:"by_target"`
+	BySpeed      []Counts             `json:"by_speed"`
 }
 
 // tally is a slice's figures being added up from count rows: its Counts, and the
@@ -273,7 +273,7 @@ func newTally(name string) *tally { return &tally{Counts: Counts{Name: name}, wo
 // figure of quality_counts.
 func (t *tally) add(figure, value string, n int) {
 	c := &t.Counts
-	rank := workflows.OverdueLevel(value).Rank()
+	rank := domain.OverdueLevel(value).Rank()
 	switch figure {
 	case FigureStage:
 		c.Collected += n
@@ -289,25 +289,25 @@ func (t *tally) add(figure, value string, n int) {
 		}
 	case FigureLevel:
 		c.Overdue += n
-		if rank >= workflows.LevelSupervised.Rank() {
+		if rank >= domain.LevelSupervised.Rank() {
 			c.Supervised += n
 		}
-		if rank >= workflows.LevelAccountability.Rank() {
+		if rank >= domain.LevelAccountability.Rank() {
 			c.Accountability += n
 		}
 	case FigureEverLevel:
 		c.EverOverdue += n
-		if rank >= workflows.LevelSupervised.Rank() {
+		if rank >= domain.LevelSupervised.Rank() {
 			c.EverSupervised += n
 		}
-		if rank >= workflows.LevelAccountability.Rank() {
+		if rank >= domain.LevelAccountability.Rank() {
 			c.EverAccountability += n
 		}
 	case FigureClosedOnTime:
 		c.ClosedOnTime += n
 	case FigureSatisfaction:
 		c.Callbacks += n
-		if value == workflows.SatisfactionDissatisfied {
+		if value == domain.SatisfactionDissatisfied {
 			c.Dissatisfied += n
 		} else {
 			c.Satisfied += n
@@ -391,8 +391,8 @@ func ratio(a, b int) float64 {
 // records, in one read transaction, so totals, states and every breakdown all
 // describe the same snapshot even while projections keep arriving.
 func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
-	st := Stats{CampaignID: campaignID, ByState: map[workflows.State]int{}}
-	for _, state := range workflows.AllStates {
+	st := Stats{CampaignID: campaignID, ByState: map[domain.State]int{}}
+	for _, state := range domain.AllStates {
 		st.ByState[state] = 0
 	}
 	tx, err := s.r.BeginTx(ctx, readOnly)
@@ -401,7 +401,7 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 	}
 	defer func() { _ = tx.Rollback() }()
 	// The speeds are the campaign's categories' as its settings are now.
-	var policy workflows.Policy
+	var policy domain.Policy
 	var doc string
 	switch err := tx.QueryRowContext(ctx, `SELECT doc FROM campaigns WHERE id = $1`, campaignID).Scan(&doc); {
 	case errors.Is(err, sql.ErrNoRows):
@@ -419,7 +419,7 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		return st, fmt.Errorf("store: stats by state: %w", err)
 	}
 	for rows.Next() {
-		var state workflows.State
+		var state domain.State
 		var n int
 		if err := rows.Scan(&state, &n); err != nil {
 			rows.Close()
@@ -508,7 +508,7 @@ WHERE campaign_id = $2 AND state = 'closed' GROUP BY day ORDER BY day`, offsetSe
 		if err := rows.Scan(&n, &d.Count); err != nil {
 			return nil, err
 		}
-		d.Day = time.Unix(n*day, 0).UTC().Format(workflows.DateLayout)
+		d.Day = time.Unix(n*day, 0).UTC().Format(domain.DateLayout)
 		out = append(out, d)
 	}
 	return out, rows.Err()

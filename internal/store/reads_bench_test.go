@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // The shape of the 100k-opinion ledger the read benchmarks run on: a few campaigns of
@@ -45,46 +45,46 @@ func pick[T any](r *rand.Rand, cs []choice[T]) T {
 
 var (
 	readsCampaigns = []choice[string]{{"c0", 40}, {"c1", 25}, {"c2", 15}, {"c3", 12}, {"c4", 8}}
-	readsStates    = []choice[workflows.State]{
-		{workflows.StateClosed, 45}, {workflows.StateInProgress, 15}, {workflows.StateAssigned, 8},
-		{workflows.StateSubmitted, 6}, {workflows.StateAwaitingCallback, 5}, {workflows.StateReceived, 5},
-		{workflows.StateCategorized, 4}, {workflows.StateReturned, 2}, {workflows.StateRejected, 4},
-		{workflows.StateMerged, 3}, {workflows.StateCancelled, 3},
+	readsStates    = []choice[domain.State]{
+		{domain.StateClosed, 45}, {domain.StateInProgress, 15}, {domain.StateAssigned, 8},
+		{domain.StateSubmitted, 6}, {domain.StateAwaitingCallback, 5}, {domain.StateReceived, 5},
+		{domain.StateCategorized, 4}, {domain.StateReturned, 2}, {domain.StateRejected, 4},
+		{domain.StateMerged, 3}, {domain.StateCancelled, 3},
 	}
-	readsLevels = []choice[workflows.OverdueLevel]{
-		{workflows.LevelNone, 60}, {workflows.LevelDueSoon, 15}, {workflows.LevelOverdue, 15},
-		{workflows.LevelSupervised, 7}, {workflows.LevelAccountability, 3},
+	readsLevels = []choice[domain.OverdueLevel]{
+		{domain.LevelNone, 60}, {domain.LevelDueSoon, 15}, {domain.LevelOverdue, 15},
+		{domain.LevelSupervised, 7}, {domain.LevelAccountability, 3},
 	}
 	readsSatisfactions = []choice[string]{
-		{workflows.SatisfactionSatisfied, 60}, {workflows.SatisfactionBasically, 25},
-		{workflows.SatisfactionDissatisfied, 10}, {"", 5},
+		{domain.SatisfactionSatisfied, 60}, {domain.SatisfactionBasically, 25},
+		{domain.SatisfactionDissatisfied, 10}, {"", 5},
 	}
 )
 
 // readsOpinion is the i-th opinion of the benchmark ledger, with a timeline as long
 // as the steps its state took.
-func readsOpinion(r *rand.Rand, i int) workflows.Opinion {
+func readsOpinion(r *rand.Rand, i int) domain.Opinion {
 	campaign := pick(r, readsCampaigns)
 	st := pick(r, readsStates)
-	rev := 1 + slices.Index(workflows.AllStates, st)
+	rev := 1 + slices.Index(domain.AllStates, st)
 	o := newOpinion(fmt.Sprintf("op-%06d", i), campaign, st, min(rev, 8))
 	o.CreatedAt = base.Add(time.Duration(r.IntN(120*24)) * time.Hour)
-	if st != workflows.StateReceived {
+	if st != domain.StateReceived {
 		o.Category = fmt.Sprintf("cat-%d", r.IntN(readsCategories))
 	}
 	switch st {
-	case workflows.StateReceived, workflows.StateCategorized, workflows.StateRejected, workflows.StateMerged:
+	case domain.StateReceived, domain.StateCategorized, domain.StateRejected, domain.StateMerged:
 	default:
 		official := r.IntN(readsOfficials)
 		o.Official = fmt.Sprintf("official-%d", official)
 		o.Department = fmt.Sprintf("dept-%d", official%readsDepartments)
 		o.Leader = fmt.Sprintf("leader-%d", official%readsDepartments)
-		o.Schedule.Deadline = o.CreatedAt.AddDate(0, 0, 5+r.IntN(60)).Format(workflows.DateLayout)
+		o.Schedule.Deadline = o.CreatedAt.AddDate(0, 0, 5+r.IntN(60)).Format(domain.DateLayout)
 	}
-	if st == workflows.StateAssigned || st == workflows.StateInProgress {
+	if st == domain.StateAssigned || st == domain.StateInProgress {
 		o.OverdueLevel = pick(r, readsLevels)
 	}
-	if st == workflows.StateClosed {
+	if st == domain.StateClosed {
 		o.ClosedAt = o.CreatedAt.Add(time.Duration(1+r.IntN(90*24)) * time.Hour)
 		o.OnTime = r.IntN(5) > 0
 		o.Satisfaction = pick(r, readsSatisfactions)
@@ -178,7 +178,7 @@ func reads(s *store.Store) []ledgerRead {
 		{"official-tasks", list(func(i int) store.Filter {
 			v := viewer(i)
 			return store.Filter{Official: v.Username, VisibleTo: v, Limit: 50,
-				States: []workflows.State{workflows.StateAssigned, workflows.StateInProgress}}
+				States: []domain.State{domain.StateAssigned, domain.StateInProgress}}
 		})},
 		{"office-list", list(func(i int) store.Filter {
 			return store.Filter{CampaignID: readsCampaigns[i%len(readsCampaigns)].v, Limit: 50, Offset: 50 * (i % 3)}

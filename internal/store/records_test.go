@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // testBatches writes an import in several transactions, records row outcomes and
@@ -97,14 +97,14 @@ func testBatches(t *testing.T, b backend) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 
 	// The opinion a batch started knows its batch.
-	o := newOpinion("op-1", "c1", workflows.StateReceived, 1)
+	o := newOpinion("op-1", "c1", domain.StateReceived, 1)
 	o.BatchID = "b1"
 	require.NoError(t, s.ProjectOpinion(ctx, o))
 	batchID, found, err := s.OpinionBatch(ctx, "op-1")
 	require.NoError(t, err)
 	require.True(t, found)
 	require.Equal(t, "b1", batchID)
-	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-2", "c1", workflows.StateReceived, 1)))
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-2", "c1", domain.StateReceived, 1)))
 	batchID, found, err = s.OpinionBatch(ctx, "op-2")
 	require.NoError(t, err)
 	require.True(t, found)
@@ -257,7 +257,7 @@ func rawQuery(t *testing.T, b backend, dsn, query string) []string {
 func testPublishedAndClosures(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := b.open(t)
-	mk := func(id string, state workflows.State, category string, closed time.Time) workflows.Opinion {
+	mk := func(id string, state domain.State, category string, closed time.Time) domain.Opinion {
 		o := newOpinion(id, "c1", state, 3)
 		o.Category, o.Department, o.Measures = category, "城管科", "更换灯具 "+id
 		o.Schedule.Deadline = "2026-10-10"
@@ -267,15 +267,15 @@ func testPublishedAndClosures(t *testing.T, b backend) {
 	// 23:30 UTC is the next morning in Beijing (UTC+8).
 	late := time.Date(2026, 9, 3, 23, 30, 0, 0, time.UTC)
 	early := time.Date(2026, 9, 3, 1, 0, 0, 0, time.UTC)
-	waiting := mk("op-wait", workflows.StateInProgress, "形式主义", time.Time{})
-	waiting.PendingExtension = &workflows.Extension{Until: "2026-10-20", Reason: "材料未到", RequestedBy: "official", RequestedAt: base}
-	for _, o := range []workflows.Opinion{
-		mk("op-late", workflows.StateClosed, "形式主义", late),
-		mk("op-early", workflows.StateClosed, "形式主义", early),
-		mk("op-other", workflows.StateClosed, "官僚主义", early),
+	waiting := mk("op-wait", domain.StateInProgress, "形式主义", time.Time{})
+	waiting.PendingExtension = &domain.Extension{Until: "2026-10-20", Reason: "材料未到", RequestedBy: "official", RequestedAt: base}
+	for _, o := range []domain.Opinion{
+		mk("op-late", domain.StateClosed, "形式主义", late),
+		mk("op-early", domain.StateClosed, "形式主义", early),
+		mk("op-other", domain.StateClosed, "官僚主义", early),
 		waiting,
-		mk("op-uncat", workflows.StateReceived, "", time.Time{}),
-		mk("op-rej", workflows.StateRejected, "形式主义", time.Time{}),
+		mk("op-uncat", domain.StateReceived, "", time.Time{}),
+		mk("op-rej", domain.StateRejected, "形式主义", time.Time{}),
 	} {
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // ErrNotFound is returned for an unknown campaign or opinion.
@@ -236,27 +236,27 @@ func (p *params) add(vs ...any) string {
 
 // urgency puts what an official owes now first, then what waits on someone else,
 // then what is finished.
-func urgency(s workflows.State) int {
+func urgency(s domain.State) int {
 	switch s {
-	case workflows.StateAssigned, workflows.StateInProgress:
+	case domain.StateAssigned, domain.StateInProgress:
 		return 2
-	case workflows.StateClosed, workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+	case domain.StateClosed, domain.StateRejected, domain.StateMerged, domain.StateCancelled:
 		return 0
 	}
 	return 1
 }
 
 // Opinion returns one opinion with its whole timeline.
-func (s *Store) Opinion(ctx context.Context, id string) (workflows.Opinion, error) {
+func (s *Store) Opinion(ctx context.Context, id string) (domain.Opinion, error) {
 	var doc string
 	err := s.r.QueryRowContext(ctx, `SELECT doc FROM opinions WHERE id = $1`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return workflows.Opinion{}, ErrNotFound
+		return domain.Opinion{}, ErrNotFound
 	}
 	if err != nil {
-		return workflows.Opinion{}, fmt.Errorf("store: opinion: %w", err)
+		return domain.Opinion{}, fmt.Errorf("store: opinion: %w", err)
 	}
-	var o workflows.Opinion
+	var o domain.Opinion
 	if err := json.Unmarshal([]byte(doc), &o); err != nil {
 		return o, err
 	}
@@ -267,9 +267,9 @@ WHERE opinion_id = $1 AND seq <= $2 ORDER BY seq`, id, o.Revision)
 		return o, fmt.Errorf("store: timeline: %w", err)
 	}
 	defer rows.Close()
-	o.Timeline = []workflows.Event{}
+	o.Timeline = []domain.Event{}
 	for rows.Next() {
-		var e workflows.Event
+		var e domain.Event
 		var at int64
 		var d string
 		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.From, &e.To, &e.Reason, &d); err != nil {

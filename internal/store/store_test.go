@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // base is the instant test opinions are created around: UTC and whole
@@ -25,17 +25,17 @@ var base = time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
 
 // timeline builds n events that lead to state, one minute apart, each with
 // a detail map, as the workflow records them (seq 1..n).
-func timeline(n int, state workflows.State) []workflows.Event {
-	actions := []workflows.Action{workflows.EventReceived, workflows.ActionCategorize, workflows.ActionAssign,
-		workflows.ActionSign, workflows.ActionSubmit, workflows.ActionVerify, workflows.ActionCallback}
-	out := make([]workflows.Event, n)
-	from := workflows.State("")
+func timeline(n int, state domain.State) []domain.Event {
+	actions := []domain.Action{domain.EventReceived, domain.ActionCategorize, domain.ActionAssign,
+		domain.ActionSign, domain.ActionSubmit, domain.ActionVerify, domain.ActionCallback}
+	out := make([]domain.Event, n)
+	from := domain.State("")
 	for i := range out {
-		to := workflows.AllStates[min(i, len(workflows.AllStates)-1)]
+		to := domain.AllStates[min(i, len(domain.AllStates)-1)]
 		if i == n-1 {
 			to = state
 		}
-		out[i] = workflows.Event{
+		out[i] = domain.Event{
 			Seq:    i + 1,
 			At:     base.Add(time.Duration(i+1) * time.Minute),
 			Actor:  fmt.Sprintf("user%d", i%3),
@@ -52,8 +52,8 @@ func timeline(n int, state workflows.State) []workflows.Event {
 
 // newOpinion returns a projected opinion at revision rev with a timeline of
 // the same length.
-func newOpinion(id, campaignID string, state workflows.State, rev int) workflows.Opinion {
-	return workflows.Opinion{
+func newOpinion(id, campaignID string, state domain.State, rev int) domain.Opinion {
+	return domain.Opinion{
 		ID:           id,
 		CampaignID:   campaignID,
 		Key:          "key-" + id,
@@ -61,7 +61,7 @@ func newOpinion(id, campaignID string, state workflows.State, rev int) workflows
 		Channel:      "hotline",
 		CollectedAt:  "2026-09-01",
 		State:        state,
-		OverdueLevel: workflows.LevelNone,
+		OverdueLevel: domain.LevelNone,
 		CreatedAt:    base,
 		UpdatedAt:    base.Add(time.Duration(rev) * time.Minute),
 		Revision:     rev,
@@ -71,7 +71,7 @@ func newOpinion(id, campaignID string, state workflows.State, rev int) workflows
 
 // requireSameOpinion compares two opinions as the API shows them (JSON), so
 // time zones decoded from the store compare by instant and offset.
-func requireSameOpinion(t *testing.T, want, got workflows.Opinion, msgAndArgs ...any) {
+func requireSameOpinion(t *testing.T, want, got domain.Opinion, msgAndArgs ...any) {
 	t.Helper()
 	w, err := json.Marshal(want)
 	require.NoError(t, err)
@@ -86,19 +86,19 @@ func testProjectOpinionIsIdempotentAndOrdered(t *testing.T, b backend) {
 	s, err := store.Open(path)
 	require.NoError(t, err)
 
-	rev1 := newOpinion("op-1", "c1", workflows.StateReceived, 1)
-	rev2 := newOpinion("op-1", "c1", workflows.StateCategorized, 2)
+	rev1 := newOpinion("op-1", "c1", domain.StateReceived, 1)
+	rev2 := newOpinion("op-1", "c1", domain.StateCategorized, 2)
 	rev2.Category = "形式主义"
-	rev3 := newOpinion("op-1", "c1", workflows.StateAssigned, 3)
+	rev3 := newOpinion("op-1", "c1", domain.StateAssigned, 3)
 	rev3.Category = "形式主义"
 	rev3.Department = "城管科"
 	rev3.Official = "zhang"
 	rev3.Leader = "li"
-	rev3.OverdueLevel = workflows.LevelOverdue
-	rev3.Schedule = workflows.Schedule{Deadline: "2026-10-10", Explanation: "从 2026-09-28 起 5 个工作日 → 2026-10-10"}
+	rev3.OverdueLevel = domain.LevelOverdue
+	rev3.Schedule = domain.Schedule{Deadline: "2026-10-10", Explanation: "从 2026-09-28 起 5 个工作日 → 2026-10-10"}
 
 	// Later revision first, then late and repeated writes of older or equal ones.
-	for i, o := range []workflows.Opinion{rev3, rev2, rev3, rev1, rev3, rev2} {
+	for i, o := range []domain.Opinion{rev3, rev2, rev3, rev1, rev3, rev2} {
 		require.NoError(t, s.ProjectOpinion(ctx, o), "write %d (revision %d)", i, o.Revision)
 	}
 
@@ -111,7 +111,7 @@ func testProjectOpinionIsIdempotentAndOrdered(t *testing.T, b backend) {
 
 		// The list columns follow the newest revision too, not only the document.
 		for _, f := range []store.Filter{
-			{State: workflows.StateAssigned},
+			{State: domain.StateAssigned},
 			{Category: "形式主义", Department: "城管科", Official: "zhang"},
 			{Overdue: true},
 		} {
@@ -119,20 +119,20 @@ func testProjectOpinionIsIdempotentAndOrdered(t *testing.T, b backend) {
 			require.NoError(t, err, label)
 			require.Equal(t, 1, page.Total, "%s: %+v", label, f)
 		}
-		page, err := s.Opinions(ctx, store.Filter{State: workflows.StateCategorized})
+		page, err := s.Opinions(ctx, store.Filter{State: domain.StateCategorized})
 		require.NoError(t, err, label)
 		require.Zero(t, page.Total, "%s: stale state left in the list columns", label)
 
 		st, err := s.Stats(ctx, "c1")
 		require.NoError(t, err, label)
 		require.Equal(t, 1, st.Collected, label)
-		require.Equal(t, 1, st.ByState[workflows.StateAssigned], label)
+		require.Equal(t, 1, st.ByState[domain.StateAssigned], label)
 		require.Equal(t, 1, st.Overdue, label)
 	}
 	check(s, "after writes")
 
 	// A newer revision still goes through after the stale ones.
-	rev4 := newOpinion("op-1", "c1", workflows.StateInProgress, 4)
+	rev4 := newOpinion("op-1", "c1", domain.StateInProgress, 4)
 	rev4.Category, rev4.Department, rev4.Official, rev4.Signed = "形式主义", "城管科", "zhang", true
 	require.NoError(t, s.ProjectOpinion(ctx, rev4))
 	got, err := s.Opinion(ctx, "op-1")
@@ -144,7 +144,7 @@ func testProjectOpinionIsIdempotentAndOrdered(t *testing.T, b backend) {
 	requireSameOpinion(t, rev4, got, "revision 3 after 4 changes nothing")
 
 	// Everything survives closing and reopening the file.
-	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-2", "c1", workflows.StateReceived, 1)))
+	require.NoError(t, s.ProjectOpinion(ctx, newOpinion("op-2", "c1", domain.StateReceived, 1)))
 	require.NoError(t, s.Close())
 	s, err = store.Open(path)
 	require.NoError(t, err)
@@ -170,15 +170,15 @@ func testOpinionTimeline(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := b.open(t)
 
-	o := newOpinion("op-1", "c1", workflows.StateClosed, 5)
+	o := newOpinion("op-1", "c1", domain.StateClosed, 5)
 	o.Timeline[1].Detail = nil // an event without details stays without
 	o.Timeline[2].Detail = map[string]string{"deadline": "2026-10-10", "official": "zhang", "说明": "跳过国庆节 7 天"}
 	o.Timeline[3].At = time.Date(2026, 10, 9, 17, 30, 15, 123_000_000, time.UTC)
 	o.ClosedAt = base.Add(time.Hour)
 	o.OnTime = true
-	o.Satisfaction = workflows.SatisfactionSatisfied
+	o.Satisfaction = domain.SatisfactionSatisfied
 	o.Extra = map[string]string{"楼栋": "3"}
-	o.PendingExtension = &workflows.Extension{Until: "2026-10-20", Reason: "材料未到", RequestedBy: "zhang", RequestedAt: base}
+	o.PendingExtension = &domain.Extension{Until: "2026-10-20", Reason: "材料未到", RequestedBy: "zhang", RequestedAt: base}
 	want := o
 
 	// The store orders by seq, whatever order the events arrive in.
@@ -250,8 +250,8 @@ func testCampaigns(t *testing.T, b backend) {
 // listed describes one opinion of the list fixture.
 type listed struct {
 	id, campaign string
-	state        workflows.State
-	level        workflows.OverdueLevel
+	state        domain.State
+	level        domain.OverdueLevel
 	deadline     string
 	category     string
 	department   string
@@ -262,23 +262,23 @@ type listed struct {
 // listFixture holds opinions of every kind; listOrder is campaign c1 most
 // urgent first.
 var listFixture = []listed{
-	{"a-acc", "c1", workflows.StateInProgress, workflows.LevelAccountability, "2026-10-20", "cat-a", "dept-x", "zhang", 10},
-	{"a-sup", "c1", workflows.StateAssigned, workflows.LevelSupervised, "2026-10-01", "cat-b", "dept-y", "li", 11},
-	{"a-ovd", "c1", workflows.StateInProgress, workflows.LevelOverdue, "2026-10-05", "cat-a", "dept-y", "wang", 12},
-	{"a-soon", "c1", workflows.StateAssigned, workflows.LevelDueSoon, "2026-10-15", "cat-b", "dept-x", "zhang", 13},
-	{"a-none1", "c1", workflows.StateInProgress, workflows.LevelNone, "2026-10-09", "cat-a", "dept-x", "li", 15},
-	{"a-none2", "c1", workflows.StateAssigned, workflows.LevelNone, "2026-10-09", "cat-a", "dept-y", "wang", 14},
-	{"a-none3", "c1", workflows.StateAssigned, workflows.LevelNone, "2026-10-12", "cat-b", "dept-z", "zhang", 1},
-	{"w-sub", "c1", workflows.StateSubmitted, workflows.LevelOverdue, "2026-09-20", "cat-a", "dept-x", "zhang", 20},
-	{"w-cb", "c1", workflows.StateAwaitingCallback, workflows.LevelNone, "2026-09-25", "cat-b", "dept-y", "li", 21},
-	{"w-ret", "c1", workflows.StateReturned, workflows.LevelNone, "", "cat-a", "dept-x", "", 22},
-	{"w-recv", "c1", workflows.StateReceived, workflows.LevelNone, "", "", "", "", 2},
-	{"w-cat", "c1", workflows.StateCategorized, workflows.LevelNone, "", "cat-b", "", "", 3},
-	{"f-closed", "c1", workflows.StateClosed, workflows.LevelAccountability, "2026-09-10", "cat-a", "dept-x", "zhang", 4},
-	{"f-rej", "c1", workflows.StateRejected, workflows.LevelNone, "", "", "", "", 5},
-	{"f-merged", "c1", workflows.StateMerged, workflows.LevelNone, "", "cat-b", "", "", 6},
-	{"f-canc", "c1", workflows.StateCancelled, workflows.LevelDueSoon, "2026-09-30", "cat-a", "dept-y", "wang", 7},
-	{"o-other", "c2", workflows.StateInProgress, workflows.LevelAccountability, "2026-09-01", "cat-a", "dept-x", "zhang", 0},
+	{"a-acc", "c1", domain.StateInProgress, domain.LevelAccountability, "2026-10-20", "cat-a", "dept-x", "zhang", 10},
+	{"a-sup", "c1", domain.StateAssigned, domain.LevelSupervised, "2026-10-01", "cat-b", "dept-y", "li", 11},
+	{"a-ovd", "c1", domain.StateInProgress, domain.LevelOverdue, "2026-10-05", "cat-a", "dept-y", "wang", 12},
+	{"a-soon", "c1", domain.StateAssigned, domain.LevelDueSoon, "2026-10-15", "cat-b", "dept-x", "zhang", 13},
+	{"a-none1", "c1", domain.StateInProgress, domain.LevelNone, "2026-10-09", "cat-a", "dept-x", "li", 15},
+	{"a-none2", "c1", domain.StateAssigned, domain.LevelNone, "2026-10-09", "cat-a", "dept-y", "wang", 14},
+	{"a-none3", "c1", domain.StateAssigned, domain.LevelNone, "2026-10-12", "cat-b", "dept-z", "zhang", 1},
+	{"w-sub", "c1", domain.StateSubmitted, domain.LevelOverdue, "2026-09-20", "cat-a", "dept-x", "zhang", 20},
+	{"w-cb", "c1", domain.StateAwaitingCallback, domain.LevelNone, "2026-09-25", "cat-b", "dept-y", "li", 21},
+	{"w-ret", "c1", domain.StateReturned, domain.LevelNone, "", "cat-a", "dept-x", "", 22},
+	{"w-recv", "c1", domain.StateReceived, domain.LevelNone, "", "", "", "", 2},
+	{"w-cat", "c1", domain.StateCategorized, domain.LevelNone, "", "cat-b", "", "", 3},
+	{"f-closed", "c1", domain.StateClosed, domain.LevelAccountability, "2026-09-10", "cat-a", "dept-x", "zhang", 4},
+	{"f-rej", "c1", domain.StateRejected, domain.LevelNone, "", "", "", "", 5},
+	{"f-merged", "c1", domain.StateMerged, domain.LevelNone, "", "cat-b", "", "", 6},
+	{"f-canc", "c1", domain.StateCancelled, domain.LevelDueSoon, "2026-09-30", "cat-a", "dept-y", "wang", 7},
+	{"o-other", "c2", domain.StateInProgress, domain.LevelAccountability, "2026-09-01", "cat-a", "dept-x", "zhang", 0},
 }
 
 var listOrder = []string{
@@ -329,7 +329,7 @@ func testOpinionsFiltersAndOrder(t *testing.T, b backend) {
 		{"every campaign", store.Filter{}, append([]string{"o-other"}, listOrder...)},
 		{"other campaign", store.Filter{CampaignID: "c2"}, []string{"o-other"}},
 		{"unknown campaign", store.Filter{CampaignID: "c3"}, []string{}},
-		{"state", store.Filter{CampaignID: "c1", State: workflows.StateAssigned},
+		{"state", store.Filter{CampaignID: "c1", State: domain.StateAssigned},
 			[]string{"a-sup", "a-soon", "a-none2", "a-none3"}},
 		{"category", store.Filter{CampaignID: "c1", Category: "cat-b"},
 			[]string{"a-sup", "a-soon", "a-none3", "w-cb", "w-cat", "f-merged"}},
@@ -359,7 +359,7 @@ func testOpinionsFiltersAndOrder(t *testing.T, b backend) {
 		{"overdue and visible",
 			store.Filter{CampaignID: "c1", Overdue: true, VisibleTo: &store.Viewer{Username: "wang", Department: "dept-y"}},
 			[]string{"a-sup", "a-ovd"}},
-		{"filters combine with AND", store.Filter{CampaignID: "c1", State: workflows.StateClosed, Category: "cat-b"}, []string{}},
+		{"filters combine with AND", store.Filter{CampaignID: "c1", State: domain.StateClosed, Category: "cat-b"}, []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -412,7 +412,7 @@ func testOpinionsDefaultLimit(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := b.open(t)
 	for i := range 60 {
-		require.NoError(t, s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("op-%02d", i), "c1", workflows.StateReceived, 1)))
+		require.NoError(t, s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("op-%02d", i), "c1", domain.StateReceived, 1)))
 	}
 	for _, limit := range []int{0, -1} {
 		page, err := s.Opinions(ctx, store.Filter{Limit: limit})
@@ -436,7 +436,7 @@ type expectedSlice struct {
 	days []int
 }
 
-func (e expectedCounts) add(name string, o workflows.Opinion) {
+func (e expectedCounts) add(name string, o domain.Opinion) {
 	c := e[name]
 	if c == nil {
 		c = &expectedSlice{Counts: store.Counts{Name: name}}
@@ -444,29 +444,29 @@ func (e expectedCounts) add(name string, o workflows.Opinion) {
 	}
 	c.Collected++
 	switch o.State {
-	case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+	case domain.StateReceived, domain.StateCategorized, domain.StateReturned:
 		c.Pending++
-	case workflows.StateAssigned, workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback:
+	case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback:
 		c.InProgress++
-	case workflows.StateClosed:
+	case domain.StateClosed:
 		c.Closed++
 		if o.OnTime {
 			c.ClosedOnTime++
 		}
 		c.days = append(c.days, o.WorkingDaysToClose)
-	case workflows.StateRejected, workflows.StateMerged, workflows.StateCancelled:
+	case domain.StateRejected, domain.StateMerged, domain.StateCancelled:
 		c.Excluded++
 	}
-	if o.State == workflows.StateAssigned || o.State == workflows.StateInProgress {
+	if o.State == domain.StateAssigned || o.State == domain.StateInProgress {
 		switch o.OverdueLevel {
-		case workflows.LevelAccountability:
+		case domain.LevelAccountability:
 			c.Accountability++
 			c.Supervised++
 			c.Overdue++
-		case workflows.LevelSupervised:
+		case domain.LevelSupervised:
 			c.Supervised++
 			c.Overdue++
-		case workflows.LevelOverdue:
+		case domain.LevelOverdue:
 			c.Overdue++
 		}
 	}
@@ -483,7 +483,7 @@ func (e expectedCounts) add(name string, o workflows.Opinion) {
 	}
 	for _, answer := range calls {
 		c.Callbacks++
-		if answer == workflows.SatisfactionDissatisfied {
+		if answer == domain.SatisfactionDissatisfied {
 			c.Dissatisfied++
 		} else {
 			c.Satisfied++
@@ -495,14 +495,14 @@ func (e expectedCounts) add(name string, o workflows.Opinion) {
 		highest = o.OverdueLevel
 	}
 	switch highest {
-	case workflows.LevelAccountability:
+	case domain.LevelAccountability:
 		c.EverAccountability++
 		c.EverSupervised++
 		c.EverOverdue++
-	case workflows.LevelSupervised:
+	case domain.LevelSupervised:
 		c.EverSupervised++
 		c.EverOverdue++
-	case workflows.LevelOverdue:
+	case domain.LevelOverdue:
 		c.EverOverdue++
 	}
 	failed, passed := o.ReworkCount > 0, false
@@ -514,13 +514,13 @@ func (e expectedCounts) add(name string, o workflows.Opinion) {
 			failed = true
 		}
 	}
-	verified := failed || o.VerifiedBy != "" || slices.ContainsFunc(o.Rounds, func(r workflows.Round) bool { return r.Passed != nil })
-	closed := o.State == workflows.StateClosed
-	accepted := passed || closed || o.State == workflows.StateAwaitingCallback || o.Reopens > 0 || len(calls) > 0 || len(o.Callbacks) > 0
-	owed := o.State == workflows.StateAssigned || o.State == workflows.StateInProgress ||
-		o.State == workflows.StateSubmitted || o.State == workflows.StateAwaitingCallback
+	verified := failed || o.VerifiedBy != "" || slices.ContainsFunc(o.Rounds, func(r domain.Round) bool { return r.Passed != nil })
+	closed := o.State == domain.StateClosed
+	accepted := passed || closed || o.State == domain.StateAwaitingCallback || o.Reopens > 0 || len(calls) > 0 || len(o.Callbacks) > 0
+	owed := o.State == domain.StateAssigned || o.State == domain.StateInProgress ||
+		o.State == domain.StateSubmitted || o.State == domain.StateAwaitingCallback
 	assigned := owed || closed || o.Schedule.Deadline != "" || o.Extensions > 0 || o.LateExtensions > 0 ||
-		len(o.Rounds) > 0 || o.SubmittedBy != "" || highest != workflows.LevelNone && highest != "" || verified || accepted
+		len(o.Rounds) > 0 || o.SubmittedBy != "" || highest != domain.LevelNone && highest != "" || verified || accepted
 	count := func(n *int, yes bool) {
 		if yes {
 			*n++
@@ -573,14 +573,14 @@ func (e expectedCounts) sorted() []store.Counts {
 // it reached, extensions (late ones too), rounds of verification, follow-up calls,
 // reopenings and the working days it took — consistent with its state, as the
 // workflow keeps them — and a leader and a target.
-func randomRecord(r *rand.Rand, o *workflows.Opinion) {
+func randomRecord(r *rand.Rand, o *domain.Opinion) {
 	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
 	o.Leader = pick("", "liu", "chen", "zhao")
 	o.Target = pick("", "team", "individual", "张局长")
-	levels := []workflows.OverdueLevel{"", workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
-		workflows.LevelSupervised, workflows.LevelAccountability}
+	levels := []domain.OverdueLevel{"", domain.LevelNone, domain.LevelDueSoon, domain.LevelOverdue,
+		domain.LevelSupervised, domain.LevelAccountability}
 	o.HighestLevel = levels[r.IntN(len(levels))]
-	if o.HighestLevel != "" && o.HighestLevel != workflows.LevelNone {
+	if o.HighestLevel != "" && o.HighestLevel != domain.LevelNone {
 		o.HighestLevelAt = base.Add(time.Hour)
 	}
 	if r.IntN(3) == 0 {
@@ -592,7 +592,7 @@ func randomRecord(r *rand.Rand, o *workflows.Opinion) {
 	}
 	yes, no := true, false
 	for range r.IntN(4) {
-		round := workflows.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base}
+		round := domain.Round{Measures: "整改", SubmittedBy: "official", SubmittedAt: base}
 		switch r.IntN(3) {
 		case 0:
 			round.Passed = &no
@@ -603,15 +603,15 @@ func randomRecord(r *rand.Rand, o *workflows.Opinion) {
 		o.Rounds = append(o.Rounds, round)
 	}
 	for i := range r.IntN(3) {
-		o.Callbacks = append(o.Callbacks, workflows.Callback{At: base, By: "office",
-			Satisfaction: pick(workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied),
+		o.Callbacks = append(o.Callbacks, domain.Callback{At: base, By: "office",
+			Satisfaction: pick(domain.SatisfactionSatisfied, domain.SatisfactionBasically, domain.SatisfactionDissatisfied),
 			First:        i == 0 || r.IntN(2) == 0})
 	}
 	if len(o.Callbacks) > 0 {
 		o.Satisfaction = o.Callbacks[len(o.Callbacks)-1].Satisfaction
 	}
 	o.Reopens = r.IntN(2)
-	if o.State == workflows.StateClosed {
+	if o.State == domain.StateClosed {
 		o.WorkingDaysToClose = 1 + r.IntN(30)
 	}
 }
@@ -625,9 +625,9 @@ func testStatsExact(t *testing.T, b backend) {
 	r := rand.New(rand.NewPCG(4, 10))
 	categories := []string{"", "形式主义", "官僚主义", "群众需要解决的问题", "制度漏洞", "不在设置里"}
 	departments := []string{"", "城管科", "民政科", "办公室"}
-	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
-		workflows.LevelSupervised, workflows.LevelAccountability}
-	satisfactions := []string{"", workflows.SatisfactionSatisfied, workflows.SatisfactionBasically, workflows.SatisfactionDissatisfied}
+	levels := []domain.OverdueLevel{domain.LevelNone, domain.LevelDueSoon, domain.LevelOverdue,
+		domain.LevelSupervised, domain.LevelAccountability}
+	satisfactions := []string{"", domain.SatisfactionSatisfied, domain.SatisfactionBasically, domain.SatisfactionDissatisfied}
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
 
 	total := expectedCounts{}
@@ -636,12 +636,12 @@ func testStatsExact(t *testing.T, b backend) {
 		by[d] = expectedCounts{}
 	}
 	speeds := map[string]string{"形式主义": "deadline", "官僚主义": "deadline", "群众需要解决的问题": "immediate", "制度漏洞": "long_term"}
-	byState := map[workflows.State]int{}
-	for _, st := range workflows.AllStates {
+	byState := map[domain.State]int{}
+	for _, st := range domain.AllStates {
 		byState[st] = 0
 	}
 	for i := range 80 {
-		o := newOpinion(fmt.Sprintf("op-%02d", i), "c1", workflows.AllStates[r.IntN(len(workflows.AllStates))], 1+r.IntN(4))
+		o := newOpinion(fmt.Sprintf("op-%02d", i), "c1", domain.AllStates[r.IntN(len(domain.AllStates))], 1+r.IntN(4))
 		o.Category = pick(categories)
 		o.Department = pick(departments)
 		o.OverdueLevel = levels[r.IntN(len(levels))]
@@ -653,8 +653,8 @@ func testStatsExact(t *testing.T, b backend) {
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 		// A stale replay of an older revision must not count twice or change anything.
 		if o.Revision > 1 {
-			old := newOpinion(o.ID, "c1", workflows.StateClosed, o.Revision-1)
-			old.OnTime, old.Satisfaction, old.Category = true, workflows.SatisfactionSatisfied, "stale"
+			old := newOpinion(o.ID, "c1", domain.StateClosed, o.Revision-1)
+			old.OnTime, old.Satisfaction, old.Category = true, domain.SatisfactionSatisfied, "stale"
 			randomRecord(r, &old)
 			require.NoError(t, s.ProjectOpinion(ctx, old))
 		}
@@ -668,10 +668,10 @@ func testStatsExact(t *testing.T, b backend) {
 	}
 	// Another campaign's opinions never leak into c1's figures.
 	for i := range 5 {
-		o := newOpinion(fmt.Sprintf("other-%d", i), "c2", workflows.StateInProgress, 1)
-		o.OverdueLevel = workflows.LevelAccountability
+		o := newOpinion(fmt.Sprintf("other-%d", i), "c2", domain.StateInProgress, 1)
+		o.OverdueLevel = domain.LevelAccountability
 		o.Category = "形式主义"
-		o.Satisfaction = workflows.SatisfactionSatisfied
+		o.Satisfaction = domain.SatisfactionSatisfied
 		randomRecord(r, &o)
 		require.NoError(t, s.ProjectOpinion(ctx, o))
 	}
@@ -729,12 +729,12 @@ func testStatsExact(t *testing.T, b backend) {
 func testStatsEmptyCampaign(t *testing.T, b backend) {
 	ctx := context.Background()
 	s := b.open(t)
-	other := newOpinion("op-1", "c2", workflows.StateClosed, 1)
+	other := newOpinion("op-1", "c2", domain.StateClosed, 1)
 	other.OnTime = true
 	require.NoError(t, s.ProjectOpinion(ctx, other))
 
 	// Only excluded opinions: nothing to divide by either.
-	rejected := newOpinion("op-2", "c3", workflows.StateRejected, 1)
+	rejected := newOpinion("op-2", "c3", domain.StateRejected, 1)
 	require.NoError(t, s.ProjectOpinion(ctx, rejected))
 
 	for _, tc := range []struct {
@@ -750,7 +750,7 @@ func testStatsEmptyCampaign(t *testing.T, b backend) {
 		for _, r := range []float64{st.CompletionRate, st.OnTimeRate, st.SatisfactionRate} {
 			require.False(t, math.IsNaN(r) || math.IsInf(r, 0), tc.campaign)
 		}
-		require.Len(t, st.ByState, len(workflows.AllStates), "every state is listed, even at zero")
+		require.Len(t, st.ByState, len(domain.AllStates), "every state is listed, even at zero")
 		b, err := json.Marshal(st)
 		require.NoError(t, err, "figures must encode as JSON (no NaN)")
 		require.False(t, strings.Contains(string(b), "NaN"))
@@ -771,15 +771,15 @@ func seedBench(b *testing.B, s *store.Store, n int) {
 	b.Helper()
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
-	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelDueSoon, workflows.LevelOverdue,
-		workflows.LevelSupervised, workflows.LevelAccountability}
+	levels := []domain.OverdueLevel{domain.LevelNone, domain.LevelDueSoon, domain.LevelOverdue,
+		domain.LevelSupervised, domain.LevelAccountability}
 	for i := range n {
-		o := newOpinion(fmt.Sprintf("op-%05d", i), "bench", workflows.AllStates[r.IntN(len(workflows.AllStates))], 1+r.IntN(8))
+		o := newOpinion(fmt.Sprintf("op-%05d", i), "bench", domain.AllStates[r.IntN(len(domain.AllStates))], 1+r.IntN(8))
 		o.OverdueLevel = levels[r.IntN(len(levels))]
 		o.Category = fmt.Sprintf("cat-%d", r.IntN(8))
 		o.Department = fmt.Sprintf("dept-%d", r.IntN(12))
 		o.Official = fmt.Sprintf("official-%d", r.IntN(40))
-		o.Schedule.Deadline = base.AddDate(0, 0, r.IntN(90)).Format(workflows.DateLayout)
+		o.Schedule.Deadline = base.AddDate(0, 0, r.IntN(90)).Format(domain.DateLayout)
 		o.CreatedAt = base.Add(time.Duration(i) * time.Second)
 		if err := s.ProjectOpinion(ctx, o); err != nil {
 			b.Fatal(err)
@@ -793,7 +793,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 		s := sqliteFiles.open(b)
 		i := 0
 		for b.Loop() {
-			o := newOpinion(fmt.Sprintf("op-%d", i), "bench", workflows.StateInProgress, 4)
+			o := newOpinion(fmt.Sprintf("op-%d", i), "bench", domain.StateInProgress, 4)
 			o.Schedule.Deadline = "2026-10-10"
 			if err := s.ProjectOpinion(ctx, o); err != nil {
 				b.Fatal(err)
@@ -805,7 +805,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 		// One opinion moving on revision by revision, its timeline capped at a
 		// realistic length (the events already stored are skipped).
 		s := sqliteFiles.open(b)
-		o := newOpinion("op", "bench", workflows.StateInProgress, 12)
+		o := newOpinion("op", "bench", domain.StateInProgress, 12)
 		rev := 0
 		for b.Loop() {
 			rev++
@@ -818,7 +818,7 @@ func BenchmarkProjectOpinion(b *testing.B) {
 	b.Run("baseline-stale-replay", func(b *testing.B) {
 		// The baseline: a write transaction that changes nothing.
 		s := sqliteFiles.open(b)
-		o := newOpinion("op", "bench", workflows.StateInProgress, 8)
+		o := newOpinion("op", "bench", domain.StateInProgress, 8)
 		if err := s.ProjectOpinion(ctx, o); err != nil {
 			b.Fatal(err)
 		}
@@ -837,7 +837,7 @@ func BenchmarkOpinionsList(b *testing.B) {
 	// The baseline: the same page from a campaign of exactly 50 opinions, so
 	// the cost of ordering 10k shows against decoding 50.
 	for i := range 50 {
-		if err := s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("small-%02d", i), "small", workflows.StateAssigned, 4)); err != nil {
+		if err := s.ProjectOpinion(ctx, newOpinion(fmt.Sprintf("small-%02d", i), "small", domain.StateAssigned, 4)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -877,7 +877,7 @@ func testFiguresAreOneSnapshot(t *testing.T, b backend) {
 	go func() {
 		var err error
 		for i := 0; ctx.Err() == nil && err == nil; i++ {
-			o := newOpinion(fmt.Sprintf("op-%05d", i), "c1", workflows.AllStates[i%len(workflows.AllStates)], 1)
+			o := newOpinion(fmt.Sprintf("op-%05d", i), "c1", domain.AllStates[i%len(domain.AllStates)], 1)
 			o.Category = fmt.Sprintf("cat-%d", i%3)
 			o.Department = fmt.Sprintf("dept-%d", i%4)
 			err = s.ProjectOpinion(context.Background(), o)

@@ -14,27 +14,27 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // User is one person and what they may do.
 type User struct {
-	Username     string           `json:"username"`
-	Name         string           `json:"name"`
-	Roles        []workflows.Role `json:"roles"`
-	Department   string           `json:"department,omitempty"`
-	PasswordHash string           `json:"password_hash,omitempty"`
+	Username     string        `json:"username"`
+	Name         string        `json:"name"`
+	Roles        []domain.Role `json:"roles"`
+	Department   string        `json:"department,omitempty"`
+	PasswordHash string        `json:"password_hash,omitempty"`
 	// TokenHashes are hex SHA-256 digests of the user's API tokens.
 	TokenHashes []string `json:"token_sha256,omitempty"`
 }
 
 // Actor is the identity the workflows check actions against.
-func (u User) Actor() workflows.Actor {
-	return workflows.Actor{Username: u.Username, Roles: u.Roles, Department: u.Department}
+func (u User) Actor() domain.Actor {
+	return domain.Actor{Username: u.Username, Roles: u.Roles, Department: u.Department}
 }
 
 // Has reports whether the user holds the role.
-func (u User) Has(r workflows.Role) bool { return u.Actor().Has(r) }
+func (u User) Has(r domain.Role) bool { return u.Actor().Has(r) }
 
 // File is the users file: {"users": [...]}.
 type File struct {
@@ -89,7 +89,7 @@ func New(users []User) (*Directory, error) {
 		}
 		for _, r := range u.Roles {
 			switch r {
-			case workflows.RoleOffice, workflows.RoleOfficial, workflows.RoleVerifier, workflows.RoleLeader:
+			case domain.RoleOffice, domain.RoleOfficial, domain.RoleVerifier, domain.RoleLeader:
 			default:
 				return nil, fmt.Errorf("%s: role %q is not one of office, official, verifier, leader", where, r)
 			}

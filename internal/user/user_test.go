@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // cheapHash keeps the tests fast; Load accepts any bcrypt cost.
@@ -22,11 +22,11 @@ func cheapHash(t *testing.T, password string) string {
 
 func demoUsers(t *testing.T) []User {
 	return []User{
-		{Username: "office", Name: "活动办公室", Roles: []workflows.Role{workflows.RoleOffice},
+		{Username: "office", Name: "活动办公室", Roles: []domain.Role{domain.RoleOffice},
 			PasswordHash: cheapHash(t, "office"), TokenHashes: []string{HashToken("demo-office")}},
-		{Username: "official", Name: "张科长", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "城管科",
+		{Username: "official", Name: "张科长", Roles: []domain.Role{domain.RoleOfficial}, Department: "城管科",
 			PasswordHash: cheapHash(t, "official"), TokenHashes: []string{HashToken("demo-official"), HashToken("second-token")}},
-		{Username: "leader", Name: "王书记", Roles: []workflows.Role{workflows.RoleLeader, workflows.RoleVerifier}},
+		{Username: "leader", Name: "王书记", Roles: []domain.Role{domain.RoleLeader, domain.RoleVerifier}},
 	}
 }
 
@@ -69,9 +69,9 @@ func TestLoadGoodFile(t *testing.T) {
 	require.Equal(t, "office", u.Username)
 
 	l, _ := d.Lookup("leader")
-	require.True(t, l.Has(workflows.RoleLeader))
-	require.True(t, l.Has(workflows.RoleVerifier))
-	require.False(t, l.Has(workflows.RoleOffice))
+	require.True(t, l.Has(domain.RoleLeader))
+	require.True(t, l.Has(domain.RoleVerifier))
+	require.False(t, l.Has(domain.RoleOffice))
 }
 
 func TestLoadRejects(t *testing.T) {
@@ -113,7 +113,7 @@ func TestLoadRejects(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
-	office := []workflows.Role{workflows.RoleOffice}
+	office := []domain.Role{domain.RoleOffice}
 	tokenA := HashToken("token-a")
 	tests := []struct {
 		name     string
@@ -126,7 +126,7 @@ func TestNewRejects(t *testing.T) {
 			[]string{"users[1] (office)", "username appears twice"}},
 		{"empty roles", []User{{Username: "official"}},
 			[]string{"users[0] (official)", "roles is empty"}},
-		{"unknown role", []User{{Username: "root", Roles: []workflows.Role{"admin"}}},
+		{"unknown role", []User{{Username: "root", Roles: []domain.Role{"admin"}}},
 			[]string{"users[0] (root)", `role "admin"`, "office, official, verifier, leader"}},
 		{"bad bcrypt hash", []User{{Username: "office", Roles: office, PasswordHash: "office"}},
 			[]string{"users[0] (office)", "password_hash", "bcrypt"}},
@@ -136,11 +136,11 @@ func TestNewRejects(t *testing.T) {
 			[]string{"users[0] (office)", "token_sha256", `"abcd"`}},
 		{"token hash shared", []User{
 			{Username: "office", Roles: office, TokenHashes: []string{tokenA}},
-			{Username: "leader", Roles: []workflows.Role{workflows.RoleLeader}, TokenHashes: []string{tokenA}}},
+			{Username: "leader", Roles: []domain.Role{domain.RoleLeader}, TokenHashes: []string{tokenA}}},
 			[]string{"users[1] (leader)", "token hash is shared"}},
 		{"token hash shared in another case", []User{
 			{Username: "office", Roles: office, TokenHashes: []string{tokenA}},
-			{Username: "leader", Roles: []workflows.Role{workflows.RoleLeader}, TokenHashes: []string{strings.ToUpper(tokenA)}}},
+			{Username: "leader", Roles: []domain.Role{domain.RoleLeader}, TokenHashes: []string{strings.ToUpper(tokenA)}}},
 			[]string{"users[1] (leader)", "token hash is shared"}},
 	}
 	for _, tc := range tests {
@@ -185,7 +185,7 @@ func TestByToken(t *testing.T) {
 }
 
 func TestByTokenAcceptsUpperCaseHashInFile(t *testing.T) {
-	d, err := New([]User{{Username: "office", Roles: []workflows.Role{workflows.RoleOffice},
+	d, err := New([]User{{Username: "office", Roles: []domain.Role{domain.RoleOffice},
 		TokenHashes: []string{strings.ToUpper(HashToken("demo-office"))}}})
 	require.NoError(t, err)
 	u, err := d.ByToken("demo-office")
@@ -228,7 +228,7 @@ func TestHashPassword(t *testing.T) {
 	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(h), []byte("s3cret-密码")))
 	require.Error(t, bcrypt.CompareHashAndPassword([]byte(h), []byte("s3cret")))
 
-	d, err := New([]User{{Username: "office", Roles: []workflows.Role{workflows.RoleOffice}, PasswordHash: h}})
+	d, err := New([]User{{Username: "office", Roles: []domain.Role{domain.RoleOffice}, PasswordHash: h}})
 	require.NoError(t, err)
 	_, err = d.CheckPassword("office", "s3cret-密码")
 	require.NoError(t, err)
@@ -243,12 +243,12 @@ func TestHashToken(t *testing.T) {
 
 func TestActor(t *testing.T) {
 	u := User{Username: "official", Name: "张科长", Department: "城管科",
-		Roles: []workflows.Role{workflows.RoleOfficial, workflows.RoleVerifier}}
+		Roles: []domain.Role{domain.RoleOfficial, domain.RoleVerifier}}
 	a := u.Actor()
-	require.Equal(t, workflows.Actor{Username: "official", Department: "城管科",
-		Roles: []workflows.Role{workflows.RoleOfficial, workflows.RoleVerifier}}, a)
-	require.True(t, a.Has(workflows.RoleVerifier))
-	require.False(t, a.Has(workflows.RoleOffice))
+	require.Equal(t, domain.Actor{Username: "official", Department: "城管科",
+		Roles: []domain.Role{domain.RoleOfficial, domain.RoleVerifier}}, a)
+	require.True(t, a.Has(domain.RoleVerifier))
+	require.False(t, a.Has(domain.RoleOffice))
 }
 
 func TestReturnedUsersAreCopies(t *testing.T) {

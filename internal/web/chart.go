@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // Charts are drawn on the server as inline SVG: no script, no chart library, no
@@ -208,7 +208,7 @@ func newColumnChart(id, summary string, days []store.DayCount) columnChart {
 		})
 		if i%every == 0 || i == len(days)-1 && (i%every) >= every/2 {
 			label := d.Day
-			if len(label) == len(workflows.DateLayout) {
+			if len(label) == len(domain.DateLayout) {
 				label = label[5:] // MM-DD: the year is in the summary
 			}
 			c.Ticks = append(c.Ticks, tick{X: px(x + (slot-gap)/2), Label: label})
@@ -232,15 +232,15 @@ func fillDays(counts []store.DayCount, until string, maxDays int) []store.DayCou
 	for _, c := range counts {
 		byDay[c.Day] += c.Count
 	}
-	first, err := time.Parse(workflows.DateLayout, counts[0].Day)
+	first, err := time.Parse(domain.DateLayout, counts[0].Day)
 	if err != nil {
 		return counts
 	}
-	last, err := time.Parse(workflows.DateLayout, counts[len(counts)-1].Day)
+	last, err := time.Parse(domain.DateLayout, counts[len(counts)-1].Day)
 	if err != nil {
 		return counts
 	}
-	if u, err := time.Parse(workflows.DateLayout, until); err == nil && u.After(last) {
+	if u, err := time.Parse(domain.DateLayout, until); err == nil && u.After(last) {
 		last = u
 	}
 	if maxDays > 0 {
@@ -250,7 +250,7 @@ func fillDays(counts []store.DayCount, until string, maxDays int) []store.DayCou
 	}
 	var out []store.DayCount
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
-		day := d.Format(workflows.DateLayout)
+		day := d.Format(domain.DateLayout)
 		out = append(out, store.DayCount{Day: day, Count: byDay[day]})
 	}
 	return out

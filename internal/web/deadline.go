@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"rectify/internal/calendar"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // The workflow records a deadline's explanation in Chinese (activities.ComputeSchedule),
@@ -32,13 +32,13 @@ var englishHolidays = map[string]string{
 // now reaches another date (its holiday file changed since), the recorded count is
 // given without the days it skipped; text in no known form is left out rather than
 // shown in Chinese.
-func (s *Server) deadlineText(v *visit, p workflows.Policy, stored string) string {
+func (s *Server) deadlineText(v *visit, p domain.Policy, stored string) string {
 	if v.Lang != "en" || stored == "" {
 		return stored
 	}
 	loc := p.Location()
 	date := func(text string) (time.Time, bool) {
-		d, err := time.ParseInLocation(workflows.DateLayout, text, loc)
+		d, err := time.ParseInLocation(domain.DateLayout, text, loc)
 		return d, err == nil
 	}
 	if m := countedRE.FindStringSubmatch(stored); m != nil {

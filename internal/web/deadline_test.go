@@ -9,6 +9,7 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -40,7 +41,7 @@ func TestDeadlineExplanationIsInTheVisitorsLanguage(t *testing.T) {
 		"moved": "从 2025-06-10 起 14 个工作日 → 2025-07-01（跳过周末 6 天）",
 		"odd":   "按会议纪要确定",
 	} {
-		o := taskOpinion(id, "official", "住建局", workflows.StateInProgress, workflows.LevelNone, "2025-10-10")
+		o := taskOpinion(id, "official", "住建局", domain.StateInProgress, domain.LevelNone, "2025-10-10")
 		o.Schedule.Explanation = explanation
 		e.opinion(t, o)
 	}

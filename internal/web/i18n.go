@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // catalogueFS holds the pages' texts, one catalogue per language: a flat JSON
@@ -57,7 +57,7 @@ var funcs = template.FuncMap{
 	"level": func(v *visit, l any) string { return v.T("level." + fmt.Sprint(l)) },
 	"act":   func(v *visit, a any) string { return v.T("action." + fmt.Sprint(a)) },
 	"role":  func(v *visit, r any) string { return v.T("role." + fmt.Sprint(r)) },
-	"has":   func(v *visit, r string) bool { return v.User.Has(workflows.Role(r)) },
+	"has":   func(v *visit, r string) bool { return v.User.Has(domain.Role(r)) },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

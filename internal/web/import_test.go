@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/workflows"
 )
@@ -34,11 +35,11 @@ func TestTheBatchPageShowsWarningsRowsAlreadyThereAndKeyConflicts(t *testing.T) 
 
 	// The batch's workflow starts the first row, finds the second already there and
 	// the third's key taken by an opinion that says something else.
-	existing := workflows.OpinionID("c1", "K-2")
+	existing := domain.OpinionID("c1", "K-2")
 	require.NoError(t, e.store.RecordRowOutcomes(context.Background(), id, []store.RowOutcome{
 		{Seq: 0, Outcome: store.OutcomeStarted},
 		{Seq: 1, Outcome: store.OutcomeAlreadyPresent, Existing: existing},
-		{Seq: 2, Outcome: store.OutcomeKeyConflict, Existing: workflows.OpinionID("c1", "K-3"),
+		{Seq: 2, Outcome: store.OutcomeKeyConflict, Existing: domain.OpinionID("c1", "K-3"),
 			Reason: `key "K-3" already belongs to opinion x, which differs in content`},
 	}))
 	status, body := b.get(t, loc)

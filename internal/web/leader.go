@@ -13,8 +13,8 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // leaderPages serves what leaders watch: the progress dashboard, whose figures are
@@ -33,7 +33,7 @@ func (s *Server) leaderPages(page func(string, pageHandler)) {
 // ledgerDownload serves the campaign's 整改台账 with the session, through the same
 // writer as the API's download (?open=true: only what is still being worked on).
 func (s *Server) ledgerDownload(w http.ResponseWriter, r *http.Request, v *visit) {
-	var states []workflows.State
+	var states []domain.State
 	if r.URL.Query().Get("open") == "true" {
 		states = api.OpenStates
 	}
@@ -68,7 +68,7 @@ type overdueRow struct {
 // overdueList is one rung of the escalation ladder: its count from Stats and its
 // items, most urgent first.
 type overdueList struct {
-	Level    workflows.OverdueLevel
+	Level    domain.OverdueLevel
 	Title    string
 	Count    int
 	Rows     []overdueRow
@@ -124,7 +124,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	data["ByCategory"] = groupChart(v, "chart-category", "chart.by_category", "chart.uncategorized", st.ByCategory)
 	data["ByDepartment"] = groupChart(v, "chart-department", "chart.by_department", "chart.unassigned", st.ByDepartment)
-	days := fillDays(closures, v.Now.In(loc).Format(workflows.DateLayout), maxChartDays)
+	days := fillDays(closures, v.Now.In(loc).Format(domain.DateLayout), maxChartDays)
 	data["Closures"] = closuresChart(v, days)
 	data["ClosureDays"] = days
 	if len(closures) > 0 && len(days) > 0 && closures[0].Day < days[0].Day {
@@ -219,9 +219,9 @@ func closuresChart(v *visit, days []store.DayCount) columnChart {
 // each list's heading matches the headline figures.
 func (s *Server) overdueLists(v *visit, st store.Stats, late []api.OpinionView) []overdueList {
 	lists := []overdueList{
-		{Level: workflows.LevelAccountability, Count: st.Accountability},
-		{Level: workflows.LevelSupervised, Count: st.Supervised - st.Accountability},
-		{Level: workflows.LevelOverdue, Count: st.Overdue - st.Supervised},
+		{Level: domain.LevelAccountability, Count: st.Accountability},
+		{Level: domain.LevelSupervised, Count: st.Supervised - st.Accountability},
+		{Level: domain.LevelOverdue, Count: st.Overdue - st.Supervised},
 	}
 	for i := range lists {
 		lists[i].Title = v.T("dash.list_" + string(lists[i].Level))
@@ -300,7 +300,7 @@ func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit)
 		it.Content, it.Measures = maskPersonal(it.Content), maskPersonal(it.Measures)
 		row := publicRow{Seq: i + 1, PublicItem: it, Status: v.T(publicStatus(it.State))}
 		if !it.ClosedAt.IsZero() {
-			row.Completed = it.ClosedAt.In(loc).Format(workflows.DateLayout)
+			row.Completed = it.ClosedAt.In(loc).Format(domain.DateLayout)
 			closed++
 		}
 		g := &groups[len(groups)-1]
@@ -322,13 +322,13 @@ func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit)
 
 // publicStatus is the state as the public reads it: four plain stages instead of
 // the office's eleven states.
-func publicStatus(st workflows.State) string {
+func publicStatus(st domain.State) string {
 	switch st {
-	case workflows.StateClosed:
+	case domain.StateClosed:
 		return "public.status.done"
-	case workflows.StateSubmitted, workflows.StateAwaitingCallback:
+	case domain.StateSubmitted, domain.StateAwaitingCallback:
 		return "public.status.checking"
-	case workflows.StateAssigned, workflows.StateInProgress:
+	case domain.StateAssigned, domain.StateInProgress:
 		return "public.status.doing"
 	}
 	return "public.status.queued"

@@ -5,12 +5,12 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // leaderOnly is who has a list of the items they answer for (领导包案).
-var leaderOnly = api.Rule{workflows.RoleLeader}
+var leaderOnly = api.Rule{domain.RoleLeader}
 
 // caseCampaign is a leader's own figures in one campaign: the stats' by_leader
 // entry for them.

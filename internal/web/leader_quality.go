@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strconv"
 
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // The dashboard's quality section: what happened to the items, not only where they
@@ -124,10 +124,10 @@ func (s *Server) qualityTables(v *visit, st store.Stats) []qualityTable {
 		}
 		return n
 	}
-	// The speeds as DOMAIN.md lists them, the uncategorized last.
+	// The speeds as docs/domain.md lists them, the uncategorized last.
 	bySpeed := slices.Clone(st.BySpeed)
 	rank := func(name string) int {
-		if i := slices.Index(domainSpeeds, workflows.Speed(name)); i >= 0 {
+		if i := slices.Index(domainSpeeds, domain.Speed(name)); i >= 0 {
 			return i
 		}
 		return len(domainSpeeds)
@@ -144,5 +144,5 @@ func (s *Server) qualityTables(v *visit, st store.Stats) []qualityTable {
 	}
 }
 
-// domainSpeeds are the three speeds in the order of DOMAIN.md.
-var domainSpeeds = []workflows.Speed{workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm}
+// domainSpeeds are the three speeds in the order of docs/domain.md.
+var domainSpeeds = []domain.Speed{domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm}

@@ -29,9 +29,9 @@ import (
 	"rectify/internal/api"
 	"rectify/internal/calendar"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 // leaderNow is Tuesday 2025-06-10, 10:00 in the campaigns' time zone (UTC+8).
@@ -51,10 +51,10 @@ const (
 
 // leaderUsers are one person per role; each one's password is their username.
 var leaderUsers = []user.User{
-	{Username: "office", Name: "办公室", Roles: []workflows.Role{workflows.RoleOffice}},
-	{Username: ldOfficial, Name: ldOfficialName, Roles: []workflows.Role{workflows.RoleOfficial}, Department: ldDeptHousing},
-	{Username: "verifier", Name: "赵核查", Roles: []workflows.Role{workflows.RoleVerifier}},
-	{Username: ldLeader, Name: ldLeaderName, Roles: []workflows.Role{workflows.RoleLeader}},
+	{Username: "office", Name: "办公室", Roles: []domain.Role{domain.RoleOffice}},
+	{Username: ldOfficial, Name: ldOfficialName, Roles: []domain.Role{domain.RoleOfficial}, Department: ldDeptHousing},
+	{Username: "verifier", Name: "赵核查", Roles: []domain.Role{domain.RoleVerifier}},
+	{Username: ldLeader, Name: ldLeaderName, Roles: []domain.Role{domain.RoleLeader}},
 }
 
 var leaderHashes = passwordHashes(leaderUsers)
@@ -105,21 +105,21 @@ func (e *leaderEnv) createCampaign(t testing.TB, id, name string) campaign.Campa
 // leaderSeed is what a test says about one opinion; leaderOpinion fills the rest.
 type leaderSeed struct {
 	id, category, department string
-	state                    workflows.State
-	level                    workflows.OverdueLevel
+	state                    domain.State
+	level                    domain.OverdueLevel
 	deadline                 string
 	closedOn                 string // campaign-local day, for closed ones
 	onTime                   bool
 	satisfaction             string
 }
 
-func leaderOpinion(campaignID string, s leaderSeed) workflows.Opinion {
-	o := workflows.Opinion{
+func leaderOpinion(campaignID string, s leaderSeed) domain.Opinion {
+	o := domain.Opinion{
 		ID: s.id, CampaignID: campaignID, Key: "key-" + s.id,
 		Content: "意见内容-" + s.id, Channel: "热线", CollectedAt: "2025-05-20",
 		Submitter: ldSubmitter, Phone: ldPhone, Target: "班子",
 		State: s.state, Category: s.category, Department: s.department,
-		OverdueLevel: levelOr(s.level, workflows.LevelNone),
+		OverdueLevel: levelOr(s.level, domain.LevelNone),
 		OnTime:       s.onTime, Satisfaction: s.satisfaction,
 		CreatedAt: leaderNow.Add(-30 * 24 * time.Hour), UpdatedAt: leaderNow, Revision: 3,
 	}
@@ -129,7 +129,7 @@ func leaderOpinion(campaignID string, s leaderSeed) workflows.Opinion {
 		o.Measures = "整改措施-" + s.id
 	}
 	if s.closedOn != "" {
-		d, err := time.ParseInLocation(workflows.DateLayout, s.closedOn, time.FixedZone("CST", 8*3600))
+		d, err := time.ParseInLocation(domain.DateLayout, s.closedOn, time.FixedZone("CST", 8*3600))
 		if err != nil {
 			panic(err)
 		}
@@ -138,7 +138,7 @@ func leaderOpinion(campaignID string, s leaderSeed) workflows.Opinion {
 	return o
 }
 
-func levelOr(l, def workflows.OverdueLevel) workflows.OverdueLevel {
+func levelOr(l, def domain.OverdueLevel) domain.OverdueLevel {
 	if l == "" {
 		return def
 	}
@@ -148,25 +148,25 @@ func levelOr(l, def workflows.OverdueLevel) workflows.OverdueLevel {
 // leaderMixed is a campaign with an opinion in every state and on every rung of
 // the ladder.
 var leaderMixed = []leaderSeed{
-	{id: "o-recv-1", state: workflows.StateReceived},
-	{id: "o-recv-2", state: workflows.StateReceived},
-	{id: "o-cat", state: workflows.StateCategorized, category: "形式主义"},
-	{id: "o-ret", state: workflows.StateReturned, category: "官僚主义"},
-	{id: "o-asg", state: workflows.StateAssigned, category: "形式主义", department: ldDeptHousing, deadline: "2025-06-30"},
-	{id: "o-soon", state: workflows.StateInProgress, category: "服务态度和效率", department: ldDeptCivil, deadline: "2025-06-11", level: workflows.LevelDueSoon},
-	{id: "o-late", state: workflows.StateInProgress, category: "官僚主义", department: ldDeptHousing, deadline: "2025-06-05", level: workflows.LevelOverdue},
-	{id: "o-late2", state: workflows.StateAssigned, category: "形式主义", department: ldDeptCivil, deadline: "2025-06-06", level: workflows.LevelOverdue},
-	{id: "o-sup", state: workflows.StateInProgress, category: "形式主义", department: ldDeptHousing, deadline: "2025-06-02", level: workflows.LevelSupervised},
-	{id: "o-acc", state: workflows.StateAssigned, category: "享乐主义", department: ldDeptCivil, deadline: "2025-05-20", level: workflows.LevelAccountability},
-	{id: "o-sub", state: workflows.StateSubmitted, category: "享乐主义", department: ldDeptHousing, deadline: "2025-06-20"},
-	{id: "o-cb", state: workflows.StateAwaitingCallback, category: "官僚主义", department: ldDeptCivil, deadline: "2025-06-20"},
-	{id: "o-done1", state: workflows.StateClosed, category: "形式主义", department: ldDeptHousing, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true, satisfaction: "satisfied"},
-	{id: "o-done2", state: workflows.StateClosed, category: "形式主义", department: ldDeptCivil, deadline: "2025-06-09", closedOn: "2025-06-01", onTime: true, satisfaction: "basically"},
-	{id: "o-done3", state: workflows.StateClosed, category: "官僚主义", department: ldDeptHousing, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true, satisfaction: "dissatisfied"},
-	{id: "o-done4", state: workflows.StateClosed, category: "奢靡之风", department: ldDeptCivil, deadline: "2025-06-02", closedOn: "2025-06-06"},
-	{id: "o-rej", state: workflows.StateRejected},
-	{id: "o-mrg", state: workflows.StateMerged, category: "形式主义"},
-	{id: "o-cnl", state: workflows.StateCancelled, category: "官僚主义", department: ldDeptHousing},
+	{id: "o-recv-1", state: domain.StateReceived},
+	{id: "o-recv-2", state: domain.StateReceived},
+	{id: "o-cat", state: domain.StateCategorized, category: "形式主义"},
+	{id: "o-ret", state: domain.StateReturned, category: "官僚主义"},
+	{id: "o-asg", state: domain.StateAssigned, category: "形式主义", department: ldDeptHousing, deadline: "2025-06-30"},
+	{id: "o-soon", state: domain.StateInProgress, category: "服务态度和效率", department: ldDeptCivil, deadline: "2025-06-11", level: domain.LevelDueSoon},
+	{id: "o-late", state: domain.StateInProgress, category: "官僚主义", department: ldDeptHousing, deadline: "2025-06-05", level: domain.LevelOverdue},
+	{id: "o-late2", state: domain.StateAssigned, category: "形式主义", department: ldDeptCivil, deadline: "2025-06-06", level: domain.LevelOverdue},
+	{id: "o-sup", state: domain.StateInProgress, category: "形式主义", department: ldDeptHousing, deadline: "2025-06-02", level: domain.LevelSupervised},
+	{id: "o-acc", state: domain.StateAssigned, category: "享乐主义", department: ldDeptCivil, deadline: "2025-05-20", level: domain.LevelAccountability},
+	{id: "o-sub", state: domain.StateSubmitted, category: "享乐主义", department: ldDeptHousing, deadline: "2025-06-20"},
+	{id: "o-cb", state: domain.StateAwaitingCallback, category: "官僚主义", department: ldDeptCivil, deadline: "2025-06-20"},
+	{id: "o-done1", state: domain.StateClosed, category: "形式主义", department: ldDeptHousing, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true, satisfaction: "satisfied"},
+	{id: "o-done2", state: domain.StateClosed, category: "形式主义", department: ldDeptCivil, deadline: "2025-06-09", closedOn: "2025-06-01", onTime: true, satisfaction: "basically"},
+	{id: "o-done3", state: domain.StateClosed, category: "官僚主义", department: ldDeptHousing, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true, satisfaction: "dissatisfied"},
+	{id: "o-done4", state: domain.StateClosed, category: "奢靡之风", department: ldDeptCivil, deadline: "2025-06-02", closedOn: "2025-06-06"},
+	{id: "o-rej", state: domain.StateRejected},
+	{id: "o-mrg", state: domain.StateMerged, category: "形式主义"},
+	{id: "o-cnl", state: domain.StateCancelled, category: "官僚主义", department: ldDeptHousing},
 }
 
 func (e *leaderEnv) seed(t testing.TB, campaignID string, ops []leaderSeed) {
@@ -489,7 +489,7 @@ func TestPublicResults(t *testing.T) {
 	published := 0
 	for _, s := range leaderMixed {
 		switch {
-		case s.category == "" || s.state == workflows.StateRejected || s.state == workflows.StateMerged || s.state == workflows.StateCancelled:
+		case s.category == "" || s.state == domain.StateRejected || s.state == domain.StateMerged || s.state == domain.StateCancelled:
 			require.NotContains(t, body, "意见内容-"+s.id+"<", "%s is not published", s.id)
 		default:
 			published++
@@ -608,26 +608,26 @@ func leaderP95(d []time.Duration) time.Duration {
 func leaderBenchSeed(b *testing.B, e *leaderEnv, campaignID string, n int) {
 	b.Helper()
 	cats := campaign.DefaultCategories()
-	levels := []workflows.OverdueLevel{workflows.LevelNone, workflows.LevelNone, workflows.LevelDueSoon,
-		workflows.LevelOverdue, workflows.LevelSupervised, workflows.LevelAccountability}
+	levels := []domain.OverdueLevel{domain.LevelNone, domain.LevelNone, domain.LevelDueSoon,
+		domain.LevelOverdue, domain.LevelSupervised, domain.LevelAccountability}
 	for i := range n {
 		s := leaderSeed{
 			id:    fmt.Sprintf("%s-%05d", campaignID, i),
-			state: workflows.AllStates[i%len(workflows.AllStates)],
+			state: domain.AllStates[i%len(domain.AllStates)],
 		}
-		if s.state != workflows.StateReceived {
+		if s.state != domain.StateReceived {
 			s.category = cats[i%len(cats)].Name
 		}
 		switch s.state {
-		case workflows.StateAssigned, workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback, workflows.StateClosed:
+		case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback, domain.StateClosed:
 			s.department = fmt.Sprintf("部门%02d", i%12)
-			s.deadline = leaderNow.AddDate(0, 0, i%40-20).Format(workflows.DateLayout)
+			s.deadline = leaderNow.AddDate(0, 0, i%40-20).Format(domain.DateLayout)
 		}
-		if s.state == workflows.StateAssigned || s.state == workflows.StateInProgress {
-			s.level = levels[(i/len(workflows.AllStates))%len(levels)]
+		if s.state == domain.StateAssigned || s.state == domain.StateInProgress {
+			s.level = levels[(i/len(domain.AllStates))%len(levels)]
 		}
-		if s.state == workflows.StateClosed {
-			s.closedOn = leaderNow.AddDate(0, 0, -(i % 60)).Format(workflows.DateLayout)
+		if s.state == domain.StateClosed {
+			s.closedOn = leaderNow.AddDate(0, 0, -(i % 60)).Format(domain.DateLayout)
 			s.onTime = i%3 != 0
 			s.satisfaction = []string{"satisfied", "basically", "dissatisfied"}[i%3]
 		}
@@ -663,7 +663,7 @@ func TestLedgerDownloadFromTheDashboard(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	open := 0
 	for _, s := range leaderMixed {
-		if !s.state.Final() && s.state != workflows.StateClosed {
+		if !s.state.Final() && s.state != domain.StateClosed {
 			open++
 		}
 	}
@@ -691,21 +691,21 @@ func dashQuality(body string) map[string]string {
 func (e *leaderEnv) seedQuality(t *testing.T, campaignID string) {
 	t.Helper()
 	yes, no := true, false
-	late := leaderOpinion(campaignID, leaderSeed{id: "q-late", state: workflows.StateClosed, category: "群众需要解决的问题",
+	late := leaderOpinion(campaignID, leaderSeed{id: "q-late", state: domain.StateClosed, category: "群众需要解决的问题",
 		department: ldDeptHousing, deadline: "2025-06-20", closedOn: "2025-06-09"})
-	late.HighestLevel, late.HighestLevelAt = workflows.LevelAccountability, leaderNow.Add(-72*time.Hour)
+	late.HighestLevel, late.HighestLevelAt = domain.LevelAccountability, leaderNow.Add(-72*time.Hour)
 	late.Extensions, late.LateExtensions, late.WorkingDaysToClose = 1, 1, 14
-	late.Rounds = []workflows.Round{{Measures: "修路", Passed: &yes}}
-	late.Callbacks = []workflows.Callback{{At: leaderNow, Satisfaction: workflows.SatisfactionSatisfied, First: true}}
-	late.Satisfaction, late.Target = workflows.SatisfactionSatisfied, "张局长"
-	reopened := leaderOpinion(campaignID, leaderSeed{id: "q-reopen", state: workflows.StateClosed, category: "形式主义",
+	late.Rounds = []domain.Round{{Measures: "修路", Passed: &yes}}
+	late.Callbacks = []domain.Callback{{At: leaderNow, Satisfaction: domain.SatisfactionSatisfied, First: true}}
+	late.Satisfaction, late.Target = domain.SatisfactionSatisfied, "张局长"
+	reopened := leaderOpinion(campaignID, leaderSeed{id: "q-reopen", state: domain.StateClosed, category: "形式主义",
 		department: ldDeptCivil, deadline: "2025-06-20", closedOn: "2025-06-08", onTime: true})
-	reopened.Rounds = []workflows.Round{{Passed: &no}, {Passed: &yes}, {Passed: &yes}}
+	reopened.Rounds = []domain.Round{{Passed: &no}, {Passed: &yes}, {Passed: &yes}}
 	reopened.ReworkCount, reopened.Reopens, reopened.WorkingDaysToClose = 1, 1, 9
-	reopened.Callbacks = []workflows.Callback{{At: leaderNow, Satisfaction: workflows.SatisfactionDissatisfied, First: true},
-		{At: leaderNow, Satisfaction: workflows.SatisfactionBasically, First: true}}
-	reopened.Satisfaction, reopened.Leader = workflows.SatisfactionBasically, "chen"
-	for _, o := range []workflows.Opinion{late, reopened} {
+	reopened.Callbacks = []domain.Callback{{At: leaderNow, Satisfaction: domain.SatisfactionDissatisfied, First: true},
+		{At: leaderNow, Satisfaction: domain.SatisfactionBasically, First: true}}
+	reopened.Satisfaction, reopened.Leader = domain.SatisfactionBasically, "chen"
+	for _, o := range []domain.Opinion{late, reopened} {
 		require.NoError(t, e.store.ProjectOpinion(context.Background(), o))
 	}
 }
@@ -888,7 +888,7 @@ func TestLeaderListsTheItemsTheyAnswerFor(t *testing.T) {
 }
 
 // ids lists the opinions' ids in order.
-func ids(ops []workflows.Opinion) []string {
+func ids(ops []domain.Opinion) []string {
 	out := make([]string, len(ops))
 	for i, o := range ops {
 		out[i] = o.ID

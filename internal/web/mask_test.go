@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 func TestMaskPersonal(t *testing.T) {
@@ -48,7 +48,7 @@ func TestPublicResultsMaskPersonalNumbers(t *testing.T) {
 	e := newLeaderEnv(t)
 	e.createCampaign(t, "c1", "主题教育整改")
 	o := leaderOpinion("c1", leaderSeed{id: "pii", category: "形式主义", department: ldDeptHousing,
-		state: workflows.StateClosed, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true})
+		state: domain.StateClosed, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true})
 	o.Content = "小区路灯坏了，请联系我 13912345678 或 0373-5771293，身份证 11010119900307123X，邮箱 qian@example.com"
 	o.Measures = "已更换路灯，回访电话 139 8765 4321 确认满意"
 	require.NoError(t, e.store.ProjectOpinion(context.Background(), o))

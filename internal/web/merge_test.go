@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/api"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // mergeSelect cuts the merge form's list of opinions out of a page.
@@ -37,11 +37,11 @@ func TestMergeTargetIsPickedFromAListOrTypedAsAKey(t *testing.T) {
 	require.NoError(t, err)
 	// A duplicate in rcv's suggested category, known by its ledger key; one that can
 	// no longer take a merge; and one of another campaign with the same key.
-	dupID := workflows.OpinionID("c1", "K-7")
-	e.opinion(t, workflows.Opinion{ID: dupID, Key: "K-7", CampaignID: "c1", Content: "公款吃喝问题，多人反映同一件事，内容很长很长很长很长",
-		State: workflows.StateCategorized, Category: "奢靡之风"})
-	e.opinion(t, workflows.Opinion{ID: "gone", CampaignID: "c1", Content: "已不予受理的意见", State: workflows.StateRejected})
-	e.opinion(t, workflows.Opinion{ID: workflows.OpinionID("c2", "K-8"), Key: "K-8", CampaignID: "c2", Content: "别的活动的意见", State: workflows.StateReceived})
+	dupID := domain.OpinionID("c1", "K-7")
+	e.opinion(t, domain.Opinion{ID: dupID, Key: "K-7", CampaignID: "c1", Content: "公款吃喝问题，多人反映同一件事，内容很长很长很长很长",
+		State: domain.StateCategorized, Category: "奢靡之风"})
+	e.opinion(t, domain.Opinion{ID: "gone", CampaignID: "c1", Content: "已不予受理的意见", State: domain.StateRejected})
+	e.opinion(t, domain.Opinion{ID: domain.OpinionID("c2", "K-8"), Key: "K-8", CampaignID: "c2", Content: "别的活动的意见", State: domain.StateReceived})
 
 	b := e.signIn(t, "office")
 	status, body := b.get(t, "/opinions/rcv")
@@ -75,12 +75,12 @@ func TestMergeTargetIsPickedFromAListOrTypedAsAKey(t *testing.T) {
 		"id":         {"into": {""}, "into_key": {dupID}, "reason": {"重复反映"}},
 		"both agree": {"into": {dupID}, "into_key": {"K-7"}, "reason": {"重复反映"}},
 	} {
-		sent := expectAction(t, e, "rcv", workflows.ActionMerge, func(o *workflows.Opinion) {}, nil)
+		sent := expectAction(t, e, "rcv", domain.ActionMerge, func(o *domain.Opinion) {}, nil)
 		resp := b.post(t, "/opinions/rcv/act/merge", form)
 		_ = readBody(t, resp)
 		require.Equal(t, http.StatusSeeOther, resp.StatusCode, name)
-		body := received(t, sent).Args[0].(workflows.ActionRequest).Body
-		require.Equal(t, workflows.ActionBody{Into: dupID, Reason: "重复反映"}, body, name)
+		body := received(t, sent).Args[0].(domain.ActionRequest).Body
+		require.Equal(t, domain.ActionBody{Into: dupID, Reason: "重复反映"}, body, name)
 	}
 
 	// A key that names nothing in this campaign, or another opinion than the one
@@ -114,7 +114,7 @@ func TestMergeTargetIsPickedFromAListOrTypedAsAKey(t *testing.T) {
 	e.temporal.AssertNumberOfCalls(t, "UpdateWorkflow", 5)
 
 	// A merged opinion links to the one it went into.
-	e.opinion(t, workflows.Opinion{ID: "was-dup", CampaignID: "c1", Content: "重复的意见", State: workflows.StateMerged, MergedInto: dupID})
+	e.opinion(t, domain.Opinion{ID: "was-dup", CampaignID: "c1", Content: "重复的意见", State: domain.StateMerged, MergedInto: dupID})
 	_, body = b.get(t, "/opinions/was-dup")
 	require.Contains(t, body, `<dt>Merged into</dt><dd><a href="/opinions/`+dupID+`">`+dupID+`</a></dd>`)
 }
@@ -125,10 +125,10 @@ func TestMergeListIsBounded(t *testing.T) {
 	seedOpinionPages(t, e)
 	// A few of rcv's suggested category, and many others.
 	for i := range 3 {
-		e.opinion(t, workflows.Opinion{ID: fmt.Sprintf("same-%d", i), CampaignID: "c1", Content: "公款吃喝", State: workflows.StateCategorized, Category: "奢靡之风"})
+		e.opinion(t, domain.Opinion{ID: fmt.Sprintf("same-%d", i), CampaignID: "c1", Content: "公款吃喝", State: domain.StateCategorized, Category: "奢靡之风"})
 	}
 	for i := range mergeCandidateLimit + 10 {
-		e.opinion(t, workflows.Opinion{ID: fmt.Sprintf("many-%02d", i), CampaignID: "c1", Content: "意见", State: workflows.StateReceived})
+		e.opinion(t, domain.Opinion{ID: fmt.Sprintf("many-%02d", i), CampaignID: "c1", Content: "意见", State: domain.StateReceived})
 	}
 	_, body := e.signIn(t, "office").get(t, "/opinions/rcv")
 	list := mergeSelect(t, body)
@@ -146,20 +146,20 @@ func TestCategorizeFormPreselectsTheSuggestion(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
 	seedOpinionPages(t, e)
-	e.opinion(t, workflows.Opinion{ID: "plain", CampaignID: "c1", Content: "没有关键词的意见", State: workflows.StateReceived})
+	e.opinion(t, domain.Opinion{ID: "plain", CampaignID: "c1", Content: "没有关键词的意见", State: domain.StateReceived})
 	b := e.signIn(t, "office")
 
 	_, body := b.get(t, "/opinions/rcv")
 	require.Contains(t, body, `<option value="奢靡之风" selected>奢靡之风（系统建议）</option>`)
 	require.Equal(t, 1, strings.Count(body, " selected>"), "only the suggestion is chosen")
 	// Confirming it is the form as it stands.
-	sent := expectAction(t, e, "rcv", workflows.ActionCategorize, func(o *workflows.Opinion) {
-		o.State, o.Category = workflows.StateCategorized, "奢靡之风"
+	sent := expectAction(t, e, "rcv", domain.ActionCategorize, func(o *domain.Opinion) {
+		o.State, o.Category = domain.StateCategorized, "奢靡之风"
 	}, nil)
 	resp := b.post(t, "/opinions/rcv/act/categorize", url.Values{"category": {"奢靡之风"}})
 	_ = readBody(t, resp)
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	require.Equal(t, "奢靡之风", received(t, sent).Args[0].(workflows.ActionRequest).Body.Category)
+	require.Equal(t, "奢靡之风", received(t, sent).Args[0].(domain.ActionRequest).Body.Category)
 
 	// Once confirmed, or with no suggestion, nothing is chosen for the office.
 	for _, id := range []string{"rcv", "cat", "plain"} {
@@ -171,7 +171,7 @@ func TestCategorizeFormPreselectsTheSuggestion(t *testing.T) {
 	}
 
 	b.setLang(t, "en")
-	e.opinion(t, workflows.Opinion{ID: "rcv2", CampaignID: "c1", Content: "公车私用", State: workflows.StateReceived, SuggestedCategory: "奢靡之风"})
+	e.opinion(t, domain.Opinion{ID: "rcv2", CampaignID: "c1", Content: "公车私用", State: domain.StateReceived, SuggestedCategory: "奢靡之风"})
 	_, body = b.get(t, "/opinions/rcv2")
 	require.Contains(t, body, `<option value="奢靡之风" selected>奢靡之风 (suggested)</option>`)
 }

@@ -18,9 +18,9 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // The campaign office's pages: the triage queue, the decisions waiting on the office
@@ -38,7 +38,7 @@ const (
 
 // triageStates are the states in which an opinion waits on the office to be sorted:
 // confirmed into a category, merged, rejected or (again) assigned.
-var triageStates = []workflows.State{workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned}
+var triageStates = []domain.State{domain.StateReceived, domain.StateCategorized, domain.StateReturned}
 
 func (s *Server) officePages(page func(string, pageHandler)) {
 	page("GET /triage", s.only(api.CampaignWork, s.triage))
@@ -86,7 +86,7 @@ func (s *Server) officeCampaigns(ctx context.Context) ([]officeCampaign, map[str
 
 // triageCount is one state's number of opinions, for the triage queue's tabs.
 type triageCount struct {
-	State workflows.State
+	State domain.State
 	Count int
 }
 
@@ -105,13 +105,13 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 	if _, ok := names[campaignID]; !ok {
 		campaignID = ""
 	}
-	state := workflows.State(q.Get("state"))
+	state := domain.State(q.Get("state"))
 	states := triageStates
 	if state != "" {
 		states = nil
 		for _, st := range triageStates {
 			if st == state {
-				states = []workflows.State{st}
+				states = []domain.State{st}
 			}
 		}
 		if states == nil {
@@ -163,14 +163,14 @@ type decisionSection struct {
 	Total     int
 	Truncated bool
 	// Returns holds, for returned items, who sent each back, when and why.
-	Returns map[string]workflows.Event
+	Returns map[string]domain.Event
 }
 
 // decisions lists what waits on a decision: extension requests (for a leader, those
 // on items they are the responsible leader of), returned items to reassign and
 // closed-out items awaiting their follow-up call (both the office's).
 func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
-	office := v.User.Has(workflows.RoleOffice)
+	office := v.User.Has(domain.RoleOffice)
 	ctx := r.Context()
 	choices, names, err := s.officeCampaigns(ctx)
 	if err != nil {
@@ -189,8 +189,8 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 	filters := map[string]store.Filter{"extensions": extensions}
 	if office {
 		kinds = append(kinds, "returned", "callbacks")
-		filters["returned"] = store.Filter{CampaignID: campaignID, State: workflows.StateReturned}
-		filters["callbacks"] = store.Filter{CampaignID: campaignID, State: workflows.StateAwaitingCallback}
+		filters["returned"] = store.Filter{CampaignID: campaignID, State: domain.StateReturned}
+		filters["callbacks"] = store.Filter{CampaignID: campaignID, State: domain.StateAwaitingCallback}
 	}
 	var sections []decisionSection
 	for _, kind := range kinds {
@@ -218,8 +218,8 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 // returns finds the event that sent each returned opinion back: the office reads
 // the official's reason before assigning it again. Lists leave timelines out, so
 // each one is read (a page holds at most decisionsShown).
-func (s *Server) returns(ctx context.Context, views []api.OpinionView) (map[string]workflows.Event, error) {
-	out := make(map[string]workflows.Event, len(views))
+func (s *Server) returns(ctx context.Context, views []api.OpinionView) (map[string]domain.Event, error) {
+	out := make(map[string]domain.Event, len(views))
 	for _, ov := range views {
 		o, err := s.svc.Store.Opinion(ctx, ov.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -229,7 +229,7 @@ func (s *Server) returns(ctx context.Context, views []api.OpinionView) (map[stri
 			return nil, err
 		}
 		for i := len(o.Timeline) - 1; i >= 0; i-- {
-			if o.Timeline[i].Action == workflows.ActionReturn {
+			if o.Timeline[i].Action == domain.ActionReturn {
 				out[o.ID] = o.Timeline[i]
 				break
 			}
@@ -498,7 +498,7 @@ type categoryRow struct {
 const blankCategoryRows = 3
 
 // policyNumbers are the policy's numbers the form sets, by their API names.
-func policyNumbers(p *workflows.Policy) []struct {
+func policyNumbers(p *domain.Policy) []struct {
 	name string
 	v    *int
 } {
@@ -534,7 +534,7 @@ func withBlankRows(rows []categoryRow) []categoryRow {
 		rows = rows[:len(rows)-1]
 	}
 	for range blankCategoryRows {
-		rows = append(rows, categoryRow{Speed: string(workflows.SpeedDeadline)})
+		rows = append(rows, categoryRow{Speed: string(domain.SpeedDeadline)})
 	}
 	for i := range rows {
 		rows[i].N = i + 1
@@ -564,7 +564,7 @@ func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, v *visi
 		s.fail(w, r, v, err)
 		return
 	}
-	speeds := []workflows.Speed{workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm}
+	speeds := []domain.Speed{domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm}
 	data := map[string]any{"Campaigns": cs, "Form": form, "Speeds": speeds,
 		"SpeedDays":     []int{campaign.ImmediateWorkingDays, campaign.DeadlineWorkingDays, campaign.LongTermWorkingDays},
 		"CategoryParts": []string{"name", "speed", "working_days", "keywords"}}
@@ -627,7 +627,7 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 		if row.blank() {
 			continue
 		}
-		cat := workflows.CategoryPolicy{Name: row.Name, Speed: workflows.Speed(row.Speed), Keywords: keywords(row.Keywords)}
+		cat := domain.CategoryPolicy{Name: row.Name, Speed: domain.Speed(row.Speed), Keywords: keywords(row.Keywords)}
 		if row.WorkingDays != "" {
 			x, err := strconv.Atoi(row.WorkingDays)
 			if err != nil || x < 1 {

@@ -27,6 +27,7 @@ import (
 	"rectify/internal/api"
 	"rectify/internal/calendar"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -39,11 +40,11 @@ var officeNow = time.Date(2025, 6, 10, 2, 0, 0, 0, time.UTC)
 // their own items); each one's password is their username, their API token
 // "tok-<username>".
 var officeUsers = []user.User{
-	{Username: "office", Name: "办公室", Roles: []workflows.Role{workflows.RoleOffice}},
-	{Username: "official", Name: "王科长", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "住建局"},
-	{Username: "verifier", Name: "赵核查", Roles: []workflows.Role{workflows.RoleVerifier}},
-	{Username: "leader", Name: "刘书记", Roles: []workflows.Role{workflows.RoleLeader}},
-	{Username: "leader2", Name: "陈主任", Roles: []workflows.Role{workflows.RoleLeader}},
+	{Username: "office", Name: "办公室", Roles: []domain.Role{domain.RoleOffice}},
+	{Username: "official", Name: "王科长", Roles: []domain.Role{domain.RoleOfficial}, Department: "住建局"},
+	{Username: "verifier", Name: "赵核查", Roles: []domain.Role{domain.RoleVerifier}},
+	{Username: "leader", Name: "刘书记", Roles: []domain.Role{domain.RoleLeader}},
+	{Username: "leader2", Name: "陈主任", Roles: []domain.Role{domain.RoleLeader}},
 }
 
 var officeHashes = passwordHashes(officeUsers)
@@ -207,7 +208,7 @@ func requireTranslated(t *testing.T, body string) {
 }
 
 // opinion is a stored opinion as its workflow would project it.
-func (e *officeEnv) opinion(t *testing.T, o workflows.Opinion) {
+func (e *officeEnv) opinion(t *testing.T, o domain.Opinion) {
 	t.Helper()
 	if o.Channel == "" {
 		o.Channel = "hotline"
@@ -228,7 +229,7 @@ func (e *officeEnv) opinion(t *testing.T, o workflows.Opinion) {
 
 func TestOfficePagesInBothLanguages(t *testing.T) {
 	e := newOfficeEnv(t)
-	e.opinion(t, workflows.Opinion{ID: "o1", CampaignID: "c1", Content: "小区路灯坏了很久没人修", State: workflows.StateReceived, SuggestedCategory: "群众需要解决的问题"})
+	e.opinion(t, domain.Opinion{ID: "o1", CampaignID: "c1", Content: "小区路灯坏了很久没人修", State: domain.StateReceived, SuggestedCategory: "群众需要解决的问题"})
 	b := e.signIn(t, "office")
 	pages := []struct {
 		path   string
@@ -336,12 +337,12 @@ func TestOfficeFormsRejectMissingOrWrongCSRF(t *testing.T) {
 func TestTriageQueue(t *testing.T) {
 	e := newOfficeEnv(t)
 	at := func(h int) time.Time { return officeNow.Add(time.Duration(h-100) * time.Hour) }
-	e.opinion(t, workflows.Opinion{ID: "new", CampaignID: "c1", Content: "后收到的意见：办事窗口排队太久", State: workflows.StateReceived, SuggestedCategory: "服务态度和效率", CreatedAt: at(3)})
-	e.opinion(t, workflows.Opinion{ID: "old", CampaignID: "c1", Content: "先收到的意见：垃圾清运不及时", State: workflows.StateReceived, CreatedAt: at(1), Channel: "letter"})
-	e.opinion(t, workflows.Opinion{ID: "cat", CampaignID: "c1", Content: "已分类的意见：公车私用", State: workflows.StateCategorized, Category: "奢靡之风", SuggestedCategory: "奢靡之风", CreatedAt: at(2)})
-	e.opinion(t, workflows.Opinion{ID: "ret", CampaignID: "c2", Content: "被退回的意见：交办部门有误", State: workflows.StateReturned, Category: "官僚主义", CreatedAt: at(4)})
-	e.opinion(t, workflows.Opinion{ID: "busy", CampaignID: "c1", Content: "整改中的意见不在分类队列", State: workflows.StateInProgress, Category: "形式主义", Official: "official", Department: "住建局", Schedule: workflows.Schedule{Deadline: "2025-06-20"}})
-	e.opinion(t, workflows.Opinion{ID: "done", CampaignID: "c1", Content: "已销号的意见不在分类队列", State: workflows.StateClosed, Category: "形式主义"})
+	e.opinion(t, domain.Opinion{ID: "new", CampaignID: "c1", Content: "后收到的意见：办事窗口排队太久", State: domain.StateReceived, SuggestedCategory: "服务态度和效率", CreatedAt: at(3)})
+	e.opinion(t, domain.Opinion{ID: "old", CampaignID: "c1", Content: "先收到的意见：垃圾清运不及时", State: domain.StateReceived, CreatedAt: at(1), Channel: "letter"})
+	e.opinion(t, domain.Opinion{ID: "cat", CampaignID: "c1", Content: "已分类的意见：公车私用", State: domain.StateCategorized, Category: "奢靡之风", SuggestedCategory: "奢靡之风", CreatedAt: at(2)})
+	e.opinion(t, domain.Opinion{ID: "ret", CampaignID: "c2", Content: "被退回的意见：交办部门有误", State: domain.StateReturned, Category: "官僚主义", CreatedAt: at(4)})
+	e.opinion(t, domain.Opinion{ID: "busy", CampaignID: "c1", Content: "整改中的意见不在分类队列", State: domain.StateInProgress, Category: "形式主义", Official: "official", Department: "住建局", Schedule: domain.Schedule{Deadline: "2025-06-20"}})
+	e.opinion(t, domain.Opinion{ID: "done", CampaignID: "c1", Content: "已销号的意见不在分类队列", State: domain.StateClosed, Category: "形式主义"})
 	b := e.signIn(t, "office")
 
 	status, body := b.get(t, "/triage")
@@ -383,8 +384,8 @@ func TestTriageQueue(t *testing.T) {
 func TestTriagePages(t *testing.T) {
 	e := newOfficeEnv(t)
 	for i := range listPageSize + 5 {
-		e.opinion(t, workflows.Opinion{ID: "o" + string(rune('a'+i/26)) + string(rune('a'+i%26)), CampaignID: "c1",
-			Content: "第" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "条意见", State: workflows.StateReceived,
+		e.opinion(t, domain.Opinion{ID: "o" + string(rune('a'+i/26)) + string(rune('a'+i%26)), CampaignID: "c1",
+			Content: "第" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "条意见", State: domain.StateReceived,
 			CreatedAt: officeNow.Add(time.Duration(i-500) * time.Minute)})
 	}
 	b := e.signIn(t, "office")
@@ -406,22 +407,22 @@ func TestTriagePages(t *testing.T) {
 
 func TestDecisions(t *testing.T) {
 	e := newOfficeEnv(t)
-	ext := func(id, leader, until string) workflows.Opinion {
-		return workflows.Opinion{ID: id, CampaignID: "c1", Content: "延期事项 " + id, State: workflows.StateInProgress, Category: "形式主义",
-			Department: "住建局", Official: "official", Leader: leader, Schedule: workflows.Schedule{Deadline: "2025-06-13"},
-			PendingExtension: &workflows.Extension{Until: until, Reason: "需协调市政部门 " + id, RequestedBy: "official", RequestedAt: officeNow.Add(-2 * time.Hour)}}
+	ext := func(id, leader, until string) domain.Opinion {
+		return domain.Opinion{ID: id, CampaignID: "c1", Content: "延期事项 " + id, State: domain.StateInProgress, Category: "形式主义",
+			Department: "住建局", Official: "official", Leader: leader, Schedule: domain.Schedule{Deadline: "2025-06-13"},
+			PendingExtension: &domain.Extension{Until: until, Reason: "需协调市政部门 " + id, RequestedBy: "official", RequestedAt: officeNow.Add(-2 * time.Hour)}}
 	}
 	e.opinion(t, ext("x1", "leader", "2025-06-30"))
 	e.opinion(t, ext("x2", "leader2", "2025-07-15"))
-	e.opinion(t, workflows.Opinion{ID: "r1", CampaignID: "c1", Content: "退回事项：不属于本部门职责", State: workflows.StateReturned, Category: "官僚主义",
-		Department: "住建局", Timeline: []workflows.Event{
-			{Seq: 1, At: officeNow.Add(-48 * time.Hour), Actor: "office", Action: workflows.ActionAssign, From: workflows.StateCategorized, To: workflows.StateAssigned},
-			{Seq: 2, At: officeNow.Add(-24 * time.Hour), Actor: "official", Action: workflows.ActionReturn, From: workflows.StateAssigned, To: workflows.StateReturned, Reason: "应由民政局办理"},
+	e.opinion(t, domain.Opinion{ID: "r1", CampaignID: "c1", Content: "退回事项：不属于本部门职责", State: domain.StateReturned, Category: "官僚主义",
+		Department: "住建局", Timeline: []domain.Event{
+			{Seq: 1, At: officeNow.Add(-48 * time.Hour), Actor: "office", Action: domain.ActionAssign, From: domain.StateCategorized, To: domain.StateAssigned},
+			{Seq: 2, At: officeNow.Add(-24 * time.Hour), Actor: "official", Action: domain.ActionReturn, From: domain.StateAssigned, To: domain.StateReturned, Reason: "应由民政局办理"},
 		}})
-	e.opinion(t, workflows.Opinion{ID: "cb", CampaignID: "c2", Content: "待回访事项：路面已修复", State: workflows.StateAwaitingCallback, Category: "群众需要解决的问题",
+	e.opinion(t, domain.Opinion{ID: "cb", CampaignID: "c2", Content: "待回访事项：路面已修复", State: domain.StateAwaitingCallback, Category: "群众需要解决的问题",
 		Official: "official", Leader: "leader", VerifiedBy: "verifier"})
-	e.opinion(t, workflows.Opinion{ID: "plain", CampaignID: "c1", Content: "无延期申请的整改事项", State: workflows.StateInProgress, Category: "形式主义",
-		Official: "official", Leader: "leader", Schedule: workflows.Schedule{Deadline: "2025-06-20"}})
+	e.opinion(t, domain.Opinion{ID: "plain", CampaignID: "c1", Content: "无延期申请的整改事项", State: domain.StateInProgress, Category: "形式主义",
+		Official: "official", Leader: "leader", Schedule: domain.Schedule{Deadline: "2025-06-20"}})
 
 	office := e.signIn(t, "office")
 	status, body := office.get(t, "/decisions")
@@ -644,7 +645,7 @@ func withDefaultCategories(form url.Values) url.Values {
 	}
 	for range blankCategoryRows {
 		form.Add("category_name", "")
-		form.Add("category_speed", string(workflows.SpeedDeadline))
+		form.Add("category_speed", string(domain.SpeedDeadline))
 		form.Add("category_working_days", "")
 		form.Add("category_keywords", "")
 	}
@@ -770,14 +771,14 @@ func TestCampaignRulesAreShownInTheVisitorsLanguage(t *testing.T) {
 	long := strings.Repeat("名", 201)
 	bad := []campaign.Campaign{
 		{Name: ""}, {Name: long}, {Name: "x", ID: "Bad ID"},
-		{Name: "x", Policy: workflows.Policy{Departments: []string{"住建局", "住建局"}}},
-		{Name: "x", Policy: workflows.Policy{Departments: []string{"住建局", " "}}},
-		{Name: "x", Policy: workflows.Policy{MaxExtensions: 11}},
-		{Name: "x", Policy: workflows.Policy{ReopenWindowDays: -1}},
-		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: ""}}}},
-		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "a"}, {Name: "a"}}}},
-		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "a", Speed: "soon"}}}},
-		{Name: "x", Policy: workflows.Policy{Categories: []workflows.CategoryPolicy{{Name: "a", WorkingDays: 1001}}}},
+		{Name: "x", Policy: domain.Policy{Departments: []string{"住建局", "住建局"}}},
+		{Name: "x", Policy: domain.Policy{Departments: []string{"住建局", " "}}},
+		{Name: "x", Policy: domain.Policy{MaxExtensions: 11}},
+		{Name: "x", Policy: domain.Policy{ReopenWindowDays: -1}},
+		{Name: "x", Policy: domain.Policy{Categories: []domain.CategoryPolicy{{Name: ""}}}},
+		{Name: "x", Policy: domain.Policy{Categories: []domain.CategoryPolicy{{Name: "a"}, {Name: "a"}}}},
+		{Name: "x", Policy: domain.Policy{Categories: []domain.CategoryPolicy{{Name: "a", Speed: "soon"}}}},
+		{Name: "x", Policy: domain.Policy{Categories: []domain.CategoryPolicy{{Name: "a", WorkingDays: 1001}}}},
 	}
 	for _, c := range bad {
 		deps := slices.Clone(c.Policy.Departments)
@@ -887,9 +888,9 @@ func TestCreateCampaignWithItsOwnCategoriesAndRules(t *testing.T) {
 	c, err := e.store.Campaign(context.Background(), "aq-2025")
 	require.NoError(t, err)
 	require.Len(t, c.Policy.Categories, 2)
-	require.Equal(t, workflows.CategoryPolicy{Name: "安全隐患", Speed: workflows.SpeedImmediate, WorkingDays: 3, Keywords: []string{"消防", "燃气", "电梯", "危化品"}}, c.Policy.Categories[0])
+	require.Equal(t, domain.CategoryPolicy{Name: "安全隐患", Speed: domain.SpeedImmediate, WorkingDays: 3, Keywords: []string{"消防", "燃气", "电梯", "危化品"}}, c.Policy.Categories[0])
 	require.Equal(t, "作风问题", c.Policy.Categories[1].Name)
-	require.Equal(t, workflows.SpeedLongTerm, c.Policy.Categories[1].Speed)
+	require.Equal(t, domain.SpeedLongTerm, c.Policy.Categories[1].Speed)
 	require.Equal(t, campaign.LongTermWorkingDays, c.Policy.Categories[1].WorkingDays, "an empty deadline is the speed's default")
 	require.Empty(t, c.Policy.Categories[1].Keywords)
 	require.Equal(t, []int{2, 3, 4, 7, 1, 60}, []int{c.Policy.SignWorkingDays, c.Policy.DueSoonWorkingDays, c.Policy.SupervisionWorkingDays,

@@ -13,6 +13,7 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/api"
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/workflows"
 )
@@ -47,7 +48,7 @@ const mergeCandidateLimit = 50
 // the API's body fields, so a form posts exactly what a client would; the one
 // exception is the merge form's into_key, which act turns into the API's into.
 // into lists the opinions this one could be merged into.
-func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy, into []optionGroup) map[workflows.Action][]field {
+func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optionGroup) map[domain.Action][]field {
 	// Retired categories and departments take nothing new: they are not offered.
 	var cats []option
 	for _, c := range p.Categories {
@@ -66,7 +67,7 @@ func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy, into [
 			deps = append(deps, option{d, d})
 		}
 	}
-	people := func(role workflows.Role) []option {
+	people := func(role domain.Role) []option {
 		var out []option
 		for _, u := range s.svc.Users.All() {
 			if u.Has(role) {
@@ -85,35 +86,35 @@ func (s *Server) forms(v *visit, o workflows.Opinion, p workflows.Policy, into [
 	}
 	reason := field{Name: "reason", Kind: "textarea", Required: true}
 	optionalReason := field{Name: "reason", Kind: "textarea"}
-	return map[workflows.Action][]field{
-		workflows.ActionCategorize: {{Name: "category", Kind: "select", Required: true, Options: cats}},
-		workflows.ActionMerge: {{Name: "into", Kind: "select", Groups: into, Hint: "merge.into_hint"},
+	return map[domain.Action][]field{
+		domain.ActionCategorize: {{Name: "category", Kind: "select", Required: true, Options: cats}},
+		domain.ActionMerge: {{Name: "into", Kind: "select", Groups: into, Hint: "merge.into_hint"},
 			{Name: "into_key", Kind: "text", Hint: "merge.into_key_hint"}, optionalReason},
-		workflows.ActionReject: {reason},
-		workflows.ActionCancel: {reason},
-		workflows.ActionAssign: {department,
-			{Name: "official", Kind: "select", Required: true, Options: people(workflows.RoleOfficial)},
-			{Name: "leader", Kind: "select", Required: true, Options: people(workflows.RoleLeader)},
+		domain.ActionReject: {reason},
+		domain.ActionCancel: {reason},
+		domain.ActionAssign: {department,
+			{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
+			{Name: "leader", Kind: "select", Required: true, Options: people(domain.RoleLeader)},
 			{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"}},
-		workflows.ActionSign:             {},
-		workflows.ActionReturn:           {reason},
-		workflows.ActionRequestExtension: {{Name: "until", Kind: "date", Required: true}, reason},
-		workflows.ActionDecideExtension: {{Name: "approve", Kind: "radio", Required: true,
+		domain.ActionSign:             {},
+		domain.ActionReturn:           {reason},
+		domain.ActionRequestExtension: {{Name: "until", Kind: "date", Required: true}, reason},
+		domain.ActionDecideExtension: {{Name: "approve", Kind: "radio", Required: true,
 			Options: []option{{"true", v.T("opt.approve")}, {"false", v.T("opt.deny")}}}, optionalReason},
-		workflows.ActionSubmit: {{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}},
-		workflows.ActionVerify: {{Name: "pass", Kind: "radio", Required: true,
+		domain.ActionSubmit: {{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}},
+		domain.ActionVerify: {{Name: "pass", Kind: "radio", Required: true,
 			Options: []option{{"true", v.T("opt.pass")}, {"false", v.T("opt.fail")}}}, optionalReason},
-		workflows.ActionCallback: {{Name: "satisfaction", Kind: "radio", Required: true, Options: []option{
+		domain.ActionCallback: {{Name: "satisfaction", Kind: "radio", Required: true, Options: []option{
 			{"satisfied", v.T("sat.satisfied")}, {"basically", v.T("sat.basically")}, {"dissatisfied", v.T("sat.dissatisfied")}}},
 			{Name: "note", Kind: "textarea"}},
-		workflows.ActionReopen: {reason, {Name: "deadline", Kind: "date"}},
+		domain.ActionReopen: {reason, {Name: "deadline", Kind: "date"}},
 	}
 }
 
 // actionForm is one offered action with its fields, the values typed so far and the
 // errors to show next to them.
 type actionForm struct {
-	Action workflows.Action
+	Action domain.Action
 	Fields []field
 	Values map[string]string
 	Errors map[string]string
@@ -127,7 +128,7 @@ func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // showOpinion renders an opinion with its timeline and the forms of what the visitor
 // may do now; failed holds the action whose form failed, with its values and errors.
-func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, status int, failed workflows.Action,
+func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, status int, failed domain.Action,
 	values, errs map[string]string, general string) {
 	id := r.PathValue("id")
 	o, err := s.svc.Store.Opinion(r.Context(), id)
@@ -149,9 +150,9 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		s.fail(w, r, v, err)
 		return
 	}
-	allowed := workflows.Allowed(&o, c.Policy, v.User.Actor())
+	allowed := domain.Allowed(&o, c.Policy, v.User.Actor())
 	var into []optionGroup
-	if slices.Contains(allowed, workflows.ActionMerge) {
+	if slices.Contains(allowed, domain.ActionMerge) {
 		if into, err = s.mergeCandidates(r.Context(), v, o); err != nil {
 			s.fail(w, r, v, err)
 			return
@@ -165,11 +166,11 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 	shown := failed == ""
 	for _, a := range allowed {
 		f := actionForm{Action: a, Fields: forms[a], Values: map[string]string{}}
-		if a == workflows.ActionCategorize && o.Category == "" {
+		if a == domain.ActionCategorize && o.Category == "" {
 			// Confirming the suggestion is then one click.
 			f.Values["category"] = o.SuggestedCategory
 		}
-		if a == workflows.ActionAssign {
+		if a == domain.ActionAssign {
 			f.Values["department"] = cmp.Or(o.Department, view.SuggestedDepartment)
 		}
 		if a == failed {
@@ -191,10 +192,10 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		}
 		data["Error"] = general
 	}
-	if o.State == workflows.StateCategorized || o.State == workflows.StateReturned {
+	if o.State == domain.StateCategorized || o.State == domain.StateReturned {
 		cat, _ := c.Policy.CategoryOf(o.Category)
 		if sched, err := activities.ComputeSchedule(s.svc.Calendar, workflows.ScheduleInput{
-			Today: v.Now.In(c.Policy.Location()).Format(workflows.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
+			Today: v.Now.In(c.Policy.Location()).Format(domain.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
 		}); err == nil {
 			data["Preview"] = sched
 			data["PreviewExplain"] = s.deadlineText(v, c.Policy, sched.Explanation)
@@ -209,12 +210,12 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 // roundRow is one round of fix and verification as the page lists it, numbered
 // from 1, with the verdict as pass, fail or "" (not verified yet).
 type roundRow struct {
-	workflows.Round
+	domain.Round
 	No      int
 	Verdict string
 }
 
-func roundRows(rounds []workflows.Round) []roundRow {
+func roundRows(rounds []domain.Round) []roundRow {
 	rows := make([]roundRow, len(rounds))
 	for i, r := range rounds {
 		rows[i] = roundRow{Round: r, No: i + 1}
@@ -228,8 +229,8 @@ func roundRows(rounds []workflows.Round) []roundRow {
 // act performs a form's action through the same service as the API and returns to
 // the opinion; a refusal re-renders the form with the message next to its field.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
-	action := workflows.Action(r.PathValue("action"))
-	if !slices.Contains(workflows.Actions, action) {
+	action := domain.Action(r.PathValue("action"))
+	if !slices.Contains(domain.Actions, action) {
 		// As the API: only the lifecycle actions, never another Update of the workflow.
 		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
 		return
@@ -240,7 +241,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 			values[k] = strings.TrimSpace(r.PostFormValue(k))
 		}
 	}
-	body := workflows.ActionBody{
+	body := domain.ActionBody{
 		Category: values["category"], Into: values["into"], Reason: values["reason"], Department: values["department"],
 		Official: values["official"], Leader: values["leader"], Measures: values["measures"], Deadline: values["deadline"],
 		Until: values["until"], Evidence: values["evidence"], Satisfaction: values["satisfaction"], Note: values["note"],
@@ -255,7 +256,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 			*dst = &f
 		}
 	}
-	if action == workflows.ActionMerge && values["into_key"] != "" {
+	if action == domain.ActionMerge && values["into_key"] != "" {
 		into, msgKey := s.resolveInto(r.Context(), v, r.PathValue("id"), values["into_key"])
 		if msgKey == "" && values["into"] != "" && values["into"] != into {
 			msgKey = "merge.both"
@@ -293,11 +294,11 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 // service refused, and says so: submitting the form again takes it.
 func (s *Server) offerWorkingDay(v *visit, values map[string]string, field string) string {
 	typed := values[field]
-	d, err := time.Parse(workflows.DateLayout, typed)
+	d, err := time.Parse(domain.DateLayout, typed)
 	if err != nil {
 		return v.T("code." + field + "_not_workday")
 	}
-	next := api.NextWorkingDay(s.svc.Calendar, d).Format(workflows.DateLayout)
+	next := api.NextWorkingDay(s.svc.Calendar, d).Format(domain.DateLayout)
 	values[field] = next
 	why := v.T("weekday." + strings.ToLower(d.Weekday().String()))
 	if name, ok := s.svc.Calendar.Holiday(d); ok {
@@ -315,12 +316,12 @@ func (s *Server) offerWorkingDay(v *visit, values map[string]string, field strin
 // may not merge id learns nothing here: the service refuses them with the usual words.
 func (s *Server) resolveInto(ctx context.Context, v *visit, id, key string) (string, string) {
 	o, err := s.svc.Store.Opinion(ctx, id)
-	if err != nil || workflows.Permitted(&o, workflows.ActionMerge, v.User.Actor()) != nil {
+	if err != nil || domain.Permitted(&o, domain.ActionMerge, v.User.Actor()) != nil {
 		return key, ""
 	}
 	// Keys are stored trimmed and with full-width characters narrowed (intake).
 	key = width.Narrow.String(strings.TrimSpace(key))
-	for _, candidate := range []string{workflows.OpinionID(o.CampaignID, key), key} {
+	for _, candidate := range []string{domain.OpinionID(o.CampaignID, key), key} {
 		if t, err := s.svc.Store.Opinion(ctx, candidate); err == nil && t.CampaignID == o.CampaignID {
 			return t.ID, ""
 		}
@@ -331,9 +332,9 @@ func (s *Server) resolveInto(ctx context.Context, v *visit, id, key string) (str
 // mergeCandidates lists the opinions o could be merged into: the others of its
 // campaign that can still take one, those of its category (or suggested category)
 // first, at most mergeCandidateLimit in all.
-func (s *Server) mergeCandidates(ctx context.Context, v *visit, o workflows.Opinion) ([]optionGroup, error) {
-	var open []workflows.State
-	for _, st := range workflows.AllStates {
+func (s *Server) mergeCandidates(ctx context.Context, v *visit, o domain.Opinion) ([]optionGroup, error) {
+	var open []domain.State
+	for _, st := range domain.AllStates {
 		if !st.Final() {
 			open = append(open, st)
 		}
@@ -404,9 +405,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, e
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.list(w, r, v, "tasks.title", "tasks.empty", store.Filter{Official: v.User.Username,
-		States: []workflows.State{workflows.StateAssigned, workflows.StateInProgress}})
+		States: []domain.State{domain.StateAssigned, domain.StateInProgress}})
 }
 
 func (s *Server) verifyQueue(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.list(w, r, v, "verify.title", "verify.empty", store.Filter{State: workflows.StateSubmitted})
+	s.list(w, r, v, "verify.title", "verify.empty", store.Filter{State: domain.StateSubmitted})
 }

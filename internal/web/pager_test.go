@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 func TestTasksAndVerifyQueueArePaged(t *testing.T) {
@@ -17,9 +17,9 @@ func TestTasksAndVerifyQueueArePaged(t *testing.T) {
 	n := listPageSize + 5
 	for i := range n {
 		// Deadlines one day apart: the list's order is theirs.
-		deadline := officeNow.AddDate(0, 0, 10+i).Format(workflows.DateLayout)
-		e.opinion(t, taskOpinion(fmt.Sprintf("t-%03d", i), "official", "住建局", workflows.StateInProgress, workflows.LevelNone, deadline))
-		s := taskOpinion(fmt.Sprintf("v-%03d", i), "official2", "民政局", workflows.StateSubmitted, workflows.LevelNone, deadline)
+		deadline := officeNow.AddDate(0, 0, 10+i).Format(domain.DateLayout)
+		e.opinion(t, taskOpinion(fmt.Sprintf("t-%03d", i), "official", "住建局", domain.StateInProgress, domain.LevelNone, deadline))
+		s := taskOpinion(fmt.Sprintf("v-%03d", i), "official2", "民政局", domain.StateSubmitted, domain.LevelNone, deadline)
 		s.SubmittedBy = "official2"
 		e.opinion(t, s)
 	}

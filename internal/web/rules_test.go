@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 func TestADateOnADayOffIsRefusedWithTheNextWorkingDayFilledIn(t *testing.T) {
@@ -44,12 +44,12 @@ func TestADateOnADayOffIsRefusedWithTheNextWorkingDayFilledIn(t *testing.T) {
 	b.setLang(t, "zh")
 
 	// Submitting the date offered goes through.
-	sent := expectAction(t, e, "asg", workflows.ActionRequestExtension, func(o *workflows.Opinion) {
-		o.PendingExtension = &workflows.Extension{Until: "2025-10-09", Reason: "需协调市政部门", RequestedBy: "official"}
+	sent := expectAction(t, e, "asg", domain.ActionRequestExtension, func(o *domain.Opinion) {
+		o.PendingExtension = &domain.Extension{Until: "2025-10-09", Reason: "需协调市政部门", RequestedBy: "official"}
 	}, nil)
 	resp = b.post(t, "/opinions/asg/act/request-extension", url.Values{"until": {"2025-10-09"}, "reason": {"需协调市政部门"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	require.Equal(t, "2025-10-09", received(t, sent).Args[0].(workflows.ActionRequest).Body.Until)
+	require.Equal(t, "2025-10-09", received(t, sent).Args[0].(domain.ActionRequest).Body.Until)
 }
 
 func TestOpinionPageListsEveryRoundEveryCallAndTheHighestRung(t *testing.T) {
@@ -57,19 +57,19 @@ func TestOpinionPageListsEveryRoundEveryCallAndTheHighestRung(t *testing.T) {
 	e := newWebEnv(t)
 	at := func(hoursAgo int) time.Time { return officeNow.Add(-time.Duration(hoursAgo) * time.Hour) }
 	pass, fail := true, false
-	e.opinion(t, workflows.Opinion{ID: "honest", CampaignID: "c1", Content: "路灯不亮", State: workflows.StateClosed,
-		Category: "形式主义", Department: "住建局", Official: "official", Leader: "leader", OverdueLevel: workflows.LevelNone,
-		HighestLevel: workflows.LevelAccountability, HighestLevelAt: at(200), Extensions: 1, LateExtensions: 1,
+	e.opinion(t, domain.Opinion{ID: "honest", CampaignID: "c1", Content: "路灯不亮", State: domain.StateClosed,
+		Category: "形式主义", Department: "住建局", Official: "official", Leader: "leader", OverdueLevel: domain.LevelNone,
+		HighestLevel: domain.LevelAccountability, HighestLevelAt: at(200), Extensions: 1, LateExtensions: 1,
 		ClosedAt: at(1), WorkingDaysToClose: 12, Measures: "更换线路",
-		Rounds: []workflows.Round{
+		Rounds: []domain.Round{
 			{Measures: "更换灯泡", Evidence: "照片一", SubmittedBy: "official", SubmittedAt: at(50), Late: true,
 				VerifiedBy: "verifier", Passed: &fail, Reason: "夜间仍不亮", VerifiedAt: at(48)},
 			{Measures: "更换线路", Evidence: "照片二", SubmittedBy: "official", SubmittedAt: at(20),
 				VerifiedBy: "verifier", Passed: &pass, Reason: "整改到位", VerifiedAt: at(10)},
 		},
-		Callbacks: []workflows.Callback{
-			{At: at(30), By: "office", Satisfaction: workflows.SatisfactionDissatisfied, Note: "仍不亮", First: true},
-			{At: at(2), By: "office", Satisfaction: workflows.SatisfactionBasically, First: true},
+		Callbacks: []domain.Callback{
+			{At: at(30), By: "office", Satisfaction: domain.SatisfactionDissatisfied, Note: "仍不亮", First: true},
+			{At: at(2), By: "office", Satisfaction: domain.SatisfactionBasically, First: true},
 		},
 	})
 	b := e.signIn(t, "leader")

@@ -12,8 +12,8 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/campaign"
+	"rectify/internal/domain"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // The office's settings page of a running campaign: categories, departments and
@@ -117,7 +117,7 @@ func (f *settingsForm) withBlankRows() {
 			}
 		}
 		for range blankSettingsRows {
-			kept = append(kept, settingsRow{Speed: string(workflows.SpeedDeadline)})
+			kept = append(kept, settingsRow{Speed: string(domain.SpeedDeadline)})
 		}
 		for i := range kept {
 			kept[i].N = i + 1
@@ -150,7 +150,7 @@ func (s *Server) settingsCampaign(w http.ResponseWriter, r *http.Request, v *vis
 
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, v *visit, status int, c campaign.Campaign, f settingsForm) {
 	s.render(w, r, status, "settings", v, map[string]any{
-		"C": c, "Form": f, "Speeds": []workflows.Speed{workflows.SpeedImmediate, workflows.SpeedDeadline, workflows.SpeedLongTerm},
+		"C": c, "Form": f, "Speeds": []domain.Speed{domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm},
 		"SpeedDays": []int{campaign.ImmediateWorkingDays, campaign.DeadlineWorkingDays, campaign.LongTermWorkingDays},
 	})
 }
@@ -273,7 +273,7 @@ func readSettingsForm(r *http.Request, v *visit) (settingsForm, campaign.Patch, 
 	for _, i := range rows.byEdit[tableCategories] {
 		row := f.Categories[i]
 		retired := row.Retired
-		e := campaign.CategoryEdit{Name: row.Name, RenamedFrom: renamedFrom(row), Speed: workflows.Speed(row.Speed),
+		e := campaign.CategoryEdit{Name: row.Name, RenamedFrom: renamedFrom(row), Speed: domain.Speed(row.Speed),
 			Keywords: splitList(row.Keywords), Aliases: splitList(row.Aliases), Retired: &retired}
 		if row.WorkingDays != "" {
 			days, err := strconv.Atoi(row.WorkingDays)
@@ -297,7 +297,7 @@ func readSettingsForm(r *http.Request, v *visit) (settingsForm, campaign.Patch, 
 	f.Departments, p.Departments = values(tableDepartments)
 	f.Channels, p.Channels = values(tableChannels)
 
-	var policy workflows.Policy
+	var policy domain.Policy
 	def := campaign.DefaultPolicy()
 	defs := policyNumbers(&def)
 	p.Policy = &campaign.PolicyEdit{CallbackRequired: &f.CallbackRequired}

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
-	"rectify/workflows"
+	"rectify/internal/domain"
 )
 
 // settingsValues is the settings form as the page fills it, posted back as a
@@ -108,7 +108,7 @@ func TestSettingsPageChangesACampaignAndTheCampaignPageListsTheChanges(t *testin
 	require.Equal(t, []string{"官僚主义"}, renamed.Aliases, "the old name is kept as an alias")
 	require.NotEmpty(t, renamed.Keywords, "keywords are kept")
 	added, _ := c.Policy.Category("窨井盖安全")
-	require.Equal(t, workflows.CategoryPolicy{Name: "窨井盖安全", Speed: workflows.SpeedImmediate, WorkingDays: 4, Keywords: []string{"井盖", "窨井"}}, added)
+	require.Equal(t, domain.CategoryPolicy{Name: "窨井盖安全", Speed: domain.SpeedImmediate, WorkingDays: 4, Keywords: []string{"井盖", "窨井"}}, added)
 	require.Equal(t, campaign.Resolved{Value: "visit", Match: campaign.ByAlias}, c.ResolveChannel("来访"))
 	require.Equal(t, 1, c.Policy.MaxExtensions)
 
@@ -237,11 +237,11 @@ func TestTriageShowsTheTextAsWrittenAndPreselectsTheKnownValue(t *testing.T) {
 		Channels:    []campaign.ValueEdit{{Name: "民情走访"}},
 	})
 	require.NoError(t, err)
-	e.opinion(t, workflows.Opinion{ID: "w", CampaignID: "c1", Content: "城市管理科门口占道经营", State: workflows.StateReceived,
+	e.opinion(t, domain.Opinion{ID: "w", CampaignID: "c1", Content: "城市管理科门口占道经营", State: domain.StateReceived,
 		Channel: "民情走访", WrittenDepartment: "城市管理科", WrittenCategory: "服务态度", SuggestedCategory: "形式主义"})
-	e.opinion(t, workflows.Opinion{ID: "x", CampaignID: "c1", Content: "外星人占用车位", State: workflows.StateReceived,
+	e.opinion(t, domain.Opinion{ID: "x", CampaignID: "c1", Content: "外星人占用车位", State: domain.StateReceived,
 		WrittenDepartment: "外星局"})
-	e.opinion(t, workflows.Opinion{ID: "y", CampaignID: "c1", Content: "房屋漏水无人管", State: workflows.StateCategorized,
+	e.opinion(t, domain.Opinion{ID: "y", CampaignID: "c1", Content: "房屋漏水无人管", State: domain.StateCategorized,
 		Category: "群众需要解决的问题", WrittenDepartment: "房管所"})
 	b := e.signIn(t, "office")
 

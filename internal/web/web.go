@@ -25,10 +25,10 @@ import (
 
 	"rectify/internal/accesslog"
 	"rectify/internal/api"
+	"rectify/internal/domain"
 	"rectify/internal/lockout"
 	"rectify/internal/store"
 	"rectify/internal/user"
-	"rectify/workflows"
 )
 
 //go:embed templates/*.html
@@ -420,11 +420,11 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, v *visit) {
 	switch {
-	case v.User.Has(workflows.RoleOffice):
+	case v.User.Has(domain.RoleOffice):
 		http.Redirect(w, r, "/triage", http.StatusSeeOther)
-	case v.User.Has(workflows.RoleLeader):
+	case v.User.Has(domain.RoleLeader):
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
-	case v.User.Has(workflows.RoleVerifier):
+	case v.User.Has(domain.RoleVerifier):
 		http.Redirect(w, r, "/verify", http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, "/tasks", http.StatusSeeOther)

@@ -26,6 +26,7 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/calendar"
+	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -40,8 +41,8 @@ import (
 
 // webExtraUsers join officeUsers; each one's password is their username.
 var webExtraUsers = []user.User{
-	{Username: "official2", Name: "李科长", Roles: []workflows.Role{workflows.RoleOfficial}, Department: "民政局"},
-	{Username: "dual", Name: "周双岗", Roles: []workflows.Role{workflows.RoleOfficial, workflows.RoleVerifier}, Department: "民政局"},
+	{Username: "official2", Name: "李科长", Roles: []domain.Role{domain.RoleOfficial}, Department: "民政局"},
+	{Username: "dual", Name: "周双岗", Roles: []domain.Role{domain.RoleOfficial, domain.RoleVerifier}, Department: "民政局"},
 }
 
 var webExtraHashes = passwordHashes(webExtraUsers)
@@ -680,10 +681,10 @@ func TestLanguageIsChineseByDefaultAndRememberedPerUser(t *testing.T) {
 }
 
 // taskOpinion is one of an official's items in campaign c1.
-func taskOpinion(id, official, department string, state workflows.State, level workflows.OverdueLevel, deadline string) workflows.Opinion {
-	return workflows.Opinion{ID: id, CampaignID: "c1", Content: "任务-" + id, State: state, Category: "形式主义",
+func taskOpinion(id, official, department string, state domain.State, level domain.OverdueLevel, deadline string) domain.Opinion {
+	return domain.Opinion{ID: id, CampaignID: "c1", Content: "任务-" + id, State: state, Category: "形式主义",
 		Department: department, Official: official, Leader: "leader", OverdueLevel: level,
-		Schedule: workflows.Schedule{Deadline: deadline}}
+		Schedule: domain.Schedule{Deadline: deadline}}
 }
 
 var badgeRE = regexp.MustCompile(`<span class="badge level-([a-z_]+)">[^<]*</span></td>\s*<td><a href="/opinions/([^"]+)">`)
@@ -691,20 +692,20 @@ var badgeRE = regexp.MustCompile(`<span class="badge level-([a-z_]+)">[^<]*</spa
 func TestTasksListOnlyTheOfficialsOwnWorkMostUrgentFirst(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
-	for _, o := range []workflows.Opinion{
-		taskOpinion("t-none", "official", "住建局", workflows.StateAssigned, workflows.LevelNone, "2025-06-30"),
-		taskOpinion("t-none-early", "official", "住建局", workflows.StateInProgress, workflows.LevelNone, "2025-06-20"),
-		taskOpinion("t-soon", "official", "住建局", workflows.StateInProgress, workflows.LevelDueSoon, "2025-06-11"),
-		taskOpinion("t-late", "official", "住建局", workflows.StateInProgress, workflows.LevelOverdue, "2025-06-05"),
-		taskOpinion("t-sup", "official", "住建局", workflows.StateAssigned, workflows.LevelSupervised, "2025-06-02"),
-		taskOpinion("t-acc", "official", "民政局", workflows.StateInProgress, workflows.LevelAccountability, "2025-05-20"),
+	for _, o := range []domain.Opinion{
+		taskOpinion("t-none", "official", "住建局", domain.StateAssigned, domain.LevelNone, "2025-06-30"),
+		taskOpinion("t-none-early", "official", "住建局", domain.StateInProgress, domain.LevelNone, "2025-06-20"),
+		taskOpinion("t-soon", "official", "住建局", domain.StateInProgress, domain.LevelDueSoon, "2025-06-11"),
+		taskOpinion("t-late", "official", "住建局", domain.StateInProgress, domain.LevelOverdue, "2025-06-05"),
+		taskOpinion("t-sup", "official", "住建局", domain.StateAssigned, domain.LevelSupervised, "2025-06-02"),
+		taskOpinion("t-acc", "official", "民政局", domain.StateInProgress, domain.LevelAccountability, "2025-05-20"),
 		// Not the official's to do now:
-		taskOpinion("t-sub", "official", "住建局", workflows.StateSubmitted, workflows.LevelNone, "2025-06-20"),
-		taskOpinion("t-cb", "official", "住建局", workflows.StateAwaitingCallback, workflows.LevelNone, "2025-06-20"),
-		taskOpinion("t-closed", "official", "住建局", workflows.StateClosed, workflows.LevelNone, "2025-06-20"),
-		taskOpinion("t-dept", "official2", "住建局", workflows.StateInProgress, workflows.LevelOverdue, "2025-06-05"),
-		taskOpinion("t-other", "official2", "民政局", workflows.StateAssigned, workflows.LevelAccountability, "2025-05-20"),
-		{ID: "t-recv", CampaignID: "c1", Content: "任务-t-recv", State: workflows.StateReceived, Department: "住建局"},
+		taskOpinion("t-sub", "official", "住建局", domain.StateSubmitted, domain.LevelNone, "2025-06-20"),
+		taskOpinion("t-cb", "official", "住建局", domain.StateAwaitingCallback, domain.LevelNone, "2025-06-20"),
+		taskOpinion("t-closed", "official", "住建局", domain.StateClosed, domain.LevelNone, "2025-06-20"),
+		taskOpinion("t-dept", "official2", "住建局", domain.StateInProgress, domain.LevelOverdue, "2025-06-05"),
+		taskOpinion("t-other", "official2", "民政局", domain.StateAssigned, domain.LevelAccountability, "2025-05-20"),
+		{ID: "t-recv", CampaignID: "c1", Content: "任务-t-recv", State: domain.StateReceived, Department: "住建局"},
 	} {
 		e.opinion(t, o)
 	}
@@ -757,15 +758,15 @@ func TestTasksListOnlyTheOfficialsOwnWorkMostUrgentFirst(t *testing.T) {
 func TestVerifyQueueIsForVerifiers(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
-	sub := func(id, official, dept string) workflows.Opinion {
-		o := taskOpinion(id, official, dept, workflows.StateSubmitted, workflows.LevelNone, "2025-06-20")
+	sub := func(id, official, dept string) domain.Opinion {
+		o := taskOpinion(id, official, dept, domain.StateSubmitted, domain.LevelNone, "2025-06-20")
 		o.SubmittedBy, o.Measures, o.Evidence = official, "已整改", "照片三张"
 		return o
 	}
 	e.opinion(t, sub("v-1", "official", "住建局"))
 	e.opinion(t, sub("v-2", "official2", "民政局"))
-	e.opinion(t, taskOpinion("v-busy", "official", "住建局", workflows.StateInProgress, workflows.LevelNone, "2025-06-20"))
-	e.opinion(t, taskOpinion("v-cb", "official", "住建局", workflows.StateAwaitingCallback, workflows.LevelNone, "2025-06-20"))
+	e.opinion(t, taskOpinion("v-busy", "official", "住建局", domain.StateInProgress, domain.LevelNone, "2025-06-20"))
+	e.opinion(t, taskOpinion("v-cb", "official", "住建局", domain.StateAwaitingCallback, domain.LevelNone, "2025-06-20"))
 
 	for _, username := range []string{"verifier", "dual"} {
 		status, body := e.signIn(t, username).get(t, "/verify")
@@ -799,56 +800,56 @@ func TestVerifyQueueIsForVerifiers(t *testing.T) {
 // The opinion page's seeds: one opinion at each step, in campaign c1.
 func seedOpinionPages(t *testing.T, e *officeEnv) {
 	t.Helper()
-	ev := func(seq, hoursAgo int, actor string, a workflows.Action, from, to workflows.State, reason string) workflows.Event {
-		return workflows.Event{Seq: seq, At: officeNow.Add(-time.Duration(hoursAgo) * time.Hour), Actor: actor, Action: a, From: from, To: to, Reason: reason}
+	ev := func(seq, hoursAgo int, actor string, a domain.Action, from, to domain.State, reason string) domain.Event {
+		return domain.Event{Seq: seq, At: officeNow.Add(-time.Duration(hoursAgo) * time.Hour), Actor: actor, Action: a, From: from, To: to, Reason: reason}
 	}
-	received := ev(1, 72, "office", workflows.EventReceived, "", workflows.StateReceived, "")
-	categorized := ev(2, 50, "office", workflows.ActionCategorize, workflows.StateReceived, workflows.StateCategorized, "")
-	assigned := ev(3, 48, "office", workflows.ActionAssign, workflows.StateCategorized, workflows.StateAssigned, "")
+	received := ev(1, 72, "office", domain.EventReceived, "", domain.StateReceived, "")
+	categorized := ev(2, 50, "office", domain.ActionCategorize, domain.StateReceived, domain.StateCategorized, "")
+	assigned := ev(3, 48, "office", domain.ActionAssign, domain.StateCategorized, domain.StateAssigned, "")
 	assigned.Detail = map[string]string{"deadline": "2025-06-30"}
-	signed := ev(4, 30, "official", workflows.ActionSign, workflows.StateAssigned, workflows.StateInProgress, "")
-	submitted := ev(5, 5, "official", workflows.ActionSubmit, workflows.StateInProgress, workflows.StateSubmitted, "")
+	signed := ev(4, 30, "official", domain.ActionSign, domain.StateAssigned, domain.StateInProgress, "")
+	submitted := ev(5, 5, "official", domain.ActionSubmit, domain.StateInProgress, domain.StateSubmitted, "")
 
-	base := func(id string, state workflows.State) workflows.Opinion {
-		return workflows.Opinion{ID: id, CampaignID: "c1", Content: "意见-" + id + "：食堂浪费严重", State: state,
-			Submitter: "钱多多", Phone: "13912345678", CollectedAt: "2025-06-01", OverdueLevel: workflows.LevelNone}
+	base := func(id string, state domain.State) domain.Opinion {
+		return domain.Opinion{ID: id, CampaignID: "c1", Content: "意见-" + id + "：食堂浪费严重", State: state,
+			Submitter: "钱多多", Phone: "13912345678", CollectedAt: "2025-06-01", OverdueLevel: domain.LevelNone}
 	}
-	o := base("rcv", workflows.StateReceived)
-	o.SuggestedCategory, o.Timeline = "奢靡之风", []workflows.Event{received}
+	o := base("rcv", domain.StateReceived)
+	o.SuggestedCategory, o.Timeline = "奢靡之风", []domain.Event{received}
 	e.opinion(t, o)
 
-	o = base("cat", workflows.StateCategorized)
-	o.Category, o.Timeline = "形式主义", []workflows.Event{received, categorized}
+	o = base("cat", domain.StateCategorized)
+	o.Category, o.Timeline = "形式主义", []domain.Event{received, categorized}
 	e.opinion(t, o)
 
-	o = base("asg", workflows.StateAssigned)
+	o = base("asg", domain.StateAssigned)
 	o.Category, o.Department, o.Official, o.Leader = "形式主义", "住建局", "official", "leader"
 	o.Measures = "规范会议管理"
-	o.Schedule = workflows.Schedule{Deadline: "2025-06-30", Explanation: "从 2025-06-10 起 14 个工作日 → 2025-06-30（跳过周末 6 天）",
+	o.Schedule = domain.Schedule{Deadline: "2025-06-30", Explanation: "从 2025-06-10 起 14 个工作日 → 2025-06-30（跳过周末 6 天）",
 		SignBy: time.Date(2025, 6, 12, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))}
-	o.Timeline = []workflows.Event{received, categorized, assigned}
+	o.Timeline = []domain.Event{received, categorized, assigned}
 	e.opinion(t, o)
 
-	o = base("ext", workflows.StateInProgress)
+	o = base("ext", domain.StateInProgress)
 	o.Category, o.Department, o.Official, o.Leader, o.Signed = "形式主义", "住建局", "official", "leader", true
-	o.Schedule = workflows.Schedule{Deadline: "2025-06-20", Explanation: "指定期限 2025-06-20（自 2025-06-10 起 8 个工作日）"}
-	o.PendingExtension = &workflows.Extension{Until: "2025-07-15", Reason: "需协调市政部门", RequestedBy: "official", RequestedAt: officeNow.Add(-time.Hour)}
-	o.Timeline = []workflows.Event{received, categorized, assigned, signed}
+	o.Schedule = domain.Schedule{Deadline: "2025-06-20", Explanation: "指定期限 2025-06-20（自 2025-06-10 起 8 个工作日）"}
+	o.PendingExtension = &domain.Extension{Until: "2025-07-15", Reason: "需协调市政部门", RequestedBy: "official", RequestedAt: officeNow.Add(-time.Hour)}
+	o.Timeline = []domain.Event{received, categorized, assigned, signed}
 	e.opinion(t, o)
 
-	o = base("sub", workflows.StateSubmitted)
+	o = base("sub", domain.StateSubmitted)
 	o.Category, o.Department, o.Official, o.Leader, o.Signed = "形式主义", "住建局", "official", "leader", true
 	o.SubmittedBy, o.Measures, o.Evidence = "official", "已建立会议审批制度", "制度文件一份"
-	o.Schedule = workflows.Schedule{Deadline: "2025-06-20"}
-	o.Timeline = []workflows.Event{received, categorized, assigned, signed, submitted}
+	o.Schedule = domain.Schedule{Deadline: "2025-06-20"}
+	o.Timeline = []domain.Event{received, categorized, assigned, signed, submitted}
 	e.opinion(t, o)
 
-	o = base("sub2", workflows.StateSubmitted)
+	o = base("sub2", domain.StateSubmitted)
 	o.Category, o.Department, o.Official, o.Leader, o.Signed = "官僚主义", "民政局", "dual", "leader", true
 	o.SubmittedBy, o.Measures, o.Evidence = "dual", "已整改", "照片"
 	e.opinion(t, o)
 
-	o = base("cb", workflows.StateAwaitingCallback)
+	o = base("cb", domain.StateAwaitingCallback)
 	o.Category, o.Department, o.Official, o.Leader, o.Signed = "形式主义", "住建局", "official", "leader", true
 	o.SubmittedBy, o.VerifiedBy = "official", "verifier"
 	e.opinion(t, o)
@@ -968,7 +969,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	require.Equal(t, 20, policy.WorkingDays)
 	today := time.Date(2025, 6, 10, 0, 0, 0, 0, cat.Policy.Location())
 	span := e.svc.Calendar.AddWorkdays(today, 20)
-	require.Equal(t, "2025-07-08", span.To.Format(workflows.DateLayout))
+	require.Equal(t, "2025-07-08", span.To.Format(domain.DateLayout))
 	require.Contains(t, body, `<p class="hint" id="assign-preview">整改时限：<strong>2025-07-08</strong>（`+xhtml.EscapeString(span.String())+`）</p>`)
 	require.Contains(t, body, `<label for="assign-department">责任部门 *</label>`)
 	require.Contains(t, body, `<option value="住建局">住建局</option><option value="民政局">民政局</option>`)
@@ -1010,7 +1011,7 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 // success (refusal nil) the Update's answer writes the opinion as apply leaves it
 // into the store, as the workflow's projection does before it answers; otherwise
 // the answer is the refusal. The channel carries what the page sent.
-func expectAction(t *testing.T, e *officeEnv, id string, action workflows.Action, apply func(*workflows.Opinion), refusal error) <-chan client.UpdateWorkflowOptions {
+func expectAction(t *testing.T, e *officeEnv, id string, action domain.Action, apply func(*domain.Opinion), refusal error) <-chan client.UpdateWorkflowOptions {
 	t.Helper()
 	sent := make(chan client.UpdateWorkflowOptions, 1)
 	var actor string // set by UpdateWorkflow, read by Get: the same request, one goroutine
@@ -1030,18 +1031,18 @@ func expectAction(t *testing.T, e *officeEnv, id string, action workflows.Action
 			apply(&o)
 			o.Revision++
 			o.UpdatedAt = officeNow
-			o.Timeline = append(o.Timeline, workflows.Event{Seq: len(o.Timeline) + 1, At: officeNow, Actor: actor, Action: action, From: from, To: o.State})
+			o.Timeline = append(o.Timeline, domain.Event{Seq: len(o.Timeline) + 1, At: officeNow, Actor: actor, Action: action, From: from, To: o.State})
 			if err := e.store.ProjectOpinion(ctx, o); err != nil {
 				t.Errorf("project %s: %v", id, err)
 			}
-			*args.Get(1).(*workflows.ActionResult) = workflows.ActionResult{State: o.State, Revision: o.Revision}
+			*args.Get(1).(*domain.ActionResult) = domain.ActionResult{State: o.State, Revision: o.Revision}
 		}).Return(nil)
 	}
 	e.temporal.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 		return o.WorkflowID == workflows.OpinionWorkflowID(id) && o.UpdateName == string(action)
 	})).Run(func(args mock.Arguments) {
 		opts := args.Get(1).(client.UpdateWorkflowOptions)
-		if req, ok := opts.Args[0].(workflows.ActionRequest); ok {
+		if req, ok := opts.Args[0].(domain.ActionRequest); ok {
 			actor = req.Actor.Username
 		}
 		sent <- opts
@@ -1104,7 +1105,7 @@ func TestActionsNeedTheSessionsToken(t *testing.T) {
 	e.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 	o, err := e.store.Opinion(context.Background(), "asg")
 	require.NoError(t, err)
-	require.Equal(t, workflows.StateAssigned, o.State)
+	require.Equal(t, domain.StateAssigned, o.State)
 }
 
 func TestActionsGoThroughTheServiceAsTheSignedInUser(t *testing.T) {
@@ -1113,40 +1114,40 @@ func TestActionsGoThroughTheServiceAsTheSignedInUser(t *testing.T) {
 	seedOpinionPages(t, e)
 	cases := []struct {
 		who, id string
-		action  workflows.Action
+		action  domain.Action
 		form    url.Values
-		want    workflows.ActionBody
-		apply   func(*workflows.Opinion)
+		want    domain.ActionBody
+		apply   func(*domain.Opinion)
 		shows   string
 	}{
-		{"official", "asg", workflows.ActionSign, url.Values{}, workflows.ActionBody{},
-			func(o *workflows.Opinion) { o.State, o.Signed = workflows.StateInProgress, true }, "<span class=\"badge\">整改中</span>"},
-		{"official", "asg", workflows.ActionRequestExtension, url.Values{"until": {"2025-07-15"}, "reason": {"  需协调市政部门  "}},
-			workflows.ActionBody{Until: "2025-07-15", Reason: "需协调市政部门"},
-			func(o *workflows.Opinion) {
-				o.PendingExtension = &workflows.Extension{Until: "2025-07-15", Reason: "需协调市政部门", RequestedBy: "official"}
+		{"official", "asg", domain.ActionSign, url.Values{}, domain.ActionBody{},
+			func(o *domain.Opinion) { o.State, o.Signed = domain.StateInProgress, true }, "<span class=\"badge\">整改中</span>"},
+		{"official", "asg", domain.ActionRequestExtension, url.Values{"until": {"2025-07-15"}, "reason": {"  需协调市政部门  "}},
+			domain.ActionBody{Until: "2025-07-15", Reason: "需协调市政部门"},
+			func(o *domain.Opinion) {
+				o.PendingExtension = &domain.Extension{Until: "2025-07-15", Reason: "需协调市政部门", RequestedBy: "official"}
 			}, "<dt>延期申请待审批</dt><dd>2025-07-15 — 需协调市政部门 (official)</dd>"},
-		{"leader", "ext", workflows.ActionDecideExtension, url.Values{"approve": {"true"}, "reason": {""}},
-			workflows.ActionBody{Approve: yes()},
-			func(o *workflows.Opinion) {
+		{"leader", "ext", domain.ActionDecideExtension, url.Values{"approve": {"true"}, "reason": {""}},
+			domain.ActionBody{Approve: yes()},
+			func(o *domain.Opinion) {
 				o.PendingExtension, o.Schedule.Deadline, o.Extensions = nil, "2025-07-15", 1
 			}, "<strong>2025-07-15</strong>"},
-		{"verifier", "sub", workflows.ActionVerify, url.Values{"pass": {"false"}, "reason": {"佐证不足"}},
-			workflows.ActionBody{Pass: no(), Reason: "佐证不足"},
-			func(o *workflows.Opinion) { o.State = workflows.StateInProgress }, "<span class=\"badge\">整改中</span>"},
-		{"office", "cat", workflows.ActionAssign, url.Values{"department": {"住建局"}, "official": {"official"}, "leader": {"leader"},
+		{"verifier", "sub", domain.ActionVerify, url.Values{"pass": {"false"}, "reason": {"佐证不足"}},
+			domain.ActionBody{Pass: no(), Reason: "佐证不足"},
+			func(o *domain.Opinion) { o.State = domain.StateInProgress }, "<span class=\"badge\">整改中</span>"},
+		{"office", "cat", domain.ActionAssign, url.Values{"department": {"住建局"}, "official": {"official"}, "leader": {"leader"},
 			"measures": {"规范会议"}, "deadline": {""}},
-			workflows.ActionBody{Department: "住建局", Official: "official", Leader: "leader", Measures: "规范会议"},
-			func(o *workflows.Opinion) {
-				o.State, o.Department, o.Official, o.Leader = workflows.StateAssigned, "住建局", "official", "leader"
+			domain.ActionBody{Department: "住建局", Official: "official", Leader: "leader", Measures: "规范会议"},
+			func(o *domain.Opinion) {
+				o.State, o.Department, o.Official, o.Leader = domain.StateAssigned, "住建局", "official", "leader"
 				o.Schedule.Deadline = "2025-07-08"
 			}, "<strong>2025-07-08</strong>"},
-		{"office", "cb", workflows.ActionCallback, url.Values{"satisfaction": {"basically"}, "note": {"电话回访"}},
-			workflows.ActionBody{Satisfaction: "basically", Note: "电话回访"},
-			func(o *workflows.Opinion) { o.State, o.Satisfaction = workflows.StateClosed, "basically" }, "<span class=\"badge\">已销号</span>"},
-		{"office", "rcv", workflows.ActionMerge, url.Values{"into": {"cat"}, "reason": {"重复反映"}},
-			workflows.ActionBody{Into: "cat", Reason: "重复反映"},
-			func(o *workflows.Opinion) { o.State, o.MergedInto = workflows.StateMerged, "cat" }, "<span class=\"badge\">已合并</span>"},
+		{"office", "cb", domain.ActionCallback, url.Values{"satisfaction": {"basically"}, "note": {"电话回访"}},
+			domain.ActionBody{Satisfaction: "basically", Note: "电话回访"},
+			func(o *domain.Opinion) { o.State, o.Satisfaction = domain.StateClosed, "basically" }, "<span class=\"badge\">已销号</span>"},
+		{"office", "rcv", domain.ActionMerge, url.Values{"into": {"cat"}, "reason": {"重复反映"}},
+			domain.ActionBody{Into: "cat", Reason: "重复反映"},
+			func(o *domain.Opinion) { o.State, o.MergedInto = domain.StateMerged, "cat" }, "<span class=\"badge\">已合并</span>"},
 	}
 	for _, tc := range cases {
 		b := e.signIn(t, tc.who)
@@ -1161,10 +1162,10 @@ func TestActionsGoThroughTheServiceAsTheSignedInUser(t *testing.T) {
 		require.Equal(t, client.WorkflowUpdateStageCompleted, opts.WaitForStage)
 		require.Len(t, opts.Args, 1)
 		u, _ := e.svc.Users.Lookup(tc.who)
-		got := opts.Args[0].(workflows.ActionRequest)
+		got := opts.Args[0].(domain.ActionRequest)
 		got.Policy = nil // the campaign's current policy, for the actions it bears on (api tests)
-		require.Equal(t, workflows.ActionRequest{Actor: u.Actor(), Body: tc.want}, got, "%s %s", tc.who, tc.action)
-		require.Equal(t, tc.who, opts.Args[0].(workflows.ActionRequest).Actor.Username)
+		require.Equal(t, domain.ActionRequest{Actor: u.Actor(), Body: tc.want}, got, "%s %s", tc.who, tc.action)
+		require.Equal(t, tc.who, opts.Args[0].(domain.ActionRequest).Actor.Username)
 
 		// Back on the page, the opinion as the workflow left it.
 		status, body := b.get(t, resp.Header.Get("Location"))
@@ -1199,17 +1200,17 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 		require.Contains(t, body, "<strong>2025-06-30</strong>")
 		requireLabelled(t, "refused form", body)
 	}
-	sent := expectAction(t, e, "asg", workflows.ActionRequestExtension, nil, refusal(workflows.ErrInvalid, "reason_required", "reason is required"))
+	sent := expectAction(t, e, "asg", domain.ActionRequestExtension, nil, refusal(domain.ErrInvalid, "reason_required", "reason is required"))
 	resp := b.post(t, "/opinions/asg/act/request-extension", url.Values{"until": {"2025-07-15"}, "reason": {"   "}})
 	body := readBody(t, resp)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	require.Equal(t, workflows.ActionBody{Until: "2025-07-15"}, received(t, sent).Args[0].(workflows.ActionRequest).Body)
+	require.Equal(t, domain.ActionBody{Until: "2025-07-15"}, received(t, sent).Args[0].(domain.ActionRequest).Body)
 	check(body, "请填写理由。")
 	require.Contains(t, body, `<html lang="zh-CN">`)
 
 	// An English user reads it in English.
 	b.setLang(t, "en")
-	sent = expectAction(t, e, "asg", workflows.ActionRequestExtension, nil, refusal(workflows.ErrInvalid, "reason_required", "reason is required"))
+	sent = expectAction(t, e, "asg", domain.ActionRequestExtension, nil, refusal(domain.ErrInvalid, "reason_required", "reason is required"))
 	resp = b.post(t, "/opinions/asg/act/request-extension", url.Values{"until": {"2025-07-15"}, "reason": {""}})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
@@ -1221,8 +1222,8 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 	b.setLang(t, "zh")
 
 	// A rule that is not about one field is shown at the top of the form.
-	sent = expectAction(t, e, "asg", workflows.ActionRequestExtension, nil,
-		refusal(workflows.ErrConflict, "extension_limit", "this campaign allows at most 2 extensions and 2 have been granted"))
+	sent = expectAction(t, e, "asg", domain.ActionRequestExtension, nil,
+		refusal(domain.ErrConflict, "extension_limit", "this campaign allows at most 2 extensions and 2 have been granted"))
 	resp = b.post(t, "/opinions/asg/act/request-extension", url.Values{"until": {"2025-07-15"}, "reason": {"需协调"}})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
@@ -1234,18 +1235,18 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 
 	// A choice left unmade is reported at its radio group.
 	v := e.signIn(t, "verifier")
-	sent = expectAction(t, e, "sub", workflows.ActionVerify, nil, refusal(workflows.ErrInvalid, "pass_required", "pass (true or false) is required"))
+	sent = expectAction(t, e, "sub", domain.ActionVerify, nil, refusal(domain.ErrInvalid, "pass_required", "pass (true or false) is required"))
 	resp = v.post(t, "/opinions/sub/act/verify", url.Values{"reason": {"看过了"}})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	require.Nil(t, received(t, sent).Args[0].(workflows.ActionRequest).Body.Pass)
+	require.Nil(t, received(t, sent).Args[0].(domain.ActionRequest).Body.Pass)
 	require.Contains(t, body, `<p class="error" id="verify-pass-err">请选择核查结论。</p>`)
 	require.Contains(t, body, `<textarea id="verify-reason" name="reason" rows="3">看过了</textarea>`)
 
 	// The office's assign form keeps every choice when the deadline is refused.
 	o := e.signIn(t, "office")
-	sent = expectAction(t, e, "cat", workflows.ActionAssign, nil,
-		refusal(workflows.ErrInvalid, "deadline_before_collected", "deadline 2025-05-01 is before the opinion was collected (2025-06-01)"))
+	sent = expectAction(t, e, "cat", domain.ActionAssign, nil,
+		refusal(domain.ErrInvalid, "deadline_before_collected", "deadline 2025-05-01 is before the opinion was collected (2025-06-01)"))
 	resp = o.post(t, "/opinions/cat/act/assign", url.Values{"department": {"民政局"}, "official": {"official2"}, "leader": {"leader2"},
 		"measures": {"先行整改<script>"}, "deadline": {"2025-05-01"}})
 	body = readBody(t, resp)

@@ -19,9 +19,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"rectify/internal/domain"
 	"rectify/internal/metrics"
 	"rectify/internal/store"
-	"rectify/workflows"
 )
 
 // Samples are metric samples keyed as PromQL prints a series: name{a="x",b="y"},
@@ -167,7 +167,7 @@ func Diff(want, got Samples) string {
 // its categories).
 type Campaign struct {
 	ID, Name string
-	Policy   workflows.Policy
+	Policy   domain.Policy
 }
 
 // Record is what the quality figures read of one opinion, from the definitions
@@ -179,14 +179,14 @@ type Record struct {
 	Calls []string
 	// Highest is the highest rung ever reached: the one recorded, or the rung now
 	// if higher.
-	Highest                                                               workflows.OverdueLevel
+	Highest                                                               domain.OverdueLevel
 	Assigned, Extended, Verified, Reworked, FirstPass, Accepted, Reopened bool
 	// Workdays are the working days to close, -1 unless closed.
 	Workdays int
 }
 
 // RecordOf reads an opinion's record.
-func RecordOf(o workflows.Opinion) Record {
+func RecordOf(o domain.Opinion) Record {
 	var r Record
 	for _, c := range o.Callbacks {
 		if c.First {
@@ -213,14 +213,14 @@ func RecordOf(o workflows.Opinion) Record {
 			r.Reworked = true
 		}
 	}
-	closed := o.State == workflows.StateClosed
+	closed := o.State == domain.StateClosed
 	r.Verified = r.Reworked || roundVerified || o.VerifiedBy != ""
-	r.Accepted = passed || closed || o.State == workflows.StateAwaitingCallback || o.Reopens > 0 || len(o.Callbacks) > 0 || o.Satisfaction != ""
+	r.Accepted = passed || closed || o.State == domain.StateAwaitingCallback || o.Reopens > 0 || len(o.Callbacks) > 0 || o.Satisfaction != ""
 	r.Reopened = o.Reopens > 0
 	r.FirstPass = closed && !r.Reworked
 	r.Extended = o.Extensions > 0
-	withOfficial := map[workflows.State]bool{workflows.StateAssigned: true, workflows.StateInProgress: true,
-		workflows.StateSubmitted: true, workflows.StateAwaitingCallback: true, workflows.StateClosed: true}[o.State]
+	withOfficial := map[domain.State]bool{domain.StateAssigned: true, domain.StateInProgress: true,
+		domain.StateSubmitted: true, domain.StateAwaitingCallback: true, domain.StateClosed: true}[o.State]
 	r.Assigned = withOfficial || o.Schedule.Deadline != "" || o.Extensions > 0 || o.LateExtensions > 0 || len(o.Rounds) > 0 ||
 		o.SubmittedBy != "" || r.Highest.Rank() > 0 || r.Verified || r.Accepted
 	r.Workdays = -1
@@ -270,10 +270,10 @@ type Import struct {
 	RejectedByCode map[string]int
 }
 
-// Expect computes the business samples from the definitions in PRODUCT.md and
+// Expect computes the business samples from the definitions in docs/metrics.md and
 // store.Stats, opinion by opinion, as the workflows themselves describe them, for
 // a collector with opts.
-func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import, opts metrics.Options) Samples {
+func Expect(campaigns []Campaign, opinions []domain.Opinion, imports []Import, opts metrics.Options) Samples {
 	out := Samples{}
 	add := func(key string, n float64) { out[key] += n }
 	type slice struct{ collected, excluded, closed, onTime, callbacks, satisfied int }
@@ -289,7 +289,7 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		}
 		return quality[k]
 	}
-	speeds := map[string]workflows.Policy{}
+	speeds := map[string]domain.Policy{}
 	byCampaign := map[string]*slice{}
 	at := func(campaign string) *slice {
 		if byCampaign[campaign] == nil {
@@ -309,23 +309,23 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		c := o.CampaignID
 		stage := ""
 		switch o.State {
-		case workflows.StateReceived, workflows.StateCategorized, workflows.StateReturned:
+		case domain.StateReceived, domain.StateCategorized, domain.StateReturned:
 			stage = "pending"
-		case workflows.StateAssigned, workflows.StateInProgress, workflows.StateSubmitted, workflows.StateAwaitingCallback:
+		case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback:
 			stage = "in_progress"
-		case workflows.StateClosed:
+		case domain.StateClosed:
 			stage = "closed"
 		default:
 			stage = "excluded"
 		}
 		add(Key("rectify_opinions", "campaign", c, "category", o.Category, "state", string(o.State)), 1)
 		add(Key("rectify_department_opinions", "campaign", c, "department", o.Department, "stage", stage), 1)
-		owed := o.State == workflows.StateAssigned || o.State == workflows.StateInProgress
-		if owed && o.OverdueLevel.Rank() >= workflows.LevelOverdue.Rank() {
+		owed := o.State == domain.StateAssigned || o.State == domain.StateInProgress
+		if owed && o.OverdueLevel.Rank() >= domain.LevelOverdue.Rank() {
 			add(Key("rectify_overdue_opinions", "campaign", c, "category", o.Category, "level", string(o.OverdueLevel)), 1)
 			add(Key("rectify_department_overdue_opinions", "campaign", c, "department", o.Department, "level", string(o.OverdueLevel)), 1)
 		}
-		if o.State == workflows.StateClosed && o.OnTime {
+		if o.State == domain.StateClosed && o.OnTime {
 			add(Key("rectify_closed_on_time_opinions", "campaign", c, "category", o.Category), 1)
 			add(Key("rectify_department_closed_on_time_opinions", "campaign", c, "department", o.Department), 1)
 		}
@@ -347,7 +347,7 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 			if by[0] == "speed" || by[0] == "target" {
 				add(Key(family+"opinions", append(labels, "stage", stage)...), 1)
 			}
-			if rec.Highest.Rank() >= workflows.LevelOverdue.Rank() {
+			if rec.Highest.Rank() >= domain.LevelOverdue.Rank() {
 				add(Key(family+"ever_overdue_opinions", append(labels, "level", string(rec.Highest))...), 1)
 			}
 			for _, f := range []struct {
@@ -373,7 +373,7 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 				*n++
 			}
 		}
-		count(&q.closed, o.State == workflows.StateClosed)
+		count(&q.closed, o.State == domain.StateClosed)
 		count(&q.assigned, rec.Assigned)
 		count(&q.extended, rec.Extended)
 		count(&q.verified, rec.Verified)
@@ -397,11 +397,11 @@ func Expect(campaigns []Campaign, opinions []workflows.Opinion, imports []Import
 		}
 		for _, answer := range rec.Calls {
 			s.callbacks++
-			if answer == workflows.SatisfactionSatisfied || answer == workflows.SatisfactionBasically {
+			if answer == domain.SatisfactionSatisfied || answer == domain.SatisfactionBasically {
 				s.satisfied++
 			}
 		}
-		if o.State == workflows.StateClosed {
+		if o.State == domain.StateClosed {
 			closeMillis[c] = append(closeMillis[c], o.ClosedAt.UnixMilli()-o.CreatedAt.UnixMilli())
 		}
 	}

@@ -1,4 +1,4 @@
-package workflows
+package domain
 
 import (
 	"fmt"
@@ -77,22 +77,22 @@ var allowedFrom = map[Action][]State{
 		StateAwaitingCallback, StateReturned},
 }
 
-// validate checks an action against the actor, the opinion's state and the input,
-// by the policy the request carries or else the opinion's own (see requestPolicy).
+// Check checks an action against the actor, the opinion's state and the input,
+// by the policy the request carries or else the opinion's own (see EffectivePolicy).
 // It reads state only: a rejection writes nothing to the workflow's history.
 //
 // bounded applies the bounds on dates, text and the campaign's offset
 // (docs/rules.md). Validators always apply them (Temporal does not run validators on
 // replay, so they may tighten); the handler's own re-check applies them only in
 // executions begun with them, so that an action recorded before replays as it ran.
-func validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time, bounded bool) error {
+func Check(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time, bounded bool) error {
 	if err := Permitted(o, action, req.Actor); err != nil {
 		return err
 	}
 	if req.Policy != nil && len(req.Policy.Categories) == 0 {
 		return invalid("policy_invalid", "the campaign's policy sent with the action has no categories")
 	}
-	p = requestPolicy(p, req)
+	p = EffectivePolicy(p, req)
 	if bounded && computesDeadline(action) {
 		// A deadline's moments are kept in the campaign's time, which must be one
 		// that can be written down.
@@ -120,7 +120,7 @@ func computesDeadline(a Action) bool {
 
 // Validate is the whole validator of an action, as the workflow runs it.
 func Validate(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time) error {
-	return validate(o, p, action, req, now, true)
+	return Check(o, p, action, req, now, true)
 }
 
 // checkDates checks the date an action names: an assignment's deadline (a past
@@ -163,10 +163,10 @@ func checkLengths(b ActionBody) error {
 	return nil
 }
 
-// requestPolicy is the policy an action is checked and computed by: the campaign's
+// EffectivePolicy is the policy an action is checked and computed by: the campaign's
 // current one when the request carries it, else the opinion's own copy. Requests
 // recorded before requests carried one replay with the copy, as they ran.
-func requestPolicy(own Policy, req ActionRequest) Policy {
+func EffectivePolicy(own Policy, req ActionRequest) Policy {
 	if req.Policy != nil {
 		return *req.Policy
 	}

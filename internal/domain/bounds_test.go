@@ -1,4 +1,4 @@
-package workflows
+package domain
 
 import (
 	"testing"
@@ -32,7 +32,7 @@ func TestAPendingExtensionBeyondTheBoundsCanBeRefusedNotApproved(t *testing.T) {
 
 	require.NoError(t, Validate(o, p, ActionDecideExtension, ActionRequest{Actor: leader, Body: ActionBody{Approve: &no, Reason: "日期有误"}}, now))
 	// A handler re-checking an action recorded before the bounds replays it as it ran.
-	require.NoError(t, validate(o, p, ActionDecideExtension, ActionRequest{Actor: leader, Body: ActionBody{Approve: &yes}}, now, false))
+	require.NoError(t, Check(o, p, ActionDecideExtension, ActionRequest{Actor: leader, Body: ActionBody{Approve: &yes}}, now, false))
 }
 
 // A campaign stored with an offset beyond ±14 h (before campaigns were bounded) can
