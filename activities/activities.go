@@ -1,6 +1,7 @@
-// Package activities holds the side effects of rectify's workflows: deadline
-// arithmetic on the working-day calendar, the reporting-store projection and
-// notifications. Each is idempotent, keyed by what the workflow supplies.
+// Package activities holds the side effects of rectify's workflows: deadlines on
+// the working-day calendar (internal/deadline), the reporting-store projection,
+// notifications and the import of accepted rows. Each is idempotent, keyed by
+// what the workflow supplies.
 package activities
 
 import (
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"rectify/internal/calendar"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/internal/notify"
 	"rectify/workflows"
@@ -61,49 +63,10 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.FinishBatch, activity.RegisterOptions{Name: workflows.FinishBatchActivityName})
 }
 
-// Schedule computes a deadline on the working-day calendar and the moments the
-// escalation ladder steps up: due_soon N working days before, overdue when the
-// deadline day ends, supervised and accountability k and 2k working days later.
+// Schedule sets a deadline on the working-day calendar and the moments its
+// escalation ladder steps up (deadline.Compute).
 func (a *Activities) Schedule(_ context.Context, in workflows.ScheduleInput) (domain.Schedule, error) {
-	return ComputeSchedule(a.Calendar, in)
-}
-
-// ComputeSchedule is Schedule without the activity wrapper, so the API can show a
-// deadline and its explanation before the office confirms an assignment.
-func ComputeSchedule(cal *calendar.Calendar, in workflows.ScheduleInput) (domain.Schedule, error) {
-	p := in.Policy
-	loc := p.Location()
-	today, err := time.ParseInLocation(domain.DateLayout, in.Today, loc)
-	if err != nil {
-		return domain.Schedule{}, fmt.Errorf("schedule: today %q: %w", in.Today, err)
-	}
-	var s domain.Schedule
-	var deadline time.Time
-	if in.Deadline != "" {
-		deadline, err = time.ParseInLocation(domain.DateLayout, in.Deadline, loc)
-		if err != nil {
-			return domain.Schedule{}, fmt.Errorf("schedule: deadline %q: %w", in.Deadline, err)
-		}
-		if n := cal.WorkdaysBetween(today, deadline); n >= 0 {
-			s.Explanation = fmt.Sprintf("指定期限 %s（自 %s 起 %d 个工作日）", in.Deadline, in.Today, n)
-		} else {
-			s.Explanation = fmt.Sprintf("指定期限 %s（截至 %s 已超期 %d 个工作日）", in.Deadline, in.Today, -n)
-		}
-	} else {
-		span := cal.AddWorkdays(today, in.WorkingDays)
-		deadline = span.To
-		s.Explanation = span.String()
-	}
-	s.Deadline = deadline.Format(domain.DateLayout)
-	endOf := func(d time.Time) time.Time { return d.AddDate(0, 0, 1) }
-	s.DueSoonAt = cal.AddWorkdays(deadline, -p.DueSoonWorkingDays).To
-	s.OverdueAt = endOf(deadline)
-	s.SupervisedAt = endOf(cal.AddWorkdays(deadline, p.SupervisionWorkingDays).To)
-	s.AccountabilityAt = endOf(cal.AddWorkdays(deadline, 2*p.SupervisionWorkingDays).To)
-	if in.WithSign {
-		s.SignBy = endOf(cal.AddWorkdays(today, p.SignWorkingDays).To)
-	}
-	return s, nil
+	return deadline.Compute(a.Calendar, in)
 }
 
 // WorkingDays counts the working days after From up to and including To on the

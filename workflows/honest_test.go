@@ -11,17 +11,17 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/activities"
 	"rectify/internal/calendar"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
 // fixedSchedule is the schedule the calendar gives a deadline set by hand on today,
 // with the sign-in deadline of the assignment kept.
-func fixedSchedule(t *testing.T, today, deadline string, signBy time.Time) domain.Schedule {
+func fixedSchedule(t *testing.T, today, date string, signBy time.Time) domain.Schedule {
 	t.Helper()
-	s, err := activities.ComputeSchedule(calendar.Default(), workflows.ScheduleInput{Today: today, Deadline: deadline, Policy: testPolicy()})
+	s, err := deadline.Compute(calendar.Default(), workflows.ScheduleInput{Today: today, Deadline: date, Policy: testPolicy()})
 	require.NoError(t, err)
 	s.SignBy = signBy
 	return s

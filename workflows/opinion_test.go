@@ -30,6 +30,7 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/calendar"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/workflows"
 )
@@ -568,12 +569,12 @@ var schedule0921plus10 = domain.Schedule{
 // fixedExplanation is the Schedule activity's explanation of a deadline given as a
 // date (an extension, a reopen): the test pins the dates and the working days the
 // calendar counts between them; the wording belongs to the activity.
-func fixedExplanation(t *testing.T, today, deadline string, workingDays int) string {
+func fixedExplanation(t *testing.T, today, date string, workingDays int) string {
 	t.Helper()
-	s, err := activities.ComputeSchedule(calendar.Default(), workflows.ScheduleInput{Today: today, Deadline: deadline, Policy: testPolicy()})
+	s, err := deadline.Compute(calendar.Default(), workflows.ScheduleInput{Today: today, Deadline: date, Policy: testPolicy()})
 	require.NoError(t, err)
-	require.Equal(t, deadline, s.Deadline)
-	for _, part := range []string{deadline, today, fmt.Sprintf(" %d 个工作日", workingDays)} {
+	require.Equal(t, date, s.Deadline)
+	for _, part := range []string{date, today, fmt.Sprintf(" %d 个工作日", workingDays)} {
 		require.Contains(t, s.Explanation, part)
 	}
 	return s.Explanation

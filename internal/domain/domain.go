@@ -323,13 +323,54 @@ type Extension struct {
 
 // Schedule is a deadline and the moments its escalation ladder steps up.
 type Schedule struct {
-	Deadline         string    `json:"deadline"`
-	Explanation      string    `json:"explanation"`
+	Deadline string `json:"deadline"`
+	// Basis is how the deadline was reached, as facts each reader's language
+	// renders (internal/deadline).
+	Basis *DeadlineBasis `json:"basis,omitempty"`
+	// Explanation is Basis said in Chinese, as the timeline records it; a deadline
+	// set before Basis was kept has only this.
+	Explanation      string    `json:"explanation,omitempty"`
 	SignBy           time.Time `json:"sign_by,omitzero"`
 	DueSoonAt        time.Time `json:"due_soon_at"`
 	OverdueAt        time.Time `json:"overdue_at"`
 	SupervisedAt     time.Time `json:"supervised_at"`
 	AccountabilityAt time.Time `json:"accountability_at"`
+}
+
+// DeadlineBasis is how a deadline was reached on the working-day calendar: the
+// facts, so that an official can check it by hand against the holiday notice in
+// whatever language they read.
+type DeadlineBasis struct {
+	// From is the campaign-local date the count started from (day 0).
+	From string `json:"from"`
+	// WorkingDays is the count from From: the days counted to reach the deadline,
+	// or, for a date given by hand, the working days from From to it (negative
+	// when it had already passed).
+	WorkingDays int `json:"working_days"`
+	// Given is whether the date was given by hand rather than counted.
+	Given bool `json:"given,omitempty"`
+	// Holidays, Weekends and MakeUpWorkdays are what a count passed over: public
+	// holidays (by name, days skipped), ordinary weekend days skipped, and 调休
+	// weekend days that were counted as working days.
+	Holidays       []SkippedHoliday `json:"holidays,omitempty"`
+	Weekends       int              `json:"weekends,omitempty"`
+	MakeUpWorkdays []MakeUpWorkday  `json:"make_up_workdays,omitempty"`
+	// ProvisionalYears had holiday data not yet confirmed by the State Council's
+	// notice; UncoveredYears had none, so only weekends were skipped in them.
+	ProvisionalYears []int `json:"provisional_years,omitempty"`
+	UncoveredYears   []int `json:"uncovered_years,omitempty"`
+}
+
+// SkippedHoliday is one public holiday a count passed over.
+type SkippedHoliday struct {
+	Name string `json:"name"` // as the calendar names it, e.g. "国庆节"
+	Days int    `json:"days"`
+}
+
+// MakeUpWorkday is one 调休 weekend day a count treated as a working day.
+type MakeUpWorkday struct {
+	Date string `json:"date"`
+	Name string `json:"name"` // e.g. "国庆节调休上班"
 }
 
 // At returns when the ladder reaches level (zero for none).

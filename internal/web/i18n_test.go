@@ -25,14 +25,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the catalogues in their canonical form (sorted, one key a line)")
 
-// englishOnly are the keys only English has, and why.
-var englishOnly = map[string]string{
-	// Chinese shows the deadline's explanation as the workflow recorded it; English
-	// reads the numbers back out of it (deadline.go).
-	"explain.fixed":      "the recorded Chinese text is shown",
-	"explain.fixed_late": "the recorded Chinese text is shown",
-}
-
 // canonical is a catalogue as its file must read: keys sorted, one a line, text
 // unescaped where JSON allows.
 func canonical(t *testing.T, m map[string]string) []byte {
@@ -93,14 +85,10 @@ func TestCataloguesAreSortedOneKeyALine(t *testing.T) {
 }
 
 func TestEveryKeyIsInBothLanguages(t *testing.T) {
-	for key, why := range englishOnly {
-		require.Contains(t, messages["en"], key, "englishOnly lists %q", key)
-		require.NotContains(t, messages["zh"], key, "englishOnly lists %q (%s), but Chinese has it", key, why)
-	}
 	for _, pair := range [][2]string{{"zh", "en"}, {"en", "zh"}} {
 		var missing []string
 		for key := range messages[pair[0]] {
-			if _, ok := messages[pair[1]][key]; !ok && englishOnly[key] == "" {
+			if _, ok := messages[pair[1]][key]; !ok {
 				missing = append(missing, key)
 			}
 		}
@@ -301,7 +289,7 @@ func TestEveryKeyUsedIsInTheCatalogues(t *testing.T) {
 	used := usedKeys(t)
 	// The scan finds what it must: a template's t, a T and a translate call, and a
 	// key handed on to be translated later.
-	for _, key := range []string{"nav.tasks", "opinion.not_workday", "wait.seconds", "err.timeout", "explain.fixed", "set.retired"} {
+	for _, key := range []string{"nav.tasks", "opinion.not_workday", "wait.seconds", "err.timeout", "set.retired"} {
 		require.Contains(t, used, key)
 	}
 	var missing []string

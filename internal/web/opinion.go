@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/text/width"
 
-	"rectify/activities"
 	"rectify/internal/api"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/workflows"
@@ -180,7 +180,7 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		offered = append(offered, f)
 	}
 	data := map[string]any{"O": view, "Forms": offered, "Campaign": c,
-		"Explain": s.deadlineText(v, c.Policy, view.DeadlineExplanation), "Rounds": roundRows(view.Rounds)}
+		"Explain": deadline.Explain(o.Schedule, v.Lang), "Rounds": roundRows(view.Rounds)}
 	if n := view.WorkingDaysToClose; n != nil {
 		data["DaysToClose"] = v.T("opinion.working_days_n", *n) // 0 is an answer too
 	}
@@ -194,11 +194,11 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 	if o.State == domain.StateCategorized || o.State == domain.StateReturned {
 		cat, _ := c.Policy.CategoryOf(o.Category)
-		if sched, err := activities.ComputeSchedule(s.svc.Calendar, workflows.ScheduleInput{
+		if sched, err := deadline.Compute(s.svc.Calendar, workflows.ScheduleInput{
 			Today: v.Now.In(c.Policy.Location()).Format(domain.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
 		}); err == nil {
 			data["Preview"] = sched
-			data["PreviewExplain"] = s.deadlineText(v, c.Policy, sched.Explanation)
+			data["PreviewExplain"] = deadline.Explain(sched, v.Lang)
 		}
 	}
 	if view.Submitter != "" || view.Phone != "" { // only the office's view has them, and the page shows them
@@ -302,10 +302,7 @@ func (s *Server) offerWorkingDay(v *visit, values map[string]string, field strin
 	values[field] = next
 	why := v.T("weekday." + strings.ToLower(d.Weekday().String()))
 	if name, ok := s.svc.Calendar.Holiday(d); ok {
-		why = name
-		if v.Lang == "en" {
-			why = englishHoliday(name)
-		}
+		why = deadline.HolidayName(name, v.Lang)
 	}
 	return v.T("opinion.not_workday", typed, why, next)
 }

@@ -825,14 +825,14 @@ func seedOpinionPages(t *testing.T, e *officeEnv) {
 	o = base("asg", domain.StateAssigned)
 	o.Category, o.Department, o.Official, o.Leader = "形式主义", "住建局", "official", "leader"
 	o.Measures = "规范会议管理"
-	o.Schedule = domain.Schedule{Deadline: "2025-06-30", Explanation: "从 2025-06-10 起 14 个工作日 → 2025-06-30（跳过周末 6 天）",
+	o.Schedule = domain.Schedule{Deadline: "2025-06-30", Basis: &domain.DeadlineBasis{From: "2025-06-10", WorkingDays: 14, Weekends: 6},
 		SignBy: time.Date(2025, 6, 12, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))}
 	o.Timeline = []domain.Event{received, categorized, assigned}
 	e.opinion(t, o)
 
 	o = base("ext", domain.StateInProgress)
 	o.Category, o.Department, o.Official, o.Leader, o.Signed = "形式主义", "住建局", "official", "leader", true
-	o.Schedule = domain.Schedule{Deadline: "2025-06-20", Explanation: "指定期限 2025-06-20（自 2025-06-10 起 8 个工作日）"}
+	o.Schedule = domain.Schedule{Deadline: "2025-06-20", Basis: &domain.DeadlineBasis{From: "2025-06-10", WorkingDays: 8, Given: true}}
 	o.PendingExtension = &domain.Extension{Until: "2025-07-15", Reason: "需协调市政部门", RequestedBy: "official", RequestedAt: officeNow.Add(-time.Hour)}
 	o.Timeline = []domain.Event{received, categorized, assigned, signed}
 	e.opinion(t, o)
@@ -1016,7 +1016,7 @@ func expectAction(t *testing.T, e *officeEnv, id string, action domain.Action, a
 	sent := make(chan client.UpdateWorkflowOptions, 1)
 	var actor string // set by UpdateWorkflow, read by Get: the same request, one goroutine
 	h := mocks.NewWorkflowUpdateHandle(t)
-	get := h.On("Get", mock.Anything, mock.AnythingOfType("*workflows.ActionResult")).Once()
+	get := h.On("Get", mock.Anything, mock.AnythingOfType("*domain.ActionResult")).Once()
 	if refusal != nil {
 		get.Return(refusal)
 	} else {
