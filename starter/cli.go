@@ -197,6 +197,9 @@ func printGroupUsage(w io.Writer, cmd *command, path string) {
 	}
 	walk("", cmd)
 	t.row("  help <command>", "show a command's flags and an example")
+	if path == "starter" {
+		t.row("  --version", "print the build: module version, commit, Go version")
+	}
 	t.write(w)
 	fmt.Fprintln(w)
 	fmt.Fprint(w, globalUsage)

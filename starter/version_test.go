@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"runtime"
 	"testing"
 
@@ -17,4 +18,10 @@ func TestVersionPrintsTheBuildAndSendsNothing(t *testing.T) {
 	require.Regexp(t, `^starter \S+\n  revision: +\S+\n`, stdout.String())
 	require.Contains(t, stdout.String(), "go:                 "+runtime.Version()+"\n")
 	require.NotContains(t, stdout.String(), "temporal", "the CLI is a client: Temporal's versions are the worker's to say")
+}
+
+func TestHelpListsVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	require.Equal(t, exitOK, run([]string{"--help"}, &stdout, io.Discard))
+	require.Contains(t, stdout.String(), "\n  --version ")
 }
