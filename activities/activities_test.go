@@ -39,31 +39,6 @@ func at(date string) time.Time {
 	return d
 }
 
-// requireSchedule compares schedules by instant and by their +08:00 offset, since
-// the location values differ.
-func requireSchedule(t *testing.T, want, got domain.Schedule) {
-	t.Helper()
-	require.Equal(t, want.Deadline, got.Deadline, "deadline")
-	for _, c := range []struct {
-		name      string
-		want, got time.Time
-	}{
-		{"sign_by", want.SignBy, got.SignBy},
-		{"due_soon_at", want.DueSoonAt, got.DueSoonAt},
-		{"overdue_at", want.OverdueAt, got.OverdueAt},
-		{"supervised_at", want.SupervisedAt, got.SupervisedAt},
-		{"accountability_at", want.AccountabilityAt, got.AccountabilityAt},
-	} {
-		if c.want.IsZero() {
-			require.True(t, c.got.IsZero(), "%s: got %s, want none", c.name, c.got)
-			continue
-		}
-		require.True(t, c.want.Equal(c.got), "%s: got %s, want %s", c.name, c.got, c.want)
-		_, off := c.got.Zone()
-		require.Equal(t, 8*3600, off, "%s is in campaign time", c.name)
-	}
-}
-
 // fakeProjector records what it is asked to write.
 type fakeProjector struct {
 	mu    sync.Mutex
