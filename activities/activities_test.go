@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -16,6 +15,7 @@ import (
 
 	"rectify/activities"
 	"rectify/internal/calendar"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/workflows"
 )
@@ -25,18 +25,6 @@ var policy = domain.Policy{
 	SupervisionWorkingDays: 3,
 	SignWorkingDays:        1,
 	UTCOffsetSeconds:       8 * 3600,
-}
-
-// cst is the campaign's local time, UTC+8.
-var cst = time.FixedZone("CST", 8*3600)
-
-// at is midnight at the start of a date, +08:00.
-func at(date string) time.Time {
-	d, err := time.ParseInLocation(domain.DateLayout, date, cst)
-	if err != nil {
-		panic(err)
-	}
-	return d
 }
 
 // fakeProjector records what it is asked to write.
@@ -130,14 +118,17 @@ func TestRegisteredNames(t *testing.T) {
 	a := &activities.Activities{Calendar: calendar.Default(), Store: p, Notifier: n}
 	a.Register(registry{env: env})
 
-	v, err := env.ExecuteActivity(workflows.ScheduleActivityName,
-		workflows.ScheduleInput{Today: "2026-09-28", WorkingDays: 5, WithSign: true, Policy: policy})
+	in := workflows.ScheduleInput{Today: "2026-09-28", WorkingDays: 5, WithSign: true, Policy: policy}
+	v, err := env.ExecuteActivity(workflows.ScheduleActivityName, in)
 	require.NoError(t, err)
 	var s domain.Schedule
 	require.NoError(t, v.Get(&s))
+	want, err := deadline.Compute(calendar.Default(), in)
+	require.NoError(t, err)
 	require.Equal(t, "2026-10-10", s.Deadline)
-	require.True(t, at("2026-10-11").Equal(s.OverdueAt))
-	require.True(t, at("2026-09-30").Equal(s.SignBy))
+	require.True(t, want.OverdueAt.Equal(s.OverdueAt))
+	require.True(t, want.SignBy.Equal(s.SignBy))
+	require.Equal(t, want.Basis, s.Basis, "the facts survive Temporal's payload encoding")
 	require.True(t, strings.HasPrefix(s.Explanation, "从 2026-09-28 起 5 个工作日"))
 
 	_, err = env.ExecuteActivity(workflows.ProjectActivityName, workflows.ProjectInput{Opinion: sampleOpinion()})
