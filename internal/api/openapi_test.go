@@ -38,8 +38,8 @@ import (
 // openAPIPath is docs/openapi.yaml, from this package's folder.
 const openAPIPath = "../../docs/openapi.yaml"
 
-// probes are the operations Handler serves besides routes(), without a token.
-var probes = []string{"GET /healthz", "GET /readyz", "GET /metrics"}
+// openAPIProbes are the operations Handler serves besides routes(), without a token.
+var openAPIProbes = []string{"GET /healthz", "GET /readyz", "GET /metrics"}
 
 // loadOpenAPI loads the document and checks it is valid OpenAPI 3.1, every example
 // validated against its schema.
@@ -57,8 +57,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 	loadOpenAPI(t)
 }
 
-// documented lists the document's operations as "METHOD /path".
-func documented(doc *openapi3.T) map[string]*openapi3.Operation {
+// documentedOperations lists the document's operations as "METHOD /path".
+func documentedOperations(doc *openapi3.T) map[string]*openapi3.Operation {
 	ops := map[string]*openapi3.Operation{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -68,10 +68,10 @@ func documented(doc *openapi3.T) map[string]*openapi3.Operation {
 	return ops
 }
 
-// served lists the operations Handler serves as "METHOD /path": every pattern of
+// servedOperations lists the operations Handler serves as "METHOD /path": every pattern of
 // routes() (Go's {id} is OpenAPI's) and the probes.
-func served(s *Service) []string {
-	ops := slices.Clone(probes)
+func servedOperations(s *Service) []string {
+	ops := slices.Clone(openAPIProbes)
 	for _, rt := range s.routes() {
 		ops = append(ops, rt.pattern)
 	}
@@ -81,8 +81,8 @@ func served(s *Service) []string {
 func TestOpenAPIDocumentsEveryRouteServedAndNoOther(t *testing.T) {
 	doc := loadOpenAPI(t)
 	f := newOpenAPIFixture(t)
-	docOps := documented(doc)
-	servedOps := served(f.svc)
+	docOps := documentedOperations(doc)
+	servedOps := servedOperations(f.svc)
 
 	var undocumented, unserved []string
 	for _, op := range servedOps {
@@ -115,7 +115,7 @@ func TestOpenAPIDocumentsEveryRouteServedAndNoOther(t *testing.T) {
 		if o.Security != nil {
 			security = *o.Security
 		}
-		if slices.Contains(probes, op) {
+		if slices.Contains(openAPIProbes, op) {
 			require.Empty(t, security, "%s needs no token", op)
 			continue
 		}
@@ -152,9 +152,9 @@ func TestOpenAPIDocumentsEveryActionsBody(t *testing.T) {
 
 	bodies, ok := op.Extensions["x-action-bodies"].(map[string]any)
 	require.True(t, ok, "the operation has x-action-bodies")
-	require.ElementsMatch(t, actions, keys(bodies))
+	require.ElementsMatch(t, actions, openAPIKeys(bodies))
 	examples := op.RequestBody.Value.Content.Get("application/json").Examples
-	require.ElementsMatch(t, actions, keys(examples), "an example body for every action")
+	require.ElementsMatch(t, actions, openAPIKeys(examples), "an example body for every action")
 	for action, ref := range bodies {
 		name, ok := strings.CutPrefix(ref.(string), "#/components/schemas/")
 		require.True(t, ok, "%s: %s", action, ref)
@@ -168,7 +168,8 @@ func TestOpenAPIDocumentsEveryActionsBody(t *testing.T) {
 	require.Error(t, doc.Components.Schemas["VerifyBody"].Value.VisitJSON(map[string]any{"pass": false}, openapi3.EnableJSONSchema2020()))
 }
 
-func keys[V any](m map[string]V) []string {
+// openAPIKeys are a map's keys.
+func openAPIKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -190,8 +191,8 @@ func newOpenAPIFixture(t *testing.T) *fixture {
 	return f
 }
 
-// apiCall is one request of the conformance test and what it must get.
-type apiCall struct {
+// openAPICall is one request of the conformance test and what it must get.
+type openAPICall struct {
 	method, path string
 	// as is the caller ("" sends no Authorization header); token, when set, is sent
 	// instead of theirs.
@@ -207,24 +208,25 @@ type apiCall struct {
 	docRefuses bool
 }
 
-// conformance sends requests through the real handler and checks each request and
+// openAPIConformance sends requests through the real handler and checks each request and
 // answer against the document, recording which operations and statuses it saw.
-type conformance struct {
+type openAPIConformance struct {
 	f      *fixture
 	doc    *openapi3.T
 	router routers.Router
 	seen   map[string][]int
 }
 
-func newConformance(t *testing.T, f *fixture) *conformance {
+func newOpenAPIConformance(t *testing.T, f *fixture) *openAPIConformance {
+	t.Helper()
 	doc := loadOpenAPI(t)
 	router, err := gorillamux.NewRouter(doc)
 	require.NoError(t, err)
-	return &conformance{f: f, doc: doc, router: router, seen: map[string][]int{}}
+	return &openAPIConformance{f: f, doc: doc, router: router, seen: map[string][]int{}}
 }
 
-// bearer is the document's bearerAuth as openapi3filter checks a request for it.
-func bearer(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+// openAPIBearer is the document's bearerAuth as openapi3filter checks a request for it.
+func openAPIBearer(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	if in.SecuritySchemeName != "bearerAuth" {
 		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
 	}
@@ -235,7 +237,7 @@ func bearer(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	return nil
 }
 
-func (c *conformance) do(t *testing.T, k apiCall) *httptest.ResponseRecorder {
+func (c *openAPIConformance) do(t *testing.T, k openAPICall) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(k.method, k.path, strings.NewReader(k.body))
 	if k.contentType != "" {
@@ -247,7 +249,7 @@ func (c *conformance) do(t *testing.T, k apiCall) *httptest.ResponseRecorder {
 }
 
 // upload posts a multipart form: the file (name and content) and the other fields.
-func (c *conformance) upload(t *testing.T, k apiCall, name, content string, fields ...string) *httptest.ResponseRecorder {
+func (c *openAPIConformance) upload(t *testing.T, k openAPICall, name, content string, fields ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -264,7 +266,7 @@ func (c *conformance) upload(t *testing.T, k apiCall, name, content string, fiel
 	return c.send(t, req, k)
 }
 
-func (c *conformance) send(t *testing.T, req *http.Request, k apiCall) *httptest.ResponseRecorder {
+func (c *openAPIConformance) send(t *testing.T, req *http.Request, k openAPICall) *httptest.ResponseRecorder {
 	t.Helper()
 	what := k.method + " " + k.path
 	switch {
@@ -277,7 +279,7 @@ func (c *conformance) send(t *testing.T, req *http.Request, k apiCall) *httptest
 	require.NoError(t, err, "%s is not documented", what)
 	ctx := context.Background()
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: bearer, SkipSettingDefaults: true, RejectWhenRequestBodyNotSpecified: true}}
+		Options: &openapi3filter.Options{AuthenticationFunc: openAPIBearer, SkipSettingDefaults: true, RejectWhenRequestBodyNotSpecified: true}}
 	err = openapi3filter.ValidateRequest(ctx, in)
 	if k.docRefuses {
 		require.Error(t, err, "the document takes %s, which the API refuses", what)
@@ -308,20 +310,20 @@ func (c *conformance) send(t *testing.T, req *http.Request, k apiCall) *httptest
 // against the document.
 func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	f := newOpenAPIFixture(t)
-	c := newConformance(t, f)
+	c := newOpenAPIConformance(t, f)
 	ctx := context.Background()
 
 	// Probes.
 	f.temporal.On("CheckHealth", mock.Anything, mock.Anything).Return(&client.CheckHealthResponse{}, nil).Once()
 	f.temporal.On("CheckHealth", mock.Anything, mock.Anything).Return(nil, errors.New("connection refused")).Once()
-	c.do(t, apiCall{method: "GET", path: "/healthz", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/readyz", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/readyz", status: 503, code: "temporal_unavailable"})
-	c.do(t, apiCall{method: "GET", path: "/metrics", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/healthz", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/readyz", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/readyz", status: 503, code: "temporal_unavailable"})
+	c.do(t, openAPICall{method: "GET", path: "/metrics", status: 200})
 
 	// Who may call.
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns", status: 401, code: "unauthenticated", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns", token: "tok-nobody", status: 401, code: "invalid_token"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns", status: 401, code: "unauthenticated", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns", token: "tok-nobody", status: 401, code: "invalid_token"})
 
 	// Opinions as the workflows leave them in the reporting store.
 	closedAt := fixedNow.Add(-48 * time.Hour)
@@ -351,74 +353,74 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	}))
 
 	// Campaigns.
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns", as: "verifier", status: 200})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 201, body: `{
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns", as: "verifier", status: 200})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 201, body: `{
 		"id": "zt-2025", "name": "主题教育整改 2025",
 		"categories": [{"name": "道路", "speed": "immediate", "keywords": ["路灯", "积水"]}, {"name": "制度漏洞", "speed": "long_term", "aliases": ["制度缺失"]}],
 		"departments": ["城管科", "民政科"],
 		"channels": [{"name": "hotline", "aliases": ["热线", "12345"]}, {"name": "民情恳谈会"}],
 		"policy": {"max_extensions": 1, "callback_required": true}}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 201, body: `{"name": "第三批"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 409, code: "campaign_exists", body: `{"id": "zt-2025", "name": "again"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "leader", status: 403, code: "forbidden", body: `{"name": "x"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 400, code: "unknown_field", body: `{"nmae": "x"}`, docRefuses: true})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 422, code: "invalid_campaign",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 201, body: `{"name": "第三批"}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 409, code: "campaign_exists", body: `{"id": "zt-2025", "name": "again"}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "leader", status: 403, code: "forbidden", body: `{"name": "x"}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 400, code: "unknown_field", body: `{"nmae": "x"}`, docRefuses: true})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 422, code: "invalid_campaign",
 		body: `{"name": "x", "categories": [{"name": "道路"}, {"name": "道路"}]}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 413, code: "body_too_large",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns", as: "office", status: 413, code: "body_too_large",
 		body: `{"name": "` + strings.Repeat("x", maxBody) + `"}`, docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/zt-2025", as: "official", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/nope", as: "official", status: 404, code: "campaign_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/zt-2025", as: "official", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope", as: "official", status: 404, code: "campaign_not_found"})
 
 	// Settings and their record.
-	c.do(t, apiCall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "office", status: 200, body: `{
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "office", status: 200, body: `{
 		"revision": 0, "name": "主题教育整改 2025（第二批）",
 		"categories": [{"name": "窨井盖安全", "speed": "immediate", "working_days": 4}, {"name": "道路交通", "renamed_from": "道路"}, {"name": "制度漏洞", "retired": true}],
 		"departments": [{"name": "城管科", "aliases": ["城市管理科"]}, "住建局"],
 		"channels": ["民情走访"],
 		"policy": {"max_extensions": 2, "callback_required": false}}`})
-	c.do(t, apiCall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "office", status: 409, code: "campaign_changed", body: `{"revision": 0, "name": "x"}`})
-	c.do(t, apiCall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "office", status: 422, code: "invalid_campaign",
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "office", status: 409, code: "campaign_changed", body: `{"revision": 0, "name": "x"}`})
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "office", status: 422, code: "invalid_campaign",
 		body: `{"departments": [{"name": "民政科", "renamed_from": "不存在的科室"}]}`})
-	c.do(t, apiCall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "official", status: 403, code: "forbidden", body: `{"name": "x"}`})
-	c.do(t, apiCall{method: "PATCH", path: "/api/v1/campaigns/nope", as: "office", status: 404, code: "campaign_not_found", body: `{"name": "x"}`})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes", as: "leader", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes?limit=2", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes?limit=0", as: "office", status: 422, code: "invalid_limit", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes?limt=2", as: "office", status: 422, code: "unknown_parameter"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes", as: "official", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/campaigns/zt-2025", as: "official", status: 403, code: "forbidden", body: `{"name": "x"}`})
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/campaigns/nope", as: "office", status: 404, code: "campaign_not_found", body: `{"name": "x"}`})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes?limit=2", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes?limit=0", as: "office", status: 422, code: "invalid_limit", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes?limt=2", as: "office", status: 422, code: "unknown_parameter"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/zt-2025/changes", as: "official", status: 403, code: "forbidden"})
 
 	// Submitting opinions.
 	f.expectStart(t)
 	submit := `{"key": "RX-0609-01", "content": "小区路灯坏了两个月没人修", "channel": "热线", "collected_at": "2025-06-09",
 		"submitter": "张三", "phone": "0373-5771293", "target": "班子", "department": "城管局", "extra": {"序号": "1"}}`
-	rec := c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 201, body: submit})
+	rec := c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 201, body: submit})
 	submitted := decodeAs[SubmittedView](t, rec)
 	require.NotEmpty(t, submitted.Warnings, "an unknown department is a warning")
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 200, body: submit})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 409, code: "key_conflict",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 200, body: submit})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 409, code: "key_conflict",
 		body: `{"key": "RX-0609-01", "content": "别的意见", "channel": "hotline", "collected_at": "2025-06-09"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 422, code: "invalid_phone",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 422, code: "invalid_phone",
 		body: `{"content": "道路积水", "channel": "hotline", "collected_at": "2025-06-09", "phone": "12345"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 400, code: "malformed_json",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "office", status: 400, code: "malformed_json",
 		body: `{"content": 1}`, docRefuses: true})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/nope/opinions", as: "office", status: 404, code: "campaign_not_found", body: submit})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "leader", status: 403, code: "forbidden", body: submit})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/nope/opinions", as: "office", status: 404, code: "campaign_not_found", body: submit})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/opinions", as: "leader", status: 403, code: "forbidden", body: submit})
 
 	// Reading opinions.
-	rec = c.do(t, apiCall{method: "GET", path: "/api/v1/opinions?campaign=c1&limit=2", as: "office", status: 200})
+	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions?campaign=c1&limit=2", as: "office", status: 200})
 	require.NotEmpty(t, decodeAs[listBody](t, rec).NextPageToken)
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions?campaign=c1&limit=2&page_token=2", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions?assignee=me&overdue=false&state=in_progress", as: "official", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions?leader=me&department=" + deptA, as: "leader", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions?state=open", as: "office", status: 422, code: "invalid_state", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions?status=open", as: "office", status: 422, code: "unknown_parameter"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions/in-progress", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions/closed", as: "leader", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions/received", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions/" + submitted.ID, as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions/in-progress", as: "official2", status: 403, code: "forbidden"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/opinions/nope", as: "office", status: 404, code: "opinion_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions?campaign=c1&limit=2&page_token=2", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions?assignee=me&overdue=false&state=in_progress", as: "official", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions?leader=me&department=" + deptA, as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions?state=open", as: "office", status: 422, code: "invalid_state", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions?status=open", as: "office", status: 422, code: "unknown_parameter"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions/in-progress", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions/closed", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions/received", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions/" + submitted.ID, as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions/in-progress", as: "official2", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/opinions/nope", as: "office", status: 404, code: "opinion_not_found"})
 
 	// Actions.
 	before, err := f.store.Opinion(ctx, "assigned")
@@ -428,41 +430,41 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	after.Timeline = append(slices.Clone(before.Timeline), workflows.Event{Seq: 2, At: fixedNow, Actor: "official",
 		Action: workflows.ActionSign, From: workflows.StateAssigned, To: workflows.StateInProgress})
 	f.expectAction(t, nil, &after)
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/assigned/actions/sign", as: "official", status: 200})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/in-progress/actions/sign", as: "official", status: 409, code: "wrong_state", body: `{}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/categorized/actions/assign", as: "office", status: 422, code: "invalid_official",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/assigned/actions/sign", as: "official", status: 200})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/in-progress/actions/sign", as: "official", status: 409, code: "wrong_state", body: `{}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/categorized/actions/assign", as: "office", status: 422, code: "invalid_official",
 		body: `{"department": "住建局", "official": "nobody", "leader": "leader", "deadline": "2025-06-20"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/received/actions/reject", as: "verifier", status: 403, code: "office_only",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/reject", as: "verifier", status: 403, code: "office_only",
 		body: `{"reason": "不属整改范围"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/received/actions/approve", as: "office", status: 404, code: "unknown_action",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/approve", as: "office", status: 404, code: "unknown_action",
 		body: `{}`, docRefuses: true})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/nope/actions/cancel", as: "office", status: 404, code: "opinion_not_found",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/nope/actions/cancel", as: "office", status: 404, code: "opinion_not_found",
 		body: `{"reason": "重复"}`})
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/received/actions/reject", as: "office", status: 400, code: "malformed_json",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/reject", as: "office", status: 400, code: "malformed_json",
 		body: `{"reason": 1}`, docRefuses: true})
 	f.expectAction(t, rejection(workflows.ErrInvalid, "reason is required", "reason_required"), nil)
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/received/actions/cancel", as: "office", status: 422, code: "reason_required",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/cancel", as: "office", status: 422, code: "reason_required",
 		body: `{"reason": ""}`})
 	f.expectAction(t, serviceerror.NewResourceExhausted(enumspb.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT, "busy"), nil)
-	c.do(t, apiCall{method: "POST", path: "/api/v1/opinions/received/actions/categorize", as: "office", status: 429, code: "throttled",
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/categorize", as: "office", status: 429, code: "throttled",
 		body: `{"category": "服务态度和效率"}`})
 
 	// Figures and ledgers.
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/stats", as: "leader", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/stats", as: "official", status: 403, code: "forbidden"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/nope/stats", as: "office", status: 404, code: "campaign_not_found"})
-	rec = c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/stats", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/stats", as: "official", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/stats", as: "office", status: 404, code: "campaign_not_found"})
+	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger", as: "office", status: 200})
 	require.Contains(t, rec.Body.String(), "0373-5771293")
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger?open=true", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger?open=maybe", as: "office", status: 422, code: "invalid_open", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger?opne=true", as: "office", status: 422, code: "unknown_parameter"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger", as: "leader", status: 403, code: "forbidden"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/nope/ledger", as: "office", status: 404, code: "campaign_not_found"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx", as: "leader", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx", as: "verifier", status: 403, code: "forbidden"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=true", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=yes", as: "leader", status: 422, code: "invalid_open", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/nope/ledger.csv", as: "leader", status: 404, code: "campaign_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger?open=true", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger?open=maybe", as: "office", status: 422, code: "invalid_open", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger?opne=true", as: "office", status: 422, code: "unknown_parameter"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger", as: "leader", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/ledger", as: "office", status: 404, code: "campaign_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx", as: "verifier", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=true", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=yes", as: "leader", status: 422, code: "invalid_open", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/ledger.csv", as: "leader", status: 404, code: "campaign_not_found"})
 
 	// Imports.
 	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BatchWorkflowName, mock.Anything).Return(mocks.NewWorkflowRun(t), nil)
@@ -471,7 +473,7 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 		"A2,农贸市场周边垃圾清运不及时,电报,2025-06-09,王五,,\n" +
 		"A3,下水道堵塞，污水漫到人行道上,走访,2025-06-08,,,城管局\n" +
 		"RX-0609-01,小区路灯坏了两个月没人修,热线,2025-06-09,张三,0373-5771293,住建局\n"
-	batches := apiCall{method: "POST", path: "/api/v1/campaigns/c1/batches", as: "office"}
+	batches := openAPICall{method: "POST", path: "/api/v1/campaigns/c1/batches", as: "office"}
 	ok, dry, refused := batches, batches, batches
 	ok.status, dry.status, refused.status = 201, 200, 422
 	rec = c.upload(t, ok, "六月台账.csv", ledger)
@@ -484,7 +486,7 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.upload(t, refused, "台账.txt", ledger)
 	refused.code, refused.docRefuses = "invalid_strict", true
 	c.upload(t, refused, "台账.csv", ledger, "strict", "maybe")
-	c.do(t, apiCall{method: "POST", path: "/api/v1/campaigns/c1/batches", as: "office", contentType: "text/csv", body: ledger,
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/batches", as: "office", contentType: "text/csv", body: ledger,
 		status: 400, code: "not_multipart", docRefuses: true})
 	leader := batches
 	leader.as, leader.status, leader.code = "leader", 403, "forbidden"
@@ -493,36 +495,36 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	nope.path, nope.status, nope.code = "/api/v1/campaigns/nope/batches", 404, "campaign_not_found"
 	c.upload(t, nope, "六月台账.csv", ledger)
 
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID, as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID, as: "verifier", status: 403, code: "forbidden"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/b-nope", as: "office", status: 404, code: "batch_not_found"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.csv", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.xlsx", as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.pdf", as: "office", status: 404, code: "unknown_format", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/b-nope/rejections.csv", as: "office", status: 404, code: "batch_not_found"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.csv", as: "leader", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID, as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID, as: "verifier", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/b-nope", as: "office", status: 404, code: "batch_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.csv", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.xlsx", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.pdf", as: "office", status: 404, code: "unknown_format", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/b-nope/rejections.csv", as: "office", status: 404, code: "batch_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.csv", as: "leader", status: 403, code: "forbidden"})
 
 	// The access log of all that.
-	rec = c.do(t, apiCall{method: "GET", path: "/api/v1/audit?limit=2", as: "office", status: 200})
+	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?limit=2", as: "office", status: 200})
 	cursor := decodeAs[struct {
 		NextCursor string `json:"next_cursor"`
 	}](t, rec).NextCursor
 	require.NotEmpty(t, cursor)
-	c.do(t, apiCall{method: "GET", path: "/api/v1/audit?user=me&action=export_personal_data&since=2025-06-01&until=2025-06-10T12:00:00%2B08:00&cursor=" + cursor,
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?user=me&action=export_personal_data&since=2025-06-01&until=2025-06-10T12:00:00%2B08:00&cursor=" + cursor,
 		as: "office", status: 200})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/audit?action=read", as: "office", status: 422, code: "invalid_action", docRefuses: true})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/audit?since=2025-06-10&until=2025-06-09", as: "office", status: 422, code: "invalid_until"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/audit", as: "leader", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?action=read", as: "office", status: 422, code: "invalid_action", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?since=2025-06-10&until=2025-06-09", as: "office", status: 422, code: "invalid_until"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit", as: "leader", status: 403, code: "forbidden"})
 
 	// Exports of personal data go only once recorded.
 	f.breakAuditLog(t)
-	c.do(t, apiCall{method: "GET", path: "/api/v1/campaigns/c1/ledger", as: "office", status: 503, code: "audit_unavailable"})
-	c.do(t, apiCall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.xlsx", as: "office", status: 503, code: "audit_unavailable"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger", as: "office", status: 503, code: "audit_unavailable"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.xlsx", as: "office", status: 503, code: "audit_unavailable"})
 
 	// Every documented operation was exercised.
 	var missing []string
 	total := 0
-	for op := range documented(c.doc) {
+	for op := range documentedOperations(c.doc) {
 		if len(c.seen[op]) == 0 {
 			missing = append(missing, op)
 		}
