@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/mocks"
 
+	"rectify/internal/domain"
 	"rectify/internal/metrics"
 	"rectify/workflows"
 )
@@ -145,7 +146,7 @@ func TestOpenAPIDocumentsEveryActionsBody(t *testing.T) {
 		enum = append(enum, v.(string))
 	}
 	var actions []string
-	for _, a := range workflows.Actions {
+	for _, a := range domain.Actions {
 		actions = append(actions, string(a))
 	}
 	require.Equal(t, actions, enum, "the {action} parameter lists the actions")
@@ -328,27 +329,27 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	// Opinions as the workflows leave them in the reporting store.
 	closedAt := fixedNow.Add(-48 * time.Hour)
 	yes := true
-	f.project(t, newOpinion("in-progress", assigned(workflows.StateInProgress, "official", deptA, "2025-06-13", workflows.LevelDueSoon),
-		func(o *workflows.Opinion) {
+	f.project(t, newOpinion("in-progress", assigned(domain.StateInProgress, "official", deptA, "2025-06-13", domain.LevelDueSoon),
+		func(o *domain.Opinion) {
 			o.Signed, o.SuggestedCategory, o.Measures = true, "群众需要解决的问题", "更换路灯"
 			o.Extra = map[string]string{"序号": "5", "备注": "夜间"}
-			o.HighestLevel, o.HighestLevelAt = workflows.LevelDueSoon, fixedNow.Add(-time.Hour)
-			o.PendingExtension = &workflows.Extension{Until: "2025-06-20", Reason: "灯杆需更换", RequestedBy: "official", RequestedAt: fixedNow}
+			o.HighestLevel, o.HighestLevelAt = domain.LevelDueSoon, fixedNow.Add(-time.Hour)
+			o.PendingExtension = &domain.Extension{Until: "2025-06-20", Reason: "灯杆需更换", RequestedBy: "official", RequestedAt: fixedNow}
 		}))
-	f.project(t, newOpinion("closed", assigned(workflows.StateClosed, "official", deptA, "2025-06-06", workflows.LevelNone),
-		func(o *workflows.Opinion) {
+	f.project(t, newOpinion("closed", assigned(domain.StateClosed, "official", deptA, "2025-06-06", domain.LevelNone),
+		func(o *domain.Opinion) {
 			o.Signed, o.OnTime, o.ClosedAt, o.WorkingDaysToClose = true, true, closedAt, 4
-			o.HighestLevel, o.Satisfaction, o.SubmittedBy, o.VerifiedBy = workflows.LevelNone, "satisfied", "official", "verifier"
+			o.HighestLevel, o.Satisfaction, o.SubmittedBy, o.VerifiedBy = domain.LevelNone, "satisfied", "official", "verifier"
 			o.Measures, o.Evidence = "已更换路灯", "现场照片"
-			o.Rounds = []workflows.Round{{Measures: "已更换路灯", Evidence: "现场照片", SubmittedBy: "official", SubmittedAt: closedAt.Add(-24 * time.Hour),
+			o.Rounds = []domain.Round{{Measures: "已更换路灯", Evidence: "现场照片", SubmittedBy: "official", SubmittedAt: closedAt.Add(-24 * time.Hour),
 				VerifiedBy: "verifier", Passed: &yes, Reason: "现场核查属实", VerifiedAt: closedAt.Add(-2 * time.Hour)}}
-			o.Callbacks = []workflows.Callback{{At: closedAt, By: "office", Satisfaction: "satisfied", Note: "电话回访", First: true}}
+			o.Callbacks = []domain.Callback{{At: closedAt, By: "office", Satisfaction: "satisfied", Note: "电话回访", First: true}}
 		}))
-	f.project(t, newOpinion("assigned", assigned(workflows.StateAssigned, "official", deptA, "2025-06-20", workflows.LevelNone)))
-	f.project(t, newOpinion("categorized", func(o *workflows.Opinion) {
-		o.State, o.Category = workflows.StateCategorized, "群众需要解决的问题"
+	f.project(t, newOpinion("assigned", assigned(domain.StateAssigned, "official", deptA, "2025-06-20", domain.LevelNone)))
+	f.project(t, newOpinion("categorized", func(o *domain.Opinion) {
+		o.State, o.Category = domain.StateCategorized, "群众需要解决的问题"
 	}))
-	f.project(t, newOpinion("received", func(o *workflows.Opinion) {
+	f.project(t, newOpinion("received", func(o *domain.Opinion) {
 		o.Content, o.WrittenDepartment = "窗口排队太久", "城管局"
 	}))
 
@@ -426,9 +427,9 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	before, err := f.store.Opinion(ctx, "assigned")
 	require.NoError(t, err)
 	after := before
-	after.State, after.Signed, after.Revision, after.UpdatedAt = workflows.StateInProgress, true, 2, fixedNow
-	after.Timeline = append(slices.Clone(before.Timeline), workflows.Event{Seq: 2, At: fixedNow, Actor: "official",
-		Action: workflows.ActionSign, From: workflows.StateAssigned, To: workflows.StateInProgress})
+	after.State, after.Signed, after.Revision, after.UpdatedAt = domain.StateInProgress, true, 2, fixedNow
+	after.Timeline = append(slices.Clone(before.Timeline), domain.Event{Seq: 2, At: fixedNow, Actor: "official",
+		Action: domain.ActionSign, From: domain.StateAssigned, To: domain.StateInProgress})
 	f.expectAction(t, nil, &after)
 	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/assigned/actions/sign", as: "official", status: 200})
 	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/in-progress/actions/sign", as: "official", status: 409, code: "wrong_state", body: `{}`})
@@ -442,7 +443,7 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 		body: `{"reason": "重复"}`})
 	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/reject", as: "office", status: 400, code: "malformed_json",
 		body: `{"reason": 1}`, docRefuses: true})
-	f.expectAction(t, rejection(workflows.ErrInvalid, "reason is required", "reason_required"), nil)
+	f.expectAction(t, rejection(domain.ErrInvalid, "reason is required", "reason_required"), nil)
 	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/cancel", as: "office", status: 422, code: "reason_required",
 		body: `{"reason": ""}`})
 	f.expectAction(t, serviceerror.NewResourceExhausted(enumspb.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT, "busy"), nil)
