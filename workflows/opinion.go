@@ -299,6 +299,24 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		r.record(ctx, who, action, domain.StateAssigned, b.Reason, detail("department", b.Department, "official", b.Official,
 			"leader", b.Leader, "deadline", sched.Deadline, "explanation", sched.Explanation))
 		r.notify(ctx, action, o.Official)
+	case domain.ActionResolve:
+		// Fixed already (立行立改): recorded as a fix submitted on time, which goes to
+		// verification like any other; a failed verification sends it to the
+		// official who fixed it, with a rework deadline.
+		if b.Category != "" {
+			o.Category = b.Category
+		}
+		o.Department, o.Official, o.Leader = b.Department, b.Official, b.Leader
+		o.Measures, o.Evidence, o.SubmittedBy, o.SubmittedLate = b.Measures, b.Evidence, who, false
+		o.OnTheSpot, o.FixedOn, o.Signed = true, b.FixedOn, true
+		if r.honest {
+			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
+				SubmittedAt: workflow.Now(ctx)})
+		}
+		r.armed++
+		r.record(ctx, who, action, domain.StateSubmitted, b.Reason, detail("category", o.Category, "department", b.Department,
+			"official", b.Official, "leader", b.Leader, "fixed_on", b.FixedOn))
+		r.notifyQueue(ctx, domain.ActionSubmit, domain.RoleVerifier)
 	case domain.ActionSign:
 		o.Signed = true
 		r.record(ctx, who, action, domain.StateInProgress, "", nil)
@@ -430,7 +448,13 @@ func (r *opinionRun) close(ctx workflow.Context, who string, action domain.Actio
 			r.o.OnTime = r.o.OnTime && !round.Late
 		}
 		loc := r.policy.Location()
-		days, err := r.workingDays(ctx, r.o.CreatedAt.In(loc).Format(domain.DateLayout), now.In(loc).Format(domain.DateLayout))
+		from, to := r.o.CreatedAt.In(loc).Format(domain.DateLayout), now.In(loc).Format(domain.DateLayout)
+		if r.o.OnTheSpot && r.o.ReworkCount == 0 && r.o.Reopens == 0 && r.o.CollectedAt != "" {
+			// Fixed on the spot and accepted as it was: it took from its collection
+			// to the day it was fixed.
+			from, to = r.o.CollectedAt, r.o.FixedOn
+		}
+		days, err := r.workingDays(ctx, from, to)
 		if err != nil {
 			return err
 		}

@@ -82,10 +82,13 @@ type Action string
 
 // Human actions (docs/domain.md) and the system events that also appear in timelines.
 const (
-	ActionCategorize       Action = "categorize"
-	ActionMerge            Action = "merge"
-	ActionReject           Action = "reject"
-	ActionAssign           Action = "assign"
+	ActionCategorize Action = "categorize"
+	ActionMerge      Action = "merge"
+	ActionReject     Action = "reject"
+	ActionAssign     Action = "assign"
+	// ActionResolve records an opinion already fixed on the spot (立行立改): who
+	// fixed it, how and when; it then goes to verification like any fix.
+	ActionResolve          Action = "resolve"
 	ActionSign             Action = "sign"
 	ActionReturn           Action = "return"
 	ActionRequestExtension Action = "request-extension"
@@ -105,7 +108,7 @@ const (
 
 // Actions lists the human actions, in the order an opinion usually meets them.
 var Actions = []Action{
-	ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionSign, ActionReturn,
+	ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionSign, ActionReturn,
 	ActionRequestExtension, ActionDecideExtension, ActionSubmit, ActionVerify,
 	ActionCallback, ActionReopen, ActionCancel,
 }
@@ -257,6 +260,8 @@ type ActionBody struct {
 	Pass         *bool  `json:"pass,omitempty"`
 	Satisfaction string `json:"satisfaction,omitempty"`
 	Note         string `json:"note,omitempty"`
+	// FixedOn is the day an opinion resolved on the spot was fixed (resolve).
+	FixedOn string `json:"fixed_on,omitempty"`
 }
 
 // ActionRequest is the argument of every action Update.
@@ -424,9 +429,13 @@ type Opinion struct {
 	VerifiedBy        string            `json:"verified_by,omitempty"`
 	Satisfaction      string            `json:"satisfaction,omitempty"`
 	MergedInto        string            `json:"merged_into,omitempty"`
-	CreatedAt         time.Time         `json:"created_at"`
-	UpdatedAt         time.Time         `json:"updated_at"`
-	ClosedAt          time.Time         `json:"closed_at,omitzero"`
+	// OnTheSpot marks an opinion resolved on the spot (立行立改, ActionResolve),
+	// fixed on FixedOn: it counts as such in every figure, on time by definition.
+	OnTheSpot bool      `json:"on_the_spot,omitempty"`
+	FixedOn   string    `json:"fixed_on,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	ClosedAt  time.Time `json:"closed_at,omitzero"`
 	// OnTime is whether the closure came with every fix submitted by the deadline
 	// in force (see Round.Late): a late fix that failed verification is not
 	// forgotten by a later one on time.

@@ -65,6 +65,7 @@ var allowedFrom = map[Action][]State{
 	ActionMerge:            {StateReceived, StateCategorized, StateReturned},
 	ActionReject:           {StateReceived, StateCategorized, StateReturned},
 	ActionAssign:           {StateCategorized, StateReturned},
+	ActionResolve:          {StateReceived, StateCategorized, StateReturned},
 	ActionSign:             {StateAssigned},
 	ActionReturn:           {StateAssigned, StateInProgress},
 	ActionRequestExtension: {StateAssigned, StateInProgress},
@@ -201,7 +202,7 @@ func stateAllows(action Action, s State) bool {
 
 func checkRole(o *Opinion, action Action, a Actor) error {
 	switch action {
-	case ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionCallback, ActionCancel:
+	case ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionCallback, ActionCancel:
 		if !a.Has(RoleOffice) {
 			return forbidden("office_only", "only the campaign office may %s an opinion", action)
 		}
@@ -239,16 +240,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 	}
 	switch action {
 	case ActionCategorize:
-		if b.Category == "" {
-			return invalid("category_required", "category is required")
-		}
-		cat, ok := p.Category(b.Category)
-		if !ok {
-			return invalid("unknown_category", "category %q is not one of this campaign's categories", b.Category)
-		}
-		if cat.Retired {
-			return invalid("retired_category", "category %q is retired in this campaign and takes no new opinions; choose another", b.Category)
-		}
+		return checkCategory(p, b.Category)
 	case ActionMerge:
 		if b.Into == "" {
 			return invalid("into_required", "into (the opinion to merge into) is required")
@@ -262,28 +254,39 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if o.Category == "" {
 			return conflict("not_categorized", "confirm a category before assigning")
 		}
-		if b.Department == "" {
-			return invalid("department_required", "department is required")
-		}
-		if !p.HasDepartment(b.Department) {
-			return invalid("unknown_department", "department %q is not one of this campaign's departments", b.Department)
-		}
-		if p.DepartmentRetired(b.Department) {
-			return invalid("retired_department", "department %q is retired in this campaign and takes no new assignments; choose another", b.Department)
-		}
-		if b.Official == "" {
-			return invalid("official_required", "official (the responsible official's username) is required")
+		if err := checkResponsible(p, b); err != nil {
+			return err
 		}
 		if b.Leader == "" {
 			return invalid("leader_required", "leader (the responsible leader's username) is required")
-		}
-		if b.Official == b.Leader {
-			return invalid("leader_is_official", "the responsible leader must be someone other than the official")
 		}
 		if err := optionalText("measures", b.Measures, maxMeasuresRunes); err != nil {
 			return err
 		}
 		return checkDates(o, action, b, today, latest)
+	case ActionResolve:
+		// What was fixed must have a category, for the figures: the one confirmed, or
+		// one named now.
+		if b.Category != "" || o.Category == "" {
+			if err := checkCategory(p, b.Category); err != nil {
+				return err
+			}
+		}
+		if err := checkResponsible(p, b); err != nil {
+			return err
+		}
+		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+			return err
+		}
+		if err := requireText("evidence", b.Evidence, maxMeasuresRunes); err != nil {
+			return err
+		}
+		if err := checkDate("fixed_on", b.FixedOn, o.CollectedAt, latest); err != nil {
+			return err
+		}
+		if b.FixedOn > today {
+			return invalid("fixed_on_future", "fixed_on %s is after today (%s); record a fix on the spot once it is done", b.FixedOn, today)
+		}
 	case ActionRequestExtension:
 		if err := requireText("reason", b.Reason, maxReasonRunes); err != nil {
 			return err
@@ -347,6 +350,42 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 			return conflict("no_official", "this opinion has no responsible official to reopen it for; assign it instead")
 		}
 		return checkDates(o, action, b, today, latest)
+	}
+	return nil
+}
+
+// checkCategory accepts a category of the campaign that takes new opinions.
+func checkCategory(p Policy, name string) error {
+	if name == "" {
+		return invalid("category_required", "category is required")
+	}
+	cat, ok := p.Category(name)
+	if !ok {
+		return invalid("unknown_category", "category %q is not one of this campaign's categories", name)
+	}
+	if cat.Retired {
+		return invalid("retired_category", "category %q is retired in this campaign and takes no new opinions; choose another", name)
+	}
+	return nil
+}
+
+// checkResponsible checks who answers for a fix: a department of the campaign that
+// takes new work, an official, and a leader (when named) other than the official.
+func checkResponsible(p Policy, b ActionBody) error {
+	if b.Department == "" {
+		return invalid("department_required", "department is required")
+	}
+	if !p.HasDepartment(b.Department) {
+		return invalid("unknown_department", "department %q is not one of this campaign's departments", b.Department)
+	}
+	if p.DepartmentRetired(b.Department) {
+		return invalid("retired_department", "department %q is retired in this campaign and takes no new assignments; choose another", b.Department)
+	}
+	if b.Official == "" {
+		return invalid("official_required", "official (the responsible official's username) is required")
+	}
+	if b.Leader != "" && b.Official == b.Leader {
+		return invalid("leader_is_official", "the responsible leader must be someone other than the official")
 	}
 	return nil
 }

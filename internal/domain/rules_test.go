@@ -15,12 +15,15 @@ func TestAllowedOffersOnlyWhatTheValidatorsAccept(t *testing.T) {
 	verifier := Actor{Username: "verifier", Roles: []Role{RoleVerifier}}
 
 	received := &Opinion{State: StateReceived}
-	require.Equal(t, []Action{ActionCategorize, ActionMerge, ActionReject, ActionCancel}, Allowed(received, p, office),
-		"no assign before a category is confirmed")
+	require.Equal(t, []Action{ActionCategorize, ActionMerge, ActionReject, ActionResolve, ActionCancel}, Allowed(received, p, office),
+		"no assign before a category is confirmed; a fix on the spot names its category")
 	require.Empty(t, Allowed(received, p, official))
 
 	categorized := &Opinion{State: StateCategorized, Category: "c"}
 	require.Contains(t, Allowed(categorized, p, office), ActionAssign)
+	require.Contains(t, Allowed(categorized, p, office), ActionResolve)
+	require.NotContains(t, Allowed(&Opinion{State: StateAssigned, Category: "c"}, p, office), ActionResolve,
+		"once with an official, the fix is theirs to submit")
 
 	assigned := &Opinion{State: StateAssigned, Category: "c", Official: "official", Leader: "leader"}
 	require.Equal(t, []Action{ActionSign, ActionReturn, ActionRequestExtension}, Allowed(assigned, p, official))
