@@ -125,6 +125,8 @@ var qualityFamilies = func() []*qualityFamily {
 			help: "Opinions a fix of which passed verification at least once (the reopen ratio's denominator)"},
 		{figure: store.FigureReopened, name: "reopened_opinions",
 			help: "Opinions reopened at least once, by a dissatisfied follow-up call or a reopening"},
+		{figure: store.FigureOnTheSpot, name: "on_the_spot_opinions",
+			help: "Opinions fixed on the spot (立行立改, recorded by the office), which count with the immediate speed whatever their category's"},
 	}
 	for _, f := range fs {
 		family := func(slice, what string) *prometheus.Desc {
@@ -354,12 +356,13 @@ func (q *quality) add(g store.FigureGroup) {
 	}
 }
 
-func (q *quality) merge(o *quality) {
-	for k, n := range o.counts {
-		q.counts[k] += n
+// merge adds k times another slice's figures to q's (k = -1 takes them away).
+func (q *quality) merge(o *quality, k int) {
+	for f, n := range o.counts {
+		q.counts[f] += k * n
 	}
 	for d, n := range o.workdays {
-		q.workdays[d] += n
+		q.workdays[d] += k * n
 	}
 }
 
@@ -398,17 +401,30 @@ func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures)
 		}
 		return m[k]
 	}
+	spots := map[key2]*quality{} // the opinions fixed on the spot, by category
 	for _, g := range f.Groups {
 		switch g.Dimension {
 		case store.DimensionCategory:
 			at(speeds, key2{g.CampaignID, store.SpeedOf(policies[g.CampaignID], g.Name)}).add(g)
 			at(categories, key2{g.CampaignID, g.Name}).add(g)
+		case store.DimensionOnTheSpot:
+			at(spots, key2{g.CampaignID, g.Name}).add(g)
 		case store.DimensionTargetKind:
 			at(targets, key2{g.CampaignID, g.Name}).add(g)
 		case store.DimensionDepartment:
 			if c.opts.DepartmentQuality {
 				at(departments, key2{g.CampaignID, g.Name}).add(g)
 			}
+		}
+	}
+	// An opinion fixed on the spot counts as 立行立改, whatever its category's speed.
+	for k, q := range spots {
+		at(speeds, key2{k.a, store.SpeedOf(policies[k.a], k.b)}).merge(q, -1)
+		at(speeds, key2{k.a, string(domain.SpeedImmediate)}).merge(q, 1)
+	}
+	for k, q := range speeds {
+		if q.sum(store.FigureStage) == 0 {
+			delete(speeds, k) // every opinion of its categories was fixed on the spot
 		}
 	}
 	for i, breakdown := range qualityBreakdowns {
@@ -436,7 +452,7 @@ func (c *Collector) collectQuality(ch chan<- prometheus.Metric, f store.Figures)
 		if campaigns[k.a] == nil {
 			campaigns[k.a] = newQuality()
 		}
-		campaigns[k.a].merge(q)
+		campaigns[k.a].merge(q, 1)
 	}
 	for id, q := range campaigns {
 		closed := q.counts[[2]string{store.FigureStage, store.StageClosed}]

@@ -135,6 +135,9 @@ func randomRecord(r *rand.Rand, o *domain.Opinion) {
 	if o.State == domain.StateClosed {
 		o.WorkingDaysToClose = r.IntN(40)
 	}
+	if r.IntN(5) == 0 { // fixed on the spot: counted as immediate whatever its category's speed
+		o.OnTheSpot, o.FixedOn = true, o.CollectedAt
+	}
 }
 
 func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
@@ -193,6 +196,7 @@ func TestFiguresEqualStatsAndDefinitions(t *testing.T) {
 			require.Positive(t, st.Reworked, c.ID)
 			require.Greater(t, st.Closed, st.FirstPass, c.ID)
 			require.Positive(t, st.Reopened, c.ID)
+			require.Positive(t, st.OnTheSpot, c.ID)
 			require.Positive(t, st.MedianWorkingDaysToClose, c.ID)
 			require.Len(t, st.BySpeed, 4, c.ID)
 			require.Len(t, kinds, 3, c.ID)
@@ -214,7 +218,7 @@ func TestDepartmentQualityOnlyWhenAsked(t *testing.T) {
 	opinions := randomOpinions(t, s, rand.New(rand.NewPCG(8, 3)), 200, []string{"c1", "c2"})
 	var deptFamilies []string
 	for _, f := range []string{"ever_overdue_opinions", "assigned_opinions", "extended_opinions", "late_extensions",
-		"verified_opinions", "reworked_opinions", "first_pass_opinions", "accepted_opinions", "reopened_opinions",
+		"verified_opinions", "reworked_opinions", "first_pass_opinions", "accepted_opinions", "reopened_opinions", "on_the_spot_opinions",
 		"median_workdays_to_close"} {
 		deptFamilies = append(deptFamilies, "rectify_department_"+f)
 	}

@@ -70,6 +70,7 @@ func TestStore(t *testing.T) {
 		{"StatsExact", testStatsExact},
 		{"StatsEmptyCampaign", testStatsEmptyCampaign},
 		{"QualityFiguresByHand", testQualityFiguresByHand},
+		{"OpinionsFixedOnTheSpotCountAsImmediate", testOpinionsFixedOnTheSpotCountAsImmediate},
 		{"FiguresAreOneSnapshot", testFiguresAreOneSnapshot},
 		{"ClusterWritersStayExact", testClusterWritersStayExact},
 		{"OpenHidesPasswords", testOpenHidesPasswords},

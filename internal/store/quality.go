@@ -65,6 +65,10 @@ const (
 	DimensionLeader     = "leader"
 	DimensionTarget     = "target"
 	DimensionTargetKind = "target_kind"
+	// DimensionOnTheSpot counts, by category, the opinions fixed on the spot
+	// again: the figures by speed count them as 立行立改 (immediate) rather than by
+	// their category's speed.
+	DimensionOnTheSpot = "on_the_spot"
 )
 
 // What the quality figures count (FigureGroup.Figure); each counts opinions unless
@@ -92,6 +96,8 @@ const (
 	// FigureReopened counts opinions reopened at least once (a dissatisfied
 	// follow-up call, or a reopening).
 	FigureReopened = "reopened"
+	// FigureOnTheSpot counts opinions fixed on the spot (立行立改, recorded by resolve).
+	FigureOnTheSpot = "on_the_spot"
 	// FigureCloseWorkdays counts closed opinions by the working days they took,
 	// from receipt to their latest closure (Value, a whole number).
 	FigureCloseWorkdays = "close_workdays"
@@ -138,6 +144,7 @@ const (
 	flagFirstPass
 	flagAccepted
 	flagReopened
+	flagOnTheSpot
 )
 
 // flagFigures names each flag's figure.
@@ -147,7 +154,7 @@ var flagFigures = []struct {
 }{
 	{flagAssigned, FigureAssigned}, {flagExtended, FigureExtended}, {flagVerified, FigureVerified},
 	{flagReworked, FigureReworked}, {flagFirstPass, FigureFirstPass}, {flagAccepted, FigureAccepted},
-	{flagReopened, FigureReopened},
+	{flagReopened, FigureReopened}, {flagOnTheSpot, FigureOnTheSpot},
 }
 
 // answers are the follow-up answers, in the order facts.calls counts them.
@@ -211,6 +218,7 @@ func factsOf(o domain.Opinion) facts {
 	set(flagReopened, o.Reopens > 0)
 	set(flagFirstPass, closed && !reworked)
 	set(flagExtended, o.Extensions > 0)
+	set(flagOnTheSpot, o.OnTheSpot)
 	// Given to an official: with one now or closed, or with anything on record
 	// only an assigned opinion gets. One returned before any of it is not.
 	set(flagAssigned, f.stage == StageInProgress || closed || o.Schedule.Deadline != "" || o.Extensions > 0 ||
@@ -284,10 +292,14 @@ func (f facts) rows(all bool) []figureRow {
 // in each of the four slices the opinion belongs to.
 func (f facts) qualityCounts(counts map[figureKey]int, delta int) {
 	rows := f.rows(true)
-	for _, s := range [...]struct{ dimension, name string }{
+	slices := []struct{ dimension, name string }{
 		{DimensionCategory, f.category}, {DimensionDepartment, f.department},
 		{DimensionLeader, f.leader}, {DimensionTarget, f.target},
-	} {
+	}
+	if f.flags&flagOnTheSpot != 0 {
+		slices = append(slices, struct{ dimension, name string }{DimensionOnTheSpot, f.category})
+	}
+	for _, s := range slices {
 		for _, r := range rows {
 			counts[figureKey{f.campaign, s.dimension, s.name, r.figure, r.value}] += delta * r.n
 		}
@@ -297,7 +309,8 @@ func (f facts) qualityCounts(counts map[figureKey]int, delta int) {
 // figureCounts adds delta times the facts to the figure_counts rows the scrape
 // reads beyond those of group.figures: every quality figure by category (the
 // speeds and the campaign add up from there) and by kind of target, with the
-// stages by kind of target; the follow-up calls by department.
+// stages by kind of target; the follow-up calls by department; and an opinion
+// fixed on the spot once more by category (DimensionOnTheSpot).
 func (f facts) figureCounts(counts map[figureKey]int, delta int) {
 	for _, r := range f.rows(false) {
 		counts[figureKey{f.campaign, DimensionCategory, f.category, r.figure, r.value}] += delta * r.n
@@ -307,6 +320,14 @@ func (f facts) figureCounts(counts map[figureKey]int, delta int) {
 		}
 	}
 	counts[figureKey{f.campaign, DimensionTargetKind, TargetKind(f.target), FigureStage, f.stage}] += delta
+	if f.flags&flagOnTheSpot != 0 {
+		// Again by category, with the stage, for the figures by speed to count as
+		// 立行立改 (immediate) rather than by the category's speed.
+		for _, r := range f.rows(false) {
+			counts[figureKey{f.campaign, DimensionOnTheSpot, f.category, r.figure, r.value}] += delta * r.n
+		}
+		counts[figureKey{f.campaign, DimensionOnTheSpot, f.category, FigureStage, f.stage}] += delta
+	}
 }
 
 const factsColumns = `opinion_id, campaign_id, category, department, leader, target, revision, updated_at, stage,

@@ -160,3 +160,59 @@ func testQualityFiguresByHand(t *testing.T, bk backend) {
 	require.NoError(t, db.Close())
 	check(openAt(t, dsn), "recounted from the opinions")
 }
+
+// testOpinionsFixedOnTheSpotCountAsImmediate: an opinion fixed on the spot
+// (立行立改) counts in every slice it belongs to, and with the immediate speed
+// whatever its category's speed — kept through a reopening of the store, which
+// recounts everything.
+func testOpinionsFixedOnTheSpotCountAsImmediate(t *testing.T, bk backend) {
+	ctx := context.Background()
+	dsn := bk.dsn(t)
+	s, err := store.Open(dsn)
+	require.NoError(t, err)
+	require.NoError(t, s.CreateCampaign(ctx, campaign.Campaign{ID: "c1", Name: "主题教育", Policy: campaign.DefaultPolicy(), CreatedAt: base}))
+	yes := true
+	// Both of 形式主义 (限期整改) in 城管科: one assigned and closed, one fixed on the spot.
+	assigned := newOpinion("a", "c1", domain.StateClosed, 7)
+	assigned.Category, assigned.Department, assigned.OnTime, assigned.WorkingDaysToClose = "形式主义", "城管科", true, 9
+	spot := newOpinion("s", "c1", domain.StateClosed, 4)
+	spot.Category, spot.Department, spot.OnTime, spot.WorkingDaysToClose = "形式主义", "城管科", true, 0
+	spot.OnTheSpot, spot.FixedOn, spot.SubmittedBy = true, "2026-09-01", "office"
+	spot.Rounds = []domain.Round{{Measures: "当场整改", SubmittedBy: "office", SubmittedAt: base, Passed: &yes}}
+	// One of 制度漏洞 (长期坚持) fixed on the spot and still awaiting verification.
+	waiting := newOpinion("w", "c1", domain.StateSubmitted, 2)
+	waiting.Category, waiting.Department, waiting.OnTheSpot, waiting.FixedOn = "制度漏洞", "民政科", true, "2026-09-01"
+	for _, o := range []domain.Opinion{assigned, spot, waiting} {
+		require.NoError(t, s.ProjectOpinion(ctx, o))
+	}
+	check := func(s *store.Store, label string) {
+		t.Helper()
+		st, err := s.Stats(ctx, "c1")
+		require.NoError(t, err)
+		require.Equal(t, 2, st.OnTheSpot, label)
+		require.Equal(t, 3, st.Collected, label)
+		by := func(cs []store.Counts) map[string]store.Counts {
+			m := map[string]store.Counts{}
+			for _, c := range cs {
+				m[c.Name] = c
+			}
+			return m
+		}
+		categories, speeds, departments := by(st.ByCategory), by(st.BySpeed), by(st.ByDepartment)
+		require.Equal(t, [2]int{2, 1}, [2]int{categories["形式主义"].Collected, categories["形式主义"].OnTheSpot}, label)
+		require.Equal(t, 1, departments["民政科"].OnTheSpot, label)
+		require.Len(t, st.BySpeed, 2, "%s: 限期整改 and 立行立改; the long-term one was fixed on the spot", label)
+		deadline, immediate := speeds["deadline"], speeds["immediate"]
+		require.Equal(t, [3]int{1, 1, 0}, [3]int{deadline.Collected, deadline.Closed, deadline.OnTheSpot}, label)
+		require.Equal(t, 9.0, deadline.MedianWorkingDaysToClose, label)
+		require.Equal(t, [4]int{2, 1, 1, 2}, [4]int{immediate.Collected, immediate.Closed, immediate.InProgress, immediate.OnTheSpot}, label)
+		require.Equal(t, 1.0, immediate.OnTimeRate, "%s: on time by definition", label)
+		require.Equal(t, 0.0, immediate.MedianWorkingDaysToClose, label)
+	}
+	check(s, "kept")
+	require.NoError(t, s.Close())
+	s, err = store.Open(dsn)
+	require.NoError(t, err)
+	defer s.Close()
+	check(s, "recounted")
+}

@@ -229,6 +229,9 @@ type Counts struct {
 	FirstPass int `json:"first_pass"`
 	Accepted  int `json:"accepted"`
 	Reopened  int `json:"reopened"`
+	// OnTheSpot counts the opinions fixed on the spot (立行立改): the office recorded
+	// the fix, which went to verification as one submitted on time.
+	OnTheSpot int `json:"on_the_spot"`
 
 	CompletionRate   float64 `json:"completion_rate"`
 	OnTimeRate       float64 `json:"on_time_rate"`
@@ -328,41 +331,12 @@ func (t *tally) add(figure, value string, n int) {
 		c.Accepted += n
 	case FigureReopened:
 		c.Reopened += n
+	case FigureOnTheSpot:
+		c.OnTheSpot += n
 	case FigureCloseWorkdays:
 		if d, err := strconv.Atoi(value); err == nil {
 			t.workdays[d] += n
 		}
-	}
-}
-
-// merge adds another slice's numbers to t's.
-func (t *tally) merge(o *tally) {
-	c, x := &t.Counts, o.Counts
-	c.Collected += x.Collected
-	c.Pending += x.Pending
-	c.InProgress += x.InProgress
-	c.Closed += x.Closed
-	c.Excluded += x.Excluded
-	c.Overdue += x.Overdue
-	c.Supervised += x.Supervised
-	c.Accountability += x.Accountability
-	c.ClosedOnTime += x.ClosedOnTime
-	c.Callbacks += x.Callbacks
-	c.Satisfied += x.Satisfied
-	c.Dissatisfied += x.Dissatisfied
-	c.EverOverdue += x.EverOverdue
-	c.EverSupervised += x.EverSupervised
-	c.EverAccountability += x.EverAccountability
-	c.Assigned += x.Assigned
-	c.Extended += x.Extended
-	c.LateExtensions += x.LateExtensions
-	c.Verified += x.Verified
-	c.Reworked += x.Reworked
-	c.FirstPass += x.FirstPass
-	c.Accepted += x.Accepted
-	c.Reopened += x.Reopened
-	for d, n := range o.workdays {
-		t.workdays[d] += n
 	}
 }
 
@@ -433,8 +407,10 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer rows.Close()
-	bySlice := map[string]map[string]*tally{
-		DimensionCategory: {}, DimensionDepartment: {}, DimensionLeader: {}, DimensionTarget: {},
+	// The rows of each slice, by figure and value, as quality_counts has them.
+	type figureValue struct{ figure, value string }
+	bySlice := map[string]map[string]map[figureValue]int{
+		DimensionCategory: {}, DimensionDepartment: {}, DimensionLeader: {}, DimensionTarget: {}, DimensionOnTheSpot: {},
 	}
 	for rows.Next() {
 		var dimension, name, figure, value string
@@ -447,29 +423,55 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 			continue
 		}
 		if m[name] == nil {
-			m[name] = newTally(name)
+			m[name] = map[figureValue]int{}
 		}
-		m[name].add(figure, value, n)
+		m[name][figureValue{figure, value}] += n
 	}
 	if err := rows.Err(); err != nil {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
-	// Every opinion has one category (or none): the categories add up to the
-	// campaign, and to its speeds.
-	total, speeds := newTally(""), map[string]*tally{}
-	for name, t := range bySlice[DimensionCategory] {
-		total.merge(t)
-		speed := SpeedOf(policy, name)
-		if speeds[speed] == nil {
-			speeds[speed] = newTally(speed)
+	tallies := func(dimension string) map[string]*tally {
+		out := map[string]*tally{}
+		for name, figures := range bySlice[dimension] {
+			t := newTally(name)
+			for k, n := range figures {
+				t.add(k.figure, k.value, n)
+			}
+			out[name] = t
 		}
-		speeds[speed].merge(t)
+		return out
 	}
+	// Every opinion has one category (or none): the categories add up to the
+	// campaign, and to its speeds — but an opinion fixed on the spot counts as
+	// 立行立改 (immediate), whatever its category's speed.
+	total, speeds := newTally(""), map[string]*tally{}
+	speed := func(name string) *tally {
+		if speeds[name] == nil {
+			speeds[name] = newTally(name)
+		}
+		return speeds[name]
+	}
+	for name, figures := range bySlice[DimensionCategory] {
+		spot := bySlice[DimensionOnTheSpot][name]
+		for k, n := range figures {
+			total.add(k.figure, k.value, n)
+			speed(SpeedOf(policy, name)).add(k.figure, k.value, n-spot[k])
+		}
+		for k, n := range spot {
+			speed(string(domain.SpeedImmediate)).add(k.figure, k.value, n)
+		}
+	}
+	for name, t := range speeds {
+		if t.Collected == 0 {
+			delete(speeds, name) // every opinion of its categories was fixed on the spot
+		}
+	}
+	byCategory := tallies(DimensionCategory)
 	st.Counts = total.counts()
-	st.ByCategory = byName(bySlice[DimensionCategory])
-	st.ByDepartment = byName(bySlice[DimensionDepartment])
-	st.ByLeader = byName(bySlice[DimensionLeader])
-	st.ByTarget = byName(bySlice[DimensionTarget])
+	st.ByCategory = byName(byCategory)
+	st.ByDepartment = byName(tallies(DimensionDepartment))
+	st.ByLeader = byName(tallies(DimensionLeader))
+	st.ByTarget = byName(tallies(DimensionTarget))
 	st.BySpeed = byName(speeds)
 	return st, nil
 }

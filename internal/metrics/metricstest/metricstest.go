@@ -181,6 +181,9 @@ type Record struct {
 	// if higher.
 	Highest                                                               domain.OverdueLevel
 	Assigned, Extended, Verified, Reworked, FirstPass, Accepted, Reopened bool
+	// OnTheSpot is whether it was fixed on the spot (立行立改): its speed is then
+	// immediate, whatever its category's.
+	OnTheSpot bool
 	// Workdays are the working days to close, -1 unless closed.
 	Workdays int
 }
@@ -217,6 +220,7 @@ func RecordOf(o domain.Opinion) Record {
 	r.Verified = r.Reworked || roundVerified || o.VerifiedBy != ""
 	r.Accepted = passed || closed || o.State == domain.StateAwaitingCallback || o.Reopens > 0 || len(o.Callbacks) > 0 || o.Satisfaction != ""
 	r.Reopened = o.Reopens > 0
+	r.OnTheSpot = o.OnTheSpot
 	r.FirstPass = closed && !r.Reworked
 	r.Extended = o.Extensions > 0
 	withOfficial := map[domain.State]bool{domain.StateAssigned: true, domain.StateInProgress: true,
@@ -337,7 +341,11 @@ func Expect(campaigns []Campaign, opinions []domain.Opinion, imports []Import, o
 		// The quality figures by speed, kind of target, category and (if asked)
 		// department; the stages only by speed and kind of target (by category and
 		// department, they are the families above).
-		breakdowns := [][2]string{{"speed", store.SpeedOf(speeds[c], o.Category)}, {"target", TargetKind(o.Target)}, {"category", o.Category}}
+		speed := store.SpeedOf(speeds[c], o.Category)
+		if rec.OnTheSpot {
+			speed = string(domain.SpeedImmediate)
+		}
+		breakdowns := [][2]string{{"speed", speed}, {"target", TargetKind(o.Target)}, {"category", o.Category}}
 		if opts.DepartmentQuality {
 			breakdowns = append(breakdowns, [2]string{"department", o.Department})
 		}
@@ -354,7 +362,8 @@ func Expect(campaigns []Campaign, opinions []domain.Opinion, imports []Import, o
 				name string
 				yes  bool
 			}{{"assigned", rec.Assigned}, {"extended", rec.Extended}, {"verified", rec.Verified}, {"reworked", rec.Reworked},
-				{"first_pass", rec.FirstPass}, {"accepted", rec.Accepted}, {"reopened", rec.Reopened}} {
+				{"first_pass", rec.FirstPass}, {"accepted", rec.Accepted}, {"reopened", rec.Reopened},
+				{"on_the_spot", rec.OnTheSpot}} {
 				if f.yes {
 					add(Key(family+f.name+"_opinions", labels...), 1)
 				}
@@ -489,6 +498,7 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 		c.FirstPass = n("first_pass_opinions")
 		c.Accepted = n("accepted_opinions")
 		c.Reopened = n("reopened_opinions")
+		c.OnTheSpot = n("on_the_spot_opinions")
 	}
 	switch dimension {
 	case "speed", "target":
@@ -582,7 +592,7 @@ func ByKind(byTarget []store.Counts) map[string]store.Counts {
 			{&sum.EverSupervised, &t.EverSupervised}, {&sum.EverAccountability, &t.EverAccountability},
 			{&sum.Assigned, &t.Assigned}, {&sum.Extended, &t.Extended}, {&sum.LateExtensions, &t.LateExtensions},
 			{&sum.Verified, &t.Verified}, {&sum.Reworked, &t.Reworked}, {&sum.FirstPass, &t.FirstPass},
-			{&sum.Accepted, &t.Accepted}, {&sum.Reopened, &t.Reopened},
+			{&sum.Accepted, &t.Accepted}, {&sum.Reopened, &t.Reopened}, {&sum.OnTheSpot, &t.OnTheSpot},
 		} {
 			*f.to += *f.from
 		}
