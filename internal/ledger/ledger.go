@@ -149,10 +149,14 @@ func callbacks(o domain.Opinion, loc *time.Location) string {
 	return strings.Join(parts, "；")
 }
 
-// remark says why an opinion left the ledger without a fix, which extensions were
-// approved late and by whom, and what is pending.
+// remark says that an opinion was fixed on the spot (立行立改), why it left the
+// ledger without a fix, which extensions were approved late and by whom, and what
+// is pending.
 func remark(o domain.Opinion, person func(string) string, loc *time.Location) string {
 	var parts []string
+	if o.OnTheSpot {
+		parts = append(parts, "立行立改：已于 "+o.FixedOn+" 当场整改，由 "+person(o.SubmittedBy)+" 登记")
+	}
 	switch o.State {
 	case domain.StateRejected, domain.StateCancelled, domain.StateReturned:
 		if reason := lastReason(o); reason != "" {

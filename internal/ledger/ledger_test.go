@@ -115,3 +115,13 @@ func TestEveryCallAndRoundInTheLedger(t *testing.T) {
 	require.Equal(t, "督办", column(t, old, "最高超期等级"))
 	require.Equal(t, "", column(t, old, "达到最高等级时间"))
 }
+
+// An opinion fixed on the spot says so, with the day and who recorded it.
+func TestAFixOnTheSpotSaysSoInTheLedger(t *testing.T) {
+	o := domain.Opinion{Key: "K-3", State: domain.StateSubmitted, Official: "official", OnTheSpot: true,
+		FixedOn: "2026-09-18", SubmittedBy: "chen", Measures: "当场清理"}
+	row := Row(o, names, beijing)
+	require.Equal(t, "立行立改：已于 2026-09-18 当场整改，由 陈主任 登记", column(t, row, "备注"))
+	require.Equal(t, "待核查", column(t, row, "办理状态"))
+	require.Equal(t, "", column(t, Row(domain.Opinion{State: domain.StateSubmitted}, names, beijing), "备注"))
+}
