@@ -51,7 +51,7 @@ func (s *Server) deadlineText(v *visit, p domain.Policy, stored string) string {
 		if m[2] == "往前" {
 			n = -n
 		}
-		span := s.svc.Calendar.AddWorkdays(from, n)
+		span := s.svc.Calendar().AddWorkdays(from, n)
 		if !span.To.Equal(to) {
 			span = calendar.Span{From: from, To: to, Days: n}
 		}

@@ -30,9 +30,9 @@ func TestDeadlineExplanationIsInTheVisitorsLanguage(t *testing.T) {
 	seedOpinionPages(t, e)
 	// Explanations as the workflow records them, from the schedule activity itself.
 	policy := campaign.DefaultPolicy()
-	counted, err := activities.ComputeSchedule(e.svc.Calendar, workflows.ScheduleInput{Today: "2025-09-26", WorkingDays: 5, Policy: policy})
+	counted, err := activities.ComputeSchedule(e.svc.Calendar(), workflows.ScheduleInput{Today: "2025-09-26", WorkingDays: 5, Policy: policy})
 	require.NoError(t, err)
-	fixedLate, err := activities.ComputeSchedule(e.svc.Calendar, workflows.ScheduleInput{Today: "2025-06-10", Deadline: "2025-05-30", Policy: policy})
+	fixedLate, err := activities.ComputeSchedule(e.svc.Calendar(), workflows.ScheduleInput{Today: "2025-06-10", Deadline: "2025-05-30", Policy: policy})
 	require.NoError(t, err)
 	for id, explanation := range map[string]string{
 		"holiday": counted.Explanation,

@@ -11,48 +11,10 @@ import (
 	"rectify/internal/depstest"
 )
 
-// knownStoreUses are the places where the web UI works the store itself today
-// instead of asking internal/api: each is "file function: what it does with the
-// store handle". The service layer that the API and the web will both call (STYLE.md,
-// "use cases living in the transport") empties this list. Until then a use that is not
-// listed fails, and so does a listed one that is gone: take it off the list.
-var knownStoreUses = []string{
-	"leader.go (*Server).dashboard: Store.Campaigns",
-	"leader.go (*Server).dashboard: Store.ClosuresByDay",
-	"leader.go (*Server).dashboard: Store.Stats",
-	"leader.go (*Server).publicResults: Store.Campaign",
-	"leader.go (*Server).publicResults: Store.PublicResults",
-
-	"leader_cases.go (*Server).leaderCases: Store.Campaigns",
-	"leader_cases.go (*Server).leaderCases: Store.Stats",
-
-	"office.go (*Server).batchPage: Store.Campaign",
-	"office.go (*Server).campaignPage: Store.Campaign",
-	"office.go (*Server).importFile: Store.Campaign",
-	"office.go (*Server).officeCampaigns: Store.Campaigns",
-	"office.go (*Server).renderCampaigns: Store.Campaigns",
-	"office.go (*Server).returns: Store.Opinion",
-	"office.go (*Server).triage: Store.Opinions",
-
-	"opinion.go (*Server).mergeCandidates: Store.Opinions",
-	"opinion.go (*Server).resolveInto: Store.Opinion",
-	"opinion.go (*Server).resolveInto: Store.Opinion",
-	"opinion.go (*Server).showOpinion: Store.Campaign",
-	"opinion.go (*Server).showOpinion: Store.Opinion",
-
-	"settings.go (*Server).changeRows: Store.CampaignChanges",
-	"settings.go (*Server).settingsCampaign: Store.Campaign",
-	"settings.go (*Server).settingsConflict: Store.Campaign",
-
-	"web.go (*Server).login: Store.CreateSession",
-	"web.go (*Server).logout: Store.DeleteSession",
-	"web.go (*Server).logoutEverywhere: Store.DeleteUserSessions",
-	"web.go (*Server).session: Store.DeleteSession",
-	"web.go (*Server).session: Store.Language",
-	"web.go (*Server).session: Store.Session",
-	"web.go (*Server).session: Store.TouchSession",
-	"web.go (*Server).setLanguage: Store.SetLanguage",
-}
+// knownStoreUses are the places where the web UI works the store itself instead of
+// asking internal/service: each is "file function: what it does with the store
+// handle". There are none: a use that is not listed fails.
+var knownStoreUses = []string{}
 
 // storePkg is the reporting store, which only internal/api may work.
 const storePkg = "rectify/internal/store"
