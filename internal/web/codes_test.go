@@ -23,12 +23,12 @@ type codeSink struct {
 }
 
 // serverCodes reads every error code the server can answer with out of the source of
-// workflows/ (the validators), internal/service (the use cases) and internal/api
-// (its HTTP front door): the literal codes handed to the functions that make errors,
-// and the codes built from a field name inside helpers (field+"_required"), expanded
-// for every literal field they are called with. A code argument it cannot read fails
-// the test, so a new way of making codes is noticed here rather than by a user
-// reading English.
+// internal/domain (the validators), internal/service (the use cases) and
+// internal/api (its HTTP front door): the literal codes handed to the functions that
+// make errors, and the codes built from a field name inside helpers
+// (field+"_required"), expanded for every literal field they are called with. A code
+// argument it cannot read fails the test, so a new way of making codes is noticed
+// here rather than by a user reading English.
 func serverCodes(t *testing.T) []string {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
@@ -36,7 +36,7 @@ func serverCodes(t *testing.T) []string {
 	codes := map[string]bool{}
 	// Code arguments not spelled out where the error is made, with what they stand for.
 	passedOn := map[string][]string{
-		"code":            nil, // actionError passes the workflow's own code on: read from workflows/
+		"code":            nil, // actionError passes the workflow's own code on: read from internal/domain
 		"fe.Field":        intakeFields(t, root),
 		"fileErr.Code":    spreadsheetCodes(t, root),
 		"part.FormName()": {"strict", "dry_run"}, // the upload's two switches
@@ -90,7 +90,7 @@ func serverCodes(t *testing.T) []string {
 			}
 		}
 	}
-	scan("workflows", []codeSink{{Func: "forbidden"}, {Func: "conflict"}, {Func: "invalid"}})
+	scan("internal/domain", []codeSink{{Func: "forbidden"}, {Func: "conflict"}, {Func: "invalid"}})
 	scan("internal/service", []codeSink{{Func: "errorf", Index: 1}})
 	scan("internal/api", []codeSink{{Func: "errorf", Index: 1}})
 	// actionError's fallback when a rejection carries no code.

@@ -1018,7 +1018,7 @@ func expectAction(t *testing.T, e *officeEnv, id string, action domain.Action, a
 	sent := make(chan client.UpdateWorkflowOptions, 1)
 	var actor string // set by UpdateWorkflow, read by Get: the same request, one goroutine
 	h := mocks.NewWorkflowUpdateHandle(t)
-	get := h.On("Get", mock.Anything, mock.AnythingOfType("*workflows.ActionResult")).Once()
+	get := h.On("Get", mock.Anything, mock.AnythingOfType("*domain.ActionResult")).Once()
 	if refusal != nil {
 		get.Return(refusal)
 	} else {
