@@ -66,7 +66,7 @@ func (s *Server) createCampaign(r *http.Request, u user.User) (int, any, error) 
 	return http.StatusCreated, campaignView(c), nil
 }
 
-// campaignStats answers a campaign's store.Stats: the progress figures and the
+// campaignStats answers a campaign's service.Stats: the progress figures and the
 // quality figures (docs/metrics.md defines each), for the campaign and by state,
 // category, department, responsible leader, target and speed.
 func (s *Server) campaignStats(r *http.Request, u user.User) (int, any, error) {
