@@ -70,7 +70,8 @@ type Server struct {
 	TemporalUIURL string
 }
 
-// New parses the embedded templates. The pages run on svc, beside the API front.
+// New parses the embedded templates. The pages run on svc; front is the API beside
+// them, whose token check and sign-in lockout they share.
 func New(svc *service.Service, front *api.Server, logger *slog.Logger) (*Server, error) {
 	s := &Server{svc: svc, api: front, logger: logger, pages: map[string]*template.Template{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
