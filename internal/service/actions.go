@@ -139,7 +139,7 @@ func (s *Service) PreviewSchedule(policy domain.Policy, today string, workingDay
 // checkReferences checks the people and opinions an action names.
 func (s *Service) checkReferences(ctx context.Context, o domain.Opinion, action domain.Action, b domain.ActionBody) error {
 	switch action {
-	case domain.ActionAssign:
+	case domain.ActionAssign, domain.ActionResolve:
 		if err := s.checkPerson("official", b.Official, domain.RoleOfficial); err != nil {
 			return err
 		}

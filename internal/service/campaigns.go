@@ -155,7 +155,7 @@ func (s *Service) CampaignChanges(ctx context.Context, u user.User, id string, l
 // settingsActions are the actions checked or computed by the campaign's policy: the
 // request carries the policy as it stands now (workflows.ActionRequest.Policy).
 var settingsActions = map[domain.Action]bool{
-	domain.ActionCategorize: true, domain.ActionAssign: true, domain.ActionRequestExtension: true,
+	domain.ActionCategorize: true, domain.ActionAssign: true, domain.ActionResolve: true, domain.ActionRequestExtension: true,
 	domain.ActionDecideExtension: true, domain.ActionVerify: true, domain.ActionCallback: true,
 	domain.ActionReopen: true,
 }
@@ -173,10 +173,12 @@ func (s *Service) withSettings(ctx context.Context, o domain.Opinion, action dom
 		return err
 	}
 	b := &req.Body
-	if r := campaign.ResolveCategory(c.Policy, b.Category); action == domain.ActionCategorize && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
+	namesCategory := action == domain.ActionCategorize || action == domain.ActionResolve
+	namesDepartment := action == domain.ActionAssign || action == domain.ActionResolve
+	if r := campaign.ResolveCategory(c.Policy, b.Category); namesCategory && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
 		b.Category = r.Value
 	}
-	if r := campaign.ResolveDepartment(c.Policy, b.Department); action == domain.ActionAssign && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
+	if r := campaign.ResolveDepartment(c.Policy, b.Department); namesDepartment && (r.Match == campaign.ByName || r.Match == campaign.ByAlias) {
 		b.Department = r.Value
 	}
 	p := actionPolicy(c.Policy)

@@ -55,6 +55,8 @@ type OpinionView struct {
 	VerifiedBy          string              `json:"verified_by,omitempty"`
 	Satisfaction        string              `json:"satisfaction,omitempty"`
 	MergedInto          string              `json:"merged_into,omitempty"`
+	OnTheSpot           bool                `json:"on_the_spot,omitempty"`
+	FixedOn             string              `json:"fixed_on,omitempty"`
 	OnTime              *bool               `json:"on_time,omitempty"`
 	// HighestLevel is the highest rung the opinion ever reached, kept for good, and
 	// HighestLevelAt when it got there (absent for opinions begun before it was kept).
@@ -96,7 +98,7 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 		Deadline: o.Schedule.Deadline, DeadlineExplanation: o.Schedule.Explanation, Signed: o.Signed,
 		OverdueLevel: o.OverdueLevel, Extensions: o.Extensions, PendingExtension: o.PendingExtension,
 		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
-		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
 	}

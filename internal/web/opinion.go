@@ -92,6 +92,13 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 			{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
 			{Name: "leader", Kind: "select", Required: true, Options: people(domain.RoleLeader)},
 			{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"}},
+		// Fixed on the spot: the category to confirm (or the one confirmed), who fixed
+		// it and answers for it, how, the proof and the day.
+		domain.ActionResolve: {{Name: "category", Kind: "select", Required: o.Category == "", Options: cats}, department,
+			{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
+			{Name: "leader", Kind: "select", Options: people(domain.RoleLeader)},
+			{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true},
+			{Name: "fixed_on", Kind: "date", Required: true}},
 		domain.ActionSign:             {},
 		domain.ActionReturn:           {reason},
 		domain.ActionRequestExtension: {{Name: "until", Kind: "date", Required: true}, reason},
@@ -166,8 +173,14 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 			// Confirming the suggestion is then one click.
 			f.Values["category"] = o.SuggestedCategory
 		}
-		if a == domain.ActionAssign {
+		if a == domain.ActionAssign || a == domain.ActionResolve {
 			f.Values["department"] = cmp.Or(o.Department, view.SuggestedDepartment)
+		}
+		if a == domain.ActionResolve {
+			// Fixed today, unless the office says otherwise; of the category the
+			// opinion has, or the one suggested.
+			f.Values["fixed_on"] = v.Now.In(c.Policy.Location()).Format(domain.DateLayout)
+			f.Values["category"] = cmp.Or(o.Category, o.SuggestedCategory)
 		}
 		if a == failed {
 			f.Values, f.Errors, f.Error, f.Open = values, errs, general, true
@@ -239,6 +252,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		Category: values["category"], Into: values["into"], Reason: values["reason"], Department: values["department"],
 		Official: values["official"], Leader: values["leader"], Measures: values["measures"], Deadline: values["deadline"],
 		Until: values["until"], Evidence: values["evidence"], Satisfaction: values["satisfaction"], Note: values["note"],
+		FixedOn: values["fixed_on"],
 	}
 	for name, dst := range map[string]**bool{"approve": &body.Approve, "pass": &body.Pass} {
 		switch values[name] {
@@ -343,7 +357,7 @@ func (s *Server) mergeCandidates(ctx context.Context, v *visit, o domain.Opinion
 // order so a code naming two of them (leader_is_official) always lands on the same one.
 func fieldOfCode(code string) string {
 	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
-		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note"} {
+		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on"} {
 		if strings.HasPrefix(code, f+"_") || strings.HasSuffix(code, "_"+f) {
 			return f
 		}

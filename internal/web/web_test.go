@@ -881,8 +881,8 @@ func TestOpinionPageOffersOnlyTheAllowedActions(t *testing.T) {
 		{"official", "asg", []string{"sign", "return", "request-extension"}},
 		{"official", "ext", []string{"return", "submit"}},
 		{"official", "sub", []string{}},
-		{"office", "rcv", []string{"categorize", "merge", "reject", "cancel"}},
-		{"office", "cat", []string{"categorize", "merge", "reject", "assign", "cancel"}},
+		{"office", "rcv", []string{"categorize", "merge", "reject", "resolve", "cancel"}},
+		{"office", "cat", []string{"categorize", "merge", "reject", "assign", "resolve", "cancel"}},
 		{"office", "asg", []string{"cancel"}},
 		{"office", "ext", []string{"decide-extension", "cancel"}},
 		{"office", "cb", []string{"callback", "reopen", "cancel"}},
@@ -1114,6 +1114,10 @@ func TestActionsGoThroughTheServiceAsTheSignedInUser(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
 	seedOpinionPages(t, e)
+	// One fixed on the spot before anyone was assigned.
+	e.opinion(t, domain.Opinion{ID: "spot", CampaignID: "c1", Content: "会议太多", State: domain.StateCategorized,
+		Category: "形式主义", CollectedAt: "2025-06-01", OverdueLevel: domain.LevelNone,
+		Timeline: []domain.Event{{Seq: 1, At: officeNow.Add(-time.Hour), Actor: "office", Action: domain.EventReceived, To: domain.StateReceived}}})
 	cases := []struct {
 		who, id string
 		action  domain.Action
@@ -1137,6 +1141,13 @@ func TestActionsGoThroughTheServiceAsTheSignedInUser(t *testing.T) {
 		{"verifier", "sub", domain.ActionVerify, url.Values{"pass": {"false"}, "reason": {"佐证不足"}},
 			domain.ActionBody{Pass: no(), Reason: "佐证不足"},
 			func(o *domain.Opinion) { o.State = domain.StateInProgress }, "<span class=\"badge\">整改中</span>"},
+		{"office", "spot", domain.ActionResolve, url.Values{"category": {"形式主义"}, "department": {"住建局"}, "official": {"official"},
+			"leader": {""}, "measures": {"当场撤销多余会议"}, "evidence": {"会议通知撤回记录"}, "fixed_on": {"2025-06-09"}},
+			domain.ActionBody{Category: "形式主义", Department: "住建局", Official: "official", Measures: "当场撤销多余会议",
+				Evidence: "会议通知撤回记录", FixedOn: "2025-06-09"},
+			func(o *domain.Opinion) {
+				o.State, o.Department, o.Official, o.OnTheSpot, o.FixedOn = domain.StateSubmitted, "住建局", "official", true, "2025-06-09"
+			}, `<span class="badge on-the-spot" id="on-the-spot">立行立改：已于 2025-06-09 当场整改</span>`},
 		{"office", "cat", domain.ActionAssign, url.Values{"department": {"住建局"}, "official": {"official"}, "leader": {"leader"},
 			"measures": {"规范会议"}, "deadline": {""}},
 			domain.ActionBody{Department: "住建局", Official: "official", Leader: "leader", Measures: "规范会议"},
