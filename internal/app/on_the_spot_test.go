@@ -25,7 +25,7 @@ func TestAnOpinionFixedOnTheSpotOverHTTP(t *testing.T) {
 	fix := map[string]any{"category": "服务态度和效率", "department": "城管科", "official": "official", "leader": "leader",
 		"measures": "当场更换叫号屏", "evidence": "更换后照片", "fixed_on": today}
 
-	require.Equal(t, "office_only", apitest.ErrorCode(h.Act("official", id, "resolve", fix, http.StatusForbidden)))
+	require.Equal(t, "office_only", apitest.ErrorCode(h.Act("leader", id, "resolve", fix, http.StatusForbidden)))
 	notOfficial := map[string]any{}
 	for k, v := range fix {
 		notOfficial[k] = v
