@@ -707,7 +707,12 @@ func (e *leaderEnv) seedQuality(t *testing.T, campaignID string) {
 	reopened.Callbacks = []domain.Callback{{At: leaderNow, Satisfaction: domain.SatisfactionDissatisfied, First: true},
 		{At: leaderNow, Satisfaction: domain.SatisfactionBasically, First: true}}
 	reopened.Satisfaction, reopened.Leader = domain.SatisfactionBasically, "chen"
-	for _, o := range []domain.Opinion{late, reopened} {
+	// Fixed on the spot, of a 限期整改 category: it counts as 立行立改.
+	spot := leaderOpinion(campaignID, leaderSeed{id: "q-spot", state: domain.StateClosed, category: "形式主义",
+		department: ldDeptCivil, closedOn: "2025-06-09", onTime: true})
+	spot.OnTheSpot, spot.FixedOn, spot.SubmittedBy, spot.Leader = true, "2025-06-06", "office", "" // no 包案 leader named
+	spot.Rounds = []domain.Round{{Measures: "当场整改", Passed: &yes}}
+	for _, o := range []domain.Opinion{late, reopened, spot} {
 		require.NoError(t, e.store.ProjectOpinion(context.Background(), o))
 	}
 }
@@ -738,8 +743,9 @@ func TestDashboardShowsTheQualityOfTheFixes(t *testing.T) {
 		"first_pass_rate": pct(st.FirstPassRate), "rework_rate": pct(st.ReworkRate), "reopen_rate": pct(st.ReopenRate),
 		"extension_rate": pct(st.ExtensionRate), "late_extensions": "1", "ever_overdue": strconv.Itoa(st.EverOverdue),
 		"ever_supervised": strconv.Itoa(st.EverSupervised), "ever_accountability": "2",
-		"median_working_days_to_close": "0 个工作日", "dissatisfied": "2",
+		"median_working_days_to_close": "0 个工作日", "dissatisfied": "2", "on_the_spot": "1",
 	}, q)
+	require.Equal(t, 1, st.OnTheSpot)
 	require.Contains(t, body, "每次办结后的首次回访共 6 次，满意（含基本满意）4 次")
 	require.Equal(t, "66.7%", dashFigures(body)["satisfaction_rate"], "4 of 6 calls, not 4 of 5 opinions")
 	requireLabelled(t, "/dashboard with quality", body)
