@@ -43,6 +43,10 @@ type opinionRun struct {
 	missed bool
 	// calledBack is set once the closure awaiting a follow-up call has had one.
 	calledBack bool
+	// longTerm is set for executions that put items of a long-term category on
+	// the long-term track (domain.Opinion.LongTerm); executions begun before give
+	// them one deadline, as they did.
+	longTerm bool
 }
 
 // opinionChange is the opinion workflow's version marker. Every behaviour change is
@@ -56,6 +60,8 @@ const (
 	outboxVersion workflow.Version = 1
 	// honestVersion keeps the honest record (opinionRun.honest).
 	honestVersion workflow.Version = 2
+	// longTermVersion puts long-term items on their track (opinionRun.longTerm).
+	longTermVersion workflow.Version = 3
 )
 
 // WorkingDaysActivityName counts the working days between two dates on the
@@ -88,9 +94,10 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		WrittenDepartment: in.WrittenDepartment, WrittenCategory: in.WrittenCategory,
 		OverdueLevel: domain.LevelNone, CreatedAt: now,
 	}}
-	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, honestVersion)
+	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, longTermVersion)
 	r.outbox = version >= outboxVersion
 	r.honest = version >= honestVersion
+	r.longTerm = version >= longTermVersion
 	if r.honest {
 		r.o.HighestLevel = domain.LevelNone
 	}
@@ -288,7 +295,13 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 	case domain.ActionAssign:
 		// CategoryOf: the category may have been renamed since it was confirmed.
 		cat, _ := r.policy.CategoryOf(o.Category)
-		sched, err := r.schedule(ctx, b.Deadline, cat.WorkingDays, true)
+		o.LongTerm = r.longTerm && cat.Speed == domain.SpeedLongTerm
+		due := b.Deadline
+		if o.LongTerm && due == "" {
+			// On the long-term track, the deadline is the first progress report's.
+			due = r.monthsFromToday(ctx, cat.ReportMonths())
+		}
+		sched, err := r.schedule(ctx, due, cat.WorkingDays, true)
 		if err != nil {
 			return err
 		}
@@ -376,6 +389,37 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		r.armed++
 		r.record(ctx, who, action, domain.StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
 		r.notifyQueue(ctx, action, domain.RoleVerifier)
+	case domain.ActionReportProgress:
+		due, now := o.Schedule.Deadline, workflow.Now(ctx)
+		late := !now.Before(o.Schedule.OverdueAt)
+		o.Reports = append(o.Reports, domain.ProgressReport{At: now, By: who, Done: b.Measures, Next: b.Next,
+			Percent: *b.Percent, Evidence: b.Evidence, Due: due, Late: late})
+		o.Measures = b.Measures
+		// The next report is due a cycle after this one was, or a cycle from today
+		// when that day has passed already.
+		cat, _ := r.policy.CategoryOf(o.Category)
+		next := addMonths(due, cat.ReportMonths())
+		if today := now.In(r.policy.Location()).Format(domain.DateLayout); next <= today {
+			next = r.monthsFromToday(ctx, cat.ReportMonths())
+		}
+		sched, err := r.schedule(ctx, next, 0, false)
+		if err != nil {
+			return err
+		}
+		sched.SignBy = o.Schedule.SignBy
+		r.resetDeadline(sched)
+		r.record(ctx, who, action, o.State, "", detail("percent", fmt.Sprint(*b.Percent), "due", due,
+			"late", fmt.Sprint(late), "next_due", sched.Deadline))
+	case domain.ActionConclude:
+		// The long-term track ends: what was institutionalised goes to verification.
+		now := workflow.Now(ctx)
+		o.Measures, o.Evidence, o.SubmittedBy = b.Measures, b.Evidence, who
+		o.SubmittedLate = !now.Before(o.Schedule.OverdueAt)
+		o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
+			SubmittedAt: now, Late: o.SubmittedLate})
+		r.armed++
+		r.record(ctx, who, action, domain.StateSubmitted, b.Reason, detail("late", fmt.Sprint(o.SubmittedLate)))
+		r.notifyQueue(ctx, domain.ActionSubmit, domain.RoleVerifier)
 	case domain.ActionVerify:
 		o.VerifiedBy = who
 		if r.honest && len(o.Rounds) > 0 {
@@ -649,6 +693,21 @@ func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
 		updates = append(updates, SADeadline.ValueSet(o.Schedule.OverdueAt))
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+}
+
+// monthsFromToday is the campaign-local date months after today.
+func (r *opinionRun) monthsFromToday(ctx workflow.Context, months int) string {
+	return addMonths(workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout), months)
+}
+
+// addMonths is the date months after date (YYYY-MM-DD); a day the month lacks
+// runs over into the next (01-31 plus one month is 03-03), as time.AddDate does.
+func addMonths(date string, months int) string {
+	d, err := time.Parse(domain.DateLayout, date)
+	if err != nil {
+		return date
+	}
+	return d.AddDate(0, months, 0).Format(domain.DateLayout)
 }
 
 // detail builds a timeline entry's detail from key/value pairs, leaving out empty values.

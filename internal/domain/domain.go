@@ -94,10 +94,16 @@ const (
 	ActionRequestExtension Action = "request-extension"
 	ActionDecideExtension  Action = "decide-extension"
 	ActionSubmit           Action = "submit"
-	ActionVerify           Action = "verify"
-	ActionCallback         Action = "callback"
-	ActionReopen           Action = "reopen"
-	ActionCancel           Action = "cancel"
+	// ActionReportProgress is a long-term item's report of one cycle (长期坚持):
+	// what was done, what is next, how far along; it sets the next report's due day.
+	ActionReportProgress Action = "report-progress"
+	// ActionConclude closes a long-term item's track once its measures are
+	// institutionalised; the conclusion then goes to verification like a fix.
+	ActionConclude Action = "conclude"
+	ActionVerify   Action = "verify"
+	ActionCallback Action = "callback"
+	ActionReopen   Action = "reopen"
+	ActionCancel   Action = "cancel"
 
 	EventReceived    Action = "receive"
 	EventMergedIn    Action = "merged-in"
@@ -109,7 +115,7 @@ const (
 // Actions lists the human actions, in the order an opinion usually meets them.
 var Actions = []Action{
 	ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionSign, ActionReturn,
-	ActionRequestExtension, ActionDecideExtension, ActionSubmit, ActionVerify,
+	ActionRequestExtension, ActionDecideExtension, ActionReportProgress, ActionSubmit, ActionConclude, ActionVerify,
 	ActionCallback, ActionReopen, ActionCancel,
 }
 
@@ -162,6 +168,17 @@ type CategoryPolicy struct {
 	Aliases []string `json:"aliases,omitempty"`
 	// Retired categories take no new opinions; those that recorded one keep it.
 	Retired bool `json:"retired,omitempty"`
+	// ReportEveryMonths is how often an item of a long-term category reports its
+	// progress, in months (0: every month).
+	ReportEveryMonths int `json:"report_every_months,omitempty"`
+}
+
+// ReportMonths is how many months lie between a long-term item's progress reports.
+func (c CategoryPolicy) ReportMonths() int {
+	if c.ReportEveryMonths <= 0 {
+		return 1
+	}
+	return c.ReportEveryMonths
 }
 
 // Policy is the part of a campaign's settings an opinion's process runs by. It is
@@ -262,6 +279,10 @@ type ActionBody struct {
 	Note         string `json:"note,omitempty"`
 	// FixedOn is the day an opinion resolved on the spot was fixed (resolve).
 	FixedOn string `json:"fixed_on,omitempty"`
+	// Next and Percent are a progress report's plan for the next cycle and how far
+	// along the work is, 0–100 (report-progress).
+	Next    string `json:"next,omitempty"`
+	Percent *int   `json:"percent,omitempty"`
 }
 
 // ActionRequest is the argument of every action Update.
@@ -431,11 +452,16 @@ type Opinion struct {
 	MergedInto        string            `json:"merged_into,omitempty"`
 	// OnTheSpot marks an opinion resolved on the spot (立行立改, ActionResolve),
 	// fixed on FixedOn: it counts as such in every figure, on time by definition.
-	OnTheSpot bool      `json:"on_the_spot,omitempty"`
-	FixedOn   string    `json:"fixed_on,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	OnTheSpot bool   `json:"on_the_spot,omitempty"`
+	FixedOn   string `json:"fixed_on,omitempty"`
+	// LongTerm marks an item on the long-term track (长期坚持): its deadline is the
+	// next progress report's, so only a missed report climbs the ladder; Reports
+	// are the reports filed, in order.
+	LongTerm  bool             `json:"long_term,omitempty"`
+	Reports   []ProgressReport `json:"reports,omitempty"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
+	ClosedAt  time.Time        `json:"closed_at,omitzero"`
 	// OnTime is whether the closure came with every fix submitted by the deadline
 	// in force (see Round.Late): a late fix that failed verification is not
 	// forgotten by a later one on time.
@@ -476,6 +502,19 @@ type Round struct {
 	Passed     *bool     `json:"passed,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
 	VerifiedAt time.Time `json:"verified_at,omitzero"`
+}
+
+// ProgressReport is one cycle's report of a long-term item.
+type ProgressReport struct {
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+	Done     string    `json:"done"`
+	Next     string    `json:"next"`
+	Percent  int       `json:"percent"`
+	Evidence string    `json:"evidence,omitempty"`
+	// Due is the day the report was due; Late whether it came after that day ended.
+	Due  string `json:"due"`
+	Late bool   `json:"late"`
 }
 
 // Callback is one follow-up call (回访).

@@ -71,6 +71,8 @@ var allowedFrom = map[Action][]State{
 	ActionRequestExtension: {StateAssigned, StateInProgress},
 	ActionDecideExtension:  {StateAssigned, StateInProgress},
 	ActionSubmit:           {StateInProgress},
+	ActionReportProgress:   {StateInProgress},
+	ActionConclude:         {StateInProgress},
 	ActionVerify:           {StateSubmitted},
 	ActionCallback:         {StateAwaitingCallback},
 	ActionReopen:           {StateAwaitingCallback, StateClosed},
@@ -155,7 +157,9 @@ func checkLengths(b ActionBody) error {
 		optionalText("leader", b.Leader, maxNameRunes),
 		optionalText("deadline", b.Deadline, len(DateLayout)),
 		optionalText("until", b.Until, len(DateLayout)),
+		optionalText("fixed_on", b.FixedOn, len(DateLayout)),
 		optionalText("satisfaction", b.Satisfaction, maxNameRunes),
+		optionalText("next", b.Next, maxMeasuresRunes),
 	} {
 		if err != nil {
 			return err
@@ -206,14 +210,14 @@ func checkRole(o *Opinion, action Action, a Actor) error {
 		if !a.Has(RoleOffice) {
 			return forbidden("office_only", "only the campaign office may %s an opinion", action)
 		}
-	case ActionSign, ActionReturn, ActionRequestExtension, ActionSubmit:
+	case ActionSign, ActionReturn, ActionRequestExtension, ActionSubmit, ActionReportProgress:
 		if !a.Has(RoleOfficial) {
 			return forbidden("official_only", "only a responsible official may %s an opinion", action)
 		}
 		if o.Official != "" && a.Username != o.Official {
 			return forbidden("not_assignee", "this opinion is assigned to another official; only they may %s it", action)
 		}
-	case ActionDecideExtension, ActionReopen:
+	case ActionDecideExtension, ActionReopen, ActionConclude:
 		if !a.Has(RoleOffice) && !(a.Has(RoleLeader) && (o.Leader == "" || a.Username == o.Leader)) {
 			return forbidden("office_or_leader", "only the campaign office or the responsible leader may %s", action)
 		}
@@ -320,6 +324,33 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		}
 		return optionalText("reason", b.Reason, maxReasonRunes)
 	case ActionSubmit:
+		if o.LongTerm {
+			return conflict("long_term_track", "a long-term item reports its progress each cycle; the office or the responsible leader concludes it once its measures are institutionalised")
+		}
+		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+			return err
+		}
+		return requireText("evidence", b.Evidence, maxMeasuresRunes)
+	case ActionReportProgress:
+		if !o.LongTerm {
+			return conflict("not_long_term", "only a long-term item reports its progress; submit the fix instead")
+		}
+		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+			return err
+		}
+		if err := requireText("next", b.Next, maxMeasuresRunes); err != nil {
+			return err
+		}
+		if b.Percent == nil {
+			return invalid("percent_required", "percent (how far along the work is, 0–100) is required")
+		}
+		if *b.Percent < 0 || *b.Percent > 100 {
+			return invalid("percent_invalid", "percent must be from 0 to 100, not %d", *b.Percent)
+		}
+	case ActionConclude:
+		if !o.LongTerm {
+			return conflict("not_long_term", "only a long-term item is concluded; its official submits the fix instead")
+		}
 		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
 			return err
 		}
@@ -449,7 +480,9 @@ func Allowed(o *Opinion, p Policy, a Actor) []Action {
 		case action == ActionAssign && o.Category == "",
 			action == ActionRequestExtension && (o.PendingExtension != nil || o.Extensions >= p.MaxExtensions),
 			action == ActionDecideExtension && o.PendingExtension == nil,
-			action == ActionReopen && o.Official == "":
+			action == ActionReopen && o.Official == "",
+			action == ActionSubmit && o.LongTerm,
+			(action == ActionReportProgress || action == ActionConclude) && !o.LongTerm:
 			continue
 		}
 		out = append(out, action)
