@@ -443,7 +443,7 @@ func TestNotFound(t *testing.T) {
 		{"opinion", http.MethodGet, "/api/v1/opinions/nope", "official", "", "opinion_not_found", []string{`"nope"`}},
 		{"opinion of an action", http.MethodPost, "/api/v1/opinions/nope/actions/sign", "official", "", "opinion_not_found", []string{`"nope"`}},
 		{"action", http.MethodPost, "/api/v1/opinions/nope/actions/fly", "office", "", "unknown_action",
-			[]string{`"fly"`, "categorize, merge, reject, assign, resolve, sign, return, request-extension, decide-extension, submit, verify, callback, reopen, cancel"}},
+			[]string{`"fly"`, "categorize, merge, reject, assign, resolve, sign, return, request-extension, decide-extension, report-progress, submit, conclude, verify, callback, reopen, cancel"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,9 +37,11 @@ type CategoryEdit struct {
 	RenamedFrom string       `json:"renamed_from,omitempty"`
 	Speed       domain.Speed `json:"speed,omitempty"`
 	WorkingDays *int         `json:"working_days,omitempty"`
-	Keywords    []string     `json:"keywords,omitempty"`
-	Aliases     []string     `json:"aliases,omitempty"`
-	Retired     *bool        `json:"retired,omitempty"`
+	// ReportEveryMonths sets how often a long-term item reports (0: every month).
+	ReportEveryMonths *int     `json:"report_every_months,omitempty"`
+	Keywords          []string `json:"keywords,omitempty"`
+	Aliases           []string `json:"aliases,omitempty"`
+	Retired           *bool    `json:"retired,omitempty"`
 }
 
 // ValueEdit adds or changes one department or channel. In JSON it may also be just
@@ -324,6 +326,12 @@ func applyCategories(p *domain.Policy, edits []CategoryEdit) (map[string]string,
 		}
 		if c.WorkingDays == 0 {
 			c.WorkingDays = speedDays[c.Speed]
+		}
+		if ed.ReportEveryMonths != nil {
+			if *ed.ReportEveryMonths < 0 || *ed.ReportEveryMonths > MaxReportEveryMonths {
+				return nil, fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0: every month)", MaxReportEveryMonths))
+			}
+			c.ReportEveryMonths = *ed.ReportEveryMonths
 		}
 		if ed.Keywords != nil {
 			c.Keywords = cleanList(ed.Keywords)

@@ -157,6 +157,23 @@ func remark(o domain.Opinion, person func(string) string, loc *time.Location) st
 	if o.OnTheSpot {
 		parts = append(parts, "立行立改：已于 "+o.FixedOn+" 当场整改，由 "+person(o.SubmittedBy)+" 登记")
 	}
+	if o.LongTerm {
+		long := fmt.Sprintf("长期坚持：已报告进展 %d 次", len(o.Reports))
+		if n := len(o.Reports); n > 0 {
+			last := o.Reports[n-1]
+			long += fmt.Sprintf("，最近一次 %s（完成 %d%%）", last.At.In(loc).Format(domain.DateLayout), last.Percent)
+		}
+		late := 0
+		for _, r := range o.Reports {
+			if r.Late {
+				late++
+			}
+		}
+		if late > 0 {
+			long += fmt.Sprintf("，逾期报告 %d 次", late)
+		}
+		parts = append(parts, long)
+	}
 	switch o.State {
 	case domain.StateRejected, domain.StateCancelled, domain.StateReturned:
 		if reason := lastReason(o); reason != "" {

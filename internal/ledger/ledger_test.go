@@ -125,3 +125,14 @@ func TestAFixOnTheSpotSaysSoInTheLedger(t *testing.T) {
 	require.Equal(t, "待核查", column(t, row, "办理状态"))
 	require.Equal(t, "", column(t, Row(domain.Opinion{State: domain.StateSubmitted}, names, beijing), "备注"))
 }
+
+// A long-term item says how many progress reports it filed, the latest, and the late ones.
+func TestALongTermItemSaysItsReportsInTheLedger(t *testing.T) {
+	o := domain.Opinion{Key: "K-4", State: domain.StateInProgress, LongTerm: true, Reports: []domain.ProgressReport{
+		{At: time.Date(2026, 10, 15, 2, 0, 0, 0, time.UTC), Percent: 30},
+		{At: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), Percent: 60, Late: true},
+	}}
+	require.Equal(t, "长期坚持：已报告进展 2 次，最近一次 2026-11-26（完成 60%），逾期报告 1 次", column(t, Row(o, names, beijing), "备注"))
+	o.Reports = nil
+	require.Equal(t, "长期坚持：已报告进展 0 次", column(t, Row(o, names, beijing), "备注"))
+}

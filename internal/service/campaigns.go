@@ -156,7 +156,7 @@ func (s *Service) CampaignChanges(ctx context.Context, u user.User, id string, l
 // request carries the policy as it stands now (workflows.ActionRequest.Policy).
 var settingsActions = map[domain.Action]bool{
 	domain.ActionCategorize: true, domain.ActionAssign: true, domain.ActionResolve: true, domain.ActionRequestExtension: true,
-	domain.ActionDecideExtension: true, domain.ActionVerify: true, domain.ActionCallback: true,
+	domain.ActionDecideExtension: true, domain.ActionReportProgress: true, domain.ActionVerify: true, domain.ActionCallback: true,
 	domain.ActionReopen: true,
 }
 

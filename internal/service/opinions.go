@@ -57,6 +57,10 @@ type OpinionView struct {
 	MergedInto          string              `json:"merged_into,omitempty"`
 	OnTheSpot           bool                `json:"on_the_spot,omitempty"`
 	FixedOn             string              `json:"fixed_on,omitempty"`
+	// LongTerm marks an item on the long-term track: its deadline is its next
+	// progress report's; Reports are the reports filed.
+	LongTerm bool                    `json:"long_term,omitempty"`
+	Reports  []domain.ProgressReport `json:"reports,omitempty"`
 	OnTime              *bool               `json:"on_time,omitempty"`
 	// HighestLevel is the highest rung the opinion ever reached, kept for good, and
 	// HighestLevelAt when it got there (absent for opinions begun before it was kept).
@@ -98,7 +102,8 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 		Deadline: o.Schedule.Deadline, DeadlineExplanation: o.Schedule.Explanation, Signed: o.Signed,
 		OverdueLevel: o.OverdueLevel, Extensions: o.Extensions, PendingExtension: o.PendingExtension,
 		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
-		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn,
+		LongTerm: o.LongTerm, Reports: o.Reports, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,6 +106,11 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 		domain.ActionDecideExtension: {{Name: "approve", Kind: "radio", Required: true,
 			Options: []option{{"true", v.T("opt.approve")}, {"false", v.T("opt.deny")}}}, optionalReason},
 		domain.ActionSubmit: {{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}},
+		domain.ActionReportProgress: {{Name: "measures", Kind: "textarea", Required: true, Hint: "report.measures_hint"},
+			{Name: "next", Kind: "textarea", Required: true}, {Name: "percent", Kind: "number", Required: true},
+			{Name: "evidence", Kind: "textarea"}},
+		domain.ActionConclude: {{Name: "measures", Kind: "textarea", Required: true, Hint: "report.conclude_hint"},
+			{Name: "evidence", Kind: "textarea", Required: true}},
 		domain.ActionVerify: {{Name: "pass", Kind: "radio", Required: true,
 			Options: []option{{"true", v.T("opt.pass")}, {"false", v.T("opt.fail")}}}, optionalReason},
 		domain.ActionCallback: {{Name: "satisfaction", Kind: "radio", Required: true, Options: []option{
@@ -252,7 +258,14 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		Category: values["category"], Into: values["into"], Reason: values["reason"], Department: values["department"],
 		Official: values["official"], Leader: values["leader"], Measures: values["measures"], Deadline: values["deadline"],
 		Until: values["until"], Evidence: values["evidence"], Satisfaction: values["satisfaction"], Note: values["note"],
-		FixedOn: values["fixed_on"],
+		FixedOn: values["fixed_on"], Next: values["next"],
+	}
+	if p, err := strconv.Atoi(values["percent"]); err == nil {
+		body.Percent = &p
+	} else if values["percent"] != "" {
+		s.showOpinion(w, r, v, http.StatusUnprocessableEntity, action, values,
+			map[string]string{"percent": v.T("code.percent_invalid")}, "")
+		return
 	}
 	for name, dst := range map[string]**bool{"approve": &body.Approve, "pass": &body.Pass} {
 		switch values[name] {
@@ -357,7 +370,7 @@ func (s *Server) mergeCandidates(ctx context.Context, v *visit, o domain.Opinion
 // order so a code naming two of them (leader_is_official) always lands on the same one.
 func fieldOfCode(code string) string {
 	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
-		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on"} {
+		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on", "next", "percent"} {
 		if strings.HasPrefix(code, f+"_") || strings.HasSuffix(code, "_"+f) {
 			return f
 		}
