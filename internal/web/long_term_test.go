@@ -1,0 +1,57 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/domain"
+)
+
+// The official of a long-term item reports its progress from the item's page: the
+// progress is a number from 0 to 100, and the page shows the track and the reports.
+func TestTheOfficialReportsALongTermItemsProgressFromItsPage(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	seedOpinionPages(t, e)
+	e.opinion(t, domain.Opinion{ID: "long", CampaignID: "c1", Content: "会议审批没有制度", State: domain.StateInProgress,
+		Category: "制度漏洞", Department: "住建局", Official: "official", Leader: "leader", Signed: true, LongTerm: true,
+		CollectedAt: "2025-05-01", OverdueLevel: domain.LevelNone, Schedule: domain.Schedule{Deadline: "2025-07-10"},
+		Reports: []domain.ProgressReport{{At: officeNow.Add(-30 * 24 * time.Hour), By: "official", Done: "起草办法", Next: "征求意见",
+			Percent: 20, Due: "2025-06-10"}},
+		Timeline: []domain.Event{{Seq: 1, At: officeNow.Add(-time.Hour), Actor: "office", Action: domain.EventReceived, To: domain.StateReceived}}})
+	b := e.signIn(t, "official")
+
+	status, body := b.get(t, "/opinions/long")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `<span class="badge long-term" id="long-term">持续整改中</span>`)
+	require.Contains(t, body, "<dt>下次报告</dt>")
+	require.Contains(t, body, `<td>2025-06-10</td>`, "the report filed, with the day it was due")
+	require.Contains(t, body, `<input id="report-progress-percent" name="percent" type="number" min="0" max="100" inputmode="numeric" value="">`)
+	require.Equal(t, []string{"return", "request-extension", "report-progress"}, offeredActions(t, "long", body), "reported, not submitted")
+	requireLabelled(t, "/opinions/long", body)
+
+	resp := b.post(t, "/opinions/long/act/report-progress", url.Values{"measures": {"办法试行"}, "next": {"评估"}, "percent": {"四十"}})
+	page := readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, page, `<p class="error" id="report-progress-percent-err">完成进度应为 0 到 100 之间的整数。</p>`)
+
+	sent := expectAction(t, e, "long", domain.ActionReportProgress, func(o *domain.Opinion) {
+		o.Reports = append(o.Reports, domain.ProgressReport{At: officeNow, By: "official", Done: "办法试行", Next: "评估", Percent: 40, Due: "2025-07-10"})
+		o.Schedule.Deadline = "2025-08-10"
+	}, nil)
+	resp = b.post(t, "/opinions/long/act/report-progress", url.Values{"measures": {"办法试行"}, "next": {"评估"}, "percent": {"40"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	got := received(t, sent).Args[0].(domain.ActionRequest).Body
+	require.Equal(t, 40, *got.Percent)
+	require.Equal(t, "评估", got.Next)
+	_, body = b.get(t, "/opinions/long")
+	reports := body[strings.Index(body, `id="reports"`):]
+	reports = reports[:strings.Index(reports, "</table>")]
+	require.Equal(t, 2, strings.Count(reports, "<tr><td>2025-"), "both reports listed")
+}
