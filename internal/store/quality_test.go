@@ -213,6 +213,6 @@ func testOpinionsFixedOnTheSpotCountAsImmediate(t *testing.T, bk backend) {
 	require.NoError(t, s.Close())
 	s, err = store.Open(dsn)
 	require.NoError(t, err)
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	check(s, "recounted")
 }
