@@ -61,7 +61,7 @@ type OpinionView struct {
 	// progress report's; Reports are the reports filed.
 	LongTerm bool                    `json:"long_term,omitempty"`
 	Reports  []domain.ProgressReport `json:"reports,omitempty"`
-	OnTime              *bool               `json:"on_time,omitempty"`
+	OnTime   *bool                   `json:"on_time,omitempty"`
 	// HighestLevel is the highest rung the opinion ever reached, kept for good, and
 	// HighestLevelAt when it got there (absent for opinions begun before it was kept).
 	HighestLevel   domain.OverdueLevel `json:"highest_level,omitempty"`
