@@ -19,11 +19,14 @@ var actions = []struct{ name, fields string }{
 	{"merge", "--into"},
 	{"reject", "--reason"},
 	{"assign", "--department --official --leader --measures [--deadline]"},
+	{"resolve", "--department --official [--leader] --measures --evidence --fixed_on [--category]"},
 	{"sign", "(no fields)"},
 	{"return", "--reason"},
 	{"request-extension", "--until --reason"},
 	{"decide-extension", "--approve=true|false --reason"},
+	{"report-progress", "--measures --next --percent [--evidence]"},
 	{"submit", "--measures --evidence"},
+	{"conclude", "--measures --evidence"},
 	{"verify", "--pass=true|false --reason"},
 	{"callback", "--satisfaction satisfied|basically|dissatisfied [--note]"},
 	{"reopen", "--reason [--deadline]"},
@@ -39,20 +42,22 @@ var actStringFlags = []struct{ name, usage string }{
 	{"reason", "why (reject, return, request-extension, decide-extension, verify, reopen, cancel)"},
 	{"category", "category `NAME` to confirm (categorize)"},
 	{"into", "`ID` of the opinion to merge into (merge)"},
-	{"department", "responsible department `NAME` (assign)"},
-	{"official", "responsible official's `USERNAME` (assign)"},
-	{"leader", "responsible leader's `USERNAME` (assign)"},
-	{"measures", "rectification measures (assign, submit)"},
+	{"department", "responsible department `NAME` (assign, resolve)"},
+	{"official", "responsible official's `USERNAME` (assign; resolve: who fixed it)"},
+	{"leader", "responsible leader's `USERNAME` (assign, resolve)"},
+	{"measures", "rectification measures (assign, resolve, submit; report-progress: what was done; conclude: what is institutionalised)"},
 	{"deadline", "new deadline, `YYYY-MM-DD` (assign: overrides the category default; reopen)"},
 	{"until", "requested deadline, `YYYY-MM-DD` (request-extension)"},
-	{"evidence", "evidence of the fix (submit)"},
+	{"evidence", "evidence of the fix (resolve, submit, report-progress, conclude)"},
+	{"fixed_on", "the day it was fixed on the spot, `YYYY-MM-DD` (resolve)"},
+	{"next", "what comes next (report-progress)"},
 	{"satisfaction", "`LEVEL`: satisfied, basically or dissatisfied (callback)"},
 	{"note", "follow-up note (callback)"},
 }
 
 // dateFlags must be calendar dates; checking them here catches "2025-3-1" before a
 // round trip.
-var dateFlags = []string{"deadline", "until"}
+var dateFlags = []string{"deadline", "until", "fixed_on"}
 
 var actCmd = &command{
 	name:     "act",
@@ -92,6 +97,7 @@ func act(e *env, c *cmdline) int {
 	var approve, pass explicitBool
 	c.fs.Var(&approve, "approve", "true approves, false refuses the extension (decide-extension)")
 	c.fs.Var(&pass, "pass", "true passes, false fails the fix (verify)")
+	percent := c.fs.Int("percent", 0, "how far along the work is, `0-100` (report-progress)")
 	pos, code, ok := c.parse(2, 2)
 	if !ok {
 		return code
@@ -122,6 +128,12 @@ func act(e *env, c *cmdline) int {
 	}
 	if set["pass"] {
 		body["pass"] = pass.v
+	}
+	if set["percent"] {
+		if *percent < 0 || *percent > 100 {
+			return c.usageError(fmt.Sprintf("--percent %d: want a whole number from 0 to 100", *percent))
+		}
+		body["percent"] = *percent
 	}
 	for _, name := range dateFlags {
 		if v := *text[name]; set[name] {

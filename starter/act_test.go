@@ -51,6 +51,18 @@ func TestActSendsBodyBuiltFromFlags(t *testing.T) {
 			wantBody: map[string]any{"satisfaction": "basically", "note": "还行"},
 		},
 		{
+			name:     "resolve sends the day it was fixed",
+			args:     []string{"act", "op-1", "resolve", "--department", "城建科", "--official", "official", "--measures", "当场清理", "--evidence", "照片", "--fixed_on", "2025-03-10"},
+			wantPath: "/api/v1/opinions/op-1/actions/resolve",
+			wantBody: map[string]any{"department": "城建科", "official": "official", "measures": "当场清理", "evidence": "照片", "fixed_on": "2025-03-10"},
+		},
+		{
+			name:     "report-progress sends the percent as a number",
+			args:     []string{"act", "op-1", "report-progress", "--measures", "制度起草", "--next", "征求意见", "--percent", "30"},
+			wantPath: "/api/v1/opinions/op-1/actions/report-progress",
+			wantBody: map[string]any{"measures": "制度起草", "next": "征求意见", "percent": float64(30)},
+		},
+		{
 			name:     "an id with a slash stays one path segment",
 			args:     []string{"act", "a/b", "merge", "--into", "op-2"},
 			wantPath: "/api/v1/opinions/a%2Fb/actions/merge",
@@ -98,6 +110,8 @@ func TestActRejectsBadInputWithoutCallingTheServer(t *testing.T) {
 		{"missing action", []string{"act", "op-1"}, "missing argument"},
 		{"bad satisfaction", []string{"act", "op-1", "callback", "--satisfaction", "happy"}, "satisfied, basically, dissatisfied"},
 		{"unknown flag", []string{"act", "op-1", "sign", "--force"}, "-force"},
+		{"percent out of range", []string{"act", "op-1", "report-progress", "--percent", "120"}, "from 0 to 100"},
+		{"bad fixed_on", []string{"act", "op-1", "resolve", "--fixed_on", "yesterday"}, "YYYY-MM-DD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

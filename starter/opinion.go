@@ -41,7 +41,15 @@ type opinion struct {
 	WorkingDaysLeft     json.RawMessage `json:"working_days_left"`
 	Extensions          json.RawMessage `json:"extensions"`
 	ReworkCount         json.RawMessage `json:"rework_count"`
-	Timeline            []event         `json:"timeline"`
+	OnTheSpot           bool            `json:"on_the_spot"`
+	FixedOn             string          `json:"fixed_on"`
+	LongTerm            bool            `json:"long_term"`
+	Reports             []struct {
+		Due     string `json:"due"`
+		Percent int    `json:"percent"`
+		Late    bool   `json:"late"`
+	} `json:"reports"`
+	Timeline []event `json:"timeline"`
 }
 
 // event is one timeline line: who did what, when, and why.
@@ -337,6 +345,12 @@ func printOpinion(w io.Writer, op opinion, withTimeline bool) {
 	deadline := dash(op.Deadline)
 	if op.DeadlineExplanation != "" {
 		deadline += " (" + op.DeadlineExplanation + ")"
+	}
+	if op.LongTerm {
+		t.row("Track", fmt.Sprintf("long-term (长期坚持): %d progress reports; the deadline is the next report's", len(op.Reports)))
+	}
+	if op.OnTheSpot {
+		t.row("Fixed on the spot", op.FixedOn+" (立行立改)")
 	}
 	t.row("Deadline", deadline)
 	t.row("Overdue level", dash(op.OverdueLevel))
