@@ -363,10 +363,15 @@ func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	for _, level := range []string{"overdue", "supervised", "accountability"} {
 		require.NotZero(t, seeded[level], "the demo has %s opinions", level)
 	}
-	levels := map[string]int{}
+	require.NotZero(t, seeded["on_the_spot"], "the demo has an opinion fixed on the spot")
+	levels, longTerm := map[string]int{}, 0
 	for _, o := range get(a, "demo-office", "/api/v1/opinions?campaign=demo&limit=100")["opinions"].([]any) {
 		levels[o.(map[string]any)["overdue_level"].(string)]++
+		if o.(map[string]any)["long_term"] == true {
+			longTerm++
+		}
 	}
+	require.NotZero(t, longTerm, "the demo has an item on the long-term track")
 	require.NotZero(t, levels["due_soon"], "the demo has an opinion whose deadline is near: %v", levels)
 	for _, name := range []string{"office", "official", "official2", "verifier", "leader"} {
 		_, err = a.Service.CheckPassword(name, name)

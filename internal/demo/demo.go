@@ -72,7 +72,9 @@ type story struct {
 }
 
 func yes() *bool { v := true; return &v }
-func no() *bool  { v := false; return &v }
+
+func percent(n int) *int { return &n }
+func no() *bool          { v := false; return &v }
 
 // Seed creates the demo campaign and drives its opinions into their states.
 func Seed(ctx context.Context, svc *service.Service) error {
@@ -203,7 +205,14 @@ func stories(date func(int) string) []story {
 		{"残疾人家庭无障碍改造申请迟迟没有批复。", "letter", "", 8, []step{cat(hardship), assign("official2", "民政科", nil)}},
 		{"公车私用现象时有发生，群众反映强烈。", "letter", "", 7, []step{cat("奢靡之风")}},
 		{"工作日上班时间有人在办公室玩手机。", "online", "", 6, []step{cat("享乐主义")}},
-		{"政府采购流程不透明，希望公开招标结果。", "symposium", "", 6, []step{cat("制度漏洞")}},
+		// 长期坚持: on the long-term track, with its first monthly report filed.
+		{"政府采购流程不透明，希望公开招标结果。", "symposium", "", 6, []step{cat("制度漏洞"), assign("official", "机关党委", nil),
+			sign("official"), {"official", domain.ActionReportProgress, domain.ActionBody{Measures: "起草采购信息公开办法，已公开近三个月招标结果",
+				Next: "征求意见后印发执行", Percent: percent(30)}}}},
+		// 立行立改: fixed on the spot the day after it was collected, then verified.
+		{"办事大厅饮水机坏了，群众等候时没有热水。", "visit", "", 3, []step{{"office", domain.ActionResolve, domain.ActionBody{
+			Category: service, Department: "便民服务中心", Official: "official2", Measures: "当场联系物业更换饮水机",
+			Evidence: "更换后现场照片已存档", FixedOn: date(-2)}}, pass}},
 		{"小区噪音扰民，夜间施工无人管。", "hotline", "", 5, []step{cat(road), assign("official", "城管科", nil),
 			{"official", domain.ActionReturn, domain.ActionBody{Reason: "夜间施工属住建部门监管，非城管科职责"}}}},
 		{"幸福路东段路面破损，雨后积水，请尽快修复。", "online", "", 5, []step{{"office", domain.ActionMerge, domain.ActionBody{Reason: "与第1件反映同一问题"}}}},
