@@ -66,6 +66,9 @@ return                 !official !official !official !official !assignee 200    
 request-extension      !official !official !official !official !assignee 200       !assignee !hidden   !anon     !token
 decide-extension       200       200       !ofc/ldr  !ofc/ldr  !ofc/ldr  !ofc/ldr  !ofc/ldr  !hidden   !anon     !token
 submit                 !official !official !official !official !assignee 200       !assignee !hidden   !anon     !token
+resolve                200       !office   !office   !office   !office   !office   !office   !hidden   !anon     !token
+report-progress        !official !official !official !official !assignee 200       !assignee !hidden   !anon     !token
+conclude               200       200       !ofc/ldr  !ofc/ldr  !ofc/ldr  !ofc/ldr  !ofc/ldr  !hidden   !anon     !token
 verify                 !verifier !verifier !verifier 200       200       !verifier !verifier !hidden   !anon     !token
 verify-own-fix         !verifier !verifier !verifier 200       !own-fix  !verifier !verifier !hidden   !anon     !token
 callback               200       !office   !office   !office   !office   !office   !office   !hidden   !anon     !token
@@ -170,6 +173,7 @@ const (
 	awaitingCallbackItem
 	closedItem
 	importedItem // imported from a ledger whose own columns repeat the submitter's contact
+	longTermItem // of a long-term category, signed for: on the long-term track
 )
 
 // authzSteps are the actions that bring a new item to each stage.
@@ -184,6 +188,7 @@ var authzSteps = map[authzStage][]domain.Action{
 	awaitingCallbackItem: {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign, domain.ActionSubmit, domain.ActionVerify},
 	closedItem: {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign, domain.ActionSubmit, domain.ActionVerify,
 		domain.ActionCallback},
+	longTermItem: {domain.ActionCategorize, domain.ActionAssign, domain.ActionSign},
 }
 
 // authzRequest is one row's request. "{opinion}" in the path is the row's item,
@@ -224,6 +229,10 @@ func authzBodies() map[domain.Action]map[string]any {
 		domain.ActionCallback:         {"satisfaction": "satisfied", "note": "电话回访"},
 		domain.ActionReopen:           {"reason": "回头看发现反弹"},
 		domain.ActionCancel:           {"reason": "反映人撤回"},
+		domain.ActionResolve: {"department": "城管科", "official": "official", "measures": "当场整改",
+			"evidence": "现场照片", "fixed_on": day(0)},
+		domain.ActionReportProgress: {"measures": "起草制度", "next": "征求意见", "percent": 30},
+		domain.ActionConclude:       {"measures": "制度已印发执行", "evidence": "制度文件"},
 	}
 }
 
@@ -250,6 +259,9 @@ func authzRequests() map[string]authzRequest {
 		"callback":          act(domain.ActionCallback, awaitingCallbackItem),
 		"reopen":            act(domain.ActionReopen, closedItem),
 		"cancel":            act(domain.ActionCancel, inProgressItem),
+		"resolve":           act(domain.ActionResolve, categorizedItem),
+		"report-progress":   act(domain.ActionReportProgress, longTermItem),
+		"conclude":          act(domain.ActionConclude, longTermItem),
 
 		"get-opinion":          {method: http.MethodGet, path: "/api/v1/opinions/{opinion}", item: inProgressItem, officePII: true},
 		"get-unrouted-opinion": {method: http.MethodGet, path: "/api/v1/opinions/{opinion}", item: unroutedItem, officePII: true},
@@ -475,6 +487,9 @@ func (fx *authzFixture) newItem(stage authzStage, owner string) string {
 		body := fx.bodies[a]
 		if a == domain.ActionAssign {
 			body = withValue(body, "official", owner)
+		}
+		if a == domain.ActionCategorize && stage == longTermItem {
+			body = withValue(body, "category", "制度漏洞") // 长期坚持
 		}
 		fx.must(by[a], http.MethodPost, "/api/v1/opinions/"+id+"/actions/"+string(a), body, http.StatusOK)
 	}
