@@ -148,6 +148,7 @@ type stats struct {
 	Supervised       int            `json:"supervised"`
 	Accountability   int            `json:"accountability"`
 	ClosedOnTime     int            `json:"closed_on_time"`
+	OnTheSpot        int            `json:"on_the_spot"`
 	CompletionRate   *float64       `json:"completion_rate"`
 	OnTimeRate       *float64       `json:"on_time_rate"`
 	SatisfactionRate *float64       `json:"satisfaction_rate"`
@@ -258,6 +259,7 @@ func printStats(w io.Writer, s stats) {
 	t.row("Supervised", strconv.Itoa(s.Supervised))
 	t.row("Accountability", strconv.Itoa(s.Accountability))
 	t.row("Closed on time", strconv.Itoa(s.ClosedOnTime))
+	t.row("Fixed on the spot", strconv.Itoa(s.OnTheSpot))
 	t.row("Completion rate", pct(s.CompletionRate))
 	t.row("On-time rate", pct(s.OnTimeRate))
 	t.row("Satisfaction rate", pct(s.SatisfactionRate))

@@ -35,7 +35,7 @@ func TestCampaignCreatePostsTheFile(t *testing.T) {
 func TestCampaignStatsShowsRates(t *testing.T) {
 	api := newFakeAPI(t, func(r request) (int, any) {
 		return 200, map[string]any{
-			"campaign_id": "c1", "collected": 466, "closed": 17, "completion_rate": 0.875, "on_time_rate": nil,
+			"campaign_id": "c1", "collected": 466, "closed": 17, "completion_rate": 0.875, "on_time_rate": nil, "on_the_spot": 12,
 			"by_state":    map[string]any{"closed": 17, "received": 3},
 			"by_category": []any{map[string]any{"name": "四风", "collected": 10, "closed": 5, "completion_rate": 0.5}},
 		}
@@ -47,7 +47,7 @@ func TestCampaignStatsShowsRates(t *testing.T) {
 	if r := api.requests()[0]; r.Path != "/api/v1/campaigns/c1/stats" {
 		t.Errorf("path %s", r.Path)
 	}
-	for _, s := range []string{"466", "87.5%", "By state", "By category", "50.0%"} {
+	for _, s := range []string{"466", "87.5%", "By state", "By category", "50.0%", "Fixed on the spot  12"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("stdout lacks %q:\n%s", s, out)
 		}
