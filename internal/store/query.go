@@ -131,6 +131,11 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 	}
 	v := f.VisibleTo
 	switch {
+	case v == nil && f.triaged():
+		// SQLite's triage index answers the filters without reading a row the page
+		// does not show; left to itself, SQLite would walk a list-order index and
+		// read every opinion it passed (PostgreSQL's planner chooses by itself).
+		return []string{from("opinions_triage")}
 	case v == nil, f.Official == v.Username: // the viewer's own items are all visible
 		return []string{from("")}
 	case v.Department == "":

@@ -20,9 +20,9 @@ import (
 // collected with) read columns of opinions that the projection writes beside the
 // document: reading a field out of every JSON document at query time would cost
 // a parse per row. The release that added them fills them in for the opinions
-// already stored (fillTriageColumns). A keyword is a substring test over every
-// row the other filters leave; docs/performance.md has the figures that make
-// that acceptable.
+// already stored (fillTriageColumns), and an index serves them (triageIndex in
+// dialect.go). A keyword is a substring test over every opinion the other
+// filters leave; docs/performance.md has the figures that make that acceptable.
 
 // ErrInvalidFilter is returned for a filter value the store cannot read (a date
 // not written YYYY-MM-DD, an unknown kind of target), so that callers can answer
