@@ -191,6 +191,12 @@ func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 	if err := tx.QueryRowContext(ctx, total, totalArgs...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("store: count opinions: %w", err)
 	}
+	page.Opinions = []domain.Opinion{}
+	if page.Total <= f.Offset {
+		// Nothing to show, on this snapshot: spare the page its query, which for a
+		// keyword nothing matches reads every opinion once more.
+		return page, nil
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
@@ -200,7 +206,6 @@ func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
 	defer rows.Close()
-	page.Opinions = []domain.Opinion{}
 	for rows.Next() {
 		var doc string
 		if err := rows.Scan(&doc); err != nil {
