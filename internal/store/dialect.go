@@ -2,13 +2,16 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlitedriver "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // dialect is everything that differs between the two databases the store runs on:
@@ -119,17 +122,40 @@ func isPostgres(dsn string) bool {
 // read-only ones, so lists and stats never wait behind projections (WAL).
 func openSQLite(path string) (w, r *sql.DB, err error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+		fmt.Sprintf("?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_txlock=immediate",
+			busyTimeout.Milliseconds())
 	if w, err = sql.Open("sqlite", dsn); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
+	if err = firstConnection(w); err != nil {
+		_ = w.Close()
+		return nil, nil, err
+	}
 	if r, err = sql.Open("sqlite", dsn+"&mode=ro"); err != nil {
 		_ = w.Close()
 		return nil, nil, err
 	}
 	r.SetMaxOpenConns(4)
 	return w, r, nil
+}
+
+// busyTimeout is how long a SQLite connection waits for another's lock.
+const busyTimeout = 10 * time.Second
+
+// firstConnection connects w. The first connection to a new file turns it to WAL,
+// which waits on no busy handler: while another process is creating the same file,
+// it is told SQLITE_BUSY at once. It tries again, for as long as the busy timeout.
+func firstConnection(w *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := w.Ping()
+		var e *sqlitedriver.Error
+		if !errors.As(err, &e) || e.Code() != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // pgConns is how many connections one process keeps to PostgreSQL: enough for a
