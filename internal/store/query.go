@@ -49,8 +49,9 @@ type Filter struct {
 	// Channel keeps opinions that came through this channel, as stored (a
 	// campaign's channel name).
 	Channel string
-	// SuggestedCategory keeps opinions whose submitter suggested this category, as
-	// written.
+	// SuggestedCategory keeps opinions suggested this category at intake (the one
+	// written with the opinion, or the one the campaign's keywords found in its
+	// content), exactly.
 	SuggestedCategory string
 	// CollectedFrom and CollectedTo keep opinions collected on or after, and on or
 	// before, these dates (YYYY-MM-DD; either may be empty). An opinion without a
