@@ -2,20 +2,23 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlitedriver "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // dialect is everything that differs between the two databases the store runs on:
 // how to connect, how the schema spells its types, how writers keep out of each
-// other's way, reading a field of a JSON document, and choosing an index. Tables,
-// queries and the projection's logic exist once; queries use $1-style
-// placeholders, which both drivers read.
+// other's way, reading a field of a JSON document, the index the triage filters
+// read, and choosing an index. Tables, queries and the projection's logic exist
+// once; queries use $1-style placeholders, which both drivers read.
 type dialect struct {
 	// schema turns the shared schema (written for SQLite) into this database's.
 	schema *strings.Replacer
@@ -29,6 +32,9 @@ type dialect struct {
 	// jsonText is an expression for a field of a JSON document column, as text;
 	// NULL when the field is absent or null.
 	jsonText func(column, field string) string
+	// triageIndex creates the index the triage filters read (search.go), once the
+	// columns it covers exist.
+	triageIndex string
 	// from names a table to read, through index if one is named. SQLite keeps no
 	// statistics (unless ANALYZE is run and rerun as data grows), so where an index
 	// is much better only given the data, it is told; PostgreSQL's planner knows.
@@ -45,6 +51,12 @@ type dialect struct {
 var sqlite = dialect{
 	schema:   strings.NewReplacer(),
 	jsonText: func(column, field string) string { return "json_extract(" + column + ", '$." + field + "')" },
+	// A campaign's opinions in list order, carrying the state and every column the
+	// triage filters read, the content included: a filtered list and its count
+	// read this index (a seventh of the table's size) and only the page's rows.
+	triageIndex: `CREATE INDEX IF NOT EXISTS opinions_triage ON opinions
+	(campaign_id, urgency DESC, level_rank DESC, (deadline = ''), deadline, created_at, id,
+	state, channel, suggested_category, collected_at, target, key, content_folded)`,
 	from: func(table, index string) string {
 		if index == "" {
 			return table
@@ -93,6 +105,12 @@ CREATE TRIGGER %[1]s_no_change BEFORE UPDATE OR DELETE ON %[1]s FOR EACH ROW EXE
 DROP TRIGGER IF EXISTS %[1]s_no_truncate ON %[1]s;
 CREATE TRIGGER %[1]s_no_truncate BEFORE TRUNCATE ON %[1]s FOR EACH STATEMENT EXECUTE FUNCTION rectify_append_only();`, table)
 	},
+	// The columns the triage filters compare whole, and the state: the planner
+	// reads a filtered list's matches through it. Not the content: a B-tree entry
+	// holds at most about 2.7 kB and content runs to 12 kB, so a keyword is a test
+	// of each row the other conditions leave.
+	triageIndex: `CREATE INDEX IF NOT EXISTS opinions_triage ON opinions
+	(campaign_id, channel, suggested_category, collected_at, target, state)`,
 }
 
 // isPostgres reports whether dsn names a PostgreSQL database rather than a file.
@@ -104,17 +122,40 @@ func isPostgres(dsn string) bool {
 // read-only ones, so lists and stats never wait behind projections (WAL).
 func openSQLite(path string) (w, r *sql.DB, err error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+		fmt.Sprintf("?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_txlock=immediate",
+			busyTimeout.Milliseconds())
 	if w, err = sql.Open("sqlite", dsn); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
+	if err = firstConnection(w); err != nil {
+		_ = w.Close()
+		return nil, nil, err
+	}
 	if r, err = sql.Open("sqlite", dsn+"&mode=ro"); err != nil {
 		_ = w.Close()
 		return nil, nil, err
 	}
 	r.SetMaxOpenConns(4)
 	return w, r, nil
+}
+
+// busyTimeout is how long a SQLite connection waits for another's lock.
+const busyTimeout = 10 * time.Second
+
+// firstConnection connects w. The first connection to a new file turns it to WAL,
+// which waits on no busy handler: while another process is creating the same file,
+// it is told SQLITE_BUSY at once. It tries again, for as long as the busy timeout.
+func firstConnection(w *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := w.Ping()
+		var e *sqlitedriver.Error
+		if !errors.As(err, &e) || e.Code() != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // pgConns is how many connections one process keeps to PostgreSQL: enough for a

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,24 +36,34 @@ CREATE INDEX IF NOT EXISTS notifications_held ON notifications (opinion_id) WHER
 
 // addedColumns are the columns added to tables after their first release; addColumns
 // adds the missing ones when the store opens, each after its statement first (when
-// it has one). A row written before has the zero origin, which every later write
-// supersedes.
-var addedColumns = []struct{ table, column, definition, first string }{
-	{"opinions", "task_event", "BIGINT NOT NULL DEFAULT 0", ""},
-	{"opinions", "task_at", "BIGINT NOT NULL DEFAULT 0", ""},
+// it has one), and then runs the fills of the columns it added, each fill once. A
+// row written before has the zero origin, which every later write supersedes.
+var addedColumns = []struct {
+	table, column, definition, first string
+	fill                             *columnFill
+}{
+	{"opinions", "task_event", "BIGINT NOT NULL DEFAULT 0", "", nil},
+	{"opinions", "task_at", "BIGINT NOT NULL DEFAULT 0", "", nil},
 	// The transition a notification belongs to: its revision and the time of its
 	// timeline entry, to tell a held notification of a transition that happened
 	// from one of a transition that did not.
-	{"notifications", "revision", "INTEGER NOT NULL DEFAULT 0", ""},
-	{"notifications", "event_at", "BIGINT NOT NULL DEFAULT 0", ""},
+	{"notifications", "revision", "INTEGER NOT NULL DEFAULT 0", "", nil},
+	{"notifications", "event_at", "BIGINT NOT NULL DEFAULT 0", "", nil},
 	// The release that added last_seen keeps sessions under the digest of their
 	// id (sessionSchema). The rows from before hold the ids themselves: no cookie
 	// finds them any more, and they are secrets, so they go — everyone signs in
 	// once more.
-	{"sessions", "last_seen", "BIGINT NOT NULL DEFAULT 0", "DELETE FROM sessions"},
+	{"sessions", "last_seen", "BIGINT NOT NULL DEFAULT 0", "DELETE FROM sessions", nil},
+	// What the triage filters read (search.go), filled in from the documents.
+	{"opinions", "content_folded", "TEXT NOT NULL DEFAULT ''", "", triageFill},
+	{"opinions", "channel", "TEXT NOT NULL DEFAULT ''", "", triageFill},
+	{"opinions", "collected_at", "TEXT NOT NULL DEFAULT ''", "", triageFill},
+	{"opinions", "suggested_category", "TEXT NOT NULL DEFAULT ''", "", triageFill},
+	{"opinions", "target", "TEXT NOT NULL DEFAULT ''", "", triageFill},
 }
 
 func (s *Store) addColumns(ctx context.Context, tx *sql.Tx) error {
+	var fills []*columnFill
 	for _, c := range addedColumns {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.d.hasColumn, c.table, c.column).Scan(&n); err != nil {
@@ -66,8 +77,18 @@ func (s *Store) addColumns(ctx context.Context, tx *sql.Tx) error {
 				return fmt.Errorf("before adding column %s.%s: %w", c.table, c.column, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ADD COLUMN %s %s`, c.table, c.column, c.definition)); err != nil {
+		// The definition is spelled as the schema is (a text column compares bytewise).
+		definition := strings.TrimSpace(s.d.schema.Replace(" " + c.definition))
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s ADD COLUMN %s %s`, c.table, c.column, definition)); err != nil {
 			return fmt.Errorf("add column %s.%s: %w", c.table, c.column, err)
+		}
+		if c.fill != nil && !slices.Contains(fills, c.fill) {
+			fills = append(fills, c.fill)
+		}
+	}
+	for _, f := range fills {
+		if err := f.run(ctx, tx); err != nil {
+			return fmt.Errorf("fill in %s: %w", f.name, err)
 		}
 	}
 	return nil
@@ -170,19 +191,23 @@ func (s *Store) writeOpinion(ctx context.Context, tx *sql.Tx, o domain.Opinion, 
 	res, err := tx.ExecContext(ctx, `
 INSERT INTO opinions (id, campaign_id, key, state, category, department, official, leader, deadline,
 	overdue_level, urgency, level_rank, on_time, satisfaction, created_at, updated_at, closed_at, revision, doc,
-	task_event, task_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+	task_event, task_at, content_folded, channel, collected_at, suggested_category, target)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+	$22, $23, $24, $25, $26)
 ON CONFLICT (id) DO UPDATE SET
 	state = excluded.state, category = excluded.category, department = excluded.department,
 	official = excluded.official, leader = excluded.leader, deadline = excluded.deadline,
 	overdue_level = excluded.overdue_level, urgency = excluded.urgency, level_rank = excluded.level_rank,
 	on_time = excluded.on_time, satisfaction = excluded.satisfaction, created_at = excluded.created_at,
 	updated_at = excluded.updated_at, closed_at = excluded.closed_at, revision = excluded.revision, doc = excluded.doc,
-	task_event = excluded.task_event, task_at = excluded.task_at
+	task_event = excluded.task_event, task_at = excluded.task_at, content_folded = excluded.content_folded,
+	channel = excluded.channel, collected_at = excluded.collected_at,
+	suggested_category = excluded.suggested_category, target = excluded.target
 `+newer,
-		o.ID, o.CampaignID, o.Key, o.State, o.Category, o.Department, o.Official, o.Leader, o.Schedule.Deadline,
-		o.OverdueLevel, urgency(o.State), levelRank, onTime, o.Satisfaction, o.CreatedAt.UnixMilli(),
-		o.UpdatedAt.UnixMilli(), closedAt, o.Revision, string(doc), origin.TaskEvent, originAt(origin))
+		append([]any{o.ID, o.CampaignID, o.Key, o.State, o.Category, o.Department, o.Official, o.Leader, o.Schedule.Deadline,
+			o.OverdueLevel, urgency(o.State), levelRank, onTime, o.Satisfaction, o.CreatedAt.UnixMilli(),
+			o.UpdatedAt.UnixMilli(), closedAt, o.Revision, string(doc), origin.TaskEvent, originAt(origin)},
+			triageValues(o)...)...)
 	if err != nil {
 		return false, fmt.Errorf("store: project opinion: %w", err)
 	}

@@ -31,6 +31,40 @@ type Filter struct {
 	Leader string
 	// Overdue keeps opinions an official owes that are past their deadline.
 	Overdue bool
+
+	// The triage filters, on what an opinion was collected with. The projection
+	// keeps what they read in columns of their own (search.go), so they cost no
+	// parse of the opinion's document; a keyword is still a substring test of every
+	// opinion the other filters leave.
+
+	// Query is a keyword, cleaned as free text is (text.Clean: blank ends trimmed;
+	// blank is no filter). It keeps the opinions whose content holds it as a
+	// substring — Chinese needs no spaces between words, so 停车 finds 小区停车位不足 —
+	// upper and lower case alike and full-width forms of ASCII (ＷｉＦｉ, ，, the
+	// ideographic space) read as ASCII, on both sides; every other character, % _
+	// and \ included, stands for itself. It also keeps the opinion whose key is the
+	// keyword exactly (full-width letters and digits read as ASCII, as intake stores
+	// keys), so an opinion is found by its key too.
+	Query string
+	// Channel keeps opinions that came through this channel, as stored (a
+	// campaign's channel name).
+	Channel string
+	// SuggestedCategory keeps opinions suggested this category at intake (the one
+	// written with the opinion, or the one the campaign's keywords found in its
+	// content), exactly.
+	SuggestedCategory string
+	// CollectedFrom and CollectedTo keep opinions collected on or after, and on or
+	// before, these dates (YYYY-MM-DD; either may be empty). An opinion without a
+	// collection date is in no range. Another form of date is ErrInvalidFilter.
+	CollectedFrom, CollectedTo string
+	// Target keeps opinions whose target is exactly this, as written: TargetTeam,
+	// TargetIndividual, or a person's name.
+	Target string
+	// TargetKind keeps opinions whose target is of this kind, as TargetKind reads a
+	// target: TargetTeam, or TargetIndividual (any other target that is not empty).
+	// Another value is ErrInvalidFilter.
+	TargetKind string
+
 	// VisibleTo, when set, keeps what that official may see: their own items and
 	// their department's.
 	VisibleTo *Viewer
@@ -87,6 +121,7 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 	if f.Overdue {
 		conds = append(conds, "level_rank >= "+p.add(domain.LevelOverdue.Rank()))
 	}
+	conds = append(conds, f.triageConds(p)...)
 	// from reads table through index (if named) where conds and more hold.
 	from := func(index string, more ...string) string {
 		all := append(slices.Clip(conds), more...)
@@ -97,6 +132,11 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 	}
 	v := f.VisibleTo
 	switch {
+	case v == nil && f.triaged():
+		// SQLite's triage index answers the filters without reading a row the page
+		// does not show; left to itself, SQLite would walk a list-order index and
+		// read every opinion it passed (PostgreSQL's planner chooses by itself).
+		return []string{from("opinions_triage")}
 	case v == nil, f.Official == v.Username: // the viewer's own items are all visible
 		return []string{from("")}
 	case v.Department == "":
@@ -115,7 +155,7 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 // its total can be summed from the few rows there instead of counted over every
 // matching opinion.
 func (f Filter) counted() bool {
-	return f.VisibleTo == nil && f.Official == "" && f.Leader == "" && !f.PendingExtension
+	return f.VisibleTo == nil && f.Official == "" && f.Leader == "" && !f.PendingExtension && !f.triaged()
 }
 
 // listOrder is the list order, as the indexes have it.
@@ -123,8 +163,12 @@ const listOrder = `urgency DESC, level_rank DESC, deadline = '', deadline, creat
 
 // Opinions lists opinions, most urgent first: what an official owes now (highest
 // rung of the ladder, then earliest deadline), then what waits on others, then what
-// is finished. Timelines are left out.
+// is finished. Timelines are left out. A filter value it cannot read is
+// ErrInvalidFilter.
 func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
+	if err := f.check(); err != nil {
+		return Page{}, fmt.Errorf("store: list opinions: %w", err)
+	}
 	var p params
 	arms := f.arms(s.d, &p, "opinions")
 	var total string
@@ -148,6 +192,12 @@ func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 	if err := tx.QueryRowContext(ctx, total, totalArgs...).Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("store: count opinions: %w", err)
 	}
+	page.Opinions = []domain.Opinion{}
+	if page.Total <= f.Offset {
+		// Nothing to show, on this snapshot: spare the page its query, which for a
+		// keyword nothing matches reads every opinion once more.
+		return page, nil
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
@@ -157,7 +207,6 @@ func (s *Store) Opinions(ctx context.Context, f Filter) (Page, error) {
 		return page, fmt.Errorf("store: list opinions: %w", err)
 	}
 	defer rows.Close()
-	page.Opinions = []domain.Opinion{}
 	for rows.Next() {
 		var doc string
 		if err := rows.Scan(&doc); err != nil {

@@ -138,6 +138,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.addColumns(ctx, tx); err != nil {
 		return err
 	}
+	if _, err := tx.ExecContext(ctx, s.d.triageIndex); err != nil {
+		return fmt.Errorf("create the triage index: %w", err)
+	}
 	if err := rebuildCounts(ctx, tx); err != nil {
 		return err
 	}
