@@ -226,6 +226,8 @@ func opinionList(e *env, c *cmdline) int {
 	state := c.fs.String("state", "", "only this `STATE`: "+strings.Join(states, ", "))
 	cat := c.fs.String("category", "", "only this `CATEGORY`")
 	dept := c.fs.String("department", "", "only this `DEPARTMENT`")
+	keyword := c.fs.String("q", "", "only opinions whose content holds `WORDS` (Chinese needs no spaces), or whose key is it")
+	channel := c.fs.String("channel", "", "only this `CHANNEL` (e.g. hotline)")
 	mine := c.fs.Bool("mine", false, "only opinions assigned to you (assignee=me)")
 	overdue := c.fs.Bool("overdue", false, "only overdue opinions")
 	limit := c.fs.Int("limit", 0, "at most `N` opinions per page (server default if unset)")
@@ -246,7 +248,8 @@ func opinionList(e *env, c *cmdline) int {
 	}
 
 	q := url.Values{}
-	for name, v := range map[string]string{"campaign": *campaignID, "state": *state, "category": *cat, "department": *dept, "page_token": *pageToken} {
+	for name, v := range map[string]string{"campaign": *campaignID, "state": *state, "category": *cat, "department": *dept,
+		"q": *keyword, "channel": *channel, "page_token": *pageToken} {
 		if v != "" {
 			q.Set(name, v)
 		}

@@ -98,11 +98,12 @@ func TestOpinionListBuildsQuery(t *testing.T) {
 		return 200, map[string]any{"opinions": []any{op}, "total": 7, "next_page_token": "p2"}
 	})
 	code, out, errOut := runCLI(t, api.URL, "opinion", "list", "--campaign", "c1", "--state", "in_progress",
-		"--category", "四风", "--department", "城建科", "--mine", "--overdue", "--limit", "1", "--page-token", "p1")
+		"--category", "四风", "--department", "城建科", "--mine", "--overdue", "--limit", "1", "--page-token", "p1",
+		"--q", "停车", "--channel", "hotline")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
-	want := "assignee=me&campaign=c1&category=%E5%9B%9B%E9%A3%8E&department=%E5%9F%8E%E5%BB%BA%E7%A7%91&limit=1&overdue=true&page_token=p1&state=in_progress"
+	want := "assignee=me&campaign=c1&category=%E5%9B%9B%E9%A3%8E&channel=hotline&department=%E5%9F%8E%E5%BB%BA%E7%A7%91&limit=1&overdue=true&page_token=p1&q=%E5%81%9C%E8%BD%A6&state=in_progress"
 	if r := api.requests()[0]; r.Method != http.MethodGet || r.Path != "/api/v1/opinions" || r.Query != want {
 		t.Errorf("request %s %s?%s, want GET /api/v1/opinions?%s", r.Method, r.Path, r.Query, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"rectify/internal/domain"
 	"rectify/internal/service"
@@ -25,6 +26,32 @@ var listParams = map[string]func(f *service.Filter, value string, u user.User) e
 	"assignee":   func(f *service.Filter, v string, u user.User) error { f.Official = meOr(v, u); return nil },
 	"leader":     func(f *service.Filter, v string, u user.User) error { f.Leader = meOr(v, u); return nil },
 	"overdue":    func(f *service.Filter, v string, _ user.User) error { return overdueFilter(f, v) },
+	// The triage filters: a keyword in the content (or an opinion's exact key), the
+	// channel, the suggested category, the collection dates and the target.
+	"q": func(f *service.Filter, v string, _ user.User) error {
+		if utf8.RuneCountInString(v) > maxKeywordRunes {
+			return errorf(http.StatusUnprocessableEntity, "invalid_q", "q may have at most %d characters", maxKeywordRunes)
+		}
+		f.Query = v
+		return nil
+	},
+	"channel":            func(f *service.Filter, v string, _ user.User) error { f.Channel = v; return nil },
+	"suggested_category": func(f *service.Filter, v string, _ user.User) error { f.SuggestedCategory = v; return nil },
+	"collected_from": func(f *service.Filter, v string, _ user.User) error {
+		return dateParam("collected_from", v, &f.CollectedFrom)
+	},
+	"collected_to": func(f *service.Filter, v string, _ user.User) error {
+		return dateParam("collected_to", v, &f.CollectedTo)
+	},
+	"target": func(f *service.Filter, v string, _ user.User) error { f.Target = v; return nil },
+	"target_kind": func(f *service.Filter, v string, _ user.User) error {
+		switch v {
+		case "", service.TargetTeam, service.TargetIndividual:
+			f.TargetKind = v
+			return nil
+		}
+		return errorf(http.StatusUnprocessableEntity, "invalid_target_kind", "target_kind must be %s or %s", service.TargetTeam, service.TargetIndividual)
+	},
 	"limit": func(f *service.Filter, v string, _ user.User) (err error) {
 		if v != "" {
 			f.Limit, err = intValue("limit", v, 1, 500)
@@ -37,6 +64,18 @@ var listParams = map[string]func(f *service.Filter, value string, u user.User) e
 		}
 		return err
 	},
+}
+
+// maxKeywordRunes bounds a keyword: a search, not a document.
+const maxKeywordRunes = 200
+
+// dateParam reads a YYYY-MM-DD date parameter into dst ("" leaves it unset).
+func dateParam(name, v string, dst *string) error {
+	if _, err := time.Parse(domain.DateLayout, v); v != "" && err != nil {
+		return errorf(http.StatusUnprocessableEntity, "invalid_"+name, "%s %q is not a date written YYYY-MM-DD", name, v)
+	}
+	*dst = v
+	return nil
 }
 
 // meOr is a username parameter's value: "me" is the caller.

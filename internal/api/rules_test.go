@@ -5,8 +5,12 @@ package api
 // parameters, and the record itself in every opinion's view.
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,7 +110,7 @@ func TestUnknownListParametersAreRefusedNamingThem(t *testing.T) {
 	}
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions?sort=deadline", "office", "")
 	requireError(t, rec, http.StatusUnprocessableEntity, "unknown_parameter", `"sort"`,
-		"assignee, campaign, category, department, leader, limit, overdue, page_token, state")
+		"assignee, campaign, category, channel, collected_from, collected_to, department, leader, limit, overdue, page_token, q, state, suggested_category, target, target_kind")
 	// An empty limit or page is the default, as before.
 	rec = f.do(t, http.MethodGet, "/api/v1/opinions?limit=&page_token=", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -218,4 +222,55 @@ func TestTheViewShowsTheHonestRecord(t *testing.T) {
 	require.NotContains(t, raw, "working_days_to_close")
 	require.NotContains(t, raw, "highest_level")
 	require.EqualValues(t, 0, raw["late_extensions"])
+}
+
+// The triage filters over the API: a keyword found inside Chinese text, the
+// channel, the collection dates and the kind of target, combined; a bad value is
+// refused naming the parameter.
+func TestOpinionsAreFoundByKeywordAndTriageFilters(t *testing.T) {
+	f := newFixture(t)
+	for _, o := range []domain.Opinion{
+		newOpinion("park", func(o *domain.Opinion) {
+			o.Content, o.Target = "小区停车位不足，消防通道经常被占", "team"
+		}),
+		newOpinion("park2", func(o *domain.Opinion) {
+			o.Content, o.Channel, o.CollectedAt = "医院门口停车难", "visit", "2025-06-05"
+		}),
+		newOpinion("light", func(o *domain.Opinion) { o.Content = "路灯不亮" }),
+	} {
+		f.project(t, o)
+	}
+	ids := func(query string) []string {
+		t.Helper()
+		rec := f.do(t, http.MethodGet, "/api/v1/opinions?campaign=c1&"+query, "office", "")
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var page struct {
+			Opinions []struct {
+				ID string `json:"id"`
+			} `json:"opinions"`
+			Total int `json:"total"`
+		}
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &page))
+		var out []string
+		for _, o := range page.Opinions {
+			out = append(out, o.ID)
+		}
+		require.Len(t, out, page.Total, "the total is the matches")
+		slices.Sort(out)
+		return out
+	}
+	require.Equal(t, []string{"park", "park2"}, ids("q="+url.QueryEscape("停车")))
+	require.Equal(t, []string{"park2"}, ids("q="+url.QueryEscape("停车")+"&channel=visit"))
+	require.Equal(t, []string{"park2"}, ids("collected_from=2025-06-02&collected_to=2025-06-30"))
+	require.Equal(t, []string{"park"}, ids("target_kind=team"))
+	require.Equal(t, []string{"light"}, ids("q=light"), "an opinion's exact key")
+	require.Empty(t, ids("q="+url.QueryEscape("100%")), "a keyword is never a pattern")
+
+	for query, code := range map[string]string{
+		"collected_from=2025-6-1": "invalid_collected_from", "collected_to=soon": "invalid_collected_to",
+		"target_kind=everyone": "invalid_target_kind", "q=" + strings.Repeat("停", 201): "invalid_q",
+	} {
+		rec := f.do(t, http.MethodGet, "/api/v1/opinions?"+query, "office", "")
+		requireError(t, rec, http.StatusUnprocessableEntity, code)
+	}
 }
