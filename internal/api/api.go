@@ -1,7 +1,7 @@
 // Package api is rectify's HTTP API (v1, docs/api.md): campaigns, opinions and
-// their lifecycle actions, over JSON with bearer tokens. It talks to workflows only
-// through workflows/messages.go and the Temporal client, and reads lists and
-// figures from the reporting store.
+// their lifecycle actions, over JSON with bearer tokens. It is a front door to
+// internal/service, which runs every use case and checks who may: this package
+// reads requests, authenticates and throttles callers, and writes the answers.
 package api
 
 import (
@@ -18,58 +18,45 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"rectify/internal/accesslog"
-	"rectify/internal/calendar"
-	"rectify/internal/domain"
 	"rectify/internal/lockout"
-	"rectify/internal/payload"
-	"rectify/internal/spreadsheet"
-	"rectify/internal/store"
+	"rectify/internal/service"
 	"rectify/internal/user"
 )
 
-// Service holds what the API needs. The same methods serve the HTTP handlers and
-// the demo seeder, so there is one implementation of every rule.
-type Service struct {
-	Temporal client.Client
-	Store    *store.Store
-	Users    *user.Directory
-	Calendar *calendar.Calendar
-	Logger   *slog.Logger
-	// TemporalUIURL, when set, is used to link each opinion to its workflow.
-	TemporalUIURL string
-	Namespace     string
-	// Now is the clock for dates the API computes (today, working days left).
-	Now func() time.Time
-	// ImportLimits bound an uploaded ledger (zero: spreadsheet.DefaultLimits).
-	ImportLimits spreadsheet.Limits
+// Config is what the API adds to the service: how it logs, what it serves beside
+// the API, and how it locks out guessers.
+type Config struct {
+	Logger *slog.Logger
 	// Metrics, when set, serves GET /metrics (Prometheus; no auth, like /healthz).
 	Metrics http.Handler
-	// PayloadKeys, when set, decrypt Temporal's payloads for the Web UI's readers.
-	PayloadKeys *payload.Keyring
 	// Lockout counts failed sign-ins, bad API tokens here and wrong passwords on
-	// the web, and locks out who keeps failing. Nil: lockout.DefaultPolicy on Now,
-	// trusting no proxy, made on first use.
+	// the web, and locks out who keeps failing. Nil: lockout.DefaultPolicy on the
+	// service's clock, trusting no proxy.
 	Lockout *lockout.Lockout
+}
 
-	lockoutOnce sync.Once
-	throttle    throttle
+// Server serves the API: the service's use cases over HTTP.
+type Server struct {
+	svc      *service.Service
+	logger   *slog.Logger
+	metrics  http.Handler
+	lockout  *lockout.Lockout
+	throttle throttle
+}
+
+// New makes the API of svc.
+func New(svc *service.Service, c Config) *Server {
+	if c.Lockout == nil {
+		c.Lockout = lockout.New(lockout.DefaultPolicy, svc.Now, nil)
+	}
+	return &Server{svc: svc, logger: c.Logger, metrics: c.Metrics, lockout: c.Lockout}
 }
 
 // SignInLockout is the Lockout the API and the web share.
-func (s *Service) SignInLockout() *lockout.Lockout {
-	s.lockoutOnce.Do(func() {
-		if s.Lockout == nil {
-			s.Lockout = lockout.New(lockout.DefaultPolicy, s.Now, nil)
-		}
-	})
-	return s.Lockout
-}
+func (s *Server) SignInLockout() *lockout.Lockout { return s.lockout }
 
 // RetryAfter is a wait as a Retry-After header says it: whole seconds, rounded up.
 func RetryAfter(wait time.Duration) string {
@@ -80,29 +67,19 @@ func RetryAfter(wait time.Duration) string {
 // running, an Update would otherwise wait as long as the client does.
 const actionTimeout = 30 * time.Second
 
-// Error is an API error: an HTTP status, a stable code and a message a person can
-// act on.
-type Error struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *Error) Error() string { return e.Message }
-
-func errorf(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+func errorf(status int, code, format string, args ...any) *service.Error {
+	return &service.Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // Handler returns the API's routes.
-func (s *Service) Handler() http.Handler {
+func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
-	if s.Metrics != nil {
-		mux.Handle("GET /metrics", s.Metrics)
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics)
 	}
 	for _, rt := range s.routes() {
 		if rt.json != nil {
@@ -114,7 +91,7 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
-	return noStore(recoverer(s.Logger, mux))
+	return noStore(recoverer(s.logger, mux))
 }
 
 // noStore keeps every answer out of browser and proxy caches: they carry
@@ -127,15 +104,10 @@ func noStore(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
-	if err := s.Store.Ping(ctx); err != nil {
-		writeError(w, errorf(http.StatusServiceUnavailable, "store_unavailable", "the reporting store does not answer"))
-		return
-	}
-	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		writeError(w, errorf(http.StatusServiceUnavailable, "temporal_unavailable", "the Temporal server does not answer"))
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	var e *service.Error
+	if err := s.svc.Ready(r.Context()); errors.As(err, &e) {
+		writeError(w, e)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -143,7 +115,7 @@ func (s *Service) ready(w http.ResponseWriter, r *http.Request) {
 
 // Caller resolves the bearer token to a user and applies the user's rate limit,
 // answering the request itself when either fails.
-func (s *Service) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool) {
+func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool) {
 	// The scheme is case-insensitive (RFC 9110 §11.1): OAuth clients often send "bearer".
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
@@ -152,17 +124,17 @@ func (s *Service) Caller(w http.ResponseWriter, r *http.Request) (user.User, boo
 		return user.User{}, false
 	}
 	// A client that keeps sending bad tokens is guessing: after a few, it waits.
-	lock := s.SignInLockout()
+	lock := s.lockout
 	client := lock.Client(r)
 	if wait := lock.Wait("", client); wait > 0 {
 		tooManyAttempts(w, wait)
 		return user.User{}, false
 	}
-	u, err := s.Users.ByToken(strings.TrimSpace(token))
+	u, err := s.svc.UserByToken(strings.TrimSpace(token))
 	if err != nil {
 		v := lock.Fail("", client)
 		if v.AddrLocked {
-			s.Logger.Warn("API tokens locked out: too many bad tokens from one address", "client", client, "retry_after", v.Wait)
+			s.logger.Warn("API tokens locked out: too many bad tokens from one address", "client", client, "retry_after", v.Wait)
 		}
 		if v.Wait > 0 {
 			tooManyAttempts(w, v.Wait)
@@ -190,7 +162,7 @@ func tooManyAttempts(w http.ResponseWriter, wait time.Duration) {
 }
 
 // authenticated serves a JSON endpoint for an authenticated user.
-func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, error)) http.Handler {
+func (s *Server) authenticated(h func(*http.Request, user.User) (int, any, error)) http.Handler {
 	return s.authenticatedRaw(func(w http.ResponseWriter, r *http.Request, u user.User) error {
 		status, body, err := h(r, u)
 		if err == nil {
@@ -202,7 +174,7 @@ func (s *Service) authenticated(h func(*http.Request, user.User) (int, any, erro
 
 // authenticatedRaw serves an endpoint that writes its own answer (a download), with
 // the same authentication, rate limit, time bound and error answers.
-func (s *Service) authenticatedRaw(h func(http.ResponseWriter, *http.Request, user.User) error) http.Handler {
+func (s *Server) authenticatedRaw(h func(http.ResponseWriter, *http.Request, user.User) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok := s.Caller(w, r)
 		if !ok {
@@ -214,12 +186,12 @@ func (s *Service) authenticatedRaw(h func(http.ResponseWriter, *http.Request, us
 		if err == nil {
 			return
 		}
-		var apiErr *Error
+		var apiErr *service.Error
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			apiErr = errorf(http.StatusServiceUnavailable, "timeout", "rectify's workers did not answer within %s; the action may still happen — check the opinion before retrying", actionTimeout)
 		}
 		if apiErr == nil && !errors.As(err, &apiErr) {
-			s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
 		}
 		writeError(w, apiErr)
@@ -250,7 +222,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	_ = enc.Encode(body)
 }
 
-func writeError(w http.ResponseWriter, e *Error) {
+func writeError(w http.ResponseWriter, e *service.Error) {
 	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
 }
 
@@ -369,54 +341,4 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		out[name] = f.Type
 	}
 	return out
-}
-
-func forbidden(format string, args ...any) *Error {
-	return errorf(http.StatusForbidden, "forbidden", format, args...)
-}
-
-// Rule is who may use a part of rectify beyond one opinion's actions (those are
-// the workflow's validators): the roles that may. The API's endpoints and the web's
-// pages check the same rules, so the two can never disagree.
-type Rule []domain.Role
-
-var (
-	// CampaignWork is the office's: campaigns, imports, submissions, triage and the
-	// importable JSON ledger (it carries citizens' names and phones).
-	CampaignWork = Rule{domain.RoleOffice}
-	// Oversight is a campaign's figures, its dashboard and its 整改台账.
-	Oversight = Rule{domain.RoleLeader, domain.RoleOffice}
-	// Decisions are the extension requests, returns and follow-ups waiting on the
-	// office or a responsible leader.
-	Decisions = Rule{domain.RoleOffice, domain.RoleLeader}
-	// Verification is the queue of submitted fixes.
-	Verification = Rule{domain.RoleVerifier}
-)
-
-// Allows reports whether u has one of the rule's roles.
-func (r Rule) Allows(u user.User) bool {
-	for _, role := range r {
-		if u.Has(role) {
-			return true
-		}
-	}
-	return false
-}
-
-// Check is Allows as the API answers it: nil, or a 403 naming the roles.
-func (r Rule) Check(u user.User) error {
-	if r.Allows(u) {
-		return nil
-	}
-	names := make([]string, len(r))
-	for i, role := range r {
-		names[i] = string(role)
-	}
-	return forbidden("this needs the %s role", strings.Join(names, " or "))
-}
-
-// today is the campaign-local date.
-func (s *Service) today(p domain.Policy) time.Time {
-	now := s.Now().In(p.Location())
-	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 }

@@ -24,6 +24,7 @@ import (
 	"rectify/internal/calendar"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
+	"rectify/internal/service"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -51,10 +52,14 @@ var testUsers = []user.User{
 func tokenOf(username string) string { return "tok-" + username }
 
 type fixture struct {
-	svc      *Service
-	store    *store.Store
-	temporal *mocks.Client
-	handler  http.Handler
+	svc *service.Service
+	api *Server
+	// config and apiConfig make svc and api: a test changes them, then builds again.
+	config    service.Config
+	apiConfig Config
+	store     *store.Store
+	temporal  *mocks.Client
+	handler   http.Handler
 	// dbPath is the store's SQLite file.
 	dbPath string
 }
@@ -77,23 +82,29 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 
 	tc := mocks.NewClient(t)
-	svc := &Service{
-		Temporal: tc,
-		Store:    st,
-		Users:    dir,
-		Calendar: calendar.Default(),
-		Logger:   slog.New(slog.DiscardHandler),
-		Now:      func() time.Time { return fixedNow },
+	logger := slog.New(slog.DiscardHandler)
+	f := &fixture{store: st, temporal: tc, dbPath: dbPath}
+	f.config = service.Config{
+		Temporal: tc, Store: st, Users: dir, Calendar: calendar.Default(),
+		Logger: logger, Now: func() time.Time { return fixedNow },
 	}
-	f := &fixture{svc: svc, store: st, temporal: tc, handler: svc.Handler(), dbPath: dbPath}
+	f.apiConfig = Config{Logger: logger}
+	f.build()
 	f.createCampaign(t, campaignID, deptA, deptB)
 	return f
 }
 
+// build (re)makes the service and the API of the fixture's configurations.
+func (f *fixture) build() {
+	f.svc = service.New(f.config)
+	f.api = New(f.svc, f.apiConfig)
+	f.handler = f.api.Handler()
+}
+
 func (f *fixture) createCampaign(t *testing.T, id string, departments ...string) {
 	t.Helper()
-	office, _ := f.svc.Users.Lookup("office")
-	_, err := f.svc.CreateCampaign(context.Background(), office, CampaignRequest{ID: id, Name: "主题教育 " + id, Departments: departments})
+	office, _ := f.svc.User("office")
+	_, err := f.svc.CreateCampaign(context.Background(), office, service.CampaignRequest{ID: id, Name: "主题教育 " + id, Departments: departments})
 	require.NoError(t, err)
 }
 
@@ -149,12 +160,12 @@ func requireError(t *testing.T, rec *httptest.ResponseRecorder, status int, code
 
 // listBody is the answer of GET /api/v1/opinions.
 type listBody struct {
-	Opinions      []OpinionView `json:"opinions"`
-	Total         int           `json:"total"`
-	NextPageToken string        `json:"next_page_token"`
+	Opinions      []service.OpinionView `json:"opinions"`
+	Total         int                   `json:"total"`
+	NextPageToken string                `json:"next_page_token"`
 }
 
-func ids(views []OpinionView) []string {
+func ids(views []service.OpinionView) []string {
 	out := make([]string, len(views))
 	for i, v := range views {
 		out[i] = v.ID
@@ -578,7 +589,7 @@ func TestSubmitOpinionStartsWorkflow(t *testing.T) {
 		UpdateName: workflows.ReceiveUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 
-	v := decodeAs[OpinionView](t, rec)
+	v := decodeAs[service.OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
 	require.Equal(t, "k-1", v.Key)
 	require.Equal(t, domain.StateReceived, v.State)
@@ -598,7 +609,7 @@ func TestSubmitOpinionAlreadyInStoreStartsNothing(t *testing.T) {
 
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", validOpinion)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	v := decodeAs[OpinionView](t, rec)
+	v := decodeAs[service.OpinionView](t, rec)
 	require.Equal(t, id, v.ID)
 	require.Equal(t, domain.StateCategorized, v.State, "the stored opinion is returned, not the resubmitted one")
 	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
@@ -612,7 +623,7 @@ func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office",
 		`{"content": "窗口排队太久", "channel": "hotline", "collected_at": "2025-06-09", "phone": "13800138000"}`)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
-	first := decodeAs[OpinionView](t, rec)
+	first := decodeAs[service.OpinionView](t, rec)
 	want := intake.DerivedKey(intake.Opinion{Content: "窗口排队太久", Channel: "hotline", CollectedAt: "2025-06-09", Phone: "13800138000"})
 	require.Equal(t, want, first.Key)
 	require.Equal(t, want, in.Key)
@@ -623,14 +634,14 @@ func TestSubmitOpinionDerivedKeyIsStable(t *testing.T) {
 	rec = f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office",
 		`{"content": " 窗口排队太久 ", "channel": "热线", "collected_at": "２０２５-０６-０９", "phone": "13800138000 "}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Equal(t, first.ID, decodeAs[OpinionView](t, rec).ID)
+	require.Equal(t, first.ID, decodeAs[service.OpinionView](t, rec).ID)
 	require.Len(t, svc.starts, 1, "the workflow starts only once")
 
 	// A different opinion gets a different key.
 	rec = f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office",
 		`{"content": "窗口排队太久了", "channel": "hotline", "collected_at": "2025-06-09", "phone": "13800138000"}`)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
-	require.NotEqual(t, first.ID, decodeAs[OpinionView](t, rec).ID)
+	require.NotEqual(t, first.ID, decodeAs[service.OpinionView](t, rec).ID)
 }
 
 func TestSubmitOpinionTemporalDownHidesDetails(t *testing.T) {
@@ -762,7 +773,7 @@ func TestGetOpinionDetail(t *testing.T) {
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "official", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	v := decodeAs[OpinionView](t, rec)
+	v := decodeAs[service.OpinionView](t, rec)
 	require.Equal(t, domain.StateAssigned, v.State)
 	require.Equal(t, "2025-06-12", v.Deadline)
 	require.Equal(t, "5 个工作日", v.DeadlineExplanation)
@@ -779,7 +790,7 @@ func TestGetOpinionDetail(t *testing.T) {
 
 	rec = f.do(t, http.MethodGet, "/api/v1/opinions/z", "leader", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	z := decodeAs[OpinionView](t, rec)
+	z := decodeAs[service.OpinionView](t, rec)
 	require.NotNil(t, z.OnTime)
 	require.True(t, *z.OnTime)
 	require.NotNil(t, z.ClosedAt)
@@ -830,7 +841,7 @@ func TestListMostUrgentFirst(t *testing.T) {
 	require.Empty(t, body.NextPageToken)
 	require.Empty(t, body.Opinions[0].Timeline, "lists leave timelines out")
 
-	byID := map[string]OpinionView{}
+	byID := map[string]service.OpinionView{}
 	for _, v := range body.Opinions {
 		byID[v.ID] = v
 	}
@@ -1101,7 +1112,7 @@ func TestActionSucceeds(t *testing.T) {
 		Actor: domain.Actor{Username: "official", Roles: []domain.Role{domain.RoleOfficial}, Department: deptA},
 	}}, sent.Args)
 
-	v := decodeAs[OpinionView](t, rec)
+	v := decodeAs[service.OpinionView](t, rec)
 	require.Equal(t, "a", v.ID)
 	require.Equal(t, domain.StateInProgress, v.State)
 	require.True(t, v.Signed)
@@ -1135,7 +1146,7 @@ func TestActionSendsBodyAndActor(t *testing.T) {
 		Policy: sent.Args[0].(domain.ActionRequest).Policy,
 	}}, sent.Args)
 	require.NotNil(t, sent.Args[0].(domain.ActionRequest).Policy, "assign carries the campaign's current policy")
-	v := decodeAs[OpinionView](t, rec)
+	v := decodeAs[service.OpinionView](t, rec)
 	require.Equal(t, domain.StateAssigned, v.State)
 	require.Equal(t, "official", v.Official)
 	require.Equal(t, "13800138000", v.Phone, "the office sees the citizen's phone")

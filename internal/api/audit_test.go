@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/internal/store"
 )
 
@@ -55,7 +56,9 @@ func ptr[T any](v T) *T { return &v }
 // logTo sends the service's log to a buffer the test reads.
 func (f *fixture) logTo() *bytes.Buffer {
 	var buf bytes.Buffer
-	f.svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	f.config.Logger, f.apiConfig.Logger = logger, logger
+	f.build()
 	return &buf
 }
 
@@ -66,7 +69,7 @@ func TestTheOfficeReadingAPhoneIsLoggedOnceAndALeadersReadIsNot(t *testing.T) {
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code)
-	require.Equal(t, "13800138000", decodeAs[OpinionView](t, rec).Phone)
+	require.Equal(t, "13800138000", decodeAs[service.OpinionView](t, rec).Phone)
 	entries := f.auditLog(t)
 	require.Len(t, entries, 1)
 	e := entries[0]
@@ -76,7 +79,7 @@ func TestTheOfficeReadingAPhoneIsLoggedOnceAndALeadersReadIsNot(t *testing.T) {
 	for _, as := range []string{"leader", "verifier"} {
 		rec = f.do(t, http.MethodGet, "/api/v1/opinions/a", as, "")
 		require.Equal(t, http.StatusOK, rec.Code)
-		require.Empty(t, decodeAs[OpinionView](t, rec).Phone, as)
+		require.Empty(t, decodeAs[service.OpinionView](t, rec).Phone, as)
 	}
 	rec = f.do(t, http.MethodGet, "/api/v1/opinions/anon", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -130,7 +133,7 @@ func TestAReadIsAnsweredWhenTheAccessLogCannotBeWritten(t *testing.T) {
 	f.breakAuditLog(t)
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "office", "")
 	require.Equal(t, http.StatusOK, rec.Code, "a reader is never stopped by the log")
-	require.Equal(t, "13800138000", decodeAs[OpinionView](t, rec).Phone)
+	require.Equal(t, "13800138000", decodeAs[service.OpinionView](t, rec).Phone)
 	require.Contains(t, logs.String(), "a read of citizens' personal data went unrecorded")
 	require.Contains(t, logs.String(), "user=office")
 	require.NotContains(t, logs.String(), "13800138000", "the log names no citizen")

@@ -12,6 +12,7 @@ import (
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 )
 
 // changesBody is the answer of GET /api/v1/campaigns/{id}/changes.
@@ -155,13 +156,13 @@ func TestSubmittedOpinionResolvesAliasesAndWarnsOfUnknownHints(t *testing.T) {
 	v := decodeAs[SubmittedView](t, rec)
 	require.Equal(t, deptA, v.Department, "the alias lands as the department it names")
 	require.Equal(t, "民情走访", v.Channel, "the campaign's own channel")
-	require.Equal(t, []WarningView{}, v.Warnings)
+	require.Equal(t, []service.WarningView{}, v.Warnings)
 
 	rec = f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", "office",
 		`{"key": "b", "content": "外星人占用车位", "channel": "热线", "collected_at": "2025-06-09", "department": "外星局", "category": "服务态度"}`)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	v = decodeAs[SubmittedView](t, rec)
-	require.Equal(t, []WarningView{
+	require.Equal(t, []service.WarningView{
 		{Field: "department", Code: "unknown_department",
 			Message: `department: "外星局" is not one of this campaign's departments; kept as written for triage`},
 		{Field: "category", Code: "unknown_category",
@@ -185,12 +186,12 @@ func TestOpinionViewPreselectsTheKnownValueForATextAsWritten(t *testing.T) {
 	f.project(t, newOpinion("x", func(o *domain.Opinion) {
 		o.WrittenDepartment, o.SuggestedCategory = "房管所", "群众需要解决的问题"
 	}))
-	v := decodeAs[OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/w", "office", ""))
+	v := decodeAs[service.OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/w", "office", ""))
 	require.Equal(t, "住房和城乡建设局", v.WrittenDepartment)
 	require.Equal(t, deptA, v.SuggestedDepartment, "住建局 abbreviates it")
 	require.Equal(t, "服务态度", v.WrittenCategory)
 	require.Equal(t, "服务态度和效率", v.SuggestedCategory, "the written category's closest beats the keywords")
-	v = decodeAs[OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/x", "office", ""))
+	v = decodeAs[service.OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/x", "office", ""))
 	require.Equal(t, "房管所", v.WrittenDepartment)
 	require.Empty(t, v.SuggestedDepartment, "nothing like it")
 	require.Equal(t, "群众需要解决的问题", v.SuggestedCategory, "no category was written: the keywords' suggestion stays")
@@ -198,7 +199,7 @@ func TestOpinionViewPreselectsTheKnownValueForATextAsWritten(t *testing.T) {
 	// An alias added after the opinion arrived counts.
 	rec := f.do(t, http.MethodPatch, "/api/v1/campaigns/c1", "office", `{"departments": [{"name": "住建局", "aliases": ["房管所"]}]}`)
 	require.Equal(t, http.StatusOK, rec.Code)
-	v = decodeAs[OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/x", "office", ""))
+	v = decodeAs[service.OpinionView](t, f.do(t, http.MethodGet, "/api/v1/opinions/x", "office", ""))
 	require.Equal(t, deptA, v.SuggestedDepartment)
 }
 

@@ -30,6 +30,7 @@ import (
 
 	"rectify/internal/calendar"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -109,7 +110,7 @@ func (u fakeUpdate) Get(_ context.Context, v any) error { return u(v) }
 // Temporal faked, campaigns c1 and c2, and an opinion in every state an action
 // starts from.
 type fuzzFixture struct {
-	svc      *Service
+	svc      *service.Service
 	store    *store.Store
 	temporal *fakeTemporal
 	handler  http.Handler
@@ -130,19 +131,20 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 	dir, err := user.New(users)
 	require.NoError(f, err)
 	tc := &fakeTemporal{store: st, started: map[string]workflows.OpinionInput{}}
-	svc := &Service{
+	svc := service.New(service.Config{
 		Temporal: tc, Store: st, Users: dir, Calendar: calendar.Default(),
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return fixedNow },
-	}
+	})
+	front := New(svc, Config{Logger: slog.New(slog.DiscardHandler)})
 	// A fuzzer asks far faster than any person: nobody is throttled here.
-	svc.throttle.buckets = map[string]*rate.Limiter{}
+	front.throttle.buckets = map[string]*rate.Limiter{}
 	for _, u := range testUsers {
-		svc.throttle.buckets[u.Username] = rate.NewLimiter(rate.Inf, 0)
+		front.throttle.buckets[u.Username] = rate.NewLimiter(rate.Inf, 0)
 	}
-	fx := &fuzzFixture{svc: svc, store: st, temporal: tc, handler: svc.Handler()}
+	fx := &fuzzFixture{svc: svc, store: st, temporal: tc, handler: front.Handler()}
 	office, _ := dir.Lookup("office")
 	for _, c := range []string{campaignID, "c2"} {
-		_, err := svc.CreateCampaign(context.Background(), office, CampaignRequest{ID: c, Name: "主题教育 " + c, Departments: []string{deptA, deptB}})
+		_, err := svc.CreateCampaign(context.Background(), office, service.CampaignRequest{ID: c, Name: "主题教育 " + c, Departments: []string{deptA, deptB}})
 		require.NoError(f, err)
 	}
 	inProgress := assigned(domain.StateInProgress, "official", deptA, "2025-06-20", domain.LevelNone)
@@ -358,7 +360,7 @@ func FuzzCampaignBody(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	fx := newFuzzFixture(f)
-	office, _ := fx.svc.Users.Lookup("office")
+	office, _ := fx.svc.User("office")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := fx.serve(http.MethodPost, "/api/v1/campaigns", "", "office", body)
 		requireAnswer(t, rec, http.StatusCreated, http.StatusBadRequest, http.StatusConflict,
@@ -373,7 +375,7 @@ func FuzzCampaignBody(f *testing.F) {
 
 		fx.campaigns++
 		id := "p-" + strconv.Itoa(fx.campaigns)
-		_, err := fx.svc.CreateCampaign(context.Background(), office, CampaignRequest{ID: id, Name: "主题教育", Departments: []string{deptA, deptB}})
+		_, err := fx.svc.CreateCampaign(context.Background(), office, service.CampaignRequest{ID: id, Name: "主题教育", Departments: []string{deptA, deptB}})
 		require.NoError(t, err)
 		before := fx.serve(http.MethodGet, "/api/v1/campaigns/"+id, "", "office", nil)
 		rec = fx.serve(http.MethodPatch, "/api/v1/campaigns/"+id, "", "office", body)

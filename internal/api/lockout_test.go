@@ -40,9 +40,10 @@ func (s *syncBuffer) String() string {
 func TestBadTokensFromOneAddressAreLockedOut(t *testing.T) {
 	f := newFixture(t)
 	now := fixedNow
-	f.svc.Lockout = lockout.New(lockout.DefaultPolicy, func() time.Time { return now }, nil)
 	var logs syncBuffer
-	f.svc.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	f.apiConfig.Lockout = lockout.New(lockout.DefaultPolicy, func() time.Time { return now }, nil)
+	f.apiConfig.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	f.build()
 	send := func(token, addr string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/campaigns", nil)
 		req.Header.Set("Authorization", "Bearer "+token)

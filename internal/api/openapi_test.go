@@ -28,6 +28,7 @@ import (
 
 	"rectify/internal/domain"
 	"rectify/internal/metrics"
+	"rectify/internal/service"
 	"rectify/workflows"
 )
 
@@ -71,7 +72,7 @@ func documentedOperations(doc *openapi3.T) map[string]*openapi3.Operation {
 
 // servedOperations lists the operations Handler serves as "METHOD /path": every pattern of
 // routes() (Go's {id} is OpenAPI's) and the probes.
-func servedOperations(s *Service) []string {
+func servedOperations(s *Server) []string {
 	ops := slices.Clone(openAPIProbes)
 	for _, rt := range s.routes() {
 		ops = append(ops, rt.pattern)
@@ -83,7 +84,7 @@ func TestOpenAPIDocumentsEveryRouteServedAndNoOther(t *testing.T) {
 	doc := loadOpenAPI(t)
 	f := newOpenAPIFixture(t)
 	docOps := documentedOperations(doc)
-	servedOps := servedOperations(f.svc)
+	servedOps := servedOperations(f.api)
 
 	var undocumented, unserved []string
 	for _, op := range servedOps {
@@ -183,12 +184,12 @@ func openAPIKeys[V any](m map[string]V) []string {
 func newOpenAPIFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t)
-	m := metrics.New(f.svc.Logger)
+	m := metrics.New(f.config.Logger)
 	t.Cleanup(m.Close)
-	m.Registry.MustRegister(metrics.NewCollector(f.store, f.svc.Logger, metrics.Options{}))
-	f.svc.Metrics = m.Handler()
-	f.svc.TemporalUIURL, f.svc.Namespace = "http://127.0.0.1:8233", "default"
-	f.handler = f.svc.Handler()
+	m.Registry.MustRegister(metrics.NewCollector(f.store, f.config.Logger, metrics.Options{}))
+	f.apiConfig.Metrics = m.Handler()
+	f.config.TemporalUIURL, f.config.Namespace = "http://127.0.0.1:8233", "default"
+	f.build()
 	return f
 }
 
@@ -478,7 +479,7 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	ok, dry, refused := batches, batches, batches
 	ok.status, dry.status, refused.status = 201, 200, 422
 	rec = c.upload(t, ok, "六月台账.csv", ledger)
-	batch := decodeAs[BatchView](t, rec)
+	batch := decodeAs[service.BatchView](t, rec)
 	require.Equal(t, 1, batch.Rejected)
 	require.Equal(t, 1, batch.AcceptedWithWarnings)
 	c.upload(t, dry, "六月台账.csv", ledger, "dry_run", "true")

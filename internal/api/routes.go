@@ -16,7 +16,7 @@ type route struct {
 
 // routes lists every authenticated endpoint of the API, in one place, so the
 // documentation (docs/openapi.yaml) can be checked against what is served.
-func (s *Service) routes() []route {
+func (s *Server) routes() []route {
 	return []route{
 		{pattern: "GET /api/v1/campaigns", json: s.listCampaigns},
 		{pattern: "POST /api/v1/campaigns", json: s.createCampaign},

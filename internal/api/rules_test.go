@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/domain"
+	"rectify/internal/service"
 )
 
 // --- 4. deadlines fall on working days ---
@@ -195,7 +196,7 @@ func TestTheViewShowsTheHonestRecord(t *testing.T) {
 
 	rec := f.do(t, http.MethodGet, "/api/v1/opinions/a", "leader", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	v := decodeAs[OpinionView](t, rec)
+	v := decodeAs[service.OpinionView](t, rec)
 	require.Equal(t, domain.LevelNone, v.OverdueLevel)
 	require.Equal(t, domain.LevelAccountability, v.HighestLevel)
 	require.True(t, reached.Equal(*v.HighestLevelAt))

@@ -39,6 +39,7 @@ import (
 	"rectify/internal/payload"
 	"rectify/internal/reconcile"
 	"rectify/internal/requestid"
+	"rectify/internal/service"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
@@ -61,7 +62,10 @@ var SearchAttributes = map[string]enumspb.IndexedValueType{
 type App struct {
 	// HTTPAddr is where the API listens (resolved, so ":0" becomes a real port).
 	HTTPAddr string
-	Service  *api.Service
+	// Service runs the use cases, for a process with the reporting store; api is
+	// its HTTP front door, whose sign-in lockout the web pages share.
+	Service *service.Service
+	api     *api.Server
 
 	cfg     config.Config
 	logger  *slog.Logger
@@ -177,18 +181,18 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		}
 	}
 	if a.store != nil {
-		a.Service = &api.Service{
+		a.Service = service.New(service.Config{
 			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
-			PayloadKeys:  a.keys,
-			Lockout:      lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies),
-		}
+		})
+		apiConfig := api.Config{Logger: logger, Lockout: lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies)}
 		// Off the public port, /metrics is RECTIFY_METRICS_ADDR's alone (config
 		// requires it then): the API's address answers 404.
 		if cfg.MetricsPublic {
-			a.Service.Metrics = a.metrics.Handler()
+			apiConfig.Metrics = a.metrics.Handler()
 		}
+		a.api = api.New(a.Service, apiConfig)
 	}
 	if cfg.ServeWorker {
 		if err := a.resumeBatches(ctx); err != nil {
@@ -311,7 +315,7 @@ func (a *App) resumeBatches(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := api.StartBatch(ctx, a.client, b); err != nil {
+		if err := service.StartBatch(ctx, a.client, b); err != nil {
 			return fmt.Errorf("resume import %s: %w", id, err)
 		}
 	}
@@ -501,15 +505,16 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 
 func (a *App) startHTTP() error {
 	ln := a.httpLn
-	pages, err := web.New(a.Service, a.logger.With("component", "web"))
+	pages, err := web.New(a.Service, a.api, a.logger.With("component", "web"))
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
+	pages.PayloadKeys, pages.TemporalUIURL = a.keys, a.cfg.TemporalUIURL
 	a.http = &http.Server{
-		Handler: accesslog.Handler(a.logger.With("component", "http"), routes(a.Service.Handler(), pages.Handler()),
-			accesslog.Options{Client: a.Service.SignInLockout().Client, Quiet: quietRoute}),
+		Handler: accesslog.Handler(a.logger.With("component", "http"), routes(a.api.Handler(), pages.Handler()),
+			accesslog.Options{Client: a.api.SignInLockout().Client, Quiet: quietRoute}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,

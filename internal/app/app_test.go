@@ -369,9 +369,9 @@ func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	}
 	require.NotZero(t, levels["due_soon"], "the demo has an opinion whose deadline is near: %v", levels)
 	for _, name := range []string{"office", "official", "official2", "verifier", "leader"} {
-		_, err = a.Service.Users.CheckPassword(name, name)
+		_, err = a.Service.CheckPassword(name, name)
 		require.NoError(t, err, "demo passwords are the usernames: %s", name)
-		_, err = a.Service.Users.ByToken("demo-" + name)
+		_, err = a.Service.UserByToken("demo-" + name)
 		require.NoError(t, err, "the demo token of %s works", name)
 	}
 	a.Stop()

@@ -13,10 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/internal/api"
 	"rectify/internal/apitest"
 	"rectify/internal/calendar"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/workflows"
 )
 
@@ -53,7 +53,7 @@ func dayOff() (string, string) {
 	for calendar.Default().IsWorkday(d) {
 		d = d.AddDate(0, 0, 1)
 	}
-	return d.Format(domain.DateLayout), api.NextWorkingDay(calendar.Default(), d).Format(domain.DateLayout)
+	return d.Format(domain.DateLayout), service.NextWorkingDay(calendar.Default(), d).Format(domain.DateLayout)
 }
 
 // opinionIn submits an opinion to campaign c, collected collected, and returns its id.

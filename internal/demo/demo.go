@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"rectify/internal/api"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
+	"rectify/internal/service"
 	"rectify/internal/user"
 )
 
@@ -75,12 +75,12 @@ func yes() *bool { v := true; return &v }
 func no() *bool  { v := false; return &v }
 
 // Seed creates the demo campaign and drives its opinions into their states.
-func Seed(ctx context.Context, svc *api.Service) error {
-	office, ok := svc.Users.Lookup("office")
+func Seed(ctx context.Context, svc *service.Service) error {
+	office, ok := svc.User("office")
 	if !ok {
 		return fmt.Errorf("the users file has no user %q for the demo", "office")
 	}
-	c, err := svc.CreateCampaign(ctx, office, api.CampaignRequest{
+	c, err := svc.CreateCampaign(ctx, office, service.CampaignRequest{
 		ID:          CampaignID,
 		Name:        "党的群众路线教育实践活动整改（演示）",
 		Departments: []string{"城管科", "民政科", "便民服务中心", "机关党委", "财政所"},
@@ -98,7 +98,7 @@ func Seed(ctx context.Context, svc *api.Service) error {
 		if daysFromToday <= 0 {
 			step = -1
 		}
-		for !svc.Calendar.IsWorkday(d) {
+		for !svc.Calendar().IsWorkday(d) {
 			d = d.AddDate(0, 0, step)
 		}
 		return d.Format(domain.DateLayout)
@@ -147,8 +147,8 @@ func Seed(ctx context.Context, svc *api.Service) error {
 	return nil
 }
 
-func act(ctx context.Context, svc *api.Service, s step, id string) error {
-	u, ok := svc.Users.Lookup(s.as)
+func act(ctx context.Context, svc *service.Service, s step, id string) error {
+	u, ok := svc.User(s.as)
 	if !ok {
 		return fmt.Errorf("the users file has no user %q for the demo", s.as)
 	}

@@ -1,23 +1,17 @@
 // Package depstest lists what a package links, as the go command sees it, for the
 // tests that hold rectify's packages to their boundaries (the deps_test.go files:
-// starter links no server, workflows does no I/O, the web UI reaches the store only
-// through the API). scripts/lint runs those tests. It uses the standard library only:
-// go list for the graph, go/types over export data where a rule needs types.
+// starter links no server, workflows does no I/O, the API and the web UI reach the
+// store and Temporal only through the service). scripts/lint runs those tests. It
+// uses the standard library only: go list for the graph.
 package depstest
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"go/ast"
-	"go/importer"
-	"go/parser"
-	"go/token"
-	"go/types"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -26,11 +20,8 @@ import (
 // Package is one package of a listing: the fields of go list -json the rules read.
 type Package struct {
 	ImportPath string
-	Dir        string
 	Standard   bool
-	GoFiles    []string // without tests: what a build compiles
-	Imports    []string // direct imports of GoFiles
-	Export     string   // compiled export data, listed by ListExport only
+	Imports    []string // direct imports, tests left out: what a build compiles
 }
 
 // Graph is a listing: every package reached, by import path.
@@ -41,26 +32,11 @@ type Graph map[string]*Package
 // there is no go command to ask.
 func List(t testing.TB, dir string, patterns ...string) Graph {
 	t.Helper()
-	return list(t, dir, false, patterns)
-}
-
-// ListExport is List with each package's compiled export data, which TypeCheck reads.
-// It compiles what is not in the build cache yet.
-func ListExport(t testing.TB, dir string, patterns ...string) Graph {
-	t.Helper()
-	return list(t, dir, true, patterns)
-}
-
-func list(t testing.TB, dir string, export bool, patterns []string) Graph {
-	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command to list the packages with")
 	}
-	args := []string{"list", "-deps", "-json=ImportPath,Dir,Standard,GoFiles,Imports,Export"}
-	if export {
-		args = append(args, "-export")
-	}
+	args := []string{"list", "-deps", "-json=ImportPath,Standard,Imports"}
 	cmd := exec.Command(goTool, append(args, patterns...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
@@ -131,39 +107,4 @@ func (g Graph) WaysIn(root string, bad func(string) bool) []string {
 	}
 	sort.Strings(ways)
 	return ways
-}
-
-// TypeCheck parses the package path of a ListExport listing from its source (tests
-// left out) and type-checks it, its imports read from their export data.
-func (g Graph) TypeCheck(t testing.TB, path string) (*token.FileSet, []*ast.File, *types.Info) {
-	t.Helper()
-	p := g[path]
-	if p == nil {
-		t.Fatalf("%s is not in the listing", path)
-	}
-	fset := token.NewFileSet()
-	var files []*ast.File
-	for _, name := range p.GoFiles {
-		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	lookup := func(imp string) (io.ReadCloser, error) {
-		if q := g[imp]; q != nil && q.Export != "" {
-			return os.Open(q.Export)
-		}
-		return nil, errors.New("depstest: no export data listed for " + imp)
-	}
-	info := &types.Info{
-		Types:      map[ast.Expr]types.TypeAndValue{},
-		Uses:       map[*ast.Ident]types.Object{},
-		Selections: map[*ast.SelectorExpr]*types.Selection{},
-	}
-	conf := types.Config{Importer: importer.ForCompiler(fset, "gc", lookup)}
-	if _, err := conf.Check(path, fset, files, info); err != nil {
-		t.Fatalf("type-checking %s: %v", path, err)
-	}
-	return fset, files, info
 }

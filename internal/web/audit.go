@@ -8,16 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"rectify/internal/api"
-	"rectify/internal/store"
+	"rectify/internal/service"
 )
 
 // The access log's page: the office reads who was shown or handed citizens'
-// personal data (api/audit.go records it), newest first, by user and by action.
+// personal data (service/audit.go records it), newest first, by user and by action.
 
 // auditRow is an entry of the access log as the page lists it.
 type auditRow struct {
-	store.AuditEntry
+	service.AuditEntry
 	// When is its time to the second, in the offices' time zone.
 	When string
 	// Link is the page of what it was about, when there is one.
@@ -26,7 +25,7 @@ type auditRow struct {
 
 // auditLink is the page of an entry's object, read from the request it records:
 // an opinion (its page, or a list of opinions), a batch or a campaign.
-func auditLink(e store.AuditEntry) string {
+func auditLink(e service.AuditEntry) string {
 	if e.Object == "" {
 		return ""
 	}
@@ -42,8 +41,8 @@ func auditLink(e store.AuditEntry) string {
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := r.URL.Query()
 	// A filter the page does not offer is dropped, as the other pages drop theirs.
-	f := store.AuditFilter{User: strings.TrimSpace(q.Get("user")), Limit: listPageSize}
-	if a := q.Get("action"); slices.Contains(store.AuditActions, a) {
+	f := service.AuditFilter{User: strings.TrimSpace(q.Get("user")), Limit: listPageSize}
+	if a := q.Get("action"); slices.Contains(service.AuditActions, a) {
 		f.Action = a
 	}
 	if n, err := strconv.ParseInt(q.Get("cursor"), 10, 64); err == nil && n > 0 {
@@ -79,8 +78,8 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		return "/audit"
 	}
-	data := map[string]any{"Entries": rows, "User": f.User, "Action": f.Action, "Actions": store.AuditActions,
-		"Users": s.svc.Users.All()}
+	data := map[string]any{"Entries": rows, "User": f.User, "Action": f.Action, "Actions": service.AuditActions,
+		"Users": s.svc.Users()}
 	if page.Next != 0 {
 		data["Older"] = link(page.Next)
 	}
@@ -92,5 +91,5 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // auditPages adds the access log's page: the office's.
 func (s *Server) auditPages(page func(string, pageHandler)) {
-	page("GET /audit", s.only(api.AuditReading, s.auditPage))
+	page("GET /audit", s.only(service.AuditReading, s.auditPage))
 }

@@ -188,9 +188,9 @@ func TestDecryptingPayloadsIsLoggedOnceARequestOrRefused(t *testing.T) {
 	dir := t.TempDir()
 	e := newOfficeEnvAt(t, dir)
 	keys := payloadtest.Keyring(t)
-	e.svc.PayloadKeys = keys
-	pages, err := New(e.svc, e.svc.Logger)
+	pages, err := New(e.svc, e.api, e.config.Logger)
 	require.NoError(t, err)
+	pages.PayloadKeys = keys
 	srv := httptest.NewServer(pages.Handler())
 	t.Cleanup(srv.Close)
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"rectify/internal/domain"
-	"rectify/internal/store"
+	"rectify/internal/service"
 )
 
 // Charts are drawn on the server as inline SVG: no script, no chart library, no
@@ -180,7 +180,7 @@ const (
 
 // newColumnChart lays out one column per day, heights proportional to the
 // counts. No days, or only zero days, draw an empty axis.
-func newColumnChart(id, summary string, days []store.DayCount) columnChart {
+func newColumnChart(id, summary string, days []service.DayCount) columnChart {
 	c := columnChart{ID: id, Summary: summary, Width: columnChartWidth, Height: columnChartHeight,
 		BaseY: px(columnChartHeight - columnBottom), PlotLeft: columnSide, PlotEnd: px(columnChartWidth - columnSide)}
 	if len(days) == 0 {
@@ -224,7 +224,7 @@ const maxChartDays = 90
 // fillDays turns the days that had closures into a continuous run of days, zeros
 // included, from the first closure to until (or the last closure, if later),
 // keeping the last maxDays. Days are campaign-local YYYY-MM-DD.
-func fillDays(counts []store.DayCount, until string, maxDays int) []store.DayCount {
+func fillDays(counts []service.DayCount, until string, maxDays int) []service.DayCount {
 	if len(counts) == 0 {
 		return nil
 	}
@@ -248,10 +248,10 @@ func fillDays(counts []store.DayCount, until string, maxDays int) []store.DayCou
 			first = earliest
 		}
 	}
-	var out []store.DayCount
+	var out []service.DayCount
 	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 		day := d.Format(domain.DateLayout)
-		out = append(out, store.DayCount{Day: day, Count: byDay[day]})
+		out = append(out, service.DayCount{Day: day, Count: byDay[day]})
 	}
 	return out
 }

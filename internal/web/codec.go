@@ -12,7 +12,7 @@ import (
 
 	"rectify/internal/api"
 	"rectify/internal/payload"
-	"rectify/internal/store"
+	"rectify/internal/service"
 	"rectify/internal/user"
 )
 
@@ -28,8 +28,8 @@ const codecBodyLimit = 16 << 20
 // its cookies) or with an API token. It never encrypts: a payload rectify's worker
 // would accept can only come from rectify itself.
 func (s *Server) codecHandler() http.Handler {
-	decode := converter.NewPayloadCodecHTTPHandler(payload.NewCodec(s.svc.PayloadKeys))
-	uiOrigin := origin(s.svc.TemporalUIURL)
+	decode := converter.NewPayloadCodecHTTPHandler(payload.NewCodec(s.PayloadKeys))
+	uiOrigin := origin(s.TemporalUIURL)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
@@ -55,10 +55,10 @@ func (s *Server) codecHandler() http.Handler {
 		} else if r.Header.Get("Authorization") == "" {
 			http.Error(w, "sign in to rectify (office or leader) to read payloads in clear", http.StatusUnauthorized)
 			return
-		} else if u, ok = s.svc.Caller(w, r); !ok {
+		} else if u, ok = s.api.Caller(w, r); !ok {
 			return // answered, bad tokens counted like the API's
 		}
-		if api.Oversight.Check(u) != nil {
+		if service.Oversight.Check(u) != nil {
 			http.Error(w, "only the office and leaders read payloads in clear", http.StatusForbidden)
 			return
 		}
@@ -69,7 +69,7 @@ func (s *Server) codecHandler() http.Handler {
 		}
 		if n := sealedPayloads(body); n > 0 {
 			// Handed out in clear only once the access log has it.
-			if err := s.svc.AuditRequired(api.WithOrigin(r).Context(), u, store.AuditDecryptPayloads, "", n); err != nil {
+			if err := s.svc.AuditRequired(api.WithOrigin(r).Context(), u, service.AuditDecryptPayloads, "", n); err != nil {
 				http.Error(w, err.Error(), http.StatusServiceUnavailable)
 				return
 			}

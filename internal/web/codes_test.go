@@ -22,12 +22,13 @@ type codeSink struct {
 	Prefix, Suffix string
 }
 
-// serverCodes reads every error code the server can answer with out of the source
-// of internal/domain (the validators' rules) and internal/api (the service): the literal codes
-// handed to the functions that make errors, and the codes built from a field name
-// inside helpers (field+"_required"), expanded for every literal field they are
-// called with. A code argument it cannot read fails the test, so a new way of
-// making codes is noticed here rather than by a user reading English.
+// serverCodes reads every error code the server can answer with out of the source of
+// internal/domain (the validators), internal/service (the use cases) and
+// internal/api (its HTTP front door): the literal codes handed to the functions that
+// make errors, and the codes built from a field name inside helpers
+// (field+"_required"), expanded for every literal field they are called with. A code
+// argument it cannot read fails the test, so a new way of making codes is noticed
+// here rather than by a user reading English.
 func serverCodes(t *testing.T) []string {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
@@ -90,6 +91,7 @@ func serverCodes(t *testing.T) []string {
 		}
 	}
 	scan("internal/domain", []codeSink{{Func: "forbidden"}, {Func: "conflict"}, {Func: "invalid"}})
+	scan("internal/service", []codeSink{{Func: "errorf", Index: 1}})
 	scan("internal/api", []codeSink{{Func: "errorf", Index: 1}})
 	// actionError's fallback when a rejection carries no code.
 	codes["rejected"] = true

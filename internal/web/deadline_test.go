@@ -30,9 +30,9 @@ func TestDeadlineExplanationIsInTheVisitorsLanguage(t *testing.T) {
 	seedOpinionPages(t, e)
 	// Schedules as the workflow records them, from the calendar itself.
 	policy := campaign.DefaultPolicy()
-	counted, err := deadline.Compute(e.svc.Calendar, workflows.ScheduleInput{Today: "2025-09-26", WorkingDays: 5, Policy: policy})
+	counted, err := deadline.Compute(e.svc.Calendar(), workflows.ScheduleInput{Today: "2025-09-26", WorkingDays: 5, Policy: policy})
 	require.NoError(t, err)
-	givenLate, err := deadline.Compute(e.svc.Calendar, workflows.ScheduleInput{Today: "2025-06-10", Deadline: "2025-05-30", Policy: policy})
+	givenLate, err := deadline.Compute(e.svc.Calendar(), workflows.ScheduleInput{Today: "2025-06-10", Deadline: "2025-05-30", Policy: policy})
 	require.NoError(t, err)
 	for id, sched := range map[string]domain.Schedule{
 		"holiday": counted,

@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"errors"
 	"math"
 	"net/http"
 	"path"
@@ -11,19 +10,18 @@ import (
 	"strings"
 	"time"
 
-	"rectify/internal/api"
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
-	"rectify/internal/store"
+	"rectify/internal/service"
 )
 
 // leaderPages serves what leaders watch: the progress dashboard, whose figures are
-// store.Stats — exactly what GET /api/v1/campaigns/{id}/stats answers — with the
+// service.Stats — exactly what GET /api/v1/campaigns/{id}/stats answers — with the
 // quality of the fixes (leader_quality.go); a leader's own list of the items they
 // answer for (leader_cases.go); and each campaign's published results (公示), which
 // carry no personal data.
 func (s *Server) leaderPages(page func(string, pageHandler)) {
-	page("GET /dashboard", s.only(api.Oversight, s.dashboard))
+	page("GET /dashboard", s.only(service.Oversight, s.dashboard))
 	page("GET /my-cases", s.only(leaderOnly, s.leaderCases))
 	page("GET /campaigns/{id}/public", s.publicResults)
 	page("GET /campaigns/{id}/ledger.xlsx", s.ledgerDownload)
@@ -35,10 +33,10 @@ func (s *Server) leaderPages(page func(string, pageHandler)) {
 func (s *Server) ledgerDownload(w http.ResponseWriter, r *http.Request, v *visit) {
 	var states []domain.State
 	if r.URL.Query().Get("open") == "true" {
-		states = api.OpenStates
+		states = service.OpenStates
 	}
-	s.download(w, r, v, func(w http.ResponseWriter) error {
-		return s.svc.WriteLedger(r.Context(), v.User, r.PathValue("id"), strings.TrimPrefix(path.Ext(r.URL.Path), "."), states, w)
+	s.download(w, r, v, func() (*service.Download, error) {
+		return s.svc.LedgerFile(r.Context(), v.User, r.PathValue("id"), strings.TrimPrefix(path.Ext(r.URL.Path), "."), states)
 	})
 }
 
@@ -61,7 +59,7 @@ type figure struct {
 
 // overdueRow is one late item with its official's display name.
 type overdueRow struct {
-	api.OpinionView
+	service.OpinionView
 	OfficialName string
 }
 
@@ -77,7 +75,7 @@ type overdueList struct {
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
-	campaigns, err := s.svc.Store.Campaigns(ctx)
+	campaigns, err := s.svc.Campaigns(ctx)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -96,7 +94,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		c = campaigns[i]
 	}
-	st, err := s.svc.Store.Stats(ctx, c.ID)
+	st, err := s.svc.Stats(ctx, v.User, c.ID)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -112,12 +110,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 
-	closures, err := s.svc.Store.ClosuresByDay(ctx, c.ID, c.Policy.UTCOffsetSeconds)
+	closures, err := s.svc.ClosuresByDay(ctx, v.User, c)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	late, total, err := s.svc.OpinionViews(ctx, v.User, store.Filter{CampaignID: c.ID, Overdue: true, Limit: overdueListLimit})
+	late, total, err := s.svc.OpinionViews(ctx, v.User, service.Filter{CampaignID: c.ID, Overdue: true, Limit: overdueListLimit})
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -138,7 +136,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 
 // figures are the headline numbers, straight from Stats. A rate with nothing to
 // divide by shows a dash, not 0% (nothing closed is not "none on time").
-func figures(v *visit, st store.Stats) []figure {
+func figures(v *visit, st service.Stats) []figure {
 	count := func(key string, n int, alert bool) figure {
 		return figure{Key: key, Label: v.T("fig." + key), Value: strconv.Itoa(n), Alert: alert && n > 0}
 	}
@@ -172,9 +170,9 @@ func percent(rate float64, den int) string {
 // collected, its darker part what was closed, and both numbers are written after it.
 // The largest groups come first; the unnamed group (not yet categorized or
 // assigned) comes last.
-func groupChart(v *visit, id, title, unnamed string, groups []store.Counts) barChart {
+func groupChart(v *visit, id, title, unnamed string, groups []service.Counts) barChart {
 	groups = slices.Clone(groups)
-	slices.SortStableFunc(groups, func(a, b store.Counts) int {
+	slices.SortStableFunc(groups, func(a, b service.Counts) int {
 		if (a.Name == "") != (b.Name == "") {
 			if a.Name == "" {
 				return 1
@@ -199,7 +197,7 @@ func groupChart(v *visit, id, title, unnamed string, groups []store.Counts) barC
 }
 
 // closuresChart draws closures per day.
-func closuresChart(v *visit, days []store.DayCount) columnChart {
+func closuresChart(v *visit, days []service.DayCount) columnChart {
 	summary := v.T("chart.closures_none")
 	if len(days) > 0 {
 		total, most := 0, 0
@@ -217,7 +215,7 @@ func closuresChart(v *visit, days []store.DayCount) columnChart {
 // overdueLists splits the late items by rung, most serious first. Counts come
 // from Stats (whose supervised includes accountability, and overdue both), so
 // each list's heading matches the headline figures.
-func (s *Server) overdueLists(v *visit, st store.Stats, late []api.OpinionView) []overdueList {
+func (s *Server) overdueLists(v *visit, st service.Stats, late []service.OpinionView) []overdueList {
 	lists := []overdueList{
 		{Level: domain.LevelAccountability, Count: st.Accountability},
 		{Level: domain.LevelSupervised, Count: st.Supervised - st.Accountability},
@@ -230,7 +228,7 @@ func (s *Server) overdueLists(v *visit, st store.Stats, late []api.OpinionView) 
 		for i := range lists {
 			if lists[i].Level == o.OverdueLevel {
 				row := overdueRow{OpinionView: o, OfficialName: o.Official}
-				if u, ok := s.svc.Users.Lookup(o.Official); ok && u.Name != "" {
+				if u, ok := s.svc.User(o.Official); ok && u.Name != "" {
 					row.OfficialName = u.Name
 				}
 				lists[i].Rows = append(lists[i].Rows, row)
@@ -246,7 +244,7 @@ func (s *Server) overdueLists(v *visit, st store.Stats, late []api.OpinionView) 
 // publicRow is one published item with its running number and what it shows.
 type publicRow struct {
 	Seq int
-	store.PublicItem
+	service.PublicItem
 	Completed string
 	Status    string
 }
@@ -259,11 +257,11 @@ type publicGroup struct {
 
 // publicResults is the campaign's 公示: what each categorized issue was, what was
 // done, by which department, by when, and whether it is finished. It is built
-// from store.PublicItem, which has no field for a person; the phone, ID and card
+// from service.PublicItem, which has no field for a person; the phone, ID and card
 // numbers and e-mail addresses people type into its text are masked.
 func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit) {
-	c, err := s.svc.Store.Campaign(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	c, err := s.svc.Campaign(r.Context(), r.PathValue("id"))
+	if notFound(err) {
 		s.renderError(w, r, v, http.StatusNotFound, "dash.unknown_campaign")
 		return
 	}
@@ -271,7 +269,7 @@ func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit)
 		s.fail(w, r, v, err)
 		return
 	}
-	items, err := s.svc.Store.PublicResults(r.Context(), c.ID)
+	items, err := s.svc.PublicResults(r.Context(), c.ID)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -288,7 +286,7 @@ func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit)
 		}
 		return len(order)
 	}
-	slices.SortStableFunc(items, func(a, b store.PublicItem) int { return cmp.Compare(rank(a.Category), rank(b.Category)) })
+	slices.SortStableFunc(items, func(a, b service.PublicItem) int { return cmp.Compare(rank(a.Category), rank(b.Category)) })
 
 	loc := c.Policy.Location()
 	var groups []publicGroup

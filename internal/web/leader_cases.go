@@ -3,14 +3,13 @@ package web
 import (
 	"net/http"
 
-	"rectify/internal/api"
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
-	"rectify/internal/store"
+	"rectify/internal/service"
 )
 
 // leaderOnly is who has a list of the items they answer for (领导包案).
-var leaderOnly = api.Rule{domain.RoleLeader}
+var leaderOnly = service.Rule{domain.RoleLeader}
 
 // caseCampaign is a leader's own figures in one campaign: the stats' by_leader
 // entry for them.
@@ -25,7 +24,7 @@ type caseCampaign struct {
 func (s *Server) leaderCases(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	n := listPage(r)
-	views, total, err := s.svc.OpinionViews(ctx, v.User, store.Filter{Leader: v.User.Username,
+	views, total, err := s.svc.OpinionViews(ctx, v.User, service.Filter{Leader: v.User.Username,
 		Limit: listPageSize, Offset: (n - 1) * listPageSize})
 	if err != nil {
 		s.fail(w, r, v, err)
@@ -36,21 +35,21 @@ func (s *Server) leaderCases(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, pages.Last, http.StatusSeeOther)
 		return
 	}
-	campaigns, err := s.svc.Store.Campaigns(ctx)
+	campaigns, err := s.svc.Campaigns(ctx)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
 	var mine []caseCampaign
 	for _, c := range campaigns {
-		st, err := s.svc.Store.Stats(ctx, c.ID)
+		st, err := s.svc.Stats(ctx, v.User, c.ID)
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
 		}
 		for _, l := range st.ByLeader {
 			if l.Name == v.User.Username {
-				row := qualityRows(v, []store.Counts{l}, func(string) string { return c.Name })[0]
+				row := qualityRows(v, []service.Counts{l}, func(string) string { return c.Name })[0]
 				mine = append(mine, caseCampaign{Campaign: c, qualityRow: row})
 			}
 		}

@@ -6,18 +6,18 @@ import (
 	"strconv"
 
 	"rectify/internal/domain"
-	"rectify/internal/store"
+	"rectify/internal/service"
 )
 
 // The dashboard's quality section: what happened to the items, not only where they
 // stand — the highest rung they ever reached, extensions approved late, first-pass
 // verification, rework, reopening, every follow-up call, working days to close.
-// Every number is store.Stats' (docs/metrics.md defines each), overall and by
+// Every number is service.Stats' (docs/metrics.md defines each), overall and by
 // speed, responsible leader (领导包案), target, category and department.
 
 // qualityFigures are the quality headline numbers, each marked data-quality with
 // its Stats field.
-func qualityFigures(v *visit, st store.Stats) []figure {
+func qualityFigures(v *visit, st service.Stats) []figure {
 	count := func(key string, n int, alert bool) figure {
 		return figure{Key: key, Label: v.T("q." + key), Value: strconv.Itoa(n), Sub: v.T("q." + key + "_sub"), Alert: alert && n > 0}
 	}
@@ -62,7 +62,7 @@ func medianDays(median float64, closed int) string {
 type qualityRow struct {
 	Key  string // the slice's name as the stats give it, as data-slice for tests
 	Name string
-	store.Counts
+	service.Counts
 	// Median is in working days, the unit in its column's head.
 	FirstPass, Rework, Reopen, Extension, Satisfaction, Median string
 }
@@ -73,7 +73,7 @@ type qualityTable struct {
 	Rows              []qualityRow
 }
 
-func qualityRows(v *visit, counts []store.Counts, name func(string) string) []qualityRow {
+func qualityRows(v *visit, counts []service.Counts, name func(string) string) []qualityRow {
 	rows := make([]qualityRow, len(counts))
 	for i, c := range counts {
 		rows[i] = qualityRow{Key: c.Name, Name: name(c.Name), Counts: c,
@@ -91,7 +91,7 @@ func qualityRows(v *visit, counts []store.Counts, name func(string) string) []qu
 // qualityTables are the breakdowns, in the order a leader asks about them: by
 // speed, by the leader who answers for the items (领导包案, by display name), by
 // target, by category and by department.
-func (s *Server) qualityTables(v *visit, st store.Stats) []qualityTable {
+func (s *Server) qualityTables(v *visit, st service.Stats) []qualityTable {
 	or := func(unnamed string) func(string) string {
 		return func(n string) string {
 			if n == "" {
@@ -110,7 +110,7 @@ func (s *Server) qualityTables(v *visit, st store.Stats) []qualityTable {
 		if n == "" {
 			return v.T("q.no_leader")
 		}
-		if u, ok := s.svc.Users.Lookup(n); ok && u.Name != "" {
+		if u, ok := s.svc.User(n); ok && u.Name != "" {
 			return u.Name
 		}
 		return n
@@ -119,7 +119,7 @@ func (s *Server) qualityTables(v *visit, st store.Stats) []qualityTable {
 		switch n {
 		case "":
 			return v.T("q.no_target")
-		case store.TargetTeam, store.TargetIndividual:
+		case service.TargetTeam, service.TargetIndividual:
 			return v.T("q.target." + n)
 		}
 		return n
@@ -132,7 +132,7 @@ func (s *Server) qualityTables(v *visit, st store.Stats) []qualityTable {
 		}
 		return len(domainSpeeds)
 	}
-	slices.SortStableFunc(bySpeed, func(a, b store.Counts) int { return cmp.Compare(rank(a.Name), rank(b.Name)) })
+	slices.SortStableFunc(bySpeed, func(a, b service.Counts) int { return cmp.Compare(rank(a.Name), rank(b.Name)) })
 	return []qualityTable{
 		{ID: "quality-speed", Title: v.T("q.by_speed"), Column: v.T("q.col.speed"), Rows: qualityRows(v, bySpeed, speed)},
 		{ID: "quality-leader", Title: v.T("q.by_leader"), Column: v.T("q.col.leader"), Rows: qualityRows(v, st.ByLeader, leader)},

@@ -30,6 +30,7 @@ import (
 	"rectify/internal/calendar"
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/internal/store"
 	"rectify/internal/user"
 )
@@ -62,7 +63,8 @@ var leaderHashes = passwordHashes(leaderUsers)
 // leaderEnv is the web UI on a real store, user directory and calendar. These
 // pages only read, so there is no Temporal client.
 type leaderEnv struct {
-	svc   *api.Service
+	svc   *service.Service
+	api   *api.Server
 	store *store.Store
 	srv   *httptest.Server
 }
@@ -80,15 +82,15 @@ func newLeaderEnv(t testing.TB) *leaderEnv {
 	}
 	dir, err := user.New(users)
 	require.NoError(t, err)
-	svc := &api.Service{
+	svc, front := newService(service.Config{
 		Store: st, Users: dir, Calendar: calendar.Default(),
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return leaderNow },
-	}
-	web, err := New(svc, svc.Logger)
+	}, nil)
+	web, err := New(svc, front, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	srv := httptest.NewServer(web.Handler())
 	t.Cleanup(srv.Close)
-	return &leaderEnv{svc: svc, store: st, srv: srv}
+	return &leaderEnv{svc: svc, api: front, store: st, srv: srv}
 }
 
 // createCampaign stores a campaign with the default categories and two departments.
@@ -212,7 +214,7 @@ func (e *leaderEnv) apiStats(t *testing.T, campaignID string) store.Stats {
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/campaigns/"+campaignID+"/stats", nil)
 	req.Header.Set("Authorization", "Bearer tok-"+ldLeader)
 	rec := httptest.NewRecorder()
-	e.svc.Handler().ServeHTTP(rec, req)
+	e.api.Handler().ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	var st store.Stats
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &st))

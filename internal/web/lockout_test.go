@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"rectify/internal/api"
 	"rectify/internal/lockout"
 )
 
@@ -56,13 +55,14 @@ func newLockoutEnv(t *testing.T) *lockoutEnv {
 		return l.now
 	}
 	logger := slog.New(slog.NewTextHandler(lockedWriter{l}, nil))
-	svc := &api.Service{Store: base.store, Users: base.svc.Users, Calendar: base.svc.Calendar, Logger: logger, Now: clock,
-		Lockout: lockout.New(lockout.DefaultPolicy, clock, nil)}
-	pages, err := New(svc, logger)
+	config := base.config
+	config.Temporal, config.Logger, config.Now = nil, logger, clock
+	svc, front := newService(config, lockout.New(lockout.DefaultPolicy, clock, nil))
+	pages, err := New(svc, front, logger)
 	require.NoError(t, err)
 	srv := httptest.NewServer(pages.Handler())
 	t.Cleanup(srv.Close)
-	l.officeEnv = &officeEnv{svc: svc, store: base.store, srv: srv}
+	l.officeEnv = &officeEnv{svc: svc, api: front, config: config, store: base.store, srv: srv}
 	return l
 }
 

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
-	"rectify/internal/api"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 )
 
 // mergeSelect cuts the merge form's list of opinions out of a page.
@@ -32,8 +32,8 @@ func TestMergeTargetIsPickedFromAListOrTypedAsAKey(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
 	seedOpinionPages(t, e)
-	office, _ := e.svc.Users.Lookup("office")
-	_, err := e.svc.CreateCampaign(context.Background(), office, api.CampaignRequest{ID: "c2", Name: "另一个活动"})
+	office, _ := e.svc.User("office")
+	_, err := e.svc.CreateCampaign(context.Background(), office, service.CampaignRequest{ID: "c2", Name: "另一个活动"})
 	require.NoError(t, err)
 	// A duplicate in rcv's suggested category, known by its ledger key; one that can
 	// no longer take a merge; and one of another campaign with the same key.

@@ -19,8 +19,8 @@ import (
 	"rectify/internal/api"
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/internal/spreadsheet"
-	"rectify/internal/store"
 )
 
 // The campaign office's pages: the triage queue, the decisions waiting on the office
@@ -41,20 +41,20 @@ const (
 var triageStates = []domain.State{domain.StateReceived, domain.StateCategorized, domain.StateReturned}
 
 func (s *Server) officePages(page func(string, pageHandler)) {
-	page("GET /triage", s.only(api.CampaignWork, s.triage))
-	page("GET /decisions", s.only(api.Decisions, s.decisions))
-	page("GET /import", s.only(api.CampaignWork, s.importPage))
-	page(importRoute, s.only(api.CampaignWork, s.importFile))
-	page("GET /batches/{id}", s.only(api.CampaignWork, s.batchPage))
-	page("GET /batches/{id}/{file}", s.only(api.CampaignWork, s.batchDownload))
-	page("GET /campaigns", s.only(api.CampaignWork, s.campaignsPage))
-	page("POST /campaigns", s.only(api.CampaignWork, s.createCampaign))
-	page("GET /campaigns/{id}", s.only(api.CampaignWork, s.campaignPage))
+	page("GET /triage", s.only(service.CampaignWork, s.triage))
+	page("GET /decisions", s.only(service.Decisions, s.decisions))
+	page("GET /import", s.only(service.CampaignWork, s.importPage))
+	page(importRoute, s.only(service.CampaignWork, s.importFile))
+	page("GET /batches/{id}", s.only(service.CampaignWork, s.batchPage))
+	page("GET /batches/{id}/{file}", s.only(service.CampaignWork, s.batchDownload))
+	page("GET /campaigns", s.only(service.CampaignWork, s.campaignsPage))
+	page("POST /campaigns", s.only(service.CampaignWork, s.createCampaign))
+	page("GET /campaigns/{id}", s.only(service.CampaignWork, s.campaignPage))
 	s.settingsPages(page)
 }
 
 // only serves h to those the service's rule allows, and the 403 page to others.
-func (s *Server) only(rule api.Rule, h pageHandler) pageHandler {
+func (s *Server) only(rule service.Rule, h pageHandler) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) {
 		if !rule.Allows(v.User) {
 			s.renderError(w, r, v, http.StatusForbidden, "err.forbidden")
@@ -71,7 +71,7 @@ type officeCampaign struct {
 
 // officeCampaigns lists every campaign (newest first) and their names by id.
 func (s *Server) officeCampaigns(ctx context.Context) ([]officeCampaign, map[string]string, error) {
-	cs, err := s.svc.Store.Campaigns(ctx)
+	cs, err := s.svc.Campaigns(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	pageNo := listPage(r)
-	views, total, err := s.svc.OpinionViews(ctx, v.User, store.Filter{
+	views, total, err := s.svc.OpinionViews(ctx, v.User, service.Filter{
 		CampaignID: campaignID, States: states, Limit: listPageSize, Offset: (pageNo - 1) * listPageSize,
 	})
 	if err != nil {
@@ -141,13 +141,13 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 	counts := make([]triageCount, len(triageStates))
 	all := 0
 	for i, st := range triageStates {
-		page, err := s.svc.Store.Opinions(ctx, store.Filter{CampaignID: campaignID, State: st, Limit: 1})
+		_, n, err := s.svc.OpinionViews(ctx, v.User, service.Filter{CampaignID: campaignID, State: st, Limit: 1})
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
 		}
-		counts[i] = triageCount{State: st, Count: page.Total}
-		all += page.Total
+		counts[i] = triageCount{State: st, Count: n}
+		all += n
 	}
 	data := map[string]any{
 		"Opinions": views, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
@@ -159,7 +159,7 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 // decisionSection is one list of the decisions page.
 type decisionSection struct {
 	Kind      string // extensions, returned, callbacks
-	Opinions  []api.OpinionView
+	Opinions  []service.OpinionView
 	Total     int
 	Truncated bool
 	// Returns holds, for returned items, who sent each back, when and why.
@@ -181,16 +181,16 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 	if _, ok := names[campaignID]; !ok {
 		campaignID = ""
 	}
-	extensions := store.Filter{CampaignID: campaignID, PendingExtension: true}
+	extensions := service.Filter{CampaignID: campaignID, PendingExtension: true}
 	if !office {
 		extensions.Leader = v.User.Username
 	}
 	kinds := []string{"extensions"}
-	filters := map[string]store.Filter{"extensions": extensions}
+	filters := map[string]service.Filter{"extensions": extensions}
 	if office {
 		kinds = append(kinds, "returned", "callbacks")
-		filters["returned"] = store.Filter{CampaignID: campaignID, State: domain.StateReturned}
-		filters["callbacks"] = store.Filter{CampaignID: campaignID, State: domain.StateAwaitingCallback}
+		filters["returned"] = service.Filter{CampaignID: campaignID, State: domain.StateReturned}
+		filters["callbacks"] = service.Filter{CampaignID: campaignID, State: domain.StateAwaitingCallback}
 	}
 	var sections []decisionSection
 	for _, kind := range kinds {
@@ -203,7 +203,7 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		sec := decisionSection{Kind: kind, Opinions: views, Total: total, Truncated: total > len(views)}
 		if kind == "returned" {
-			if sec.Returns, err = s.returns(ctx, views); err != nil {
+			if sec.Returns, err = s.returns(ctx, v, views); err != nil {
 				s.fail(w, r, v, err)
 				return
 			}
@@ -218,11 +218,11 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 // returns finds the event that sent each returned opinion back: the office reads
 // the official's reason before assigning it again. Lists leave timelines out, so
 // each one is read (a page holds at most decisionsShown).
-func (s *Server) returns(ctx context.Context, views []api.OpinionView) (map[string]domain.Event, error) {
+func (s *Server) returns(ctx context.Context, v *visit, views []service.OpinionView) (map[string]domain.Event, error) {
 	out := make(map[string]domain.Event, len(views))
 	for _, ov := range views {
-		o, err := s.svc.Store.Opinion(ctx, ov.ID)
-		if errors.Is(err, store.ErrNotFound) {
+		o, err := s.svc.Opinion(ctx, v.User, ov.ID)
+		if notFound(err) {
 			continue
 		}
 		if err != nil {
@@ -269,7 +269,7 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.renderImport(w, r, v, http.StatusOK, form, nil)
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, v *visit, status int, form importForm, report *api.BatchView) {
+func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, v *visit, status int, form importForm, report *service.BatchView) {
 	choices, _, err := s.officeCampaigns(r.Context())
 	if err != nil {
 		s.fail(w, r, v, err)
@@ -281,7 +281,7 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, v *visit, 
 	s.render(w, r, status, "import", v, map[string]any{
 		"Form": form, "Campaigns": choices, "Report": report,
 		"Required": ledgerColumns(spreadsheet.Required), "Optional": ledgerColumns(optionalLedgerFields()),
-		"MaxMB": s.ledgerLimits().MaxBytes >> 20,
+		"MaxMB": s.svc.ImportLimits().MaxBytes >> 20,
 	})
 }
 
@@ -300,14 +300,7 @@ func optionalLedgerFields() []spreadsheet.Field {
 	return out
 }
 
-func (s *Server) ledgerLimits() spreadsheet.Limits {
-	if s.svc.ImportLimits.MaxBytes > 0 {
-		return s.svc.ImportLimits
-	}
-	return spreadsheet.DefaultLimits
-}
-
-// importFile checks an uploaded ledger through the same api.Service.Import as the
+// importFile checks an uploaded ledger through the same service.Import as the
 // API: a dry run shows its report here, a stored batch continues on its own page, and
 // a whole-file problem comes back next to the file field.
 func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -316,11 +309,11 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
 		Strict:   r.PostFormValue("strict") != "", DryRun: r.PostFormValue("dry_run") != "",
 		Errors: map[string]string{},
 	}
-	c, err := s.svc.Store.Campaign(r.Context(), form.Campaign)
+	c, err := s.svc.Campaign(r.Context(), form.Campaign)
 	switch {
 	case form.Campaign == "":
 		form.Errors["campaign"] = v.T("imp.campaign_required")
-	case errors.Is(err, store.ErrNotFound):
+	case notFound(err):
 		form.Errors["campaign"] = v.T("code.campaign_not_found")
 	case err != nil:
 		s.fail(w, r, v, err)
@@ -340,7 +333,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.renderImport(w, r, v, http.StatusUnprocessableEntity, form, nil)
 		return
 	}
-	limits := s.ledgerLimits()
+	limits := s.svc.ImportLimits()
 	path, err := spoolUpload(files[0], limits.MaxBytes)
 	if path != "" {
 		defer os.Remove(path)
@@ -354,8 +347,8 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), importCheckTimeout)
 	defer cancel()
 	report, err := s.svc.Import(ctx, v.User, c, path, filepath.Base(files[0].Filename),
-		api.ImportOptions{Strict: form.Strict, DryRun: form.DryRun, Limits: limits})
-	var apiErr *api.Error
+		service.ImportOptions{Strict: form.Strict, DryRun: form.DryRun, Limits: limits})
+	var apiErr *service.Error
 	if errors.As(err, &apiErr) && strings.HasPrefix(apiErr.Code, "file_") {
 		form.Errors["file"], form.Detail = errorText(v, apiErr), apiErr.Message
 		if apiErr.Code == "file_"+spreadsheet.CodeMissingColumn {
@@ -403,11 +396,11 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	name := b.CampaignID
-	if c, err := s.svc.Store.Campaign(r.Context(), b.CampaignID); err == nil {
+	if c, err := s.svc.Campaign(r.Context(), b.CampaignID); err == nil {
 		name = c.Name
 	}
 	done := b.Started + b.AlreadyPresent + b.KeyConflicts
-	importing := b.State == store.BatchImporting
+	importing := b.State == service.BatchImporting
 	s.render(w, r, http.StatusOK, "batch", v, map[string]any{
 		"B": b, "CampaignName": name, "Refresh": importing, "Done": done,
 		"Percent": batchPercent(done, b.Accepted),
@@ -432,16 +425,22 @@ func (s *Server) batchDownload(w http.ResponseWriter, r *http.Request, v *visit)
 		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
 		return
 	}
-	s.download(w, r, v, func(w http.ResponseWriter) error {
-		return s.svc.WriteRejections(r.Context(), v.User, r.PathValue("id"), format, w)
+	s.download(w, r, v, func() (*service.Download, error) {
+		return s.svc.RejectionsFile(r.Context(), v.User, r.PathValue("id"), format)
 	})
 }
 
-// download serves a file that write produces with the service's rules, answering
-// with an error page when write fails before sending anything.
-func (s *Server) download(w http.ResponseWriter, r *http.Request, v *visit, write func(http.ResponseWriter) error) {
+// download serves the file that file makes with the service's rules, answering
+// with an error page when it cannot be made, or fails before sending anything.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, v *visit, file func() (*service.Download, error)) {
+	d, err := file()
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	defer d.Close()
 	tw := &downloadWriter{ResponseWriter: w}
-	err := write(tw)
+	err = api.SendFile(tw, d)
 	switch {
 	case err == nil:
 	case tw.wrote:
@@ -449,6 +448,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, v *visit, writ
 		s.logger.Error("download failed", "path", r.URL.Path, "err", err)
 	default:
 		w.Header().Del("Content-Disposition")
+		w.Header().Del("Content-Length")
 		s.fail(w, r, v, err)
 	}
 }
@@ -559,7 +559,7 @@ func (s *Server) campaignsPage(w http.ResponseWriter, r *http.Request, v *visit)
 }
 
 func (s *Server) renderCampaigns(w http.ResponseWriter, r *http.Request, v *visit, status int, form campaignForm, created string) {
-	cs, err := s.svc.Store.Campaigns(r.Context())
+	cs, err := s.svc.Campaigns(r.Context())
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -660,8 +660,8 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 		s.renderCampaigns(w, r, v, http.StatusUnprocessableEntity, form, "")
 		return
 	}
-	c, err := s.svc.CreateCampaign(r.Context(), v.User, api.CampaignRequest{ID: form.ID, Name: form.Name, Policy: &policy})
-	var apiErr *api.Error
+	c, err := s.svc.CreateCampaign(r.Context(), v.User, service.CampaignRequest{ID: form.ID, Name: form.Name, Policy: &policy})
+	var apiErr *service.Error
 	if errors.As(err, &apiErr) && apiErr.Status != http.StatusForbidden {
 		if apiErr.Code == "campaign_exists" {
 			form.Errors["id"] = errorText(v, apiErr)
@@ -740,8 +740,8 @@ func knownRule(v *visit, rule string) string {
 // campaignPage shows a campaign's settings, with a link to change them and the
 // record of every change made (settings.go).
 func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	c, err := s.svc.Store.Campaign(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	c, err := s.svc.Campaign(r.Context(), r.PathValue("id"))
+	if notFound(err) {
 		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
 		return
 	}

@@ -9,13 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/width"
-
-	"rectify/internal/api"
 	"rectify/internal/deadline"
 	"rectify/internal/domain"
-	"rectify/internal/store"
-	"rectify/workflows"
+	"rectify/internal/service"
 )
 
 // field is one input of an action's form.
@@ -69,7 +65,7 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 	}
 	people := func(role domain.Role) []option {
 		var out []option
-		for _, u := range s.svc.Users.All() {
+		for _, u := range s.svc.Users() {
 			if u.Has(role) {
 				label := u.Username
 				if u.Name != "" {
@@ -131,8 +127,8 @@ func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, v *visit) {
 func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, status int, failed domain.Action,
 	values, errs map[string]string, general string) {
 	id := r.PathValue("id")
-	o, err := s.svc.Store.Opinion(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	o, err := s.svc.Opinion(r.Context(), v.User, id)
+	if notFound(err) {
 		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
 		return
 	}
@@ -145,7 +141,7 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 		s.fail(w, r, v, err)
 		return
 	}
-	c, err := s.svc.Store.Campaign(r.Context(), o.CampaignID)
+	c, err := s.svc.Campaign(r.Context(), o.CampaignID)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -194,9 +190,7 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 	}
 	if o.State == domain.StateCategorized || o.State == domain.StateReturned {
 		cat, _ := c.Policy.CategoryOf(o.Category)
-		if sched, err := deadline.Compute(s.svc.Calendar, workflows.ScheduleInput{
-			Today: v.Now.In(c.Policy.Location()).Format(domain.DateLayout), WorkingDays: cat.WorkingDays, Policy: c.Policy,
-		}); err == nil {
+		if sched, err := s.svc.PreviewSchedule(c.Policy, v.Now.In(c.Policy.Location()).Format(domain.DateLayout), cat.WorkingDays); err == nil {
 			data["Preview"] = sched
 			data["PreviewExplain"] = deadline.Explain(sched, v.Lang)
 		}
@@ -273,7 +267,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, "/opinions/"+r.PathValue("id"), http.StatusSeeOther)
 		return
 	}
-	var apiErr *api.Error
+	var apiErr *service.Error
 	if !errors.As(err, &apiErr) || apiErr.Status == http.StatusNotFound {
 		s.fail(w, r, v, err)
 		return
@@ -298,76 +292,50 @@ func (s *Server) offerWorkingDay(v *visit, values map[string]string, field strin
 	if err != nil {
 		return v.T("code." + field + "_not_workday")
 	}
-	next := api.NextWorkingDay(s.svc.Calendar, d).Format(domain.DateLayout)
+	next := service.NextWorkingDay(s.svc.Calendar(), d).Format(domain.DateLayout)
 	values[field] = next
 	why := v.T("weekday." + strings.ToLower(d.Weekday().String()))
-	if name, ok := s.svc.Calendar.Holiday(d); ok {
+	if name, ok := s.svc.Calendar().Holiday(d); ok {
 		why = deadline.HolidayName(name, v.Lang)
 	}
 	return v.T("opinion.not_workday", typed, why, next)
 }
 
-// resolveInto finds the opinion a typed key names in the campaign of opinion id: by
-// the key as the ledger gave it, or by the opinion's id as its page shows it. The
-// second result is the message key of why it could not, if it could not. Someone who
-// may not merge id learns nothing here: the service refuses them with the usual words.
+// resolveInto finds the opinion a typed key names in the campaign of opinion id
+// (service.MergeTarget). The second result is the message key of why it could not,
+// if it could not. Someone who may not merge id learns nothing here: the service
+// refuses them with the usual words when they act.
 func (s *Server) resolveInto(ctx context.Context, v *visit, id, key string) (string, string) {
-	o, err := s.svc.Store.Opinion(ctx, id)
-	if err != nil || domain.Permitted(&o, domain.ActionMerge, v.User.Actor()) != nil {
+	into, found, err := s.svc.MergeTarget(ctx, v.User, id, key)
+	switch {
+	case err != nil:
 		return key, ""
+	case !found:
+		return "", "merge.key_unknown"
 	}
-	// Keys are stored trimmed and with full-width characters narrowed (intake).
-	key = width.Narrow.String(strings.TrimSpace(key))
-	for _, candidate := range []string{domain.OpinionID(o.CampaignID, key), key} {
-		if t, err := s.svc.Store.Opinion(ctx, candidate); err == nil && t.CampaignID == o.CampaignID {
-			return t.ID, ""
-		}
-	}
-	return "", "merge.key_unknown"
+	return into, ""
 }
 
-// mergeCandidates lists the opinions o could be merged into: the others of its
-// campaign that can still take one, those of its category (or suggested category)
-// first, at most mergeCandidateLimit in all.
+// mergeCandidates lists the opinions o could be merged into (service.MergeCandidates),
+// those of its category (or suggested category) first, at most mergeCandidateLimit
+// in all.
 func (s *Server) mergeCandidates(ctx context.Context, v *visit, o domain.Opinion) ([]optionGroup, error) {
-	var open []domain.State
-	for _, st := range domain.AllStates {
-		if !st.Final() {
-			open = append(open, st)
-		}
-	}
-	seen := map[string]bool{o.ID: true}
-	left := mergeCandidateLimit
-	group := func(label string, f store.Filter) (optionGroup, error) {
-		// Those already listed (and o itself) may come first: read past them.
-		f.CampaignID, f.States, f.Limit = o.CampaignID, open, left+len(seen)
-		page, err := s.svc.Store.Opinions(ctx, f)
-		if err != nil {
-			return optionGroup{}, err
-		}
-		g := optionGroup{Label: label}
-		for _, c := range page.Opinions {
-			if seen[c.ID] || left == 0 {
-				continue
-			}
-			seen[c.ID], left = true, left-1
-			g.Options = append(g.Options, option{c.ID, v.T("merge.candidate", c.Key, short(c.Content, 30), v.T("state."+string(c.State)))})
-		}
-		return g, nil
-	}
-	var out []optionGroup
-	if cat := cmp.Or(o.Category, o.SuggestedCategory); cat != "" {
-		g, err := group(v.T("merge.same_category", cat), store.Filter{Category: cat})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	g, err := group(v.T("merge.others"), store.Filter{})
+	same, others, err := s.svc.MergeCandidates(ctx, v.User, o, mergeCandidateLimit)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, g)
+	group := func(label string, opinions []domain.Opinion) optionGroup {
+		g := optionGroup{Label: label}
+		for _, c := range opinions {
+			g.Options = append(g.Options, option{c.ID, v.T("merge.candidate", c.Key, short(c.Content, 30), v.T("state."+string(c.State)))})
+		}
+		return g
+	}
+	var out []optionGroup
+	if cat := cmp.Or(o.Category, o.SuggestedCategory); cat != "" {
+		out = append(out, group(v.T("merge.same_category", cat), same))
+	}
+	out = append(out, group(v.T("merge.others"), others))
 	return slices.DeleteFunc(out, func(g optionGroup) bool { return len(g.Options) == 0 }), nil
 }
 
@@ -384,7 +352,7 @@ func fieldOfCode(code string) string {
 }
 
 // list renders a list of opinions most urgent first, a page at a time.
-func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f store.Filter) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f service.Filter) {
 	n := listPage(r)
 	f.Limit, f.Offset = listPageSize, (n-1)*listPageSize
 	views, total, err := s.svc.OpinionViews(r.Context(), v.User, f)
@@ -401,10 +369,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, e
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.list(w, r, v, "tasks.title", "tasks.empty", store.Filter{Official: v.User.Username,
+	s.list(w, r, v, "tasks.title", "tasks.empty", service.Filter{Official: v.User.Username,
 		States: []domain.State{domain.StateAssigned, domain.StateInProgress}})
 }
 
 func (s *Server) verifyQueue(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.list(w, r, v, "verify.title", "verify.empty", store.Filter{State: domain.StateSubmitted})
+	s.list(w, r, v, "verify.title", "verify.empty", service.Filter{State: domain.StateSubmitted})
 }

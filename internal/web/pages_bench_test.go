@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -28,7 +29,7 @@ func BenchmarkPages(b *testing.B) {
 		require.NoError(b, e.store.CreateSession(ctx, sess))
 		sessions[who] = sess.ID
 	}
-	web, err := New(e.svc, e.svc.Logger)
+	web, err := New(e.svc, e.api, slog.New(slog.DiscardHandler))
 	require.NoError(b, err)
 	h := web.Handler()
 	for _, bc := range []struct{ name, who, path string }{

@@ -10,15 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"rectify/internal/api"
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
-	"rectify/internal/store"
+	"rectify/internal/service"
 )
 
 // The office's settings page of a running campaign: categories, departments and
 // channels with their aliases, renamed or retired, and the deadline policy. It posts
-// the whole form as one api.Service.PatchCampaign, which records every field it
+// the whole form as one service.PatchCampaign, which records every field it
 // changes; the campaign page lists those changes.
 
 func init() {
@@ -40,8 +39,8 @@ type settingsCell struct {
 }
 
 func (s *Server) settingsPages(page func(string, pageHandler)) {
-	page("GET /campaigns/{id}/settings", s.only(api.CampaignWork, s.settingsPage))
-	page("POST /campaigns/{id}/settings", s.only(api.CampaignWork, s.saveSettings))
+	page("GET /campaigns/{id}/settings", s.only(service.CampaignWork, s.settingsPage))
+	page("POST /campaigns/{id}/settings", s.only(service.CampaignWork, s.saveSettings))
 }
 
 // blankSettingsRows are the empty rows each table offers for new values.
@@ -136,8 +135,8 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 
 // settingsCampaign reads the campaign of the page, answering 404 when there is none.
 func (s *Server) settingsCampaign(w http.ResponseWriter, r *http.Request, v *visit) (campaign.Campaign, bool) {
-	c, err := s.svc.Store.Campaign(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	c, err := s.svc.Campaign(r.Context(), r.PathValue("id"))
+	if notFound(err) {
 		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
 		return c, false
 	}
@@ -193,7 +192,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	_, err := s.svc.PatchCampaign(r.Context(), v.User, c.ID, patch)
-	var apiErr *api.Error
+	var apiErr *service.Error
 	switch {
 	case err == nil:
 		http.Redirect(w, r, "/campaigns/"+c.ID+"?saved=1", http.StatusSeeOther)
@@ -211,7 +210,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 // settingsConflict answers a change made on settings someone else has changed
 // since: the form again, as stored now, with the reason.
 func (s *Server) settingsConflict(w http.ResponseWriter, r *http.Request, v *visit, id, msg string) {
-	current, err := s.svc.Store.Campaign(r.Context(), id)
+	current, err := s.svc.Campaign(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -431,7 +430,7 @@ const changesShown = 200
 // changeRows reads the recorded changes of a campaign, newest first, in the
 // visitor's language.
 func (s *Server) changeRows(ctx context.Context, v *visit, id string) ([]changeRow, error) {
-	changes, err := s.svc.Store.CampaignChanges(ctx, id, changesShown)
+	_, changes, err := s.svc.CampaignChanges(ctx, v.User, id, changesShown)
 	if err != nil {
 		return nil, err
 	}

@@ -230,7 +230,7 @@ func TestSettingsAreTheOfficesAlone(t *testing.T) {
 
 func TestTriageShowsTheTextAsWrittenAndPreselectsTheKnownValue(t *testing.T) {
 	e := newOfficeEnv(t)
-	office, _ := e.svc.Users.Lookup("office")
+	office, _ := e.svc.User("office")
 	_, err := e.svc.PatchCampaign(context.Background(), office, "c1", campaign.Patch{
 		Departments: []campaign.ValueEdit{{Name: "住建局", Aliases: []string{"房管所"}}, {Name: "民政局", Retired: no()}, {Name: "城管科"}},
 		Categories:  []campaign.CategoryEdit{{Name: "制度漏洞", Retired: yes()}},

@@ -1,7 +1,7 @@
 // Package web is rectify's browser interface: server-rendered pages for the campaign
 // office, officials, verifiers and leaders, in Chinese by default with an English
-// switch. Every action goes through the same api.Service methods as the HTTP API, so
-// the role, ownership and state rules have one implementation. Every asset is
+// switch. Every action goes through the same internal/service methods as the HTTP
+// API, so the role, ownership and state rules have one implementation. Every asset is
 // embedded: the pages work on closed networks.
 package web
 
@@ -27,7 +27,8 @@ import (
 	"rectify/internal/api"
 	"rectify/internal/domain"
 	"rectify/internal/lockout"
-	"rectify/internal/store"
+	"rectify/internal/payload"
+	"rectify/internal/service"
 	"rectify/internal/user"
 )
 
@@ -41,9 +42,6 @@ const (
 	sessionCookie = "rectify_session"
 	loginCSRF     = "rectify_login_csrf"
 	langCookie    = "rectify_lang"
-	// touchEvery is how often a session in use records it: a write a minute at
-	// most, not one a request.
-	touchEvery = time.Minute
 )
 
 // SessionLimits end a signed-in session: Idle after its last use, Max after
@@ -57,16 +55,25 @@ var DefaultSessionLimits = SessionLimits{Idle: 30 * time.Minute, Max: 12 * time.
 
 // Server serves the pages.
 type Server struct {
-	svc    *api.Service
+	svc *service.Service
+	// api authenticates the codec's callers with API tokens and holds the sign-in
+	// lockout the pages share with it.
+	api    *api.Server
 	logger *slog.Logger
 	pages  map[string]*template.Template
 	// Sessions bound every session; set it before serving.
 	Sessions SessionLimits
+	// PayloadKeys, when set, serve the codec that decrypts Temporal's payloads for
+	// the Web UI's readers (codec.go); TemporalUIURL is that UI, whose pages may
+	// call it. Set them before Handler.
+	PayloadKeys   *payload.Keyring
+	TemporalUIURL string
 }
 
-// New parses the embedded templates.
-func New(svc *api.Service, logger *slog.Logger) (*Server, error) {
-	s := &Server{svc: svc, logger: logger, pages: map[string]*template.Template{}}
+// New parses the embedded templates. The pages run on svc; front is the API beside
+// them, whose token check and sign-in lockout they share.
+func New(svc *service.Service, front *api.Server, logger *slog.Logger) (*Server, error) {
+	s := &Server{svc: svc, api: front, logger: logger, pages: map[string]*template.Template{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -93,7 +100,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
 	mux.HandleFunc("POST /lang", s.setLanguage)
-	if s.svc.PayloadKeys != nil {
+	if s.PayloadKeys != nil {
 		mux.Handle(CodecPath+"/", s.codecHandler())
 	}
 	page := func(pattern string, h pageHandler) {
@@ -107,7 +114,7 @@ func (s *Server) Handler() http.Handler {
 	page("POST /logout/everywhere", s.logoutEverywhere)
 	page("GET /{$}", s.home)
 	page("GET /tasks", s.tasks)
-	page("GET /verify", s.only(api.Verification, s.verifyQueue))
+	page("GET /verify", s.only(service.Verification, s.verifyQueue))
 	page("GET /opinions/{id}", s.opinionPage)
 	page("POST /opinions/{id}/act/{action}", s.act)
 	s.officePages(page)
@@ -122,7 +129,7 @@ func (s *Server) Handler() http.Handler {
 // visit is one signed-in request: who, in which language, with which CSRF token.
 type visit struct {
 	User    user.User
-	Session store.Session
+	Session service.Session
 	Lang    string
 	Now     time.Time
 }
@@ -194,11 +201,10 @@ func readForm(w http.ResponseWriter, r *http.Request, limit int64) (int, string)
 	return 0, ""
 }
 
+// uploadLimit is the import form's bound: the largest ledger and a megabyte for
+// the rest of the form.
 func (s *Server) uploadLimit() int64 {
-	if s.svc.ImportLimits.MaxBytes > 0 {
-		return s.svc.ImportLimits.MaxBytes + 1<<20
-	}
-	return 51 << 20
+	return s.svc.ImportLimits().MaxBytes + 1<<20
 }
 
 // limits are the session limits in force.
@@ -221,27 +227,12 @@ func (s *Server) session(r *http.Request) (*visit, bool) {
 		return nil, false
 	}
 	now := s.svc.Now()
-	sess, err := s.svc.Store.Session(r.Context(), c.Value, now)
-	if err != nil {
-		return nil, false
-	}
-	switch idle := now.Sub(sess.LastSeen); {
-	case idle >= s.limits().Idle:
-		if err := s.svc.Store.DeleteSession(r.Context(), sess.ID, now); err != nil {
-			s.logger.Error("delete idle session", "err", err)
-		}
-		return nil, false
-	case idle >= touchEvery:
-		if err := s.svc.Store.TouchSession(r.Context(), sess.ID, now); err != nil {
-			s.logger.Error("touch session", "err", err)
-		}
-	}
-	u, ok := s.svc.Users.Lookup(sess.Username)
+	sess, u, ok := s.svc.Session(r.Context(), c.Value, s.limits().Idle)
 	if !ok {
 		return nil, false
 	}
 	accesslog.SetUser(r.Context(), u.Username)
-	lang, _ := s.svc.Store.Language(r.Context(), u.Username)
+	lang, _ := s.svc.Language(r.Context(), u)
 	if lang == "" {
 		lang = requestLang(r)
 	}
@@ -274,7 +265,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	if errKey != "" {
 		msg = translate(lang, errKey, args...)
 	}
-	s.render(w, r, status, "login", &visit{Lang: lang, Session: store.Session{CSRF: token}}, map[string]any{
+	s.render(w, r, status, "login", &visit{Lang: lang, Session: service.Session{CSRF: token}}, map[string]any{
 		"Username": username, "Error": msg, "Next": safeNext(r.FormValue("next")),
 	})
 }
@@ -315,13 +306,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	// Guessing is slowed down per username and per address: past the limit, no
 	// password is even checked until the lock ends.
-	lock := s.svc.SignInLockout()
+	lock := s.api.SignInLockout()
 	client := lock.Client(r)
 	if wait := lock.Wait(username, client); wait > 0 {
 		s.tooManyAttempts(w, r, username, wait)
 		return
 	}
-	u, err := s.svc.Users.CheckPassword(username, r.PostFormValue("password"))
+	u, err := s.svc.CheckPassword(username, r.PostFormValue("password"))
 	if err != nil {
 		v := lock.Fail(username, client)
 		if v.UserLocked || v.AddrLocked {
@@ -336,9 +327,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	lock.Succeed(u.Username)
 	accesslog.SetUser(r.Context(), u.Username)
-	now, life := s.svc.Now(), s.limits().Max
-	sess := store.Session{ID: randomToken(), Username: u.Username, CSRF: randomToken(), ExpiresAt: now.Add(life), LastSeen: now}
-	if err := s.svc.Store.CreateSession(r.Context(), sess); err != nil {
+	life := s.limits().Max
+	sess, err := s.svc.StartSession(r.Context(), u, life)
+	if err != nil {
 		s.logger.Error("create session", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, username, "err.internal")
 		return
@@ -363,14 +354,14 @@ func (s *Server) logLockout(username, client string, v lockout.Verdict) {
 	case v.UserLocked:
 		what = "username"
 	}
-	if _, known := s.svc.Users.Lookup(username); !known {
+	if _, known := s.svc.User(username); !known {
 		username = "(not a user)"
 	}
 	s.logger.Warn("sign-in locked: too many wrong passwords", "locked", what, "username", username, "client", client, "retry_after", v.Wait)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.svc.Store.DeleteSession(r.Context(), v.Session.ID, v.Now); err != nil {
+	if err := s.svc.EndSession(r.Context(), v.Session.ID); err != nil {
 		s.logger.Error("delete session", "err", err)
 	}
 	http.SetCookie(w, s.cookie(r, sessionCookie, "", -1))
@@ -380,7 +371,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
 // logoutEverywhere ends every session of the visitor's, in every browser: for a
 // lost phone, or a computer left signed in elsewhere.
 func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request, v *visit) {
-	n, err := s.svc.Store.DeleteUserSessions(r.Context(), v.User.Username)
+	n, err := s.svc.EndSessions(r.Context(), v.User)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -410,7 +401,7 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, v, http.StatusForbidden, "err.csrf")
 			return
 		}
-		if err := s.svc.Store.SetLanguage(r.Context(), v.User.Username, lang); err != nil {
+		if err := s.svc.SetLanguage(r.Context(), v.User, lang); err != nil {
 			s.logger.Error("set language", "err", err)
 		}
 	}
@@ -503,10 +494,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, v *visit, s
 	s.render(w, r, status, "error", v, map[string]any{"Status": status, "Message": v.T(key, args...)})
 }
 
-// fail renders what an api.Service call returned: its status with a message in the
+// fail renders what a service call returned: its status with a message in the
 // visitor's language when the code is known, the server's own words otherwise.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
-	var apiErr *api.Error
+	var apiErr *service.Error
 	if errors.As(err, &apiErr) {
 		s.render(w, r, apiErr.Status, "error", v, map[string]any{"Status": apiErr.Status, "Message": errorText(v, apiErr)})
 		return
@@ -519,9 +510,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *visit, err erro
 	s.renderError(w, r, v, http.StatusInternalServerError, "err.internal")
 }
 
-// errorText is an API error in the visitor's language when there is a translation
-// in it (not the Chinese fallback: an English reader gets the server's own words).
-func errorText(v *visit, e *api.Error) string {
+// notFound reports whether err is the service's 404 (no such campaign, opinion or
+// batch): a page then says so in its own words.
+func notFound(err error) bool {
+	var e *service.Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+// errorText is a service error in the visitor's language when there is a
+// translation in it (not the Chinese fallback: an English reader gets the server's
+// own words).
+func errorText(v *visit, e *service.Error) string {
 	if msg, ok := messages[v.Lang]["code."+e.Code]; ok {
 		return msg
 	}

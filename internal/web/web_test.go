@@ -24,9 +24,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	xhtml "golang.org/x/net/html"
 
-	"rectify/internal/api"
 	"rectify/internal/calendar"
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/workflows"
@@ -82,18 +82,19 @@ func newWebEnv(t *testing.T) *officeEnv {
 	dir, err := user.New(users)
 	require.NoError(t, err)
 	tc := mocks.NewClient(t)
-	svc := &api.Service{
+	config := service.Config{
 		Temporal: tc, Store: st, Users: dir, Calendar: calendar.Default(),
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return officeNow },
 	}
-	pages, err := New(svc, svc.Logger)
+	svc, front := newService(config, nil)
+	pages, err := New(svc, front, config.Logger)
 	require.NoError(t, err)
 	srv := httptest.NewServer(pages.Handler())
 	t.Cleanup(srv.Close)
 	office, _ := dir.Lookup("office")
-	_, err = svc.CreateCampaign(context.Background(), office, api.CampaignRequest{ID: "c1", Name: "主题教育活动", Departments: []string{"住建局", "民政局"}})
+	_, err = svc.CreateCampaign(context.Background(), office, service.CampaignRequest{ID: "c1", Name: "主题教育活动", Departments: []string{"住建局", "民政局"}})
 	require.NoError(t, err)
-	return &officeEnv{svc: svc, store: st, temporal: tc, srv: srv}
+	return &officeEnv{svc: svc, api: front, config: config, store: st, temporal: tc, srv: srv}
 }
 
 // visitor is a browser that is not signed in and does not follow redirects.
@@ -482,9 +483,10 @@ func TestSignOutEverywhereEndsEveryBrowsersSession(t *testing.T) {
 // atMoment serves the same store and people at officeNow+d, with limits.
 func (e *officeEnv) atMoment(t *testing.T, d time.Duration, limits SessionLimits) http.Handler {
 	t.Helper()
-	svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger,
-		Now: func() time.Time { return officeNow.Add(d) }}
-	pages, err := New(svc, svc.Logger)
+	config := e.config
+	config.Temporal, config.Now = nil, func() time.Time { return officeNow.Add(d) }
+	svc, front := newService(config, nil)
+	pages, err := New(svc, front, config.Logger)
 	require.NoError(t, err)
 	pages.Sessions = limits
 	return pages.Handler()
@@ -963,12 +965,12 @@ func TestOpinionPageShowsDeadlineTimelineAndForms(t *testing.T) {
 	o := e.signIn(t, "office")
 	_, body = o.get(t, "/opinions/cat")
 	require.Contains(t, body, "<dt>反映人</dt><dd>钱多多 13912345678</dd>")
-	cat, err := e.svc.Store.Campaign(context.Background(), "c1")
+	cat, err := e.store.Campaign(context.Background(), "c1")
 	require.NoError(t, err)
 	policy, _ := cat.Policy.Category("形式主义")
 	require.Equal(t, 20, policy.WorkingDays)
 	today := time.Date(2025, 6, 10, 0, 0, 0, 0, cat.Policy.Location())
-	span := e.svc.Calendar.AddWorkdays(today, 20)
+	span := e.svc.Calendar().AddWorkdays(today, 20)
 	require.Equal(t, "2025-07-08", span.To.Format(domain.DateLayout))
 	require.Contains(t, body, `<p class="hint" id="assign-preview">整改时限：<strong>2025-07-08</strong>（`+xhtml.EscapeString(span.String())+`）</p>`)
 	require.Contains(t, body, `<label for="assign-department">责任部门 *</label>`)
@@ -1161,7 +1163,7 @@ func TestActionsGoThroughTheServiceAsTheSignedInUser(t *testing.T) {
 		require.Equal(t, string(tc.action), opts.UpdateName)
 		require.Equal(t, client.WorkflowUpdateStageCompleted, opts.WaitForStage)
 		require.Len(t, opts.Args, 1)
-		u, _ := e.svc.Users.Lookup(tc.who)
+		u, _ := e.svc.User(tc.who)
 		got := opts.Args[0].(domain.ActionRequest)
 		got.Policy = nil // the campaign's current policy, for the actions it bears on (api tests)
 		require.Equal(t, domain.ActionRequest{Actor: u.Actor(), Body: tc.want}, got, "%s %s", tc.who, tc.action)
@@ -1474,13 +1476,14 @@ func TestOpinionPageLinksToItsWorkflowInTheTemporalUI(t *testing.T) {
 	require.NotContains(t, body, "/namespaces/", "no Temporal UI configured: no link")
 
 	// The same store and people, served by a process that knows where the UI is.
-	svc := &api.Service{Store: e.store, Users: e.svc.Users, Calendar: e.svc.Calendar, Logger: e.svc.Logger, Now: e.svc.Now,
-		TemporalUIURL: "http://temporal.example:8233", Namespace: "rectify-prod"}
-	pages, err := New(svc, svc.Logger)
+	config := e.config
+	config.Temporal, config.TemporalUIURL, config.Namespace = nil, "http://temporal.example:8233", "rectify-prod"
+	svc, front := newService(config, nil)
+	pages, err := New(svc, front, config.Logger)
 	require.NoError(t, err)
 	srv := httptest.NewServer(pages.Handler())
 	t.Cleanup(srv.Close)
-	ui := &officeEnv{svc: svc, store: e.store, srv: srv}
+	ui := &officeEnv{svc: svc, api: front, config: config, store: e.store, srv: srv}
 	for _, who := range []string{"official", "office", "verifier", "leader"} {
 		_, body = ui.signIn(t, who).get(t, "/opinions/asg")
 		require.Contains(t, body, `<a href="http://temporal.example:8233/namespaces/rectify-prod/workflows/`+workflows.OpinionWorkflowID("asg")+

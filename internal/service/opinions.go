@@ -1,17 +1,16 @@
-package api
+package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"golang.org/x/text/width"
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
@@ -120,7 +119,7 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 	}
 	if o.Schedule.Deadline != "" && (o.State == domain.StateAssigned || o.State == domain.StateInProgress) {
 		if d, err := time.ParseInLocation(domain.DateLayout, o.Schedule.Deadline, p.Location()); err == nil {
-			left := s.Calendar.WorkdaysBetween(s.today(p), d)
+			left := s.calendar.WorkdaysBetween(s.today(p), d)
 			v.WorkingDaysLeft = &left
 		}
 	}
@@ -132,8 +131,8 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 			v.WorkingDaysToClose = &days
 		}
 	}
-	if s.TemporalUIURL != "" {
-		v.WorkflowURL = s.TemporalUIURL + "/namespaces/" + url.PathEscape(s.Namespace) + "/workflows/" + url.PathEscape(v.WorkflowID)
+	if s.temporalUIURL != "" {
+		v.WorkflowURL = s.temporalUIURL + "/namespaces/" + url.PathEscape(s.namespace) + "/workflows/" + url.PathEscape(v.WorkflowID)
 	}
 	return v
 }
@@ -155,8 +154,11 @@ func canSee(u user.User, o domain.Opinion) bool {
 	return false
 }
 
-func (s *Service) opinion(ctx context.Context, id string, u user.User) (domain.Opinion, error) {
-	o, err := s.Store.Opinion(ctx, id)
+// Opinion is the opinion id, for u, who must be allowed to see it: a 404 when
+// there is none, a 403 when it is neither u's nor u's department's. Whether u may
+// see it depends on the opinion, so it is read first.
+func (s *Service) Opinion(ctx context.Context, u user.User, id string) (domain.Opinion, error) {
+	o, err := s.store.Opinion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return o, errorf(http.StatusNotFound, "opinion_not_found", "no opinion with id %q", id)
 	}
@@ -169,58 +171,14 @@ func (s *Service) opinion(ctx context.Context, id string, u user.User) (domain.O
 	return o, nil
 }
 
-func (s *Service) getOpinion(r *http.Request, u user.User) (int, any, error) {
-	o, err := s.opinion(r.Context(), r.PathValue("id"), u)
-	if err != nil {
-		return 0, nil, err
-	}
-	v, err := s.OpinionView(r.Context(), u, o)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.auditViews(r.Context(), u, v)
-	return http.StatusOK, v, nil
-}
-
-// SubmittedView is the answer to a submitted opinion: the opinion as GET shows it,
-// and the routing hints it was accepted with that the campaign did not know.
-type SubmittedView struct {
-	OpinionView
-	Warnings []WarningView `json:"warnings"`
-}
-
-func (s *Service) submitOpinion(r *http.Request, u user.User) (int, any, error) {
-	if err := CampaignWork.Check(u); err != nil {
-		return 0, nil, err
-	}
-	c, err := s.campaign(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	var in intake.Opinion
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
-	res, err := s.Submit(r.Context(), u, c, in)
-	if err != nil {
-		return 0, nil, err
-	}
-	status := http.StatusOK
-	if res.Created {
-		status = http.StatusCreated
-	}
-	return status, SubmittedView{OpinionView: s.view(res.Opinion, u, c.Policy), Warnings: warningViews(res.Warnings, res.Input, c.Policy)}, nil
-}
-
 // Submitted is what became of a submitted opinion.
 type Submitted struct {
 	Opinion domain.Opinion
 	// Created is false when the opinion was already there (same key).
 	Created bool
 	// Warnings are the routing hints it was accepted with that the campaign did not
-	// know; Input is the opinion as intake read it.
-	Warnings []intake.Warning
-	Input    intake.Opinion
+	// know, each with the known value triage pre-selects for it.
+	Warnings []WarningView
 }
 
 // SubmitOpinion starts an opinion's workflow and waits until the reporting store has
@@ -232,8 +190,12 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 	return res.Opinion, res.Created, err
 }
 
-// Submit is SubmitOpinion with the warnings intake gave.
+// Submit is SubmitOpinion with the warnings intake gave. Submitting is the
+// office's (CampaignWork).
 func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (Submitted, error) {
+	if err := CampaignWork.Check(u); err != nil {
+		return Submitted{}, err
+	}
 	warnings, err := intake.Normalize(&in, c, s.today(c.Policy).Format(domain.DateLayout))
 	if err != nil {
 		var fe *intake.FieldError
@@ -242,23 +204,23 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 		}
 		return Submitted{}, err
 	}
-	res := Submitted{Warnings: warnings, Input: in}
+	res := Submitted{Warnings: warningViews(warnings, in, c.Policy)}
 	input := intake.Input(c, in, u.Username, "")
 	id := input.OpinionID
-	if existing, err := s.Store.Opinion(ctx, id); err == nil {
+	if existing, err := s.store.Opinion(ctx, id); err == nil {
 		if err := keyConflict(input, existing); err != nil {
 			return Submitted{}, err
 		}
 		res.Opinion = existing
 		return res, nil
 	}
-	started, err := intake.StartNow(ctx, s.Temporal, input)
+	started, err := intake.StartNow(ctx, s.temporal, input)
 	if err != nil {
 		return res, err
 	}
 	if started {
 		// Wait until the workflow has written the opinion to the store.
-		handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 			WorkflowID: workflows.OpinionWorkflowID(id), UpdateID: workflows.ReceiveUpdateID,
 			UpdateName: workflows.ReceiveUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
@@ -269,7 +231,7 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 			return res, err
 		}
 	}
-	o, err := s.Store.Opinion(ctx, id)
+	o, err := s.store.Opinion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return res, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
 	}
@@ -295,125 +257,13 @@ func keyConflict(in workflows.OpinionInput, existing domain.Opinion) error {
 	return errorf(http.StatusConflict, "key_conflict", "%v", &intake.KeyConflict{Key: in.Key, Existing: existing.ID, Fields: diff})
 }
 
-// listParams are the parameters of GET /api/v1/opinions, each with what its value
-// does to the list's filter. Any other parameter is refused (422 unknown_parameter):
-// a misspelt filter must not answer with everything. A new filter is one line here.
-var listParams = map[string]func(f *store.Filter, value string, u user.User) error{
-	"campaign":   func(f *store.Filter, v string, _ user.User) error { f.CampaignID = v; return nil },
-	"state":      func(f *store.Filter, v string, _ user.User) error { return stateFilter(f, v) },
-	"category":   func(f *store.Filter, v string, _ user.User) error { f.Category = v; return nil },
-	"department": func(f *store.Filter, v string, _ user.User) error { f.Department = v; return nil },
-	"assignee":   func(f *store.Filter, v string, u user.User) error { f.Official = meOr(v, u); return nil },
-	"leader":     func(f *store.Filter, v string, u user.User) error { f.Leader = meOr(v, u); return nil },
-	"overdue":    func(f *store.Filter, v string, _ user.User) error { return overdueFilter(f, v) },
-	"limit": func(f *store.Filter, v string, _ user.User) (err error) {
-		if v != "" {
-			f.Limit, err = intValue("limit", v, 1, 500)
-		}
-		return err
-	},
-	"page_token": func(f *store.Filter, v string, _ user.User) (err error) {
-		if v != "" {
-			f.Offset, err = intValue("page_token", v, 0, 1<<30)
-		}
-		return err
-	},
-}
-
-// meOr is a username parameter's value: "me" is the caller.
-func meOr(v string, u user.User) string {
-	if v == "me" {
-		return u.Username
-	}
-	return v
-}
-
-func stateFilter(f *store.Filter, v string) error {
-	f.State = domain.State(v)
-	if f.State != "" && !validState(f.State) {
-		return errorf(http.StatusUnprocessableEntity, "invalid_state", "state %q is not one of the opinion states", f.State)
-	}
-	return nil
-}
-
-func overdueFilter(f *store.Filter, v string) error {
-	switch v {
-	case "", "false":
-	case "true":
-		f.Overdue = true
-	default:
-		return errorf(http.StatusUnprocessableEntity, "invalid_overdue", "overdue must be true or false")
-	}
-	return nil
-}
-
-// listFilter reads the list's query into a filter, refusing any parameter the list
-// does not take, and any taken twice.
-func listFilter(q url.Values, u user.User) (store.Filter, error) {
-	f := store.Filter{Limit: 50}
-	err := readParams(q, listParams, &f, u)
-	return f, err
-}
-
-// readParams applies a list's query to its filter f, each parameter through its
-// entry in params: a parameter the list does not take is refused naming the ones it
-// does (a misspelt filter must not answer with everything), and so is one given twice.
-func readParams[F any](q url.Values, params map[string]func(f *F, value string, u user.User) error, f *F, u user.User) error {
-	if err := onlyParams(q, slices.Collect(maps.Keys(params))...); err != nil {
-		return err
-	}
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		if err := params[name](f, q.Get(name), u); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// onlyParams refuses a query parameter the endpoint does not take (422
-// unknown_parameter: a misspelt one must not answer with everything) and one given
-// more than once.
-func onlyParams(q url.Values, takes ...string) error {
-	slices.Sort(takes)
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		if !slices.Contains(takes, name) {
-			if len(takes) == 0 {
-				return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "this takes no parameter, not %q", name)
-			}
-			return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "there is no parameter %q here; it takes %s",
-				name, strings.Join(takes, ", "))
-		}
-		if len(q[name]) > 1 {
-			return errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
-		}
-	}
-	return nil
-}
-
-func (s *Service) listOpinions(r *http.Request, u user.User) (int, any, error) {
-	f, err := listFilter(r.URL.Query(), u)
-	if err != nil {
-		return 0, nil, err
-	}
-	views, total, err := s.OpinionViews(r.Context(), u, f)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.auditViews(r.Context(), u, views...)
-	body := map[string]any{"opinions": views, "total": total}
-	if next := f.Offset + len(views); next < total {
-		body["next_page_token"] = strconv.Itoa(next)
-	}
-	return http.StatusOK, body, nil
-}
-
 // OpinionViews lists the opinions u may see that match f, most urgent first,
 // shaped for u; total counts all matches.
-func (s *Service) OpinionViews(ctx context.Context, u user.User, f store.Filter) ([]OpinionView, int, error) {
+func (s *Service) OpinionViews(ctx context.Context, u user.User, f Filter) ([]OpinionView, int, error) {
 	if !u.Has(domain.RoleOffice) && !u.Has(domain.RoleLeader) && !u.Has(domain.RoleVerifier) {
 		f.VisibleTo = &store.Viewer{Username: u.Username, Department: u.Department}
 	}
-	page, err := s.Store.Opinions(ctx, f)
+	page, err := s.store.Opinions(ctx, f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -446,27 +296,67 @@ func (s *Service) OpinionView(ctx context.Context, u user.User, o domain.Opinion
 	return s.view(o, u, c.Policy), nil
 }
 
-func validState(s domain.State) bool {
+// MergeCandidates lists the opinions o could be merged into, for u, who must be
+// allowed to merge it: the others of its campaign that can still take one, those
+// of its category (or suggested category) first, at most limit in all.
+// sameCategory is empty when o has neither.
+func (s *Service) MergeCandidates(ctx context.Context, u user.User, o domain.Opinion, limit int) (sameCategory, others []domain.Opinion, err error) {
+	if err := domain.Permitted(&o, domain.ActionMerge, u.Actor()); err != nil {
+		return nil, nil, actionError(domain.ActionMerge, err)
+	}
+	var open []domain.State
 	for _, st := range domain.AllStates {
-		if st == s {
-			return true
+		if !st.Final() {
+			open = append(open, st)
 		}
 	}
-	return false
+	seen := map[string]bool{o.ID: true}
+	left := limit
+	group := func(f store.Filter) ([]domain.Opinion, error) {
+		// Those already listed (and o itself) may come first: read past them.
+		f.CampaignID, f.States, f.Limit = o.CampaignID, open, left+len(seen)
+		page, err := s.store.Opinions(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		var out []domain.Opinion
+		for _, c := range page.Opinions {
+			if seen[c.ID] || left == 0 {
+				continue
+			}
+			seen[c.ID], left = true, left-1
+			out = append(out, c)
+		}
+		return out, nil
+	}
+	if cat := cmp.Or(o.Category, o.SuggestedCategory); cat != "" {
+		if sameCategory, err = group(store.Filter{Category: cat}); err != nil {
+			return nil, nil, err
+		}
+	}
+	others, err = group(store.Filter{})
+	return sameCategory, others, err
 }
 
-func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
-	if q.Get(name) == "" {
-		return def, nil
+// MergeTarget finds the opinion a typed key names in the campaign of opinion id,
+// for u, who must be allowed to merge id: by the key as the ledger gave it, or by
+// the opinion's id as its page shows it. found is false when no opinion of the
+// campaign has it. Someone who may not merge id learns nothing about the key: the
+// error is the refusal Act gives them.
+func (s *Service) MergeTarget(ctx context.Context, u user.User, id, key string) (target string, found bool, err error) {
+	o, err := s.Opinion(ctx, u, id)
+	if err != nil {
+		return "", false, err
 	}
-	return intValue(name, q.Get(name), lo, hi)
-}
-
-// intValue reads the whole number a parameter gives, from lo to hi.
-func intValue(name, v string, lo, hi int) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, errorf(http.StatusUnprocessableEntity, "invalid_"+name, "%s must be a whole number from %d to %d", name, lo, hi)
+	if err := domain.Permitted(&o, domain.ActionMerge, u.Actor()); err != nil {
+		return "", false, actionError(domain.ActionMerge, err)
 	}
-	return n, nil
+	// Keys are stored trimmed and with full-width characters narrowed (intake).
+	key = width.Narrow.String(strings.TrimSpace(key))
+	for _, candidate := range []string{domain.OpinionID(o.CampaignID, key), key} {
+		if t, err := s.store.Opinion(ctx, candidate); err == nil && t.CampaignID == o.CampaignID {
+			return t.ID, true, nil
+		}
+	}
+	return "", false, nil
 }

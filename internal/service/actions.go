@@ -1,4 +1,4 @@
-package api
+package service
 
 import (
 	"context"
@@ -12,34 +12,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/calendar"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/internal/text"
 	"rectify/internal/user"
 	"rectify/workflows"
 )
-
-func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
-	action := domain.Action(r.PathValue("action"))
-	if !knownAction(action) {
-		return 0, nil, errorf(http.StatusNotFound, "unknown_action", "%q is not an action; the actions are %s", action, actionList())
-	}
-	var body domain.ActionBody
-	if r.ContentLength != 0 {
-		if err := decode(r, &body); err != nil {
-			return 0, nil, err
-		}
-	}
-	o, err := s.Act(r.Context(), u, r.PathValue("id"), action, body)
-	if err != nil {
-		return 0, nil, err
-	}
-	v, err := s.OpinionView(r.Context(), u, o)
-	if err != nil {
-		return 0, nil, err
-	}
-	s.auditViews(r.Context(), u, v)
-	return http.StatusOK, v, nil
-}
 
 // Act performs one lifecycle action as u and returns the opinion as it stands after
 // it. The workflow's validator has the last word on role, person, state and input;
@@ -50,7 +28,7 @@ func (s *Service) act(r *http.Request, u user.User) (int, any, error) {
 // validator refuses it where it is required (reason_required, …).
 func (s *Service) Act(ctx context.Context, u user.User, id string, action domain.Action, body domain.ActionBody) (domain.Opinion, error) {
 	body = cleanBody(body)
-	o, err := s.opinion(ctx, id, u)
+	o, err := s.Opinion(ctx, u, id)
 	if err != nil {
 		return o, err
 	}
@@ -70,7 +48,7 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action domain
 	if err := s.checkWorkingDays(o, action, req); err != nil {
 		return o, err
 	}
-	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.OpinionWorkflowID(id),
 		UpdateName:   string(action),
 		Args:         []any{req},
@@ -85,10 +63,10 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action domain
 	}
 	// Temporal has recorded the action: its write is no longer in doubt, and the
 	// notifications it set off may go. Should this fail, the reconciler confirms it.
-	if err := s.Store.Confirm(ctx, id, res.Revision); err != nil {
-		s.Logger.Warn("confirming an action's write failed; the reconciler will", "opinion", id, "err", err)
+	if err := s.store.Confirm(ctx, id, res.Revision); err != nil {
+		s.logger.Warn("confirming an action's write failed; the reconciler will", "opinion", id, "err", err)
 	}
-	return s.Store.Opinion(ctx, id)
+	return s.store.Opinion(ctx, id)
 }
 
 // cleanBody removes control characters other than line breaks and tabs from an
@@ -132,12 +110,12 @@ func (s *Service) checkWorkingDays(o domain.Opinion, action domain.Action, req d
 // checkWorkingDay refuses a date that is not a working day on the calendar.
 func (s *Service) checkWorkingDay(field, value string, p *domain.Policy) error {
 	d, err := time.ParseInLocation(domain.DateLayout, value, p.Location())
-	if err != nil || s.Calendar.IsWorkday(d) {
+	if err != nil || s.calendar.IsWorkday(d) {
 		return nil
 	}
-	next := NextWorkingDay(s.Calendar, d)
+	next := NextWorkingDay(s.calendar, d)
 	why := "a " + d.Weekday().String()
-	if name, ok := s.Calendar.Holiday(d); ok {
+	if name, ok := s.calendar.Holiday(d); ok {
 		why = "a holiday, " + name
 	}
 	return errorf(http.StatusUnprocessableEntity, field+"_not_workday", "%s %s is not a working day (%s); the next working day is %s",
@@ -148,6 +126,14 @@ func (s *Service) checkWorkingDay(field, value string, p *domain.Policy) error {
 // offers in place of a day off.
 func NextWorkingDay(cal *calendar.Calendar, d time.Time) time.Time {
 	return cal.AddWorkdays(d, 1).To
+}
+
+// PreviewSchedule is the deadline an opinion of a category given workingDays would
+// get if it were assigned today (a campaign-local date) without a date of its own,
+// counted on the service's calendar as the workflow counts it: the opinion page
+// shows it before the office assigns.
+func (s *Service) PreviewSchedule(policy domain.Policy, today string, workingDays int) (domain.Schedule, error) {
+	return deadline.Compute(s.calendar, workflows.ScheduleInput{Today: today, WorkingDays: workingDays, Policy: policy})
 }
 
 // checkReferences checks the people and opinions an action names.
@@ -162,7 +148,7 @@ func (s *Service) checkReferences(ctx context.Context, o domain.Opinion, action 
 		if b.Into == "" || b.Into == o.ID {
 			return nil // the workflow's validator explains these
 		}
-		target, err := s.Store.Opinion(ctx, b.Into)
+		target, err := s.store.Opinion(ctx, b.Into)
 		if err != nil {
 			return errorf(http.StatusUnprocessableEntity, "invalid_into", "into: no opinion with id %q", b.Into)
 		}
@@ -180,7 +166,7 @@ func (s *Service) checkPerson(field, username string, role domain.Role) error {
 	if username == "" {
 		return nil // the workflow's validator reports the missing field
 	}
-	p, ok := s.Users.Lookup(username)
+	p, ok := s.users.Lookup(username)
 	if !ok {
 		return errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s: no user %q", field, username)
 	}
@@ -218,21 +204,4 @@ func actionError(action domain.Action, err error) error {
 		return errorf(http.StatusTooManyRequests, "throttled", "too many actions on this opinion at once; try again in a moment")
 	}
 	return err
-}
-
-func knownAction(a domain.Action) bool {
-	for _, known := range domain.Actions {
-		if a == known {
-			return true
-		}
-	}
-	return false
-}
-
-func actionList() string {
-	names := make([]string, len(domain.Actions))
-	for i, a := range domain.Actions {
-		names[i] = string(a)
-	}
-	return strings.Join(names, ", ")
 }

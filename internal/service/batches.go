@@ -1,17 +1,14 @@
-package api
+package service
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -30,10 +27,6 @@ import (
 // rejectionsShown is how many rejected rows (and, apart, how many warnings and rows
 // already there) a batch answer lists; the downloads have all of them.
 const rejectionsShown = 200
-
-// importTimeout bounds reading and checking an uploaded file (a 200k-row workbook
-// takes seconds, not minutes).
-const importTimeout = 5 * time.Minute
 
 // BatchView is a batch as the API shows it: per file, how many rows started, were
 // already there (and which opinions they are), were refused (and why) and were
@@ -113,120 +106,6 @@ type ImportOptions struct {
 	Limits spreadsheet.Limits
 }
 
-func (s *Service) createBatch(r *http.Request, u user.User) (int, any, error) {
-	if err := CampaignWork.Check(u); err != nil {
-		return 0, nil, err
-	}
-	c, err := s.campaign(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	opts := ImportOptions{Limits: s.importLimits()}
-	path, name, err := s.receiveUpload(r, &opts)
-	if path != "" {
-		defer os.Remove(path)
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), importTimeout)
-	defer cancel()
-	v, err := s.Import(ctx, u, c, path, name, opts)
-	if err != nil {
-		return 0, nil, err
-	}
-	if opts.DryRun {
-		return http.StatusOK, v, nil
-	}
-	return http.StatusCreated, v, nil
-}
-
-func (s *Service) importLimits() spreadsheet.Limits {
-	if s.ImportLimits.MaxBytes > 0 {
-		return s.ImportLimits
-	}
-	return spreadsheet.DefaultLimits
-}
-
-// receiveUpload streams the multipart "file" part to a temporary file (never more
-// than the size limit) and reads the strict and dry_run fields.
-func (s *Service) receiveUpload(r *http.Request, opts *ImportOptions) (path, name string, err error) {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "multipart/form-data" {
-		return "", "", errorf(http.StatusBadRequest, "not_multipart", "upload the file as multipart/form-data with the file in a field named \"file\"")
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return "", "", errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return path, name, errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
-		}
-		switch part.FormName() {
-		case "strict", "dry_run":
-			v, _ := io.ReadAll(io.LimitReader(part, 16))
-			on, err := formBool(part.FormName(), string(v))
-			if err != nil {
-				return path, name, err
-			}
-			if part.FormName() == "strict" {
-				opts.Strict = on
-			} else {
-				opts.DryRun = on
-			}
-		case "file":
-			if path != "" {
-				return path, name, errorf(http.StatusBadRequest, "two_files", "upload one file per batch")
-			}
-			name = filepath.Base(part.FileName())
-			if path, err = spool(part, opts.Limits.MaxBytes); err != nil {
-				return path, name, err
-			}
-		}
-	}
-	if path == "" {
-		return "", "", errorf(http.StatusBadRequest, "file_required", "the upload has no field named \"file\"")
-	}
-	return path, name, nil
-}
-
-func formBool(field, v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "false", "0", "no", "off":
-		return false, nil
-	case "true", "1", "yes", "on":
-		return true, nil
-	}
-	return false, errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s must be true or false", field)
-}
-
-// spool copies an upload to a temporary file, refusing more than max bytes.
-func spool(part io.Reader, max int64) (string, error) {
-	f, err := os.CreateTemp("", "rectify-upload-*")
-	if err != nil {
-		return "", err
-	}
-	n, err := io.Copy(f, io.LimitReader(part, max+1))
-	if err != nil {
-		_ = f.Close()
-		return f.Name(), errorf(http.StatusBadRequest, "upload_interrupted", "the upload was interrupted: %v", err)
-	}
-	// The importer reads the file by name: a write that fails only on close (a full
-	// disk) must not reach it as a shorter file.
-	if err := f.Close(); err != nil {
-		return f.Name(), err
-	}
-	if n > max {
-		return f.Name(), errorf(http.StatusRequestEntityTooLarge, "file_too_large", "the file is larger than %d MB; split it or ask the operator to raise RECTIFY_IMPORT_MAX_BYTES", max>>20)
-	}
-	return f.Name(), nil
-}
-
 // batchSink writes checked rows into a new batch, or only counts them on a dry run.
 type batchSink struct {
 	campaignID string
@@ -268,16 +147,19 @@ func (b *batchSink) Reject(ctx context.Context, r intake.Rejection) error {
 }
 
 // Import reads and checks a ledger file and, unless it is a dry run or a strict
-// import with refused rows, stores the batch and starts its process. A whole-file
-// problem stores nothing.
+// import with refused rows, stores the batch and starts its process. Importing is
+// the office's (CampaignWork). A whole-file problem stores nothing.
 func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, path, name string, opts ImportOptions) (BatchView, error) {
+	if err := CampaignWork.Check(u); err != nil {
+		return BatchView{}, err
+	}
 	b := store.Batch{
 		ID: "b-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16], CampaignID: c.ID, FileName: name,
 		Strict: opts.Strict, CreatedBy: u.Username, CreatedAt: s.Now().UTC(),
 	}
 	sink := &batchSink{campaignID: c.ID}
 	if !opts.DryRun {
-		w, err := s.Store.NewBatch(ctx, b)
+		w, err := s.store.NewBatch(ctx, b)
 		if err != nil {
 			return BatchView{}, err
 		}
@@ -308,7 +190,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		return BatchView{}, err
 	}
 	if state == store.BatchImporting {
-		if err := StartBatch(ctx, s.Temporal, b); err != nil {
+		if err := StartBatch(ctx, s.temporal, b); err != nil {
 			return BatchView{}, fmt.Errorf("start batch %s: %w", b.ID, err)
 		}
 	}
@@ -328,16 +210,12 @@ func StartBatch(ctx context.Context, tc client.Client, b store.Batch) error {
 	return err
 }
 
-func (s *Service) getBatch(r *http.Request, u user.User) (int, any, error) {
-	v, err := s.Batch(r.Context(), u, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	// The refused rows come with the file's original cells: names and phones.
+// AuditBatch records that u was shown the original cells of v's refused rows —
+// names and phones among them — when v has any.
+func (s *Service) AuditBatch(ctx context.Context, u user.User, v BatchView) {
 	if n := rowsWithCells(v.Rejections); n > 0 {
-		s.recordReads(r.Context(), s.auditEntry(r.Context(), u, store.AuditReadPersonalData, v.ID, n))
+		s.recordReads(ctx, s.auditEntry(ctx, u, store.AuditReadPersonalData, v.ID, n))
 	}
-	return http.StatusOK, v, nil
 }
 
 // rowsWithCells counts the rejections that carry a cell of the original file.
@@ -358,15 +236,15 @@ func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView,
 	if err != nil {
 		return BatchView{}, err
 	}
-	rej, err := s.Store.Rejections(ctx, b.ID, rejectionsShown)
+	rej, err := s.store.Rejections(ctx, b.ID, rejectionsShown)
 	if err != nil {
 		return BatchView{}, err
 	}
-	present, err := s.Store.AlreadyPresentRows(ctx, b.ID, rejectionsShown)
+	present, err := s.store.AlreadyPresentRows(ctx, b.ID, rejectionsShown)
 	if err != nil {
 		return BatchView{}, err
 	}
-	warnings, err := s.Store.Warnings(ctx, b.ID, rejectionsShown)
+	warnings, err := s.store.Warnings(ctx, b.ID, rejectionsShown)
 	if err != nil {
 		return BatchView{}, err
 	}
@@ -377,44 +255,33 @@ func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batc
 	if err := CampaignWork.Check(u); err != nil {
 		return store.Batch{}, err
 	}
-	b, err := s.Store.Batch(ctx, id)
+	b, err := s.store.Batch(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return b, errorf(http.StatusNotFound, "batch_not_found", "no batch with id %q", id)
 	}
 	return b, err
 }
 
-// downloadRejections serves a batch's refused rows and rows with warnings as
-// rejections.xlsx or rejections.csv.
-func (s *Service) downloadRejections(w http.ResponseWriter, r *http.Request, u user.User) error {
-	format, ok := strings.CutPrefix(r.PathValue("file"), "rejections.")
-	if !ok {
-		format = "" // refused by WriteRejections, after the batch and role checks
-	}
-	return s.WriteRejections(r.Context(), u, r.PathValue("id"), format, w)
-}
-
-// WriteRejections writes a batch's refused rows and its imported rows with warnings,
+// RejectionsFile is a batch's refused rows and its imported rows with warnings,
 // in file order, as XLSX or CSV (format "xlsx" or "csv"), with their sheet, row
 // number, column and reason before the original cells, ready to fix and re-import
 // (a row with warnings was imported: importing it again finds it already there).
 // The API and the web pages both serve it, so the two downloads are the same file.
-// Nothing is written when it returns an error before the first byte (unknown batch
-// or format, or u not office).
-func (s *Service) WriteRejections(ctx context.Context, u user.User, batchID, format string, w http.ResponseWriter) error {
+// It is the office's (CampaignWork); an unknown batch or format is a 404.
+func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, format string) (*Download, error) {
 	b, err := s.batch(ctx, batchID, u)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	write := map[string]func(io.Writer, []string, []spreadsheet.Rejected) error{
 		"xlsx": spreadsheet.WriteRejectedXLSX, "csv": spreadsheet.WriteRejectedCSV,
 	}[format]
 	if write == nil {
-		return errorf(http.StatusNotFound, "unknown_format", "rejected rows come as rejections.xlsx or rejections.csv")
+		return nil, errorf(http.StatusNotFound, "unknown_format", "rejected rows come as rejections.xlsx or rejections.csv")
 	}
-	flagged, err := s.Store.FlaggedRows(ctx, b.ID)
+	flagged, err := s.store.FlaggedRows(ctx, b.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows := make([]spreadsheet.Rejected, len(flagged))
 	for i, f := range flagged {
@@ -424,14 +291,9 @@ func (s *Service) WriteRejections(ctx context.Context, u user.User, batchID, for
 	// The rows are the file's original cells, names and phones among them: handed
 	// out only once recorded.
 	if err := s.AuditRequired(ctx, u, store.AuditExportPersonalData, b.ID, len(rows)); err != nil {
-		return err
+		return nil, err
 	}
-	contentType := map[string]string{
-		"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-		"csv":  "text/csv; charset=utf-8",
-	}[format]
-	w.Header().Set("Content-Type", contentType)
 	base := strings.TrimSuffix(b.FileName, filepath.Ext(b.FileName))
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": base + "-rejected." + format}))
-	return write(w, header, rows)
+	return &Download{Name: base + "-rejected." + format, ContentType: contentTypes[format], Size: -1,
+		write: func(w io.Writer) error { return write(w, header, rows) }}, nil
 }

@@ -1,4 +1,4 @@
-package api
+package service
 
 import (
 	"context"
@@ -27,62 +27,12 @@ type CampaignRequest struct {
 	Policy      *domain.Policy          `json:"policy,omitempty"`
 }
 
-// CampaignView is a campaign as the API shows it. Departments lists every
-// department, retired ones included (policy.retired_departments says which, and
-// policy.department_aliases their other spellings); channels are the campaign's
-// own, or the six defaults.
-type CampaignView struct {
-	campaign.Campaign
-	Categories  []domain.CategoryPolicy `json:"categories"`
-	Departments []string                `json:"departments"`
-	Channels    []campaign.Channel      `json:"channels"`
-}
-
-func campaignView(c campaign.Campaign) CampaignView {
-	deps := c.Policy.Departments
-	if deps == nil {
-		deps = []string{}
-	}
-	return CampaignView{Campaign: c, Categories: c.Policy.Categories, Departments: deps, Channels: c.ChannelList()}
-}
-
-func (s *Service) listCampaigns(r *http.Request, _ user.User) (int, any, error) {
-	cs, err := s.Store.Campaigns(r.Context())
-	if err != nil {
-		return 0, nil, err
-	}
-	views := make([]CampaignView, len(cs))
-	for i, c := range cs {
-		views[i] = campaignView(c)
-	}
-	return http.StatusOK, map[string]any{"campaigns": views}, nil
-}
-
-func (s *Service) getCampaign(r *http.Request, _ user.User) (int, any, error) {
-	c, err := s.campaign(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, campaignView(c), nil
-}
-
-func (s *Service) createCampaign(r *http.Request, u user.User) (int, any, error) {
-	if err := CampaignWork.Check(u); err != nil {
-		return 0, nil, err
-	}
-	var req CampaignRequest
-	if err := decode(r, &req); err != nil {
-		return 0, nil, err
-	}
-	c, err := s.CreateCampaign(r.Context(), u, req)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusCreated, campaignView(c), nil
-}
-
-// CreateCampaign checks, completes and stores a new campaign.
+// CreateCampaign checks, completes and stores a new campaign, as u (the office:
+// CampaignWork).
 func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignRequest) (campaign.Campaign, error) {
+	if err := CampaignWork.Check(u); err != nil {
+		return campaign.Campaign{}, err
+	}
 	c := campaign.Campaign{ID: strings.TrimSpace(req.ID), Name: req.Name, Channels: req.Channels, CreatedBy: u.Username, CreatedAt: s.Now().UTC()}
 	c.Policy = campaign.DefaultPolicy()
 	c.Policy.Categories = nil
@@ -107,7 +57,7 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 	if c.ID == "" {
 		c.ID = "c-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
 	}
-	if err := s.Store.CreateCampaign(ctx, c); err != nil {
+	if err := s.store.CreateCampaign(ctx, c); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return c, errorf(http.StatusConflict, "campaign_exists", "a campaign with id %q already exists", c.ID)
 		}
@@ -116,45 +66,53 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 	return c, nil
 }
 
+// Campaigns lists every campaign, newest first. Any signed-in user may: a
+// campaign's name and settings carry no personal data.
+func (s *Service) Campaigns(ctx context.Context) ([]campaign.Campaign, error) {
+	return s.store.Campaigns(ctx)
+}
+
+// Campaign is the campaign id, or a 404 campaign_not_found. Any signed-in user may
+// read it, as Campaigns.
+func (s *Service) Campaign(ctx context.Context, id string) (campaign.Campaign, error) {
+	return s.campaign(ctx, id)
+}
+
 func (s *Service) campaign(ctx context.Context, id string) (campaign.Campaign, error) {
-	c, err := s.Store.Campaign(ctx, id)
+	c, err := s.store.Campaign(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return c, errorf(http.StatusNotFound, "campaign_not_found", "no campaign with id %q", id)
 	}
 	return c, err
 }
 
-// campaignStats answers a campaign's store.Stats: the progress figures and the
+// Stats are a campaign's figures for u (Oversight): the progress figures and the
 // quality figures (docs/metrics.md defines each), for the campaign and by state,
 // category, department, responsible leader, target and speed.
-func (s *Service) campaignStats(r *http.Request, u user.User) (int, any, error) {
+func (s *Service) Stats(ctx context.Context, u user.User, campaignID string) (Stats, error) {
 	if err := Oversight.Check(u); err != nil {
-		return 0, nil, err
+		return Stats{}, err
 	}
-	c, err := s.campaign(r.Context(), r.PathValue("id"))
+	c, err := s.campaign(ctx, campaignID)
 	if err != nil {
-		return 0, nil, err
+		return Stats{}, err
 	}
-	st, err := s.Store.Stats(r.Context(), c.ID)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, st, nil
+	return s.store.Stats(ctx, c.ID)
 }
 
-func (s *Service) patchCampaign(r *http.Request, u user.User) (int, any, error) {
-	if err := CampaignWork.Check(u); err != nil {
-		return 0, nil, err
+// ClosuresByDay counts c's closures by campaign-local day, for u (Oversight): the
+// dashboard's chart of them.
+func (s *Service) ClosuresByDay(ctx context.Context, u user.User, c campaign.Campaign) ([]DayCount, error) {
+	if err := Oversight.Check(u); err != nil {
+		return nil, err
 	}
-	var p campaign.Patch
-	if err := decode(r, &p); err != nil {
-		return 0, nil, err
-	}
-	c, err := s.PatchCampaign(r.Context(), u, r.PathValue("id"), p)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, campaignView(c), nil
+	return s.store.ClosuresByDay(ctx, c.ID, c.Policy.UTCOffsetSeconds)
+}
+
+// PublicResults are the campaign's items as its 公示 publishes them. Any signed-in
+// user may read them: store.PublicItem has no field for a person.
+func (s *Service) PublicResults(ctx context.Context, campaignID string) ([]PublicItem, error) {
+	return s.store.PublicResults(ctx, campaignID)
 }
 
 // PatchCampaign changes a campaign's settings as u (the office) and records every
@@ -164,7 +122,7 @@ func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p c
 	if err := CampaignWork.Check(u); err != nil {
 		return campaign.Campaign{}, err
 	}
-	c, err := s.Store.UpdateCampaign(ctx, id, func(c *campaign.Campaign) ([]campaign.Change, error) {
+	c, err := s.store.UpdateCampaign(ctx, id, func(c *campaign.Campaign) ([]campaign.Change, error) {
 		return p.Apply(c, u.Username, s.Now().UTC())
 	})
 	var fe *campaign.FieldError
@@ -180,29 +138,18 @@ func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p c
 	return c, err
 }
 
-// maxChanges bounds the changes (fields) one answer lists.
-const maxChanges = 1000
-
-func (s *Service) campaignChanges(r *http.Request, u user.User) (int, any, error) {
+// CampaignChanges are the last limit changes recorded of campaign id's settings,
+// newest first, for u (Oversight), with the campaign as it stands.
+func (s *Service) CampaignChanges(ctx context.Context, u user.User, id string, limit int) (campaign.Campaign, []campaign.Change, error) {
 	if err := Oversight.Check(u); err != nil {
-		return 0, nil, err
+		return campaign.Campaign{}, nil, err
 	}
-	if err := onlyParams(r.URL.Query(), "limit"); err != nil {
-		return 0, nil, err
-	}
-	limit, err := intParam(r.URL.Query(), "limit", 200, 1, maxChanges)
+	c, err := s.campaign(ctx, id)
 	if err != nil {
-		return 0, nil, err
+		return c, nil, err
 	}
-	c, err := s.campaign(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	changes, err := s.Store.CampaignChanges(r.Context(), c.ID, limit)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, map[string]any{"campaign_id": c.ID, "revision": c.Revision, "changes": changes}, nil
+	changes, err := s.store.CampaignChanges(ctx, c.ID, limit)
+	return c, changes, err
 }
 
 // settingsActions are the actions checked or computed by the campaign's policy: the

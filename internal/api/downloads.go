@@ -1,0 +1,92 @@
+package api
+
+import (
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+
+	"rectify/internal/domain"
+	"rectify/internal/service"
+	"rectify/internal/user"
+)
+
+// ledgerStates reads ?open=: every opinion, or (true) only those still being worked on.
+func ledgerStates(r *http.Request) ([]domain.State, error) {
+	if err := onlyParams(r.URL.Query(), "open"); err != nil {
+		return nil, err
+	}
+	switch r.URL.Query().Get("open") {
+	case "", "false":
+		return nil, nil
+	case "true":
+		return service.OpenStates, nil
+	}
+	return nil, errorf(http.StatusUnprocessableEntity, "invalid_open", "open must be true or false")
+}
+
+// campaignLedger answers a campaign's opinions as a ledger in the import's JSON
+// format (?open=true: only those still being worked on), so they can be imported
+// into another installation (service.LedgerRows).
+func (s *Server) campaignLedger(r *http.Request, u user.User) (int, any, error) {
+	if err := service.CampaignWork.Check(u); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.svc.Campaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	states, err := ledgerStates(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, err := s.svc.LedgerRows(r.Context(), u, c, states)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, rows, nil
+}
+
+// downloadLedger serves a campaign's 整改台账 as ledger.xlsx or ledger.csv.
+func (s *Server) downloadLedger(w http.ResponseWriter, r *http.Request, u user.User) error {
+	states, err := ledgerStates(r)
+	if err != nil {
+		return err
+	}
+	format := path.Ext(r.URL.Path)[1:]
+	d, err := s.svc.LedgerFile(r.Context(), u, r.PathValue("id"), format, states)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return SendFile(w, d)
+}
+
+// downloadRejections serves a batch's refused rows and rows with warnings as
+// rejections.xlsx or rejections.csv.
+func (s *Server) downloadRejections(w http.ResponseWriter, r *http.Request, u user.User) error {
+	format, ok := strings.CutPrefix(r.PathValue("file"), "rejections.")
+	if !ok {
+		format = "" // refused by RejectionsFile, after the batch and role checks
+	}
+	d, err := s.svc.RejectionsFile(r.Context(), u, r.PathValue("id"), format)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return SendFile(w, d)
+}
+
+// SendFile answers with d as an attachment: its type, its name and (when known)
+// its length, then its bytes. The API and the web pages send downloads through
+// it, so the two are the same file under the same name.
+func SendFile(w http.ResponseWriter, d *service.Download) error {
+	h := w.Header()
+	h.Set("Content-Type", d.ContentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
+	if d.Size >= 0 {
+		h.Set("Content-Length", strconv.FormatInt(d.Size, 10))
+	}
+	return d.Send(w)
+}

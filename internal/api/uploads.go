@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"rectify/internal/service"
+	"rectify/internal/user"
+)
+
+// importTimeout bounds reading and checking an uploaded file (a 200k-row workbook
+// takes seconds, not minutes).
+const importTimeout = 5 * time.Minute
+
+func (s *Server) createBatch(r *http.Request, u user.User) (int, any, error) {
+	if err := service.CampaignWork.Check(u); err != nil {
+		return 0, nil, err
+	}
+	c, err := s.svc.Campaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	opts := service.ImportOptions{Limits: s.svc.ImportLimits()}
+	path, name, err := receiveUpload(r, &opts)
+	if path != "" {
+		defer os.Remove(path)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), importTimeout)
+	defer cancel()
+	v, err := s.svc.Import(ctx, u, c, path, name, opts)
+	if err != nil {
+		return 0, nil, err
+	}
+	if opts.DryRun {
+		return http.StatusOK, v, nil
+	}
+	return http.StatusCreated, v, nil
+}
+
+// receiveUpload streams the multipart "file" part to a temporary file (never more
+// than the size limit) and reads the strict and dry_run fields.
+func receiveUpload(r *http.Request, opts *service.ImportOptions) (path, name string, err error) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		return "", "", errorf(http.StatusBadRequest, "not_multipart", "upload the file as multipart/form-data with the file in a field named \"file\"")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", "", errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return path, name, errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
+		}
+		switch part.FormName() {
+		case "strict", "dry_run":
+			v, _ := io.ReadAll(io.LimitReader(part, 16))
+			on, err := formBool(part.FormName(), string(v))
+			if err != nil {
+				return path, name, err
+			}
+			if part.FormName() == "strict" {
+				opts.Strict = on
+			} else {
+				opts.DryRun = on
+			}
+		case "file":
+			if path != "" {
+				return path, name, errorf(http.StatusBadRequest, "two_files", "upload one file per batch")
+			}
+			name = filepath.Base(part.FileName())
+			if path, err = spool(part, opts.Limits.MaxBytes); err != nil {
+				return path, name, err
+			}
+		}
+	}
+	if path == "" {
+		return "", "", errorf(http.StatusBadRequest, "file_required", "the upload has no field named \"file\"")
+	}
+	return path, name, nil
+}
+
+func formBool(field, v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "false", "0", "no", "off":
+		return false, nil
+	case "true", "1", "yes", "on":
+		return true, nil
+	}
+	return false, errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s must be true or false", field)
+}
+
+// spool copies an upload to a temporary file, refusing more than max bytes.
+func spool(part io.Reader, max int64) (string, error) {
+	f, err := os.CreateTemp("", "rectify-upload-*")
+	if err != nil {
+		return "", err
+	}
+	n, err := io.Copy(f, io.LimitReader(part, max+1))
+	if err != nil {
+		_ = f.Close()
+		return f.Name(), errorf(http.StatusBadRequest, "upload_interrupted", "the upload was interrupted: %v", err)
+	}
+	// The importer reads the file by name: a write that fails only on close (a full
+	// disk) must not reach it as a shorter file.
+	if err := f.Close(); err != nil {
+		return f.Name(), err
+	}
+	if n > max {
+		return f.Name(), errorf(http.StatusRequestEntityTooLarge, "file_too_large", "the file is larger than %d MB; split it or ask the operator to raise RECTIFY_IMPORT_MAX_BYTES", max>>20)
+	}
+	return f.Name(), nil
+}
