@@ -190,7 +190,18 @@ func (s *Store) BulkItems(ctx context.Context, bulkID string, from, to int) ([]B
 		q += ` AND seq < $3`
 		args = append(args, to)
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY seq`, args...)
+	return s.bulkItems(ctx, q+` ORDER BY seq`, args...)
+}
+
+// RefusedBulkItems returns the first limit items of a bulk whose action was
+// refused, in order: the ones a person has to look at again.
+func (s *Store) RefusedBulkItems(ctx context.Context, bulkID string, limit int) ([]BulkItem, error) {
+	return s.bulkItems(ctx, `SELECT seq, opinion_id, status, code, message FROM bulk_items
+WHERE bulk_id = $1 AND status = $2 ORDER BY seq LIMIT $3`, bulkID, BulkItemRefused, limit)
+}
+
+func (s *Store) bulkItems(ctx context.Context, q string, args ...any) ([]BulkItem, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: bulk items: %w", err)
 	}

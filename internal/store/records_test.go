@@ -350,6 +350,9 @@ func testBulks(t *testing.T, b backend) {
 		{Seq: 11, OpinionID: "op-0011", Status: store.BulkItemRefused, Code: "wrong_state", Message: "cannot reject an opinion that is assigned"},
 		{Seq: 12, OpinionID: "op-0012"},
 	}, items)
+	refused, err := s.RefusedBulkItems(ctx, "k1", 10)
+	require.NoError(t, err)
+	require.Equal(t, []store.BulkItem{items[1]}, refused, "only the refused one")
 	all, err := s.BulkItems(ctx, "k1", 1490, -1)
 	require.NoError(t, err)
 	require.Len(t, all, 10, "to the end")
