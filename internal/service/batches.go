@@ -201,12 +201,20 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 // StartBatch starts (or finds running) a stored batch's process. It is safe to call
 // again, which is how imports interrupted before their process started are resumed.
 func StartBatch(ctx context.Context, tc client.Client, b store.Batch) error {
+	return startProcess(ctx, tc, workflows.BatchWorkflowID(b.ID), workflows.BatchWorkflowName,
+		workflows.BatchInput{BatchID: b.ID, Accepted: b.Accepted, ChunkSize: workflows.DefaultChunkSize})
+}
+
+// startProcess starts the workflow id, or finds it running: a stored batch's or
+// bulk's process, started once however often it is asked for. One that failed
+// may start again.
+func startProcess(ctx context.Context, tc client.Client, id, name string, input any) error {
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.BatchWorkflowID(b.ID),
+		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-	}, workflows.BatchWorkflowName, workflows.BatchInput{BatchID: b.ID, Accepted: b.Accepted, ChunkSize: workflows.DefaultChunkSize})
+	}, name, input)
 	return err
 }
 
