@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -122,7 +120,7 @@ ON CONFLICT (id) DO NOTHING`, b.ID, b.CampaignID, string(doc), b.State, b.Create
 	return b, tx.Commit()
 }
 
-// Bulk returns a bulk with its current counts.
+// Bulk returns a bulk with its current counts, read together.
 func (s *Store) Bulk(ctx context.Context, id string) (Bulk, error) {
 	var b Bulk
 	tx, err := s.r.BeginTx(ctx, readOnly)
@@ -130,55 +128,18 @@ func (s *Store) Bulk(ctx context.Context, id string) (Bulk, error) {
 		return b, fmt.Errorf("store: bulk: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	var doc string
-	err = tx.QueryRowContext(ctx, `SELECT doc FROM bulks WHERE id = $1`, id).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return b, ErrNotFound
-	}
+	counts, err := readWithCounts(ctx, tx, "bulks", id, &b, `SELECT status, count(*) FROM bulk_items WHERE bulk_id = $1 GROUP BY status`)
 	if err != nil {
-		return b, fmt.Errorf("store: bulk: %w", err)
-	}
-	if err := json.Unmarshal([]byte(doc), &b); err != nil {
 		return b, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT status, count(*) FROM bulk_items WHERE bulk_id = $1 GROUP BY status`, id)
-	if err != nil {
-		return b, fmt.Errorf("store: bulk progress: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var status string
-		var n int
-		if err := rows.Scan(&status, &n); err != nil {
-			return b, err
-		}
-		switch status {
-		case BulkItemDone:
-			b.Done = n
-		case BulkItemRefused:
-			b.Refused = n
-		}
-	}
-	return b, rows.Err()
+	b.Done, b.Refused = counts[BulkItemDone], counts[BulkItemRefused]
+	return b, nil
 }
 
 // BulksIn returns the ids of the bulks in a state, oldest first (to resume the
 // running ones after a restart).
 func (s *Store) BulksIn(ctx context.Context, state string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM bulks WHERE state = $1 ORDER BY created_at, id`, state)
-	if err != nil {
-		return nil, fmt.Errorf("store: bulks: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return s.idsIn(ctx, "bulks", state)
 }
 
 // BulkItems returns the bulk's items from seq from up to (not including) to, in
@@ -251,17 +212,9 @@ WHERE bulk_id = $4 AND seq = $5 AND status IN ($6, $7)`, it.Status, it.Code, it.
 // FinishBulk marks a bulk done (idempotent).
 func (s *Store) FinishBulk(ctx context.Context, id string, at time.Time) error {
 	b, err := s.Bulk(ctx, id)
-	if err != nil {
+	if err != nil || b.State == BulkDone {
 		return err
-	}
-	if b.State == BulkDone {
-		return nil
 	}
 	b.State, b.FinishedAt = BulkDone, at
-	doc, err := json.Marshal(b.stored())
-	if err != nil {
-		return err
-	}
-	_, err = s.w.ExecContext(ctx, `UPDATE bulks SET doc = $1, state = $2 WHERE id = $3`, string(doc), BulkDone, id)
-	return err
+	return s.saveState(ctx, "bulks", id, b.State, b.stored())
 }
