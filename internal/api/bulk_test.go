@@ -135,18 +135,36 @@ func (w *bulkWorkflows) update(ctx context.Context, opts client.UpdateWorkflowOp
 	return fakeUpdate(func(v any) error { *v.(*domain.ActionResult) = res; return nil }), nil
 }
 
-// actions counts the timeline events of action on the stored opinion id.
-func (f *fixture) actions(t *testing.T, id string, action domain.Action) int {
+// stored is opinion id as the store has it.
+func (f *fixture) stored(t *testing.T, id string) domain.Opinion {
 	t.Helper()
 	o, err := f.store.Opinion(context.Background(), id)
 	require.NoError(t, err)
+	return o
+}
+
+// actions counts the timeline events of action on the stored opinion id.
+func (f *fixture) actions(t *testing.T, id string, action domain.Action) int {
+	t.Helper()
 	n := 0
-	for _, e := range o.Timeline {
+	for _, e := range f.stored(t, id).Timeline {
 		if e.Action == action {
 			n++
 		}
 	}
 	return n
+}
+
+// runningBulk posts a bulk to campaign c1 as the office and leaves it to run on,
+// for the test to hand its opinions to the service itself.
+func (f *fixture) runningBulk(t *testing.T, w *bulkWorkflows, body string) store.Bulk {
+	t.Helper()
+	w.unfinished = true
+	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/bulk", "office", body)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	b, err := f.store.Bulk(context.Background(), decodeAs[BulkAnswer](t, rec).ID)
+	require.NoError(t, err)
+	return b
 }
 
 // bulkBody is a POST …/bulk body.
@@ -306,13 +324,10 @@ func TestABulkMergeLeavesTheTargetOutAndALongBulkIsAnsweredAccepted(t *testing.T
 	page = decodeAs[BulkAnswer](t, f.do(t, http.MethodGet, "/api/v1/bulks/"+id, "office", ""))
 	require.Equal(t, []any{store.BulkDone, 2, 0}, []any{page.State, page.Done, page.Refused})
 	for _, d := range []string{"d1", "d2"} {
-		o, err := f.store.Opinion(context.Background(), d)
-		require.NoError(t, err)
+		o := f.stored(t, d)
 		require.Equal(t, []any{domain.StateMerged, "main"}, []any{o.State, o.MergedInto})
 	}
-	o, err := f.store.Opinion(context.Background(), "main")
-	require.NoError(t, err)
-	require.Equal(t, domain.StateReceived, o.State, "the target is not merged into itself")
+	require.Equal(t, domain.StateReceived, f.stored(t, "main").State, "the target is not merged into itself")
 }
 
 // An opinion whose action was sent before the process died is sent again under
@@ -322,13 +337,9 @@ func TestAnOpinionSentBeforeACrashIsSentAgainAndTakenOnce(t *testing.T) {
 	f := newFixture(t)
 	f.project(t, newOpinion("r1"))
 	w := f.expectBulks(t)
-	w.unfinished = true
-	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/bulk", "office", bulkBody(t, "reject", []string{"r1"}, map[string]any{"reason": "不属整改范围"}))
-	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
-	id := decodeAs[BulkAnswer](t, rec).ID
+	b := f.runningBulk(t, w, bulkBody(t, "reject", []string{"r1"}, map[string]any{"reason": "不属整改范围"}))
+	id := b.ID
 	ctx := context.Background()
-	b, err := f.store.Bulk(ctx, id)
-	require.NoError(t, err)
 	items, err := f.store.BulkItems(ctx, id, 0, -1)
 	require.NoError(t, err)
 
@@ -364,12 +375,8 @@ func TestABulkTriesAgainWhatIsNotAnsweredAndRefusesForAGoneCreator(t *testing.T)
 	f := newFixture(t)
 	f.project(t, newOpinion("r1"))
 	w := f.expectBulks(t)
-	w.unfinished = true
-	rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/bulk", "office", bulkBody(t, "cancel", []string{"r1"}, map[string]any{"reason": "群众撤回"}))
-	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	b := f.runningBulk(t, w, bulkBody(t, "cancel", []string{"r1"}, map[string]any{"reason": "群众撤回"}))
 	ctx := context.Background()
-	b, err := f.store.Bulk(ctx, decodeAs[BulkAnswer](t, rec).ID)
-	require.NoError(t, err)
 	item := store.BulkItem{Seq: 0, OpinionID: "r1"}
 	noop := func(context.Context) error { return nil }
 

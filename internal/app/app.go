@@ -307,29 +307,27 @@ func (a *App) probes() http.Handler {
 // running ones are left be.
 func (a *App) resumeProcesses(ctx context.Context) error {
 	batches, err := a.store.BatchesIn(ctx, store.BatchImporting)
+	err = resume(ctx, "import", batches, err, a.store.Batch, func(b store.Batch) error { return service.StartBatch(ctx, a.client, b) })
 	if err != nil {
 		return err
-	}
-	for _, id := range batches {
-		b, err := a.store.Batch(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := service.StartBatch(ctx, a.client, b); err != nil {
-			return fmt.Errorf("resume import %s: %w", id, err)
-		}
 	}
 	bulks, err := a.store.BulksIn(ctx, store.BulkRunning)
+	return resume(ctx, "bulk", bulks, err, a.store.Bulk, func(b store.Bulk) error { return service.StartBulk(ctx, a.client, b) })
+}
+
+// resume starts the process of each record listed (ids, or the error listing
+// them), read by read and started by start.
+func resume[T any](ctx context.Context, what string, ids []string, err error, read func(context.Context, string) (T, error), start func(T) error) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range bulks {
-		b, err := a.store.Bulk(ctx, id)
+	for _, id := range ids {
+		rec, err := read(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := service.StartBulk(ctx, a.client, b); err != nil {
-			return fmt.Errorf("resume bulk %s: %w", id, err)
+		if err := start(rec); err != nil {
+			return fmt.Errorf("resume %s %s: %w", what, id, err)
 		}
 	}
 	return nil

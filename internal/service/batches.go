@@ -260,14 +260,22 @@ func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView,
 }
 
 func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batch, error) {
+	return officeRecord(ctx, u, id, "batch_not_found", "batch", s.store.Batch)
+}
+
+// officeRecord reads a record only the office reads — an import's batch, a bulk —
+// for u: a 403 for anyone else, before anything is read, and a 404 with code
+// when there is no what with that id.
+func officeRecord[T any](ctx context.Context, u user.User, id, code, what string, read func(context.Context, string) (T, error)) (T, error) {
 	if err := CampaignWork.Check(u); err != nil {
-		return store.Batch{}, err
+		var none T
+		return none, err
 	}
-	b, err := s.store.Batch(ctx, id)
+	rec, err := read(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return b, errorf(http.StatusNotFound, "batch_not_found", "no batch with id %q", id)
+		return rec, errorf(http.StatusNotFound, code, "no %s with id %q", what, id)
 	}
-	return b, err
+	return rec, err
 }
 
 // RejectionsFile is a batch's refused rows and its imported rows with warnings,

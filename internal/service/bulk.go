@@ -188,14 +188,7 @@ func (s *Service) Bulk(ctx context.Context, u user.User, id string) (BulkView, e
 }
 
 func (s *Service) bulk(ctx context.Context, u user.User, id string) (store.Bulk, error) {
-	if err := CampaignWork.Check(u); err != nil {
-		return store.Bulk{}, err
-	}
-	b, err := s.store.Bulk(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return b, errorf(http.StatusNotFound, "bulk_not_found", "no bulk with id %q", id)
-	}
-	return b, err
+	return officeRecord(ctx, u, id, "bulk_not_found", "bulk", s.store.Bulk)
 }
 
 // BulkResults is what became of a bulk's opinions, in the order they were
