@@ -1,7 +1,7 @@
 // The triage queue's bulk form: "select all on this page" checks or clears every
-// row's box, and the form shows only the fields the chosen action reads. Without
-// this script every field shows and each row is checked by hand; the server reads
-// only the chosen action's fields either way.
+// row's box, and the form shows only the fields the chosen action reads (none
+// before one is chosen). Without this script every field shows and each row is
+// checked by hand; the server reads only the chosen action's fields either way.
 (() => {
   const form = document.getElementById('bulk-form');
   if (!form) return;
@@ -20,7 +20,7 @@
   const action = document.getElementById('bulk-action');
   const show = () => {
     for (const f of form.querySelectorAll('[data-actions]')) {
-      f.hidden = action.value !== '' && !f.dataset.actions.split(' ').includes(action.value);
+      f.hidden = !f.dataset.actions.split(' ').includes(action.value);
     }
   };
   action.addEventListener('change', show);
