@@ -69,7 +69,8 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, u user.User)
 		return err
 	}
 	// Once stored, the bulk is started whether or not the caller waits for it.
-	ctx := context.WithoutCancel(r.Context())
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), actionTimeout)
+	defer cancel()
 	v, err := s.svc.CreateBulk(ctx, u, r.PathValue("id"), req.Action, req.Opinions, req.Body)
 	if err != nil {
 		return err

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
@@ -16,9 +18,14 @@ import (
 // queue, picks a triage action and fills what it needs once, and the service
 // takes it on each of them (service.CreateBulk); the bulk's page follows it.
 
-// bulkRefusalsShown is how many refused opinions a bulk's page lists; its count
-// is always the whole number.
-const bulkRefusalsShown = 200
+const (
+	// bulkRefusalsShown is how many refused opinions a bulk's page lists; its
+	// count is always the whole number.
+	bulkRefusalsShown = 200
+	// bulkCreateTimeout bounds checking, storing and starting a bulk, as the API's
+	// request bound does.
+	bulkCreateTimeout = 30 * time.Second
+)
 
 // bulkField is one input of the bulk form: the single action's field, and the
 // bulk actions that read it.
@@ -114,7 +121,11 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, v *visit) {
 			*dst[f.Name] = form.Values[f.Name]
 		}
 	}
-	b, err := s.svc.CreateBulk(r.Context(), v.User, c.ID, domain.Action(form.Action), ids, body)
+	// Like the API, store and start the bulk even if the browser gives up waiting:
+	// a bulk stored and not started would wait for the next restart.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), bulkCreateTimeout)
+	defer cancel()
+	b, err := s.svc.CreateBulk(ctx, v.User, c.ID, domain.Action(form.Action), ids, body)
 	var refusal *service.Error
 	switch {
 	case err == nil:
