@@ -12,6 +12,7 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/domain"
+	"rectify/internal/store"
 	"rectify/workflows"
 )
 
@@ -131,4 +132,48 @@ func TestTwoHundredOpinionsAreCategorizedAndAssignedInBulkEachOnce(t *testing.T)
 	require.Equal(t, http.StatusUnprocessableEntity, status)
 	require.Equal(t, "reason_required", apitest.ErrorCode(out))
 	require.True(t, strings.Contains(out["error"].(map[string]any)["message"].(string), "reason"))
+}
+
+// TestABulkActionSentAgainIsAnsweredByTheRealTemporal hands the opinions of
+// finished bulks to the service again as a resumed chunk would — marked sent, so
+// without the checks — and the real Temporal server answers each with the first
+// outcome of the bulk's update id: a categorize taken on a running workflow, and
+// a reject that ended its workflow. Nothing is taken twice; an opinion the bulk
+// never reached is refused as archived rather than rejected again.
+func TestABulkActionSentAgainIsAnsweredByTheRealTemporal(t *testing.T) {
+	h := startHarness(t)
+	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "again", "name": "整改"}, http.StatusCreated)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, h.Must("office", http.MethodPost, "/api/v1/campaigns/again/opinions", map[string]any{
+			"key": fmt.Sprintf("A-%d", i), "content": fmt.Sprintf("第%d条：道路积水", i), "channel": "hotline", "collected_at": "2026-11-02",
+		}, http.StatusCreated)["id"].(string))
+	}
+	categorized := h.bulkDone(t, "again", "categorize", ids[:1], map[string]any{"category": "群众需要解决的问题"})
+	rejected := h.bulkDone(t, "again", "reject", ids[1:2], map[string]any{"reason": "重复反映"})
+	h.Act("office", ids[2], "cancel", map[string]any{"reason": "群众撤回"}, http.StatusOK)
+	ctx := context.Background()
+	resend := func(bulkID, opinionID string) store.BulkItem {
+		t.Helper()
+		b, err := h.app.store.Bulk(ctx, bulkID)
+		require.NoError(t, err)
+		markSent := func(context.Context) error { t.Fatal("an item sent is not marked again"); return nil }
+		out, err := h.app.Service.ActInBulk(ctx, b, store.BulkItem{OpinionID: opinionID, Status: store.BulkItemSent}, markSent)
+		require.NoError(t, err)
+		return out
+	}
+	require.Equal(t, store.BulkItemDone, resend(categorized["id"].(string), ids[0]).Status, "answered by the running workflow")
+	require.Equal(t, store.BulkItemDone, resend(rejected["id"].(string), ids[1]).Status, "answered by the workflow the reject ended")
+	out := resend(rejected["id"].(string), ids[2])
+	require.Equal(t, []string{store.BulkItemRefused, "opinion_archived"}, []string{out.Status, out.Code},
+		"a workflow that ended without the bulk's action does not take it")
+
+	for i, want := range []domain.Action{domain.ActionCategorize, domain.ActionReject, domain.ActionCancel} {
+		o := h.recorded(ids[i])
+		var actions []domain.Action
+		for _, e := range o.Timeline[1:] {
+			actions = append(actions, e.Action)
+		}
+		require.Equal(t, []domain.Action{want}, actions, "opinion %d acted on once", i)
+	}
 }
