@@ -39,7 +39,10 @@ type Activities struct {
 	// Batches, Temporal and Namespace serve the import activities; Converter is
 	// the Temporal client's data converter (which encrypts), nil for the SDK's
 	// default.
-	Batches   BatchStore
+	Batches BatchStore
+	// Bulks and BulkActor serve the bulk activities.
+	Bulks     BulkStore
+	BulkActor BulkActor
 	Temporal  client.Client
 	Namespace string
 	Converter converter.DataConverter
@@ -61,6 +64,8 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Notify, activity.RegisterOptions{Name: workflows.NotifyActivityName})
 	w.RegisterActivityWithOptions(a.ImportChunk, activity.RegisterOptions{Name: workflows.ImportChunkActivityName})
 	w.RegisterActivityWithOptions(a.FinishBatch, activity.RegisterOptions{Name: workflows.FinishBatchActivityName})
+	w.RegisterActivityWithOptions(a.BulkChunk, activity.RegisterOptions{Name: workflows.BulkChunkActivityName})
+	w.RegisterActivityWithOptions(a.FinishBulk, activity.RegisterOptions{Name: workflows.FinishBulkActivityName})
 }
 
 // Schedule sets a deadline on the working-day calendar and the moments its

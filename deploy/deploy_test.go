@@ -292,8 +292,8 @@ func checkProcess(t *testing.T, p process, known map[string]bool) {
 		// Every worker and web process shares one reporting store.
 		require.Contains(t, p.env, "RECTIFY_STORE_URL", "%s: processes of a cluster share the reporting store", p.where)
 	}
-	if roles["http"] {
-		require.Contains(t, p.env, "RECTIFY_USERS", "%s: the web app needs its users file", p.where)
+	if roles["http"] || roles["worker"] {
+		require.Contains(t, p.env, "RECTIFY_USERS", "%s: the web app signs its users in, a worker acts as a bulk's creator: both need the users file", p.where)
 	}
 	if roles["http"] || roles["worker"] {
 		require.Contains(t, p.env, "RECTIFY_PAYLOAD_KEY_FILE", "%s: processes of a cluster share the payload key file", p.where)

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -30,8 +32,13 @@ import (
 // killAfterProjecting names the action whose projection kills the process: with
 // it set, the test binary (doubling as the worker) wraps the store so that right
 // after that action's write commits — before the workflow task that would record
-// the action completes — the process dies by SIGKILL.
-const killAfterProjecting = "RECTIFY_TEST_KILL_AFTER_PROJECTING"
+// the action completes — the process dies by SIGKILL. killAfterProjections, when
+// set, lets that many such writes commit first and kills at the last of them
+// (one by default).
+const (
+	killAfterProjecting  = "RECTIFY_TEST_KILL_AFTER_PROJECTING"
+	killAfterProjections = "RECTIFY_TEST_KILL_AFTER_PROJECTIONS"
+)
 
 // injectFaults sets the start options a fault in the environment asks for.
 func injectFaults() {
@@ -39,21 +46,28 @@ func injectFaults() {
 	if action == "" {
 		return
 	}
+	k := &killer{action: action, left: 1}
+	if n, err := strconv.ParseInt(os.Getenv(killAfterProjections), 10, 64); err == nil && n > 0 {
+		k.left = n
+	}
 	startOptions = append(startOptions, app.WithProjector(func(p activities.Projector) activities.Projector {
-		return killer{p, action}
+		k.Projector = p
+		return k
 	}))
 }
 
 type killer struct {
 	activities.Projector
 	action domain.Action
+	// left counts down the writes of action still to commit before the kill.
+	left int64
 }
 
-func (k killer) ProjectTransition(ctx context.Context, in workflows.ProjectInput) error {
+func (k *killer) ProjectTransition(ctx context.Context, in workflows.ProjectInput) error {
 	if err := k.Projector.ProjectTransition(ctx, in); err != nil {
 		return err
 	}
-	if tl := in.Opinion.Timeline; len(tl) > 0 && tl[len(tl)-1].Action == k.action {
+	if tl := in.Opinion.Timeline; len(tl) > 0 && tl[len(tl)-1].Action == k.action && atomic.AddInt64(&k.left, -1) == 0 {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {} // the signal arrives before anything else happens
 	}

@@ -22,23 +22,46 @@ func BatchWorkflow(ctx workflow.Context, in BatchInput) error {
 	if in.ChunkSize <= 0 {
 		in.ChunkSize = DefaultChunkSize
 	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	actx := chunkContext(ctx)
+	err := chunked(ctx, in.Next, in.Accepted, in.ChunkSize,
+		func(next int) error {
+			in.Next = next
+			return workflow.NewContinueAsNewError(ctx, BatchWorkflowName, in)
+		},
+		func(from, to int) error {
+			return workflow.ExecuteActivity(actx, ImportChunkActivityName, ImportChunkInput{
+				BatchID: in.BatchID, From: from, To: to,
+			}).Get(ctx, nil)
+		})
+	if err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(actx, FinishBatchActivityName, FinishBatchInput{BatchID: in.BatchID}).Get(ctx, nil)
+}
+
+// chunkContext is how a chunk's activity runs: long enough for a chunk, with a
+// heartbeat so a dead worker's chunk is retried soon, and retried without end.
+func chunkContext(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
 	})
-	for chunks := 0; in.Next < in.Accepted; chunks++ {
+}
+
+// chunked works through items [next, total) size at a time (chunk), and after
+// chunksPerRun chunks hands over to a fresh run (cont, told where it stopped), so
+// no history grows with the work.
+func chunked(ctx workflow.Context, next, total, size int, cont func(next int) error, chunk func(from, to int) error) error {
+	for chunks := 0; next < total; chunks++ {
 		if chunks == chunksPerRun {
-			return workflow.NewContinueAsNewError(ctx, BatchWorkflowName, in)
+			return cont(next)
 		}
-		to := min(in.Next+in.ChunkSize, in.Accepted)
-		var res ImportChunkResult
-		if err := workflow.ExecuteActivity(actx, ImportChunkActivityName, ImportChunkInput{
-			BatchID: in.BatchID, From: in.Next, To: to,
-		}).Get(ctx, &res); err != nil {
+		to := min(next+size, total)
+		if err := chunk(next, to); err != nil {
 			return err
 		}
-		in.Next = to
+		next = to
 	}
-	return workflow.ExecuteActivity(actx, FinishBatchActivityName, FinishBatchInput{BatchID: in.BatchID}).Get(ctx, nil)
+	return nil
 }

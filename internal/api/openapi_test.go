@@ -506,6 +506,35 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/b-nope/rejections.csv", as: "office", status: 404, code: "batch_not_found"})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/batches/" + batch.ID + "/rejections.csv", as: "leader", status: 403, code: "forbidden"})
 
+	// Bulks.
+	for _, id := range []string{"bulk-1", "bulk-2", "bulk-3"} {
+		f.project(t, newOpinion(id))
+	}
+	f.project(t, newOpinion("bulk-rejected", func(o *domain.Opinion) { o.State = domain.StateRejected }))
+	bulks := f.expectBulks(t)
+	bulk := func(as, campaign, body string, status int, code string, docRefuses bool) *httptest.ResponseRecorder {
+		return c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/" + campaign + "/bulk", as: as, body: body,
+			status: status, code: code, docRefuses: docRefuses})
+	}
+	rec = bulk("office", "c1", `{"action": "categorize", "opinions": ["bulk-1", "bulk-2", "in-progress"], "body": {"category": "群众需要解决的问题"}}`, 200, "", false)
+	done := decodeAs[BulkAnswer](t, rec)
+	require.Equal(t, []int{2, 1}, []int{done.Done, done.Refused})
+	bulks.unfinished = true
+	bulk("office", "c1", `{"action": "reject", "opinions": ["bulk-3"], "body": {"reason": "不属整改范围"}}`, 202, "", false)
+	bulk("office", "c1", `{"action": "sign", "opinions": ["bulk-3"]}`, 422, "bulk_action_unsupported", true)
+	bulk("office", "c1", `{"action": "reject", "opinions": ["bulk-3", "bulk-3"], "body": {"reason": "重复"}}`, 422, "duplicate_opinion", true)
+	bulk("office", "c1", `{"action": "reject", "opinions": ["bulk-3"], "body": {}}`, 422, "reason_required", false)
+	bulk("office", "c1", `{"action": "merge", "opinions": ["bulk-3"], "body": {"into": "bulk-rejected"}}`, 409, "into_final", false)
+	bulk("office", "c1", `{"action": "reject", "opinions": ["bulk-3"], "reason": "重复"}`, 400, "unknown_field", true)
+	bulk("office", "nope", `{"action": "reject", "opinions": ["bulk-3"], "body": {"reason": "重复"}}`, 404, "campaign_not_found", false)
+	bulk("leader", "c1", `{"action": "reject", "opinions": ["bulk-3"], "body": {"reason": "重复"}}`, 403, "forbidden", false)
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/" + done.ID, as: "office", status: 200})
+	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/" + done.ID + "?limit=1", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/" + done.ID + "?limit=1&page_token=" + decodeAs[BulkAnswer](t, rec).NextPageToken, as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/" + done.ID + "?limit=0", as: "office", status: 422, code: "invalid_limit", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/k-nope", as: "office", status: 404, code: "bulk_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/" + done.ID, as: "verifier", status: 403, code: "forbidden"})
+
 	// The access log of all that.
 	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?limit=2", as: "office", status: 200})
 	cursor := decodeAs[struct {

@@ -7,7 +7,8 @@ import (
 )
 
 // route is one authenticated endpoint: json answers with a status and a body to
-// encode, raw writes its own answer (a download).
+// encode, raw writes its own answer (a download, or an answer with headers of its
+// own).
 type route struct {
 	pattern string
 	json    func(*http.Request, user.User) (int, any, error)
@@ -34,6 +35,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/batches", json: s.createBatch},
 		{pattern: "GET /api/v1/batches/{id}", json: s.getBatch},
 		{pattern: "GET /api/v1/batches/{id}/{file}", raw: s.downloadRejections},
+		{pattern: "POST /api/v1/campaigns/{id}/bulk", raw: s.createBulk},
+		{pattern: "GET /api/v1/bulks/{id}", json: s.getBulk},
 		{pattern: "GET /api/v1/audit", json: s.auditLog},
 	}
 }

@@ -175,11 +175,6 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	if a.client, err = dial(cfg, logger, a.metrics.Temporal, a.keys, ownTLS); err != nil {
 		return nil, err
 	}
-	if cfg.ServeWorker {
-		if err := a.startWorker(cal); err != nil {
-			return nil, err
-		}
-	}
 	if a.store != nil {
 		a.Service = service.New(service.Config{
 			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
@@ -194,8 +189,12 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		}
 		a.api = api.New(a.Service, apiConfig)
 	}
+	// The worker acts for bulks through the service, as the bulk's creator.
 	if cfg.ServeWorker {
-		if err := a.resumeBatches(ctx); err != nil {
+		if err := a.startWorker(cal); err != nil {
+			return nil, err
+		}
+		if err := a.resumeProcesses(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -303,20 +302,32 @@ func (a *App) probes() http.Handler {
 	return mux
 }
 
-// resumeBatches starts the process of any import stored but not yet started (the
-// process died between storing the batch and starting it); running ones are left be.
-func (a *App) resumeBatches(ctx context.Context) error {
-	ids, err := a.store.BatchesIn(ctx, store.BatchImporting)
+// resumeProcesses starts the process of any import or bulk stored but not yet
+// started (the process died between storing it and starting its workflow);
+// running ones are left be.
+func (a *App) resumeProcesses(ctx context.Context) error {
+	batches, err := a.store.BatchesIn(ctx, store.BatchImporting)
+	err = resume(ctx, "import", batches, err, a.store.Batch, func(b store.Batch) error { return service.StartBatch(ctx, a.client, b) })
+	if err != nil {
+		return err
+	}
+	bulks, err := a.store.BulksIn(ctx, store.BulkRunning)
+	return resume(ctx, "bulk", bulks, err, a.store.Bulk, func(b store.Bulk) error { return service.StartBulk(ctx, a.client, b) })
+}
+
+// resume starts the process of each record listed (ids, or the error listing
+// them), read by read and started by start.
+func resume[T any](ctx context.Context, what string, ids []string, err error, read func(context.Context, string) (T, error), start func(T) error) error {
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		b, err := a.store.Batch(ctx, id)
+		rec, err := read(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := service.StartBatch(ctx, a.client, b); err != nil {
-			return fmt.Errorf("resume import %s: %w", id, err)
+		if err := start(rec); err != nil {
+			return fmt.Errorf("resume %s %s: %w", what, id, err)
 		}
 	}
 	return nil
@@ -476,13 +487,15 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	a.worker = worker.New(a.client, workflows.TaskQueue, opts)
 	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
+	a.worker.RegisterWorkflowWithOptions(workflows.BulkWorkflow, workflow.RegisterOptions{Name: workflows.BulkWorkflowName})
 	var projector activities.Projector = a.store
 	if a.wrapProjector != nil {
 		projector = a.wrapProjector(projector)
 	}
 	(&activities.Activities{
 		Calendar: cal, Store: projector, Notifier: notifier,
-		Batches: a.store, Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
+		Batches: a.store, Bulks: a.store, BulkActor: a.Service,
+		Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
 	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -27,46 +27,73 @@ import (
 // opinion's is (text.Clean): a text with nothing visible is sent empty, and the
 // validator refuses it where it is required (reason_required, …).
 func (s *Service) Act(ctx context.Context, u user.User, id string, action domain.Action, body domain.ActionBody) (domain.Opinion, error) {
-	body = cleanBody(body)
-	o, err := s.Opinion(ctx, u, id)
+	o, req, err := s.prepareAction(ctx, u, id, action, body)
 	if err != nil {
 		return o, err
 	}
-	// Role, person and state first, in the validator's own words: an opinion whose
-	// workflow has ended has no validator left to ask, and a caller without the role
-	// hears that before anything about the people or opinions they named.
+	if _, err := s.sendAction(ctx, id, action, req, ""); err != nil {
+		return o, err
+	}
+	return s.store.Opinion(ctx, id)
+}
+
+// prepareAction reads the opinion id for u and runs every check of an action that
+// needs more than the workflow's own state, returning the request to send: a
+// single action and each opinion of a bulk go through it alike.
+func (s *Service) prepareAction(ctx context.Context, u user.User, id string, action domain.Action, body domain.ActionBody) (domain.Opinion, domain.ActionRequest, error) {
+	o, err := s.Opinion(ctx, u, id)
+	if err != nil {
+		return o, domain.ActionRequest{}, err
+	}
+	req, err := s.checkRequest(ctx, u, o, action, body)
+	return o, req, err
+}
+
+// checkRequest checks an action u takes on o and makes its request: role, person
+// and state first, in the validator's own words (an opinion whose workflow has
+// ended has no validator left to ask, and a caller without the role hears that
+// before anything about the people or opinions they named); then the people and
+// opinions the body names, the campaign's settings and the working days.
+func (s *Service) checkRequest(ctx context.Context, u user.User, o domain.Opinion, action domain.Action, body domain.ActionBody) (domain.ActionRequest, error) {
+	body = cleanBody(body)
 	if err := domain.Permitted(&o, action, u.Actor()); err != nil {
-		return o, actionError(action, err)
+		return domain.ActionRequest{}, actionError(action, err)
 	}
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
-		return o, err
+		return domain.ActionRequest{}, err
 	}
 	req := domain.ActionRequest{Actor: u.Actor(), Body: body}
 	if err := s.withSettings(ctx, o, action, &req); err != nil {
-		return o, err
+		return req, err
 	}
-	if err := s.checkWorkingDays(o, action, req); err != nil {
-		return o, err
-	}
+	return req, s.checkWorkingDays(o, action, req)
+}
+
+// sendAction sends a prepared action to the opinion's workflow as an Update and
+// waits for its outcome. updateID names the Update ("" for a fresh one): sent
+// again under the same id, an action is taken once and its outcome answered
+// again. Once Temporal has recorded the action, its write to the store is no
+// longer in doubt and the notifications it set off may go; should confirming
+// that fail, the reconciler confirms it.
+func (s *Service) sendAction(ctx context.Context, id string, action domain.Action, req domain.ActionRequest, updateID string) (domain.ActionResult, error) {
+	var res domain.ActionResult
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.OpinionWorkflowID(id),
+		UpdateID:     updateID,
 		UpdateName:   string(action),
 		Args:         []any{req},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
-	var res domain.ActionResult
 	if err == nil {
 		err = handle.Get(ctx, &res)
 	}
 	if err != nil {
-		return o, actionError(action, err)
+		return res, actionError(action, err)
 	}
-	// Temporal has recorded the action: its write is no longer in doubt, and the
-	// notifications it set off may go. Should this fail, the reconciler confirms it.
 	if err := s.store.Confirm(ctx, id, res.Revision); err != nil {
 		s.logger.Warn("confirming an action's write failed; the reconciler will", "opinion", id, "err", err)
 	}
-	return s.store.Opinion(ctx, id)
+	return res, nil
 }
 
 // cleanBody removes control characters other than line breaks and tabs from an

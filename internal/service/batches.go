@@ -201,12 +201,20 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 // StartBatch starts (or finds running) a stored batch's process. It is safe to call
 // again, which is how imports interrupted before their process started are resumed.
 func StartBatch(ctx context.Context, tc client.Client, b store.Batch) error {
+	return startProcess(ctx, tc, workflows.BatchWorkflowID(b.ID), workflows.BatchWorkflowName,
+		workflows.BatchInput{BatchID: b.ID, Accepted: b.Accepted, ChunkSize: workflows.DefaultChunkSize})
+}
+
+// startProcess starts the workflow id, or finds it running: a stored batch's or
+// bulk's process, started once however often it is asked for. One that failed
+// may start again.
+func startProcess(ctx context.Context, tc client.Client, id, name string, input any) error {
 	_, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.BatchWorkflowID(b.ID),
+		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-	}, workflows.BatchWorkflowName, workflows.BatchInput{BatchID: b.ID, Accepted: b.Accepted, ChunkSize: workflows.DefaultChunkSize})
+	}, name, input)
 	return err
 }
 
@@ -252,14 +260,22 @@ func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView,
 }
 
 func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batch, error) {
+	return officeRecord(ctx, u, id, "batch_not_found", "batch", s.store.Batch)
+}
+
+// officeRecord reads a record only the office reads — an import's batch, a bulk —
+// for u: a 403 for anyone else, before anything is read, and a 404 with code
+// when there is no what with that id.
+func officeRecord[T any](ctx context.Context, u user.User, id, code, what string, read func(context.Context, string) (T, error)) (T, error) {
 	if err := CampaignWork.Check(u); err != nil {
-		return store.Batch{}, err
+		var none T
+		return none, err
 	}
-	b, err := s.store.Batch(ctx, id)
+	rec, err := read(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return b, errorf(http.StatusNotFound, "batch_not_found", "no batch with id %q", id)
+		return rec, errorf(http.StatusNotFound, code, "no %s with id %q", what, id)
 	}
-	return b, err
+	return rec, err
 }
 
 // RejectionsFile is a batch's refused rows and its imported rows with warnings,

@@ -45,6 +45,13 @@ func TestCallersWithoutTheRoleAreRefusedBeforeAnythingIsRead(t *testing.T) {
 		"Batch":          func() error { _, err := s.Batch(ctx, leader, "b1"); return err },
 		"RejectionsFile": func() error { _, err := s.RejectionsFile(ctx, leader, "b1", "csv"); return err },
 		"AuditLog":       func() error { _, err := s.AuditLog(ctx, leader, AuditFilter{}); return err },
+		"CreateBulk": func() error {
+			_, err := s.CreateBulk(ctx, leader, "c1", domain.ActionReject, []string{"o1"}, domain.ActionBody{Reason: "重复"})
+			return err
+		},
+		"Bulk":         func() error { _, err := s.Bulk(ctx, leader, "k1"); return err },
+		"BulkResults":  func() error { _, err := s.BulkResults(ctx, leader, "k1", 0, 10); return err },
+		"BulkRefusals": func() error { _, err := s.BulkRefusals(ctx, leader, "k1", 10); return err },
 		"MergeCandidates": func() error {
 			_, _, err := s.MergeCandidates(ctx, leader, received, 10)
 			return err

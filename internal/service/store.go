@@ -28,6 +28,8 @@ type (
 const (
 	// BatchImporting is the state of a batch whose rows are still being started.
 	BatchImporting = store.BatchImporting
+	// BulkRunning is the state of a bulk whose opinions are still being acted on.
+	BulkRunning = store.BulkRunning
 	// TargetTeam and TargetIndividual are the targets an opinion may be about,
 	// as the figures group them.
 	TargetTeam       = store.TargetTeam

@@ -80,6 +80,7 @@ func TestStore(t *testing.T) {
 		{"PayloadKeysMustBeTheInstallations", testPayloadKeysMustBeTheInstallations},
 		{"Outbox", testOutbox},
 		{"Batches", testBatches},
+		{"Bulks", testBulks},
 		{"SessionsAndLanguage", testSessionsAndLanguage},
 		{"SessionsFromBeforeHashing", testSessionsFromBeforeHashing},
 		{"PublishedAndClosures", testPublishedAndClosures},

@@ -313,47 +313,66 @@ func (w *BatchWriter) Rollback() {
 
 // Batch returns a batch with its current counts.
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
-	var doc string
-	err := s.r.QueryRowContext(ctx, `SELECT doc FROM batches WHERE id = $1`, id).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Batch{}, ErrNotFound
-	}
-	if err != nil {
-		return Batch{}, fmt.Errorf("store: batch: %w", err)
-	}
 	var b Batch
-	if err := json.Unmarshal([]byte(doc), &b); err != nil {
+	counts, err := readWithCounts(ctx, s.r, "batches", id, &b,
+		`SELECT outcome, count(*) FROM batch_rows WHERE batch_id = $1 AND outcome != '' GROUP BY outcome`)
+	if err != nil {
 		return b, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT outcome, count(*) FROM batch_rows WHERE batch_id = $1 AND outcome != '' GROUP BY outcome`, id)
+	b.Started, b.AlreadyPresent, b.KeyConflicts = counts[OutcomeStarted], counts[OutcomeAlreadyPresent], counts[OutcomeKeyConflict]
+	b.Refused = b.Rejected + b.KeyConflicts
+	return b, nil
+}
+
+// reader is what readWithCounts reads through: the store's pool, or a transaction.
+type reader interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// readWithCounts reads the document of batch or bulk id (table) into doc, and
+// the counts countQuery gives of its rows by outcome: a batch's or a bulk's
+// progress is read from its rows, so it is exact whatever was retried. A missing
+// one is ErrNotFound.
+func readWithCounts(ctx context.Context, r reader, table, id string, doc any, countQuery string) (map[string]int, error) {
+	var data string
+	err := r.QueryRowContext(ctx, `SELECT doc FROM `+table+` WHERE id = $1`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
 	if err != nil {
-		return b, fmt.Errorf("store: batch progress: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", table, err)
+	}
+	if err := json.Unmarshal([]byte(data), doc); err != nil {
+		return nil, err
+	}
+	rows, err := r.QueryContext(ctx, countQuery, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s progress: %w", table, err)
 	}
 	defer rows.Close()
+	counts := map[string]int{}
 	for rows.Next() {
 		var outcome string
 		var n int
 		if err := rows.Scan(&outcome, &n); err != nil {
-			return b, err
+			return nil, err
 		}
-		switch outcome {
-		case OutcomeStarted:
-			b.Started = n
-		case OutcomeAlreadyPresent:
-			b.AlreadyPresent = n
-		case OutcomeKeyConflict:
-			b.KeyConflicts = n
-		}
+		counts[outcome] = n
 	}
-	b.Refused = b.Rejected + b.KeyConflicts
-	return b, rows.Err()
+	return counts, rows.Err()
 }
 
 // BatchesIn returns the ids of batches in a state (to resume imports after a restart).
 func (s *Store) BatchesIn(ctx context.Context, state string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM batches WHERE state = $1 ORDER BY created_at`, state)
+	return s.idsIn(ctx, "batches", state)
+}
+
+// idsIn returns the ids of the batches or bulks (table) in a state, oldest first.
+func (s *Store) idsIn(ctx context.Context, table, state string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM `+table+` WHERE state = $1 ORDER BY created_at, id`, state)
 	if err != nil {
-		return nil, fmt.Errorf("store: batches: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", table, err)
 	}
 	defer rows.Close()
 	var ids []string
@@ -370,18 +389,20 @@ func (s *Store) BatchesIn(ctx context.Context, state string) ([]string, error) {
 // FinishBatch marks a batch done (idempotent).
 func (s *Store) FinishBatch(ctx context.Context, id string, at time.Time) error {
 	b, err := s.Batch(ctx, id)
-	if err != nil {
+	if err != nil || b.State == BatchDone {
 		return err
-	}
-	if b.State == BatchDone {
-		return nil
 	}
 	b.State, b.FinishedAt = BatchDone, at
-	doc, err := json.Marshal(b.derived())
+	return s.saveState(ctx, "batches", id, b.State, b.derived())
+}
+
+// saveState writes the state of a batch or bulk (table) and its document.
+func (s *Store) saveState(ctx context.Context, table, id, state string, doc any) error {
+	data, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `UPDATE batches SET doc = $1, state = $2 WHERE id = $3`, string(doc), BatchDone, id)
+	_, err = s.w.ExecContext(ctx, `UPDATE `+table+` SET doc = $1, state = $2 WHERE id = $3`, string(data), state, id)
 	return err
 }
 

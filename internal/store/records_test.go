@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -306,4 +307,73 @@ func testPublishedAndClosures(t *testing.T, b backend) {
 	b2, err := json.Marshal(page.Opinions[0].PendingExtension)
 	require.NoError(t, err)
 	require.Contains(t, string(b2), "材料未到")
+}
+
+// testBulks: a bulk is stored with its opinions in order; each item keeps its
+// first outcome, whatever is recorded again, and the counts are read from them.
+func testBulks(t *testing.T, b backend) {
+	ctx := context.Background()
+	s := b.open(t)
+	ids := make([]string, 1500) // more than one chunk's worth
+	for i := range ids {
+		ids[i] = fmt.Sprintf("op-%04d", i)
+	}
+	bulk := store.Bulk{ID: "k1", CampaignID: "c1", Action: domain.ActionReject, Body: domain.ActionBody{Reason: "与整改无关"},
+		CreatedBy: "office", CreatedAt: base}
+	got, err := s.CreateBulk(ctx, bulk, ids)
+	require.NoError(t, err)
+	require.Equal(t, 1500, got.Total)
+	_, err = s.CreateBulk(ctx, bulk, ids)
+	require.ErrorIs(t, err, store.ErrExists)
+
+	running, err := s.BulksIn(ctx, store.BulkRunning)
+	require.NoError(t, err)
+	require.Equal(t, []string{"k1"}, running)
+	items, err := s.BulkItems(ctx, "k1", 10, 13)
+	require.NoError(t, err)
+	require.Equal(t, []store.BulkItem{{Seq: 10, OpinionID: "op-0010"}, {Seq: 11, OpinionID: "op-0011"}, {Seq: 12, OpinionID: "op-0012"}}, items)
+
+	require.NoError(t, s.MarkBulkItemSent(ctx, "k1", 10))
+	require.NoError(t, s.MarkBulkItemSent(ctx, "k1", 11))
+	require.NoError(t, s.RecordBulkOutcomes(ctx, "k1", []store.BulkItem{
+		{Seq: 10, Status: store.BulkItemDone},
+		{Seq: 11, Status: store.BulkItemRefused, Code: "wrong_state", Message: "cannot reject an opinion that is assigned"},
+	}))
+	// Recorded again (a retried chunk), or sent again: the first outcome stays.
+	require.NoError(t, s.RecordBulkOutcomes(ctx, "k1", []store.BulkItem{{Seq: 11, Status: store.BulkItemDone}}))
+	require.NoError(t, s.MarkBulkItemSent(ctx, "k1", 10))
+	require.Error(t, s.RecordBulkOutcomes(ctx, "k1", []store.BulkItem{{Seq: 12, Status: store.BulkItemSent}}), "not an outcome")
+	items, err = s.BulkItems(ctx, "k1", 10, 13)
+	require.NoError(t, err)
+	require.Equal(t, []store.BulkItem{
+		{Seq: 10, OpinionID: "op-0010", Status: store.BulkItemDone},
+		{Seq: 11, OpinionID: "op-0011", Status: store.BulkItemRefused, Code: "wrong_state", Message: "cannot reject an opinion that is assigned"},
+		{Seq: 12, OpinionID: "op-0012"},
+	}, items)
+	refused, err := s.RefusedBulkItems(ctx, "k1", 10)
+	require.NoError(t, err)
+	require.Equal(t, []store.BulkItem{items[1]}, refused, "only the refused one")
+	all, err := s.BulkItems(ctx, "k1", 1490, -1)
+	require.NoError(t, err)
+	require.Len(t, all, 10, "to the end")
+
+	got, err = s.Bulk(ctx, "k1")
+	require.NoError(t, err)
+	require.Equal(t, [4]int{1500, 1, 1, 0}, [4]int{got.Total, got.Done, got.Refused, len(got.Body.Category)})
+	require.Equal(t, domain.ActionReject, got.Action)
+	require.Equal(t, "与整改无关", got.Body.Reason)
+	require.Equal(t, store.BulkRunning, got.State)
+
+	require.NoError(t, s.FinishBulk(ctx, "k1", base.Add(time.Hour)))
+	require.NoError(t, s.FinishBulk(ctx, "k1", base.Add(2*time.Hour)), "idempotent")
+	got, err = s.Bulk(ctx, "k1")
+	require.NoError(t, err)
+	require.Equal(t, store.BulkDone, got.State)
+	require.True(t, got.FinishedAt.Equal(base.Add(time.Hour)), "finished once")
+	require.Equal(t, 1, got.Done, "the counts are the items'")
+	running, err = s.BulksIn(ctx, store.BulkRunning)
+	require.NoError(t, err)
+	require.Empty(t, running)
+	_, err = s.Bulk(ctx, "none")
+	require.ErrorIs(t, err, store.ErrNotFound)
 }

@@ -25,8 +25,9 @@ import (
 
 // The campaign office's pages: the triage queue, the decisions waiting on the office
 // (or on a leader, for their own items), imports with their live progress and
-// rejected rows, and campaign settings. The forms that change an opinion live on the
-// opinion page; these pages find the opinions that need them.
+// rejected rows, and campaign settings. The forms that change one opinion live on
+// the opinion page; these pages find the opinions that need them, and the triage
+// queue takes one action on many of them at once (bulk.go).
 
 const (
 	// decisionsShown is how many rows each section of the decisions page lists; its
@@ -47,6 +48,8 @@ func (s *Server) officePages(page func(string, pageHandler)) {
 	page(importRoute, s.only(service.CampaignWork, s.importFile))
 	page("GET /batches/{id}", s.only(service.CampaignWork, s.batchPage))
 	page("GET /batches/{id}/{file}", s.only(service.CampaignWork, s.batchDownload))
+	page("POST /bulks", s.only(service.CampaignWork, s.createBulk))
+	page("GET /bulks/{id}", s.only(service.CampaignWork, s.bulkPage))
 	page("GET /campaigns", s.only(service.CampaignWork, s.campaignsPage))
 	page("POST /campaigns", s.only(service.CampaignWork, s.createCampaign))
 	page("GET /campaigns/{id}", s.only(service.CampaignWork, s.campaignPage))
@@ -90,22 +93,35 @@ type triageCount struct {
 	Count int
 }
 
+// triageQuery is what the triage queue shows: a campaign (or all), a state (or
+// every triage state) and a page, from 1.
+type triageQuery struct {
+	Campaign, State string
+	Page            int
+}
+
 // triage is the queue of opinions the office has to sort, in the ledger's order,
 // which for these states is the oldest first (none carries a deadline: a return
 // clears it).
 func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
-	ctx := r.Context()
 	q := r.URL.Query()
+	s.renderTriage(w, r, v, http.StatusOK, triageQuery{Campaign: q.Get("campaign"), State: q.Get("state"), Page: listPage(r)}, bulkForm{})
+}
+
+// renderTriage shows the queue as tq asks, with the bulk form of a campaign's
+// queue as form holds it (empty, or as it came back refused).
+func (s *Server) renderTriage(w http.ResponseWriter, r *http.Request, v *visit, status int, tq triageQuery, form bulkForm) {
+	ctx := r.Context()
 	choices, names, err := s.officeCampaigns(ctx)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	campaignID := q.Get("campaign")
+	campaignID := tq.Campaign
 	if _, ok := names[campaignID]; !ok {
 		campaignID = ""
 	}
-	state := domain.State(q.Get("state"))
+	state := domain.State(tq.State)
 	states := triageStates
 	if state != "" {
 		states = nil
@@ -118,7 +134,7 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 			state, states = "", triageStates
 		}
 	}
-	pageNo := listPage(r)
+	pageNo := max(tq.Page, 1)
 	views, total, err := s.svc.OpinionViews(ctx, v.User, service.Filter{
 		CampaignID: campaignID, States: states, Limit: listPageSize, Offset: (pageNo - 1) * listPageSize,
 	})
@@ -153,7 +169,15 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
 		"Opinions": views, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
 		"Campaign": campaignID, "State": string(state), "Pager": pages,
 	}
-	s.render(w, r, http.StatusOK, "triage", v, data)
+	if campaignID != "" && len(views) > 0 {
+		c, err := s.svc.Campaign(ctx, campaignID)
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		data["Bulk"] = s.bulkFormOf(v, c, views, form)
+	}
+	s.render(w, r, status, "triage", v, data)
 }
 
 // decisionSection is one list of the decisions page.

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/domain"
+	"rectify/internal/store"
+	"rectify/workflows"
+)
+
+// triageOpinions are three received opinions of campaign c1 and one of c2.
+func triageOpinions(t *testing.T, e *officeEnv) {
+	t.Helper()
+	for i, id := range []string{"a1", "a2", "a3"} {
+		e.opinion(t, domain.Opinion{ID: id, CampaignID: "c1", Content: "路灯不亮 " + id, State: domain.StateReceived,
+			CreatedAt: officeNow.Add(time.Duration(i-10) * time.Hour)})
+	}
+	e.opinion(t, domain.Opinion{ID: "b1", CampaignID: "c2", Content: "另一活动的意见", State: domain.StateReceived})
+}
+
+func TestTriageOffersTheBulkFormForOneCampaignsQueue(t *testing.T) {
+	e := newOfficeEnv(t)
+	triageOpinions(t, e)
+	b := e.signIn(t, "office")
+
+	_, body := b.get(t, "/triage")
+	require.NotContains(t, body, `name="opinions"`, "a bulk is one campaign's: not offered across campaigns")
+	require.Contains(t, body, "选择一个活动后，可以勾选多条意见一并办理。")
+	require.NotContains(t, body, "/static/bulk.js")
+
+	status, body := b.get(t, "/triage?campaign=c1&state=received")
+	require.Equal(t, http.StatusOK, status)
+	for _, id := range []string{"a1", "a2", "a3"} {
+		require.Contains(t, body, `<input type="checkbox" name="opinions" value="`+id+`" id="pick-`+id+`">`)
+	}
+	require.Contains(t, body, `<label for="pick-a1" class="sr-only">选择：路灯不亮 a1</label>`)
+	require.Contains(t, body, `<label for="select-all">全选本页</label>`)
+	require.Contains(t, body, `<script src="/static/bulk.js" defer></script>`)
+	require.Contains(t, body, `<form method="post" action="/bulks" id="bulk-form" novalidate>`)
+	require.Contains(t, body, `<input type="hidden" name="campaign" value="c1">`)
+	require.Contains(t, body, `<input type="hidden" name="state" value="received">`)
+	require.Contains(t, body, `<option value="assign">交办</option>`)
+	require.Contains(t, body, `<option value="住建局">住建局</option>`, "the campaign's departments")
+	require.Contains(t, body, `<option value="official">王科长（official）</option>`)
+	require.Contains(t, body, `<option value="a2">a2 · 路灯不亮 a2（已收集）</option>`, "merge into one of the page's opinions")
+	require.Contains(t, body, `data-actions="merge reject cancel"`, "the reason is one field for the actions that read it")
+	require.Contains(t, body, "适用于：合并、不予受理、撤销")
+	requireLabelled(t, "/triage?campaign=c1", body)
+	requireTranslated(t, body)
+
+	b.setLang(t, "en")
+	_, body = b.get(t, "/triage?campaign=c1")
+	require.Contains(t, body, `<label for="select-all">Select all on this page</label>`)
+	require.Contains(t, body, "Act on the selected opinions")
+	require.Contains(t, body, "For: Merge, Reject, Cancel")
+	requireTranslated(t, body)
+
+	resp, err := b.c.Get(e.srv.URL + "/static/bulk.js")
+	require.NoError(t, err)
+	js := readBody(t, resp)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, js, "select-all")
+}
+
+func TestTheBulkFormStartsABulkOfTheCheckedOpinionsAndShowsItsProgress(t *testing.T) {
+	e := newOfficeEnv(t)
+	triageOpinions(t, e)
+	var input workflows.BulkInput
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BulkWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) { input = args.Get(3).(workflows.BulkInput) }).Return(nil, nil).Once()
+	b := e.signIn(t, "office")
+
+	resp := b.post(t, "/bulks", url.Values{"campaign": {"c1"}, "page": {"1"}, "action": {"categorize"}, "opinions": {"a1", "a3"},
+		"category": {"群众需要解决的问题"}, "reason": {"另一个操作的字段，不随分类发出"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	require.Regexp(t, `^/bulks/k-[0-9a-f]{16}$`, loc)
+	id := strings.TrimPrefix(loc, "/bulks/")
+	require.Equal(t, workflows.BulkInput{BulkID: id, Total: 2, ChunkSize: workflows.DefaultBulkChunkSize}, input)
+	ctx := context.Background()
+	stored, err := e.store.Bulk(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, domain.ActionBody{Category: "群众需要解决的问题"}, stored.Body, "only what the action reads")
+	require.Equal(t, "office", stored.CreatedBy)
+
+	status, body := b.get(t, loc)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `<meta http-equiv="refresh" content="2">`, "refreshes itself while running")
+	require.Contains(t, body, "批量确认分类")
+	require.Contains(t, body, `<span class="badge" id="bulk-state">办理中</span>`)
+	require.Contains(t, body, `<div class="n" data-figure="waiting">2</div>`)
+	require.Contains(t, body, `<progress id="bulk-progress" max="2" value="0">`)
+	require.Contains(t, body, "<dd>群众需要解决的问题</dd>")
+	require.Contains(t, body, "没有未办理的意见。")
+	requireLabelled(t, loc, body)
+	requireTranslated(t, body)
+
+	// The bulk's process acts on one and is refused the other.
+	require.NoError(t, e.store.RecordBulkOutcomes(ctx, id, []store.BulkItem{
+		{Seq: 0, Status: store.BulkItemDone},
+		{Seq: 1, Status: store.BulkItemRefused, Code: "wrong_state", Message: "cannot categorize an opinion that is assigned"},
+	}))
+	require.NoError(t, e.store.FinishBulk(ctx, id, officeNow.Add(time.Minute)))
+	_, body = b.get(t, loc)
+	require.NotContains(t, body, `http-equiv="refresh"`, "no refresh once done")
+	require.Contains(t, body, `<span class="badge" id="bulk-state">已完成</span>`)
+	require.Contains(t, body, `<div class="n" data-figure="done">1</div>`)
+	require.Contains(t, body, `<div class="n" data-figure="refused">1</div>`)
+	require.Contains(t, body, `<progress id="bulk-progress" max="2" value="2">`)
+	require.Contains(t, body, `<tr data-opinion="a3"><td><a href="/opinions/a3">路灯不亮 a3</a>`)
+	require.Contains(t, body, "该事项当前状态不允许此操作。<p class=\"detail\">cannot categorize an opinion that is assigned</p>",
+		"the reason in the visitor's language, with the server's words")
+
+	b.setLang(t, "en")
+	_, body = b.get(t, loc)
+	require.Contains(t, body, "Bulk action: Confirm category")
+	require.Contains(t, body, "This cannot be done to the item in its current state.")
+	requireTranslated(t, body)
+
+	status, body = b.get(t, "/bulks/k-unknown")
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, body, "There is no such bulk action.")
+}
+
+// A bulk the service refuses comes back to the queue: the message next to its
+// field, the boxes still checked, what was typed kept.
+func TestARefusedBulkComesBackToTheQueueWithItsMessage(t *testing.T) {
+	e := newOfficeEnv(t)
+	triageOpinions(t, e)
+	b := e.signIn(t, "office")
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		form.Set("campaign", "c1")
+		form.Set("page", "1")
+		resp := b.post(t, "/bulks", form)
+		return resp.StatusCode, readBody(t, resp)
+	}
+
+	status, body := post(url.Values{"opinions": {"a1", "a2"}, "reason": {"重复"}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, `<p class="error" id="bulk-action-err">请选择要批量办理的操作。</p>`)
+	require.Contains(t, body, `aria-invalid="true" aria-describedby="bulk-action-err"`)
+	require.Contains(t, body, `value="a1" id="pick-a1" checked>`)
+	require.Contains(t, body, `value="a2" id="pick-a2" checked>`)
+	require.Contains(t, body, `value="a3" id="pick-a3">`)
+	require.Contains(t, body, ">重复</textarea>")
+	requireLabelled(t, "/bulks refused", body)
+
+	status, body = post(url.Values{"action": {"reject"}, "opinions": {"a1"}, "reason": {" "}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, `<p class="error" id="bulk-reason-err">`)
+	require.Contains(t, body, `<option value="reject" selected>不予受理</option>`)
+
+	status, body = post(url.Values{"action": {"reject"}, "reason": {"重复"}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, `<p class="error" role="alert">请至少勾选一条意见。</p>`)
+
+	status, body = post(url.Values{"action": {"assign"}, "opinions": {"a1"}, "department": {"住建局"}, "official": {"official"},
+		"leader": {"leader"}, "deadline": {"2025-06-21"}})
+	require.Equal(t, http.StatusUnprocessableEntity, status)
+	require.Contains(t, body, `id="bulk-deadline-err"`)
+	require.Contains(t, body, "2025-06-23", "the next working day is offered")
+	require.Contains(t, body, `value="2025-06-23"`)
+	requireTranslated(t, body)
+
+	running, err := e.store.BulksIn(context.Background(), store.BulkRunning)
+	require.NoError(t, err)
+	require.Empty(t, running, "nothing stored")
+	// The mocked Temporal client has no expectation: a started bulk would fail the test.
+
+	resp := b.post(t, "/bulks", url.Values{"campaign": {"nope"}, "action": {"reject"}, "opinions": {"a1"}, "reason": {"重复"}})
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.Contains(t, readBody(t, resp), "活动不存在")
+}
+
+func TestBulkPagesAreTheOfficesAndNeedTheSessionsToken(t *testing.T) {
+	e := newOfficeEnv(t)
+	triageOpinions(t, e)
+	for _, username := range []string{"official", "verifier", "leader"} {
+		u := e.signIn(t, username)
+		status, _ := u.get(t, "/bulks/k-1")
+		require.Equal(t, http.StatusForbidden, status, username)
+		resp := u.post(t, "/bulks", url.Values{"campaign": {"c1"}, "action": {"reject"}, "opinions": {"a1"}, "reason": {"重复"}})
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, username)
+		_ = readBody(t, resp)
+	}
+	b := e.signIn(t, "office")
+	resp := b.post(t, "/bulks", url.Values{"csrf": {"not-the-token"}, "campaign": {"c1"}, "action": {"reject"}, "opinions": {"a1"}, "reason": {"重复"}})
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Contains(t, readBody(t, resp), "表单已过期或来源不明")
+	// The mocked Temporal client has no expectation: a started bulk would fail the test.
+}
