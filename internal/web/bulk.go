@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -97,8 +96,11 @@ func (s *Server) bulkFormOf(v *visit, c campaign.Campaign, views []service.Opini
 // the API does, and goes on to its page; a refusal comes back to the queue with
 // the message next to its field and the boxes still checked.
 func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, v *visit) {
-	tq := triageQuery{Campaign: r.PostFormValue("campaign"), State: r.PostFormValue("state")}
-	tq.Page, _ = strconv.Atoi(r.PostFormValue("page"))
+	tq := triageQueryOf(r.PostForm)
+	if !tq.valid() {
+		s.renderError(w, r, v, http.StatusBadRequest, "err.bad_form")
+		return
+	}
 	form := bulkForm{Action: strings.TrimSpace(r.PostFormValue("action")), Selected: map[string]bool{},
 		Values: map[string]string{}, Errors: map[string]string{}}
 	ids := r.PostForm["opinions"]

@@ -91,6 +91,8 @@ func (s *Server) officeCampaigns(ctx context.Context) ([]officeCampaign, map[str
 type triageCount struct {
 	State domain.State
 	Count int
+	// URL is the queue of that state, with the other filters kept.
+	URL string
 }
 
 // triageQuery is what the triage queue shows: a campaign (or all), a state (or
@@ -98,14 +100,66 @@ type triageCount struct {
 type triageQuery struct {
 	Campaign, State string
 	Page            int
+	// The triage filters: a keyword, the channel, the suggested category, the
+	// collection dates and the kind of target (service.Filter's).
+	Q, Channel, Suggested, From, To, TargetKind string
+}
+
+// triageQueryOf reads the queue's query from a request's parameters (the queue's
+// own link, or the bulk form that came back).
+func triageQueryOf(q url.Values) triageQuery {
+	page, _ := strconv.Atoi(q.Get("page"))
+	return triageQuery{Campaign: q.Get("campaign"), State: q.Get("state"), Page: page,
+		Q: strings.TrimSpace(q.Get("q")), Channel: q.Get("channel"), Suggested: strings.TrimSpace(q.Get("suggested")),
+		From: q.Get("from"), To: q.Get("to"), TargetKind: q.Get("target_kind")}
+}
+
+// valid reports whether the filters can be read: dates written YYYY-MM-DD, a
+// known kind of target.
+func (tq triageQuery) valid() bool {
+	for _, d := range []string{tq.From, tq.To} {
+		if _, err := time.Parse(domain.DateLayout, d); d != "" && err != nil {
+			return false
+		}
+	}
+	switch tq.TargetKind {
+	case "", service.TargetTeam, service.TargetIndividual:
+		return true
+	}
+	return false
+}
+
+// filter is the part of the list's filter the triage filters set.
+func (tq triageQuery) filter(f service.Filter) service.Filter {
+	f.Query, f.Channel, f.SuggestedCategory = tq.Q, tq.Channel, tq.Suggested
+	f.CollectedFrom, f.CollectedTo, f.TargetKind = tq.From, tq.To, tq.TargetKind
+	return f
+}
+
+// values are the triage filters as a link's parameters (campaign included, state
+// and page not).
+func (tq triageQuery) values(campaignID string) url.Values {
+	out := url.Values{}
+	for k, v := range map[string]string{"campaign": campaignID, "q": tq.Q, "channel": tq.Channel,
+		"suggested": tq.Suggested, "from": tq.From, "to": tq.To, "target_kind": tq.TargetKind} {
+		if v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
 }
 
 // triage is the queue of opinions the office has to sort, in the ledger's order,
 // which for these states is the oldest first (none carries a deadline: a return
 // clears it).
 func (s *Server) triage(w http.ResponseWriter, r *http.Request, v *visit) {
-	q := r.URL.Query()
-	s.renderTriage(w, r, v, http.StatusOK, triageQuery{Campaign: q.Get("campaign"), State: q.Get("state"), Page: listPage(r)}, bulkForm{})
+	tq := triageQueryOf(r.URL.Query())
+	tq.Page = listPage(r)
+	if !tq.valid() {
+		s.renderError(w, r, v, http.StatusBadRequest, "err.bad_form")
+		return
+	}
+	s.renderTriage(w, r, v, http.StatusOK, tq, bulkForm{})
 }
 
 // renderTriage shows the queue as tq asks, with the bulk form of a campaign's
@@ -135,16 +189,23 @@ func (s *Server) renderTriage(w http.ResponseWriter, r *http.Request, v *visit, 
 		}
 	}
 	pageNo := max(tq.Page, 1)
-	views, total, err := s.svc.OpinionViews(ctx, v.User, service.Filter{
+	views, total, err := s.svc.OpinionViews(ctx, v.User, tq.filter(service.Filter{
 		CampaignID: campaignID, States: states, Limit: listPageSize, Offset: (pageNo - 1) * listPageSize,
-	})
+	}))
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	filters := url.Values{}
-	if campaignID != "" {
-		filters.Set("campaign", campaignID)
+	filters := tq.values(campaignID)
+	tab := func(st domain.State) string {
+		q := tq.values(campaignID)
+		if st != "" {
+			q.Set("state", string(st))
+		}
+		if len(q) == 0 {
+			return "/triage"
+		}
+		return "/triage?" + q.Encode()
 	}
 	if state != "" {
 		filters.Set("state", string(state))
@@ -157,17 +218,18 @@ func (s *Server) renderTriage(w http.ResponseWriter, r *http.Request, v *visit, 
 	counts := make([]triageCount, len(triageStates))
 	all := 0
 	for i, st := range triageStates {
-		_, n, err := s.svc.OpinionViews(ctx, v.User, service.Filter{CampaignID: campaignID, State: st, Limit: 1})
+		_, n, err := s.svc.OpinionViews(ctx, v.User, tq.filter(service.Filter{CampaignID: campaignID, State: st, Limit: 1}))
 		if err != nil {
 			s.fail(w, r, v, err)
 			return
 		}
-		counts[i] = triageCount{State: st, Count: n}
+		counts[i] = triageCount{State: st, Count: n, URL: tab(st)}
 		all += n
 	}
 	data := map[string]any{
 		"Opinions": views, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
-		"Campaign": campaignID, "State": string(state), "Pager": pages,
+		"Campaign": campaignID, "State": string(state), "Pager": pages, "AllURL": tab(""),
+		"Filters": tq, "Channels": campaign.DefaultChannelList(),
 	}
 	if campaignID != "" && len(views) > 0 {
 		c, err := s.svc.Campaign(ctx, campaignID)

@@ -918,3 +918,35 @@ func TestCreateCampaignWithItsOwnCategoriesAndRules(t *testing.T) {
 	require.Contains(t, body, "<dt>结案后可重新整改的期限</dt><dd>60 天</dd>")
 	require.NotContains(t, body, "形式主义", "the defaults the office replaced are gone")
 }
+
+// The triage filters: a keyword found inside Chinese text, the channel and the
+// collection dates narrow the queue and its counts, the state tabs keep them, and a
+// date that cannot be read is refused rather than ignored.
+func TestTriageFiltersByKeywordChannelAndDates(t *testing.T) {
+	e := newOfficeEnv(t)
+	e.opinion(t, domain.Opinion{ID: "park", CampaignID: "c1", Content: "小区停车位不足，消防通道经常被占", State: domain.StateReceived,
+		Channel: "hotline", CollectedAt: "2025-06-02"})
+	e.opinion(t, domain.Opinion{ID: "park2", CampaignID: "c1", Content: "医院门口停车难", State: domain.StateCategorized, Category: "形式主义",
+		Channel: "letter", CollectedAt: "2025-06-09"})
+	e.opinion(t, domain.Opinion{ID: "light", CampaignID: "c1", Content: "路灯不亮", State: domain.StateReceived,
+		Channel: "hotline", CollectedAt: "2025-06-02"})
+	b := e.signIn(t, "office")
+
+	status, body := b.get(t, "/triage?campaign=c1&q="+url.QueryEscape("停车"))
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `href="/opinions/park"`)
+	require.Contains(t, body, `href="/opinions/park2"`)
+	require.NotContains(t, body, `href="/opinions/light"`)
+	require.Contains(t, body, `<input id="triage-q" name="q" type="search" value="停车" maxlength="200">`)
+	require.Contains(t, body, `href="/triage?campaign=c1&amp;q=%E5%81%9C%E8%BD%A6&amp;state=categorized"`, "the tabs keep the keyword")
+	require.Contains(t, body, "已收集 1", "the counts are the filtered queue's")
+	requireLabelled(t, "/triage with filters", body)
+
+	_, body = b.get(t, "/triage?campaign=c1&channel=hotline&from=2025-06-01&to=2025-06-05")
+	require.Contains(t, body, `href="/opinions/park"`)
+	require.Contains(t, body, `href="/opinions/light"`)
+	require.NotContains(t, body, `href="/opinions/park2"`)
+
+	status, _ = b.get(t, "/triage?from=June")
+	require.Equal(t, http.StatusBadRequest, status)
+}
