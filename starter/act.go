@@ -18,7 +18,7 @@ var actions = []struct{ name, fields string }{
 	{"categorize", "--category"},
 	{"merge", "--into"},
 	{"reject", "--reason"},
-	{"assign", "--department --official --leader --measures [--deadline]"},
+	{"assign", "--department --official --leader --measures [--deadline] [--report_every_months]"},
 	{"resolve", "--department --official [--leader] --measures --evidence --fixed_on [--category]"},
 	{"sign", "(no fields)"},
 	{"return", "--reason"},
@@ -98,6 +98,7 @@ func act(e *env, c *cmdline) int {
 	c.fs.Var(&approve, "approve", "true approves, false refuses the extension (decide-extension)")
 	c.fs.Var(&pass, "pass", "true passes, false fails the fix (verify)")
 	percent := c.fs.Int("percent", 0, "how far along the work is, `0-100` (report-progress)")
+	cycle := c.fs.Int("report_every_months", 0, "a long-term item's reporting cycle, `1-12` months (assign)")
 	pos, code, ok := c.parse(2, 2)
 	if !ok {
 		return code
@@ -134,6 +135,9 @@ func act(e *env, c *cmdline) int {
 			return c.usageError(fmt.Sprintf("--percent %d: want a whole number from 0 to 100", *percent))
 		}
 		body["percent"] = *percent
+	}
+	if set["report_every_months"] {
+		body["report_every_months"] = *cycle
 	}
 	for _, name := range dateFlags {
 		if v := *text[name]; set[name] {

@@ -107,3 +107,36 @@ func utcReports(rs []domain.ProgressReport) []domain.ProgressReport {
 	}
 	return out
 }
+
+// The office may set an item's own reporting cycle when it assigns it; only a
+// long-term item has one.
+func TestALongTermItemReportsOnTheCycleItsAssignmentSets(t *testing.T) {
+	lc := newLifecycle(t, testPolicy())
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, domain.ActionBody{Category: catLongTerm})
+	quarterly := assignOfficial
+	quarterly.ReportEveryMonths = 3
+	tooRare := assignOfficial
+	tooRare.ReportEveryMonths = 13
+	refused := lc.act(on(time.September, 21, 10, 30), office, domain.ActionAssign, tooRare)
+	lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, quarterly)
+	assigned := lc.look(on(time.September, 21, 11, 30))
+	lc.act(on(time.September, 22, 9, 0), official, domain.ActionSign, domain.ActionBody{})
+	lc.act(on(time.October, 15, 10, 0), official, domain.ActionReportProgress, report("建立制度", 30))
+	reported := lc.look(on(time.October, 15, 11, 0))
+	lc.act(on(time.October, 16, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "并入专项整改"})
+	lc.run()
+
+	refused.rejectedWith(t, domain.ErrInvalid, "report_every_months_invalid", "report_every_months must be from 1 to 12, not 13")
+	a := assigned.get(t)
+	require.Equal(t, 3, a.ReportEveryMonths)
+	require.Equal(t, "2026-12-21", a.Schedule.Deadline, "the first report three months on")
+	require.Equal(t, "2027-03-21", reported.get(t).Schedule.Deadline, "and every three months after")
+
+	lc = newLifecycle(t, testPolicy())
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
+	notLong := lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, quarterly)
+	lc.act(on(time.September, 21, 12, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "重复"})
+	lc.run()
+	notLong.rejectedWith(t, domain.ErrInvalid, "report_every_months_not_long_term",
+		`report_every_months is for items of a long-term category; "形式主义" is not one`)
+}

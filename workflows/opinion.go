@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -297,9 +298,13 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		cat, _ := r.policy.CategoryOf(o.Category)
 		o.LongTerm = r.longTerm && cat.Speed == domain.SpeedLongTerm
 		due := b.Deadline
-		if o.LongTerm && due == "" {
-			// On the long-term track, the deadline is the first progress report's.
-			due = r.monthsFromToday(ctx, cat.ReportMonths())
+		if o.LongTerm {
+			// On the long-term track, the deadline is the first progress report's:
+			// every month, or as the assignment or the category says.
+			o.ReportEveryMonths = cmp.Or(b.ReportEveryMonths, cat.ReportMonths())
+			if due == "" {
+				due = r.monthsFromToday(ctx, o.ReportEveryMonths)
+			}
 		}
 		sched, err := r.schedule(ctx, due, cat.WorkingDays, true)
 		if err != nil {
@@ -398,9 +403,10 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		// The next report is due a cycle after this one was, or a cycle from today
 		// when that day has passed already.
 		cat, _ := r.policy.CategoryOf(o.Category)
-		next := addMonths(due, cat.ReportMonths())
+		months := cmp.Or(o.ReportEveryMonths, cat.ReportMonths())
+		next := addMonths(due, months)
 		if today := now.In(r.policy.Location()).Format(domain.DateLayout); next <= today {
-			next = r.monthsFromToday(ctx, cat.ReportMonths())
+			next = r.monthsFromToday(ctx, months)
 		}
 		sched, err := r.schedule(ctx, next, 0, false)
 		if err != nil {

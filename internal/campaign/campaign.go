@@ -31,10 +31,6 @@ type Campaign struct {
 	UpdatedBy string    `json:"updated_by,omitempty"`
 }
 
-// MaxReportEveryMonths bounds how rarely a long-term item reports its progress: at
-// least once a year.
-const MaxReportEveryMonths = 12
-
 // Default working-day counts for the three speeds (docs/domain.md).
 const (
 	ImmediateWorkingDays = 5
@@ -145,8 +141,8 @@ func Normalize(c *Campaign) error {
 		if cat.WorkingDays < 0 || cat.WorkingDays > 1000 {
 			return fieldError(where+".working_days", "must be between 1 and 1000")
 		}
-		if cat.ReportEveryMonths < 0 || cat.ReportEveryMonths > MaxReportEveryMonths {
-			return fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0 or none: every month)", MaxReportEveryMonths))
+		if cat.ReportEveryMonths < 0 || cat.ReportEveryMonths > domain.MaxReportEveryMonths {
+			return fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0 or none: every month)", domain.MaxReportEveryMonths))
 		}
 	}
 	if len(p.Departments) > MaxDepartments {

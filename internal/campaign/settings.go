@@ -328,8 +328,8 @@ func applyCategories(p *domain.Policy, edits []CategoryEdit) (map[string]string,
 			c.WorkingDays = speedDays[c.Speed]
 		}
 		if ed.ReportEveryMonths != nil {
-			if *ed.ReportEveryMonths < 0 || *ed.ReportEveryMonths > MaxReportEveryMonths {
-				return nil, fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0: every month)", MaxReportEveryMonths))
+			if *ed.ReportEveryMonths < 0 || *ed.ReportEveryMonths > domain.MaxReportEveryMonths {
+				return nil, fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0: every month)", domain.MaxReportEveryMonths))
 			}
 			c.ReportEveryMonths = *ed.ReportEveryMonths
 		}

@@ -283,6 +283,9 @@ type ActionBody struct {
 	// along the work is, 0–100 (report-progress).
 	Next    string `json:"next,omitempty"`
 	Percent *int   `json:"percent,omitempty"`
+	// ReportEveryMonths sets, on assigning a long-term item, how often it reports
+	// its progress (0: as its category says).
+	ReportEveryMonths int `json:"report_every_months,omitempty"`
 }
 
 // ActionRequest is the argument of every action Update.
@@ -457,11 +460,13 @@ type Opinion struct {
 	// LongTerm marks an item on the long-term track (长期坚持): its deadline is the
 	// next progress report's, so only a missed report climbs the ladder; Reports
 	// are the reports filed, in order.
-	LongTerm  bool             `json:"long_term,omitempty"`
-	Reports   []ProgressReport `json:"reports,omitempty"`
-	CreatedAt time.Time        `json:"created_at"`
-	UpdatedAt time.Time        `json:"updated_at"`
-	ClosedAt  time.Time        `json:"closed_at,omitzero"`
+	LongTerm bool             `json:"long_term,omitempty"`
+	Reports  []ProgressReport `json:"reports,omitempty"`
+	// ReportEveryMonths is the long-term item's reporting cycle in months.
+	ReportEveryMonths int       `json:"report_every_months,omitempty"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	ClosedAt          time.Time `json:"closed_at,omitzero"`
 	// OnTime is whether the closure came with every fix submitted by the deadline
 	// in force (see Round.Late): a late fix that failed verification is not
 	// forgotten by a later one on time.

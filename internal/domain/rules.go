@@ -27,6 +27,10 @@ const (
 	YearsAhead = 5
 )
 
+// MaxReportEveryMonths bounds how rarely a long-term item reports its progress: at
+// least once a year.
+const MaxReportEveryMonths = 12
+
 // maxOffsetSeconds bounds a campaign's UTC offset: real time zones lie within ±14 h.
 const maxOffsetSeconds = 14 * 3600
 
@@ -263,6 +267,14 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		}
 		if b.Leader == "" {
 			return invalid("leader_required", "leader (the responsible leader's username) is required")
+		}
+		if n := b.ReportEveryMonths; n != 0 {
+			if cat, _ := p.CategoryOf(o.Category); cat.Speed != SpeedLongTerm {
+				return invalid("report_every_months_not_long_term", "report_every_months is for items of a long-term category; %q is not one", o.Category)
+			}
+			if n < 1 || n > MaxReportEveryMonths {
+				return invalid("report_every_months_invalid", "report_every_months must be from 1 to %d, not %d", MaxReportEveryMonths, n)
+			}
 		}
 		if err := optionalText("measures", b.Measures, maxMeasuresRunes); err != nil {
 			return err

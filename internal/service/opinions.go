@@ -61,7 +61,9 @@ type OpinionView struct {
 	// progress report's; Reports are the reports filed.
 	LongTerm bool                    `json:"long_term,omitempty"`
 	Reports  []domain.ProgressReport `json:"reports,omitempty"`
-	OnTime   *bool                   `json:"on_time,omitempty"`
+	// ReportEveryMonths is a long-term item's reporting cycle.
+	ReportEveryMonths int   `json:"report_every_months,omitempty"`
+	OnTime            *bool `json:"on_time,omitempty"`
 	// HighestLevel is the highest rung the opinion ever reached, kept for good, and
 	// HighestLevelAt when it got there (absent for opinions begun before it was kept).
 	HighestLevel   domain.OverdueLevel `json:"highest_level,omitempty"`
@@ -103,7 +105,7 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 		OverdueLevel: o.OverdueLevel, Extensions: o.Extensions, PendingExtension: o.PendingExtension,
 		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
 		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn,
-		LongTerm: o.LongTerm, Reports: o.Reports, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
+		LongTerm: o.LongTerm, Reports: o.Reports, ReportEveryMonths: o.ReportEveryMonths, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
 	}

@@ -31,7 +31,7 @@ func TestTheOfficialReportsALongTermItemsProgressFromItsPage(t *testing.T) {
 	require.Contains(t, body, `<span class="badge long-term" id="long-term">持续整改中</span>`)
 	require.Contains(t, body, "<dt>下次报告</dt>")
 	require.Contains(t, body, `<td>2025-06-10</td>`, "the report filed, with the day it was due")
-	require.Contains(t, body, `<input id="report-progress-percent" name="percent" type="number" min="0" max="100" inputmode="numeric" value="">`)
+	require.Contains(t, body, `<input id="report-progress-percent" name="percent" type="number" min="0" inputmode="numeric" value="">`)
 	require.Equal(t, []string{"return", "request-extension", "report-progress"}, offeredActions(t, "long", body), "reported, not submitted")
 	requireLabelled(t, "/opinions/long", body)
 

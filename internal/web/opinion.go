@@ -92,7 +92,8 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 		domain.ActionAssign: {department,
 			{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
 			{Name: "leader", Kind: "select", Required: true, Options: people(domain.RoleLeader)},
-			{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"}},
+			{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"},
+			{Name: "report_every_months", Kind: "number", Hint: "report.cycle_hint"}},
 		// Fixed on the spot: the category to confirm (or the one confirmed), who fixed
 		// it and answers for it, how, the proof and the day.
 		domain.ActionResolve: {{Name: "category", Kind: "select", Required: o.Category == "", Options: cats}, department,
@@ -260,6 +261,13 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		Until: values["until"], Evidence: values["evidence"], Satisfaction: values["satisfaction"], Note: values["note"],
 		FixedOn: values["fixed_on"], Next: values["next"],
 	}
+	if n, err := strconv.Atoi(values["report_every_months"]); err == nil {
+		body.ReportEveryMonths = n
+	} else if values["report_every_months"] != "" {
+		s.showOpinion(w, r, v, http.StatusUnprocessableEntity, action, values,
+			map[string]string{"report_every_months": v.T("code.report_every_months_invalid")}, "")
+		return
+	}
 	if p, err := strconv.Atoi(values["percent"]); err == nil {
 		body.Percent = &p
 	} else if values["percent"] != "" {
@@ -370,7 +378,7 @@ func (s *Server) mergeCandidates(ctx context.Context, v *visit, o domain.Opinion
 // order so a code naming two of them (leader_is_official) always lands on the same one.
 func fieldOfCode(code string) string {
 	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
-		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on", "next", "percent"} {
+		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on", "next", "percent", "report_every_months"} {
 		if strings.HasPrefix(code, f+"_") || strings.HasSuffix(code, "_"+f) {
 			return f
 		}
