@@ -55,3 +55,21 @@ func TestTheOfficialReportsALongTermItemsProgressFromItsPage(t *testing.T) {
 	reports = reports[:strings.Index(reports, "</table>")]
 	require.Equal(t, 2, strings.Count(reports, "<tr><td>2025-"), "both reports listed")
 }
+
+// Only an item of a long-term category is offered its own reporting cycle when it
+// is assigned.
+func TestTheAssignFormOffersAReportingCycleOnlyForALongTermItem(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	seedOpinionPages(t, e)
+	e.opinion(t, domain.Opinion{ID: "long-cat", CampaignID: "c1", Content: "会议审批没有制度", State: domain.StateCategorized,
+		Category: "制度漏洞", CollectedAt: "2025-05-01", OverdueLevel: domain.LevelNone,
+		Timeline: []domain.Event{{Seq: 1, At: officeNow.Add(-time.Hour), Actor: "office", Action: domain.EventReceived, To: domain.StateReceived}}})
+	b := e.signIn(t, "office")
+	_, body := b.get(t, "/opinions/long-cat")
+	require.Contains(t, body, `<input id="assign-report_every_months" name="report_every_months" type="number"`)
+	requireLabelled(t, "/opinions/long-cat", body)
+	_, body = b.get(t, "/opinions/cat")
+	require.Contains(t, body, `id="assign-deadline"`)
+	require.NotContains(t, body, "report_every_months", "形式主义 is not long-term")
+}

@@ -83,17 +83,21 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 	}
 	reason := field{Name: "reason", Kind: "textarea", Required: true}
 	optionalReason := field{Name: "reason", Kind: "textarea"}
+	assign := []field{department,
+		{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
+		{Name: "leader", Kind: "select", Required: true, Options: people(domain.RoleLeader)},
+		{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"}}
+	if cat, _ := p.CategoryOf(o.Category); cat.Speed == domain.SpeedLongTerm {
+		// A long-term item goes on the long-term track: it may get its own cycle.
+		assign = append(assign, field{Name: "report_every_months", Kind: "number", Hint: "report.cycle_hint"})
+	}
 	return map[domain.Action][]field{
 		domain.ActionCategorize: {{Name: "category", Kind: "select", Required: true, Options: cats}},
 		domain.ActionMerge: {{Name: "into", Kind: "select", Groups: into, Hint: "merge.into_hint"},
 			{Name: "into_key", Kind: "text", Hint: "merge.into_key_hint"}, optionalReason},
 		domain.ActionReject: {reason},
 		domain.ActionCancel: {reason},
-		domain.ActionAssign: {department,
-			{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
-			{Name: "leader", Kind: "select", Required: true, Options: people(domain.RoleLeader)},
-			{Name: "measures", Kind: "textarea"}, {Name: "deadline", Kind: "date"},
-			{Name: "report_every_months", Kind: "number", Hint: "report.cycle_hint"}},
+		domain.ActionAssign: assign,
 		// Fixed on the spot: the category to confirm (or the one confirmed), who fixed
 		// it and answers for it, how, the proof and the day.
 		domain.ActionResolve: {{Name: "category", Kind: "select", Required: o.Category == "", Options: cats}, department,
