@@ -70,6 +70,10 @@ type OpinionInput struct {
 	Extra             map[string]string `json:"extra,omitempty"`
 	SubmittedBy       string            `json:"submitted_by,omitempty"`
 	Policy            domain.Policy     `json:"policy"`
+	// Backfill is set for an item brought in already under way, with File the
+	// ledger it came from: the opinion starts where the ledger says it stands.
+	Backfill *domain.Backfill `json:"backfill,omitempty"`
+	File     string           `json:"file,omitempty"`
 
 	// sealed: the input reached the worker encrypted with rectify's payload key
 	// (set by the codec, never from JSON); an opinion started before encryption

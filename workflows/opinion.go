@@ -106,7 +106,13 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 	if actor == "" {
 		actor = domain.SystemActor
 	}
-	r.record(ctx, actor, domain.EventReceived, domain.StateReceived, "", detail("channel", in.Channel, "batch", in.BatchID))
+	if in.Backfill != nil {
+		if err := r.backfill(ctx, actor, in); err != nil {
+			return OpinionResult{}, err
+		}
+	} else {
+		r.record(ctx, actor, domain.EventReceived, domain.StateReceived, "", detail("channel", in.Channel, "batch", in.BatchID))
+	}
 	if err := r.registerHandlers(ctx); err != nil {
 		return OpinionResult{}, err
 	}
@@ -562,8 +568,14 @@ func (r *opinionRun) resetDeadline(s domain.Schedule) {
 // schedule asks the working-day calendar (through a local activity, so the answer is
 // recorded and replays identically even if the holiday file changes later).
 func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays int, withSign bool) (domain.Schedule, error) {
+	return r.scheduleFrom(ctx, workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout), deadline, workingDays, withSign)
+}
+
+// scheduleFrom is schedule counted from the day today rather than from now: the
+// day an imported item was assigned.
+func (r *opinionRun) scheduleFrom(ctx workflow.Context, today, deadline string, workingDays int, withSign bool) (domain.Schedule, error) {
 	in := ScheduleInput{
-		Today:       workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout),
+		Today:       today,
 		Deadline:    deadline,
 		WorkingDays: workingDays,
 		WithSign:    withSign,
@@ -662,7 +674,12 @@ func (r *opinionRun) signalMergeTarget(ctx workflow.Context, into string) {
 
 // record moves the opinion to state and appends the timeline entry for it.
 func (r *opinionRun) record(ctx workflow.Context, actor string, action domain.Action, to domain.State, reason string, d map[string]string) {
-	now := workflow.Now(ctx)
+	r.recordAt(ctx, workflow.Now(ctx), actor, action, to, reason, d)
+}
+
+// recordAt is record for a transition that happened at another moment than now:
+// one an imported ledger dates (see backfill).
+func (r *opinionRun) recordAt(ctx workflow.Context, now time.Time, actor string, action domain.Action, to domain.State, reason string, d map[string]string) {
 	from := r.o.State
 	if from != to {
 		r.armed++

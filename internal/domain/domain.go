@@ -110,6 +110,9 @@ const (
 	EventSignOverdue Action = "sign-overdue"
 	EventEscalated   Action = "escalate"
 	EventArchived    Action = "archive"
+	// EventImported closes the timeline an item brought in mid-campaign came with
+	// (Backfill): from that entry on, its record is rectify's own.
+	EventImported Action = "import"
 )
 
 // Actions lists the human actions, in the order an opinion usually meets them.
@@ -453,6 +456,10 @@ type Opinion struct {
 	VerifiedBy        string            `json:"verified_by,omitempty"`
 	Satisfaction      string            `json:"satisfaction,omitempty"`
 	MergedInto        string            `json:"merged_into,omitempty"`
+	// Imported is set for an item brought in already under way (Backfill): the
+	// timeline before the EventImported entry has the dates the office's ledger
+	// gave, not moments rectify saw.
+	Imported *Imported `json:"imported,omitempty"`
 	// OnTheSpot marks an opinion resolved on the spot (立行立改, ActionResolve),
 	// fixed on FixedOn: it counts as such in every figure, on time by definition.
 	OnTheSpot bool   `json:"on_the_spot,omitempty"`
@@ -507,6 +514,43 @@ type Round struct {
 	Passed     *bool     `json:"passed,omitempty"`
 	Reason     string    `json:"reason,omitempty"`
 	VerifiedAt time.Time `json:"verified_at,omitzero"`
+}
+
+// Backfill is where an item already under way stood when its campaign's ledger
+// came into rectify, and the days it got there, as the office's spreadsheet
+// records them (docs/import.md). The opinion starts in State with a timeline of
+// those days, and goes on live from there: a deadline that has passed is
+// overdue at once, a fix waits for verification, a closure may be reopened.
+type Backfill struct {
+	State      State  `json:"state"`
+	Category   string `json:"category"`
+	Department string `json:"department,omitempty"`
+	// Official and Leader are usernames; Verifier is a username, or the name the
+	// ledger gives for someone who verified before the campaign came in.
+	Official     string `json:"official,omitempty"`
+	Leader       string `json:"leader,omitempty"`
+	Measures     string `json:"measures,omitempty"`
+	Deadline     string `json:"deadline,omitempty"`
+	AssignedOn   string `json:"assigned_on,omitempty"`
+	SubmittedOn  string `json:"submitted_on,omitempty"`
+	VerifiedOn   string `json:"verified_on,omitempty"`
+	Verifier     string `json:"verifier,omitempty"`
+	ClosedOn     string `json:"closed_on,omitempty"`
+	Satisfaction string `json:"satisfaction,omitempty"`
+}
+
+// BackfillStates are the states an item may be brought in at, in the order the
+// lifecycle reaches them.
+var BackfillStates = []State{StateCategorized, StateAssigned, StateInProgress, StateSubmitted, StateAwaitingCallback, StateClosed}
+
+// Imported says who brought an item in mid-campaign, from which file, and when.
+type Imported struct {
+	By    string    `json:"by"`
+	File  string    `json:"file,omitempty"`
+	Batch string    `json:"batch,omitempty"`
+	At    time.Time `json:"at"`
+	// State is the state the ledger gave it.
+	State State `json:"state"`
 }
 
 // ProgressReport is one cycle's report of a long-term item.
@@ -567,6 +611,10 @@ func (o Opinion) Clone() Opinion {
 	if o.PendingExtension != nil {
 		e := *o.PendingExtension
 		c.PendingExtension = &e
+	}
+	if o.Imported != nil {
+		i := *o.Imported
+		c.Imported = &i
 	}
 	c.Rounds = slices.Clone(o.Rounds)
 	for i, round := range c.Rounds {

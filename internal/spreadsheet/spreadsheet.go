@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -40,6 +41,20 @@ const (
 	FieldTarget      Field = "target"
 	FieldDepartment  Field = "department"
 	FieldCategory    Field = "category"
+
+	// The progress columns of a ledger kept mid-campaign: a row with a state is an
+	// item already under way, brought in where it stands (see intake.Progress).
+	FieldState        Field = "state"
+	FieldOfficial     Field = "official"
+	FieldLeader       Field = "leader"
+	FieldMeasures     Field = "measures"
+	FieldDeadline     Field = "deadline"
+	FieldAssignedOn   Field = "assigned_on"
+	FieldSubmittedOn  Field = "submitted_on"
+	FieldVerifiedOn   Field = "verified_on"
+	FieldVerifier     Field = "verifier"
+	FieldClosedOn     Field = "closed_on"
+	FieldSatisfaction Field = "satisfaction"
 )
 
 // Required are the columns without which a row cannot become an opinion; a header
@@ -48,7 +63,12 @@ var Required = []Field{FieldContent, FieldChannel, FieldCollectedAt}
 
 // Fields lists every canonical column in the order messages and tests use.
 var Fields = []Field{FieldContent, FieldChannel, FieldCollectedAt, FieldKey, FieldSerial, FieldSubmitter,
-	FieldPhone, FieldTarget, FieldDepartment, FieldCategory}
+	FieldPhone, FieldTarget, FieldDepartment, FieldCategory, FieldState, FieldOfficial, FieldLeader, FieldMeasures,
+	FieldDeadline, FieldAssignedOn, FieldSubmittedOn, FieldVerifiedOn, FieldVerifier, FieldClosedOn, FieldSatisfaction}
+
+// DateFields are the columns read as dates: any form ParseDate accepts becomes
+// YYYY-MM-DD.
+var DateFields = []Field{FieldCollectedAt, FieldDeadline, FieldAssignedOn, FieldSubmittedOn, FieldVerifiedOn, FieldClosedOn}
 
 // Aliases are the header names offices actually use for each column. The first
 // one is the name messages show. Matching ignores surrounding and inner spaces,
@@ -60,16 +80,27 @@ var Fields = []Field{FieldContent, FieldChannel, FieldCollectedAt, FieldKey, Fie
 // office's file): they only say where a row sits, for messages, and are never an
 // identity.
 var Aliases = map[Field][]string{
-	FieldContent:     {"意见内容", "意见建议", "意见建议内容", "问题描述", "content"},
-	FieldChannel:     {"来源", "渠道", "意见来源", "征求方式", "channel"},
-	FieldCollectedAt: {"收集时间", "收集日期", "日期", "collected_at"},
-	FieldKey:         {"编号", "意见编号", "工单号", "工单编号", "受理编号", "受理号", "key", "id"},
-	FieldSerial:      {"序号", "行号", "顺序号", "No.", "No", "#", "row"},
-	FieldSubmitter:   {"反映人", "提出人", "submitter"},
-	FieldPhone:       {"联系电话", "电话", "phone"},
-	FieldTarget:      {"意见对象", "针对对象", "target"},
-	FieldDepartment:  {"涉及单位", "责任单位", "责任部门", "department"},
-	FieldCategory:    {"类别", "问题类别", "分类", "category"},
+	FieldContent:      {"意见内容", "意见建议", "意见建议内容", "问题描述", "content"},
+	FieldChannel:      {"来源", "渠道", "意见来源", "征求方式", "channel"},
+	FieldCollectedAt:  {"收集时间", "收集日期", "日期", "collected_at"},
+	FieldKey:          {"编号", "意见编号", "工单号", "工单编号", "受理编号", "受理号", "key", "id"},
+	FieldSerial:       {"序号", "行号", "顺序号", "No.", "No", "#", "row"},
+	FieldSubmitter:    {"反映人", "提出人", "submitter"},
+	FieldPhone:        {"联系电话", "电话", "phone"},
+	FieldTarget:       {"意见对象", "针对对象", "target"},
+	FieldDepartment:   {"涉及单位", "责任单位", "责任部门", "department"},
+	FieldCategory:     {"类别", "问题类别", "分类", "category"},
+	FieldState:        {"整改状态", "办理状态", "整改进展", "state"},
+	FieldOfficial:     {"责任人", "具体责任人", "承办人", "official"},
+	FieldLeader:       {"责任领导", "分管领导", "牵头领导", "leader"},
+	FieldMeasures:     {"整改措施", "整改举措", "measures"},
+	FieldDeadline:     {"整改时限", "完成时限", "办理时限", "deadline"},
+	FieldAssignedOn:   {"交办日期", "交办时间", "assigned_on"},
+	FieldSubmittedOn:  {"完成日期", "整改完成日期", "提交日期", "submitted_on"},
+	FieldVerifiedOn:   {"验收日期", "验收时间", "verified_on"},
+	FieldVerifier:     {"验收人", "verifier"},
+	FieldClosedOn:     {"销号日期", "销号时间", "closed_on"},
+	FieldSatisfaction: {"满意度", "群众满意度", "回访结果", "satisfaction"},
 }
 
 // aliasIndex maps a normalized header to its field.
@@ -136,7 +167,7 @@ type Row struct {
 	// Fields holds the value of each column the sheet has: trimmed; full-width
 	// digits, letters and spaces folded for channel, collected_at, key, serial and
 	// phone;
-	// collected_at as YYYY-MM-DD when it is any accepted date form, else as typed.
+	// the DateFields as YYYY-MM-DD when they are any accepted date form, else as typed.
 	Fields map[Field]string
 	// Columns is the header text of each field's column, as written, for messages.
 	Columns map[Field]string
@@ -426,7 +457,7 @@ func (l *layout) row(line int, cells []string) Row {
 		r.Columns[f] = l.header[i]
 		// A date column's serial numbers (real Excel date cells) show in Cells as
 		// the dates Excel displayed, not as bare numbers, in the rejected-rows file.
-		if f == FieldCollectedAt {
+		if isDate(f) {
 			if d, ok := serialDate(v, l.date1904); ok {
 				cells[i] = d
 			}
@@ -459,15 +490,18 @@ func cleanField(f Field, v string, date1904 bool) string {
 	switch f {
 	case FieldChannel, FieldKey, FieldSerial, FieldPhone:
 		return narrow(v)
-	case FieldCollectedAt:
+	}
+	if isDate(f) {
 		v = narrow(v)
 		if d, ok := parseDate(v, date1904); ok {
 			return d
 		}
-		return v
 	}
 	return v
 }
+
+// isDate reports whether f is one of DateFields.
+func isDate(f Field) bool { return slices.Contains(DateFields, f) }
 
 // narrow folds full-width digits, letters and spaces to ASCII and trims. Most
 // values have none, and skipping the transformer for them halves a row's cost.
