@@ -109,6 +109,9 @@ func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkIn
 // startRow starts one row's opinion, or finds what already has its key.
 func (a *Activities) startRow(ctx context.Context, c campaign.Campaign, b store.Batch, p intake.Pending, seq int) (store.RowOutcome, error) {
 	in := intake.Input(c, p.Opinion, b.CreatedBy, b.ID)
+	if p.Progress != nil {
+		in.Backfill, in.File = p.Progress, b.FileName
+	}
 	started := store.RowOutcome{Seq: seq, Outcome: store.OutcomeStarted}
 	if p.SerialKey != "" {
 		// Imported when 序号 still served as a key: the opinion under the row's old

@@ -91,6 +91,9 @@ type Accepted struct {
 	SerialKey string
 	Cells     []string
 	Warnings  []RowWarning
+	// Progress is where an item already under way stands (the ledger's state
+	// columns); nil for an opinion to triage.
+	Progress *domain.Backfill
 }
 
 // Sink receives a ledger's rows as they are checked.
@@ -102,6 +105,9 @@ type Sink interface {
 // ReadOptions are the switches of reading a ledger.
 type ReadOptions struct {
 	Limits spreadsheet.Limits
+	// People finds the users a row under way names (see readProgress); without it
+	// no row may carry a state past 待交办.
+	People People
 	// Strict refuses a row with a warning (an unknown department or category) as
 	// well, for offices that want every routing hint to be one of theirs.
 	Strict bool
@@ -114,6 +120,8 @@ type Summary struct {
 	Rejected int
 	// Warned counts the accepted rows with at least one warning.
 	Warned int
+	// UnderWay counts the accepted rows of items already under way.
+	UnderWay int
 	// Skipped names sheets without a recognisable header row.
 	Skipped []string
 	// Headers are each sheet's header cells, for the rejected-rows file.
@@ -156,7 +164,7 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 			sum.Headers[row.Sheet] = r.Header(row.Sheet)
 		}
 		sum.Rows++
-		a, rej := checkRow(row, c, today, opts.Strict, scopeBySheet, seen)
+		a, rej := checkRow(row, c, today, opts, scopeBySheet, seen)
 		if rej != nil {
 			sum.Rejected++
 			if err := sink.Reject(ctx, *rej); err != nil {
@@ -167,6 +175,9 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 		sum.Accepted++
 		if len(a.Warnings) > 0 {
 			sum.Warned++
+		}
+		if a.Progress != nil {
+			sum.UnderWay++
 		}
 		if err := sink.Accept(ctx, a); err != nil {
 			return sum, err
@@ -180,7 +191,7 @@ func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, tod
 }
 
 // checkRow turns a row into a checked opinion, or says why it cannot be one.
-func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, scopeBySheet bool, seen map[string]int) (Accepted, *Rejection) {
+func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, opts ReadOptions, scopeBySheet bool, seen map[string]int) (Accepted, *Rejection) {
 	if len(row.TooLong) > 0 {
 		return Accepted{}, tooLong(row)
 	}
@@ -235,11 +246,23 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, sc
 		}
 		return reject(spreadsheet.FieldContent, "invalid_content", err.Error())
 	}
+	people := opts.People
+	if people == nil {
+		people = func(string, domain.Role) (string, bool) { return "", false }
+	}
+	progress, fe := readProgress(f, o, c, today, people)
+	if fe != nil {
+		return reject(spreadsheet.Field(fe.Field), "invalid_"+fe.Field, fe.Rule)
+	}
+	if progress != nil {
+		// An item under way has its department and category, or it was refused.
+		warnings = nil
+	}
 	var rowWarnings []RowWarning
 	for _, w := range warnings {
 		rowWarnings = append(rowWarnings, RowWarning{Column: column(spreadsheet.Field(w.Field)), Code: w.Code, Reason: w.Rule})
 	}
-	if strict && len(warnings) > 0 {
+	if opts.Strict && len(warnings) > 0 {
 		reasons := make([]string, len(warnings))
 		for i, w := range warnings {
 			reasons[i] = w.Problem
@@ -257,7 +280,8 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, sc
 			"repeats row %d of this file: the same content, channel, date, submitter and phone; if these are two opinions, give each row its own identifier (编号) and import again", first))
 	}
 	seen[o.Key] = row.Line
-	a := Accepted{Opinion: o, Sheet: row.Sheet, Line: row.Line, Serial: serial, KeyColumn: keyColumn, Cells: row.Cells, Warnings: rowWarnings}
+	a := Accepted{Opinion: o, Sheet: row.Sheet, Line: row.Line, Serial: serial, KeyColumn: keyColumn, Cells: row.Cells,
+		Warnings: rowWarnings, Progress: progress}
 	if serial != "" {
 		old := clean(serial)
 		if scopeBySheet && row.Sheet != "" {
@@ -276,8 +300,9 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, strict, sc
 // keys. It reads back rows stored before these were added.
 type Pending struct {
 	Opinion
-	Written   *Written `json:"written,omitempty"`
-	SerialKey string   `json:"serial_key,omitempty"`
+	Written   *Written         `json:"written,omitempty"`
+	SerialKey string           `json:"serial_key,omitempty"`
+	Progress  *domain.Backfill `json:"progress,omitempty"`
 }
 
 // Written holds routing hints the campaign did not know, as the file had them.
@@ -288,7 +313,7 @@ type Written struct {
 
 // Pending is the row as its batch stores it.
 func (a Accepted) Pending() Pending {
-	p := Pending{Opinion: a.Opinion, SerialKey: a.SerialKey}
+	p := Pending{Opinion: a.Opinion, SerialKey: a.SerialKey, Progress: a.Progress}
 	if a.Opinion.WrittenDepartment != "" || a.Opinion.WrittenCategory != "" {
 		p.Written = &Written{Department: a.Opinion.WrittenDepartment, Category: a.Opinion.WrittenCategory}
 	}

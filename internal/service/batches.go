@@ -132,6 +132,7 @@ func (b *batchSink) Accept(ctx context.Context, a intake.Accepted) error {
 	return b.w.AcceptRow(ctx, store.AcceptedRow{
 		Opinion: a.Pending(), OpinionID: domain.OpinionID(b.campaignID, a.Opinion.Key),
 		Sheet: a.Sheet, Line: a.Line, Serial: a.Serial, KeyColumn: a.KeyColumn, Cells: a.Cells, Warnings: warnings,
+		UnderWay: a.Progress != nil,
 	})
 }
 
@@ -167,7 +168,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		sink.w = w
 	}
 	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(domain.DateLayout),
-		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict}, sink)
+		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict, People: s.person}, sink)
 	var fileErr *spreadsheet.FileError
 	if errors.As(err, &fileErr) {
 		return BatchView{}, errorf(http.StatusUnprocessableEntity, "file_"+fileErr.Code, "%s: %s; nothing was imported", name, fileErr.Message)
@@ -178,6 +179,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 	if opts.DryRun {
 		b.ID, b.State, b.Rows, b.Accepted, b.Rejected, b.SkippedSheets = "", "dry_run", sum.Rows, sum.Accepted, sum.Rejected, sum.Skipped
 		b.Refused, b.AcceptedWithWarnings, b.WarningsTotal = sum.Rejected, sum.Warned, sink.warningsTotal
+		b.UnderWay = sum.UnderWay
 		v := batchView(b, sink.rejections, nil, sink.warnings)
 		v.DryRun = true
 		return v, nil

@@ -103,6 +103,9 @@ type Batch struct {
 	// does not know; WarningsTotal the warnings themselves (a row may have two).
 	AcceptedWithWarnings int `json:"accepted_with_warnings"`
 	WarningsTotal        int `json:"warnings_total"`
+	// UnderWay counts accepted rows of items already under way (a ledger's state
+	// column), which start where the ledger says they stand.
+	UnderWay int `json:"under_way"`
 	Started              int `json:"started"`
 	AlreadyPresent       int `json:"already_present"`
 	// KeyConflicts are accepted rows refused when their opinion was to be started.
@@ -156,6 +159,8 @@ type AcceptedRow struct {
 	KeyColumn string
 	Cells     []string
 	Warnings  []Warning
+	// UnderWay marks the row of an item already under way.
+	UnderWay bool
 }
 
 // BatchWriter writes a new batch's rows in short transactions, so a large import
@@ -206,6 +211,9 @@ func (w *BatchWriter) AcceptRow(ctx context.Context, r AcceptedRow) error {
 			w.batch.AcceptedWithWarnings++
 			w.batch.WarningsTotal += len(r.Warnings)
 		}
+	}
+	if r.UnderWay {
+		w.batch.UnderWay++
 	}
 	w.batch.Accepted++
 	w.ord++

@@ -1,0 +1,242 @@
+package intake
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"rectify/internal/campaign"
+	"rectify/internal/domain"
+	"rectify/internal/spreadsheet"
+	"rectify/internal/text"
+)
+
+// People finds the rectify user a ledger names (by username, or by name when one
+// user alone has it) among the holders of role; ok is false for anyone else.
+type People func(name string, role domain.Role) (username string, ok bool)
+
+// stateNames are the words ledgers use for how far an item has come, with the
+// state each means. A state of not yet handled is no state: the row is an opinion
+// to triage, as in any intake.
+var stateNames = map[string]domain.State{
+	"待交办": domain.StateCategorized, "已分类": domain.StateCategorized, "categorized": domain.StateCategorized,
+	"已交办": domain.StateAssigned, "待签收": domain.StateAssigned, "assigned": domain.StateAssigned,
+	"整改中": domain.StateInProgress, "正在整改": domain.StateInProgress, "办理中": domain.StateInProgress,
+	"已签收": domain.StateInProgress, "持续整改中": domain.StateInProgress, "长期坚持": domain.StateInProgress,
+	"in_progress": domain.StateInProgress,
+	"待验收":         domain.StateSubmitted, "已提交": domain.StateSubmitted, "submitted": domain.StateSubmitted,
+	"待回访": domain.StateAwaitingCallback, "awaiting_callback": domain.StateAwaitingCallback,
+	"已销号": domain.StateClosed, "已办结": domain.StateClosed, "已完成": domain.StateClosed, "已整改": domain.StateClosed,
+	"closed": domain.StateClosed,
+	"待处理":    "", "未处理": "", "待分类": "", "已受理": "", "received": "",
+}
+
+// satisfactionNames are the follow-up call's answers as ledgers write them.
+var satisfactionNames = map[string]string{
+	"满意": domain.SatisfactionSatisfied, "satisfied": domain.SatisfactionSatisfied,
+	"基本满意": domain.SatisfactionBasically, "basically": domain.SatisfactionBasically,
+	"不满意": domain.SatisfactionDissatisfied, "dissatisfied": domain.SatisfactionDissatisfied,
+}
+
+// maxMeasuresRunes bounds an imported item's measures, as an action's.
+const maxMeasuresRunes = 4000
+
+// readProgress reads a row's progress columns (spreadsheet.FieldState and the
+// ones after it): nil for a row without a state, which is an opinion to triage;
+// otherwise where the item stands, checked so the opinion can start there — every
+// step its state has passed has its day, the days follow one another and none is
+// after today, and the people named are rectify's users who can act on it next.
+// o is the row's opinion as Normalize left it.
+func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign, today string, people People) (*domain.Backfill, *FieldError) {
+	written := text.Clean(f[spreadsheet.FieldState])
+	state, known := stateNames[strings.ToLower(written)]
+	switch {
+	case written == "":
+		return nil, nil
+	case !known:
+		return nil, &FieldError{"state", fmt.Sprintf("%s is not a state rectify knows; use 待交办, 已交办, 整改中, 待验收, 待回访 or 已销号 (or leave it empty for an opinion not yet handled)", quote(written))}
+	case state == "":
+		return nil, nil
+	}
+	reached := func(s domain.State) bool { return stateRank(state) >= stateRank(s) }
+	b := &domain.Backfill{State: state, Category: o.Category, Department: o.Department,
+		Measures: text.Clean(f[spreadsheet.FieldMeasures])}
+	if b.Category == "" {
+		if o.WrittenCategory != "" {
+			return nil, &FieldError{"category", fmt.Sprintf("%s is not one of this campaign's categories; an item under way needs one", quote(o.WrittenCategory))}
+		}
+		return nil, &FieldError{"category", "is required for an item with a state"}
+	}
+	dates := map[spreadsheet.Field]*string{
+		spreadsheet.FieldDeadline: &b.Deadline, spreadsheet.FieldAssignedOn: &b.AssignedOn,
+		spreadsheet.FieldSubmittedOn: &b.SubmittedOn, spreadsheet.FieldVerifiedOn: &b.VerifiedOn,
+		spreadsheet.FieldClosedOn: &b.ClosedOn,
+	}
+	// Each date column, the state from which it belongs, and whether that state needs it.
+	steps := []struct {
+		field    spreadsheet.Field
+		from     domain.State
+		required bool
+	}{
+		{spreadsheet.FieldAssignedOn, domain.StateAssigned, false},
+		{spreadsheet.FieldDeadline, domain.StateAssigned, true},
+		{spreadsheet.FieldSubmittedOn, domain.StateSubmitted, true},
+		{spreadsheet.FieldVerifiedOn, domain.StateAwaitingCallback, true},
+		{spreadsheet.FieldClosedOn, domain.StateClosed, false},
+	}
+	for _, s := range steps {
+		v := f[s.field]
+		switch {
+		case v == "" && s.required && reached(s.from):
+			return nil, &FieldError{string(s.field), fmt.Sprintf("is required for an item %s", stateWords[state])}
+		case v == "":
+		case !reached(s.from):
+			return nil, &FieldError{string(s.field), fmt.Sprintf("is given, but an item %s has not got that far; correct the state or the date", stateWords[state])}
+		case !isDate(v):
+			return nil, &FieldError{string(s.field), fmt.Sprintf("%s is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", quote(v))}
+		case s.field != spreadsheet.FieldDeadline && v > today:
+			return nil, &FieldError{string(s.field), fmt.Sprintf("%s is in the future (today is %s)", v, today)}
+		}
+		*dates[s.field] = v
+	}
+	// The days follow one another: collected, assigned, submitted, verified, closed.
+	order := []struct {
+		field spreadsheet.Field
+		day   string
+	}{
+		{spreadsheet.FieldCollectedAt, o.CollectedAt}, {spreadsheet.FieldAssignedOn, b.AssignedOn},
+		{spreadsheet.FieldSubmittedOn, b.SubmittedOn}, {spreadsheet.FieldVerifiedOn, b.VerifiedOn},
+		{spreadsheet.FieldClosedOn, b.ClosedOn},
+	}
+	last := order[0]
+	for _, d := range order[1:] {
+		if d.day == "" {
+			continue
+		}
+		if d.day < last.day {
+			return nil, &FieldError{string(d.field), fmt.Sprintf("%s is before the %s (%s)", d.day, fieldWords[last.field], last.day)}
+		}
+		last = d
+	}
+	if first := cmp.Or(b.AssignedOn, o.CollectedAt); b.Deadline != "" && b.Deadline < first {
+		return nil, &FieldError{"deadline", fmt.Sprintf("%s is before the item was assigned (%s)", b.Deadline, first)}
+	}
+	if state == domain.StateCategorized {
+		return b, nil
+	}
+
+	if b.Department == "" {
+		if o.WrittenDepartment != "" {
+			return nil, &FieldError{"department", fmt.Sprintf("%s is not one of this campaign's departments; an item under way needs one", quote(o.WrittenDepartment))}
+		}
+		return nil, &FieldError{"department", "is required for an item " + stateWords[state]}
+	}
+	live := state == domain.StateAssigned || state == domain.StateInProgress
+	if live && c.Policy.DepartmentRetired(b.Department) {
+		return nil, &FieldError{"department", fmt.Sprintf("%s is retired in this campaign and takes no new work; name the department that carries the item on", quote(b.Department))}
+	}
+	var err *FieldError
+	if b.Official, err = person(f, spreadsheet.FieldOfficial, domain.RoleOfficial, people, true); err != nil {
+		return nil, err
+	}
+	if b.Leader, err = person(f, spreadsheet.FieldLeader, domain.RoleLeader, people, false); err != nil {
+		return nil, err
+	}
+	if b.Leader != "" && b.Leader == b.Official {
+		return nil, &FieldError{"leader", "must be someone other than the responsible official"}
+	}
+	if reached(domain.StateSubmitted) && b.Measures == "" {
+		return nil, &FieldError{"measures", "are required for an item " + stateWords[state]}
+	}
+	if n := utf8.RuneCountInString(b.Measures); n > maxMeasuresRunes {
+		return nil, &FieldError{"measures", fmt.Sprintf("have %d characters; at most %d are allowed", n, maxMeasuresRunes)}
+	}
+	if verifier := text.Clean(f[spreadsheet.FieldVerifier]); verifier != "" {
+		if !reached(domain.StateAwaitingCallback) {
+			return nil, &FieldError{"verifier", "is given, but an item " + stateWords[state] + " has not been verified; correct the state or the verifier"}
+		}
+		b.Verifier = verifier
+		if username, ok := people(verifier, domain.RoleVerifier); ok {
+			b.Verifier = username
+		} else if utf8.RuneCountInString(verifier) > campaign.MaxValueRunes {
+			return nil, &FieldError{"verifier", fmt.Sprintf("has more than %d characters", campaign.MaxValueRunes)}
+		}
+	}
+	return b, satisfaction(f, b, c.Policy)
+}
+
+// satisfaction reads the follow-up call that closed the item, if any.
+func satisfaction(f map[spreadsheet.Field]string, b *domain.Backfill, p domain.Policy) *FieldError {
+	written := text.Clean(f[spreadsheet.FieldSatisfaction])
+	if written == "" {
+		if b.State != domain.StateClosed {
+			return nil
+		}
+		if p.CallbackRequired {
+			return &FieldError{"satisfaction", "is required for a closed item: this campaign closes an item after a follow-up call; give its answer (满意, 基本满意), or the state 待回访"}
+		}
+		if b.ClosedOn != "" && b.ClosedOn != b.VerifiedOn {
+			return &FieldError{"closed_on", fmt.Sprintf("%s is not the day it was verified (%s): without a follow-up call an item is closed when it passes verification; give the call's answer (满意度), or the day of verification", b.ClosedOn, b.VerifiedOn)}
+		}
+		return nil
+	}
+	value, ok := satisfactionNames[strings.ToLower(written)]
+	switch {
+	case !ok:
+		return &FieldError{"satisfaction", fmt.Sprintf("%s is not an answer rectify knows; use 满意, 基本满意 or 不满意", quote(written))}
+	case b.State != domain.StateClosed:
+		return &FieldError{"satisfaction", "is given, but an item " + stateWords[b.State] + " has had no follow-up call; correct the state or leave the satisfaction empty"}
+	case value == domain.SatisfactionDissatisfied:
+		return &FieldError{"satisfaction", "is 不满意, but the item is closed: a dissatisfied follow-up call reopens an item; give the state 整改中 with a new deadline"}
+	}
+	b.Satisfaction = value
+	return nil
+}
+
+// person reads a column that names a rectify user of role.
+func person(f map[spreadsheet.Field]string, field spreadsheet.Field, role domain.Role, people People, required bool) (string, *FieldError) {
+	written := text.Clean(f[field])
+	if written == "" {
+		if required {
+			return "", &FieldError{string(field), "is required for an item under way: the rectify user (username or name) who answers for it"}
+		}
+		return "", nil
+	}
+	username, ok := people(written, role)
+	if !ok {
+		return "", &FieldError{string(field), fmt.Sprintf("%s is not the username or name of one rectify user with the %s role; give the username", quote(written), role)}
+	}
+	return username, nil
+}
+
+// stateRank orders the states an item may be brought in at.
+func stateRank(s domain.State) int {
+	for i, b := range domain.BackfillStates {
+		if b == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// stateWords says how far an item of each state has come, for messages.
+var stateWords = map[domain.State]string{
+	domain.StateCategorized:      "waiting to be assigned (待交办)",
+	domain.StateAssigned:         "assigned (已交办)",
+	domain.StateInProgress:       "in progress (整改中)",
+	domain.StateSubmitted:        "waiting for verification (待验收)",
+	domain.StateAwaitingCallback: "waiting for its follow-up call (待回访)",
+	domain.StateClosed:           "closed (已销号)",
+}
+
+// fieldWords names the day each date column holds, for messages.
+var fieldWords = map[spreadsheet.Field]string{
+	spreadsheet.FieldCollectedAt: "day it was collected", spreadsheet.FieldAssignedOn: "day it was assigned",
+	spreadsheet.FieldSubmittedOn: "day the fix was submitted", spreadsheet.FieldVerifiedOn: "day it was verified",
+}
+
+func isDate(v string) bool {
+	d, ok := spreadsheet.ParseDate(v)
+	return ok && d == v
+}
