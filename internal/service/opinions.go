@@ -55,8 +55,10 @@ type OpinionView struct {
 	VerifiedBy          string              `json:"verified_by,omitempty"`
 	Satisfaction        string              `json:"satisfaction,omitempty"`
 	MergedInto          string              `json:"merged_into,omitempty"`
-	OnTheSpot           bool                `json:"on_the_spot,omitempty"`
-	FixedOn             string              `json:"fixed_on,omitempty"`
+	// Imported says who brought in an item already under way, from which file.
+	Imported  *domain.Imported `json:"imported,omitempty"`
+	OnTheSpot bool             `json:"on_the_spot,omitempty"`
+	FixedOn   string           `json:"fixed_on,omitempty"`
 	// LongTerm marks an item on the long-term track: its deadline is its next
 	// progress report's; Reports are the reports filed.
 	LongTerm bool                    `json:"long_term,omitempty"`
@@ -104,7 +106,7 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 		Deadline: o.Schedule.Deadline, DeadlineExplanation: o.Schedule.Explanation, Signed: o.Signed,
 		OverdueLevel: o.OverdueLevel, Extensions: o.Extensions, PendingExtension: o.PendingExtension,
 		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
-		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn,
+		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, Imported: o.Imported, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn,
 		LongTerm: o.LongTerm, Reports: o.Reports, ReportEveryMonths: o.ReportEveryMonths, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
 		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,

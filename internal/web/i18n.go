@@ -64,6 +64,8 @@ var funcs = template.FuncMap{
 		}
 		return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
 	},
+	// day is when without the time: the day a ledger gave an imported step.
+	"day": func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") },
 	"daysLeft": func(v *visit, n *int) string {
 		switch {
 		case n == nil:
