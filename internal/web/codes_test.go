@@ -252,3 +252,20 @@ func TestEveryServerErrorCodeIsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// A refused row of an import shows its rule by code (batch.html, import.html):
+// every code intake refuses a row with has a text.
+func TestEveryImportRejectionCodeIsTranslated(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	codes := []string{"cell_too_long", "duplicate_key", "key_conflict", "unknown_category", "unknown_department"}
+	for _, f := range intakeFields(t, root) {
+		codes = append(codes, "invalid_"+f)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		for _, c := range codes {
+			_, ok := messages[lang]["rej."+c]
+			require.True(t, ok, "import rejection %q has no %s text (add rej.%s)", c, lang, c)
+		}
+	}
+}

@@ -58,14 +58,17 @@ var funcs = template.FuncMap{
 	"act":   func(v *visit, a any) string { return v.T("action." + fmt.Sprint(a)) },
 	"role":  func(v *visit, r any) string { return v.T("role." + fmt.Sprint(r)) },
 	"has":   func(v *visit, r string) bool { return v.User.Has(domain.Role(r)) },
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
-	},
+	"when": when,
 	// day is when without the time: the day a ledger gave an imported step.
 	"day": func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") },
+	// stepAt is a step's moment: its day alone when an import brought it in with the
+	// ledger's days (before imported.At), which have no time of day.
+	"stepAt": func(imported *domain.Imported, t time.Time) string {
+		if imported != nil && t.Before(imported.At) {
+			return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+		}
+		return when(t)
+	},
 	"daysLeft": func(v *visit, n *int) string {
 		switch {
 		case n == nil:
@@ -77,6 +80,14 @@ var funcs = template.FuncMap{
 	},
 	"short": short,
 	"lower": strings.ToLower,
+}
+
+// when is a moment as pages show it, campaign-local to the minute.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
 }
 
 // short cuts s to n characters, marking the cut.
