@@ -48,7 +48,7 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 	if o.LongTerm {
 		o.ReportEveryMonths = cat.ReportMonths()
 	}
-	sched, err := r.scheduleFrom(ctx, assignedOn, b.Deadline, 0, b.State == domain.StateAssigned)
+	sched, err := r.scheduleWith(ctx, ScheduleInput{Today: assignedOn, Deadline: b.Deadline, WithSign: b.State == domain.StateAssigned})
 	if err != nil {
 		return err
 	}

@@ -40,11 +40,14 @@ func BatchWorkflow(ctx workflow.Context, in BatchInput) error {
 }
 
 // chunkContext is how a chunk's activity runs: long enough for a chunk, with a
-// heartbeat so a dead worker's chunk is retried soon, and retried without end.
+// heartbeat so a dead worker's chunk is retried soon, and retried without end. A
+// chunk beats after every row or item (milliseconds apart) and every poll of the
+// store (at most 2 s apart), so 20 s of silence means its worker is gone: a bulk
+// or an import cut off by a crash resumes that soon after a worker is back.
 func chunkContext(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    20 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: time.Minute},
 	})
 }

@@ -31,10 +31,11 @@ func TestALongTermItemReportsEachMonthAndOnlyAMissedReportIsOverdue(t *testing.T
 	submit := lc.act(on(time.September, 22, 10, 0), official, domain.ActionSubmit, submitFix)
 	first := lc.act(on(time.October, 15, 10, 0), official, domain.ActionReportProgress, report("建立会议审批制度", 30))
 	afterFirst := lc.look(on(time.October, 15, 11, 0))
-	// Nothing by 11-21: overdue the next morning, supervised three working days on.
-	missed := lc.look(on(time.November, 26, 9, 0))
-	late := lc.act(on(time.November, 26, 10, 0), official, domain.ActionReportProgress, report("制度试行一个月", 60))
-	afterLate := lc.look(on(time.November, 26, 11, 0))
+	// Nothing by 11-23 (11-21 is a Saturday): overdue the next morning, supervised
+	// three working days on.
+	missed := lc.look(on(time.November, 27, 9, 0))
+	late := lc.act(on(time.November, 27, 10, 0), official, domain.ActionReportProgress, report("制度试行一个月", 60))
+	afterLate := lc.look(on(time.November, 27, 11, 0))
 	byOfficial := lc.act(on(time.December, 1, 10, 0), official, domain.ActionConclude, submitFix)
 	conclude := lc.act(on(time.December, 1, 11, 0), leader, domain.ActionConclude,
 		domain.ActionBody{Measures: "会议审批制度已印发执行", Evidence: "制度文件"})
@@ -49,7 +50,8 @@ func TestALongTermItemReportsEachMonthAndOnlyAMissedReportIsOverdue(t *testing.T
 		"a long-term item reports its progress each cycle; the office or the responsible leader concludes it once its measures are institutionalised")
 	first.okAs(t, domain.StateInProgress, 5)
 	f := afterFirst.get(t)
-	require.Equal(t, "2026-11-21", f.Schedule.Deadline, "the next report a month after the last was due")
+	require.Equal(t, "2026-11-23", f.Schedule.Deadline, "the next report a month after the last was due, 11-21, a Saturday: the Monday after")
+	require.Contains(t, f.Schedule.Explanation, "2026-11-21 为休息日，顺延至下一个工作日")
 	require.Equal(t, []domain.ProgressReport{{At: on(time.October, 15, 10, 0).UTC(), By: "official", Done: "建立会议审批制度",
 		Next: "继续完善制度", Percent: 30, Due: "2026-10-21"}}, utcReports(f.Reports))
 	require.Equal(t, domain.LevelNone, f.OverdueLevel)
@@ -59,8 +61,8 @@ func TestALongTermItemReportsEachMonthAndOnlyAMissedReportIsOverdue(t *testing.T
 	late.okAs(t, domain.StateInProgress, m.Revision+1)
 	l := afterLate.get(t)
 	require.True(t, l.Reports[1].Late)
-	require.Equal(t, "2026-11-21", l.Reports[1].Due)
-	require.Equal(t, "2026-12-21", l.Schedule.Deadline)
+	require.Equal(t, "2026-11-23", l.Reports[1].Due)
+	require.Equal(t, "2026-12-21", l.Schedule.Deadline, "a month after 11-21: the reports keep their day of the month")
 	require.Equal(t, domain.LevelNone, l.OverdueLevel, "reported: the ladder starts again")
 	require.Equal(t, domain.LevelSupervised, l.HighestLevel, "the miss stays on record")
 
@@ -130,7 +132,7 @@ func TestALongTermItemReportsOnTheCycleItsAssignmentSets(t *testing.T) {
 	a := assigned.get(t)
 	require.Equal(t, 3, a.ReportEveryMonths)
 	require.Equal(t, "2026-12-21", a.Schedule.Deadline, "the first report three months on")
-	require.Equal(t, "2027-03-21", reported.get(t).Schedule.Deadline, "and every three months after")
+	require.Equal(t, "2027-03-22", reported.get(t).Schedule.Deadline, "and every three months after (03-21 is a Sunday)")
 
 	lc = newLifecycle(t, testPolicy())
 	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)

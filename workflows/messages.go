@@ -100,8 +100,11 @@ type ScheduleInput struct {
 	Deadline    string `json:"deadline,omitempty"`
 	WorkingDays int    `json:"working_days,omitempty"`
 	// WithSign also computes the sign-in (签收) deadline.
-	WithSign bool          `json:"with_sign,omitempty"`
-	Policy   domain.Policy `json:"policy"`
+	WithSign bool `json:"with_sign,omitempty"`
+	// OnWorkday moves a Deadline that falls on a day off to the next working day:
+	// one rectify set a number of months on (a long-term item's next report).
+	OnWorkday bool          `json:"on_workday,omitempty"`
+	Policy    domain.Policy `json:"policy"`
 }
 
 // ProjectInput carries an opinion's state to the reporting store. The origin, then

@@ -304,15 +304,16 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		cat, _ := r.policy.CategoryOf(o.Category)
 		o.LongTerm = r.longTerm && cat.Speed == domain.SpeedLongTerm
 		due := b.Deadline
+		// On the long-term track, the deadline is the first progress report's: every
+		// month, or as the assignment or the category says, on a working day.
+		onWorkday := false
 		if o.LongTerm {
-			// On the long-term track, the deadline is the first progress report's:
-			// every month, or as the assignment or the category says.
 			o.ReportEveryMonths = cmp.Or(b.ReportEveryMonths, cat.ReportMonths())
 			if due == "" {
-				due = r.monthsFromToday(ctx, o.ReportEveryMonths)
+				due, onWorkday = r.monthsFromToday(ctx, o.ReportEveryMonths), true
 			}
 		}
-		sched, err := r.schedule(ctx, due, cat.WorkingDays, true)
+		sched, err := r.scheduleWith(ctx, ScheduleInput{Deadline: due, WorkingDays: cat.WorkingDays, WithSign: true, OnWorkday: onWorkday})
 		if err != nil {
 			return err
 		}
@@ -407,14 +408,18 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 			Percent: *b.Percent, Evidence: b.Evidence, Due: due, Late: late})
 		o.Measures = b.Measures
 		// The next report is due a cycle after this one was, or a cycle from today
-		// when that day has passed already.
+		// when that day has passed already; on a working day.
 		cat, _ := r.policy.CategoryOf(o.Category)
 		months := cmp.Or(o.ReportEveryMonths, cat.ReportMonths())
-		next := addMonths(due, months)
-		if today := now.In(r.policy.Location()).Format(domain.DateLayout); next <= today {
+		cycle := due
+		if basis := o.Schedule.Basis; basis != nil && basis.MovedFrom != "" {
+			cycle = basis.MovedFrom
+		}
+		next := addMonths(cycle, months)
+		if next <= r.today(ctx) {
 			next = r.monthsFromToday(ctx, months)
 		}
-		sched, err := r.schedule(ctx, next, 0, false)
+		sched, err := r.scheduleWith(ctx, ScheduleInput{Deadline: next, OnWorkday: true})
 		if err != nil {
 			return err
 		}
@@ -568,19 +573,17 @@ func (r *opinionRun) resetDeadline(s domain.Schedule) {
 // schedule asks the working-day calendar (through a local activity, so the answer is
 // recorded and replays identically even if the holiday file changes later).
 func (r *opinionRun) schedule(ctx workflow.Context, deadline string, workingDays int, withSign bool) (domain.Schedule, error) {
-	return r.scheduleFrom(ctx, workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout), deadline, workingDays, withSign)
+	return r.scheduleWith(ctx, ScheduleInput{Deadline: deadline, WorkingDays: workingDays, WithSign: withSign})
 }
 
-// scheduleFrom is schedule counted from the day today rather than from now: the
-// day an imported item was assigned.
-func (r *opinionRun) scheduleFrom(ctx workflow.Context, today, deadline string, workingDays int, withSign bool) (domain.Schedule, error) {
-	in := ScheduleInput{
-		Today:       today,
-		Deadline:    deadline,
-		WorkingDays: workingDays,
-		WithSign:    withSign,
-		Policy:      r.policy,
+// scheduleWith is schedule with every question the calendar answers: Today is
+// now's day unless given (the day an imported item was assigned), and the
+// campaign's policy is the opinion's.
+func (r *opinionRun) scheduleWith(ctx workflow.Context, in ScheduleInput) (domain.Schedule, error) {
+	if in.Today == "" {
+		in.Today = r.today(ctx)
 	}
+	in.Policy = r.policy
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		ScheduleToCloseTimeout: time.Minute,
 		RetryPolicy:            &temporal.RetryPolicy{MaximumInterval: 10 * time.Second},
@@ -720,7 +723,12 @@ func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
 
 // monthsFromToday is the campaign-local date months after today.
 func (r *opinionRun) monthsFromToday(ctx workflow.Context, months int) string {
-	return addMonths(workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout), months)
+	return addMonths(r.today(ctx), months)
+}
+
+// today is now's campaign-local date.
+func (r *opinionRun) today(ctx workflow.Context) string {
+	return workflow.Now(ctx).In(r.policy.Location()).Format(domain.DateLayout)
 }
 
 // addMonths is the date months after date (YYYY-MM-DD); a day the month lacks

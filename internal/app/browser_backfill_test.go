@@ -21,7 +21,9 @@ func TestBrowserBringsInAHalfDoneLedger(t *testing.T) {
 	b := newBrowser(t, h.Base)
 	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "half", "name": "半程整改"}, 201)
 	ledger := halfDoneLedger(t, t.TempDir())
-	day := func(daysAgo int) string { return time.Now().In(campaignZone).AddDate(0, 0, -daysAgo).Format(domain.DateLayout) }
+	day := func(daysAgo int) string {
+		return time.Now().In(campaignZone).AddDate(0, 0, -daysAgo).Format(domain.DateLayout)
+	}
 
 	b.signIn("office")
 	b.open("/import")

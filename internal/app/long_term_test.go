@@ -23,7 +23,7 @@ func TestALongTermItemReportsAndIsConcludedOverHTTP(t *testing.T) {
 	h.Act("office", id, "categorize", map[string]any{"category": "制度漏洞"}, http.StatusOK)
 	assigned := h.Act("office", id, "assign", map[string]any{"department": "城管科", "official": "official", "leader": "leader"}, http.StatusOK)
 	require.Equal(t, true, assigned["long_term"])
-	require.Equal(t, today.AddDate(0, 1, 0).Format("2006-01-02"), assigned["deadline"], "the first report is due a month on")
+	require.Equal(t, onWorkday(today.AddDate(0, 1, 0), 1), assigned["deadline"], "the first report is due a month on, on a working day")
 	h.Act("official", id, "sign", nil, http.StatusOK)
 	require.Equal(t, "long_term_track", apitest.ErrorCode(h.Act("official", id, "submit",
 		map[string]any{"measures": "m", "evidence": "e"}, http.StatusConflict)))
@@ -32,7 +32,8 @@ func TestALongTermItemReportsAndIsConcludedOverHTTP(t *testing.T) {
 	reports := reported["reports"].([]any)
 	require.Len(t, reports, 1)
 	require.EqualValues(t, 40, reports[0].(map[string]any)["percent"])
-	require.Equal(t, today.AddDate(0, 1, 0).AddDate(0, 1, 0).Format("2006-01-02"), reported["deadline"], "the next report a month after the first was due")
+	require.Equal(t, onWorkday(today.AddDate(0, 1, 0).AddDate(0, 1, 0), 1), reported["deadline"],
+		"the next report a month after the first was due (before a move to a working day)")
 	require.Equal(t, "office_or_leader", apitest.ErrorCode(h.Act("official", id, "conclude",
 		map[string]any{"measures": "m", "evidence": "e"}, http.StatusForbidden)))
 	concluded := h.Act("leader", id, "conclude", map[string]any{"measures": "会议审批办法已印发执行", "evidence": "文件"}, http.StatusOK)

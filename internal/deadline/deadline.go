@@ -32,7 +32,15 @@ func Compute(cal *calendar.Calendar, in workflows.ScheduleInput) (domain.Schedul
 		if err != nil {
 			return domain.Schedule{}, fmt.Errorf("schedule: deadline %q: %w", in.Deadline, err)
 		}
-		s.Basis = &domain.DeadlineBasis{From: in.Today, WorkingDays: cal.WorkdaysBetween(today, deadline), Given: true}
+		moved := ""
+		// Bounded: the longest run of days off (the Spring Festival's) is 9 days.
+		for i := 0; in.OnWorkday && i < 31 && !cal.IsWorkday(deadline); i++ {
+			if moved == "" {
+				moved = in.Deadline
+			}
+			deadline = deadline.AddDate(0, 0, 1)
+		}
+		s.Basis = &domain.DeadlineBasis{From: in.Today, WorkingDays: cal.WorkdaysBetween(today, deadline), Given: true, MovedFrom: moved}
 	} else {
 		span := cal.AddWorkdays(today, in.WorkingDays)
 		deadline = span.To

@@ -223,3 +223,22 @@ func TestComputeBadDates(t *testing.T) {
 		})
 	}
 }
+
+// A date set months on that falls on a day off moves to the next working day and
+// says so; a date given by hand stays where it was given.
+func TestADateSetMonthsOnMovesOffADayOff(t *testing.T) {
+	cal := calendar.Default()
+	// 2026-10-03 is in the National Day holiday (10-01…10-07); 10-08 is the next working day.
+	moved, err := deadline.Compute(cal, workflows.ScheduleInput{Today: "2026-09-03", Deadline: "2026-10-03", OnWorkday: true, Policy: policy})
+	require.NoError(t, err)
+	require.Equal(t, "2026-10-08", moved.Deadline)
+	require.Equal(t, "2026-10-03", moved.Basis.MovedFrom)
+	require.True(t, at("2026-10-09").Equal(moved.OverdueAt))
+	require.Contains(t, deadline.Explain(moved, "zh"), "2026-10-03 为休息日，顺延至下一个工作日")
+	require.Contains(t, deadline.Explain(moved, "en"), "2026-10-03 is a day off, so the next working day")
+
+	given, err := deadline.Compute(cal, workflows.ScheduleInput{Today: "2026-09-03", Deadline: "2026-10-03", Policy: policy})
+	require.NoError(t, err)
+	require.Equal(t, "2026-10-03", given.Deadline)
+	require.Empty(t, given.Basis.MovedFrom)
+}

@@ -23,7 +23,7 @@ func Explain(s domain.Schedule, lang string) string {
 		return s.Explanation
 	}
 	if b.Given {
-		return explainGiven(s.Deadline, *b, lang)
+		return explainGiven(s.Deadline, *b, lang) + explainMoved(*b, lang)
 	}
 	span, ok := spanOf(s.Deadline, *b)
 	if !ok {
@@ -56,6 +56,17 @@ func explainGiven(deadline string, b domain.DeadlineBasis, lang string) string {
 	default:
 		return fmt.Sprintf("指定期限 %s（截至 %s 已超期 %d 个工作日）", deadline, b.From, -b.WorkingDays)
 	}
+}
+
+// explainMoved says that a date fell on a day off and moved to the next working day.
+func explainMoved(b domain.DeadlineBasis, lang string) string {
+	switch {
+	case b.MovedFrom == "":
+		return ""
+	case lang == "en":
+		return fmt.Sprintf("; %s is a day off, so the next working day", b.MovedFrom)
+	}
+	return fmt.Sprintf("；%s 为休息日，顺延至下一个工作日", b.MovedFrom)
 }
 
 // spanOf rebuilds the calendar's account of a count from its facts.

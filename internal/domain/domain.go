@@ -381,6 +381,10 @@ type DeadlineBasis struct {
 	WorkingDays int `json:"working_days"`
 	// Given is whether the date was given by hand rather than counted.
 	Given bool `json:"given,omitempty"`
+	// MovedFrom is the day off a date set months on fell on, before it moved to
+	// the next working day (a long-term item's next report); the next cycle counts
+	// from it, so the reports keep their day of the month.
+	MovedFrom string `json:"moved_from,omitempty"`
 	// Holidays, Weekends and MakeUpWorkdays are what a count passed over: public
 	// holidays (by name, days skipped), ordinary weekend days skipped, and 调休
 	// weekend days that were counted as working days.

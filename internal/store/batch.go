@@ -105,9 +105,9 @@ type Batch struct {
 	WarningsTotal        int `json:"warnings_total"`
 	// UnderWay counts accepted rows of items already under way (a ledger's state
 	// column), which start where the ledger says they stand.
-	UnderWay int `json:"under_way"`
-	Started              int `json:"started"`
-	AlreadyPresent       int `json:"already_present"`
+	UnderWay       int `json:"under_way"`
+	Started        int `json:"started"`
+	AlreadyPresent int `json:"already_present"`
 	// KeyConflicts are accepted rows refused when their opinion was to be started.
 	KeyConflicts int `json:"key_conflicts"`
 	// Refused is every row not imported: Rejected and KeyConflicts.

@@ -58,7 +58,7 @@ var funcs = template.FuncMap{
 	"act":   func(v *visit, a any) string { return v.T("action." + fmt.Sprint(a)) },
 	"role":  func(v *visit, r any) string { return v.T("role." + fmt.Sprint(r)) },
 	"has":   func(v *visit, r string) bool { return v.User.Has(domain.Role(r)) },
-	"when": when,
+	"when":  when,
 	// day is when without the time: the day a ledger gave an imported step.
 	"day": func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") },
 	// stepAt is a step's moment: its day alone when an import brought it in with the
