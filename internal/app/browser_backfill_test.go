@@ -55,4 +55,5 @@ func TestBrowserBringsInAHalfDoneLedger(t *testing.T) {
 		require.Contains(t, timeline, d+" 台账", "the ledger's day %s is on the timeline, marked as the ledger's", d)
 	}
 	require.Contains(t, timeline, "导入台账")
+	require.NotContains(t, b.text("main"), "重新整改", "closed before its reopen window ended: its process is over and offers nothing")
 }

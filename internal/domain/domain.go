@@ -607,6 +607,12 @@ const (
 // DateLayout is the layout of every date in requests, deadlines and reports.
 const DateLayout = "2006-01-02"
 
+// Archived reports whether the opinion's process has ended after its closure (its
+// reopen window passed, EventArchived): it takes no action any more.
+func (o *Opinion) Archived() bool {
+	return len(o.Timeline) > 0 && o.Timeline[len(o.Timeline)-1].Action == EventArchived
+}
+
 // Clone deep-copies the opinion, so a copy handed on (to a local activity, a
 // query) never sees later changes.
 func (o Opinion) Clone() Opinion {

@@ -481,9 +481,13 @@ func checkDate(field, value, notBefore, latest string) error {
 
 // Allowed lists the actions the actor may take on the opinion now, judged by the same
 // role, person and state rules the validators apply (input is checked on submit).
-// Pages use it to offer only what would be accepted.
+// Pages use it to offer only what would be accepted: nothing once the opinion's
+// process has ended (Archived).
 func Allowed(o *Opinion, p Policy, a Actor) []Action {
 	var out []Action
+	if o.Archived() {
+		return nil
+	}
 	for _, action := range Actions {
 		if checkRole(o, action, a) != nil || !stateAllows(action, o.State) {
 			continue

@@ -34,6 +34,11 @@ func TestAllowedOffersOnlyWhatTheValidatorsAccept(t *testing.T) {
 	require.Equal(t, []Action{ActionReturn, ActionSubmit}, Allowed(pending, p, official), "one extension request at a time")
 	require.Equal(t, []Action{ActionDecideExtension}, Allowed(pending, p, leader))
 
+	closed := &Opinion{State: StateClosed, Official: "official", Timeline: []Event{{Action: ActionCallback, To: StateClosed}}}
+	require.Equal(t, []Action{ActionReopen}, Allowed(closed, p, office), "closed: reopened within its window")
+	closed.Timeline = append(closed.Timeline, Event{Action: EventArchived, To: StateClosed})
+	require.Empty(t, Allowed(closed, p, office), "its process ended with the window: nothing is offered")
+
 	submitted := &Opinion{State: StateSubmitted, Official: "official", SubmittedBy: "official"}
 	require.Equal(t, []Action{ActionVerify}, Allowed(submitted, p, verifier))
 	self := Actor{Username: "official", Roles: []Role{RoleOfficial, RoleVerifier}}
