@@ -48,7 +48,10 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 	if o.LongTerm {
 		o.ReportEveryMonths = cat.ReportMonths()
 	}
-	sched, err := r.scheduleWith(ctx, ScheduleInput{Today: assignedOn, Deadline: b.Deadline, WithSign: b.State == domain.StateAssigned})
+	// A live item's deadline on a day off moves to the next working day, as
+	// rectify's own deadlines never fall on one; a past item's stays the fact it was.
+	sched, err := r.scheduleWith(ctx, ScheduleInput{Today: assignedOn, Deadline: b.Deadline,
+		WithSign: b.State == domain.StateAssigned, OnWorkday: live})
 	if err != nil {
 		return err
 	}
@@ -66,7 +69,7 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 	}
 
 	// A fix submitted, and perhaps verified and closed.
-	late := b.SubmittedOn > b.Deadline
+	late := b.SubmittedOn > sched.Deadline
 	submitted := day(b.SubmittedOn)
 	o.SubmittedBy, o.SubmittedLate = b.Official, late
 	o.Rounds = []domain.Round{{Measures: b.Measures, SubmittedBy: b.Official, SubmittedAt: submitted, Late: late}}

@@ -104,13 +104,15 @@ func TestItemsBroughtInAwaitingVerificationOrOnTheLongTermTrack(t *testing.T) {
 		"without an assignment day the assignment is dated the day it was collected")
 
 	lc = backfilled(t, domain.Backfill{State: domain.StateInProgress, Category: catLongTerm, Department: deptCivil,
-		Official: "official", Deadline: "2026-10-15", AssignedOn: "2026-09-02"})
+		Official: "official", Deadline: "2026-10-18", AssignedOn: "2026-09-02"})
 	long := lc.look(on(time.September, 21, 9, 1))
 	reported := lc.act(on(time.October, 10, 10, 0), official, domain.ActionReportProgress, report("建立会议审批制度", 40))
 	lc.env.ExecuteWorkflow(workflows.OpinionWorkflowName, lc.input)
 	l := long.get(t)
 	require.True(t, l.LongTerm)
 	require.Equal(t, 1, l.ReportEveryMonths)
+	require.Equal(t, "2026-10-19", l.Schedule.Deadline, "the ledger's Sunday moves to the Monday after, as a live deadline")
+	require.Equal(t, "2026-10-18", l.Schedule.Basis.MovedFrom)
 	require.Equal(t, domain.LevelNone, l.OverdueLevel)
 	reported.ok(t)
 }
