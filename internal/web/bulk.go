@@ -57,15 +57,15 @@ type bulkFormView struct {
 
 // bulkFields are the bulk form's inputs for campaign c, each once, in the order
 // of the actions that read them: the single actions' own fields (opinion.go),
-// but for merge's into, which offers the opinions of the page (into), and its
-// into_key, which the opinion page alone takes. A field is required when every
-// action that reads it requires it.
+// but for merge's into, which offers the opinions of the page (into); an opinion
+// of another page is named by its key (into_key), as on the opinion page. A field
+// is required when every action that reads it requires it.
 func (s *Server) bulkFields(v *visit, c campaign.Campaign, into []option) []bulkField {
 	single := s.forms(v, domain.Opinion{CampaignID: c.ID}, c.Policy, nil)
 	single[domain.ActionMerge] = slices.DeleteFunc(slices.Clone(single[domain.ActionMerge]), func(f field) bool {
-		return f.Name == "into" || f.Name == "into_key"
+		return f.Name == "into"
 	})
-	single[domain.ActionMerge] = append([]field{{Name: "into", Kind: "select", Required: true, Options: into, Hint: "bulk.into_hint"}},
+	single[domain.ActionMerge] = append([]field{{Name: "into", Kind: "select", Options: into, Hint: "bulk.into_hint"}},
 		single[domain.ActionMerge]...)
 	var out []bulkField
 	for _, a := range service.BulkActions {
@@ -127,6 +127,16 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, v *visit) {
 	// a bulk stored and not started would wait for the next restart.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), bulkCreateTimeout)
 	defer cancel()
+	if key := form.Values["into_key"]; form.Action == string(domain.ActionMerge) && key != "" && len(ids) > 0 {
+		// The key names an opinion of the campaign, which all the checked ones are of.
+		into, msgKey := s.resolveInto(ctx, v, ids[0], key)
+		if msgKey != "" {
+			form.Errors["into_key"] = v.T(msgKey, key)
+			s.renderTriage(w, r, v, http.StatusUnprocessableEntity, tq, form)
+			return
+		}
+		body.Into = into
+	}
 	b, err := s.svc.CreateBulk(ctx, v.User, c.ID, domain.Action(form.Action), ids, body)
 	var refusal *service.Error
 	switch {

@@ -199,3 +199,33 @@ func TestBulkPagesAreTheOfficesAndNeedTheSessionsToken(t *testing.T) {
 	require.Contains(t, readBody(t, resp), "表单已过期或来源不明")
 	// The mocked Temporal client has no expectation: a started bulk would fail the test.
 }
+
+// A bulk merge may go into an opinion of another page, named by its key as on the
+// opinion page; a key the campaign does not have comes back next to its field.
+func TestABulkMergeTakesItsTargetByKey(t *testing.T) {
+	e := newOfficeEnv(t)
+	triageOpinions(t, e)
+	e.opinion(t, domain.Opinion{ID: domain.OpinionID("c1", "K-9"), Key: "K-9", CampaignID: "c1", Content: "路灯不亮（另一页）",
+		State: domain.StateReceived})
+	var input workflows.BulkInput
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BulkWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) { input = args.Get(3).(workflows.BulkInput) }).Return(nil, nil).Once()
+	b := e.signIn(t, "office")
+
+	_, body := b.get(t, "/triage?campaign=c1")
+	require.Contains(t, body, `name="into_key"`, "the key of an opinion on no page shown")
+
+	resp := b.post(t, "/bulks", url.Values{"campaign": {"c1"}, "action": {"merge"}, "opinions": {"a1", "a2"}, "into_key": {"K-0"}})
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Contains(t, body, "本活动中没有编号或意见 ID 为“K-0”的意见。")
+	require.Zero(t, input.Total, "nothing started")
+
+	resp = b.post(t, "/bulks", url.Values{"campaign": {"c1"}, "action": {"merge"}, "opinions": {"a1", "a2"}, "into_key": {"K-9"}})
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	stored, err := e.store.Bulk(context.Background(), strings.TrimPrefix(resp.Header.Get("Location"), "/bulks/"))
+	require.NoError(t, err)
+	require.Equal(t, domain.OpinionID("c1", "K-9"), stored.Body.Into)
+	require.Equal(t, 2, input.Total)
+}
