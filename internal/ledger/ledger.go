@@ -149,11 +149,15 @@ func callbacks(o domain.Opinion, loc *time.Location) string {
 	return strings.Join(parts, "；")
 }
 
-// remark says that an opinion was fixed on the spot (立行立改), why it left the
-// ledger without a fix, which extensions were approved late and by whom, and what
-// is pending.
+// remark says that an opinion was brought in already under way, that it was fixed
+// on the spot (立行立改), why it left the ledger without a fix, which extensions
+// were approved late and by whom, and what is pending.
 func remark(o domain.Opinion, person func(string) string, loc *time.Location) string {
 	var parts []string
+	if i := o.Imported; i != nil {
+		parts = append(parts, fmt.Sprintf("台账导入：%s 由 %s 从《%s》导入，此前日期取自台账",
+			i.At.In(loc).Format(domain.DateLayout), person(i.By), i.File))
+	}
 	if o.OnTheSpot {
 		parts = append(parts, "立行立改：已于 "+o.FixedOn+" 当场整改，由 "+person(o.SubmittedBy)+" 登记")
 	}

@@ -126,6 +126,13 @@ func TestAFixOnTheSpotSaysSoInTheLedger(t *testing.T) {
 	require.Equal(t, "", column(t, Row(domain.Opinion{State: domain.StateSubmitted}, names, beijing), "备注"))
 }
 
+// An item brought in already under way says so, by whom and from which file.
+func TestAnImportedItemSaysSoInTheLedger(t *testing.T) {
+	o := domain.Opinion{Key: "K-5", State: domain.StateClosed, Imported: &domain.Imported{By: "chen", File: "半程台账.xlsx",
+		At: time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC), State: domain.StateClosed}}
+	require.Equal(t, "台账导入：2026-12-07 由 陈主任 从《半程台账.xlsx》导入，此前日期取自台账", column(t, Row(o, names, beijing), "备注"))
+}
+
 // A long-term item says how many progress reports it filed, the latest, and the late ones.
 func TestALongTermItemSaysItsReportsInTheLedger(t *testing.T) {
 	o := domain.Opinion{Key: "K-4", State: domain.StateInProgress, LongTerm: true, Reports: []domain.ProgressReport{
