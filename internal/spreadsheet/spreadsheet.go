@@ -61,10 +61,14 @@ const (
 // row is the first row that has all of them.
 var Required = []Field{FieldContent, FieldChannel, FieldCollectedAt}
 
+// ProgressFields are the columns of a ledger kept mid-campaign, which say how far
+// an item already under way has come.
+var ProgressFields = []Field{FieldState, FieldOfficial, FieldLeader, FieldMeasures, FieldDeadline, FieldAssignedOn,
+	FieldSubmittedOn, FieldVerifiedOn, FieldVerifier, FieldClosedOn, FieldSatisfaction}
+
 // Fields lists every canonical column in the order messages and tests use.
-var Fields = []Field{FieldContent, FieldChannel, FieldCollectedAt, FieldKey, FieldSerial, FieldSubmitter,
-	FieldPhone, FieldTarget, FieldDepartment, FieldCategory, FieldState, FieldOfficial, FieldLeader, FieldMeasures,
-	FieldDeadline, FieldAssignedOn, FieldSubmittedOn, FieldVerifiedOn, FieldVerifier, FieldClosedOn, FieldSatisfaction}
+var Fields = append([]Field{FieldContent, FieldChannel, FieldCollectedAt, FieldKey, FieldSerial, FieldSubmitter,
+	FieldPhone, FieldTarget, FieldDepartment, FieldCategory}, ProgressFields...)
 
 // DateFields are the columns read as dates: any form ParseDate accepts becomes
 // YYYY-MM-DD.

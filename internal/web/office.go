@@ -367,19 +367,17 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, v *visit, 
 	s.render(w, r, status, "import", v, map[string]any{
 		"Form": form, "Campaigns": choices, "Report": report,
 		"Required": ledgerColumns(spreadsheet.Required), "Optional": ledgerColumns(optionalLedgerFields()),
-		"MaxMB": s.svc.ImportLimits().MaxBytes >> 20,
+		"Progress": ledgerColumns(spreadsheet.ProgressFields),
+		"MaxMB":    s.svc.ImportLimits().MaxBytes >> 20,
 	})
 }
 
-// optionalLedgerFields are the ledger columns that may be left out.
+// optionalLedgerFields are the ledger columns of an opinion that may be left out
+// (the progress columns are listed on their own).
 func optionalLedgerFields() []spreadsheet.Field {
 	var out []spreadsheet.Field
 	for _, f := range spreadsheet.Fields {
-		required := false
-		for _, r := range spreadsheet.Required {
-			required = required || r == f
-		}
-		if !required {
+		if !slices.Contains(spreadsheet.Required, f) && !slices.Contains(spreadsheet.ProgressFields, f) {
 			out = append(out, f)
 		}
 	}

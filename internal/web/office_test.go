@@ -252,7 +252,7 @@ func TestOfficePagesInBothLanguages(t *testing.T) {
 			[]string{"Triage", "Suggested:", "Hotline", "All campaigns", `<label for="triage-campaign">Campaign</label>`}},
 		{"/decisions", []string{"待审批", "延期申请", "退回待重新交办", "待回访", "没有待审批的延期申请。"},
 			[]string{"Decisions", "Extension requests", "Returned, to reassign", "Awaiting follow-up", "No extension requests waiting."}},
-		{"/import", []string{"导入意见", `<label for="import-file">意见台账文件 *</label>`, "严格模式", "仅检查（试导入）", "意见内容", `enctype="multipart/form-data"`},
+		{"/import", []string{"导入意见", `<label for="import-file">意见台账文件 *</label>`, "严格模式", "仅检查（试导入）", "意见内容", `enctype="multipart/form-data"`, "已在办事项的列", "<strong>整改状态</strong>（整改状态 / 办理状态 / 整改进展 / state）"},
 			[]string{"Import opinions", `<label for="import-file">Opinion ledger file *</label>`, "Strict", "Check only (dry run)", "Required columns"}},
 		{"/campaigns", []string{"活动设置", "主题教育活动", "作风建设年", "新建活动", `<label for="campaign-name">活动名称 *</label>`, "结案前须回访"},
 			[]string{"Campaigns", "New campaign", `<label for="campaign-name">Name *</label>`, "Follow-up call before closing"}},
