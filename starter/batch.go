@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,11 +176,7 @@ func importFile(e *env, c *cmdline) int {
 		return code
 	}
 
-	// Progress goes where the summary goes; with --json stdout is kept for the JSON.
-	pw := e.stdout
-	if e.jsonOut {
-		pw = e.stderr
-	}
+	pw := e.notes()
 	prog := &progress{w: pw, terminal: isTerminal(pw), label: "importing"}
 	if prog.terminal {
 		fmt.Fprintf(pw, "uploading %s (%s) to campaign %s…\n", filepath.Base(file), byteSize(fi.Size()), *campaignID)
@@ -304,13 +301,9 @@ func waitForBatch(e *env, cl *client, b batch, body []byte, prog *progress) (bat
 		return b, body, nil
 	}
 	err := pollUntil(e, prog, func() (bool, error) {
-		resp, err := cl.do(e.ctx, http.MethodGet, apiPath("batches", b.ID), nil, nil)
+		nb, resp, err := getJSON[batch](e, cl, apiPath("batches", b.ID), nil, "batch "+b.ID)
 		if err != nil {
 			return false, err
-		}
-		var nb batch
-		if err := json.Unmarshal(resp, &nb); err != nil {
-			return false, fmt.Errorf("unexpected answer for batch %s: %v", b.ID, err)
 		}
 		if nb.ID == "" {
 			nb.ID = b.ID
@@ -320,6 +313,20 @@ func waitForBatch(e *env, cl *client, b batch, body []byte, prog *progress) (bat
 		return b.State != stateImporting, nil
 	})
 	return b, body, err
+}
+
+// getJSON GETs an API path and decodes the answer into a T; what names the thing
+// asked for in the error when the answer is not one.
+func getJSON[T any](e *env, cl *client, path string, query url.Values, what string) (T, []byte, error) {
+	var v T
+	resp, err := cl.do(e.ctx, http.MethodGet, path, query, nil)
+	if err != nil {
+		return v, nil, err
+	}
+	if err := json.Unmarshal(resp, &v); err != nil {
+		return v, resp, fmt.Errorf("unexpected answer for %s: %v", what, err)
+	}
+	return v, resp, nil
 }
 
 // pollUntil asks every pollEvery until ask says the work on the server is finished,

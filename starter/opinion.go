@@ -65,6 +65,22 @@ type event struct {
 	Detail json.RawMessage `json:"detail"`
 }
 
+// checkState says what is wrong with a --state value, or "" when it is a state.
+func checkState(s string) string {
+	if !slices.Contains(states, s) {
+		return fmt.Sprintf("unknown --state %q (one of: %s)", s, strings.Join(states, ", "))
+	}
+	return ""
+}
+
+// opinionPage is one page of the opinion list (GET /api/v1/opinions): total counts
+// every match, and next_page_token is there while more follow.
+type opinionPage struct {
+	Opinions      []opinion `json:"opinions"`
+	Total         int       `json:"total"`
+	NextPageToken string    `json:"next_page_token"`
+}
+
 var opinionSubmitCmd = &command{
 	name:     "submit",
 	summary:  "submit one opinion or a JSON array of them",
@@ -237,8 +253,10 @@ func opinionList(e *env, c *cmdline) int {
 		return code
 	}
 	set := c.set()
-	if *state != "" && !slices.Contains(states, *state) {
-		return c.usageError(fmt.Sprintf("unknown --state %q (one of: %s)", *state, strings.Join(states, ", ")))
+	if *state != "" {
+		if msg := checkState(*state); msg != "" {
+			return c.usageError(msg)
+		}
 	}
 	if msg := filters.check(); msg != "" {
 		return c.usageError(msg)
@@ -273,11 +291,7 @@ func opinionList(e *env, c *cmdline) int {
 		return e.fail(err)
 	}
 	return e.show(resp, func(w io.Writer, body []byte) error {
-		var list struct {
-			Opinions      []opinion `json:"opinions"`
-			Total         int       `json:"total"`
-			NextPageToken string    `json:"next_page_token"`
-		}
+		var list opinionPage
 		if err := json.Unmarshal(body, &list); err != nil {
 			return err
 		}
