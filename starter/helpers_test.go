@@ -110,6 +110,16 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
+// wantAll checks that got, which is what (stdout, stderr), holds each of wants.
+func wantAll(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, got)
+		}
+	}
+}
+
 // refusedLocally runs starter with args and checks that it reports a bad command line:
 // exit status 2, want on stderr, and no request sent.
 func refusedLocally(t *testing.T, want string, args ...string) {

@@ -128,6 +128,7 @@ func commandTree() *command {
 				},
 			},
 			actCmd,
+			bulkCmd,
 			importCmd,
 			{
 				name:    "batch",

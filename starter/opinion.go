@@ -232,7 +232,9 @@ var opinionListCmd = &command{
 	synopsis: "[flags]",
 	about: "Lists opinions (GET /api/v1/opinions), most urgent first, scoped to what your\n" +
 		"token may see. Filters combine; results are paged: pass the printed page token\n" +
-		"to --page-token for the next page.",
+		"to --page-token for the next page. The triage filters (--q, --channel,\n" +
+		"--suggested-category, --collected-from, --collected-to, --target, --target-kind)\n" +
+		"select what 'starter bulk' acts on with the same flags.",
 	example: "starter opinion list --campaign <campaign-id> --state in_progress\n" +
 		"starter opinion list --campaign <campaign-id> --state received --q 路灯 --collected-from 2025-03-01\n" +
 		"starter opinion list --mine --overdue --limit 20",
