@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -72,82 +73,53 @@ var actCmd = &command{
 
 // actAbout explains act and lists every action with the flags it reads.
 func actAbout() string {
-	var b strings.Builder
-	b.WriteString("Performs one action (POST /api/v1/opinions/{id}/actions/{action}) and shows the\n" +
+	return "Performs one action (POST /api/v1/opinions/{id}/actions/{action}) and shows the\n" +
 		"opinion as it stands afterwards. The JSON body is --body merged with the flags\n" +
 		"given; only flags you set are sent, and a flag wins over the same key in --body.\n" +
 		"Dates are YYYY-MM-DD in the campaign's time zone. A refused action (wrong role,\n" +
-		"person or state, bad input) changes nothing and exits 1.\n\nActions:\n")
+		"person or state, bad input) changes nothing and exits 1.\n\nActions:\n" + actionTable(actionNames())
+}
+
+// actionNames are the names of every action, in the contract's order.
+func actionNames() []string {
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = a.name
+	}
+	return names
+}
+
+// actionTable lists the named actions, each with the flags it reads.
+func actionTable(names []string) string {
 	var t table
 	for _, a := range actions {
-		t.row("  "+a.name, a.fields)
+		if slices.Contains(names, a.name) {
+			t.row("  "+a.name, a.fields)
+		}
 	}
 	var sb strings.Builder
 	t.write(&sb)
-	b.WriteString(strings.TrimRight(sb.String(), "\n"))
-	return b.String()
+	return strings.TrimRight(sb.String(), "\n")
+}
+
+// unknownAction is the message for an action not among names, listing them.
+func unknownAction(action string, names []string) string {
+	return fmt.Sprintf("unknown action %q (one of: %s)", action, strings.Join(names, ", "))
 }
 
 func act(e *env, c *cmdline) int {
-	bodyFlag := c.fs.String("body", "", "base JSON `OBJECT` for the body, e.g. '{\"reason\":\"...\"}'")
-	text := map[string]*string{}
-	for _, f := range actStringFlags {
-		text[f.name] = c.fs.String(f.name, "", f.usage)
-	}
-	var approve, pass explicitBool
-	c.fs.Var(&approve, "approve", "true approves, false refuses the extension (decide-extension)")
-	c.fs.Var(&pass, "pass", "true passes, false fails the fix (verify)")
-	percent := c.fs.Int("percent", 0, "how far along the work is, `0-100` (report-progress)")
-	cycle := c.fs.Int("report_every_months", 0, "a long-term item's reporting cycle, `1-12` months (assign)")
+	flags := addActionFlags(c.fs)
 	pos, code, ok := c.parse(2, 2)
 	if !ok {
 		return code
 	}
 	id, action := pos[0], pos[1]
-	if !slices.ContainsFunc(actions, func(a struct{ name, fields string }) bool { return a.name == action }) {
-		names := make([]string, len(actions))
-		for i, a := range actions {
-			names[i] = a.name
-		}
-		return c.usageError(fmt.Sprintf("unknown action %q (one of: %s)", action, strings.Join(names, ", ")))
+	if names := actionNames(); !slices.Contains(names, action) {
+		return c.usageError(unknownAction(action, names))
 	}
-
-	set := c.set()
-	body := map[string]any{}
-	if set["body"] {
-		if err := json.Unmarshal([]byte(*bodyFlag), &body); err != nil || body == nil {
-			return c.usageError(fmt.Sprintf("--body must be a JSON object, like '{\"reason\":\"...\"}': got %s", *bodyFlag))
-		}
-	}
-	for _, f := range actStringFlags {
-		if set[f.name] {
-			body[f.name] = *text[f.name]
-		}
-	}
-	if set["approve"] {
-		body["approve"] = approve.v
-	}
-	if set["pass"] {
-		body["pass"] = pass.v
-	}
-	if set["percent"] {
-		if *percent < 0 || *percent > 100 {
-			return c.usageError(fmt.Sprintf("--percent %d: want a whole number from 0 to 100", *percent))
-		}
-		body["percent"] = *percent
-	}
-	if set["report_every_months"] {
-		body["report_every_months"] = *cycle
-	}
-	for _, name := range dateFlags {
-		if v := *text[name]; set[name] {
-			if _, err := time.Parse(time.DateOnly, v); err != nil {
-				return c.usageError(fmt.Sprintf("--%s %q is not a date: want YYYY-MM-DD", name, v))
-			}
-		}
-	}
-	if s := *text["satisfaction"]; set["satisfaction"] && !slices.Contains(satisfactions, s) {
-		return c.usageError(fmt.Sprintf("--satisfaction %q: want one of %s", s, strings.Join(satisfactions, ", ")))
+	body, msg := flags.body(c.set())
+	if msg != "" {
+		return c.usageError(msg)
 	}
 
 	cl, code, ok := c.client()
@@ -171,6 +143,96 @@ func act(e *env, c *cmdline) int {
 		printOpinion(w, op, false)
 		return nil
 	})
+}
+
+// actionFlags are the flags that fill an action's JSON body. act and bulk share
+// them, so the same flags make the same body whichever sends it.
+type actionFlags struct {
+	base          *string
+	text          map[string]*string
+	approve, pass explicitBool
+	percent       *int
+	cycle         *int
+}
+
+// addActionFlags registers the body flags on fs: every one, or with only given,
+// --body and those named (bulk takes only the fields of the triage actions).
+func addActionFlags(fs *flag.FlagSet, only ...string) *actionFlags {
+	want := func(name string) bool { return len(only) == 0 || slices.Contains(only, name) }
+	a := &actionFlags{text: map[string]*string{}}
+	a.base = fs.String("body", "", "base JSON `OBJECT` for the body, e.g. '{\"reason\":\"...\"}'")
+	for _, f := range actStringFlags {
+		if want(f.name) {
+			a.text[f.name] = fs.String(f.name, "", f.usage)
+		}
+	}
+	if want("approve") {
+		fs.Var(&a.approve, "approve", "true approves, false refuses the extension (decide-extension)")
+	}
+	if want("pass") {
+		fs.Var(&a.pass, "pass", "true passes, false fails the fix (verify)")
+	}
+	if want("percent") {
+		a.percent = fs.Int("percent", 0, "how far along the work is, `0-100` (report-progress)")
+	}
+	if want("report_every_months") {
+		a.cycle = fs.Int("report_every_months", 0, "a long-term item's reporting cycle, `1-12` months (assign)")
+	}
+	return a
+}
+
+// body is --body merged with the flags set (a flag wins over the same key), or a
+// message saying what is wrong with the command line. Only flags that were set reach
+// the body, so set must come from the flag set these flags were added to.
+func (a *actionFlags) body(set map[string]bool) (map[string]any, string) {
+	body := map[string]any{}
+	if set["body"] {
+		if err := json.Unmarshal([]byte(*a.base), &body); err != nil || body == nil {
+			return nil, fmt.Sprintf("--body must be a JSON object, like '{\"reason\":\"...\"}': got %s", *a.base)
+		}
+	}
+	for _, f := range actStringFlags {
+		if set[f.name] {
+			body[f.name] = *a.text[f.name]
+		}
+	}
+	if set["approve"] {
+		body["approve"] = a.approve.v
+	}
+	if set["pass"] {
+		body["pass"] = a.pass.v
+	}
+	if set["percent"] {
+		if p := *a.percent; p < 0 || p > 100 {
+			return nil, fmt.Sprintf("--percent %d: want a whole number from 0 to 100", p)
+		}
+		body["percent"] = *a.percent
+	}
+	if set["report_every_months"] {
+		body["report_every_months"] = *a.cycle
+	}
+	for _, name := range dateFlags {
+		if set[name] {
+			if msg := checkDate("--"+name, *a.text[name]); msg != "" {
+				return nil, msg
+			}
+		}
+	}
+	if set["satisfaction"] {
+		if s := *a.text["satisfaction"]; !slices.Contains(satisfactions, s) {
+			return nil, fmt.Sprintf("--satisfaction %q: want one of %s", s, strings.Join(satisfactions, ", "))
+		}
+	}
+	return body, ""
+}
+
+// checkDate says what is wrong with a date flag's value, or "" when it is a
+// YYYY-MM-DD date.
+func checkDate(flag, v string) string {
+	if _, err := time.Parse(time.DateOnly, v); err != nil {
+		return fmt.Sprintf("%s %q is not a date: want YYYY-MM-DD", flag, v)
+	}
+	return ""
 }
 
 // explicitBool is a boolean flag whose help reads --name=true|false: for approve and

@@ -114,18 +114,6 @@ func TestActRejectsBadInputWithoutCallingTheServer(t *testing.T) {
 		{"bad fixed_on", []string{"act", "op-1", "resolve", "--fixed_on", "yesterday"}, "YYYY-MM-DD"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			api := newFakeAPI(t, func(r request) (int, any) { return 200, sampleOpinion("op-1", "assigned") })
-			code, _, errOut := runCLI(t, api.URL, tt.args...)
-			if code != 2 {
-				t.Errorf("exit %d, want 2", code)
-			}
-			if !strings.Contains(errOut, tt.want) {
-				t.Errorf("stderr %q does not mention %q", errOut, tt.want)
-			}
-			if n := len(api.requests()); n != 0 {
-				t.Errorf("%d requests sent for a bad command line", n)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { refusedLocally(t, tt.want, tt.args...) })
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,12 +176,8 @@ func importFile(e *env, c *cmdline) int {
 		return code
 	}
 
-	// Progress goes where the summary goes; with --json stdout is kept for the JSON.
-	pw := e.stdout
-	if e.jsonOut {
-		pw = e.stderr
-	}
-	prog := &progress{w: pw, terminal: isTerminal(pw)}
+	pw := e.notes()
+	prog := &progress{w: pw, terminal: isTerminal(pw), label: "importing"}
 	if prog.terminal {
 		fmt.Fprintf(pw, "uploading %s (%s) to campaign %s…\n", filepath.Base(file), byteSize(fi.Size()), *campaignID)
 	}
@@ -298,47 +295,76 @@ func checkDownloadPath(flag, p string) string {
 
 // waitForBatch polls the batch until it leaves "importing", updating the progress.
 // It returns the last batch seen and its body; the error is ctx's when the user
-// pressed Ctrl-C. A server that does not answer (restarting, say) is asked again until
-// maxPollOutage has passed.
+// pressed Ctrl-C.
 func waitForBatch(e *env, cl *client, b batch, body []byte, prog *progress) (batch, []byte, error) {
-	ticker := time.NewTicker(pollEvery)
-	defer ticker.Stop()
-	var outage time.Time // when the server stopped answering; zero while it answers
-	for b.State == stateImporting {
-		select {
-		case <-e.ctx.Done():
-			return b, body, e.ctx.Err()
-		case <-ticker.C:
-		}
-		resp, err := cl.do(e.ctx, http.MethodGet, apiPath("batches", b.ID), nil, nil)
+	if b.State != stateImporting {
+		return b, body, nil
+	}
+	err := pollUntil(e, prog, func() (bool, error) {
+		nb, resp, err := getJSON[batch](e, cl, apiPath("batches", b.ID), nil, "batch "+b.ID)
 		if err != nil {
-			if e.ctx.Err() != nil {
-				return b, body, e.ctx.Err()
-			}
-			if !transient(err) {
-				return b, body, err
-			}
-			if outage.IsZero() {
-				outage = time.Now()
-				prog.end()
-				fmt.Fprintf(e.stderr, "warning: %v; asking again\n", err)
-			} else if time.Since(outage) > maxPollOutage {
-				return b, body, fmt.Errorf("no answer for %s: %w", maxPollOutage, err)
-			}
-			continue
-		}
-		outage = time.Time{}
-		var nb batch
-		if err := json.Unmarshal(resp, &nb); err != nil {
-			return b, body, fmt.Errorf("unexpected answer for batch %s: %v", b.ID, err)
+			return false, err
 		}
 		if nb.ID == "" {
 			nb.ID = b.ID
 		}
 		b, body = nb, resp
 		prog.update(b)
+		return b.State != stateImporting, nil
+	})
+	return b, body, err
+}
+
+// getJSON GETs an API path and decodes the answer into a T; what names the thing
+// asked for in the error when the answer is not one.
+func getJSON[T any](e *env, cl *client, path string, query url.Values, what string) (T, []byte, error) {
+	var v T
+	resp, err := cl.do(e.ctx, http.MethodGet, path, query, nil)
+	if err != nil {
+		return v, nil, err
 	}
-	return b, body, nil
+	if err := json.Unmarshal(resp, &v); err != nil {
+		return v, resp, fmt.Errorf("unexpected answer for %s: %v", what, err)
+	}
+	return v, resp, nil
+}
+
+// pollUntil asks every pollEvery until ask says the work on the server is finished,
+// and returns ask's error, or ctx's when the user pressed Ctrl-C. A server that does
+// not answer (restarting, say: imports and bulks survive that) is asked again until
+// maxPollOutage has passed.
+func pollUntil(e *env, prog *progress, ask func() (finished bool, err error)) error {
+	ticker := time.NewTicker(pollEvery)
+	defer ticker.Stop()
+	var outage time.Time // when the server stopped answering; zero while it answers
+	for {
+		select {
+		case <-e.ctx.Done():
+			return e.ctx.Err()
+		case <-ticker.C:
+		}
+		finished, err := ask()
+		if err != nil {
+			if e.ctx.Err() != nil {
+				return e.ctx.Err()
+			}
+			if !transient(err) {
+				return err
+			}
+			if outage.IsZero() {
+				outage = time.Now()
+				prog.end()
+				fmt.Fprintf(e.stderr, "warning: %v; asking again\n", err)
+			} else if time.Since(outage) > maxPollOutage {
+				return fmt.Errorf("no answer for %s: %w", maxPollOutage, err)
+			}
+			continue
+		}
+		outage = time.Time{}
+		if finished {
+			return nil
+		}
+	}
 }
 
 // transient reports whether a failed poll is worth repeating: no answer at all, or
@@ -588,21 +614,27 @@ func outcome(b batch) string {
 	return fmt.Sprintf("State %s.", dash(b.State))
 }
 
-// progress shows how far an import is: on a terminal one bar redrawn in place,
-// elsewhere (a log, a pipe) a line each time another tenth is in.
+// progress shows how far work on the server is (an import, a bulk): on a terminal
+// one bar redrawn in place, elsewhere (a log, a pipe) a line each time another tenth
+// is through, starting with label.
 type progress struct {
 	w        io.Writer
 	terminal bool
-	drawn    int // columns of the bar line on screen; 0 when no bar is on screen
-	tenths   int // tenths already reported in line mode
+	label    string // "importing"; the line mode's prefix
+	drawn    int    // columns of the bar line on screen; 0 when no bar is on screen
+	tenths   int    // tenths already reported in line mode
 }
 
 const barWidth = 30
 
+// update shows an import's progress.
 func (p *progress) update(b batch) {
-	done, total := b.done(), b.Accepted
-	counts := fmt.Sprintf("%s/%s started %s · already there %s",
-		thousands(done), thousands(total), thousands(b.Started), thousands(b.AlreadyPresent))
+	p.show(b.done(), b.Accepted, fmt.Sprintf("%s/%s started %s · already there %s",
+		thousands(b.done()), thousands(b.Accepted), thousands(b.Started), thousands(b.AlreadyPresent)))
+}
+
+// show draws done of total, with counts saying what they are made of.
+func (p *progress) show(done, total int, counts string) {
 	if p.terminal {
 		filled := barWidth
 		if total > 0 {
@@ -620,7 +652,7 @@ func (p *progress) update(b batch) {
 	}
 	if tenths > p.tenths {
 		p.tenths = tenths
-		fmt.Fprintf(p.w, "importing: %3d%%  %s\n", percent(done, total), counts)
+		fmt.Fprintf(p.w, "%s: %3d%%  %s\n", p.label, percent(done, total), counts)
 	}
 }
 

@@ -484,7 +484,7 @@ func TestImportCtrlCStopsWaitingNotTheImport(t *testing.T) {
 		})
 	var out, errOut bytes.Buffer
 	code := runContext(ctx, []string{"--server", api.URL, "--token", testToken, "import", "--campaign", "c1",
-		writeFile(t, "a.csv", "x")}, &out, &errOut)
+		writeFile(t, "a.csv", "x")}, strings.NewReader(""), &out, &errOut)
 
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)

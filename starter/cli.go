@@ -67,6 +67,16 @@ func (e *env) show(body []byte, render func(w io.Writer, body []byte) error) int
 	return exitOK
 }
 
+// notes is where a command that follows work on the server says what it does before
+// the result (progress, a question): where the result goes, but stderr with --json,
+// which keeps stdout for the JSON.
+func (e *env) notes() io.Writer {
+	if e.jsonOut {
+		return e.stderr
+	}
+	return e.stdout
+}
+
 // cmdline is one invocation of a leaf command: its flag set (globals already
 // registered) and its raw arguments. The leaf adds its own flags, then calls parse.
 type cmdline struct {
@@ -255,13 +265,7 @@ func indent(s string) string {
 // readJSONFile reads a JSON document from path ("-" is stdin). A syntax error names
 // the file, line and column, so a person can find the mistake in a long batch.
 func readJSONFile(e *env, path string) (json.RawMessage, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(e.stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, err := readInput(e, path)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +279,14 @@ func readJSONFile(e *env, path string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return raw, nil
+}
+
+// readInput reads the file at path, or stdin for "-".
+func readInput(e *env, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(e.stdin)
+	}
+	return os.ReadFile(path)
 }
 
 // position turns a byte offset into a 1-based line and column.

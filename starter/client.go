@@ -91,27 +91,34 @@ func apiPath(segments ...string) string {
 // an *apiError and a transport failure a *connError. path is already escaped (see
 // apiPath); body, if not nil, is sent as JSON.
 func (c *client) do(ctx context.Context, method, path string, query url.Values, body []byte) ([]byte, error) {
+	_, data, err := c.doStatus(ctx, method, path, query, body)
+	return data, err
+}
+
+// doStatus is do that also returns the status of the 2xx answer, for an endpoint
+// whose answers differ by it (a bulk: 200 done, 202 still running).
+func (c *client) doStatus(ctx context.Context, method, path string, query url.Values, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := c.newRequest(ctx, method, path, query, rd)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.send(ctx, c.http, req)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return nil, &connError{URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		return 0, nil, &connError{URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
 	}
-	return data, nil
+	return resp.StatusCode, data, nil
 }
 
 // endpoint resolves an escaped API path against --server, keeping any path prefix the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -85,9 +86,15 @@ func sampleOpinion(id, state string) map[string]any {
 // and stderr.
 func runCLI(t *testing.T, srv string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIInput(t, srv, "", args...)
+}
+
+// runCLIInput is runCLI with stdin reading input.
+func runCLIInput(t *testing.T, srv, input string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	full := append([]string{"--server", srv, "--token", testToken}, args...)
-	code := run(full, &out, &errOut)
+	code := runContext(context.Background(), full, strings.NewReader(input), &out, &errOut)
 	if strings.Contains(out.String(), testToken) || strings.Contains(errOut.String(), testToken) {
 		t.Errorf("starter %v printed the token:\nstdout: %s\nstderr: %s", args, out.String(), errOut.String())
 	}
@@ -101,4 +108,31 @@ func writeFile(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// wantAll checks that got, which is what (stdout, stderr), holds each of wants.
+func wantAll(t *testing.T, what, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, got)
+		}
+	}
+}
+
+// refusedLocally runs starter with args and checks that it reports a bad command line:
+// exit status 2, want on stderr, and no request sent.
+func refusedLocally(t *testing.T, want string, args ...string) {
+	t.Helper()
+	api := newFakeAPI(t, func(r request) (int, any) { return 200, map[string]any{} })
+	code, _, errOut := runCLI(t, api.URL, args...)
+	if code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if !strings.Contains(errOut, want) {
+		t.Errorf("stderr %q does not mention %q", errOut, want)
+	}
+	if n := len(api.requests()); n != 0 {
+		t.Errorf("%d requests sent for a bad command line", n)
+	}
 }

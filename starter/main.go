@@ -40,16 +40,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// on the server.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return runContext(ctx, args, stdout, stderr)
+	return runContext(ctx, args, os.Stdin, stdout, stderr)
 }
 
-// runContext is run with the context standing for Ctrl-C, so tests can interrupt.
-func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// runContext is run with the context standing for Ctrl-C and the standard input, so
+// tests can interrupt and answer.
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{
 		ctx:    ctx,
 		stdout: stdout,
 		stderr: stderr,
-		stdin:  os.Stdin,
+		stdin:  stdin,
 		server: defaultServer(),
 		token:  os.Getenv("RECTIFY_TOKEN"),
 	}
@@ -127,6 +128,7 @@ func commandTree() *command {
 				},
 			},
 			actCmd,
+			bulkCmd,
 			importCmd,
 			{
 				name:    "batch",

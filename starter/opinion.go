@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -62,6 +63,22 @@ type event struct {
 	To     string          `json:"to"`
 	Reason string          `json:"reason"`
 	Detail json.RawMessage `json:"detail"`
+}
+
+// checkState says what is wrong with a --state value, or "" when it is a state.
+func checkState(s string) string {
+	if !slices.Contains(states, s) {
+		return fmt.Sprintf("unknown --state %q (one of: %s)", s, strings.Join(states, ", "))
+	}
+	return ""
+}
+
+// opinionPage is one page of the opinion list (GET /api/v1/opinions): total counts
+// every match, and next_page_token is there while more follow.
+type opinionPage struct {
+	Opinions      []opinion `json:"opinions"`
+	Total         int       `json:"total"`
+	NextPageToken string    `json:"next_page_token"`
 }
 
 var opinionSubmitCmd = &command{
@@ -215,8 +232,11 @@ var opinionListCmd = &command{
 	synopsis: "[flags]",
 	about: "Lists opinions (GET /api/v1/opinions), most urgent first, scoped to what your\n" +
 		"token may see. Filters combine; results are paged: pass the printed page token\n" +
-		"to --page-token for the next page.",
+		"to --page-token for the next page. The triage filters (--q, --channel,\n" +
+		"--suggested-category, --collected-from, --collected-to, --target, --target-kind)\n" +
+		"select what 'starter bulk' acts on with the same flags.",
 	example: "starter opinion list --campaign <campaign-id> --state in_progress\n" +
+		"starter opinion list --campaign <campaign-id> --state received --q 路灯 --collected-from 2025-03-01\n" +
 		"starter opinion list --mine --overdue --limit 20",
 	run: opinionList,
 }
@@ -226,8 +246,7 @@ func opinionList(e *env, c *cmdline) int {
 	state := c.fs.String("state", "", "only this `STATE`: "+strings.Join(states, ", "))
 	cat := c.fs.String("category", "", "only this `CATEGORY`")
 	dept := c.fs.String("department", "", "only this `DEPARTMENT`")
-	keyword := c.fs.String("q", "", "only opinions whose content holds `WORDS` (Chinese needs no spaces), or whose key is it")
-	channel := c.fs.String("channel", "", "only this `CHANNEL` (e.g. hotline)")
+	filters := addTriageFilters(c.fs)
 	mine := c.fs.Bool("mine", false, "only opinions assigned to you (assignee=me)")
 	overdue := c.fs.Bool("overdue", false, "only overdue opinions")
 	limit := c.fs.Int("limit", 0, "at most `N` opinions per page (server default if unset)")
@@ -236,8 +255,13 @@ func opinionList(e *env, c *cmdline) int {
 		return code
 	}
 	set := c.set()
-	if *state != "" && !slices.Contains(states, *state) {
-		return c.usageError(fmt.Sprintf("unknown --state %q (one of: %s)", *state, strings.Join(states, ", ")))
+	if *state != "" {
+		if msg := checkState(*state); msg != "" {
+			return c.usageError(msg)
+		}
+	}
+	if msg := filters.check(); msg != "" {
+		return c.usageError(msg)
 	}
 	if set["limit"] && *limit <= 0 {
 		return c.usageError("--limit must be a positive number")
@@ -247,9 +271,9 @@ func opinionList(e *env, c *cmdline) int {
 		return code
 	}
 
-	q := url.Values{}
+	q := filters.query()
 	for name, v := range map[string]string{"campaign": *campaignID, "state": *state, "category": *cat, "department": *dept,
-		"q": *keyword, "channel": *channel, "page_token": *pageToken} {
+		"page_token": *pageToken} {
 		if v != "" {
 			q.Set(name, v)
 		}
@@ -269,11 +293,7 @@ func opinionList(e *env, c *cmdline) int {
 		return e.fail(err)
 	}
 	return e.show(resp, func(w io.Writer, body []byte) error {
-		var list struct {
-			Opinions      []opinion `json:"opinions"`
-			Total         int       `json:"total"`
-			NextPageToken string    `json:"next_page_token"`
-		}
+		var list opinionPage
 		if err := json.Unmarshal(body, &list); err != nil {
 			return err
 		}
@@ -294,6 +314,71 @@ func opinionList(e *env, c *cmdline) int {
 		}
 		return nil
 	})
+}
+
+// triageFilters are the filters of the opinion list that narrow the triage queue,
+// each a flag named after its parameter with '-' for '_'. opinion list and bulk take
+// them all, so a bulk selects what the list shows for the same flags.
+var triageFilters = []struct{ param, usage string }{
+	{"q", "only opinions whose content holds `WORDS` (Chinese needs no spaces), or whose key is it"},
+	{"channel", "only this `CHANNEL` (e.g. hotline)"},
+	{"suggested_category", "only opinions whose suggested category is `NAME`"},
+	{"collected_from", "only opinions collected on or after `YYYY-MM-DD`"},
+	{"collected_to", "only opinions collected on or before `YYYY-MM-DD`"},
+	{"target", "only opinions whose target is `TARGET` as written (team, or a member's name)"},
+	{"target_kind", "only opinions about the leadership team or one member: `KIND` team or individual"},
+}
+
+// targetKinds are the values target_kind takes.
+var targetKinds = []string{"team", "individual"}
+
+// filterFlags holds the triage filters' flags, by parameter name.
+type filterFlags map[string]*string
+
+// addTriageFilters registers the triage filters on fs.
+func addTriageFilters(fs *flag.FlagSet) filterFlags {
+	f := filterFlags{}
+	for _, tf := range triageFilters {
+		f[tf.param] = fs.String(strings.ReplaceAll(tf.param, "_", "-"), "", tf.usage)
+	}
+	return f
+}
+
+// check says what is wrong with the filters given, or "": dates and the target kind
+// are checked here, so a typo fails before a round trip.
+func (f filterFlags) check() string {
+	for _, p := range []string{"collected_from", "collected_to"} {
+		if v := *f[p]; v != "" {
+			if msg := checkDate("--"+strings.ReplaceAll(p, "_", "-"), v); msg != "" {
+				return msg
+			}
+		}
+	}
+	if v := *f["target_kind"]; v != "" && !slices.Contains(targetKinds, v) {
+		return fmt.Sprintf("--target-kind %q: want %s", v, strings.Join(targetKinds, " or "))
+	}
+	return ""
+}
+
+// any reports whether a filter was given.
+func (f filterFlags) any() bool {
+	for _, v := range f {
+		if *v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// query is the filters given as the list's parameters.
+func (f filterFlags) query() url.Values {
+	q := url.Values{}
+	for p, v := range f {
+		if *v != "" {
+			q.Set(p, *v)
+		}
+	}
+	return q
 }
 
 var opinionShowCmd = &command{

@@ -114,6 +114,36 @@ func TestOpinionListBuildsQuery(t *testing.T) {
 	}
 }
 
+func TestOpinionListSendsTheTriageFilters(t *testing.T) {
+	api := newFakeAPI(t, func(r request) (int, any) { return 200, map[string]any{"opinions": []any{}, "total": 0} })
+	code, _, errOut := runCLI(t, api.URL, "opinion", "list", "--suggested-category", "四风", "--collected-from", "2025-03-01",
+		"--collected-to", "2025-03-31", "--target", "张三", "--target-kind", "individual")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	want := "collected_from=2025-03-01&collected_to=2025-03-31&suggested_category=%E5%9B%9B%E9%A3%8E&target=%E5%BC%A0%E4%B8%89&target_kind=individual"
+	if q := api.requests()[0].Query; q != want {
+		t.Errorf("query %s, want %s", q, want)
+	}
+}
+
+func TestOpinionListRefusesABadFilterWithoutCallingTheServer(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--collected-from", "2025-3-1"}, `--collected-from "2025-3-1" is not a date`},
+		{[]string{"--collected-to", "yesterday"}, `--collected-to "yesterday" is not a date`},
+		{[]string{"--target-kind", "leader"}, "want team or individual"},
+	} {
+		api := newFakeAPI(t, func(r request) (int, any) { return 200, map[string]any{"opinions": []any{}, "total": 0} })
+		code, _, errOut := runCLI(t, api.URL, append([]string{"opinion", "list"}, tt.args...)...)
+		if code != 2 || !strings.Contains(errOut, tt.want) || len(api.requests()) != 0 {
+			t.Errorf("%v: exit %d, %d requests, stderr %q; want 2, none, %q", tt.args, code, len(api.requests()), errOut, tt.want)
+		}
+	}
+}
+
 func TestOpinionListWithoutFiltersSendsNoQuery(t *testing.T) {
 	api := newFakeAPI(t, func(r request) (int, any) { return 200, map[string]any{"opinions": []any{}, "total": 0} })
 	code, out, _ := runCLI(t, api.URL, "opinion", "list")

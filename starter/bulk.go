@@ -1,0 +1,563 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// bulkActions are the actions a bulk takes: triage's. starter refuses any other
+// itself, listing these, before anything is sent.
+var bulkActions = []string{"categorize", "assign", "merge", "reject", "cancel"}
+
+// bulkDone says what became of an opinion a bulk action was taken on, for the
+// summary's last line.
+var bulkDone = map[string]string{
+	"categorize": "categorized", "assign": "assigned", "merge": "merged", "reject": "rejected", "cancel": "cancelled",
+}
+
+// bulkFields are the body flags bulk takes: the fields its actions read.
+var bulkFields = []string{"category", "into", "reason", "department", "official", "leader", "measures", "deadline", "report_every_months"}
+
+// triageStates are the states in which an opinion waits on the office to be sorted,
+// the web app's triage queue: what filters select unless --state says otherwise.
+var triageStates = []string{"received", "categorized", "returned"}
+
+const (
+	// maxBulkOpinions is the most opinions one bulk takes.
+	maxBulkOpinions = 10_000
+	// listPageSize is the most opinions one page of the list has.
+	listPageSize = 500
+	// shownMatches is how many of the opinions selected a dry run or the question
+	// before a bulk shows.
+	shownMatches = 10
+	// bulkRunning is the state of a bulk still working through its opinions.
+	bulkRunning = "running"
+)
+
+// bulkJob is a bulk as the API returns it (POST /api/v1/campaigns/{id}/bulk,
+// GET /api/v1/bulks/{id}): its counts, total = done + refused + waiting, and a page
+// of what became of each opinion, in the order they were listed.
+type bulkJob struct {
+	ID            string       `json:"id"`
+	CampaignID    string       `json:"campaign_id"`
+	Action        string       `json:"action"`
+	CreatedBy     string       `json:"created_by"`
+	CreatedAt     string       `json:"created_at"`
+	FinishedAt    string       `json:"finished_at"`
+	State         string       `json:"state"`
+	Total         int          `json:"total"`
+	Done          int          `json:"done"`
+	Refused       int          `json:"refused"`
+	Waiting       int          `json:"waiting"`
+	Results       []bulkResult `json:"results"`
+	NextPageToken string       `json:"next_page_token"`
+}
+
+// bulkResult is what became of one opinion of a bulk: waiting, done, or refused with
+// the code and message a single action would have got.
+type bulkResult struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+var bulkCmd = &command{
+	name:     "bulk",
+	summary:  "take one triage action on many opinions of a campaign",
+	synopsis: "--campaign ID <action> [action flags] (--opinions ID,… | --file FILE | filters) [--dry-run] [--yes]",
+	about:    bulkAbout(),
+	example: "starter bulk --campaign <campaign-id> assign --opinions <id>,<id> --department 城管科 --official official --leader leader\n" +
+		"starter bulk --campaign <campaign-id> categorize --file ids.txt --category 群众需要解决的问题\n" +
+		"starter bulk --campaign <campaign-id> reject --state received --q 测试 --reason '测试数据' --dry-run\n" +
+		"starter bulk --campaign <campaign-id> assign --state categorized --q 路灯 --department 城管科 --official official --leader leader --yes",
+	run: bulkRun,
+}
+
+// bulkAbout explains bulk and lists its actions with the flags each reads.
+func bulkAbout() string {
+	return "Takes one triage action with one body on many opinions of a campaign\n" +
+		"(POST /api/v1/campaigns/{id}/bulk). The body is built from the flags as\n" +
+		"'starter act' builds it. The server checks the body first and refuses the whole\n" +
+		"bulk if it is wrong; then each opinion goes through every check of a single action,\n" +
+		"and one the action cannot be taken on (its state, most often) is refused on its\n" +
+		"own while the others go on.\n\n" +
+		"Which opinions, at most 10,000, either by id or by filters:\n" +
+		"  --opinions, --file  the ids given, in that order (one listed twice is sent once)\n" +
+		"  filters             every opinion of the campaign that 'starter opinion list\n" +
+		"                      --campaign ID' shows for the same --state (default: the\n" +
+		"                      triage states received, categorized and returned), --q,\n" +
+		"                      --channel, --suggested-category, --collected-from,\n" +
+		"                      --collected-to, --target and --target-kind. starter says how\n" +
+		"                      many match and asks before acting on them: --yes does not\n" +
+		"                      ask, --dry-run shows them and sends nothing.\n\n" +
+		"A bulk done within 10 seconds is answered at once; a larger one runs on the\n" +
+		"server and starter follows it. Then it prints how many opinions were done and\n" +
+		"refused, and each refused one with the code and message a single action would\n" +
+		"have got. Ctrl-C stops waiting, not the bulk.\n\n" +
+		"Exit status: 0 every opinion done (also a dry run, or no opinion matching); 1 some\n" +
+		"were refused, the question was not answered yes, the server refused the bulk, or\n" +
+		"an error; 2 bad command line.\n\nActions:\n" + actionTable(bulkActions)
+}
+
+func bulkRun(e *env, c *cmdline) int {
+	campaignID := c.fs.String("campaign", "", "campaign `ID` whose opinions to act on (required)")
+	idList := c.fs.String("opinions", "", "the opinions' `IDS`, comma-separated")
+	idFile := c.fs.String("file", "", "`FILE` of opinion ids, one a line; blank lines are skipped and # starts a comment (- reads stdin)")
+	stateList := c.fs.String("state", "", "with filters: only opinions in these `STATES`, comma-separated (default "+strings.Join(triageStates, ",")+")")
+	filters := addTriageFilters(c.fs)
+	dryRun := c.fs.Bool("dry-run", false, "show how many opinions and which would be acted on; send nothing")
+	yes := c.fs.Bool("yes", false, "act on the opinions filters select without asking")
+	flags := addActionFlags(c.fs, bulkFields...)
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	action := pos[0]
+	if !slices.Contains(bulkActions, action) {
+		msg := unknownAction(action, bulkActions)
+		if slices.Contains(actionNames(), action) {
+			msg += fmt.Sprintf("; %s is taken on one opinion at a time: starter act <opinion-id> %s", action, action)
+		}
+		return c.usageError(msg)
+	}
+	set := c.set()
+	body, msg := flags.body(set)
+	if msg != "" {
+		return c.usageError(msg)
+	}
+	byID := set["opinions"] || set["file"]
+	byFilter := *stateList != "" || filters.any()
+	switch {
+	case *campaignID == "":
+		return c.usageError("--campaign is required")
+	case byID && byFilter:
+		return c.usageError("choose the opinions by id (--opinions, --file) or by filters (--state, --q, …), not both")
+	case !byID && !byFilter:
+		return c.usageError("say which opinions: --opinions ID,…, --file FILE, or filters such as --state received")
+	}
+	selected := triageStates
+	if *stateList != "" {
+		selected, _ = unique(splitList(*stateList))
+		if len(selected) == 0 {
+			return c.usageError("--state names no state")
+		}
+		for _, s := range selected {
+			if msg := checkState(s); msg != "" {
+				return c.usageError(msg)
+			}
+		}
+	}
+	if msg := filters.check(); msg != "" {
+		return c.usageError(msg)
+	}
+	ids := splitList(*idList)
+	if set["opinions"] && len(ids) == 0 {
+		return c.usageError("--opinions lists no id")
+	}
+	if set["file"] && *idFile == "" {
+		return c.usageError("--file needs the FILE of ids")
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+
+	pw := e.notes()
+	var shown []opinion // with filters, the first opinions selected, to show
+	if byFilter {
+		var matched int
+		var err error
+		ids, shown, matched, err = selectOpinions(e, cl, *campaignID, selected, filters.query())
+		if err != nil {
+			return e.fail(err)
+		}
+		if matched > maxBulkOpinions {
+			fmt.Fprintf(e.stderr, "error: %s opinions match; a bulk takes at most %s. Narrow the filter (--state, --q,\n"+
+				"--channel, --collected-from, --collected-to, …) and act on them in parts.\n", thousands(matched), thousands(maxBulkOpinions))
+			return exitFail
+		}
+		if len(ids) == 0 {
+			fmt.Fprintln(pw, "no opinions match; nothing was sent")
+			return exitOK
+		}
+	} else if set["file"] {
+		fromFile, err := readIDs(e, *idFile)
+		if err != nil {
+			return e.fail(err)
+		}
+		ids = append(ids, fromFile...)
+	}
+	ids, repeated := unique(ids)
+	if repeated > 0 {
+		fmt.Fprintf(e.stderr, "note: %s listed more than once; each opinion is sent once\n", plural(repeated, "id is", "ids are"))
+	}
+	if len(ids) > maxBulkOpinions {
+		return c.usageError(fmt.Sprintf("%s opinions listed; a bulk takes at most %s: send them in parts",
+			thousands(len(ids)), thousands(maxBulkOpinions)))
+	}
+
+	request := map[string]any{"action": action, "opinions": ids, "body": body}
+	if *dryRun || (byFilter && !*yes) {
+		printSelection(pw, ids, shown, byFilter)
+	}
+	if *dryRun {
+		if e.jsonOut {
+			data, _ := json.Marshal(request)
+			printJSON(e.stdout, data)
+		}
+		fmt.Fprintf(pw, "Dry run: nothing was sent. Without --dry-run, starter would %s %s.\n",
+			action, plural(len(ids), "opinion", "opinions"))
+		return exitOK
+	}
+	if byFilter && !*yes && !confirm(e, pw, fmt.Sprintf("%s %s?", capitalize(action), plural(len(ids), "opinion", "opinions"))) {
+		fmt.Fprintln(e.stderr, "not confirmed: nothing was sent (--yes acts without asking)")
+		return exitFail
+	}
+
+	payload, err := json.Marshal(request)
+	if err != nil {
+		return e.fail(err)
+	}
+	status, resp, err := cl.doStatus(e.ctx, http.MethodPost, apiPath("campaigns", *campaignID, "bulk"), nil, payload)
+	if err != nil {
+		code := e.fail(err)
+		var ae *apiError
+		if e.ctx.Err() != nil || (errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable) {
+			fmt.Fprintf(e.stderr, "the bulk may have been stored and started: list the opinions (starter opinion list\n"+
+				"--campaign %s) before sending it again\n", *campaignID)
+		}
+		return code
+	}
+	var b bulkJob
+	if err := json.Unmarshal(resp, &b); err != nil || b.ID == "" {
+		fmt.Fprintln(e.stderr, "error: the server took the bulk but its answer is not a bulk; printing it as JSON")
+		printJSON(e.stderr, resp)
+		return exitFail
+	}
+	if status == http.StatusAccepted || b.State == bulkRunning {
+		if b, resp, err = followBulk(e, cl, b, resp, pw); err != nil {
+			if e.ctx.Err() != nil {
+				fmt.Fprintf(e.stderr, "stopped waiting: bulk %s goes on on the server; see it in the web app at /bulks/%s\n", b.ID, b.ID)
+				return exitFail
+			}
+			e.fail(err)
+			fmt.Fprintf(e.stderr, "bulk %s may still be running on the server; see it in the web app at /bulks/%s\n", b.ID, b.ID)
+			return exitFail
+		}
+	}
+	return finishBulk(e, cl, b, resp)
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// readIDs reads a file of opinion ids, one a line ("-" is stdin). Blank lines are
+// skipped and # starts a comment; a line holding more than one word is refused,
+// naming its line, rather than sent as one id. A spreadsheet's byte-order mark and
+// Windows line ends are taken as they come.
+func readIDs(e *env, path string) ([]string, error) {
+	data, err := readInput(e, path)
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	var ids []string
+	for i, line := range strings.Split(string(data), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.ContainsAny(line, " \t,;") {
+			return nil, fmt.Errorf("%s:%d: %q is not one opinion id: list one id a line", path, i+1, line)
+		}
+		ids = append(ids, line)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s lists no opinion id", path)
+	}
+	return ids, nil
+}
+
+// unique keeps the first of each value, in order, and counts the repeats dropped:
+// the server refuses a bulk that lists an opinion twice.
+func unique(values []string) ([]string, int) {
+	seen := make(map[string]bool, len(values))
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out, len(values) - len(out)
+}
+
+// selectOpinions pages through the campaign's opinions in each of states that the
+// filters in q select, and returns their ids, the first shownMatches of them, and
+// how many match. The first page of each state tells how many match it: when that
+// is more than a bulk takes, the rest is not fetched and ids is nil.
+func selectOpinions(e *env, cl *client, campaignID string, states []string, q url.Values) (ids []string, shown []opinion, matched int, err error) {
+	page := func(state, token string) (opinionPage, error) {
+		pq := url.Values{}
+		for k, v := range q {
+			pq[k] = v
+		}
+		pq.Set("campaign", campaignID)
+		pq.Set("state", state)
+		pq.Set("limit", strconv.Itoa(listPageSize))
+		if token != "" {
+			pq.Set("page_token", token)
+		}
+		p, _, err := getJSON[opinionPage](e, cl, apiPath("opinions"), pq, "the opinion list")
+		return p, err
+	}
+	var ops []opinion
+	type rest struct{ state, token string }
+	var more []rest
+	for _, st := range states {
+		p, err := page(st, "")
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		matched += p.Total
+		ops = append(ops, p.Opinions...)
+		if p.NextPageToken != "" {
+			more = append(more, rest{st, p.NextPageToken})
+		}
+	}
+	if matched > maxBulkOpinions {
+		return nil, nil, matched, nil
+	}
+	for _, r := range more {
+		for token := r.token; token != "" && len(ops) <= maxBulkOpinions; {
+			p, err := page(r.state, token)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if len(p.Opinions) == 0 {
+				break // the list shrank meanwhile
+			}
+			ops = append(ops, p.Opinions...)
+			token = p.NextPageToken
+		}
+	}
+	// The list is a position at each request, so an opinion whose urgency changed
+	// meanwhile may come twice.
+	seen := map[string]bool{}
+	for _, op := range ops {
+		if op.ID != "" && !seen[op.ID] {
+			seen[op.ID] = true
+			ids = append(ids, op.ID)
+			if len(shown) < shownMatches {
+				shown = append(shown, op)
+			}
+		}
+	}
+	return ids, shown, len(ids), nil
+}
+
+// printSelection says how many opinions were selected and shows the first: with
+// filters the opinions themselves, by id only their ids.
+func printSelection(w io.Writer, ids []string, shown []opinion, byFilter bool) {
+	if byFilter {
+		fmt.Fprintf(w, "%s match:\n\n", plural(len(ids), "opinion", "opinions"))
+		var t table
+		t.row("ID", "STATE", "CHANNEL", "COLLECTED", "SUGGESTED", "CONTENT")
+		for _, op := range shown {
+			t.row(op.ID, dash(op.State), dash(op.Channel), dash(op.CollectedAt), dash(op.SuggestedCategory),
+				truncate(oneLine(op.Content), 40))
+		}
+		t.write(w)
+	} else {
+		fmt.Fprintf(w, "%s listed:\n", plural(len(ids), "opinion", "opinions"))
+		for _, id := range ids[:min(len(ids), shownMatches)] {
+			fmt.Fprintf(w, "  %s\n", id)
+		}
+	}
+	if more := len(ids) - min(len(ids), shownMatches); more > 0 {
+		fmt.Fprintf(w, "… and %s more\n", thousands(more))
+	}
+	fmt.Fprintln(w)
+}
+
+// confirm asks question on w and reads the answer from stdin: only y or yes is yes,
+// and no answer at all (a script's closed stdin) is no, and so is Ctrl-C, which
+// would otherwise wait for Enter.
+func confirm(e *env, w io.Writer, question string) bool {
+	fmt.Fprintf(w, "%s [y/N] ", question)
+	answers := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n') // a read error is no answer
+		answers <- line
+	}()
+	var answer string
+	select {
+	case <-e.ctx.Done():
+	case answer = <-answers:
+	}
+	if !strings.HasSuffix(answer, "\n") {
+		fmt.Fprintln(w) // the user's Enter did not end the question's line
+	}
+	a := strings.ToLower(strings.TrimSpace(answer))
+	return a == "y" || a == "yes"
+}
+
+// followBulk polls a running bulk until every opinion is through, showing the
+// progress. It returns the last bulk seen and its body; the error is ctx's when the
+// user pressed Ctrl-C.
+func followBulk(e *env, cl *client, b bulkJob, body []byte, pw io.Writer) (bulkJob, []byte, error) {
+	fmt.Fprintf(pw, "bulk %s: %s %s opinions of campaign %s (Ctrl-C stops waiting, not the bulk)\n",
+		b.ID, b.Action, thousands(b.Total), dash(b.CampaignID))
+	prog := &progress{w: pw, terminal: isTerminal(pw), label: b.Action}
+	show := func(b bulkJob) {
+		prog.show(b.Done+b.Refused, b.Total, fmt.Sprintf("done %s/%s, refused %s",
+			thousands(b.Done), thousands(b.Total), thousands(b.Refused)))
+	}
+	show(b)
+	// Polls ask for one result: the counts are what is wanted, the results come after.
+	one := url.Values{"limit": {"1"}}
+	err := pollUntil(e, prog, func() (bool, error) {
+		nb, resp, err := getJSON[bulkJob](e, cl, apiPath("bulks", b.ID), one, "bulk "+b.ID)
+		if err != nil {
+			return false, err
+		}
+		if nb.ID == "" {
+			nb.ID = b.ID
+		}
+		b, body = nb, resp
+		show(b)
+		return b.State != bulkRunning, nil
+	})
+	prog.end()
+	if err == nil && !e.jsonOut {
+		fmt.Fprintln(pw) // set the summary apart from the progress
+	}
+	return b, body, err
+}
+
+// bulkResults pages through a bulk's results from the page b carries on.
+func bulkResults(e *env, cl *client, b bulkJob) ([]bulkResult, error) {
+	results := b.Results
+	for token := b.NextPageToken; token != ""; {
+		p, _, err := getJSON[bulkJob](e, cl, apiPath("bulks", b.ID), url.Values{"page_token": {token}}, "bulk "+b.ID)
+		if err != nil {
+			return results, err
+		}
+		if len(p.Results) == 0 {
+			break
+		}
+		results = append(results, p.Results...)
+		token = p.NextPageToken
+	}
+	return results, nil
+}
+
+// finishBulk prints the finished bulk, every result included (or its JSON), and
+// returns the exit status it calls for.
+func finishBulk(e *env, cl *client, b bulkJob, body []byte) int {
+	// When a page of results cannot be had, the counts are still known: they are
+	// shown with the results there are, then the error.
+	results, resultsErr := bulkResults(e, cl, b)
+	if e.jsonOut {
+		var whole map[string]json.RawMessage
+		if json.Unmarshal(body, &whole) == nil {
+			if data, err := json.Marshal(results); err == nil && results != nil {
+				whole["results"] = data
+			}
+			if resultsErr == nil {
+				delete(whole, "next_page_token")
+			}
+			body, _ = json.Marshal(whole)
+		}
+		printJSON(e.stdout, body)
+	} else {
+		printBulk(e.stdout, b, results)
+	}
+	if resultsErr != nil {
+		return e.fail(fmt.Errorf("the results of bulk %s: %w", b.ID, resultsErr))
+	}
+	if b.Refused > 0 || b.State != stateDone {
+		return exitFail
+	}
+	return exitOK
+}
+
+// printBulk writes the summary of a bulk: its figures, every refused opinion with
+// the reason, and a last line that says what happened.
+func printBulk(w io.Writer, b bulkJob, results []bulkResult) {
+	var t table
+	t.row("Bulk", b.ID)
+	t.row("Campaign", dash(b.CampaignID))
+	t.row("Action", dash(b.Action))
+	t.row("State", dash(b.State))
+	t.row("Opinions", thousands(b.Total))
+	t.row("Done", thousands(b.Done))
+	t.row("Refused", thousands(b.Refused))
+	if b.Waiting > 0 {
+		t.row("Waiting", thousands(b.Waiting))
+	}
+	if b.FinishedAt != "" {
+		t.row("Finished", b.FinishedAt)
+	}
+	t.write(w)
+	var rt table
+	rt.row("ID", "CODE", "MESSAGE")
+	for _, r := range results {
+		if r.Status == "refused" {
+			rt.row(r.ID, dash(r.Code), dash(r.Message))
+		}
+	}
+	if len(rt.rows) > 1 {
+		fmt.Fprintln(w, "\nRefused")
+		rt.write(w)
+	}
+	done := bulkDone[b.Action]
+	if done == "" {
+		done = "acted on"
+	}
+	switch {
+	case b.State != stateDone:
+		fmt.Fprintf(w, "\nStill running: %s of %s opinions through. See it in the web app at /bulks/%s\n",
+			thousands(b.Done+b.Refused), thousands(b.Total), b.ID)
+	case b.Refused == 0:
+		fmt.Fprintf(w, "\nDone: all %s %s.\n", plural(b.Total, "opinion", "opinions"), done)
+	default:
+		fmt.Fprintf(w, "\nDone: %s of %s opinions %s; %s refused, listed above with the reason.\n",
+			thousands(b.Done), thousands(b.Total), done, thousands(b.Refused))
+	}
+}
+
+// plural is n with the singular or plural word: "1 opinion", "466 opinions".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// capitalize upper-cases the first letter of an action's name, for a question.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
