@@ -35,6 +35,7 @@ type batch struct {
 	KeyConflicts         int             `json:"key_conflicts"`
 	AcceptedWithWarnings int             `json:"accepted_with_warnings"`
 	WarningsTotal        int             `json:"warnings_total"`
+	UnderWay             int             `json:"under_way"`
 	SkippedSheets        json.RawMessage `json:"skipped_sheets"`
 	Rejections           []rejection     `json:"rejections"`
 	RejectionsTotal      int             `json:"rejections_total"`
@@ -482,6 +483,10 @@ func printBatch(w io.Writer, b batch, saved string, link func(string) string) {
 	}
 	if b.AcceptedWithWarnings > 0 {
 		t.row("With warnings", thousands(b.AcceptedWithWarnings))
+	}
+	if b.UnderWay > 0 {
+		// Rows of a ledger kept mid-campaign, which start at their state.
+		t.row("Under way", thousands(b.UnderWay))
 	}
 	t.row("Started", thousands(b.Started))
 	t.row("Already there", thousands(b.AlreadyPresent))

@@ -8,7 +8,7 @@ import (
 func TestImportSummarySaysWhichRowsWereAlreadyThereRefusedForAKeyOrWarned(t *testing.T) {
 	api := newBatchAPI(t, func(u upload) (int, any) {
 		return 201, sampleBatch("done", map[string]any{"rows": 40, "accepted": 39, "rejected": 1, "refused": 2,
-			"started": 36, "already_present": 2, "key_conflicts": 1, "accepted_with_warnings": 1, "warnings_total": 1,
+			"started": 36, "already_present": 2, "key_conflicts": 1, "accepted_with_warnings": 1, "warnings_total": 1, "under_way": 5,
 			"rejections": []any{
 				map[string]any{"sheet": "", "row": 5, "column": "来源", "reason": `"传真" is not a channel`},
 				map[string]any{"sheet": "", "row": 9, "column": "意见编号", "reason": `key "TJ-7" already belongs to opinion op-7, which differs in content`},
@@ -32,6 +32,7 @@ func TestImportSummarySaysWhichRowsWereAlreadyThereRefusedForAKeyOrWarned(t *tes
 		"Rejected        2\n",
 		"Key conflicts   1\n",
 		"With warnings   1\n",
+		"Under way       5\n",
 		"Started         36\n",
 		"Already there   2\n",
 		`already belongs to opinion op-7`,
