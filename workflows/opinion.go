@@ -335,8 +335,8 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		o.Measures, o.Evidence, o.SubmittedBy, o.SubmittedLate = b.Measures, b.Evidence, who, false
 		o.OnTheSpot, o.FixedOn, o.Signed = true, b.FixedOn, true
 		if r.honest {
-			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
-				SubmittedAt: workflow.Now(ctx)})
+			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, Attachments: b.Attachments,
+				SubmittedBy: who, SubmittedAt: workflow.Now(ctx)})
 		}
 		r.armed++
 		r.record(ctx, who, action, domain.StateSubmitted, b.Reason, detail("category", o.Category, "department", b.Department,
@@ -395,8 +395,8 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 			// The deadline has passed once its day has ended, whether or not the
 			// ladder's timer has been handled yet; a late extension never helps.
 			o.SubmittedLate = o.SubmittedLate || !now.Before(o.Schedule.OverdueAt) || r.missed
-			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
-				SubmittedAt: now, Late: o.SubmittedLate})
+			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, Attachments: b.Attachments,
+				SubmittedBy: who, SubmittedAt: now, Late: o.SubmittedLate})
 		}
 		r.armed++
 		r.record(ctx, who, action, domain.StateSubmitted, "", detail("late", fmt.Sprint(o.SubmittedLate)))
@@ -405,7 +405,7 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		due, now := o.Schedule.Deadline, workflow.Now(ctx)
 		late := !now.Before(o.Schedule.OverdueAt)
 		o.Reports = append(o.Reports, domain.ProgressReport{At: now, By: who, Done: b.Measures, Next: b.Next,
-			Percent: *b.Percent, Evidence: b.Evidence, Due: due, Late: late})
+			Percent: *b.Percent, Evidence: b.Evidence, Attachments: b.Attachments, Due: due, Late: late})
 		o.Measures = b.Measures
 		// The next report is due a cycle after this one was, or a cycle from today
 		// when that day has passed already; on a working day.
@@ -432,8 +432,8 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		now := workflow.Now(ctx)
 		o.Measures, o.Evidence, o.SubmittedBy = b.Measures, b.Evidence, who
 		o.SubmittedLate = !now.Before(o.Schedule.OverdueAt)
-		o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, SubmittedBy: who,
-			SubmittedAt: now, Late: o.SubmittedLate})
+		o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, Attachments: b.Attachments,
+			SubmittedBy: who, SubmittedAt: now, Late: o.SubmittedLate})
 		r.armed++
 		r.record(ctx, who, action, domain.StateSubmitted, b.Reason, detail("late", fmt.Sprint(o.SubmittedLate)))
 		r.notifyQueue(ctx, domain.ActionSubmit, domain.RoleVerifier)

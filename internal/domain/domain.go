@@ -289,7 +289,27 @@ type ActionBody struct {
 	// ReportEveryMonths sets, on assigning a long-term item, how often it reports
 	// its progress (0: as its category says).
 	ReportEveryMonths int `json:"report_every_months,omitempty"`
+	// Attachments are the evidence files of a submit, resolve, report-progress or
+	// conclude: references to files uploaded beforehand, which the service completes
+	// from what it stored (a client names them by id alone).
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
 }
+
+// AttachmentRef is an evidence file as an opinion keeps it: what identifies and
+// describes it, never its bytes, which stay in the reporting store (history and
+// queries stay small, and a file is served by every web node).
+type AttachmentRef struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	// Thumbnail is whether rectify drew a thumbnail of it (a photo).
+	Thumbnail bool `json:"thumbnail"`
+}
+
+// EvidenceActions are the actions that carry evidence files (ActionBody.Attachments).
+var EvidenceActions = []Action{ActionSubmit, ActionResolve, ActionReportProgress, ActionConclude}
 
 // ActionRequest is the argument of every action Update.
 type ActionRequest struct {
@@ -505,10 +525,12 @@ type Opinion struct {
 
 // Round is one submitted fix and what verification made of it.
 type Round struct {
-	Measures    string    `json:"measures"`
-	Evidence    string    `json:"evidence,omitempty"`
-	SubmittedBy string    `json:"submitted_by"`
-	SubmittedAt time.Time `json:"submitted_at"`
+	Measures string `json:"measures"`
+	Evidence string `json:"evidence,omitempty"`
+	// Attachments are the evidence files submitted with it.
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	SubmittedBy string          `json:"submitted_by"`
+	SubmittedAt time.Time       `json:"submitted_at"`
 	// Late is whether it was submitted after the deadline in force had passed (the
 	// end of its day), or after an extension approved late: such an extension
 	// moves the deadline but does not count.
@@ -565,6 +587,8 @@ type ProgressReport struct {
 	Next     string    `json:"next"`
 	Percent  int       `json:"percent"`
 	Evidence string    `json:"evidence,omitempty"`
+	// Attachments are the evidence files filed with it.
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
 	// Due is the day the report was due; Late whether it came after that day ended.
 	Due  string `json:"due"`
 	Late bool   `json:"late"`
@@ -632,6 +656,11 @@ func (o Opinion) Clone() Opinion {
 			p := *round.Passed
 			c.Rounds[i].Passed = &p
 		}
+		c.Rounds[i].Attachments = slices.Clone(round.Attachments)
+	}
+	c.Reports = slices.Clone(o.Reports)
+	for i, report := range c.Reports {
+		c.Reports[i].Attachments = slices.Clone(report.Attachments)
 	}
 	c.Callbacks = slices.Clone(o.Callbacks)
 	c.Timeline = make([]Event, len(o.Timeline))

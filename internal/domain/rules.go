@@ -2,10 +2,12 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 )
 
@@ -26,6 +28,10 @@ const (
 	// YearsAhead is how many years after today a date may lie at most.
 	YearsAhead = 5
 )
+
+// MaxAttachmentsPerAction bounds the evidence files one action carries: a round's
+// photos and documents, not an archive.
+const MaxAttachmentsPerAction = 20
 
 // MaxReportEveryMonths bounds how rarely a long-term item reports its progress: at
 // least once a year.
@@ -110,6 +116,9 @@ func Check(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time
 	if err := checkInput(o, p, action, req, now, bounded); err != nil {
 		return err
 	}
+	if err := checkAttachments(o, action, req.Body.Attachments); err != nil {
+		return err
+	}
 	if bounded {
 		return checkLengths(req.Body)
 	}
@@ -167,6 +176,55 @@ func checkLengths(b ActionBody) error {
 	} {
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkAttachments checks the evidence files an action carries: only the actions
+// that submit evidence take them, at most MaxAttachmentsPerAction, each a complete
+// reference (the service fills them in from what it stored), listed once, and not
+// one a round or report of this opinion already holds — a file is evidence of one
+// submission. An opinion begun before rounds were kept cannot hold files.
+func checkAttachments(o *Opinion, action Action, refs []AttachmentRef) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	if !slices.Contains(EvidenceActions, action) {
+		return invalid("attachments_not_taken", "%s takes no attachments; files go with submit, resolve, report-progress or conclude", action)
+	}
+	if len(refs) > MaxAttachmentsPerAction {
+		return invalid("attachments_too_many", "%d files are attached; one action takes at most %d", len(refs), MaxAttachmentsPerAction)
+	}
+	if o.HighestLevel == "" {
+		return conflict("attachments_unsupported", "this opinion began before rectify kept each round of a fix, so it cannot keep files with one; describe the evidence in words instead")
+	}
+	used := map[string]string{}
+	for i, r := range o.Rounds {
+		for _, a := range r.Attachments {
+			used[a.ID] = fmt.Sprintf("round %d", i+1)
+		}
+	}
+	for i, r := range o.Reports {
+		for _, a := range r.Attachments {
+			used[a.ID] = fmt.Sprintf("progress report %d", i+1)
+		}
+	}
+	seen := map[string]bool{}
+	for i, a := range refs {
+		if uuid.Validate(a.ID) != nil || len(a.ID) != 36 {
+			return invalid("attachment_invalid", "attachments[%d]: %q is not an attachment id; upload the file first and send the id it is given", i, a.ID)
+		}
+		if a.Name == "" || utf8.RuneCountInString(a.Name) > maxNameRunes || a.ContentType == "" || len(a.ContentType) > maxNameRunes ||
+			a.Size <= 0 || len(a.SHA256) != 64 || strings.Trim(a.SHA256, "0123456789abcdef") != "" {
+			return invalid("attachment_invalid", "attachments[%d] (%s) is not a complete reference to a stored file: it needs its name, content type, size and SHA-256", i, a.ID)
+		}
+		if seen[a.ID] {
+			return invalid("attachment_repeated", "attachment %s is listed twice", a.ID)
+		}
+		seen[a.ID] = true
+		if where, ok := used[a.ID]; ok {
+			return conflict("attachment_used", "attachment %s (%s) is already evidence of %s; upload the file again to attach it here too", a.ID, a.Name, where)
 		}
 	}
 	return nil
