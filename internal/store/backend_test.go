@@ -88,6 +88,7 @@ func TestStore(t *testing.T) {
 		{"ProjectionFollowsTheWorkflowTask", testProjectionFollowsTheWorkflowTask},
 		{"UnconfirmedWritesSettle", testUnconfirmedWritesSettle},
 		{"AuditLog", testAuditLog},
+		{"Attachments", testAttachments},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {

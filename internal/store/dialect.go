@@ -89,6 +89,7 @@ var postgres = dialect{
 		" TEXT ", ` TEXT COLLATE "C" `,
 		") WITHOUT ROWID;", ");",
 		" INTEGER PRIMARY KEY AUTOINCREMENT,", " BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,",
+		" BLOB", " BYTEA",
 	),
 	lockProjection: fmt.Sprintf(`SELECT pg_advisory_xact_lock_shared(%d, %d), pg_advisory_xact_lock(%d, hashtext($1))`,
 		pgLockSpace, pgRebuildLock, pgOpinionSpace),

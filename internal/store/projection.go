@@ -224,6 +224,9 @@ ON CONFLICT (id) DO UPDATE SET
 	if err := moveCounts(ctx, tx, from, to, o); err != nil {
 		return false, err
 	}
+	if err := markAttachments(ctx, tx, o, timeline); err != nil {
+		return false, err
+	}
 	return true, writeTimeline(ctx, tx, o.ID, o.Revision, timeline)
 }
 
