@@ -1,7 +1,7 @@
 package api
 
 import (
-	"mime"
+	"fmt"
 	"net/http"
 	"path"
 	"strconv"
@@ -80,13 +80,47 @@ func (s *Server) downloadRejections(w http.ResponseWriter, r *http.Request, u us
 
 // SendFile answers with d as an attachment: its type, its name and (when known)
 // its length, then its bytes. The API and the web pages send downloads through
-// it, so the two are the same file under the same name.
+// it, so the two are the same file under the same name. A download is never
+// shown in the browser, and its type is never guessed from its bytes (nosniff):
+// an uploaded file that holds a web page stays a file.
 func SendFile(w http.ResponseWriter, d *service.Download) error {
 	h := w.Header()
 	h.Set("Content-Type", d.ContentType)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
+	h.Set("Content-Disposition", contentDisposition(d.Name))
+	h.Set("X-Content-Type-Options", "nosniff")
 	if d.Size >= 0 {
 		h.Set("Content-Length", strconv.FormatInt(d.Size, 10))
 	}
 	return d.Send(w)
+}
+
+// contentDisposition names a download (RFC 6266): the name as given, in UTF-8 and
+// percent-escaped (filename*, RFC 8187), which every current browser reads, and an
+// ASCII name for the clients that read only filename: its ASCII letters, digits
+// and punctuation, "attachment" when nothing of the name is left but its
+// extension.
+func contentDisposition(name string) string {
+	var ascii, escaped strings.Builder
+	for _, r := range name {
+		if r < 0x80 && r >= 0x20 && r != 0x7f && !strings.ContainsRune(`"\/;%`, r) {
+			ascii.WriteRune(r)
+		} else if !strings.HasSuffix(ascii.String(), "_") {
+			ascii.WriteByte('_')
+		}
+	}
+	for _, b := range []byte(name) {
+		if b < 0x80 && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0) {
+			escaped.WriteByte(b)
+		} else {
+			fmt.Fprintf(&escaped, "%%%02X", b)
+		}
+	}
+	fallback := ascii.String()
+	ext := path.Ext(fallback)
+	stem := strings.Trim(strings.TrimSuffix(fallback, ext), "_-. ")
+	if stem == "" {
+		stem = "attachment"
+	}
+	fallback = stem + ext
+	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + escaped.String()
 }

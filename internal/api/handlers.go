@@ -188,17 +188,34 @@ func (s *Server) act(r *http.Request, u user.User) (int, any, error) {
 	if !knownAction(action) {
 		return 0, nil, errorf(http.StatusNotFound, "unknown_action", "%q is not an action; the actions are %s", action, actionList())
 	}
-	var body domain.ActionBody
+	var body actionBody
 	if r.ContentLength != 0 {
 		if err := decode(r, &body); err != nil {
 			return 0, nil, err
 		}
 	}
-	o, err := s.svc.Act(r.Context(), u, r.PathValue("id"), action, body)
+	o, err := s.svc.Act(r.Context(), u, r.PathValue("id"), action, body.action())
 	if err != nil {
 		return 0, nil, err
 	}
 	return s.showOpinion(r, u, o)
+}
+
+// actionBody is an action's body as the API takes it: the evidence files are
+// named by the ids their uploads were given, and the service completes each
+// reference from what it stored.
+type actionBody struct {
+	domain.ActionBody
+	Attachments []string `json:"attachments,omitempty"`
+}
+
+func (b actionBody) action() domain.ActionBody {
+	body := b.ActionBody
+	body.Attachments = nil
+	for _, id := range b.Attachments {
+		body.Attachments = append(body.Attachments, domain.AttachmentRef{ID: id})
+	}
+	return body
 }
 
 func knownAction(a domain.Action) bool {

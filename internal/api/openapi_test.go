@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/mocks"
 
+	"rectify/internal/attachment/attachmenttest"
 	"rectify/internal/domain"
 	"rectify/internal/metrics"
 	"rectify/internal/service"
@@ -450,6 +451,32 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	f.expectAction(t, serviceerror.NewResourceExhausted(enumspb.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT, "busy"), nil)
 	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/received/actions/categorize", as: "office", status: 429, code: "throttled",
 		body: `{"category": "服务态度和效率"}`})
+
+	// Evidence files.
+	attachments := openAPICall{method: "POST", path: "/api/v1/opinions/in-progress/attachments", as: "official", status: 201}
+	rec = c.upload(t, attachments, "整改后.png", string(attachmenttest.PNG(t, 400, 300)))
+	photo := decodeAs[domain.AttachmentRef](t, rec)
+	rec = c.upload(t, attachments, "验收单.pdf", string(attachmenttest.PDF()))
+	doc := decodeAs[domain.AttachmentRef](t, rec)
+	refused := attachments
+	refused.status, refused.code = 422, "attachment_type"
+	c.upload(t, refused, "整改后.jpg", "<!DOCTYPE html><script>alert(1)</script>")
+	refused.as, refused.status, refused.code = "verifier", 403, "forbidden"
+	c.upload(t, refused, "整改后.png", string(attachmenttest.PNG(t, 8, 8)))
+	refused.as, refused.path, refused.status, refused.code = "official", "/api/v1/opinions/closed/attachments", 409, "wrong_state"
+	c.upload(t, refused, "整改后.png", string(attachmenttest.PNG(t, 8, 8)))
+	refused.path, refused.status, refused.code = "/api/v1/opinions/nope/attachments", 404, "opinion_not_found"
+	c.upload(t, refused, "整改后.png", string(attachmenttest.PNG(t, 8, 8)))
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/in-progress/attachments", as: "official", contentType: "image/png",
+		body: string(attachmenttest.PNG(t, 8, 8)), status: 400, code: "not_multipart", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/attachments/" + photo.ID, as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/attachments/" + doc.ID, as: "official", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/attachments/" + photo.ID, as: "official2", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/attachments/" + strings.Repeat("0", 36), as: "office", status: 404, code: "attachment_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/attachments/" + photo.ID + "/thumbnail", as: "verifier", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/attachments/" + doc.ID + "/thumbnail", as: "verifier", status: 404, code: "thumbnail_not_found"})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/opinions/in-progress/actions/submit", as: "official", status: 422, code: "attachment_not_found",
+		body: `{"measures": "已更换路灯", "evidence": "见照片", "attachments": ["3b2f1c6e-8a7d-4e5f-9b0a-1c2d3e4f5a6b"]}`})
 
 	// Figures and ledgers.
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/stats", as: "leader", status: 200})

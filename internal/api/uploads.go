@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -50,28 +51,13 @@ func (s *Server) createBatch(r *http.Request, u user.User) (int, any, error) {
 // receiveUpload streams the multipart "file" part to a temporary file (never more
 // than the size limit) and reads the strict and dry_run fields.
 func receiveUpload(r *http.Request, opts *service.ImportOptions) (path, name string, err error) {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType != "multipart/form-data" {
-		return "", "", errorf(http.StatusBadRequest, "not_multipart", "upload the file as multipart/form-data with the file in a field named \"file\"")
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return "", "", errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
-	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return path, name, errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
-		}
+	err = eachPart(r, func(part *multipart.Part) error {
 		switch part.FormName() {
 		case "strict", "dry_run":
 			v, _ := io.ReadAll(io.LimitReader(part, 16))
 			on, err := formBool(part.FormName(), string(v))
 			if err != nil {
-				return path, name, err
+				return err
 			}
 			if part.FormName() == "strict" {
 				opts.Strict = on
@@ -80,18 +66,55 @@ func receiveUpload(r *http.Request, opts *service.ImportOptions) (path, name str
 			}
 		case "file":
 			if path != "" {
-				return path, name, errorf(http.StatusBadRequest, "two_files", "upload one file per batch")
+				return errorf(http.StatusBadRequest, "two_files", "upload one file per batch")
 			}
 			name = filepath.Base(part.FileName())
-			if path, err = spool(part, opts.Limits.MaxBytes); err != nil {
-				return path, name, err
-			}
+			var err error
+			path, err = spool(part, opts.Limits.MaxBytes)
+			return err
 		}
+		return nil
+	})
+	if err != nil {
+		return path, name, err
 	}
 	if path == "" {
-		return "", "", errorf(http.StatusBadRequest, "file_required", "the upload has no field named \"file\"")
+		return "", "", fileRequired()
 	}
 	return path, name, nil
+}
+
+// eachPart reads a multipart/form-data upload part by part, handing each to take;
+// a body that is not one is refused as the API refuses it, whatever the endpoint.
+func eachPart(r *http.Request, take func(*multipart.Part) error) error {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType != "multipart/form-data" {
+		return errorf(http.StatusBadRequest, "not_multipart", "upload the file as multipart/form-data with the file in a field named \"file\"")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err // the endpoint's own refusal of a body over its bound
+		}
+		if err != nil {
+			return errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
+		}
+		if err := take(part); err != nil {
+			return err
+		}
+	}
+}
+
+func fileRequired() error {
+	return errorf(http.StatusBadRequest, "file_required", "the upload has no field named \"file\"")
 }
 
 func formBool(field, v string) (bool, error) {

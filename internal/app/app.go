@@ -180,6 +180,8 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
+			AttachmentLimits: service.AttachmentLimits{MaxBytes: cfg.AttachmentMaxBytes, PerOpinion: cfg.AttachmentsPerOpinion,
+				OpinionBytes: cfg.AttachmentsMaxBytes},
 		})
 		apiConfig := api.Config{Logger: logger, Lockout: lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies)}
 		// Off the public port, /metrics is RECTIFY_METRICS_ADDR's alone (config

@@ -71,6 +71,11 @@ type Config struct {
 	// ImportMaxBytes and ImportMaxRows bound one imported ledger file.
 	ImportMaxBytes int64
 	ImportMaxRows  int
+	// AttachmentMaxBytes bounds one evidence file; AttachmentsPerOpinion and
+	// AttachmentsMaxBytes bound the files one opinion holds, in number and bytes.
+	AttachmentMaxBytes    int64
+	AttachmentsPerOpinion int
+	AttachmentsMaxBytes   int64
 	// MetricsAddr, when set, also serves /metrics on its own address: for a
 	// process without the HTTP API (a worker of a cluster), or one that keeps its
 	// figures off the public port (MetricsPublic false).
@@ -257,6 +262,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}{
 		{"RECTIFY_IMPORT_MAX_BYTES", 50 << 20, func(v int64) { c.ImportMaxBytes = v }},
 		{"RECTIFY_IMPORT_MAX_ROWS", 200_000, func(v int64) { c.ImportMaxRows = int(v) }},
+		{"RECTIFY_ATTACHMENT_MAX_BYTES", 10 << 20, func(v int64) { c.AttachmentMaxBytes = v }},
+		{"RECTIFY_ATTACHMENTS_PER_OPINION", 20, func(v int64) { c.AttachmentsPerOpinion = int(v) }},
+		{"RECTIFY_ATTACHMENTS_MAX_BYTES", 50 << 20, func(v int64) { c.AttachmentsMaxBytes = v }},
 	} {
 		v, err := strconv.ParseInt(get(n.name, strconv.FormatInt(n.def, 10)), 10, 64)
 		if err != nil || v <= 0 || v > 1<<40 {
@@ -264,6 +272,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			continue
 		}
 		n.dst(v)
+	}
+	if c.AttachmentMaxBytes > c.AttachmentsMaxBytes && c.AttachmentsMaxBytes > 0 {
+		errs = append(errs, fmt.Errorf("RECTIFY_ATTACHMENT_MAX_BYTES (%d, one file) is more than RECTIFY_ATTACHMENTS_MAX_BYTES (%d, all of an opinion's files)",
+			c.AttachmentMaxBytes, c.AttachmentsMaxBytes))
 	}
 	errs = append(errs, c.readPayloadKey(get("RECTIFY_PAYLOAD_KEY_FILE", ""))...)
 	switch p := strings.ToLower(get("RECTIFY_METRICS_PUBLIC", "on")); p {

@@ -46,6 +46,9 @@ func TestFromEnvDefaults(t *testing.T) {
 	require.Empty(t, c.TrustedProxies)
 	require.True(t, c.MetricsPublic)
 	require.Empty(t, c.MetricsAddr)
+	require.EqualValues(t, 10<<20, c.AttachmentMaxBytes)
+	require.Equal(t, 20, c.AttachmentsPerOpinion)
+	require.EqualValues(t, 50<<20, c.AttachmentsMaxBytes)
 }
 
 func TestFromEnvSettings(t *testing.T) {
@@ -294,6 +297,9 @@ func TestFromEnvRejects(t *testing.T) {
 		{"a PostgreSQL node without a payload key", map[string]string{"RECTIFY_TEMPORAL_DB": "postgres://u:p@db/t"},
 			[]string{"RECTIFY_PAYLOAD_KEY_FILE"}},
 		{"UI write not on or off", map[string]string{"RECTIFY_TEMPORAL_UI_WRITE": "yes please"}, []string{"RECTIFY_TEMPORAL_UI_WRITE", "on or off"}},
+		{"a file larger than all of an opinion's files", map[string]string{"RECTIFY_ATTACHMENT_MAX_BYTES": "60000000"},
+			[]string{"RECTIFY_ATTACHMENT_MAX_BYTES", "RECTIFY_ATTACHMENTS_MAX_BYTES"}},
+		{"no files per opinion", map[string]string{"RECTIFY_ATTACHMENTS_PER_OPINION": "0"}, []string{"RECTIFY_ATTACHMENTS_PER_OPINION", "positive"}},
 		{"server TLS cert without key", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_CERT": "/n.pem", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem"},
 			[]string{"RECTIFY_TEMPORAL_SERVER_TLS_CERT and RECTIFY_TEMPORAL_SERVER_TLS_KEY go together"}},
 		{"server TLS key without cert", map[string]string{"RECTIFY_ROLES": "server", "RECTIFY_TEMPORAL_SERVER_TLS_KEY": "/n.key", "RECTIFY_TEMPORAL_SERVER_TLS_CA": "/ca.pem"},

@@ -52,14 +52,18 @@ func (s *Service) prepareAction(ctx context.Context, u user.User, id string, act
 // checkRequest checks an action u takes on o and makes its request: role, person
 // and state first, in the validator's own words (an opinion whose workflow has
 // ended has no validator left to ask, and a caller without the role hears that
-// before anything about the people or opinions they named); then the people and
-// opinions the body names, the campaign's settings and the working days.
+// before anything about the people or opinions they named); then the people,
+// opinions and evidence files the body names, the campaign's settings and the
+// working days.
 func (s *Service) checkRequest(ctx context.Context, u user.User, o domain.Opinion, action domain.Action, body domain.ActionBody) (domain.ActionRequest, error) {
 	body = cleanBody(body)
 	if err := domain.Permitted(&o, action, u.Actor()); err != nil {
 		return domain.ActionRequest{}, actionError(action, err)
 	}
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
+		return domain.ActionRequest{}, err
+	}
+	if err := s.completeAttachments(ctx, o, action, &body); err != nil {
 		return domain.ActionRequest{}, err
 	}
 	req := domain.ActionRequest{Actor: u.Actor(), Body: body}

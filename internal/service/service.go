@@ -39,6 +39,8 @@ type Config struct {
 	Now func() time.Time
 	// ImportLimits bound an uploaded ledger (zero: spreadsheet.DefaultLimits).
 	ImportLimits spreadsheet.Limits
+	// AttachmentLimits bound evidence files (zero fields: DefaultAttachmentLimits').
+	AttachmentLimits AttachmentLimits
 }
 
 // Service runs rectify's use cases. Its handles are private: a front door reaches
@@ -54,6 +56,8 @@ type Service struct {
 	namespace     string
 	now           func() time.Time
 	importLimits  spreadsheet.Limits
+	// attachmentLimits as configured; AttachmentLimits fills in the defaults.
+	attachmentLimits AttachmentLimits
 }
 
 // New makes a Service of c.
@@ -61,6 +65,7 @@ func New(c Config) *Service {
 	return &Service{
 		temporal: c.Temporal, store: c.Store, users: c.Users, calendar: c.Calendar, logger: c.Logger,
 		temporalUIURL: c.TemporalUIURL, namespace: c.Namespace, now: c.Now, importLimits: c.ImportLimits,
+		attachmentLimits: c.AttachmentLimits,
 	}
 }
 
