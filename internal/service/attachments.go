@@ -108,9 +108,9 @@ func (s *Service) Attach(ctx context.Context, u user.User, id, name string, data
 
 // refusedFile is a file internal/attachment refused, as a 422 with its rule.
 func refusedFile(err error) error {
-	var e *attachment.Error
-	if errors.As(err, &e) {
-		return errorf(http.StatusUnprocessableEntity, e.Code, "%s", e.Message)
+	var refused *attachment.Error
+	if errors.As(err, &refused) {
+		return errorf(http.StatusUnprocessableEntity, refused.Code, "%s", refused.Message)
 	}
 	return err
 }

@@ -40,8 +40,9 @@ func serverCodes(t *testing.T) []string {
 	passedOn := map[string][]string{
 		"code":            nil, // actionError passes the workflow's own code on: read from internal/domain
 		"fe.Field":        intakeFields(t, root),
-		"fileErr.Code":    spreadsheetCodes(t, root),
-		"part.FormName()": {"strict", "dry_run"}, // the upload's two switches
+		"fileErr.Code":    constants(t, root, "internal/spreadsheet", "Code"),
+		"refused.Code":    constants(t, root, "internal/attachment", "Rule"), // an evidence file's rule
+		"part.FormName()": {"strict", "dry_run"},                             // the upload's two switches
 	}
 	scan := func(dir string, sinks []codeSink) {
 		fset := token.NewFileSet()
@@ -200,17 +201,19 @@ func intakeFields(t *testing.T, root string) []string {
 	return out
 }
 
-// spreadsheetCodes are the values of the spreadsheet package's Code… constants.
-func spreadsheetCodes(t *testing.T, root string) []string {
+// constants are the values of the string constants of the package in dir whose
+// names start with prefix: the spreadsheet package's Code…, the attachment
+// package's Rule….
+func constants(t *testing.T, root, dir, prefix string) []string {
 	t.Helper()
 	var out []string
-	eachFile(t, filepath.Join(root, "internal/spreadsheet"), func(n ast.Node) {
+	eachFile(t, filepath.Join(root, dir), func(n ast.Node) {
 		spec, ok := n.(*ast.ValueSpec)
 		if !ok {
 			return
 		}
 		for i, name := range spec.Names {
-			if strings.HasPrefix(name.Name, "Code") && i < len(spec.Values) {
+			if strings.HasPrefix(name.Name, prefix) && i < len(spec.Values) {
 				if s, ok := spec.Values[i].(*ast.BasicLit); ok && s.Kind == token.STRING {
 					v, _ := strconv.Unquote(s.Value)
 					out = append(out, v)

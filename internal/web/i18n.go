@@ -80,6 +80,36 @@ var funcs = template.FuncMap{
 	},
 	"short": short,
 	"lower": strings.ToLower,
+	// photos are the files of a round (or report) that have a thumbnail.
+	"photos": func(files []domain.AttachmentRef) []domain.AttachmentRef {
+		var out []domain.AttachmentRef
+		for _, f := range files {
+			if f.Thumbnail {
+				out = append(out, f)
+			}
+		}
+		return out
+	},
+	// latest is the latest round's files: the fix a verifier is checking.
+	"latest": func(rounds []domain.Round) []domain.AttachmentRef {
+		if len(rounds) == 0 {
+			return nil
+		}
+		return rounds[len(rounds)-1].Attachments
+	},
+	"fileList": func(v *visit, files []domain.AttachmentRef) fileList { return fileList{V: v, Files: files} },
+	"fileSize": func(v *visit, n int64) string {
+		if n < 1<<20 {
+			return v.T("attach.kb", max(1, (n+512)>>10))
+		}
+		return v.T("attach.mb", fmt.Sprintf("%.1f", float64(n)/(1<<20)))
+	},
+}
+
+// fileList is what the "files" template shows: evidence files, for a visit.
+type fileList struct {
+	V     *visit
+	Files []domain.AttachmentRef
 }
 
 // when is a moment as pages show it, campaign-local to the minute.

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -81,6 +83,8 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 	if len(deps) > 0 {
 		department = field{Name: "department", Kind: "select", Required: true, Options: deps}
 	}
+	// Photos and documents go with the evidence of a fix, a report or a conclusion.
+	files := field{Name: "files", Kind: "file", Hint: "attach.hint"}
 	reason := field{Name: "reason", Kind: "textarea", Required: true}
 	optionalReason := field{Name: "reason", Kind: "textarea"}
 	assign := []field{department,
@@ -103,19 +107,19 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 		domain.ActionResolve: {{Name: "category", Kind: "select", Required: o.Category == "", Options: cats}, department,
 			{Name: "official", Kind: "select", Required: true, Options: people(domain.RoleOfficial)},
 			{Name: "leader", Kind: "select", Options: people(domain.RoleLeader)},
-			{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true},
+			{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}, files,
 			{Name: "fixed_on", Kind: "date", Required: true}},
 		domain.ActionSign:             {},
 		domain.ActionReturn:           {reason},
 		domain.ActionRequestExtension: {{Name: "until", Kind: "date", Required: true}, reason},
 		domain.ActionDecideExtension: {{Name: "approve", Kind: "radio", Required: true,
 			Options: []option{{"true", v.T("opt.approve")}, {"false", v.T("opt.deny")}}}, optionalReason},
-		domain.ActionSubmit: {{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}},
+		domain.ActionSubmit: {{Name: "measures", Kind: "textarea", Required: true}, {Name: "evidence", Kind: "textarea", Required: true}, files},
 		domain.ActionReportProgress: {{Name: "measures", Kind: "textarea", Required: true, Hint: "report.measures_hint"},
 			{Name: "next", Kind: "textarea", Required: true}, {Name: "percent", Kind: "number", Required: true},
-			{Name: "evidence", Kind: "textarea"}},
+			{Name: "evidence", Kind: "textarea"}, files},
 		domain.ActionConclude: {{Name: "measures", Kind: "textarea", Required: true, Hint: "report.conclude_hint"},
-			{Name: "evidence", Kind: "textarea", Required: true}},
+			{Name: "evidence", Kind: "textarea", Required: true}, files},
 		domain.ActionVerify: {{Name: "pass", Kind: "radio", Required: true,
 			Options: []option{{"true", v.T("opt.pass")}, {"false", v.T("opt.fail")}}}, optionalReason},
 		domain.ActionCallback: {{Name: "satisfaction", Kind: "radio", Required: true, Options: []option{
@@ -134,6 +138,12 @@ type actionForm struct {
 	Errors map[string]string
 	Error  string
 	Open   bool
+}
+
+// Multipart reports whether the form sends files: it is then posted as
+// multipart/form-data.
+func (f actionForm) Multipart() bool {
+	return slices.ContainsFunc(f.Fields, func(fd field) bool { return fd.Kind == "file" })
 }
 
 func (s *Server) opinionPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -301,13 +311,33 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		body.Into = into
 	}
-	_, err := s.svc.Act(r.Context(), v.User, r.PathValue("id"), action, body)
+	id := r.PathValue("id")
+	if slices.Contains(domain.EvidenceActions, action) {
+		refs, name, err := s.attachFiles(r, v, id)
+		var apiErr *service.Error
+		if errors.As(err, &apiErr) && apiErr.Status != http.StatusNotFound {
+			s.showOpinion(w, r, v, apiErr.Status, action, values, map[string]string{"files": fileErrorText(v, name, apiErr)}, "")
+			return
+		}
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		body.Attachments = refs
+	}
+	_, err := s.svc.Act(r.Context(), v.User, id, action, body)
 	if err == nil {
-		http.Redirect(w, r, "/opinions/"+r.PathValue("id"), http.StatusSeeOther)
+		http.Redirect(w, r, "/opinions/"+id, http.StatusSeeOther)
 		return
 	}
 	var apiErr *service.Error
-	if !errors.As(err, &apiErr) || apiErr.Status == http.StatusNotFound {
+	refused := errors.As(err, &apiErr) && apiErr.Status < http.StatusInternalServerError
+	if refused && len(body.Attachments) > 0 {
+		// The files were for this action alone; after a timeout it may still
+		// happen, and they stay (unused ones are swept a day later).
+		s.discardFiles(r.Context(), v, id, body.Attachments)
+	}
+	if !refused || apiErr.Status == http.StatusNotFound {
 		s.fail(w, r, v, err)
 		return
 	}
@@ -320,7 +350,81 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 			errs[f] = s.offerWorkingDay(v, values, f)
 		}
 	}
+	if len(body.Attachments) > 0 && errs["files"] == "" {
+		// A browser never fills a file input in again.
+		errs["files"] = v.T("attach.choose_again", len(body.Attachments))
+	}
 	s.showOpinion(w, r, v, apiErr.Status, action, values, errs, general)
+}
+
+// attachFiles stores the files chosen in the form's file input (service.Attach),
+// for the action to name. A file that is refused discards those stored before it
+// and is answered with its name; an input left empty stores nothing.
+func (s *Server) attachFiles(r *http.Request, v *visit, id string) ([]domain.AttachmentRef, string, error) {
+	if r.MultipartForm == nil {
+		return nil, "", nil
+	}
+	var refs []domain.AttachmentRef
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // the empty part a browser sends for an input with no file chosen
+		}
+		ref, err := s.attachFile(r.Context(), v, id, fh)
+		if err != nil {
+			s.discardFiles(r.Context(), v, id, refs)
+			return nil, fh.Filename, err
+		}
+		refs = append(refs, ref)
+	}
+	return refs, "", nil
+}
+
+func (s *Server) attachFile(ctx context.Context, v *visit, id string, fh *multipart.FileHeader) (domain.AttachmentRef, error) {
+	if fh.Size > s.svc.AttachmentLimits().MaxBytes {
+		return domain.AttachmentRef{}, s.svc.AttachmentTooLarge(fh.Filename)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return domain.AttachmentRef{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return domain.AttachmentRef{}, err
+	}
+	return s.svc.Attach(ctx, v.User, id, fh.Filename, data)
+}
+
+// discardFiles deletes the files a form stored for an action that did not happen.
+func (s *Server) discardFiles(ctx context.Context, v *visit, id string, refs []domain.AttachmentRef) {
+	ids := make([]string, len(refs))
+	for i, ref := range refs {
+		ids[i] = ref.ID
+	}
+	if err := s.svc.DiscardAttachments(ctx, v.User, id, ids); err != nil {
+		s.logger.Warn("discarding a refused action's files failed; they go a day later", "opinion", id, "err", err)
+	}
+}
+
+// fileErrorText is a file's refusal in the visitor's language, naming the file:
+// the translation of its code after the file's name, or the server's own words,
+// which name it already.
+func fileErrorText(v *visit, name string, e *service.Error) string {
+	if msg, ok := messages[v.Lang]["code."+e.Code]; ok {
+		return v.T("attach.refused", name, msg)
+	}
+	return e.Message
+}
+
+// attachment serves an evidence file, or the thumbnail of a photo, to whoever
+// may see its opinion, through the same writer as the API's download: always as
+// a download, never shown as a page.
+func (s *Server) attachment(thumbnail bool) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, v *visit) {
+		s.download(w, r, v, func() (*service.Download, error) {
+			return s.svc.AttachmentFile(r.Context(), v.User, r.PathValue("id"), thumbnail)
+		})
+	}
 }
 
 // offerWorkingDay puts the next working day in place of a date on a day off the
@@ -381,6 +485,9 @@ func (s *Server) mergeCandidates(ctx context.Context, v *visit, o domain.Opinion
 // fieldOfCode names the field a rule code is about, checking the fields in a fixed
 // order so a code naming two of them (leader_is_official) always lands on the same one.
 func fieldOfCode(code string) string {
+	if strings.HasPrefix(code, "attachment") || code == "image_too_large" {
+		return "files"
+	}
 	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
 		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on", "next", "percent", "report_every_months"} {
 		if strings.HasPrefix(code, f+"_") || strings.HasSuffix(code, "_"+f) {
@@ -390,8 +497,9 @@ func fieldOfCode(code string) string {
 	return ""
 }
 
-// list renders a list of opinions most urgent first, a page at a time.
-func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f service.Filter) {
+// list renders a list of opinions most urgent first, a page at a time; photos adds
+// a column of each one's latest round's photos.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f service.Filter, photos bool) {
 	n := listPage(r)
 	f.Limit, f.Offset = listPageSize, (n-1)*listPageSize
 	views, total, err := s.svc.OpinionViews(r.Context(), v.User, f)
@@ -404,14 +512,16 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, e
 		http.Redirect(w, r, pages.Last, http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Pager": pages})
+	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Pager": pages, "Photos": photos})
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.list(w, r, v, "tasks.title", "tasks.empty", service.Filter{Official: v.User.Username,
-		States: []domain.State{domain.StateAssigned, domain.StateInProgress}})
+		States: []domain.State{domain.StateAssigned, domain.StateInProgress}}, false)
 }
 
+// verifyQueue lists the submitted fixes, each with the thumbnails of its latest
+// round's photos: what there is to check, at a glance.
 func (s *Server) verifyQueue(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.list(w, r, v, "verify.title", "verify.empty", service.Filter{State: domain.StateSubmitted})
+	s.list(w, r, v, "verify.title", "verify.empty", service.Filter{State: domain.StateSubmitted}, true)
 }

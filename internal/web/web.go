@@ -103,10 +103,16 @@ func (s *Server) Handler() http.Handler {
 	if s.PayloadKeys != nil {
 		mux.Handle(CodecPath+"/", s.codecHandler())
 	}
+	// The forms that carry files take more than a megabyte: a ledger, up to the
+	// import limit; an action's evidence, up to what one opinion may hold.
+	limits := map[string]int64{importRoute: s.uploadLimit()}
+	for _, a := range domain.EvidenceActions {
+		limits[evidenceRoute(a)] = s.svc.AttachmentLimits().OpinionBytes + 1<<20
+	}
 	page := func(pattern string, h pageHandler) {
-		limit := int64(formLimit)
-		if pattern == importRoute {
-			limit = s.uploadLimit()
+		limit, ok := limits[pattern]
+		if !ok {
+			limit = formLimit
 		}
 		mux.Handle(pattern, s.signedIn(h, limit))
 	}
@@ -117,6 +123,14 @@ func (s *Server) Handler() http.Handler {
 	page("GET /verify", s.only(service.Verification, s.verifyQueue))
 	page("GET /opinions/{id}", s.opinionPage)
 	page("POST /opinions/{id}/act/{action}", s.act)
+	for _, a := range domain.EvidenceActions {
+		page(evidenceRoute(a), func(w http.ResponseWriter, r *http.Request, v *visit) {
+			r.SetPathValue("action", string(a))
+			s.act(w, r, v)
+		})
+	}
+	page("GET /attachments/{id}", s.attachment(false))
+	page("GET /attachments/{id}/thumbnail", s.attachment(true))
 	s.officePages(page)
 	s.auditPages(page)
 	s.leaderPages(page)
@@ -144,8 +158,12 @@ type pageHandler func(http.ResponseWriter, *http.Request, *visit)
 // fits many times over, and a larger body is refused (413) before it is read.
 const formLimit = 1 << 20
 
-// importRoute is the one form that carries a file, up to the import limit.
+// importRoute is the form that carries a ledger.
 const importRoute = "POST /import"
+
+// evidenceRoute is the form of an action that carries evidence files; the other
+// actions' forms stay within formLimit.
+func evidenceRoute(a domain.Action) string { return "POST /opinions/{id}/act/" + string(a) }
 
 // signedIn serves h to a signed-in visitor; a posted form must be at most limit
 // bytes and carry the session's CSRF token.
@@ -187,7 +205,9 @@ func readForm(w http.ResponseWriter, r *http.Request, limit int64) (int, string)
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	err := r.ParseForm()
 	if err == nil {
-		if err = r.ParseMultipartForm(limit); errors.Is(err, http.ErrNotMultipart) {
+		// Files past the first megabyte wait on disk, not in memory; net/http
+		// removes them once the request is answered.
+		if err = r.ParseMultipartForm(min(limit, formLimit)); errors.Is(err, http.ErrNotMultipart) {
 			err = nil
 		}
 	}
