@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/apitest"
+	"rectify/internal/attachment/attachmenttest"
 	"rectify/internal/domain"
 	"rectify/internal/user"
 )
@@ -39,6 +40,8 @@ import (
 //	!own-fix             403 own_fix: a verifier never verifies a fix they submitted
 //	!hidden              403 forbidden: the caller may not even see the opinion
 //	!role                403 forbidden: the endpoint needs a role the caller lacks
+//	!attach              403 forbidden: the caller may take no action with evidence files on it
+//	409                  409 wrong_state: the caller may, but not in the item's state
 //	!anon                401 unauthenticated: no token
 //	!token               401 invalid_token: a token nobody has
 //
@@ -96,6 +99,9 @@ submit-opinion         201       !role     !role     !role     !role     !role  
 import                 201       !role     !role     !role     !role     !role     !role     !role     !anon     !token
 batch                  200       !role     !role     !role     !role     !role     !role     !role     !anon     !token
 batch-rejections       200       !role     !role     !role     !role     !role     !role     !role     !anon     !token
+attach                 409       409       !attach   !attach   !attach   201       !attach   !hidden   !anon     !token
+get-attachment         200       200       200       200       200       200       200       !hidden   !anon     !token
+get-thumbnail          200       200       200       200       200       200       200       !hidden   !anon     !token
 `
 
 // authzWant is one cell's answer: a status, and for an error its code and a part of
@@ -119,6 +125,8 @@ var authzAnswers = map[string]authzWant{
 	"!own-fix":  {http.StatusForbidden, "own_fix", "they submitted"},
 	"!hidden":   {http.StatusForbidden, "forbidden", "neither assigned to you nor to your department"},
 	"!role":     {http.StatusForbidden, "forbidden", "this needs the"},
+	"!attach":   {http.StatusForbidden, "forbidden", "may attach files"},
+	"409":       {http.StatusConflict, "wrong_state", "takes none from you now"},
 	"!anon":     {http.StatusUnauthorized, "unauthenticated", "Bearer"},
 	"!token":    {http.StatusUnauthorized, "invalid_token", "not valid"},
 }
@@ -197,8 +205,9 @@ var authzSteps = map[authzStage][]domain.Action{
 type authzRequest struct {
 	method, path string
 	body         map[string]any
-	// upload sends a CSV ledger as multipart/form-data instead of a JSON body.
-	upload bool
+	// upload sends a CSV ledger as multipart/form-data instead of a JSON body;
+	// photo sends a photo so.
+	upload, photo bool
 	// item is the stage of the row's item, and owner the official it is assigned
 	// to ("official" when empty).
 	item  authzStage
@@ -290,6 +299,10 @@ func authzRequests() map[string]authzRequest {
 		"import":           {method: http.MethodPost, path: "/api/v1/campaigns/" + authzImports + "/batches", upload: true},
 		"batch":            {method: http.MethodGet, path: "/api/v1/batches/{batch}", officePII: true},
 		"batch-rejections": {method: http.MethodGet, path: "/api/v1/batches/{batch}/rejections.csv", officePII: true},
+
+		"attach":         {method: http.MethodPost, path: "/api/v1/opinions/{opinion}/attachments", photo: true, item: inProgressItem},
+		"get-attachment": {method: http.MethodGet, path: "/api/v1/attachments/{attachment}", item: inProgressItem, noPII: true},
+		"get-thumbnail":  {method: http.MethodGet, path: "/api/v1/attachments/{attachment}/thumbnail", item: inProgressItem, noPII: true},
 	}
 	own := reqs["verify-own-fix"]
 	own.owner = "dual"
@@ -350,6 +363,8 @@ type authzFixture struct {
 	target      string
 	batch       string
 	imported    string
+	// attachment is a photo the official uploaded to get-attachment's item.
+	attachment string
 	// items are the rows' items: one per row that has one, refused by every
 	// caller but those the row allows; fresh are the items those act on, one per
 	// row and column. before is each row item's history length once prepared.
@@ -361,17 +376,36 @@ type authzFixture struct {
 
 func (fx *authzFixture) t() testing.TB { return fx.h.t }
 
+// send sends a row's request as username: call, with its upload.
+func (fx *authzFixture) send(t testing.TB, username, method, path string, body any, req authzRequest) (int, []byte) {
+	t.Helper()
+	if req.photo {
+		return fx.callWith(t, username, method, path, body, photoUpload)
+	}
+	return fx.call(t, username, method, path, body, req.upload)
+}
+
 // call sends one request as username ("" sends no token) and answers the status
 // and body. A throttled request (429) waits the second it is told to and goes again:
 // preparing the items asks more of the office than the per-user rate allows.
 func (fx *authzFixture) call(t testing.TB, username, method, path string, body any, upload bool) (int, []byte) {
 	t.Helper()
+	var file func(testing.TB) (io.Reader, string)
+	if upload {
+		file = fx.ledgerUpload
+	}
+	return fx.callWith(t, username, method, path, body, file)
+}
+
+// callWith is call with file, when set, making the multipart upload to send.
+func (fx *authzFixture) callWith(t testing.TB, username, method, path string, body any, file func(testing.TB) (io.Reader, string)) (int, []byte) {
+	t.Helper()
 	for {
 		var r io.Reader
 		contentType := ""
 		switch {
-		case upload:
-			r, contentType = fx.ledgerUpload(t)
+		case file != nil:
+			r, contentType = file(t)
 		case body != nil:
 			data, err := json.Marshal(fx.resolve(body))
 			require.NoError(t, err)
@@ -448,6 +482,19 @@ func (fx *authzFixture) ledgerUpload(t testing.TB) (io.Reader, string) {
 	_, err = io.WriteString(fw, "意见编号,意见内容,来源,收集时间,涉及单位,反映人,联系电话,联系人,手机号码\n"+
 		authzImportKey+",背街小巷路灯不亮,热线,"+day(-1)+",城管科,"+contact+"\n"+
 		"AUTHZ-IMP-2,道路积水,传真,"+day(-1)+",城管科,"+contact+"\n")
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	return &body, mw.FormDataContentType()
+}
+
+// photoUpload is a photo of the fix, as multipart/form-data.
+func photoUpload(t testing.TB) (io.Reader, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "整改后.png")
+	require.NoError(t, err)
+	_, err = fw.Write(attachmenttest.PNG(t, 64, 48))
 	require.NoError(t, err)
 	require.NoError(t, mw.Close())
 	return &body, mw.FormDataContentType()
@@ -545,6 +592,11 @@ func newAuthzFixture(t *testing.T, h *harness, reqs map[string]authzRequest, row
 			}
 		}
 	}
+	status, data = fx.callWith(t, "official", http.MethodPost, "/api/v1/opinions/"+fx.items["get-attachment"]+"/attachments", nil, photoUpload)
+	require.Equal(t, http.StatusCreated, status, "%s", data)
+	var photo map[string]any
+	require.NoError(t, json.Unmarshal(data, &photo))
+	fx.attachment = photo["id"].(string)
 	for name, id := range fx.items {
 		fx.before[name] = h.historyLength(id)
 	}
@@ -582,12 +634,12 @@ func TestAuthzMatrix(t *testing.T) {
 				if fresh {
 					before = sub.historyLength(id)
 				}
-				path := strings.NewReplacer("{opinion}", id, "{batch}", fx.batch).Replace(req.path)
+				path := strings.NewReplacer("{opinion}", id, "{batch}", fx.batch, "{attachment}", fx.attachment).Replace(req.path)
 				var body any // no body at all, not null, for a request without one
 				if req.body != nil {
 					body = req.body
 				}
-				status, data := fx.call(t, col.username, req.method, path, body, req.upload)
+				status, data := fx.send(t, col.username, req.method, path, body, req)
 
 				require.Equal(t, want.status, status, "%s %s: %s", req.method, path, data)
 				if want.code != "" {

@@ -545,6 +545,8 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	require.True(t, b.focus("#submit-evidence").Matches)
 	b.press("现场照片")
 	b.press(kb.Tab)
+	require.True(t, b.focus("#submit-files").Matches, "then the evidence files, which the keyboard reaches too")
+	b.press(kb.Tab)
 	require.True(t, b.focus(form(domain.ActionSubmit)+` button`).Matches)
 	b.navigateBy(chromedp.KeyEvent(kb.Enter), "Enter on 提交整改结果")
 	require.Equal(t, "待核查", state())
