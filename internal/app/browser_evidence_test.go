@@ -52,11 +52,7 @@ func (b *browser) imageShown(sel string) (w, h int) {
 func TestBrowserFixedOnTheSpotWithAPhotoTheVerifierSees(t *testing.T) {
 	h := startHarness(t)
 	b := newBrowser(t, h.Base)
-	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "photo", "name": "立行立改佐证",
-		"departments": []string{"城管科", "民政科"}}, 201)
-	today := time.Now().In(campaignZone).Format(domain.DateLayout)
-	id := h.Must("office", "POST", "/api/v1/campaigns/photo/opinions", map[string]any{"key": "P-1",
-		"content": "政务大厅门口台阶破损", "channel": "visit", "collected_at": today}, 201)["id"].(string)
+	id, _ := spotOpinion(h, "photo", "P-1", "政务大厅门口台阶破损")
 	jpg := attachmenttest.JPEG(t, 1600, 1200)
 	photo := filepath.Join(t.TempDir(), "整改后现场.jpg")
 	require.NoError(t, os.WriteFile(photo, jpg, 0o644))

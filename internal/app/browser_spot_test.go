@@ -17,11 +17,7 @@ import (
 func TestBrowserRecordsAFixOnTheSpot(t *testing.T) {
 	h := startHarness(t)
 	b := newBrowser(t, h.Base)
-	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": "spot", "name": "立行立改",
-		"departments": []string{"城管科", "民政科"}}, 201)
-	today := time.Now().In(campaignZone).Format(domain.DateLayout)
-	id := h.Must("office", "POST", "/api/v1/campaigns/spot/opinions", map[string]any{"key": "L-1",
-		"content": "办事大厅饮水机坏了", "channel": "visit", "collected_at": today}, 201)["id"].(string)
+	id, today := spotOpinion(h, "spot", "L-1", "办事大厅饮水机坏了")
 
 	b.signIn("office")
 	b.open("/opinions/" + id)
@@ -47,4 +43,16 @@ func TestBrowserRecordsAFixOnTheSpot(t *testing.T) {
 	speed := b.text(`#quality-speed`)
 	require.Contains(t, speed, "立行立改")
 	require.NotContains(t, speed, "限期整改", "counted as 立行立改 although its category is 限期整改")
+}
+
+// spotOpinion makes campaign campaignID (城管科 and 民政科) and, in it, an opinion
+// heard on a visit today; it answers the opinion's id and today's date.
+func spotOpinion(h *harness, campaignID, key, content string) (id, today string) {
+	h.t.Helper()
+	h.Must("office", "POST", "/api/v1/campaigns", map[string]any{"id": campaignID, "name": "立行立改",
+		"departments": []string{"城管科", "民政科"}}, 201)
+	today = time.Now().In(campaignZone).Format(domain.DateLayout)
+	id = h.Must("office", "POST", "/api/v1/campaigns/"+campaignID+"/opinions", map[string]any{"key": key,
+		"content": content, "channel": "visit", "collected_at": today}, 201)["id"].(string)
+	return id, today
 }

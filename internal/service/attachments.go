@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -35,21 +36,13 @@ type AttachmentLimits struct {
 // RECTIFY_ATTACHMENTS_PER_OPINION and RECTIFY_ATTACHMENTS_MAX_BYTES.
 var DefaultAttachmentLimits = AttachmentLimits{MaxBytes: 10 << 20, PerOpinion: 20, OpinionBytes: 50 << 20}
 
-// AttachmentLimits are the limits in force: the configured ones, each field
-// defaulting to DefaultAttachmentLimits'. The front doors refuse a larger upload
+// AttachmentLimits are the limits in force: the configured ones, each field left
+// zero defaulting to DefaultAttachmentLimits'. The front doors refuse a larger upload
 // before it reaches Attach.
 func (s *Service) AttachmentLimits() AttachmentLimits {
-	l := s.attachmentLimits
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultAttachmentLimits.MaxBytes
-	}
-	if l.PerOpinion <= 0 {
-		l.PerOpinion = DefaultAttachmentLimits.PerOpinion
-	}
-	if l.OpinionBytes <= 0 {
-		l.OpinionBytes = DefaultAttachmentLimits.OpinionBytes
-	}
-	return l
+	l, d := s.attachmentLimits, DefaultAttachmentLimits
+	return AttachmentLimits{MaxBytes: cmp.Or(l.MaxBytes, d.MaxBytes), PerOpinion: cmp.Or(l.PerOpinion, d.PerOpinion),
+		OpinionBytes: cmp.Or(l.OpinionBytes, d.OpinionBytes)}
 }
 
 // megabytes says a size in MB, for messages.

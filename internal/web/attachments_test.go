@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"image/jpeg"
 	"mime/multipart"
@@ -11,14 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/mocks"
 
 	"rectify/internal/attachment/attachmenttest"
 	"rectify/internal/domain"
-	"rectify/workflows"
 )
 
 // file is one file chosen in a form's file input.
@@ -65,41 +61,19 @@ func inProgressOpinion(t *testing.T, e *officeEnv, id string) {
 }
 
 // expectSubmit has the mocked workflow take one submit on opinion id as its
-// handler would, the new round keeping the files the request names, or refuse it
-// (refusal). It returns the request the page sent, once sent.
+// handler would (expectAction), the new round keeping the files the request
+// names, or refuse it (refusal). It returns the request the page sent, once taken.
 func expectSubmit(t *testing.T, e *officeEnv, id string, refusal error) *domain.ActionRequest {
 	t.Helper()
 	req := new(domain.ActionRequest)
-	h := mocks.NewWorkflowUpdateHandle(t)
-	get := h.On("Get", mock.Anything, mock.AnythingOfType("*domain.ActionResult")).Once()
-	if refusal != nil {
-		get.Return(refusal)
-	} else {
-		get.Run(func(args mock.Arguments) {
-			ctx := context.Background()
-			o, err := e.store.Opinion(ctx, id)
-			if err != nil {
-				t.Errorf("read %s: %v", id, err)
-				return
-			}
-			b := req.Body
-			o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, Attachments: b.Attachments,
-				SubmittedBy: req.Actor.Username, SubmittedAt: officeNow})
-			o.Timeline = append(o.Timeline, domain.Event{Seq: len(o.Timeline) + 1, At: officeNow, Actor: req.Actor.Username,
-				Action: domain.ActionSubmit, From: o.State, To: domain.StateSubmitted})
-			o.State, o.Measures, o.Evidence, o.SubmittedBy = domain.StateSubmitted, b.Measures, b.Evidence, req.Actor.Username
-			o.Revision, o.UpdatedAt = o.Revision+1, officeNow
-			if err := e.store.ProjectOpinion(ctx, o); err != nil {
-				t.Errorf("project %s: %v", id, err)
-			}
-			*args.Get(1).(*domain.ActionResult) = domain.ActionResult{State: o.State, Revision: o.Revision}
-		}).Return(nil)
-	}
-	e.temporal.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
-		return o.WorkflowID == workflows.OpinionWorkflowID(id) && o.UpdateName == string(domain.ActionSubmit)
-	})).Run(func(args mock.Arguments) {
-		*req = args.Get(1).(client.UpdateWorkflowOptions).Args[0].(domain.ActionRequest)
-	}).Return(h, nil).Once()
+	var sent <-chan client.UpdateWorkflowOptions
+	sent = expectAction(t, e, id, domain.ActionSubmit, func(o *domain.Opinion) {
+		*req = (<-sent).Args[0].(domain.ActionRequest)
+		b := req.Body
+		o.Rounds = append(o.Rounds, domain.Round{Measures: b.Measures, Evidence: b.Evidence, Attachments: b.Attachments,
+			SubmittedBy: req.Actor.Username, SubmittedAt: officeNow})
+		o.State, o.Measures, o.Evidence, o.SubmittedBy = domain.StateSubmitted, b.Measures, b.Evidence, req.Actor.Username
+	}, refusal)
 	return req
 }
 
