@@ -34,7 +34,11 @@ func (s *Server) uploadAttachment(r *http.Request, u user.User) (int, any, error
 		got, name = true, part.FileName()
 		var err error
 		if data, err = io.ReadAll(io.LimitReader(part, limit+1)); err != nil {
-			return err
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return err
+			}
+			return errorf(http.StatusBadRequest, "upload_interrupted", "the upload was interrupted: %v", err)
 		}
 		if int64(len(data)) > limit {
 			return s.svc.AttachmentTooLarge(name)

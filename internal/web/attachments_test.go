@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -196,13 +197,20 @@ func TestAFixOnTheSpotAProgressReportAndAConclusionTakeFilesToo(t *testing.T) {
 	require.Contains(t, page, `<input id="resolve-files" name="files" type="file" multiple`)
 	require.Contains(t, page, `<form method="post" action="/opinions/cat/act/categorize" novalidate>`)
 
+	minutes := domain.AttachmentRef{ID: "00000000-0000-4000-8000-000000000001", Name: "会议纪要.docx", ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+		Size: 52_000, SHA256: strings.Repeat("0", 64)}
 	e.opinion(t, domain.Opinion{ID: "lt", CampaignID: "c1", Content: "会议过多", State: domain.StateInProgress, LongTerm: true,
+		Reports: []domain.ProgressReport{{At: officeNow.Add(-24 * time.Hour), By: "official", Done: "起草制度", Next: "征求意见",
+			Percent: 30, Due: "2025-06-10", Attachments: []domain.AttachmentRef{minutes}}},
 		Category: "形式主义", Department: "住建局", Official: "official", Leader: "leader", Signed: true,
 		OverdueLevel: domain.LevelNone, HighestLevel: domain.LevelNone, Schedule: domain.Schedule{Deadline: "2025-07-10"},
 		Timeline: []domain.Event{{Seq: 1, At: officeNow.Add(-time.Hour), Actor: "office", Action: domain.EventReceived, To: domain.StateReceived}}})
 	_, page = e.signIn(t, "official").get(t, "/opinions/lt")
 	require.Contains(t, page, `<form method="post" action="/opinions/lt/act/report-progress" enctype="multipart/form-data" novalidate>`)
 	require.Contains(t, page, `<input id="report-progress-files" name="files" type="file" multiple`)
+	reports := page[strings.Index(page, `id="reports"`):]
+	require.Contains(t, reports[:strings.Index(reports, "</table>")], `<a href="/attachments/`+minutes.ID+`">会议纪要.docx</a> <span class="muted small">51 KB</span>`,
+		"a report lists its files")
 	_, page = e.signIn(t, "leader").get(t, "/opinions/lt")
 	require.Contains(t, page, `<form method="post" action="/opinions/lt/act/conclude" enctype="multipart/form-data" novalidate>`)
 }
