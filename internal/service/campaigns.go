@@ -100,13 +100,26 @@ func (s *Service) Stats(ctx context.Context, u user.User, campaignID string) (St
 	return s.store.Stats(ctx, c.ID)
 }
 
-// ClosuresByDay counts c's closures by campaign-local day, for u (Oversight): the
-// dashboard's chart of them.
-func (s *Service) ClosuresByDay(ctx context.Context, u user.User, c campaign.Campaign) ([]DayCount, error) {
+// Flow is a campaign's work by campaign-local day: the opinions to be rectified by
+// the day they came in (all but those rejected, merged or cancelled) and the
+// closures by the day they closed. Added up, they are the cumulative picture
+// offices put in their reports; the closures alone, the dashboard's daily chart.
+type Flow struct {
+	Due    []DayCount
+	Closed []DayCount
+}
+
+// Flow is c's work by day, for u (Oversight).
+func (s *Service) Flow(ctx context.Context, u user.User, c campaign.Campaign) (Flow, error) {
 	if err := Oversight.Check(u); err != nil {
-		return nil, err
+		return Flow{}, err
 	}
-	return s.store.ClosuresByDay(ctx, c.ID, c.Policy.UTCOffsetSeconds)
+	due, err := s.store.DueByDay(ctx, c.ID, c.Policy.UTCOffsetSeconds)
+	if err != nil {
+		return Flow{}, err
+	}
+	closed, err := s.store.ClosuresByDay(ctx, c.ID, c.Policy.UTCOffsetSeconds)
+	return Flow{Due: due, Closed: closed}, err
 }
 
 // PublicResults are the campaign's items as its 公示 publishes them. Any signed-in

@@ -27,8 +27,8 @@ func TestCallersWithoutTheRoleAreRefusedBeforeAnythingIsRead(t *testing.T) {
 	c := campaign.Campaign{ID: "c1", Policy: campaign.DefaultPolicy()}
 	received := domain.Opinion{ID: "o1", CampaignID: "c1", State: domain.StateReceived}
 	for name, call := range map[string]func() error{
-		"Stats":         func() error { _, err := s.Stats(ctx, official, "c1"); return err },
-		"ClosuresByDay": func() error { _, err := s.ClosuresByDay(ctx, official, c); return err },
+		"Stats": func() error { _, err := s.Stats(ctx, official, "c1"); return err },
+		"Flow":  func() error { _, err := s.Flow(ctx, official, c); return err },
 		"CampaignChanges": func() error {
 			_, _, err := s.CampaignChanges(ctx, official, "c1", 10)
 			return err

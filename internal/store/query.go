@@ -544,12 +544,25 @@ type DayCount struct {
 // ClosuresByDay counts a campaign's closed opinions by the day they closed, for the
 // leader's closures-over-time chart. offsetSeconds is the campaign's UTC offset.
 func (s *Store) ClosuresByDay(ctx context.Context, campaignID string, offsetSeconds int) ([]DayCount, error) {
+	return s.countByDay(ctx, campaignID, offsetSeconds, "closed_at", "state = 'closed'")
+}
+
+// DueByDay counts a campaign's opinions that are to be rectified — all but those
+// rejected, merged or cancelled, the completion rate's denominator — by the day
+// they were received, for the leader's cumulative chart (collected against closed).
+func (s *Store) DueByDay(ctx context.Context, campaignID string, offsetSeconds int) ([]DayCount, error) {
+	return s.countByDay(ctx, campaignID, offsetSeconds, "created_at", "state NOT IN ('rejected', 'merged', 'cancelled')")
+}
+
+// countByDay counts a campaign's opinions that meet where by the campaign-local day
+// of column, a time in milliseconds.
+func (s *Store) countByDay(ctx context.Context, campaignID string, offsetSeconds int, column, where string) ([]DayCount, error) {
 	const day = 24 * 60 * 60
 	rows, err := s.r.QueryContext(ctx, `
-SELECT (closed_at / 1000 + $1) / `+strconv.Itoa(day)+` AS day, count(*) FROM opinions
-WHERE campaign_id = $2 AND state = 'closed' GROUP BY day ORDER BY day`, offsetSeconds, campaignID)
+SELECT (`+column+` / 1000 + $1) / `+strconv.Itoa(day)+` AS day, count(*) FROM opinions
+WHERE campaign_id = $2 AND `+where+` GROUP BY day ORDER BY day`, offsetSeconds, campaignID)
 	if err != nil {
-		return nil, fmt.Errorf("store: closures by day: %w", err)
+		return nil, fmt.Errorf("store: %s by day: %w", column, err)
 	}
 	defer rows.Close()
 	out := []DayCount{}

@@ -287,6 +287,9 @@ func testPublishedAndClosures(t *testing.T, b backend) {
 	days, err = s.ClosuresByDay(ctx, "c1", 0)
 	require.NoError(t, err)
 	require.Equal(t, []store.DayCount{{Day: "2026-09-03", Count: 3}}, days)
+	due, err := s.DueByDay(ctx, "c1", 8*60*60)
+	require.NoError(t, err)
+	require.Equal(t, []store.DayCount{{Day: "2026-09-01", Count: 5}}, due, "every opinion but the rejected one, by the day it came in")
 
 	items, err := s.PublicResults(ctx, "c1")
 	require.NoError(t, err)

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"rectify/internal/domain"
@@ -254,4 +256,137 @@ func fillDays(counts []service.DayCount, until string, maxDays int) []service.Da
 		out = append(out, service.DayCount{Day: day, Count: byDay[day]})
 	}
 	return out
+}
+
+// flowDay is one day of the cumulative chart: opinions to be rectified and
+// closures up to and including Day.
+type flowDay struct {
+	Day         string
+	Due, Closed int
+}
+
+// Open is what was being worked on at the end of the day.
+func (d flowDay) Open() int { return d.Due - d.Closed }
+
+// maxFlowDays bounds the cumulative chart: a longer campaign starts it later, its
+// earlier days counted into the first.
+const maxFlowDays = 400
+
+// cumulative adds the flow up day by day, from the first day an opinion came in to
+// today (or the last day anything happened, if later). Only the days where
+// something changed are kept in changed, for the data table.
+func cumulative(f service.Flow, today string) (days, changed []flowDay) {
+	due, closed := map[string]int{}, map[string]int{}
+	first, last := today, today
+	for _, series := range []struct {
+		counts []service.DayCount
+		into   map[string]int
+	}{{f.Due, due}, {f.Closed, closed}} {
+		for _, c := range series.counts {
+			series.into[c.Day] += c.Count
+			first, last = min(first, c.Day), max(last, c.Day)
+		}
+	}
+	if len(due) == 0 && len(closed) == 0 {
+		return nil, nil
+	}
+	from, err1 := time.Parse(domain.DateLayout, first)
+	to, err2 := time.Parse(domain.DateLayout, last)
+	if err1 != nil || err2 != nil {
+		return nil, nil
+	}
+	if earliest := to.AddDate(0, 0, -(maxFlowDays - 1)); from.Before(earliest) {
+		from = earliest
+	}
+	start := from.Format(domain.DateLayout)
+	var sum flowDay
+	for day, n := range due {
+		if day < start {
+			sum.Due += n
+		}
+	}
+	for day, n := range closed {
+		if day < start {
+			sum.Closed += n
+		}
+	}
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		day := d.Format(domain.DateLayout)
+		sum.Day = day
+		sum.Due += due[day]
+		sum.Closed += closed[day]
+		days = append(days, sum)
+		if due[day] > 0 || closed[day] > 0 {
+			changed = append(changed, sum)
+		}
+	}
+	return days, changed
+}
+
+// flowLine is one line of the cumulative chart: its points and where its last
+// figure is written.
+type flowLine struct {
+	Points       string
+	TextX, TextY px
+	Text         string
+}
+
+// flowChart draws the cumulative picture: to be rectified and closed, one line
+// each, on one scale; the gap between them is what is being worked on.
+type flowChart struct {
+	ID       string
+	Summary  string
+	Width    int
+	Height   int
+	BaseY    px
+	PlotLeft px
+	PlotEnd  px
+	Due      flowLine
+	Closed   flowLine
+	Ticks    []tick
+	Last     flowDay
+}
+
+// newFlowChart lays the days out left to right, heights proportional to the last
+// day's opinions to be rectified (the largest figure of a cumulative line).
+func newFlowChart(v *visit, days []flowDay) flowChart {
+	c := flowChart{ID: "chart-flow", Width: columnChartWidth, Height: columnChartHeight,
+		BaseY: px(columnChartHeight - columnBottom), PlotLeft: columnSide, PlotEnd: px(columnChartWidth - columnSide)}
+	if len(days) == 0 {
+		return c
+	}
+	c.Last = days[len(days)-1]
+	c.Summary = v.T("chart.flow_summary", c.Last.Day, c.Last.Due, c.Last.Closed, c.Last.Open())
+	top := max(c.Last.Due, c.Last.Closed)
+	plotW := float64(columnChartWidth - 2*columnSide)
+	plotH := float64(columnChartHeight - columnTop - columnBottom)
+	step := plotW
+	if len(days) > 1 {
+		step = plotW / float64(len(days)-1)
+	}
+	x := func(i int) float64 { return columnSide + float64(i)*step }
+	y := func(n int) float64 { return float64(c.BaseY) - barLength(n, top, plotH) }
+	var due, closed strings.Builder
+	every := (len(days) + maxTicks - 1) / maxTicks
+	for i, d := range days {
+		fmt.Fprintf(&due, "%s,%s ", px(x(i)), px(y(d.Due)))
+		fmt.Fprintf(&closed, "%s,%s ", px(x(i)), px(y(d.Closed)))
+		if i%every == 0 || i == len(days)-1 && (i%every) >= every/2 {
+			c.Ticks = append(c.Ticks, tick{X: px(x(i)), Label: d.Day[5:]})
+		}
+	}
+	end := px(x(len(days) - 1))
+	if len(days) == 1 {
+		// One day is a level line across the chart, so it can be seen and labelled.
+		end = c.PlotEnd
+		fmt.Fprintf(&due, "%s,%s", end, px(y(c.Last.Due)))
+		fmt.Fprintf(&closed, "%s,%s", end, px(y(c.Last.Closed)))
+	}
+	// The figures sit at the right end: the one to be rectified above its line,
+	// the closures below theirs, so they never cover each other.
+	c.Due = flowLine{Points: strings.TrimSpace(due.String()), TextX: end, TextY: px(y(c.Last.Due) - 6),
+		Text: v.T("chart.flow_due_n", c.Last.Due)}
+	c.Closed = flowLine{Points: strings.TrimSpace(closed.String()), TextX: end, TextY: px(min(y(c.Last.Closed)+16, float64(c.BaseY)-4)),
+		Text: v.T("chart.flow_closed_n", c.Last.Closed)}
+	return c
 }

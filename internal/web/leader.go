@@ -110,7 +110,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 
-	closures, err := s.svc.ClosuresByDay(ctx, v.User, c)
+	flow, err := s.svc.Flow(ctx, v.User, c)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -122,7 +122,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	data["ByCategory"] = groupChart(v, "chart-category", "chart.by_category", "chart.uncategorized", st.ByCategory)
 	data["ByDepartment"] = groupChart(v, "chart-department", "chart.by_department", "chart.unassigned", st.ByDepartment)
-	days := fillDays(closures, v.Now.In(loc).Format(domain.DateLayout), maxChartDays)
+	today := v.Now.In(loc).Format(domain.DateLayout)
+	flowDays, changed := cumulative(flow, today)
+	data["Flow"], data["FlowDays"] = newFlowChart(v, flowDays), changed
+	closures := flow.Closed
+	days := fillDays(closures, today, maxChartDays)
 	data["Closures"] = closuresChart(v, days)
 	data["ClosureDays"] = days
 	if len(closures) > 0 && len(days) > 0 && closures[0].Day < days[0].Day {

@@ -324,6 +324,15 @@ func TestDashboardFiguresAreTheAPIStats(t *testing.T) {
 		require.Equal(t, "2025-06-01", cols[0][1])
 		require.Equal(t, "2025-06-10", cols[len(cols)-1][1], "the axis runs to today")
 
+		// The cumulative picture ends where the completion rate's figures are: the
+		// opinions to be rectified (collected but the excluded) and those closed.
+		flow := dashSVG(t, body, "chart-flow")
+		require.Contains(t, flow, fmt.Sprintf(`data-due="%d" data-closed="%d"`, st.Collected-st.Excluded, st.Closed))
+		require.Contains(t, flow, fmt.Sprintf("截至 2025-06-10，应整改 %d 件，已销号 %d 件，在办 %d 件",
+			st.Collected-st.Excluded, st.Closed, st.Collected-st.Excluded-st.Closed))
+		require.Contains(t, flow, fmt.Sprintf("已销号 %d</text>", st.Closed))
+		require.Regexp(t, `<polyline class="flow-closed" points="8\.0,[0-9.]+ `, flow, "one point a day from the first")
+
 		// The overdue lists link every overdue opinion, each with its level badge,
 		// and nothing else.
 		late, err := e.store.Opinions(ctx, store.Filter{CampaignID: "c1", Overdue: true, Limit: 500})
@@ -902,4 +911,41 @@ func ids(ops []domain.Opinion) []string {
 		out[i] = o.ID
 	}
 	return out
+}
+
+// The cumulative picture adds each day to the ones before, from the first opinion
+// to today; a campaign longer than the chart starts it later with the earlier days
+// counted in; the data table keeps only the days where something changed.
+func TestTheCumulativePictureAddsUpEachDay(t *testing.T) {
+	flow := service.Flow{
+		Due:    []service.DayCount{{Day: "2025-06-01", Count: 3}, {Day: "2025-06-03", Count: 2}},
+		Closed: []service.DayCount{{Day: "2025-06-02", Count: 1}, {Day: "2025-06-03", Count: 2}},
+	}
+	days, changed := cumulative(flow, "2025-06-05")
+	require.Equal(t, []flowDay{{"2025-06-01", 3, 0}, {"2025-06-02", 3, 1}, {"2025-06-03", 5, 3}, {"2025-06-04", 5, 3},
+		{"2025-06-05", 5, 3}}, days)
+	require.Equal(t, []flowDay{{"2025-06-01", 3, 0}, {"2025-06-02", 3, 1}, {"2025-06-03", 5, 3}}, changed)
+	require.Equal(t, 2, days[4].Open())
+
+	long := service.Flow{Due: []service.DayCount{{Day: "2024-01-01", Count: 7}, {Day: "2025-06-01", Count: 1}}}
+	days, _ = cumulative(long, "2025-06-05")
+	require.Len(t, days, maxFlowDays)
+	require.Equal(t, flowDay{Day: days[0].Day, Due: 7}, days[0], "the days before the chart are counted into its first")
+	require.Equal(t, 8, days[len(days)-1].Due)
+
+	days, changed = cumulative(service.Flow{}, "2025-06-05")
+	require.Empty(t, days)
+	require.Empty(t, changed)
+}
+
+// A campaign's first day draws a level line across the chart with its figures at
+// the right end, where they can be read.
+func TestTheCumulativeChartOfOneDayIsALevelLine(t *testing.T) {
+	v := &visit{Lang: "zh"}
+	c := newFlowChart(v, []flowDay{{Day: "2025-06-05", Due: 1}})
+	require.Equal(t, "8.0,22.0 712.0,22.0", c.Due.Points)
+	require.Equal(t, "8.0,192.0 712.0,192.0", c.Closed.Points)
+	require.Equal(t, px(712), c.Due.TextX)
+	require.Equal(t, "应整改 1", c.Due.Text)
+	require.Equal(t, "已销号 0", c.Closed.Text)
 }
