@@ -28,7 +28,9 @@ var (
 // maskPersonal hides the phone numbers, ID or card numbers and e-mail addresses in
 // s: 139****5678, 0373-*****93, 110*************34, z***@example.com. A number glued
 // to other digits is not one of them and is left alone, as are dates and amounts.
+// The names written after a role or household word are hidden too (maskNames).
 func maskPersonal(s string) string {
+	s = maskNames(s)
 	s = fullWidthDigits.Replace(s)
 	s = maskDigits(s, longNumberRE, 0, func(string) (int, int) { return 3, 2 })
 	s = maskDigits(s, mobileRE, 0, func(d string) (int, int) { return len(d) - 8, 4 })
