@@ -55,5 +55,9 @@ func TestBrowserBringsInAHalfDoneLedger(t *testing.T) {
 		require.Contains(t, timeline, d+" 台账", "the ledger's day %s is on the timeline, marked as the ledger's", d)
 	}
 	require.Contains(t, timeline, "导入台账")
+	rounds := b.text("#rounds")
+	require.Contains(t, rounds, day(45), "the fix on the ledger's day, without a time of day")
+	require.Contains(t, rounds, day(44), "and its verification, though the ledger names no verifier")
+	require.NotContains(t, rounds, "00:00")
 	require.NotContains(t, b.text("main"), "重新整改", "closed before its reopen window ended: its process is over and offers nothing")
 }
