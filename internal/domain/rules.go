@@ -12,10 +12,11 @@ import (
 )
 
 // Limits on free text a person types into an action, and on the names and values
-// the other fields carry (a category, a username, a date).
+// the other fields carry (a category, a username, a date). MaxMeasuresRunes bounds
+// measures and evidence an import brings in as well.
 const (
 	maxReasonRunes   = 2000
-	maxMeasuresRunes = 4000
+	MaxMeasuresRunes = 4000
 	maxNameRunes     = 200
 )
 
@@ -161,8 +162,8 @@ func checkLengths(b ActionBody) error {
 	for _, err := range []error{
 		optionalText("reason", b.Reason, maxReasonRunes),
 		optionalText("note", b.Note, maxReasonRunes),
-		optionalText("measures", b.Measures, maxMeasuresRunes),
-		optionalText("evidence", b.Evidence, maxMeasuresRunes),
+		optionalText("measures", b.Measures, MaxMeasuresRunes),
+		optionalText("evidence", b.Evidence, MaxMeasuresRunes),
 		optionalText("category", b.Category, maxNameRunes),
 		optionalText("into", b.Into, maxNameRunes),
 		optionalText("department", b.Department, maxNameRunes),
@@ -172,7 +173,7 @@ func checkLengths(b ActionBody) error {
 		optionalText("until", b.Until, len(DateLayout)),
 		optionalText("fixed_on", b.FixedOn, len(DateLayout)),
 		optionalText("satisfaction", b.Satisfaction, maxNameRunes),
-		optionalText("next", b.Next, maxMeasuresRunes),
+		optionalText("next", b.Next, MaxMeasuresRunes),
 	} {
 		if err != nil {
 			return err
@@ -334,7 +335,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 				return invalid("report_every_months_invalid", "report_every_months must be from 1 to %d, not %d", MaxReportEveryMonths, n)
 			}
 		}
-		if err := optionalText("measures", b.Measures, maxMeasuresRunes); err != nil {
+		if err := optionalText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
 		}
 		return checkDates(o, action, b, today, latest)
@@ -349,10 +350,10 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if err := checkResponsible(p, b); err != nil {
 			return err
 		}
-		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
 		}
-		if err := requireText("evidence", b.Evidence, maxMeasuresRunes); err != nil {
+		if err := requireText("evidence", b.Evidence, MaxMeasuresRunes); err != nil {
 			return err
 		}
 		if err := checkDate("fixed_on", b.FixedOn, o.CollectedAt, latest); err != nil {
@@ -397,18 +398,18 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if o.LongTerm {
 			return conflict("long_term_track", "a long-term item reports its progress each cycle; the office or the responsible leader concludes it once its measures are institutionalised")
 		}
-		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
 		}
-		return requireText("evidence", b.Evidence, maxMeasuresRunes)
+		return requireText("evidence", b.Evidence, MaxMeasuresRunes)
 	case ActionReportProgress:
 		if !o.LongTerm {
 			return conflict("not_long_term", "only a long-term item reports its progress; submit the fix instead")
 		}
-		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
 		}
-		if err := requireText("next", b.Next, maxMeasuresRunes); err != nil {
+		if err := requireText("next", b.Next, MaxMeasuresRunes); err != nil {
 			return err
 		}
 		if b.Percent == nil {
@@ -421,10 +422,10 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		if !o.LongTerm {
 			return conflict("not_long_term", "only a long-term item is concluded; its official submits the fix instead")
 		}
-		if err := requireText("measures", b.Measures, maxMeasuresRunes); err != nil {
+		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
 		}
-		return requireText("evidence", b.Evidence, maxMeasuresRunes)
+		return requireText("evidence", b.Evidence, MaxMeasuresRunes)
 	case ActionVerify:
 		if b.Pass == nil {
 			return invalid("pass_required", "pass (true or false) is required")

@@ -140,6 +140,9 @@ type Summary struct {
 // opinions.
 func ReadLedger(ctx context.Context, path, name string, c campaign.Campaign, today string, opts ReadOptions, sink Sink) (Summary, error) {
 	sum := Summary{Headers: map[string][]string{}}
+	if opts.People == nil {
+		opts.People = func(string, domain.Role) (string, bool) { return "", false }
+	}
 	r, err := spreadsheet.Open(path, name, opts.Limits)
 	if err != nil {
 		return sum, err
@@ -246,11 +249,7 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, opts ReadO
 		}
 		return reject(spreadsheet.FieldContent, "invalid_content", err.Error())
 	}
-	people := opts.People
-	if people == nil {
-		people = func(string, domain.Role) (string, bool) { return "", false }
-	}
-	progress, fe := readProgress(f, o, c, today, people)
+	progress, fe := readProgress(f, o, c, today, opts.People)
 	if fe != nil {
 		return reject(spreadsheet.Field(fe.Field), "invalid_"+fe.Field, fe.Rule)
 	}

@@ -39,9 +39,6 @@ var satisfactionNames = map[string]string{
 	"不满意": domain.SatisfactionDissatisfied, "dissatisfied": domain.SatisfactionDissatisfied,
 }
 
-// maxMeasuresRunes bounds an imported item's measures, as an action's.
-const maxMeasuresRunes = 4000
-
 // readProgress reads a row's progress columns (spreadsheet.FieldState and the
 // ones after it): nil for a row without a state, which is an opinion to triage;
 // otherwise where the item stands, checked so the opinion can start there — every
@@ -149,8 +146,8 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 	if reached(domain.StateSubmitted) && b.Measures == "" {
 		return nil, &FieldError{"measures", "are required for an item " + stateWords[state]}
 	}
-	if n := utf8.RuneCountInString(b.Measures); n > maxMeasuresRunes {
-		return nil, &FieldError{"measures", fmt.Sprintf("have %d characters; at most %d are allowed", n, maxMeasuresRunes)}
+	if n := utf8.RuneCountInString(b.Measures); n > domain.MaxMeasuresRunes {
+		return nil, &FieldError{"measures", fmt.Sprintf("have %d characters; at most %d are allowed", n, domain.MaxMeasuresRunes)}
 	}
 	if verifier := text.Clean(f[spreadsheet.FieldVerifier]); verifier != "" {
 		if !reached(domain.StateAwaitingCallback) {

@@ -168,7 +168,7 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		sink.w = w
 	}
 	sum, err := intake.ReadLedger(ctx, path, name, c, s.today(c.Policy).Format(domain.DateLayout),
-		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict, People: s.person}, sink)
+		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict, People: s.people()}, sink)
 	var fileErr *spreadsheet.FileError
 	if errors.As(err, &fileErr) {
 		return BatchView{}, errorf(http.StatusUnprocessableEntity, "file_"+fileErr.Code, "%s: %s; nothing was imported", name, fileErr.Message)
@@ -198,6 +198,28 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 	}
 	b.Refused = b.Rejected
 	return batchView(b, sink.rejections, nil, sink.warnings), nil
+}
+
+// people finds the users a ledger names as responsible (intake.People): by
+// username, or by a name one holder of the role alone has. The names are indexed
+// once for the whole file, which may name someone on every one of its rows.
+func (s *Service) people() intake.People {
+	byName := map[string][]user.User{}
+	for _, u := range s.users.All() {
+		byName[u.Name] = append(byName[u.Name], u)
+	}
+	return func(name string, role domain.Role) (string, bool) {
+		if u, ok := s.users.Lookup(name); ok {
+			return u.Username, u.Has(role)
+		}
+		found, holders := "", 0
+		for _, u := range byName[name] {
+			if u.Has(role) {
+				found, holders = u.Username, holders+1
+			}
+		}
+		return found, holders == 1
+	}
 }
 
 // StartBatch starts (or finds running) a stored batch's process. It is safe to call

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"time"
 
-	"rectify/internal/domain"
 	"rectify/internal/user"
 )
 
@@ -89,23 +88,4 @@ func randomToken() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// person finds the user a ledger names as responsible, by username or by name
-// when one user alone has it, among the holders of role (intake.People).
-func (s *Service) person(name string, role domain.Role) (string, bool) {
-	if u, ok := s.users.Lookup(name); ok {
-		return u.Username, u.Has(role)
-	}
-	found := ""
-	for _, u := range s.users.All() {
-		if u.Name != name || !u.Has(role) {
-			continue
-		}
-		if found != "" {
-			return "", false
-		}
-		found = u.Username
-	}
-	return found, found != ""
 }

@@ -298,29 +298,31 @@ func cumulative(f service.Flow, today string) (days, changed []flowDay) {
 	if earliest := to.AddDate(0, 0, -(maxFlowDays - 1)); from.Before(earliest) {
 		from = earliest
 	}
+	// The days before the chart's first are counted into it.
 	start := from.Format(domain.DateLayout)
-	var sum flowDay
-	for day, n := range due {
-		if day < start {
-			sum.Due += n
-		}
-	}
-	for day, n := range closed {
-		if day < start {
-			sum.Closed += n
-		}
-	}
+	sum := flowDay{Due: totalBefore(due, start), Closed: totalBefore(closed, start)}
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		day := d.Format(domain.DateLayout)
-		sum.Day = day
-		sum.Due += due[day]
-		sum.Closed += closed[day]
+		date := d.Format(domain.DateLayout)
+		sum.Day = date
+		sum.Due += due[date]
+		sum.Closed += closed[date]
 		days = append(days, sum)
-		if due[day] > 0 || closed[day] > 0 {
+		if due[date] > 0 || closed[date] > 0 {
 			changed = append(changed, sum)
 		}
 	}
 	return days, changed
+}
+
+// totalBefore adds up the counts of the days before start.
+func totalBefore(counts map[string]int, start string) int {
+	n := 0
+	for date, c := range counts {
+		if date < start {
+			n += c
+		}
+	}
+	return n
 }
 
 // flowLine is one line of the cumulative chart: its points and where its last

@@ -59,13 +59,12 @@ var funcs = template.FuncMap{
 	"role":  func(v *visit, r any) string { return v.T("role." + fmt.Sprint(r)) },
 	"has":   func(v *visit, r string) bool { return v.User.Has(domain.Role(r)) },
 	"when":  when,
-	// day is when without the time: the day a ledger gave an imported step.
-	"day": func(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") },
+	"day":   day,
 	// stepAt is a step's moment: its day alone when an import brought it in with the
 	// ledger's days (before imported.At), which have no time of day.
 	"stepAt": func(imported *domain.Imported, t time.Time) string {
 		if imported != nil && t.Before(imported.At) {
-			return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+			return day(t)
 		}
 		return when(t)
 	},
@@ -112,13 +111,19 @@ type fileList struct {
 	Files []domain.AttachmentRef
 }
 
+// pageZone is the time zone pages show moments in.
+var pageZone = time.FixedZone("CST", 8*3600)
+
 // when is a moment as pages show it, campaign-local to the minute.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	return t.In(pageZone).Format("2006-01-02 15:04")
 }
+
+// day is when without the time: the day a ledger gave an imported step.
+func day(t time.Time) string { return t.In(pageZone).Format(domain.DateLayout) }
 
 // short cuts s to n characters, marking the cut.
 func short(s string, n int) string {
