@@ -25,16 +25,16 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 		t, _ := time.ParseInLocation(domain.DateLayout, date, loc) // checked by the import
 		return t
 	}
-	imported := func(kv ...string) map[string]string {
+	marked := func(kv ...string) map[string]string {
 		return detail(append(kv, "imported", "true")...)
 	}
 	o.CreatedAt = day(in.CollectedAt)
 	r.recordAt(ctx, o.CreatedAt, actor, domain.EventReceived, domain.StateReceived, "",
-		imported("channel", in.Channel, "batch", in.BatchID))
+		marked("channel", in.Channel, "batch", in.BatchID))
 	o.Category = b.Category
 	if b.State == domain.StateCategorized {
 		r.recordAt(ctx, o.CreatedAt, actor, domain.ActionCategorize, domain.StateCategorized, "",
-			imported("category", b.Category, "suggested", o.SuggestedCategory))
+			marked("category", b.Category, "suggested", o.SuggestedCategory))
 		return r.imported(ctx, actor, in)
 	}
 
@@ -62,7 +62,7 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 	if o.Signed {
 		to = domain.StateInProgress
 	}
-	r.recordAt(ctx, day(assignedOn), actor, domain.ActionAssign, to, "", imported("category", b.Category,
+	r.recordAt(ctx, day(assignedOn), actor, domain.ActionAssign, to, "", marked("category", b.Category,
 		"department", b.Department, "official", b.Official, "leader", b.Leader, "deadline", sched.Deadline))
 	if live {
 		return r.imported(ctx, actor, in)
@@ -74,7 +74,7 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 	o.SubmittedBy, o.SubmittedLate = b.Official, late
 	o.Rounds = []domain.Round{{Measures: b.Measures, SubmittedBy: b.Official, SubmittedAt: submitted, Late: late}}
 	r.recordAt(ctx, submitted, actor, domain.ActionSubmit, domain.StateSubmitted, "",
-		imported("official", b.Official, "late", boolDetail(late)))
+		marked("official", b.Official, "late", boolDetail(late)))
 	if b.State == domain.StateSubmitted {
 		return r.imported(ctx, actor, in)
 	}
@@ -85,7 +85,7 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 	round.VerifiedBy, round.Passed, round.VerifiedAt = b.Verifier, &pass, verified
 	if b.State == domain.StateAwaitingCallback || b.Satisfaction != "" {
 		r.recordAt(ctx, verified, actor, domain.ActionVerify, domain.StateAwaitingCallback, "",
-			imported("pass", "true", "verifier", b.Verifier))
+			marked("pass", "true", "verifier", b.Verifier))
 		if b.State == domain.StateAwaitingCallback {
 			return r.imported(ctx, actor, in)
 		}
@@ -104,10 +104,10 @@ func (r *opinionRun) backfill(ctx workflow.Context, actor string, in OpinionInpu
 		o.Callbacks = []domain.Callback{{At: o.ClosedAt, By: actor, Satisfaction: b.Satisfaction, First: true}}
 		r.calledBack = true
 		r.recordAt(ctx, o.ClosedAt, actor, domain.ActionCallback, domain.StateClosed, "",
-			imported("satisfaction", b.Satisfaction))
+			marked("satisfaction", b.Satisfaction))
 	} else {
 		r.recordAt(ctx, o.ClosedAt, actor, domain.ActionVerify, domain.StateClosed, "",
-			imported("pass", "true", "verifier", b.Verifier))
+			marked("pass", "true", "verifier", b.Verifier))
 	}
 	return r.imported(ctx, actor, in)
 }
