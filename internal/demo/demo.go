@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"rectify/internal/calendar"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/service"
@@ -90,22 +92,8 @@ func Seed(ctx context.Context, svc *service.Service) error {
 	if err != nil {
 		return err
 	}
-	today := svc.Now().In(c.Policy.Location())
-	date := func(daysFromToday int) string { return today.AddDate(0, 0, daysFromToday).Format(domain.DateLayout) }
-	// Deadlines and extension dates fall on working days (docs/rules.md): a day off
-	// moves back to the working day before a past date, on to the one after a future
-	// date, so the ladder the demo shows stays as it is meant.
-	workday := func(daysFromToday int) string {
-		d, step := today.AddDate(0, 0, daysFromToday), 1
-		if daysFromToday <= 0 {
-			step = -1
-		}
-		for !svc.Calendar().IsWorkday(d) {
-			d = d.AddDate(0, 0, step)
-		}
-		return d.Format(domain.DateLayout)
-	}
-	stories := stories(workday)
+	date, workday := dayCounters(svc.Now().In(c.Policy.Location()), svc.Calendar())
+	stories := stories(date, workday)
 	ids := make([]string, len(stories))
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -149,6 +137,25 @@ func Seed(ctx context.Context, svc *service.Service) error {
 	return nil
 }
 
+// dayCounters name days relative to today: date any day, workday a working day.
+// Deadlines and extension dates fall on working days (docs/rules.md): a day off
+// moves back to the working day before a past date, on to the one after a future
+// date, so the ladder the demo shows stays as it is meant.
+func dayCounters(today time.Time, cal *calendar.Calendar) (date, workday func(daysFromToday int) string) {
+	date = func(daysFromToday int) string { return today.AddDate(0, 0, daysFromToday).Format(domain.DateLayout) }
+	workday = func(daysFromToday int) string {
+		d, step := today.AddDate(0, 0, daysFromToday), 1
+		if daysFromToday <= 0 {
+			step = -1
+		}
+		for !cal.IsWorkday(d) {
+			d = d.AddDate(0, 0, step)
+		}
+		return d.Format(domain.DateLayout)
+	}
+	return date, workday
+}
+
 func act(ctx context.Context, svc *service.Service, s step, id string) error {
 	u, ok := svc.User(s.as)
 	if !ok {
@@ -159,14 +166,15 @@ func act(ctx context.Context, svc *service.Service, s step, id string) error {
 }
 
 // stories are the demo opinions, drawn from the situations of the campaign texts.
-func stories(date func(int) string) []story {
+// Deadlines count in working days (workday); a fix on the spot may fall on any day.
+func stories(date, workday func(int) string) []story {
 	cat := func(c string) step {
 		return step{"office", domain.ActionCategorize, domain.ActionBody{Category: c}}
 	}
 	assign := func(official, dep string, deadlineInDays *int) step {
 		b := domain.ActionBody{Department: dep, Official: official, Leader: "leader", Measures: "制定整改方案，明确责任人和完成时限"}
 		if deadlineInDays != nil {
-			b.Deadline = date(*deadlineInDays)
+			b.Deadline = workday(*deadlineInDays)
 		}
 		return step{"office", domain.ActionAssign, b}
 	}
@@ -199,7 +207,7 @@ func stories(date func(int) string) []story {
 		{"小区停车位不足，消防通道经常被占。", "online", "", 20, []step{cat(road), assign("official", "城管科", days(-1))}},
 		{"留守儿童放学后无人看管，希望社区开办托管班。", "symposium", "", 12, []step{cat(hardship), assign("official2", "民政科", days(1)), sign("official2")}},
 		{"办事大厅排队时间长，取号机经常故障。", "hotline", "", 10, []step{cat(service), assign("official2", "便民服务中心", nil), sign("official2"),
-			{"official2", domain.ActionRequestExtension, domain.ActionBody{Until: date(60), Reason: "取号机需走政府采购程序"}}}},
+			{"official2", domain.ActionRequestExtension, domain.ActionBody{Until: workday(60), Reason: "取号机需走政府采购程序"}}}},
 		{"老旧小区外墙脱落，存在安全隐患。", "visit", "", 9, []step{cat(road), assign("official", "城管科", nil), sign("official")}},
 		{"文件转发层层加码，基层收到的通知一天十几份。", "suggestion_box", "", 8, []step{cat(formalism), assign("official", "机关党委", nil)}},
 		{"残疾人家庭无障碍改造申请迟迟没有批复。", "letter", "", 8, []step{cat(hardship), assign("official2", "民政科", nil)}},
