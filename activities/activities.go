@@ -31,10 +31,17 @@ type Projector interface {
 	ProjectTransition(ctx context.Context, in workflows.ProjectInput) error
 }
 
+// ProblemProjector writes a problem's state to the reporting store, ignoring a
+// state at a revision no later than the stored one.
+type ProblemProjector interface {
+	ProjectProblem(ctx context.Context, p domain.Problem) error
+}
+
 // Activities bundles the dependencies the activities need.
 type Activities struct {
 	Calendar *calendar.Calendar
 	Store    Projector
+	Problems ProblemProjector
 	Notifier notify.Notifier
 	// Batches, Temporal and Namespace serve the import activities; Converter is
 	// the Temporal client's data converter (which encrypts), nil for the SDK's
@@ -61,6 +68,7 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.Schedule, activity.RegisterOptions{Name: workflows.ScheduleActivityName})
 	w.RegisterActivityWithOptions(a.WorkingDays, activity.RegisterOptions{Name: workflows.WorkingDaysActivityName})
 	w.RegisterActivityWithOptions(a.Project, activity.RegisterOptions{Name: workflows.ProjectActivityName})
+	w.RegisterActivityWithOptions(a.ProjectProblem, activity.RegisterOptions{Name: workflows.ProjectProblemActivityName})
 	w.RegisterActivityWithOptions(a.Notify, activity.RegisterOptions{Name: workflows.NotifyActivityName})
 	w.RegisterActivityWithOptions(a.ImportChunk, activity.RegisterOptions{Name: workflows.ImportChunkActivityName})
 	w.RegisterActivityWithOptions(a.FinishBatch, activity.RegisterOptions{Name: workflows.FinishBatchActivityName})
@@ -106,6 +114,11 @@ func (a *Activities) Project(ctx context.Context, in workflows.ProjectInput) err
 			"unconfirmed", in.Unconfirmed, "notifications", len(in.Notifications))
 	}
 	return nil
+}
+
+// ProjectProblem writes the problem to the reporting store.
+func (a *Activities) ProjectProblem(ctx context.Context, p domain.Problem) error {
+	return a.Problems.ProjectProblem(ctx, p)
 }
 
 // Notify delivers a notification through the configured notifier, for executions

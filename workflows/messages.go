@@ -25,6 +25,16 @@ const (
 	MergedInSignalName    = "merged-in"
 	OpinionWorkflowPrefix = "opinion-"
 
+	ProblemWorkflowName       = "rectify.Problem"
+	TaskWorkflowName          = "rectify.Task"
+	ProblemQueryName          = "problem"
+	AddTaskUpdateName         = "add-task"
+	OpinionJoinedSignalName   = "opinion-joined"
+	TaskClosedSignalName      = "task-closed"
+	ProblemResolvedSignalName = "problem-resolved"
+	ProblemWorkflowPrefix     = "problem-"
+	TaskWorkflowPrefix        = "task-"
+
 	BatchWorkflowName       = "rectify.Batch"
 	ImportChunkActivityName = "rectify.ImportChunk"
 	FinishBatchActivityName = "rectify.FinishBatch"
@@ -36,6 +46,21 @@ func BatchWorkflowID(batchID string) string { return BatchWorkflowPrefix + batch
 
 // OpinionWorkflowID is the workflow id that carries an opinion's process.
 func OpinionWorkflowID(opinionID string) string { return OpinionWorkflowPrefix + opinionID }
+
+// ProblemWorkflowID is the workflow id that carries a problem's process.
+func ProblemWorkflowID(problemID string) string { return ProblemWorkflowPrefix + problemID }
+
+// TaskWorkflowID is the workflow id that carries a task's process.
+func TaskWorkflowID(taskID string) string { return TaskWorkflowPrefix + taskID }
+
+// ItemWorkflowID is the workflow id of an item actions are sent to: a task's or
+// an opinion's, told apart by the id (domain.IsTaskID).
+func ItemWorkflowID(id string) string {
+	if domain.IsTaskID(id) {
+		return TaskWorkflowID(id)
+	}
+	return OpinionWorkflowID(id)
+}
 
 // Search-attribute keys upserted on every transition. They let operators find an
 // opinion in the Temporal Web UI; lists and figures come from the reporting store.
@@ -86,6 +111,71 @@ func (in *OpinionInput) MarkSealed() { in.sealed = true }
 
 // Sealed reports whether the input arrived encrypted with rectify's key.
 func (in OpinionInput) Sealed() bool { return in.sealed }
+
+// ProblemInput starts a Problem workflow.
+type ProblemInput struct {
+	Problem domain.Problem `json:"problem"`
+	Policy  domain.Policy  `json:"policy"`
+}
+
+// AddTaskRequest is the argument of the add-task Update: the office's assignment
+// of the new task (department is its lead unit), its co-units, and the campaign's
+// policy as it stands.
+type AddTaskRequest struct {
+	Assign  domain.ActionRequest `json:"assign"`
+	CoUnits []string             `json:"co_units,omitempty"`
+
+	// sealed: the request reached the worker encrypted with rectify's payload key
+	// (set by the codec, never from JSON), as every Update's must.
+	sealed bool
+}
+
+// MarkSealed records that the request arrived encrypted with rectify's key.
+func (r *AddTaskRequest) MarkSealed() { r.sealed = true }
+
+// Sealed reports whether the request arrived encrypted with rectify's key.
+func (r AddTaskRequest) Sealed() bool { return r.sealed }
+
+// AddTaskResult names the task made.
+type AddTaskResult struct {
+	Task     string `json:"task"`
+	Revision int    `json:"revision"`
+}
+
+// TaskInput starts a Task workflow: the task as made, and the assignment it
+// starts with.
+type TaskInput struct {
+	Task   domain.Opinion       `json:"task"`
+	Policy domain.Policy        `json:"policy"`
+	Assign domain.ActionRequest `json:"assign"`
+}
+
+// TaskClosed tells a problem that one of its tasks has passed verification.
+type TaskClosed struct {
+	Task        string    `json:"task"`
+	Late        bool      `json:"late,omitempty"`
+	Measures    string    `json:"measures"`
+	Evidence    string    `json:"evidence,omitempty"`
+	SubmittedBy string    `json:"submitted_by"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	VerifiedBy  string    `json:"verified_by"`
+}
+
+// ProblemAnswer is what a closed problem tells each of its opinions: who answers
+// for it (the first task's lead unit and people) and what was done.
+type ProblemAnswer struct {
+	Problem     string    `json:"problem"`
+	Tasks       string    `json:"tasks"`
+	Department  string    `json:"department"`
+	Official    string    `json:"official"`
+	Leader      string    `json:"leader"`
+	Measures    string    `json:"measures"`
+	Evidence    string    `json:"evidence,omitempty"`
+	SubmittedBy string    `json:"submitted_by"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	VerifiedBy  string    `json:"verified_by"`
+	Late        bool      `json:"late,omitempty"`
+}
 
 // OpinionResult is what an Opinion workflow returns when it ends.
 type OpinionResult struct {

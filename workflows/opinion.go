@@ -131,7 +131,7 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 // run waits on the deadline timers until the opinion is final or its reopen window
 // after closure has passed.
 func (r *opinionRun) run(ctx workflow.Context) error {
-	for !r.o.State.Final() {
+	for !r.o.State.Final() && !r.taskDone() {
 		armed := r.armed
 		changed := func() bool { return r.armed != armed }
 		at, fire := r.nextTimer()
@@ -255,6 +255,16 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 			_ = r.project(ctx, false)
 		}
 	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ch := workflow.GetSignalChannel(ctx, ProblemResolvedSignalName)
+		for {
+			var answer ProblemAnswer
+			ch.Receive(ctx, &answer)
+			if err := r.answer(ctx, answer); err != nil {
+				workflow.GetLogger(ctx).Error("problem's answer not recorded", "problem", answer.Problem, "error", err)
+			}
+		}
+	})
 	for _, action := range domain.Actions {
 		handler := func(ctx workflow.Context, req domain.ActionRequest) (domain.ActionResult, error) {
 			// Re-check: another action may have changed the state since validation.
@@ -283,6 +293,14 @@ func (r *opinionRun) registerHandlers(ctx workflow.Context) error {
 // apply performs a validated action: state change, timeline entry, schedule,
 // notifications and projection.
 func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domain.ActionRequest) error {
+	if err := r.change(ctx, action, req); err != nil {
+		return err
+	}
+	return r.project(ctx, true)
+}
+
+// change is apply without the projection: what the action does to the record.
+func (r *opinionRun) change(ctx workflow.Context, action domain.Action, req domain.ActionRequest) error {
 	o := &r.o
 	b := req.Body
 	who := req.Actor.Username
@@ -445,6 +463,9 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 			last.VerifiedBy, last.Passed, last.Reason, last.VerifiedAt = who, &pass, b.Reason, workflow.Now(ctx)
 		}
 		if *b.Pass {
+			if o.Task != nil {
+				return r.closeTask(ctx, who, b.Reason)
+			}
 			// A fix that passed is the closure a follow-up call answers.
 			r.calledBack = false
 			if r.policy.CallbackRequired {
@@ -492,8 +513,21 @@ func (r *opinionRun) apply(ctx workflow.Context, action domain.Action, req domai
 		r.record(ctx, who, action, domain.StateInProgress, b.Reason, detail("deadline", o.Schedule.Deadline,
 			"explanation", o.Schedule.Explanation, "kept_deadline", kept))
 		r.notify(ctx, action, o.Official, o.Leader)
+	case domain.ActionGroup:
+		// The problem hears of the opinion first: an opinion never stands in a
+		// problem that does not list it.
+		if err := workflow.SignalExternalWorkflow(ctx, ProblemWorkflowID(b.Problem), "", OpinionJoinedSignalName, o.ID).Get(ctx, nil); err != nil {
+			return domain.ProblemNotTaking(b.Problem, err)
+		}
+		o.Problem = b.Problem
+		r.record(ctx, who, action, domain.StateInProblem, b.Reason, detail("problem", b.Problem))
+	case domain.ActionContribute:
+		o.Task.Contributions = append(o.Task.Contributions, domain.Contribution{Unit: req.Actor.Department, By: who,
+			At: workflow.Now(ctx), Note: b.Note, Evidence: b.Evidence, Attachments: b.Attachments})
+		r.record(ctx, who, action, o.State, "", detail("unit", req.Actor.Department))
+		r.notify(ctx, action, o.Official)
 	}
-	return r.project(ctx, true)
+	return nil
 }
 
 // close strikes the opinion off the ledger (销号). It counts as on time when the fix

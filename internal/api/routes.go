@@ -40,6 +40,11 @@ func (s *Server) routes() []route {
 		{pattern: "GET /api/v1/batches/{id}/{file}", raw: s.downloadRejections},
 		{pattern: "POST /api/v1/campaigns/{id}/bulk", raw: s.createBulk},
 		{pattern: "GET /api/v1/bulks/{id}", json: s.getBulk},
+		{pattern: "POST /api/v1/campaigns/{id}/problems", json: s.createProblem},
+		{pattern: "GET /api/v1/campaigns/{id}/problems", json: s.listProblems},
+		{pattern: "GET /api/v1/problems/{id}", json: s.getProblem},
+		{pattern: "POST /api/v1/problems/{id}/tasks", json: s.addTask},
+		{pattern: "GET /api/v1/tasks", json: s.listTasks},
 		{pattern: "GET /api/v1/audit", json: s.auditLog},
 	}
 }

@@ -490,12 +490,14 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	a.worker.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.BulkWorkflow, workflow.RegisterOptions{Name: workflows.BulkWorkflowName})
+	a.worker.RegisterWorkflowWithOptions(workflows.ProblemWorkflow, workflow.RegisterOptions{Name: workflows.ProblemWorkflowName})
+	a.worker.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: workflows.TaskWorkflowName})
 	var projector activities.Projector = a.store
 	if a.wrapProjector != nil {
 		projector = a.wrapProjector(projector)
 	}
 	(&activities.Activities{
-		Calendar: cal, Store: projector, Notifier: notifier,
+		Calendar: cal, Store: projector, Problems: a.store, Notifier: notifier,
 		Batches: a.store, Bulks: a.store, BulkActor: a.Service,
 		Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
 	}).Register(a.worker)

@@ -37,12 +37,16 @@ const (
 	StateRejected         State = "rejected"
 	StateMerged           State = "merged"
 	StateCancelled        State = "cancelled"
+	// StateInProblem is an opinion grouped into a problem (ActionGroup): the
+	// problem's tasks carry the work; when they are all verified the opinion gets
+	// its answer and its own follow-up call.
+	StateInProblem State = "in_problem"
 )
 
 // AllStates lists every state in lifecycle order, for validation and reports.
 var AllStates = []State{
 	StateReceived, StateCategorized, StateAssigned, StateInProgress, StateSubmitted,
-	StateAwaitingCallback, StateClosed, StateReturned, StateRejected, StateMerged, StateCancelled,
+	StateAwaitingCallback, StateClosed, StateReturned, StateRejected, StateMerged, StateCancelled, StateInProblem,
 }
 
 // Final reports whether no action can move the opinion any more.
@@ -104,12 +108,20 @@ const (
 	ActionCallback Action = "callback"
 	ActionReopen   Action = "reopen"
 	ActionCancel   Action = "cancel"
+	// ActionGroup puts an opinion into a problem (问题清单) of the same matter.
+	ActionGroup Action = "group"
+	// ActionContribute is a co-unit's part of a task (配合单位): a progress note
+	// or evidence; the lead unit's official alone submits the fix.
+	ActionContribute Action = "contribute"
 
 	EventReceived    Action = "receive"
 	EventMergedIn    Action = "merged-in"
 	EventSignOverdue Action = "sign-overdue"
 	EventEscalated   Action = "escalate"
 	EventArchived    Action = "archive"
+	// EventProblemResolved is a grouped opinion's answer: its problem's tasks
+	// were all verified.
+	EventProblemResolved Action = "problem-resolved"
 	// EventImported closes the timeline an item brought in mid-campaign came with
 	// (Backfill): from that entry on, its record is rectify's own.
 	EventImported Action = "import"
@@ -119,7 +131,7 @@ const (
 var Actions = []Action{
 	ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionSign, ActionReturn,
 	ActionRequestExtension, ActionDecideExtension, ActionReportProgress, ActionSubmit, ActionConclude, ActionVerify,
-	ActionCallback, ActionReopen, ActionCancel,
+	ActionCallback, ActionReopen, ActionCancel, ActionGroup, ActionContribute,
 }
 
 // Role is what a user may do.
@@ -286,6 +298,8 @@ type ActionBody struct {
 	// along the work is, 0–100 (report-progress).
 	Next    string `json:"next,omitempty"`
 	Percent *int   `json:"percent,omitempty"`
+	// Problem is the problem an opinion is grouped into (group).
+	Problem string `json:"problem,omitempty"`
 	// ReportEveryMonths sets, on assigning a long-term item, how often it reports
 	// its progress (0: as its category says).
 	ReportEveryMonths int `json:"report_every_months,omitempty"`
@@ -309,7 +323,7 @@ type AttachmentRef struct {
 }
 
 // EvidenceActions are the actions that carry evidence files (ActionBody.Attachments).
-var EvidenceActions = []Action{ActionSubmit, ActionResolve, ActionReportProgress, ActionConclude}
+var EvidenceActions = []Action{ActionSubmit, ActionResolve, ActionReportProgress, ActionConclude, ActionContribute}
 
 // ActionRequest is the argument of every action Update.
 type ActionRequest struct {
@@ -480,6 +494,11 @@ type Opinion struct {
 	VerifiedBy        string            `json:"verified_by,omitempty"`
 	Satisfaction      string            `json:"satisfaction,omitempty"`
 	MergedInto        string            `json:"merged_into,omitempty"`
+	// Problem is the problem the opinion is grouped into (StateInProblem and after).
+	Problem string `json:"problem,omitempty"`
+	// Task is set when this record is a problem's task rather than a citizen's
+	// opinion: the same lifecycle, without intake, grouping or follow-up call.
+	Task *TaskPart `json:"task,omitempty"`
 	// Imported is set for an item brought in already under way (Backfill): the
 	// timeline before the EventImported entry has the dates the office's ledger
 	// gave, not moments rectify saw.
@@ -649,6 +668,12 @@ func (o Opinion) Clone() Opinion {
 	if o.Imported != nil {
 		i := *o.Imported
 		c.Imported = &i
+	}
+	if o.Task != nil {
+		t := *o.Task
+		t.CoUnits = slices.Clone(t.CoUnits)
+		t.Contributions = slices.Clone(t.Contributions)
+		c.Task = &t
 	}
 	c.Rounds = slices.Clone(o.Rounds)
 	for i, round := range c.Rounds {

@@ -89,7 +89,15 @@ var allowedFrom = map[Action][]State{
 	ActionReopen:           {StateAwaitingCallback, StateClosed},
 	ActionCancel: {StateReceived, StateCategorized, StateAssigned, StateInProgress, StateSubmitted,
 		StateAwaitingCallback, StateReturned},
+	ActionGroup:      {StateReceived, StateCategorized, StateReturned},
+	ActionContribute: {StateAssigned, StateInProgress},
 }
+
+// opinionOnly are the actions that concern a citizen's opinion and never a task:
+// intake, grouping and the follow-up call. A task is assigned when it is made and
+// cancelled with nothing (its problem answers for it).
+var opinionOnly = []Action{ActionCategorize, ActionMerge, ActionReject, ActionResolve, ActionCallback,
+	ActionReopen, ActionCancel, ActionGroup}
 
 // Check checks an action against the actor, the opinion's state and the input,
 // by the policy the request carries or else the opinion's own (see EffectivePolicy).
@@ -249,6 +257,12 @@ func Permitted(o *Opinion, action Action, a Actor) error {
 	if a.Username == "" {
 		return forbidden("no_actor", "the action has no authenticated user")
 	}
+	if o.Task != nil && slices.Contains(opinionOnly, action) {
+		return conflict("task_action", "a task does not take %s; that is an action on a citizen's opinion", action)
+	}
+	if o.Task == nil && action == ActionContribute {
+		return conflict("not_a_task", "only a task of a problem takes a co-unit's contribution")
+	}
 	if err := checkRole(o, action, a); err != nil {
 		return err
 	}
@@ -269,7 +283,7 @@ func stateAllows(action Action, s State) bool {
 
 func checkRole(o *Opinion, action Action, a Actor) error {
 	switch action {
-	case ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionCallback, ActionCancel:
+	case ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionCallback, ActionCancel, ActionGroup:
 		if !a.Has(RoleOffice) {
 			return forbidden("office_only", "only the campaign office may %s an opinion", action)
 		}
@@ -283,6 +297,11 @@ func checkRole(o *Opinion, action Action, a Actor) error {
 	case ActionDecideExtension, ActionReopen, ActionConclude:
 		if !a.Has(RoleOffice) && !(a.Has(RoleLeader) && (o.Leader == "" || a.Username == o.Leader)) {
 			return forbidden("office_or_leader", "only the campaign office or the responsible leader may %s", action)
+		}
+	case ActionContribute:
+		// A co-unit's official adds its part; the office may record it for them.
+		if !a.Has(RoleOffice) && !(a.Has(RoleOfficial) && o.Task != nil && slices.Contains(o.Task.CoUnits, a.Department)) {
+			return forbidden("co_unit_only", "only an official of a co-unit of this task (or the office) may add a contribution")
 		}
 	case ActionVerify:
 		if !a.Has(RoleVerifier) {
@@ -317,6 +336,15 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		}
 	case ActionReject, ActionCancel, ActionReturn:
 		return requireText("reason", b.Reason, maxReasonRunes)
+	case ActionGroup:
+		if b.Problem == "" {
+			return invalid("problem_required", "problem (the problem to group the opinion into) is required")
+		}
+		return optionalText("problem", b.Problem, maxNameRunes)
+	case ActionContribute:
+		if strings.TrimSpace(b.Note) == "" && strings.TrimSpace(b.Evidence) == "" && len(b.Attachments) == 0 {
+			return invalid("contribution_required", "a contribution needs a note, evidence or a file")
+		}
 	case ActionAssign:
 		if o.Category == "" {
 			return conflict("not_categorized", "confirm a category before assigning")

@@ -91,7 +91,7 @@ func (r *Reconciler) settle(ctx context.Context, w store.UnconfirmedWrite) error
 	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var durable domain.Opinion
-	res, err := r.Temporal.QueryWorkflow(qctx, workflows.OpinionWorkflowID(w.OpinionID), "", workflows.OpinionQueryName)
+	res, err := r.Temporal.QueryWorkflow(qctx, workflows.ItemWorkflowID(w.OpinionID), "", workflows.OpinionQueryName)
 	if err == nil {
 		err = res.Get(&durable)
 	}

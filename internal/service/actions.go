@@ -82,7 +82,7 @@ func (s *Service) checkRequest(ctx context.Context, u user.User, o domain.Opinio
 func (s *Service) sendAction(ctx context.Context, id string, action domain.Action, req domain.ActionRequest, updateID string) (domain.ActionResult, error) {
 	var res domain.ActionResult
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.OpinionWorkflowID(id),
+		WorkflowID:   workflows.ItemWorkflowID(id),
 		UpdateID:     updateID,
 		UpdateName:   string(action),
 		Args:         []any{req},

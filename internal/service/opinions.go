@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,10 @@ type OpinionView struct {
 	VerifiedBy          string              `json:"verified_by,omitempty"`
 	Satisfaction        string              `json:"satisfaction,omitempty"`
 	MergedInto          string              `json:"merged_into,omitempty"`
+	// Problem is the problem the opinion is grouped into; Task is set when the
+	// record is a problem's task: its problem, co-units and their contributions.
+	Problem string           `json:"problem,omitempty"`
+	Task    *domain.TaskPart `json:"task,omitempty"`
 	// Imported says who brought in an item already under way, from which file.
 	Imported  *domain.Imported `json:"imported,omitempty"`
 	OnTheSpot bool             `json:"on_the_spot,omitempty"`
@@ -108,7 +113,8 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 		ReworkCount: o.ReworkCount, Reopens: o.Reopens, SubmittedBy: o.SubmittedBy, VerifiedBy: o.VerifiedBy,
 		Satisfaction: o.Satisfaction, MergedInto: o.MergedInto, Imported: o.Imported, OnTheSpot: o.OnTheSpot, FixedOn: o.FixedOn,
 		LongTerm: o.LongTerm, Reports: o.Reports, ReportEveryMonths: o.ReportEveryMonths, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt,
-		Revision: o.Revision, WorkflowID: workflows.OpinionWorkflowID(o.ID), Timeline: o.Timeline,
+		Revision: o.Revision, WorkflowID: workflows.ItemWorkflowID(o.ID), Timeline: o.Timeline,
+		Problem: o.Problem, Task: o.Task,
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
 	}
 	if v.Rounds == nil {
@@ -155,6 +161,9 @@ func canSee(u user.User, o domain.Opinion) bool {
 		return true
 	}
 	if o.Official == u.Username || (u.Department != "" && o.Department == u.Department) {
+		return true
+	}
+	if o.Task != nil && u.Department != "" && slices.Contains(o.Task.CoUnits, u.Department) {
 		return true
 	}
 	for _, e := range o.Timeline {

@@ -111,7 +111,7 @@ func (s *Store) Project(ctx context.Context, o domain.Opinion, notes []domain.No
 // notifications, and — for an Update's write — the entry that keeps it unconfirmed.
 func (s *Store) ProjectTransition(ctx context.Context, in workflows.ProjectInput) error {
 	return s.inProjection(ctx, in.Opinion.ID, func(tx *sql.Tx) error {
-		written, err := s.writeOpinion(ctx, tx, in.Opinion, in.Origin, false)
+		written, err := s.writeItem(ctx, tx, in.Opinion, in.Origin, false)
 		if err != nil || !written {
 			return err
 		}
@@ -156,6 +156,14 @@ func originAt(o workflows.Origin) int64 {
 		return 0
 	}
 	return o.At.UnixNano()
+}
+
+// writeItem writes an opinion (writeOpinion) or a problem's task (writeTask).
+func (s *Store) writeItem(ctx context.Context, tx *sql.Tx, o domain.Opinion, origin workflows.Origin, force bool) (bool, error) {
+	if o.Task != nil {
+		return s.writeTask(ctx, tx, o, origin, force)
+	}
+	return s.writeOpinion(ctx, tx, o, origin, force)
 }
 
 // writeOpinion writes the opinion row, its counts and its timeline. Unless force
@@ -338,7 +346,7 @@ func (s *Store) Reconcile(ctx context.Context, w UnconfirmedWrite, durable domai
 		var event, at int64
 		var revision int
 		var doc string
-		err := tx.QueryRowContext(ctx, `SELECT task_event, task_at, revision, doc FROM opinions WHERE id = $1`, w.OpinionID).
+		err := tx.QueryRowContext(ctx, `SELECT task_event, task_at, revision, doc FROM `+itemTable(w.OpinionID)+` WHERE id = $1`, w.OpinionID).
 			Scan(&event, &at, &revision, &doc)
 		if err != nil {
 			return fmt.Errorf("store: reconcile: %w", err)
@@ -352,7 +360,7 @@ func (s *Store) Reconcile(ctx context.Context, w UnconfirmedWrite, durable domai
 				return err
 			}
 			if changed = revision != durable.Revision || string(want) != doc; changed {
-				if _, err := s.writeOpinion(ctx, tx, durable, w.Origin, true); err != nil {
+				if _, err := s.writeItem(ctx, tx, durable, w.Origin, true); err != nil {
 					return err
 				}
 			}

@@ -129,7 +129,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+problemSchema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, s.d.appendOnly("audit_log")); err != nil {
@@ -249,10 +249,11 @@ func urgency(s domain.State) int {
 	return 1
 }
 
-// Opinion returns one opinion with its whole timeline.
+// Opinion returns one opinion, or a problem's task (domain.IsTaskID), with its
+// whole timeline.
 func (s *Store) Opinion(ctx context.Context, id string) (domain.Opinion, error) {
 	var doc string
-	err := s.r.QueryRowContext(ctx, `SELECT doc FROM opinions WHERE id = $1`, id).Scan(&doc)
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM `+itemTable(id)+` WHERE id = $1`, id).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Opinion{}, ErrNotFound
 	}
