@@ -33,6 +33,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			require.NoError(t, err)
 			replayer.RegisterWorkflowWithOptions(workflows.OpinionWorkflow, workflow.RegisterOptions{Name: workflows.OpinionWorkflowName})
 			replayer.RegisterWorkflowWithOptions(workflows.BatchWorkflow, workflow.RegisterOptions{Name: workflows.BatchWorkflowName})
+			replayer.RegisterWorkflowWithOptions(workflows.ProblemWorkflow, workflow.RegisterOptions{Name: workflows.ProblemWorkflowName})
+			replayer.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: workflows.TaskWorkflowName})
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}
