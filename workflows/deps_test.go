@@ -42,6 +42,7 @@ var thirdParty = []string{
 	"go.temporal.io/sdk/temporal",
 	"go.temporal.io/sdk/workflow",
 	"github.com/google/uuid",
+	"go.temporal.io/api/enums/v1",
 }
 
 // TestWorkflowCodeDoesNoIO keeps workflow code deterministic by what it imports: no

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"rectify/internal/service"
-	"rectify/internal/store"
 	"rectify/internal/user"
 )
 
@@ -82,12 +81,12 @@ func (s *Server) addTask(r *http.Request, u user.User) (int, any, error) {
 }
 
 // taskParams are the filters of the task list.
-var taskParams = map[string]func(f *store.TaskFilter, value string, u user.User) error{
-	"campaign": func(f *store.TaskFilter, v string, _ user.User) error { f.Campaign = v; return nil },
-	"problem":  func(f *store.TaskFilter, v string, _ user.User) error { f.Problem = v; return nil },
-	"official": func(f *store.TaskFilter, v string, _ user.User) error { f.Official = v; return nil },
-	"lead":     func(f *store.TaskFilter, v string, _ user.User) error { f.Lead = v; return nil },
-	"open": func(f *store.TaskFilter, v string, _ user.User) error {
+var taskParams = map[string]func(f *service.TaskFilter, value string, u user.User) error{
+	"campaign": func(f *service.TaskFilter, v string, _ user.User) error { f.Campaign = v; return nil },
+	"problem":  func(f *service.TaskFilter, v string, _ user.User) error { f.Problem = v; return nil },
+	"official": func(f *service.TaskFilter, v string, _ user.User) error { f.Official = v; return nil },
+	"lead":     func(f *service.TaskFilter, v string, _ user.User) error { f.Lead = v; return nil },
+	"open": func(f *service.TaskFilter, v string, _ user.User) error {
 		switch v {
 		case "", "false":
 			f.Open = false
@@ -101,7 +100,7 @@ var taskParams = map[string]func(f *store.TaskFilter, value string, u user.User)
 }
 
 func (s *Server) listTasks(r *http.Request, u user.User) (int, any, error) {
-	var f store.TaskFilter
+	var f service.TaskFilter
 	if err := readParams(r.URL.Query(), taskParams, &f, u); err != nil {
 		return 0, nil, err
 	}

@@ -179,6 +179,11 @@ func (l *lifecycle) run(key string) error {
 	if l.chance(0.05) {
 		return l.err
 	}
+	if l.chance(0.04) && l.err == nil { // grouped into a problem of its own, no task made yet
+		_, l.err = l.c.must("office", http.MethodPost, "/api/v1/campaigns/"+l.campaign+"/problems",
+			map[string]any{"title": "同类问题 " + key, "opinions": []string{l.id}}, http.StatusCreated)
+		return l.err
+	}
 	w := l.r.IntN(len(officials))
 	who := officials[w]
 	// Deadlines from a month ago (the ladder climbs to accountability at once) to

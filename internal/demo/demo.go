@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"rectify/internal/calendar"
+	"rectify/internal/campaign"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/service"
@@ -111,7 +113,7 @@ func Seed(ctx context.Context, svc *service.Service) error {
 			ids[i] = o.ID
 			mu.Unlock()
 			for _, s := range st.steps {
-				if s.action == domain.ActionMerge {
+				if s.action == domain.ActionMerge || s.action == domain.ActionGroup {
 					continue // after every opinion exists
 				}
 				if err := act(gctx, svc, s, o.ID); err != nil {
@@ -124,6 +126,9 @@ func Seed(ctx context.Context, svc *service.Service) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	if err := seedProblem(ctx, svc, office, c, stories, ids); err != nil {
+		return fmt.Errorf("problem: %w", err)
+	}
 	for i, st := range stories {
 		for _, s := range st.steps {
 			if s.action == domain.ActionMerge {
@@ -135,6 +140,32 @@ func Seed(ctx context.Context, svc *service.Service) error {
 		}
 	}
 	return nil
+}
+
+// seedProblem groups the grouped stories into one problem (问题清单) split into
+// two tasks: one with a co-unit, signed for and under way; one just assigned.
+func seedProblem(ctx context.Context, svc *service.Service, office user.User, c campaign.Campaign, stories []story, ids []string) error {
+	var grouped []string
+	for i, st := range stories {
+		if slices.ContainsFunc(st.steps, func(s step) bool { return s.action == domain.ActionGroup }) {
+			grouped = append(grouped, ids[i])
+		}
+	}
+	p, _, err := svc.CreateProblem(ctx, office, c, service.ProblemRequest{Key: "demo-lights", Title: "老旧小区照明设施失修", Opinions: grouped})
+	if err != nil {
+		return err
+	}
+	first, err := svc.AddTask(ctx, office, p.ID, service.TaskRequest{Lead: "城管科", CoUnits: []string{"民政科"}, Official: "official",
+		Leader: "leader", Measures: "全面排查更换损坏路灯，建立月度巡查制度"})
+	if err != nil {
+		return err
+	}
+	if err := act(ctx, svc, step{"official", domain.ActionSign, domain.ActionBody{}}, first.ID); err != nil {
+		return err
+	}
+	_, err = svc.AddTask(ctx, office, p.ID, service.TaskRequest{Lead: "民政科", CoUnits: []string{"财政所"}, Official: "official2", Leader: "leader",
+		Measures: "安排老旧小区照明改造专项资金"})
+	return err
 }
 
 // dayCounters name days relative to today: date any day, workday a working day.
@@ -183,6 +214,8 @@ func stories(date, workday func(int) string) []story {
 	submit := func(who string) step {
 		return step{who, domain.ActionSubmit, domain.ActionBody{Measures: "已完成整改并建立长效机制", Evidence: "现场照片、验收记录已归档"}}
 	}
+	// group marks an opinion for the demo's problem (seedProblem).
+	group := step{"office", domain.ActionGroup, domain.ActionBody{}}
 	pass := step{"verifier", domain.ActionVerify, domain.ActionBody{Pass: yes(), Reason: "现场核查属实"}}
 	fail := step{"verifier", domain.ActionVerify, domain.ActionBody{Pass: no(), Reason: "现场核查仍有积水，整改不到位"}}
 	callback := func(s string) step {
@@ -232,5 +265,8 @@ func stories(date, workday func(int) string) []story {
 		{"孤寡老人冬季取暖困难。", "visit", "", 1, nil},
 		{"菜市场门口道路拥堵，早高峰无人疏导。", "hotline", "", 1, nil},
 		{"办事指南与实际要求不一致，白跑一趟。", "letter", "", 0, nil},
+		// 问题清单: two opinions of one matter, grouped into a problem with two tasks.
+		{"光明小区路灯大面积不亮，晚上出门摸黑。", "hotline", "", 9, []step{cat(road), group}},
+		{"老旧小区照明太差，老人晚上不敢下楼。", "visit", "", 8, []step{cat(road), group}},
 	}
 }

@@ -260,11 +260,11 @@ func Permitted(o *Opinion, action Action, a Actor) error {
 	if o.Task != nil && slices.Contains(opinionOnly, action) {
 		return conflict("task_action", "a task does not take %s; that is an action on a citizen's opinion", action)
 	}
-	if o.Task == nil && action == ActionContribute {
-		return conflict("not_a_task", "only a task of a problem takes a co-unit's contribution")
-	}
 	if err := checkRole(o, action, a); err != nil {
 		return err
+	}
+	if o.Task == nil && action == ActionContribute {
+		return conflict("not_a_task", "only a task of a problem takes a co-unit's contribution")
 	}
 	if !stateAllows(action, o.State) {
 		return conflict("wrong_state", "cannot %s an opinion that is %s", action, o.State)

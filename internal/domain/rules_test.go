@@ -15,7 +15,7 @@ func TestAllowedOffersOnlyWhatTheValidatorsAccept(t *testing.T) {
 	verifier := Actor{Username: "verifier", Roles: []Role{RoleVerifier}}
 
 	received := &Opinion{State: StateReceived}
-	require.Equal(t, []Action{ActionCategorize, ActionMerge, ActionReject, ActionResolve, ActionCancel}, Allowed(received, p, office),
+	require.Equal(t, []Action{ActionCategorize, ActionMerge, ActionReject, ActionResolve, ActionCancel, ActionGroup}, Allowed(received, p, office),
 		"no assign before a category is confirmed; a fix on the spot names its category")
 	require.Empty(t, Allowed(received, p, official))
 

@@ -303,7 +303,7 @@ func (s *Service) Problems(ctx context.Context, u user.User, campaignID string) 
 // Tasks lists the tasks a filter selects, for u: the office, leaders and
 // verifiers see any; an official, those of their own unit as lead (Lead their
 // department) or else their own.
-func (s *Service) Tasks(ctx context.Context, u user.User, f store.TaskFilter) ([]domain.Opinion, error) {
+func (s *Service) Tasks(ctx context.Context, u user.User, f TaskFilter) ([]domain.Opinion, error) {
 	if !(Rule{domain.RoleOffice, domain.RoleLeader, domain.RoleVerifier}).Allows(u) {
 		if f.Lead == "" || f.Lead != u.Department {
 			f.Official = u.Username
@@ -311,6 +311,9 @@ func (s *Service) Tasks(ctx context.Context, u user.User, f store.TaskFilter) ([
 	}
 	return s.store.Tasks(ctx, f)
 }
+
+// TaskFilter selects tasks (store.TaskFilter).
+type TaskFilter = store.TaskFilter
 
 // ruleError turns a domain rule's refusal into the service's error.
 func ruleError(err error) error {

@@ -446,7 +446,7 @@ func (e expectedCounts) add(name string, o domain.Opinion) {
 	switch o.State {
 	case domain.StateReceived, domain.StateCategorized, domain.StateReturned:
 		c.Pending++
-	case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback:
+	case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback, domain.StateInProblem:
 		c.InProgress++
 	case domain.StateClosed:
 		c.Closed++
