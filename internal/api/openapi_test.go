@@ -562,6 +562,29 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/k-nope", as: "office", status: 404, code: "bulk_not_found"})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/bulks/" + done.ID, as: "verifier", status: 403, code: "forbidden"})
 
+	// Problems and their tasks as the workflows leave them in the reporting store.
+	problem := domain.Problem{ID: "P-1", CampaignID: "c1", Title: "路灯失修", Category: "群众需要解决的问题", State: domain.ProblemOpen,
+		Opinions: []string{"in-progress"}, Tasks: []domain.TaskSummary{{ID: "T-1-1", Lead: deptA, CoUnits: []string{deptB}, Official: "official", Leader: "leader"}},
+		CreatedBy: "office", CreatedAt: fixedNow, UpdatedAt: fixedNow, Revision: 2,
+		Timeline: []domain.Event{{Seq: 1, At: fixedNow, Actor: "office", Action: "create"}, {Seq: 2, At: fixedNow, Actor: "office", Action: "add-task"}}}
+	require.NoError(t, f.store.ProjectProblem(ctx, problem))
+	f.project(t, newOpinion("T-1-1", assigned(domain.StateAssigned, "official", deptA, "2025-06-20", domain.LevelNone), func(o *domain.Opinion) {
+		o.Task = &domain.TaskPart{Problem: "P-1", ProblemTitle: "路灯失修", CoUnits: []string{deptB}}
+	}))
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/problems", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/problems/P-1", as: "official", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/problems/P-nope", as: "office", status: 404, code: "problem_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/tasks?campaign=c1&open=true", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/tasks?open=maybe", as: "office", status: 422, code: "invalid_open", docRefuses: true})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/problems", as: "office", status: 422, code: "opinions_required",
+		body: `{"title": "路灯失修", "opinions": []}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/problems", as: "leader", status: 403, code: "forbidden",
+		body: `{"title": "路灯失修", "opinions": ["in-progress"]}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/problems/P-1/tasks", as: "office", status: 422, code: "invalid_co_units",
+		body: `{"lead": "` + deptA + `", "co_units": ["` + deptA + `"], "official": "official", "leader": "leader"}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/problems/P-nope/tasks", as: "office", status: 404, code: "problem_not_found",
+		body: `{"lead": "` + deptA + `", "official": "official", "leader": "leader"}`})
+
 	// The access log of all that.
 	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?limit=2", as: "office", status: 200})
 	cursor := decodeAs[struct {

@@ -50,11 +50,12 @@ type TaskRequest struct {
 	Deadline string   `json:"deadline,omitempty"`
 }
 
-// ProblemView is a problem with its tasks and opinions as they stand.
+// ProblemView is a problem with its tasks and opinions as they stand, each shown
+// as the viewer may see it (OpinionView: personal data for the office only).
 type ProblemView struct {
 	domain.Problem
-	TaskRecords    []domain.Opinion `json:"task_records"`
-	OpinionRecords []domain.Opinion `json:"opinion_records"`
+	TaskRecords    []OpinionView `json:"task_records"`
+	OpinionRecords []OpinionView `json:"opinion_records"`
 }
 
 // CreateProblem groups opinions of one campaign into a new problem: every
@@ -137,7 +138,7 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 	if err := g.Wait(); err != nil {
 		return ProblemView{}, results, err
 	}
-	v, err := s.problemView(ctx, p.ID)
+	v, err := s.problemView(ctx, u, c, p.ID)
 	return v, results, err
 }
 
@@ -262,29 +263,38 @@ func (s *Service) Problem(ctx context.Context, u user.User, id string) (domain.P
 
 // ProblemView is the problem id with its tasks and opinions, for u.
 func (s *Service) ProblemView(ctx context.Context, u user.User, id string) (ProblemView, error) {
-	if _, err := s.Problem(ctx, u, id); err != nil {
+	p, err := s.Problem(ctx, u, id)
+	if err != nil {
 		return ProblemView{}, err
 	}
-	return s.problemView(ctx, id)
+	c, err := s.campaign(ctx, p.CampaignID)
+	if err != nil {
+		return ProblemView{}, err
+	}
+	return s.problemView(ctx, u, c, id)
 }
 
-func (s *Service) problemView(ctx context.Context, id string) (ProblemView, error) {
+func (s *Service) problemView(ctx context.Context, u user.User, c campaign.Campaign, id string) (ProblemView, error) {
 	p, err := s.store.Problem(ctx, id)
 	if err != nil {
 		return ProblemView{}, err
 	}
-	v := ProblemView{Problem: p, OpinionRecords: []domain.Opinion{}}
-	if v.TaskRecords, err = s.store.Tasks(ctx, store.TaskFilter{Problem: id}); err != nil {
+	v := ProblemView{Problem: p, TaskRecords: []OpinionView{}, OpinionRecords: []OpinionView{}}
+	tasks, err := s.store.Tasks(ctx, store.TaskFilter{Problem: id})
+	if err != nil {
 		return v, err
 	}
-	slices.SortFunc(v.TaskRecords, func(a, b domain.Opinion) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(tasks, func(a, b domain.Opinion) int { return strings.Compare(a.ID, b.ID) })
+	for _, t := range tasks {
+		v.TaskRecords = append(v.TaskRecords, s.view(t, u, c.Policy))
+	}
 	for _, oid := range p.Opinions {
 		o, err := s.store.Opinion(ctx, oid)
 		if err != nil {
 			return v, err
 		}
-		o.Timeline, o.Phone = nil, ""
-		v.OpinionRecords = append(v.OpinionRecords, o)
+		o.Timeline = nil
+		v.OpinionRecords = append(v.OpinionRecords, s.view(o, u, c.Policy))
 	}
 	return v, nil
 }
@@ -303,13 +313,25 @@ func (s *Service) Problems(ctx context.Context, u user.User, campaignID string) 
 // Tasks lists the tasks a filter selects, for u: the office, leaders and
 // verifiers see any; an official, those of their own unit as lead (Lead their
 // department) or else their own.
-func (s *Service) Tasks(ctx context.Context, u user.User, f TaskFilter) ([]domain.Opinion, error) {
+func (s *Service) Tasks(ctx context.Context, u user.User, f TaskFilter) ([]OpinionView, error) {
 	if !(Rule{domain.RoleOffice, domain.RoleLeader, domain.RoleVerifier}).Allows(u) {
 		if f.Lead == "" || f.Lead != u.Department {
 			f.Official = u.Username
 		}
 	}
-	return s.store.Tasks(ctx, f)
+	tasks, err := s.store.Tasks(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]OpinionView, len(tasks))
+	for i, t := range tasks {
+		c, err := s.campaign(ctx, t.CampaignID)
+		if err != nil {
+			return nil, err
+		}
+		views[i] = s.view(t, u, c.Policy)
+	}
+	return views, nil
 }
 
 // TaskFilter selects tasks (store.TaskFilter).
