@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -92,10 +93,12 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 		}
 		if err := domain.Permitted(&o, domain.ActionGroup, u.Actor()); err != nil {
 			var e *Error
-			if errors.As(actionError(domain.ActionGroup, err), &e) {
-				return ProblemView{}, nil, errorf(e.Status, e.Code, "opinions[%d] (%s): %s", i, o.Key, e.Message)
+			if !errors.As(actionError(domain.ActionGroup, err), &e) {
+				return ProblemView{}, nil, err
 			}
-			return ProblemView{}, nil, err
+			named := *e
+			named.Message = fmt.Sprintf("opinions[%d] (%s): %s", i, o.Key, e.Message)
+			return ProblemView{}, nil, &named
 		}
 		opinions[i] = o
 	}
