@@ -585,6 +585,8 @@ func Allowed(o *Opinion, p Policy, a Actor) []Action {
 			action == ActionDecideExtension && o.PendingExtension == nil,
 			action == ActionReopen && o.Official == "",
 			action == ActionSubmit && o.LongTerm,
+			action == ActionContribute && o.Task == nil,
+			o.Task != nil && slices.Contains(opinionOnly, action),
 			(action == ActionReportProgress || action == ActionConclude) && !o.LongTerm:
 			continue
 		}

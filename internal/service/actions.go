@@ -175,6 +175,17 @@ func (s *Service) checkReferences(ctx context.Context, o domain.Opinion, action 
 			return err
 		}
 		return s.checkPerson("leader", b.Leader, domain.RoleLeader)
+	case domain.ActionGroup:
+		if b.Problem == "" {
+			return nil // the workflow's validator explains it
+		}
+		p, err := s.store.Problem(ctx, b.Problem)
+		if err != nil || p.CampaignID != o.CampaignID {
+			return errorf(http.StatusUnprocessableEntity, "invalid_problem", "problem: no problem with id %q in this campaign", b.Problem)
+		}
+		if p.State != domain.ProblemOpen {
+			return errorf(http.StatusConflict, "problem_closed", "problem %s is closed: every task of it has passed verification", b.Problem)
+		}
 	case domain.ActionMerge:
 		if b.Into == "" || b.Into == o.ID {
 			return nil // the workflow's validator explains these

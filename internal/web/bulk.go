@@ -26,6 +26,10 @@ const (
 	bulkCreateTimeout = 30 * time.Second
 )
 
+// triageActions are what the bulk form offers: the bulk actions, and grouping
+// the checked opinions into a new problem (service.CreateProblem).
+var triageActions = append(slices.Clip(service.BulkActions), domain.ActionGroup)
+
 // bulkField is one input of the bulk form: the single action's field, and the
 // bulk actions that read it.
 type bulkField struct {
@@ -61,14 +65,16 @@ type bulkFormView struct {
 // of another page is named by its key (into_key), as on the opinion page. A field
 // is required when every action that reads it requires it.
 func (s *Server) bulkFields(v *visit, c campaign.Campaign, into []option) []bulkField {
-	single := s.forms(v, domain.Opinion{CampaignID: c.ID}, c.Policy, nil)
+	single := s.forms(v, domain.Opinion{CampaignID: c.ID}, c.Policy, nil, nil)
+	// Grouping the checked opinions makes a new problem of them: its title.
+	single[domain.ActionGroup] = []field{{Name: "title", Kind: "text", Required: true, Hint: "problem.title_hint"}}
 	single[domain.ActionMerge] = slices.DeleteFunc(slices.Clone(single[domain.ActionMerge]), func(f field) bool {
 		return f.Name == "into"
 	})
 	single[domain.ActionMerge] = append([]field{{Name: "into", Kind: "select", Options: into, Hint: "bulk.into_hint"}},
 		single[domain.ActionMerge]...)
 	var out []bulkField
-	for _, a := range service.BulkActions {
+	for _, a := range triageActions {
 		for _, f := range single[a] {
 			i := slices.IndexFunc(out, func(b bulkField) bool { return b.Name == f.Name })
 			if i < 0 {
@@ -89,7 +95,7 @@ func (s *Server) bulkFormOf(v *visit, c campaign.Campaign, views []service.Opini
 	for i, o := range views {
 		into[i] = option{o.ID, v.T("merge.candidate", o.Key, short(o.Content, 30), v.T("state."+string(o.State)))}
 	}
-	return bulkFormView{bulkForm: form, Actions: service.BulkActions, Fields: s.bulkFields(v, c, into)}
+	return bulkFormView{bulkForm: form, Actions: triageActions, Fields: s.bulkFields(v, c, into)}
 }
 
 // createBulk makes a bulk of the checked opinions through service.CreateBulk, as
@@ -137,11 +143,20 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 		body.Into = into
 	}
-	b, err := s.svc.CreateBulk(ctx, v.User, c.ID, domain.Action(form.Action), ids, body)
+	var next string
+	if form.Action == string(domain.ActionGroup) {
+		var p service.ProblemView
+		p, _, err = s.svc.CreateProblem(ctx, v.User, c, service.ProblemRequest{Title: form.Values["title"], Opinions: ids})
+		next = "/problems/" + p.ID
+	} else {
+		var b service.BulkView
+		b, err = s.svc.CreateBulk(ctx, v.User, c.ID, domain.Action(form.Action), ids, body)
+		next = "/bulks/" + b.ID
+	}
 	var refusal *service.Error
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/bulks/"+b.ID, http.StatusSeeOther)
+		http.Redirect(w, r, next, http.StatusSeeOther)
 	case errors.As(err, &refusal) && refusal.Status != http.StatusNotFound:
 		s.bulkRefused(w, r, v, tq, form, refusal)
 	default:

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,6 +98,11 @@ var funcs = template.FuncMap{
 		return rounds[len(rounds)-1].Attachments
 	},
 	"fileList": func(v *visit, files []domain.AttachmentRef) fileList { return fileList{V: v, Files: files} },
+	// formField is what the "field" template shows: one input of a form, for a visit.
+	"formField": func(v *visit, f actionForm, fl field) formField { return formField{V: v, Form: f, Field: fl} },
+	// picked reports whether a choice is among the values a form posted for a field
+	// (one per line: the boxes ticked).
+	"picked": func(values, value string) bool { return slices.Contains(strings.Split(values, "\n"), value) },
 	"fileSize": func(v *visit, n int64) string {
 		if n < 1<<20 {
 			return v.T("attach.kb", max(1, (n+512)>>10))
@@ -109,6 +115,14 @@ var funcs = template.FuncMap{
 type fileList struct {
 	V     *visit
 	Files []domain.AttachmentRef
+}
+
+// formField is what the "field" template shows: one input of a form as it was
+// posted, for a visit.
+type formField struct {
+	V     *visit
+	Form  actionForm
+	Field field
 }
 
 // pageZone is the time zone pages show moments in.

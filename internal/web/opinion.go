@@ -20,13 +20,15 @@ import (
 // field is one input of an action's form.
 type field struct {
 	Name     string
-	Kind     string // text, textarea, date, select, radio
+	Kind     string // text, textarea, date, select, radio, checkboxes
 	Required bool
 	Options  []option
 	// Groups are a select's options under headings, after Options.
 	Groups []optionGroup
 	// Hint is the key of a line of help under the input.
 	Hint string
+	// Label is the key of its label when not "field." and its name.
+	Label string
 }
 
 type option struct {
@@ -47,7 +49,7 @@ const mergeCandidateLimit = 50
 // the API's body fields, so a form posts exactly what a client would; the one
 // exception is the merge form's into_key, which act turns into the API's into.
 // into lists the opinions this one could be merged into.
-func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optionGroup) map[domain.Action][]field {
+func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optionGroup, problems []option) map[domain.Action][]field {
 	// Retired categories and departments take nothing new: they are not offered.
 	var cats []option
 	for _, c := range p.Categories {
@@ -126,6 +128,10 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 			{"satisfied", v.T("sat.satisfied")}, {"basically", v.T("sat.basically")}, {"dissatisfied", v.T("sat.dissatisfied")}}},
 			{Name: "note", Kind: "textarea"}},
 		domain.ActionReopen: {reason, {Name: "deadline", Kind: "date"}},
+		// Into one of the campaign's open problems; a new one is made from triage.
+		domain.ActionGroup: {{Name: "problem", Kind: "select", Required: true, Options: problems, Hint: "problem.group_hint"}},
+		// A co-unit's part: what it did, its proof.
+		domain.ActionContribute: {{Name: "note", Kind: "textarea", Label: "task.note", Hint: "task.contribute_hint"}, {Name: "evidence", Kind: "textarea"}, files},
 	}
 }
 
@@ -182,10 +188,20 @@ func (s *Server) showOpinion(w http.ResponseWriter, r *http.Request, v *visit, s
 			return
 		}
 	}
+	var problems []option
+	if slices.Contains(allowed, domain.ActionGroup) {
+		if problems, err = s.openProblems(r.Context(), v, o.CampaignID); err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		if len(problems) == 0 { // a new problem is made from triage
+			allowed = slices.DeleteFunc(allowed, func(a domain.Action) bool { return a == domain.ActionGroup })
+		}
+	}
 	// The suggestion as the view reads it: a category or department written in the
 	// file is pre-selected through its alias or closest known value.
 	o.SuggestedCategory = view.SuggestedCategory
-	forms := s.forms(v, o, c.Policy, into)
+	forms := s.forms(v, o, c.Policy, into, problems)
 	var offered []actionForm
 	shown := failed == ""
 	for _, a := range allowed {
@@ -273,7 +289,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visit) {
 		Category: values["category"], Into: values["into"], Reason: values["reason"], Department: values["department"],
 		Official: values["official"], Leader: values["leader"], Measures: values["measures"], Deadline: values["deadline"],
 		Until: values["until"], Evidence: values["evidence"], Satisfaction: values["satisfaction"], Note: values["note"],
-		FixedOn: values["fixed_on"], Next: values["next"],
+		FixedOn: values["fixed_on"], Next: values["next"], Problem: values["problem"],
 	}
 	if n, err := strconv.Atoi(values["report_every_months"]); err == nil {
 		body.ReportEveryMonths = n
@@ -489,7 +505,8 @@ func fieldOfCode(code string) string {
 		return "files"
 	}
 	for _, f := range []string{"category", "into", "reason", "department", "official", "leader", "measures",
-		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on", "next", "percent", "report_every_months"} {
+		"deadline", "until", "approve", "evidence", "pass", "satisfaction", "note", "fixed_on", "next", "percent", "report_every_months",
+		"lead", "co_units", "problem", "title"} {
 		if strings.HasPrefix(code, f+"_") || strings.HasSuffix(code, "_"+f) {
 			return f
 		}
@@ -499,7 +516,9 @@ func fieldOfCode(code string) string {
 
 // list renders a list of opinions most urgent first, a page at a time; photos adds
 // a column of each one's latest round's photos.
-func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f service.Filter, photos bool) {
+// The problems' tasks of the same queue (tf) come first, all of them: they are
+// few, and each stands for several opinions.
+func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f service.Filter, tf service.TaskFilter, photos bool) {
 	n := listPage(r)
 	f.Limit, f.Offset = listPageSize, (n-1)*listPageSize
 	views, total, err := s.svc.OpinionViews(r.Context(), v.User, f)
@@ -512,16 +531,24 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, e
 		http.Redirect(w, r, pages.Last, http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Pager": pages, "Photos": photos})
+	tasks, err := s.svc.Tasks(r.Context(), v.User, tf)
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Pager": pages,
+		"Photos": photos, "ProblemTasks": tasks})
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.list(w, r, v, "tasks.title", "tasks.empty", service.Filter{Official: v.User.Username,
-		States: []domain.State{domain.StateAssigned, domain.StateInProgress}}, false)
+		States: []domain.State{domain.StateAssigned, domain.StateInProgress}},
+		service.TaskFilter{Official: v.User.Username, Open: true}, false)
 }
 
 // verifyQueue lists the submitted fixes, each with the thumbnails of its latest
 // round's photos: what there is to check, at a glance.
 func (s *Server) verifyQueue(w http.ResponseWriter, r *http.Request, v *visit) {
-	s.list(w, r, v, "verify.title", "verify.empty", service.Filter{State: domain.StateSubmitted}, true)
+	s.list(w, r, v, "verify.title", "verify.empty", service.Filter{State: domain.StateSubmitted},
+		service.TaskFilter{State: domain.StateSubmitted}, true)
 }
