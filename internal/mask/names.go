@@ -1,4 +1,4 @@
-package web
+package mask
 
 import (
 	"slices"
@@ -9,7 +9,7 @@ import (
 
 // Names are typed into opinions and measures as often as phone numbers ("五保户邓安元
 // 多次上访", "纪工委副书记董明在拆迁安置中…"), and the published results must not
-// print them. Chinese has no capitals or spaces to find a name by, so maskNames
+// print them. Chinese has no capitals or spaces to find a name by, so Names
 // looks where offices write one: right after a word that names a person's role or
 // household (书记, 干部, 村民, 五保户 …), or right before a form of address (同志,
 // 先生, 女士, 师傅). There, a common surname and the one or two characters after it
@@ -63,9 +63,9 @@ var notNames = []string{
 // the sentence going on, not a third character of the name (董明在… is 董明).
 const pauses = "在的因等未对将说称被把向与和及到于了是也都就从自给让为以不没已曾又再还却只才去来要会能应可拒多次"
 
-// maskNames replaces the given names of the people s names after a role or
+// Names replaces the given names of the people s names after a role or
 // household word, or before a form of address, with 某.
-func maskNames(s string) string {
+func Names(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		if role := prefixOf(s[i:], roleWords); role != "" {
