@@ -57,8 +57,21 @@ func TestMaskNames(t *testing.T) {
 		"书记高度重视，干部管理制度已修订":      "书记高度重视，干部管理制度已修订",
 		"干部作风转变，干部在一线，村民代表大会通过": "干部作风转变，干部在一线，村民代表大会通过",
 		"干部于2024年调整，居民楼加装电梯":    "干部于2024年调整，居民楼加装电梯",
+		// Who reported it, at the start of a clause.
+		"五保户邓安元家中漏雨，董明反映": "五保户邓某某家中漏雨，董某反映",
+		"王建国来电称路灯不亮":      "王某某来电称路灯不亮",
+		"据悉，刘芳表示满意":       "据悉，刘某表示满意",
+		"向社区反映多次，和居民说明情况": "向社区反映多次，和居民说明情况",
+		"群众反映强烈，居民建议加装路灯": "群众反映强烈，居民建议加装路灯",
 		"": "",
 	} {
 		require.Equal(t, want, Names(in), in)
 	}
+}
+
+// The people an opinion is known to be from or about are masked wherever their
+// names stand, even where no rule of Names finds them.
+func TestKnown(t *testing.T) {
+	require.Equal(t, "请邓某某到场，邓某某签字确认；欧阳某某同意", Known("请邓安元到场，邓安元签字确认；欧阳秀英同意", "邓安元", "欧阳秀英", "", "王", "Li Lei"))
+	require.Equal(t, "Li Lei 王", Known("Li Lei 王", "Li Lei", "王"))
 }

@@ -28,6 +28,19 @@ var roleWords = sortedLongestFirst([]string{
 // addressWords follow a name.
 var addressWords = []string{"同志", "先生", "女士", "师傅", "老师"}
 
+// sayWords follow the name of who reported or said something, where a clause
+// starts with it ("…家中漏雨，董明反映…"): the name a 公示 must never print.
+var sayWords = sortedLongestFirst([]string{
+	"反映", "投诉", "举报", "来电", "来信", "来访", "表示", "称", "说", "提出", "建议", "要求", "诉称", "报称",
+})
+
+// clauseStarts end the text before a clause; the start of the text is one too.
+const clauseStarts = "，。；：、！？,.;:!?（）()「」“”\"' \t\n"
+
+// notSayers are surnames that, at the start of a clause, are far more often a
+// preposition or a conjunction (向社区反映, 和居民说) than a person.
+const notSayers = "向和于"
+
 // surnames are the common single-character surnames (together well over nine in
 // ten people) and the compound ones. Characters that are also everyday words
 // after a title (高度, 管理, 任用, 路线 …) are caught by notNames instead of being
@@ -64,7 +77,8 @@ var notNames = []string{
 const pauses = "在的因等未对将说称被把向与和及到于了是也都就从自给让为以不没已曾又再还却只才去来要会能应可拒多次"
 
 // Names replaces the given names of the people s names after a role or
-// household word, or before a form of address, with 某.
+// household word, before a form of address, or at the start of a clause before a
+// word of reporting or saying (董明反映), with 某.
 func Names(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
@@ -79,6 +93,11 @@ func Names(s string) string {
 			continue
 		}
 		if n := addressedName(s[i:]); n > 0 {
+			b.WriteString(masked(s[i : i+n]))
+			i += n
+			continue
+		}
+		if n := sayerName(s[i:]); n > 0 && clauseStart(s[:i]) {
 			b.WriteString(masked(s[i : i+n]))
 			i += n
 			continue
@@ -100,6 +119,56 @@ func addressedName(s string) int {
 		}
 	}
 	return 0
+}
+
+// sayerName is the length of the name s starts with when a word of reporting or
+// saying follows it (董明反映, 王建国来电), or 0.
+func sayerName(s string) int {
+	if r, _ := utf8.DecodeRuneInString(s); strings.ContainsRune(notSayers, r) {
+		return 0
+	}
+	lens := nameLengths(s)
+	for k := len(lens) - 1; k >= 0; k-- {
+		if prefixOf(s[lens[k]:], sayWords) != "" {
+			return lens[k]
+		}
+	}
+	return 0
+}
+
+// clauseStart reports whether a clause starts after before: it is empty or ends
+// with punctuation or a space.
+func clauseStart(before string) bool {
+	if before == "" {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return strings.ContainsRune(clauseStarts, r)
+}
+
+// Known masks every occurrence in s of the names given — the people an opinion
+// is known to be from or about (its submitter, the person it targets) — wherever
+// they stand, as Names would: 邓安元 becomes 邓某某. A name of fewer than two
+// characters, or one that is not Chinese, is left to the other rules.
+func Known(s string, names ...string) string {
+	for _, n := range sortedLongestFirst(names) {
+		n = strings.TrimSpace(n)
+		if utf8.RuneCountInString(n) < 2 || utf8.RuneCountInString(n) > 6 || !allHan(n) {
+			continue
+		}
+		s = strings.ReplaceAll(s, n, masked(n))
+	}
+	return s
+}
+
+// allHan reports whether s is written in Chinese characters only.
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // nameLengths are the byte lengths a name s starts with may have, shortest first:
