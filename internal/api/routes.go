@@ -41,5 +41,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/bulk", raw: s.createBulk},
 		{pattern: "GET /api/v1/bulks/{id}", json: s.getBulk},
 		{pattern: "GET /api/v1/audit", json: s.auditLog},
+		{pattern: "POST /api/v1/campaigns/{id}/publications", json: s.createPublication},
+		{pattern: "GET /api/v1/campaigns/{id}/publications", json: s.listPublications},
+		{pattern: "GET /api/v1/publications/{id}", json: s.getPublication},
 	}
 }
