@@ -149,24 +149,11 @@ func publicationTitle(c campaign.Campaign, title string) (string, error) {
 // publicationPeriod checks a 公示期.
 func publicationPeriod(from, to string) (string, string, error) {
 	from, to = strings.TrimSpace(from), strings.TrimSpace(to)
-	parse := func(field, v string) (time.Time, error) {
-		if v == "" {
-			return time.Time{}, invalidField(field, "is required (YYYY-MM-DD)")
-		}
-		d, err := time.Parse(domain.DateLayout, v)
-		if err != nil {
-			return time.Time{}, invalidField(field, "%q is not a date in the form YYYY-MM-DD", text.Excerpt(v, 20))
-		}
-		if d.Year() < 2000 || d.Year() > 2100 {
-			return time.Time{}, invalidField(field, "%s is not a date a publication can have", v)
-		}
-		return d, nil
-	}
-	f, err := parse("from", from)
+	f, err := publicationDate("from", from)
 	if err != nil {
 		return "", "", err
 	}
-	t, err := parse("to", to)
+	t, err := publicationDate("to", to)
 	if err != nil {
 		return "", "", err
 	}
@@ -177,6 +164,21 @@ func publicationPeriod(from, to string) (string, string, error) {
 		return "", "", invalidField("to", "the 公示期 from %s to %s is %d days; at most %d are allowed", from, to, days, MaxPublicationDays)
 	}
 	return from, to, nil
+}
+
+// publicationDate reads the date of field (from or to).
+func publicationDate(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, invalidField(field, "is required (YYYY-MM-DD)")
+	}
+	d, err := time.Parse(domain.DateLayout, v)
+	if err != nil {
+		return time.Time{}, invalidField(field, "%q is not a date in the form YYYY-MM-DD", text.Excerpt(v, 20))
+	}
+	if d.Year() < 2000 || d.Year() > 2100 {
+		return time.Time{}, invalidField(field, "%s is not a date a publication can have", v)
+	}
+	return d, nil
 }
 
 // publicationCategories are the categories asked for as the campaign names them,
