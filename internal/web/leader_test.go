@@ -67,6 +67,7 @@ type leaderEnv struct {
 	api   *api.Server
 	store *store.Store
 	srv   *httptest.Server
+	web   *Server
 }
 
 func newLeaderEnv(t testing.TB) *leaderEnv {
@@ -90,7 +91,7 @@ func newLeaderEnv(t testing.TB) *leaderEnv {
 	require.NoError(t, err)
 	srv := httptest.NewServer(web.Handler())
 	t.Cleanup(srv.Close)
-	return &leaderEnv{svc: svc, api: front, store: st, srv: srv}
+	return &leaderEnv{svc: svc, api: front, store: st, srv: srv, web: web}
 }
 
 // createCampaign stores a campaign with the default categories and two departments.
