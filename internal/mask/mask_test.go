@@ -75,3 +75,10 @@ func TestKnown(t *testing.T) {
 	require.Equal(t, "请邓某某到场，邓某某签字确认；欧阳某某同意", Known("请邓安元到场，邓安元签字确认；欧阳秀英同意", "邓安元", "欧阳秀英", "", "王", "Li Lei"))
 	require.Equal(t, "Li Lei 王", Known("Li Lei 王", "Li Lei", "王"))
 }
+
+// The names the rules find, so the same people are hidden where the text names
+// them without a title.
+func TestFound(t *testing.T) {
+	require.Equal(t, []string{"邓安元", "董明"}, Found("五保户邓安元家中漏雨，董明反映；邓安元再次来电"))
+	require.Empty(t, Found("书记高度重视"))
+}

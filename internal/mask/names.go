@@ -80,25 +80,48 @@ const pauses = "在的因等未对将说称被把向与和及到于了是也都�
 // household word, before a form of address, or at the start of a clause before a
 // word of reporting or saying (董明反映), with 某.
 func Names(s string) string {
+	return scanNames(s, nil)
+}
+
+// Found are the names the rules of Names find in s, each once: the same people
+// named elsewhere without a title (为邓安元家修缮) are hidden by Known.
+func Found(s string) []string {
+	var out []string
+	scanNames(s, func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	})
+	return out
+}
+
+// scanNames is s with each name the rules find masked, telling found of each.
+func scanNames(s string, found func(name string)) string {
 	var b strings.Builder
+	mask := func(name string) {
+		if found != nil {
+			found(name)
+		}
+		b.WriteString(masked(name))
+	}
 	for i := 0; i < len(s); {
 		if role := prefixOf(s[i:], roleWords); role != "" {
 			b.WriteString(role)
 			i += len(role)
 			if lens := nameLengths(s[i:]); len(lens) > 0 {
 				n := lens[len(lens)-1]
-				b.WriteString(masked(s[i : i+n]))
+				mask(s[i : i+n])
 				i += n
 			}
 			continue
 		}
 		if n := addressedName(s[i:]); n > 0 {
-			b.WriteString(masked(s[i : i+n]))
+			mask(s[i : i+n])
 			i += n
 			continue
 		}
 		if n := sayerName(s[i:]); n > 0 && clauseStart(s[:i]) {
-			b.WriteString(masked(s[i : i+n]))
+			mask(s[i : i+n])
 			i += n
 			continue
 		}

@@ -236,7 +236,8 @@ func (s *Service) pickedOpinions(ctx context.Context, c campaign.Campaign, asked
 // publicationItems are the opinions as the public reads them, masked: the phones,
 // ID numbers, e-mail addresses and the names the rules of mask find, and besides
 // them every name the opinion is known to carry — its submitter, the person it
-// targets, a name in an imported ledger's columns — and the names of rectify's
+// targets, a name in an imported ledger's columns, a name the rules found elsewhere
+// in its text — and the names of rectify's
 // users (officials' names are no more published than citizens').
 func (s *Service) publicationItems(c campaign.Campaign, sources []domain.Opinion) []PublicationItem {
 	var staff []string
@@ -247,6 +248,8 @@ func (s *Service) publicationItems(c campaign.Campaign, sources []domain.Opinion
 	items := make([]PublicationItem, len(sources))
 	for i, o := range sources {
 		names := append([]string{o.Submitter, o.Target}, staff...)
+		names = append(names, mask.Found(o.Content)...)
+		names = append(names, mask.Found(o.Measures)...)
 		for k, v := range o.Extra {
 			if strings.ContainsAny(k, "人名") || strings.Contains(strings.ToLower(k), "name") {
 				names = append(names, v)
