@@ -584,6 +584,22 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 		body: `{"lead": "` + deptA + `", "co_units": ["` + deptA + `"], "official": "official", "leader": "leader"}`})
 	c.do(t, openAPICall{method: "POST", path: "/api/v1/problems/P-nope/tasks", as: "office", status: 404, code: "problem_not_found",
 		body: `{"lead": "` + deptA + `", "official": "official", "leader": "leader"}`})
+	// Publications (公示).
+	rec = c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/publications", as: "office", status: 201,
+		body: `{"title": "第一批整改情况公示", "from": "2025-06-10", "to": "2025-06-16", "opinions": ["closed"]}`})
+	pub := decodeAs[service.Publication](t, rec)
+	require.Len(t, pub.Items, 1)
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/publications", as: "office", status: 422, code: "invalid_to",
+		body: `{"from": "2025-06-10", "to": "2025-06-09", "opinions": ["closed"]}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/publications", as: "office", status: 400, code: "malformed_json", body: `{"from": `, docRefuses: true})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/c1/publications", as: "leader", status: 403, code: "forbidden",
+		body: `{"from": "2025-06-10", "to": "2025-06-16", "opinions": ["closed"]}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/campaigns/nope/publications", as: "office", status: 404, code: "campaign_not_found",
+		body: `{"from": "2025-06-10", "to": "2025-06-16", "opinions": ["closed"]}`})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/publications", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/publications", as: "official", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/publications/" + pub.ID, as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/publications/nope", as: "office", status: 404, code: "publication_not_found"})
 
 	// The access log of all that.
 	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?limit=2", as: "office", status: 200})

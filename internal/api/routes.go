@@ -46,5 +46,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/problems/{id}/tasks", json: s.addTask},
 		{pattern: "GET /api/v1/tasks", json: s.listTasks},
 		{pattern: "GET /api/v1/audit", json: s.auditLog},
+		{pattern: "POST /api/v1/campaigns/{id}/publications", json: s.createPublication},
+		{pattern: "GET /api/v1/campaigns/{id}/publications", json: s.listPublications},
+		{pattern: "GET /api/v1/publications/{id}", json: s.getPublication},
 	}
 }

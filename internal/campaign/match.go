@@ -57,8 +57,13 @@ func ResolveDepartment(p domain.Policy, written string) Resolved {
 
 // ResolveChannel reads a written channel by name or alias only: channels feed the
 // figures, so an unknown one is refused rather than guessed.
+// ChannelPublicityFeedback is taken by every campaign, when its own channels do
+// not name it.
 func (c Campaign) ResolveChannel(written string) Resolved {
-	return resolve(channelEntries(c.ChannelList()), written, false)
+	if r := resolve(channelEntries(c.ChannelList()), written, false); r.Match != NoMatch {
+		return r
+	}
+	return resolve(channelEntries([]Channel{{Name: string(publicityFeedback.Code), Aliases: publicityFeedback.Aliases}}), written, false)
 }
 
 // resolve finds the value written stands for: a value whose name or alias folds

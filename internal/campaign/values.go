@@ -36,7 +36,14 @@ const (
 	ChannelVisit         ChannelCode = "visit"
 	ChannelOnline        ChannelCode = "online"
 	ChannelLetter        ChannelCode = "letter"
+	// ChannelPublicityFeedback (公示反馈) is what the public sends from a
+	// publication's page during its 公示期. Every campaign takes it, whatever its
+	// own channels: it is rectify's, not the office's to choose.
+	ChannelPublicityFeedback ChannelCode = "publicity_feedback"
 )
+
+// publicityFeedback is ChannelPublicityFeedback as a ledger writes and reads it.
+var publicityFeedback = DefaultChannel{Code: ChannelPublicityFeedback, Ledger: "公示反馈", Aliases: []string{"公示反馈"}}
 
 // DefaultChannel is one of the channels every campaign has until its office
 // changes them.
@@ -67,6 +74,13 @@ func DefaultChannelList() []DefaultChannel {
 		out[i] = DefaultChannel{Code: ch.Code, Ledger: ch.Ledger, Aliases: slices.Clone(ch.Aliases)}
 	}
 	return out
+}
+
+// KnownChannels are the channels every page and ledger names: the default ones and
+// ChannelPublicityFeedback, which every campaign takes. A copy the caller may change.
+func KnownChannels() []DefaultChannel {
+	return append(DefaultChannelList(), DefaultChannel{Code: publicityFeedback.Code, Ledger: publicityFeedback.Ledger,
+		Aliases: slices.Clone(publicityFeedback.Aliases)})
 }
 
 // DefaultChannels are the default channels as a campaign holds them, named by

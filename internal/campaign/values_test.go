@@ -41,3 +41,19 @@ func TestTheDefaultChannelsAreNotShared(t *testing.T) {
 	require.False(t, slices.Contains(DefaultChannels()[0].Aliases, "changed"))
 	require.False(t, slices.Contains(DefaultChannelList()[0].Aliases, "changed"))
 }
+
+// Feedback from a publication's page comes in through its own channel, which every
+// campaign takes — those with channels of their own too — and the ledger names.
+func TestEveryCampaignTakesPublicityFeedback(t *testing.T) {
+	c := Campaign{Name: "x", Channels: []Channel{{Name: "民情走访"}}}
+	require.NoError(t, Normalize(&c))
+	for _, written := range []string{"publicity_feedback", "公示反馈"} {
+		require.Equal(t, string(ChannelPublicityFeedback), c.ResolveChannel(written).Value, written)
+	}
+	require.Equal(t, Resolved{Value: "民情走访", Match: ByName}, c.ResolveChannel("民情走访"))
+	require.Equal(t, NoMatch, c.ResolveChannel("hotline").Match, "its own channels only, and feedback")
+	known := KnownChannels()
+	require.Len(t, known, len(DefaultChannelList())+1)
+	require.Equal(t, ChannelPublicityFeedback, known[len(known)-1].Code)
+	require.Equal(t, "公示反馈", known[len(known)-1].Ledger)
+}

@@ -41,7 +41,7 @@ var (
 	// office added is written as it is named.
 	channels = func() map[string]string {
 		m := map[string]string{}
-		for _, ch := range campaign.DefaultChannelList() {
+		for _, ch := range campaign.KnownChannels() {
 			m[string(ch.Code)] = ch.Ledger
 		}
 		return m

@@ -216,6 +216,12 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 	if err := CampaignWork.Check(u); err != nil {
 		return Submitted{}, err
 	}
+	return s.submit(ctx, u.Username, c, in)
+}
+
+// submit brings in an opinion submitted by the username by, whoever may: Submit's
+// and the public's feedback's (publications.go) one way through intake.
+func (s *Service) submit(ctx context.Context, by string, c campaign.Campaign, in intake.Opinion) (Submitted, error) {
 	warnings, err := intake.Normalize(&in, c, s.today(c.Policy).Format(domain.DateLayout))
 	if err != nil {
 		var fe *intake.FieldError
@@ -225,7 +231,7 @@ func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, 
 		return Submitted{}, err
 	}
 	res := Submitted{Warnings: warningViews(warnings, in, c.Policy)}
-	input := intake.Input(c, in, u.Username, "")
+	input := intake.Input(c, in, by, "")
 	id := input.OpinionID
 	if existing, err := s.store.Opinion(ctx, id); err == nil {
 		if err := keyConflict(input, existing); err != nil {

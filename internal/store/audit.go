@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -44,10 +45,13 @@ const (
 	// AuditDecryptPayloads: Temporal's payloads decrypted for a reader of its
 	// histories (the Web UI's codec endpoint).
 	AuditDecryptPayloads = "decrypt_payloads"
+	// AuditPublish: opinions published to the public (公示), their text masked;
+	// the object is the publication, the count its items.
+	AuditPublish = "publish"
 )
 
 // AuditActions are the actions the access log records, in the order lists offer them.
-var AuditActions = []string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads}
+var AuditActions = []string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish}
 
 // AuditEntry is one row of the access log.
 type AuditEntry struct {
@@ -78,6 +82,18 @@ func (s *Store) AppendAudit(ctx context.Context, entries ...AuditEntry) error {
 		return fmt.Errorf("store: audit log: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := appendAudit(ctx, tx, entries...); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: audit log: %w", err)
+	}
+	return nil
+}
+
+// appendAudit adds entries to the access log within tx, so they land with the
+// writes they record (a publication) or not at all.
+func appendAudit(ctx context.Context, tx *sql.Tx, entries ...AuditEntry) error {
 	stmt, err := tx.PrepareContext(ctx, `
 INSERT INTO audit_log (at, username, action, object, detail, count, client) VALUES ($1, $2, $3, $4, $5, $6, $7)`)
 	if err != nil {
@@ -89,9 +105,6 @@ INSERT INTO audit_log (at, username, action, object, detail, count, client) VALU
 			cut(e.Detail, auditDetailMax), e.Count, cut(e.Client, auditClientMax)); err != nil {
 			return fmt.Errorf("store: audit log: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: audit log: %w", err)
 	}
 	return nil
 }

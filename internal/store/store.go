@@ -129,11 +129,13 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+problemSchema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+problemSchema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema+publicationSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.d.appendOnly("audit_log")); err != nil {
-		return fmt.Errorf("make audit_log append-only: %w", err)
+	for _, table := range []string{"audit_log", "publications"} {
+		if _, err := tx.ExecContext(ctx, s.d.appendOnly(table)); err != nil {
+			return fmt.Errorf("make %s append-only: %w", table, err)
+		}
 	}
 	if err := s.addColumns(ctx, tx); err != nil {
 		return err

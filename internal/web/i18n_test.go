@@ -309,7 +309,7 @@ func TestEveryKeyUsedIsInTheCatalogues(t *testing.T) {
 // The pages name every default channel in both languages, the Chinese as the ledger
 // does; a channel an office added is shown as it is named.
 func TestEveryDefaultChannelIsNamedInBothLanguages(t *testing.T) {
-	for _, ch := range campaign.DefaultChannelList() {
+	for _, ch := range campaign.KnownChannels() {
 		key := "channel." + string(ch.Code)
 		require.Contains(t, messages["en"], key)
 		require.Equal(t, ch.Ledger, messages["zh"][key], key)

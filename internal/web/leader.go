@@ -12,6 +12,7 @@ import (
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
+	"rectify/internal/mask"
 	"rectify/internal/service"
 )
 
@@ -299,7 +300,7 @@ func (s *Server) publicResults(w http.ResponseWriter, r *http.Request, v *visit)
 		if len(groups) == 0 || groups[len(groups)-1].Category != it.Category {
 			groups = append(groups, publicGroup{Category: it.Category})
 		}
-		it.Content, it.Measures = maskPersonal(it.Content), maskPersonal(it.Measures)
+		it.Content, it.Measures = mask.Personal(it.Content), mask.Personal(it.Measures)
 		row := publicRow{Seq: i + 1, PublicItem: it, Status: v.T(publicStatus(it.State))}
 		if !it.ClosedAt.IsZero() {
 			row.Completed = it.ClosedAt.In(loc).Format(domain.DateLayout)

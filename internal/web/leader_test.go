@@ -67,6 +67,7 @@ type leaderEnv struct {
 	api   *api.Server
 	store *store.Store
 	srv   *httptest.Server
+	web   *Server
 }
 
 func newLeaderEnv(t testing.TB) *leaderEnv {
@@ -90,7 +91,7 @@ func newLeaderEnv(t testing.TB) *leaderEnv {
 	require.NoError(t, err)
 	srv := httptest.NewServer(web.Handler())
 	t.Cleanup(srv.Close)
-	return &leaderEnv{svc: svc, api: front, store: st, srv: srv}
+	return &leaderEnv{svc: svc, api: front, store: st, srv: srv, web: web}
 }
 
 // createCampaign stores a campaign with the default categories and two departments.
@@ -948,4 +949,28 @@ func TestTheCumulativeChartOfOneDayIsALevelLine(t *testing.T) {
 	require.Equal(t, px(712), c.Due.TextX)
 	require.Equal(t, "应整改 1", c.Due.Text)
 	require.Equal(t, "已销号 0", c.Closed.Text)
+}
+
+func TestPublicResultsMaskPersonalNumbers(t *testing.T) {
+	e := newLeaderEnv(t)
+	e.createCampaign(t, "c1", "主题教育整改")
+	o := leaderOpinion("c1", leaderSeed{id: "pii", category: "形式主义", department: ldDeptHousing,
+		state: domain.StateClosed, deadline: "2025-06-09", closedOn: "2025-06-03", onTime: true})
+	o.Content = "五保户邓安元反映小区路灯坏了，请联系我 13912345678 或 0373-5771293，身份证 11010119900307123X，邮箱 qian@example.com"
+	o.Measures = "已更换路灯，回访电话 139 8765 4321 确认满意"
+	require.NoError(t, e.store.ProjectOpinion(context.Background(), o))
+
+	for _, who := range []string{ldLeader, "verifier", "office"} {
+		status, body := e.get(t, e.signIn(t, who), "/campaigns/c1/public")
+		require.Equal(t, http.StatusOK, status)
+		for _, personal := range []string{"13912345678", "5771293", "11010119900307123X", "qian@", "8765 4321", "邓安元"} {
+			require.NotContains(t, body, personal, who)
+		}
+		require.Contains(t, body, `<td class="pre">五保户邓某某反映小区路灯坏了，请联系我 139****5678 或 0373-*****93，身份证 110*************3X，邮箱 q***@example.com</td>`, who)
+		require.Contains(t, body, `<td class="pre">已更换路灯，回访电话 139 **** 4321 确认满意</td>`, who)
+	}
+	// The office still reads the numbers on the item's own page.
+	status, body := e.get(t, e.signIn(t, "office"), "/opinions/pii")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "13912345678")
 }

@@ -229,7 +229,7 @@ func (s *Server) renderTriage(w http.ResponseWriter, r *http.Request, v *visit, 
 	data := map[string]any{
 		"Opinions": views, "All": all, "Counts": counts, "Campaigns": choices, "Names": names,
 		"Campaign": campaignID, "State": string(state), "Pager": pages, "AllURL": tab(""),
-		"Filters": tq, "Channels": campaign.DefaultChannelList(),
+		"Filters": tq, "Channels": campaign.KnownChannels(),
 	}
 	if campaignID != "" && len(views) > 0 {
 		c, err := s.svc.Campaign(ctx, campaignID)

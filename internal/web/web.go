@@ -68,6 +68,9 @@ type Server struct {
 	// call it. Set them before Handler.
 	PayloadKeys   *payload.Keyring
 	TemporalUIURL string
+	// challenges and feedbackLimit guard the public's feedback form (publication.go).
+	challenges    challenges
+	feedbackLimit feedbackLimit
 }
 
 // New parses the embedded templates. The pages run on svc; front is the API beside
@@ -135,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 	s.auditPages(page)
 	s.leaderPages(page)
 	s.problemPages(page)
+	s.publicationPages(mux, page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusNotFound, "err.not_found")
 	})

@@ -1,4 +1,8 @@
-package web
+// Package mask hides the personal data people type into free text — names,
+// phone numbers, ID and card numbers, e-mail addresses — before the text is
+// shown to anyone outside the office: the printable 公示 page and the snapshots
+// of publications (公示) the public reads. It errs on the side of hiding.
+package mask
 
 import (
 	"regexp"
@@ -8,7 +12,7 @@ import (
 
 // The published results (公示) show what citizens and officials typed, and people
 // type their phone numbers, ID numbers and e-mail addresses into anything. These
-// find them; maskPersonal hides all but a few digits of each.
+// find them; Personal hides all but a few digits of each.
 var (
 	// Long digit runs: 18-digit ID numbers (last digit X or not), old 15-digit
 	// ones, bank cards.
@@ -25,12 +29,12 @@ var (
 		"５", "5", "６", "6", "７", "7", "８", "8", "９", "9")
 )
 
-// maskPersonal hides the phone numbers, ID or card numbers and e-mail addresses in
+// Personal hides the phone numbers, ID or card numbers and e-mail addresses in
 // s: 139****5678, 0373-*****93, 110*************34, z***@example.com. A number glued
 // to other digits is not one of them and is left alone, as are dates and amounts.
-// The names written after a role or household word are hidden too (maskNames).
-func maskPersonal(s string) string {
-	s = maskNames(s)
+// The names written after a role or household word are hidden too (Names).
+func Personal(s string) string {
+	s = Names(s)
 	s = fullWidthDigits.Replace(s)
 	s = maskDigits(s, longNumberRE, 0, func(string) (int, int) { return 3, 2 })
 	s = maskDigits(s, mobileRE, 0, func(d string) (int, int) { return len(d) - 8, 4 })

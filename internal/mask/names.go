@@ -1,4 +1,4 @@
-package web
+package mask
 
 import (
 	"slices"
@@ -9,7 +9,7 @@ import (
 
 // Names are typed into opinions and measures as often as phone numbers ("五保户邓安元
 // 多次上访", "纪工委副书记董明在拆迁安置中…"), and the published results must not
-// print them. Chinese has no capitals or spaces to find a name by, so maskNames
+// print them. Chinese has no capitals or spaces to find a name by, so Names
 // looks where offices write one: right after a word that names a person's role or
 // household (书记, 干部, 村民, 五保户 …), or right before a form of address (同志,
 // 先生, 女士, 师傅). There, a common surname and the one or two characters after it
@@ -27,6 +27,19 @@ var roleWords = sortedLongestFirst([]string{
 
 // addressWords follow a name.
 var addressWords = []string{"同志", "先生", "女士", "师傅", "老师"}
+
+// sayWords follow the name of who reported or said something, where a clause
+// starts with it ("…家中漏雨，董明反映…"): the name a 公示 must never print.
+var sayWords = sortedLongestFirst([]string{
+	"反映", "投诉", "举报", "来电", "来信", "来访", "表示", "称", "说", "提出", "建议", "要求", "诉称", "报称",
+})
+
+// clauseStarts end the text before a clause; the start of the text is one too.
+const clauseStarts = "，。；：、！？,.;:!?（）()「」“”\"' \t\n"
+
+// notSayers are surnames that, at the start of a clause, are far more often a
+// preposition or a conjunction (向社区反映, 和居民说) than a person.
+const notSayers = "向和于"
 
 // surnames are the common single-character surnames (together well over nine in
 // ten people) and the compound ones. Characters that are also everyday words
@@ -63,23 +76,52 @@ var notNames = []string{
 // the sentence going on, not a third character of the name (董明在… is 董明).
 const pauses = "在的因等未对将说称被把向与和及到于了是也都就从自给让为以不没已曾又再还却只才去来要会能应可拒多次"
 
-// maskNames replaces the given names of the people s names after a role or
-// household word, or before a form of address, with 某.
-func maskNames(s string) string {
+// Names replaces the given names of the people s names after a role or
+// household word, before a form of address, or at the start of a clause before a
+// word of reporting or saying (董明反映), with 某.
+func Names(s string) string {
+	return scanNames(s, nil)
+}
+
+// Found are the names the rules of Names find in s, each once: the same people
+// named elsewhere without a title (为邓安元家修缮) are hidden by Known.
+func Found(s string) []string {
+	var out []string
+	scanNames(s, func(name string) {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	})
+	return out
+}
+
+// scanNames is s with each name the rules find masked, telling found of each.
+func scanNames(s string, found func(name string)) string {
 	var b strings.Builder
+	mask := func(name string) {
+		if found != nil {
+			found(name)
+		}
+		b.WriteString(masked(name))
+	}
 	for i := 0; i < len(s); {
 		if role := prefixOf(s[i:], roleWords); role != "" {
 			b.WriteString(role)
 			i += len(role)
 			if lens := nameLengths(s[i:]); len(lens) > 0 {
 				n := lens[len(lens)-1]
-				b.WriteString(masked(s[i : i+n]))
+				mask(s[i : i+n])
 				i += n
 			}
 			continue
 		}
 		if n := addressedName(s[i:]); n > 0 {
-			b.WriteString(masked(s[i : i+n]))
+			mask(s[i : i+n])
+			i += n
+			continue
+		}
+		if n := sayerName(s[i:]); n > 0 && clauseStart(s[:i]) {
+			mask(s[i : i+n])
 			i += n
 			continue
 		}
@@ -100,6 +142,56 @@ func addressedName(s string) int {
 		}
 	}
 	return 0
+}
+
+// sayerName is the length of the name s starts with when a word of reporting or
+// saying follows it (董明反映, 王建国来电), or 0.
+func sayerName(s string) int {
+	if r, _ := utf8.DecodeRuneInString(s); strings.ContainsRune(notSayers, r) {
+		return 0
+	}
+	lens := nameLengths(s)
+	for k := len(lens) - 1; k >= 0; k-- {
+		if prefixOf(s[lens[k]:], sayWords) != "" {
+			return lens[k]
+		}
+	}
+	return 0
+}
+
+// clauseStart reports whether a clause starts after before: it is empty or ends
+// with punctuation or a space.
+func clauseStart(before string) bool {
+	if before == "" {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return strings.ContainsRune(clauseStarts, r)
+}
+
+// Known masks every occurrence in s of the names given — the people an opinion
+// is known to be from or about (its submitter, the person it targets) — wherever
+// they stand, as Names would: 邓安元 becomes 邓某某. A name of fewer than two
+// characters, or one that is not Chinese, is left to the other rules.
+func Known(s string, names ...string) string {
+	for _, n := range sortedLongestFirst(names) {
+		n = strings.TrimSpace(n)
+		if utf8.RuneCountInString(n) < 2 || utf8.RuneCountInString(n) > 6 || !allHan(n) {
+			continue
+		}
+		s = strings.ReplaceAll(s, n, masked(n))
+	}
+	return s
+}
+
+// allHan reports whether s is written in Chinese characters only.
+func allHan(s string) bool {
+	for _, r := range s {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // nameLengths are the byte lengths a name s starts with may have, shortest first:
