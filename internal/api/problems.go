@@ -85,6 +85,7 @@ var taskParams = map[string]func(f *service.TaskFilter, value string, u user.Use
 	"campaign": func(f *service.TaskFilter, v string, _ user.User) error { f.Campaign = v; return nil },
 	"problem":  func(f *service.TaskFilter, v string, _ user.User) error { f.Problem = v; return nil },
 	"official": func(f *service.TaskFilter, v string, _ user.User) error { f.Official = v; return nil },
+	"leader":   func(f *service.TaskFilter, v string, _ user.User) error { f.Leader = v; return nil },
 	"lead":     func(f *service.TaskFilter, v string, _ user.User) error { f.Lead = v; return nil },
 	"open": func(f *service.TaskFilter, v string, _ user.User) error {
 		switch v {

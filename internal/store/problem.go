@@ -95,12 +95,12 @@ func itemTable(id string) string {
 	return "opinions"
 }
 
-// TaskFilter selects tasks: of a campaign, a problem, an official, a lead unit or
-// in a state (each when set), open ones only when Open is set.
+// TaskFilter selects tasks: of a campaign, a problem, an official, a leader, a
+// lead unit or in a state (each when set), open ones only when Open is set.
 type TaskFilter struct {
-	Campaign, Problem, Official, Lead string
-	State                             domain.State
-	Open                              bool
+	Campaign, Problem, Official, Leader, Lead string
+	State                                     domain.State
+	Open                                      bool
 }
 
 // Tasks lists the tasks a filter selects (without timelines), the most urgent
@@ -109,7 +109,7 @@ func (s *Store) Tasks(ctx context.Context, f TaskFilter) ([]domain.Opinion, erro
 	q := `SELECT doc FROM tasks WHERE 1 = 1`
 	var args params
 	for _, c := range []struct{ column, value string }{
-		{"campaign_id", f.Campaign}, {"problem_id", f.Problem}, {"official", f.Official}, {"lead", f.Lead}, {"state", string(f.State)},
+		{"campaign_id", f.Campaign}, {"problem_id", f.Problem}, {"official", f.Official}, {"leader", f.Leader}, {"lead", f.Lead}, {"state", string(f.State)},
 	} {
 		if c.value != "" {
 			q += fmt.Sprintf(" AND %s = %s", c.column, args.add(c.value))

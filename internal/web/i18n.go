@@ -98,6 +98,7 @@ var funcs = template.FuncMap{
 		return rounds[len(rounds)-1].Attachments
 	},
 	"fileList": func(v *visit, files []domain.AttachmentRef) fileList { return fileList{V: v, Files: files} },
+	"leadRows": func(v *visit, rows []leadUnitRow) leadRows { return leadRows{V: v, Rows: rows} },
 	// formField is what the "field" template shows: one input of a form, for a visit.
 	"formField": func(v *visit, f actionForm, fl field) formField { return formField{V: v, Form: f, Field: fl} },
 	// picked reports whether a choice is among the values a form posted for a field

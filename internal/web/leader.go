@@ -126,6 +126,12 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *visit) {
 	today := v.Now.In(loc).Format(domain.DateLayout)
 	flowDays, changed := cumulative(flow, today)
 	data["Flow"], data["FlowDays"] = newFlowChart(v, flowDays), changed
+	tasks, err := s.svc.Tasks(ctx, v.User, service.TaskFilter{Campaign: c.ID})
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	data["Leads"] = byLeadUnit(tasks)
 	closures := flow.Closed
 	days := fillDays(closures, today, maxChartDays)
 	data["Closures"] = closuresChart(v, days)

@@ -54,5 +54,11 @@ func (s *Server) leaderCases(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 		}
 	}
-	s.render(w, r, http.StatusOK, "leader", v, map[string]any{"Opinions": views, "Pager": pages, "Campaigns": mine})
+	// The problems' tasks they answer for, open ones, come first.
+	tasks, err := s.svc.Tasks(ctx, v.User, service.TaskFilter{Leader: v.User.Username, Open: true})
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "leader", v, map[string]any{"Opinions": views, "Pager": pages, "Campaigns": mine, "ProblemTasks": tasks})
 }

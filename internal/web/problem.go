@@ -49,6 +49,12 @@ type leadUnitRow struct {
 	Problems                     int
 }
 
+// leadRows is what the "byLead" template shows: the rows, for a visit.
+type leadRows struct {
+	V    *visit
+	Rows []leadUnitRow
+}
+
 // problemRow is a problem as the campaign's list shows it.
 type problemRow struct {
 	domain.Problem
