@@ -119,6 +119,12 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 	if err := r.project(ctx, false); err != nil {
 		return OpinionResult{}, err
 	}
+	return r.serve(ctx)
+}
+
+// serve waits on the deadline timers until the item is done (run), then for its
+// handlers to finish, and answers its state.
+func (r *opinionRun) serve(ctx workflow.Context) (OpinionResult, error) {
 	if err := r.run(ctx); err != nil {
 		return OpinionResult{}, err
 	}

@@ -26,13 +26,7 @@ func TaskWorkflow(ctx workflow.Context, in TaskInput) (OpinionResult, error) {
 	if err := r.project(ctx, false); err != nil {
 		return OpinionResult{}, err
 	}
-	if err := r.run(ctx); err != nil {
-		return OpinionResult{}, err
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return OpinionResult{}, err
-	}
-	return OpinionResult{State: r.o.State}, nil
+	return r.serve(ctx)
 }
 
 // taskDone reports whether this is a task whose fix has passed verification.

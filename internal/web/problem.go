@@ -65,10 +65,6 @@ type problemRow struct {
 func (s *Server) problemsPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx := r.Context()
 	c, err := s.svc.Campaign(ctx, r.PathValue("id"))
-	if notFound(err) {
-		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
-		return
-	}
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
@@ -141,10 +137,6 @@ func (s *Server) problemPage(w http.ResponseWriter, r *http.Request, v *visit) {
 func (s *Server) showProblem(w http.ResponseWriter, r *http.Request, v *visit, status int, values, errs map[string]string, general string) {
 	ctx := r.Context()
 	p, err := s.svc.ProblemView(ctx, v.User, r.PathValue("id"))
-	if notFound(err) {
-		s.renderError(w, r, v, http.StatusNotFound, "err.not_found")
-		return
-	}
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
