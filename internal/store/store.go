@@ -132,6 +132,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(reportSchema)); err != nil {
+		return fmt.Errorf("create schema: reports: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, s.d.appendOnly("audit_log")); err != nil {
 		return fmt.Errorf("make audit_log append-only: %w", err)
 	}
