@@ -54,8 +54,12 @@ func WriteWorkbook(w io.Writer, tables ...Table) (err error) {
 	return f.Write(w)
 }
 
+// Percent is a rate (0–1) a workbook writes as a number shown as a percentage
+// (85.7%), so it sorts and adds up as the figure it is.
+type Percent float64
+
 // styles are the cell styles of a workbook's sheets.
-type styles struct{ bold, title int }
+type styles struct{ bold, title, percent int }
 
 func newStyles(f *excelize.File) (styles, error) {
 	var s styles
@@ -63,7 +67,11 @@ func newStyles(f *excelize.File) (styles, error) {
 	if s.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
 		return s, err
 	}
-	s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	if s.title, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}); err != nil {
+		return s, err
+	}
+	format := "0.0%"
+	s.percent, err = f.NewStyle(&excelize.Style{CustomNumFmt: &format})
 	return s, err
 }
 
@@ -123,6 +131,8 @@ func writeSheet(f *excelize.File, t Table, st styles) error {
 				values = append(values, v)
 			case float64:
 				values = append(values, v)
+			case Percent:
+				values = append(values, excelize.Cell{StyleID: st.percent, Value: float64(v)})
 			case string:
 				values = append(values, cellText(v))
 			default:
