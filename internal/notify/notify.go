@@ -32,7 +32,8 @@ type Log struct {
 // Notify logs the notification.
 func (l Log) Notify(_ context.Context, n domain.Notification) error {
 	l.Logger.Info("notification", "kind", n.Kind, "opinion", n.OpinionID, "campaign", n.CampaignID,
-		"recipients", n.Recipients, "roles", n.Roles, "state", n.State, "overdue_level", n.Level, "deadline", n.Deadline)
+		"recipients", n.Recipients, "roles", n.Roles, "state", n.State, "overdue_level", n.Level, "deadline", n.Deadline,
+		"report", n.ReportID)
 	return nil
 }
 

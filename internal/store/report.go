@@ -185,3 +185,14 @@ func (f *Slice) Add(o domain.Opinion) {
 
 // Counts are the slice's figures, with its rates and median.
 func (f *Slice) Counts() Counts { return f.t.counts() }
+
+// LevelNow is the rung an opinion is counted at in the overdue figures (Counts'
+// Overdue, Supervised, Accountability): its rung while an official owes the fix
+// (assigned, in progress), none otherwise — so a list of them has the figures'
+// number of items.
+func LevelNow(o domain.Opinion) domain.OverdueLevel {
+	if urgency(o.State) == 2 && o.OverdueLevel.Rank() > 0 {
+		return o.OverdueLevel
+	}
+	return domain.LevelNone
+}
