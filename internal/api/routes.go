@@ -18,7 +18,7 @@ type route struct {
 // routes lists every authenticated endpoint of the API, in one place, so the
 // documentation (docs/openapi.yaml) can be checked against what is served.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{pattern: "GET /api/v1/campaigns", json: s.listCampaigns},
 		{pattern: "POST /api/v1/campaigns", json: s.createCampaign},
 		{pattern: "GET /api/v1/campaigns/{id}", json: s.getCampaign},
@@ -41,5 +41,5 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/bulk", raw: s.createBulk},
 		{pattern: "GET /api/v1/bulks/{id}", json: s.getBulk},
 		{pattern: "GET /api/v1/audit", json: s.auditLog},
-	}
+	}, s.reportRoutes()...)
 }
