@@ -494,7 +494,7 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=true", as: "office", status: 200})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=yes", as: "leader", status: 422, code: "invalid_open", docRefuses: true})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/ledger.csv", as: "leader", status: 404, code: "campaign_not_found"})
-	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx?until=2025-06-11", as: "leader", status: 422, code: "until_future"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx?until=2025-06-11", as: "leader", status: 422, code: "until_after_today"})
 
 	// Progress reports.
 	reportAt := time.Date(2025, 6, 9, 10, 0, 0, 0, time.UTC)

@@ -44,7 +44,7 @@ func TestProgressReportRefusesABadUntil(t *testing.T) {
 	requireError(t, f.do(t, http.MethodGet, path+"?until=10.06.2025", "office", ""),
 		http.StatusUnprocessableEntity, "until_format", "until")
 	requireError(t, f.do(t, http.MethodGet, path+"?until=2025-06-11", "leader", ""),
-		http.StatusUnprocessableEntity, "until_future", "until 2025-06-11", "2025-06-10")
+		http.StatusUnprocessableEntity, "until_after_today", "until 2025-06-11", "2025-06-10")
 	requireError(t, f.do(t, http.MethodGet, path+"?until=2025-06-01", "leader", ""),
 		http.StatusUnprocessableEntity, "until_no_report", "until 2025-06-01")
 	requireError(t, f.do(t, http.MethodGet, path+"?until=2025-06-10&untill=x", "leader", ""),
@@ -53,7 +53,7 @@ func TestProgressReportRefusesABadUntil(t *testing.T) {
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.xlsx?until=2025-6-1", "leader", ""),
 		http.StatusUnprocessableEntity, "until_format", "until")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.xlsx?until=2025-06-09", "leader", ""),
-		http.StatusUnprocessableEntity, "until_past", "until 2025-06-09")
+		http.StatusUnprocessableEntity, "until_before_today", "until 2025-06-09")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger?until=2025-06-10", "office", ""),
 		http.StatusUnprocessableEntity, "unknown_parameter", "until")
 }

@@ -134,6 +134,7 @@ func (s *Server) Handler() http.Handler {
 	s.officePages(page)
 	s.auditPages(page)
 	s.leaderPages(page)
+	s.reportPages(page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusNotFound, "err.not_found")
 	})
