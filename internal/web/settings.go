@@ -469,6 +469,12 @@ func describeField(v *visit, field string) (string, string, string) {
 	if n, ok := strings.CutPrefix(field, "policy."); ok {
 		return v.T("camp." + n), "policy", n
 	}
+	switch field {
+	case "filing_unit":
+		return v.T("set.filing_unit"), "", field
+	case "reports":
+		return v.T("set.reports"), "reports", ""
+	}
 	m := changeField.FindStringSubmatch(field)
 	if m == nil {
 		return field, "", ""
@@ -498,6 +504,15 @@ func describeValue(v *visit, kind, part string, val any) string {
 		return strconv.FormatFloat(val, 'f', -1, 64)
 	case string:
 		switch {
+		case kind == "reports":
+			every, day, _ := strings.Cut(val, ":")
+			text := v.T("set.reports." + every)
+			if n, err := strconv.Atoi(day); err == nil && every == campaign.ReportsWeekly {
+				text += " " + v.T(weekdayKey(n))
+			} else if err == nil {
+				text += " " + day
+			}
+			return text
 		case part == "speed":
 			return v.T("speed." + val)
 		case kind == "channels" && (part == "" || part == "name"):
