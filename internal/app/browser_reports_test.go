@@ -73,7 +73,7 @@ func TestBrowserProgressReports(t *testing.T) {
 	require.Equal(t, "3", printed["collected"])
 	listed := 0
 	for _, rung := range []string{"overdue", "supervised", "accountability"} {
-		listed += value(leader, chromedp.Evaluate[int](`document.querySelectorAll('#list-` + rung + ` tbody tr').length`))
+		listed += value(leader, chromedp.Evaluate[int](`document.querySelectorAll('#list-`+rung+` tbody tr').length`))
 	}
 	require.Equal(t, 2, listed, "both late items on the lists of their rungs")
 	require.Equal(t, "2", printed["overdue"])

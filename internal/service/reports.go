@@ -18,6 +18,9 @@ import (
 	"rectify/internal/user"
 )
 
+// KeptReport is a kept progress report as the store has it (store.Report).
+type KeptReport = store.Report
+
 // ScheduledBy is who made a report the campaign's schedule made (store.Report.MadeBy).
 const ScheduledBy = "schedule"
 

@@ -8,7 +8,6 @@ import (
 	"rectify/internal/campaign"
 	"rectify/internal/report"
 	"rectify/internal/service"
-	"rectify/internal/store"
 )
 
 // Translate renders the catalogue text key in lang (zh or en; another falls back
@@ -29,7 +28,7 @@ func (s *Server) reportPages(page func(string, pageHandler)) {
 
 // reportRow is a kept report as the list shows it.
 type reportRow struct {
-	store.Report
+	service.KeptReport
 	MadeAt string
 }
 
@@ -41,7 +40,7 @@ func (s *Server) reportList(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	rows := make([]reportRow, len(kept))
 	for i, k := range kept {
-		rows[i] = reportRow{Report: k, MadeAt: k.MadeAt.In(c.Policy.Location()).Format("2006-01-02 15:04")}
+		rows[i] = reportRow{KeptReport: k, MadeAt: k.MadeAt.In(c.Policy.Location()).Format("2006-01-02 15:04")}
 	}
 	s.render(w, r, http.StatusOK, "reports", v, map[string]any{
 		"Campaign": c, "Reports": rows, "Schedule": scheduleText(v, c.Reports),
