@@ -66,6 +66,11 @@ func TestScheduledProgressReport(t *testing.T) {
 		return len(reports) == 1
 	}, 60*time.Second, 100*time.Millisecond, "the schedule's workflow keeps the report")
 	kept := reports[0].(map[string]any)
+	first, err := schedule.Describe(ctx)
+	require.NoError(t, err)
+	started := first.Info.RecentActions[0].StartWorkflowResult
+	require.NoError(t, a.Temporal().GetWorkflow(ctx, started.WorkflowID, started.FirstExecutionRunID).Get(ctx, nil))
+	recordHistory(t, &harness{t: t, app: a}, started.WorkflowID, "progress_report")
 	require.Equal(t, today, kept["cut_off"], "the day of the schedule's nominal time, campaign-local")
 	require.Equal(t, "schedule", kept["made_by"])
 
