@@ -100,29 +100,25 @@ type LongTermItem struct {
 
 // Builder assembles a Progress from the opinions of one snapshot (store.Ledger).
 type Builder struct {
-	P    Progress
-	prev map[string]bool // items on a rung in the previous report
-	from time.Time       // the previous report's making: the changes count from it
+	P        Progress
+	prev     map[string]bool // items on a rung in the previous report
+	from     time.Time       // the previous report's making: the changes count from it
+	previous *Progress
 }
 
-// NewBuilder starts a report of the figures st, after the previous report (nil
-// for none).
-func NewBuilder(p Progress, st store.Stats, previous *Progress, previousID string) *Builder {
-	p.Figures, p.ByLeader, p.ByCategory, p.ByDepartment, p.BySpeed = st.Counts, st.ByLeader, st.ByCategory, st.ByDepartment, st.BySpeed
+// NewBuilder starts a report after the previous report (nil for none); its
+// figures come with Done, once the opinions of the same snapshot are added.
+func NewBuilder(p Progress, previous *Progress, previousID string) *Builder {
 	p.Overdue, p.Supervised, p.Accountability, p.LongTerm = []Item{}, []Item{}, []Item{}, []LongTermItem{}
-	b := &Builder{P: p, prev: map[string]bool{}}
+	b := &Builder{P: p, prev: map[string]bool{}, previous: previous}
 	if previous != nil {
 		b.from = previous.MadeAt
 		b.P.Changes.Since = &Previous{ID: previousID, CutOff: previous.CutOff, MadeAt: previous.MadeAt, Figures: previous.Figures}
-		b.P.Changes.CompletionRate = p.Figures.CompletionRate - previous.Figures.CompletionRate
-		b.P.Changes.OnTimeRate = p.Figures.OnTimeRate - previous.Figures.OnTimeRate
 		for _, list := range [][]Item{previous.Overdue, previous.Supervised, previous.Accountability} {
 			for _, it := range list {
 				b.prev[it.ID] = true
 			}
 		}
-	} else {
-		b.P.Changes.CompletionRate, b.P.Changes.OnTimeRate = p.Figures.CompletionRate, p.Figures.OnTimeRate
 	}
 	return b
 }
@@ -168,8 +164,17 @@ func (b *Builder) Add(o domain.Opinion) {
 	}
 }
 
-// Done orders the lists: the most overdue deadline first.
-func (b *Builder) Done() Progress {
+// Done gives the report the figures st (store.Stats of the snapshot the opinions
+// were read from), their changes since the previous report, and orders the lists:
+// the most overdue deadline first.
+func (b *Builder) Done(st store.Stats) Progress {
+	p := &b.P
+	p.Figures, p.ByLeader, p.ByCategory, p.ByDepartment, p.BySpeed = st.Counts, st.ByLeader, st.ByCategory, st.ByDepartment, st.BySpeed
+	p.Changes.CompletionRate, p.Changes.OnTimeRate = p.Figures.CompletionRate, p.Figures.OnTimeRate
+	if b.previous != nil {
+		p.Changes.CompletionRate -= b.previous.Figures.CompletionRate
+		p.Changes.OnTimeRate -= b.previous.Figures.OnTimeRate
+	}
 	for _, list := range [][]Item{b.P.Overdue, b.P.Supervised, b.P.Accountability} {
 		slices.SortStableFunc(list, func(a, c Item) int { return strings.Compare(a.Deadline, c.Deadline) })
 	}

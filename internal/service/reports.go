@@ -71,23 +71,18 @@ func (s *Service) makeProgress(ctx context.Context, c campaign.Campaign, day str
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return report.Progress{}, err
 	}
-	var b *report.Builder
-	var opinions []domain.Opinion
+	b := report.NewBuilder(report.Progress{
+		CampaignID: c.ID, Campaign: c.Name, FilingUnit: c.FilingUnit, CutOff: day, MadeAt: s.Now().UTC(),
+		UTCOffsetSeconds: c.Policy.UTCOffsetSeconds,
+	}, previous, prevID)
 	st, err := s.store.Ledger(ctx, c.ID, nil, func(o domain.Opinion) error {
-		opinions = append(opinions, o)
+		b.Add(o)
 		return nil
 	})
 	if err != nil {
 		return report.Progress{}, err
 	}
-	b = report.NewBuilder(report.Progress{
-		CampaignID: c.ID, Campaign: c.Name, FilingUnit: c.FilingUnit, CutOff: day, MadeAt: s.Now().UTC(),
-		UTCOffsetSeconds: c.Policy.UTCOffsetSeconds,
-	}, st, previous, prevID)
-	for _, o := range opinions {
-		b.Add(o)
-	}
-	return b.Done(), nil
+	return b.Done(st), nil
 }
 
 func decodeReport(r store.Report) (report.Progress, error) {
