@@ -53,6 +53,8 @@ type Activities struct {
 	Temporal  client.Client
 	Namespace string
 	Converter converter.DataConverter
+	// Reports serves the scheduled progress report's activity.
+	Reports ReportMaker
 }
 
 // converter is the data converter the import writes and reads start inputs with.
@@ -74,6 +76,7 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.FinishBatch, activity.RegisterOptions{Name: workflows.FinishBatchActivityName})
 	w.RegisterActivityWithOptions(a.BulkChunk, activity.RegisterOptions{Name: workflows.BulkChunkActivityName})
 	w.RegisterActivityWithOptions(a.FinishBulk, activity.RegisterOptions{Name: workflows.FinishBulkActivityName})
+	w.RegisterActivityWithOptions(a.MakeProgressReport, activity.RegisterOptions{Name: workflows.MakeProgressReportActivityName})
 }
 
 // Schedule sets a deadline on the working-day calendar and the moments its

@@ -13,8 +13,9 @@ import (
 )
 
 // ledgerStates reads ?open=: every opinion, or (true) only those still being worked on.
+// The ledgers take until as well (the 整改台账's cut-off: service.LedgerFile).
 func ledgerStates(r *http.Request) ([]domain.State, error) {
-	if err := onlyParams(r.URL.Query(), "open"); err != nil {
+	if err := onlyParams(r.URL.Query(), "open", "until"); err != nil {
 		return nil, err
 	}
 	switch r.URL.Query().Get("open") {
@@ -37,6 +38,9 @@ func (s *Server) campaignLedger(r *http.Request, u user.User) (int, any, error) 
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := onlyParams(r.URL.Query(), "open"); err != nil { // no cut-off: it is for moving
+		return 0, nil, err
+	}
 	states, err := ledgerStates(r)
 	if err != nil {
 		return 0, nil, err
@@ -55,7 +59,7 @@ func (s *Server) downloadLedger(w http.ResponseWriter, r *http.Request, u user.U
 		return err
 	}
 	format := path.Ext(r.URL.Path)[1:]
-	d, err := s.svc.LedgerFile(r.Context(), u, r.PathValue("id"), format, states)
+	d, err := s.svc.LedgerFile(r.Context(), u, r.PathValue("id"), format, states, r.URL.Query().Get("until"))
 	if err != nil {
 		return err
 	}

@@ -51,8 +51,12 @@ func TestLedgerXLSXIsTheRectificationLedger(t *testing.T) {
 
 	book, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
 	require.NoError(t, err)
-	rows, err := book.GetRows("整改台账")
+	require.Equal(t, []string{ledger.SheetProblems, ledger.SheetTasks, ledger.SheetResponsibilities, ledger.SheetSummary,
+		ledger.SheetOpinions}, book.GetSheetList())
+	rows, err := book.GetRows(ledger.SheetOpinions)
 	require.NoError(t, err)
+	require.Contains(t, rows[0][0], "整改台账 · 意见明细", "its title rows, then the table")
+	rows = rows[2:]
 	require.Equal(t, ledger.Header, rows[0])
 	require.Len(t, rows, 5, "a header and the four opinions")
 	col := func(row []string, name string) string {

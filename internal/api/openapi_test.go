@@ -494,6 +494,24 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=true", as: "office", status: 200})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.csv?open=yes", as: "leader", status: 422, code: "invalid_open", docRefuses: true})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/ledger.csv", as: "leader", status: 404, code: "campaign_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/ledger.xlsx?until=2025-06-11", as: "leader", status: 422, code: "until_after_today"})
+
+	// Progress reports.
+	reportAt := time.Date(2025, 6, 9, 10, 0, 0, 0, time.UTC)
+	kept, _, err := f.svc.MakeScheduledReport(ctx, "c1", reportAt)
+	require.NoError(t, err)
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/reports/progress.xlsx", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/reports/progress.xlsx?until=2025-06-09&lang=en", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/reports/progress.xlsx?until=2025-13-01", as: "leader", status: 422, code: "until_format", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/reports/progress.xlsx", as: "official", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/reports/progress.xlsx", as: "leader", status: 404, code: "campaign_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/reports", as: "leader", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/reports", as: "verifier", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/nope/reports", as: "office", status: 404, code: "campaign_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/reports/" + kept.ID + ".xlsx", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/reports/" + kept.ID + ".xlsx?lang=fr", as: "office", status: 422, code: "invalid_lang", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/reports/nope.xlsx", as: "leader", status: 404, code: "report_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/reports/" + kept.ID + ".xlsx", as: "official", status: 403, code: "forbidden"})
 
 	// Imports.
 	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BatchWorkflowName, mock.Anything).Return(mocks.NewWorkflowRun(t), nil)

@@ -18,7 +18,7 @@ type route struct {
 // routes lists every authenticated endpoint of the API, in one place, so the
 // documentation (docs/openapi.yaml) can be checked against what is served.
 func (s *Server) routes() []route {
-	return []route{
+	return append([]route{
 		{pattern: "GET /api/v1/campaigns", json: s.listCampaigns},
 		{pattern: "POST /api/v1/campaigns", json: s.createCampaign},
 		{pattern: "GET /api/v1/campaigns/{id}", json: s.getCampaign},
@@ -49,5 +49,5 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/publications", json: s.createPublication},
 		{pattern: "GET /api/v1/campaigns/{id}/publications", json: s.listPublications},
 		{pattern: "GET /api/v1/publications/{id}", json: s.getPublication},
-	}
+	}, s.reportRoutes()...)
 }

@@ -178,7 +178,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	if a.store != nil {
 		a.Service = service.New(service.Config{
 			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
-			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now,
+			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now, Translate: web.Translate,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
 			AttachmentLimits: service.AttachmentLimits{MaxBytes: cfg.AttachmentMaxBytes, PerOpinion: cfg.AttachmentsPerOpinion,
 				OpinionBytes: cfg.AttachmentsMaxBytes},
@@ -198,6 +198,11 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		}
 		if err := a.resumeProcesses(ctx); err != nil {
 			return nil, err
+		}
+		// The report schedules follow the campaigns' settings, also where a change
+		// was saved while Temporal did not answer.
+		if err := a.Service.SyncReportSchedules(ctx); err != nil {
+			logger.Warn("report schedules not brought in line with the campaigns' settings", "err", err)
 		}
 	}
 	if cfg.ServeHTTP {
@@ -492,6 +497,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	a.worker.RegisterWorkflowWithOptions(workflows.BulkWorkflow, workflow.RegisterOptions{Name: workflows.BulkWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.ProblemWorkflow, workflow.RegisterOptions{Name: workflows.ProblemWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: workflows.TaskWorkflowName})
+	a.worker.RegisterWorkflowWithOptions(workflows.ProgressReportWorkflow, workflow.RegisterOptions{Name: workflows.ProgressReportWorkflowName})
 	var projector activities.Projector = a.store
 	if a.wrapProjector != nil {
 		projector = a.wrapProjector(projector)
@@ -500,6 +506,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 		Calendar: cal, Store: projector, Problems: a.store, Notifier: notifier,
 		Batches: a.store, Bulks: a.store, BulkActor: a.Service,
 		Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
+		Reports: a.Service,
 	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -128,9 +128,10 @@ func TestBrowserOfficeCampaignMergeAndLedger(t *testing.T) {
 		require.Equal(t, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", kind)
 		book, err := excelize.OpenReader(bytes.NewReader(body))
 		require.NoError(t, err)
-		rows, err := book.GetRows("整改台账")
+		require.Equal(t, []string{"问题清单", "任务清单", "责任清单", "汇总", "意见明细"}, book.GetSheetList())
+		rows, err := book.GetRows("意见明细")
 		require.NoError(t, err)
-		require.Len(t, rows, 4, "a header and the three opinions")
+		require.Len(t, rows, 6, "two title rows, a header and the three opinions")
 		all := fmt.Sprint(rows)
 		for _, content := range []string{"解放路窨井盖缺失，行人易跌倒", "解放路井盖丢了", "解放路口井盖没了"} {
 			require.Contains(t, all, content)

@@ -29,6 +29,12 @@ type Campaign struct {
 	Revision  int       `json:"revision,omitempty"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	UpdatedBy string    `json:"updated_by,omitempty"`
+	// FilingUnit is the unit that files the campaign's ledger and reports (填报单位),
+	// named in their title rows; empty when not set.
+	FilingUnit string `json:"filing_unit,omitempty"`
+	// Reports is when progress reports are made on a schedule (reports.go); none
+	// when absent.
+	Reports *ReportSchedule `json:"reports,omitempty"`
 }
 
 // Default working-day counts for the three speeds (docs/domain.md).
@@ -92,6 +98,14 @@ func Normalize(c *Campaign) error {
 	c.Name = trimName(c.Name)
 	if err := checkName("name", "", c.Name, MaxNameRunes); err != nil {
 		return err
+	}
+	if err := checkFilingUnit(&c.FilingUnit); err != nil {
+		return err
+	}
+	if c.Reports != nil {
+		if err := checkReports(c.Reports); err != nil {
+			return err
+		}
 	}
 	if c.ID != "" && !idPattern.MatchString(c.ID) {
 		return fieldError("id", "must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit")

@@ -28,6 +28,10 @@ type Patch struct {
 	Departments []ValueEdit    `json:"departments,omitempty"`
 	Channels    []ValueEdit    `json:"channels,omitempty"`
 	Policy      *PolicyEdit    `json:"policy,omitempty"`
+	// FilingUnit sets the unit named in the ledger's and reports' title rows ("" clears it).
+	FilingUnit *string `json:"filing_unit,omitempty"`
+	// Reports sets when progress reports are made on a schedule.
+	Reports *ReportSchedule `json:"reports,omitempty"`
 }
 
 // CategoryEdit adds or changes one category. Keywords and Aliases replace the lists
@@ -157,6 +161,22 @@ func (p Patch) Apply(c *Campaign, actor string, at time.Time) ([]Change, error) 
 	if p.Policy != nil {
 		if err := p.Policy.apply(&next.Policy); err != nil {
 			return nil, err
+		}
+	}
+	if p.FilingUnit != nil {
+		next.FilingUnit = *p.FilingUnit
+		if err := checkFilingUnit(&next.FilingUnit); err != nil {
+			return nil, err
+		}
+	}
+	if p.Reports != nil {
+		r := *p.Reports
+		if err := checkReports(&r); err != nil {
+			return nil, err
+		}
+		next.Reports = &r
+		if !r.Scheduled() && c.Reports == nil {
+			next.Reports = nil // none, as it was
 		}
 	}
 	if err := Check(&next); err != nil {
@@ -435,6 +455,12 @@ func diff(before, after Campaign, renames map[string]map[string]string) []Change
 	}
 	if bp.CallbackRequired != ap.CallbackRequired {
 		add("policy.callback_required", bp.CallbackRequired, ap.CallbackRequired)
+	}
+	if before.FilingUnit != after.FilingUnit {
+		add("filing_unit", before.FilingUnit, after.FilingUnit)
+	}
+	if b, a := before.Reports.String(), after.Reports.String(); b != a {
+		add("reports", b, a)
 	}
 	return out
 }

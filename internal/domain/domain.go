@@ -638,7 +638,13 @@ type Notification struct {
 	Deadline string       `json:"deadline,omitempty"`
 	// Key makes delivery idempotent for receivers that deduplicate.
 	Key string `json:"key"`
+	// ReportID names the progress report a NotifyReportReady is about.
+	ReportID string `json:"report_id,omitempty"`
 }
+
+// NotifyReportReady is the kind of notification that tells leaders a scheduled
+// progress report (整改进展情况) is ready to read.
+const NotifyReportReady Action = "report_ready"
 
 // Kinds of rejection an action can meet; the API maps them to 403, 409 and 422.
 const (

@@ -31,8 +31,12 @@ type Log struct {
 
 // Notify logs the notification.
 func (l Log) Notify(_ context.Context, n domain.Notification) error {
-	l.Logger.Info("notification", "kind", n.Kind, "opinion", n.OpinionID, "campaign", n.CampaignID,
-		"recipients", n.Recipients, "roles", n.Roles, "state", n.State, "overdue_level", n.Level, "deadline", n.Deadline)
+	args := []any{"kind", n.Kind, "opinion", n.OpinionID, "campaign", n.CampaignID,
+		"recipients", n.Recipients, "roles", n.Roles, "state", n.State, "overdue_level", n.Level, "deadline", n.Deadline}
+	if n.ReportID != "" {
+		args = append(args, "report", n.ReportID)
+	}
+	l.Logger.Info("notification", args...)
 	return nil
 }
 

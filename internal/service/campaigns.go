@@ -25,6 +25,10 @@ type CampaignRequest struct {
 	Departments []string                `json:"departments,omitempty"`
 	Channels    []campaign.Channel      `json:"channels,omitempty"`
 	Policy      *domain.Policy          `json:"policy,omitempty"`
+	// FilingUnit and Reports are the campaign's filing unit (填报单位) and report
+	// schedule (campaign.Campaign).
+	FilingUnit string                   `json:"filing_unit,omitempty"`
+	Reports    *campaign.ReportSchedule `json:"reports,omitempty"`
 }
 
 // CreateCampaign checks, completes and stores a new campaign, as u (the office:
@@ -33,7 +37,8 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 	if err := CampaignWork.Check(u); err != nil {
 		return campaign.Campaign{}, err
 	}
-	c := campaign.Campaign{ID: strings.TrimSpace(req.ID), Name: req.Name, Channels: req.Channels, CreatedBy: u.Username, CreatedAt: s.Now().UTC()}
+	c := campaign.Campaign{ID: strings.TrimSpace(req.ID), Name: req.Name, Channels: req.Channels, CreatedBy: u.Username, CreatedAt: s.Now().UTC(),
+		FilingUnit: req.FilingUnit, Reports: req.Reports}
 	c.Policy = campaign.DefaultPolicy()
 	c.Policy.Categories = nil
 	if req.Policy != nil {
@@ -62,6 +67,9 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 			return c, errorf(http.StatusConflict, "campaign_exists", "a campaign with id %q already exists", c.ID)
 		}
 		return c, err
+	}
+	if c.Reports.Scheduled() {
+		return c, s.syncAfterChange(ctx, c)
 	}
 	return c, nil
 }
@@ -147,6 +155,10 @@ func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p c
 		return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "%v", err)
 	case errors.As(err, &stale):
 		return c, errorf(http.StatusConflict, "campaign_changed", "%v; reload the settings and make the change again", err)
+	case err == nil && (c.Reports != nil || p.Reports != nil):
+		// Every save of a campaign with reports syncs its schedule, so saving
+		// again mends one that could not be set.
+		return c, s.syncAfterChange(ctx, c)
 	}
 	return c, err
 }

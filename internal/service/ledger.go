@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
@@ -63,11 +64,13 @@ func (s *Service) LedgerRows(ctx context.Context, u user.User, c campaign.Campai
 	return rows, nil
 }
 
-// LedgerFile makes a campaign's 整改台账 (ledger.Table) as XLSX or CSV, every
-// opinion in states (all when none) as one snapshot, for the office and leaders.
+// LedgerFile makes a campaign's 整改台账 for the office and leaders (Oversight),
+// with every opinion in states (all when none) as one snapshot at the cut-off
+// until (YYYY-MM-DD campaign-local; "" for today). As XLSX it is the workbook
+// offices hand up (ledgerWorkbook); as CSV the one table of opinions (ledger.Table).
 // The API and the web pages both serve it. The file is made in full before the
 // first byte is sent, so a failure answers with an error, never half a ledger.
-func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, format string, states []domain.State) (_ *Download, err error) {
+func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, format string, states []domain.State, until string) (_ *Download, err error) {
 	if err := Oversight.Check(u); err != nil {
 		return nil, err
 	}
@@ -75,11 +78,12 @@ func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, forma
 	if err != nil {
 		return nil, err
 	}
-	write := map[string]func(io.Writer, spreadsheet.Table) error{
-		"xlsx": spreadsheet.WriteXLSX, "csv": spreadsheet.WriteCSV,
-	}[format]
-	if write == nil {
+	if format != "xlsx" && format != "csv" {
 		return nil, errorf(http.StatusNotFound, "unknown_format", "the ledger comes as ledger.xlsx or ledger.csv")
+	}
+	cutOff, err := s.ledgerCutOff(c, until)
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp("", "rectify-ledger-*."+format)
 	if err != nil {
@@ -94,6 +98,28 @@ func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, forma
 			scratch()
 		}
 	}()
+	if format == "xlsx" {
+		err = s.ledgerWorkbook(ctx, f, c, states, cutOff)
+	} else {
+		err = s.ledgerCSV(ctx, f, c, states)
+	}
+	if err != nil {
+		return nil, err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	name := c.Name + "-整改台账-" + strings.ReplaceAll(cutOff, "-", "") + "." + format
+	return &Download{Name: name, ContentType: contentTypes[format], Size: size,
+		write: func(w io.Writer) error { _, err := io.Copy(w, f); return err }, close: scratch}, nil
+}
+
+// ledgerCSV writes the ledger's one table of opinions, streamed from the store.
+func (s *Service) ledgerCSV(ctx context.Context, w io.Writer, c campaign.Campaign, states []domain.State) error {
 	var readErr error
 	opinions := func(yield func(domain.Opinion) bool) {
 		stopped := errors.New("stopped")
@@ -107,22 +133,10 @@ func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, forma
 			readErr = nil
 		}
 	}
-	if err := write(f, ledger.Table(opinions, s.displayName, c.Policy.Location())); err != nil {
-		return nil, err
+	if err := spreadsheet.WriteCSV(w, ledger.Table(opinions, s.displayName, c.Policy.Location())); err != nil {
+		return err
 	}
-	if readErr != nil {
-		return nil, readErr
-	}
-	size, err := f.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	name := c.Name + "-整改台账-" + s.Now().In(c.Policy.Location()).Format("20060102") + "." + format
-	return &Download{Name: name, ContentType: contentTypes[format], Size: size,
-		write: func(w io.Writer) error { _, err := io.Copy(w, f); return err }, close: scratch}, nil
+	return readErr
 }
 
 // displayName is how a person appears in documents: their name and username, or

@@ -41,6 +41,9 @@ type Config struct {
 	ImportLimits spreadsheet.Limits
 	// AttachmentLimits bound evidence files (zero fields: DefaultAttachmentLimits').
 	AttachmentLimits AttachmentLimits
+	// Translate renders a catalogue text in a language (the web's catalogues), for
+	// the documents made here in the reader's language: the progress reports.
+	Translate func(lang, key string, args ...any) string
 }
 
 // Service runs rectify's use cases. Its handles are private: a front door reaches
@@ -58,6 +61,7 @@ type Service struct {
 	importLimits  spreadsheet.Limits
 	// attachmentLimits as configured; AttachmentLimits fills in the defaults.
 	attachmentLimits AttachmentLimits
+	translate        func(lang, key string, args ...any) string
 }
 
 // New makes a Service of c.
@@ -65,7 +69,7 @@ func New(c Config) *Service {
 	return &Service{
 		temporal: c.Temporal, store: c.Store, users: c.Users, calendar: c.Calendar, logger: c.Logger,
 		temporalUIURL: c.TemporalUIURL, namespace: c.Namespace, now: c.Now, importLimits: c.ImportLimits,
-		attachmentLimits: c.AttachmentLimits,
+		attachmentLimits: c.AttachmentLimits, translate: c.Translate,
 	}
 }
 

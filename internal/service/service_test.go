@@ -33,7 +33,7 @@ func TestCallersWithoutTheRoleAreRefusedBeforeAnythingIsRead(t *testing.T) {
 			_, _, err := s.CampaignChanges(ctx, official, "c1", 10)
 			return err
 		},
-		"LedgerFile":     func() error { _, err := s.LedgerFile(ctx, official, "c1", "xlsx", nil); return err },
+		"LedgerFile":     func() error { _, err := s.LedgerFile(ctx, official, "c1", "xlsx", nil, ""); return err },
 		"LedgerRows":     func() error { _, err := s.LedgerRows(ctx, leader, c, nil); return err },
 		"CreateCampaign": func() error { _, err := s.CreateCampaign(ctx, leader, CampaignRequest{Name: "x"}); return err },
 		"PatchCampaign":  func() error { _, err := s.PatchCampaign(ctx, leader, "c1", campaign.Patch{}); return err },

@@ -21,6 +21,17 @@ import (
 // was rejected, cancelled or returned), not its whole history.
 // It stops at fn's first error and returns it.
 func (s *Store) EachOpinion(ctx context.Context, campaignID string, states []domain.State, fn func(domain.Opinion) error) error {
+	tx, err := s.r.BeginTx(ctx, readOnly)
+	if err != nil {
+		return fmt.Errorf("store: read ledger: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return eachOpinion(ctx, tx, campaignID, states, fn)
+}
+
+// eachOpinion is EachOpinion read in tx, so a caller can read more of the same
+// snapshot.
+func eachOpinion(ctx context.Context, tx *sql.Tx, campaignID string, states []domain.State, fn func(domain.Opinion) error) error {
 	var p params
 	query := `SELECT o.doc, e.seq, e.at, e.actor, e.action, e.from_state, e.reason FROM opinions o
 LEFT JOIN events e ON e.opinion_id = o.id
@@ -34,11 +45,6 @@ WHERE o.campaign_id = ` + p.add(campaignID)
 		query += ` AND o.state IN (` + p.add(in...) + `)`
 	}
 	query += ` ORDER BY o.created_at, o.id`
-	tx, err := s.r.BeginTx(ctx, readOnly)
-	if err != nil {
-		return fmt.Errorf("store: read ledger: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
 	extensions, err := approvedExtensions(ctx, tx, campaignID)
 	if err != nil {
 		return err

@@ -423,6 +423,15 @@ func (s *Store) Stats(ctx context.Context, campaignID string) (Stats, error) {
 		return st, fmt.Errorf("store: stats: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	return stats(ctx, tx, campaignID)
+}
+
+// stats is Stats read in tx, so a caller can read more of the same snapshot.
+func stats(ctx context.Context, tx *sql.Tx, campaignID string) (Stats, error) {
+	st := Stats{CampaignID: campaignID, ByState: map[domain.State]int{}}
+	for _, state := range domain.AllStates {
+		st.ByState[state] = 0
+	}
 	// The speeds are the campaign's categories' as its settings are now.
 	var policy domain.Policy
 	var doc string

@@ -132,6 +132,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+problemSchema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema+publicationSchema)); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(reportSchema)); err != nil {
+		return fmt.Errorf("create schema: reports: %w", err)
+	}
 	for _, table := range []string{"audit_log", "publications"} {
 		if _, err := tx.ExecContext(ctx, s.d.appendOnly(table)); err != nil {
 			return fmt.Errorf("make %s append-only: %w", table, err)

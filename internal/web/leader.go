@@ -37,7 +37,7 @@ func (s *Server) ledgerDownload(w http.ResponseWriter, r *http.Request, v *visit
 		states = service.OpenStates
 	}
 	s.download(w, r, v, func() (*service.Download, error) {
-		return s.svc.LedgerFile(r.Context(), v.User, r.PathValue("id"), strings.TrimPrefix(path.Ext(r.URL.Path), "."), states)
+		return s.svc.LedgerFile(r.Context(), v.User, r.PathValue("id"), strings.TrimPrefix(path.Ext(r.URL.Path), "."), states, r.URL.Query().Get("until"))
 	})
 }
 

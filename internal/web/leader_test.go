@@ -667,9 +667,9 @@ func TestLedgerDownloadFromTheDashboard(t *testing.T) {
 	require.Contains(t, resp.Header.Get("Content-Disposition"), "attachment")
 	book, err := excelize.OpenReader(resp.Body)
 	require.NoError(t, err)
-	rows, err := book.GetRows("整改台账")
+	rows, err := book.GetRows("意见明细")
 	require.NoError(t, err)
-	require.Len(t, rows, 1+len(leaderMixed), "a header and every opinion")
+	require.Len(t, rows, 3+len(leaderMixed), "title rows, a header and every opinion")
 
 	status, csvBody := e.get(t, e.signIn(t, "office"), "/campaigns/c1/ledger.csv?open=true")
 	require.Equal(t, http.StatusOK, status)

@@ -55,6 +55,11 @@ type settingsForm struct {
 	Channels         []settingsRow
 	Numbers          []numberField
 	CallbackRequired bool
+	// FilingUnit and the Reports fields are the unit named in the documents'
+	// title rows and the progress reports' schedule.
+	FilingUnit                 string
+	ReportsEvery               string
+	ReportsWeekday, ReportsDay int
 	// Errors are messages by field: name, the policy's numbers, <table>-<row>-<part>
 	// for a cell (cat-3-aliases), and the table's name for the table as a whole.
 	Errors map[string]string
@@ -82,7 +87,12 @@ const (
 
 // settingsFormOf fills the form with a campaign's settings as stored.
 func settingsFormOf(c campaign.Campaign) settingsForm {
-	f := settingsForm{Revision: c.Revision, Name: c.Name, CallbackRequired: c.Policy.CallbackRequired, Errors: map[string]string{}}
+	f := settingsForm{Revision: c.Revision, Name: c.Name, CallbackRequired: c.Policy.CallbackRequired, Errors: map[string]string{},
+		FilingUnit: c.FilingUnit, ReportsEvery: campaign.ReportsNone, ReportsWeekday: 5, ReportsDay: 1}
+	if c.Reports.Scheduled() {
+		f.ReportsEvery = c.Reports.Every
+		f.ReportsWeekday, f.ReportsDay = max(c.Reports.Weekday, 1), max(c.Reports.Day, 1)
+	}
 	for _, cat := range c.Policy.Categories {
 		f.Categories = append(f.Categories, settingsRow{Was: cat.Name, Name: cat.Name, Speed: string(cat.Speed),
 			WorkingDays: strconv.Itoa(cat.WorkingDays), Keywords: strings.Join(cat.Keywords, "、"),
@@ -236,6 +246,7 @@ func readSettingsForm(r *http.Request, v *visit) (settingsForm, campaign.Patch, 
 	f.Revision, _ = strconv.Atoi(r.PostFormValue("revision"))
 	rev := f.Revision
 	p := campaign.Patch{Revision: &rev, Name: &f.Name}
+	readReportSettings(r, &f, &p)
 	rows := formRows{byEdit: map[string][]int{}, byName: map[string]map[string]int{}}
 	read := func(table string) []settingsRow {
 		n, _ := strconv.Atoi(r.PostFormValue(table + "-rows"))
@@ -458,6 +469,12 @@ func describeField(v *visit, field string) (string, string, string) {
 	if n, ok := strings.CutPrefix(field, "policy."); ok {
 		return v.T("camp." + n), "policy", n
 	}
+	switch field {
+	case "filing_unit":
+		return v.T("set.filing_unit"), "", field
+	case "reports":
+		return v.T("set.reports"), "reports", ""
+	}
 	m := changeField.FindStringSubmatch(field)
 	if m == nil {
 		return field, "", ""
@@ -487,6 +504,15 @@ func describeValue(v *visit, kind, part string, val any) string {
 		return strconv.FormatFloat(val, 'f', -1, 64)
 	case string:
 		switch {
+		case kind == "reports":
+			every, day, _ := strings.Cut(val, ":")
+			text := v.T("set.reports." + every)
+			if n, err := strconv.Atoi(day); err == nil && every == campaign.ReportsWeekly {
+				text += " " + v.T(weekdayKey(n))
+			} else if err == nil {
+				text += " " + day
+			}
+			return text
 		case part == "speed":
 			return v.T("speed." + val)
 		case kind == "channels" && (part == "" || part == "name"):
@@ -505,3 +531,30 @@ func describeValue(v *visit, kind, part string, val any) string {
 	}
 	return fmt.Sprint(val)
 }
+
+// readReportSettings reads the filing unit and the report schedule, when the form
+// has them, into the form and the patch.
+func readReportSettings(r *http.Request, f *settingsForm, p *campaign.Patch) {
+	if _, ok := r.PostForm["filing_unit"]; ok {
+		f.FilingUnit = strings.TrimSpace(r.PostFormValue("filing_unit"))
+		p.FilingUnit = &f.FilingUnit
+	}
+	every := r.PostFormValue("reports_every")
+	if every == "" {
+		return
+	}
+	f.ReportsEvery = every
+	f.ReportsWeekday, _ = strconv.Atoi(r.PostFormValue("reports_weekday"))
+	f.ReportsDay, _ = strconv.Atoi(r.PostFormValue("reports_day"))
+	rs := campaign.ReportSchedule{Every: every}
+	switch every {
+	case campaign.ReportsWeekly:
+		rs.Weekday = f.ReportsWeekday
+	case campaign.ReportsMonthly:
+		rs.Day = f.ReportsDay
+	}
+	p.Reports = &rs
+}
+
+// Weekdays are the weekdays a weekly report may be made on, Monday (1) first.
+func (settingsForm) Weekdays() []int { return []int{1, 2, 3, 4, 5, 6, 7} }

@@ -139,6 +139,7 @@ func (s *Server) Handler() http.Handler {
 	s.leaderPages(page)
 	s.problemPages(page)
 	s.publicationPages(mux, page)
+	s.reportPages(page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusNotFound, "err.not_found")
 	})
