@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
 	"rectify/workflows"
@@ -139,6 +141,29 @@ func TestAProblemSplitIntoTasksClosesItsOpinions(t *testing.T) {
 	require.Equal(t, "in_progress", reopened["state"], "a dissatisfied call reopens that opinion alone")
 	require.Equal(t, "official", reopened["official"])
 	require.Equal(t, "awaiting_callback", h.opinionState(ids[2]))
+
+	// The 整改台账: the problem with its opinions' keys, its two tasks with their units.
+	req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/campaigns/pr/ledger.xlsx", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-leader")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	book, err := excelize.OpenReader(bytes.NewReader(body))
+	require.NoError(t, err)
+	rows, err := book.GetRows("问题清单")
+	require.NoError(t, err)
+	require.Len(t, rows, 4, "title rows, header, the one problem: its opinions stand for no problems of their own")
+	require.Equal(t, []string{problem, "路灯失修", "群众需要解决的问题", "P-A、P-B、P-C", "3", "2", "2", "城管科、民政科"}, rows[3][:8])
+	require.Equal(t, "已解决", rows[3][10])
+	tasksSheet, err := book.GetRows("任务清单")
+	require.NoError(t, err)
+	require.Len(t, tasksSheet, 5)
+	require.Equal(t, []string{t1, problem, "路灯失修", "城管科", "民政科"}, tasksSheet[3][:5])
+	require.Equal(t, []string{t2, problem, "路灯失修", "民政科", ""}, tasksSheet[4][:5])
 
 	recordHistory(t, h, workflows.ProblemWorkflowID(problem), "problem_closed")
 	recordHistory(t, h, workflows.TaskWorkflowID(t2), "task_reworked")

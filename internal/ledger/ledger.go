@@ -31,7 +31,7 @@ var (
 		domain.StateReceived: "已收集", domain.StateCategorized: "已分类", domain.StateAssigned: "已交办",
 		domain.StateInProgress: "整改中", domain.StateSubmitted: "待核查", domain.StateAwaitingCallback: "待回访",
 		domain.StateClosed: "已销号", domain.StateReturned: "已退回", domain.StateRejected: "不予受理",
-		domain.StateMerged: "已合并", domain.StateCancelled: "已撤销",
+		domain.StateMerged: "已合并", domain.StateCancelled: "已撤销", domain.StateInProblem: "已归入问题",
 	}
 	levels = map[domain.OverdueLevel]string{
 		domain.LevelNone: "", domain.LevelDueSoon: "临期", domain.LevelOverdue: "逾期",

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -107,34 +108,19 @@ func excluded(s domain.State) bool {
 
 // OpinionRows are the problem and task an opinion not in a problem stands for:
 // one problem (its key as id, its content as title) with one task led by its
-// department. An opinion not yet categorized, or rejected, merged or cancelled,
-// stands for none (ok false). speed is its category's speed (store.SpeedOf); an
-// opinion fixed on the spot is 立行立改 whatever its category's.
+// department. An opinion not yet categorized, rejected, merged or cancelled, or
+// grouped into a problem (whose rows are ProblemRows), stands for none (ok
+// false). speed is its category's speed (store.SpeedOf); an opinion fixed on the
+// spot is 立行立改 whatever its category's.
 func OpinionRows(o domain.Opinion, speed string, name func(string) string, loc *time.Location) (ProblemRow, TaskRow, bool) {
-	if o.Category == "" || excluded(o.State) {
+	if o.Category == "" || excluded(o.State) || o.Problem != "" {
 		return ProblemRow{}, TaskRow{}, false
-	}
-	person := func(u string) string {
-		if u == "" {
-			return ""
-		}
-		return name(u)
 	}
 	if o.OnTheSpot {
 		speed = string(domain.SpeedImmediate)
 	}
-	var closedOn string
-	var onTime *bool
-	if o.State == domain.StateClosed && !o.ClosedAt.IsZero() {
-		closedOn = o.ClosedAt.In(loc).Format(domain.DateLayout)
-		on := o.OnTime
-		onTime = &on
-	}
-	t := TaskRow{
-		ID: o.Key + "-1", ProblemID: o.Key, ProblemTitle: title(o.Content), Lead: o.Department,
-		Official: person(o.Official), Leader: person(o.Leader), Measures: o.Measures, Speed: Speeds[speed],
-		Deadline: o.Schedule.Deadline, State: states[o.State], Level: levels[o.OverdueLevel], ClosedOn: closedOn, OnTime: onTime,
-	}
+	t := taskRow(o, o.Key+"-1", o.Key, title(o.Content), speed, name, loc)
+	closedOn := t.ClosedOn
 	p := ProblemRow{
 		ID: o.Key, Title: t.ProblemTitle, Category: o.Category, OpinionKeys: []string{o.Key}, Tasks: 1,
 		Leader: t.Leader, Deadline: t.Deadline, State: problemState(o.State), ClosedOn: closedOn,
@@ -146,6 +132,64 @@ func OpinionRows(o domain.Opinion, speed string, name func(string) string, loc *
 		p.TasksClosed = 1
 	}
 	return p, t, true
+}
+
+// ProblemRows are a problem's row and its tasks' rows. keys names its opinions
+// by their keys, in order (an opinion not there is named by its id); speed is a category's
+// speed (store.SpeedOf).
+func ProblemRows(p domain.Problem, tasks []domain.Opinion, keys map[string]string, speed func(category string) string,
+	name func(string) string, loc *time.Location) (ProblemRow, []TaskRow) {
+	row := ProblemRow{ID: p.ID, Title: p.Title, Category: p.Category, Tasks: len(tasks), State: "未交办"}
+	for _, id := range p.Opinions {
+		row.OpinionKeys = append(row.OpinionKeys, cmp.Or(keys[id], id))
+	}
+	slices.Sort(row.OpinionKeys) // as a ledger lists them, not in the order they joined
+	var rows []TaskRow
+	for i, t := range tasks {
+		r := taskRow(t, t.ID, p.ID, p.Title, speed(t.Category), name, loc)
+		r.CoUnits = t.Task.CoUnits
+		rows = append(rows, r)
+		if t.State == domain.StateClosed {
+			row.TasksClosed++
+		}
+		if !slices.Contains(row.LeadUnits, t.Department) {
+			row.LeadUnits = append(row.LeadUnits, t.Department)
+		}
+		if i == 0 {
+			row.Leader = r.Leader
+		}
+		row.Deadline = max(row.Deadline, r.Deadline)
+	}
+	switch {
+	case p.State == domain.ProblemClosed:
+		row.State = "已解决"
+		row.ClosedOn = p.ClosedAt.In(loc).Format(domain.DateLayout)
+	case len(tasks) > 0:
+		row.State = "整改中"
+	}
+	return row, rows
+}
+
+// taskRow is the 任务清单 row of an item carrying a task: an opinion standing for
+// its own task, or a problem's task.
+func taskRow(o domain.Opinion, id, problemID, problemTitle, speed string, name func(string) string, loc *time.Location) TaskRow {
+	person := func(u string) string {
+		if u == "" {
+			return ""
+		}
+		return name(u)
+	}
+	t := TaskRow{
+		ID: id, ProblemID: problemID, ProblemTitle: problemTitle, Lead: o.Department,
+		Official: person(o.Official), Leader: person(o.Leader), Measures: o.Measures, Speed: Speeds[speed],
+		Deadline: o.Schedule.Deadline, State: states[o.State], Level: levels[o.OverdueLevel],
+	}
+	if o.State == domain.StateClosed && !o.ClosedAt.IsZero() {
+		t.ClosedOn = o.ClosedAt.In(loc).Format(domain.DateLayout)
+		on := o.OnTime
+		t.OnTime = &on
+	}
+	return t
 }
 
 // title is a problem's title made of an opinion's content: its first line, at

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"rectify/internal/campaign"
@@ -87,10 +88,50 @@ func (s *Service) ledgerWorkbook(ctx context.Context, w io.Writer, c campaign.Ca
 	if err != nil {
 		return err
 	}
+	if problems, tasks, err = s.withProblems(ctx, c, problems, tasks, people); err != nil {
+		return err
+	}
 	head := ledger.Head{Campaign: c.Name, FilingUnit: c.FilingUnit, CutOff: cutOff, MadeAt: s.Now(), Location: loc}
 	opinions := ledger.Table(nil, s.displayName, loc)
 	opinions.Rows = slices.Values(details)
 	return spreadsheet.WriteWorkbook(w, ledger.Workbook(head, problems, tasks, people.rows(st, s.displayName), st, s.displayName, opinions)...)
+}
+
+// withProblems adds the campaign's problems and their tasks to the lists, after
+// the problems its other opinions stand for, and the tasks to the items their
+// people answer for. A problem's opinions are named by their keys.
+func (s *Service) withProblems(ctx context.Context, c campaign.Campaign, problems []ledger.ProblemRow, tasks []ledger.TaskRow,
+	people *responsibilities) ([]ledger.ProblemRow, []ledger.TaskRow, error) {
+	ps, err := s.store.Problems(ctx, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := s.store.Tasks(ctx, store.TaskFilter{Campaign: c.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	byProblem := map[string][]domain.Opinion{}
+	for _, t := range all {
+		byProblem[t.Task.Problem] = append(byProblem[t.Task.Problem], t)
+	}
+	speed := func(category string) string { return store.SpeedOf(c.Policy, category) }
+	loc := c.Policy.Location()
+	for _, p := range ps {
+		keys := map[string]string{}
+		for _, id := range p.Opinions {
+			if o, err := s.store.Opinion(ctx, id); err == nil {
+				keys[id] = o.Key
+			}
+		}
+		own := byProblem[p.ID]
+		slices.SortFunc(own, func(a, b domain.Opinion) int { return strings.Compare(a.ID, b.ID) })
+		row, taskRows := ledger.ProblemRows(p, own, keys, speed, s.displayName, loc)
+		problems, tasks = append(problems, row), append(tasks, taskRows...)
+		for _, t := range own {
+			people.addTask(t)
+		}
+	}
+	return problems, tasks, nil
 }
 
 // responsibilities gathers 责任清单: each responsible leader's and official's
@@ -111,6 +152,23 @@ func newResponsibilities() *responsibilities {
 }
 
 func (r *responsibilities) add(o domain.Opinion, taskID string) {
+	for _, p := range r.of(o) {
+		p.slice.Add(o)
+		p.note(taskID, o.Department)
+	}
+}
+
+// addTask lists a problem's task among the items of its official and leader, and
+// its lead unit among their units; the figures count opinions only.
+func (r *responsibilities) addTask(t domain.Opinion) {
+	for _, p := range r.of(t) {
+		p.note(t.ID, t.Department)
+	}
+}
+
+// of are an item's leader and official (those it names), each made when first met.
+func (r *responsibilities) of(o domain.Opinion) []*person {
+	var out []*person
 	for _, side := range []struct {
 		m    map[string]*person
 		name string
@@ -123,13 +181,18 @@ func (r *responsibilities) add(o domain.Opinion, taskID string) {
 			p = &person{slice: store.NewSlice(side.name)}
 			side.m[side.name] = p
 		}
-		p.slice.Add(o)
-		if taskID != "" {
-			p.items = append(p.items, taskID)
-		}
-		if o.Department != "" && !slices.Contains(p.units, o.Department) {
-			p.units = append(p.units, o.Department)
-		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// note lists an item (when it has an id) and a unit (once) of the person's.
+func (p *person) note(item, unit string) {
+	if item != "" {
+		p.items = append(p.items, item)
+	}
+	if unit != "" && !slices.Contains(p.units, unit) {
+		p.units = append(p.units, unit)
 	}
 }
 
