@@ -150,31 +150,35 @@ type TaskInput struct {
 	Assign domain.ActionRequest `json:"assign"`
 }
 
-// TaskClosed tells a problem that one of its tasks has passed verification.
+// TaskClosed tells a problem that one of its tasks has passed verification: the
+// task's record as it closed, without its timeline.
 type TaskClosed struct {
-	Task        string    `json:"task"`
-	Late        bool      `json:"late,omitempty"`
-	Measures    string    `json:"measures"`
-	Evidence    string    `json:"evidence,omitempty"`
-	SubmittedBy string    `json:"submitted_by"`
-	SubmittedAt time.Time `json:"submitted_at"`
-	VerifiedBy  string    `json:"verified_by"`
+	Task domain.Opinion `json:"task"`
 }
 
 // ProblemAnswer is what a closed problem tells each of its opinions: who answers
-// for it (the first task's lead unit and people) and what was done.
+// for it (the first task's lead unit and people), what was done, and the honest
+// record of every task — each round of every task (a failed verification of any
+// of them is the opinion's too), the extensions, the highest rung any reached,
+// the latest deadline — so a grouped opinion's figures are what its tasks' were.
 type ProblemAnswer struct {
-	Problem     string    `json:"problem"`
-	Tasks       string    `json:"tasks"`
-	Department  string    `json:"department"`
-	Official    string    `json:"official"`
-	Leader      string    `json:"leader"`
-	Measures    string    `json:"measures"`
-	Evidence    string    `json:"evidence,omitempty"`
-	SubmittedBy string    `json:"submitted_by"`
-	SubmittedAt time.Time `json:"submitted_at"`
-	VerifiedBy  string    `json:"verified_by"`
-	Late        bool      `json:"late,omitempty"`
+	Problem        string              `json:"problem"`
+	Tasks          string              `json:"tasks"`
+	Department     string              `json:"department"`
+	Official       string              `json:"official"`
+	Leader         string              `json:"leader"`
+	Measures       string              `json:"measures"`
+	Evidence       string              `json:"evidence,omitempty"`
+	SubmittedBy    string              `json:"submitted_by"`
+	VerifiedBy     string              `json:"verified_by"`
+	Late           bool                `json:"late,omitempty"`
+	Rounds         []domain.Round      `json:"rounds"`
+	ReworkCount    int                 `json:"rework_count,omitempty"`
+	Extensions     int                 `json:"extensions,omitempty"`
+	LateExtensions int                 `json:"late_extensions,omitempty"`
+	HighestLevel   domain.OverdueLevel `json:"highest_level,omitempty"`
+	HighestLevelAt time.Time           `json:"highest_level_at,omitzero"`
+	Schedule       domain.Schedule     `json:"schedule"`
 }
 
 // OpinionResult is what an Opinion workflow returns when it ends.

@@ -526,7 +526,10 @@ func (r *opinionRun) change(ctx workflow.Context, action domain.Action, req doma
 			return domain.ProblemNotTaking(b.Problem, err)
 		}
 		o.Problem = b.Problem
-		r.record(ctx, who, action, domain.StateInProblem, b.Reason, detail("problem", b.Problem))
+		if o.Category == "" {
+			o.Category = b.Category // counted by its problem's category from now on
+		}
+		r.record(ctx, who, action, domain.StateInProblem, b.Reason, detail("problem", b.Problem, "category", o.Category))
 	case domain.ActionContribute:
 		o.Task.Contributions = append(o.Task.Contributions, domain.Contribution{Unit: req.Actor.Department, By: who,
 			At: workflow.Now(ctx), Note: b.Note, Evidence: b.Evidence, Attachments: b.Attachments})

@@ -22,7 +22,7 @@ type problemRun struct {
 	p      domain.Problem
 	policy domain.Policy
 	// closed holds what each verified task reported, by task id.
-	closed map[string]TaskClosed
+	closed map[string]domain.Opinion
 	// starting counts tasks whose workflow is being started: the problem does not
 	// close while one is.
 	starting int
@@ -33,7 +33,7 @@ type problemRun struct {
 // passed verification, answering each of its opinions. It stays a while after
 // (the reopen window) to answer an opinion grouped into it at the last moment.
 func ProblemWorkflow(ctx workflow.Context, in ProblemInput) (domain.ProblemState, error) {
-	r := &problemRun{p: in.Problem.Clone(), policy: in.Policy, closed: map[string]TaskClosed{}}
+	r := &problemRun{p: in.Problem.Clone(), policy: in.Policy, closed: map[string]domain.Opinion{}}
 	now := workflow.Now(ctx)
 	r.p.State, r.p.CreatedAt, r.p.UpdatedAt = domain.ProblemOpen, now, now
 	r.p.Opinions, r.p.Tasks = []string{}, []domain.TaskSummary{}
@@ -146,13 +146,14 @@ func (r *problemRun) join(ctx workflow.Context, id string) error {
 
 // taskClosed marks a task verified and closes the problem when it was the last.
 func (r *problemRun) taskClosed(ctx workflow.Context, tc TaskClosed) error {
-	i := slices.IndexFunc(r.p.Tasks, func(t domain.TaskSummary) bool { return t.ID == tc.Task })
+	t := tc.Task
+	i := slices.IndexFunc(r.p.Tasks, func(s domain.TaskSummary) bool { return s.ID == t.ID })
 	if i < 0 || r.p.Tasks[i].Closed {
 		return nil
 	}
-	r.p.Tasks[i].Closed, r.p.Tasks[i].Late, r.p.Tasks[i].Measures = true, tc.Late, tc.Measures
-	r.closed[tc.Task] = tc
-	r.record(ctx, domain.SystemActor, "task-closed", detail("task", tc.Task))
+	r.p.Tasks[i].Closed, r.p.Tasks[i].Late, r.p.Tasks[i].Measures = true, !t.OnTime, t.Measures
+	r.closed[t.ID] = t
+	r.record(ctx, domain.SystemActor, "task-closed", detail("task", t.ID))
 	r.closeIfDone(ctx)
 	return r.project(ctx)
 }
@@ -170,23 +171,39 @@ func (r *problemRun) closeIfDone(ctx workflow.Context) {
 	}
 }
 
-// answer tells an opinion that its problem is resolved, with what was done.
+// answer tells an opinion that its problem is resolved, with what was done and
+// the tasks' record (ProblemAnswer).
 func (r *problemRun) answer(ctx workflow.Context, opinion string) {
 	lead := r.p.Tasks[0]
-	a := ProblemAnswer{Problem: r.p.ID, Department: lead.Lead, Official: lead.Official, Leader: lead.Leader}
+	a := ProblemAnswer{Problem: r.p.ID, Department: lead.Lead, Official: lead.Official, Leader: lead.Leader, Rounds: []domain.Round{}}
 	var ids, measures, evidence []string
-	for _, t := range r.p.Tasks {
-		tc := r.closed[t.ID]
-		ids = append(ids, t.ID)
-		measures = append(measures, fmt.Sprintf("【%s】%s", t.Lead, tc.Measures))
-		if tc.Evidence != "" {
-			evidence = append(evidence, fmt.Sprintf("【%s】%s", t.Lead, tc.Evidence))
+	var lastSubmitted time.Time
+	for _, s := range r.p.Tasks {
+		t := r.closed[s.ID]
+		ids = append(ids, s.ID)
+		measures = append(measures, fmt.Sprintf("【%s】%s", s.Lead, t.Measures))
+		if t.Evidence != "" {
+			evidence = append(evidence, fmt.Sprintf("【%s】%s", s.Lead, t.Evidence))
 		}
-		a.Late = a.Late || tc.Late
-		if tc.SubmittedAt.After(a.SubmittedAt) {
-			a.SubmittedAt, a.SubmittedBy, a.VerifiedBy = tc.SubmittedAt, tc.SubmittedBy, tc.VerifiedBy
+		for _, round := range t.Rounds {
+			round.Measures = fmt.Sprintf("【%s】%s", s.Lead, round.Measures)
+			a.Rounds = append(a.Rounds, round)
+			if round.SubmittedAt.After(lastSubmitted) {
+				lastSubmitted, a.SubmittedBy, a.VerifiedBy = round.SubmittedAt, round.SubmittedBy, round.VerifiedBy
+			}
+		}
+		a.Late = a.Late || !t.OnTime
+		a.ReworkCount += t.ReworkCount
+		a.Extensions += t.Extensions
+		a.LateExtensions += t.LateExtensions
+		if t.HighestLevel.Rank() > a.HighestLevel.Rank() {
+			a.HighestLevel, a.HighestLevelAt = t.HighestLevel, t.HighestLevelAt
+		}
+		if t.Schedule.Deadline > a.Schedule.Deadline {
+			a.Schedule = t.Schedule
 		}
 	}
+	slices.SortStableFunc(a.Rounds, func(x, y domain.Round) int { return x.SubmittedAt.Compare(y.SubmittedAt) })
 	a.Tasks, a.Measures, a.Evidence = strings.Join(ids, ","), strings.Join(measures, "\n"), strings.Join(evidence, "\n")
 	sctx := workflow.WithRetryPolicy(ctx, temporal.RetryPolicy{MaximumInterval: time.Minute, MaximumAttempts: 10})
 	if err := workflow.SignalExternalWorkflow(sctx, OpinionWorkflowID(opinion), "", ProblemResolvedSignalName, a).Get(ctx, nil); err != nil {

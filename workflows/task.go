@@ -40,35 +40,31 @@ func (r *opinionRun) closeTask(ctx workflow.Context, who, reason string) error {
 	if err := r.close(ctx, who, domain.ActionVerify, reason, detail("pass", "true")); err != nil {
 		return err
 	}
-	closed := TaskClosed{Task: r.o.ID, Late: !r.o.OnTime, Measures: r.o.Measures, Evidence: r.o.Evidence,
-		SubmittedBy: r.o.SubmittedBy, SubmittedAt: r.lastSubmitted(), VerifiedBy: who}
+	record := r.o.Clone()
+	record.Timeline = nil
 	sctx := workflow.WithRetryPolicy(ctx, temporal.RetryPolicy{MaximumInterval: time.Minute})
-	return workflow.SignalExternalWorkflow(sctx, ProblemWorkflowID(r.o.Task.Problem), "", TaskClosedSignalName, closed).Get(ctx, nil)
+	return workflow.SignalExternalWorkflow(sctx, ProblemWorkflowID(r.o.Task.Problem), "", TaskClosedSignalName, TaskClosed{Task: record}).Get(ctx, nil)
 }
 
-// lastSubmitted is when the fix that passed was submitted.
-func (r *opinionRun) lastSubmitted() time.Time {
-	if n := len(r.o.Rounds); n > 0 {
-		return r.o.Rounds[n-1].SubmittedAt
-	}
-	return time.Time{}
-}
-
-// answer gives a grouped opinion its problem's answer: the lead task's people and
-// every task's measures, as a fix that passed verification. It then awaits its
-// own follow-up call (or closes, when the campaign asks for none); a dissatisfied
-// call reopens it on its own, with the lead task's official.
+// answer gives a grouped opinion its problem's answer: the lead task's people,
+// every task's measures, and the tasks' record as its own (ProblemAnswer). It then
+// awaits its own follow-up call (or closes, when the campaign asks for none); a
+// dissatisfied call reopens it on its own, with the lead task's official.
 func (r *opinionRun) answer(ctx workflow.Context, a ProblemAnswer) error {
 	o := &r.o
 	if o.State != domain.StateInProblem || o.Problem != a.Problem {
 		return nil // left the problem meanwhile, or answered already
 	}
-	now := workflow.Now(ctx)
 	o.Department, o.Official, o.Leader = a.Department, a.Official, a.Leader
 	o.Measures, o.Evidence, o.SubmittedBy, o.SubmittedLate, o.VerifiedBy, o.Signed = a.Measures, a.Evidence, a.SubmittedBy, a.Late, a.VerifiedBy, true
-	pass := true
-	o.Rounds = append(o.Rounds, domain.Round{Measures: a.Measures, Evidence: a.Evidence, SubmittedBy: a.SubmittedBy,
-		SubmittedAt: a.SubmittedAt, Late: a.Late, VerifiedBy: a.VerifiedBy, Passed: &pass, VerifiedAt: now})
+	o.Rounds = append(o.Rounds, a.Rounds...)
+	o.ReworkCount += a.ReworkCount
+	o.Extensions += a.Extensions
+	o.LateExtensions += a.LateExtensions
+	if a.HighestLevel.Rank() > o.HighestLevel.Rank() {
+		o.HighestLevel, o.HighestLevelAt = a.HighestLevel, a.HighestLevelAt
+	}
+	o.Schedule = a.Schedule
 	d := detail("problem", a.Problem, "department", a.Department, "official", a.Official, "tasks", a.Tasks)
 	r.calledBack = false
 	if r.policy.CallbackRequired {

@@ -135,6 +135,13 @@ func TestAProblemSplitIntoTasksClosesItsOpinions(t *testing.T) {
 	answered := h.Must("office", http.MethodGet, "/api/v1/opinions/"+ids[0], nil, http.StatusOK)
 	require.Equal(t, "official", answered["official"], "the lead task's official answers for it")
 	require.Contains(t, answered["measures"], "已更换灯具12盏")
+	// The tasks' record is each opinion's own: three rounds, one failed, so none of
+	// the three passed first time.
+	require.Len(t, answered["rounds"], 3)
+	require.EqualValues(t, 1, answered["rework_count"])
+	stats := h.Must("leader", http.MethodGet, "/api/v1/campaigns/pr/stats", nil, http.StatusOK)
+	require.EqualValues(t, 3, stats["reworked"], "a failed verification of a task counts for every opinion of its problem")
+	require.EqualValues(t, 0, stats["first_pass"])
 
 	require.Equal(t, "closed", h.Act("office", ids[0], "callback", map[string]any{"satisfaction": "satisfied"}, http.StatusOK)["state"])
 	reopened := h.Act("office", ids[1], "callback", map[string]any{"satisfaction": "dissatisfied", "note": "巷子里还有一盏不亮"}, http.StatusOK)

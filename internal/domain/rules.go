@@ -200,7 +200,7 @@ func checkAttachments(o *Opinion, action Action, refs []AttachmentRef) error {
 		return nil
 	}
 	if !slices.Contains(EvidenceActions, action) {
-		return invalid("attachments_not_taken", "%s takes no attachments; files go with submit, resolve, report-progress or conclude", action)
+		return invalid("attachments_not_taken", "%s takes no attachments; files go with submit, resolve, report-progress, conclude or contribute", action)
 	}
 	if len(refs) > MaxAttachmentsPerAction {
 		return invalid("attachments_too_many", "%d files are attached; one action takes at most %d", len(refs), MaxAttachmentsPerAction)
@@ -217,6 +217,13 @@ func checkAttachments(o *Opinion, action Action, refs []AttachmentRef) error {
 	for i, r := range o.Reports {
 		for _, a := range r.Attachments {
 			used[a.ID] = fmt.Sprintf("progress report %d", i+1)
+		}
+	}
+	if o.Task != nil {
+		for i, c := range o.Task.Contributions {
+			for _, a := range c.Attachments {
+				used[a.ID] = fmt.Sprintf("contribution %d", i+1)
+			}
 		}
 	}
 	seen := map[string]bool{}
@@ -339,6 +346,11 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 	case ActionGroup:
 		if b.Problem == "" {
 			return invalid("problem_required", "problem (the problem to group the opinion into) is required")
+		}
+		if b.Category != "" { // the problem's, which an opinion not yet categorized takes
+			if err := checkCategory(p, b.Category); err != nil {
+				return err
+			}
 		}
 		return optionalText("problem", b.Problem, maxNameRunes)
 	case ActionContribute:

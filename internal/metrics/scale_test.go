@@ -340,7 +340,7 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 
 	const (
 		C, K, D = scaleCampaigns, scaleCategories, scaleDepartments
-		states  = 11 // a categorized opinion is never received again: 10, and 4 uncategorized
+		states  = 12 // a categorized opinion is never received again: 11, and 4 uncategorized
 		stages  = 4  // the unassigned are only pending or excluded: 2
 		rungs   = 3
 		answers = 3
@@ -401,7 +401,7 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 		"20 families of progress and of the process, 5 of quality per campaign; by speed and target: stages, rungs ever, median and the flags; by category: rungs ever, median and the flags")
 	perFamily, figures, total := scrape(metrics.Options{})
 	requireFamilies(want, perFamily, figures)
-	require.Equal(t, 15_984, figures, "the worst case docs/metrics.md states")
+	require.Equal(t, 16_104, figures, "the worst case docs/metrics.md states")
 	require.Less(t, total+sdkAllowance, seriesBudget, "with room for the SDK's series")
 
 	// The quality figures by department, as by category: 12,010 series more, past
@@ -414,7 +414,7 @@ func TestSeriesBudgetAtScale(t *testing.T) {
 	}
 	perFamily, figures, total = scrape(metrics.Options{DepartmentQuality: true})
 	requireFamilies(withDepartments, perFamily, figures)
-	require.Equal(t, 27_994, figures, "the worst case with the quality figures by department docs/metrics.md states")
+	require.Equal(t, 28_114, figures, "the worst case with the quality figures by department docs/metrics.md states")
 	require.Greater(t, total, seriesBudget)
 }
 

@@ -60,6 +60,12 @@ func (s *Service) checkRequest(ctx context.Context, u user.User, o domain.Opinio
 	if err := domain.Permitted(&o, action, u.Actor()); err != nil {
 		return domain.ActionRequest{}, actionError(action, err)
 	}
+	if action == domain.ActionGroup {
+		body.Category = "" // the problem's, never the caller's
+		if p, err := s.store.Problem(ctx, body.Problem); err == nil {
+			body.Category = p.Category
+		}
+	}
 	if err := s.checkReferences(ctx, o, action, body); err != nil {
 		return domain.ActionRequest{}, err
 	}

@@ -182,7 +182,7 @@ func (s *Service) CampaignChanges(ctx context.Context, u user.User, id string, l
 var settingsActions = map[domain.Action]bool{
 	domain.ActionCategorize: true, domain.ActionAssign: true, domain.ActionResolve: true, domain.ActionRequestExtension: true,
 	domain.ActionDecideExtension: true, domain.ActionReportProgress: true, domain.ActionVerify: true, domain.ActionCallback: true,
-	domain.ActionReopen: true,
+	domain.ActionReopen: true, domain.ActionGroup: true,
 }
 
 // withSettings gives an action the campaign's settings as they are now: a category

@@ -120,14 +120,15 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 	if err != nil && !errors.As(err, &started) {
 		return ProblemView{}, nil, err
 	}
+	policy := actionPolicy(c.Policy)
 	results := make([]GroupResult, len(opinions))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for i, o := range opinions {
 		g.Go(func() error {
 			results[i] = GroupResult{ID: o.ID, Status: http.StatusOK}
-			body := domain.ActionBody{Problem: p.ID}
-			r := domain.ActionRequest{Actor: u.Actor(), Body: body}
+			body := domain.ActionBody{Problem: p.ID, Category: p.Category}
+			r := domain.ActionRequest{Actor: u.Actor(), Body: body, Policy: &policy}
 			if _, err := s.sendAction(gctx, o.ID, domain.ActionGroup, r, "group-"+p.ID); err != nil {
 				var e *Error
 				if !errors.As(err, &e) {

@@ -289,6 +289,13 @@ func markAttachments(ctx context.Context, tx *sql.Tx, o domain.Opinion, timeline
 			uses[a.ID] = attachmentUse{domain.ActionReportProgress, i + 1}
 		}
 	}
+	if o.Task != nil {
+		for i, c := range o.Task.Contributions {
+			for _, a := range c.Attachments {
+				uses[a.ID] = attachmentUse{domain.ActionContribute, i + 1}
+			}
+		}
+	}
 	ids := make([]string, 0, len(marked))
 	for id := range marked {
 		ids = append(ids, id)

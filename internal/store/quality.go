@@ -220,8 +220,9 @@ func factsOf(o domain.Opinion) facts {
 	set(flagExtended, o.Extensions > 0)
 	set(flagOnTheSpot, o.OnTheSpot)
 	// Given to an official: with one now or closed, or with anything on record
-	// only an assigned opinion gets. One returned before any of it is not.
-	set(flagAssigned, f.stage == StageInProgress || closed || o.Schedule.Deadline != "" || o.Extensions > 0 ||
+	// only an assigned opinion gets. One returned before any of it is not, nor
+	// one grouped into a problem (its tasks are what is given) until answered.
+	set(flagAssigned, (f.stage == StageInProgress && o.State != domain.StateInProblem) || closed || o.Schedule.Deadline != "" || o.Extensions > 0 ||
 		o.LateExtensions > 0 || len(o.Rounds) > 0 || o.SubmittedBy != "" || f.everRank > 0 || verified || accepted)
 	count := func(answer string) {
 		if i := slices.Index(answers, answer); i >= 0 {

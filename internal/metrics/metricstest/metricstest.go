@@ -315,7 +315,7 @@ func Expect(campaigns []Campaign, opinions []domain.Opinion, imports []Import, o
 		switch o.State {
 		case domain.StateReceived, domain.StateCategorized, domain.StateReturned:
 			stage = "pending"
-		case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback:
+		case domain.StateAssigned, domain.StateInProgress, domain.StateSubmitted, domain.StateAwaitingCallback, domain.StateInProblem:
 			stage = "in_progress"
 		case domain.StateClosed:
 			stage = "closed"
@@ -516,7 +516,7 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 		for _, st := range []string{"received", "categorized", "returned"} {
 			c.Pending += n("rectify_opinions", "state", st)
 		}
-		for _, st := range []string{"assigned", "in_progress", "submitted", "awaiting_callback"} {
+		for _, st := range []string{"assigned", "in_progress", "submitted", "awaiting_callback", "in_problem"} {
 			c.InProgress += n("rectify_opinions", "state", st)
 		}
 		c.Closed = n("rectify_opinions", "state", "closed")
