@@ -32,6 +32,8 @@ var actions = []struct{ name, fields string }{
 	{"callback", "--satisfaction satisfied|basically|dissatisfied [--note]"},
 	{"reopen", "--reason [--deadline]"},
 	{"cancel", "--reason"},
+	{"group", "--problem"},
+	{"contribute", "--note [--evidence]"},
 }
 
 // satisfactions are the follow-up answers the API accepts.
@@ -49,11 +51,12 @@ var actStringFlags = []struct{ name, usage string }{
 	{"measures", "rectification measures (assign, resolve, submit; report-progress: what was done; conclude: what is institutionalised)"},
 	{"deadline", "new deadline, `YYYY-MM-DD` (assign: overrides the category default; reopen)"},
 	{"until", "requested deadline, `YYYY-MM-DD` (request-extension)"},
-	{"evidence", "evidence of the fix (resolve, submit, report-progress, conclude)"},
+	{"evidence", "evidence of the fix (resolve, submit, report-progress, conclude, contribute)"},
 	{"fixed_on", "the day it was fixed on the spot, `YYYY-MM-DD` (resolve)"},
 	{"next", "what comes next (report-progress)"},
 	{"satisfaction", "`LEVEL`: satisfied, basically or dissatisfied (callback)"},
-	{"note", "follow-up note (callback)"},
+	{"note", "follow-up note (callback); what the co-unit did (contribute)"},
+	{"problem", "`ID` of the problem to group the opinion into (group)"},
 }
 
 // dateFlags must be calendar dates; checking them here catches "2025-3-1" before a
