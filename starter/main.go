@@ -127,6 +127,17 @@ func commandTree() *command {
 					opinionShowCmd,
 				},
 			},
+			{
+				name:    "problem",
+				summary: "group opinions into problems and split them into tasks",
+				about:   "A problem (问题清单) groups opinions of one matter; its tasks (任务清单) have a lead unit and co-units and are acted on like opinions.",
+				example: "starter problem create --campaign <campaign-id> --title <title> --opinions <id>,<id>\nstarter problem add-task <problem-id> --lead 城管科 --official official --leader leader",
+				subs: []*command{
+					problemCreateCmd,
+					problemTaskCmd,
+					problemShowCmd,
+				},
+			},
 			actCmd,
 			bulkCmd,
 			importCmd,
