@@ -278,6 +278,22 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 		filters["returned"] = service.Filter{CampaignID: campaignID, State: domain.StateReturned}
 		filters["callbacks"] = service.Filter{CampaignID: campaignID, State: domain.StateAwaitingCallback}
 	}
+	// The problems' tasks waiting on the same decisions come first: an extension
+	// asked (of the office, or of the leader who answers for the task) or a return.
+	tasks, err := s.svc.Tasks(ctx, v.User, service.TaskFilter{Campaign: campaignID, Open: true})
+	if err != nil {
+		s.fail(w, r, v, err)
+		return
+	}
+	waiting := map[string][]service.OpinionView{}
+	for _, t := range tasks {
+		switch {
+		case t.PendingExtension != nil && (office || t.Leader == v.User.Username):
+			waiting["extensions"] = append(waiting["extensions"], t)
+		case t.State == domain.StateReturned && office:
+			waiting["returned"] = append(waiting["returned"], t)
+		}
+	}
 	var sections []decisionSection
 	for _, kind := range kinds {
 		f := filters[kind]
@@ -287,7 +303,9 @@ func (s *Server) decisions(w http.ResponseWriter, r *http.Request, v *visit) {
 			s.fail(w, r, v, err)
 			return
 		}
-		sec := decisionSection{Kind: kind, Opinions: views, Total: total, Truncated: total > len(views)}
+		truncated := total > len(views)
+		views, total = append(waiting[kind], views...), total+len(waiting[kind])
+		sec := decisionSection{Kind: kind, Opinions: views, Total: total, Truncated: truncated}
 		if kind == "returned" {
 			if sec.Returns, err = s.returns(ctx, v, views); err != nil {
 				s.fail(w, r, v, err)

@@ -950,3 +950,33 @@ func TestTriageFiltersByKeywordChannelAndDates(t *testing.T) {
 	status, _ = b.get(t, "/triage?from=June")
 	require.Equal(t, http.StatusBadRequest, status)
 }
+
+// A problem's task waiting on an extension decision or sent back is on the same
+// page, before the opinions: the office sees both, a leader only the extension
+// asked of them.
+func TestDecisionsListTheTasksWaitingOnThem(t *testing.T) {
+	e := newOfficeEnv(t)
+	task := func(id string, state domain.State, leader string) domain.Opinion {
+		return domain.Opinion{ID: id, CampaignID: "c1", Content: "路灯失修", State: state, Category: "形式主义", Department: "住建局",
+			Official: "official", Leader: leader, Schedule: domain.Schedule{Deadline: "2025-06-13"},
+			Task: &domain.TaskPart{Problem: "P-1", ProblemTitle: "路灯失修"}}
+	}
+	asked := task("T-1-1", domain.StateInProgress, "leader")
+	asked.PendingExtension = &domain.Extension{Until: "2025-06-30", Reason: "需采购灯具", RequestedBy: "official", RequestedAt: officeNow}
+	e.opinion(t, asked)
+	e.opinion(t, task("T-1-2", domain.StateReturned, "leader"))
+	e.opinion(t, task("T-1-3", domain.StateInProgress, "leader"))
+
+	_, body := e.signIn(t, "office").get(t, "/decisions")
+	require.Contains(t, body, `延期申请 <span class="count">1</span>`)
+	require.Contains(t, body, `退回待重新交办 <span class="count">1</span>`)
+	require.Contains(t, body, `href="/opinions/T-1-1"`)
+	require.Contains(t, body, `href="/opinions/T-1-2"`)
+	require.NotContains(t, body, `href="/opinions/T-1-3"`, "nothing waits on the office")
+
+	_, body = e.signIn(t, "leader").get(t, "/decisions")
+	require.Contains(t, body, `href="/opinions/T-1-1"`, "the extension asked of the leader who answers for the task")
+	require.NotContains(t, body, `href="/opinions/T-1-2"`)
+	_, body = e.signIn(t, "leader2").get(t, "/decisions")
+	require.NotContains(t, body, `href="/opinions/T-1-1"`, "another leader's task")
+}
