@@ -251,7 +251,7 @@ func requireStoreMatchesWorkflows(t *testing.T, p *process, frontend string, ids
 	require.NoError(t, err)
 	defer c.Close()
 	for _, id := range ids {
-		res, err := c.QueryWorkflow(context.Background(), workflows.OpinionWorkflowID(id), "", workflows.OpinionQueryName)
+		res, err := c.QueryWorkflow(context.Background(), workflows.ItemWorkflowID(id), "", workflows.OpinionQueryName)
 		require.NoError(t, err)
 		var durable domain.Opinion
 		require.NoError(t, res.Get(&durable))
