@@ -74,6 +74,23 @@ func (k *killer) ProjectTransition(ctx context.Context, in workflows.ProjectInpu
 	return nil
 }
 
+// killedActing posts an action the process is set to die on (killAfterProjecting),
+// checks that it died by SIGKILL, and answers the item as the store then holds it.
+func (p *process) killedActing(t *testing.T, dir, id, action, token, body string) domain.Opinion {
+	t.Helper()
+	_, _, err := post(p.Base+"/api/v1/opinions/"+id+"/actions/"+action, token, body)
+	require.Error(t, err, "the process dies before it answers")
+	_ = p.cmd.Wait()
+	status, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	require.True(t, ok && status.Signal() == syscall.SIGKILL, "killed by the fault, not otherwise; log:\n%s", p.log)
+	s, err := store.Open(filepath.Join(dir, "data", "rectify.db"))
+	require.NoError(t, err)
+	defer func() { require.NoError(t, s.Close()) }()
+	held, err := s.Opinion(context.Background(), id)
+	require.NoError(t, err)
+	return held
+}
+
 // consistencyEnv is processEnv with a known Temporal frontend, so the test can ask
 // the workflows themselves.
 func consistencyEnv(t *testing.T, dir string) (httpAddr, frontend string, env []string) {
@@ -98,18 +115,8 @@ func TestAnActionKilledBeforeTemporalRecordedItNeverShows(t *testing.T) {
 	p.Act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
 	p.Act("office", id, "assign", map[string]any{"department": "城管科", "official": "official", "leader": "leader"}, http.StatusOK)
 
-	_, _, err := post(p.Base+"/api/v1/opinions/"+id+"/actions/sign", "tok-official", "{}")
-	require.Error(t, err, "the process dies before it answers")
-	_ = p.cmd.Wait()
-	status, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok && status.Signal() == syscall.SIGKILL, "killed by the fault, not otherwise; log:\n%s", p.log)
-	// The hazard is real: the store holds the sign that Temporal never recorded.
-	s, err := store.Open(filepath.Join(dir, "data", "rectify.db"))
-	require.NoError(t, err)
-	phantom, err := s.Opinion(context.Background(), id)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	require.Equal(t, domain.StateInProgress, phantom.State)
+	phantom := p.killedActing(t, dir, id, "sign", "tok-official", "{}")
+	require.Equal(t, domain.StateInProgress, phantom.State, "the hazard is real: the store holds the sign Temporal never recorded")
 
 	p = start(t, env, httpAddr)
 	require.Eventually(t, func() bool { return p.opinion(id)["state"] == "assigned" }, time.Minute, 50*time.Millisecond,

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"context"
 	"net/http"
-	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/domain"
-	"rectify/internal/store"
 )
 
 // TestATaskKilledMidSubmitStillClosesItsProblem kills rectify by SIGKILL right
@@ -39,16 +35,7 @@ func TestATaskKilledMidSubmitStillClosesItsProblem(t *testing.T) {
 		map[string]any{"lead": "城管科", "co_units": []string{"民政科"}, "official": "official", "leader": "leader"}, http.StatusCreated)["id"].(string)
 	p.Act("official", task, "sign", nil, http.StatusOK)
 
-	_, _, err := post(p.Base+"/api/v1/opinions/"+task+"/actions/submit", "tok-official", `{"measures": "已更换路灯", "evidence": "照片"}`)
-	require.Error(t, err, "the process dies before it answers")
-	_ = p.cmd.Wait()
-	status, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok && status.Signal() == syscall.SIGKILL, "killed by the fault, not otherwise; log:\n%s", p.log)
-	s, err := store.Open(filepath.Join(dir, "data", "rectify.db"))
-	require.NoError(t, err)
-	phantom, err := s.Opinion(context.Background(), task)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
+	phantom := p.killedActing(t, dir, task, "submit", "tok-official", `{"measures": "已更换路灯", "evidence": "照片"}`)
 	require.Equal(t, domain.StateSubmitted, phantom.State, "the hazard is real: the store holds a submit Temporal never recorded")
 
 	p = start(t, env, httpAddr)

@@ -35,6 +35,23 @@ func problemCampaign(t *testing.T, h *harness, id string, n int) []string {
 	return ids
 }
 
+// workbook downloads the spreadsheet at url with the token and opens it.
+func workbook(t *testing.T, url, token string) *excelize.File {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	book, err := excelize.OpenReader(bytes.NewReader(body))
+	require.NoError(t, err)
+	return book
+}
+
 func (h *harness) opinionState(id string) string {
 	return h.Must("office", http.MethodGet, "/api/v1/opinions/"+id, nil, http.StatusOK)["state"].(string)
 }
@@ -150,17 +167,7 @@ func TestAProblemSplitIntoTasksClosesItsOpinions(t *testing.T) {
 	require.Equal(t, "awaiting_callback", h.opinionState(ids[2]))
 
 	// The 整改台账: the problem with its opinions' keys, its two tasks with their units.
-	req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/campaigns/pr/ledger.xlsx", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer tok-leader")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
-	book, err := excelize.OpenReader(bytes.NewReader(body))
-	require.NoError(t, err)
+	book := workbook(t, h.Base+"/api/v1/campaigns/pr/ledger.xlsx", "tok-leader")
 	rows, err := book.GetRows("问题清单")
 	require.NoError(t, err)
 	require.Len(t, rows, 4, "title rows, header, the one problem: its opinions stand for no problems of their own")

@@ -1,16 +1,13 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"github.com/xuri/excelize/v2"
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/apitest"
@@ -74,17 +71,7 @@ func TestScheduledProgressReport(t *testing.T) {
 	require.Equal(t, today, kept["cut_off"], "the day of the schedule's nominal time, campaign-local")
 	require.Equal(t, "schedule", kept["made_by"])
 
-	req, err := http.NewRequest(http.MethodGet, h.Base+kept["download"].(string), nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer tok-office")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
-	book, err := excelize.OpenReader(bytes.NewReader(body))
-	require.NoError(t, err)
+	book := workbook(t, h.Base+kept["download"].(string), "tok-office")
 	require.Equal(t, []string{"概况", "逾期督办问责", "包案领导", "长期坚持"}, book.GetSheetList())
 	rows, err := book.GetRows("概况")
 	require.NoError(t, err)
