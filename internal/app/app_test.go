@@ -88,10 +88,10 @@ func startHarnessWithEnv(t testing.TB, env map[string]string, extra ...user.User
 func (h *harness) historyLength(id string) int {
 	h.t.Helper()
 	require.Eventually(h.t, func() bool {
-		d, err := h.app.client.DescribeWorkflowExecution(context.Background(), workflows.OpinionWorkflowID(id), "")
+		d, err := h.app.client.DescribeWorkflowExecution(context.Background(), workflows.ItemWorkflowID(id), "")
 		return err == nil && len(d.GetPendingActivities()) == 0 && d.GetPendingWorkflowTask() == nil
 	}, 30*time.Second, 20*time.Millisecond)
-	it := h.app.client.GetWorkflowHistory(context.Background(), workflows.OpinionWorkflowID(id), "", false, 0)
+	it := h.app.client.GetWorkflowHistory(context.Background(), workflows.ItemWorkflowID(id), "", false, 0)
 	n := 0
 	for it.HasNext() {
 		_, err := it.Next()

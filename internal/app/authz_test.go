@@ -36,6 +36,7 @@ import (
 //	!official            403 official_only: only a responsible official does
 //	!assignee            403 not_assignee: an official, but not the one it is assigned to
 //	!ofc/ldr             403 office_or_leader: the office or the item's responsible leader
+//	!co-unit             403 co_unit_only: only an official of the task's co-units (or the office) adds a part
 //	!verifier            403 verifier_only
 //	!own-fix             403 own_fix: a verifier never verifies a fix they submitted
 //	!hidden              403 forbidden: the caller may not even see the opinion
@@ -77,6 +78,8 @@ verify-own-fix         !verifier !verifier !verifier 200       !own-fix  !verifi
 callback               200       !office   !office   !office   !office   !office   !office   !hidden   !anon     !token
 reopen                 200       200       !ofc/ldr  !ofc/ldr  !ofc/ldr  !ofc/ldr  !ofc/ldr  !hidden   !anon     !token
 cancel                 200       !office   !office   !office   !office   !office   !office   !hidden   !anon     !token
+group                  200       !office   !office   !office   !office   !office   !office   !hidden   !anon     !token
+contribute             200       !co-unit  !co-unit  !co-unit  !co-unit  !co-unit  !co-unit  200       !anon     !token
 get-opinion            200       200       200       200       200       200       200       !hidden   !anon     !token
 get-unrouted-opinion   200       200       200       200       200       !hidden   !hidden   !hidden   !anon     !token
 get-imported-opinion   200       200       200       200       200       200       200       !hidden   !anon     !token
@@ -122,6 +125,7 @@ var authzAnswers = map[string]authzWant{
 	"!assignee": {http.StatusForbidden, "not_assignee", "assigned to another official"},
 	"!ofc/ldr":  {http.StatusForbidden, "office_or_leader", "the responsible leader"},
 	"!verifier": {http.StatusForbidden, "verifier_only", "only a verifier"},
+	"!co-unit":  {http.StatusForbidden, "co_unit_only", "co-unit"},
 	"!own-fix":  {http.StatusForbidden, "own_fix", "they submitted"},
 	"!hidden":   {http.StatusForbidden, "forbidden", "neither assigned to you nor to your department"},
 	"!role":     {http.StatusForbidden, "forbidden", "this needs the"},
@@ -182,6 +186,7 @@ const (
 	closedItem
 	importedItem // imported from a ledger whose own columns repeat the submitter's contact
 	longTermItem // of a long-term category, signed for: on the long-term track
+	taskItem     // a problem's task led by 城管科 with 民政科 as co-unit, assigned to its official
 )
 
 // authzSteps are the actions that bring a new item to each stage.
@@ -242,6 +247,8 @@ func authzBodies() map[domain.Action]map[string]any {
 			"evidence": "现场照片", "fixed_on": day(0)},
 		domain.ActionReportProgress: {"measures": "起草制度", "next": "征求意见", "percent": 30},
 		domain.ActionConclude:       {"measures": "制度已印发执行", "evidence": "制度文件"},
+		domain.ActionGroup:          {"problem": "{problem}"},
+		domain.ActionContribute:     {"note": "民政科已排查辖区内相关点位"},
 	}
 }
 
@@ -271,6 +278,8 @@ func authzRequests() map[string]authzRequest {
 		"resolve":           act(domain.ActionResolve, categorizedItem),
 		"report-progress":   act(domain.ActionReportProgress, longTermItem),
 		"conclude":          act(domain.ActionConclude, longTermItem),
+		"group":             act(domain.ActionGroup, categorizedItem),
+		"contribute":        act(domain.ActionContribute, taskItem),
 
 		"get-opinion":          {method: http.MethodGet, path: "/api/v1/opinions/{opinion}", item: inProgressItem, officePII: true},
 		"get-unrouted-opinion": {method: http.MethodGet, path: "/api/v1/opinions/{opinion}", item: unroutedItem, officePII: true},
@@ -361,8 +370,10 @@ type authzFixture struct {
 	name, phone string
 	keys        int
 	target      string
-	batch       string
-	imported    string
+	// problem is an open problem items are grouped into.
+	problem  string
+	batch    string
+	imported string
 	// attachment is a photo the official uploaded to get-attachment's item.
 	attachment string
 	// items are the rows' items: one per row that has one, refused by every
@@ -456,6 +467,8 @@ func (fx *authzFixture) resolve(body any) any {
 		switch v {
 		case "{target}":
 			v = fx.target
+		case "{problem}":
+			v = fx.problem
 		case "{name}":
 			v = fx.name
 		case "{phone}":
@@ -512,6 +525,9 @@ func (fx *authzFixture) newItem(stage authzStage, owner string) string {
 	if stage == importedItem {
 		return fx.imported
 	}
+	if stage == taskItem {
+		return fx.newTask(owner)
+	}
 	fx.keys++
 	in := map[string]any{
 		"key": fmt.Sprintf("AUTHZ-%03d", fx.keys), "content": fmt.Sprintf("幸福路路面坑洼，雨天积水严重（%d）", fx.keys),
@@ -541,6 +557,18 @@ func (fx *authzFixture) newItem(stage authzStage, owner string) string {
 		fx.must(by[a], http.MethodPost, "/api/v1/opinions/"+id+"/actions/"+string(a), body, http.StatusOK)
 	}
 	return id
+}
+
+// newTask makes a problem of a new categorized item and a task of it, led by
+// 城管科 with 民政科 as co-unit, assigned to owner.
+func (fx *authzFixture) newTask(owner string) string {
+	t := fx.t()
+	t.Helper()
+	p := fx.must("office", http.MethodPost, "/api/v1/campaigns/"+authzCampaign+"/problems",
+		map[string]any{"title": "路面坑洼", "opinions": []string{fx.newItem(categorizedItem, "")}}, http.StatusCreated)
+	task := fx.must("office", http.MethodPost, "/api/v1/problems/"+p["id"].(string)+"/tasks", map[string]any{"lead": "城管科",
+		"co_units": []string{"民政科"}, "official": owner, "leader": "leader", "measures": "修补路面"}, http.StatusCreated)
+	return task["id"].(string)
 }
 
 func withValue(m map[string]any, k string, v any) map[string]any {
@@ -576,6 +604,8 @@ func newAuthzFixture(t *testing.T, h *harness, reqs map[string]authzRequest, row
 		return status == http.StatusOK
 	}, time.Minute, 20*time.Millisecond, "the imported row becomes an opinion")
 	fx.target = fx.newItem(receivedItem, "")
+	fx.problem = fx.must("office", http.MethodPost, "/api/v1/campaigns/"+authzCampaign+"/problems",
+		map[string]any{"title": "道路积水", "opinions": []string{fx.newItem(categorizedItem, "")}}, http.StatusCreated)["id"].(string)
 
 	for _, row := range rows {
 		req := reqs[row.name]
@@ -683,7 +713,9 @@ func TestAuthzMatrix(t *testing.T) {
 							listed = append(listed, o.ID)
 						}
 						for name, id := range fx.items {
-							require.Contains(t, listed, id, "%s sees the whole ledger, %s's item too", col.username, name)
+							if !domain.IsTaskID(id) { // a task is no opinion: the tasks have their own list
+								require.Contains(t, listed, id, "%s sees the whole ledger, %s's item too", col.username, name)
+							}
 						}
 					}
 				}
