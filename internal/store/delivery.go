@@ -361,3 +361,33 @@ ON CONFLICT (username) DO UPDATE SET doc = excluded.doc, updated_at = excluded.u
 	}
 	return nil
 }
+
+// DigestRow is an open item on someone's digest: its official's and leader's
+// usernames and how urgent it is.
+type DigestRow struct {
+	OpinionID, Key, Official, Leader, Deadline string
+	Level                                      domain.OverdueLevel
+}
+
+// DigestRows lists the items being fixed (assigned or in progress) that are due
+// soon, overdue, supervised or on the accountability list, most urgent first.
+func (s *Store) DigestRows(ctx context.Context) ([]DigestRow, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, key, official, leader, deadline, overdue_level FROM opinions
+WHERE state IN ('assigned', 'in_progress') AND overdue_level IN ('due_soon', 'overdue', 'supervised', 'accountability')
+ORDER BY level_rank DESC, deadline, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: digest: %w", err)
+	}
+	defer rows.Close()
+	var out []DigestRow
+	for rows.Next() {
+		var r DigestRow
+		var level string
+		if err := rows.Scan(&r.OpinionID, &r.Key, &r.Official, &r.Leader, &r.Deadline, &level); err != nil {
+			return nil, err
+		}
+		r.Level = domain.OverdueLevel(level)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
