@@ -480,10 +480,7 @@ func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsH
 }
 
 func (a *App) startWorker(cal *calendar.Calendar) error {
-	var notifier notify.Notifier = notify.Log{Logger: a.logger.With("component", "notify")}
-	if a.cfg.WebhookURL != "" {
-		notifier = notify.NewWebhook(a.cfg.WebhookURL)
-	}
+	notifier, deliverer := a.notifiers()
 	// The workflows' and activities' loggers name the request that set them off.
 	opts := worker.Options{Interceptors: []interceptor.WorkerInterceptor{&requestid.Logging{}}}
 	// Only requests encrypted with the payload key are acted on: anyone who
@@ -521,6 +518,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 		defer close(a.dispatched)
 		var both sync.WaitGroup
 		both.Go(func() { d.Run(ctx) })
+		both.Go(func() { deliverer.Run(ctx) })
 		both.Go(func() { rec.Run(ctx) })
 		both.Wait()
 	}()

@@ -23,10 +23,6 @@ import (
 // the office.
 var DeliveryReading = Rule{domain.RoleOffice}
 
-// AuditResendNotification is the access log's entry for a resent message: the
-// object is the delivery.
-const AuditResendNotification = "resend_notification"
-
 // NotificationFacts reads what n is about, for its message: the item's key, its
 // content with personal data masked (or a task's problem title), its department
 // and the names of its official and leader.
@@ -119,7 +115,7 @@ func (s *Service) Delivery(ctx context.Context, u user.User, id string) (notify.
 	}
 	d, err := s.store.Delivery(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return d, nil, errorf(http.StatusNotFound, "not_found", "no notification %s", id)
+		return d, nil, errorf(http.StatusNotFound, "notification_not_found", "no notification %s", id)
 	}
 	if err != nil {
 		return d, nil, err
@@ -130,13 +126,13 @@ func (s *Service) Delivery(ctx context.Context, u user.User, id string) (notify.
 
 // ResendDelivery sends a failed delivery again, with as many tries as it first
 // had, and records who did in the access log (before: no entry, no resend).
-func (s *Service) ResendDelivery(ctx context.Context, u user.User, id string, attempts int) (notify.Delivery, error) {
+func (s *Service) ResendDelivery(ctx context.Context, u user.User, id string) (notify.Delivery, error) {
 	if err := DeliveryReading.Check(u); err != nil {
 		return notify.Delivery{}, err
 	}
 	d, err := s.store.Delivery(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return d, errorf(http.StatusNotFound, "not_found", "no notification %s", id)
+		return d, errorf(http.StatusNotFound, "notification_not_found", "no notification %s", id)
 	}
 	if err != nil {
 		return d, err
@@ -144,10 +140,10 @@ func (s *Service) ResendDelivery(ctx context.Context, u user.User, id string, at
 	if d.Status != notify.StatusFailed {
 		return d, errorf(http.StatusConflict, "not_failed", "only a failed notification is resent; this one is %s", d.Status)
 	}
-	if err := s.store.AppendAudit(ctx, s.auditEntry(ctx, u, AuditResendNotification, id, 1)); err != nil {
+	if err := s.store.AppendAudit(ctx, s.auditEntry(ctx, u, store.AuditResendNotification, id, 1)); err != nil {
 		return d, errorf(http.StatusServiceUnavailable, "audit_unavailable", "the access log cannot be written just now, so nothing is resent; try again in a moment")
 	}
-	d, err = s.store.ResendDelivery(ctx, id, s.Now(), attempts)
+	d, err = s.store.ResendDelivery(ctx, id, s.Now())
 	if errors.Is(err, store.ErrNotFailed) {
 		return d, errorf(http.StatusConflict, "not_failed", "only a failed notification is resent; this one is %s", d.Status)
 	}

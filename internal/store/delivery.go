@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS notify_deliveries (
 	status           TEXT NOT NULL,
 	attempts         INTEGER NOT NULL,
 	max_attempts     INTEGER NOT NULL,
+	budget           INTEGER NOT NULL,
 	due_at           BIGINT NOT NULL,
 	created_at       BIGINT NOT NULL,
 	settled_at       BIGINT NOT NULL,
@@ -98,8 +99,8 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []notify.Delivery) err
 		}
 		if _, err := tx.ExecContext(ctx, `
 INSERT INTO notify_deliveries (id, notification_key, kind, opinion_id, campaign_id, recipient, channel, target, message,
-	notification, status, attempts, max_attempts, due_at, created_at, settled_at, last_error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12, $12, 0, '') ON CONFLICT (id) DO NOTHING`,
+	notification, status, attempts, max_attempts, budget, due_at, created_at, settled_at, last_error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12, $12, 0, '') ON CONFLICT (id) DO NOTHING`,
 			d.ID, d.NotificationKey, string(d.Kind), d.OpinionID, d.CampaignID, d.Recipient, string(d.Channel), d.Target,
 			string(msg), string(note), d.MaxAttempts, d.CreatedAt.UnixMilli()); err != nil {
 			return fmt.Errorf("store: enqueue delivery: %w", err)
@@ -316,10 +317,10 @@ func (s *Store) DeliveryAttempts(ctx context.Context, id string) ([]DeliveryAtte
 var ErrNotFailed = errors.New("not failed")
 
 // ResendDelivery puts a failed delivery back in the queue, due at now, with as
-// many attempts again as it had: its earlier attempts stay in the record.
-func (s *Store) ResendDelivery(ctx context.Context, id string, now time.Time, attempts int) (notify.Delivery, error) {
+// many tries again as it first had: its earlier attempts stay in the record.
+func (s *Store) ResendDelivery(ctx context.Context, id string, now time.Time) (notify.Delivery, error) {
 	res, err := s.w.ExecContext(ctx, `UPDATE notify_deliveries SET status = 'pending', due_at = $2, settled_at = 0,
-	max_attempts = attempts + $3 WHERE id = $1 AND status = 'failed'`, id, now.UnixMilli(), attempts)
+	max_attempts = attempts + budget WHERE id = $1 AND status = 'failed'`, id, now.UnixMilli())
 	if err != nil {
 		return notify.Delivery{}, fmt.Errorf("store: resend delivery: %w", err)
 	}
