@@ -99,7 +99,7 @@ func (s *Service) Deliveries(ctx context.Context, u user.User, f DeliveryFilter)
 		return DeliveryPage{}, errorf(http.StatusUnprocessableEntity, "invalid_status", "status must be pending, delivered or failed")
 	}
 	if f.Channel != "" && !slices.Contains(notify.Channels, notify.Channel(f.Channel)) {
-		return DeliveryPage{}, errorf(http.StatusUnprocessableEntity, "invalid_channel", "channel must be dingtalk, wecom, feishu, email or webhook")
+		return DeliveryPage{}, errorf(http.StatusUnprocessableEntity, "invalid_notify_channel", "channel must be dingtalk, wecom, feishu, email or webhook")
 	}
 	page, err := s.store.Deliveries(ctx, f)
 	if errors.Is(err, store.ErrBadCursor) {
