@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -42,7 +43,8 @@ func Short(s string, n int) string {
 // action names).
 func Render(t func(lang, key string, args ...any) string, lang, publicURL string, n domain.Notification, f Facts) Message {
 	if t == nil {
-		t = func(_, key string, _ ...any) string { return key }
+		// Without catalogues, the key and its facts: still readable in a log.
+		t = func(_, key string, args ...any) string { return strings.TrimSpace(key + " " + fmt.Sprintln(args...)) }
 	}
 	T := func(key string, args ...any) string { return t(lang, key, args...) }
 	base := strings.TrimRight(publicURL, "/")
