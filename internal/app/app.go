@@ -535,7 +535,7 @@ func (a *App) startHTTP() error {
 	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	pages.PayloadKeys, pages.TemporalUIURL = a.keys, a.cfg.TemporalUIURL
 	a.http = &http.Server{
-		Handler: accesslog.Handler(a.logger.With("component", "http"), routes(a.api.Handler(), pages.Handler()),
+		Handler: accesslog.Handler(a.logger.With("component", "http"), a.withAlerts(routes(a.api.Handler(), pages.Handler())),
 			accesslog.Options{Client: a.api.SignInLockout().Client, Quiet: quietRoute}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"time"
 
 	"rectify/internal/notify"
@@ -25,4 +26,16 @@ func (a *App) notifiers() (notify.Notifier, *notify.Deliverer) {
 		d.Webhook = notify.NewWebhook(n.Routes.Webhook)
 	}
 	return fan, d
+}
+
+// withAlerts serves Alertmanager's posts (POST /api/v1/alerts) beside h when
+// RECTIFY_ALERTMANAGER_TOKEN is set; without it the API answers that path 404.
+func (a *App) withAlerts(h http.Handler) http.Handler {
+	if a.cfg.Notify.AlertmanagerToken == "" {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/v1/alerts", &notify.AlertReceiver{Token: a.cfg.Notify.AlertmanagerToken, Enqueue: a.store.EnqueueNotices})
+	mux.Handle("/", h)
+	return mux
 }
