@@ -204,6 +204,9 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		if err := a.Service.SyncReportSchedules(ctx); err != nil {
 			logger.Warn("report schedules not brought in line with the campaigns' settings", "err", err)
 		}
+		if err := a.Service.SyncDigestSchedule(ctx, cfg.Notify.DigestAt, cfg.Notify.DigestZone); err != nil {
+			logger.Warn("daily digest schedule not brought in line with RECTIFY_DIGEST_AT", "err", err)
+		}
 	}
 	if cfg.ServeHTTP {
 		if err := a.startHTTP(); err != nil {
@@ -495,6 +498,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	a.worker.RegisterWorkflowWithOptions(workflows.ProblemWorkflow, workflow.RegisterOptions{Name: workflows.ProblemWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: workflows.TaskWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.ProgressReportWorkflow, workflow.RegisterOptions{Name: workflows.ProgressReportWorkflowName})
+	a.worker.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
 	var projector activities.Projector = a.store
 	if a.wrapProjector != nil {
 		projector = a.wrapProjector(projector)
@@ -503,7 +507,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 		Calendar: cal, Store: projector, Problems: a.store, Notifier: notifier,
 		Batches: a.store, Bulks: a.store, BulkActor: a.Service,
 		Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
-		Reports: a.Service,
+		Reports: a.Service, Digests: a.Service,
 	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
