@@ -13,9 +13,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
 	"rectify/internal/notify/notifytest"
 	"rectify/internal/user"
-	"rectify/internal/domain"
 	"rectify/workflows"
 )
 

@@ -75,7 +75,9 @@ func (b book) NotifyAddresses(_ context.Context, u string) (UserAddresses, error
 
 type facts Facts
 
-func (f facts) NotificationFacts(context.Context, domain.Notification) (Facts, error) { return Facts(f), nil }
+func (f facts) NotificationFacts(context.Context, domain.Notification) (Facts, error) {
+	return Facts(f), nil
+}
 
 // TestARobotAnsweringErrcodeIsRetriedThenReportedFailed: a DingTalk robot that
 // answers every message HTTP 200 with errcode 310000 (its secret was changed) is

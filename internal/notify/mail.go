@@ -85,7 +85,7 @@ func (m *Mail) Send(ctx context.Context, to string, msg Message) error {
 		_ = conn.Close()
 		return mailError(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if m.TLSMode == MailStartTLS || m.TLSMode == "" {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
 			return temporal.NewNonRetryableApplicationError("e-mail: the SMTP server does not offer STARTTLS (RECTIFY_SMTP_TLS)", "MailConfig", nil)

@@ -93,8 +93,8 @@ func (u UserAddresses) Check() error {
 // campaign-wide group, a group per department and per role, the operators' group
 // for alerts, and the generic webhook.
 type Routes struct {
-	Group       UserAddresses `json:"group"`
-	Departments map[string]UserAddresses `json:"departments,omitempty"`
+	Group       UserAddresses                 `json:"group"`
+	Departments map[string]UserAddresses      `json:"departments,omitempty"`
 	Roles       map[domain.Role]UserAddresses `json:"roles,omitempty"`
 	// Alerts receive Alertmanager's alerts; when empty, the campaign-wide group does.
 	Alerts  UserAddresses `json:"alerts"`

@@ -24,7 +24,7 @@ func TestDigestsListEachPersonsUrgentItemsOnWorkingDaysOnly(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(filepath.Join(t.TempDir(), "rectify.db"))
 	require.NoError(t, err)
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	users, err := user.New([]user.User{{Username: "official", Roles: []domain.Role{domain.RoleOfficial}}})
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 27, 0, 30, 0, 0, time.UTC)
@@ -39,7 +39,7 @@ func TestDigestsListEachPersonsUrgentItemsOnWorkingDaysOnly(t *testing.T) {
 	}
 	put("K-1", "official", "leader", domain.StateInProgress, domain.LevelSupervised)
 	put("K-2", "official", "leader", domain.StateAssigned, domain.LevelDueSoon)
-	put("K-3", "official2", "leader", domain.StateInProgress, domain.LevelNone)      // not urgent
+	put("K-3", "official2", "leader", domain.StateInProgress, domain.LevelNone)       // not urgent
 	put("K-4", "official2", "leader", domain.StateClosed, domain.LevelAccountability) // closed
 
 	notes, err := s.Digests(ctx, "2026-11-27")
