@@ -96,6 +96,8 @@ func Render(t func(lang, key string, args ...any) string, lang, publicURL string
 		m.Lines = append(m.Lines, T("notify.line.item", f.Key, Short(f.Summary, 80)))
 	}
 	switch {
+	case f.Official != "" && (f.Department == "" || strings.Contains(f.Official, f.Department)):
+		m.Lines = append(m.Lines, T("notify.line.person", f.Official))
 	case f.Official != "" && f.Department != "":
 		m.Lines = append(m.Lines, T("notify.line.official", f.Official, f.Department))
 	case f.Department != "":
