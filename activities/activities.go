@@ -55,6 +55,8 @@ type Activities struct {
 	Converter converter.DataConverter
 	// Reports serves the scheduled progress report's activity.
 	Reports ReportMaker
+	// Digests serves the daily digest's activity.
+	Digests DigestSender
 }
 
 // converter is the data converter the import writes and reads start inputs with.
@@ -77,6 +79,7 @@ func (a *Activities) Register(w worker.Registry) {
 	w.RegisterActivityWithOptions(a.BulkChunk, activity.RegisterOptions{Name: workflows.BulkChunkActivityName})
 	w.RegisterActivityWithOptions(a.FinishBulk, activity.RegisterOptions{Name: workflows.FinishBulkActivityName})
 	w.RegisterActivityWithOptions(a.MakeProgressReport, activity.RegisterOptions{Name: workflows.MakeProgressReportActivityName})
+	w.RegisterActivityWithOptions(a.SendDigests, activity.RegisterOptions{Name: workflows.SendDigestsActivityName})
 }
 
 // Schedule sets a deadline on the working-day calendar and the moments its

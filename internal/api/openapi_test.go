@@ -29,6 +29,7 @@ import (
 	"rectify/internal/attachment/attachmenttest"
 	"rectify/internal/domain"
 	"rectify/internal/metrics"
+	"rectify/internal/notify"
 	"rectify/internal/service"
 	"rectify/workflows"
 )
@@ -618,6 +619,36 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/campaigns/c1/publications", as: "official", status: 403, code: "forbidden"})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/publications/" + pub.ID, as: "office", status: 200})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/publications/nope", as: "office", status: 404, code: "publication_not_found"})
+
+	// Notifications: a person's own addresses, and the office's delivery record.
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/me/notifications", as: "official", status: 200})
+	c.do(t, openAPICall{method: "PUT", path: "/api/v1/me/notifications", as: "official", status: 200,
+		body: `{"dingtalk_webhook": "https://oapi.dingtalk.com/robot/send?access_token=abc", "dingtalk_secret": "SEC1", "email": "w@example.gov.cn", "lang": "zh"}`})
+	rec = c.do(t, openAPICall{method: "PUT", path: "/api/v1/me/notifications", as: "official", status: 200,
+		body: `{"dingtalk_webhook": "https://oapi.dingtalk.com/robot/send?access_token=abc", "email": "w@example.gov.cn"}`})
+	require.True(t, decodeAs[MyAddresses](t, rec).DingTalkSecretSet, "a secret left out is kept")
+	require.NotContains(t, rec.Body.String(), "SEC1", "a secret is never sent back")
+	c.do(t, openAPICall{method: "PUT", path: "/api/v1/me/notifications", as: "official", status: 422, code: "invalid_notify_address",
+		body: `{"wecom_webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"}`})
+	c.do(t, openAPICall{method: "PUT", path: "/api/v1/me/notifications", as: "official", status: 400, code: "unknown_field",
+		body: `{"phone": "13900000000"}`, docRefuses: true})
+	dl := notify.Delivery{ID: "d-failed", NotificationKey: "in-progress/3", Kind: domain.ActionAssign, OpinionID: "in-progress", CampaignID: "c1",
+		Recipient: "user:official", Channel: notify.ChannelDingTalk, Target: "oapi.dingtalk.com", MaxAttempts: 1,
+		Message: notify.Message{Title: "【交办】K-1", Lines: []string{"整改时限：2025-06-20"}}, CreatedAt: fixedNow}
+	require.NoError(t, f.store.EnqueueDeliveries(ctx, []notify.Delivery{dl}))
+	claimed, err := f.store.ClaimDeliveries(ctx, fixedNow, 10, time.Minute)
+	require.NoError(t, err)
+	require.Len(t, claimed, 1)
+	require.NoError(t, f.store.DeliveryAttempted(ctx, claimed[0], fixedNow, "dingtalk answered 200 OK with errcode 310000: sign not match", time.Time{}))
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/notifications?status=failed&channel=dingtalk&recipient=user:official&limit=10", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/notifications?status=lost", as: "office", status: 422, code: "invalid_status", docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/notifications", as: "official", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/notifications/d-failed", as: "office", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/notifications/d-nope", as: "office", status: 404, code: "notification_not_found"})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/notifications/d-failed/resend", as: "leader", status: 403, code: "forbidden"})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/notifications/d-failed/resend", as: "office", status: 200})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/notifications/d-failed/resend", as: "office", status: 409, code: "not_failed"})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/notifications/d-nope/resend", as: "office", status: 404, code: "notification_not_found"})
 
 	// The access log of all that.
 	rec = c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?limit=2", as: "office", status: 200})

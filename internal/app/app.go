@@ -204,6 +204,9 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		if err := a.Service.SyncReportSchedules(ctx); err != nil {
 			logger.Warn("report schedules not brought in line with the campaigns' settings", "err", err)
 		}
+		if err := a.Service.SyncDigestSchedule(ctx, cfg.Notify.DigestAt, cfg.Notify.DigestZone); err != nil {
+			logger.Warn("daily digest schedule not brought in line with RECTIFY_DIGEST_AT", "err", err)
+		}
 	}
 	if cfg.ServeHTTP {
 		if err := a.startHTTP(); err != nil {
@@ -480,10 +483,7 @@ func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsH
 }
 
 func (a *App) startWorker(cal *calendar.Calendar) error {
-	var notifier notify.Notifier = notify.Log{Logger: a.logger.With("component", "notify")}
-	if a.cfg.WebhookURL != "" {
-		notifier = notify.NewWebhook(a.cfg.WebhookURL)
-	}
+	notifier, deliverer := a.notifiers()
 	// The workflows' and activities' loggers name the request that set them off.
 	opts := worker.Options{Interceptors: []interceptor.WorkerInterceptor{&requestid.Logging{}}}
 	// Only requests encrypted with the payload key are acted on: anyone who
@@ -498,6 +498,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	a.worker.RegisterWorkflowWithOptions(workflows.ProblemWorkflow, workflow.RegisterOptions{Name: workflows.ProblemWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.TaskWorkflow, workflow.RegisterOptions{Name: workflows.TaskWorkflowName})
 	a.worker.RegisterWorkflowWithOptions(workflows.ProgressReportWorkflow, workflow.RegisterOptions{Name: workflows.ProgressReportWorkflowName})
+	a.worker.RegisterWorkflowWithOptions(workflows.DigestWorkflow, workflow.RegisterOptions{Name: workflows.DigestWorkflowName})
 	var projector activities.Projector = a.store
 	if a.wrapProjector != nil {
 		projector = a.wrapProjector(projector)
@@ -506,7 +507,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 		Calendar: cal, Store: projector, Problems: a.store, Notifier: notifier,
 		Batches: a.store, Bulks: a.store, BulkActor: a.Service,
 		Temporal: a.client, Namespace: a.cfg.Namespace, Converter: dataConverter(a.keys),
-		Reports: a.Service,
+		Reports: a.Service, Digests: a.Service,
 	}).Register(a.worker)
 	if err := a.worker.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -521,6 +522,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 		defer close(a.dispatched)
 		var both sync.WaitGroup
 		both.Go(func() { d.Run(ctx) })
+		both.Go(func() { deliverer.Run(ctx) })
 		both.Go(func() { rec.Run(ctx) })
 		both.Wait()
 	}()
@@ -537,7 +539,7 @@ func (a *App) startHTTP() error {
 	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	pages.PayloadKeys, pages.TemporalUIURL = a.keys, a.cfg.TemporalUIURL
 	a.http = &http.Server{
-		Handler: accesslog.Handler(a.logger.With("component", "http"), routes(a.api.Handler(), pages.Handler()),
+		Handler: accesslog.Handler(a.logger.With("component", "http"), a.withAlerts(routes(a.api.Handler(), pages.Handler())),
 			accesslog.Options{Client: a.api.SignInLockout().Client, Quiet: quietRoute}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

@@ -14,6 +14,8 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/domain"
+	"rectify/internal/notify/notifytest"
+	"rectify/internal/user"
 	"rectify/workflows"
 )
 
@@ -96,4 +98,59 @@ func TestNotificationsReachTheWebhookOnceEach(t *testing.T) {
 		require.NoError(t, err)
 		require.NotEqual(t, enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, e.GetEventType(), "notifications leave through the outbox, not activities")
 	}
+}
+
+// TestAnAssignmentReachesTheOfficialsDingTalkRobotInWords follows an assignment
+// through the real embedded Temporal server, the worker and the outbox to the
+// DingTalk robot the official set up for themselves (PUT /api/v1/me/notifications):
+// a signed DingTalk markdown message naming the item, its official, its deadline
+// and a link to it — never the citizen's phone or name. The office's delivery
+// record shows it delivered.
+func TestAnAssignmentReachesTheOfficialsDingTalkRobotInWords(t *testing.T) {
+	robot := notifytest.NewRobot(t, "dingtalk", "SECofficial0123456789")
+	dir := t.TempDir()
+	apitest.WriteUsers(t, dir, user.User{Username: "wang", Name: "王建国", Roles: []domain.Role{domain.RoleOfficial}, Department: "城管科"})
+	a := startApp(t, dir, map[string]string{"RECTIFY_PUBLIC_URL": "https://rectify.example.gov.cn/"})
+	defer a.Stop()
+	h := apitest.Client{T: t, Base: "http://" + a.HTTPAddr}
+
+	h.Must("wang", http.MethodPut, "/api/v1/me/notifications", map[string]any{
+		"dingtalk_webhook": robot.URL(), "dingtalk_secret": robot.Secret}, http.StatusOK)
+	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "c1", "name": "整改", "departments": []string{"城管科"}}, http.StatusCreated)
+	op := h.Must("office", http.MethodPost, "/api/v1/campaigns/c1/opinions", map[string]any{
+		"key": "N-1", "content": "幸福路路灯不亮，张三反映，电话13912345678", "channel": "热线", "submitter": "张三", "phone": "13912345678",
+		"collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout),
+	}, http.StatusCreated)
+	id := op["id"].(string)
+	h.Must("office", http.MethodPost, "/api/v1/opinions/"+id+"/actions/categorize", map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
+	got := h.Must("office", http.MethodPost, "/api/v1/opinions/"+id+"/actions/assign", map[string]any{
+		"department": "城管科", "official": "wang", "leader": "leader", "measures": "修灯"}, http.StatusOK)
+	deadline := got["deadline"].(string)
+	require.NotEmpty(t, deadline)
+
+	require.Eventually(t, func() bool { return len(robot.Messages()) == 1 }, 30*time.Second, 50*time.Millisecond,
+		"the signed message reached the official's robot")
+	var msg struct {
+		MsgType  string `json:"msgtype"`
+		Markdown struct{ Title, Text string }
+	}
+	require.NoError(t, json.Unmarshal(robot.Messages()[0], &msg))
+	require.Equal(t, "markdown", msg.MsgType)
+	for _, want := range []string{"交办", "N-1", "幸福路路灯不亮", "王建国", "城管科", "整改时限：" + deadline,
+		"(https://rectify.example.gov.cn/opinions/" + id + ")"} {
+		require.Contains(t, msg.Markdown.Text, want)
+	}
+	for _, never := range []string{"13912345678", "张三"} {
+		require.NotContains(t, msg.Markdown.Text, never, "no citizen's phone or name")
+	}
+	require.Zero(t, robot.Refusals(), "signed as DingTalk checks")
+
+	var rec map[string]any
+	require.Eventually(t, func() bool {
+		rec = h.Must("office", http.MethodGet, "/api/v1/notifications?recipient=user:wang&status=delivered", nil, http.StatusOK)
+		return len(rec["notifications"].([]any)) == 1
+	}, 10*time.Second, 50*time.Millisecond)
+	d := rec["notifications"].([]any)[0].(map[string]any)
+	require.Equal(t, "dingtalk", d["channel"])
+	require.NotContains(t, d["target"], "access_token", "the record keeps no secret")
 }

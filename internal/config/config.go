@@ -103,6 +103,8 @@ type Config struct {
 	// client, for counting failed sign-ins per address; empty: the connection's
 	// own address is the client's.
 	TrustedProxies []netip.Prefix
+	// Notify is where notifications go and how (notify.go).
+	Notify Notify
 }
 
 // TemporalPorts are the fixed gRPC ports of a server's services other than the frontend.
@@ -296,6 +298,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_UI_WRITE=%q: use on or off", w))
 	}
 	errs = append(errs, c.readSessions(get)...)
+	errs = append(errs, c.readNotify(get)...)
 	c.TemporalUIURL = get("RECTIFY_TEMPORAL_UI_URL", "")
 	if c.TemporalUIURL == "" && c.Embedded() && c.EmbeddedUIAddr != "" {
 		c.TemporalUIURL = "http://" + c.EmbeddedUIAddr

@@ -640,6 +640,9 @@ type Notification struct {
 	Key string `json:"key"`
 	// ReportID names the progress report a NotifyReportReady is about.
 	ReportID string `json:"report_id,omitempty"`
+	// Digest is a NotifyDigest's list; Alert a NotifyAlert's alert.
+	Digest *Digest `json:"digest,omitempty"`
+	Alert  *Alert  `json:"alert,omitempty"`
 }
 
 // NotifyReportReady is the kind of notification that tells leaders a scheduled

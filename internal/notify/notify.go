@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -52,7 +50,8 @@ func NewWebhook(url string) *Webhook {
 	return &Webhook{URL: url, Client: &http.Client{Timeout: 10 * time.Second}}
 }
 
-// Notify posts the notification; 4xx answers are final, anything else is retried.
+// Notify posts the notification; 4xx answers are final, anything else is retried,
+// and so is a 200 whose JSON body says errcode or code non-zero (checkAnswer).
 func (w *Webhook) Notify(ctx context.Context, n domain.Notification) error {
 	body, err := json.Marshal(n)
 	if err != nil {
@@ -66,17 +65,8 @@ func (w *Webhook) Notify(ctx context.Context, n domain.Notification) error {
 	req.Header.Set("Idempotency-Key", n.Key)
 	resp, err := w.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		return sendError("webhook", err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return nil
-	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
-		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("webhook refused the notification: %s", resp.Status), "WebhookRefused", nil)
-	default:
-		return fmt.Errorf("webhook answered %s", resp.Status)
-	}
+	return checkAnswer("webhook", resp)
 }

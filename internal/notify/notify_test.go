@@ -215,3 +215,36 @@ func TestWebhookBadURLIsNotRetried(t *testing.T) {
 	require.True(t, appErr.NonRetryable())
 	require.Contains(t, err.Error(), "bad URL")
 }
+
+// TestWebhookAnsweringErrcodeIsNotDelivered: a DingTalk or WeCom robot answers a
+// message it refuses (a bad signature, a keyword missing, too many messages) with
+// HTTP 200 and a non-zero errcode, and Feishu's with a non-zero code. That is a
+// failed delivery, to be tried again, never one recorded as delivered.
+func TestWebhookAnsweringErrcodeIsNotDelivered(t *testing.T) {
+	for _, answer := range []string{
+		`{"errcode":310000,"errmsg":"sign not match"}`,
+		`{"errcode":45009,"errmsg":"api freq out of limit"}`,
+		`{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}`,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(answer))
+		}))
+		err := NewWebhook(srv.URL).Notify(context.Background(), notification())
+		srv.Close()
+		require.Error(t, err, "a 200 answer with %s is a failure", answer)
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) {
+			require.False(t, appErr.NonRetryable(), "it is tried again")
+		}
+	}
+	for _, answer := range []string{`{"errcode":0,"errmsg":"ok"}`, `{"code":0,"msg":"success"}`, `{"StatusCode":0}`, ``, `accepted`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(answer))
+		}))
+		err := NewWebhook(srv.URL).Notify(context.Background(), notification())
+		srv.Close()
+		require.NoError(t, err, "%q is a success", answer)
+	}
+}

@@ -48,10 +48,13 @@ const (
 	// AuditPublish: opinions published to the public (公示), their text masked;
 	// the object is the publication, the count its items.
 	AuditPublish = "publish"
+	// AuditResendNotification: a failed notification sent again by the office;
+	// the object is the delivery (the delivery record says what and to whom).
+	AuditResendNotification = "resend_notification"
 )
 
 // AuditActions are the actions the access log records, in the order lists offer them.
-var AuditActions = []string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish}
+var AuditActions = []string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish, AuditResendNotification}
 
 // AuditEntry is one row of the access log.
 type AuditEntry struct {

@@ -89,6 +89,7 @@ func TestStore(t *testing.T) {
 		{"UnconfirmedWritesSettle", testUnconfirmedWritesSettle},
 		{"AuditLog", testAuditLog},
 		{"Attachments", testAttachments},
+		{"DeliveryRecord", testDeliveryRecord},
 	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
