@@ -138,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 	s.auditPages(page)
 	s.leaderPages(page)
 	s.problemPages(page)
+	s.notificationPages(page)
 	s.publicationPages(mux, page)
 	s.reportPages(page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
