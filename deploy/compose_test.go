@@ -25,8 +25,10 @@ import (
 type composeFile struct {
 	Name     string                    `yaml:"name"`
 	Services map[string]composeService `yaml:"services"`
-	Secrets  map[string]struct {
-		File string `yaml:"file"`
+	// A secret is an operator's file or a variable of .env.
+	Secrets map[string]struct {
+		File        string `yaml:"file"`
+		Environment string `yaml:"environment"`
 	} `yaml:"secrets"`
 	Volumes  map[string]any `yaml:"volumes"`
 	Networks map[string]struct {
@@ -263,7 +265,13 @@ func TestComposeReferencesResolve(t *testing.T) {
 	for v := range c.Volumes {
 		require.True(t, usedVolumes[v], "compose.yaml: volume %s is used by no service", v)
 	}
+	vars := exampleEnv(t)
 	for name, sec := range c.Secrets {
+		if sec.Environment != "" {
+			require.Empty(t, sec.File, "secret %s: a file or a variable, not both", name)
+			require.Contains(t, vars, sec.Environment, "secret %s: list %s in env.example", name, sec.Environment)
+			continue
+		}
 		require.NotEmpty(t, sec.File, "secret %s", name)
 		if strings.Contains(sec.File, "${") {
 			require.Contains(t, sec.File, ":?", "secret %s: an operator's file, required", name)
@@ -287,7 +295,7 @@ func TestComposeHoldsNoSecrets(t *testing.T) {
 	userinfo := regexp.MustCompile(`://[^:/@]+:([^@]*)@`)
 	for _, name := range sortedKeys(c.Services) {
 		for k, v := range c.Services[name].Environment {
-			if strings.Contains(k, "PASSWORD") {
+			if isSecretName(k) {
 				require.Regexp(t, `^\$\{[A-Z0-9_]+:\?[^}]+\}$`, v, "compose.yaml: %s: %s comes from .env", name, k)
 			}
 			if m := userinfo.FindStringSubmatch(v); m != nil {
@@ -296,11 +304,16 @@ func TestComposeHoldsNoSecrets(t *testing.T) {
 		}
 	}
 	for k, v := range vars {
-		if strings.Contains(k, "PASSWORD") {
+		if isSecretName(k) {
 			require.Contains(t, v, "replace-me", "env.example: %s is a placeholder", k)
 		}
 	}
 	require.Contains(t, string(readFile(t, filepath.Join(composeDir, ".gitignore"))), ".env")
+}
+
+// isSecretName tells the variables that hold a password or a token.
+func isSecretName(k string) bool {
+	return strings.Contains(k, "PASSWORD") || strings.HasSuffix(k, "_TOKEN")
 }
 
 func TestComposeProcesses(t *testing.T) {
@@ -425,6 +438,13 @@ func uiServerVersion(t *testing.T) string {
 
 // promConfig is the part of a Prometheus configuration the tests read.
 type promConfig struct {
+	Alerting struct {
+		Alertmanagers []struct {
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"alertmanagers"`
+	} `yaml:"alerting"`
 	RuleFiles     []string `yaml:"rule_files"`
 	ScrapeConfigs []struct {
 		JobName       string `yaml:"job_name"`
@@ -582,4 +602,116 @@ func TestComposeGrafanaIsProvisioned(t *testing.T) {
 	require.True(t, listens, "the data source's port %s is the one %s serves", u.Port(), u.Hostname())
 	got.URL, base.URL = "", ""
 	require.Equal(t, base, got, "the same data source as deploy/grafana, at the prometheus service")
+}
+
+// isAlertmanagerImage tells Prometheus's Alertmanager image.
+func isAlertmanagerImage(image string) bool {
+	name, _, _ := strings.Cut(image, ":")
+	return name == "prom/alertmanager" || strings.HasSuffix(name, "/prom/alertmanager")
+}
+
+// flagValue reads --name=value from a command line, and whether it is there.
+func flagValue(args []string, name string) (string, bool) {
+	for _, arg := range args {
+		if v, ok := strings.CutPrefix(arg, "--"+name+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// alertmanagerPort is the port Alertmanager listens on: --web.listen-address, or 9093.
+func alertmanagerPort(t *testing.T, args []string) int {
+	t.Helper()
+	addr, ok := flagValue(args, "web.listen-address")
+	if !ok {
+		return 9093
+	}
+	_, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err, "--web.listen-address=%s", addr)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	return n
+}
+
+// Prometheus's alerts reach people: Prometheus sends them to the alertmanager
+// service (pinned like every image), whose configuration, mounted where
+// --config.file names it, routes every alert to the web service's receiver with the
+// token of a Compose secret; the web service is given the same token.
+func TestComposeAlertmanagerReachesRectify(t *testing.T) {
+	c := loadCompose(t)
+	am := serviceNamed(t, c, "alertmanager")
+	require.True(t, isAlertmanagerImage(am.Image), "compose.yaml: alertmanager runs %s", am.Image)
+	_, tag, _ := strings.Cut(am.Image, ":")
+	require.Regexp(t, `^v[0-9]+\.[0-9]+\.[0-9]+$`, tag, "compose.yaml: pin Alertmanager to a release")
+
+	// Prometheus alerts the alertmanager service, at the port it listens on.
+	var prom promConfig
+	require.NoError(t, yaml.Unmarshal(readFile(t, filepath.Join(composeDir, "prometheus.yml")), &prom))
+	var targets int
+	for _, a := range prom.Alerting.Alertmanagers {
+		for _, s := range a.StaticConfigs {
+			for _, target := range s.Targets {
+				host, port, err := net.SplitHostPort(target)
+				require.NoError(t, err, "alerting target %q", target)
+				svc := serviceNamed(t, c, host)
+				require.True(t, isAlertmanagerImage(svc.Image), "Prometheus alerts %s, which is not an Alertmanager", host)
+				require.Equal(t, strconv.Itoa(alertmanagerPort(t, svc.Command)), port, "Prometheus alerts %s at a port it does not listen on", host)
+				targets++
+			}
+		}
+	}
+	require.Positive(t, targets, "prometheus.yml: alerting sends alerts to the alertmanager service")
+
+	// The configuration is the file mounted where --config.file names it.
+	config, ok := flagValue(am.Command, "config.file")
+	require.True(t, ok, "compose.yaml: alertmanager names its --config.file")
+	var src string
+	for _, v := range am.Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) >= 2 && parts[1] == config {
+			src = parts[0]
+		}
+	}
+	require.NotEmpty(t, src, "compose.yaml: alertmanager mounts nothing at %s", config)
+	where := filepath.Join(composeDir, src)
+	data := readFile(t, where)
+	hook := rectifyHook(t, where, data)
+	requireSameRouting(t, where, data)
+	amtoolCheck(t, where, data)
+
+	// It posts to an http process of the file, at the port its API listens on.
+	u, err := url.Parse(hook.URL)
+	require.NoError(t, err, where)
+	var web *process
+	for _, p := range composeProcesses(t) {
+		if strings.TrimPrefix(p.where, "compose.yaml: ") == u.Hostname() {
+			web = &p
+		}
+	}
+	require.NotNil(t, web, "%s posts to %s, not a rectify service", where, u.Hostname())
+	require.True(t, web.roles(t)["http"], "%s posts to %s, which serves no API", where, web.where)
+	_, port, _ := web.addr(t, "RECTIFY_HTTP_ADDR")
+	require.Equal(t, strconv.Itoa(port), u.Port(), "%s posts to %s's API port", where, web.where)
+
+	// The token file is a secret of the service, read from a variable of .env ...
+	sec, ok := strings.CutPrefix(hook.HTTPConfig.Authorization.CredentialsFile, "/run/secrets/")
+	require.True(t, ok, "%s: the token file is a Compose secret", where)
+	require.Contains(t, am.Secrets, sec, "compose.yaml: alertmanager is not given secret %s", sec)
+	variable := c.Secrets[sec].Environment
+	require.NotEmpty(t, variable, "compose.yaml: secret %s is the token's variable in .env", sec)
+
+	// ... which every process serving the API is given as its token, so both ends
+	// hold one value.
+	var http int
+	for _, p := range composeProcesses(t) {
+		if !p.roles(t)["http"] {
+			continue
+		}
+		http++
+		name := strings.TrimPrefix(p.where, "compose.yaml: ")
+		require.Regexp(t, `^\$\{`+regexp.QuoteMeta(variable)+`:\?[^}]+\}$`, c.Services[name].Environment["RECTIFY_ALERTMANAGER_TOKEN"],
+			"compose.yaml: %s's RECTIFY_ALERTMANAGER_TOKEN is ${%s:?…}, the value of secret %s", name, variable, sec)
+	}
+	require.Positive(t, http)
 }
