@@ -19,7 +19,7 @@ type alertmanagerConfig struct {
 		Routes   []any    `yaml:"routes"`
 	} `yaml:"route"`
 	Receivers []struct {
-		Name           string           `yaml:"name"`
+		Name           string             `yaml:"name"`
 		WebhookConfigs []alertmanagerHook `yaml:"webhook_configs"`
 	} `yaml:"receivers"`
 }
