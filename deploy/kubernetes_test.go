@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -742,5 +743,177 @@ func TestKubectlKustomizeRenders(t *testing.T) {
 				require.Equal(t, images["rectify"], c.Image, "%s %s", obj.Kind, obj.Metadata.Name)
 			}
 		}
+	}
+}
+
+// trimNamespace turns a host name of the namespace into the Service's name.
+func (m manifests) trimNamespace(host string) string {
+	for _, suffix := range []string{".svc.cluster.local", ".svc", ""} {
+		if s, ok := strings.CutSuffix(host, "."+m.namespace+suffix); ok {
+			return s
+		}
+	}
+	return host
+}
+
+// prometheusAlerting is the Prometheus Operator's alerting section of a Prometheus
+// object, as docs/operations.md gives it.
+type prometheusAlerting struct {
+	Alerting struct {
+		Alertmanagers []struct {
+			Namespace  string `yaml:"namespace"`
+			Name       string `yaml:"name"`
+			Port       string `yaml:"port"`
+			APIVersion string `yaml:"apiVersion"`
+		} `yaml:"alertmanagers"`
+	} `yaml:"alerting"`
+}
+
+// yamlBlockWith returns the first ```yaml block of a Markdown text that contains s.
+func yamlBlockWith(text, s string) string {
+	for _, part := range strings.Split(text, "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		if strings.Contains(block, s) {
+			return block
+		}
+	}
+	return ""
+}
+
+// Prometheus's alerts reach people: Alertmanager (pinned) is configured by a
+// ConfigMap that routes every alert to rectify-web's receiver with the token file of
+// a Secret, every web pod reads RECTIFY_ALERTMANAGER_TOKEN from that Secret's key,
+// and docs/operations.md points the Prometheus Operator's Prometheus at its Service.
+func TestKubernetesAlertmanagerReachesRectify(t *testing.T) {
+	m := loadManifests(t)
+	var am *appsv1.Deployment
+	var amc corev1.Container
+	for _, name := range sortedKeys(m.deployments) {
+		for _, c := range m.deployments[name].Spec.Template.Spec.Containers {
+			if isAlertmanagerImage(c.Image) {
+				require.Nil(t, am, "one Alertmanager")
+				am, amc = m.deployments[name], c
+			}
+		}
+	}
+	require.NotNil(t, am, "a Deployment runs Alertmanager")
+	where := "Deployment " + am.Name
+	_, tag, _ := strings.Cut(amc.Image, ":")
+	require.Regexp(t, `^v[0-9]+\.[0-9]+\.[0-9]+$`, tag, "%s: pin Alertmanager to a release", where)
+	require.Equal(t, int32(1), replicas(am), "%s: one Alertmanager, its clustering off", where)
+
+	// mounted finds the pod volume a container file is read from, and the key that
+	// volume projects there.
+	mounted := func(path string) (corev1.Volume, string) {
+		t.Helper()
+		for _, vm := range amc.VolumeMounts {
+			if filepath.Dir(path) != vm.MountPath {
+				continue
+			}
+			for _, v := range am.Spec.Template.Spec.Volumes {
+				if v.Name != vm.Name {
+					continue
+				}
+				var items []corev1.KeyToPath
+				switch {
+				case v.ConfigMap != nil:
+					items = v.ConfigMap.Items
+				case v.Secret != nil:
+					items = v.Secret.Items
+				}
+				for _, it := range items {
+					if it.Path == filepath.Base(path) {
+						return v, it.Key
+					}
+				}
+			}
+		}
+		t.Fatalf("%s: nothing is mounted at %s", where, path)
+		return corev1.Volume{}, ""
+	}
+
+	// The configuration is a ConfigMap's key mounted where --config.file names it.
+	config, ok := flagValue(amc.Args, "config.file")
+	require.True(t, ok, "%s names its --config.file", where)
+	v, key := mounted(config)
+	require.NotNil(t, v.ConfigMap, "%s: %s comes from a ConfigMap", where, config)
+	data := []byte(m.configMapValue(t, v.ConfigMap.Name, key))
+	cmWhere := "ConfigMap " + v.ConfigMap.Name + ", " + key
+	hook := rectifyHook(t, cmWhere, data)
+	requireSameRouting(t, cmWhere, data)
+	amtoolCheck(t, cmWhere, data)
+
+	// It posts to a Service that reaches the web pods' API port, and only it.
+	u, err := url.Parse(hook.URL)
+	require.NoError(t, err, cmWhere)
+	s, ok := m.services[m.trimNamespace(u.Hostname())]
+	require.True(t, ok, "%s posts to %s: no such Service", cmWhere, u.Host)
+	var web []string
+	for _, port := range s.Spec.Ports {
+		if strconv.Itoa(int(port.Port)) != u.Port() {
+			continue
+		}
+		for d, n := range m.serviceTargets(t, s, port) {
+			var p process
+			for _, c := range m.deployments[d].Spec.Template.Spec.Containers {
+				if isRectifyContainer(c) {
+					p = m.kubeProcess(t, m.deployments[d], c)
+				}
+			}
+			require.NotNil(t, p.env, "%s posts to %s, not a rectify pod", cmWhere, d)
+			require.True(t, p.roles(t)["http"], "%s posts to %s, which serves no API", cmWhere, d)
+			_, api, _ := p.addr(t, "RECTIFY_HTTP_ADDR")
+			require.Equal(t, api, n, "%s posts to %s's port %d, not its API", cmWhere, d, n)
+			web = append(web, d)
+		}
+	}
+	require.NotEmpty(t, web, "%s: Service %s has no port %s to the API", cmWhere, s.Name, u.Port())
+
+	// The token file is a Secret's key, the one every web pod reads its token from.
+	tv, tokenKey := mounted(hook.HTTPConfig.Authorization.CredentialsFile)
+	require.NotNil(t, tv.Secret, "%s: the token file is a Secret", where)
+	for _, name := range sortedKeys(m.deployments) {
+		d := m.deployments[name]
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if !isRectifyContainer(c) || !m.kubeProcess(t, d, c).roles(t)["http"] {
+				continue
+			}
+			var ref *corev1.SecretKeySelector
+			for _, e := range c.Env {
+				if e.Name == "RECTIFY_ALERTMANAGER_TOKEN" && e.ValueFrom != nil {
+					ref = e.ValueFrom.SecretKeyRef
+				}
+			}
+			require.NotNil(t, ref, "Deployment %s: RECTIFY_ALERTMANAGER_TOKEN from Secret %s", name, tv.Secret.SecretName)
+			require.Equal(t, tv.Secret.SecretName, ref.Name, "Deployment %s: the token Alertmanager posts with", name)
+			require.Equal(t, tokenKey, ref.Key, "Deployment %s: the token Alertmanager posts with", name)
+		}
+	}
+
+	// Prometheus alerts it: docs/operations.md's alerting section names a Service
+	// of the namespace and its port to Alertmanager's listen port.
+	block := yamlBlockWith(string(readFile(t, repoPath("docs", "operations.md"))), "alertmanagers:")
+	require.NotEmpty(t, block, "docs/operations.md gives the Prometheus object's alerting section")
+	var pa prometheusAlerting
+	require.NoError(t, yaml.Unmarshal([]byte(block), &pa), "docs/operations.md: alerting")
+	require.NotEmpty(t, pa.Alerting.Alertmanagers, "docs/operations.md: alerting")
+	listen := alertmanagerPort(t, amc.Args)
+	for _, a := range pa.Alerting.Alertmanagers {
+		require.Equal(t, m.namespace, a.Namespace, "docs/operations.md: alerting")
+		require.Contains(t, []string{"", "v2"}, a.APIVersion, "docs/operations.md: alerting")
+		svc, ok := m.services[a.Name]
+		require.True(t, ok, "docs/operations.md: alerting names Service %s, which is not here", a.Name)
+		var reached bool
+		for _, port := range svc.Spec.Ports {
+			if port.Name != a.Port {
+				continue
+			}
+			for d, n := range m.serviceTargets(t, svc, port) {
+				require.Equal(t, am.Name, d, "docs/operations.md: Service %s reaches %s, not Alertmanager", a.Name, d)
+				require.Equal(t, listen, n, "docs/operations.md: Service %s's port %s is not Alertmanager's", a.Name, a.Port)
+				reached = true
+			}
+		}
+		require.True(t, reached, "docs/operations.md: alerting's Service %s port %s reaches no Alertmanager", a.Name, a.Port)
 	}
 }
