@@ -271,7 +271,7 @@ func (s *Service) publicationItems(c campaign.Campaign, sources []domain.Opinion
 
 // Publications are the campaign's publications, newest first, for u.
 func (s *Service) Publications(ctx context.Context, u user.User, campaignID string) (campaign.Campaign, []Publication, error) {
-	if err := PublicationReaders.Check(u); err != nil {
+	if err := PublicationReaders.CheckIn(u, campaignID); err != nil {
 		return campaign.Campaign{}, nil, err
 	}
 	c, err := s.campaign(ctx, campaignID)

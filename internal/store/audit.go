@@ -51,7 +51,8 @@ const (
 )
 
 // AuditActions are the actions the access log records, in the order lists offer them.
-var AuditActions = []string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish}
+var AuditActions = append([]string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish},
+	UserAuditActions...)
 
 // AuditEntry is one row of the access log.
 type AuditEntry struct {

@@ -338,7 +338,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.tooManyAttempts(w, r, username, wait)
 		return
 	}
-	u, err := s.svc.CheckPassword(username, r.PostFormValue("password"))
+	u, err := s.svc.CheckPassword(r.Context(), username, r.PostFormValue("password"))
 	if err != nil {
 		v := lock.Fail(username, client)
 		if v.UserLocked || v.AddrLocked {
