@@ -35,6 +35,7 @@ import (
 	"rectify/internal/engine"
 	"rectify/internal/lockout"
 	"rectify/internal/metrics"
+	"rectify/internal/oidc"
 	"rectify/internal/notify"
 	"rectify/internal/payload"
 	"rectify/internal/reconcile"
@@ -550,6 +551,9 @@ func (a *App) startHTTP() error {
 	}
 	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	pages.PayloadKeys, pages.TemporalUIURL = a.keys, a.cfg.TemporalUIURL
+	if a.cfg.OIDC.Enabled() {
+		pages.OIDC, pages.OIDCCreateUsers = oidc.New(a.cfg.OIDC, nil), a.cfg.OIDC.CreateUsers
+	}
 	a.http = &http.Server{
 		Handler: accesslog.Handler(a.logger.With("component", "http"), routes(a.api.Handler(), pages.Handler()),
 			accesslog.Options{Client: a.api.SignInLockout().Client, Quiet: quietRoute}),

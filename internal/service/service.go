@@ -34,8 +34,8 @@ type Config struct {
 	// DemoUsers: Users is the demo's users file, and demo mode is asked for; the
 	// demo's users sign in only then.
 	DemoUsers bool
-	Calendar *calendar.Calendar
-	Logger   *slog.Logger
+	Calendar  *calendar.Calendar
+	Logger    *slog.Logger
 	// TemporalUIURL, when set, is used to link each opinion to its workflow.
 	TemporalUIURL string
 	Namespace     string

@@ -168,11 +168,17 @@ type IssuedToken struct {
 	Token string `json:"token"`
 }
 
-// invalidUser is the 422 for a field of a user that cannot be: invalid_<field>.
+// invalidUser is the 422 for a field of a user that cannot be:
+// invalid_user_<field> (invalid_<field> for the fields of a password change,
+// which are the form's own).
 func invalidUser(err error) error {
 	var fe *user.FieldError
 	if errors.As(err, &fe) {
-		return errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%s", fe.Error())
+		code := "invalid_user_" + fe.Field
+		if strings.HasSuffix(fe.Field, "_password") {
+			code = "invalid_" + fe.Field
+		}
+		return errorf(http.StatusUnprocessableEntity, code, "%s", fe.Error())
 	}
 	return err
 }
@@ -392,10 +398,10 @@ func (s *Service) IssueToken(ctx context.Context, admin user.User, username, nam
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return IssuedToken{}, errorf(http.StatusUnprocessableEntity, "invalid_name", "name: give the token a name, such as the script or machine that uses it")
+		return IssuedToken{}, errorf(http.StatusUnprocessableEntity, "invalid_token_name", "name: give the token a name, such as the script or machine that uses it")
 	}
 	if utf8.RuneCountInString(name) > maxTokenNameRunes {
-		return IssuedToken{}, errorf(http.StatusUnprocessableEntity, "invalid_name", "name: is longer than %d characters", maxTokenNameRunes)
+		return IssuedToken{}, errorf(http.StatusUnprocessableEntity, "invalid_token_name", "name: is longer than %d characters", maxTokenNameRunes)
 	}
 	token, id := user.NewToken()
 	if err := s.store.CreateToken(ctx, username, id, name, user.HashToken(token), s.Now(),
@@ -457,3 +463,72 @@ func (r Rule) CheckIn(u user.User, campaignID string) error {
 
 // UserViewOf is u as the API shows a user: for u themselves (GET /api/v1/me).
 func UserViewOf(u user.User) UserView { return userView(u) }
+
+// External is a person the organisation's identity service vouched for
+// (internal/oidc maps its claims): the username, and what the claims configured
+// say of their name, department and roles.
+type External struct {
+	Username               string
+	Name, Department       string
+	Roles                  []string
+	HasName, HasDepartment bool
+	HasRoles               bool
+}
+
+// SignInExternal is the user the identity service vouched for: a user rectify
+// knows, active, whose name, department and roles are updated from the claims
+// that are configured and present; or, when create is true, a new user made with
+// them (they need a role). A user rectify does not know is otherwise refused (403
+// not_provisioned), as is an inactive one (403 user_inactive) and a demo user.
+// Every change is recorded in the access log, by "oidc".
+func (s *Service) SignInExternal(ctx context.Context, e External, create bool) (user.User, error) {
+	by := user.User{Username: "oidc"}
+	roles := make([]domain.Role, len(e.Roles))
+	for i, r := range e.Roles {
+		roles[i] = domain.Role(r)
+	}
+	u, err := s.store.User(ctx, e.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		if !create {
+			return user.User{}, errorf(http.StatusForbidden, "not_provisioned", "%s is not a rectify user; ask an admin to add you", e.Username)
+		}
+		u = user.User{Username: e.Username, Name: e.Name, Department: e.Department, Roles: roles, Source: user.SourceOIDC}
+		if err := user.Check(u); err != nil {
+			var fe *user.FieldError
+			if errors.As(err, &fe) && fe.Field == "roles" {
+				return user.User{}, errorf(http.StatusForbidden, "no_roles", "your organisation gives %s no rectify role; ask an admin", e.Username)
+			}
+			return user.User{}, invalidUser(err)
+		}
+		err = s.store.CreateUser(ctx, u, s.Now(), s.userAudit(ctx, by, store.AuditUserCreate, u.Username, "roles "+roleList(roles)))
+		if errors.Is(err, user.ErrExists) { // made by a sign-in at the same moment
+			return s.SignInExternal(ctx, e, false)
+		}
+		return u, err
+	}
+	if err != nil {
+		return user.User{}, err
+	}
+	if !s.usable(u) || u.Source == user.SourceDemo {
+		return user.User{}, errorf(http.StatusForbidden, "user_inactive", "%s may not sign in: the account is deactivated", e.Username)
+	}
+	was := u
+	var changed []string
+	if e.HasName && e.Name != u.Name {
+		u.Name, changed = e.Name, append(changed, "name")
+	}
+	if e.HasDepartment && e.Department != u.Department {
+		u.Department, changed = e.Department, append(changed, "department")
+	}
+	if e.HasRoles && roleList(roles) != roleList(u.Roles) {
+		u.Roles, changed = roles, append(changed, "roles "+roleList(roles))
+	}
+	if len(changed) == 0 {
+		return u, nil
+	}
+	if err := user.Check(u); err != nil {
+		return was, errorf(http.StatusForbidden, "no_roles", "your organisation gives %s no rectify role; ask an admin", e.Username)
+	}
+	err = s.store.SaveUser(ctx, u, s.Now(), s.userAudit(ctx, by, store.AuditUserUpdate, u.Username, strings.Join(changed, "; ")))
+	return u, err
+}

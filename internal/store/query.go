@@ -70,9 +70,9 @@ type Filter struct {
 	VisibleTo *Viewer
 	// Scope, when set, keeps only the campaigns and departments a scoped user's
 	// roles hold in (an empty list is no limit).
-	Scope *Scope
-	Limit     int
-	Offset    int
+	Scope  *Scope
+	Limit  int
+	Offset int
 }
 
 // Viewer is an official whose view of the ledger is limited.
