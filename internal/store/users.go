@@ -381,3 +381,6 @@ const (
 // UserAuditActions are the user changes the access log records.
 var UserAuditActions = []string{AuditUserCreate, AuditUserUpdate, AuditUserDeactivate, AuditUserReactivate,
 	AuditUserPasswordReset, AuditUserPasswordChange, AuditUserTokenIssue, AuditUserTokenRevoke}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool { return isPostgres(dsn) }
