@@ -75,7 +75,18 @@ func scanUser(row interface{ Scan(...any) error }) (user.User, error) {
 		json.Unmarshal([]byte(departments), &u.Departments)); err != nil {
 		return u, fmt.Errorf("user %s: %w", u.Username, err)
 	}
+	unscoped(&u)
 	return u, nil
+}
+
+// unscoped leaves an empty scope nil, as a user without one is made.
+func unscoped(u *user.User) {
+	if len(u.Campaigns) == 0 {
+		u.Campaigns = nil
+	}
+	if len(u.Departments) == 0 {
+		u.Departments = nil
+	}
 }
 
 func jsonList[T any](v []T) string {
@@ -256,6 +267,7 @@ JOIN users u ON u.username = t.username WHERE t.hash = $1 AND t.revoked_at = 0 A
 		json.Unmarshal([]byte(departments), &u.Departments)); err != nil {
 		return u, "", fmt.Errorf("store: user by token: %w", err)
 	}
+	unscoped(&u)
 	if now.UnixMilli()-lastUsed >= tokenTouchEvery.Milliseconds() {
 		if _, err := s.w.ExecContext(ctx, `UPDATE user_tokens SET last_used = $2 WHERE id = $1 AND last_used < $2`, id, now.UnixMilli()); err != nil {
 			return u, id, fmt.Errorf("store: touch token: %w", err)
