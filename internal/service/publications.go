@@ -85,7 +85,7 @@ func invalidField(field, format string, args ...any) *Error {
 // Publish takes the snapshot the request describes and stores it, with its entry
 // in the access log, in one step: a refused request stores nothing.
 func (s *Service) Publish(ctx context.Context, u user.User, campaignID string, req PublicationRequest) (Publication, error) {
-	if err := Publishing.Check(u); err != nil {
+	if err := Publishing.CheckIn(u, campaignID); err != nil {
 		return Publication{}, err
 	}
 	c, err := s.campaign(ctx, campaignID)
