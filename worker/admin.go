@@ -56,7 +56,7 @@ func createAdmin(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintf(stderr, "create-admin: %v\n", err)
 		return 1
 	}
-	defer st.Close()
+	defer func() { _ = st.Close() }()
 	svc := service.New(service.Config{Store: st, Now: time.Now, Logger: slog.New(slog.DiscardHandler)})
 	password, err := svc.CreateAdmin(ctx, username, *name)
 	if err != nil {
