@@ -190,7 +190,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		}
 		if cfg.ServeHTTP && users == nil {
 			if has, err := a.Service.HasUsers(ctx); err != nil || !has {
-				return nil, errors.Join(err, errors.New("no users: set RECTIFY_USERS to a users file (see README), create an admin with 'worker create-admin', or RECTIFY_DEMO=on for demo users"))
+				return nil, errors.Join(err, errors.New("no users: set RECTIFY_USERS to a users file (see README), create an admin with 'rectify-worker create-admin USERNAME', or RECTIFY_DEMO=on for demo users"))
 			}
 		}
 		apiConfig := api.Config{Logger: logger, Lockout: lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies)}
