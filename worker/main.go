@@ -71,8 +71,10 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		return exitOK, true
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr), true
+	case "create-admin":
+		return createAdmin(ctx, args[1:], os.Getenv, stdout, stderr), true
 	}
-	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, --help or --version, and reads its configuration from the environment\n", args[0])
+	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, create-admin, --help or --version, and reads its configuration from the environment\n", args[0])
 	return exitUsage, true
 }
 
@@ -112,6 +114,9 @@ Usage:
   rectify-worker                 run, configured by the environment below
   rectify-worker bench [flags]   ` + benchSummary + `
                                  (its flags: rectify-worker bench --help)
+  rectify-worker create-admin [--name NAME] USERNAME
+                                 create an admin in the reporting store and print
+                                 a first password (changed at the first sign-in)
   rectify-worker --version       the build: rectify's version and commit, Go's, and
                                  the Temporal server's, SDK's and Web UI server's
   rectify-worker --help          this text

@@ -130,7 +130,7 @@ func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool
 		tooManyAttempts(w, wait)
 		return user.User{}, false
 	}
-	u, err := s.svc.UserByToken(strings.TrimSpace(token))
+	u, err := s.svc.UserByToken(r.Context(), strings.TrimSpace(token))
 	if err != nil {
 		v := lock.Fail("", client)
 		if v.AddrLocked {

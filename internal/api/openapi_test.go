@@ -31,6 +31,7 @@ import (
 	"rectify/internal/metrics"
 	"rectify/internal/notify"
 	"rectify/internal/service"
+	"rectify/internal/user"
 	"rectify/workflows"
 )
 
@@ -661,6 +662,39 @@ func TestOpenAPIAnswersMatchTheDocument(t *testing.T) {
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?action=read", as: "office", status: 422, code: "invalid_action", docRefuses: true})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?since=2025-06-10&until=2025-06-09", as: "office", status: 422, code: "invalid_until"})
 	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit", as: "leader", status: 403, code: "forbidden"})
+
+	// Users, their tokens and passwords.
+	f.addUser(t, user.User{Username: "admin", Roles: []domain.Role{domain.RoleAdmin}})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/users", as: "admin", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/users", as: "office", status: 403, code: "forbidden"})
+	rec = c.do(t, openAPICall{method: "POST", path: "/api/v1/users", as: "admin", status: 201,
+		body: `{"username": "wang.lei", "name": "城管科 王磊", "roles": ["official"], "department": "` + deptA + `", "campaigns": ["c1"]}`})
+	first := decodeAs[service.Created](t, rec).Password
+	require.NotEmpty(t, first)
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/users", as: "admin", status: 409, code: "user_exists", body: `{"username": "wang.lei", "roles": ["official"]}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/users", as: "admin", status: 422, code: "invalid_user_password",
+		body: `{"username": "li", "roles": ["official"], "password": "short"}`, docRefuses: true})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/users", as: "admin", status: 400, code: "unknown_field", body: `{"user": "li"}`, docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/users/wang.lei", as: "admin", status: 200})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/users/nobody", as: "admin", status: 404, code: "user_not_found"})
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/users/wang.lei", as: "admin", status: 200, body: `{"roles": ["official", "verifier"]}`})
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/users/admin", as: "admin", status: 409, code: "own_admin", body: `{"active": false}`})
+	c.do(t, openAPICall{method: "PATCH", path: "/api/v1/users/wang.lei", as: "admin", status: 422, code: "invalid_user_roles", body: `{"roles": []}`, docRefuses: true})
+	rec = c.do(t, openAPICall{method: "POST", path: "/api/v1/users/wang.lei/tokens", as: "admin", status: 201, body: `{"name": "每周导入脚本"}`})
+	issued := decodeAs[service.IssuedToken](t, rec)
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/users/wang.lei/tokens", as: "admin", status: 422, code: "invalid_token_name", body: `{"name": ""}`, docRefuses: true})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/me", token: issued.Token, status: 200})
+	rec = c.do(t, openAPICall{method: "POST", path: "/api/v1/users/wang.lei/password", as: "admin", status: 200, body: `{}`})
+	temp := decodeAs[map[string]any](t, rec)["password"].(string)
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/users/wang.lei/password", as: "admin", status: 422, code: "invalid_user_password", body: `{"password": "short"}`, docRefuses: true})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/me/password", token: issued.Token, status: 422, code: "invalid_current_password",
+		body: `{"current_password": "` + first + `", "new_password": "a-long-new-password"}`})
+	c.do(t, openAPICall{method: "POST", path: "/api/v1/me/password", token: issued.Token, status: 200,
+		body: `{"current_password": "` + temp + `", "new_password": "a-long-new-password"}`})
+	c.do(t, openAPICall{method: "DELETE", path: "/api/v1/users/wang.lei/tokens/" + issued.ID, as: "admin", status: 200})
+	c.do(t, openAPICall{method: "DELETE", path: "/api/v1/users/wang.lei/tokens/nope", as: "admin", status: 404, code: "token_not_found"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/me", token: issued.Token, status: 401, code: "invalid_token"})
+	c.do(t, openAPICall{method: "GET", path: "/api/v1/audit?action=user_token_revoke", as: "admin", status: 200})
 
 	// Exports of personal data go only once recorded.
 	f.breakAuditLog(t)

@@ -49,5 +49,5 @@ func (s *Server) routes() []route {
 		{pattern: "POST /api/v1/campaigns/{id}/publications", json: s.createPublication},
 		{pattern: "GET /api/v1/campaigns/{id}/publications", json: s.listPublications},
 		{pattern: "GET /api/v1/publications/{id}", json: s.getPublication},
-	}, append(s.reportRoutes(), s.notificationRoutes()...)...)
+	}, append(append(s.reportRoutes(), s.notificationRoutes()...), s.userRoutes()...)...)
 }

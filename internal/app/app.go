@@ -36,6 +36,7 @@ import (
 	"rectify/internal/lockout"
 	"rectify/internal/metrics"
 	"rectify/internal/notify"
+	"rectify/internal/oidc"
 	"rectify/internal/payload"
 	"rectify/internal/reconcile"
 	"rectify/internal/requestid"
@@ -130,7 +131,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	if !cal.Covers(time.Now()) {
 		logger.Warn("the working-day calendar has no holiday data for this year; only weekends count as days off — extend it with RECTIFY_CALENDAR")
 	}
-	users, err := a.loadUsers(seedDemo)
+	users, demoUsers, err := a.loadUsers(seedDemo)
 	if err != nil {
 		return nil, err
 	}
@@ -177,12 +178,21 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	}
 	if a.store != nil {
 		a.Service = service.New(service.Config{
-			Temporal: a.client, Store: a.store, Users: users, Calendar: cal, Logger: logger,
+			Temporal: a.client, Store: a.store, Calendar: cal, Logger: logger,
+			DemoUsers:     demoUsers,
 			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now, Translate: web.Translate,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
 			AttachmentLimits: service.AttachmentLimits{MaxBytes: cfg.AttachmentMaxBytes, PerOpinion: cfg.AttachmentsPerOpinion,
 				OpinionBytes: cfg.AttachmentsMaxBytes},
 		})
+		if err := a.Service.SeedUsers(ctx, users, demoUsers); err != nil {
+			return nil, err
+		}
+		if cfg.ServeHTTP && users == nil {
+			if has, err := a.Service.HasUsers(ctx); err != nil || !has {
+				return nil, errors.Join(err, errors.New("no users: set RECTIFY_USERS to a users file (see README), create an admin with 'rectify-worker create-admin USERNAME', or RECTIFY_DEMO=on for demo users"))
+			}
+		}
 		apiConfig := api.Config{Logger: logger, Lockout: lockout.New(lockout.DefaultPolicy, time.Now, cfg.TrustedProxies)}
 		// Off the public port, /metrics is RECTIFY_METRICS_ADDR's alone (config
 		// requires it then): the API's address answers 404.
@@ -364,16 +374,19 @@ func (a *App) demoWanted() (bool, error) {
 	return false, nil
 }
 
-// loadUsers reads RECTIFY_USERS, or the demo users a demo run left in the data folder.
-func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
+// loadUsers reads RECTIFY_USERS, or the demo users a demo run left in the data
+// folder (demo true): the store is seeded with them. nil when there is no users
+// file: the users are then the store's alone (an admin made with create-admin).
+func (a *App) loadUsers(seedDemo bool) (_ *user.Directory, demoUsers bool, _ error) {
 	path := a.cfg.UsersFile
 	if seedDemo {
 		if err := demo.WriteUsers(a.cfg.DataDir); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if path == "" && !a.cfg.ServeHTTP {
-		return user.New(nil) // a worker-only process serves nobody
+		d, err := user.New(nil) // a worker-only process serves nobody
+		return d, false, err
 	}
 	if path == "" {
 		// The demo's users (password = username) are known to everyone who has read
@@ -381,12 +394,14 @@ func (a *App) loadUsers(seedDemo bool) (*user.Directory, error) {
 		// every start.
 		path = demo.UsersFile(a.cfg.DataDir)
 		if _, err := os.Stat(path); err != nil || a.cfg.Demo == config.DemoOff {
-			return nil, errors.New("no users: set RECTIFY_USERS to a users file (see README), or RECTIFY_DEMO=on for demo users")
+			return nil, false, nil
 		}
 		a.logger.Warn("DEMO MODE: the demo users sign in (password = username, token demo-<username>); set RECTIFY_USERS before real use",
 			"data_dir", a.cfg.DataDir)
+		demoUsers = true
 	}
-	return user.Load(path)
+	d, err := user.Load(path)
+	return d, demoUsers, err
 }
 
 // loadKeys reads the payload key file, creating it on a one-machine install's
@@ -538,6 +553,9 @@ func (a *App) startHTTP() error {
 	}
 	pages.Sessions = web.SessionLimits{Idle: a.cfg.SessionIdle, Max: a.cfg.SessionMax}
 	pages.PayloadKeys, pages.TemporalUIURL = a.keys, a.cfg.TemporalUIURL
+	if a.cfg.OIDC.Enabled() {
+		pages.OIDC, pages.OIDCCreateUsers = oidc.New(a.cfg.OIDC, nil), a.cfg.OIDC.CreateUsers
+	}
 	a.http = &http.Server{
 		Handler: accesslog.Handler(a.logger.With("component", "http"), a.withAlerts(routes(a.api.Handler(), pages.Handler())),
 			accesslog.Options{Client: a.api.SignInLockout().Client, Quiet: quietRoute}),

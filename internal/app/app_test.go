@@ -373,10 +373,10 @@ func TestDemoSeedsEveryStateAndTheLadder(t *testing.T) {
 	}
 	require.NotZero(t, longTerm, "the demo has an item on the long-term track")
 	require.NotZero(t, levels["due_soon"], "the demo has an opinion whose deadline is near: %v", levels)
-	for _, name := range []string{"office", "official", "official2", "verifier", "leader"} {
-		_, err = a.Service.CheckPassword(name, name)
+	for _, name := range []string{"office", "official", "official2", "verifier", "leader", "admin"} {
+		_, err = a.Service.CheckPassword(context.Background(), name, name)
 		require.NoError(t, err, "demo passwords are the usernames: %s", name)
-		_, err = a.Service.UserByToken("demo-" + name)
+		_, err = a.Service.UserByToken(context.Background(), "demo-"+name)
 		require.NoError(t, err, "the demo token of %s works", name)
 	}
 	a.Stop()

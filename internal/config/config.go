@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"rectify/internal/oidc"
 )
 
 // DemoMode says whether to seed the demo campaign and users.
@@ -29,6 +31,8 @@ const (
 type Config struct {
 	DataDir  string
 	HTTPAddr string
+	// OIDC is sign-in through the organisation (RECTIFY_OIDC_*; docs/oidc.md).
+	OIDC oidc.Config
 	// TemporalAddress of an external cluster, for a process without the server role.
 	TemporalAddress string
 	// EmbeddedAddr and EmbeddedUIAddr are where the embedded server's frontend and
@@ -252,6 +256,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, errors.New("TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA and TEMPORAL_TLS_SERVER_NAME dial a cluster at TEMPORAL_ADDRESS; a server node dials its own frontend with RECTIFY_TEMPORAL_SERVER_TLS_CERT, _KEY, _CA and _SERVER_NAME"))
 	}
 	errs = append(errs, c.readServerTLS(get)...)
+	errs = append(errs, c.readOIDC(get)...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -79,3 +79,5 @@ var Vars = []Var{
 	{"RECTIFY_TEMPORAL_METRICS_ADDR", "", "the embedded server's own Prometheus metrics"},
 	{"RECTIFY_METRICS_DEPARTMENT_QUALITY", "off", "on: /metrics also has the quality figures by department (about 12,000 series more)"},
 }
+
+func init() { Vars = append(Vars, oidcVars...) }

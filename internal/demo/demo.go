@@ -39,6 +39,7 @@ var people = []struct {
 	{"official2", "民政科 张科长", "民政科", domain.RoleOfficial},
 	{"verifier", "纪工委 赵书记", "", domain.RoleVerifier},
 	{"leader", "分管领导 陈副主任", "", domain.RoleLeader},
+	{"admin", "系统管理员 刘工", "", domain.RoleAdmin},
 }
 
 // WriteUsers writes the demo users file into the data folder.

@@ -143,6 +143,9 @@ const (
 	RoleOfficial Role = "official"
 	RoleVerifier Role = "verifier"
 	RoleLeader   Role = "leader"
+	// RoleAdmin manages the people who use rectify: their roles, passwords and API
+	// tokens. It acts on no opinion.
+	RoleAdmin Role = "admin"
 )
 
 // Actor is the authenticated person behind an action, as the API vouches for them.

@@ -22,7 +22,7 @@ import (
 
 // AuditReading is who may read the access log: the office, which answers for
 // citizens' data.
-var AuditReading = Rule{domain.RoleOffice}
+var AuditReading = Rule{domain.RoleOffice, domain.RoleAdmin}
 
 // Origin is where a request came from, for the access log: the client's address
 // and the request itself (method and path).

@@ -151,7 +151,7 @@ func (b *batchSink) Reject(ctx context.Context, r intake.Rejection) error {
 // import with refused rows, stores the batch and starts its process. Importing is
 // the office's (CampaignWork). A whole-file problem stores nothing.
 func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, path, name string, opts ImportOptions) (BatchView, error) {
-	if err := CampaignWork.Check(u); err != nil {
+	if err := CampaignWork.CheckIn(u, c.ID); err != nil {
 		return BatchView{}, err
 	}
 	b := store.Batch{

@@ -90,7 +90,7 @@ func bulkResults(items []store.BulkItem) []BulkResult {
 // opinion by opinion; what depends on each opinion — its state above all — is
 // each opinion's outcome.
 func (s *Service) CreateBulk(ctx context.Context, u user.User, campaignID string, action domain.Action, opinionIDs []string, body domain.ActionBody) (BulkView, error) {
-	if err := CampaignWork.Check(u); err != nil {
+	if err := CampaignWork.CheckIn(u, campaignID); err != nil {
 		return BulkView{}, err
 	}
 	if !slices.Contains(BulkActions, action) {
@@ -247,8 +247,9 @@ func (s *Service) AwaitBulk(ctx context.Context, u user.User, id string, within 
 func (s *Service) ActInBulk(ctx context.Context, b store.Bulk, item store.BulkItem, markSent func(context.Context) error) (store.BulkItem, error) {
 	u, ok := s.users.Lookup(b.CreatedBy)
 	if !ok && len(s.users.All()) == 0 {
-		return item, errors.New("bulk: this process has no users file (RECTIFY_USERS), so it cannot act as a bulk's creator")
+		return item, errors.New("bulk: the reporting store has no users (seed them with RECTIFY_USERS), so this process cannot act as a bulk's creator")
 	}
+	ok = ok && s.usable(u)
 	if !ok {
 		return bulkOutcome(item, errorf(http.StatusForbidden, "creator_gone",
 			"%s, who made this bulk, is no longer a user; nothing was done", b.CreatedBy))

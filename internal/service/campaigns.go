@@ -98,7 +98,7 @@ func (s *Service) campaign(ctx context.Context, id string) (campaign.Campaign, e
 // quality figures (docs/metrics.md defines each), for the campaign and by state,
 // category, department, responsible leader, target and speed.
 func (s *Service) Stats(ctx context.Context, u user.User, campaignID string) (Stats, error) {
-	if err := Oversight.Check(u); err != nil {
+	if err := Oversight.CheckIn(u, campaignID); err != nil {
 		return Stats{}, err
 	}
 	c, err := s.campaign(ctx, campaignID)
@@ -119,7 +119,7 @@ type Flow struct {
 
 // Flow is c's work by day, for u (Oversight).
 func (s *Service) Flow(ctx context.Context, u user.User, c campaign.Campaign) (Flow, error) {
-	if err := Oversight.Check(u); err != nil {
+	if err := Oversight.CheckIn(u, c.ID); err != nil {
 		return Flow{}, err
 	}
 	due, err := s.store.DueByDay(ctx, c.ID, c.Policy.UTCOffsetSeconds)
@@ -140,7 +140,7 @@ func (s *Service) PublicResults(ctx context.Context, campaignID string) ([]Publi
 // field it changed, who and when; see campaign.Patch for what may change and how.
 // A patch that changes nothing records nothing.
 func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p campaign.Patch) (campaign.Campaign, error) {
-	if err := CampaignWork.Check(u); err != nil {
+	if err := CampaignWork.CheckIn(u, id); err != nil {
 		return campaign.Campaign{}, err
 	}
 	c, err := s.store.UpdateCampaign(ctx, id, func(c *campaign.Campaign) ([]campaign.Change, error) {
@@ -166,7 +166,7 @@ func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p c
 // CampaignChanges are the last limit changes recorded of campaign id's settings,
 // newest first, for u (Oversight), with the campaign as it stands.
 func (s *Service) CampaignChanges(ctx context.Context, u user.User, id string, limit int) (campaign.Campaign, []campaign.Change, error) {
-	if err := Oversight.Check(u); err != nil {
+	if err := Oversight.CheckIn(u, id); err != nil {
 		return campaign.Campaign{}, nil, err
 	}
 	c, err := s.campaign(ctx, id)

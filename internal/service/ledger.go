@@ -28,7 +28,7 @@ var OpenStates = []domain.State{
 // (docs/operations.md). Keys are kept, so importing twice adds nothing. It is
 // the office's (CampaignWork).
 func (s *Service) LedgerRows(ctx context.Context, u user.User, c campaign.Campaign, states []domain.State) ([]map[string]string, error) {
-	if err := CampaignWork.Check(u); err != nil {
+	if err := CampaignWork.CheckIn(u, c.ID); err != nil {
 		return nil, err
 	}
 	rows := []map[string]string{}
@@ -71,7 +71,7 @@ func (s *Service) LedgerRows(ctx context.Context, u user.User, c campaign.Campai
 // The API and the web pages both serve it. The file is made in full before the
 // first byte is sent, so a failure answers with an error, never half a ledger.
 func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, format string, states []domain.State, until string) (_ *Download, err error) {
-	if err := Oversight.Check(u); err != nil {
+	if err := Oversight.CheckIn(u, campaignID); err != nil {
 		return nil, err
 	}
 	c, err := s.campaign(ctx, campaignID)

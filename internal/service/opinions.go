@@ -156,8 +156,15 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 
 // canSee reports whether u may see the opinion: the office, leaders and verifiers
 // see the whole ledger; an official sees their own items and their department's.
+//
+// A user whose roles are scoped (user.User.Campaigns, Departments) sees only their
+// campaigns' opinions, and with the office's, a leader's or a verifier's role only
+// their departments' ones: beyond that, only what they hold as an official.
 func canSee(u user.User, o domain.Opinion) bool {
-	if u.Has(domain.RoleOffice) || u.Has(domain.RoleLeader) || u.Has(domain.RoleVerifier) {
+	if !u.CoversCampaign(o.CampaignID) {
+		return false
+	}
+	if (u.Has(domain.RoleOffice) || u.Has(domain.RoleLeader) || u.Has(domain.RoleVerifier)) && u.CoversDepartment(o.Department) {
 		return true
 	}
 	if o.Official == u.Username || (u.Department != "" && o.Department == u.Department) {
@@ -213,7 +220,7 @@ func (s *Service) SubmitOpinion(ctx context.Context, u user.User, c campaign.Cam
 // Submit is SubmitOpinion with the warnings intake gave. Submitting is the
 // office's (CampaignWork).
 func (s *Service) Submit(ctx context.Context, u user.User, c campaign.Campaign, in intake.Opinion) (Submitted, error) {
-	if err := CampaignWork.Check(u); err != nil {
+	if err := CampaignWork.CheckIn(u, c.ID); err != nil {
 		return Submitted{}, err
 	}
 	return s.submit(ctx, u.Username, c, in)
@@ -288,6 +295,12 @@ func keyConflict(in workflows.OpinionInput, existing domain.Opinion) error {
 func (s *Service) OpinionViews(ctx context.Context, u user.User, f Filter) ([]OpinionView, int, error) {
 	if !u.Has(domain.RoleOffice) && !u.Has(domain.RoleLeader) && !u.Has(domain.RoleVerifier) {
 		f.VisibleTo = &store.Viewer{Username: u.Username, Department: u.Department}
+	}
+	if u.Scoped() {
+		f.Scope = &store.Scope{Campaigns: u.Campaigns}
+		if f.VisibleTo == nil {
+			f.Scope.Departments = u.Departments
+		}
 	}
 	page, err := s.store.Opinions(ctx, f)
 	if err != nil {

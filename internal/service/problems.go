@@ -64,7 +64,7 @@ type ProblemView struct {
 // office groups it) and nothing starts unless all pass; then the problem starts
 // and each opinion joins it. Grouping is the office's (CampaignWork).
 func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Campaign, req ProblemRequest) (ProblemView, []GroupResult, error) {
-	if err := CampaignWork.Check(u); err != nil {
+	if err := CampaignWork.CheckIn(u, c.ID); err != nil {
 		return ProblemView{}, nil, err
 	}
 	req.Title = text.Clean(req.Title)

@@ -85,7 +85,7 @@ func invalidField(field, format string, args ...any) *Error {
 // Publish takes the snapshot the request describes and stores it, with its entry
 // in the access log, in one step: a refused request stores nothing.
 func (s *Service) Publish(ctx context.Context, u user.User, campaignID string, req PublicationRequest) (Publication, error) {
-	if err := Publishing.Check(u); err != nil {
+	if err := Publishing.CheckIn(u, campaignID); err != nil {
 		return Publication{}, err
 	}
 	c, err := s.campaign(ctx, campaignID)
@@ -271,7 +271,7 @@ func (s *Service) publicationItems(c campaign.Campaign, sources []domain.Opinion
 
 // Publications are the campaign's publications, newest first, for u.
 func (s *Service) Publications(ctx context.Context, u user.User, campaignID string) (campaign.Campaign, []Publication, error) {
-	if err := PublicationReaders.Check(u); err != nil {
+	if err := PublicationReaders.CheckIn(u, campaignID); err != nil {
 		return campaign.Campaign{}, nil, err
 	}
 	c, err := s.campaign(ctx, campaignID)

@@ -32,7 +32,7 @@ const ScheduledBy = "schedule"
 // showed then. A day without a kept report, or one to come, is refused naming
 // until.
 func (s *Service) ProgressReport(ctx context.Context, u user.User, campaignID, until string) (report.Progress, error) {
-	if err := Oversight.Check(u); err != nil {
+	if err := Oversight.CheckIn(u, campaignID); err != nil {
 		return report.Progress{}, err
 	}
 	c, err := s.campaign(ctx, campaignID)
@@ -130,7 +130,7 @@ func (s *Service) translator(lang string) report.T {
 // Reports lists campaign campaignID's kept reports, latest cut-off first, for the
 // office and leaders (Oversight).
 func (s *Service) Reports(ctx context.Context, u user.User, campaignID string) (campaign.Campaign, []store.Report, error) {
-	if err := Oversight.Check(u); err != nil {
+	if err := Oversight.CheckIn(u, campaignID); err != nil {
 		return campaign.Campaign{}, nil, err
 	}
 	c, err := s.campaign(ctx, campaignID)

@@ -25,13 +25,17 @@ import (
 )
 
 // Config is what a Service is made of: the Temporal client, the reporting store,
-// the user directory and the calendar it works with, and its settings.
+// the users file's directory (seeded into the store: users are read there) and
+// the calendar it works with, and its settings.
 type Config struct {
 	Temporal client.Client
 	Store    *store.Store
 	Users    *user.Directory
-	Calendar *calendar.Calendar
-	Logger   *slog.Logger
+	// DemoUsers: Users is the demo's users file, and demo mode is asked for; the
+	// demo's users sign in only then.
+	DemoUsers bool
+	Calendar  *calendar.Calendar
+	Logger    *slog.Logger
 	// TemporalUIURL, when set, is used to link each opinion to its workflow.
 	TemporalUIURL string
 	Namespace     string
@@ -52,7 +56,7 @@ type Config struct {
 type Service struct {
 	temporal      client.Client
 	store         *store.Store
-	users         *user.Directory
+	users         people
 	calendar      *calendar.Calendar
 	logger        *slog.Logger
 	temporalUIURL string
@@ -62,15 +66,24 @@ type Service struct {
 	// attachmentLimits as configured; AttachmentLimits fills in the defaults.
 	attachmentLimits AttachmentLimits
 	translate        func(lang, key string, args ...any) string
+	demoUsers        bool
 }
 
 // New makes a Service of c.
 func New(c Config) *Service {
-	return &Service{
-		temporal: c.Temporal, store: c.Store, users: c.Users, calendar: c.Calendar, logger: c.Logger,
+	s := &Service{
+		temporal: c.Temporal, store: c.Store, users: people{c.Store}, calendar: c.Calendar, logger: c.Logger,
 		temporalUIURL: c.TemporalUIURL, namespace: c.Namespace, now: c.Now, importLimits: c.ImportLimits,
-		attachmentLimits: c.AttachmentLimits, translate: c.Translate,
+		attachmentLimits: c.AttachmentLimits, translate: c.Translate, demoUsers: c.DemoUsers,
 	}
+	if c.Users != nil && c.Store != nil {
+		// The users file seeds the store (users.go); SeedUsers does it with a
+		// context and an error to stop on, before New.
+		if err := s.SeedUsers(context.Background(), c.Users, c.DemoUsers); err != nil && s.logger != nil {
+			s.logger.Error("seed users", "err", err)
+		}
+	}
+	return s
 }
 
 // Now is the service's clock: the front doors date what they show by the same one.

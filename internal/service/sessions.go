@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"time"
 
+	"rectify/internal/store"
 	"rectify/internal/user"
 )
 
@@ -13,21 +15,44 @@ import (
 // not one a request.
 const touchEvery = time.Minute
 
-// User is the person with that username, for the names pages and logs show.
+// User is the person with that username (active or not), for the names pages and
+// logs show. It is read from the store at each call: a change an admin makes holds
+// at once, on every node.
 func (s *Service) User(username string) (user.User, bool) { return s.users.Lookup(username) }
 
-// Users are everyone in the users file, in its order: the people a form offers to
-// pick from.
+// Users are everyone active, in the order they were first stored: the people a
+// form offers to pick from.
 func (s *Service) Users() []user.User { return s.users.All() }
 
-// UserByToken is the user an API token belongs to.
-func (s *Service) UserByToken(token string) (user.User, error) { return s.users.ByToken(token) }
+// UserByToken is the active user an API token belongs to; an error (user.ErrUnknown)
+// for a token that is unknown, revoked, or of an inactive user.
+func (s *Service) UserByToken(ctx context.Context, token string) (user.User, error) {
+	if token == "" {
+		return user.User{}, user.ErrUnknown
+	}
+	u, _, err := s.store.UserByTokenHash(ctx, user.HashToken(token), s.Now())
+	if errors.Is(err, store.ErrNotFound) || err == nil && !s.usable(u) {
+		return user.User{}, user.ErrUnknown
+	}
+	return u, err
+}
 
-// CheckPassword is the user whose password this is; an error when it is not, the
-// same whether the username or the password was wrong, so usernames cannot be
-// probed.
-func (s *Service) CheckPassword(username, password string) (user.User, error) {
-	return s.users.CheckPassword(username, password)
+// CheckPassword is the active user whose password this is; an error when it is
+// not, the same whether the username or the password was wrong, so usernames
+// cannot be probed.
+func (s *Service) CheckPassword(ctx context.Context, username, password string) (user.User, error) {
+	u, err := s.store.User(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return user.User{}, err
+	}
+	hash := u.PasswordHash
+	if err != nil || !s.usable(u) {
+		hash = ""
+	}
+	if err := user.CheckHash(hash, password); err != nil {
+		return user.User{}, err
+	}
+	return u, nil
 }
 
 // StartSession signs u in for life: a new session with its own CSRF token, both
@@ -40,7 +65,7 @@ func (s *Service) StartSession(ctx context.Context, u user.User, life time.Durat
 
 // Session is the unexpired session id and its user. A session left idle for idle
 // or longer ends here; one in use records it (once a minute at most). ok is false
-// for no session, an ended one, and one whose user is no longer in the users file.
+// for no session, an ended one, and one whose user is gone or inactive.
 func (s *Service) Session(ctx context.Context, id string, idle time.Duration) (sess Session, u user.User, ok bool) {
 	now := s.Now()
 	sess, err := s.store.Session(ctx, id, now)
@@ -59,7 +84,7 @@ func (s *Service) Session(ctx context.Context, id string, idle time.Duration) (s
 		}
 	}
 	u, ok = s.users.Lookup(sess.Username)
-	return sess, u, ok
+	return sess, u, ok && s.usable(u)
 }
 
 // EndSession signs the session id out.

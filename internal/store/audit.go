@@ -54,7 +54,8 @@ const (
 )
 
 // AuditActions are the actions the access log records, in the order lists offer them.
-var AuditActions = []string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish, AuditResendNotification}
+var AuditActions = append([]string{AuditReadPersonalData, AuditExportPersonalData, AuditDecryptPayloads, AuditPublish, AuditResendNotification},
+	UserAuditActions...)
 
 // AuditEntry is one row of the access log.
 type AuditEntry struct {

@@ -68,8 +68,11 @@ type Filter struct {
 	// VisibleTo, when set, keeps what that official may see: their own items and
 	// their department's.
 	VisibleTo *Viewer
-	Limit     int
-	Offset    int
+	// Scope, when set, keeps only the campaigns and departments a scoped user's
+	// roles hold in (an empty list is no limit).
+	Scope  *Scope
+	Limit  int
+	Offset int
 }
 
 // Viewer is an official whose view of the ledger is limited.
@@ -122,6 +125,7 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 		conds = append(conds, "level_rank >= "+p.add(domain.LevelOverdue.Rank()))
 	}
 	conds = append(conds, f.triageConds(p)...)
+	conds = append(conds, f.Scope.conds(p)...)
 	// from reads table through index (if named) where conds and more hold.
 	from := func(index string, more ...string) string {
 		all := append(slices.Clip(conds), more...)
@@ -155,7 +159,7 @@ func (f Filter) arms(d dialect, p *params, table string) []string {
 // its total can be summed from the few rows there instead of counted over every
 // matching opinion.
 func (f Filter) counted() bool {
-	return f.VisibleTo == nil && f.Official == "" && f.Leader == "" && !f.PendingExtension && !f.triaged()
+	return f.VisibleTo == nil && f.Scope == nil && f.Official == "" && f.Leader == "" && !f.PendingExtension && !f.triaged()
 }
 
 // listOrder is the list order, as the indexes have it.

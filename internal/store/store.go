@@ -135,6 +135,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(reportSchema)); err != nil {
 		return fmt.Errorf("create schema: reports: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(userSchema)); err != nil {
+		return fmt.Errorf("create schema: users: %w", err)
+	}
 	for _, table := range []string{"audit_log", "publications"} {
 		if _, err := tx.ExecContext(ctx, s.d.appendOnly(table)); err != nil {
 			return fmt.Errorf("make %s append-only: %w", table, err)

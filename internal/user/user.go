@@ -26,6 +26,19 @@ type User struct {
 	PasswordHash string        `json:"password_hash,omitempty"`
 	// TokenHashes are hex SHA-256 digests of the user's API tokens.
 	TokenHashes []string `json:"token_sha256,omitempty"`
+	// Campaigns and Departments scope the user's roles (scope.go): empty, they
+	// hold in every campaign and department.
+	Campaigns   []string `json:"campaigns,omitempty"`
+	Departments []string `json:"departments,omitempty"`
+
+	// What the reporting store keeps beside (users administered in rectify).
+
+	// Inactive users sign in with nothing: no password, session or token.
+	Inactive bool `json:"-"`
+	// MustChangePassword sends the user to change their password before anything else.
+	MustChangePassword bool `json:"-"`
+	// Source is where the user came from: SourceFile, SourceAdmin or SourceOIDC.
+	Source string `json:"-"`
 }
 
 // Actor is the identity the workflows check actions against.
@@ -89,9 +102,9 @@ func New(users []User) (*Directory, error) {
 		}
 		for _, r := range u.Roles {
 			switch r {
-			case domain.RoleOffice, domain.RoleOfficial, domain.RoleVerifier, domain.RoleLeader:
+			case domain.RoleOffice, domain.RoleOfficial, domain.RoleVerifier, domain.RoleLeader, domain.RoleAdmin:
 			default:
-				return nil, fmt.Errorf("%s: role %q is not one of office, official, verifier, leader", where, r)
+				return nil, fmt.Errorf("%s: role %q is not one of office, official, verifier, leader, admin", where, r)
 			}
 		}
 		if u.PasswordHash != "" {
@@ -173,4 +186,8 @@ func HashToken(token string) string {
 func HashPassword(password string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	return string(h), err
+}
+
+func bcryptCompare(hash, password string) error {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
 }

@@ -27,6 +27,7 @@ import (
 	"rectify/internal/api"
 	"rectify/internal/domain"
 	"rectify/internal/lockout"
+	"rectify/internal/oidc"
 	"rectify/internal/payload"
 	"rectify/internal/service"
 	"rectify/internal/user"
@@ -68,6 +69,11 @@ type Server struct {
 	// call it. Set them before Handler.
 	PayloadKeys   *payload.Keyring
 	TemporalUIURL string
+	// OIDC, when set, signs people in through their organisation (oidc.go); a
+	// user it names that rectify does not know is created when OIDCCreateUsers.
+	// Set them before Handler.
+	OIDC            *oidc.Provider
+	OIDCCreateUsers bool
 	// challenges and feedbackLimit guard the public's feedback form (publication.go).
 	challenges    challenges
 	feedbackLimit feedbackLimit
@@ -141,6 +147,8 @@ func (s *Server) Handler() http.Handler {
 	s.notificationPages(page)
 	s.publicationPages(mux, page)
 	s.reportPages(page)
+	s.userPages(page)
+	s.oidcPages(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, nil, http.StatusNotFound, "err.not_found")
 	})
@@ -194,6 +202,9 @@ func (s *Server) signedIn(h pageHandler, limit int64) http.Handler {
 				s.renderError(w, r, v, http.StatusForbidden, "err.csrf")
 				return
 			}
+		}
+		if mustChangePassword(w, r, v) {
+			return
 		}
 		h(w, api.WithOrigin(r), v)
 	})
@@ -293,7 +304,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		msg = translate(lang, errKey, args...)
 	}
 	s.render(w, r, status, "login", &visit{Lang: lang, Session: service.Session{CSRF: token}}, map[string]any{
-		"Username": username, "Error": msg, "Next": safeNext(r.FormValue("next")),
+		"Username": username, "Error": msg, "Next": safeNext(r.FormValue("next")), "OIDC": s.oidcLabel(lang),
 	})
 }
 
@@ -339,7 +350,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.tooManyAttempts(w, r, username, wait)
 		return
 	}
-	u, err := s.svc.CheckPassword(username, r.PostFormValue("password"))
+	u, err := s.svc.CheckPassword(r.Context(), username, r.PostFormValue("password"))
 	if err != nil {
 		v := lock.Fail(username, client)
 		if v.UserLocked || v.AddrLocked {
@@ -444,6 +455,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, v *visit) {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 	case v.User.Has(domain.RoleVerifier):
 		http.Redirect(w, r, "/verify", http.StatusSeeOther)
+	case v.User.Has(domain.RoleAdmin) && !v.User.Has(domain.RoleOfficial):
+		http.Redirect(w, r, "/users", http.StatusSeeOther)
 	default:
 		http.Redirect(w, r, "/tasks", http.StatusSeeOther)
 	}
