@@ -14,6 +14,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"rectify/internal/apitest"
+	"rectify/internal/domain"
+	"rectify/internal/user"
 	"rectify/workflows"
 )
 
@@ -214,4 +216,21 @@ func TestAProblemSurvivesARestart(t *testing.T) {
 	for _, id := range ids {
 		require.Eventually(t, func() bool { return h.opinionState(id) == "awaiting_callback" }, 20*time.Second, 100*time.Millisecond)
 	}
+}
+
+// An office clerk whose role is scoped to another campaign can neither read a
+// problem of this one nor add a task to it, nor list its problems or tasks.
+func TestAProblemIsOutOfAnotherCampaignsClerksScope(t *testing.T) {
+	clerk := user.User{Username: "clerk", Roles: []domain.Role{domain.RoleOffice}, Campaigns: []string{"elsewhere"}}
+	h := startHarnessWithUsers(t, clerk)
+	ids := problemCampaign(t, h, "scoped", 1)
+	problem := h.Must("office", http.MethodPost, "/api/v1/campaigns/scoped/problems",
+		map[string]any{"title": "路灯失修", "opinions": ids}, http.StatusCreated)["id"].(string)
+	task := map[string]any{"lead": "城管科", "official": "official", "leader": "leader"}
+	require.Equal(t, "out_of_scope", apitest.ErrorCode(h.Must("clerk", http.MethodGet, "/api/v1/problems/"+problem, nil, http.StatusForbidden)))
+	require.Equal(t, "out_of_scope", apitest.ErrorCode(h.Must("clerk", http.MethodPost, "/api/v1/problems/"+problem+"/tasks", task, http.StatusForbidden)))
+	require.Equal(t, "out_of_scope", apitest.ErrorCode(h.Must("clerk", http.MethodGet, "/api/v1/campaigns/scoped/problems", nil, http.StatusForbidden)))
+	h.Must("office", http.MethodPost, "/api/v1/problems/"+problem+"/tasks", task, http.StatusCreated)
+	require.Empty(t, h.Must("clerk", http.MethodGet, "/api/v1/tasks?campaign=scoped", nil, http.StatusOK)["tasks"], "no task of a campaign out of scope")
+	require.Len(t, h.Must("office", http.MethodGet, "/api/v1/tasks?campaign=scoped", nil, http.StatusOK)["tasks"], 1)
 }

@@ -254,6 +254,9 @@ func (s *Service) Problem(ctx context.Context, u user.User, id string) (domain.P
 	if err != nil {
 		return p, err
 	}
+	if err := scopedOut(u, p.CampaignID); err != nil {
+		return p, err
+	}
 	if u.Has(domain.RoleOffice) || u.Has(domain.RoleLeader) || u.Has(domain.RoleVerifier) {
 		return p, nil
 	}
@@ -305,7 +308,7 @@ func (s *Service) problemView(ctx context.Context, u user.User, c campaign.Campa
 
 // Problems lists a campaign's problems for the office, leaders and verifiers.
 func (s *Service) Problems(ctx context.Context, u user.User, campaignID string) ([]domain.Problem, error) {
-	if err := (Rule{domain.RoleOffice, domain.RoleLeader, domain.RoleVerifier}).Check(u); err != nil {
+	if err := (Rule{domain.RoleOffice, domain.RoleLeader, domain.RoleVerifier}).CheckIn(u, campaignID); err != nil {
 		return nil, err
 	}
 	if _, err := s.campaign(ctx, campaignID); err != nil {
@@ -327,6 +330,8 @@ func (s *Service) Tasks(ctx context.Context, u user.User, f TaskFilter) ([]Opini
 	if err != nil {
 		return nil, err
 	}
+	// A scoped role sees the tasks of its campaigns and departments only.
+	tasks = slices.DeleteFunc(tasks, func(t domain.Opinion) bool { return !canSee(u, t) })
 	views := make([]OpinionView, len(tasks))
 	for i, t := range tasks {
 		c, err := s.campaign(ctx, t.CampaignID)
