@@ -234,3 +234,16 @@ func TestAProblemIsOutOfAnotherCampaignsClerksScope(t *testing.T) {
 	require.Empty(t, h.Must("clerk", http.MethodGet, "/api/v1/tasks?campaign=scoped", nil, http.StatusOK)["tasks"], "no task of a campaign out of scope")
 	require.Len(t, h.Must("office", http.MethodGet, "/api/v1/tasks?campaign=scoped", nil, http.StatusOK)["tasks"], 1)
 }
+
+// A clerk scoped to another campaign reads none of this campaign's records by id:
+// a bulk here (an import's batch is read by the same code).
+func TestRecordsByIDAreOutOfAnotherCampaignsClerksScope(t *testing.T) {
+	clerk := user.User{Username: "clerk", Roles: []domain.Role{domain.RoleOffice}, Campaigns: []string{"elsewhere"}}
+	h := startHarnessWithUsers(t, clerk)
+	h.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "scoped", "name": "整改"}, http.StatusCreated)
+	op := h.Must("office", http.MethodPost, "/api/v1/campaigns/scoped/opinions", map[string]any{"key": "S-1", "content": "路灯不亮",
+		"channel": "hotline", "collected_at": time.Now().In(campaignZone).Format("2006-01-02")}, http.StatusCreated)
+	bulk := h.bulkDone(t, "scoped", "categorize", []string{op["id"].(string)}, map[string]any{"category": "群众需要解决的问题"})
+	require.Equal(t, "out_of_scope", apitest.ErrorCode(h.Must("clerk", http.MethodGet, "/api/v1/bulks/"+bulk["id"].(string), nil, http.StatusForbidden)))
+	h.Must("office", http.MethodGet, "/api/v1/bulks/"+bulk["id"].(string), nil, http.StatusOK)
+}

@@ -284,13 +284,15 @@ func (s *Service) Batch(ctx context.Context, u user.User, id string) (BatchView,
 }
 
 func (s *Service) batch(ctx context.Context, id string, u user.User) (store.Batch, error) {
-	return officeRecord(ctx, u, id, "batch_not_found", "batch", s.store.Batch)
+	return officeRecord(ctx, u, id, "batch_not_found", "batch", s.store.Batch, func(b store.Batch) string { return b.CampaignID })
 }
 
 // officeRecord reads a record only the office reads — an import's batch, a bulk —
-// for u: a 403 for anyone else, before anything is read, and a 404 with code
-// when there is no what with that id.
-func officeRecord[T any](ctx context.Context, u user.User, id, code, what string, read func(context.Context, string) (T, error)) (T, error) {
+// for u: a 403 for anyone else, before anything is read, a 404 with code when
+// there is no what with that id, and 403 out_of_scope when its campaign
+// (campaignOf) is outside u's scope.
+func officeRecord[T any](ctx context.Context, u user.User, id, code, what string, read func(context.Context, string) (T, error),
+	campaignOf func(T) string) (T, error) {
 	if err := CampaignWork.Check(u); err != nil {
 		var none T
 		return none, err
@@ -299,7 +301,10 @@ func officeRecord[T any](ctx context.Context, u user.User, id, code, what string
 	if errors.Is(err, store.ErrNotFound) {
 		return rec, errorf(http.StatusNotFound, code, "no %s with id %q", what, id)
 	}
-	return rec, err
+	if err != nil {
+		return rec, err
+	}
+	return rec, scopedOut(u, campaignOf(rec))
 }
 
 // RejectionsFile is a batch's refused rows and its imported rows with warnings,

@@ -188,7 +188,7 @@ func (s *Service) Bulk(ctx context.Context, u user.User, id string) (BulkView, e
 }
 
 func (s *Service) bulk(ctx context.Context, u user.User, id string) (store.Bulk, error) {
-	return officeRecord(ctx, u, id, "bulk_not_found", "bulk", s.store.Bulk)
+	return officeRecord(ctx, u, id, "bulk_not_found", "bulk", s.store.Bulk, func(b store.Bulk) string { return b.CampaignID })
 }
 
 // BulkResults is what became of a bulk's opinions, in the order they were

@@ -287,7 +287,11 @@ func (s *Service) Publication(ctx context.Context, u user.User, id string) (Publ
 	if err := PublicationReaders.Check(u); err != nil {
 		return Publication{}, err
 	}
-	return s.publication(ctx, id)
+	p, err := s.publication(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	return p, scopedOut(u, p.CampaignID)
 }
 
 func (s *Service) publication(ctx context.Context, id string) (Publication, error) {

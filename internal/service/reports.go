@@ -154,6 +154,9 @@ func (s *Service) KeptReport(ctx context.Context, u user.User, id string) (store
 	if err != nil {
 		return r, report.Progress{}, err
 	}
+	if err := scopedOut(u, r.CampaignID); err != nil {
+		return r, report.Progress{}, err
+	}
 	p, err := decodeReport(r)
 	return r, p, err
 }
