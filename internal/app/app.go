@@ -156,6 +156,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		if err := a.store.CheckPayloadKeys(ctx, a.keys.IDs(), a.keys.Newest().ID, time.Now()); err != nil {
 			return nil, fmt.Errorf("RECTIFY_PAYLOAD_KEY_FILE %s: %w", cfg.PayloadKeyFile, err)
 		}
+		a.store.SealWith(a.keys)
 	}
 	if cfg.ServeHTTP {
 		if a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -153,4 +155,34 @@ func TestAnAssignmentReachesTheOfficialsDingTalkRobotInWords(t *testing.T) {
 	d := rec["notifications"].([]any)[0].(map[string]any)
 	require.Equal(t, "dingtalk", d["channel"])
 	require.NotContains(t, d["target"], "access_token", "the record keeps no secret")
+}
+
+// A person's robot webhook (its token is in the URL) and signing secret are kept
+// sealed with the payload key: the reporting store's files never hold them in
+// clear, and the messages still reach the robot after a restart.
+func TestNotificationAddressesAreSealedAtRest(t *testing.T) {
+	robot := notifytest.NewRobot(t, "dingtalk", "SECsealed0123456789")
+	dir := t.TempDir()
+	apitest.WriteUsers(t, dir)
+	a := startApp(t, dir, nil)
+	h := apitest.Client{T: t, Base: "http://" + a.HTTPAddr}
+	h.Must("official", http.MethodPut, "/api/v1/me/notifications", map[string]any{
+		"dingtalk_webhook": robot.URL(), "dingtalk_secret": robot.Secret}, http.StatusOK)
+	a.Stop()
+
+	files, err := filepath.Glob(filepath.Join(dir, "data", "rectify.db*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		requireAbsent(t, data, filepath.Base(f), robot.Secret, robot.URL())
+	}
+
+	a = startApp(t, dir, nil)
+	defer a.Stop()
+	h.Base = "http://" + a.HTTPAddr
+	got := h.Must("official", http.MethodGet, "/api/v1/me/notifications", nil, http.StatusOK)
+	require.Equal(t, robot.URL(), got["dingtalk_webhook"])
+	require.Equal(t, true, got["dingtalk_secret_set"])
 }

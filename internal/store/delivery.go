@@ -346,17 +346,45 @@ func (s *Store) NotifyAddresses(ctx context.Context, username string) (notify.Us
 	if err != nil {
 		return u, fmt.Errorf("store: notification addresses: %w", err)
 	}
-	return u, json.Unmarshal([]byte(doc), &u)
+	plain := []byte(doc)
+	if !strings.HasPrefix(doc, "{") { // sealed (SealWith); a row written before in clear is JSON
+		if s.sealer == nil {
+			return u, fmt.Errorf("store: %s's notification addresses are sealed and no payload key is loaded", username)
+		}
+		if plain, err = s.sealer.Open(doc); err != nil {
+			return u, fmt.Errorf("store: %s's notification addresses: %w", username, err)
+		}
+	}
+	return u, json.Unmarshal(plain, &u)
 }
 
-// SetNotifyAddresses replaces a person's addresses.
+// Sealer encrypts what the store keeps at rest that is a secret in itself: a
+// person's robot webhooks (their tokens are in the URL) and signing secrets
+// (payload.Keyring).
+type Sealer interface {
+	Seal(plain []byte) (string, error)
+	Open(sealed string) ([]byte, error)
+}
+
+// SealWith makes the store keep people's notification addresses sealed from now
+// on; those kept before in clear are read as they are, and sealed when next set.
+func (s *Store) SealWith(k Sealer) { s.sealer = k }
+
+// SetNotifyAddresses replaces a person's addresses, sealed when the store has a
+// Sealer.
 func (s *Store) SetNotifyAddresses(ctx context.Context, username string, u notify.UserAddresses, at time.Time) error {
-	doc, err := json.Marshal(u)
+	plain, err := json.Marshal(u)
 	if err != nil {
 		return err
 	}
+	doc := string(plain)
+	if s.sealer != nil {
+		if doc, err = s.sealer.Seal(plain); err != nil {
+			return fmt.Errorf("store: set notification addresses: %w", err)
+		}
+	}
 	_, err = s.w.ExecContext(ctx, `INSERT INTO notify_addresses (username, doc, updated_at) VALUES ($1, $2, $3)
-ON CONFLICT (username) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at`, username, string(doc), at.UnixMilli())
+ON CONFLICT (username) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at`, username, doc, at.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: set notification addresses: %w", err)
 	}

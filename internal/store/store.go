@@ -30,6 +30,8 @@ type Store struct {
 	d dialect
 	w *sql.DB // writes
 	r *sql.DB // reads; the same pool as w on PostgreSQL
+	// sealer, when set, seals people's notification addresses (SealWith).
+	sealer Sealer
 }
 
 // schema is shared by both databases (dialect.schema adapts it). Times are Unix
