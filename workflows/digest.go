@@ -3,7 +3,6 @@ package workflows
 import (
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -38,15 +37,7 @@ type SendDigestsResult struct {
 // DigestWorkflow sends the digests of its schedule's nominal day (or of its own
 // start). Their keys name the day and person, so a retry tells no one twice.
 func DigestWorkflow(ctx workflow.Context, in DigestInput) (SendDigestsResult, error) {
-	at := workflow.Now(ctx)
-	if nominal, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(ScheduledStartTimeKey); ok && !nominal.IsZero() {
-		at = nominal
-	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 5 * time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 20},
-	})
 	var res SendDigestsResult
-	err := workflow.ExecuteActivity(actx, SendDigestsActivityName, SendDigestsInput{At: at, Zone: in.Zone}).Get(ctx, &res)
+	err := workflow.ExecuteActivity(scheduledWork(ctx), SendDigestsActivityName, SendDigestsInput{At: scheduledAt(ctx), Zone: in.Zone}).Get(ctx, &res)
 	return res, err
 }

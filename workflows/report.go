@@ -52,15 +52,27 @@ type MakeProgressReportResult struct {
 // retry, a second run or a trigger on the same day keeps nothing twice and tells
 // the leaders once.
 func ProgressReportWorkflow(ctx workflow.Context, in ProgressReportInput) (MakeProgressReportResult, error) {
-	at := workflow.Now(ctx)
+	var res MakeProgressReportResult
+	err := workflow.ExecuteActivity(scheduledWork(ctx), MakeProgressReportActivityName,
+		MakeProgressReportInput{CampaignID: in.CampaignID, At: scheduledAt(ctx)}).Get(ctx, &res)
+	return res, err
+}
+
+// scheduledAt is the moment a scheduled workflow stands for: its schedule's
+// nominal time, or its own start when it was started otherwise.
+func scheduledAt(ctx workflow.Context) time.Time {
 	if nominal, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(ScheduledStartTimeKey); ok && !nominal.IsZero() {
-		at = nominal
+		return nominal
 	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return workflow.Now(ctx)
+}
+
+// scheduledWork is the context of a scheduled workflow's one activity: a few
+// minutes a try, retried for a while, so a store that is briefly away does not
+// cost the day's work.
+func scheduledWork(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 20},
 	})
-	var res MakeProgressReportResult
-	err := workflow.ExecuteActivity(actx, MakeProgressReportActivityName, MakeProgressReportInput{CampaignID: in.CampaignID, At: at}).Get(ctx, &res)
-	return res, err
 }

@@ -152,43 +152,34 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *visit) {
 	p := service.UserPatch{Name: &name, Department: &department, Roles: &roles, Campaigns: &campaigns,
 		Departments: &departments, Active: &active}
 	username := r.PathValue("username")
-	if _, err := s.svc.UpdateUser(r.Context(), v.User, username, p); err != nil {
-		if msg, ok := s.formError(v, err); ok {
-			s.renderUser(w, r, v, username, map[string]any{"Error": msg})
-			return
-		}
-		s.fail(w, r, v, err)
-		return
-	}
-	s.renderUser(w, r, v, username, map[string]any{"Saved": true})
+	_, err := s.svc.UpdateUser(r.Context(), v.User, username, p)
+	s.userFormDone(w, r, v, username, err, map[string]any{"Saved": true})
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request, v *visit) {
 	username := r.PathValue("username")
 	made, err := s.svc.ResetPassword(r.Context(), v.User, username, r.PostFormValue("password"))
-	if err != nil {
-		if msg, ok := s.formError(v, err); ok {
-			s.renderUser(w, r, v, username, map[string]any{"Error": msg})
-			return
-		}
-		s.fail(w, r, v, err)
-		return
-	}
-	s.renderUser(w, r, v, username, map[string]any{"Reset": true, "Password": made})
+	s.userFormDone(w, r, v, username, err, map[string]any{"Reset": true, "Password": made})
 }
 
 func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, v *visit) {
 	username := r.PathValue("username")
 	t, err := s.svc.IssueToken(r.Context(), v.User, username, r.PostFormValue("name"))
+	s.userFormDone(w, r, v, username, err, map[string]any{"Token": t})
+}
+
+// userFormDone shows a user's page after an admin's form: with done when it was
+// taken, with the refusal beside the forms when it was about what was sent.
+func (s *Server) userFormDone(w http.ResponseWriter, r *http.Request, v *visit, username string, err error, done map[string]any) {
 	if err != nil {
-		if msg, ok := s.formError(v, err); ok {
-			s.renderUser(w, r, v, username, map[string]any{"Error": msg})
+		msg, ok := s.formError(v, err)
+		if !ok {
+			s.fail(w, r, v, err)
 			return
 		}
-		s.fail(w, r, v, err)
-		return
+		done = map[string]any{"Error": msg}
 	}
-	s.renderUser(w, r, v, username, map[string]any{"Token": t})
+	s.renderUser(w, r, v, username, done)
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, v *visit) {
