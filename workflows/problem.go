@@ -26,6 +26,8 @@ type problemRun struct {
 	// starting counts tasks whose workflow is being started: the problem does not
 	// close while one is.
 	starting int
+	// projected is set once the reporting store has the problem.
+	projected bool
 }
 
 // ProblemWorkflow is one problem's life: it takes opinions as they are grouped
@@ -41,6 +43,14 @@ func ProblemWorkflow(ctx workflow.Context, in ProblemInput) (domain.ProblemState
 	if err := workflow.SetQueryHandler(ctx, ProblemQueryName, func() (domain.Problem, error) { return r.p.Clone(), nil }); err != nil {
 		return "", err
 	}
+	// receive answers once the problem has reached the reporting store, so the
+	// office's request that made it can show it.
+	if err := workflow.SetUpdateHandler(ctx, ReceiveUpdateName, func(ctx workflow.Context) (int, error) {
+		err := workflow.Await(ctx, func() bool { return r.projected })
+		return r.p.Revision, err
+	}); err != nil {
+		return "", err
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, AddTaskUpdateName, r.addTask,
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req AddTaskRequest) error {
 			return r.checkTask(workflow.Now(ctx), req)
@@ -50,6 +60,7 @@ func ProblemWorkflow(ctx workflow.Context, in ProblemInput) (domain.ProblemState
 	if err := r.project(ctx); err != nil {
 		return "", err
 	}
+	r.projected = true
 	joined := workflow.GetSignalChannel(ctx, OpinionJoinedSignalName)
 	closed := workflow.GetSignalChannel(ctx, TaskClosedSignalName)
 	quiet := false

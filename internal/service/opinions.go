@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"golang.org/x/text/width"
 
 	"rectify/internal/campaign"
@@ -253,14 +252,7 @@ func (s *Service) submit(ctx context.Context, by string, c campaign.Campaign, in
 	}
 	if started {
 		// Wait until the workflow has written the opinion to the store.
-		handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: workflows.OpinionWorkflowID(id), UpdateID: workflows.ReceiveUpdateID,
-			UpdateName: workflows.ReceiveUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err != nil {
-			return res, err
-		}
-		if err := handle.Get(ctx, nil); err != nil {
+		if err := s.received(ctx, workflows.OpinionWorkflowID(id)); err != nil {
 			return res, err
 		}
 	}

@@ -120,6 +120,10 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 	if err != nil && !errors.As(err, &started) {
 		return ProblemView{}, nil, err
 	}
+	// Wait until the problem's workflow has written it to the store.
+	if err := s.received(ctx, workflows.ProblemWorkflowID(p.ID)); err != nil {
+		return ProblemView{}, nil, err
+	}
 	policy := actionPolicy(c.Policy)
 	results := make([]GroupResult, len(opinions))
 	g, gctx := errgroup.WithContext(ctx)
@@ -231,17 +235,23 @@ func (s *Service) AddTask(ctx context.Context, u user.User, problemID string, re
 		return domain.Opinion{}, actionError("add a task", err)
 	}
 	// The task's workflow has started; wait until it has written the task.
-	handle, err = s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.TaskWorkflowID(res.Task), UpdateID: workflows.ReceiveUpdateID,
+	if err := s.received(ctx, workflows.TaskWorkflowID(res.Task)); err != nil {
+		return domain.Opinion{}, err
+	}
+	return s.store.Opinion(ctx, res.Task)
+}
+
+// received waits until the workflow has written its record to the store: the
+// receive Update answers once it has (sent again, it answers again).
+func (s *Service) received(ctx context.Context, workflowID string) error {
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateID: workflows.ReceiveUpdateID,
 		UpdateName: workflows.ReceiveUpdateName, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = handle.Get(ctx, nil)
 	}
-	if err != nil {
-		return domain.Opinion{}, err
-	}
-	return s.store.Opinion(ctx, res.Task)
+	return err
 }
 
 // Problem is the problem id, for u: the office, leaders and verifiers see every
