@@ -132,8 +132,11 @@ func (r *problemRun) addTask(ctx workflow.Context, req AddTaskRequest) (AddTaskR
 	in := TaskInput{Task: r.newTask(id, req, workflow.Now(ctx)), Policy: domain.EffectivePolicy(r.policy, req.Assign), Assign: req.Assign}
 	if err := workflow.ExecuteChildWorkflow(cctx, TaskWorkflowName, in).GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		r.starting--
-		r.closeIfDone(ctx)
+		closeErr := r.closeIfDone(ctx)
 		r.starting++
+		if closeErr != nil {
+			return AddTaskResult{}, closeErr
+		}
 		return AddTaskResult{}, temporal.NewApplicationError(fmt.Sprintf("task %s did not start: %v", id, err), "TaskNotStarted")
 	}
 	b := req.Assign.Body
@@ -165,21 +168,27 @@ func (r *problemRun) taskClosed(ctx workflow.Context, tc TaskClosed) error {
 	r.p.Tasks[i].Closed, r.p.Tasks[i].Late, r.p.Tasks[i].Measures = true, !t.OnTime, t.Measures
 	r.closed[t.ID] = t
 	r.record(ctx, domain.SystemActor, "task-closed", detail("task", t.ID))
-	r.closeIfDone(ctx)
-	return r.project(ctx)
+	if err := r.project(ctx); err != nil {
+		return err
+	}
+	return r.closeIfDone(ctx)
 }
 
 // closeIfDone closes the problem once it has tasks, all verified, and none being
-// started, and answers its opinions.
-func (r *problemRun) closeIfDone(ctx workflow.Context) {
+// started: the store has it closed first, then each of its opinions is answered.
+func (r *problemRun) closeIfDone(ctx workflow.Context) error {
 	if r.p.State != domain.ProblemOpen || len(r.p.Tasks) == 0 || r.p.Open() > 0 || r.starting > 0 {
-		return
+		return nil
 	}
 	r.p.State, r.p.ClosedAt = domain.ProblemClosed, workflow.Now(ctx)
 	r.record(ctx, domain.SystemActor, "close", detail("opinions", fmt.Sprint(len(r.p.Opinions))))
+	if err := r.project(ctx); err != nil {
+		return err
+	}
 	for _, id := range r.p.Opinions {
 		r.answer(ctx, id)
 	}
+	return nil
 }
 
 // answer tells an opinion that its problem is resolved, with what was done and

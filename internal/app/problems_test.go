@@ -149,7 +149,7 @@ func TestAProblemSplitIntoTasksClosesItsOpinions(t *testing.T) {
 			"the problem's answer reaches opinion %s", id)
 	}
 	p := h.Must("office", http.MethodGet, "/api/v1/problems/"+problem, nil, http.StatusOK)
-	require.Equal(t, "closed", p["state"])
+	require.Equal(t, "closed", p["state"], "the store has the problem closed before its opinions are answered")
 	require.Len(t, p["task_records"], 2)
 	answered := h.Must("office", http.MethodGet, "/api/v1/opinions/"+ids[0], nil, http.StatusOK)
 	require.Equal(t, "official", answered["official"], "the lead task's official answers for it")
