@@ -223,19 +223,7 @@ var campaignStatsCmd = &command{
 }
 
 func campaignStats(e *env, c *cmdline) int {
-	pos, code, ok := c.parse(1, 1)
-	if !ok {
-		return code
-	}
-	cl, code, ok := c.client()
-	if !ok {
-		return code
-	}
-	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("campaigns", pos[0], "stats"), nil, nil)
-	if err != nil {
-		return e.fail(err)
-	}
-	return e.show(resp, func(w io.Writer, body []byte) error {
+	return showOne(e, c, func(id string) string { return apiPath("campaigns", id, "stats") }, func(w io.Writer, body []byte) error {
 		var s stats
 		if err := json.Unmarshal(body, &s); err != nil {
 			return err

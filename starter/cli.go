@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 )
@@ -319,4 +320,22 @@ func jsonKind(raw json.RawMessage) string {
 		return "null"
 	}
 	return "a number"
+}
+
+// showOne is a command that takes one id: it GETs the path made of it and shows
+// the answer with render (or as JSON with --json).
+func showOne(e *env, c *cmdline, path func(id string) string, render func(io.Writer, []byte) error) int {
+	pos, code, ok := c.parse(1, 1)
+	if !ok {
+		return code
+	}
+	cl, code, ok := c.client()
+	if !ok {
+		return code
+	}
+	resp, err := cl.do(e.ctx, http.MethodGet, path(pos[0]), nil, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	return e.show(resp, render)
 }

@@ -393,19 +393,7 @@ var opinionShowCmd = &command{
 }
 
 func opinionShow(e *env, c *cmdline) int {
-	pos, code, ok := c.parse(1, 1)
-	if !ok {
-		return code
-	}
-	cl, code, ok := c.client()
-	if !ok {
-		return code
-	}
-	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("opinions", pos[0]), nil, nil)
-	if err != nil {
-		return e.fail(err)
-	}
-	return e.show(resp, func(w io.Writer, body []byte) error {
+	return showOne(e, c, func(id string) string { return apiPath("opinions", id) }, func(w io.Writer, body []byte) error {
 		var op opinion
 		if err := json.Unmarshal(body, &op); err != nil {
 			return err

@@ -138,19 +138,7 @@ var problemShowCmd = &command{
 }
 
 func problemShow(e *env, c *cmdline) int {
-	pos, code, ok := c.parse(1, 1)
-	if !ok {
-		return code
-	}
-	cl, code, ok := c.client()
-	if !ok {
-		return code
-	}
-	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("problems", pos[0]), nil, nil)
-	if err != nil {
-		return e.fail(err)
-	}
-	return e.show(resp, printProblem)
+	return showOne(e, c, func(id string) string { return apiPath("problems", id) }, printProblem)
 }
 
 // printProblem shows a problem, its tasks, and the opinions a request could not group.
