@@ -343,12 +343,17 @@ func (s *Service) Tasks(ctx context.Context, u user.User, f TaskFilter) ([]Opini
 	// A scoped role sees the tasks of its campaigns and departments only.
 	tasks = slices.DeleteFunc(tasks, func(t domain.Opinion) bool { return !canSee(u, t) })
 	views := make([]OpinionView, len(tasks))
+	policies := map[string]domain.Policy{} // a list's tasks are mostly of one campaign: read it once
 	for i, t := range tasks {
-		c, err := s.campaign(ctx, t.CampaignID)
-		if err != nil {
-			return nil, err
+		p, ok := policies[t.CampaignID]
+		if !ok {
+			c, err := s.campaign(ctx, t.CampaignID)
+			if err != nil {
+				return nil, err
+			}
+			p, policies[t.CampaignID] = c.Policy, c.Policy
 		}
-		views[i] = s.view(t, u, c.Policy)
+		views[i] = s.view(t, u, p)
 	}
 	return views, nil
 }
