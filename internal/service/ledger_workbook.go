@@ -66,10 +66,12 @@ func (s *Service) ledgerWorkbook(ctx context.Context, w io.Writer, c campaign.Ca
 	var tasks []ledger.TaskRow
 	var details [][]any
 	people := newResponsibilities()
+	keys := map[string]string{} // each opinion's key, for the problems that name it
 	// Every opinion is read, so the people's figures count all their items; the
 	// lists keep those in states.
 	st, err := s.store.Ledger(ctx, c.ID, nil, func(o domain.Opinion) error {
 		listed := len(states) == 0 || slices.Contains(states, o.State)
+		keys[o.ID] = o.Key
 		p, t, ok := ledger.OpinionRows(o, store.SpeedOf(c.Policy, o.Category), s.displayName, loc)
 		if ok && listed {
 			problems = append(problems, p)
@@ -88,7 +90,7 @@ func (s *Service) ledgerWorkbook(ctx context.Context, w io.Writer, c campaign.Ca
 	if err != nil {
 		return err
 	}
-	if problems, tasks, err = s.withProblems(ctx, c, problems, tasks, people); err != nil {
+	if problems, tasks, err = s.withProblems(ctx, c, problems, tasks, people, keys); err != nil {
 		return err
 	}
 	head := ledger.Head{Campaign: c.Name, FilingUnit: c.FilingUnit, CutOff: cutOff, MadeAt: s.Now(), Location: loc}
@@ -99,9 +101,9 @@ func (s *Service) ledgerWorkbook(ctx context.Context, w io.Writer, c campaign.Ca
 
 // withProblems adds the campaign's problems and their tasks to the lists, after
 // the problems its other opinions stand for, and the tasks to the items their
-// people answer for. A problem's opinions are named by their keys.
+// people answer for. A problem's opinions are named by their keys (keys, by id).
 func (s *Service) withProblems(ctx context.Context, c campaign.Campaign, problems []ledger.ProblemRow, tasks []ledger.TaskRow,
-	people *responsibilities) ([]ledger.ProblemRow, []ledger.TaskRow, error) {
+	people *responsibilities, keys map[string]string) ([]ledger.ProblemRow, []ledger.TaskRow, error) {
 	ps, err := s.store.Problems(ctx, c.ID)
 	if err != nil {
 		return nil, nil, err
@@ -117,12 +119,6 @@ func (s *Service) withProblems(ctx context.Context, c campaign.Campaign, problem
 	speed := func(category string) string { return store.SpeedOf(c.Policy, category) }
 	loc := c.Policy.Location()
 	for _, p := range ps {
-		keys := map[string]string{}
-		for _, id := range p.Opinions {
-			if o, err := s.store.Opinion(ctx, id); err == nil {
-				keys[id] = o.Key
-			}
-		}
 		own := byProblem[p.ID]
 		slices.SortFunc(own, func(a, b domain.Opinion) int { return strings.Compare(a.ID, b.ID) })
 		row, taskRows := ledger.ProblemRows(p, own, keys, speed, s.displayName, loc)
