@@ -1,55 +1,28 @@
 package web
 
 import (
-	"embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
-	"io"
-	"io/fs"
 	"slices"
 	"strings"
 	"time"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
-// catalogueFS holds the pages' texts, one catalogue per language: a flat JSON
-// object of key → text, keys sorted, one per line (i18n_test.go keeps them so, and
-// both languages with the same keys and the same format verbs).
-//
-//go:embed i18n/*.json
-var catalogueFS embed.FS
-
 // languages are the catalogues, Chinese first: it is the fallback of the others.
-var languages = []string{"zh", "en"}
+var languages = i18n.Languages
 
-// messages holds every text the pages show, in Chinese and English. A key missing in
-// English falls back to Chinese, then to the key itself, so a gap is visible but never
-// breaks a page.
-var messages = mustLoadCatalogues(catalogueFS)
+// messages holds every text the pages show, in Chinese and English: the catalogues
+// the API and the command line read too (internal/web/i18n).
+var messages = map[string]map[string]string{i18n.Chinese: i18n.Catalogue(i18n.Chinese), i18n.English: i18n.Catalogue(i18n.English)}
 
 // lookup finds a message, English falling back to Chinese.
-func lookup(lang, key string) (string, bool) {
-	if m, ok := messages[lang][key]; ok {
-		return m, true
-	}
-	m, ok := messages["zh"][key]
-	return m, ok
-}
+func lookup(lang, key string) (string, bool) { return i18n.Lookup(lang, key) }
 
 // translate is lookup with the key itself as the last resort, formatted with args.
-func translate(lang, key string, args ...any) string {
-	m, ok := lookup(lang, key)
-	if !ok {
-		m = key
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(m, args...)
-	}
-	return m
-}
+func translate(lang, key string, args ...any) string { return i18n.Text(lang, key, args...) }
 
 var funcs = template.FuncMap{
 	"t": func(v *visit, key string, args ...any) string { return v.T(key, args...) },
@@ -147,69 +120,4 @@ func short(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
-}
-
-// mustLoadCatalogues reads the embedded catalogues; a broken one stops the process
-// at its start rather than showing keys.
-func mustLoadCatalogues(fsys fs.FS) map[string]map[string]string {
-	all := make(map[string]map[string]string, len(languages))
-	for _, lang := range languages {
-		m, err := readCatalogue(fsys, "i18n/"+lang+".json")
-		if err != nil {
-			panic(err)
-		}
-		all[lang] = m
-	}
-	return all
-}
-
-// readCatalogue reads one catalogue file.
-func readCatalogue(fsys fs.FS, name string) (map[string]string, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }() // an embedded file, only read
-	m, err := parseCatalogue(f)
-	if err != nil {
-		return nil, fmt.Errorf("catalogue %s: %w", name, err)
-	}
-	return m, nil
-}
-
-// parseCatalogue reads a flat JSON object of key → text. It walks the tokens
-// rather than decoding into a map, which would keep the last of a key given twice
-// without a word: here a repeated key is an error.
-func parseCatalogue(r io.Reader) (map[string]string, error) {
-	dec := json.NewDecoder(r)
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
-	}
-	m := map[string]string{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key := tok.(string) // inside an object, the decoder gives keys as strings
-		tok, err = dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", key, err)
-		}
-		text, ok := tok.(string)
-		if !ok {
-			return nil, fmt.Errorf("key %q: the text is not a string", key)
-		}
-		if _, dup := m[key]; dup {
-			return nil, fmt.Errorf("key %q is given twice", key)
-		}
-		m[key] = text
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("something follows the object")
-	}
-	return m, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/campaign"
+	"rectify/internal/web/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite the catalogues in their canonical form (sorted, one key a line)")
@@ -47,11 +48,11 @@ func TestCatalogueRefusesAKeyGivenTwice(t *testing.T) {
 		{"two objects", `{"a": "x"} {"b": "y"}`, "something follows the object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parseCatalogue(strings.NewReader(tc.in))
+			_, err := i18n.Read(strings.NewReader(tc.in))
 			require.ErrorContains(t, err, tc.err)
 		})
 	}
-	m, err := parseCatalogue(strings.NewReader(`{"a": "x", "b": "%d 个"}`))
+	m, err := i18n.Read(strings.NewReader(`{"a": "x", "b": "%d 个"}`))
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"a": "x", "b": "%d 个"}, m)
 }
@@ -62,7 +63,7 @@ func TestCatalogueRefusesAKeyGivenTwice(t *testing.T) {
 func TestCataloguesAreSortedOneKeyALine(t *testing.T) {
 	for _, lang := range languages {
 		name := filepath.Join("i18n", lang+".json")
-		m, err := readCatalogue(os.DirFS("."), "i18n/"+lang+".json")
+		m, err := i18n.ReadFile(os.DirFS("i18n"), lang+".json")
 		require.NoError(t, err)
 		require.Equal(t, messages[lang], m, "the embedded catalogue is the file")
 		want := canonical(t, m)
