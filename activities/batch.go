@@ -164,7 +164,7 @@ func sameOrConflict(seq int, in workflows.OpinionInput, existing intake.Identity
 	out := store.RowOutcome{Seq: seq, Outcome: store.OutcomeAlreadyPresent, Existing: in.OpinionID}
 	if diff := intake.InputIdentity(in).Differences(existing); len(diff) > 0 {
 		out.Outcome = store.OutcomeKeyConflict
-		out.Reason = (&intake.KeyConflict{Key: in.Key, Existing: in.OpinionID, Fields: diff}).Error()
+		out.Reason = (&intake.KeyConflict{Key: in.Key, Existing: in.OpinionID, Fields: diff}).Message().Stored()
 	}
 	return out
 }

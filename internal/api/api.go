@@ -24,6 +24,7 @@ import (
 	"rectify/internal/lockout"
 	"rectify/internal/service"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // Config is what the API adds to the service: how it logs, what it serves beside
@@ -89,7 +90,7 @@ func (s *Server) Handler() http.Handler {
 		}
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
+		writeError(w, r, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
 	return noStore(recoverer(s.logger, mux))
 }
@@ -107,7 +108,7 @@ func noStore(next http.Handler) http.Handler {
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	var e *service.Error
 	if err := s.svc.Ready(r.Context()); errors.As(err, &e) {
-		writeError(w, e)
+		writeError(w, r, e)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -120,14 +121,14 @@ func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify"`)
-		writeError(w, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
+		writeError(w, r, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
 		return user.User{}, false
 	}
 	// A client that keeps sending bad tokens is guessing: after a few, it waits.
 	lock := s.lockout
 	client := lock.Client(r)
 	if wait := lock.Wait("", client); wait > 0 {
-		tooManyAttempts(w, wait)
+		tooManyAttempts(w, r, wait)
 		return user.User{}, false
 	}
 	u, err := s.svc.UserByToken(r.Context(), strings.TrimSpace(token))
@@ -137,27 +138,27 @@ func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool
 			s.logger.Warn("API tokens locked out: too many bad tokens from one address", "client", client, "retry_after", v.Wait)
 		}
 		if v.Wait > 0 {
-			tooManyAttempts(w, v.Wait)
+			tooManyAttempts(w, r, v.Wait)
 			return user.User{}, false
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify", error="invalid_token"`)
-		writeError(w, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
+		writeError(w, r, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
 		return user.User{}, false
 	}
 	accesslog.SetUser(r.Context(), u.Username)
 	if !s.throttle.allow(u.Username) {
 		w.Header().Set("Retry-After", "1")
-		writeError(w, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))
+		writeError(w, r, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))
 		return user.User{}, false
 	}
 	return u, true
 }
 
 // tooManyAttempts answers a client locked out for failing to sign in.
-func tooManyAttempts(w http.ResponseWriter, wait time.Duration) {
+func tooManyAttempts(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	secs := RetryAfter(wait)
 	w.Header().Set("Retry-After", secs)
-	writeError(w, errorf(http.StatusTooManyRequests, "too_many_attempts",
+	writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts",
 		"too many failed sign-ins from this address; try again in %s seconds", secs))
 }
 
@@ -194,7 +195,7 @@ func (s *Server) authenticatedRaw(h func(http.ResponseWriter, *http.Request, use
 			s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
 		}
-		writeError(w, apiErr)
+		writeError(w, r, apiErr)
 	})
 }
 
@@ -207,7 +208,7 @@ func recoverer(logger *slog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				logger.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-				writeError(w, errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged"))
+				writeError(w, r, errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged"))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -222,8 +223,29 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	_ = enc.Encode(body)
 }
 
-func writeError(w http.ResponseWriter, e *service.Error) {
-	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+// writeError answers an error: its code, the stable contract a program reads, and
+// a message in the caller's language (Language). In English the message is the
+// server's own, naming what it refused; in Chinese it is the rule with its field
+// and values where the error carries them, else the code's text — the web app's.
+func writeError(w http.ResponseWriter, r *http.Request, e *service.Error) {
+	msg := e.Message
+	switch lang := Language(r); {
+	case lang == i18n.English:
+	case e.Text.Key != "":
+		msg = e.Text.In(lang)
+	default:
+		msg = i18n.Text(lang, "code."+e.Code)
+	}
+	w.Header().Set("Content-Language", contentLanguage[Language(r)])
+	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": msg}})
+}
+
+// contentLanguage names each language as a Content-Language header does.
+var contentLanguage = map[string]string{i18n.Chinese: "zh-CN", i18n.English: "en"}
+
+// Language is the language a caller reads: its Accept-Language, Chinese by default.
+func Language(r *http.Request) string {
+	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
 // maxBody bounds a JSON request body.

@@ -74,7 +74,7 @@ func (s *Server) downloadRejections(w http.ResponseWriter, r *http.Request, u us
 	if !ok {
 		format = "" // refused by RejectionsFile, after the batch and role checks
 	}
-	d, err := s.svc.RejectionsFile(r.Context(), u, r.PathValue("id"), format)
+	d, err := s.svc.RejectionsFile(r.Context(), u, r.PathValue("id"), format, Language(r))
 	if err != nil {
 		return err
 	}

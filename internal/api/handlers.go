@@ -163,7 +163,11 @@ func (s *Server) submitOpinion(r *http.Request, u user.User) (int, any, error) {
 	if res.Created {
 		status = http.StatusCreated
 	}
-	return status, SubmittedView{OpinionView: v, Warnings: res.Warnings}, nil
+	warnings := make([]service.WarningView, len(res.Warnings))
+	for i, w := range res.Warnings {
+		warnings[i] = w.In(Language(r))
+	}
+	return status, SubmittedView{OpinionView: v, Warnings: warnings}, nil
 }
 
 func (s *Server) listOpinions(r *http.Request, u user.User) (int, any, error) {
@@ -242,7 +246,7 @@ func (s *Server) getBatch(r *http.Request, u user.User) (int, any, error) {
 	}
 	// The refused rows come with the file's original cells: names and phones.
 	s.svc.AuditBatch(r.Context(), u, v)
-	return http.StatusOK, v, nil
+	return http.StatusOK, v.In(Language(r)), nil
 }
 
 func (s *Server) auditLog(r *http.Request, u user.User) (int, any, error) {

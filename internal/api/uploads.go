@@ -43,9 +43,9 @@ func (s *Server) createBatch(r *http.Request, u user.User) (int, any, error) {
 		return 0, nil, err
 	}
 	if opts.DryRun {
-		return http.StatusOK, v, nil
+		return http.StatusOK, v.In(Language(r)), nil
 	}
-	return http.StatusCreated, v, nil
+	return http.StatusCreated, v.In(Language(r)), nil
 }
 
 // receiveUpload streams the multipart "file" part to a temporary file (never more

@@ -6,9 +6,7 @@ package intake
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +17,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/text"
+	"rectify/internal/web/i18n"
 )
 
 // MaxContentRunes bounds an opinion's text.
@@ -53,14 +52,15 @@ type Warning struct {
 	// retired_category for a value the campaign no longer takes.
 	Code string
 	// Problem says what is wrong with the value; Rule adds what becomes of it.
-	Problem string
-	Rule    string
+	Problem i18n.Message
+	Rule    i18n.Message
 }
 
-// quote is a value as a message quotes it: at most its first quoteRunes
-// characters, so a message never carries the kilobytes of a cell or a request.
+// quote is a value as a message quotes it (the catalogue adds the quotation marks
+// of its language): at most its first quoteRunes characters, so a message never
+// carries the kilobytes of a cell or a request.
 func quote(s string) string {
-	return strconv.Quote(text.Excerpt(s, quoteRunes))
+	return text.Excerpt(s, quoteRunes)
 }
 
 // quoteRunes bounds what a message quotes of a value.
@@ -68,17 +68,17 @@ const quoteRunes = 50
 
 // hintWarning says why a written department or category is kept as written, and
 // names the value triage will offer for it when there is a close one.
-func hintWarning(field, plural, written string, r campaign.Resolved) Warning {
-	code, problem := "unknown_"+field, fmt.Sprintf("%s is not one of this campaign's %s", quote(written), plural)
+func hintWarning(field, written string, r campaign.Resolved) Warning {
+	code, problem := "unknown_"+field, i18n.M("rule.hint_unknown."+field, quote(written))
 	switch {
 	case r.Retired:
-		code, problem = "retired_"+field, fmt.Sprintf("%s is retired in this campaign", quote(written))
+		code, problem = "retired_"+field, i18n.M("rule.hint_retired", quote(written))
 	case utf8.RuneCountInString(written) > campaign.MaxValueRunes || text.HasControl(written):
-		problem = fmt.Sprintf("%s cannot be a %s's name, which has at most %d characters on one line", quote(written), field, campaign.MaxValueRunes)
+		problem = i18n.M("rule.hint_not_a_name."+field, quote(written), campaign.MaxValueRunes)
 	}
-	rule := problem + "; kept as written for triage"
+	rule := i18n.M("rule.hint_kept", problem)
 	if r.Match == campaign.Close && !r.Retired {
-		rule += fmt.Sprintf(", which will suggest %q", r.Value)
+		rule = i18n.M("rule.hint_suggest", problem, r.Value)
 	}
 	return Warning{Field: field, Code: code, Problem: problem, Rule: rule}
 }
@@ -103,13 +103,20 @@ func channelList(c campaign.Campaign) string {
 // Targets maps the accepted spellings of a team or individual opinion.
 var targets = map[string]string{"班子": "team", "team": "team", "个人": "individual", "individual": "individual"}
 
-// FieldError names the field and the rule an opinion breaks.
+// FieldError names the field and the rule an opinion breaks; the rule is a
+// message, read in whichever language its reader has.
 type FieldError struct {
 	Field string
-	Rule  string
+	Rule  i18n.Message
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Rule }
+// Error is the error in English, as logs and Go callers read it.
+func (e *FieldError) Error() string { return e.Message().In(i18n.English) }
+
+// Message is the error naming its field, as an API answer words it.
+func (e *FieldError) Message() i18n.Message {
+	return i18n.M("rule.of_field", i18n.M("column."+e.Field), e.Rule)
+}
 
 var (
 	mobile   = regexp.MustCompile(`^1[3-9]\d{9}$`)
@@ -145,41 +152,41 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 	o.WrittenDepartment, o.WrittenCategory = "", ""
 	if o.Content == "" {
 		if keyContent != "" {
-			return nil, &FieldError{"content", "is empty: it has only invisible characters (zero-width spaces, control characters or the like)"}
+			return nil, &FieldError{"content", i18n.M("rule.content_invisible")}
 		}
-		return nil, &FieldError{"content", "is empty"}
+		return nil, &FieldError{"content", i18n.M("rule.content_empty")}
 	}
 	if n := utf8.RuneCountInString(o.Content); n > MaxContentRunes {
-		return nil, &FieldError{"content", fmt.Sprintf("has %d characters; at most %d are allowed", n, MaxContentRunes)}
+		return nil, &FieldError{"content", i18n.M("rule.content_too_long", n, MaxContentRunes)}
 	}
 	ch := c.ResolveChannel(o.Channel)
 	switch {
 	case ch.Match == campaign.NoMatch:
-		return nil, &FieldError{"channel", fmt.Sprintf("%s is not a channel of this campaign (%s)", quote(o.Channel), channelList(c))}
+		return nil, &FieldError{"channel", i18n.M("rule.channel_unknown", quote(o.Channel), channelList(c))}
 	case ch.Retired:
-		return nil, &FieldError{"channel", fmt.Sprintf("%s is a channel this campaign no longer takes opinions from (its channels: %s)", quote(o.Channel), channelList(c))}
+		return nil, &FieldError{"channel", i18n.M("rule.channel_retired", quote(o.Channel), channelList(c))}
 	}
 	o.Channel = ch.Value
 	if o.CollectedAt == "" {
-		return nil, &FieldError{"collected_at", "is required (YYYY-MM-DD)"}
+		return nil, &FieldError{"collected_at", i18n.M("rule.collected_at_required")}
 	}
 	if _, err := time.Parse(domain.DateLayout, o.CollectedAt); err != nil {
-		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is not a date in the form YYYY-MM-DD", quote(o.CollectedAt))}
+		return nil, &FieldError{"collected_at", i18n.M("rule.date_form", quote(o.CollectedAt))}
 	}
 	if o.CollectedAt > today {
-		return nil, &FieldError{"collected_at", fmt.Sprintf("%s is in the future (today is %s)", o.CollectedAt, today)}
+		return nil, &FieldError{"collected_at", i18n.M("rule.date_future", o.CollectedAt, today)}
 	}
 	if o.Phone != "" && !mobile.MatchString(o.Phone) && !landline.MatchString(o.Phone) {
-		return nil, &FieldError{"phone", "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)"}
+		return nil, &FieldError{"phone", i18n.M("rule.phone")}
 	}
 	if t, ok := targets[o.Target]; ok {
 		o.Target = t
 	}
 	if utf8.RuneCountInString(o.Submitter) > 100 {
-		return nil, &FieldError{"submitter", "is longer than 100 characters"}
+		return nil, &FieldError{"submitter", i18n.M("rule.longer_than", 100)}
 	}
 	if utf8.RuneCountInString(o.Target) > 100 {
-		return nil, &FieldError{"target", "is longer than 100 characters"}
+		return nil, &FieldError{"target", i18n.M("rule.longer_than", 100)}
 	}
 	for k, v := range o.Extra {
 		if v = text.Clean(v); v == "" {
@@ -187,7 +194,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 			continue
 		}
 		if n := utf8.RuneCountInString(v); n > spreadsheet.MaxCellRunes {
-			return nil, &FieldError{"extra", fmt.Sprintf("%s has %d characters; at most %d are allowed", quote(k), n, spreadsheet.MaxCellRunes)}
+			return nil, &FieldError{"extra", i18n.M("rule.extra_too_long", quote(k), n, spreadsheet.MaxCellRunes)}
 		}
 		o.Extra[k] = v
 	}
@@ -197,7 +204,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 		if r.Known() {
 			o.Department = r.Value
 		} else {
-			warnings = append(warnings, hintWarning("department", "departments", o.Department, r))
+			warnings = append(warnings, hintWarning("department", o.Department, r))
 			o.WrittenDepartment, o.Department = o.Department, ""
 		}
 	}
@@ -206,7 +213,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 		if r.Known() {
 			o.Category = r.Value
 		} else {
-			warnings = append(warnings, hintWarning("category", "categories", o.Category, r))
+			warnings = append(warnings, hintWarning("category", o.Category, r))
 			o.WrittenCategory, o.Category = o.Category, ""
 		}
 	}
@@ -218,7 +225,7 @@ func Normalize(o *Opinion, c campaign.Campaign, today string) ([]Warning, error)
 		k.Content, k.Submitter = keyContent, keySubmitter
 		o.Key = DerivedKey(k)
 	} else if !keyChars.MatchString(o.Key) {
-		return nil, &FieldError{"key", "must be 1–128 letters, digits or . _ : / # -"}
+		return nil, &FieldError{"key", i18n.M("rule.key_chars")}
 	}
 	return warnings, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 const today = "2026-11-20"
@@ -309,7 +310,7 @@ func TestNormalizeKeepsAnUnknownRoutingHintAsWrittenWithAWarning(t *testing.T) {
 	warnings, err := Normalize(&o, campaign.Campaign{Policy: policy()}, today)
 	require.NoError(t, err)
 	require.Equal(t, []string{"unknown_department", "unknown_category"}, []string{warnings[0].Code, warnings[1].Code})
-	require.Contains(t, warnings[0].Rule, `"财政局"`)
+	require.Contains(t, warnings[0].Rule.In(i18n.English), `"财政局"`)
 	require.Equal(t, "财政局", o.WrittenDepartment)
 	require.Equal(t, "其他", o.WrittenCategory)
 	require.Empty(t, o.Department)
@@ -389,7 +390,7 @@ func TestNormalizeWarnsOfACloseOrRetiredHintAndKeepsItAsWritten(t *testing.T) {
 			for _, w := range warnings {
 				codes = append(codes, w.Code)
 				for _, s := range tc.says {
-					require.Contains(t, w.Rule, s)
+					require.Contains(t, w.Rule.In(i18n.English), s)
 				}
 			}
 			require.Equal(t, tc.codes, codes)
@@ -403,7 +404,7 @@ func TestNormalizeWarnsOfACloseOrRetiredHintAndKeepsItAsWritten(t *testing.T) {
 		o := valid()
 		o.Department = "外星局"
 		warnings, _ := Normalize(&o, settled(t), today)
-		require.NotContains(t, warnings[0].Rule, "suggest")
+		require.NotContains(t, warnings[0].Rule.In(i18n.English), "suggest")
 	})
 }
 
@@ -452,6 +453,6 @@ func TestADepartmentAsWrittenBecomesOneOnlyIfItCanBeAName(t *testing.T) {
 	require.Equal(t, long, o.WrittenDepartment, "kept as written for triage")
 	require.Len(t, warnings, 1)
 	require.Equal(t, "unknown_department", warnings[0].Code)
-	require.Contains(t, warnings[0].Rule, "cannot be a department's name")
-	require.Less(t, len(warnings[0].Rule), 600)
+	require.Contains(t, warnings[0].Rule.In(i18n.English), "cannot be a department's name")
+	require.Less(t, len(warnings[0].Rule.In(i18n.English)), 600)
 }

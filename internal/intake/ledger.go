@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/text"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -27,7 +27,7 @@ type Rejection struct {
 	// refuses rows with warnings), or key_conflict (found when the import starts
 	// the opinion).
 	Code   string
-	Reason string
+	Reason i18n.Message
 	// Cells are the row's cells as the file has them, but for a cell over
 	// spreadsheet.MaxCellRunes, which is cut (spreadsheet.Cut).
 	Cells []string
@@ -40,24 +40,23 @@ const CodeCellTooLong = "cell_too_long"
 // naming the first.
 func tooLong(row spreadsheet.Row) *Rejection {
 	first := row.TooLong[0]
-	where := "column " + first.Letter
-	if first.Column != where {
-		where = fmt.Sprintf("column %s (%s)", first.Letter, first.Column)
+	where := i18n.M("rule.column_letter", first.Letter)
+	if first.Column != "column "+first.Letter {
+		where = i18n.M("rule.column_letter_named", first.Letter, first.Column)
 	}
-	reason := fmt.Sprintf("the cell in %s has %d characters; a cell may hold at most %d (Excel's own limit)",
-		where, first.Runes, spreadsheet.MaxCellRunes)
+	var reason i18n.Message
 	switch more := row.TooLong[1:]; len(more) {
 	case 0:
+		reason = i18n.M("rule.cell_too_long", where, first.Runes, spreadsheet.MaxCellRunes, spreadsheet.CutRunes)
 	case 1:
-		reason += "; so has the cell in column " + more[0].Letter
+		reason = i18n.M("rule.cell_too_long_one", where, first.Runes, spreadsheet.MaxCellRunes, more[0].Letter, spreadsheet.CutRunes)
 	default:
 		letters := make([]string, len(more))
 		for i, lc := range more {
 			letters[i] = lc.Letter
 		}
-		reason += "; so have the cells in columns " + strings.Join(letters, ", ")
+		reason = i18n.M("rule.cell_too_long_many", where, first.Runes, spreadsheet.MaxCellRunes, letters, spreadsheet.CutRunes)
 	}
-	reason += fmt.Sprintf(". The rejected-rows file keeps only the first %d characters of such a cell: shorten the text in your own file and import the row again", spreadsheet.CutRunes)
 	return &Rejection{Sheet: row.Sheet, Line: row.Line, Column: first.Column, Code: CodeCellTooLong, Reason: reason, Cells: row.Cells}
 }
 
@@ -69,7 +68,7 @@ type RowWarning struct {
 	Column string
 	// Code is unknown_department or unknown_category.
 	Code   string
-	Reason string
+	Reason i18n.Message
 }
 
 // Accepted is a row that becomes an opinion, with where it came from so the batch
@@ -226,12 +225,12 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, opts ReadO
 		}
 		return string(field)
 	}
-	reject := func(field spreadsheet.Field, code, reason string) (Accepted, *Rejection) {
+	reject := func(field spreadsheet.Field, code string, reason i18n.Message) (Accepted, *Rejection) {
 		return Accepted{}, &Rejection{Sheet: row.Sheet, Line: row.Line, Column: column(field), Code: code, Reason: reason, Cells: row.Cells}
 	}
 	if d := o.CollectedAt; d != "" {
 		if _, err := time.Parse(domain.DateLayout, d); err != nil {
-			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", fmt.Sprintf("%s is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", quote(d)))
+			return reject(spreadsheet.FieldCollectedAt, "invalid_collected_at", i18n.M("rule.not_a_date", quote(d)))
 		}
 	}
 	keyColumn := ""
@@ -247,7 +246,7 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, opts ReadO
 		if errors.As(err, &fe) {
 			return reject(spreadsheet.Field(fe.Field), "invalid_"+fe.Field, fe.Rule)
 		}
-		return reject(spreadsheet.FieldContent, "invalid_content", err.Error())
+		return reject(spreadsheet.FieldContent, "invalid_content", i18n.M("rule.row_unreadable", err.Error()))
 	}
 	progress, fe := readProgress(f, o, c, today, opts.People)
 	if fe != nil {
@@ -262,21 +261,19 @@ func checkRow(row spreadsheet.Row, c campaign.Campaign, today string, opts ReadO
 		rowWarnings = append(rowWarnings, RowWarning{Column: column(spreadsheet.Field(w.Field)), Code: w.Code, Reason: w.Rule})
 	}
 	if opts.Strict && len(warnings) > 0 {
-		reasons := make([]string, len(warnings))
-		for i, w := range warnings {
-			reasons[i] = w.Problem
+		problem := warnings[0].Problem
+		for _, w := range warnings[1:] {
+			problem = i18n.M("rule.joined", problem, w.Problem)
 		}
-		return reject(spreadsheet.Field(warnings[0].Field), warnings[0].Code,
-			strings.Join(reasons, "; ")+" (a strict import refuses it; without strict the row is imported and triage confirms the value)")
+		return reject(spreadsheet.Field(warnings[0].Field), warnings[0].Code, i18n.M("rule.strict", problem))
 	}
 	if first, dup := seen[o.Key]; dup {
 		if keyColumn != "" {
-			return reject(spreadsheet.FieldKey, "duplicate_key", fmt.Sprintf("repeats row %d of this file (the same %s)", first, keyColumn))
+			return reject(spreadsheet.FieldKey, "duplicate_key", i18n.M("rule.duplicate_key", first, keyColumn))
 		}
 		// No identifier: the same content, channel, date and submitter twice is one
 		// opinion written down twice.
-		return reject(spreadsheet.FieldContent, "duplicate_key", fmt.Sprintf(
-			"repeats row %d of this file: the same content, channel, date, submitter and phone; if these are two opinions, give each row its own identifier (编号) and import again", first))
+		return reject(spreadsheet.FieldContent, "duplicate_key", i18n.M("rule.duplicate_content", first))
 	}
 	seen[o.Key] = row.Line
 	a := Accepted{Opinion: o, Sheet: row.Sheet, Line: row.Line, Serial: serial, KeyColumn: keyColumn, Cells: row.Cells,
@@ -386,8 +383,14 @@ type KeyConflict struct {
 	Fields []string
 }
 
-// Error names the key, the existing opinion and the fields that differ.
-func (e *KeyConflict) Error() string {
-	return fmt.Sprintf("key %q already belongs to opinion %s, which differs in %s; give this opinion its own key, or correct it to match that opinion",
-		e.Key, e.Existing, strings.Join(e.Fields, ", "))
+// Error is the conflict in English.
+func (e *KeyConflict) Error() string { return e.Message().In(i18n.English) }
+
+// Message names the key, the existing opinion and the fields that differ.
+func (e *KeyConflict) Message() i18n.Message {
+	fields := make([]i18n.Message, len(e.Fields))
+	for i, f := range e.Fields {
+		fields[i] = i18n.M("column." + f)
+	}
+	return i18n.M("rule.key_conflict", e.Key, e.Existing, fields)
 }

@@ -18,6 +18,7 @@ import (
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
+	"rectify/internal/web/i18n"
 )
 
 // collect is a Sink that keeps everything.
@@ -88,9 +89,9 @@ func TestReadLedgerNamesEveryRejectedRowColumnAndRule(t *testing.T) {
 		{7, "联系电话", "invalid_phone", ""},
 		{9, "编号", "duplicate_key", ""},
 	}, got, "each rejection names the spreadsheet's row number, the column as written and the rule")
-	require.Contains(t, sink.rejected[2].Reason, "2014年4月2日", "an unreadable date says which forms are accepted")
-	require.Contains(t, sink.rejected[3].Reason, "future")
-	require.Contains(t, sink.rejected[5].Reason, "row 2")
+	require.Contains(t, sink.rejected[2].Reason.In(i18n.Chinese), "2014年4月2日", "an unreadable date says which forms are accepted")
+	require.Contains(t, sink.rejected[3].Reason.In(i18n.English), "future")
+	require.Contains(t, sink.rejected[5].Reason.In(i18n.English), "row 2")
 	require.Equal(t, []string{"A2", "", "热线", "2026-11-01", "", "", ""}, sink.rejected[0].Cells, "the original cells travel with the rejection")
 
 	require.Equal(t, "A1", sink.accepted[0].Key)
@@ -98,8 +99,8 @@ func TestReadLedgerNamesEveryRejectedRowColumnAndRule(t *testing.T) {
 	require.Equal(t, map[string]string{"备注": "夜间"}, sink.accepted[0].Extra, "unknown columns are kept")
 	require.Equal(t, "外星局", sink.accepted[1].WrittenDepartment, "an unknown department costs no opinion")
 	require.Empty(t, sink.accepted[1].Department)
-	require.Equal(t, []RowWarning{{Column: "责任单位", Code: "unknown_department",
-		Reason: `"外星局" is not one of this campaign's departments; kept as written for triage`}}, sink.rows[1].Warnings,
+	require.Equal(t, []englishWarning{{Column: "责任单位", Code: "unknown_department",
+		Reason: `"外星局" is not one of this campaign's departments; kept as written for triage`}}, english(sink.rows[1].Warnings),
 		"the warning names the column as written and the rule")
 	require.Equal(t, 8, sink.rows[1].Line)
 	require.Equal(t, "online", sink.accepted[2].Channel)
@@ -204,8 +205,8 @@ func TestARowRepeatedWithoutAnIdentifierIsRefusedAsTheSameOpinionTwice(t *testin
 	require.Equal(t, 3, r.Line)
 	require.Equal(t, "意见内容", r.Column)
 	require.Equal(t, "duplicate_key", r.Code)
-	require.Contains(t, r.Reason, "repeats row 2")
-	require.Contains(t, r.Reason, "编号", "says how to import both")
+	require.Contains(t, r.Reason.In(i18n.English), "repeats row 2")
+	require.Contains(t, r.Reason.In(i18n.Chinese), "编号", "says how to import both")
 	require.Equal(t, []string{"2", "路灯坏了", "热线", "2026-11-01"}, r.Cells, "the 序号 stays readable in the refused row")
 }
 
@@ -215,10 +216,10 @@ func TestAnUnknownDepartmentOrCategoryIsAWarningAndStrictRefusesTheRow(t *testin
 		"2,道路积水,热线,2026-11-02,城管科,\n"
 	sum, sink := readCSV(t, "台账.csv", ledger, ReadOptions{})
 	require.Equal(t, Summary{Rows: 2, Accepted: 2, Warned: 1, Headers: sum.Headers}, sum, "a routing hint never costs an opinion")
-	require.Equal(t, []RowWarning{
+	require.Equal(t, []englishWarning{
 		{Column: "责任部门", Code: "unknown_department", Reason: `"城市管理科" is not one of this campaign's departments; kept as written for triage, which will suggest "城管科"`},
 		{Column: "问题类别", Code: "unknown_category", Reason: `"服务态度" is not one of this campaign's categories; kept as written for triage`},
-	}, sink.rows[0].Warnings)
+	}, english(sink.rows[0].Warnings))
 	require.Equal(t, 2, sink.rows[0].Line)
 	require.Equal(t, "城市管理科", sink.accepted[0].WrittenDepartment)
 	require.Equal(t, "服务态度", sink.accepted[0].WrittenCategory)
@@ -229,10 +230,10 @@ func TestAnUnknownDepartmentOrCategoryIsAWarningAndStrictRefusesTheRow(t *testin
 	require.Equal(t, 1, sum.Accepted)
 	r := sink.rejected[0]
 	require.Equal(t, []any{2, "责任部门", "unknown_department"}, []any{r.Line, r.Column, r.Code})
-	require.Contains(t, r.Reason, `"城市管理科"`)
-	require.Contains(t, r.Reason, `"服务态度"`, "every hint of the row is named")
-	require.Contains(t, r.Reason, "strict")
-	require.NotContains(t, r.Reason, "kept as written", "a refused row is not kept")
+	require.Contains(t, r.Reason.In(i18n.English), `"城市管理科"`)
+	require.Contains(t, r.Reason.In(i18n.English), `"服务态度"`, "every hint of the row is named")
+	require.Contains(t, r.Reason.In(i18n.English), "strict")
+	require.NotContains(t, r.Reason.In(i18n.English), "kept as written", "a refused row is not kept")
 }
 
 func TestAStoredRowKeepsItsRoutingHintsAsWrittenAndItsOldSerialKey(t *testing.T) {
@@ -273,9 +274,9 @@ func TestACellOverExcelsLimitRefusesItsRowNamingTheCellAndTheOtherRowsImport(t *
 		require.Len(t, sink.rejected, 1)
 		r := sink.rejected[0]
 		require.Equal(t, []any{3, "备注", "cell_too_long"}, []any{r.Line, r.Column, r.Code})
-		require.Contains(t, r.Reason, "column E (备注)")
-		require.Contains(t, r.Reason, "40000 characters")
-		require.Contains(t, r.Reason, "32767")
+		require.Contains(t, r.Reason.In(i18n.English), "column E (备注)")
+		require.Contains(t, r.Reason.In(i18n.English), "40000 characters")
+		require.Contains(t, r.Reason.In(i18n.English), "32767")
 		total := 0
 		for _, c := range r.Cells {
 			total += len(c)
@@ -357,7 +358,7 @@ func TestAnImportedRowWhoseContentShowsNothingIsRefusedAsEmpty(t *testing.T) {
 	for _, r := range sink.rejected {
 		require.Equal(t, "invalid_content", r.Code, "row %d", r.Line)
 		require.Equal(t, "content", r.Column)
-		require.Contains(t, r.Reason, "empty")
+		require.Contains(t, r.Reason.In(i18n.English), "empty")
 		refused = append(refused, r.Line)
 	}
 	require.Equal(t, []int{2, 3, 4, 5}, refused)
@@ -367,4 +368,15 @@ func TestAnImportedRowWhoseContentShowsNothingIsRefusedAsEmpty(t *testing.T) {
 	_, csvSink := readCSV(t, "ledger.csv", "意见内容,来源,收集时间\n\u200b\u200b,热线,2026-11-01\n路灯坏了,热线,2026-11-01\n", ReadOptions{})
 	require.Len(t, csvSink.rejected, 1)
 	require.Equal(t, []any{2, "意见内容", "invalid_content"}, []any{csvSink.rejected[0].Line, csvSink.rejected[0].Column, csvSink.rejected[0].Code})
+}
+
+// englishWarning is a RowWarning with its reason in English, as tests compare it.
+type englishWarning struct{ Column, Code, Reason string }
+
+func english(ws []RowWarning) []englishWarning {
+	out := make([]englishWarning, len(ws))
+	for i, w := range ws {
+		out[i] = englishWarning{w.Column, w.Code, w.Reason.In(i18n.English)}
+	}
+	return out
 }

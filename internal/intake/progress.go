@@ -2,7 +2,6 @@ package intake
 
 import (
 	"cmp"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -10,6 +9,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 	"rectify/internal/text"
+	"rectify/internal/web/i18n"
 )
 
 // People finds the rectify user a ledger names (by username, or by name when one
@@ -52,7 +52,7 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 	case written == "":
 		return nil, nil
 	case !known:
-		return nil, &FieldError{"state", fmt.Sprintf("%s is not a state rectify knows; use 待交办, 已交办, 整改中, 待验收, 待回访 or 已销号 (or leave it empty for an opinion not yet handled)", quote(written))}
+		return nil, &FieldError{"state", i18n.M("rule.state_unknown", quote(written))}
 	case state == "":
 		return nil, nil
 	}
@@ -61,9 +61,9 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 		Measures: text.Clean(f[spreadsheet.FieldMeasures])}
 	if b.Category == "" {
 		if o.WrittenCategory != "" {
-			return nil, &FieldError{"category", fmt.Sprintf("%s is not one of this campaign's categories; an item under way needs one", quote(o.WrittenCategory))}
+			return nil, &FieldError{"category", i18n.M("rule.under_way_category_unknown", quote(o.WrittenCategory))}
 		}
-		return nil, &FieldError{"category", "is required for an item with a state"}
+		return nil, &FieldError{"category", i18n.M("rule.category_required_state")}
 	}
 	dates := map[spreadsheet.Field]*string{
 		spreadsheet.FieldDeadline: &b.Deadline, spreadsheet.FieldAssignedOn: &b.AssignedOn,
@@ -86,14 +86,14 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 		v := f[s.field]
 		switch {
 		case v == "" && s.required && reached(s.from):
-			return nil, &FieldError{string(s.field), fmt.Sprintf("is required for an item %s", stateWords[state])}
+			return nil, &FieldError{string(s.field), i18n.M("rule.required_for", stateWords(state))}
 		case v == "":
 		case !reached(s.from):
-			return nil, &FieldError{string(s.field), fmt.Sprintf("is given, but an item %s has not got that far; correct the state or the date", stateWords[state])}
+			return nil, &FieldError{string(s.field), i18n.M("rule.not_that_far", stateWords(state))}
 		case !isDate(v):
-			return nil, &FieldError{string(s.field), fmt.Sprintf("%s is not a date (use 2014-04-02, 2014/4/2, 2014年4月2日, 2014.4.2 or an Excel date)", quote(v))}
+			return nil, &FieldError{string(s.field), i18n.M("rule.not_a_date", quote(v))}
 		case s.field != spreadsheet.FieldDeadline && v > today:
-			return nil, &FieldError{string(s.field), fmt.Sprintf("%s is in the future (today is %s)", v, today)}
+			return nil, &FieldError{string(s.field), i18n.M("rule.date_future", v, today)}
 		}
 		*dates[s.field] = v
 	}
@@ -112,12 +112,12 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 			continue
 		}
 		if d.day < last.day {
-			return nil, &FieldError{string(d.field), fmt.Sprintf("%s is before the %s (%s)", d.day, fieldWords[last.field], last.day)}
+			return nil, &FieldError{string(d.field), i18n.M("rule.date_before", d.day, i18n.M("rule.day."+string(last.field)), last.day)}
 		}
 		last = d
 	}
 	if first := cmp.Or(b.AssignedOn, o.CollectedAt); b.Deadline != "" && b.Deadline < first {
-		return nil, &FieldError{"deadline", fmt.Sprintf("%s is before the item was assigned (%s)", b.Deadline, first)}
+		return nil, &FieldError{"deadline", i18n.M("rule.deadline_before_assigned", b.Deadline, first)}
 	}
 	if state == domain.StateCategorized {
 		return b, nil
@@ -125,13 +125,13 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 
 	if b.Department == "" {
 		if o.WrittenDepartment != "" {
-			return nil, &FieldError{"department", fmt.Sprintf("%s is not one of this campaign's departments; an item under way needs one", quote(o.WrittenDepartment))}
+			return nil, &FieldError{"department", i18n.M("rule.under_way_department_unknown", quote(o.WrittenDepartment))}
 		}
-		return nil, &FieldError{"department", "is required for an item " + stateWords[state]}
+		return nil, &FieldError{"department", i18n.M("rule.required_for", stateWords(state))}
 	}
 	live := state == domain.StateAssigned || state == domain.StateInProgress
 	if live && c.Policy.DepartmentRetired(b.Department) {
-		return nil, &FieldError{"department", fmt.Sprintf("%s is retired in this campaign and takes no new work; name the department that carries the item on", quote(b.Department))}
+		return nil, &FieldError{"department", i18n.M("rule.department_retired", quote(b.Department))}
 	}
 	var err *FieldError
 	if b.Official, err = person(f, spreadsheet.FieldOfficial, domain.RoleOfficial, people, true); err != nil {
@@ -141,23 +141,23 @@ func readProgress(f map[spreadsheet.Field]string, o Opinion, c campaign.Campaign
 		return nil, err
 	}
 	if b.Leader != "" && b.Leader == b.Official {
-		return nil, &FieldError{"leader", "must be someone other than the responsible official"}
+		return nil, &FieldError{"leader", i18n.M("rule.leader_same")}
 	}
 	if reached(domain.StateSubmitted) && b.Measures == "" {
-		return nil, &FieldError{"measures", "are required for an item " + stateWords[state]}
+		return nil, &FieldError{"measures", i18n.M("rule.measures_required", stateWords(state))}
 	}
 	if n := utf8.RuneCountInString(b.Measures); n > domain.MaxMeasuresRunes {
-		return nil, &FieldError{"measures", fmt.Sprintf("have %d characters; at most %d are allowed", n, domain.MaxMeasuresRunes)}
+		return nil, &FieldError{"measures", i18n.M("rule.measures_too_long", n, domain.MaxMeasuresRunes)}
 	}
 	if verifier := text.Clean(f[spreadsheet.FieldVerifier]); verifier != "" {
 		if !reached(domain.StateAwaitingCallback) {
-			return nil, &FieldError{"verifier", "is given, but an item " + stateWords[state] + " has not been verified; correct the state or the verifier"}
+			return nil, &FieldError{"verifier", i18n.M("rule.verifier_not_yet", stateWords(state))}
 		}
 		b.Verifier = verifier
 		if username, ok := people(verifier, domain.RoleVerifier); ok {
 			b.Verifier = username
 		} else if utf8.RuneCountInString(verifier) > campaign.MaxValueRunes {
-			return nil, &FieldError{"verifier", fmt.Sprintf("has more than %d characters", campaign.MaxValueRunes)}
+			return nil, &FieldError{"verifier", i18n.M("rule.more_than", campaign.MaxValueRunes)}
 		}
 	}
 	return b, satisfaction(f, b, c.Policy)
@@ -171,21 +171,21 @@ func satisfaction(f map[spreadsheet.Field]string, b *domain.Backfill, p domain.P
 			return nil
 		}
 		if p.CallbackRequired {
-			return &FieldError{"satisfaction", "is required for a closed item: this campaign closes an item after a follow-up call; give its answer (满意, 基本满意), or the state 待回访"}
+			return &FieldError{"satisfaction", i18n.M("rule.satisfaction_required")}
 		}
 		if b.ClosedOn != "" && b.ClosedOn != b.VerifiedOn {
-			return &FieldError{"closed_on", fmt.Sprintf("%s is not the day it was verified (%s): without a follow-up call an item is closed when it passes verification; give the call's answer (满意度), or the day of verification", b.ClosedOn, b.VerifiedOn)}
+			return &FieldError{"closed_on", i18n.M("rule.closed_not_verified_day", b.ClosedOn, b.VerifiedOn)}
 		}
 		return nil
 	}
 	value, ok := satisfactionNames[strings.ToLower(written)]
 	switch {
 	case !ok:
-		return &FieldError{"satisfaction", fmt.Sprintf("%s is not an answer rectify knows; use 满意, 基本满意 or 不满意", quote(written))}
+		return &FieldError{"satisfaction", i18n.M("rule.satisfaction_unknown", quote(written))}
 	case b.State != domain.StateClosed:
-		return &FieldError{"satisfaction", "is given, but an item " + stateWords[b.State] + " has had no follow-up call; correct the state or leave the satisfaction empty"}
+		return &FieldError{"satisfaction", i18n.M("rule.satisfaction_no_callback", stateWords(b.State))}
 	case value == domain.SatisfactionDissatisfied:
-		return &FieldError{"satisfaction", "is 不满意, but the item is closed: a dissatisfied follow-up call reopens an item; give the state 整改中 with a new deadline"}
+		return &FieldError{"satisfaction", i18n.M("rule.dissatisfied_closed")}
 	}
 	b.Satisfaction = value
 	return nil
@@ -196,13 +196,13 @@ func person(f map[spreadsheet.Field]string, field spreadsheet.Field, role domain
 	written := text.Clean(f[field])
 	if written == "" {
 		if required {
-			return "", &FieldError{string(field), "is required for an item under way: the rectify user (username or name) who answers for it"}
+			return "", &FieldError{string(field), i18n.M("rule.person_required")}
 		}
 		return "", nil
 	}
 	username, ok := people(written, role)
 	if !ok {
-		return "", &FieldError{string(field), fmt.Sprintf("%s is not the username or name of one rectify user with the %s role; give the username", quote(written), role)}
+		return "", &FieldError{string(field), i18n.M("rule.person_unknown", quote(written), i18n.M("role."+string(role)))}
 	}
 	return username, nil
 }
@@ -217,21 +217,9 @@ func stateRank(s domain.State) int {
 	return -1
 }
 
-// stateWords says how far an item of each state has come, for messages.
-var stateWords = map[domain.State]string{
-	domain.StateCategorized:      "waiting to be assigned (待交办)",
-	domain.StateAssigned:         "assigned (已交办)",
-	domain.StateInProgress:       "in progress (整改中)",
-	domain.StateSubmitted:        "waiting for verification (待验收)",
-	domain.StateAwaitingCallback: "waiting for its follow-up call (待回访)",
-	domain.StateClosed:           "closed (已销号)",
-}
-
-// fieldWords names the day each date column holds, for messages.
-var fieldWords = map[spreadsheet.Field]string{
-	spreadsheet.FieldCollectedAt: "day it was collected", spreadsheet.FieldAssignedOn: "day it was assigned",
-	spreadsheet.FieldSubmittedOn: "day the fix was submitted", spreadsheet.FieldVerifiedOn: "day it was verified",
-}
+// stateWords says how far an item of a state has come, for messages; the date
+// columns' days are rule.day.<field>.
+func stateWords(s domain.State) i18n.Message { return i18n.M("rule.state_words." + string(s)) }
 
 func isDate(v string) bool {
 	d, ok := spreadsheet.ParseDate(v)

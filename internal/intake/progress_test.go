@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 // directory knows official 张三 (username zhangsan), leader 李四 and verifier 王五.
@@ -61,18 +62,18 @@ func TestARowUnderWayThatCannotStartWhereItStandsIsRefusedNamingColumnAndRule(t 
 		{"服务态度,城管科,整改中,张三,,,2026-11-20,,,,,,", "问题类别", "invalid_category", `"服务态度" is not one of this campaign's categories`},
 		{"群众需要解决的问题,,整改中,张三,,,2026-11-20,,,,,,", "责任单位", "invalid_department", "is required for an item in progress"},
 		{ok + ",整改中,,,,2026-11-20,,,,,,", "责任人", "invalid_official", "is required for an item under way"},
-		{ok + ",整改中,李四,,,2026-11-20,,,,,,", "责任人", "invalid_official", `"李四" is not the username or name of one rectify user with the official role`},
+		{ok + ",整改中,李四,,,2026-11-20,,,,,,", "责任人", "invalid_official", `"李四" is not the username or name of one rectify user in the role Responsible official`},
 		{ok + ",整改中,张三,,,,,,,,,", "整改时限", "invalid_deadline", "is required for an item in progress"},
 		{ok + ",整改中,张三,,,下月底,,,,,,", "整改时限", "invalid_deadline", `"下月底" is not a date`},
 		{ok + ",整改中,张三,,,2026-10-30,,,,,,", "整改时限", "invalid_deadline", "2026-10-30 is before the item was assigned (2026-11-01)"},
 		{ok + ",整改中,张三,,,2026-11-20,2026-10-30,,,,,", "交办日期", "invalid_assigned_on", "2026-10-30 is before the day it was collected (2026-11-01)"},
-		{ok + ",整改中,张三,,,2026-11-20,,2026-11-05,,,,", "完成日期", "invalid_submitted_on", "is given, but an item in progress (整改中) has not got that far"},
+		{ok + ",整改中,张三,,,2026-11-20,,2026-11-05,,,,", "完成日期", "invalid_submitted_on", "is given, but an item in progress has not got that far"},
 		{ok + ",待验收,张三,,,2026-11-20,,2026-11-05,,,,", "整改措施", "invalid_measures", "are required for an item waiting for verification"},
 		{ok + ",待验收,张三,,修好了,2026-11-20,,2026-12-01,,,,", "完成日期", "invalid_submitted_on", "2026-12-01 is in the future (today is 2026-11-27)"},
 		{ok + ",已销号,张三,,修好了,2026-11-20,,2026-11-05,2026-11-04,,,满意", "验收日期", "invalid_verified_on", "2026-11-04 is before the day the fix was submitted (2026-11-05)"},
 		{ok + ",已销号,张三,,修好了,2026-11-20,,2026-11-05,2026-11-06,,,不满意", "满意度", "invalid_satisfaction", "a dissatisfied follow-up call reopens an item"},
 		{ok + ",已销号,张三,,修好了,2026-11-20,,2026-11-05,2026-11-06,,2026-11-09,", "销号日期", "invalid_closed_on", "without a follow-up call an item is closed when it passes verification"},
-		{ok + ",整改中,张三,张三,,2026-11-20,,,,,,", "责任领导", "invalid_leader", `"张三" is not the username or name of one rectify user with the leader role`},
+		{ok + ",整改中,张三,张三,,2026-11-20,,,,,,", "责任领导", "invalid_leader", `"张三" is not the username or name of one rectify user in the role Leader`},
 	}
 	var b strings.Builder
 	b.WriteString(progressHeader)
@@ -88,6 +89,6 @@ func TestARowUnderWayThatCannotStartWhereItStandsIsRefusedNamingColumnAndRule(t 
 		require.Equal(t, i+2, got.Line)
 		require.Equal(t, r.column, got.Column, "row %d", i+2)
 		require.Equal(t, r.code, got.Code, "row %d", i+2)
-		require.Contains(t, got.Reason, r.reason, "row %d", i+2)
+		require.Contains(t, got.Reason.In(i18n.English), r.reason, "row %d", i+2)
 	}
 }

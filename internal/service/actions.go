@@ -16,6 +16,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/text"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -58,7 +59,7 @@ func (s *Service) prepareAction(ctx context.Context, u user.User, id string, act
 func (s *Service) checkRequest(ctx context.Context, u user.User, o domain.Opinion, action domain.Action, body domain.ActionBody) (domain.ActionRequest, error) {
 	body = cleanBody(body)
 	if err := domain.Permitted(&o, action, u.Actor()); err != nil {
-		return domain.ActionRequest{}, actionError(action, err)
+		return domain.ActionRequest{}, wordedState(actionError(action, err), action, o.State)
 	}
 	if action == domain.ActionGroup {
 		body.Category = "" // the problem's, never the caller's
@@ -226,6 +227,16 @@ func (s *Service) checkPerson(field, username string, role domain.Role) error {
 
 // actionError maps a workflow's rejection to the API's status codes: validators
 // reject with Forbidden (403), Conflict (409) or Invalid (422).
+// wordedState words a wrong_state refusal with the action and the state it was
+// refused in, for every language (the workflow's own message is English).
+func wordedState(err error, action domain.Action, state domain.State) error {
+	var e *Error
+	if errors.As(err, &e) && e.Code == "wrong_state" {
+		e.Text = i18n.M("api.wrong_state", i18n.M("action."+string(action)), i18n.M("state."+string(state)))
+	}
+	return err
+}
+
 func actionError(action domain.Action, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

@@ -21,6 +21,7 @@ import (
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -48,6 +49,23 @@ type BatchView struct {
 	// The refused rows and the rows with warnings, with their original cells.
 	RejectionsXLSX string `json:"rejections_xlsx,omitempty"`
 	RejectionsCSV  string `json:"rejections_csv,omitempty"`
+}
+
+// In is the view with its reasons in lang: they are stored as messages (or, in
+// batches stored before, as English text, shown as it is).
+func (v BatchView) In(lang string) BatchView {
+	rejections := make([]store.Rejection, len(v.Rejections))
+	for i, r := range v.Rejections {
+		r.Reason = i18n.Render(lang, r.Reason)
+		rejections[i] = r
+	}
+	warnings := make([]store.Warning, len(v.Warnings))
+	for i, w := range v.Warnings {
+		w.Reason = i18n.Render(lang, w.Reason)
+		warnings[i] = w
+	}
+	v.Rejections, v.Warnings = rejections, warnings
+	return v
 }
 
 func batchView(b store.Batch, rejections []store.Rejection, present []store.PresentRow, warnings []store.Warning) BatchView {
@@ -119,7 +137,7 @@ type batchSink struct {
 func (b *batchSink) Accept(ctx context.Context, a intake.Accepted) error {
 	var warnings []store.Warning
 	for _, w := range a.Warnings {
-		sw := store.Warning{Sheet: a.Sheet, Line: a.Line, Serial: a.Serial, Column: w.Column, Code: w.Code, Reason: w.Reason}
+		sw := store.Warning{Sheet: a.Sheet, Line: a.Line, Serial: a.Serial, Column: w.Column, Code: w.Code, Reason: w.Reason.Stored()}
 		warnings = append(warnings, sw)
 		b.warningsTotal++
 		if len(b.warnings) < rejectionsShown {
@@ -137,7 +155,7 @@ func (b *batchSink) Accept(ctx context.Context, a intake.Accepted) error {
 }
 
 func (b *batchSink) Reject(ctx context.Context, r intake.Rejection) error {
-	rej := store.Rejection{Sheet: r.Sheet, Line: r.Line, Column: r.Column, Code: r.Code, Reason: r.Reason, Cells: r.Cells}
+	rej := store.Rejection{Sheet: r.Sheet, Line: r.Line, Column: r.Column, Code: r.Code, Reason: r.Reason.Stored(), Cells: r.Cells}
 	if len(b.rejections) < rejectionsShown {
 		b.rejections = append(b.rejections, rej)
 	}
@@ -313,7 +331,8 @@ func officeRecord[T any](ctx context.Context, u user.User, id, code, what string
 // (a row with warnings was imported: importing it again finds it already there).
 // The API and the web pages both serve it, so the two downloads are the same file.
 // It is the office's (CampaignWork); an unknown batch or format is a 404.
-func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, format string) (*Download, error) {
+// Reasons are written in lang.
+func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, format, lang string) (*Download, error) {
 	b, err := s.batch(ctx, batchID, u)
 	if err != nil {
 		return nil, err
@@ -330,7 +349,7 @@ func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, form
 	}
 	rows := make([]spreadsheet.Rejected, len(flagged))
 	for i, f := range flagged {
-		rows[i] = spreadsheet.Rejected{Sheet: f.Sheet, Line: f.Line, Cells: f.Cells, Column: f.Column, Reason: f.Reason, Warning: f.Warning}
+		rows[i] = spreadsheet.Rejected{Sheet: f.Sheet, Line: f.Line, Cells: f.Cells, Column: f.Column, Reason: i18n.Render(lang, f.Reason), Warning: f.Warning}
 	}
 	header, rows := spreadsheet.AlignRejected(b.Headers, rows)
 	// The rows are the file's original cells, names and phones among them: handed

@@ -13,6 +13,7 @@ import (
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // CampaignRequest creates a campaign. Categories and departments may be given at the
@@ -252,12 +253,21 @@ type WarningView struct {
 	Code       string `json:"code"`
 	Message    string `json:"message"`
 	Suggestion string `json:"suggestion,omitempty"`
+	// Text is Message in every language: the API answers in its caller's.
+	Text i18n.Message `json:"-"`
+}
+
+// In is the warning with its message in lang.
+func (w WarningView) In(lang string) WarningView {
+	w.Message = w.Text.In(lang)
+	return w
 }
 
 func warningViews(ws []intake.Warning, written intake.Opinion, p domain.Policy) []WarningView {
 	out := make([]WarningView, len(ws))
 	for i, w := range ws {
-		out[i] = WarningView{Field: w.Field, Code: w.Code, Message: w.Field + ": " + w.Rule}
+		text := i18n.M("rule.of_field", i18n.M("column."+w.Field), w.Rule)
+		out[i] = WarningView{Field: w.Field, Code: w.Code, Message: text.In(i18n.English), Text: text}
 		var r campaign.Resolved
 		switch w.Field {
 		case "department":

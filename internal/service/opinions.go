@@ -232,7 +232,9 @@ func (s *Service) submit(ctx context.Context, by string, c campaign.Campaign, in
 	if err != nil {
 		var fe *intake.FieldError
 		if errors.As(err, &fe) {
-			return Submitted{}, errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%v", err)
+			e := errorf(http.StatusUnprocessableEntity, "invalid_"+fe.Field, "%v", err)
+			e.Text = fe.Message()
+			return Submitted{}, e
 		}
 		return Submitted{}, err
 	}

@@ -22,6 +22,7 @@ import (
 	"rectify/internal/spreadsheet"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // Config is what a Service is made of: the Temporal client, the reporting store,
@@ -125,6 +126,10 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Text, when set, is Message in every language (a rule with its field and
+	// values); without it a reader of another language than English reads the
+	// code's own text from the catalogue.
+	Text i18n.Message
 }
 
 func (e *Error) Error() string { return e.Message }

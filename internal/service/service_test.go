@@ -43,7 +43,7 @@ func TestCallersWithoutTheRoleAreRefusedBeforeAnythingIsRead(t *testing.T) {
 			return err
 		},
 		"Batch":          func() error { _, err := s.Batch(ctx, leader, "b1"); return err },
-		"RejectionsFile": func() error { _, err := s.RejectionsFile(ctx, leader, "b1", "csv"); return err },
+		"RejectionsFile": func() error { _, err := s.RejectionsFile(ctx, leader, "b1", "csv", "zh"); return err },
 		"AuditLog":       func() error { _, err := s.AuditLog(ctx, leader, AuditFilter{}); return err },
 		"CreateBulk": func() error {
 			_, err := s.CreateBulk(ctx, leader, "c1", domain.ActionReject, []string{"o1"}, domain.ActionBody{Reason: "重复"})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 const batchSchema = `
@@ -679,7 +680,7 @@ func (s *Store) FlaggedRows(ctx context.Context, batchID string) ([]Flagged, err
 		if n := len(warned); n > 0 && warned[n-1].ord == at[i].ord {
 			last := &warned[n-1].f
 			last.Column += "; " + w.Column
-			last.Reason += "; " + w.Reason
+			last.Reason = i18n.JoinStored(last.Reason, w.Reason)
 			continue
 		}
 		warned = append(warned, entry{at[i].ord, Flagged{Rejection: Rejection{Sheet: w.Sheet, Line: w.Line, Column: w.Column,

@@ -464,6 +464,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	if form.DryRun {
+		report = report.In(v.Lang)
 		s.renderImport(w, r, v, http.StatusOK, form, &report)
 		return
 	}
@@ -497,6 +498,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, r, v, err)
 		return
 	}
+	b = b.In(v.Lang)
 	name := b.CampaignID
 	if c, err := s.svc.Campaign(r.Context(), b.CampaignID); err == nil {
 		name = c.Name
@@ -528,7 +530,7 @@ func (s *Server) batchDownload(w http.ResponseWriter, r *http.Request, v *visit)
 		return
 	}
 	s.download(w, r, v, func() (*service.Download, error) {
-		return s.svc.RejectionsFile(r.Context(), v.User, r.PathValue("id"), format)
+		return s.svc.RejectionsFile(r.Context(), v.User, r.PathValue("id"), format, v.Lang)
 	})
 }
 

@@ -130,27 +130,44 @@ type Message struct {
 }
 
 // Arg is one argument of a Message: a value as written (a cell, a number, a
-// date), or a text of its own that is rendered in the same language.
+// date), a text of its own that is rendered in the same language, or a list of
+// either, joined as the language joins a list.
 type Arg struct {
 	Value string   `json:"v,omitempty"`
 	Text  *Message `json:"t,omitempty"`
+	List  []Arg    `json:"l,omitempty"`
 }
 
-// M makes a Message; each argument is a Message (rendered with it), a fmt.Stringer
-// or any other value, which fmt writes as %v does.
+// M makes a Message. An argument is a Message (rendered with it), a []Message or
+// []string (a list), or any other value, which fmt writes as %v does.
 func M(key string, args ...any) Message {
 	m := Message{Key: key}
 	for _, a := range args {
-		switch v := a.(type) {
-		case Message:
-			m.Args = append(m.Args, Arg{Text: &v})
-		case string:
-			m.Args = append(m.Args, Arg{Value: v})
-		default:
-			m.Args = append(m.Args, Arg{Value: fmt.Sprint(v)})
-		}
+		m.Args = append(m.Args, arg(a))
 	}
 	return m
+}
+
+func arg(a any) Arg {
+	switch v := a.(type) {
+	case Message:
+		return Arg{Text: &v}
+	case string:
+		return Arg{Value: v}
+	case []Message:
+		list := make([]Arg, len(v))
+		for i, m := range v {
+			list[i] = arg(m)
+		}
+		return Arg{List: list}
+	case []string:
+		list := make([]Arg, len(v))
+		for i, s := range v {
+			list[i] = Arg{Value: s}
+		}
+		return Arg{List: list}
+	}
+	return Arg{Value: fmt.Sprint(a)}
 }
 
 // In renders the message in lang. Every argument is formatted with %s in the
@@ -158,24 +175,23 @@ func M(key string, args ...any) Message {
 func (m Message) In(lang string) string {
 	args := make([]any, len(m.Args))
 	for i, a := range m.Args {
-		if a.Text != nil {
-			args[i] = a.Text.In(lang)
-		} else {
-			args[i] = a.Value
-		}
+		args[i] = a.in(lang)
 	}
 	return Text(lang, m.Key, args...)
 }
 
-// Keys lists the keys a message renders: its own and its arguments'.
-func (m Message) Keys() []string {
-	keys := []string{m.Key}
-	for _, a := range m.Args {
-		if a.Text != nil {
-			keys = append(keys, a.Text.Keys()...)
+func (a Arg) in(lang string) string {
+	switch {
+	case a.Text != nil:
+		return a.Text.In(lang)
+	case a.List != nil:
+		items := make([]string, len(a.List))
+		for i, item := range a.List {
+			items[i] = item.in(lang)
 		}
+		return strings.Join(items, Text(lang, "i18n.list_separator"))
 	}
-	return keys
+	return a.Value
 }
 
 // storedPrefix starts every stored Message. Text stored before reasons were
@@ -275,4 +291,15 @@ func Read(r io.Reader) (map[string]string, error) {
 		return nil, errors.New("something follows the object")
 	}
 	return m, nil
+}
+
+// JoinStored joins two stored texts about one row into one, as two reasons read
+// together in each language.
+func JoinStored(a, b string) string {
+	ma, okA := Parse(a)
+	mb, okB := Parse(b)
+	if okA && okB {
+		return M("rule.joined", ma, mb).Stored()
+	}
+	return a + "; " + b
 }
