@@ -98,7 +98,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) build() {
 	f.svc = service.New(f.config)
 	f.api = New(f.svc, f.apiConfig)
-	f.handler = f.api.Handler()
+	f.handler = english(f.api.Handler())
 }
 
 func (f *fixture) createCampaign(t *testing.T, id string, departments ...string) {
@@ -136,6 +136,18 @@ func decodeAs[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
 	var v T
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &v), "body: %s", rec.Body.String())
 	return v
+}
+
+// english reads the API as an English client does: a request that names no
+// language asks for English, so the tests read the server's own English
+// messages. Tests of the Chinese answers set their Accept-Language themselves.
+func english(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept-Language") == "" {
+			r.Header.Set("Accept-Language", "en")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type apiError struct {
@@ -1157,7 +1169,7 @@ func TestRecovererTurnsPanicInto500(t *testing.T) {
 		panic("nil map somewhere")
 	}))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/opinions", nil))
+	english(h).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/opinions", nil))
 	requireError(t, rec, http.StatusInternalServerError, "internal", "logged")
 	require.NotContains(t, rec.Body.String(), "nil map")
 

@@ -141,7 +141,7 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 	for _, u := range testUsers {
 		front.throttle.buckets[u.Username] = rate.NewLimiter(rate.Inf, 0)
 	}
-	fx := &fuzzFixture{svc: svc, store: st, temporal: tc, handler: front.Handler()}
+	fx := &fuzzFixture{svc: svc, store: st, temporal: tc, handler: english(front.Handler())}
 	office, _ := dir.Lookup("office")
 	for _, c := range []string{campaignID, "c2"} {
 		_, err := svc.CreateCampaign(context.Background(), office, service.CampaignRequest{ID: c, Name: "主题教育 " + c, Departments: []string{deptA, deptB}})

@@ -1,0 +1,161 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+	"go.temporal.io/sdk/mocks"
+
+	"rectify/internal/domain"
+	"rectify/internal/store"
+	"rectify/internal/web/i18n"
+	"rectify/workflows"
+)
+
+// doIn is do with an Accept-Language header ("" sends none), through the API's
+// own handler: a client that names no language reads Chinese.
+func (f *fixture) doIn(t *testing.T, lang, method, path, username, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	req.Header.Set("Authorization", "Bearer "+tokenOf(username))
+	rec := httptest.NewRecorder()
+	f.api.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+func TestARefusedActionIsAnsweredInTheCallersLanguageWithTheSameCode(t *testing.T) {
+	f := newFixture(t)
+	f.project(t, newOpinion("in-progress", assigned(domain.StateInProgress, "official", deptA, "2025-06-13", domain.LevelNone)))
+	for _, tc := range []struct {
+		name, header, lang string
+		says               []string
+	}{
+		{"a Chinese browser", "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN", []string{"整改中", "签收"}},
+		{"no language named", "", "zh-CN", []string{"整改中", "签收"}},
+		{"English first", "en-US,en;q=0.9,zh-CN;q=0.5", "en", []string{"cannot sign an opinion that is in_progress"}},
+		{"English only", "en", "en", []string{"cannot sign", "in_progress"}},
+		{"a language rectify does not speak", "fr-FR", "zh-CN", []string{"整改中"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.doIn(t, tc.header, http.MethodPost, "/api/v1/opinions/in-progress/actions/sign", "official", `{}`)
+			require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+			require.Equal(t, tc.lang, rec.Header().Get("Content-Language"))
+			e := decodeAs[apiError](t, rec)
+			require.Equal(t, "wrong_state", e.Error.Code, "the code is the same in every language")
+			for _, s := range tc.says {
+				require.Contains(t, e.Error.Message, s)
+			}
+			require.Equal(t, tc.lang != "en", i18n.HasHan(e.Error.Message), "a Chinese answer in Chinese, an English one without Chinese: %s", e.Error.Message)
+		})
+	}
+	f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
+}
+
+func TestAnInvalidOpinionIsRefusedNamingItsFieldInTheCallersLanguage(t *testing.T) {
+	f := newFixture(t)
+	body := `{"content": "路灯坏了", "channel": "hotline", "collected_at": "2025-06-09", "phone": "12345"}`
+	zh := decodeAs[apiError](t, f.doIn(t, "zh-CN", http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", body))
+	require.Equal(t, "invalid_phone", zh.Error.Code)
+	require.Equal(t, "联系电话：应为11位手机号或带区号的固定电话，如 0373-5771293", zh.Error.Message)
+	en := decodeAs[apiError](t, f.doIn(t, "en", http.MethodPost, "/api/v1/campaigns/c1/opinions", "office", body))
+	require.Equal(t, "invalid_phone", en.Error.Code)
+	require.Equal(t, "phone: is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)", en.Error.Message)
+}
+
+// brokenLedger has a good row and three broken ones: no content, a phone that is
+// no number, a department the campaign does not know (a warning: imported).
+const brokenLedger = "编号,意见内容,来源,收集时间,联系电话,责任单位\n" +
+	"A1,路灯坏了,热线,2025-06-09,13800138000,住建局\n" +
+	"A2,,热线,2025-06-09,,\n" +
+	"A3,道路积水,热线,2025-06-09,12345,\n" +
+	"A4,垃圾清运不及时,热线,2025-06-09,,社区居委会\n"
+
+// uploadIn posts a ledger as the office, reading the answer in lang.
+func (f *fixture) uploadIn(t *testing.T, lang, name, content string) *httptest.ResponseRecorder {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", name)
+	require.NoError(t, err)
+	_, err = fw.Write([]byte(content))
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/campaigns/"+campaignID+"/batches", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+tokenOf("office"))
+	req.Header.Set("Accept-Language", lang)
+	rec := httptest.NewRecorder()
+	f.api.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+func TestABrokenLedgersReasonsAreChineseByDefaultAndEnglishOnRequest(t *testing.T) {
+	f := newFixture(t)
+	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BatchWorkflowName, mock.Anything).Return(mocks.NewWorkflowRun(t), nil)
+	rec := f.uploadIn(t, "zh-CN,zh;q=0.9", "台账.csv", brokenLedger)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	var batch struct {
+		ID         string            `json:"id"`
+		Rejections []store.Rejection `json:"rejections"`
+		Warnings   []store.Warning   `json:"warnings"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &batch))
+	require.Len(t, batch.Rejections, 2)
+	require.Equal(t, []string{"意见内容", "内容为空，请填写意见内容"}, []string{batch.Rejections[0].Column, batch.Rejections[0].Reason})
+	require.Equal(t, []string{"联系电话", "应为11位手机号或带区号的固定电话，如 0373-5771293"}, []string{batch.Rejections[1].Column, batch.Rejections[1].Reason})
+	require.Len(t, batch.Warnings, 1)
+	require.Equal(t, "“社区居委会”不是本活动的责任部门；已按原文导入，分类时确认", batch.Warnings[0].Reason)
+
+	// The stored batch reads in each reader's language.
+	var again struct {
+		Rejections []store.Rejection `json:"rejections"`
+		Warnings   []store.Warning   `json:"warnings"`
+	}
+	rec = f.doIn(t, "en", http.MethodGet, "/api/v1/batches/"+batch.ID, "office", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &again))
+	require.Equal(t, "is empty", again.Rejections[0].Reason)
+	require.Equal(t, "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)", again.Rejections[1].Reason)
+	require.Equal(t, `"社区居委会" is not one of this campaign's departments; kept as written for triage`, again.Warnings[0].Reason)
+
+	// The rejected-rows workbook a clerk opens in Excel: Chinese by default.
+	reasons := func(lang string) []string {
+		t.Helper()
+		rec := f.doIn(t, lang, http.MethodGet, "/api/v1/batches/"+batch.ID+"/rejections.xlsx", "office", "")
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		book, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+		require.NoError(t, err)
+		rows, err := book.GetRows(book.GetSheetList()[0])
+		require.NoError(t, err)
+		var out []string
+		for _, row := range rows[1:] {
+			out = append(out, row[3])
+		}
+		return out
+	}
+	zh := reasons("")
+	require.Len(t, zh, 3, "two refused rows and one with a warning")
+	require.Equal(t, "内容为空，请填写意见内容", zh[0])
+	require.Equal(t, "应为11位手机号或带区号的固定电话，如 0373-5771293", zh[1])
+	require.Contains(t, zh[2], "“社区居委会”不是本活动的责任部门")
+	en := reasons("en")
+	require.Equal(t, "is empty", en[0])
+	require.Contains(t, en[1], "is neither a mobile number")
+	for _, r := range en[:2] {
+		require.False(t, i18n.HasHan(r), "an English reason has no Chinese: %s", r)
+	}
+}
