@@ -17,6 +17,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -117,7 +118,8 @@ func TestARowWhoseKeyBelongsToAnotherOpinionIsAConflictNotAlreadyThere(t *testin
 	require.Equal(t, store.OutcomeKeyConflict, bySeq[1].Outcome, "a different opinion under the same key is not counted already there")
 	require.Equal(t, id("TJ-2"), bySeq[1].Existing)
 	require.Contains(t, bySeq[1].Reason, id("TJ-2"), "the refusal names the opinion that has the key")
-	require.Contains(t, bySeq[1].Reason, "content, channel, collected_at")
+	require.Contains(t, i18n.Render(i18n.English, bySeq[1].Reason), "content, channel, collected_at")
+	require.Contains(t, i18n.Render(i18n.Chinese, bySeq[1].Reason), "意见内容、来源渠道、收集日期", "the reason is stored to be read in either language")
 	require.NotContains(t, bySeq[1].Reason, "窗口", "and never what a citizen said")
 	require.Equal(t, store.OutcomeStarted, bySeq[2].Outcome, "started by this batch before: counted once, as started")
 	require.Equal(t, store.RowOutcome{Seq: 3, Outcome: store.OutcomeAlreadyPresent, Existing: id("7")}, bySeq[3],
