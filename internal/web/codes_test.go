@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
 )
 
@@ -269,6 +271,80 @@ func TestEveryImportRejectionCodeIsTranslated(t *testing.T) {
 		for _, c := range codes {
 			_, ok := messages[lang]["rej."+c]
 			require.True(t, ok, "import rejection %q has no %s text (add rej.%s)", c, lang, c)
+		}
+	}
+}
+
+// messageKeys reads every key the code of dirs hands to i18n.M: the literal keys,
+// and for a key built from a prefix and a value ("column."+field), the prefix
+// with every value dynamic lists for it. A key it cannot read fails the test.
+func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
+	keys := map[string]bool{}
+	for _, dir := range dirs {
+		eachFile(t, filepath.Join(root, dir), func(n ast.Node) {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || exprString(call.Fun) != "i18n.M" || len(call.Args) == 0 {
+				return
+			}
+			pre, param, suf, ok := splitCode(call.Args[0])
+			switch values, known := dynamic[pre]; {
+			case ok && param == "":
+				keys[pre+suf] = true
+			case ok && known:
+				for _, v := range values {
+					keys[pre+v+suf] = true
+				}
+			default:
+				t.Errorf("%s: cannot read the message key %s", dir, exprString(call.Args[0]))
+			}
+		})
+	}
+	out := slices.Sorted(maps.Keys(keys))
+	require.NotEmpty(t, out)
+	return out
+}
+
+// Every import rule, every word of the API and the command line that is a
+// message, is in both catalogues: the same key renders in either language.
+func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
+	strs := func(vs ...string) []string { return vs }
+	var fields, states, backfill, actions, roles []string
+	for _, f := range spreadsheet.Fields {
+		fields = append(fields, string(f))
+	}
+	for _, s := range domain.AllStates {
+		states = append(states, string(s))
+	}
+	for _, s := range domain.BackfillStates {
+		backfill = append(backfill, string(s))
+	}
+	for _, a := range domain.Actions {
+		actions = append(actions, string(a))
+	}
+	for _, r := range []domain.Role{domain.RoleOffice, domain.RoleOfficial, domain.RoleVerifier, domain.RoleLeader, domain.RoleAdmin} {
+		roles = append(roles, string(r))
+	}
+	dynamic := map[string][]string{
+		"column.":               append(fields, "extra"),
+		"rule.hint_unknown.":    strs("department", "category"),
+		"rule.hint_not_a_name.": strs("department", "category"),
+		"rule.state_words.":     backfill,
+		"rule.day.":             strs("collected_at", "assigned_on", "submitted_on", "verified_on"),
+		"state.":                states,
+		"action.":               actions,
+		"role.":                 roles,
+	}
+	keys := messageKeys(t, dynamic, "internal/intake", "internal/service", "internal/api", "activities")
+	for _, k := range []string{"rule.phone", "rule.key_conflict", "column.phone", "rule.state_words.closed", "api.wrong_state"} {
+		require.Contains(t, keys, k, "the scan finds what it must")
+	}
+	for _, lang := range languages {
+		for _, k := range keys {
+			_, ok := messages[lang][k]
+			require.True(t, ok, "message %q has no %s text", k, lang)
 		}
 	}
 }

@@ -578,7 +578,7 @@ func TestImportStoresBatchAndShowsItsProgress(t *testing.T) {
 	require.Contains(t, body, "六月台账.csv")
 	require.Contains(t, body, `<div class="n">2</div><div class="l">待处理</div>`)
 	require.Contains(t, body, `<td class="num">4</td><td>来源</td><td>来源不是可识别的渠道`)
-	require.Contains(t, body, `&#34;电报&#34; is not a channel`, "with the rule's own words")
+	require.Contains(t, body, "“电报”不是本活动的来源渠道", "with the rule's own words, in the page's language")
 	require.Contains(t, body, `href="/batches/`+id+`/rejections.xlsx"`)
 	require.Contains(t, body, `href="/batches/`+id+`/rejections.csv"`)
 	require.Contains(t, body, `<progress id="batch-progress" max="2" value="0">`)
