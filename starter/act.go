@@ -40,24 +40,9 @@ var actions = []struct{ name, fields string }{
 var satisfactions = []string{"satisfied", "basically", "dissatisfied"}
 
 // actStringFlags are the text fields of an action body; each flag is named after the
-// JSON field it fills.
-var actStringFlags = []struct{ name, usage string }{
-	{"reason", "why (reject, return, request-extension, decide-extension, verify, reopen, cancel)"},
-	{"category", "category `NAME` to confirm (categorize)"},
-	{"into", "`ID` of the opinion to merge into (merge)"},
-	{"department", "responsible department `NAME` (assign, resolve)"},
-	{"official", "responsible official's `USERNAME` (assign; resolve: who fixed it)"},
-	{"leader", "responsible leader's `USERNAME` (assign, resolve)"},
-	{"measures", "rectification measures (assign, resolve, submit; report-progress: what was done; conclude: what is institutionalised)"},
-	{"deadline", "new deadline, `YYYY-MM-DD` (assign: overrides the category default; reopen)"},
-	{"until", "requested deadline, `YYYY-MM-DD` (request-extension)"},
-	{"evidence", "evidence of the fix (resolve, submit, report-progress, conclude, contribute)"},
-	{"fixed_on", "the day it was fixed on the spot, `YYYY-MM-DD` (resolve)"},
-	{"next", "what comes next (report-progress)"},
-	{"satisfaction", "`LEVEL`: satisfied, basically or dissatisfied (callback)"},
-	{"note", "follow-up note (callback); what the co-unit did (contribute)"},
-	{"problem", "`ID` of the problem to group the opinion into (group)"},
-}
+// JSON field it fills, and its help is cli.flag.act.<name>.
+var actStringFlags = []string{"reason", "category", "into", "department", "official", "leader", "measures",
+	"deadline", "until", "evidence", "fixed_on", "next", "satisfaction", "note", "problem"}
 
 // dateFlags must be calendar dates; checking them here catches "2025-3-1" before a
 // round trip.
@@ -65,22 +50,12 @@ var dateFlags = []string{"deadline", "until", "fixed_on"}
 
 var actCmd = &command{
 	name:     "act",
-	summary:  "perform a lifecycle action on an opinion",
 	synopsis: "<opinion-id> <action> [flags]",
-	about:    actAbout(),
+	more:     func() string { return actionTable(actionNames()) },
 	example: "starter act <opinion-id> assign --department 城建科 --official official --leader leader --measures '...'\n" +
 		"starter act <opinion-id> decide-extension --approve=false --reason 'no new facts'\n" +
 		"starter act <opinion-id> verify --body '{\"pass\": true}' --reason 'checked on site'",
 	run: act,
-}
-
-// actAbout explains act and lists every action with the flags it reads.
-func actAbout() string {
-	return "Performs one action (POST /api/v1/opinions/{id}/actions/{action}) and shows the\n" +
-		"opinion as it stands afterwards. The JSON body is --body merged with the flags\n" +
-		"given; only flags you set are sent, and a flag wins over the same key in --body.\n" +
-		"Dates are YYYY-MM-DD in the campaign's time zone. A refused action (wrong role,\n" +
-		"person or state, bad input) changes nothing and exits 1.\n\nActions:\n" + actionTable(actionNames())
 }
 
 // actionNames are the names of every action, in the contract's order.
@@ -106,19 +81,19 @@ func actionTable(names []string) string {
 }
 
 // unknownAction is the message for an action not among names, listing them.
-func unknownAction(action string, names []string) string {
-	return fmt.Sprintf("unknown action %q (one of: %s)", action, strings.Join(names, ", "))
+func unknownAction(e *env, action string, names []string) string {
+	return e.t("cli.err.unknown_action", action, strings.Join(names, ", "))
 }
 
 func act(e *env, c *cmdline) int {
-	flags := addActionFlags(c.fs)
+	flags := addActionFlags(e, c.fs)
 	pos, code, ok := c.parse(2, 2)
 	if !ok {
 		return code
 	}
 	id, action := pos[0], pos[1]
 	if names := actionNames(); !slices.Contains(names, action) {
-		return c.usageError(unknownAction(action, names))
+		return c.usageError(unknownAction(e, action, names))
 	}
 	body, msg := flags.body(c.set())
 	if msg != "" {
@@ -160,26 +135,26 @@ type actionFlags struct {
 
 // addActionFlags registers the body flags on fs: every one, or with only given,
 // --body and those named (bulk takes only the fields of the triage actions).
-func addActionFlags(fs *flag.FlagSet, only ...string) *actionFlags {
+func addActionFlags(e *env, fs *flag.FlagSet, only ...string) *actionFlags {
 	want := func(name string) bool { return len(only) == 0 || slices.Contains(only, name) }
 	a := &actionFlags{text: map[string]*string{}}
-	a.base = fs.String("body", "", "base JSON `OBJECT` for the body, e.g. '{\"reason\":\"...\"}'")
-	for _, f := range actStringFlags {
-		if want(f.name) {
-			a.text[f.name] = fs.String(f.name, "", f.usage)
+	a.base = fs.String("body", "", e.t("cli.flag.act.body"))
+	for _, name := range actStringFlags {
+		if want(name) {
+			a.text[name] = fs.String(name, "", e.t("cli.flag.act."+name))
 		}
 	}
 	if want("approve") {
-		fs.Var(&a.approve, "approve", "true approves, false refuses the extension (decide-extension)")
+		fs.Var(&a.approve, "approve", e.t("cli.flag.act.approve"))
 	}
 	if want("pass") {
-		fs.Var(&a.pass, "pass", "true passes, false fails the fix (verify)")
+		fs.Var(&a.pass, "pass", e.t("cli.flag.act.pass"))
 	}
 	if want("percent") {
-		a.percent = fs.Int("percent", 0, "how far along the work is, `0-100` (report-progress)")
+		a.percent = fs.Int("percent", 0, e.t("cli.flag.act.percent"))
 	}
 	if want("report_every_months") {
-		a.cycle = fs.Int("report_every_months", 0, "a long-term item's reporting cycle, `1-12` months (assign)")
+		a.cycle = fs.Int("report_every_months", 0, e.t("cli.flag.act.report_every_months"))
 	}
 	return a
 }
@@ -194,9 +169,9 @@ func (a *actionFlags) body(set map[string]bool) (map[string]any, string) {
 			return nil, fmt.Sprintf("--body must be a JSON object, like '{\"reason\":\"...\"}': got %s", *a.base)
 		}
 	}
-	for _, f := range actStringFlags {
-		if set[f.name] {
-			body[f.name] = *a.text[f.name]
+	for _, name := range actStringFlags {
+		if set[name] {
+			body[name] = *a.text[name]
 		}
 	}
 	if set["approve"] {

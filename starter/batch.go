@@ -117,29 +117,7 @@ var importExts = []string{".xlsx", ".csv", ".json"}
 
 var importCmd = &command{
 	name:     "import",
-	summary:  "import an Excel, CSV or JSON ledger of opinions",
 	synopsis: "--campaign ID [--strict] [--dry-run] [--rejections PATH] FILE",
-	about: "Uploads FILE (.xlsx, .csv or .json) to a campaign (POST /api/v1/campaigns/{id}/batches)\n" +
-		"and follows the import until every accepted row is in and the ledger shows every\n" +
-		"opinion it started, then prints a summary: rows read, accepted, rejected (the first\n" +
-		"20 with sheet, row, column and reason), started, already there (and which opinion\n" +
-		"each is), imported with warnings, and where to download the rejected rows and the\n" +
-		"warnings to fix and re-import them.\n\n" +
-		"Valid rows are imported and invalid ones reported; with --strict nothing is imported\n" +
-		"unless every row is valid. --dry-run checks the file and stores nothing (its rejected\n" +
-		"rows are listed, not downloadable). Importing the same file again is safe: rows\n" +
-		"already there are counted, not started twice.\n" +
-		"A 序号 column only numbers the rows: an opinion is known by its identifier column\n" +
-		"(编号, 意见编号, 工单号, 受理编号, key, id), or without one by its content, channel,\n" +
-		"date, submitter and phone. A key that belongs to an opinion saying something else\n" +
-		"is refused (key_conflict). A department or category the campaign does not know is\n" +
-		"a warning, and the row is imported; --strict refuses such rows too.\n" +
-		"A problem with the whole file (a required column missing, not a spreadsheet, too\n" +
-		"large) is one error, and nothing is imported.\n\n" +
-		"Ctrl-C stops waiting, not the import: it continues on the server, and\n" +
-		"'starter batch show <batch-id>' shows how far it got.\n\n" +
-		"Exit status: 0 all rows imported (or would be, with --dry-run); 1 some rows were\n" +
-		"rejected, the file was refused, the import failed, or an error.",
 	example: "starter import --campaign <campaign-id> 意见台账.xlsx\n" +
 		"starter import --campaign <campaign-id> --dry-run hotline.csv\n" +
 		"starter import --campaign <campaign-id> --strict --rejections rejected.xlsx opinions.json",
@@ -147,10 +125,10 @@ var importCmd = &command{
 }
 
 func importFile(e *env, c *cmdline) int {
-	campaignID := c.fs.String("campaign", "", "campaign `ID` to import into (required)")
-	strict := c.fs.Bool("strict", false, "import nothing unless every row is valid")
-	dryRun := c.fs.Bool("dry-run", false, "check the file and report, import nothing")
-	rejPath := c.fs.String("rejections", "", "save the rejected rows and the rows with warnings, with their reasons, to `PATH` (.xlsx or .csv)")
+	campaignID := c.fs.String("campaign", "", e.t("cli.flag.import.campaign"))
+	strict := c.fs.Bool("strict", false, e.t("cli.flag.import.strict"))
+	dryRun := c.fs.Bool("dry-run", false, e.t("cli.flag.import.dry-run"))
+	rejPath := c.fs.String("rejections", "", e.t("cli.flag.rejections"))
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code
@@ -241,20 +219,13 @@ func importFile(e *env, c *cmdline) int {
 
 var batchShowCmd = &command{
 	name:     "show",
-	summary:  "progress and report of one file import",
 	synopsis: "<batch-id> [--rejections PATH]",
-	about: "Shows a file import (GET /api/v1/batches/{id}) with the same summary as\n" +
-		"'starter import': rows read, accepted, rejected with reasons, started, already\n" +
-		"there, and, while it runs, how many are pending. --rejections saves the rejected\n" +
-		"rows (original cells and reason) to fix and re-import.\n\n" +
-		"Exit status: 0 no rows rejected; 1 some rows were rejected, the file was refused,\n" +
-		"the import failed, or an error.",
-	example: "starter batch show <batch-id>\nstarter batch show <batch-id> --rejections rejected.csv",
-	run:     batchShow,
+	example:  "starter batch show <batch-id>\nstarter batch show <batch-id> --rejections rejected.csv",
+	run:      batchShow,
 }
 
 func batchShow(e *env, c *cmdline) int {
-	rejPath := c.fs.String("rejections", "", "save the rejected rows and the rows with warnings, with their reasons, to `PATH` (.xlsx or .csv)")
+	rejPath := c.fs.String("rejections", "", e.t("cli.flag.rejections"))
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code

@@ -73,9 +73,8 @@ type bulkResult struct {
 
 var bulkCmd = &command{
 	name:     "bulk",
-	summary:  "take one triage action on many opinions of a campaign",
 	synopsis: "--campaign ID <action> [action flags] (--opinions ID,… | --file FILE | filters) [--dry-run] [--yes]",
-	about:    bulkAbout(),
+	more:     func() string { return actionTable(bulkActions) },
 	example: "starter bulk --campaign <campaign-id> assign --opinions <id>,<id> --department 城管科 --official official --leader leader\n" +
 		"starter bulk --campaign <campaign-id> categorize --file ids.txt --category 群众需要解决的问题\n" +
 		"starter bulk --campaign <campaign-id> reject --state received --q 测试 --reason '测试数据' --dry-run\n" +
@@ -83,48 +82,22 @@ var bulkCmd = &command{
 	run: bulkRun,
 }
 
-// bulkAbout explains bulk and lists its actions with the flags each reads.
-func bulkAbout() string {
-	return "Takes one triage action with one body on many opinions of a campaign\n" +
-		"(POST /api/v1/campaigns/{id}/bulk). The body is built from the flags as\n" +
-		"'starter act' builds it. The server checks the body first and refuses the whole\n" +
-		"bulk if it is wrong; then each opinion goes through every check of a single action,\n" +
-		"and one the action cannot be taken on (its state, most often) is refused on its\n" +
-		"own while the others go on.\n\n" +
-		"Which opinions, at most 10,000, either by id or by filters:\n" +
-		"  --opinions, --file  the ids given, in that order (one listed twice is sent once)\n" +
-		"  filters             every opinion of the campaign that 'starter opinion list\n" +
-		"                      --campaign ID' shows for the same --state (default: the\n" +
-		"                      triage states received, categorized and returned), --q,\n" +
-		"                      --channel, --suggested-category, --collected-from,\n" +
-		"                      --collected-to, --target and --target-kind. starter says how\n" +
-		"                      many match and asks before acting on them: --yes does not\n" +
-		"                      ask, --dry-run shows them and sends nothing.\n\n" +
-		"A bulk done within 10 seconds is answered at once; a larger one runs on the\n" +
-		"server and starter follows it. Then it prints how many opinions were done and\n" +
-		"refused, and each refused one with the code and message a single action would\n" +
-		"have got. Ctrl-C stops waiting, not the bulk.\n\n" +
-		"Exit status: 0 every opinion done (also a dry run, or no opinion matching); 1 some\n" +
-		"were refused, the question was not answered yes, the server refused the bulk, or\n" +
-		"an error; 2 bad command line.\n\nActions:\n" + actionTable(bulkActions)
-}
-
 func bulkRun(e *env, c *cmdline) int {
-	campaignID := c.fs.String("campaign", "", "campaign `ID` whose opinions to act on (required)")
-	idList := c.fs.String("opinions", "", "the opinions' `IDS`, comma-separated")
-	idFile := c.fs.String("file", "", "`FILE` of opinion ids, one a line; blank lines are skipped and # starts a comment (- reads stdin)")
-	stateList := c.fs.String("state", "", "with filters: only opinions in these `STATES`, comma-separated (default "+strings.Join(triageStates, ",")+")")
-	filters := addTriageFilters(c.fs)
-	dryRun := c.fs.Bool("dry-run", false, "show how many opinions and which would be acted on; send nothing")
-	yes := c.fs.Bool("yes", false, "act on the opinions filters select without asking")
-	flags := addActionFlags(c.fs, bulkFields...)
+	campaignID := c.fs.String("campaign", "", e.t("cli.flag.bulk.campaign"))
+	idList := c.fs.String("opinions", "", e.t("cli.flag.bulk.opinions"))
+	idFile := c.fs.String("file", "", e.t("cli.flag.bulk.file"))
+	stateList := c.fs.String("state", "", e.t("cli.flag.bulk.state", strings.Join(triageStates, ",")))
+	filters := addTriageFilters(e, c.fs)
+	dryRun := c.fs.Bool("dry-run", false, e.t("cli.flag.bulk.dry-run"))
+	yes := c.fs.Bool("yes", false, e.t("cli.flag.bulk.yes"))
+	flags := addActionFlags(e, c.fs, bulkFields...)
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code
 	}
 	action := pos[0]
 	if !slices.Contains(bulkActions, action) {
-		msg := unknownAction(action, bulkActions)
+		msg := unknownAction(e, action, bulkActions)
 		if slices.Contains(actionNames(), action) {
 			msg += fmt.Sprintf("; %s is taken on one opinion at a time: starter act <opinion-id> %s", action, action)
 		}

@@ -31,16 +31,13 @@ type category struct {
 
 var campaignCreateCmd = &command{
 	name:     "create",
-	summary:  "create a campaign from a JSON file",
 	synopsis: "--file campaign.json",
-	about: "Creates a campaign (POST /api/v1/campaigns). The file holds one JSON object with\n" +
-		"the name, categories, departments and deadline policy; it is sent as written.",
-	example: "starter campaign create --file campaign.json",
-	run:     campaignCreate,
+	example:  "starter campaign create --file campaign.json",
+	run:      campaignCreate,
 }
 
 func campaignCreate(e *env, c *cmdline) int {
-	file := c.fs.String("file", "", "JSON `FILE` holding the campaign object (- reads stdin; required)")
+	file := c.fs.String("file", "", e.t("cli.flag.campaign.create.file"))
 	if _, code, ok := c.parse(0, 0); !ok {
 		return code
 	}
@@ -95,9 +92,7 @@ func printCampaign(w io.Writer, cp campaign) {
 
 var campaignListCmd = &command{
 	name:     "list",
-	summary:  "list the campaigns you can see",
 	synopsis: "",
-	about:    "Lists campaigns (GET /api/v1/campaigns), scoped to what your token may see.",
 	example:  "starter campaign list\nstarter campaign list --json",
 	run:      campaignList,
 }
@@ -170,22 +165,15 @@ type breakdown struct {
 
 var campaignLedgerCmd = &command{
 	name:     "ledger",
-	summary:  "download a campaign's 整改台账 (rectification ledger)",
 	synopsis: "<campaign-id> --out PATH [--open]",
-	about: "Saves the campaign's rectification ledger (GET /api/v1/campaigns/{id}/ledger.xlsx or\n" +
-		".csv, as PATH's extension says): one row per opinion with its category, responsible\n" +
-		"department, official and leader, measures, deadline, state, overdue level, extensions,\n" +
-		"rework, closure date, whether on time, and the follow-up's satisfaction. Submitters'\n" +
-		"names and phones are not in it. --open keeps only opinions still being worked on.\n" +
-		"For the office and leaders.",
 	example: "starter campaign ledger <campaign-id> --out 整改台账.xlsx\n" +
 		"starter campaign ledger <campaign-id> --open --out open.csv",
 	run: campaignLedger,
 }
 
 func campaignLedger(e *env, c *cmdline) int {
-	out := c.fs.String("out", "", "save the ledger to `PATH` (.xlsx or .csv; required)")
-	open := c.fs.Bool("open", false, "only the opinions still being worked on")
+	out := c.fs.String("out", "", e.t("cli.flag.campaign.ledger.out"))
+	open := c.fs.Bool("open", false, e.t("cli.flag.campaign.ledger.open"))
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code
@@ -213,13 +201,9 @@ func campaignLedger(e *env, c *cmdline) int {
 
 var campaignStatsCmd = &command{
 	name:     "stats",
-	summary:  "counts and rates of one campaign",
 	synopsis: "<campaign-id>",
-	about: "Shows a campaign's figures (GET /api/v1/campaigns/{id}/stats): collected, in\n" +
-		"progress, closed, overdue and the completion, on-time and satisfaction rates, by\n" +
-		"state, category and department.",
-	example: "starter campaign stats <campaign-id>",
-	run:     campaignStats,
+	example:  "starter campaign stats <campaign-id>",
+	run:      campaignStats,
 }
 
 func campaignStats(e *env, c *cmdline) int {
@@ -304,15 +288,7 @@ func orderedStates(m map[string]int) []string {
 
 var campaignSettingsCmd = &command{
 	name:     "settings",
-	summary:  "change a running campaign's settings, or list the changes made",
 	synopsis: "<campaign-id> [--file patch.json]",
-	about: "With --file, changes the campaign's settings (PATCH /api/v1/campaigns/{id}): the file\n" +
-		"holds one JSON object with any of name, categories, departments, channels and policy.\n" +
-		"A list names only the values it adds or changes (by name, or renamed_from to rename\n" +
-		"one); values are retired (\"retired\": true), never removed; a renamed value keeps its\n" +
-		"old name as an alias. See docs/campaign-settings.md. For the office.\n" +
-		"Without --file, lists every change made so far, most recent first (GET\n" +
-		"/api/v1/campaigns/{id}/changes): who, when, the setting, before and after.",
 	example: "starter campaign settings <campaign-id>\n" +
 		"echo '{\"departments\": [{\"name\": \"城管科\", \"aliases\": [\"城市管理科\"]}]}' | starter campaign settings <campaign-id> --file -",
 	run: campaignSettings,
@@ -329,7 +305,7 @@ type change struct {
 }
 
 func campaignSettings(e *env, c *cmdline) int {
-	file := c.fs.String("file", "", "JSON `FILE` holding the change (- reads stdin); without it, list the changes")
+	file := c.fs.String("file", "", e.t("cli.flag.campaign.settings.file"))
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code

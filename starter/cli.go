@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"rectify/internal/web/i18n"
 )
 
 // env is what every command shares: where to write, which server, which token, and
@@ -22,33 +24,76 @@ type env struct {
 	server  string
 	token   string // never printed, not even in help defaults
 	jsonOut bool
+	lang    string // i18n.Chinese or i18n.English
 }
 
-// registerGlobals adds --server, --token and --json to fs. They are registered on
-// every level, so "starter opinion list --json" works as well as
+// t is a text of the catalogue in the language starter speaks.
+func (e *env) t(key string, args ...any) string { return i18n.Text(e.lang, key, args...) }
+
+// acceptLanguage is how starter asks the server to answer in its language.
+var acceptLanguage = map[string]string{i18n.Chinese: "zh-CN", i18n.English: "en"}
+
+// language is the language starter speaks: --lang wherever it is on the command
+// line (help may come before it), else English for an English locale, else
+// Chinese. A --lang that is neither is left to the flag to refuse.
+func language(args []string, getenv func(string) string) string {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		v, ok := "", false
+		switch {
+		case a == "--lang" || a == "-lang":
+			if i+1 < len(args) {
+				v, ok = args[i+1], true
+			}
+		case strings.HasPrefix(a, "--lang=") || strings.HasPrefix(a, "-lang="):
+			_, v, ok = strings.Cut(a, "=")
+		}
+		if ok && (v == i18n.Chinese || v == i18n.English) {
+			return v
+		}
+	}
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(name); v != "" {
+			return i18n.FromLocale(v)
+		}
+	}
+	return i18n.Chinese
+}
+
+// registerGlobals adds --server, --token, --json and --lang to fs. They are
+// registered on every level, so "starter opinion list --json" works as well as
 // "starter --json opinion list"; both write the same fields.
 func (e *env) registerGlobals(fs *flag.FlagSet) {
-	fs.StringVar(&e.server, "server", e.server, "rectify server `URL`")
-	fs.StringVar(&e.token, "token", e.token, "API `TOKEN`")
-	fs.BoolVar(&e.jsonOut, "json", e.jsonOut, "print raw JSON instead of tables")
+	fs.StringVar(&e.server, "server", e.server, e.t("cli.flag.server"))
+	fs.StringVar(&e.token, "token", e.token, e.t("cli.flag.token"))
+	fs.BoolVar(&e.jsonOut, "json", e.jsonOut, e.t("cli.flag.json"))
+	fs.Func("lang", e.t("cli.flag.lang"), func(v string) error {
+		if v != i18n.Chinese && v != i18n.English {
+			return errors.New(e.t("cli.err.lang", v))
+		}
+		e.lang = v
+		return nil
+	})
 }
 
 // globalFlags names the flags registerGlobals adds, so a command's help can list only
 // its own flags.
-var globalFlags = map[string]bool{"server": true, "token": true, "json": true}
+var globalFlags = map[string]bool{"server": true, "token": true, "json": true, "lang": true}
 
 // client builds the API client from the flags as finally parsed. A malformed --server
 // is a command-line mistake, so callers report it with exit status 2.
 func (e *env) client() (*client, error) {
-	return newClient(e.server, e.token)
+	return newClient(e.server, e.token, e.lang)
 }
 
 // fail reports an error from the server or the network and returns exit status 1.
 func (e *env) fail(err error) int {
-	fmt.Fprintf(e.stderr, "error: %v\n", err)
+	fmt.Fprintln(e.stderr, e.t("cli.msg.error", err))
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Status == 401 && e.token == "" {
-		fmt.Fprintln(e.stderr, "hint: no token was given; set RECTIFY_TOKEN or pass --token")
+		fmt.Fprintln(e.stderr, e.t("cli.msg.no_token"))
 	}
 	return exitFail
 }
@@ -62,7 +107,7 @@ func (e *env) show(body []byte, render func(w io.Writer, body []byte) error) int
 		return exitOK
 	}
 	if err := render(e.stdout, body); err != nil {
-		fmt.Fprintf(e.stderr, "warning: unexpected response (%v); printing it as JSON\n", err)
+		fmt.Fprintln(e.stderr, e.t("cli.msg.unexpected", err))
 		printJSON(e.stdout, body)
 	}
 	return exitOK
@@ -95,34 +140,34 @@ func (c *cmdline) parse(minArgs, maxArgs int) (pos []string, code int, ok bool) 
 	pos, err := parseInterspersed(c.fs, c.args)
 	if err != nil {
 		if isHelp(err) {
-			printLeafUsage(c.env.stdout, c.cmd, c.path, c.fs)
+			printLeafUsage(c.env, c.cmd, c.path, c.fs)
 			return nil, exitOK, false
 		}
-		return nil, c.usageError(err.Error()), false
+		return nil, c.usageError(c.env.flagError(err)), false
 	}
 	if len(pos) > maxArgs {
 		extra := pos[maxArgs]
-		msg := fmt.Sprintf("unexpected argument %q", extra)
+		msg := c.env.t("cli.err.argument", extra)
 		if extra == "true" || extra == "false" {
-			msg += fmt.Sprintf(" (boolean flags take their value after '=', e.g. --approve=%s)", extra)
+			msg = c.env.t("cli.err.argument_bool", extra)
 		}
 		return nil, c.usageError(msg), false
 	}
 	for _, p := range pos {
 		if strings.TrimSpace(p) == "" {
 			// An empty id would turn GET /opinions/{id} into a different endpoint.
-			return nil, c.usageError("empty argument: usage is " + c.path + " " + c.cmd.synopsis), false
+			return nil, c.usageError(c.env.t("cli.err.empty_argument", c.path+" "+c.cmd.synopsis)), false
 		}
 	}
 	if len(pos) < minArgs {
-		return nil, c.usageError(fmt.Sprintf("missing argument: usage is %s %s", c.path, c.cmd.synopsis)), false
+		return nil, c.usageError(c.env.t("cli.err.missing_argument", c.path+" "+c.cmd.synopsis)), false
 	}
 	return pos, exitOK, true
 }
 
 // usageError reports a command-line mistake and returns exit status 2.
 func (c *cmdline) usageError(msg string) int {
-	return usageError(c.env.stderr, c.path, msg)
+	return usageError(c.env, c.path, msg)
 }
 
 // set reports which flags were given on the command line, so that only those reach
@@ -144,8 +189,8 @@ func (c *cmdline) client() (cl *client, code int, ok bool) {
 }
 
 // usageError prints "<path>: <msg>" and where to find help, and returns exit status 2.
-func usageError(w io.Writer, path, msg string) int {
-	fmt.Fprintf(w, "%s: %s\nRun '%s --help' for usage.\n", path, msg, path)
+func usageError(e *env, path, msg string) int {
+	fmt.Fprintf(e.stderr, "%s: %s\n%s\n", path, msg, e.t("cli.err.see_help", path))
 	return exitUsage
 }
 
@@ -156,6 +201,20 @@ func newFlagSet(name string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
+}
+
+// flagError is a mistake the flag package found, in starter's language: an unknown
+// flag or one without its value; anything else (a flag's own refusal, in the
+// language already) as the package says it.
+func (e *env) flagError(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return e.t("cli.err.flag_unknown", name)
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return e.t("cli.err.flag_needs_value", name)
+	}
+	return msg
 }
 
 // isHelp reports whether parsing stopped because of -h or --help.
@@ -182,57 +241,63 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// printGroupUsage writes the help of a group of commands (or of starter itself).
-func printGroupUsage(w io.Writer, cmd *command, path string) {
-	fmt.Fprintf(w, "Usage:\n  %s", path)
+// commandKey names a command in the catalogue: "opinion.list" for "starter
+// opinion list", "starter" for starter itself. Its help is cli.cmd.<key>.summary
+// and cli.cmd.<key>.about.
+func commandKey(path string) string {
 	if path == "starter" {
-		fmt.Fprint(w, " [global flags]")
+		return path
 	}
-	fmt.Fprint(w, " <command> [flags] [args]\n\n")
+	return strings.ReplaceAll(strings.TrimPrefix(path, "starter "), " ", ".")
+}
+
+// about is what a command does, as its help says it.
+func (e *env) about(cmd *command, path string) string {
+	about := e.t("cli.cmd." + commandKey(path) + ".about")
+	if cmd.more != nil {
+		about += "\n" + cmd.more()
+	}
+	return about
+}
+
+// printGroupUsage writes the help of a group of commands (or of starter itself) to w.
+func printGroupUsage(e *env, w io.Writer, cmd *command, path string) {
+	fmt.Fprintf(w, "%s\n  %s", e.t("cli.help.usage"), path)
 	if path == "starter" {
-		fmt.Fprint(w, "starter is the campaign office's command-line client of rectify's HTTP API.\n\n")
-	} else if cmd.about != "" {
-		fmt.Fprintf(w, "%s\n\n", cmd.about)
+		fmt.Fprint(w, e.t("cli.help.global_synopsis"))
 	}
-	fmt.Fprint(w, "Commands:\n")
+	fmt.Fprintf(w, "%s\n\n%s\n\n", e.t("cli.help.group_synopsis"), e.about(cmd, path))
+	fmt.Fprintln(w, e.t("cli.help.commands"))
 	var t table
 	var walk func(prefix string, c *command)
 	walk = func(prefix string, c *command) {
 		for _, s := range c.subs {
 			if s.run != nil {
-				t.row("  "+prefix+s.name, s.summary)
+				t.row("  "+prefix+s.name, e.t("cli.cmd."+commandKey(path+" "+prefix+s.name)+".summary"))
 			} else {
 				walk(prefix+s.name+" ", s)
 			}
 		}
 	}
 	walk("", cmd)
-	t.row("  help <command>", "show a command's flags and an example")
+	t.row("  help <command>", e.t("cli.help.help_row"))
 	if path == "starter" {
-		t.row("  --version", "print the build: module version, commit, Go version")
+		t.row("  --version", e.t("cli.help.version_row"))
 	}
 	t.write(w)
 	fmt.Fprintln(w)
-	fmt.Fprint(w, globalUsage)
-	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's flags.\n", path)
-	fmt.Fprintf(w, "\nExample:\n%s\n", indent(cmd.example))
+	// Written from the catalogue rather than from the flag set, so that help can
+	// never show the token's current value.
+	fmt.Fprintln(w, e.t("cli.help.globals"))
+	fmt.Fprintf(w, "\n%s\n", e.t("cli.help.more", path))
+	fmt.Fprintf(w, "\n%s\n%s\n", e.t("cli.help.example"), indent(cmd.example))
 }
-
-// globalUsage is written by hand rather than from the flag set so that help can
-// never show the token's current value.
-const globalUsage = `Global flags (before or after the command):
-  --server URL    rectify server (default $RECTIFY_URL, else http://127.0.0.1:8080)
-  --token TOKEN   API token, sent as "Authorization: Bearer TOKEN" (default $RECTIFY_TOKEN;
-                  prefer the variable: command-line flags are visible to other users)
-  --json          print the server's JSON response, indented, instead of tables
-
-Exit status: 0 success, 1 the server refused or could not be reached, 2 bad command line.
-`
 
 // printLeafUsage writes a command's help: usage line, what it does, its own flags and
 // an example.
-func printLeafUsage(w io.Writer, cmd *command, path string, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage:\n  %s %s\n\n%s\n", path, cmd.synopsis, cmd.about)
+func printLeafUsage(e *env, cmd *command, path string, fs *flag.FlagSet) {
+	w := e.stdout
+	fmt.Fprintf(w, "%s\n  %s %s\n\n%s\n", e.t("cli.help.usage"), path, cmd.synopsis, e.about(cmd, path))
 	var t table
 	fs.VisitAll(func(f *flag.Flag) {
 		if globalFlags[f.Name] {
@@ -243,7 +308,7 @@ func printLeafUsage(w io.Writer, cmd *command, path string, fs *flag.FlagSet) {
 		if _, ok := f.Value.(*explicitBool); ok {
 			name = "=true|false" // such booleans need the '=' to say false
 		} else if name == "string" {
-			name = " TEXT"
+			name = " " + e.t("cli.help.text")
 		} else if name != "" {
 			name = " " + name
 		}
@@ -251,11 +316,11 @@ func printLeafUsage(w io.Writer, cmd *command, path string, fs *flag.FlagSet) {
 		t.row(left, usage)
 	})
 	if len(t.rows) > 0 {
-		fmt.Fprint(w, "\nFlags:\n")
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.help.flags"))
 		t.write(w)
 	}
-	fmt.Fprint(w, "\nGlobal flags --server, --token and --json are accepted here too (see 'starter --help').\n")
-	fmt.Fprintf(w, "\nExample:\n%s\n", indent(cmd.example))
+	fmt.Fprintf(w, "\n%s\n", e.t("cli.help.globals_here"))
+	fmt.Fprintf(w, "\n%s\n%s\n", e.t("cli.help.example"), indent(cmd.example))
 }
 
 // indent prefixes every line of s with two spaces.

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"rectify/internal/web/i18n"
 )
 
 // client speaks rectify's HTTP API v1. It knows the server and the token and nothing
@@ -22,7 +24,9 @@ import (
 type client struct {
 	base  *url.URL
 	token string
-	http  *http.Client
+	// lang is the language the server's messages come in (Accept-Language).
+	lang string
+	http *http.Client
 	// long carries uploads and downloads, which move whole files and may rightly take
 	// minutes; Ctrl-C (the request's context) still ends them at once.
 	long *http.Client
@@ -34,15 +38,16 @@ const maxResponse = 64 << 20
 
 // newClient checks the server URL up front, so a typo is reported as such instead of
 // as a mysterious connection failure.
-func newClient(server, token string) (*client, error) {
+func newClient(server, token, lang string) (*client, error) {
 	u, err := url.Parse(strings.TrimSpace(server))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("invalid --server %q: want http://host:port or https://host", redactURL(server))
+		return nil, errors.New(i18n.Text(lang, "cli.err.server", redactURL(server)))
 	}
 	u.RawQuery, u.Fragment = "", ""
 	return &client{
 		base:  u,
 		token: token,
+		lang:  lang,
 		// A generous whole-request timeout: actions are Temporal Updates that wait for
 		// the workflow, but a hung server must not hang a script forever.
 		http: &http.Client{Timeout: 60 * time.Second},
@@ -145,6 +150,7 @@ func (c *client) newRequestURL(ctx context.Context, method string, u *url.URL, b
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "rectify-starter")
+	req.Header.Set("Accept-Language", acceptLanguage[c.lang])
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}

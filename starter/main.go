@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -53,6 +52,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		stdin:  stdin,
 		server: defaultServer(),
 		token:  os.Getenv("RECTIFY_TOKEN"),
+		lang:   language(args, os.Getenv),
 	}
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
 		_ = buildinfo.Read().Write(stdout, "starter", false)
@@ -64,10 +64,10 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	e.registerGlobals(fs)
 	if err := fs.Parse(args); err != nil {
 		if isHelp(err) {
-			printGroupUsage(stdout, root, "starter")
+			printGroupUsage(e, stdout, root, "starter")
 			return exitOK
 		}
-		return usageError(stderr, "starter", err.Error())
+		return usageError(e, "starter", e.flagError(err))
 	}
 	return dispatch(e, root, "starter", fs.Args())
 }
@@ -84,12 +84,15 @@ func defaultServer() string {
 // command is one node of the command tree: either a group of subcommands or a leaf
 // that runs. Adding a command is one more entry in commandTree and a function with the
 // leaf signature; help, dispatch and error messages follow from it.
+//
+// What a command does is in the catalogue, in each language: a one-line summary for
+// its parent's command list, and what it does and why for its --help (see
+// commandKey).
 type command struct {
 	name     string
-	summary  string // one line, shown in the parent's command list
-	synopsis string // arguments after the command path, for the Usage line
-	about    string // what it does and why, shown by --help
-	example  string // at least one runnable example, shown by --help
+	synopsis string        // arguments after the command path, for the Usage line
+	more     func() string // what --help shows after the catalogue's text (act's actions)
+	example  string        // at least one runnable example, shown by --help
 	subs     []*command
 	run      func(e *env, c *cmdline) int
 }
@@ -105,8 +108,6 @@ func commandTree() *command {
 		subs: []*command{
 			{
 				name:    "campaign",
-				summary: "create, list and measure campaigns; download their ledgers",
-				about:   "Campaigns hold the categories, departments and deadline policy every opinion is judged by.",
 				example: "starter campaign create --file campaign.json\nstarter campaign stats <campaign-id>",
 				subs: []*command{
 					campaignCreateCmd,
@@ -118,8 +119,6 @@ func commandTree() *command {
 			},
 			{
 				name:    "opinion",
-				summary: "submit, list and inspect opinions",
-				about:   "Opinions are the items of the rectification ledger; each runs its own durable process on the server.",
 				example: "starter opinion submit --campaign <campaign-id> --file opinions.json\nstarter opinion list --mine",
 				subs: []*command{
 					opinionSubmitCmd,
@@ -129,8 +128,6 @@ func commandTree() *command {
 			},
 			{
 				name:    "problem",
-				summary: "group opinions into problems and split them into tasks",
-				about:   "A problem (问题清单) groups opinions of one matter; its tasks (任务清单) have a lead unit and co-units and are acted on like opinions.",
 				example: "starter problem create --campaign <campaign-id> --title <title> --opinions <id>,<id>\nstarter problem add-task <problem-id> --lead 城管科 --official official --leader leader",
 				subs: []*command{
 					problemCreateCmd,
@@ -143,8 +140,6 @@ func commandTree() *command {
 			importCmd,
 			{
 				name:    "batch",
-				summary: "follow file imports",
-				about:   "Batches are file imports (starter import); each runs on the server until every accepted row is in.",
 				example: "starter batch show <batch-id>\nstarter batch show <batch-id> --rejections rejected.xlsx",
 				subs: []*command{
 					batchShowCmd,
@@ -174,26 +169,26 @@ func dispatch(e *env, cmd *command, path string, args []string) int {
 		return cmd.run(e, &cmdline{env: e, cmd: cmd, path: path, fs: fs, args: args})
 	}
 	if len(args) == 0 {
-		printGroupUsage(e.stderr, cmd, path)
+		printGroupUsage(e, e.stderr, cmd, path)
 		return exitUsage
 	}
 	switch name := args[0]; {
 	case name == "help":
 		// "starter help opinion list" is "starter opinion list --help".
 		if len(args) == 1 {
-			printGroupUsage(e.stdout, cmd, path)
+			printGroupUsage(e, e.stdout, cmd, path)
 			return exitOK
 		}
 		return dispatch(e, cmd, path, append(append([]string{}, args[1:]...), "--help"))
 	case name == "-h" || name == "-help" || name == "--help":
-		printGroupUsage(e.stdout, cmd, path)
+		printGroupUsage(e, e.stdout, cmd, path)
 		return exitOK
 	case strings.HasPrefix(name, "-"):
-		return usageError(e.stderr, path, fmt.Sprintf("expected a command before %q: flags go after the command", name))
+		return usageError(e, path, e.t("cli.err.flag_before_command", name))
 	default:
 		sub := cmd.find(name)
 		if sub == nil {
-			return usageError(e.stderr, path, fmt.Sprintf("unknown command %q (commands: %s)", name, strings.Join(subNames(cmd), ", ")))
+			return usageError(e, path, e.t("cli.err.unknown_command", name, strings.Join(subNames(cmd), ", ")))
 		}
 		return dispatch(e, sub, path+" "+sub.name, args[1:])
 	}

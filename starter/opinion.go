@@ -83,16 +83,9 @@ type opinionPage struct {
 
 var opinionSubmitCmd = &command{
 	name:     "submit",
-	summary:  "submit one opinion or a JSON array of them",
 	synopsis: "--campaign ID --file opinions.json",
-	about: "Submits opinions to a campaign, one POST /api/v1/campaigns/{id}/opinions per item.\n" +
-		"The file holds one JSON object or an array of them (content, channel, collected_at,\n" +
-		"optional key, submitter, phone, target, department, category).\n\n" +
-		"Every item is sent even if some fail; one line per item shows its index (from 0)\n" +
-		"and the opinion id and state, or the error. Exit status 1 if any item failed.\n" +
-		"If the server cannot be reached, starter stops and says which items were not sent.",
-	example: "starter opinion submit --campaign <campaign-id> --file opinions.json",
-	run:     opinionSubmit,
+	example:  "starter opinion submit --campaign <campaign-id> --file opinions.json",
+	run:      opinionSubmit,
 }
 
 // submitResult is one item's outcome in --json mode: the body the server answered,
@@ -111,8 +104,8 @@ type submitError struct {
 }
 
 func opinionSubmit(e *env, c *cmdline) int {
-	campaignID := c.fs.String("campaign", "", "campaign `ID` (required)")
-	file := c.fs.String("file", "", "JSON `FILE`: one opinion object or an array of them (- reads stdin; required)")
+	campaignID := c.fs.String("campaign", "", e.t("cli.flag.opinion.submit.campaign"))
+	file := c.fs.String("file", "", e.t("cli.flag.opinion.submit.file"))
 	if _, code, ok := c.parse(0, 0); !ok {
 		return code
 	}
@@ -228,13 +221,7 @@ func printResults(w io.Writer, results []submitResult) {
 
 var opinionListCmd = &command{
 	name:     "list",
-	summary:  "list opinions, most urgent first",
 	synopsis: "[flags]",
-	about: "Lists opinions (GET /api/v1/opinions), most urgent first, scoped to what your\n" +
-		"token may see. Filters combine; results are paged: pass the printed page token\n" +
-		"to --page-token for the next page. The triage filters (--q, --channel,\n" +
-		"--suggested-category, --collected-from, --collected-to, --target, --target-kind)\n" +
-		"select what 'starter bulk' acts on with the same flags.",
 	example: "starter opinion list --campaign <campaign-id> --state in_progress\n" +
 		"starter opinion list --campaign <campaign-id> --state received --q 路灯 --collected-from 2025-03-01\n" +
 		"starter opinion list --mine --overdue --limit 20",
@@ -242,15 +229,15 @@ var opinionListCmd = &command{
 }
 
 func opinionList(e *env, c *cmdline) int {
-	campaignID := c.fs.String("campaign", "", "only this campaign `ID`")
-	state := c.fs.String("state", "", "only this `STATE`: "+strings.Join(states, ", "))
-	cat := c.fs.String("category", "", "only this `CATEGORY`")
-	dept := c.fs.String("department", "", "only this `DEPARTMENT`")
-	filters := addTriageFilters(c.fs)
-	mine := c.fs.Bool("mine", false, "only opinions assigned to you (assignee=me)")
-	overdue := c.fs.Bool("overdue", false, "only overdue opinions")
-	limit := c.fs.Int("limit", 0, "at most `N` opinions per page (server default if unset)")
-	pageToken := c.fs.String("page-token", "", "continue from the page `TOKEN` a previous list printed")
+	campaignID := c.fs.String("campaign", "", e.t("cli.flag.opinion.list.campaign"))
+	state := c.fs.String("state", "", e.t("cli.flag.opinion.list.state", strings.Join(states, ", ")))
+	cat := c.fs.String("category", "", e.t("cli.flag.opinion.list.category"))
+	dept := c.fs.String("department", "", e.t("cli.flag.opinion.list.department"))
+	filters := addTriageFilters(e, c.fs)
+	mine := c.fs.Bool("mine", false, e.t("cli.flag.opinion.list.mine"))
+	overdue := c.fs.Bool("overdue", false, e.t("cli.flag.opinion.list.overdue"))
+	limit := c.fs.Int("limit", 0, e.t("cli.flag.opinion.list.limit"))
+	pageToken := c.fs.String("page-token", "", e.t("cli.flag.opinion.list.page-token"))
 	if _, code, ok := c.parse(0, 0); !ok {
 		return code
 	}
@@ -319,15 +306,7 @@ func opinionList(e *env, c *cmdline) int {
 // triageFilters are the filters of the opinion list that narrow the triage queue,
 // each a flag named after its parameter with '-' for '_'. opinion list and bulk take
 // them all, so a bulk selects what the list shows for the same flags.
-var triageFilters = []struct{ param, usage string }{
-	{"q", "only opinions whose content holds `WORDS` (Chinese needs no spaces), or whose key is it"},
-	{"channel", "only this `CHANNEL` (e.g. hotline)"},
-	{"suggested_category", "only opinions whose suggested category is `NAME`"},
-	{"collected_from", "only opinions collected on or after `YYYY-MM-DD`"},
-	{"collected_to", "only opinions collected on or before `YYYY-MM-DD`"},
-	{"target", "only opinions whose target is `TARGET` as written (team, or a member's name)"},
-	{"target_kind", "only opinions about the leadership team or one member: `KIND` team or individual"},
-}
+var triageFilters = []string{"q", "channel", "suggested_category", "collected_from", "collected_to", "target", "target_kind"}
 
 // targetKinds are the values target_kind takes.
 var targetKinds = []string{"team", "individual"}
@@ -336,10 +315,10 @@ var targetKinds = []string{"team", "individual"}
 type filterFlags map[string]*string
 
 // addTriageFilters registers the triage filters on fs.
-func addTriageFilters(fs *flag.FlagSet) filterFlags {
+func addTriageFilters(e *env, fs *flag.FlagSet) filterFlags {
 	f := filterFlags{}
-	for _, tf := range triageFilters {
-		f[tf.param] = fs.String(strings.ReplaceAll(tf.param, "_", "-"), "", tf.usage)
+	for _, param := range triageFilters {
+		f[param] = fs.String(strings.ReplaceAll(param, "_", "-"), "", e.t("cli.flag.filter."+param))
 	}
 	return f
 }
@@ -383,13 +362,9 @@ func (f filterFlags) query() url.Values {
 
 var opinionShowCmd = &command{
 	name:     "show",
-	summary:  "one opinion with its full timeline",
 	synopsis: "<opinion-id>",
-	about: "Shows an opinion (GET /api/v1/opinions/{id}): state, assignment, deadline, overdue\n" +
-		"level and the full timeline of who did what, when and why. Use --json to see each\n" +
-		"event's detail as well.",
-	example: "starter opinion show <opinion-id>",
-	run:     opinionShow,
+	example:  "starter opinion show <opinion-id>",
+	run:      opinionShow,
 }
 
 func opinionShow(e *env, c *cmdline) int {

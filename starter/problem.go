@@ -35,22 +35,17 @@ type problem struct {
 
 var problemCreateCmd = &command{
 	name:     "create",
-	summary:  "group opinions of one matter into a new problem",
 	synopsis: "--campaign <campaign-id> --title <title> --opinions <id,id,...> [--category <name>] [--key <key>]",
-	about: "Groups opinions into a new problem (POST /api/v1/campaigns/{id}/problems). Every\n" +
-		"opinion is checked first and none is grouped unless all may be; --key makes the\n" +
-		"command safe to run again (the same key, the same problem). Exits 1 when an\n" +
-		"opinion could not join (each is listed with why).",
-	example: "starter problem create --campaign demo --title 老旧小区照明设施失修 --opinions <id>,<id>",
-	run:     problemCreate,
+	example:  "starter problem create --campaign demo --title 老旧小区照明设施失修 --opinions <id>,<id>",
+	run:      problemCreate,
 }
 
 func problemCreate(e *env, c *cmdline) int {
-	campaignID := c.fs.String("campaign", "", "`ID` of the campaign (required)")
-	title := c.fs.String("title", "", "the problem's `TITLE` (required)")
-	ids := c.fs.String("opinions", "", "comma-separated opinion `IDS` (required)")
-	category := c.fs.String("category", "", "the problem's category `NAME` (default: the one most of its opinions have)")
-	key := c.fs.String("key", "", "`KEY` naming the problem, so the command can be run again")
+	campaignID := c.fs.String("campaign", "", e.t("cli.flag.problem.create.campaign"))
+	title := c.fs.String("title", "", e.t("cli.flag.problem.create.title"))
+	ids := c.fs.String("opinions", "", e.t("cli.flag.problem.create.opinions"))
+	category := c.fs.String("category", "", e.t("cli.flag.problem.create.category"))
+	key := c.fs.String("key", "", e.t("cli.flag.problem.create.key"))
 	if _, code, ok := c.parse(0, 0); !ok {
 		return code
 	}
@@ -79,21 +74,18 @@ func problemCreate(e *env, c *cmdline) int {
 
 var problemTaskCmd = &command{
 	name:     "add-task",
-	summary:  "add a task with a lead unit and co-units to a problem",
 	synopsis: "<problem-id> --lead <unit> [--co-units <unit,unit>] --official <username> --leader <username> [--measures ...] [--deadline YYYY-MM-DD]",
-	about: "Makes a task of a problem (POST /api/v1/problems/{id}/tasks). The task starts\n" +
-		"assigned to the official and is acted on like an opinion: starter act <task-id> sign.",
-	example: "starter problem add-task <problem-id> --lead 城管科 --co-units 民政科 --official official --leader leader",
-	run:     problemAddTask,
+	example:  "starter problem add-task <problem-id> --lead 城管科 --co-units 民政科 --official official --leader leader",
+	run:      problemAddTask,
 }
 
 func problemAddTask(e *env, c *cmdline) int {
-	lead := c.fs.String("lead", "", "the lead unit (牵头单位), a department `NAME` (required)")
-	coUnits := c.fs.String("co-units", "", "comma-separated co-unit (配合单位) department `NAMES`")
-	official := c.fs.String("official", "", "responsible official's `USERNAME` (required)")
-	leader := c.fs.String("leader", "", "responsible leader's `USERNAME` (required)")
-	measures := c.fs.String("measures", "", "rectification measures")
-	deadline := c.fs.String("deadline", "", "deadline, `YYYY-MM-DD` (default: the category's working days)")
+	lead := c.fs.String("lead", "", e.t("cli.flag.problem.add-task.lead"))
+	coUnits := c.fs.String("co-units", "", e.t("cli.flag.problem.add-task.co-units"))
+	official := c.fs.String("official", "", e.t("cli.flag.problem.add-task.official"))
+	leader := c.fs.String("leader", "", e.t("cli.flag.problem.add-task.leader"))
+	measures := c.fs.String("measures", "", e.t("cli.flag.problem.add-task.measures"))
+	deadline := c.fs.String("deadline", "", e.t("cli.flag.problem.add-task.deadline"))
 	pos, code, ok := c.parse(1, 1)
 	if !ok {
 		return code
@@ -130,9 +122,7 @@ func problemAddTask(e *env, c *cmdline) int {
 
 var problemShowCmd = &command{
 	name:     "show",
-	summary:  "show a problem with its tasks and opinions",
 	synopsis: "<problem-id>",
-	about:    "Shows a problem (GET /api/v1/problems/{id}): its state, opinions and tasks.",
 	example:  "starter problem show <problem-id>",
 	run:      problemShow,
 }
