@@ -135,12 +135,12 @@ func importFile(e *env, c *cmdline) int {
 	}
 	file := pos[0]
 	if *campaignID == "" {
-		return c.usageError("--campaign is required")
+		return c.usageError(e.t("cli.err.required", "--campaign"))
 	}
 	if ext := strings.ToLower(filepath.Ext(file)); !slices.Contains(importExts, ext) {
-		return c.usageError(fmt.Sprintf("%s: want an .xlsx, .csv or .json file", file))
+		return c.usageError(e.t("cli.batch.want_ledger", file))
 	}
-	if msg := checkDownloadPath("--rejections", *rejPath); msg != "" {
+	if msg := checkDownloadPath(e, "--rejections", *rejPath); msg != "" {
 		return c.usageError(msg)
 	}
 	fi, err := os.Stat(file)
@@ -148,7 +148,7 @@ func importFile(e *env, c *cmdline) int {
 		return e.fail(err)
 	}
 	if !fi.Mode().IsRegular() {
-		return e.fail(fmt.Errorf("%s is not a regular file", file))
+		return e.fail(errors.New(e.t("cli.batch.not_a_file", file)))
 	}
 	cl, code, ok := c.client()
 	if !ok {
@@ -156,9 +156,9 @@ func importFile(e *env, c *cmdline) int {
 	}
 
 	pw := e.notes()
-	prog := &progress{w: pw, terminal: isTerminal(pw), label: "importing"}
+	prog := &progress{e: e, w: pw, terminal: isTerminal(pw), label: e.t("cli.batch.importing")}
 	if prog.terminal {
-		fmt.Fprintf(pw, "uploading %s (%s) to campaign %s…\n", filepath.Base(file), byteSize(fi.Size()), *campaignID)
+		fmt.Fprintln(pw, e.t("cli.batch.uploading", filepath.Base(file), byteSize(fi.Size()), *campaignID))
 	}
 
 	var fields []formField
@@ -174,40 +174,32 @@ func importFile(e *env, c *cmdline) int {
 		var ae *apiError
 		switch {
 		case errors.As(err, &ae) && (ae.Status == http.StatusUnprocessableEntity || strings.HasPrefix(ae.Code, "file_")):
-			if strings.Contains(ae.Message, "nothing was imported") {
-				fmt.Fprintln(e.stderr, "fix the file and import it again")
-			} else {
-				fmt.Fprintln(e.stderr, "nothing was imported; fix the file and import it again")
-			}
+			fmt.Fprintln(e.stderr, e.t("cli.batch.fix_file"))
 		case e.ctx.Err() != nil:
-			fmt.Fprintln(e.stderr, "the upload was stopped before the server answered. If it had the whole file, the\n"+
-				"import may be running: importing the same file again is safe, rows already there\n"+
-				"are counted, not started twice")
+			fmt.Fprintln(e.stderr, e.t("cli.batch.upload_stopped"))
 		}
 		return code
 	}
 	var b batch
 	// A dry run stores nothing, so its answer may carry no id; anything else must.
 	if err := json.Unmarshal(body, &b); err != nil || (b.ID == "" && b.State != stateDryRun) {
-		fmt.Fprintln(e.stderr, "error: the server accepted the file but its answer is not a batch; printing it as JSON")
+		fmt.Fprintln(e.stderr, e.t("cli.batch.not_a_batch"))
 		printJSON(e.stderr, body)
 		return exitFail
 	}
 
 	if b.State == stateImporting {
-		fmt.Fprintf(pw, "batch %s: importing %s rows into campaign %s (Ctrl-C stops waiting, not the import)\n",
-			b.ID, thousands(b.Accepted), dash(b.CampaignID))
+		fmt.Fprintln(pw, e.t("cli.batch.started", b.ID, thousands(b.Accepted), dash(b.CampaignID)))
 		prog.update(b)
 		b, body, err = waitForBatch(e, cl, b, body, prog)
 		prog.end()
 		if err != nil {
 			if e.ctx.Err() != nil {
-				fmt.Fprintf(e.stderr, "stopped waiting: the import of batch %s continues on the server.\n"+
-					"See how far it got with: starter batch show %s\n", b.ID, b.ID)
+				fmt.Fprintln(e.stderr, e.t("cli.batch.stopped_waiting", b.ID))
 				return exitFail
 			}
 			e.fail(err)
-			fmt.Fprintf(e.stderr, "the import of batch %s may still be running on the server; check it with: starter batch show %s\n", b.ID, b.ID)
+			fmt.Fprintln(e.stderr, e.t("cli.batch.may_be_running", b.ID))
 			return exitFail
 		}
 		if !e.jsonOut {
@@ -230,7 +222,7 @@ func batchShow(e *env, c *cmdline) int {
 	if !ok {
 		return code
 	}
-	if msg := checkDownloadPath("--rejections", *rejPath); msg != "" {
+	if msg := checkDownloadPath(e, "--rejections", *rejPath); msg != "" {
 		return c.usageError(msg)
 	}
 	cl, code, ok := c.client()
@@ -243,7 +235,7 @@ func batchShow(e *env, c *cmdline) int {
 	}
 	var b batch
 	if err := json.Unmarshal(body, &b); err != nil {
-		fmt.Fprintf(e.stderr, "warning: unexpected response (%v); printing it as JSON\n", err)
+		fmt.Fprintln(e.stderr, e.t("cli.msg.unexpected", err))
 		printJSON(e.stdout, body)
 		return exitFail
 	}
@@ -255,12 +247,12 @@ func batchShow(e *env, c *cmdline) int {
 
 // checkDownloadPath returns what is wrong with a flag naming where to save a
 // spreadsheet download, or "" (also when the flag is not given).
-func checkDownloadPath(flag, p string) string {
+func checkDownloadPath(e *env, flag, p string) string {
 	if p == "" {
 		return ""
 	}
 	if ext := strings.ToLower(filepath.Ext(p)); ext != ".xlsx" && ext != ".csv" {
-		return fmt.Sprintf("%s %s: want a path ending in .xlsx or .csv (the format to download)", flag, p)
+		return e.t("cli.batch.want_download", flag, p)
 	}
 	return ""
 }
@@ -326,9 +318,9 @@ func pollUntil(e *env, prog *progress, ask func() (finished bool, err error)) er
 			if outage.IsZero() {
 				outage = time.Now()
 				prog.end()
-				fmt.Fprintf(e.stderr, "warning: %v; asking again\n", err)
+				fmt.Fprintln(e.stderr, e.t("cli.msg.asking_again", err))
 			} else if time.Since(outage) > maxPollOutage {
-				return fmt.Errorf("no answer for %s: %w", maxPollOutage, err)
+				return fmt.Errorf("%s: %w", e.t("cli.msg.no_answer", maxPollOutage), err)
 			}
 			continue
 		}
@@ -357,7 +349,7 @@ func finishBatch(e *env, cl *client, b batch, body []byte, rejPath string) int {
 	var saveErr error
 	if rejPath != "" {
 		if b.rejectedTotal() == 0 && b.warned() == 0 {
-			fmt.Fprintf(e.stderr, "no rows were rejected or warned about; %s was not written\n", rejPath)
+			fmt.Fprintln(e.stderr, e.t("cli.batch.nothing_to_save", rejPath))
 		} else if saveErr = saveRejections(e, cl, b, rejPath); saveErr == nil {
 			saved = rejPath
 		}
@@ -365,7 +357,7 @@ func finishBatch(e *env, cl *client, b batch, body []byte, rejPath string) int {
 	if e.jsonOut {
 		printJSON(e.stdout, body)
 		if saved != "" {
-			fmt.Fprintf(e.stderr, "rejected rows written to %s\n", saved)
+			fmt.Fprintln(e.stderr, e.t("cli.batch.written", saved))
 		}
 	} else {
 		link := func(ref string) string {
@@ -374,10 +366,10 @@ func finishBatch(e *env, cl *client, b batch, body []byte, rejPath string) int {
 			}
 			return ref
 		}
-		printBatch(e.stdout, b, saved, link)
+		printBatch(e, b, saved, link)
 	}
 	if saveErr != nil {
-		fmt.Fprintf(e.stderr, "error: saving the rejected rows to %s: %v\n", rejPath, saveErr)
+		fmt.Fprintln(e.stderr, e.t("cli.batch.save_failed", rejPath, saveErr))
 		return exitFail
 	}
 	return batchExit(b)
@@ -400,8 +392,7 @@ func saveRejections(e *env, cl *client, b batch, path string) error {
 	}
 	if ref == "" {
 		if b.ID == "" {
-			return errors.New("a dry run stores nothing, so there is no file of rejected rows to download;\n" +
-				"import with --strict instead: it imports nothing while any row is invalid, and keeps the rejected rows")
+			return errors.New(e.t("cli.batch.dry_run_no_file"))
 		}
 		ref = apiPath("batches", b.ID, alt)
 	}
@@ -429,171 +420,151 @@ func saveDownload(e *env, cl *client, ref, path string) error {
 
 // printBatch writes the summary of a batch: its figures, the first rejected rows,
 // where to get all of them, and a last line that says what happened.
-func printBatch(w io.Writer, b batch, saved string, link func(string) string) {
+func printBatch(e *env, b batch, saved string, link func(string) string) {
+	w := e.stdout
 	var t table
-	t.row("Batch", dash(b.ID))
-	t.row("Campaign", dash(b.CampaignID))
-	t.row("File", dash(b.FileName))
-	state := dash(b.State)
+	t.row(e.t("cli.batch.row.batch"), dash(b.ID))
+	t.row(e.t("cli.batch.row.campaign"), dash(b.CampaignID))
+	t.row(e.t("cli.batch.row.file"), dash(b.FileName))
+	state := dash(e.t("cli.batch.state." + b.State))
 	var mode []string
 	if b.Strict {
-		mode = append(mode, "strict")
+		mode = append(mode, e.t("cli.batch.mode.strict"))
 	}
 	if b.DryRun && b.State != stateDryRun {
-		mode = append(mode, "dry run")
+		mode = append(mode, e.t("cli.batch.mode.dry_run"))
 	}
 	if len(mode) > 0 {
 		state += " (" + strings.Join(mode, ", ") + ")"
 	}
-	t.row("State", state)
-	t.row("Rows read", thousands(b.Rows))
-	t.row("Accepted", thousands(b.Accepted))
-	t.row("Rejected", thousands(b.rejectedTotal()))
+	t.row(e.t("cli.batch.row.state"), state)
+	t.row(e.t("cli.batch.row.rows"), thousands(b.Rows))
+	t.row(e.t("cli.batch.row.accepted"), thousands(b.Accepted))
+	t.row(e.t("cli.batch.row.rejected"), thousands(b.rejectedTotal()))
 	if b.KeyConflicts > 0 {
-		t.row("Key conflicts", thousands(b.KeyConflicts))
+		t.row(e.t("cli.batch.row.key_conflicts"), thousands(b.KeyConflicts))
 	}
 	if b.AcceptedWithWarnings > 0 {
-		t.row("With warnings", thousands(b.AcceptedWithWarnings))
+		t.row(e.t("cli.batch.row.warned"), thousands(b.AcceptedWithWarnings))
 	}
 	if b.UnderWay > 0 {
 		// Rows of a ledger kept mid-campaign, which start at their state.
-		t.row("Under way", thousands(b.UnderWay))
+		t.row(e.t("cli.batch.row.under_way"), thousands(b.UnderWay))
 	}
-	t.row("Started", thousands(b.Started))
-	t.row("Already there", thousands(b.AlreadyPresent))
+	t.row(e.t("cli.batch.row.started"), thousands(b.Started))
+	t.row(e.t("cli.batch.row.already"), thousands(b.AlreadyPresent))
 	if p := b.pending(); p > 0 && b.State != stateDryRun && b.State != stateRefused {
-		t.row("Pending", thousands(p))
+		t.row(e.t("cli.batch.row.pending"), thousands(p))
 	}
-	t.row("Skipped sheets", rawText(b.SkippedSheets))
+	t.row(e.t("cli.batch.row.skipped"), rawText(b.SkippedSheets))
 	if b.FinishedAt != "" {
-		t.row("Finished", b.FinishedAt)
+		t.row(e.t("cli.batch.row.finished"), b.FinishedAt)
 	} else if b.CreatedAt != "" {
-		t.row("Created", b.CreatedAt)
+		t.row(e.t("cli.batch.row.created"), b.CreatedAt)
 	}
 	t.write(w)
 
 	total := b.rejectedTotal()
-	if len(b.Rejections) > 0 {
-		shown := b.Rejections[:min(len(b.Rejections), shownRejections)]
-		title := "Rejected rows"
-		if total > len(shown) {
-			title += fmt.Sprintf(" (first %d of %s)", len(shown), thousands(total))
-		}
-		fmt.Fprintf(w, "\n%s\n", title)
-		var rt table
-		rt.row("SHEET", "ROW", "COLUMN", "REASON")
-		for _, r := range shown {
-			rt.row(dash(r.Sheet), rawText(r.Row), dash(r.Column), dash(r.Reason))
-		}
-		rt.write(w)
-		if more := total - len(shown); more > 0 {
-			fmt.Fprintf(w, "… and %s more\n", thousands(more))
-		}
-	}
-	listRows(w, "Rows imported with warnings (imported; confirm at triage)", b.Warnings, b.warned(), "WARNING",
-		func(r rejection) []string {
-			return []string{dash(r.Sheet), rawText(r.Row), dash(r.Column), dash(r.Reason)}
-		})
-	listRows(w, "Rows already there", b.AlreadyPresentRows, b.AlreadyPresent, "",
+	listRows(e, e.t("cli.batch.rejected_rows"), b.Rejections, total, e.t("cli.batch.head.reason"), rowCells)
+	listRows(e, e.t("cli.batch.warned_rows"), b.Warnings, b.warned(), e.t("cli.batch.head.warning"), rowCells)
+	listRows(e, e.t("cli.batch.present_rows"), b.AlreadyPresentRows, b.AlreadyPresent, "",
 		func(r presentRow) []string {
 			return []string{dash(r.Sheet), rawText(r.Row), dash(r.Serial), r.OpinionID}
 		})
 	if total > 0 || b.warned() > 0 {
 		if saved != "" {
-			fmt.Fprintf(w, "\nRejected rows and rows with warnings, with their original cells and the reason, written to %s.\n", saved)
+			fmt.Fprintf(w, "\n%s\n", e.t("cli.batch.saved", saved))
 		} else if b.ID != "" {
-			fmt.Fprintf(w, "\nDownload the rejected rows (and the rows with warnings), with their original cells and\n"+
-				"the reason, to fix them and import just those:\n  starter batch show %s --rejections rejected.xlsx   (or .csv)\n", b.ID)
+			fmt.Fprintf(w, "\n%s\n", e.t("cli.batch.download", b.ID))
 			for _, ref := range []string{b.RejectionsXLSX, b.RejectionsCSV} {
 				if ref != "" {
 					fmt.Fprintf(w, "  %s\n", link(ref))
 				}
 			}
 		} else if b.State == stateDryRun {
-			fmt.Fprint(w, "\nA dry run stores nothing, so the rejected rows cannot be downloaded. To get them as a\n"+
-				"file, import with --strict: it imports nothing while any row is invalid, and keeps them.\n")
+			fmt.Fprintf(w, "\n%s\n", e.t("cli.batch.dry_run_no_download"))
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", verdict(b))
+	fmt.Fprintf(w, "\n%s\n", verdict(e, b))
+}
+
+// rowCells are a refused row's or a warning's cells in the summary: where it is
+// and why.
+func rowCells(r rejection) []string {
+	return []string{dash(r.Sheet), rawText(r.Row), dash(r.Column), dash(r.Reason)}
 }
 
 // listRows prints the first shownRejections of rows under title, with "… and N
 // more" when total is larger; header names the last column ("" for the rows
 // already there, whose columns are fixed).
-func listRows[T any](w io.Writer, title string, rows []T, total int, header string, cells func(T) []string) {
+func listRows[T any](e *env, title string, rows []T, total int, header string, cells func(T) []string) {
 	if len(rows) == 0 {
 		return
 	}
+	w := e.stdout
 	shown := rows[:min(len(rows), shownRejections)]
 	if total > len(shown) {
-		title += fmt.Sprintf(" (first %d of %s)", len(shown), thousands(total))
+		title += e.t("cli.batch.first_of", thousands(len(shown)), thousands(total))
 	}
 	fmt.Fprintf(w, "\n%s\n", title)
 	var t table
 	if header == "" {
-		t.row("SHEET", "ROW", "NO.", "OPINION")
+		t.row(e.t("cli.batch.head.sheet"), e.t("cli.batch.head.row"), e.t("cli.batch.head.serial"), e.t("cli.batch.head.opinion"))
 	} else {
-		t.row("SHEET", "ROW", "COLUMN", header)
+		t.row(e.t("cli.batch.head.sheet"), e.t("cli.batch.head.row"), e.t("cli.batch.head.column"), header)
 	}
 	for _, r := range shown {
 		t.row(cells(r)...)
 	}
 	t.write(w)
 	if more := total - len(shown); more > 0 {
-		fmt.Fprintf(w, "… and %s more\n", thousands(more))
+		fmt.Fprintln(w, e.t("cli.batch.more", thousands(more)))
 	}
 }
 
 // verdict is the summary's last line: what happened to the file, in a sentence,
 // and a second one when rows came with warnings.
-func verdict(b batch) string {
-	v := outcome(b)
+func verdict(e *env, b batch) string {
+	v := outcome(e, b)
 	if n := b.AcceptedWithWarnings; n > 0 && b.State != stateRefused {
-		rows, name := "rows", "name"
+		key := "cli.batch.verdict.warned"
 		if n == 1 {
-			rows, name = "row", "names"
+			key = "cli.batch.verdict.warned_one"
 		}
-		v += fmt.Sprintf("\n%s %s %s a department or category the campaign does not know: imported\n"+
-			"with the text as written, for triage to confirm.", thousands(n), rows, name)
+		v += "\n" + e.t(key, thousands(n))
 	}
 	return v
 }
 
 // outcome says what happened to the file.
-func outcome(b batch) string {
+func outcome(e *env, b batch) string {
 	rejected := b.rejectedTotal()
 	switch b.State {
 	case stateDone:
 		if rejected == 0 {
-			return fmt.Sprintf("Done: all %s rows are in (%s started, %s already there).",
-				thousands(b.Accepted), thousands(b.Started), thousands(b.AlreadyPresent))
+			return e.t("cli.batch.outcome.done", thousands(b.Accepted), thousands(b.Started), thousands(b.AlreadyPresent))
 		}
-		return fmt.Sprintf("Done: %s rows are in; %s rows were rejected and not imported.",
-			thousands(b.Started+b.AlreadyPresent), thousands(rejected))
+		return e.t("cli.batch.outcome.done_rejected", thousands(b.Started+b.AlreadyPresent), thousands(rejected))
 	case stateDryRun:
-		return fmt.Sprintf("Dry run: nothing was imported. %s rows would be imported, %s rejected.",
-			thousands(b.Accepted), thousands(rejected))
+		return e.t("cli.batch.outcome.dry_run", thousands(b.Accepted), thousands(rejected))
 	case stateRefused:
-		return fmt.Sprintf("Refused: in strict mode %s invalid rows stop the whole file, so nothing was imported.\n"+
-			"Fix them and import the file again.", thousands(rejected))
+		return e.t("cli.batch.outcome.refused", thousands(rejected))
 	case stateFailed:
-		return fmt.Sprintf("Failed: the import stopped on the server with %s rows not in. Importing the same\n"+
-			"file again is safe: rows already there are counted, not started twice.", thousands(b.pending()))
+		return e.t("cli.batch.outcome.failed", thousands(b.pending()))
 	case stateImporting:
 		if b.Accepted > 0 && b.pending() == 0 {
-			return fmt.Sprintf("Still importing: every row is through; waiting until the ledger shows every opinion it\n"+
-				"started. Check again with: starter batch show %s", b.ID)
+			return e.t("cli.batch.outcome.settling", b.ID)
 		}
-		return fmt.Sprintf("Still importing: %s of %s rows are in. Check again with: starter batch show %s",
-			thousands(b.done()), thousands(b.Accepted), b.ID)
+		return e.t("cli.batch.outcome.importing", thousands(b.done()), thousands(b.Accepted), b.ID)
 	}
-	return fmt.Sprintf("State %s.", dash(b.State))
+	return e.t("cli.batch.outcome.state", dash(b.State))
 }
 
 // progress shows how far work on the server is (an import, a bulk): on a terminal
 // one bar redrawn in place, elsewhere (a log, a pipe) a line each time another tenth
 // is through, starting with label.
 type progress struct {
+	e        *env
 	w        io.Writer
 	terminal bool
 	label    string // "importing"; the line mode's prefix
@@ -605,7 +576,7 @@ const barWidth = 30
 
 // update shows an import's progress.
 func (p *progress) update(b batch) {
-	p.show(b.done(), b.Accepted, fmt.Sprintf("%s/%s started %s · already there %s",
+	p.show(b.done(), b.Accepted, p.e.t("cli.batch.progress",
 		thousands(b.done()), thousands(b.Accepted), thousands(b.Started), thousands(b.AlreadyPresent)))
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"rectify/internal/web/i18n"
 )
 
 func TestImportSummarySaysWhichRowsWereAlreadyThereRefusedForAKeyOrWarned(t *testing.T) {
@@ -52,7 +54,7 @@ func TestImportSummarySaysWhichRowsWereAlreadyThereRefusedForAKeyOrWarned(t *tes
 
 func TestImportIsStillImportingWhileTheLedgerDoesNotShowEveryOpinion(t *testing.T) {
 	b := batch{ID: "b1", State: stateImporting, Accepted: 6000, Started: 6000}
-	v := verdict(b)
+	v := verdict(&env{lang: i18n.English}, b)
 	if !strings.Contains(v, "every row is through; waiting until the ledger shows every opinion") {
 		t.Errorf("verdict %q does not say what it waits for", v)
 	}

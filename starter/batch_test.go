@@ -20,11 +20,13 @@ import (
 // upload is what the fake batch API saw of one multipart upload.
 type upload struct {
 	Path, Auth, ContentType string
-	ContentLength           int64
-	TransferEncoding        []string
-	Fields                  map[string]string
-	FileName, FileType      string
-	Data                    []byte
+	// Language is the Accept-Language the upload asked its answer in.
+	Language           string
+	ContentLength      int64
+	TransferEncoding   []string
+	Fields             map[string]string
+	FileName, FileType string
+	Data               []byte
 }
 
 // batchAPI is a stand-in for the batch endpoints: it parses uploads as multipart,
@@ -52,7 +54,7 @@ func newBatchAPI(t *testing.T, post func(u upload) (int, any), poll func(n int) 
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/campaigns/{id}/batches", func(w http.ResponseWriter, r *http.Request) {
-		u := upload{Path: r.URL.Path, Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"),
+		u := upload{Path: r.URL.Path, Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Language: r.Header.Get("Accept-Language"),
 			ContentLength: r.ContentLength, TransferEncoding: r.TransferEncoding, Fields: map[string]string{}}
 		mr, err := r.MultipartReader()
 		if err != nil {

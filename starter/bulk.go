@@ -400,7 +400,7 @@ func confirm(e *env, w io.Writer, question string) bool {
 func followBulk(e *env, cl *client, b bulkJob, body []byte, pw io.Writer) (bulkJob, []byte, error) {
 	fmt.Fprintf(pw, "bulk %s: %s %s opinions of campaign %s (Ctrl-C stops waiting, not the bulk)\n",
 		b.ID, b.Action, thousands(b.Total), dash(b.CampaignID))
-	prog := &progress{w: pw, terminal: isTerminal(pw), label: b.Action}
+	prog := &progress{e: e, w: pw, terminal: isTerminal(pw), label: b.Action}
 	show := func(b bulkJob) {
 		prog.show(b.Done+b.Refused, b.Total, fmt.Sprintf("done %s/%s, refused %s",
 			thousands(b.Done), thousands(b.Total), thousands(b.Refused)))

@@ -181,7 +181,7 @@ func campaignLedger(e *env, c *cmdline) int {
 	if *out == "" {
 		return c.usageError("--out is required")
 	}
-	if msg := checkDownloadPath("--out", *out); msg != "" {
+	if msg := checkDownloadPath(e, "--out", *out); msg != "" {
 		return c.usageError(msg)
 	}
 	cl, code, ok := c.client()

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"rectify/internal/web/i18n"
+)
+
+// runIn runs starter in a shell whose locale is locale ("" for none), with args.
+func runIn(t *testing.T, locale string, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("LANG", locale)
+	var out, errOut bytes.Buffer
+	code := runContext(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// leafPaths are the command lines of every command that runs: "opinion list", ….
+func leafPaths(c *command, prefix []string) [][]string {
+	var out [][]string
+	for _, s := range c.subs {
+		p := append(append([]string{}, prefix...), s.name)
+		if s.run != nil {
+			out = append(out, p)
+		} else {
+			out = append(out, leafPaths(s, p)...)
+		}
+	}
+	return out
+}
+
+// beforeExample is help without its examples, which show values as an office
+// writes them (城管科) in either language.
+func beforeExample(help, heading string) string {
+	before, _, _ := strings.Cut(help, heading)
+	return before
+}
+
+func TestHelpIsChineseByDefault(t *testing.T) {
+	code, out, _ := runIn(t, "", "--help")
+	require.Equal(t, exitOK, code)
+	for _, want := range []string{"用法：\n  starter [全局参数] <命令>", "starter 是活动办公室使用的 rectify 命令行客户端",
+		"命令：", "导入 Excel、CSV 或 JSON 格式的意见台账", "全局参数（写在命令前后均可）", "退出状态：0 成功", "示例："} {
+		require.Contains(t, out, want)
+	}
+	for _, locale := range []string{"zh_CN.UTF-8", "C", "POSIX"} {
+		_, again, _ := runIn(t, locale, "--help")
+		require.Equal(t, out, again, "a %s shell reads Chinese", locale)
+	}
+}
+
+// Every command's help is whole in both languages: no key shows for a missing
+// text, the Chinese help says each of its flags in Chinese, and the English help
+// has no Chinese before its examples.
+func TestEveryCommandsHelpIsInChineseAndInEnglish(t *testing.T) {
+	for _, path := range leafPaths(commandTree(), nil) {
+		name := strings.Join(path, " ")
+		t.Run(name, func(t *testing.T) {
+			code, zh, _ := runIn(t, "", append(path, "--help")...)
+			require.Equal(t, exitOK, code)
+			require.NotContains(t, zh, "cli.", "a text is missing")
+			require.Contains(t, zh, "用法：")
+			flags := false
+			for _, line := range strings.Split(beforeExample(zh, "示例："), "\n") {
+				if strings.HasPrefix(line, "  --") {
+					flags = true
+					require.True(t, i18n.HasHan(line), "the flag is explained in Chinese: %q", line)
+				}
+			}
+			if name != "campaign list" && name != "opinion show" && name != "problem show" && name != "campaign stats" {
+				require.True(t, flags, "the help lists the command's flags")
+			}
+
+			code, en, _ := runIn(t, "", append([]string{"--lang", "en"}, append(path, "--help")...)...)
+			require.Equal(t, exitOK, code)
+			require.NotContains(t, en, "cli.")
+			require.Contains(t, en, "Usage:")
+			require.False(t, i18n.HasHan(beforeExample(en, "Example:")), "English help has no Chinese:\n%s", en)
+		})
+	}
+}
+
+func TestLangEnOrAnEnglishLocaleSpeaksEnglish(t *testing.T) {
+	for _, tc := range []struct {
+		name, locale string
+		args         []string
+	}{
+		{"--lang en first", "", []string{"--lang", "en", "--help"}},
+		{"--lang=en after the help", "zh_CN.UTF-8", []string{"--help", "--lang=en"}},
+		{"an English locale", "en_US.UTF-8", []string{"--help"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, _ := runIn(t, tc.locale, tc.args...)
+			require.Equal(t, exitOK, code)
+			require.Contains(t, out, "starter is the campaign office's command-line client of rectify's HTTP API.")
+			require.Contains(t, out, "import an Excel, CSV or JSON ledger of opinions")
+			require.False(t, i18n.HasHan(beforeExample(out, "Example:")), out)
+		})
+	}
+	_, out, _ := runIn(t, "en_US.UTF-8", "--lang", "zh", "--help")
+	require.Contains(t, out, "用法：", "--lang wins over the locale")
+
+	code, _, errOut := runIn(t, "", "--lang", "fr", "campaign", "list")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "“fr”不是 starter 支持的语言：请用 zh 或 en")
+}
+
+func TestAUsageErrorIsInTheShellsLanguage(t *testing.T) {
+	code, _, zh := runIn(t, "", "opinion", "lst")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, zh, "starter opinion: 没有“lst”这个命令（可用命令：submit, list, show）")
+	require.Contains(t, zh, "运行 'starter opinion --help' 查看用法。")
+	_, _, en := runIn(t, "en_GB.UTF-8", "opinion", "lst")
+	require.Contains(t, en, `starter opinion: unknown command "lst" (commands: submit, list, show)`)
+	require.Contains(t, en, "Run 'starter opinion --help' for usage.")
+}
+
+// A broken ledger's rows are listed with the server's reasons in the shell's
+// language, under headings in it, the columns aligned however wide the text.
+func TestTheImportTableIsChineseByDefaultAndAligned(t *testing.T) {
+	reasons := map[string]string{
+		"zh-CN": "应为11位手机号或带区号的固定电话，如 0373-5771293",
+		"en":    "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)",
+	}
+	api := newBatchAPI(t, func(u upload) (int, any) {
+		return 201, sampleBatch("done", map[string]any{"rows": 4, "accepted": 2, "rejected": 2, "refused": 2, "started": 2,
+			"rejections": []any{
+				map[string]any{"sheet": "", "row": 3, "column": "联系电话", "reason": reasons[u.Language]},
+				map[string]any{"sheet": "二月", "row": 12, "column": "phone", "reason": reasons[u.Language]},
+			}})
+	}, nil)
+	file := writeFile(t, "台账.csv", "意见内容,来源,收集时间,联系电话\n")
+
+	code, out, _ := runIn(t, "", "--server", api.URL, "--token", testToken, "import", "--campaign", "c1", file)
+	require.Equal(t, exitFail, code, "a rejected row fails the import")
+	uploads, _, _ := api.seen()
+	require.Equal(t, "zh-CN", uploads[0].Language, "the server is asked for Chinese")
+	for _, want := range []string{"读取行数", "不合格", "未导入的行", "完成：已导入 2 行；2 行不合格，未导入。", reasons["zh-CN"]} {
+		require.Contains(t, out, want)
+	}
+	lines := strings.Split(out, "\n")
+	head := slicesIndex(lines, func(l string) bool { return strings.HasPrefix(l, "工作表") })
+	require.GreaterOrEqual(t, head, 0, out)
+	at := func(line, cell string) int { return displayWidth(line[:strings.Index(line, cell)]) }
+	require.Equal(t, at(lines[head], "原因"), at(lines[head+1], "应为"), "the reasons line up under their heading:\n%s", out)
+	require.Equal(t, at(lines[head], "原因"), at(lines[head+2], "应为"), "however wide the cells before:\n%s", out)
+	require.Equal(t, at(lines[head], "问题列"), at(lines[head+2], "phone"))
+
+	code, out, _ = runIn(t, "", "--lang", "en", "--server", api.URL, "--token", testToken, "import", "--campaign", "c1", file)
+	require.Equal(t, exitFail, code)
+	uploads, _, _ = api.seen()
+	require.Equal(t, "en", uploads[1].Language)
+	require.Contains(t, out, "SHEET  ROW  COLUMN    REASON")
+	require.Contains(t, out, reasons["en"])
+	require.Contains(t, out, "Done: 2 rows are in; 2 rows were rejected and not imported.")
+}
+
+func slicesIndex(lines []string, f func(string) bool) int {
+	for i, l := range lines {
+		if f(l) {
+			return i
+		}
+	}
+	return -1
+}
