@@ -83,21 +83,21 @@ func hintWarning(field, written string, r campaign.Resolved) Warning {
 	return Warning{Field: field, Code: code, Problem: problem, Rule: rule}
 }
 
-// channelList names the channels a campaign takes, each with its spellings:
-// "hotline (热线, 热线电话, 12345), …, 民情走访".
-func channelList(c campaign.Campaign) string {
-	var parts []string
+// channelList names the channels a campaign takes, each with its spellings, as a
+// list each language joins its own way: "hotline (热线, 热线电话, 12345), …, 民情走访".
+func channelList(c campaign.Campaign) []i18n.Message {
+	var parts []i18n.Message
 	for _, ch := range c.ChannelList() {
 		if ch.Retired {
 			continue
 		}
 		if len(ch.Aliases) == 0 {
-			parts = append(parts, ch.Name)
+			parts = append(parts, i18n.M("rule.channel", ch.Name))
 			continue
 		}
-		parts = append(parts, ch.Name+" ("+strings.Join(ch.Aliases, ", ")+")")
+		parts = append(parts, i18n.M("rule.channel_spellings", ch.Name, ch.Aliases))
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }
 
 // Targets maps the accepted spellings of a team or individual opinion.
