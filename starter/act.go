@@ -117,8 +117,8 @@ func act(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &op); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s: done, opinion %s is now %s\n\n", action, dash(op.ID), dash(op.State))
-		printOpinion(w, op, false)
+		fmt.Fprintf(w, "%s\n\n", e.t("cli.act.done", action, dash(op.ID), dash(op.State)))
+		e.printOpinion(w, op, false)
 		return nil
 	})
 }

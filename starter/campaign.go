@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,7 +43,7 @@ func campaignCreate(e *env, c *cmdline) int {
 		return code
 	}
 	if *file == "" {
-		return c.usageError("--file is required")
+		return c.usageError(e.t("cli.err.required", "--file"))
 	}
 	cl, code, ok := c.client()
 	if !ok {
@@ -53,7 +54,7 @@ func campaignCreate(e *env, c *cmdline) int {
 		return e.fail(err)
 	}
 	if k := jsonKind(body); k != "an object" {
-		return e.fail(fmt.Errorf("%s: want one JSON object describing the campaign, got %s", *file, k))
+		return e.fail(errors.New(e.t("cli.campaign.want_object", *file, e.kind(k))))
 	}
 	resp, err := cl.do(e.ctx, http.MethodPost, apiPath("campaigns"), nil, body)
 	if err != nil {
@@ -64,25 +65,25 @@ func campaignCreate(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &cp); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "created campaign %s\n\n", cp.ID)
-		printCampaign(w, cp)
+		fmt.Fprintf(w, "%s\n\n", e.t("cli.campaign.created", cp.ID))
+		e.printCampaign(w, cp)
 		return nil
 	})
 }
 
 // printCampaign shows one campaign's definition.
-func printCampaign(w io.Writer, cp campaign) {
+func (e *env) printCampaign(w io.Writer, cp campaign) {
 	var t table
 	t.row("ID", dash(cp.ID))
-	t.row("Name", dash(cp.Name))
-	t.row("Departments", rawText(cp.Departments))
-	t.row("Policy", rawText(cp.Policy))
-	t.row("Created", dash(cp.CreatedAt))
+	t.row(e.t("cli.label.name"), dash(cp.Name))
+	t.row(e.t("cli.label.departments"), rawText(cp.Departments))
+	t.row(e.t("cli.label.policy"), rawText(cp.Policy))
+	t.row(e.t("cli.label.created"), dash(cp.CreatedAt))
 	t.write(w)
 	if len(cp.Categories) > 0 {
-		fmt.Fprintln(w, "\nCategories")
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.campaign.categories"))
 		ct := table{}
-		ct.row("NAME", "SPEED", "WORKING DAYS")
+		ct.row(e.t("cli.head.name"), e.t("cli.head.speed"), e.t("cli.head.working_days"))
 		for _, cat := range cp.Categories {
 			ct.row(dash(cat.Name), dash(cat.Speed), rawText(cat.WorkingDays))
 		}
@@ -117,11 +118,11 @@ func campaignList(e *env, c *cmdline) int {
 			return err
 		}
 		if len(list.Campaigns) == 0 {
-			fmt.Fprintln(w, "no campaigns")
+			fmt.Fprintln(w, e.t("cli.campaign.none"))
 			return nil
 		}
 		var t table
-		t.row("ID", "NAME", "CATEGORIES", "CREATED")
+		t.row("ID", e.t("cli.head.name"), e.t("cli.head.categories"), e.t("cli.head.created"))
 		for _, cp := range list.Campaigns {
 			t.row(cp.ID, dash(cp.Name), strconv.Itoa(len(cp.Categories)), dash(cp.CreatedAt))
 		}
@@ -179,7 +180,7 @@ func campaignLedger(e *env, c *cmdline) int {
 		return code
 	}
 	if *out == "" {
-		return c.usageError("--out is required")
+		return c.usageError(e.t("cli.err.required", "--out"))
 	}
 	if msg := checkDownloadPath(e, "--out", *out); msg != "" {
 		return c.usageError(msg)
@@ -195,7 +196,7 @@ func campaignLedger(e *env, c *cmdline) int {
 	if err := saveDownload(e, cl, ref, *out); err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "saved the ledger of campaign %s to %s\n", pos[0], *out)
+	fmt.Fprintln(e.stdout, e.t("cli.campaign.ledger_saved", pos[0], *out))
 	return exitOK
 }
 
@@ -212,52 +213,53 @@ func campaignStats(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &s); err != nil {
 			return err
 		}
-		printStats(w, s)
+		e.printStats(w, s)
 		return nil
 	})
 }
 
 // printStats shows the headline figures first, then the breakdowns a leader drills
 // into.
-func printStats(w io.Writer, s stats) {
+func (e *env) printStats(w io.Writer, s stats) {
 	var t table
-	t.row("Campaign", dash(s.CampaignID))
-	t.row("Collected", strconv.Itoa(s.Collected))
-	t.row("Pending", strconv.Itoa(s.Pending))
-	t.row("In progress", strconv.Itoa(s.InProgress))
-	t.row("Closed", strconv.Itoa(s.Closed))
-	t.row("Excluded", strconv.Itoa(s.Excluded))
-	t.row("Overdue", strconv.Itoa(s.Overdue))
-	t.row("Supervised", strconv.Itoa(s.Supervised))
-	t.row("Accountability", strconv.Itoa(s.Accountability))
-	t.row("Closed on time", strconv.Itoa(s.ClosedOnTime))
-	t.row("Fixed on the spot", strconv.Itoa(s.OnTheSpot))
-	t.row("Completion rate", pct(s.CompletionRate))
-	t.row("On-time rate", pct(s.OnTimeRate))
-	t.row("Satisfaction rate", pct(s.SatisfactionRate))
+	t.row(e.t("cli.label.campaign"), dash(s.CampaignID))
+	t.row(e.t("cli.stats.collected"), strconv.Itoa(s.Collected))
+	t.row(e.t("cli.stats.pending"), strconv.Itoa(s.Pending))
+	t.row(e.t("cli.stats.in_progress"), strconv.Itoa(s.InProgress))
+	t.row(e.t("cli.stats.closed"), strconv.Itoa(s.Closed))
+	t.row(e.t("cli.stats.excluded"), strconv.Itoa(s.Excluded))
+	t.row(e.t("cli.stats.overdue"), strconv.Itoa(s.Overdue))
+	t.row(e.t("cli.stats.supervised"), strconv.Itoa(s.Supervised))
+	t.row(e.t("cli.stats.accountability"), strconv.Itoa(s.Accountability))
+	t.row(e.t("cli.stats.closed_on_time"), strconv.Itoa(s.ClosedOnTime))
+	t.row(e.t("cli.stats.on_the_spot"), strconv.Itoa(s.OnTheSpot))
+	t.row(e.t("cli.stats.completion_rate"), pct(s.CompletionRate))
+	t.row(e.t("cli.stats.on_time_rate"), pct(s.OnTimeRate))
+	t.row(e.t("cli.stats.satisfaction_rate"), pct(s.SatisfactionRate))
 	t.write(w)
 
 	if len(s.ByState) > 0 {
-		fmt.Fprintln(w, "\nBy state")
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.stats.by_state"))
 		var st table
-		st.row("STATE", "COUNT")
+		st.row(e.t("cli.head.state"), e.t("cli.head.count"))
 		for _, name := range orderedStates(s.ByState) {
 			st.row(name, strconv.Itoa(s.ByState[name]))
 		}
 		st.write(w)
 	}
-	printBreakdown(w, "By category", "CATEGORY", s.ByCategory)
-	printBreakdown(w, "By department", "DEPARTMENT", s.ByDepartment)
+	e.printBreakdown(w, e.t("cli.stats.by_category"), e.t("cli.head.category"), s.ByCategory)
+	e.printBreakdown(w, e.t("cli.stats.by_department"), e.t("cli.head.department"), s.ByDepartment)
 }
 
 // printBreakdown shows per-category or per-department rows.
-func printBreakdown(w io.Writer, title, nameHeader string, rows []breakdown) {
+func (e *env) printBreakdown(w io.Writer, title, nameHeader string, rows []breakdown) {
 	if len(rows) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\n%s\n", title)
 	var t table
-	t.row(nameHeader, "COLLECTED", "IN PROGRESS", "CLOSED", "OVERDUE", "COMPLETION", "ON TIME")
+	t.row(nameHeader, e.t("cli.head.collected"), e.t("cli.head.in_progress"), e.t("cli.head.closed"), e.t("cli.head.overdue"),
+		e.t("cli.head.completion"), e.t("cli.head.on_time"))
 	for _, r := range rows {
 		t.row(dash(r.Name), strconv.Itoa(r.Collected), strconv.Itoa(r.InProgress),
 			strconv.Itoa(r.Closed), strconv.Itoa(r.Overdue), pct(r.CompletionRate), pct(r.OnTimeRate))
@@ -320,7 +322,7 @@ func campaignSettings(e *env, c *cmdline) int {
 			return e.fail(err)
 		}
 		if k := jsonKind(body); k != "an object" {
-			return e.fail(fmt.Errorf("%s: want one JSON object with the settings to change, got %s", *file, k))
+			return e.fail(errors.New(e.t("cli.campaign.want_patch", *file, e.kind(k))))
 		}
 		resp, err := cl.do(e.ctx, http.MethodPatch, apiPath("campaigns", pos[0]), nil, body)
 		if err != nil {
@@ -334,7 +336,7 @@ func campaignSettings(e *env, c *cmdline) int {
 			Revision int `json:"revision"`
 		}
 		if err := json.Unmarshal(resp, &cp); err == nil {
-			fmt.Fprintf(e.stdout, "campaign %s is at revision %d\n\n", cp.ID, cp.Revision)
+			fmt.Fprintf(e.stdout, "%s\n\n", e.t("cli.campaign.revision", cp.ID, cp.Revision))
 		}
 	}
 	resp, err := cl.do(e.ctx, http.MethodGet, apiPath("campaigns", pos[0], "changes"), nil, nil)
@@ -349,11 +351,11 @@ func campaignSettings(e *env, c *cmdline) int {
 			return err
 		}
 		if len(list.Changes) == 0 {
-			fmt.Fprintln(w, "no changes since the campaign was created")
+			fmt.Fprintln(w, e.t("cli.campaign.no_changes"))
 			return nil
 		}
 		var t table
-		t.row("REVISION", "AT", "BY", "SETTING", "BEFORE", "AFTER")
+		t.row(e.t("cli.head.revision"), e.t("cli.head.at"), e.t("cli.head.by"), e.t("cli.head.setting"), e.t("cli.head.before"), e.t("cli.head.after"))
 		for _, ch := range list.Changes {
 			t.row(strconv.Itoa(ch.Revision), dash(ch.At), dash(ch.Actor), ch.Field, rawText(ch.Before), rawText(ch.After))
 		}

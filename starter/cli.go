@@ -366,6 +366,9 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
+// kind is a JSON value's kind (jsonKind) in starter's language.
+func (e *env) kind(k string) string { return e.t("cli.json." + strings.ReplaceAll(k, " ", "_")) }
+
 // jsonKind names the kind of a JSON value, for messages like "want an object, got an array".
 func jsonKind(raw json.RawMessage) string {
 	s := strings.TrimSpace(string(raw))

@@ -111,9 +111,9 @@ func opinionSubmit(e *env, c *cmdline) int {
 	}
 	switch {
 	case *campaignID == "":
-		return c.usageError("--campaign is required")
+		return c.usageError(e.t("cli.err.required", "--campaign"))
 	case *file == "":
-		return c.usageError("--file is required")
+		return c.usageError(e.t("cli.err.required", "--file"))
 	}
 	cl, code, ok := c.client()
 	if !ok {
@@ -131,10 +131,10 @@ func opinionSubmit(e *env, c *cmdline) int {
 		label := itemLabel(i, item)
 		if k := jsonKind(item); k != "an object" {
 			failed++
-			msg := fmt.Sprintf("want a JSON object, got %s", k)
+			msg := e.t("cli.opinion.want_object", e.kind(k))
 			results = append(results, submitResult{Index: i, Error: &submitError{Code: "invalid_item", Message: msg}})
 			if !e.jsonOut {
-				fmt.Fprintf(e.stdout, "%s: error: %s\n", label, msg)
+				fmt.Fprintf(e.stdout, "%s: %s\n", label, e.t("cli.msg.error", msg))
 			}
 			continue
 		}
@@ -152,7 +152,7 @@ func opinionSubmit(e *env, c *cmdline) int {
 			failed++
 			results = append(results, submitResult{Index: i, Status: ae.Status, Error: &submitError{Code: ae.Code, Message: ae.Message}})
 			if !e.jsonOut {
-				fmt.Fprintf(e.stdout, "%s: error: %v\n", label, err)
+				fmt.Fprintf(e.stdout, "%s: %s\n", label, e.t("cli.msg.error", err))
 			}
 		default:
 			// Unreachable server or Ctrl-C: sending the rest would only repeat the
@@ -160,9 +160,8 @@ func opinionSubmit(e *env, c *cmdline) int {
 			if e.jsonOut {
 				printResults(e.stdout, results)
 			}
-			fmt.Fprintf(e.stderr, "error: item %d: %v\n", i, err)
-			fmt.Fprintf(e.stderr, "stopped: %d of %d items submitted; items %d to %d were not confirmed, send them again once the server answers\n",
-				i-failed, len(items), i, len(items)-1)
+			fmt.Fprintln(e.stderr, e.t("cli.msg.error", e.t("cli.opinion.item_error", i, err)))
+			fmt.Fprintln(e.stderr, e.t("cli.opinion.stopped", i-failed, len(items), i, len(items)-1))
 			return exitFail
 		}
 	}
@@ -170,7 +169,7 @@ func opinionSubmit(e *env, c *cmdline) int {
 		printResults(e.stdout, results)
 	}
 	if failed > 0 {
-		fmt.Fprintf(e.stderr, "%d of %d items failed\n", failed, len(items))
+		fmt.Fprintln(e.stderr, e.t("cli.opinion.failed", failed, len(items)))
 		return exitFail
 	}
 	return exitOK
@@ -184,7 +183,7 @@ func loadItems(e *env, file string) ([]json.RawMessage, error) {
 	}
 	if jsonKind(raw) != "an array" {
 		if k := jsonKind(raw); k != "an object" {
-			return nil, fmt.Errorf("%s: want an opinion object or an array of them, got %s", file, k)
+			return nil, errors.New(e.t("cli.opinion.want_items", file, e.kind(k)))
 		}
 		return []json.RawMessage{raw}, nil
 	}
@@ -193,7 +192,7 @@ func loadItems(e *env, file string) ([]json.RawMessage, error) {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}
 	if len(items) == 0 {
-		return nil, fmt.Errorf("%s: the array is empty, nothing to submit", file)
+		return nil, errors.New(e.t("cli.opinion.empty_array", file))
 	}
 	return items, nil
 }
@@ -251,7 +250,7 @@ func opinionList(e *env, c *cmdline) int {
 		return c.usageError(msg)
 	}
 	if set["limit"] && *limit <= 0 {
-		return c.usageError("--limit must be a positive number")
+		return c.usageError(e.t("cli.opinion.limit"))
 	}
 	cl, code, ok := c.client()
 	if !ok {
@@ -285,19 +284,20 @@ func opinionList(e *env, c *cmdline) int {
 			return err
 		}
 		if len(list.Opinions) == 0 {
-			fmt.Fprintln(w, "no opinions match")
+			fmt.Fprintln(w, e.t("cli.opinion.none"))
 			return nil
 		}
 		var t table
-		t.row("ID", "STATE", "CATEGORY", "DEPARTMENT", "OFFICIAL", "DEADLINE", "OVERDUE", "DAYS LEFT", "CONTENT")
+		t.row("ID", e.t("cli.head.state"), e.t("cli.head.category"), e.t("cli.head.department"), e.t("cli.head.official"),
+			e.t("cli.head.deadline"), e.t("cli.head.overdue"), e.t("cli.head.days_left"), e.t("cli.head.content"))
 		for _, op := range list.Opinions {
 			t.row(op.ID, dash(op.State), dash(op.Category), dash(op.Department), dash(op.Official),
 				dash(op.Deadline), dash(op.OverdueLevel), rawText(op.WorkingDaysLeft), truncate(oneLine(op.Content), 40))
 		}
 		t.write(w)
-		fmt.Fprintf(w, "\n%d of %d\n", len(list.Opinions), list.Total)
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.opinion.shown", len(list.Opinions), list.Total))
 		if list.NextPageToken != "" {
-			fmt.Fprintf(w, "next page: --page-token %s\n", list.NextPageToken)
+			fmt.Fprintln(w, e.t("cli.opinion.next_page", list.NextPageToken))
 		}
 		return nil
 	})
@@ -373,55 +373,55 @@ func opinionShow(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &op); err != nil {
 			return err
 		}
-		printOpinion(w, op, true)
+		e.printOpinion(w, op, true)
 		return nil
 	})
 }
 
 // printOpinion shows an opinion's fields and, if asked, its timeline.
-func printOpinion(w io.Writer, op opinion, withTimeline bool) {
+func (e *env) printOpinion(w io.Writer, op opinion, withTimeline bool) {
 	var t table
 	t.row("ID", dash(op.ID))
-	t.row("Campaign", dash(op.CampaignID))
-	t.row("Key", dash(op.Key))
-	t.row("State", dash(op.State))
+	t.row(e.t("cli.label.campaign"), dash(op.CampaignID))
+	t.row(e.t("cli.label.key"), dash(op.Key))
+	t.row(e.t("cli.label.state"), dash(op.State))
 	cat := dash(op.Category)
 	if op.SuggestedCategory != "" && op.SuggestedCategory != op.Category {
-		cat += " (suggested: " + op.SuggestedCategory + ")"
+		cat += e.t("cli.opinion.suggested", op.SuggestedCategory)
 	}
-	t.row("Category", cat)
-	t.row("Department", dash(op.Department))
-	t.row("Official", dash(op.Official))
-	t.row("Leader", dash(op.Leader))
+	t.row(e.t("cli.label.category"), cat)
+	t.row(e.t("cli.label.department"), dash(op.Department))
+	t.row(e.t("cli.label.official"), dash(op.Official))
+	t.row(e.t("cli.label.leader"), dash(op.Leader))
 	deadline := dash(op.Deadline)
 	if op.DeadlineExplanation != "" {
 		deadline += " (" + op.DeadlineExplanation + ")"
 	}
 	if op.LongTerm {
-		t.row("Track", fmt.Sprintf("long-term (长期坚持): %d progress reports; the deadline is the next report's", len(op.Reports)))
+		t.row(e.t("cli.label.track"), e.t("cli.opinion.long_term", len(op.Reports)))
 	}
 	if op.OnTheSpot {
-		t.row("Fixed on the spot", op.FixedOn+" (立行立改)")
+		t.row(e.t("cli.label.on_the_spot"), op.FixedOn)
 	}
-	t.row("Deadline", deadline)
-	t.row("Overdue level", dash(op.OverdueLevel))
-	t.row("Working days left", rawText(op.WorkingDaysLeft))
-	t.row("Extensions", rawText(op.Extensions))
-	t.row("Rework count", rawText(op.ReworkCount))
-	t.row("Channel", dash(op.Channel))
-	t.row("Collected at", dash(op.CollectedAt))
-	t.row("Content", dash(op.Content))
+	t.row(e.t("cli.label.deadline"), deadline)
+	t.row(e.t("cli.label.overdue"), dash(op.OverdueLevel))
+	t.row(e.t("cli.label.days_left"), rawText(op.WorkingDaysLeft))
+	t.row(e.t("cli.label.extensions"), rawText(op.Extensions))
+	t.row(e.t("cli.label.rework"), rawText(op.ReworkCount))
+	t.row(e.t("cli.label.channel"), dash(op.Channel))
+	t.row(e.t("cli.label.collected_at"), dash(op.CollectedAt))
+	t.row(e.t("cli.label.content"), dash(op.Content))
 	t.write(w)
 	if !withTimeline {
 		return
 	}
-	fmt.Fprintln(w, "\nTimeline")
+	fmt.Fprintf(w, "\n%s\n", e.t("cli.opinion.timeline"))
 	if len(op.Timeline) == 0 {
-		fmt.Fprintln(w, "  (empty)")
+		fmt.Fprintf(w, "  %s\n", e.t("cli.opinion.empty"))
 		return
 	}
 	var tl table
-	tl.row("SEQ", "AT", "ACTOR", "ACTION", "FROM → TO", "REASON")
+	tl.row(e.t("cli.head.seq"), e.t("cli.head.at"), e.t("cli.head.actor"), e.t("cli.head.action"), e.t("cli.head.transition"), e.t("cli.head.reason"))
 	for _, ev := range op.Timeline {
 		tl.row(rawText(ev.Seq), dash(ev.At), dash(ev.Actor), dash(ev.Action), transition(ev.From, ev.To), dash(ev.Reason))
 	}

@@ -51,7 +51,7 @@ func problemCreate(e *env, c *cmdline) int {
 	}
 	for flag, v := range map[string]string{"--campaign": *campaignID, "--title": *title, "--opinions": *ids} {
 		if strings.TrimSpace(v) == "" {
-			return c.usageError(flag + " is required")
+			return c.usageError(e.t("cli.err.required", flag))
 		}
 	}
 	cl, code, ok := c.client()
@@ -66,7 +66,7 @@ func problemCreate(e *env, c *cmdline) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if code := e.show(resp, printProblem); code != 0 || status != http.StatusMultiStatus {
+	if code := e.show(resp, e.printProblem); code != 0 || status != http.StatusMultiStatus {
 		return code
 	}
 	return 1 // made, but some opinion did not join
@@ -115,7 +115,7 @@ func problemAddTask(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &t); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "task %s: %s, lead unit %s, official %s, deadline %s\n", t.ID, t.State, t.Department, t.Official, dash(t.Deadline))
+		fmt.Fprintln(w, e.t("cli.problem.task_made", t.ID, t.State, t.Department, t.Official, dash(t.Deadline)))
 		return nil
 	})
 }
@@ -128,26 +128,26 @@ var problemShowCmd = &command{
 }
 
 func problemShow(e *env, c *cmdline) int {
-	return showOne(e, c, func(id string) string { return apiPath("problems", id) }, printProblem)
+	return showOne(e, c, func(id string) string { return apiPath("problems", id) }, e.printProblem)
 }
 
 // printProblem shows a problem, its tasks, and the opinions a request could not group.
-func printProblem(w io.Writer, body []byte) error {
+func (e *env) printProblem(w io.Writer, body []byte) error {
 	var p problem
 	if err := json.Unmarshal(body, &p); err != nil {
 		return err
 	}
 	var t table
 	t.row("ID", dash(p.ID))
-	t.row("Title", dash(p.Title))
-	t.row("Category", dash(p.Category))
-	t.row("State", dash(p.State))
-	t.row("Opinions", fmt.Sprint(len(p.Opinions)))
+	t.row(e.t("cli.label.title"), dash(p.Title))
+	t.row(e.t("cli.label.category"), dash(p.Category))
+	t.row(e.t("cli.label.state"), dash(p.State))
+	t.row(e.t("cli.label.opinions"), fmt.Sprint(len(p.Opinions)))
 	t.write(w)
 	if len(p.Tasks) > 0 {
-		fmt.Fprintln(w, "\nTasks")
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.problem.tasks"))
 		tt := table{}
-		tt.row("ID", "LEAD", "CO-UNITS", "OFFICIAL", "LEADER", "DONE")
+		tt.row("ID", e.t("cli.head.lead"), e.t("cli.head.co_units"), e.t("cli.head.official"), e.t("cli.head.leader"), e.t("cli.head.done"))
 		for _, task := range p.Tasks {
 			tt.row(task.ID, dash(task.Lead), dash(strings.Join(task.CoUnits, ",")), dash(task.Official), dash(task.Leader), fmt.Sprint(task.Closed))
 		}
@@ -155,7 +155,7 @@ func printProblem(w io.Writer, body []byte) error {
 	}
 	for _, r := range p.Results {
 		if r.Error != nil {
-			fmt.Fprintf(w, "not grouped: %s: %s (%s)\n", r.ID, r.Error.Message, r.Error.Code)
+			fmt.Fprintln(w, e.t("cli.problem.not_grouped", r.ID, r.Error.Message, r.Error.Code))
 		}
 	}
 	return nil
