@@ -129,7 +129,7 @@ func (s *Server) showOpinion(r *http.Request, u user.User, o domain.Opinion) (in
 		return 0, nil, err
 	}
 	s.svc.AuditViews(r.Context(), u, v)
-	return http.StatusOK, v, nil
+	return http.StatusOK, v.In(Language(r)), nil
 }
 
 // SubmittedView is the answer to a submitted opinion: the opinion as GET shows it,
@@ -167,7 +167,7 @@ func (s *Server) submitOpinion(r *http.Request, u user.User) (int, any, error) {
 	for i, w := range res.Warnings {
 		warnings[i] = w.In(Language(r))
 	}
-	return status, SubmittedView{OpinionView: v, Warnings: warnings}, nil
+	return status, SubmittedView{OpinionView: v.In(Language(r)), Warnings: warnings}, nil
 }
 
 func (s *Server) listOpinions(r *http.Request, u user.User) (int, any, error) {
@@ -180,6 +180,9 @@ func (s *Server) listOpinions(r *http.Request, u user.User) (int, any, error) {
 		return 0, nil, err
 	}
 	s.svc.AuditViews(r.Context(), u, views...)
+	for i := range views {
+		views[i] = views[i].In(Language(r))
+	}
 	body := map[string]any{"opinions": views, "total": total}
 	if next := f.Offset + len(views); next < total {
 		body["next_page_token"] = strconv.Itoa(next)

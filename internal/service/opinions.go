@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/width"
 
 	"rectify/internal/campaign"
+	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
 	"rectify/internal/store"
@@ -96,6 +97,15 @@ type OpinionView struct {
 	WrittenDepartment   string `json:"written_department,omitempty"`
 	WrittenCategory     string `json:"written_category,omitempty"`
 	SuggestedDepartment string `json:"suggested_department,omitempty"`
+	// schedule is what DeadlineExplanation is read from, in each reader's language.
+	schedule domain.Schedule
+}
+
+// In is the view with its deadline explained in lang (deadline.Explain): the
+// stored explanation is Chinese.
+func (v OpinionView) In(lang string) OpinionView {
+	v.DeadlineExplanation = deadline.Explain(v.schedule, lang)
+	return v
 }
 
 // view shapes an opinion for u: citizens' names and phones only for the office, and
@@ -115,6 +125,7 @@ func (s *Service) view(o domain.Opinion, u user.User, p domain.Policy) OpinionVi
 		Revision: o.Revision, WorkflowID: workflows.ItemWorkflowID(o.ID), Timeline: o.Timeline,
 		Problem: o.Problem, Task: o.Task,
 		HighestLevel: o.HighestLevel, LateExtensions: o.LateExtensions, Rounds: o.Rounds, Callbacks: o.Callbacks,
+		schedule: o.Schedule,
 	}
 	if v.Rounds == nil {
 		v.Rounds = []domain.Round{}
