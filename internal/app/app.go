@@ -45,6 +45,7 @@ import (
 	"rectify/internal/store"
 	"rectify/internal/user"
 	"rectify/internal/web"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -181,7 +182,7 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 		a.Service = service.New(service.Config{
 			Temporal: a.client, Store: a.store, Calendar: cal, Logger: logger,
 			DemoUsers:     demoUsers,
-			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now, Translate: web.Translate,
+			TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.Namespace, Now: time.Now, Translate: i18n.Text,
 			ImportLimits: spreadsheet.Limits{MaxBytes: cfg.ImportMaxBytes, MaxRows: cfg.ImportMaxRows},
 			AttachmentLimits: service.AttachmentLimits{MaxBytes: cfg.AttachmentMaxBytes, PerOpinion: cfg.AttachmentsPerOpinion,
 				OpinionBytes: cfg.AttachmentsMaxBytes},

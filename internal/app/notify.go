@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"rectify/internal/notify"
-	"rectify/internal/web"
+	"rectify/internal/web/i18n"
 )
 
 // notifiers are the notification outbox's notifier — the fan-out to each
@@ -15,7 +15,7 @@ func (a *App) notifiers() (notify.Notifier, *notify.Deliverer) {
 	logger := a.logger.With("component", "notify")
 	n := a.cfg.Notify
 	fan := &notify.Fanout{
-		Routes: n.Routes, Users: a.store, Facts: a.Service, Text: web.Translate, PublicURL: n.PublicURL,
+		Routes: n.Routes, Users: a.store, Facts: a.Service, Text: i18n.Text, PublicURL: n.PublicURL,
 		Queue: a.store, Fallback: notify.Log{Logger: logger}, MaxAttempts: n.MaxAttempts,
 	}
 	d := &notify.Deliverer{

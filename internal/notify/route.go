@@ -205,7 +205,7 @@ type Fanout struct {
 	Routes Routes
 	Users  UserBook
 	Facts  FactFinder
-	// Text renders a catalogue text (web.Translate).
+	// Text renders a catalogue text (i18n.Text).
 	Text func(lang, key string, args ...any) string
 	// PublicURL is where people open rectify: the messages' links start with it.
 	PublicURL   string

@@ -10,11 +10,6 @@ import (
 	"rectify/internal/service"
 )
 
-// Translate renders the catalogue text key in lang (zh or en; another falls back
-// to Chinese), with args: the documents made outside the pages — the progress
-// reports' workbooks — speak the pages' words.
-func Translate(lang, key string, args ...any) string { return translate(lang, key, args...) }
-
 // reportPages serve the progress reports (整改进展情况) to the office and leaders:
 // a campaign's list of them (today's and the kept ones), each as a page to print
 // and as a workbook, in the visitor's language.
