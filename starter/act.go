@@ -126,6 +126,7 @@ func act(e *env, c *cmdline) int {
 // actionFlags are the flags that fill an action's JSON body. act and bulk share
 // them, so the same flags make the same body whichever sends it.
 type actionFlags struct {
+	e             *env
 	base          *string
 	text          map[string]*string
 	approve, pass explicitBool
@@ -137,7 +138,7 @@ type actionFlags struct {
 // --body and those named (bulk takes only the fields of the triage actions).
 func addActionFlags(e *env, fs *flag.FlagSet, only ...string) *actionFlags {
 	want := func(name string) bool { return len(only) == 0 || slices.Contains(only, name) }
-	a := &actionFlags{text: map[string]*string{}}
+	a := &actionFlags{e: e, text: map[string]*string{}}
 	a.base = fs.String("body", "", e.t("cli.flag.act.body"))
 	for _, name := range actStringFlags {
 		if want(name) {
@@ -166,7 +167,7 @@ func (a *actionFlags) body(set map[string]bool) (map[string]any, string) {
 	body := map[string]any{}
 	if set["body"] {
 		if err := json.Unmarshal([]byte(*a.base), &body); err != nil || body == nil {
-			return nil, fmt.Sprintf("--body must be a JSON object, like '{\"reason\":\"...\"}': got %s", *a.base)
+			return nil, a.e.t("cli.act.body", *a.base)
 		}
 	}
 	for _, name := range actStringFlags {
@@ -182,7 +183,7 @@ func (a *actionFlags) body(set map[string]bool) (map[string]any, string) {
 	}
 	if set["percent"] {
 		if p := *a.percent; p < 0 || p > 100 {
-			return nil, fmt.Sprintf("--percent %d: want a whole number from 0 to 100", p)
+			return nil, a.e.t("cli.act.percent", p)
 		}
 		body["percent"] = *a.percent
 	}
@@ -191,14 +192,14 @@ func (a *actionFlags) body(set map[string]bool) (map[string]any, string) {
 	}
 	for _, name := range dateFlags {
 		if set[name] {
-			if msg := checkDate("--"+name, *a.text[name]); msg != "" {
+			if msg := a.e.checkDate("--"+name, *a.text[name]); msg != "" {
 				return nil, msg
 			}
 		}
 	}
 	if set["satisfaction"] {
 		if s := *a.text["satisfaction"]; !slices.Contains(satisfactions, s) {
-			return nil, fmt.Sprintf("--satisfaction %q: want one of %s", s, strings.Join(satisfactions, ", "))
+			return nil, a.e.t("cli.act.satisfaction", s, strings.Join(satisfactions, ", "))
 		}
 	}
 	return body, ""
@@ -206,9 +207,9 @@ func (a *actionFlags) body(set map[string]bool) (map[string]any, string) {
 
 // checkDate says what is wrong with a date flag's value, or "" when it is a
 // YYYY-MM-DD date.
-func checkDate(flag, v string) string {
+func (e *env) checkDate(flag, v string) string {
 	if _, err := time.Parse(time.DateOnly, v); err != nil {
-		return fmt.Sprintf("%s %q is not a date: want YYYY-MM-DD", flag, v)
+		return e.t("cli.act.date", flag, v)
 	}
 	return ""
 }

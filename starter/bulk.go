@@ -12,17 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"rectify/internal/web/i18n"
 )
 
 // bulkActions are the actions a bulk takes: triage's. starter refuses any other
 // itself, listing these, before anything is sent.
 var bulkActions = []string{"categorize", "assign", "merge", "reject", "cancel"}
-
-// bulkDone says what became of an opinion a bulk action was taken on, for the
-// summary's last line.
-var bulkDone = map[string]string{
-	"categorize": "categorized", "assign": "assigned", "merge": "merged", "reject": "rejected", "cancel": "cancelled",
-}
 
 // bulkFields are the body flags bulk takes: the fields its actions read.
 var bulkFields = []string{"category", "into", "reason", "department", "official", "leader", "measures", "deadline", "report_every_months"}
@@ -99,7 +95,7 @@ func bulkRun(e *env, c *cmdline) int {
 	if !slices.Contains(bulkActions, action) {
 		msg := unknownAction(e, action, bulkActions)
 		if slices.Contains(actionNames(), action) {
-			msg += fmt.Sprintf("; %s is taken on one opinion at a time: starter act <opinion-id> %s", action, action)
+			msg += e.t("cli.bulk.one_at_a_time", action)
 		}
 		return c.usageError(msg)
 	}
@@ -112,33 +108,33 @@ func bulkRun(e *env, c *cmdline) int {
 	byFilter := *stateList != "" || filters.any()
 	switch {
 	case *campaignID == "":
-		return c.usageError("--campaign is required")
+		return c.usageError(e.t("cli.err.required", "--campaign"))
 	case byID && byFilter:
-		return c.usageError("choose the opinions by id (--opinions, --file) or by filters (--state, --q, …), not both")
+		return c.usageError(e.t("cli.bulk.not_both"))
 	case !byID && !byFilter:
-		return c.usageError("say which opinions: --opinions ID,…, --file FILE, or filters such as --state received")
+		return c.usageError(e.t("cli.bulk.which"))
 	}
 	selected := triageStates
 	if *stateList != "" {
 		selected, _ = unique(splitList(*stateList))
 		if len(selected) == 0 {
-			return c.usageError("--state names no state")
+			return c.usageError(e.t("cli.bulk.no_state"))
 		}
 		for _, s := range selected {
-			if msg := checkState(s); msg != "" {
+			if msg := e.checkState(s); msg != "" {
 				return c.usageError(msg)
 			}
 		}
 	}
-	if msg := filters.check(); msg != "" {
+	if msg := filters.check(e); msg != "" {
 		return c.usageError(msg)
 	}
 	ids := splitList(*idList)
 	if set["opinions"] && len(ids) == 0 {
-		return c.usageError("--opinions lists no id")
+		return c.usageError(e.t("cli.bulk.no_id"))
 	}
 	if set["file"] && *idFile == "" {
-		return c.usageError("--file needs the FILE of ids")
+		return c.usageError(e.t("cli.bulk.no_file"))
 	}
 	cl, code, ok := c.client()
 	if !ok {
@@ -155,12 +151,11 @@ func bulkRun(e *env, c *cmdline) int {
 			return e.fail(err)
 		}
 		if matched > maxBulkOpinions {
-			fmt.Fprintf(e.stderr, "error: %s opinions match; a bulk takes at most %s. Narrow the filter (--state, --q,\n"+
-				"--channel, --collected-from, --collected-to, …) and act on them in parts.\n", thousands(matched), thousands(maxBulkOpinions))
+			fmt.Fprintln(e.stderr, e.t("cli.msg.error", e.t("cli.bulk.too_many_match", thousands(matched), thousands(maxBulkOpinions))))
 			return exitFail
 		}
 		if len(ids) == 0 {
-			fmt.Fprintln(pw, "no opinions match; nothing was sent")
+			fmt.Fprintln(pw, e.t("cli.bulk.none"))
 			return exitOK
 		}
 	} else if set["file"] {
@@ -172,28 +167,26 @@ func bulkRun(e *env, c *cmdline) int {
 	}
 	ids, repeated := unique(ids)
 	if repeated > 0 {
-		fmt.Fprintf(e.stderr, "note: %s listed more than once; each opinion is sent once\n", plural(repeated, "id is", "ids are"))
+		fmt.Fprintln(e.stderr, e.count(repeated, "cli.bulk.repeated"))
 	}
 	if len(ids) > maxBulkOpinions {
-		return c.usageError(fmt.Sprintf("%s opinions listed; a bulk takes at most %s: send them in parts",
-			thousands(len(ids)), thousands(maxBulkOpinions)))
+		return c.usageError(e.t("cli.bulk.too_many_listed", thousands(len(ids)), thousands(maxBulkOpinions)))
 	}
 
 	request := map[string]any{"action": action, "opinions": ids, "body": body}
 	if *dryRun || (byFilter && !*yes) {
-		printSelection(pw, ids, shown, byFilter)
+		e.printSelection(pw, ids, shown, byFilter)
 	}
 	if *dryRun {
 		if e.jsonOut {
 			data, _ := json.Marshal(request)
 			printJSON(e.stdout, data)
 		}
-		fmt.Fprintf(pw, "Dry run: nothing was sent. Without --dry-run, starter would %s %s.\n",
-			action, plural(len(ids), "opinion", "opinions"))
+		fmt.Fprintln(pw, e.t("cli.bulk.dry_run", action, e.count(len(ids), "cli.bulk.opinions")))
 		return exitOK
 	}
-	if byFilter && !*yes && !confirm(e, pw, fmt.Sprintf("%s %s?", capitalize(action), plural(len(ids), "opinion", "opinions"))) {
-		fmt.Fprintln(e.stderr, "not confirmed: nothing was sent (--yes acts without asking)")
+	if byFilter && !*yes && !confirm(e, pw, e.t("cli.bulk.confirm", e.t("cli.bulk.verb."+action), e.count(len(ids), "cli.bulk.opinions"))) {
+		fmt.Fprintln(e.stderr, e.t("cli.bulk.not_confirmed"))
 		return exitFail
 	}
 
@@ -206,25 +199,24 @@ func bulkRun(e *env, c *cmdline) int {
 		code := e.fail(err)
 		var ae *apiError
 		if e.ctx.Err() != nil || (errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable) {
-			fmt.Fprintf(e.stderr, "the bulk may have been stored and started: list the opinions (starter opinion list\n"+
-				"--campaign %s) before sending it again\n", *campaignID)
+			fmt.Fprintln(e.stderr, e.t("cli.bulk.may_have_started", *campaignID))
 		}
 		return code
 	}
 	var b bulkJob
 	if err := json.Unmarshal(resp, &b); err != nil || b.ID == "" {
-		fmt.Fprintln(e.stderr, "error: the server took the bulk but its answer is not a bulk; printing it as JSON")
+		fmt.Fprintln(e.stderr, e.t("cli.bulk.not_a_bulk"))
 		printJSON(e.stderr, resp)
 		return exitFail
 	}
 	if status == http.StatusAccepted || b.State == bulkRunning {
 		if b, resp, err = followBulk(e, cl, b, resp, pw); err != nil {
 			if e.ctx.Err() != nil {
-				fmt.Fprintf(e.stderr, "stopped waiting: bulk %s goes on on the server; see it in the web app at /bulks/%s\n", b.ID, b.ID)
+				fmt.Fprintln(e.stderr, e.t("cli.bulk.stopped_waiting", b.ID))
 				return exitFail
 			}
 			e.fail(err)
-			fmt.Fprintf(e.stderr, "bulk %s may still be running on the server; see it in the web app at /bulks/%s\n", b.ID, b.ID)
+			fmt.Fprintln(e.stderr, e.t("cli.bulk.may_be_running", b.ID))
 			return exitFail
 		}
 	}
@@ -260,12 +252,12 @@ func readIDs(e *env, path string) ([]string, error) {
 			continue
 		}
 		if strings.ContainsAny(line, " \t,;") {
-			return nil, fmt.Errorf("%s:%d: %q is not one opinion id: list one id a line", path, i+1, line)
+			return nil, errors.New(e.t("cli.bulk.not_an_id", path, i+1, line))
 		}
 		ids = append(ids, line)
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%s lists no opinion id", path)
+		return nil, errors.New(e.t("cli.bulk.file_no_id", path))
 	}
 	return ids, nil
 }
@@ -350,24 +342,24 @@ func selectOpinions(e *env, cl *client, campaignID string, states []string, q ur
 
 // printSelection says how many opinions were selected and shows the first: with
 // filters the opinions themselves, by id only their ids.
-func printSelection(w io.Writer, ids []string, shown []opinion, byFilter bool) {
+func (e *env) printSelection(w io.Writer, ids []string, shown []opinion, byFilter bool) {
 	if byFilter {
-		fmt.Fprintf(w, "%s match:\n\n", plural(len(ids), "opinion", "opinions"))
+		fmt.Fprintf(w, "%s\n\n", e.t("cli.bulk.match", e.count(len(ids), "cli.bulk.opinions")))
 		var t table
-		t.row("ID", "STATE", "CHANNEL", "COLLECTED", "SUGGESTED", "CONTENT")
+		t.row("ID", e.t("cli.head.state"), e.t("cli.head.channel"), e.t("cli.head.collected_at"), e.t("cli.head.suggested"), e.t("cli.head.content"))
 		for _, op := range shown {
 			t.row(op.ID, dash(op.State), dash(op.Channel), dash(op.CollectedAt), dash(op.SuggestedCategory),
 				truncate(oneLine(op.Content), 40))
 		}
 		t.write(w)
 	} else {
-		fmt.Fprintf(w, "%s listed:\n", plural(len(ids), "opinion", "opinions"))
+		fmt.Fprintln(w, e.t("cli.bulk.listed", e.count(len(ids), "cli.bulk.opinions")))
 		for _, id := range ids[:min(len(ids), shownMatches)] {
 			fmt.Fprintf(w, "  %s\n", id)
 		}
 	}
 	if more := len(ids) - min(len(ids), shownMatches); more > 0 {
-		fmt.Fprintf(w, "… and %s more\n", thousands(more))
+		fmt.Fprintln(w, e.t("cli.batch.more", thousands(more)))
 	}
 	fmt.Fprintln(w)
 }
@@ -398,12 +390,10 @@ func confirm(e *env, w io.Writer, question string) bool {
 // progress. It returns the last bulk seen and its body; the error is ctx's when the
 // user pressed Ctrl-C.
 func followBulk(e *env, cl *client, b bulkJob, body []byte, pw io.Writer) (bulkJob, []byte, error) {
-	fmt.Fprintf(pw, "bulk %s: %s %s opinions of campaign %s (Ctrl-C stops waiting, not the bulk)\n",
-		b.ID, b.Action, thousands(b.Total), dash(b.CampaignID))
+	fmt.Fprintln(pw, e.t("cli.bulk.started", b.ID, b.Action, thousands(b.Total), dash(b.CampaignID)))
 	prog := &progress{e: e, w: pw, terminal: isTerminal(pw), label: b.Action}
 	show := func(b bulkJob) {
-		prog.show(b.Done+b.Refused, b.Total, fmt.Sprintf("done %s/%s, refused %s",
-			thousands(b.Done), thousands(b.Total), thousands(b.Refused)))
+		prog.show(b.Done+b.Refused, b.Total, e.t("cli.bulk.progress", thousands(b.Done), thousands(b.Total), thousands(b.Refused)))
 	}
 	show(b)
 	// Polls ask for one result: the counts are what is wanted, the results come after.
@@ -463,10 +453,10 @@ func finishBulk(e *env, cl *client, b bulkJob, body []byte) int {
 		}
 		printJSON(e.stdout, body)
 	} else {
-		printBulk(e.stdout, b, results)
+		e.printBulk(e.stdout, b, results)
 	}
 	if resultsErr != nil {
-		return e.fail(fmt.Errorf("the results of bulk %s: %w", b.ID, resultsErr))
+		return e.fail(fmt.Errorf("%s: %w", e.t("cli.bulk.results", b.ID), resultsErr))
 	}
 	if b.Refused > 0 || b.State != stateDone {
 		return exitFail
@@ -476,61 +466,52 @@ func finishBulk(e *env, cl *client, b bulkJob, body []byte) int {
 
 // printBulk writes the summary of a bulk: its figures, every refused opinion with
 // the reason, and a last line that says what happened.
-func printBulk(w io.Writer, b bulkJob, results []bulkResult) {
+func (e *env) printBulk(w io.Writer, b bulkJob, results []bulkResult) {
 	var t table
-	t.row("Bulk", b.ID)
-	t.row("Campaign", dash(b.CampaignID))
-	t.row("Action", dash(b.Action))
-	t.row("State", dash(b.State))
-	t.row("Opinions", thousands(b.Total))
-	t.row("Done", thousands(b.Done))
-	t.row("Refused", thousands(b.Refused))
+	t.row(e.t("cli.bulk.row.bulk"), b.ID)
+	t.row(e.t("cli.label.campaign"), dash(b.CampaignID))
+	t.row(e.t("cli.bulk.row.action"), dash(b.Action))
+	t.row(e.t("cli.label.state"), dash(b.State))
+	t.row(e.t("cli.label.opinions"), thousands(b.Total))
+	t.row(e.t("cli.bulk.row.done"), thousands(b.Done))
+	t.row(e.t("cli.bulk.row.refused"), thousands(b.Refused))
 	if b.Waiting > 0 {
-		t.row("Waiting", thousands(b.Waiting))
+		t.row(e.t("cli.bulk.row.waiting"), thousands(b.Waiting))
 	}
 	if b.FinishedAt != "" {
-		t.row("Finished", b.FinishedAt)
+		t.row(e.t("cli.batch.row.finished"), b.FinishedAt)
 	}
 	t.write(w)
 	var rt table
-	rt.row("ID", "CODE", "MESSAGE")
+	rt.row("ID", e.t("cli.head.code"), e.t("cli.head.message"))
 	for _, r := range results {
 		if r.Status == "refused" {
 			rt.row(r.ID, dash(r.Code), dash(r.Message))
 		}
 	}
 	if len(rt.rows) > 1 {
-		fmt.Fprintln(w, "\nRefused")
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.refused"))
 		rt.write(w)
 	}
-	done := bulkDone[b.Action]
-	if done == "" {
-		done = "acted on"
+	done := "cli.bulk.done." + b.Action
+	if _, ok := i18n.Lookup(e.lang, done); !ok {
+		done = "cli.bulk.done.other"
 	}
 	switch {
 	case b.State != stateDone:
-		fmt.Fprintf(w, "\nStill running: %s of %s opinions through. See it in the web app at /bulks/%s\n",
-			thousands(b.Done+b.Refused), thousands(b.Total), b.ID)
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.running", thousands(b.Done+b.Refused), thousands(b.Total), b.ID))
 	case b.Refused == 0:
-		fmt.Fprintf(w, "\nDone: all %s %s.\n", plural(b.Total, "opinion", "opinions"), done)
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.done", e.count(b.Total, "cli.bulk.opinions"), e.t(done)))
 	default:
-		fmt.Fprintf(w, "\nDone: %s of %s opinions %s; %s refused, listed above with the reason.\n",
-			thousands(b.Done), thousands(b.Total), done, thousands(b.Refused))
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.refused", thousands(b.Done), thousands(b.Total), e.t(done), thousands(b.Refused)))
 	}
 }
 
-// plural is n with the singular or plural word: "1 opinion", "466 opinions".
-func plural(n int, one, many string) string {
+// count is n of something in starter's language: key.one for one ("1 opinion"),
+// key.many with the number for any other ("466 opinions").
+func (e *env) count(n int, key string) string {
 	if n == 1 {
-		return "1 " + one
+		return e.t(key + ".one")
 	}
-	return thousands(n) + " " + many
-}
-
-// capitalize upper-cases the first letter of an action's name, for a question.
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return e.t(key+".many", thousands(n))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/service"
+	"rectify/internal/web/i18n"
 )
 
 // starter refuses an action a bulk does not take before asking the server, so its
@@ -28,7 +29,12 @@ func TestBulkListsTheActionsTheServerTakes(t *testing.T) {
 	require.Equal(t, names, bulkActions)
 	require.Equal(t, service.MaxBulkOpinions, maxBulkOpinions)
 	for _, a := range bulkActions {
-		require.NotEmpty(t, bulkDone[a], "bulkDone lacks %s", a)
+		for _, lang := range i18n.Languages {
+			for _, key := range []string{"cli.bulk.done." + a, "cli.bulk.verb." + a} {
+				_, ok := i18n.Catalogue(lang)[key]
+				require.True(t, ok, "%s has no %s text", key, lang)
+			}
+		}
 	}
 }
 

@@ -70,12 +70,13 @@ func (e *apiError) Error() string {
 // connError means the request never got an HTTP answer. It names the URL, so the
 // user can tell a wrong --server from a server that is down.
 type connError struct {
-	URL string
-	Err error
+	URL  string
+	Err  error
+	lang string
 }
 
 func (e *connError) Error() string {
-	return fmt.Sprintf("cannot reach %s: %v (is the server running? check --server or RECTIFY_URL)", e.URL, e.Err)
+	return i18n.Text(e.lang, "cli.err.unreachable", e.URL, e.Err)
 }
 
 func (e *connError) Unwrap() error { return e.Err }
@@ -121,7 +122,7 @@ func (c *client) doStatus(ctx context.Context, method, path string, query url.Va
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, &connError{URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		return 0, nil, &connError{lang: c.lang, URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
 	}
 	return resp.StatusCode, data, nil
 }
@@ -171,7 +172,7 @@ func (c *client) send(ctx context.Context, hc *http.Client, req *http.Request) (
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, &connError{URL: req.URL.Redacted(), Err: err}
+		return nil, &connError{lang: c.lang, URL: req.URL.Redacted(), Err: err}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
@@ -221,7 +222,7 @@ func (c *client) upload(ctx context.Context, path string, fields []formField, fi
 				<-done
 				return data, nil
 			}
-			err = &connError{URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+			err = &connError{lang: c.lang, URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
 		}
 	}
 	// Stop the writer (a no-op if it finished) and wait for it, so the file is not read
@@ -332,7 +333,7 @@ func (c *client) download(ctx context.Context, ref string, w io.Writer) (int64, 
 		if ctx.Err() != nil {
 			return n, fmt.Errorf("interrupted: %w", ctx.Err())
 		}
-		return n, &connError{URL: u.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		return n, &connError{lang: c.lang, URL: u.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
 	}
 	return n, nil
 }

@@ -66,9 +66,9 @@ type event struct {
 }
 
 // checkState says what is wrong with a --state value, or "" when it is a state.
-func checkState(s string) string {
+func (e *env) checkState(s string) string {
 	if !slices.Contains(states, s) {
-		return fmt.Sprintf("unknown --state %q (one of: %s)", s, strings.Join(states, ", "))
+		return e.t("cli.opinion.unknown_state", s, strings.Join(states, ", "))
 	}
 	return ""
 }
@@ -242,11 +242,11 @@ func opinionList(e *env, c *cmdline) int {
 	}
 	set := c.set()
 	if *state != "" {
-		if msg := checkState(*state); msg != "" {
+		if msg := e.checkState(*state); msg != "" {
 			return c.usageError(msg)
 		}
 	}
-	if msg := filters.check(); msg != "" {
+	if msg := filters.check(e); msg != "" {
 		return c.usageError(msg)
 	}
 	if set["limit"] && *limit <= 0 {
@@ -325,16 +325,16 @@ func addTriageFilters(e *env, fs *flag.FlagSet) filterFlags {
 
 // check says what is wrong with the filters given, or "": dates and the target kind
 // are checked here, so a typo fails before a round trip.
-func (f filterFlags) check() string {
+func (f filterFlags) check(e *env) string {
 	for _, p := range []string{"collected_from", "collected_to"} {
 		if v := *f[p]; v != "" {
-			if msg := checkDate("--"+strings.ReplaceAll(p, "_", "-"), v); msg != "" {
+			if msg := e.checkDate("--"+strings.ReplaceAll(p, "_", "-"), v); msg != "" {
 				return msg
 			}
 		}
 	}
 	if v := *f["target_kind"]; v != "" && !slices.Contains(targetKinds, v) {
-		return fmt.Sprintf("--target-kind %q: want %s", v, strings.Join(targetKinds, " or "))
+		return e.t("cli.opinion.target_kind", v)
 	}
 	return ""
 }

@@ -91,7 +91,7 @@ func problemAddTask(e *env, c *cmdline) int {
 		return code
 	}
 	if *deadline != "" {
-		if msg := checkDate("--deadline", *deadline); msg != "" {
+		if msg := e.checkDate("--deadline", *deadline); msg != "" {
 			return c.usageError(msg)
 		}
 	}
