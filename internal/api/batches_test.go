@@ -19,8 +19,14 @@ import (
 	"rectify/workflows"
 )
 
-// upload posts a file to a campaign's batches as the office.
+// upload posts a file to a campaign's batches as the office, reading English.
 func (f *fixture) upload(t *testing.T, campaign, name, content string) *httptest.ResponseRecorder {
+	t.Helper()
+	return f.uploadIn(t, "en", campaign, name, content)
+}
+
+// uploadIn is upload reading the answer in the language of Accept-Language lang.
+func (f *fixture) uploadIn(t *testing.T, lang, campaign, name, content string) *httptest.ResponseRecorder {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -32,6 +38,7 @@ func (f *fixture) upload(t *testing.T, campaign, name, content string) *httptest
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/campaigns/"+campaign+"/batches", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+tokenOf("office"))
+	req.Header.Set("Accept-Language", lang)
 	rec := httptest.NewRecorder()
 	f.handler.ServeHTTP(rec, req)
 	return rec

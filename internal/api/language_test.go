@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -84,29 +83,10 @@ const brokenLedger = "编号,意见内容,来源,收集时间,联系电话,责�
 	"A3,道路积水,热线,2025-06-09,12345,\n" +
 	"A4,垃圾清运不及时,热线,2025-06-09,,社区居委会\n"
 
-// uploadIn posts a ledger as the office, reading the answer in lang.
-func (f *fixture) uploadIn(t *testing.T, lang, name, content string) *httptest.ResponseRecorder {
-	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", name)
-	require.NoError(t, err)
-	_, err = fw.Write([]byte(content))
-	require.NoError(t, err)
-	require.NoError(t, mw.Close())
-	req := httptest.NewRequest(http.MethodPost, "/api/v1/campaigns/"+campaignID+"/batches", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+tokenOf("office"))
-	req.Header.Set("Accept-Language", lang)
-	rec := httptest.NewRecorder()
-	f.api.Handler().ServeHTTP(rec, req)
-	return rec
-}
-
 func TestABrokenLedgersReasonsAreChineseByDefaultAndEnglishOnRequest(t *testing.T) {
 	f := newFixture(t)
 	f.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BatchWorkflowName, mock.Anything).Return(mocks.NewWorkflowRun(t), nil)
-	rec := f.uploadIn(t, "zh-CN,zh;q=0.9", "台账.csv", brokenLedger)
+	rec := f.uploadIn(t, "zh-CN,zh;q=0.9", campaignID, "台账.csv", brokenLedger)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	var batch struct {
 		ID         string            `json:"id"`

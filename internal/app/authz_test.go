@@ -424,6 +424,7 @@ func (fx *authzFixture) callWith(t testing.TB, username, method, path string, bo
 		}
 		req, err := http.NewRequest(method, fx.h.Base+path, r)
 		require.NoError(t, err)
+		req.Header.Set("Accept-Language", "en") // the messages checked are the English ones
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
 		}
