@@ -458,6 +458,6 @@ func TestImportOverHTTPReportsRowsAndServesRejectedRows(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.Contains(t, string(body), "传真", "the refused row's original cells")
-	require.Contains(t, string(body), "is not a channel", "and why it was refused")
+	require.Contains(t, string(body), "“传真”不是本活动的来源渠道", "and why it was refused, in Chinese: the download asked for no language")
 	h.Must("office", http.MethodGet, "/api/v1/batches/nope", nil, http.StatusNotFound)
 }

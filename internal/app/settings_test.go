@@ -88,7 +88,7 @@ func TestCampaignSettingsAndRoutingHintsOverHTTP(t *testing.T) {
 	h.Act("office", id, "categorize", map[string]any{"category": "窨井盖安全"}, http.StatusOK)
 	assigned := h.Act("office", id, "assign", map[string]any{"department": "住建局", "official": "official", "leader": "leader"}, http.StatusOK)
 	require.Equal(t, "住建局", assigned["department"])
-	require.Contains(t, assigned["deadline_explanation"], "4 个工作日", "the added category's working days")
+	require.Contains(t, assigned["deadline_explanation"], "4 working days", "the added category's working days, in the English the client asked for")
 	h.Act("office", id, "cancel", map[string]any{"reason": "反映人撤回"}, http.StatusOK)
 	h.historyLength(id) // its last workflow task done
 	recordHistory(t, h, workflows.OpinionWorkflowID(id), "settings_added_after_start")
