@@ -151,7 +151,7 @@ func TestOpinionClosesOverHTTPAndForbiddenActionsLeaveNoTrace(t *testing.T) {
 	}, http.StatusOK)
 	require.Equal(t, "assigned", assigned["state"])
 	require.NotEmpty(t, assigned["deadline"])
-	require.Contains(t, assigned["deadline_explanation"], "个工作日")
+	require.Contains(t, assigned["deadline_explanation"], "working days", "explained in the English the client asked for")
 
 	before = h.historyLength(id)
 	require.Equal(t, "forbidden", apitest.ErrorCode(h.Act("official2", id, "sign", nil, http.StatusForbidden)), "another department cannot even see it")
