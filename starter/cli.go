@@ -280,7 +280,7 @@ func printGroupUsage(e *env, w io.Writer, cmd *command, path string) {
 		}
 	}
 	walk("", cmd)
-	t.row("  help <command>", e.t("cli.help.help_row"))
+	t.row("  "+e.t("cli.help.help_cmd"), e.t("cli.help.help_row"))
 	if path == "starter" {
 		t.row("  --version", e.t("cli.help.version_row"))
 	}
