@@ -117,7 +117,7 @@ func act(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &op); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s\n\n", e.t("cli.act.done", action, dash(op.ID), dash(op.State)))
+		fmt.Fprintf(w, "%s\n\n", e.t("cli.act.done", action, dash(op.ID), e.word("state", op.State)))
 		e.printOpinion(w, op, false)
 		return nil
 	})

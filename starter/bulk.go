@@ -348,7 +348,7 @@ func (e *env) printSelection(w io.Writer, ids []string, shown []opinion, byFilte
 		var t table
 		t.row("ID", e.t("cli.head.state"), e.t("cli.head.channel"), e.t("cli.head.collected_at"), e.t("cli.head.suggested"), e.t("cli.head.content"))
 		for _, op := range shown {
-			t.row(op.ID, dash(op.State), dash(op.Channel), dash(op.CollectedAt), dash(op.SuggestedCategory),
+			t.row(op.ID, e.word("state", op.State), dash(op.Channel), dash(op.CollectedAt), dash(op.SuggestedCategory),
 				truncate(oneLine(op.Content), 40))
 		}
 		t.write(w)

@@ -366,6 +366,18 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
+// word is a state, an overdue level or an action as starter shows it to a
+// person: in Chinese the catalogue's word for it (整改中 for in_progress), in
+// English the code itself, the word the flags take; "-" for none.
+func (e *env) word(group, code string) string {
+	if e.lang != i18n.English {
+		if w, ok := i18n.Catalogue(e.lang)[group+"."+code]; ok {
+			return w
+		}
+	}
+	return dash(code)
+}
+
 // kind is a JSON value's kind (jsonKind) in starter's language.
 func (e *env) kind(k string) string { return e.t("cli.json." + strings.ReplaceAll(k, " ", "_")) }
 

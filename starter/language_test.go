@@ -168,3 +168,19 @@ func slicesIndex(lines []string, f func(string) bool) int {
 	}
 	return -1
 }
+
+// An opinion reads in Chinese: its labels, its state and each step of its
+// timeline in words, the codes behind them in English.
+func TestAnOpinionIsShownInTheShellsLanguage(t *testing.T) {
+	api := newFakeAPI(t, func(r request) (int, any) { return 200, sampleOpinion("op-1", "assigned") })
+	code, zh, _ := runIn(t, "", "--server", api.URL, "--token", testToken, "opinion", "show", "op-1")
+	require.Equal(t, exitOK, code)
+	for _, want := range []string{"状态        已交办", "责任部门    城建科", "办理记录", "交办", "已分类 → 已交办"} {
+		require.Contains(t, zh, want)
+	}
+	_, en, _ := runIn(t, "", "--lang", "en", "--server", api.URL, "--token", testToken, "opinion", "show", "op-1")
+	for _, want := range []string{"State", "assigned", "Timeline", "categorized → assigned"} {
+		require.Contains(t, en, want)
+	}
+	require.NotContains(t, en, "已交办")
+}
