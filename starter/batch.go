@@ -527,11 +527,7 @@ func listRows[T any](e *env, title string, rows []T, total int, header string, c
 func verdict(e *env, b batch) string {
 	v := outcome(e, b)
 	if n := b.AcceptedWithWarnings; n > 0 && b.State != stateRefused {
-		key := "cli.batch.verdict.warned"
-		if n == 1 {
-			key = "cli.batch.verdict.warned_one"
-		}
-		v += "\n" + e.t(key, thousands(n))
+		v += "\n" + e.count(n, "cli.batch.verdict.warned")
 	}
 	return v
 }

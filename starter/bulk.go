@@ -493,17 +493,17 @@ func (e *env) printBulk(w io.Writer, b bulkJob, results []bulkResult) {
 		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.refused"))
 		rt.write(w)
 	}
-	done := "cli.bulk.done." + b.Action
-	if _, ok := i18n.Lookup(e.lang, done); !ok {
-		done = "cli.bulk.done.other"
+	done := e.t("cli.bulk.done.other")
+	if _, ok := i18n.Lookup(e.lang, "cli.bulk.done."+b.Action); ok {
+		done = e.t("cli.bulk.done." + b.Action)
 	}
 	switch {
 	case b.State != stateDone:
 		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.running", thousands(b.Done+b.Refused), thousands(b.Total), b.ID))
 	case b.Refused == 0:
-		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.done", e.count(b.Total, "cli.bulk.opinions"), e.t(done)))
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.done", e.count(b.Total, "cli.bulk.opinions"), done))
 	default:
-		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.refused", thousands(b.Done), thousands(b.Total), e.t(done), thousands(b.Refused)))
+		fmt.Fprintf(w, "\n%s\n", e.t("cli.bulk.outcome.refused", thousands(b.Done), thousands(b.Total), done, thousands(b.Refused)))
 	}
 }
 

@@ -3,6 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -183,4 +188,102 @@ func TestAnOpinionIsShownInTheShellsLanguage(t *testing.T) {
 		require.Contains(t, en, want)
 	}
 	require.NotContains(t, en, "已交办")
+}
+
+// Every text starter says is in both catalogues: each key its code spells out
+// (e.t("cli.…"), e.count(n, "cli.…") for its .one and .many), and for a key built
+// from a prefix, the prefix with every value it is built with. A key the scan
+// cannot read fails the test, so a new way of naming texts is noticed here.
+func TestEveryTextStarterSaysIsInBothLanguages(t *testing.T) {
+	dynamic := map[string][]string{
+		"cli.batch.state.": {stateImporting, stateDone, stateDryRun, stateRefused, stateFailed},
+		"cli.bulk.done.":   append(append([]string{}, bulkActions...), "other"),
+		"cli.bulk.verb.":   bulkActions,
+		"cli.flag.act.":    append(append([]string{}, actStringFlags...), "body", "approve", "pass", "percent", "report_every_months"),
+		"cli.flag.filter.": triageFilters,
+		"cli.cmd.":         nil, // every command's help: TestEveryCommandsHelpIsInChineseAndInEnglish
+		"cli.json.":        {"nothing", "an_object", "an_array", "a_string", "a_boolean", "null", "a_number"},
+	}
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	keys := map[string]bool{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		for _, decl := range f.Decls {
+			fd, isFunc := decl.(*ast.FuncDecl)
+			if !isFunc || fd.Body == nil {
+				continue
+			}
+			// count words its caller's key: the caller's call is read instead.
+			if fd.Name.Name == "count" {
+				continue
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, isSel := call.Fun.(*ast.SelectorExpr)
+				if !isSel || (sel.Sel.Name != "t" && sel.Sel.Name != "count") || len(call.Args) == 0 {
+					return true
+				}
+				arg := call.Args[0]
+				if sel.Sel.Name == "count" {
+					arg = call.Args[1]
+				}
+				var suffixes []string
+				if sel.Sel.Name == "count" {
+					suffixes = []string{".one", ".many"}
+				} else {
+					suffixes = []string{""}
+				}
+				add := func(key string) {
+					for _, s := range suffixes {
+						keys[key+s] = true
+					}
+				}
+				switch a := arg.(type) {
+				case *ast.BasicLit:
+					key, _ := strconv.Unquote(a.Value)
+					add(key)
+				case *ast.BinaryExpr:
+					left := ast.Expr(a)
+					for {
+						bin, isBin := left.(*ast.BinaryExpr)
+						if !isBin {
+							break
+						}
+						left = bin.X
+					}
+					prefix := ""
+					if lit, ok := left.(*ast.BasicLit); ok {
+						prefix, _ = strconv.Unquote(lit.Value)
+					}
+					values, known := dynamic[prefix]
+					if !known {
+						t.Errorf("%s: cannot read the text key of this call", fset.Position(call.Pos()))
+					}
+					for _, v := range values {
+						add(prefix + v)
+					}
+				default:
+					t.Errorf("%s: cannot read the text key of this call", fset.Position(call.Pos()))
+				}
+				return true
+			})
+		}
+	}
+	require.Contains(t, keys, "cli.batch.outcome.done", "the scan finds what it must")
+	require.Contains(t, keys, "cli.bulk.opinions.many")
+	for _, lang := range i18n.Languages {
+		for key := range keys {
+			_, ok := i18n.Catalogue(lang)[key]
+			require.True(t, ok, "%s has no %s text", key, lang)
+		}
+	}
 }
