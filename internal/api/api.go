@@ -228,16 +228,22 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // server's own, naming what it refused; in Chinese it is the rule with its field
 // and values where the error carries them, else the code's text — the web app's.
 func writeError(w http.ResponseWriter, r *http.Request, e *service.Error) {
-	msg := e.Message
-	switch lang := Language(r); {
+	lang := Language(r)
+	w.Header().Set("Content-Language", contentLanguage[lang])
+	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": messageIn(lang, e.Code, e.Message, e.Text)}})
+}
+
+// messageIn is what a refusal with code says in lang: in English the server's own
+// words (english); in another language text when the refusal carries one, else the
+// code's own text in the catalogue.
+func messageIn(lang, code, english string, text i18n.Message) string {
+	switch {
 	case lang == i18n.English:
-	case e.Text.Key != "":
-		msg = e.Text.In(lang)
-	default:
-		msg = i18n.Text(lang, "code."+e.Code)
+		return english
+	case text.Key != "":
+		return text.In(lang)
 	}
-	w.Header().Set("Content-Language", contentLanguage[Language(r)])
-	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": msg}})
+	return i18n.Text(lang, "code."+code)
 }
 
 // contentLanguage names each language as a Content-Language header does.

@@ -9,6 +9,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/service"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // bulkWait is how long creating a bulk waits for it to finish: a bulk done by
@@ -80,7 +81,7 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, u user.User)
 		writeJSON(w, http.StatusAccepted, v)
 		return nil
 	}
-	answer, err := s.bulkAnswer(r.Context(), u, v.ID, bulkPage{limit: defaultBulkResults})
+	answer, err := s.bulkAnswer(r.Context(), u, v.ID, bulkPage{limit: defaultBulkResults}, Language(r))
 	if err != nil {
 		return err
 	}
@@ -96,15 +97,15 @@ func (s *Server) getBulk(r *http.Request, u user.User) (int, any, error) {
 	if err := readParams(r.URL.Query(), bulkParams, &page, u); err != nil {
 		return 0, nil, err
 	}
-	answer, err := s.bulkAnswer(r.Context(), u, r.PathValue("id"), page)
+	answer, err := s.bulkAnswer(r.Context(), u, r.PathValue("id"), page, Language(r))
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, answer, nil
 }
 
-// bulkAnswer is bulk id with a page of its results.
-func (s *Server) bulkAnswer(ctx context.Context, u user.User, id string, page bulkPage) (BulkAnswer, error) {
+// bulkAnswer is bulk id with a page of its results, each refusal's message in lang.
+func (s *Server) bulkAnswer(ctx context.Context, u user.User, id string, page bulkPage, lang string) (BulkAnswer, error) {
 	v, err := s.svc.Bulk(ctx, u, id)
 	if err != nil {
 		return BulkAnswer{}, err
@@ -112,6 +113,11 @@ func (s *Server) bulkAnswer(ctx context.Context, u user.User, id string, page bu
 	results, err := s.svc.BulkResults(ctx, u, id, page.offset, page.limit)
 	if err != nil {
 		return BulkAnswer{}, err
+	}
+	for i, res := range results {
+		if res.Code != "" {
+			results[i].Message = messageIn(lang, res.Code, res.Message, i18n.Message{})
+		}
 	}
 	answer := BulkAnswer{BulkView: v, Results: results}
 	if next := page.offset + len(results); next < v.Total {

@@ -266,6 +266,9 @@ func TestABulkActsOnEachOpinionAsItsCreatorAndAnswersTheOutcomes(t *testing.T) {
 	require.Equal(t, ids, []string{answer.Results[0].OpinionID, answer.Results[1].OpinionID, answer.Results[2].OpinionID,
 		answer.Results[3].OpinionID, answer.Results[4].OpinionID, answer.Results[5].OpinionID}, "in the order listed")
 	require.Contains(t, answer.Results[1].Message, "cannot categorize an opinion that is assigned")
+	zh := decodeAs[BulkAnswer](t, f.doIn(t, "zh-CN", http.MethodGet, "/api/v1/bulks/"+answer.ID, "office", ""))
+	require.Equal(t, "wrong_state", zh.Results[1].Code, "the code is the same in every language")
+	require.Equal(t, "该事项当前状态不允许此操作。", zh.Results[1].Message, "a Chinese reader reads the refusal in Chinese")
 
 	require.Len(t, w.started, 1)
 	require.Equal(t, workflows.BulkInput{BulkID: answer.ID, Total: 6, ChunkSize: workflows.DefaultBulkChunkSize}, w.started[0])
