@@ -12,6 +12,7 @@ import (
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
+	"rectify/internal/web/i18n"
 )
 
 // Header is the ledger's header row, in the words such ledgers use. Submitters and
@@ -26,17 +27,33 @@ var Header = []string{
 	"办结时间", "办结用时（工作日）", "按期办结", "回访满意度", "回访记录", "核查人", "备注",
 }
 
+// lang is the language a ledger is written in: the campaign's, Chinese, the
+// language of the 整改台账 it is filed as. Its words are the catalogue's.
+const lang = i18n.Chinese
+
+// t is a text of the ledger in its language.
+func t(key string, args ...any) string { return i18n.Text(lang, key, args...) }
+
+// state is a state as the ledger words it.
+func state(s domain.State) string { return t("state." + string(s)) }
+
+// level is an overdue rung as the ledger words it: none is blank.
+func level(l domain.OverdueLevel) string {
+	if l == domain.LevelNone || l == "" {
+		return ""
+	}
+	return t("level." + string(l))
+}
+
+// satisfaction is a follow-up call's answer as the ledger words it.
+func satisfaction(s string) string {
+	if s == "" {
+		return ""
+	}
+	return t("sat." + s)
+}
+
 var (
-	states = map[domain.State]string{
-		domain.StateReceived: "已收集", domain.StateCategorized: "已分类", domain.StateAssigned: "已交办",
-		domain.StateInProgress: "整改中", domain.StateSubmitted: "待核查", domain.StateAwaitingCallback: "待回访",
-		domain.StateClosed: "已销号", domain.StateReturned: "已退回", domain.StateRejected: "不予受理",
-		domain.StateMerged: "已合并", domain.StateCancelled: "已撤销", domain.StateInProblem: "已归入问题",
-	}
-	levels = map[domain.OverdueLevel]string{
-		domain.LevelNone: "", domain.LevelDueSoon: "临期", domain.LevelOverdue: "逾期",
-		domain.LevelSupervised: "督办", domain.LevelAccountability: "问责",
-	}
 	// channels names the default channels as a ledger writes them; a channel an
 	// office added is written as it is named.
 	channels = func() map[string]string {
@@ -46,10 +63,6 @@ var (
 		}
 		return m
 	}()
-	satisfactions = map[string]string{
-		domain.SatisfactionSatisfied: "满意", domain.SatisfactionBasically: "基本满意",
-		domain.SatisfactionDissatisfied: "不满意",
-	}
 )
 
 // Table lays the opinions out as the ledger's one sheet. name gives a username's
@@ -81,14 +94,14 @@ func Row(o domain.Opinion, name func(string) string, loc *time.Location) []any {
 	}
 	category := o.Category
 	if category == "" && o.SuggestedCategory != "" {
-		category = o.SuggestedCategory + "（建议）"
+		category = t("ledger.suggested", o.SuggestedCategory)
 	}
 	var closed, onTime string
 	if !o.ClosedAt.IsZero() {
 		closed = o.ClosedAt.In(loc).Format(domain.DateLayout)
-		onTime = "否"
+		onTime = t("ledger.no")
 		if o.OnTime {
-			onTime = "是"
+			onTime = t("ledger.yes")
 		}
 	}
 	channel := channels[o.Channel]
@@ -109,9 +122,9 @@ func Row(o domain.Opinion, name func(string) string, loc *time.Location) []any {
 	}
 	return []any{
 		o.Key, o.Content, channel, o.CollectedAt, category, o.Department, person(o.Official), person(o.Leader),
-		o.Measures, o.Schedule.Deadline, states[o.State], levels[o.OverdueLevel], levels[highest], highestAt,
+		o.Measures, o.Schedule.Deadline, state(o.State), level(o.OverdueLevel), level(highest), highestAt,
 		o.Extensions, o.LateExtensions, len(o.Rounds), firstPass(o), o.ReworkCount, o.Reopens,
-		closed, workdays, onTime, satisfactions[o.Satisfaction], callbacks(o, loc), person(o.VerifiedBy),
+		closed, workdays, onTime, satisfaction(o.Satisfaction), callbacks(o, loc), person(o.VerifiedBy),
 		remark(o, person, loc),
 	}
 }
@@ -122,15 +135,15 @@ func firstPass(o domain.Opinion) string {
 	passed := false
 	for _, r := range o.Rounds {
 		if r.Passed != nil && !*r.Passed {
-			return "否"
+			return t("ledger.no")
 		}
 		passed = passed || r.Passed != nil
 	}
 	switch {
 	case o.ReworkCount > 0:
-		return "否"
+		return t("ledger.no")
 	case passed || o.VerifiedBy != "":
-		return "是"
+		return t("ledger.yes")
 	}
 	return ""
 }
@@ -140,13 +153,13 @@ func firstPass(o domain.Opinion) string {
 func callbacks(o domain.Opinion, loc *time.Location) string {
 	var parts []string
 	for _, c := range o.Callbacks {
-		p := c.At.In(loc).Format(domain.DateLayout) + " " + satisfactions[c.Satisfaction]
+		p := c.At.In(loc).Format(domain.DateLayout) + " " + satisfaction(c.Satisfaction)
 		if !c.First {
-			p += "（同次办结的再次回访，不计入满意率）"
+			p += t("ledger.callback_again")
 		}
 		parts = append(parts, p)
 	}
-	return strings.Join(parts, "；")
+	return strings.Join(parts, t("ledger.separator"))
 }
 
 // remark says that an opinion was brought in already under way, that it was fixed
@@ -155,17 +168,16 @@ func callbacks(o domain.Opinion, loc *time.Location) string {
 func remark(o domain.Opinion, person func(string) string, loc *time.Location) string {
 	var parts []string
 	if i := o.Imported; i != nil {
-		parts = append(parts, fmt.Sprintf("台账导入：%s 由 %s 从《%s》导入，此前日期取自台账",
-			i.At.In(loc).Format(domain.DateLayout), person(i.By), i.File))
+		parts = append(parts, t("ledger.imported", i.At.In(loc).Format(domain.DateLayout), person(i.By), i.File))
 	}
 	if o.OnTheSpot {
-		parts = append(parts, "立行立改：已于 "+o.FixedOn+" 当场整改，由 "+person(o.SubmittedBy)+" 登记")
+		parts = append(parts, t("ledger.on_the_spot", o.FixedOn, person(o.SubmittedBy)))
 	}
 	if o.LongTerm {
-		long := fmt.Sprintf("长期坚持：已报告进展 %d 次", len(o.Reports))
+		long := t("ledger.long_term", len(o.Reports))
 		if n := len(o.Reports); n > 0 {
 			last := o.Reports[n-1]
-			long += fmt.Sprintf("，最近一次 %s（完成 %d%%）", last.At.In(loc).Format(domain.DateLayout), last.Percent)
+			long += t("ledger.long_term_last", last.At.In(loc).Format(domain.DateLayout), last.Percent)
 		}
 		late := 0
 		for _, r := range o.Reports {
@@ -174,34 +186,34 @@ func remark(o domain.Opinion, person func(string) string, loc *time.Location) st
 			}
 		}
 		if late > 0 {
-			long += fmt.Sprintf("，逾期报告 %d 次", late)
+			long += t("ledger.long_term_late", late)
 		}
 		parts = append(parts, long)
 	}
 	switch o.State {
 	case domain.StateRejected, domain.StateCancelled, domain.StateReturned:
 		if reason := lastReason(o); reason != "" {
-			parts = append(parts, states[o.State]+"："+reason)
+			parts = append(parts, t("ledger.ended", state(o.State), reason))
 		}
 	case domain.StateMerged:
-		parts = append(parts, "并入 "+o.MergedInto)
+		parts = append(parts, t("ledger.merged", o.MergedInto))
 	}
 	if o.LateExtensions > 0 {
-		late := fmt.Sprintf("逾期后批准延期 %d 次", o.LateExtensions)
+		late := t("ledger.late_extensions", o.LateExtensions)
 		var who []string
 		for _, e := range lateExtensions(o, loc) {
-			who = append(who, fmt.Sprintf("%s 于 %s 批准（原时限 %s，延至 %s）", person(e.Actor),
+			who = append(who, t("ledger.late_extension", person(e.Actor),
 				e.At.In(loc).Format(domain.DateLayout), e.Detail["previous_deadline"], e.Detail["deadline"]))
 		}
 		if len(who) > 0 {
-			late += "：" + strings.Join(who, "、")
+			late = t("ledger.late_extensions_by", late, strings.Join(who, t("i18n.list_separator")))
 		}
 		parts = append(parts, late)
 	}
 	if o.PendingExtension != nil {
-		parts = append(parts, "申请延期至 "+o.PendingExtension.Until+"，待审批")
+		parts = append(parts, t("ledger.pending_extension", o.PendingExtension.Until))
 	}
-	return strings.Join(parts, "；")
+	return strings.Join(parts, t("ledger.separator"))
 }
 
 // lateExtensions finds the approvals of late extensions among the timeline's

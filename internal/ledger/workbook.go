@@ -182,7 +182,7 @@ func taskRow(o domain.Opinion, id, problemID, problemTitle, speed string, name f
 	t := TaskRow{
 		ID: id, ProblemID: problemID, ProblemTitle: problemTitle, Lead: o.Department,
 		Official: person(o.Official), Leader: person(o.Leader), Measures: o.Measures, Speed: Speeds[speed],
-		Deadline: o.Schedule.Deadline, State: states[o.State], Level: levels[o.OverdueLevel],
+		Deadline: o.Schedule.Deadline, State: state(o.State), Level: level(o.OverdueLevel),
 	}
 	if o.State == domain.StateClosed && !o.ClosedAt.IsZero() {
 		t.ClosedOn = o.ClosedAt.In(loc).Format(domain.DateLayout)
