@@ -610,6 +610,17 @@ func TestImportStoresBatchAndShowsItsProgress(t *testing.T) {
 	require.Equal(t, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", resp.Header.Get("Content-Type"))
 	require.True(t, strings.HasPrefix(xlsx, "PK"), "a zip archive")
 
+	// In English, the page and its download give the same rows their English reasons.
+	b.setLang(t, "en")
+	status, body = b.get(t, loc)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `&#34;电报&#34; is not a channel of this campaign`)
+	require.NotContains(t, body, "不是本活动的来源渠道")
+	resp, err = b.c.Get(e.srv.URL + loc + "/rejections.csv")
+	require.NoError(t, err)
+	require.Contains(t, readBody(t, resp), `""电报"" is not a channel of this campaign`)
+	b.setLang(t, "zh")
+
 	for path, want := range map[string]int{loc + "/rejections.pdf": http.StatusNotFound, loc + "/report": http.StatusNotFound, "/batches/b-unknown": http.StatusNotFound} {
 		status, body := b.get(t, path)
 		require.Equal(t, want, status, path)
