@@ -92,7 +92,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
 	})
-	return noStore(recoverer(s.logger, mux))
+	return noStore(speaks(recoverer(s.logger, mux)))
+}
+
+// speaks names the language of every answer (Content-Language): the one its texts
+// are written in for the caller (Language).
+func speaks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Language", contentLanguage[Language(r)])
+		next.ServeHTTP(w, r)
+	})
 }
 
 // noStore keeps every answer out of browser and proxy caches: they carry
@@ -228,9 +237,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // server's own, naming what it refused; in Chinese it is the rule with its field
 // and values where the error carries them, else the code's text — the web app's.
 func writeError(w http.ResponseWriter, r *http.Request, e *service.Error) {
-	lang := Language(r)
-	w.Header().Set("Content-Language", contentLanguage[lang])
-	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": messageIn(lang, e.Code, e.Message, e.Text)}})
+	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": messageIn(Language(r), e.Code, e.Message, e.Text)}})
 }
 
 // messageIn is what a refusal with code says in lang: in English the server's own

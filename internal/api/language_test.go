@@ -94,6 +94,7 @@ func TestABrokenLedgersReasonsAreChineseByDefaultAndEnglishOnRequest(t *testing.
 		Warnings   []store.Warning   `json:"warnings"`
 	}
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &batch))
+	require.Equal(t, "zh-CN", rec.Header().Get("Content-Language"), "every answer names its language")
 	require.Len(t, batch.Rejections, 2)
 	require.Equal(t, []string{"意见内容", "内容为空，请填写意见内容"}, []string{batch.Rejections[0].Column, batch.Rejections[0].Reason})
 	require.Equal(t, []string{"联系电话", "应为11位手机号或带区号的固定电话，如 0373-5771293"}, []string{batch.Rejections[1].Column, batch.Rejections[1].Reason})
