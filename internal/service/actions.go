@@ -225,8 +225,6 @@ func (s *Service) checkPerson(field, username string, role domain.Role) error {
 	return nil
 }
 
-// actionError maps a workflow's rejection to the API's status codes: validators
-// reject with Forbidden (403), Conflict (409) or Invalid (422).
 // wordedState words a wrong_state refusal with the action and the state it was
 // refused in, for every language (the workflow's own message is English).
 func wordedState(err error, action domain.Action, state domain.State) error {
@@ -237,6 +235,8 @@ func wordedState(err error, action domain.Action, state domain.State) error {
 	return err
 }
 
+// actionError maps a workflow's rejection to the API's status codes: validators
+// reject with Forbidden (403), Conflict (409) or Invalid (422).
 func actionError(action domain.Action, err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

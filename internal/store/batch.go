@@ -124,7 +124,9 @@ func (b Batch) derived() Batch {
 }
 
 // Rejection is one refused row with its original cells. Code names the broken rule
-// in a bounded vocabulary (for figures); Reason explains it to a person.
+// in a bounded vocabulary (for figures); Reason explains it to a person, kept as a
+// message that i18n.Render words in the reader's language (in batches stored before,
+// English text).
 type Rejection struct {
 	Sheet  string   `json:"sheet"`
 	Line   int      `json:"row"`
