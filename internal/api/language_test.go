@@ -140,3 +140,13 @@ func TestABrokenLedgersReasonsAreChineseByDefaultAndEnglishOnRequest(t *testing.
 		require.False(t, i18n.HasHan(r), "an English reason has no Chinese: %s", r)
 	}
 }
+
+func TestAFileRefusedWholeSaysWhichColumnsAreMissingInChinese(t *testing.T) {
+	f := newFixture(t)
+	rec := f.uploadIn(t, "zh-CN", campaignID, "台账.csv", "序号,来源,收集时间\n1,热线,2025-06-09\n")
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
+	e := decodeAs[apiError](t, rec)
+	require.Equal(t, "file_missing_column", e.Error.Code)
+	require.True(t, strings.HasPrefix(e.Error.Message, "《台账.csv》：找不到包含全部必需列的表头行，缺少：意见内容（表头可写 "), e.Error.Message)
+	require.Contains(t, e.Error.Message, "没有导入任何内容")
+}

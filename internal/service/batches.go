@@ -51,6 +51,20 @@ type BatchView struct {
 	RejectionsCSV  string `json:"rejections_csv,omitempty"`
 }
 
+// fileRefusal words a whole file's refusal in every language: the file's name and
+// the code's text, and for missing columns which ones, with the headers that name
+// each.
+func fileRefusal(name string, e *spreadsheet.FileError) i18n.Message {
+	if e.Code != spreadsheet.CodeMissingColumn || len(e.Missing) == 0 {
+		return i18n.M("api.file_refused", name, i18n.M("code.file_"+e.Code))
+	}
+	columns := make([]i18n.Message, len(e.Missing))
+	for i, f := range e.Missing {
+		columns[i] = i18n.M("api.column_headers", i18n.M("column."+string(f)), strings.Join(spreadsheet.Aliases[f], " / "))
+	}
+	return i18n.M("api.file_missing_columns", name, columns)
+}
+
 // In is the view with its reasons in lang: they are stored as messages (or, in
 // batches stored before, as English text, shown as it is).
 func (v BatchView) In(lang string) BatchView {
@@ -189,7 +203,9 @@ func (s *Service) Import(ctx context.Context, u user.User, c campaign.Campaign, 
 		intake.ReadOptions{Limits: opts.Limits, Strict: opts.Strict, People: s.people()}, sink)
 	var fileErr *spreadsheet.FileError
 	if errors.As(err, &fileErr) {
-		return BatchView{}, errorf(http.StatusUnprocessableEntity, "file_"+fileErr.Code, "%s: %s; nothing was imported", name, fileErr.Message)
+		e := errorf(http.StatusUnprocessableEntity, "file_"+fileErr.Code, "%s: %s; nothing was imported", name, fileErr.Message)
+		e.Text = fileRefusal(name, fileErr)
+		return BatchView{}, e
 	}
 	if err != nil {
 		return BatchView{}, err

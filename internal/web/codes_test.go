@@ -327,7 +327,10 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 	for _, r := range []domain.Role{domain.RoleOffice, domain.RoleOfficial, domain.RoleVerifier, domain.RoleLeader, domain.RoleAdmin} {
 		roles = append(roles, string(r))
 	}
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
 	dynamic := map[string][]string{
+		"code.file_":            constants(t, root, "internal/spreadsheet", "Code"),
 		"column.":               append(fields, "extra"),
 		"rule.hint_unknown.":    strs("department", "category"),
 		"rule.hint_not_a_name.": strs("department", "category"),
