@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
-
-	"rectify/internal/domain"
 )
 
 // runImport imports a ledger of o.ImportRows rows: rows/s from upload to the last
@@ -26,7 +24,7 @@ func runImport(ctx context.Context, t *Target, o Options, r *Report) error {
 		return err
 	}
 	r.Import = res
-	visible, err := t.settle(ctx, inState(campaign, domain.StateReceived), o.ImportRows)
+	visible, err := t.settle(ctx, received(campaign), o.ImportRows)
 	if err != nil {
 		return err
 	}

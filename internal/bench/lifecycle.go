@@ -97,7 +97,7 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 	if got := after.Closed - before.Closed; got != n {
 		return Throughput{}, fmt.Errorf("campaign %s: %d opinions closed, %d driven", campaign, got, n)
 	}
-	visible, err := t.settle(ctx, inState(campaign, domain.StateClosed), after.Closed)
+	visible, err := t.settle(ctx, assigned(campaign), after.Closed)
 	if err != nil {
 		return Throughput{}, err
 	}

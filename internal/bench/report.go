@@ -43,7 +43,7 @@ type Throughput struct {
 	// ClosedPerSec the workflows or opinions taken to their end per second.
 	ActionsPerSec, ClosedPerSec float64
 	// VisibleAfter is how long after the last action the engine's visibility store
-	// showed every workflow of the run in its final state.
+	// showed every workflow of the run with its last search attributes.
 	VisibleAfter time.Duration
 }
 
@@ -260,7 +260,7 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("Start ceiling: %d starts of a workflow that ends at once, 32 in flight: **%.0f starts/s**.", r.StartCeiling.Count, r.StartCeiling.PerSec)
 	p("")
-	p("Each run starts once the engine's visibility store shows every workflow of the runs before it in its final state; \"visible after\" is how long after the run's last action it showed this run's. The engine writes search attributes and start and close records on its own queue, behind the actions.")
+	p("Each run starts once the engine's visibility store shows every workflow of the runs before it as they ended (a ceiling workflow completed, an opinion with its last search attributes: its department, set on assignment); \"visible after\" is how long after the run's last action it showed this run's. The engine writes search attributes and start and close records on its own queue, behind the actions.")
 	p("")
 	p("## 2. Lifecycle")
 	p("")

@@ -43,7 +43,10 @@ const departments = 16
 func officeUser(i int) string   { return fmt.Sprintf("bench-office-%03d", i) }
 func officialUser(i int) string { return fmt.Sprintf("bench-official-%03d", i) }
 func verifierUser(i int) string { return fmt.Sprintf("bench-verifier-%03d", i) }
-func department(i int) string   { return fmt.Sprintf("部门%02d", i%departments) }
+func department(i int) string   { return fmt.Sprintf("%s%02d", departmentPrefix, i%departments) }
+
+// departmentPrefix starts the name of every simulated department.
+const departmentPrefix = "部门"
 
 const leaderUser = "bench-leader"
 
