@@ -84,12 +84,14 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 		return Throughput{}, err
 	}
 	run := uuid.NewString()[:8]
+	cpu := processCPU()
 	elapsed, err := drive(ctx, n, c, func(ctx context.Context, caller, i int) error {
 		return happyPathOnce(ctx, t, campaign, fmt.Sprintf("%s-%d", run, i), caller, lat)
 	})
 	if err != nil {
 		return Throughput{}, err
 	}
+	cpuPerAction := cpuPer(cpu, n*len(happyPath))
 	after, err := t.stats(ctx, campaign)
 	if err != nil {
 		return Throughput{}, err
@@ -104,7 +106,7 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 	return Throughput{
 		Concurrency: c, Iterations: n, Elapsed: elapsed,
 		ActionsPerSec: perSecond(n*len(happyPath), elapsed), ClosedPerSec: perSecond(n, elapsed),
-		VisibleAfter: visible,
+		CPUPerAction: cpuPerAction, VisibleAfter: visible,
 	}, nil
 }
 
