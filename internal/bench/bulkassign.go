@@ -72,7 +72,7 @@ func (t *Target) bulk(ctx context.Context, campaign, action string, ids []string
 		return 0, err
 	}
 	for b.State != "done" {
-		if err := pause(ctx, 20*time.Millisecond); err != nil {
+		if err := pause(ctx, progressPoll); err != nil {
 			return 0, err
 		}
 		if err := t.call(ctx, officeUser(0), http.MethodGet, "/api/v1/bulks/"+b.ID+"?limit=1", nil, http.StatusOK, &b); err != nil {
