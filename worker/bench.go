@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -33,13 +34,15 @@ const benchSummary = "measure rectify against its Temporal engine's ceiling"
 const benchAbout = "Starts rectify in this process on a fresh data folder (the embedded server, or the\n" +
 	"worker and HTTP API against the cluster at TEMPORAL_ADDRESS with its TEMPORAL_* settings)\n" +
 	"and runs, in order: the engine's ceiling, the opinion lifecycle over HTTP at 8, 32 and\n" +
-	"128 users, action latency, history size, reads, an import, and throughput with many\n" +
-	"opinions open. Every scenario checks on the server what it produced. Prints the report\n" +
-	"as markdown; --out also writes it to a file. The full run takes tens of minutes;\n" +
-	"--smoke takes seconds."
+	"128 users, action latency, the lifecycle under Poisson arrivals at half its capacity,\n" +
+	"history size, an import, a bulk assignment, reads, and throughput with many opinions\n" +
+	"open (--only picks some). Every scenario checks on the server what it produced. Prints\n" +
+	"the report as markdown; --out also writes it to a file. The full run takes over an\n" +
+	"hour; --smoke takes seconds."
 
 const benchExample = "rectify-worker bench --out docs/benchmarks.md\n" +
 	"rectify-worker bench --smoke\n" +
+	"rectify-worker bench --only ceiling,lifecycle,open-loop --lifecycle 400 --ceiling 400\n" +
 	"TEMPORAL_ADDRESS=temporal.example.gov:7233 rectify-worker bench --open 1000,10000"
 
 // runBench is "rectify-worker bench": args are the arguments after "bench". It
@@ -55,7 +58,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 	fs.IntVar(&o.Lifecycle, "lifecycle", o.Lifecycle, "opinions driven to closure per run of the lifecycle")
 	fs.IntVar(&o.Ceiling, "ceiling", o.Ceiling, "minimal workflows per concurrency of the ceiling")
 	fs.IntVar(&o.ImportRows, "import-rows", o.ImportRows, "rows of the imported ledger")
+	fs.IntVar(&o.BulkOpinions, "bulk", o.BulkOpinions, "opinions of the measured bulk assignment")
 	fs.IntVar(&o.Reads, "reads", o.Reads, "requests per read measured")
+	only := fs.String("only", "", "run only these scenarios, comma-separated: "+strings.Join(bench.Scenarios(), ", "))
 	open := fs.String("open", joinInts(o.Open), "open-opinion counts the scale scenario measures at, ascending")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API and callers) to `FILE`")
 	scaleProfiles := fs.String("scale-profiles", "", "write a CPU profile of each scale point's lifecycle to `FOLDER`/scale-OPEN.pprof")
@@ -82,6 +87,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 		var err error
 		if o.Open, err = parseAscending(*open); err != nil {
 			return benchUsageError(stderr, "--open: "+err.Error())
+		}
+	}
+	if *only != "" {
+		for _, name := range strings.Split(*only, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.Contains(bench.Scenarios(), name) {
+				return benchUsageError(stderr, fmt.Sprintf("--only: no scenario %q; there are %s", name, strings.Join(bench.Scenarios(), ", ")))
+			}
+			o.Only = append(o.Only, name)
 		}
 	}
 	o.ScaleProfiles = *scaleProfiles

@@ -29,6 +29,7 @@ import (
 var startOptions []app.Option
 
 func main() {
+	tuneGC(os.Getenv)
 	if code, ok := subcommand(os.Args[1:]); ok {
 		os.Exit(code)
 	}

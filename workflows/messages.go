@@ -62,8 +62,10 @@ func ItemWorkflowID(id string) string {
 	return OpinionWorkflowID(id)
 }
 
-// Search-attribute keys upserted on every transition. They let operators find an
-// opinion in the Temporal Web UI; lists and figures come from the reporting store.
+// Search-attribute keys an opinion's workflow keeps, upserted when one changes. They
+// let operators find an opinion in the Temporal Web UI; lists, states and figures come
+// from the reporting store. SAState is kept only by executions begun before
+// quietVersion.
 var (
 	SACampaign     = temporal.NewSearchAttributeKeyKeyword("RectifyCampaign")
 	SAState        = temporal.NewSearchAttributeKeyKeyword("RectifyState")

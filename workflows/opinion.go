@@ -48,6 +48,12 @@ type opinionRun struct {
 	// the long-term track (domain.Opinion.LongTerm); executions begun before give
 	// them one deadline, as they did.
 	longTerm bool
+	// quiet is set for executions that show operators only what they filter on,
+	// and upsert a search attribute only when its value changes (shown is what
+	// they were last given); the state is the reporting store's. Executions begun
+	// before upsert every attribute, the state included, on every transition.
+	quiet bool
+	shown searchAttrs
 }
 
 // opinionChange is the opinion workflow's version marker. Every behaviour change is
@@ -63,6 +69,8 @@ const (
 	honestVersion workflow.Version = 2
 	// longTermVersion puts long-term items on their track (opinionRun.longTerm).
 	longTermVersion workflow.Version = 3
+	// quietVersion upserts search attributes only when one changes (opinionRun.quiet).
+	quietVersion workflow.Version = 4
 )
 
 // WorkingDaysActivityName counts the working days between two dates on the
@@ -95,10 +103,11 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		WrittenDepartment: in.WrittenDepartment, WrittenCategory: in.WrittenCategory,
 		OverdueLevel: domain.LevelNone, CreatedAt: now,
 	}}
-	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, longTermVersion)
+	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, quietVersion)
 	r.outbox = version >= outboxVersion
 	r.honest = version >= honestVersion
 	r.longTerm = version >= longTermVersion
+	r.quiet = version >= quietVersion
 	if r.honest {
 		r.o.HighestLevel = domain.LevelNone
 	}
@@ -739,29 +748,64 @@ func (r *opinionRun) recordAt(ctx workflow.Context, now time.Time, actor string,
 	r.upsertSearchAttributes(ctx)
 }
 
+// searchAttrs are the values an opinion's workflow shows operators in the Temporal
+// Web UI ("" and zero for none).
+type searchAttrs struct {
+	campaign, state, level, category, department, assignee string
+	deadline                                               time.Time
+}
+
+// upsertSearchAttributes shows operators the opinion as it now stands. Each upsert
+// makes the engine rewrite the workflow's whole visibility row with its indexes, the
+// largest cost of a transition after the engine's own: a quiet execution upserts
+// only the values that changed, and none when nothing did.
 func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
 	o := &r.o
-	updates := []temporal.SearchAttributeUpdate{
-		SACampaign.ValueSet(o.CampaignID),
-		SAState.ValueSet(string(o.State)),
-		SAOverdueLevel.ValueSet(string(o.OverdueLevel)),
+	now := searchAttrs{
+		campaign: o.CampaignID, level: string(o.OverdueLevel),
+		category: o.Category, department: o.Department, assignee: o.Official,
 	}
-	set := func(key temporal.SearchAttributeKeyKeyword, v string) {
-		if v == "" {
+	if o.Schedule.Deadline != "" {
+		now.deadline = o.Schedule.OverdueAt
+	}
+	if !r.quiet {
+		now.state = string(o.State)
+		_ = workflow.UpsertTypedSearchAttributes(ctx, now.updates(searchAttrs{}, true)...)
+		return
+	}
+	if updates := now.updates(r.shown, false); len(updates) > 0 {
+		_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+	}
+	r.shown = now
+}
+
+// updates are the upserts that take what operators see from was to a: the values
+// that differ, or every one when all is set.
+func (a searchAttrs) updates(was searchAttrs, all bool) []temporal.SearchAttributeUpdate {
+	var updates []temporal.SearchAttributeUpdate
+	keyword := func(key temporal.SearchAttributeKeyKeyword, v, old string) {
+		switch {
+		case !all && v == old:
+		case v == "":
 			updates = append(updates, key.ValueUnset())
-		} else {
+		default:
 			updates = append(updates, key.ValueSet(v))
 		}
 	}
-	set(SACategory, o.Category)
-	set(SADepartment, o.Department)
-	set(SAAssignee, o.Official)
-	if o.Schedule.Deadline == "" {
+	keyword(SACampaign, a.campaign, was.campaign)
+	keyword(SAState, a.state, was.state)
+	keyword(SAOverdueLevel, a.level, was.level)
+	keyword(SACategory, a.category, was.category)
+	keyword(SADepartment, a.department, was.department)
+	keyword(SAAssignee, a.assignee, was.assignee)
+	switch {
+	case !all && a.deadline.Equal(was.deadline):
+	case a.deadline.IsZero():
 		updates = append(updates, SADeadline.ValueUnset())
-	} else {
-		updates = append(updates, SADeadline.ValueSet(o.Schedule.OverdueAt))
+	default:
+		updates = append(updates, SADeadline.ValueSet(a.deadline))
 	}
-	_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
+	return updates
 }
 
 // monthsFromToday is the campaign-local date months after today.

@@ -9,6 +9,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,8 @@ type Options struct {
 	Ceiling int
 	// ImportRows is the size of the imported ledger.
 	ImportRows int
+	// BulkOpinions is the size of the measured bulk assignment.
+	BulkOpinions int
 	// Open are the numbers of opinions left open (assigned, waiting on their
 	// deadlines) at which the scale scenario measures, ascending.
 	Open []int
@@ -33,18 +36,22 @@ type Options struct {
 	// point's lifecycle run (scale-OPEN.pprof), so that a slower point can be
 	// compared with a faster one (go tool pprof -diff_base).
 	ScaleProfiles string
+	// Only, when not empty, names the scenarios to run (Scenarios), in their order;
+	// a scenario compared with another (the lifecycle with the ceiling, the open
+	// loop with the lifecycle) is compared only when both ran.
+	Only []string
 	// Progress, when set, hears what the run is doing.
 	Progress func(format string, args ...any)
 }
 
 // Full is the run for people: minutes, the sizes the figures in docs/benchmarks.md use.
 func Full() Options {
-	return Options{Lifecycle: 1500, Ceiling: 1500, ImportRows: 10_000, Open: []int{1_000, 10_000, 100_000}, Reads: 300}
+	return Options{Lifecycle: 1500, Ceiling: 1500, ImportRows: 100_000, BulkOpinions: 2_000, Open: []int{1_000, 10_000, 100_000}, Reads: 300}
 }
 
 // Smoke is the run of the normal test command: seconds, every scenario and check.
 func Smoke() Options {
-	return Options{Smoke: true, Lifecycle: 16, Ceiling: 16, ImportRows: 50, Open: []int{40, 80}, Reads: 10}
+	return Options{Smoke: true, Lifecycle: 16, Ceiling: 16, ImportRows: 50, BulkOpinions: 20, Open: []int{40, 80}, Reads: 10}
 }
 
 func (o Options) say(format string, args ...any) {
@@ -57,20 +64,37 @@ func (o Options) say(format string, args ...any) {
 // scenarios run at.
 var concurrencies = []int{8, 32, 128}
 
-// Run runs every scenario against the product at t and returns the report.
+// scenarios are the steps of a run, in order.
+var scenarios = []struct {
+	name string
+	run  func(context.Context, *Target, Options, *Report) error
+}{
+	{"ceiling", runCeiling},
+	{"lifecycle", runLifecycle},
+	{"open-loop", runOpenLoop},
+	{"history", runHistory},
+	{"import", runImport},
+	{"bulk", runBulk},
+	{"scale", runScale},
+}
+
+// Scenarios are the names of a run's scenarios, in the order they run.
+func Scenarios() []string {
+	names := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		names[i] = s.name
+	}
+	return names
+}
+
+// Run runs every scenario (or those o.Only names) against the product at t and
+// returns the report.
 func Run(ctx context.Context, t *Target, o Options) (*Report, error) {
 	r := &Report{Machine: describeMachine(ctx, t)}
-	steps := []struct {
-		name string
-		run  func(context.Context, *Target, Options, *Report) error
-	}{
-		{"ceiling", runCeiling},
-		{"lifecycle", runLifecycle},
-		{"history", runHistory},
-		{"import", runImport},
-		{"scale", runScale},
-	}
-	for _, s := range steps {
+	for _, s := range scenarios {
+		if len(o.Only) > 0 && !slices.Contains(o.Only, s.name) {
+			continue
+		}
 		o.say("%s…", s.name)
 		start := time.Now()
 		if err := s.run(ctx, t, o, r); err != nil {

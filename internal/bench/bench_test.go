@@ -56,7 +56,14 @@ func TestSmoke(t *testing.T) {
 	for _, section := range []string{"## Targets", "## 1. Ceiling", "## 2. Lifecycle", "## 3. Latency", "## 4. History", "## 5. Reads", "## 6. Import", "## 7. Scale"} {
 		require.Contains(t, md, section)
 	}
-	require.Len(t, r.Checks(), 2+2+2+3+1+1, "every target is checked")
+	require.Equal(t, o.Lifecycle, r.OpenLoop.Opinions)
+	require.Equal(t, o.Lifecycle, r.OpenLoop.Latency["callback"].N, "one callback per opinion of the open loop")
+	require.Greater(t, r.Import.PeakRSS, uint64(0), "the import's peak resident set")
+	require.Equal(t, o.BulkOpinions, r.Bulk.Count)
+	for _, l := range append(r.Ceiling, r.Lifecycle...) {
+		require.Positive(t, l.CPUPerAction, "CPU per action at %d", l.Concurrency)
+	}
+	require.Len(t, r.Checks(), 2+2+1+2+3+1+1+1+1, "every target is checked")
 	if os.Getenv("BENCH_SMOKE_PRINT") != "" {
 		t.Log("\n" + md)
 	}

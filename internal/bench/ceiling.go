@@ -59,6 +59,7 @@ func runCeiling(ctx context.Context, t *Target, o Options, r *Report) error {
 	for _, c := range concurrencies[:2] {
 		n := o.Ceiling
 		ids := make([]string, n)
+		cpu := processCPU()
 		elapsed, err := drive(ctx, n, c, func(ctx context.Context, _, i int) error {
 			ids[i] = fmt.Sprintf("bench-ceiling-%s-%d-%d", run, c, i)
 			return ceilingLifecycle(ctx, t.Temporal, ids[i])
@@ -66,6 +67,7 @@ func runCeiling(ctx context.Context, t *Target, o Options, r *Report) error {
 		if err != nil {
 			return err
 		}
+		cpuPerUpdate := cpuPer(cpu, n*happyPathUpdates)
 		if err := verifyCeiling(ctx, t.Temporal, ids, happyPathUpdates); err != nil {
 			return err
 		}
@@ -76,7 +78,7 @@ func runCeiling(ctx context.Context, t *Target, o Options, r *Report) error {
 		r.Ceiling = append(r.Ceiling, Throughput{
 			Concurrency: c, Iterations: n, Elapsed: elapsed,
 			ActionsPerSec: perSecond(n*happyPathUpdates, elapsed), ClosedPerSec: perSecond(n, elapsed),
-			VisibleAfter: visible,
+			CPUPerAction: cpuPerUpdate, VisibleAfter: visible,
 		})
 	}
 	n := o.Ceiling * 2

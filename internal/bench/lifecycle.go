@@ -84,12 +84,14 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 		return Throughput{}, err
 	}
 	run := uuid.NewString()[:8]
+	cpu := processCPU()
 	elapsed, err := drive(ctx, n, c, func(ctx context.Context, caller, i int) error {
 		return happyPathOnce(ctx, t, campaign, fmt.Sprintf("%s-%d", run, i), caller, lat)
 	})
 	if err != nil {
 		return Throughput{}, err
 	}
+	cpuPerAction := cpuPer(cpu, n*len(happyPath))
 	after, err := t.stats(ctx, campaign)
 	if err != nil {
 		return Throughput{}, err
@@ -97,14 +99,14 @@ func lifecycle(ctx context.Context, t *Target, campaign string, n, c int, lat *l
 	if got := after.Closed - before.Closed; got != n {
 		return Throughput{}, fmt.Errorf("campaign %s: %d opinions closed, %d driven", campaign, got, n)
 	}
-	visible, err := t.settle(ctx, inState(campaign, domain.StateClosed), after.Closed)
+	visible, err := t.settle(ctx, assigned(campaign), after.Closed)
 	if err != nil {
 		return Throughput{}, err
 	}
 	return Throughput{
 		Concurrency: c, Iterations: n, Elapsed: elapsed,
 		ActionsPerSec: perSecond(n*len(happyPath), elapsed), ClosedPerSec: perSecond(n, elapsed),
-		VisibleAfter: visible,
+		CPUPerAction: cpuPerAction, VisibleAfter: visible,
 	}, nil
 }
 

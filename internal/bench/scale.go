@@ -44,7 +44,7 @@ func runScale(ctx context.Context, t *Target, o Options, r *Report) error {
 		if st.InProgress != n {
 			return fmt.Errorf("campaign %s holds %d opinions in progress, %d were opened", campaign, st.InProgress, n)
 		}
-		visible, err := t.settle(ctx, inState(campaign, domain.StateAssigned), n)
+		visible, err := t.settle(ctx, assigned(campaign), n)
 		if err != nil {
 			return err
 		}

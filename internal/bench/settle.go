@@ -7,7 +7,6 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
-	"rectify/internal/domain"
 	"rectify/workflows"
 )
 
@@ -27,10 +26,17 @@ func (t *Target) settle(ctx context.Context, query string, want int) (time.Durat
 	return time.Since(start), err
 }
 
-// inState is the visibility query of campaign's opinions in state.
-func inState(campaign string, state domain.State) string {
-	return fmt.Sprintf("%s = '%s' AND %s = '%s'",
-		workflows.SACampaign.GetName(), campaign, workflows.SAState.GetName(), state)
+// received is the visibility query of campaign's opinions: each shows its campaign
+// from its first workflow task.
+func received(campaign string) string {
+	return fmt.Sprintf("%s = '%s'", workflows.SACampaign.GetName(), campaign)
+}
+
+// assigned is the visibility query of campaign's opinions assigned to a simulated
+// department: the department is the last search attribute the happy path sets, as
+// the later transitions change nothing an operator filters on and upsert nothing.
+func assigned(campaign string) string {
+	return fmt.Sprintf("%s AND %s STARTS_WITH '%s'", received(campaign), workflows.SADepartment.GetName(), departmentPrefix)
 }
 
 // waitCount polls count until it reaches want. What is counted comes at the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,10 @@ const departments = 16
 func officeUser(i int) string   { return fmt.Sprintf("bench-office-%03d", i) }
 func officialUser(i int) string { return fmt.Sprintf("bench-official-%03d", i) }
 func verifierUser(i int) string { return fmt.Sprintf("bench-verifier-%03d", i) }
-func department(i int) string   { return fmt.Sprintf("部门%02d", i%departments) }
+func department(i int) string   { return fmt.Sprintf("%s%02d", departmentPrefix, i%departments) }
+
+// departmentPrefix starts the name of every simulated department.
+const departmentPrefix = "部门"
 
 const leaderUser = "bench-leader"
 
@@ -125,6 +129,11 @@ func writeUsers(dir string) (string, error) {
 // call sends one API request as username and decodes the JSON answer into out (when
 // not nil). An answer other than want is an error that names the request.
 func (t *Target) call(ctx context.Context, username, method, path string, body any, want int, out any) error {
+	return t.callOneOf(ctx, username, method, path, body, []int{want}, out)
+}
+
+// callOneOf is call for a request that may be answered with any of several statuses.
+func (t *Target) callOneOf(ctx context.Context, username, method, path string, body any, want []int, out any) error {
 	var r io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -141,10 +150,10 @@ func (t *Target) call(ctx context.Context, username, method, path string, body a
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return t.send(req, want, out)
+	return t.send(req, out, want...)
 }
 
-func (t *Target) send(req *http.Request, want int, out any) error {
+func (t *Target) send(req *http.Request, out any, want ...int) error {
 	resp, err := t.http.Do(req)
 	if err != nil {
 		return err
@@ -154,7 +163,7 @@ func (t *Target) send(req *http.Request, want int, out any) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != want {
+	if !slices.Contains(want, resp.StatusCode) {
 		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, bytes.TrimSpace(data))
 	}
 	if out != nil {

@@ -32,10 +32,11 @@ func (s *Service) Act(ctx context.Context, u user.User, id string, action domain
 	if err != nil {
 		return o, err
 	}
-	if _, err := s.sendAction(ctx, id, action, req, ""); err != nil {
+	res, err := s.sendAction(ctx, id, action, req, "")
+	if err != nil {
 		return o, err
 	}
-	return s.store.Opinion(ctx, id)
+	return s.store.ProjectedOpinion(ctx, id, res.Revision)
 }
 
 // prepareAction reads the opinion id for u and runs every check of an action that

@@ -125,7 +125,7 @@ func openSQLite(path string) (w, r *sql.DB, err error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		fmt.Sprintf("?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(%d)&_txlock=immediate",
 			busyTimeout.Milliseconds())
-	if w, err = sql.Open("sqlite", dsn); err != nil {
+	if w, err = openCachingSQLite(dsn); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
@@ -133,7 +133,7 @@ func openSQLite(path string) (w, r *sql.DB, err error) {
 		_ = w.Close()
 		return nil, nil, err
 	}
-	if r, err = sql.Open("sqlite", dsn+"&mode=ro"); err != nil {
+	if r, err = openCachingSQLite(dsn + "&mode=ro"); err != nil {
 		_ = w.Close()
 		return nil, nil, err
 	}

@@ -110,11 +110,13 @@ func (s *Store) Project(ctx context.Context, o domain.Opinion, notes []domain.No
 // ProjectTransition writes what a workflow projects: the opinion, the
 // notifications, and — for an Update's write — the entry that keeps it unconfirmed.
 func (s *Store) ProjectTransition(ctx context.Context, in workflows.ProjectInput) error {
-	return s.inProjection(ctx, in.Opinion.ID, func(tx *sql.Tx) error {
+	var wrote bool
+	err := s.inProjection(ctx, in.Opinion.ID, func(tx *sql.Tx) error {
 		written, err := s.writeItem(ctx, tx, in.Opinion, in.Origin, false)
 		if err != nil || !written {
 			return err
 		}
+		wrote = true
 		if err := enqueueNotifications(ctx, tx, in.Notifications, in.Opinion, in.Unconfirmed); err != nil {
 			return err
 		}
@@ -131,6 +133,10 @@ ON CONFLICT (opinion_id) DO UPDATE SET task_event = excluded.task_event, task_at
 		}
 		return nil
 	})
+	if err == nil && wrote && in.Opinion.Task == nil {
+		s.written.keep(in.Opinion)
+	}
+	return err
 }
 
 // inProjection runs f in a write transaction holding the opinion's projection lock.

@@ -32,6 +32,8 @@ type Store struct {
 	r *sql.DB // reads; the same pool as w on PostgreSQL
 	// sealer, when set, seals people's notification addresses (SealWith).
 	sealer Sealer
+	// written are the opinions this process projected last (ProjectedOpinion).
+	written writtenOpinions
 }
 
 // schema is shared by both databases (dialect.schema adapts it). Times are Unix
