@@ -22,6 +22,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/internal/payload/payloadtest"
+	"rectify/internal/pgtest"
 	"rectify/workflows"
 )
 
@@ -260,4 +261,56 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 
 	p = start(t, newEnv, newHTTP)
 	requireRestored(t, p, newFrontend, scene, timers)
+}
+
+// TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer backs up a cluster on
+// PostgreSQL as docs/operations.md says — the writers stopped, one pg_dump per
+// database — restores the dumps with pg_restore onto another PostgreSQL server,
+// starts a server node, a worker and a web process there, and finds everything.
+func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
+	dir := t.TempDir()
+	pg := pgtest.Start(t)
+	databases := []string{"temporal", "temporal_visibility", "rectify"}
+	cluster := func(pg *pgtest.Server, dir string) (n node, httpAddr string, env []string) {
+		n = newNode(t, dir, pg.URL("temporal"))
+		n.env = append(n.env, "RECTIFY_TEMPORAL_VISIBILITY_DB="+pg.URL("temporal_visibility"))
+		httpAddr, env = clientEnv(t, dir, n.frontend)
+		return n, httpAddr, append(env, "RECTIFY_STORE_URL="+pg.URL("rectify"))
+	}
+	pg.CreateDatabase(t, "rectify")
+	n, httpAddr, env := cluster(pg, dir)
+	server := n.start(t)
+	p := start(t, env, httpAddr)
+	scene := makeBackupScene(t, p)
+	timers := map[string][]string{}
+	for _, id := range scene.settled {
+		timers[id] = openTimers(t, n.frontend, workflows.ItemWorkflowID(id))
+	}
+
+	// Three dumps of one instant: the writers stopped first, then the nodes.
+	p.stop(t)
+	server.stop(t)
+	backupDir := filepath.Join(dir, "backup")
+	require.NoError(t, os.Mkdir(backupDir, 0o700))
+	for _, db := range databases {
+		out, err := exec.Command(pg.Program("pg_dump"), "-Fc", "-d", pg.URL(db), "-f", filepath.Join(backupDir, db+".dump")).CombinedOutput()
+		require.NoError(t, err, "pg_dump %s: %s", db, out)
+	}
+
+	// Another PostgreSQL: empty databases owned by the installation's role, each
+	// dump restored into its own, the old nodes' membership records cleared.
+	pg2 := pgtest.Start(t)
+	newDir := t.TempDir()
+	for _, db := range databases {
+		pg2.CreateDatabase(t, db)
+		out, err := exec.Command(pg2.Program("pg_restore"), "--clean", "--if-exists", "--no-owner",
+			"-d", pg2.URL(db), filepath.Join(backupDir, db+".dump")).CombinedOutput()
+		require.NoError(t, err, "pg_restore %s: %s", db, out)
+	}
+	out, err := exec.Command(pg2.Program("psql"), "-d", pg2.URL("temporal"), "-c", "TRUNCATE cluster_membership").CombinedOutput()
+	require.NoError(t, err, "psql: %s", out)
+	n, httpAddr, env = cluster(pg2, newDir)
+	n.start(t)
+	p = start(t, env, httpAddr)
+	requireRestored(t, p, n.frontend, scene, timers)
 }
