@@ -18,7 +18,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"rectify/internal/calendar"
 	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/internal/payload/payloadtest"
@@ -43,14 +42,7 @@ type backupScene struct {
 func makeBackupScene(t *testing.T, p *process) backupScene {
 	t.Helper()
 	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "bk", "name": "备份"}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600))
-	workday := func(days int) string {
-		d := today.AddDate(0, 0, days)
-		for !calendar.Default().IsWorkday(d) {
-			d = d.AddDate(0, 0, 1)
-		}
-		return d.Format(domain.DateLayout)
-	}
+	workday := workdayFromToday
 	var s backupScene
 	for i := range 8 {
 		op := p.Must("office", http.MethodPost, "/api/v1/campaigns/bk/opinions", map[string]any{
