@@ -50,7 +50,13 @@ func helm(t *testing.T) string {
 // given --set values, and decodes what it renders.
 func renderChart(t *testing.T, set ...string) manifests {
 	t.Helper()
-	out, err := runHelm(t, append([]string{"template", "rectify", chartDir, "--namespace", "rectify"}, setFlags(set)...)...)
+	return renderRelease(t, "rectify", set...)
+}
+
+// renderRelease is renderChart for a release of another name.
+func renderRelease(t *testing.T, release string, set ...string) manifests {
+	t.Helper()
+	out, err := runHelm(t, append([]string{"template", release, chartDir, "--namespace", "rectify"}, setFlags(set)...)...)
 	require.NoError(t, err, "helm template: %s", out)
 	return decodeManifests(t, "rectify", streamDocs(t, "helm template "+strings.Join(set, " "), out))
 }
@@ -101,7 +107,11 @@ func TestHelmChartPassesTheManifestChecks(t *testing.T) {
 		"fixed workers, one web pod": {"worker.autoscaling.enabled=false", "worker.replicas=3", "web.replicas=1", "temporalUI.enabled=false"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			m := renderChart(t, set...)
+			release := "rectify"
+			if name == "fixed workers, one web pod" {
+				release = "prod" // its objects are named prod-rectify-…
+			}
+			m := renderRelease(t, release, set...)
 			requireValidManifests(t, m)
 			requireProcesses(t, m, func(image string) bool { return image == tag })
 			requireServicesReachConfiguredPorts(t, m)
