@@ -104,7 +104,8 @@ func TestHelmChartPassesTheManifestChecks(t *testing.T) {
 		"defaults": nil,
 		"everything on": {"ingress.enabled=true", "ingress.tlsSecret=rectify-tls", "networkPolicy.enabled=true",
 			"temporal.dynamicConfig.limit\\.blobSize\\.error[0].value=4194304"},
-		"fixed workers, one web pod": {"worker.autoscaling.enabled=false", "worker.replicas=3", "web.replicas=1", "temporalUI.enabled=false"},
+		"fixed workers, one web pod": {"worker.autoscaling.enabled=false", "worker.replicas=3", "web.replicas=1", "temporalUI.enabled=false",
+			"alertmanager.enabled=false"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			release := "rectify"
@@ -117,6 +118,11 @@ func TestHelmChartPassesTheManifestChecks(t *testing.T) {
 			requireServicesReachConfiguredPorts(t, m)
 			requireServiceMonitorScrapesEveryProcess(t, m)
 			requireSecretsDocumented(t, m)
+			if !slices.Contains(set, "alertmanager.enabled=false") {
+				requireAlertmanagerReachesRectify(t, m)
+			} else {
+				require.NotContains(t, m.deployments, release+"-rectify-alertmanager")
+			}
 		})
 	}
 }
@@ -127,15 +133,16 @@ func TestHelmChartPassesTheManifestChecks(t *testing.T) {
 func TestHelmChartHasTheKustomizeTopology(t *testing.T) {
 	kube := loadManifests(t)
 	chart := renderChart(t)
+	// The two objects the Kustomize files do not prefix with rectify-.
+	chartName := func(name string) string {
+		if name == "temporal-ui" || name == "alertmanager" {
+			return "rectify-" + name
+		}
+		return name
+	}
 	for _, name := range sortedKeys(kube.deployments) {
-		if name == "alertmanager" {
-			continue // the chart leaves Alertmanager to the monitoring stack's own
-		}
 		want := kube.deployments[name]
-		have, ok := chart.deployments[name]
-		if name == "temporal-ui" {
-			have, ok = chart.deployments["rectify-temporal-ui"]
-		}
+		have, ok := chart.deployments[chartName(name)]
 		require.True(t, ok, "the chart has no Deployment %s", name)
 		require.Equal(t, replicas(want), replicas(have), "Deployment %s: replicas", name)
 		for _, wc := range want.Spec.Template.Spec.Containers {
@@ -155,13 +162,7 @@ func TestHelmChartHasTheKustomizeTopology(t *testing.T) {
 		}
 	}
 	for _, name := range sortedKeys(kube.services) {
-		if name == "alertmanager" {
-			continue
-		}
-		if name == "temporal-ui" {
-			name = "rectify-temporal-ui"
-		}
-		require.Contains(t, chart.services, name)
+		require.Contains(t, chart.services, chartName(name))
 	}
 	require.Len(t, chart.pdbs, 2, "server nodes and web pods keep one pod through a drain")
 	require.Len(t, chart.hpas, 1)
@@ -245,14 +246,38 @@ func TestHelmNetworkPolicyOpensOnlyTheWebPort(t *testing.T) {
 			}
 		}
 	}
-	// Metrics: the monitoring namespace of values.yaml.
-	for _, name := range []string{"rectify-server", "rectify-worker", "rectify-web"} {
-		peers := open[portOf{name, "metrics"}]
-		require.NotEmpty(t, peers, "%s's metrics are scraped", name)
+	// Metrics, and Alertmanager's port: the monitoring namespace of values.yaml.
+	for _, p := range []portOf{{"rectify-server", "metrics"}, {"rectify-worker", "metrics"}, {"rectify-web", "metrics"}, {"rectify-alertmanager", "web"}} {
+		peers := open[p]
+		require.NotEmpty(t, peers, "%s's %s is reached from monitoring", p.deployment, p.port)
 		for _, peer := range peers {
-			require.NotNil(t, peer.NamespaceSelector, "%s's metrics: the monitoring namespace only", name)
+			require.NotNil(t, peer.NamespaceSelector, "%s's %s: the monitoring namespace only", p.deployment, p.port)
 		}
 	}
+
+	// With the web port opened to given peers only, Alertmanager still posts to it.
+	m = renderChart(t, "networkPolicy.enabled=true", "networkPolicy.ingressFrom[0].ipBlock.cidr=10.0.0.0/8")
+	am := labels.Set(m.deployments["rectify-alertmanager"].Spec.Template.Labels)
+	var fromAlertmanager bool
+	for _, np := range m.networkPolicies {
+		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+		require.NoError(t, err)
+		if !sel.Matches(labels.Set(m.deployments["rectify-web"].Spec.Template.Labels)) {
+			continue
+		}
+		for _, rule := range np.Spec.Ingress {
+			require.NotEmpty(t, rule.From, "NetworkPolicy %s: the web port is open to the given peers only", np.Name)
+			for _, peer := range rule.From {
+				if peer.PodSelector == nil {
+					continue
+				}
+				ps, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
+				require.NoError(t, err)
+				fromAlertmanager = fromAlertmanager || ps.Matches(am)
+			}
+		}
+	}
+	require.True(t, fromAlertmanager, "Alertmanager reaches the web port")
 }
 
 // The optional Ingress publishes the web Service's http port, with TLS when given a

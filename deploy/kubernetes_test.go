@@ -875,6 +875,41 @@ func yamlBlockWith(text, s string) string {
 // and docs/operations.md points the Prometheus Operator's Prometheus at its Service.
 func TestKubernetesAlertmanagerReachesRectify(t *testing.T) {
 	m := loadManifests(t)
+	am, amc := requireAlertmanagerReachesRectify(t, m)
+
+	// Prometheus alerts it: docs/operations.md's alerting section names a Service
+	// of the namespace and its port to Alertmanager's listen port.
+	block := yamlBlockWith(string(readFile(t, repoPath("docs", "operations.md"))), "alertmanagers:")
+	require.NotEmpty(t, block, "docs/operations.md gives the Prometheus object's alerting section")
+	var pa prometheusAlerting
+	require.NoError(t, yaml.Unmarshal([]byte(block), &pa), "docs/operations.md: alerting")
+	require.NotEmpty(t, pa.Alerting.Alertmanagers, "docs/operations.md: alerting")
+	listen := alertmanagerPort(t, amc.Args)
+	for _, a := range pa.Alerting.Alertmanagers {
+		require.Equal(t, m.namespace, a.Namespace, "docs/operations.md: alerting")
+		require.Contains(t, []string{"", "v2"}, a.APIVersion, "docs/operations.md: alerting")
+		svc, ok := m.services[a.Name]
+		require.True(t, ok, "docs/operations.md: alerting names Service %s, which is not here", a.Name)
+		var reached bool
+		for _, port := range svc.Spec.Ports {
+			if port.Name != a.Port {
+				continue
+			}
+			for d, n := range m.serviceTargets(t, svc, port) {
+				require.Equal(t, am.Name, d, "docs/operations.md: Service %s reaches %s, not Alertmanager", a.Name, d)
+				require.Equal(t, listen, n, "docs/operations.md: Service %s's port %s is not Alertmanager's", a.Name, a.Port)
+				reached = true
+			}
+		}
+		require.True(t, reached, "docs/operations.md: alerting's Service %s port %s reaches no Alertmanager", a.Name, a.Port)
+	}
+}
+
+// requireAlertmanagerReachesRectify holds the one Alertmanager to rectify: its
+// configuration from a ConfigMap routes every alert to a Service that reaches the
+// web pods' API, with the token of the Secret the web pods read theirs from.
+func requireAlertmanagerReachesRectify(t *testing.T, m manifests) (*appsv1.Deployment, corev1.Container) {
+	t.Helper()
 	var am *appsv1.Deployment
 	var amc corev1.Container
 	for _, name := range sortedKeys(m.deployments) {
@@ -979,30 +1014,5 @@ func TestKubernetesAlertmanagerReachesRectify(t *testing.T) {
 		}
 	}
 
-	// Prometheus alerts it: docs/operations.md's alerting section names a Service
-	// of the namespace and its port to Alertmanager's listen port.
-	block := yamlBlockWith(string(readFile(t, repoPath("docs", "operations.md"))), "alertmanagers:")
-	require.NotEmpty(t, block, "docs/operations.md gives the Prometheus object's alerting section")
-	var pa prometheusAlerting
-	require.NoError(t, yaml.Unmarshal([]byte(block), &pa), "docs/operations.md: alerting")
-	require.NotEmpty(t, pa.Alerting.Alertmanagers, "docs/operations.md: alerting")
-	listen := alertmanagerPort(t, amc.Args)
-	for _, a := range pa.Alerting.Alertmanagers {
-		require.Equal(t, m.namespace, a.Namespace, "docs/operations.md: alerting")
-		require.Contains(t, []string{"", "v2"}, a.APIVersion, "docs/operations.md: alerting")
-		svc, ok := m.services[a.Name]
-		require.True(t, ok, "docs/operations.md: alerting names Service %s, which is not here", a.Name)
-		var reached bool
-		for _, port := range svc.Spec.Ports {
-			if port.Name != a.Port {
-				continue
-			}
-			for d, n := range m.serviceTargets(t, svc, port) {
-				require.Equal(t, am.Name, d, "docs/operations.md: Service %s reaches %s, not Alertmanager", a.Name, d)
-				require.Equal(t, listen, n, "docs/operations.md: Service %s's port %s is not Alertmanager's", a.Name, a.Port)
-				reached = true
-			}
-		}
-		require.True(t, reached, "docs/operations.md: alerting's Service %s port %s reaches no Alertmanager", a.Name, a.Port)
-	}
+	return am, amc
 }
