@@ -3,14 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -121,14 +119,7 @@ func TestDistTarballInstallsAndRunsWithoutNetwork(t *testing.T) {
 	run.Stdout, run.Stderr = &log, &log
 	require.NoError(t, run.Start())
 	t.Cleanup(func() { _ = run.Process.Kill(); _ = run.Wait() })
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + httpAddr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, time.Minute, 100*time.Millisecond, "the installed rectify became ready; log:\n%s", &log)
+	(&process{cmd: run, log: &log}).waitReady(t, httpAddr)
 }
 
 func readBytes(t *testing.T, path string) []byte {
