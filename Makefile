@@ -5,7 +5,7 @@ GO       ?= go
 BIN      := bin
 DATA_DIR ?= ./data
 
-.PHONY: build test lint run bench clean
+.PHONY: build test lint run bench clean dist
 
 ## build: compile the worker (the whole product) and the starter CLI into bin/
 build:
@@ -31,5 +31,10 @@ lint:
 bench:
 	./scripts/bench $(BENCH_ARGS)
 
+## dist: the release tarball for a machine with no internet (docs/operations.md,
+## "Offline install"): dist/rectify-VERSION-linux-amd64.tar.gz, VERSION from git describe
+dist:
+	./scripts/dist
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist

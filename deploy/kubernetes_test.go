@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -67,6 +68,21 @@ type manifests struct {
 	pdbs        []*policyv1.PodDisruptionBudget
 	monitors    []serviceMonitor
 	namespaces  []*corev1.Namespace
+	// Only the Helm chart has these.
+	ingresses       []*networkingv1.Ingress
+	networkPolicies []*networkingv1.NetworkPolicy
+	rules           []prometheusRule
+}
+
+// prometheusRule is monitoring.coreos.com/v1 PrometheusRule: its groups are a rules
+// file's (checked against deploy/prometheus/rules by the Helm tests).
+type prometheusRule struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata"`
+	Spec       struct {
+		Groups []map[string]any `json:"groups"`
+	} `json:"spec"`
 }
 
 // serviceMonitor is the part of monitoring.coreos.com/v1 ServiceMonitor used here,
@@ -98,76 +114,119 @@ type serviceMonitor struct {
 	} `json:"spec"`
 }
 
+// manifestDoc is one object of a YAML stream, with where it came from for messages.
+type manifestDoc struct {
+	where string
+	node  *yaml.Node
+}
+
 func loadManifests(t *testing.T) manifests {
 	t.Helper()
 	k := loadKustomization(t)
-	m := manifests{
-		namespace:   k.Namespace,
-		configMaps:  map[string]*corev1.ConfigMap{},
-		deployments: map[string]*appsv1.Deployment{},
-		services:    map[string]*corev1.Service{},
-	}
+	var docs []manifestDoc
 	listed := map[string]bool{}
 	for _, res := range k.Resources {
 		path := filepath.Join(kubeDir, res)
 		require.FileExists(t, path, "kustomization.yaml lists %s", res)
 		listed[filepath.Clean(res)] = true
-		docs, err := yamlDocs(readFile(t, path))
-		require.NoError(t, err, path)
-		for i, d := range docs {
-			where := path
-			if len(docs) > 1 {
-				where += ", document " + strconv.Itoa(i+1)
-			}
-			data, err := yaml.Marshal(d)
-			require.NoError(t, err)
-			var meta metav1.TypeMeta
-			require.NoError(t, sigsyaml.Unmarshal(data, &meta), where)
-			strict := func(obj any) {
-				require.NoError(t, sigsyaml.UnmarshalStrict(data, obj), "%s: %s", where, meta.Kind)
-			}
-			switch meta.APIVersion + " " + meta.Kind {
-			case "v1 Namespace":
-				o := &corev1.Namespace{}
-				strict(o)
-				m.namespaces = append(m.namespaces, o)
-			case "v1 ConfigMap":
-				o := &corev1.ConfigMap{}
-				strict(o)
-				m.configMaps[o.Name] = o
-			case "v1 Service":
-				o := &corev1.Service{}
-				strict(o)
-				m.services[o.Name] = o
-			case "apps/v1 Deployment":
-				o := &appsv1.Deployment{}
-				strict(o)
-				m.deployments[o.Name] = o
-			case "autoscaling/v2 HorizontalPodAutoscaler":
-				o := &autoscalingv2.HorizontalPodAutoscaler{}
-				strict(o)
-				m.hpas = append(m.hpas, o)
-			case "policy/v1 PodDisruptionBudget":
-				o := &policyv1.PodDisruptionBudget{}
-				strict(o)
-				m.pdbs = append(m.pdbs, o)
-			case "monitoring.coreos.com/v1 ServiceMonitor":
-				var o serviceMonitor
-				strict(&o)
-				m.monitors = append(m.monitors, o)
-			case "v1 Secret":
-				t.Fatalf("%s: secret values stay out of the repository; docs/operations.md creates them", where)
-			default:
-				t.Fatalf("%s: %s %s has no check here", where, meta.APIVersion, meta.Kind)
-			}
-		}
+		docs = append(docs, streamDocs(t, path, readFile(t, path))...)
 	}
+	m := decodeManifests(t, k.Namespace, docs)
 	// Every manifest in the folder is applied.
 	files, err := filepath.Glob(filepath.Join(kubeDir, "*.yaml"))
 	require.NoError(t, err)
 	for _, f := range files {
 		if base := filepath.Base(f); base != "kustomization.yaml" {
 			require.True(t, listed[base], "kustomization.yaml does not list %s", base)
+		}
+	}
+	return m
+}
+
+// streamDocs splits a YAML stream into its objects, named after where and their
+// place in it.
+func streamDocs(t *testing.T, where string, data []byte) []manifestDoc {
+	t.Helper()
+	nodes, err := yamlDocs(data)
+	require.NoError(t, err, where)
+	var out []manifestDoc
+	for i, n := range nodes {
+		w := where
+		if len(nodes) > 1 {
+			w += ", document " + strconv.Itoa(i+1)
+		}
+		if n.Kind == 0 {
+			continue // an empty document, as a template that renders nothing leaves
+		}
+		out = append(out, manifestDoc{where: w, node: n})
+	}
+	return out
+}
+
+// decodeManifests decodes every object strictly into its API type; a kind without a
+// check here, or a Secret, fails.
+func decodeManifests(t *testing.T, namespace string, docs []manifestDoc) manifests {
+	t.Helper()
+	m := manifests{
+		namespace:   namespace,
+		configMaps:  map[string]*corev1.ConfigMap{},
+		deployments: map[string]*appsv1.Deployment{},
+		services:    map[string]*corev1.Service{},
+	}
+	for _, d := range docs {
+		where := d.where
+		data, err := yaml.Marshal(d.node)
+		require.NoError(t, err)
+		var meta metav1.TypeMeta
+		require.NoError(t, sigsyaml.Unmarshal(data, &meta), where)
+		strict := func(obj any) {
+			require.NoError(t, sigsyaml.UnmarshalStrict(data, obj), "%s: %s", where, meta.Kind)
+		}
+		switch meta.APIVersion + " " + meta.Kind {
+		case "v1 Namespace":
+			o := &corev1.Namespace{}
+			strict(o)
+			m.namespaces = append(m.namespaces, o)
+		case "v1 ConfigMap":
+			o := &corev1.ConfigMap{}
+			strict(o)
+			m.configMaps[o.Name] = o
+		case "v1 Service":
+			o := &corev1.Service{}
+			strict(o)
+			m.services[o.Name] = o
+		case "apps/v1 Deployment":
+			o := &appsv1.Deployment{}
+			strict(o)
+			m.deployments[o.Name] = o
+		case "autoscaling/v2 HorizontalPodAutoscaler":
+			o := &autoscalingv2.HorizontalPodAutoscaler{}
+			strict(o)
+			m.hpas = append(m.hpas, o)
+		case "policy/v1 PodDisruptionBudget":
+			o := &policyv1.PodDisruptionBudget{}
+			strict(o)
+			m.pdbs = append(m.pdbs, o)
+		case "networking.k8s.io/v1 Ingress":
+			o := &networkingv1.Ingress{}
+			strict(o)
+			m.ingresses = append(m.ingresses, o)
+		case "networking.k8s.io/v1 NetworkPolicy":
+			o := &networkingv1.NetworkPolicy{}
+			strict(o)
+			m.networkPolicies = append(m.networkPolicies, o)
+		case "monitoring.coreos.com/v1 ServiceMonitor":
+			var o serviceMonitor
+			strict(&o)
+			m.monitors = append(m.monitors, o)
+		case "monitoring.coreos.com/v1 PrometheusRule":
+			var o prometheusRule
+			strict(&o)
+			m.rules = append(m.rules, o)
+		case "v1 Secret":
+			t.Fatalf("%s: secret values stay out of the repository; docs/operations.md creates them", where)
+		default:
+			t.Fatalf("%s: %s %s has no check here", where, meta.APIVersion, meta.Kind)
 		}
 	}
 	return m
@@ -239,6 +298,15 @@ func TestKubernetesManifestsAreValid(t *testing.T) {
 	m := loadManifests(t)
 	require.Len(t, m.namespaces, 1)
 	require.Equal(t, m.namespace, m.namespaces[0].Name, "kustomization.yaml's namespace is created")
+	require.NotEmpty(t, m.hpas)
+	requireValidManifests(t, m)
+}
+
+// requireValidManifests holds the objects to what Kubernetes and rectify need:
+// selectors that select, resources the autoscaler can read, restricted pods, PDBs
+// that leave room for a drain.
+func requireValidManifests(t *testing.T, m manifests) {
+	t.Helper()
 	requireName := func(kind, name string) {
 		require.Empty(t, validation.IsDNS1123Label(name), "%s %q", kind, name)
 	}
@@ -287,7 +355,6 @@ func TestKubernetesManifestsAreValid(t *testing.T) {
 			require.Empty(t, validation.IsValidPortName(p.Name), "Service %s: port name %q", name, p.Name)
 		}
 	}
-	require.NotEmpty(t, m.hpas)
 	for _, h := range m.hpas {
 		d, ok := m.deployments[h.Spec.ScaleTargetRef.Name]
 		require.True(t, ok, "HPA %s scales Deployment %s, which is not here", h.Name, h.Spec.ScaleTargetRef.Name)
@@ -352,9 +419,24 @@ func containerPort(c corev1.Container, port intstr.IntOrString) (int, bool) {
 }
 
 func TestKubernetesProcesses(t *testing.T) {
-	known := knownEnv(t)
-	m := loadManifests(t)
 	k := loadKustomization(t)
+	requireProcesses(t, loadManifests(t), func(image string) bool {
+		return slices.ContainsFunc(k.Images, func(i struct {
+			Name    string `yaml:"name"`
+			NewName string `yaml:"newName"`
+			NewTag  string `yaml:"newTag"`
+		}) bool {
+			return i.Name == image && i.NewTag != ""
+		})
+	})
+}
+
+// requireProcesses holds every rectify container to the binary's configuration:
+// known variables, secrets from Secrets, declared ports, probes where the role
+// serves them, and an image that pinned accepts.
+func requireProcesses(t *testing.T, m manifests, pinned func(image string) bool) {
+	t.Helper()
+	known := knownEnv(t)
 	for _, name := range sortedKeys(m.deployments) {
 		d := m.deployments[name]
 		for _, c := range d.Spec.Template.Spec.Containers {
@@ -414,14 +496,7 @@ func TestKubernetesProcesses(t *testing.T) {
 				require.Equal(t, health, port, "%s: %s probe's port", p.where, probe.kind)
 			}
 
-			// The image is the one kustomization.yaml sets.
-			require.True(t, slices.ContainsFunc(k.Images, func(i struct {
-				Name    string `yaml:"name"`
-				NewName string `yaml:"newName"`
-				NewTag  string `yaml:"newTag"`
-			}) bool {
-				return i.Name == c.Image && i.NewTag != ""
-			}), "%s: kustomization.yaml's images pins %s", p.where, c.Image)
+			require.True(t, pinned(c.Image), "%s: the image %s is pinned", p.where, c.Image)
 		}
 	}
 }
@@ -471,7 +546,13 @@ func (m manifests) serviceTargets(t *testing.T, s *corev1.Service, port corev1.S
 }
 
 func TestKubernetesServicesReachConfiguredPorts(t *testing.T) {
-	m := loadManifests(t)
+	requireServicesReachConfiguredPorts(t, loadManifests(t))
+}
+
+// requireServicesReachConfiguredPorts follows every Service to the ports the
+// processes behind it listen on, and every TEMPORAL_ADDRESS to the frontends.
+func requireServicesReachConfiguredPorts(t *testing.T, m manifests) {
+	t.Helper()
 	processes := map[string]process{}
 	for _, d := range m.deployments {
 		for _, c := range d.Spec.Template.Spec.Containers {
@@ -547,7 +628,11 @@ func TestKubernetesServicesReachConfiguredPorts(t *testing.T) {
 // own; every pod keeps one instance label and nothing else per pod, so the recording
 // rules' max without (instance) counts the web pods' figures once.
 func TestKubernetesServiceMonitorScrapesEveryProcess(t *testing.T) {
-	m := loadManifests(t)
+	requireServiceMonitorScrapesEveryProcess(t, loadManifests(t))
+}
+
+func requireServiceMonitorScrapesEveryProcess(t *testing.T, m manifests) {
+	t.Helper()
 	require.Len(t, m.monitors, 1)
 	sm := m.monitors[0]
 	require.Equal(t, "monitoring.coreos.com/v1", sm.APIVersion)
@@ -631,7 +716,11 @@ func TestKubernetesServiceMonitorScrapesEveryProcess(t *testing.T) {
 // The Secrets the manifests read are created by the operator as docs/operations.md
 // says, with the same names and keys.
 func TestKubernetesSecretsAreDocumented(t *testing.T) {
-	m := loadManifests(t)
+	requireSecretsDocumented(t, loadManifests(t))
+}
+
+func requireSecretsDocumented(t *testing.T, m manifests) {
+	t.Helper()
 	docs := string(readFile(t, repoPath("docs", "operations.md")))
 	refs := map[string]map[string]bool{}
 	add := func(name, key string) {
@@ -786,6 +875,41 @@ func yamlBlockWith(text, s string) string {
 // and docs/operations.md points the Prometheus Operator's Prometheus at its Service.
 func TestKubernetesAlertmanagerReachesRectify(t *testing.T) {
 	m := loadManifests(t)
+	am, amc := requireAlertmanagerReachesRectify(t, m)
+
+	// Prometheus alerts it: docs/operations.md's alerting section names a Service
+	// of the namespace and its port to Alertmanager's listen port.
+	block := yamlBlockWith(string(readFile(t, repoPath("docs", "operations.md"))), "alertmanagers:")
+	require.NotEmpty(t, block, "docs/operations.md gives the Prometheus object's alerting section")
+	var pa prometheusAlerting
+	require.NoError(t, yaml.Unmarshal([]byte(block), &pa), "docs/operations.md: alerting")
+	require.NotEmpty(t, pa.Alerting.Alertmanagers, "docs/operations.md: alerting")
+	listen := alertmanagerPort(t, amc.Args)
+	for _, a := range pa.Alerting.Alertmanagers {
+		require.Equal(t, m.namespace, a.Namespace, "docs/operations.md: alerting")
+		require.Contains(t, []string{"", "v2"}, a.APIVersion, "docs/operations.md: alerting")
+		svc, ok := m.services[a.Name]
+		require.True(t, ok, "docs/operations.md: alerting names Service %s, which is not here", a.Name)
+		var reached bool
+		for _, port := range svc.Spec.Ports {
+			if port.Name != a.Port {
+				continue
+			}
+			for d, n := range m.serviceTargets(t, svc, port) {
+				require.Equal(t, am.Name, d, "docs/operations.md: Service %s reaches %s, not Alertmanager", a.Name, d)
+				require.Equal(t, listen, n, "docs/operations.md: Service %s's port %s is not Alertmanager's", a.Name, a.Port)
+				reached = true
+			}
+		}
+		require.True(t, reached, "docs/operations.md: alerting's Service %s port %s reaches no Alertmanager", a.Name, a.Port)
+	}
+}
+
+// requireAlertmanagerReachesRectify holds the one Alertmanager to rectify: its
+// configuration from a ConfigMap routes every alert to a Service that reaches the
+// web pods' API, with the token of the Secret the web pods read theirs from.
+func requireAlertmanagerReachesRectify(t *testing.T, m manifests) (*appsv1.Deployment, corev1.Container) {
+	t.Helper()
 	var am *appsv1.Deployment
 	var amc corev1.Container
 	for _, name := range sortedKeys(m.deployments) {
@@ -890,30 +1014,5 @@ func TestKubernetesAlertmanagerReachesRectify(t *testing.T) {
 		}
 	}
 
-	// Prometheus alerts it: docs/operations.md's alerting section names a Service
-	// of the namespace and its port to Alertmanager's listen port.
-	block := yamlBlockWith(string(readFile(t, repoPath("docs", "operations.md"))), "alertmanagers:")
-	require.NotEmpty(t, block, "docs/operations.md gives the Prometheus object's alerting section")
-	var pa prometheusAlerting
-	require.NoError(t, yaml.Unmarshal([]byte(block), &pa), "docs/operations.md: alerting")
-	require.NotEmpty(t, pa.Alerting.Alertmanagers, "docs/operations.md: alerting")
-	listen := alertmanagerPort(t, amc.Args)
-	for _, a := range pa.Alerting.Alertmanagers {
-		require.Equal(t, m.namespace, a.Namespace, "docs/operations.md: alerting")
-		require.Contains(t, []string{"", "v2"}, a.APIVersion, "docs/operations.md: alerting")
-		svc, ok := m.services[a.Name]
-		require.True(t, ok, "docs/operations.md: alerting names Service %s, which is not here", a.Name)
-		var reached bool
-		for _, port := range svc.Spec.Ports {
-			if port.Name != a.Port {
-				continue
-			}
-			for d, n := range m.serviceTargets(t, svc, port) {
-				require.Equal(t, am.Name, d, "docs/operations.md: Service %s reaches %s, not Alertmanager", a.Name, d)
-				require.Equal(t, listen, n, "docs/operations.md: Service %s's port %s is not Alertmanager's", a.Name, a.Port)
-				reached = true
-			}
-		}
-		require.True(t, reached, "docs/operations.md: alerting's Service %s port %s reaches no Alertmanager", a.Name, a.Port)
-	}
+	return am, amc
 }

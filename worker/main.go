@@ -6,6 +6,8 @@
 //
 //	rectify-worker               run rectify, configured by the environment
 //	rectify-worker bench [flags] measure it against the ceiling of its engine
+//	rectify-worker backup DIR    copy a running one-machine installation
+//	rectify-worker restore DIR   put such a copy into a new data folder
 package main
 
 import (
@@ -74,8 +76,10 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		return runBench(ctx, args[1:], stdout, stderr), true
 	case "create-admin":
 		return createAdmin(ctx, args[1:], os.Getenv, stdout, stderr), true
+	case "backup", "restore":
+		return backupCommand(ctx, args[0], args[1:], os.Getenv, stdout, stderr), true
 	}
-	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, create-admin, --help or --version, and reads its configuration from the environment\n", args[0])
+	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, create-admin, backup, restore, --help or --version, and reads its configuration from the environment\n", args[0])
 	return exitUsage, true
 }
 
@@ -118,6 +122,9 @@ Usage:
   rectify-worker create-admin [--name NAME] USERNAME
                                  create an admin in the reporting store and print
                                  a first password (changed at the first sign-in)
+  rectify-worker backup DIR      copy the running one-machine installation
+                                 (temporal.db, rectify.db, payload.keys) into DIR
+  rectify-worker restore DIR     put a backup into the data folder (rectify stopped)
   rectify-worker --version       the build: rectify's version and commit, Go's, and
                                  the Temporal server's, SDK's and Web UI server's
   rectify-worker --help          this text

@@ -101,6 +101,17 @@ func processEnv(t *testing.T, dir string) (httpAddr string, env []string) {
 	}
 }
 
+// workdayFromToday is the date days from today in China, moved forward to a working
+// day: deadlines fall on working days (docs/rules.md), and moving every date forward
+// to one keeps them in order.
+func workdayFromToday(days int) string {
+	d := time.Now().In(time.FixedZone("", 8*3600)).AddDate(0, 0, days)
+	for !calendar.Default().IsWorkday(d) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format(domain.DateLayout)
+}
+
 // TestSurvivesKillDashNine kills rectify mid-lifecycle, with opinions waiting on
 // deadlines and escalations due, restarts it on the same data folder, and checks
 // that nothing was lost or duplicated, the timers carry on, and the lifecycle
@@ -121,16 +132,7 @@ func TestSurvivesKillDashNine(t *testing.T) {
 	httpAddr, env := processEnv(t, dir)
 	p := start(t, env, httpAddr)
 	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "crash", "name": "整改"}, http.StatusCreated)
-	today := time.Now().In(time.FixedZone("", 8*3600))
-	// Deadlines fall on working days (docs/rules.md); moving every date forward to
-	// one keeps them in order.
-	date := func(days int) string {
-		d := today.AddDate(0, 0, days)
-		for !calendar.Default().IsWorkday(d) {
-			d = d.AddDate(0, 0, 1)
-		}
-		return d.Format(domain.DateLayout)
-	}
+	date := workdayFromToday
 
 	const n = 6
 	ids := make([]string, n)

@@ -251,6 +251,7 @@ func (a *App) startEngine(ctx context.Context) error {
 		FrontendAddr: c.EmbeddedAddr, BroadcastAddr: c.BroadcastAddr, UIAddr: c.EmbeddedUIAddr,
 		Ports:     engine.Ports{History: c.TemporalPorts.History, Matching: c.TemporalPorts.Matching, Worker: c.TemporalPorts.Worker},
 		Namespace: c.Namespace, SearchAttributes: SearchAttributes, LogLevel: c.TemporalLogLevel,
+		Retention: c.TemporalRetention, DynamicConfigFile: c.TemporalDynamicConfig,
 		MetricsAddr: c.TemporalMetricsAddr, UIWrite: c.TemporalUIWrite, UICodecEndpoint: a.codecEndpoint(),
 		TLS: serverTLS(c.ServerTLS),
 	})
@@ -258,6 +259,10 @@ func (a *App) startEngine(ctx context.Context) error {
 	if errors.As(err, &shards) {
 		return fmt.Errorf("RECTIFY_TEMPORAL_SHARDS=%d, but this Temporal database was created with %d history shards, and the count cannot change: set RECTIFY_TEMPORAL_SHARDS=%d",
 			shards.Configured, shards.Stored, shards.Stored)
+	}
+	var dynamic *engine.DynamicConfigError
+	if errors.As(err, &dynamic) {
+		return fmt.Errorf("RECTIFY_TEMPORAL_DYNAMIC_CONFIG=%s: %w", dynamic.Path, dynamic.Err)
 	}
 	var tlsFile *engine.TLSFileError
 	if errors.As(err, &tlsFile) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -45,6 +46,12 @@ type Config struct {
 	TemporalVisibilityDB *url.URL
 	// TemporalShards is the embedded server's number of history shards.
 	TemporalShards int32
+	// TemporalRetention is how long the embedded server keeps a closed workflow's
+	// history.
+	TemporalRetention time.Duration
+	// TemporalDynamicConfig, when set, is a file of Temporal's dynamic
+	// configuration for the embedded server.
+	TemporalDynamicConfig string
 	// BroadcastAddr is the IP other cluster members reach this server at; empty
 	// lets the server derive it from EmbeddedAddr.
 	BroadcastAddr string
@@ -443,6 +450,17 @@ func (c *Config) readTemporalServer(get func(key, def string) string) []error {
 		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_SHARDS=%q: use a whole number from 1 to 16384", get("RECTIFY_TEMPORAL_SHARDS", "")))
 	} else {
 		c.TemporalShards = int32(n)
+	}
+	raw := get("RECTIFY_TEMPORAL_RETENTION", "30d")
+	if days, err := strconv.Atoi(strings.TrimSuffix(raw, "d")); err != nil || !strings.HasSuffix(raw, "d") || days < 1 || days > 3650 {
+		errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_RETENTION=%q: use a number of days from 1d to 3650d, such as 30d", raw))
+	} else {
+		c.TemporalRetention = time.Duration(days) * 24 * time.Hour
+	}
+	if c.TemporalDynamicConfig = get("RECTIFY_TEMPORAL_DYNAMIC_CONFIG", ""); c.TemporalDynamicConfig != "" {
+		if _, err := os.Stat(c.TemporalDynamicConfig); err != nil {
+			errs = append(errs, fmt.Errorf("RECTIFY_TEMPORAL_DYNAMIC_CONFIG=%q: %w", c.TemporalDynamicConfig, err))
+		}
 	}
 	if c.BroadcastAddr = get("RECTIFY_TEMPORAL_BROADCAST_ADDR", ""); c.BroadcastAddr != "" {
 		if ip := net.ParseIP(c.BroadcastAddr); ip == nil || ip.IsUnspecified() {

@@ -26,6 +26,8 @@ var Vars = []Var{
 	{"RECTIFY_TEMPORAL_DB", "", "embedded server on PostgreSQL: postgres://user:pass@host:port/db [SQLite temporal.db in the data folder]"},
 	{"RECTIFY_TEMPORAL_VISIBILITY_DB", "", "visibility store's database [RECTIFY_TEMPORAL_DB]"},
 	{"RECTIFY_TEMPORAL_SHARDS", "", "history shards, fixed at the first start [1 on SQLite, 16 on PostgreSQL]"},
+	{"RECTIFY_TEMPORAL_RETENTION", "30d", "how long Temporal keeps a closed opinion's history, in days (1d to 3650d); set on the namespace at every start"},
+	{"RECTIFY_TEMPORAL_DYNAMIC_CONFIG", "", "file of Temporal's dynamic configuration for the embedded server, read again every 10 s [rectify's defaults]"},
 	{"RECTIFY_TEMPORAL_BROADCAST_ADDR", "", "IP other server nodes reach this one at [host of RECTIFY_EMBEDDED_ADDR; 127.0.0.1 for 0.0.0.0]"},
 	{"RECTIFY_TEMPORAL_PORTS", "", "history,matching,worker gRPC ports of a cluster node, e.g. 7234,7235,7239 (membership ports 100 above) [chosen, kept in the data folder]"},
 	{"RECTIFY_TEMPORAL_SERVER_TLS_CERT", "", "a server node's certificate (PEM): TLS on every port [plain gRPC]"},

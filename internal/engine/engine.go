@@ -28,7 +28,6 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
-	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/metrics"
 	"go.temporal.io/server/temporal"
@@ -72,8 +71,14 @@ type Options struct {
 	Namespace string
 	// SearchAttributes are added to the namespace on every start when missing.
 	SearchAttributes map[string]enumspb.IndexedValueType
-	// Retention is how long closed workflow histories are kept.
+	// Retention is how long Temporal keeps a closed workflow's history (default
+	// DefaultRetention). It is the namespace's retention, set at every start: a
+	// change holds for workflows that close from then on.
 	Retention time.Duration
+	// DynamicConfigFile, when set, is a file of Temporal's dynamic configuration
+	// (its own YAML format) whose settings replace rectify's; it is read again every
+	// few seconds while the server runs.
+	DynamicConfigFile string
 	// LogLevel for the server's own log (debug, info, warn, error, fatal). The server
 	// logs expected start-up and shutdown races as errors, so the default is fatal.
 	LogLevel string
@@ -83,12 +88,19 @@ type Options struct {
 	TLS *TLS
 }
 
+// DefaultRetention is how long Temporal keeps a closed workflow's history unless
+// Options say otherwise.
+const DefaultRetention = 30 * 24 * time.Hour
+
 // Server is a running embedded Temporal server (and Web UI).
 type Server struct {
 	temporal  temporal.Server
 	ui        *server.Server
 	opts      Options
 	clientTLS *tls.Config
+	// done stops the reading of the dynamic-config file.
+	done     chan any
+	stopOnce sync.Once
 }
 
 // Start sets up the schema and the namespace, starts the server and waits until it
@@ -100,7 +112,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		opts.Namespace = "default"
 	}
 	if opts.Retention == 0 {
-		opts.Retention = 30 * 24 * time.Hour
+		opts.Retention = DefaultRetention
 	}
 	if opts.LogLevel == "" {
 		opts.LogLevel = "fatal"
@@ -166,21 +178,28 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}}
 	}
 	logger := log.NewZapLogger(log.BuildZapLogger(log.Config{Level: opts.LogLevel, Format: "json"}))
+	done := make(chan any)
+	dc, err := dynamicConfig(opts.DynamicConfigFile, opts.Database == nil, opts.TLS != nil, logger, done)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicConfig(opts.Database == nil, opts.TLS != nil)),
+		temporal.WithDynamicConfigClient(dc),
 	)
 	if err != nil {
+		close(done)
 		return nil, fmt.Errorf("engine: new server: %w", err)
 	}
 	if err := srv.Start(); err != nil {
+		close(done)
 		return nil, fmt.Errorf("engine: start server: %w", err)
 	}
 	unlock() // every port is bound now
-	s := &Server{temporal: srv, opts: opts, clientTLS: clientTLS}
-	if err := s.ensureSearchAttributes(ctx); err != nil {
+	s := &Server{temporal: srv, opts: opts, clientTLS: clientTLS, done: done}
+	if err := s.settleNamespace(ctx); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -220,11 +239,12 @@ func (s *Server) Stop() {
 		s.ui.Stop()
 	}
 	_ = s.temporal.Stop()
+	s.stopOnce.Do(func() { close(s.done) })
 }
 
-// ensureSearchAttributes adds any of rectify's search attributes that an older data
-// folder lacks, so upgrades need no manual step.
-func (s *Server) ensureSearchAttributes(ctx context.Context) error {
+// settleNamespace waits until the server serves, then brings the namespace to what
+// the options say: rectify's search attributes and the retention.
+func (s *Server) settleNamespace(ctx context.Context) error {
 	c, err := dialWithRetry(ctx, s.opts.FrontendAddr, s.opts.Namespace, s.ClientTLS())
 	if err != nil {
 		return err
@@ -233,6 +253,15 @@ func (s *Server) ensureSearchAttributes(ctx context.Context) error {
 	if err := waitServing(ctx, c); err != nil {
 		return err
 	}
+	if err := s.ensureSearchAttributes(ctx, c); err != nil {
+		return err
+	}
+	return s.ensureRetention(ctx, c)
+}
+
+// ensureSearchAttributes adds any of rectify's search attributes that an older data
+// folder lacks, so upgrades need no manual step.
+func (s *Server) ensureSearchAttributes(ctx context.Context, c client.Client) error {
 	op := c.OperatorService()
 	have, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: s.opts.Namespace})
 	if err != nil {
@@ -392,28 +421,4 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("port %q is not a usable port number", portStr)
 	}
 	return host, port, nil
-}
-
-// singleNodeCachedWorkflows bounds the one-node server's cache of workflow state.
-// Its default (128,000 workflows, kept an hour each) holds every open opinion of a
-// large campaign in the process's memory — about 0.3–0.7 GiB per 10,000; the
-// opinions people are acting on fit in far fewer, and the rest wait on timers.
-const singleNodeCachedWorkflows = 10_000
-
-// dynamicConfig tunes the server for where it runs. On SQLite it is the only node, and
-// one partition per task queue saves matching the forwarding between partitions that
-// only pays off across several matching nodes: new opinions reach their first
-// workflow task about twice as fast (docs/performance.md). With TLS, the membership
-// ports (where nodes gossip who serves what) use it too.
-func dynamicConfig(singleNode, withTLS bool) dynamicconfig.Client {
-	c := dynamicconfig.NewMemoryClient()
-	if withTLS {
-		c.OverrideSetting(dynamicconfig.EnableRingpopTLS, true)
-	}
-	if singleNode {
-		c.OverrideSetting(dynamicconfig.MatchingNumTaskqueueReadPartitions, 1)
-		c.OverrideSetting(dynamicconfig.MatchingNumTaskqueueWritePartitions, 1)
-		c.OverrideSetting(dynamicconfig.HistoryCacheHostLevelMaxSize, singleNodeCachedWorkflows)
-	}
-	return c
 }

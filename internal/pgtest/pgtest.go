@@ -96,6 +96,10 @@ func quoteIdent(s string) string {
 
 func (s *Server) data() string { return filepath.Join(s.dir, "data") }
 
+// Program is the path of one of the server's own PostgreSQL programs (pg_dump,
+// pg_restore, psql): the client of the server's major version.
+func (s *Server) Program(name string) string { return filepath.Join(s.bin, name) }
+
 // run runs a PostgreSQL program; as root it runs as the postgres user, since the
 // server refuses to run as root.
 func (s *Server) run(name string, args ...string) error {

@@ -318,7 +318,8 @@ func testTriageColumnsFilledIn(t *testing.T, b backend) {
 	nul := triaged{"s-nul", "c1", domain.StateReceived, "", "停车\x00问题", "hotline", "2026-09-01", "", "王五", "", "", 9}
 	require.NoError(t, s.ProjectOpinion(ctx, nul.opinion()))
 	require.NoError(t, s.Close())
-	drop := []string{"DROP INDEX IF EXISTS opinions_triage"}
+	// A store from before the triage columns, and so before numbered migrations.
+	drop := []string{"DROP INDEX IF EXISTS opinions_triage", "DROP TABLE schema_migrations"}
 	for _, c := range []string{"content_folded", "channel", "collected_at", "suggested_category", "target"} {
 		drop = append(drop, "ALTER TABLE opinions DROP COLUMN "+c)
 	}

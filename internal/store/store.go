@@ -118,10 +118,10 @@ func Open(dsn string) (*Store, error) {
 	return s, nil
 }
 
-// migrate creates or updates the schema and rebuilds the counts from the opinions,
-// in one transaction under the rebuild lock: processes opening the store at the
-// same moment take turns, and no projection lands between the rebuild's delete and
-// its insert.
+// migrate applies the schema's migrations the store has not had (migrate.go) and
+// rebuilds the counts from the opinions, in one transaction under the rebuild lock:
+// processes opening the store at the same moment take turns, and no projection
+// lands between the rebuild's delete and its insert.
 func (s *Store) migrate(ctx context.Context) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -133,25 +133,8 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(schema+problemSchema+batchSchema+bulkSchema+sessionSchema+countSchema+outboxSchema+projectionSchema+campaignChangeSchema+payloadKeySchema+auditSchema+attachmentSchema+publicationSchema+deliverySchema)); err != nil {
-		return fmt.Errorf("create schema: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(reportSchema)); err != nil {
-		return fmt.Errorf("create schema: reports: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, s.d.schema.Replace(userSchema)); err != nil {
-		return fmt.Errorf("create schema: users: %w", err)
-	}
-	for _, table := range []string{"audit_log", "publications"} {
-		if _, err := tx.ExecContext(ctx, s.d.appendOnly(table)); err != nil {
-			return fmt.Errorf("make %s append-only: %w", table, err)
-		}
-	}
-	if err := s.addColumns(ctx, tx); err != nil {
+	if err := s.applyMigrations(ctx, tx); err != nil {
 		return err
-	}
-	if _, err := tx.ExecContext(ctx, s.d.triageIndex); err != nil {
-		return fmt.Errorf("create the triage index: %w", err)
 	}
 	if err := rebuildCounts(ctx, tx); err != nil {
 		return err

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"rectify/internal/domain"
+	"rectify/internal/payload"
+	"rectify/internal/payload/payloadtest"
+	"rectify/internal/pgtest"
+	"rectify/workflows"
+)
+
+// The backup tests run the commands docs/operations.md gives ("Backup and restore"):
+// a running installation is backed up while people act on it, the backup is
+// restored into a new place and started, and every opinion, its timeline, the
+// figures and the timers Temporal holds are there, and the work goes on.
+
+// backupScene is a campaign with opinions in every kind of waiting: on a deadline's
+// timers, on a verifier, on the office, signed and in progress. settled ones are
+// left alone from then on; busy ones are acted on while the backup runs.
+type backupScene struct {
+	settled, busy []string
+	// before is each settled opinion as the API showed it before the backup.
+	before map[string]map[string]any
+}
+
+func makeBackupScene(t *testing.T, p *process) backupScene {
+	t.Helper()
+	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "bk", "name": "备份"}, http.StatusCreated)
+	workday := workdayFromToday
+	var s backupScene
+	for i := range 8 {
+		op := p.Must("office", http.MethodPost, "/api/v1/campaigns/bk/opinions", map[string]any{
+			"key": fmt.Sprintf("B-%d", i), "content": fmt.Sprintf("第%d件：井盖缺失", i), "channel": "hotline", "collected_at": workday(-3),
+		}, http.StatusCreated)
+		id := op["id"].(string)
+		if i < 4 {
+			s.settled = append(s.settled, id)
+		} else {
+			s.busy = append(s.busy, id)
+		}
+	}
+	act := func(as, id, action string, body map[string]any) {
+		p.Must(as, http.MethodPost, "/api/v1/opinions/"+id+"/actions/"+action, body, http.StatusOK)
+	}
+	assign := map[string]any{"department": "城管科", "official": "official", "leader": "leader", "deadline": workday(15)}
+	// settled[0]: categorized, waiting on the office. settled[1]: assigned, its
+	// deadline's timers running. settled[2]: in progress. settled[3]: fixed,
+	// awaiting verification.
+	for i, id := range s.settled {
+		act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"})
+		if i >= 1 {
+			act("office", id, "assign", assign)
+		}
+		if i >= 2 {
+			act("official", id, "sign", map[string]any{})
+		}
+		if i >= 3 {
+			act("official", id, "submit", map[string]any{"measures": "已补装井盖", "evidence": "照片"})
+		}
+	}
+	s.before = map[string]map[string]any{}
+	for _, id := range s.settled {
+		s.before[id] = p.opinion(id)
+	}
+	return s
+}
+
+// actWhile moves the busy opinions on, round after round, until stop is closed; it
+// returns once at least one action has been applied, and how many were when done.
+func actWhile(p *process, ids []string, stop <-chan struct{}) (started <-chan struct{}, done func() int64) {
+	var applied atomic.Int64
+	first := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for round := 0; ; round++ {
+			for _, id := range ids {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if step(p.Base, id, round) {
+					applied.Add(1)
+					once.Do(func() { close(first) })
+				}
+			}
+		}
+	})
+	return first, func() int64 { wg.Wait(); return applied.Load() }
+}
+
+// runCommandLine runs rectify-worker with args and env, as an operator would, and
+// returns its output; a failure fails the test.
+func runCommandLine(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), append(env, underTest+"=1")...)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "rectify-worker %v:\n%s", args, out)
+	return string(out)
+}
+
+// openTimers lists the timers a workflow has started and neither fired nor
+// cancelled, from its history.
+func openTimers(t *testing.T, frontend, workflowID string) []string {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: frontend, Logger: quietLogger{}})
+	require.NoError(t, err)
+	defer c.Close()
+	open := map[string]bool{}
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		require.NoError(t, err)
+		switch {
+		case e.GetTimerStartedEventAttributes() != nil:
+			open[e.GetTimerStartedEventAttributes().GetTimerId()] = true
+		case e.GetTimerFiredEventAttributes() != nil:
+			delete(open, e.GetTimerFiredEventAttributes().GetTimerId())
+		case e.GetTimerCanceledEventAttributes() != nil:
+			delete(open, e.GetTimerCanceledEventAttributes().GetTimerId())
+		}
+	}
+	ids := make([]string, 0, len(open))
+	for id := range open {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// requireRestored checks the restored installation against the scene: every
+// opinion; the settled ones exactly as they were, with their timers; the busy ones
+// as their workflows recorded them; figures that add up; and the work goes on.
+func requireRestored(t *testing.T, p *process, frontend string, s backupScene, timers map[string][]string) {
+	t.Helper()
+	list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign=bk&limit=100", nil, http.StatusOK)
+	require.EqualValues(t, len(s.settled)+len(s.busy), list["total"], "every opinion is back")
+	for _, id := range s.settled {
+		after := p.opinion(id)
+		for _, field := range []string{"state", "revision", "deadline", "official", "overdue_level", "timeline"} {
+			require.Equal(t, s.before[id][field], after[field], "opinion %s: %s", id, field)
+		}
+		require.Equal(t, timers[id], openTimers(t, frontend, workflows.ItemWorkflowID(id)), "opinion %s: the same timers wait", id)
+	}
+	// A busy opinion may be a step further in the store's copy than in Temporal's;
+	// the reconciler brings the store back to what Temporal recorded.
+	all := append(slices.Clone(s.settled), s.busy...)
+	require.Eventually(t, func() bool { return storeMatchesWorkflows(t, p, frontend, all) }, time.Minute, 100*time.Millisecond,
+		"the store converges to what the workflows recorded")
+	requireStoreMatchesWorkflows(t, p, frontend, all)
+
+	// The figures are the list's.
+	stats := p.Must("leader", http.MethodGet, "/api/v1/campaigns/bk/stats", nil, http.StatusOK)
+	require.EqualValues(t, list["total"], stats["collected"])
+
+	// The work goes on: the fix waiting for verification is verified and closed,
+	// and every busy opinion reaches closed.
+	waiting := s.settled[3]
+	p.Must("verifier", http.MethodPost, "/api/v1/opinions/"+waiting+"/actions/verify", map[string]any{"pass": true}, http.StatusOK)
+	closed := p.Must("office", http.MethodPost, "/api/v1/opinions/"+waiting+"/actions/callback", map[string]any{"satisfaction": "satisfied"}, http.StatusOK)
+	require.Equal(t, "closed", closed["state"])
+	for _, id := range s.busy {
+		require.Eventually(t, func() bool {
+			step(p.Base, id, 1)
+			return p.opinion(id)["state"] == "closed"
+		}, time.Minute, 10*time.Millisecond, "opinion %s closes after the restore", id)
+	}
+}
+
+// storeMatchesWorkflows reports whether every opinion the API shows has its
+// workflow's state and revision.
+func storeMatchesWorkflows(t *testing.T, p *process, frontend string, ids []string) bool {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: frontend, Logger: quietLogger{},
+		DataConverter: payload.DataConverter(payloadtest.Keyring(t))})
+	require.NoError(t, err)
+	defer c.Close()
+	for _, id := range ids {
+		res, err := c.QueryWorkflow(context.Background(), workflows.ItemWorkflowID(id), "", workflows.OpinionQueryName)
+		if err != nil {
+			return false
+		}
+		var durable domain.Opinion
+		var shown struct {
+			State    string `json:"state"`
+			Revision int    `json:"revision"`
+		}
+		if res.Get(&durable) != nil || !get(p.Base, "/api/v1/opinions/"+id, &shown) ||
+			shown.State != string(durable.State) || shown.Revision != durable.Revision {
+			return false
+		}
+	}
+	return true
+}
+
+// TestBackupOfARunningMachineRestoresEveryOpinionAndTimer backs up the one-machine
+// run with rectify-worker backup while opinions are being acted on, restores the
+// backup with rectify-worker restore into a new data folder, starts rectify there
+// and finds everything.
+func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
+	dir := t.TempDir()
+	httpAddr, frontend, env := consistencyEnv(t, dir)
+	p := start(t, env, httpAddr)
+	scene := makeBackupScene(t, p)
+	timers := map[string][]string{}
+	for _, id := range scene.settled {
+		timers[id] = openTimers(t, frontend, workflows.ItemWorkflowID(id))
+	}
+	require.NotEmpty(t, timers[scene.settled[1]], "an assigned opinion waits on its deadline's timers")
+
+	backupDir := filepath.Join(dir, "backup")
+	stop := make(chan struct{})
+	started, done := actWhile(p, scene.busy, stop)
+	<-started
+	out := runCommandLine(t, env, "backup", backupDir)
+	close(stop)
+	require.Positive(t, done(), "actions ran while the backup did")
+	for _, f := range []string{"temporal.db", "rectify.db", "payload.keys"} {
+		require.Contains(t, out, f)
+		require.FileExists(t, filepath.Join(backupDir, f))
+	}
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, p.cmd.Wait(), "log:\n%s", p.log)
+
+	// A new machine: a new data folder, new ports, the key from the backup.
+	newDir := t.TempDir()
+	newHTTP, newFrontend, newEnv := consistencyEnv(t, newDir)
+	newEnv = append(newEnv, "RECTIFY_PAYLOAD_KEY_FILE="+filepath.Join(newDir, "data", "payload.keys"))
+	runCommandLine(t, newEnv, "restore", backupDir)
+	refused := exec.Command(os.Args[0], "restore", backupDir)
+	refused.Env = append(os.Environ(), append(newEnv, underTest+"=1")...)
+	msg, err := refused.CombinedOutput()
+	require.Error(t, err, "a second restore over the first is refused")
+	require.Contains(t, string(msg), "exists")
+
+	p = start(t, newEnv, newHTTP)
+	requireRestored(t, p, newFrontend, scene, timers)
+}
+
+// TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer backs up a cluster on
+// PostgreSQL as docs/operations.md says — the writers stopped, one pg_dump per
+// database — restores the dumps with pg_restore onto another PostgreSQL server,
+// starts a server node, a worker and a web process there, and finds everything.
+func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
+	dir := t.TempDir()
+	pg := pgtest.Start(t)
+	databases := []string{"temporal", "temporal_visibility", "rectify"}
+	cluster := func(pg *pgtest.Server, dir string) (n node, httpAddr string, env []string) {
+		n = newNode(t, dir, pg.URL("temporal"))
+		n.env = append(n.env, "RECTIFY_TEMPORAL_VISIBILITY_DB="+pg.URL("temporal_visibility"))
+		httpAddr, env = clientEnv(t, dir, n.frontend)
+		return n, httpAddr, append(env, "RECTIFY_STORE_URL="+pg.URL("rectify"))
+	}
+	pg.CreateDatabase(t, "rectify")
+	n, httpAddr, env := cluster(pg, dir)
+	server := n.start(t)
+	p := start(t, env, httpAddr)
+	scene := makeBackupScene(t, p)
+	timers := map[string][]string{}
+	for _, id := range scene.settled {
+		timers[id] = openTimers(t, n.frontend, workflows.ItemWorkflowID(id))
+	}
+
+	// Three dumps of one instant: the writers stopped first, then the nodes.
+	p.stop(t)
+	server.stop(t)
+	backupDir := filepath.Join(dir, "backup")
+	require.NoError(t, os.Mkdir(backupDir, 0o700))
+	for _, db := range databases {
+		out, err := exec.Command(pg.Program("pg_dump"), "-Fc", "-d", pg.URL(db), "-f", filepath.Join(backupDir, db+".dump")).CombinedOutput()
+		require.NoError(t, err, "pg_dump %s: %s", db, out)
+	}
+
+	// Another PostgreSQL: empty databases owned by the installation's role, each
+	// dump restored into its own, the old nodes' membership records cleared.
+	pg2 := pgtest.Start(t)
+	newDir := t.TempDir()
+	for _, db := range databases {
+		pg2.CreateDatabase(t, db)
+		out, err := exec.Command(pg2.Program("pg_restore"), "--clean", "--if-exists", "--no-owner",
+			"-d", pg2.URL(db), filepath.Join(backupDir, db+".dump")).CombinedOutput()
+		require.NoError(t, err, "pg_restore %s: %s", db, out)
+	}
+	out, err := exec.Command(pg2.Program("psql"), "-d", pg2.URL("temporal"), "-c", "TRUNCATE cluster_membership").CombinedOutput()
+	require.NoError(t, err, "psql: %s", out)
+	n, httpAddr, env = cluster(pg2, newDir)
+	n.start(t)
+	p = start(t, env, httpAddr)
+	requireRestored(t, p, n.frontend, scene, timers)
+}
