@@ -78,6 +78,11 @@ var funcs = template.FuncMap{
 		}
 		return v.T("days.left", *n)
 	},
+	// cardDays is what the "deadlineCells" template shows: a deadline and the working
+	// days left to it, nil when there is none.
+	"cardDays": func(v *visit, deadline string, left *int) cardDays {
+		return cardDays{V: v, Deadline: deadline, Left: left, Over: left != nil && *left < 0}
+	},
 	"short": short,
 	"lower": strings.ToLower,
 	// photos are the files of a round (or report) that have a thumbnail.
@@ -116,6 +121,15 @@ var funcs = template.FuncMap{
 type fileList struct {
 	V     *visit
 	Files []domain.AttachmentRef
+}
+
+// cardDays is a list row's deadline and the working days left to it; Over when
+// they have run out.
+type cardDays struct {
+	V        *visit
+	Deadline string
+	Left     *int
+	Over     bool
 }
 
 // formField is what the "field" template shows: one input of a form as it was
