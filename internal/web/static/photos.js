@@ -14,6 +14,7 @@
     const inputs = Array.from(box.querySelectorAll('input[type=file]'));
     const kept = new Map(inputs.map(input => [input, []]));
     let refused = [];
+    box.classList.add('js');
 
     const keep = (input, files) => {
       const dt = new DataTransfer();
