@@ -96,7 +96,7 @@ type box struct {
 
 func (b *browser) box(sel string) box {
 	b.t.Helper()
-	return value(b, chromedp.Evaluate[box](`(() => { const e = document.querySelector(` + jsString(sel) + `);
+	return value(b, chromedp.Evaluate[box](`(() => { const e = document.querySelector(`+jsString(sel)+`);
 		if (!e) return {Shown: false};
 		const r = e.getBoundingClientRect();
 		return {Left: r.left, Top: r.top, Right: r.right, Bottom: r.bottom, Width: r.width, Height: r.height, Shown: r.width > 0 && r.height > 0}; })()`))
