@@ -2,8 +2,10 @@ package app
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +81,9 @@ const layoutScript = `(() => {
 // the page.
 func (b *browser) fits(name string, width int) {
 	b.t.Helper()
+	// The page as drawn: a screenshot taken before the next frame has the size the
+	// page had before the last change (a form opened).
+	value(b, chromedp.Evaluate[bool](`new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
 	b.shot(name)
 	got := value(b, chromedp.Evaluate[layout](fmt.Sprintf(layoutScript, width)))
 	require.Empty(b.t, got.Overflowing, "%s: nothing reaches past the screen", name)
@@ -147,7 +152,7 @@ func (c card) readable(t *testing.T, what string, width int, daysLeft bool) {
 // assigned to official (one to fix, one sent to the wrong unit, one on the
 // long-term track, one that needs more time) and a problem's task led by their unit.
 type phoneCampaign struct {
-	Fix, Wrong, LongTerm, Later, Task string
+	Fix, Wrong, LongTerm, Later, Problem, Task string
 }
 
 func newPhoneCampaign(t *testing.T, h *harness) phoneCampaign {
@@ -172,9 +177,9 @@ func newPhoneCampaign(t *testing.T, h *harness) phoneCampaign {
 		LongTerm: assign(opinion("M-3", "社区议事会没有固定的制度，开会全凭临时通知", "制度漏洞")),
 		Later:    assign(opinion("M-4", "老旧小区化粪池外溢，需要整体改造", "群众需要解决的问题")),
 	}
-	problem := h.Must("office", "POST", "/api/v1/campaigns/phone/problems", map[string]any{"title": "光明小区楼道照明长期失修",
+	c.Problem = h.Must("office", "POST", "/api/v1/campaigns/phone/problems", map[string]any{"title": "光明小区楼道照明长期失修",
 		"opinions": []string{opinion("M-5", "光明小区3栋楼道灯不亮", "群众需要解决的问题"), opinion("M-6", "光明小区5栋楼道灯坏了", "群众需要解决的问题")}}, 201)["id"].(string)
-	c.Task = h.Must("office", "POST", "/api/v1/problems/"+problem+"/tasks", map[string]any{"lead": "城管科", "co_units": []string{"民政科"},
+	c.Task = h.Must("office", "POST", "/api/v1/problems/"+c.Problem+"/tasks", map[string]any{"lead": "城管科", "co_units": []string{"民政科"},
 		"official": "official", "leader": "leader", "measures": "更换楼道灯具"}, 201)["id"].(string)
 	return c
 }
@@ -332,20 +337,43 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 		b.fits(lang+"-sign-in", width)
 		for _, role := range []struct {
 			user  string
-			pages []string
+			pages [][2]string // name, path
 		}{
-			{"official", []string{"/tasks", "/opinions/" + c.Later, "/opinions/" + c.LongTerm, "/opinions/" + c.Task, "/account/password"}},
-			{"verifier", []string{"/verify", "/opinions/" + c.Fix}},
-			{"leader", []string{"/dashboard?campaign=phone", "/my-cases", "/decisions", "/opinions/" + c.Fix}},
+			{"official", [][2]string{{"tasks", "/tasks"}, {"item", "/opinions/" + c.Later}, {"long-term-item", "/opinions/" + c.LongTerm},
+				{"task", "/opinions/" + c.Task}, {"password", "/account/password"}, {"notifications", "/me/notifications"}}},
+			{"verifier", [][2]string{{"queue", "/verify"}, {"item", "/opinions/" + c.Fix}}},
+			{"leader", [][2]string{{"dashboard", "/dashboard?campaign=phone"}, {"cases", "/my-cases"}, {"decisions", "/decisions"},
+				{"item", "/opinions/" + c.Fix}, {"problems", "/campaigns/phone/problems"}, {"problem", "/problems/" + c.Problem}}},
 		} {
 			b.signIn(role.user)
 			for _, page := range role.pages {
-				b.open(page)
+				b.open(page[1])
 				// Every action's form open, as a tap on each would leave them.
 				value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true); true`))
-				b.fits(fmt.Sprintf("%s-%s-%s", lang, role.user, filepath.Base(page)), width)
+				b.fits(lang+"-"+role.user+"-"+page[0], width)
 			}
 			b.signOut()
 		}
 	}
+}
+
+// TestPhoneLayoutCheckFindsWhatDoesNotFit holds the phone tests' measure to what it
+// must catch: on a page made to fail it, a block wider than the screen, a heading
+// that leaves its last character alone on a line and a table squeezed into the
+// screen are each named.
+func TestPhoneLayoutCheckFindsWhatDoesNotFit(t *testing.T) {
+	const width = 360
+	b := newPhone(t, "", width, 740)
+	page := `<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><body style="margin:0">
+		<h1 id="alone" style="width:100px;font-size:20px;margin:0">一二三四五一二三四五一</h1>
+		<div id="wide" style="width:500px">宽</div>
+		<table style="width:100%"><tr><td id="squeezed">老旧小区化粪池外溢需要整体改造</td>` +
+		strings.Repeat(`<td style="white-space:nowrap">2026-12-08</td>`, 4) + `</tr></table>`
+	b.run(chromedp.Navigate("data:text/html;charset=utf-8,"+url.PathEscape(page)), chromedp.WaitVisible(chromedp.ID("wide")))
+	got := value(b, chromedp.Evaluate[layout](fmt.Sprintf(layoutScript, width)))
+	require.Greater(t, got.ScrollWidth, width, "the page scrolls sideways")
+	require.Contains(t, strings.Join(got.Overflowing, "\n"), `div#wide`)
+	require.Equal(t, []string{`h1#alone "一二三四五一二三四五一"`}, got.Stranded)
+	require.Len(t, got.Squeezed, 1)
+	require.Contains(t, got.Squeezed[0], `td#squeezed`)
 }
