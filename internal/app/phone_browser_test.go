@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
@@ -81,9 +84,6 @@ const layoutScript = `(() => {
 // the page.
 func (b *browser) fits(name string, width int) {
 	b.t.Helper()
-	// The page as drawn: a screenshot taken before the next frame has the size the
-	// page had before the last change (a form opened).
-	value(b, chromedp.Evaluate[bool](`new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
 	b.shot(name)
 	got := value(b, chromedp.Evaluate[layout](fmt.Sprintf(layoutScript, width)))
 	require.Empty(b.t, got.Overflowing, "%s: nothing reaches past the screen", name)
@@ -318,7 +318,8 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 
 // TestPhoneNarrowestScreenInBothLanguages opens every page an official, a verifier
 // and a leader reach from a message on a 360 × 740 phone, in Chinese and in English
-// (whose words are longer): each fits the screen.
+// (whose words are longer), with every action's form open: each fits the screen.
+// Then, with scripts switched off, the official sends a fix with a camera photo.
 func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 	const width = 360
 	h := startHarness(t)
@@ -348,13 +349,38 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 			b.signIn(role.user)
 			for _, page := range role.pages {
 				b.open(page[1])
-				// Every action's form open, as a tap on each would leave them.
-				value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true); true`))
+				// Every action's form open, as a tap on each would leave them, and drawn:
+				// a screenshot taken before the next frame has the page's old size.
+				value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true);
+					new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
 				b.fits(lang+"-"+role.user+"-"+page[0], width)
 			}
 			b.signOut()
 		}
 	}
+
+	// Without scripts (a locked-down browser) the camera's input is the browser's
+	// own, shows what it holds, and the photo goes with the fix all the same.
+	photo := filepath.Join(t.TempDir(), "IMG_20261207_101500.jpg")
+	require.NoError(t, os.WriteFile(photo, attachmenttest.JPEG(t, 1600, 1200), 0o644))
+	b.run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	b.signIn("official")
+	b.act(c.Later, domain.ActionSign)
+	submit := fmt.Sprintf(`form[action="/opinions/%s/act/submit"]`, c.Later)
+	b.run(chromedp.Click(chromedp.CSS(`details:has(`+submit+`) > summary`)), chromedp.WaitVisible(chromedp.CSS(submit+` button`)),
+		chromedp.SendKeys(chromedp.ID("submit-measures"), "化粪池已清掏"),
+		chromedp.SendKeys(chromedp.ID("submit-evidence"), "清掏后照片"),
+		chromedp.SetUploadFiles(chromedp.ID("submit-files-camera"), []string{photo}))
+	camera := b.box(`#submit-files-camera`)
+	require.True(t, camera.Shown && camera.Width > 100, "the camera's own input shows, with what it holds: %+v", camera)
+	require.False(t, b.box(`#submit-files-previews li`).Shown, "no preview without the script")
+	b.fits("no-script-submit", width)
+	b.submitAndWait(submit + ` button[type=submit]`)
+	require.Equal(t, "submitted", h.opinionState(c.Later))
+	b.imageShown(`#rounds img.thumb`)
 }
 
 // TestPhoneLayoutCheckFindsWhatDoesNotFit holds the phone tests' measure to what it
