@@ -34,15 +34,15 @@ type layout struct {
 	Width       int      // the window's width
 	ScrollWidth int      // the document's: wider than the window is sideways scrolling
 	Overflowing []string // elements reaching past the window's right edge
-	Stranded    []string // headings, buttons and menus leaving one character alone on a line
+	Stranded    []string // headings, buttons, menus and labels leaving one character alone on a line
 	Squeezed    []string // table columns too narrow to read: a few characters a line
 }
 
 // layoutScript measures the page on a screen %d pixels wide: the document's width,
-// what sticks out of the screen on the right, the headings, buttons and menu entries whose last line holds
-// a single character (a character is on the line its middle falls in), and the
-// cells of tables still laid out as tables that are narrower than five characters
-// while holding more.
+// what sticks out of the screen on the right, the headings, buttons, menu entries,
+// badges and labels whose last line holds a single character (a character is on the
+// line its middle falls in), and the cells of tables still laid out as tables that
+// are narrower than five characters while holding more.
 const layoutScript = `(() => {
 	const w = %d, name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
 		(typeof e.className === 'string' && e.className ? '.' + e.className.trim().replace(/\s+/g, '.') : '') +
@@ -58,7 +58,7 @@ const layoutScript = `(() => {
 			r.width < 5 * parseFloat(getComputedStyle(e).fontSize)) squeezed.push(name(e) + ' width=' + Math.round(r.width));
 	}
 	const range = document.createRange();
-	for (const e of document.querySelectorAll('h1, h2, h3, button, summary, nav a, .badge, label')) {
+	for (const e of document.querySelectorAll('h1, h2, h3, button, summary, nav a, .badge, label, dt')) {
 		if (!e.getClientRects().length) continue;
 		const lines = [];
 		const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
