@@ -403,3 +403,67 @@ func TestPhoneLayoutCheckFindsWhatDoesNotFit(t *testing.T) {
 	require.Len(t, got.Squeezed, 1)
 	require.Contains(t, got.Squeezed[0], `td#squeezed`)
 }
+
+// TestPhoneEachPhotoTakenIsKeptAndOneOverTheLimitIsTakenOut: a camera input holds one
+// photo at a time, yet each photo the official takes is kept and previewed; a photo
+// over the size limit is taken out at once with a message naming it, rather than
+// sinking the whole form at the server; one removed by its button is not sent. The
+// fix goes with exactly the photos kept.
+func TestPhoneEachPhotoTakenIsKeptAndOneOverTheLimitIsTakenOut(t *testing.T) {
+	const width, limit = 390, 100 << 10
+	h := startHarnessWithEnv(t, map[string]string{"RECTIFY_ATTACHMENT_MAX_BYTES": fmt.Sprint(limit)})
+	c := newPhoneCampaign(t, h)
+	h.Act("official", c.Fix, "sign", nil, 200)
+	dir := t.TempDir()
+	photo := func(name string, data []byte) string {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+		return path
+	}
+	before := photo("整改前.jpg", attachmenttest.JPEG(t, 800, 600))
+	after := photo("整改后.jpg", attachmenttest.JPEG(t, 640, 480))
+	huge := photo("原图.jpg", append(attachmenttest.JPEG(t, 640, 480), make([]byte, limit)...))
+
+	b := newPhone(t, h.Base, width, 844)
+	b.signIn("official")
+	b.open("/opinions/" + c.Fix)
+	submit := fmt.Sprintf(`form[action="/opinions/%s/act/submit"]`, c.Fix)
+	b.run(chromedp.Click(chromedp.CSS(`details:has(`+submit+`) > summary`)), chromedp.WaitVisible(chromedp.CSS(submit+` button`)))
+	take := func(path string) {
+		t.Helper()
+		b.run(chromedp.SetUploadFiles(chromedp.ID("submit-files-camera"), []string{path}))
+	}
+	previews := func() []string {
+		t.Helper()
+		return value(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#submit-files-previews li')).map(li => li.textContent.trim())`))
+	}
+	held := func() int {
+		t.Helper()
+		return value(b, chromedp.Evaluate[int](`document.getElementById('submit-files-camera').files.length`))
+	}
+
+	take(before)
+	take(after)
+	require.Eventually(t, func() bool { return held() == 2 }, time.Minute, 20*time.Millisecond, "both photos are kept")
+	require.Len(t, previews(), 2)
+	require.Contains(t, previews()[0], "整改前.jpg")
+	require.Contains(t, previews()[1], "整改后.jpg")
+	b.imageShown(`#submit-files-previews li:nth-child(2) img`)
+
+	take(huge)
+	refused := b.text(`#submit-files-previews li.refused`)
+	require.Equal(t, "“原图.jpg”超过 100 KB，不能上传，已从所选文件中移除。", refused)
+	require.Equal(t, 2, held(), "the photo over the limit is not kept")
+	b.fits("photos-kept-one-refused", width)
+
+	b.run(chromedp.Click(chromedp.CSS(`#submit-files-previews button[aria-label="移除 整改前.jpg"]`)))
+	require.Equal(t, 1, held(), "the photo removed is not sent")
+	require.Len(t, previews(), 1)
+	b.run(chromedp.SendKeys(chromedp.ID("submit-measures"), "更换路灯两盏"), chromedp.SendKeys(chromedp.ID("submit-evidence"), "维修后照片"))
+	b.submitAndWait(submit + ` button[type=submit]`)
+	b.imageShown(`#rounds img.thumb`)
+	rounds := h.Must("official", "GET", "/api/v1/opinions/"+c.Fix, nil, 200)["rounds"].([]any)
+	files := rounds[0].(map[string]any)["attachments"].([]any)
+	require.Len(t, files, 1)
+	require.Equal(t, "整改后.jpg", files[0].(map[string]any)["name"])
+}

@@ -5,7 +5,7 @@
 // taken out at once, with a message, as the server would refuse the whole form for
 // it. Without this script the inputs work as browsers make them.
 (() => {
-  const size = n => n < 1 << 20 ? Math.max(1, Math.round(n / 1024)) + ' KB' : (n / (1 << 20)).toFixed(1) + ' MB';
+  const size = n => n < 1 << 20 ? Math.max(1, Math.round(n / 1024)) + '\u00a0KB' : (n / (1 << 20)).toFixed(1) + '\u00a0MB';
   const same = (a, b) => a.name === b.name && a.size === b.size && a.lastModified === b.lastModified;
 
   for (const box of document.querySelectorAll('.files-field')) {
