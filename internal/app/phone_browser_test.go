@@ -208,6 +208,12 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	b.submitAndWait(`form[action="/login"] button[type=submit]`)
 	require.Equal(t, "/opinions/"+c.Fix, value(b, chromedp.Evaluate[string](`location.pathname`)), "the notification's item after signing in")
 	b.fits("official-item", width)
+	// Its facts fill the screen; a tap at the top leads past them to what there is to do.
+	b.run(chromedp.Click(chromedp.CSS(`a.to-actions`)))
+	require.Eventually(t, func() bool {
+		return value(b, chromedp.Evaluate[bool](`(() => { const top = document.getElementById('actions').getBoundingClientRect().top;
+			return scrollY > 0 && top > -2 && top < innerHeight / 2; })()`))
+	}, time.Minute, 20*time.Millisecond, "the actions in the top half of the screen")
 	logout := b.box(`form[action="/logout"] button`)
 	require.True(t, logout.Shown && logout.Right <= width, "sign-out is on the screen: %+v", logout)
 
