@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rectify/internal/domain"
+	"rectify/internal/service"
 	"rectify/internal/web/i18n"
 )
 
@@ -51,6 +52,22 @@ var funcs = template.FuncMap{
 		}
 		return v.T("days.left", *n)
 	},
+	// cardDays is what the "deadlineCells" template shows: a deadline and the working
+	// days left to it, nil when there is none.
+	"cardDays": newCardDays,
+	// cardTail is the same for an opinion or a task of a list, with the photos of
+	// its latest round (the fix a verifier is checking) when the list shows them
+	// (photos is a page's .Data.Photos: true, or absent).
+	"cardTail": func(v *visit, o service.OpinionView, photos any) cardDays {
+		c := newCardDays(v, o.Deadline, o.WorkingDaysLeft)
+		if photos == true {
+			c.Photos = &fileList{V: v}
+			if len(o.Rounds) > 0 {
+				c.Photos.Files = o.Rounds[len(o.Rounds)-1].Attachments
+			}
+		}
+		return c
+	},
 	"short": short,
 	"lower": strings.ToLower,
 	// photos are the files of a round (or report) that have a thumbnail.
@@ -62,13 +79,6 @@ var funcs = template.FuncMap{
 			}
 		}
 		return out
-	},
-	// latest is the latest round's files: the fix a verifier is checking.
-	"latest": func(rounds []domain.Round) []domain.AttachmentRef {
-		if len(rounds) == 0 {
-			return nil
-		}
-		return rounds[len(rounds)-1].Attachments
 	},
 	"fileList": func(v *visit, files []domain.AttachmentRef) fileList { return fileList{V: v, Files: files} },
 	"leadRows": func(v *visit, rows []leadUnitRow) leadRows { return leadRows{V: v, Rows: rows} },
@@ -89,6 +99,20 @@ var funcs = template.FuncMap{
 type fileList struct {
 	V     *visit
 	Files []domain.AttachmentRef
+}
+
+// cardDays is a list row's deadline and the working days left to it; Over when
+// they have run out. Photos, when the list shows them, go after.
+type cardDays struct {
+	V        *visit
+	Deadline string
+	Left     *int
+	Over     bool
+	Photos   *fileList
+}
+
+func newCardDays(v *visit, deadline string, left *int) cardDays {
+	return cardDays{V: v, Deadline: deadline, Left: left, Over: left != nil && *left < 0}
 }
 
 // formField is what the "field" template shows: one input of a form as it was

@@ -60,5 +60,6 @@ func (s *Server) leaderCases(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.fail(w, r, v, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "leader", v, map[string]any{"Opinions": views, "Pager": pages, "Campaigns": mine, "ProblemTasks": tasks})
+	s.render(w, r, http.StatusOK, "leader", v, map[string]any{"Opinions": views, "Pager": pages, "Campaigns": mine, "ProblemTasks": tasks,
+		"ListID": "cases-list", "Empty": "cases.empty"})
 }

@@ -341,7 +341,7 @@ func TestDashboardFiguresAreTheAPIStats(t *testing.T) {
 		require.Len(t, late.Opinions, st.Overdue)
 		lists := body[strings.Index(body, `id="dash-lists"`):]
 		for _, o := range late.Opinions {
-			row := regexp.MustCompile(`<span class="badge level-` + string(o.OverdueLevel) + `">[^<]+</span></td>\s*<td><a href="/opinions/` + o.ID + `">`)
+			row := regexp.MustCompile(`<span class="badge level-` + string(o.OverdueLevel) + `">[^<]+</span></td>\s*<td class="c-content"><a href="/opinions/` + o.ID + `">`)
 			require.Regexp(t, row, lists, "overdue %s listed with its badge", o.ID)
 		}
 		require.Equal(t, st.Overdue, strings.Count(lists, `href="/opinions/`))
@@ -775,7 +775,7 @@ func TestDashboardShowsTheQualityOfTheFixes(t *testing.T) {
 	require.Contains(t, leader, `data-slice="chen"`)
 	target := body[strings.Index(body, `id="quality-target"`):]
 	require.Contains(t, target, ">张局长<")
-	row := regexp.MustCompile(`<tr data-slice="chen">\s*<td class="slice">chen</td>\s*<td>1</td><td>1</td>`)
+	row := regexp.MustCompile(`<tr data-slice="chen">\s*<td class="slice c-head">chen</td>\s*<td data-label="[^"]+">1</td><td data-label="[^"]+">1</td>`)
 	require.Regexp(t, row, leader, "a leader who is no user shows by username")
 
 	// In English.
@@ -878,8 +878,8 @@ func TestLeaderListsTheItemsTheyAnswerFor(t *testing.T) {
 			mine = l
 		}
 	}
-	row := regexp.MustCompile(`<tr data-campaign="c1">\s*<td><a href="/dashboard\?campaign=c1">主题教育整改</a></td>\s*` +
-		fmt.Sprintf(`<td>%d</td><td>%d</td><td>%d</td><td>%d</td>\s*<td>%d</td><td>%d</td>`,
+	row := regexp.MustCompile(`<tr data-campaign="c1">\s*<td class="c-head"><a href="/dashboard\?campaign=c1">主题教育整改</a></td>\s*` +
+		fmt.Sprintf(`<td data-label="收集">%d</td><td data-label="办理中">%d</td><td data-label="已销号">%d</td><td data-label="逾期">%d</td>\s*<td data-label="[^"]+">%d</td><td data-label="[^"]+">%d</td>`,
 			mine.Collected, mine.InProgress, mine.Closed, mine.Overdue, mine.EverAccountability, mine.LateExtensions))
 	require.Regexp(t, row, body)
 	requireLabelled(t, "/my-cases", body)

@@ -30,7 +30,7 @@ func TestTheOfficialReportsALongTermItemsProgressFromItsPage(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `<span class="badge long-term" id="long-term">持续整改中</span>`)
 	require.Contains(t, body, "<dt>下次报告</dt>")
-	require.Contains(t, body, `<td>2025-06-10</td>`, "the report filed, with the day it was due")
+	require.Contains(t, body, `<td data-label="应报告日期">2025-06-10</td>`, "the report filed, with the day it was due")
 	require.Contains(t, body, `<input id="report-progress-percent" name="percent" type="number" min="0" inputmode="numeric" value="">`)
 	require.Equal(t, []string{"return", "request-extension", "report-progress"}, offeredActions(t, "long", body), "reported, not submitted")
 	requireLabelled(t, "/opinions/long", body)
@@ -53,7 +53,7 @@ func TestTheOfficialReportsALongTermItemsProgressFromItsPage(t *testing.T) {
 	_, body = b.get(t, "/opinions/long")
 	reports := body[strings.Index(body, `id="reports"`):]
 	reports = reports[:strings.Index(reports, "</table>")]
-	require.Equal(t, 2, strings.Count(reports, "<tr><td>2025-"), "both reports listed")
+	require.Equal(t, 2, strings.Count(reports, `<tr><td data-label="应报告日期">2025-`), "both reports listed")
 }
 
 // Only an item of a long-term category is offered its own reporting cycle when it

@@ -450,7 +450,7 @@ func TestDecisions(t *testing.T) {
 	require.Contains(t, body, "2025-06-30", "the requested date is shown")
 	require.Contains(t, body, "需协调市政部门 x1")
 	require.Contains(t, body, "3 个工作日", "the current deadline's working days left")
-	require.Contains(t, body, `<td>official</td><td class="pre">应由民政局办理</td><td>2025-06-09 10:00</td>`, "who returned it, why and when")
+	require.Contains(t, body, `<td data-label="退回人">official</td><td class="pre" data-label="退回理由">应由民政局办理</td><td data-label="退回时间">2025-06-09 10:00</td>`, "who returned it, why and when")
 	requireLabelled(t, "/decisions with items", body)
 
 	status, body = office.get(t, "/decisions?campaign=c2")

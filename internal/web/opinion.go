@@ -29,6 +29,9 @@ type field struct {
 	Hint string
 	// Label is the key of its label when not "field." and its name.
 	Label string
+	// MaxBytes bounds each file of a file input, which the form says and checks
+	// before sending.
+	MaxBytes int64
 }
 
 type option struct {
@@ -86,7 +89,7 @@ func (s *Server) forms(v *visit, o domain.Opinion, p domain.Policy, into []optio
 		department = field{Name: "department", Kind: "select", Required: true, Options: deps}
 	}
 	// Photos and documents go with the evidence of a fix, a report or a conclusion.
-	files := field{Name: "files", Kind: "file", Hint: "attach.hint"}
+	files := field{Name: "files", Kind: "file", Hint: "attach.hint", MaxBytes: s.svc.AttachmentLimits().MaxBytes}
 	reason := field{Name: "reason", Kind: "textarea", Required: true}
 	optionalReason := field{Name: "reason", Kind: "textarea"}
 	assign := []field{department,

@@ -78,23 +78,23 @@ func TestOpinionPageListsEveryRoundEveryCallAndTheHighestRung(t *testing.T) {
 	require.Contains(t, body, `<dd id="highest-level"><span class="badge level-accountability">问责</span>`)
 	require.Contains(t, body, `<dd id="late-extensions">1 次（不计为按时）</dd>`)
 	require.Contains(t, body, "<dd>12 个工作日</dd>")
-	rounds := body[strings.Index(body, `<table class="list" id="rounds">`):]
+	rounds := body[strings.Index(body, `<table class="list stack" id="rounds">`):]
 	rounds = rounds[:strings.Index(rounds, "</table>")]
-	require.Equal(t, 2, strings.Count(rounds, "<tr><td>"), "one row per round")
+	require.Equal(t, 2, strings.Count(rounds, "<tr><td "), "one row per round")
 	for _, s := range []string{"更换灯泡", "照片一", "夜间仍不亮", "<strong>不通过</strong>", "更换线路", "照片二", "整改到位", "通过"} {
 		require.Contains(t, rounds, s)
 	}
 	require.Less(t, strings.Index(rounds, "更换灯泡"), strings.Index(rounds, "更换线路"), "in the order they came")
-	calls := body[strings.Index(body, `<table class="list" id="callbacks">`):]
+	calls := body[strings.Index(body, `<table class="list stack" id="callbacks">`):]
 	calls = calls[:strings.Index(calls, "</table>")]
-	require.Contains(t, calls, "<td>不满意</td><td>仍不亮</td><td>是</td>")
-	require.Contains(t, calls, "<td>基本满意</td><td></td><td>是</td>")
+	require.Contains(t, calls, `<td data-label="满意度">不满意</td><td data-label="回访记录">仍不亮</td><td data-label="计入满意度">是</td>`)
+	require.Contains(t, calls, `<td data-label="满意度">基本满意</td><td data-label="回访记录"></td><td data-label="计入满意度">是</td>`)
 	requireNoKeys(t, body)
 
 	b.setLang(t, "en")
 	_, body = b.get(t, "/opinions/honest")
 	require.Contains(t, body, "Highest alert ever reached")
 	require.Contains(t, body, "<strong>Failed</strong>")
-	require.Contains(t, body, "<td>Dissatisfied</td>")
+	require.Contains(t, body, `<td data-label="Satisfaction">Dissatisfied</td>`)
 	requireNoKeys(t, body)
 }

@@ -689,7 +689,7 @@ func taskOpinion(id, official, department string, state domain.State, level doma
 		Schedule: domain.Schedule{Deadline: deadline}}
 }
 
-var badgeRE = regexp.MustCompile(`<span class="badge level-([a-z_]+)">[^<]*</span></td>\s*<td><a href="/opinions/([^"]+)">`)
+var badgeRE = regexp.MustCompile(`<span class="badge level-([a-z_]+)">[^<]*</span></td>\s*<td class="c-content"><a href="/opinions/([^"]+)">`)
 
 func TestTasksListOnlyTheOfficialsOwnWorkMostUrgentFirst(t *testing.T) {
 	t.Parallel()
@@ -732,9 +732,9 @@ func TestTasksListOnlyTheOfficialsOwnWorkMostUrgentFirst(t *testing.T) {
 	}
 	// Tuesday 2025-06-10: three working days left this week, five in each of the
 	// next two, one on Monday the 30th.
-	require.Contains(t, row("t-none"), "<td>2025-06-30</td>\n  <td>14 个工作日</td>")
-	require.Contains(t, row("t-soon"), "<td>1 个工作日</td>")
-	require.Contains(t, row("t-late"), "<td>超期 3 个工作日</td>", "Thursday the 5th: the 5th, 6th and 9th are gone")
+	require.Contains(t, row("t-none"), `<td class="c-deadline" data-label="时限">2025-06-30</td>`+"\n  "+`<td class="c-left">14 个工作日</td>`)
+	require.Contains(t, row("t-soon"), `<td class="c-left">1 个工作日</td>`)
+	require.Contains(t, row("t-late"), `<td class="c-left over">超期 3 个工作日</td>`, "Thursday the 5th: the 5th, 6th and 9th are gone; a card shows it in red")
 	require.Contains(t, row("t-acc"), "整改中")
 	require.Contains(t, row("t-sup"), "已交办")
 
