@@ -69,3 +69,17 @@ func TestSmoke(t *testing.T) {
 	}
 	require.False(t, strings.Contains(md, "NaN"), "no figure is missing")
 }
+
+// TestAReportSaysWhatTheRunLeftOut checks that a run restricted by --only says
+// which sections it did not measure, instead of printing their tables empty, and
+// that the sections it did measure keep their tables.
+func TestAReportSaysWhatTheRunLeftOut(t *testing.T) {
+	left := (&Report{}).Markdown("rectify-worker bench --only ceiling")
+	require.Equal(t, 2, strings.Count(left, notMeasured), "reads and scale")
+	require.NotContains(t, left, "| opinions | read |")
+
+	full := (&Report{Reads: []ReadRow{{Opinions: 10}}, Scale: []ScalePoint{{Open: 10}}}).Markdown("rectify-worker bench")
+	require.NotContains(t, full, notMeasured)
+	require.Contains(t, full, "| opinions | read | p50 | p95 |")
+	require.Contains(t, full, "| open | actions/s |")
+}

@@ -13,6 +13,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
+// notMeasured stands for a section whose scenario the run left out (--only).
+const notMeasured = "Not measured in this run (`--only` left it out)."
+
 // Report is everything one run measured.
 type Report struct {
 	Machine      Machine
@@ -347,10 +350,14 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("## 5. Reads")
 	p("")
-	p("One request at a time, with the given number of opinions open in the campaign.")
-	p("")
-	p("| opinions | read | p50 | p95 |")
-	p("|---:|---|---:|---:|")
+	if len(r.Reads) == 0 {
+		p(notMeasured)
+	} else {
+		p("One request at a time, with the given number of opinions open in the campaign.")
+		p("")
+		p("| opinions | read | p50 | p95 |")
+		p("|---:|---|---:|---:|")
+	}
 	for _, rd := range r.Reads {
 		for _, name := range rd.Order {
 			q := rd.ByRead[name]
@@ -378,10 +385,14 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("## 7. Scale")
 	p("")
-	p("The lifecycle at %d users with opinions open (imported, assigned, waiting on their deadlines); memory of the whole process after a collection.", scaleConcurrency)
-	p("")
-	p("| open | actions/s | × empty system | visible after | Go heap | RSS |")
-	p("|---:|---:|---:|---:|---:|---:|")
+	if len(r.Scale) == 0 {
+		p(notMeasured)
+	} else {
+		p("The lifecycle at %d users with opinions open (imported, assigned, waiting on their deadlines); memory of the whole process after a collection.", scaleConcurrency)
+		p("")
+		p("| open | actions/s | × empty system | visible after | Go heap | RSS |")
+		p("|---:|---:|---:|---:|---:|---:|")
+	}
 	base, _ := r.lifecycleAt(scaleConcurrency)
 	for _, s := range r.Scale {
 		ratio := "–"
