@@ -10,9 +10,7 @@ import (
 	// a machine without /usr/share/zoneinfo runs them too.
 	_ "time/tzdata"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/campaign"
 	"rectify/workflows"
@@ -24,16 +22,9 @@ import (
 // idempotent: the settings are the truth, and the schedule is brought in line
 // with them after every change and at every worker start.
 func (s *Service) SyncReportSchedule(ctx context.Context, c campaign.Campaign) error {
-	schedules := s.temporal.ScheduleClient()
 	id := workflows.ReportScheduleID(c.ID)
-	handle := schedules.GetHandle(ctx, id)
 	if !c.Reports.Scheduled() {
-		err := handle.Delete(ctx)
-		var notFound *serviceerror.NotFound
-		if errors.As(err, &notFound) {
-			return nil
-		}
-		return err
+		return s.deleteSchedule(ctx, id)
 	}
 	spec, err := reportSpec(c)
 	if err != nil {
@@ -43,22 +34,9 @@ func (s *Service) SyncReportSchedule(ctx context.Context, c campaign.Campaign) e
 		ID: workflows.ReportWorkflowID(c.ID), Workflow: workflows.ProgressReportWorkflowName,
 		Args: []any{workflows.ProgressReportInput{CampaignID: c.ID}}, TaskQueue: workflows.TaskQueue,
 	}
-	_, err = schedules.Create(ctx, client.ScheduleOptions{
-		ID: id, Spec: spec, Action: action,
-		// A report missed while everything was down is made when it comes back,
-		// within a day: a later one would come after the next day's work.
-		CatchupWindow: 24 * time.Hour,
-	})
-	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return err
-	}
-	return handle.Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			in.Description.Schedule.Spec = &spec
-			in.Description.Schedule.Action = action
-			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
-		},
-	})
+	// A report missed while everything was down is made when it comes back, within
+	// a day: a later one would come after the next day's work.
+	return s.putSchedule(ctx, id, spec, action, 24*time.Hour)
 }
 
 // SyncReportSchedules brings every campaign's report schedule in line with its
