@@ -8,6 +8,7 @@ import (
 
 	"rectify/internal/backup"
 	"rectify/internal/config"
+	"rectify/internal/demo"
 	"rectify/internal/store"
 )
 
@@ -17,7 +18,7 @@ func backupCommand(ctx context.Context, name string, args []string, getenv func(
 	if len(args) != 1 || args[0] == "" || args[0][0] == '-' {
 		fmt.Fprintf(stderr, "Usage: rectify-worker %s DIR\n", name)
 		if name == "backup" {
-			fmt.Fprintln(stderr, "Copies the running one-machine installation (temporal.db, rectify.db, payload.keys) into the new folder DIR.")
+			fmt.Fprintln(stderr, "Copies the running one-machine installation (temporal.db, rectify.db, payload.keys, and a demo's users) into the new folder DIR.")
 		} else {
 			fmt.Fprintln(stderr, "Puts the backup in DIR into the data folder (RECTIFY_DATA_DIR), which must hold no databases; rectify must be stopped.")
 		}
@@ -36,6 +37,7 @@ func backupCommand(ctx context.Context, name string, args []string, getenv func(
 		Temporal:   filepath.Join(cfg.DataDir, backup.TemporalDB),
 		Store:      cfg.StorePath(),
 		PayloadKey: cfg.PayloadKeyFile,
+		DemoUsers:  demo.UsersFile(cfg.DataDir),
 	}
 	var res backup.Result
 	if name == "backup" {

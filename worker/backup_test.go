@@ -226,6 +226,11 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 	}
 	require.NotEmpty(t, timers[scene.settled[1]], "an assigned opinion waits on its deadline's timers")
 
+	// A data folder the demo seeded holds its users' file, which a restored demo
+	// needs to let anybody sign in.
+	demoUsers := []byte(`{"users": []}`)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "demo-users.json"), demoUsers, 0o600))
+
 	backupDir := filepath.Join(dir, "backup")
 	stop := make(chan struct{})
 	started, done := actWhile(p, scene.busy, stop)
@@ -250,6 +255,10 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 	msg, err := refused.CombinedOutput()
 	require.Error(t, err, "a second restore over the first is refused")
 	require.Contains(t, string(msg), "exists")
+
+	restoredUsers, err := os.ReadFile(filepath.Join(newDir, "data", "demo-users.json"))
+	require.NoError(t, err, "the demo's users come back with the data folder")
+	require.Equal(t, demoUsers, restoredUsers)
 
 	p = start(t, newEnv, newHTTP)
 	requireRestored(t, p, newFrontend, scene, timers)

@@ -28,6 +28,7 @@ const (
 	TemporalDB = "temporal.db"
 	StoreDB    = "rectify.db"
 	PayloadKey = "payload.keys"
+	DemoUsers  = "demo-users.json"
 	Manifest   = "backup.json"
 )
 
@@ -47,6 +48,9 @@ type Sources struct {
 	Temporal   string // Temporal's database
 	Store      string // the reporting store's database
 	PayloadKey string // the payload key file
+	// DemoUsers is the demo's users file, which a data folder seeded by the demo
+	// holds: without it a restored demo has nobody to sign in. Copied when there.
+	DemoUsers string
 }
 
 // Result says what a backup wrote, for the operator.
@@ -90,6 +94,13 @@ func Take(ctx context.Context, src Sources, dir string) (Result, error) {
 		return Result{}, fmt.Errorf("backup: payload key file: %w", err)
 	}
 	res.Files = append(res.Files, File{PayloadKey, size})
+	if _, err := os.Stat(src.DemoUsers); src.DemoUsers != "" && err == nil {
+		size, err := copyFile(src.DemoUsers, filepath.Join(dir, DemoUsers))
+		if err != nil {
+			return Result{}, fmt.Errorf("backup: demo users: %w", err)
+		}
+		res.Files = append(res.Files, File{DemoUsers, size})
+	}
 	data, err := json.Marshal(m)
 	if err != nil {
 		return Result{}, err
@@ -129,7 +140,11 @@ func Restore(ctx context.Context, dir string, dst Sources) (Result, error) {
 	if _, err := os.Stat(dst.PayloadKey); err == nil {
 		return Result{}, fmt.Errorf("restore: %s exists: restore into an empty data folder, or move the old one aside", dst.PayloadKey)
 	}
-	for _, f := range []struct{ name, path string }{{TemporalDB, dst.Temporal}, {StoreDB, dst.Store}, {PayloadKey, dst.PayloadKey}} {
+	files := []struct{ name, path string }{{TemporalDB, dst.Temporal}, {StoreDB, dst.Store}, {PayloadKey, dst.PayloadKey}}
+	if _, err := os.Stat(filepath.Join(dir, DemoUsers)); dst.DemoUsers != "" && err == nil {
+		files = append(files, struct{ name, path string }{DemoUsers, dst.DemoUsers})
+	}
+	for _, f := range files {
 		if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 			return Result{}, fmt.Errorf("restore: %w", err)
 		}
