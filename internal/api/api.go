@@ -281,7 +281,9 @@ func decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		switch {
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return errorf(http.StatusBadRequest, "unknown_field", "the body has an %s", strings.TrimPrefix(err.Error(), "json: "))
+			e := errorf(http.StatusBadRequest, "unknown_field", "the body has an %s", strings.TrimPrefix(err.Error(), "json: "))
+			e.Text = i18n.M("api.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+			return e
 		default:
 			return errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this request: %v", err)
 		}
@@ -320,7 +322,9 @@ func exactNames(data []byte, t reflect.Type, path string) error {
 			}
 			for name := range fields {
 				if strings.EqualFold(name, key) {
-					return errorf(http.StatusBadRequest, "unknown_field", "the body has an unknown field %q: field names are case-sensitive; write %q", path+key, path+name)
+					e := errorf(http.StatusBadRequest, "unknown_field", "the body has an unknown field %q: field names are case-sensitive; write %q", path+key, path+name)
+					e.Text = i18n.M("api.field_case", path+key, path+name)
+					return e
 				}
 			}
 		}

@@ -75,6 +75,22 @@ func TestAnInvalidOpinionIsRefusedNamingItsFieldInTheCallersLanguage(t *testing.
 	require.Equal(t, "phone: is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)", en.Error.Message)
 }
 
+// TestAMisspeltFieldIsNamedInChinese: a body with a field the API does not know
+// is refused naming that field in Chinese too, not with the code's general text.
+func TestAMisspeltFieldIsNamedInChinese(t *testing.T) {
+	f := newFixture(t)
+	f.project(t, newOpinion("in-progress", assigned(domain.StateInProgress, "official", deptA, "2025-06-13", domain.LevelNone)))
+	for _, tc := range []struct{ body, says string }{
+		{`{"measures": "已修复", "evidense": "照片"}`, "“evidense”"},
+		{`{"Measures": "已修复", "evidence": "照片"}`, "“Measures”无法识别：字段名区分大小写，应写作“measures”"},
+	} {
+		rec := f.doIn(t, "zh-CN", http.MethodPost, "/api/v1/opinions/in-progress/actions/submit", "official", tc.body)
+		e := decodeAs[apiError](t, rec)
+		require.Equal(t, "unknown_field", e.Error.Code, rec.Body.String())
+		require.Contains(t, e.Error.Message, tc.says)
+	}
+}
+
 // brokenLedger has a good row and three broken ones: no content, a phone that is
 // no number, a department the campaign does not know (a warning: imported).
 const brokenLedger = "编号,意见内容,来源,收集时间,联系电话,责任单位\n" +
