@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"rectify/internal/apitest"
 	"rectify/internal/domain"
@@ -42,6 +43,9 @@ func TestClusterClosesEveryOpinionThroughLosses(t *testing.T) {
 	procA, procB := launch(t, a.env), launch(t, b.env)
 	procA.waitReady(t, a.probes)
 	procB.waitReady(t, b.probes)
+	plain := insecure.NewCredentials()
+	require.Eventually(t, func() bool { return historyHosts(t, a.frontend, plain) == 2 && historyHosts(t, b.frontend, plain) == 2 },
+		time.Minute, 100*time.Millisecond, "both nodes join one ring")
 
 	users, keys := apitest.WriteUsers(t, dir), payloadtest.WriteKeyFile(t, dir)
 	role := func(name, roles, frontend string) (*process, string) {

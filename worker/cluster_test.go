@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -69,8 +70,16 @@ func clientEnv(t *testing.T, dir, frontend string) (httpAddr string, env []strin
 	return httpAddr, append(env, "TEMPORAL_ADDRESS="+frontend, "RECTIFY_ROLES=worker,http")
 }
 
-// freePorts returns n distinct loopback ports that are free together with their
-// membership ports (100 above), below the ephemeral range.
+// handedOut are the ports freePorts has given in this test process: two nodes
+// launched at once must not both be given one that is free now.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePorts returns n loopback ports, each free together with its membership port
+// (100 above), below the ephemeral range, and none given before or overlapping one
+// given before.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
 	free := func(p int) bool {
@@ -81,10 +90,13 @@ func freePorts(t *testing.T, n int) []int {
 		_ = ln.Close()
 		return true
 	}
+	handedOut.Lock()
+	defer handedOut.Unlock()
 	var ports []int
 	for len(ports) < n {
 		p := 12000 + rand.IntN(18000)
-		if !slices.ContainsFunc(ports, func(q int) bool { return q == p || q == p+100 || q+100 == p }) && free(p) && free(p+100) {
+		if !handedOut.ports[p] && !handedOut.ports[p+100] && free(p) && free(p+100) {
+			handedOut.ports[p], handedOut.ports[p+100] = true, true
 			ports = append(ports, p)
 		}
 	}
@@ -235,4 +247,28 @@ func historyHosts(t *testing.T, addr string, creds credentials.TransportCredenti
 		}
 	}
 	return 0
+}
+
+// TestAWorkerStartedBeforeItsServerWaitsForIt starts a worker and API process of a
+// cluster whose server node is not up yet, as a machine's services may start in any
+// order: it says so in its log and keeps dialing, then serves once the node is up.
+func TestAWorkerStartedBeforeItsServerWaitsForIt(t *testing.T) {
+	dir := t.TempDir()
+	n := newNode(t, filepath.Join(dir, "node"), "")
+	httpAddr, env := clientEnv(t, dir, n.frontend)
+	early := launch(t, append(env, "RECTIFY_LOG_LEVEL=warn"))
+	early.Client = apitest.Client{T: t, Base: "http://" + httpAddr}
+	require.Eventually(t, func() bool {
+		return strings.Count(early.log.String(), "the Temporal frontend does not answer yet") >= 2
+	}, time.Minute, 50*time.Millisecond, "the waiting worker says so; log:\n%s", early.log)
+	require.NotContains(t, early.log.String(), "rectify stopped", "it waits rather than giving up")
+
+	n.start(t)
+	early.waitReady(t, httpAddr)
+	early.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "late", "name": "整改"}, http.StatusCreated)
+	op := early.Must("office", http.MethodPost, "/api/v1/campaigns/late/opinions", map[string]any{
+		"key": "L-1", "content": "路灯损坏", "channel": "hotline", "collected_at": time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout),
+	}, http.StatusCreated)
+	early.Must("office", http.MethodPost, "/api/v1/opinions/"+op["id"].(string)+"/actions/categorize",
+		map[string]any{"category": "群众需要解决的问题"}, http.StatusOK)
 }

@@ -115,11 +115,11 @@ func TestDistTarballInstallsAndRunsWithoutNetwork(t *testing.T) {
 	require.Contains(t, string(msg), "first password")
 	run := exec.Command(binary)
 	run.Env = offline
-	var log bytes.Buffer
-	run.Stdout, run.Stderr = &log, &log
+	log := &logBuffer{}
+	run.Stdout, run.Stderr = log, log
 	require.NoError(t, run.Start())
 	t.Cleanup(func() { _ = run.Process.Kill(); _ = run.Wait() })
-	(&process{cmd: run, log: &log}).waitReady(t, httpAddr)
+	(&process{cmd: run, log: log}).waitReady(t, httpAddr)
 }
 
 func readBytes(t *testing.T, path string) []byte {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -37,7 +38,31 @@ func TestMain(m *testing.M) {
 type process struct {
 	apitest.Client
 	cmd *exec.Cmd
-	log *bytes.Buffer
+	log *logBuffer
+}
+
+// logBuffer is a process's output, read by the test while the process writes it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// tail is the end of the output, at most n bytes of it.
+func (l *logBuffer) tail(n int) string {
+	s := l.String()
+	return s[max(0, len(s)-n):]
 }
 
 // start runs rectify and waits until its API's /readyz answers 200.
@@ -55,16 +80,20 @@ func launch(t *testing.T, env []string) *process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), append(env, underTest+"=1")...)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
+		// A failure in one process often starts in another: show them all.
+		if t.Failed() {
+			t.Logf("log of the process with %v:\n%s", env, log.tail(8<<10))
+		}
 	})
-	return &process{cmd: cmd, log: &log}
+	return &process{cmd: cmd, log: log}
 }
 
 // waitReady waits until GET /readyz on addr answers 200.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
@@ -175,7 +176,9 @@ func Start(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...
 	if a.engine != nil {
 		ownTLS = a.engine.ClientTLS()
 	}
-	if a.client, err = dial(cfg, logger, a.metrics.Temporal, a.keys, ownTLS); err != nil {
+	if a.client, err = dialWaiting(ctx, cfg, logger, func() (client.Client, error) {
+		return dial(cfg, logger, a.metrics.Temporal, a.keys, ownTLS)
+	}); err != nil {
 		return nil, err
 	}
 	if a.store != nil {
@@ -453,6 +456,35 @@ func dataConverter(keys *payload.Keyring) converter.DataConverter {
 
 // dial connects to the frontend: this process's own (with ownTLS when it serves
 // TLS) or the cluster's at TEMPORAL_ADDRESS (with TEMPORAL_TLS_*).
+// dialWaiting dials Temporal. A cluster's processes start in any order, so a
+// frontend elsewhere that does not answer yet is dialed again, with a warning each
+// time, until it answers or the process is stopped; any other error ends it.
+func dialWaiting(ctx context.Context, cfg config.Config, logger *slog.Logger, dialOnce func() (client.Client, error)) (client.Client, error) {
+	delay := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		c, err := dialOnce()
+		if err == nil || cfg.Embedded() || !unreachable(err) {
+			return c, err
+		}
+		logger.Warn("the Temporal frontend does not answer yet; dialing it again", "address", cfg.FrontendAddr(),
+			"attempt", attempt, "retry_in", delay.String(), "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Second)
+	}
+}
+
+// unreachable says whether err is a frontend that did not answer, rather than one
+// that refused this process (TLS, namespace, credentials).
+func unreachable(err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.As(err, &unavailable) || errors.As(err, &deadline)
+}
+
 func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler, keys *payload.Keyring, ownTLS *tls.Config) (client.Client, error) {
 	opts := client.Options{
 		HostPort:       cfg.FrontendAddr(),
