@@ -63,9 +63,10 @@ func ItemWorkflowID(id string) string {
 }
 
 // Search-attribute keys an opinion's workflow keeps, upserted when one changes. They
-// let operators find an opinion in the Temporal Web UI; lists, states and figures come
-// from the reporting store. SAState is kept only by executions begun before
-// quietVersion.
+// let operators find an opinion in the Temporal Web UI by campaign, rung and
+// deadline; lists, states and figures come from the reporting store. SAState is kept
+// only by executions begun before quietVersion, SACategory, SADepartment and
+// SAAssignee only by those begun before leanVersion.
 var (
 	SACampaign     = temporal.NewSearchAttributeKeyKeyword("RectifyCampaign")
 	SAState        = temporal.NewSearchAttributeKeyKeyword("RectifyState")
@@ -75,6 +76,13 @@ var (
 	SADeadline     = temporal.NewSearchAttributeKeyTime("RectifyDeadline")
 	SAOverdueLevel = temporal.NewSearchAttributeKeyKeyword("RectifyOverdueLevel")
 )
+
+// StartSearchAttributes are what an opinion shows operators from its start: its
+// campaign and the rung of a new opinion. Starting with them saves the receipt an
+// upsert, which costs the engine a rewrite of the workflow's visibility row.
+func StartSearchAttributes(campaignID string) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(SACampaign.ValueSet(campaignID), SAOverdueLevel.ValueSet(string(domain.LevelNone)))
+}
 
 // OpinionInput starts an Opinion workflow.
 type OpinionInput struct {

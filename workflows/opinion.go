@@ -53,6 +53,10 @@ type opinionRun struct {
 	// they were last given); the state is the reporting store's. Executions begun
 	// before upsert every attribute, the state included, on every transition.
 	quiet bool
+	// lean is set for executions that show operators the campaign, the rung and
+	// the deadline only (leanVersion); executions begun before show the category,
+	// department and assignee too.
+	lean  bool
 	shown searchAttrs
 }
 
@@ -71,6 +75,8 @@ const (
 	longTermVersion workflow.Version = 3
 	// quietVersion upserts search attributes only when one changes (opinionRun.quiet).
 	quietVersion workflow.Version = 4
+	// leanVersion shows the campaign, rung and deadline only (opinionRun.lean).
+	leanVersion workflow.Version = 5
 )
 
 // WorkingDaysActivityName counts the working days between two dates on the
@@ -103,11 +109,15 @@ func OpinionWorkflow(ctx workflow.Context, in OpinionInput) (OpinionResult, erro
 		WrittenDepartment: in.WrittenDepartment, WrittenCategory: in.WrittenCategory,
 		OverdueLevel: domain.LevelNone, CreatedAt: now,
 	}}
-	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, quietVersion)
+	version := workflow.GetVersion(ctx, opinionChange, workflow.DefaultVersion, leanVersion)
 	r.outbox = version >= outboxVersion
 	r.honest = version >= honestVersion
 	r.longTerm = version >= longTermVersion
 	r.quiet = version >= quietVersion
+	r.lean = version >= leanVersion
+	if r.quiet {
+		r.shown = shownAtStart(ctx)
+	}
 	if r.honest {
 		r.o.HighestLevel = domain.LevelNone
 	}
@@ -761,9 +771,9 @@ type searchAttrs struct {
 // only the values that changed, and none when nothing did.
 func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
 	o := &r.o
-	now := searchAttrs{
-		campaign: o.CampaignID, level: string(o.OverdueLevel),
-		category: o.Category, department: o.Department, assignee: o.Official,
+	now := searchAttrs{campaign: o.CampaignID, level: string(o.OverdueLevel)}
+	if !r.lean {
+		now.category, now.department, now.assignee = o.Category, o.Department, o.Official
 	}
 	if o.Schedule.Deadline != "" {
 		now.deadline = o.Schedule.OverdueAt
@@ -777,6 +787,16 @@ func (r *opinionRun) upsertSearchAttributes(ctx workflow.Context) {
 		_ = workflow.UpsertTypedSearchAttributes(ctx, updates...)
 	}
 	r.shown = now
+}
+
+// shownAtStart is what the workflow's start already showed operators: intake starts
+// an opinion with its campaign and rung (StartSearchAttributes), so its receipt
+// upserts nothing; an opinion started without them shows nothing yet.
+func shownAtStart(ctx workflow.Context) searchAttrs {
+	sa := workflow.GetTypedSearchAttributes(ctx)
+	campaign, _ := sa.GetKeyword(SACampaign)
+	level, _ := sa.GetKeyword(SAOverdueLevel)
+	return searchAttrs{campaign: campaign, level: level}
 }
 
 // updates are the upserts that take what operators see from was to a: the values

@@ -289,9 +289,12 @@ func newLifecycle(t *testing.T, p domain.Policy) *lifecycle {
 	// ExecuteActivity and ExecuteLocalActivity resolve names from.
 	acts := &activities.Activities{Calendar: calendar.Default(), Store: lc.store, Notifier: lc.notifier}
 	acts.Register(env)
+	// Started as intake starts an opinion: showing its campaign and rung.
+	require.NoError(t, env.SetTypedSearchAttributesOnStart(workflows.StartSearchAttributes(campaignID)))
+	lc.attrs.shown = attrs{At: start, Campaign: campaignID, Level: string(domain.LevelNone)}
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		lc.attrs.add(env.Now(), args.Get(0).(temporal.SearchAttributes))
-	}).Return(nil)
+	}).Return(nil).Maybe() // an opinion merged before assignment upserts nothing
 	return lc
 }
 
@@ -438,10 +441,11 @@ func (lc *lifecycle) finalChecks(t *testing.T) domain.Opinion {
 	require.Equal(t, final, latest, "the projection holds the final state")
 	require.Len(t, final.Timeline, final.Revision)
 	upserts := lc.attrs.all()
-	require.NotEmpty(t, upserts, "the receipt shows the opinion's campaign")
+	require.Equal(t, campaignID, lc.attrs.shownNow().Campaign, "operators find the opinion by its campaign")
 	require.LessOrEqual(t, len(upserts), final.Revision, "at most one search-attribute upsert per timeline entry")
 	for _, a := range upserts {
 		require.Empty(t, a.State, "the state is the reporting store's, not a search attribute")
+		require.Empty(t, a.Category+a.Department+a.Assignee, "the category, department and assignee are the reporting store's")
 	}
 	for _, n := range lc.notifier.all() {
 		require.Equal(t, opinionID, n.OpinionID)
@@ -1465,25 +1469,23 @@ func TestOpinionUpsertsOnlyTheSearchAttributesThatChange(t *testing.T) {
 	lc.run()
 
 	// Each row is what the last upsert set by then (a value it unset reads as ""),
-	// and how many upserts there were: signing changes nothing an operator filters
-	// on, so it upserts nothing, and no upsert carries the state.
+	// and how many upserts there were. The start showed the campaign and rung, so
+	// the receipt upserts nothing; categorizing and signing change nothing an
+	// operator filters on (campaign, rung, deadline), so they upsert nothing either.
 	for _, c := range []struct {
 		name    string
 		v       *view
 		want    attrs
 		upserts int
 	}{
-		{"received", received, attrs{At: start, Campaign: campaignID, Level: "none"}, 1},
-		{"categorized", categorized, attrs{At: on(time.September, 21, 10, 0), Category: catFormalism}, 2},
-		{"assigned", assigned, attrs{At: on(time.September, 21, 11, 0), Department: deptCivil,
-			Assignee: "official", Deadline: midnight(time.October, 13)}, 3},
-		{"signed", signed, attrs{At: on(time.September, 21, 11, 0), Department: deptCivil,
-			Assignee: "official", Deadline: midnight(time.October, 13)}, 3},
-		{"due soon", dueSoon, attrs{At: midnight(time.October, 9), Level: "due_soon"}, 4},
-		{"returned", returned, attrs{At: on(time.October, 9, 10, 0), Level: "none"}, 5},
+		{"received", received, attrs{}, 0},
+		{"categorized", categorized, attrs{}, 0},
+		{"assigned", assigned, attrs{At: on(time.September, 21, 11, 0), Deadline: midnight(time.October, 13)}, 1},
+		{"signed", signed, attrs{At: on(time.September, 21, 11, 0), Deadline: midnight(time.October, 13)}, 1},
+		{"due soon", dueSoon, attrs{At: midnight(time.October, 9), Level: "due_soon"}, 2},
+		{"returned", returned, attrs{At: on(time.October, 9, 10, 0), Level: "none"}, 3},
 		// 10 working days from 10-09: Saturday 10-10, 10-12..16, 10-19..22.
-		{"reassigned", reassigned, attrs{At: on(time.October, 9, 11, 0), Department: deptCity,
-			Assignee: "official2", Deadline: midnight(time.October, 23)}, 6},
+		{"reassigned", reassigned, attrs{At: on(time.October, 9, 11, 0), Deadline: midnight(time.October, 23)}, 4},
 	} {
 		got := c.v.lastAttr
 		require.True(t, c.want.At.Equal(got.At), "%s: upserted at %s", c.name, got.At)
@@ -1493,6 +1495,22 @@ func TestOpinionUpsertsOnlyTheSearchAttributesThatChange(t *testing.T) {
 		require.Equal(t, c.upserts, c.v.upserts, "%s: upserts so far", c.name)
 	}
 	lc.finalChecks(t)
+}
+
+// An opinion started without its campaign and rung shown (by a process of an older
+// release, during an upgrade) shows them from its receipt.
+func TestAnOpinionStartedWithoutItsSearchAttributesShowsThemFromItsReceipt(t *testing.T) {
+	lc := newLifecycle(t, testPolicy())
+	require.NoError(t, lc.env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes()))
+	lc.attrs.shown = attrs{}
+	received := lc.look(on(time.September, 21, 9, 1))
+	lc.act(on(time.September, 21, 10, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "重复"})
+	lc.run()
+	require.Equal(t, 1, received.upserts)
+	got := received.lastAttr
+	require.True(t, start.Equal(got.At), "upserted at %s, the receipt", got.At)
+	got.At = time.Time{}
+	require.Equal(t, attrs{Campaign: campaignID, Level: "none"}, got)
 }
 
 // An action's write is made before Temporal records the action, so it is marked

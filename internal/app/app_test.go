@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/converter"
@@ -190,11 +191,14 @@ func TestOpinionClosesOverHTTPAndForbiddenActionsLeaveNoTrace(t *testing.T) {
 	desc, err := h.app.client.DescribeWorkflowExecution(context.Background(), workflows.OpinionWorkflowID(id), "")
 	require.NoError(t, err)
 	sa := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
-	var assignee string
+	var campaignID string
 	dc := converter.GetDefaultDataConverter()
-	require.NoError(t, dc.FromPayload(sa[workflows.SAAssignee.GetName()], &assignee))
-	require.Equal(t, "official", assignee)
-	require.NotContains(t, sa, workflows.SAState.GetName(), "the state is the reporting store's, not a search attribute")
+	require.NoError(t, dc.FromPayload(sa[workflows.SACampaign.GetName()], &campaignID))
+	require.Equal(t, "c1", campaignID, "operators find it by campaign")
+	require.Contains(t, sa, workflows.SADeadline.GetName(), "and by the deadline it was given")
+	for _, key := range []string{workflows.SAState.GetName(), workflows.SACategory.GetName(), workflows.SADepartment.GetName(), workflows.SAAssignee.GetName()} {
+		require.NotContains(t, sa, key, "the reporting store's, not a search attribute")
+	}
 
 	recordHistory(t, h, workflows.OpinionWorkflowID(id), "happy_path")
 }
@@ -445,6 +449,27 @@ func TestImportOverHTTPReportsRowsAndServesRejectedRows(t *testing.T) {
 		contents = append(contents, o.(map[string]any)["content"].(string))
 	}
 	require.Contains(t, contents, "=1+2", "a formula-looking cell is imported as the text typed")
+
+	// An imported opinion shows operators its campaign and rung from its start,
+	// and its receipt upserts nothing more (the version marker's own aside).
+	imported := formula[0].(map[string]any)["id"].(string)
+	desc, err := h.app.client.DescribeWorkflowExecution(context.Background(), workflows.OpinionWorkflowID(imported), "")
+	require.NoError(t, err)
+	var shownCampaign, shownLevel string
+	sa := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(sa[workflows.SACampaign.GetName()], &shownCampaign))
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(sa[workflows.SAOverdueLevel.GetName()], &shownLevel))
+	require.Equal(t, []string{"imp", "none"}, []string{shownCampaign, shownLevel})
+	it := h.app.client.GetWorkflowHistory(context.Background(), workflows.OpinionWorkflowID(imported), "", false, 0)
+	upserts := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if ev.GetEventType() == enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES {
+			upserts++
+		}
+	}
+	require.Equal(t, 1, upserts, "only the version marker's upsert: the receipt's campaign and rung came with the start")
 
 	req, err := http.NewRequest(http.MethodGet, h.Base+"/api/v1/batches/"+id+"/rejections.csv", nil)
 	require.NoError(t, err)

@@ -74,11 +74,21 @@ func TestSmoke(t *testing.T) {
 // which sections it did not measure, instead of printing their tables empty, and
 // that the sections it did measure keep their tables.
 func TestAReportSaysWhatTheRunLeftOut(t *testing.T) {
-	left := (&Report{}).Markdown("rectify-worker bench --only ceiling")
-	require.Equal(t, 2, strings.Count(left, notMeasured), "reads and scale")
+	left := (&Report{Ceiling: []Throughput{{Concurrency: 8, ActionsPerSec: 400}}}).Markdown("rectify-worker bench --only ceiling")
+	require.Equal(t, 6, strings.Count(left, notMeasured), "all but the ceiling")
 	require.NotContains(t, left, "| opinions | read |")
+	require.NotContains(t, left, "| users | opinions | actions/s |", "no empty lifecycle table")
 
-	full := (&Report{Reads: []ReadRow{{Opinions: 10}}, Scale: []ScalePoint{{Open: 10}}}).Markdown("rectify-worker bench")
+	bulkOnly := (&Report{Bulk: Rate{Count: 2000, Elapsed: 17 * time.Second, PerSec: 118}}).Markdown("rectify-worker bench --only bulk")
+	require.Contains(t, bulkOnly, "**118 opinions/s**, the lifecycle was not measured in this run")
+	require.NotContains(t, bulkOnly, "× the lifecycle's 0 actions/s")
+	require.Equal(t, 6, strings.Count(bulkOnly, notMeasured), "all but the import section's bulk")
+
+	full := (&Report{
+		Ceiling: []Throughput{{Concurrency: 8, ActionsPerSec: 400}}, Lifecycle: []Throughput{{Concurrency: 8, ActionsPerSec: 300}},
+		Latency: []LatencyRow{{Concurrency: 8}}, History: []HistorySize{{Path: "happy", Events: 54}}, Import: ImportResult{Rows: 10},
+		Reads: []ReadRow{{Opinions: 10}}, Scale: []ScalePoint{{Open: 10}},
+	}).Markdown("rectify-worker bench")
 	require.NotContains(t, full, notMeasured)
 	require.Contains(t, full, "| opinions | read | p50 | p95 |")
 	require.Contains(t, full, "| open | actions/s |")

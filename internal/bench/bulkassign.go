@@ -34,12 +34,14 @@ func runBulk(ctx context.Context, t *Target, o Options, r *Report) error {
 		return err
 	}
 	// One department and official for all, as an office assigns a batch of one kind.
+	cpu := processCPU()
 	elapsed, err := t.bulk(ctx, campaign, "assign", ids, map[string]any{
 		"department": department(0), "official": officialUser(0), "leader": leaderUser, "measures": "更换路灯",
 	})
 	if err != nil {
 		return err
 	}
+	cpuPerOpinion := cpuPer(cpu, n)
 	st, err := t.stats(ctx, campaign)
 	if err != nil {
 		return err
@@ -51,6 +53,7 @@ func runBulk(ctx context.Context, t *Target, o Options, r *Report) error {
 		return err
 	}
 	r.Bulk = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed)}
+	r.BulkCPUPerOpinion = cpuPerOpinion
 	return nil
 }
 

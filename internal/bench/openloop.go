@@ -28,11 +28,14 @@ type OpenLoop struct {
 
 // capacity is the best actions/s of the closed-loop lifecycle at 8 and 32 users: what
 // the product sustains when callers wait for their answers.
-func (r *Report) capacity() float64 {
-	best := 0.0
+func (r *Report) capacity() float64 { return r.capacityRun().ActionsPerSec }
+
+// capacityRun is the lifecycle run capacity comes from (zero when none ran).
+func (r *Report) capacityRun() Throughput {
+	var best Throughput
 	for _, l := range r.Lifecycle {
-		if l.Concurrency <= 32 {
-			best = max(best, l.ActionsPerSec)
+		if l.Concurrency <= 32 && l.ActionsPerSec > best.ActionsPerSec {
+			best = l
 		}
 	}
 	return best

@@ -27,8 +27,11 @@ type Report struct {
 	Import       ImportResult
 	OpenLoop     OpenLoop
 	Bulk         Rate
-	Scale        []ScalePoint
-	Reads        []ReadRow
+	// BulkCPUPerOpinion is the process's CPU over the bulk assignment divided by
+	// its opinions, to set beside the lifecycle's CPU per action.
+	BulkCPUPerOpinion time.Duration
+	Scale             []ScalePoint
+	Reads             []ReadRow
 }
 
 // Machine says where the figures come from.
@@ -223,10 +226,11 @@ func (r *Report) Checks() []Check {
 			fmt.Sprintf("%s → %s: +%s for a %.1f MiB file", mib(im.RSSBefore), mib(im.PeakRSS), mib(grew), float64(im.FileBytes)/(1<<20)),
 			grew <= im.FileBytes+targetImportRSS})
 	}
-	if capacity := r.capacity(); r.Bulk.Count > 0 && capacity > 0 {
-		ratio := r.Bulk.PerSec / capacity
+	if run := r.capacityRun(); r.Bulk.Count > 0 && run.ActionsPerSec > 0 {
+		ratio := r.Bulk.PerSec / run.ActionsPerSec
 		out = append(out, Check{fmt.Sprintf("bulk assignment of %d opinions ≥ %.1f × lifecycle actions/s", r.Bulk.Count, targetBulkRatio),
-			fmt.Sprintf("%.0f / %.0f = %.2f", r.Bulk.PerSec, capacity, ratio), ratio >= targetBulkRatio})
+			fmt.Sprintf("%.0f / %.0f = %.2f (CPU per opinion %s, per lifecycle action %s)", r.Bulk.PerSec, run.ActionsPerSec, ratio,
+				ms(r.BulkCPUPerOpinion), ms(run.CPUPerAction)), ratio >= targetBulkRatio})
 	}
 	if base, ok := r.lifecycleAt(scaleConcurrency); ok && len(r.Scale) > 0 {
 		last := r.Scale[len(r.Scale)-1]
@@ -256,7 +260,7 @@ func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 // produced it.
 func (r *Report) Markdown(command string) string {
 	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var p printer = func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	m := r.Machine
 	p("# Benchmarks")
 	p("")
@@ -284,8 +288,38 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("Why a target is missed, where the time goes and what was changed for it: [performance.md](performance.md).")
 	p("")
-	p("## 1. Ceiling")
-	p("")
+	sections := []struct {
+		title    string
+		measured bool
+		write    func(printer)
+	}{
+		{"Ceiling", len(r.Ceiling) > 0 || r.StartCeiling.Count > 0, r.ceilingSection},
+		{"Lifecycle", len(r.Lifecycle) > 0 || r.OpenLoop.Opinions > 0, r.lifecycleSection},
+		{"Latency", len(r.Latency) > 0, r.latencySection},
+		{"History", len(r.History) > 0, r.historySection},
+		{"Reads", len(r.Reads) > 0, r.readsSection},
+		{"Import", r.Import.Rows > 0 || r.Bulk.Count > 0, r.importSection},
+		{"Scale", len(r.Scale) > 0, r.scaleSection},
+	}
+	for i, s := range sections {
+		p("## %d. %s", i+1, s.title)
+		p("")
+		if s.measured {
+			s.write(p)
+		} else {
+			p(notMeasured)
+		}
+		if i < len(sections)-1 {
+			p("")
+		}
+	}
+	return b.String()
+}
+
+// printer writes one line of a report.
+type printer func(format string, args ...any)
+
+func (r *Report) ceilingSection(p printer) {
 	p("A workflow with no side effects taking %d Updates in order (as many as an opinion's happy path), each waited for.", happyPathUpdates)
 	p("")
 	p("| callers | workflows | Updates/s | workflows/s | CPU per Update | visible after |")
@@ -296,10 +330,10 @@ func (r *Report) Markdown(command string) string {
 	p("")
 	p("Start ceiling: %d starts of a workflow that ends at once, 32 in flight: **%.0f starts/s**.", r.StartCeiling.Count, r.StartCeiling.PerSec)
 	p("")
-	p("Each run starts once the engine's visibility store shows every workflow of the runs before it as they ended (a ceiling workflow completed, an opinion with its last search attributes: its department, set on assignment); \"visible after\" is how long after the run's last action it showed this run's. The engine writes search attributes and start and close records on its own queue, behind the actions.")
-	p("")
-	p("## 2. Lifecycle")
-	p("")
+	p("Each run starts once the engine's visibility store shows every workflow of the runs before it as they ended (a ceiling workflow completed, an opinion with its last search attributes: its deadline, set on assignment); \"visible after\" is how long after the run's last action it showed this run's. The engine writes search attributes and start and close records on its own queue, behind the actions.")
+}
+
+func (r *Report) lifecycleSection(p printer) {
 	p("Opinions driven over the HTTP API by simulated users, each with their own office clerk, official and verifier: %s.", strings.Join(happyPath, " → "))
 	p("")
 	p("| users | opinions | actions/s | closed/s | × ceiling Updates/s | CPU per action | × ceiling's CPU per Update | visible after |")
@@ -324,9 +358,9 @@ func (r *Report) Markdown(command string) string {
 		p("**Open loop.** %d opinions arriving as a Poisson process at %.0f %% of the capacity measured above (%.0f actions/s offered of %.0f), each taken through its happy path by another user as soon as it arrives: %.0f actions/s done, at most %d opinions under way at once; action latency p50 %s, p95 %s, p99 %s.",
 			ol.Opinions, openLoopLoad*100, ol.Offered, ol.Capacity, ol.Achieved, ol.MostInFlight, ms(all.P50), ms(all.P95), ms(all.P99))
 	}
-	p("")
-	p("## 3. Latency")
-	p("")
+}
+
+func (r *Report) latencySection(p printer) {
 	p("Per action over HTTP, from request to answer (the store is current when it answers).")
 	p("")
 	p("| users | action | p50 | p95 | p99 |")
@@ -337,9 +371,9 @@ func (r *Report) Markdown(command string) string {
 			p("| %d | %s | %s | %s | %s |", l.Concurrency, a, ms(q.P50), ms(q.P95), ms(q.P99))
 		}
 	}
-	p("")
-	p("## 4. History")
-	p("")
+}
+
+func (r *Report) historySection(p printer) {
 	p("| path | events | bytes |")
 	p("|---|---:|---:|")
 	for _, h := range r.History {
@@ -347,52 +381,59 @@ func (r *Report) Markdown(command string) string {
 	}
 	p("")
 	p("Happy: the lifecycle above. Worst: a deadline long past (the whole overdue ladder), two extensions, a failed verification, a dissatisfied callback and a reopen, then closure.")
+}
+
+func (r *Report) readsSection(p printer) {
+	p("One request at a time, with the given number of opinions open in the campaign.")
 	p("")
-	p("## 5. Reads")
-	p("")
-	if len(r.Reads) == 0 {
-		p(notMeasured)
-	} else {
-		p("One request at a time, with the given number of opinions open in the campaign.")
-		p("")
-		p("| opinions | read | p50 | p95 |")
-		p("|---:|---|---:|---:|")
-	}
+	p("| opinions | read | p50 | p95 |")
+	p("|---:|---|---:|---:|")
 	for _, rd := range r.Reads {
 		for _, name := range rd.Order {
 			q := rd.ByRead[name]
 			p("| %d | %s | %s | %s |", rd.Opinions, name, ms(q.P50), ms(q.P95))
 		}
 	}
-	p("")
-	p("## 6. Import")
-	p("")
-	if r.Import.Rows > 0 {
-		p("An xlsx ledger of %d rows: **%.0f rows/s** from upload to the last opinion started; its process started **%.0f opinions/s**, %.2f × the start ceiling (%.0f/s). Every opinion was in the lists, and the import done, %.1f s after the upload (%.0f/s): each records itself on its first workflow task, which the engine runs behind the starts.",
-			r.Import.Rows, r.Import.Total.PerSec, r.Import.Starting.PerSec, r.Import.Starting.PerSec/r.StartCeiling.PerSec, r.StartCeiling.PerSec,
-			r.Import.Listed.Elapsed.Seconds(), r.Import.Listed.PerSec)
-		if im := r.Import; im.PeakRSS > 0 {
+}
+
+func (r *Report) importSection(p printer) {
+	if im := r.Import; im.Rows > 0 {
+		p("An xlsx ledger of %d rows: **%.0f rows/s** from upload to the last opinion started; its process started **%.0f opinions/s**, %s the start ceiling (%.0f/s). Every opinion was in the lists, and the import done, %.1f s after the upload (%.0f/s): each records itself on its first workflow task, which the engine runs behind the starts.",
+			im.Rows, im.Total.PerSec, im.Starting.PerSec, timesOf(im.Starting.PerSec, r.StartCeiling.PerSec), r.StartCeiling.PerSec,
+			im.Listed.Elapsed.Seconds(), im.Listed.PerSec)
+		if im.PeakRSS > 0 {
 			p("")
 			p("The process's resident set: %s before the upload, at most %s until the import was done, for a %.1f MiB file.",
 				mib(im.RSSBefore), mib(im.PeakRSS), float64(im.FileBytes)/(1<<20))
 		}
 	}
 	if r.Bulk.Count > 0 {
+		run := r.capacityRun()
+		against := "the lifecycle was not measured in this run"
+		if run.ActionsPerSec > 0 {
+			against = fmt.Sprintf("%s the lifecycle's %.0f actions/s (CPU %s per opinion against %s per lifecycle action)",
+				timesOf(r.Bulk.PerSec, run.ActionsPerSec), run.ActionsPerSec, ms(r.BulkCPUPerOpinion), ms(run.CPUPerAction))
+		}
 		p("")
-		p("**Bulk assignment.** %d imported, categorized opinions assigned in one bulk: %.1f s from the request to the bulk's end, **%.0f opinions/s**, %.2f × the lifecycle's %.0f actions/s.",
-			r.Bulk.Count, r.Bulk.Elapsed.Seconds(), r.Bulk.PerSec, r.Bulk.PerSec/max(r.capacity(), 1), r.capacity())
+		p("**Bulk assignment.** %d imported, categorized opinions assigned in one bulk: %.1f s from the request to the bulk's end, **%.0f opinions/s**, %s.",
+			r.Bulk.Count, r.Bulk.Elapsed.Seconds(), r.Bulk.PerSec, against)
 	}
-	p("")
-	p("## 7. Scale")
-	p("")
-	if len(r.Scale) == 0 {
-		p(notMeasured)
-	} else {
-		p("The lifecycle at %d users with opinions open (imported, assigned, waiting on their deadlines); memory of the whole process after a collection.", scaleConcurrency)
-		p("")
-		p("| open | actions/s | × empty system | visible after | Go heap | RSS |")
-		p("|---:|---:|---:|---:|---:|---:|")
+}
+
+// timesOf is "N.NN ×" for a figure against a baseline, or "not compared with" when
+// the run did not measure the baseline.
+func timesOf(figure, baseline float64) string {
+	if baseline <= 0 {
+		return "not compared with"
 	}
+	return fmt.Sprintf("%.2f ×", figure/baseline)
+}
+
+func (r *Report) scaleSection(p printer) {
+	p("The lifecycle at %d users with opinions open (imported, assigned, waiting on their deadlines); memory of the whole process after a collection.", scaleConcurrency)
+	p("")
+	p("| open | actions/s | × empty system | visible after | Go heap | RSS |")
+	p("|---:|---:|---:|---:|---:|---:|")
 	base, _ := r.lifecycleAt(scaleConcurrency)
 	for _, s := range r.Scale {
 		ratio := "–"
@@ -409,5 +450,4 @@ func (r *Report) Markdown(command string) string {
 			(float64(last.Memory.HeapBytes)-float64(first.Memory.HeapBytes))/(1<<20)/per,
 			(float64(last.Memory.RSSBytes)-float64(first.Memory.RSSBytes))/(1<<20)/per)
 	}
-	return b.String()
 }

@@ -32,11 +32,11 @@ func received(campaign string) string {
 	return fmt.Sprintf("%s = '%s'", workflows.SACampaign.GetName(), campaign)
 }
 
-// assigned is the visibility query of campaign's opinions assigned to a simulated
-// department: the department is the last search attribute the happy path sets, as
+// assigned is the visibility query of campaign's opinions given a deadline: the
+// deadline, set on assignment, is the last search attribute the happy path sets, as
 // the later transitions change nothing an operator filters on and upsert nothing.
 func assigned(campaign string) string {
-	return fmt.Sprintf("%s AND %s STARTS_WITH '%s'", received(campaign), workflows.SADepartment.GetName(), departmentPrefix)
+	return fmt.Sprintf("%s AND %s > '2000-01-01T00:00:00Z'", received(campaign), workflows.SADeadline.GetName())
 }
 
 // waitCount polls count until it reaches want. What is counted comes at the

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
@@ -57,12 +58,17 @@ func Start(ctx context.Context, tc client.Client, dc converter.DataConverter, na
 	if err != nil {
 		return false, fmt.Errorf("intake: encode opinion: %w", err)
 	}
+	attrs, err := encodeSearchAttributes(workflows.StartSearchAttributes(in.CampaignID))
+	if err != nil {
+		return false, err
+	}
 	resp, err := tc.WorkflowService().StartWorkflowExecution(ctx, &workflowservice.StartWorkflowExecutionRequest{
 		Namespace:                namespace,
 		WorkflowId:               workflows.OpinionWorkflowID(in.OpinionID),
 		WorkflowType:             &commonpb.WorkflowType{Name: workflows.OpinionWorkflowName},
 		TaskQueue:                &taskqueuepb.TaskQueue{Name: workflows.TaskQueue, Kind: enumspb.TASK_QUEUE_KIND_NORMAL},
 		Input:                    payloads,
+		SearchAttributes:         attrs,
 		Identity:                 "rectify",
 		RequestId:                requestID,
 		WorkflowIdReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -90,6 +96,7 @@ func StartNow(ctx context.Context, tc client.Client, in workflows.OpinionInput) 
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		EnableEagerStart:                         true,
+		TypedSearchAttributes:                    workflows.StartSearchAttributes(in.CampaignID),
 	}, workflows.OpinionWorkflowName, in)
 	var exists *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &exists) {
@@ -99,4 +106,20 @@ func StartNow(ctx context.Context, tc client.Client, in workflows.OpinionInput) 
 		return false, fmt.Errorf("intake: start opinion: %w", err)
 	}
 	return true, nil
+}
+
+// encodeSearchAttributes is sa as the service takes it, encoded as the SDK encodes
+// a start's search attributes: with the default converter (never the encrypting
+// one: the engine indexes them) and their type.
+func encodeSearchAttributes(sa temporal.SearchAttributes) (*commonpb.SearchAttributes, error) {
+	fields := map[string]*commonpb.Payload{}
+	for key, value := range sa.GetUntypedValues() {
+		p, err := converter.GetDefaultDataConverter().ToPayload(value)
+		if err != nil {
+			return nil, fmt.Errorf("intake: encode search attribute %s: %w", key.GetName(), err)
+		}
+		p.Metadata["type"] = []byte(key.GetValueType().String())
+		fields[key.GetName()] = p
+	}
+	return &commonpb.SearchAttributes{IndexedFields: fields}, nil
 }
