@@ -454,8 +454,6 @@ func dataConverter(keys *payload.Keyring) converter.DataConverter {
 	return payload.DataConverter(keys)
 }
 
-// dial connects to the frontend: this process's own (with ownTLS when it serves
-// TLS) or the cluster's at TEMPORAL_ADDRESS (with TEMPORAL_TLS_*).
 // dialWaiting dials Temporal. A cluster's processes start in any order, so a
 // frontend elsewhere that does not answer yet is dialed again, with a warning each
 // time, until it answers or the process is stopped; any other error ends it.
@@ -485,6 +483,8 @@ func unreachable(err error) bool {
 	return errors.As(err, &unavailable) || errors.As(err, &deadline)
 }
 
+// dial connects to the frontend: this process's own (with ownTLS when it serves
+// TLS) or the cluster's at TEMPORAL_ADDRESS (with TEMPORAL_TLS_*).
 func dial(cfg config.Config, logger *slog.Logger, metricsHandler client.MetricsHandler, keys *payload.Keyring, ownTLS *tls.Config) (client.Client, error) {
 	opts := client.Options{
 		HostPort:       cfg.FrontendAddr(),
