@@ -49,56 +49,77 @@ func CeilingWorkflow(ctx workflow.Context, updates int) (int, error) {
 // workflows/s), then starts of a workflow that ends at once, as many in flight as an
 // import keeps (the start ceiling).
 func runCeiling(ctx context.Context, t *Target, o Options, r *Report) error {
+	run := uuid.NewString()[:8]
+	err := t.withCeilingWorker(func() error {
+		for _, c := range concurrencies[:2] {
+			n := o.Ceiling
+			ids := make([]string, n)
+			cpu := processCPU()
+			elapsed, err := drive(ctx, n, c, func(ctx context.Context, _, i int) error {
+				ids[i] = fmt.Sprintf("bench-ceiling-%s-%d-%d", run, c, i)
+				return ceilingLifecycle(ctx, t.Temporal, ids[i])
+			})
+			if err != nil {
+				return err
+			}
+			cpuPerUpdate := cpuPer(cpu, n*happyPathUpdates)
+			if err := verifyCeiling(ctx, t.Temporal, ids, happyPathUpdates); err != nil {
+				return err
+			}
+			visible, err := t.settle(ctx, completed(fmt.Sprintf("bench-ceiling-%s-%d-", run, c)), n)
+			if err != nil {
+				return err
+			}
+			r.Ceiling = append(r.Ceiling, Throughput{
+				Concurrency: c, Iterations: n, Elapsed: elapsed,
+				ActionsPerSec: perSecond(n*happyPathUpdates, elapsed), ClosedPerSec: perSecond(n, elapsed),
+				CPUPerAction: cpuPerUpdate, VisibleAfter: visible,
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.StartCeiling, err = t.startCeiling(ctx, o.Ceiling*2, "bench-start-"+run+"-")
+	return err
+}
+
+// withCeilingWorker runs fn with a worker of the ceiling workflow polling.
+func (t *Target) withCeilingWorker(fn func() error) error {
 	w := worker.New(t.Temporal, ceilingQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(CeilingWorkflow, workflow.RegisterOptions{Name: ceilingWorkflow})
 	if err := w.Start(); err != nil {
 		return err
 	}
 	defer w.Stop()
-	run := uuid.NewString()[:8]
-	for _, c := range concurrencies[:2] {
-		n := o.Ceiling
+	return fn()
+}
+
+// startCeiling starts n workflows that end at once, as many in flight as an import
+// keeps, their ids beginning with prefix: starts/s.
+func (t *Target) startCeiling(ctx context.Context, n int, prefix string) (Rate, error) {
+	var rate Rate
+	err := t.withCeilingWorker(func() error {
 		ids := make([]string, n)
-		cpu := processCPU()
-		elapsed, err := drive(ctx, n, c, func(ctx context.Context, _, i int) error {
-			ids[i] = fmt.Sprintf("bench-ceiling-%s-%d-%d", run, c, i)
-			return ceilingLifecycle(ctx, t.Temporal, ids[i])
+		elapsed, err := drive(ctx, n, activities.StartsInFlight, func(ctx context.Context, _, i int) error {
+			ids[i] = fmt.Sprintf("%s%d", prefix, i)
+			_, err := t.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ids[i], TaskQueue: ceilingQueue}, ceilingWorkflow, 0)
+			return err
 		})
 		if err != nil {
 			return err
 		}
-		cpuPerUpdate := cpuPer(cpu, n*happyPathUpdates)
-		if err := verifyCeiling(ctx, t.Temporal, ids, happyPathUpdates); err != nil {
+		if err := verifyCeiling(ctx, t.Temporal, ids, 0); err != nil {
 			return err
 		}
-		visible, err := t.settle(ctx, completed(fmt.Sprintf("bench-ceiling-%s-%d-", run, c)), n)
-		if err != nil {
+		if _, err := t.settle(ctx, completed(prefix), n); err != nil {
 			return err
 		}
-		r.Ceiling = append(r.Ceiling, Throughput{
-			Concurrency: c, Iterations: n, Elapsed: elapsed,
-			ActionsPerSec: perSecond(n*happyPathUpdates, elapsed), ClosedPerSec: perSecond(n, elapsed),
-			CPUPerAction: cpuPerUpdate, VisibleAfter: visible,
-		})
-	}
-	n := o.Ceiling * 2
-	ids := make([]string, n)
-	elapsed, err := drive(ctx, n, activities.StartsInFlight, func(ctx context.Context, _, i int) error {
-		ids[i] = fmt.Sprintf("bench-start-%s-%d", run, i)
-		_, err := t.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ids[i], TaskQueue: ceilingQueue}, ceilingWorkflow, 0)
-		return err
+		rate = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed)}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if err := verifyCeiling(ctx, t.Temporal, ids, 0); err != nil {
-		return err
-	}
-	if _, err := t.settle(ctx, completed("bench-start-"+run+"-"), n); err != nil {
-		return err
-	}
-	r.StartCeiling = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed)}
-	return nil
+	return rate, err
 }
 
 // completed is the visibility query of the completed workflows whose IDs start with prefix.

@@ -46,7 +46,13 @@ func runImport(ctx context.Context, t *Target, o Options, r *Report) error {
 		return err
 	}
 	o.say("import: every opinion in visibility %s after the last start", visible.Round(time.Millisecond))
-	return nil
+	if r.StartCeiling.Count == 0 {
+		return nil
+	}
+	// The engine's database now holds the import's opinions: the start ceiling
+	// again, as the import's last starts met it.
+	r.Import.CeilingAfter, err = t.startCeiling(ctx, r.StartCeiling.Count, "bench-start-after-import-"+uuid.NewString()[:8]+"-")
+	return err
 }
 
 // importLedger uploads an xlsx ledger of rows n0+1..n0+n (keys S-<row>) into campaign,
