@@ -52,8 +52,7 @@ func runBulk(ctx context.Context, t *Target, o Options, r *Report) error {
 	if _, err := t.settle(ctx, assigned(campaign), n); err != nil {
 		return err
 	}
-	r.Bulk = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed)}
-	r.BulkCPUPerOpinion = cpuPerOpinion
+	r.Bulk = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed), CPUPer: cpuPerOpinion}
 	return nil
 }
 

@@ -102,6 +102,7 @@ func (t *Target) startCeiling(ctx context.Context, n int, prefix string) (Rate, 
 	var rate Rate
 	err := t.withCeilingWorker(func() error {
 		ids := make([]string, n)
+		cpu := processCPU()
 		elapsed, err := drive(ctx, n, activities.StartsInFlight, func(ctx context.Context, _, i int) error {
 			ids[i] = fmt.Sprintf("%s%d", prefix, i)
 			_, err := t.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: ids[i], TaskQueue: ceilingQueue}, ceilingWorkflow, 0)
@@ -116,7 +117,7 @@ func (t *Target) startCeiling(ctx context.Context, n int, prefix string) (Rate, 
 		if _, err := t.settle(ctx, completed(prefix), n); err != nil {
 			return err
 		}
-		rate = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed)}
+		rate = Rate{Count: n, Elapsed: elapsed, PerSec: perSecond(n, elapsed), CPUPer: cpuPer(cpu, n)}
 		return nil
 	})
 	return rate, err

@@ -97,7 +97,7 @@ func (t *Target) uploadLedger(ctx context.Context, campaign string, file []byte,
 		Started  int    `json:"started"`
 	}
 	var b batch
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	if err := t.send(req, &b, http.StatusCreated); err != nil {
 		return ImportResult{}, err
 	}
@@ -129,12 +129,12 @@ func (t *Target) uploadLedger(ctx context.Context, campaign string, file []byte,
 	if err := t.waitCollected(ctx, campaign, before.Collected+n); err != nil {
 		return ImportResult{}, err
 	}
-	listed := time.Now()
+	listed, cpuPerOpinion := time.Now(), cpuPer(cpu, n)
 	return ImportResult{
 		Rows:     n,
 		Total:    Rate{Count: n, Elapsed: started.Sub(start), PerSec: perSecond(n, started.Sub(start))},
 		Starting: Rate{Count: n, Elapsed: started.Sub(accepted), PerSec: perSecond(n, started.Sub(accepted))},
-		Listed:   Rate{Count: n, Elapsed: listed.Sub(start), PerSec: perSecond(n, listed.Sub(start))},
+		Listed:   Rate{Count: n, Elapsed: listed.Sub(start), PerSec: perSecond(n, listed.Sub(start)), CPUPer: cpuPerOpinion},
 	}, nil
 }
 

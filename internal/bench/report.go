@@ -27,11 +27,8 @@ type Report struct {
 	Import       ImportResult
 	OpenLoop     OpenLoop
 	Bulk         Rate
-	// BulkCPUPerOpinion is the process's CPU over the bulk assignment divided by
-	// its opinions, to set beside the lifecycle's CPU per action.
-	BulkCPUPerOpinion time.Duration
-	Scale             []ScalePoint
-	Reads             []ReadRow
+	Scale        []ScalePoint
+	Reads        []ReadRow
 }
 
 // Machine says where the figures come from.
@@ -63,6 +60,9 @@ type Rate struct {
 	Count   int
 	Elapsed time.Duration
 	PerSec  float64
+	// CPUPer is the process's CPU over the time divided by the count, where
+	// measured: set beside another's, it says whether a difference is work.
+	CPUPer time.Duration
 }
 
 // Percentiles of a set of durations.
@@ -225,6 +225,9 @@ func (r *Report) Checks() []Check {
 		if after := r.Import.CeilingAfter; after.PerSec > 0 {
 			measured += fmt.Sprintf(" (start ceiling after the import %.0f/s: %.2f)", after.PerSec, r.Import.Starting.PerSec/after.PerSec)
 		}
+		if cpu := r.Import.Listed.CPUPer; cpu > 0 && r.StartCeiling.CPUPer > 0 {
+			measured += fmt.Sprintf("; CPU per opinion %s, per start %s", ms(cpu), ms(r.StartCeiling.CPUPer))
+		}
 		out = append(out, Check{fmt.Sprintf("import starts/s ≥ %.1f × start ceiling at %d rows", targetImportRatio, r.Import.Rows),
 			measured, ratio >= targetImportRatio})
 	}
@@ -238,7 +241,7 @@ func (r *Report) Checks() []Check {
 		ratio := r.Bulk.PerSec / run.ActionsPerSec
 		out = append(out, Check{fmt.Sprintf("bulk assignment of %d opinions ≥ %.1f × lifecycle actions/s", r.Bulk.Count, targetBulkRatio),
 			fmt.Sprintf("%.0f / %.0f = %.2f (CPU per opinion %s, per lifecycle action %s)", r.Bulk.PerSec, run.ActionsPerSec, ratio,
-				ms(r.BulkCPUPerOpinion), ms(run.CPUPerAction)), ratio >= targetBulkRatio})
+				ms(r.Bulk.CPUPer), ms(run.CPUPerAction)), ratio >= targetBulkRatio})
 	}
 	if base, ok := r.lifecycleAt(scaleConcurrency); ok && len(r.Scale) > 0 {
 		last := r.Scale[len(r.Scale)-1]
@@ -409,6 +412,11 @@ func (r *Report) importSection(p printer) {
 		p("An xlsx ledger of %d rows: **%.0f rows/s** from upload to the last opinion started; its process started **%.0f opinions/s**, %s the start ceiling (%.0f/s). Every opinion was in the lists, and the import done, %.1f s after the upload (%.0f/s): each records itself on its first workflow task, which the engine runs behind the starts.",
 			im.Rows, im.Total.PerSec, im.Starting.PerSec, timesOf(im.Starting.PerSec, r.StartCeiling.PerSec), r.StartCeiling.PerSec,
 			im.Listed.Elapsed.Seconds(), im.Listed.PerSec)
+		if im.Listed.CPUPer > 0 {
+			p("")
+			p("CPU from the upload until every opinion was in the lists: %s per opinion, against %s per start of the start ceiling's workflow.",
+				ms(im.Listed.CPUPer), ms(r.StartCeiling.CPUPer))
+		}
 		if after := im.CeilingAfter; after.PerSec > 0 {
 			p("")
 			p("The start ceiling measured again right after the import, with its opinions in the engine's database: **%.0f starts/s** (%.0f before it); the import started %s that.",
@@ -425,7 +433,7 @@ func (r *Report) importSection(p printer) {
 		against := "the lifecycle was not measured in this run"
 		if run.ActionsPerSec > 0 {
 			against = fmt.Sprintf("%s the lifecycle's %.0f actions/s (CPU %s per opinion against %s per lifecycle action)",
-				timesOf(r.Bulk.PerSec, run.ActionsPerSec), run.ActionsPerSec, ms(r.BulkCPUPerOpinion), ms(run.CPUPerAction))
+				timesOf(r.Bulk.PerSec, run.ActionsPerSec), run.ActionsPerSec, ms(r.Bulk.CPUPer), ms(run.CPUPerAction))
 		}
 		p("")
 		p("**Bulk assignment.** %d imported, categorized opinions assigned in one bulk: %.1f s from the request to the bulk's end, **%.0f opinions/s**, %s.",
