@@ -14,6 +14,7 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/config"
+	"rectify/internal/logtest"
 )
 
 // TestDistTarballInstallsAndRunsWithoutNetwork builds the release tarball with
@@ -115,7 +116,7 @@ func TestDistTarballInstallsAndRunsWithoutNetwork(t *testing.T) {
 	require.Contains(t, string(msg), "first password")
 	run := exec.Command(binary)
 	run.Env = offline
-	log := &logBuffer{}
+	log := &logtest.Buffer{}
 	run.Stdout, run.Stderr = log, log
 	require.NoError(t, run.Start())
 	t.Cleanup(func() { _ = run.Process.Kill(); _ = run.Wait() })

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"rectify/internal/apitest"
 	"rectify/internal/calendar"
 	"rectify/internal/domain"
+	"rectify/internal/logtest"
 	"rectify/internal/metrics/metricstest"
 	"rectify/internal/payload/payloadtest"
 )
@@ -38,31 +37,7 @@ func TestMain(m *testing.M) {
 type process struct {
 	apitest.Client
 	cmd *exec.Cmd
-	log *logBuffer
-}
-
-// logBuffer is a process's output, read by the test while the process writes it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// tail is the end of the output, at most n bytes of it.
-func (l *logBuffer) tail(n int) string {
-	s := l.String()
-	return s[max(0, len(s)-n):]
+	log *logtest.Buffer
 }
 
 // start runs rectify and waits until its API's /readyz answers 200.
@@ -80,7 +55,7 @@ func launch(t *testing.T, env []string) *process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), append(env, underTest+"=1")...)
-	log := &logBuffer{}
+	log := &logtest.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -90,7 +65,7 @@ func launch(t *testing.T, env []string) *process {
 		}
 		// A failure in one process often starts in another: show them all.
 		if t.Failed() {
-			t.Logf("log of the process with %v:\n%s", env, log.tail(8<<10))
+			t.Logf("log of the process with %v:\n%s", env, log.Tail(8<<10))
 		}
 	})
 	return &process{cmd: cmd, log: log}

@@ -1,37 +1,18 @@
 package api
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/lockout"
+	"rectify/internal/logtest"
 )
-
-// syncBuffer is a log a handler may write to from several requests at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // Seen: 300 bad API tokens in 0.4 s were all answered 401, as fast as they came.
 // After 20 from one address, that address waits: 429 with Retry-After, the API's
@@ -40,7 +21,7 @@ func (s *syncBuffer) String() string {
 func TestBadTokensFromOneAddressAreLockedOut(t *testing.T) {
 	f := newFixture(t)
 	now := fixedNow
-	var logs syncBuffer
+	var logs logtest.Buffer
 	f.apiConfig.Lockout = lockout.New(lockout.DefaultPolicy, func() time.Time { return now }, nil)
 	f.apiConfig.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	f.build()

@@ -14,12 +14,13 @@ import (
 
 	"rectify/internal/apitest"
 	"rectify/internal/domain"
+	"rectify/internal/logtest"
 	"rectify/internal/requestid"
 	"rectify/workflows"
 )
 
 // logLines are the JSON log lines of a process, decoded.
-func logLines(t *testing.T, logs *lockedBuffer) []map[string]any {
+func logLines(t *testing.T, logs *logtest.Buffer) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
@@ -51,7 +52,7 @@ next:
 func TestTheRequestIDFollowsAnActionIntoTheActivitiesLog(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(t, dir, map[string]string{"RECTIFY_USERS": apitest.WriteUsers(t, dir)})
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	a, err := Start(ctx, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

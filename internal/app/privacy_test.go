@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,27 +25,10 @@ import (
 	"rectify/internal/apitest"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
+	"rectify/internal/logtest"
 	"rectify/internal/payload"
 	"rectify/workflows"
 )
-
-// lockedBuffer is a log sink the test reads after the process stopped.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // canary is a string nobody else writes: a submitter's name or phone to look for.
 func canary(t *testing.T, prefix string, digits int) string {
@@ -90,7 +72,7 @@ func TestCitizensDataStaysEncryptedOutsideTheOffice(t *testing.T) {
 		"RECTIFY_USERS": apitest.WriteUsers(t, dir), "RECTIFY_EMBEDDED_UI_ADDR": uiAddr,
 		"RECTIFY_PAYLOAD_KEY_FILE": "", // a one-machine install makes its own key
 	})
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	a, err := Start(ctx, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
