@@ -79,7 +79,7 @@ var (
 
 // StartSearchAttributes are what an opinion shows operators from its start: its
 // campaign and the rung of a new opinion. Starting with them saves the receipt an
-// upsert, which costs the engine a rewrite of the workflow's visibility row.
+// upsert command and its history event of its own.
 func StartSearchAttributes(campaignID string) temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(SACampaign.ValueSet(campaignID), SAOverdueLevel.ValueSet(string(domain.LevelNone)))
 }
