@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,9 +48,12 @@ func (f bulkField) For(action string) bool {
 type bulkForm struct {
 	Action   string
 	Selected map[string]bool
-	Values   map[string]string
-	Errors   map[string]string
-	Error    string
+	// AllMatching is set when the office chose every opinion the queue's filters
+	// match, on every page, rather than the ones checked.
+	AllMatching bool
+	Values      map[string]string
+	Errors      map[string]string
+	Error       string
 }
 
 // bulkFormView is the bulk form as triage.html shows it.
@@ -57,6 +61,9 @@ type bulkFormView struct {
 	bulkForm
 	Actions []domain.Action
 	Fields  []bulkField
+	// Matching is how many opinions the queue's filters match when they are more
+	// than its page shows, so that the form offers to act on all of them.
+	Matching int
 }
 
 // bulkFields are the bulk form's inputs for campaign c, each once, in the order
@@ -88,14 +95,18 @@ func (s *Server) bulkFields(v *visit, c campaign.Campaign, into []option) []bulk
 	return out
 }
 
-// bulkFormOf is the bulk form of campaign c's queue, showing views: form as it
-// came back, or a fresh one.
-func (s *Server) bulkFormOf(v *visit, c campaign.Campaign, views []service.OpinionView, form bulkForm) bulkFormView {
+// bulkFormOf is the bulk form of campaign c's queue, showing views of the total
+// its filters match: form as it came back, or a fresh one.
+func (s *Server) bulkFormOf(v *visit, c campaign.Campaign, views []service.OpinionView, total int, form bulkForm) bulkFormView {
 	into := make([]option, len(views))
 	for i, o := range views {
 		into[i] = option{o.ID, v.T("merge.candidate", o.Key, short(o.Content, 30), v.T("state."+string(o.State)))}
 	}
-	return bulkFormView{bulkForm: form, Actions: triageActions, Fields: s.bulkFields(v, c, into)}
+	view := bulkFormView{bulkForm: form, Actions: triageActions, Fields: s.bulkFields(v, c, into)}
+	if total > len(views) {
+		view.Matching = total
+	}
+	return view
 }
 
 // createBulk makes a bulk of the checked opinions through service.CreateBulk, as
@@ -117,6 +128,20 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, v *visit) {
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
+	}
+	if shown := r.PostFormValue("all_matching"); shown != "" {
+		form.AllMatching = true
+		var refusal string
+		ids, refusal, err = s.matchingIDs(r.Context(), v, tq, shown)
+		if err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
+		if refusal != "" {
+			form.Error = refusal
+			s.renderTriage(w, r, v, http.StatusConflict, tq, form)
+			return
+		}
 	}
 	body := domain.ActionBody{}
 	dst := map[string]*string{"category": &body.Category, "into": &body.Into, "reason": &body.Reason, "department": &body.Department,
@@ -164,6 +189,48 @@ func (s *Server) createBulk(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 }
 
+// matchingIDs are the ids of every opinion of the queue tq on every page, when
+// the office chose them all having been shown that they were shown many. When
+// the number differs now (an import or another clerk's triage meanwhile) or is
+// more than a bulk takes, refusal says so instead: nothing is acted on that the
+// office did not see counted.
+func (s *Server) matchingIDs(ctx context.Context, v *visit, tq triageQuery, shown string) (ids []string, refusal string, err error) {
+	_, states := tq.states()
+	seen := map[string]bool{}
+	for offset := 0; ; offset += matchingPage {
+		views, total, err := s.svc.OpinionViews(ctx, v.User, tq.filter(service.Filter{
+			CampaignID: tq.Campaign, States: states, Limit: matchingPage, Offset: offset,
+		}))
+		if err != nil {
+			return nil, "", err
+		}
+		switch {
+		case total > service.MaxBulkOpinions:
+			return nil, v.T("bulk.too_many_matching", total, service.MaxBulkOpinions), nil
+		case strconv.Itoa(total) != shown:
+			return nil, v.T("bulk.matching_changed", shown, total), nil
+		}
+		for _, o := range views {
+			if !seen[o.ID] {
+				seen[o.ID] = true
+				ids = append(ids, o.ID)
+			}
+		}
+		if len(views) < matchingPage || offset+matchingPage >= total {
+			// Pages read one after another can shift when an opinion leaves the
+			// queue between them: then one is missed, and the count says so.
+			if len(ids) != total {
+				return nil, v.T("bulk.matching_changed", shown, len(ids)), nil
+			}
+			return ids, "", nil
+		}
+	}
+}
+
+// matchingPage is how many opinions matchingIDs reads at once, the most a list
+// page of the store gives.
+const matchingPage = 500
+
 // bulkRefused shows the queue again with the bulk form as it was posted and the
 // refusal next to the field it is about: the action, a field of the action's
 // (a date on a day off replaced by the next working day), or the form as a whole.
@@ -205,7 +272,11 @@ func (s *Server) bulkPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	rows := make([]bulkRefusal, len(refused))
 	for i, res := range refused {
-		row := bulkRefusal{ID: res.OpinionID, Reason: errorText(v, &service.Error{Code: res.Code, Message: res.Message}), Detail: res.Message}
+		why := service.ResultError{}
+		if res.Error != nil {
+			why = *res.Error
+		}
+		row := bulkRefusal{ID: res.OpinionID, Reason: errorText(v, &service.Error{Code: why.Code, Message: why.Message}), Detail: why.Message}
 		if o, err := s.svc.Opinion(ctx, v.User, res.OpinionID); err == nil {
 			row.Key, row.Content = o.Key, o.Content
 		}

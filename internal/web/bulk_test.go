@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -228,4 +229,56 @@ func TestABulkMergeTakesItsTargetByKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, domain.OpinionID("c1", "K-9"), stored.Body.Into)
 	require.Equal(t, 2, input.Total)
+}
+
+// The queue's filters match more opinions than a page shows: the bulk form offers
+// all of them, every page's, and acts on exactly those; a count that changed
+// since the office saw it is refused, so nothing unseen is acted on.
+func TestTheBulkFormActsOnEveryOpinionTheFiltersMatch(t *testing.T) {
+	e := newOfficeEnv(t)
+	const matching = matchingPage + listPageSize + 7 // past a list page and a read page
+	var want []string
+	for i := range matching {
+		id := fmt.Sprintf("m%04d", i)
+		e.opinion(t, domain.Opinion{ID: id, CampaignID: "c1", Content: fmt.Sprintf("第%d盏路灯不亮", i), State: domain.StateReceived})
+		want = append(want, id)
+	}
+	e.opinion(t, domain.Opinion{ID: "other", CampaignID: "c1", Content: "垃圾清运不及时", State: domain.StateReceived})
+	var input workflows.BulkInput
+	e.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, workflows.BulkWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) { input = args.Get(3).(workflows.BulkInput) }).Return(nil, nil).Once()
+	b := e.signIn(t, "office")
+
+	_, body := b.get(t, "/triage?campaign=c1&q=路灯")
+	require.Contains(t, body, fmt.Sprintf(`<input type="checkbox" id="bulk-all-matching" name="all_matching" value="%d">`, matching))
+	require.Contains(t, body, fmt.Sprintf("对全部 %d 条符合筛选条件的意见办理", matching))
+	requireLabelled(t, "/triage all matching", body)
+	_, body = b.get(t, "/triage?campaign=c1&q=垃圾")
+	require.NotContains(t, body, "all_matching", "one page holds every match: selecting the page is all")
+
+	form := url.Values{"campaign": {"c1"}, "q": {"路灯"}, "page": {"1"}, "action": {"reject"}, "reason": {"重复反映"},
+		"opinions": {"m0001"}}
+	form.Set("all_matching", fmt.Sprint(matching-1))
+	resp := b.post(t, "/bulks", form)
+	body = readBody(t, resp)
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Contains(t, body, fmt.Sprintf("选择时符合条件的意见为 %d 条，现在为 %d 条", matching-1, matching))
+	require.Contains(t, body, `name="all_matching" value="`+fmt.Sprint(matching)+`" checked>`, "offered again with today's count")
+	running, err := e.store.BulksIn(context.Background(), store.BulkRunning)
+	require.NoError(t, err)
+	require.Empty(t, running, "nothing stored")
+
+	form.Set("all_matching", fmt.Sprint(matching))
+	resp = b.post(t, "/bulks", form)
+	_ = readBody(t, resp)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	id := strings.TrimPrefix(resp.Header.Get("Location"), "/bulks/")
+	require.Equal(t, matching, input.Total)
+	items, err := e.store.BulkItems(context.Background(), id, 0, matching+1)
+	require.NoError(t, err)
+	var got []string
+	for _, it := range items {
+		got = append(got, it.OpinionID)
+	}
+	require.ElementsMatch(t, want, got, "every match on every page, each once, and nothing else")
 }

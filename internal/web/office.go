@@ -129,6 +129,17 @@ func (tq triageQuery) valid() bool {
 	return false
 }
 
+// states are the states the queue shows: the one tab asked for, or every triage
+// state when none (or one that is not a triage state) is asked for.
+func (tq triageQuery) states() (domain.State, []domain.State) {
+	for _, st := range triageStates {
+		if string(st) == tq.State {
+			return st, []domain.State{st}
+		}
+	}
+	return "", triageStates
+}
+
 // filter is the part of the list's filter the triage filters set.
 func (tq triageQuery) filter(f service.Filter) service.Filter {
 	f.Query, f.Channel, f.SuggestedCategory = tq.Q, tq.Channel, tq.Suggested
@@ -175,19 +186,7 @@ func (s *Server) renderTriage(w http.ResponseWriter, r *http.Request, v *visit, 
 	if _, ok := names[campaignID]; !ok {
 		campaignID = ""
 	}
-	state := domain.State(tq.State)
-	states := triageStates
-	if state != "" {
-		states = nil
-		for _, st := range triageStates {
-			if st == state {
-				states = []domain.State{st}
-			}
-		}
-		if states == nil {
-			state, states = "", triageStates
-		}
-	}
+	state, states := tq.states()
 	pageNo := max(tq.Page, 1)
 	views, total, err := s.svc.OpinionViews(ctx, v.User, tq.filter(service.Filter{
 		CampaignID: campaignID, States: states, Limit: listPageSize, Offset: (pageNo - 1) * listPageSize,
@@ -237,7 +236,7 @@ func (s *Server) renderTriage(w http.ResponseWriter, r *http.Request, v *visit, 
 			s.fail(w, r, v, err)
 			return
 		}
-		data["Bulk"] = s.bulkFormOf(v, c, views, form)
+		data["Bulk"] = s.bulkFormOf(v, c, views, total, form)
 	}
 	s.render(w, r, status, "triage", v, data)
 }

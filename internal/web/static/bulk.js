@@ -1,5 +1,5 @@
 // The triage queue's bulk form: "select all on this page" checks or clears every
-// row's box, and the form shows only the fields the chosen action reads (none
+// row's box, "all N matching" checks them too, and the form shows only the fields the chosen action reads (none
 // before one is chosen). Without this script every field shows and each row is
 // checked by hand; the server reads only the chosen action's fields either way.
 (() => {
@@ -14,7 +14,17 @@
   };
   document.getElementById('select-all-cell').hidden = false;
   all.addEventListener('change', () => { for (const b of boxes()) b.checked = all.checked; });
-  form.addEventListener('change', e => { if (e.target.name === 'opinions') sync(); });
+  // "All N matching" covers every page, this one's rows included: it checks them,
+  // and taking one of them out is no longer all.
+  const every = document.getElementById('bulk-all-matching');
+  if (every) every.addEventListener('change', () => {
+    if (every.checked) { for (const b of boxes()) b.checked = true; sync(); }
+  });
+  form.addEventListener('change', e => {
+    if (e.target.name !== 'opinions') return;
+    if (every && !e.target.checked) every.checked = false;
+    sync();
+  });
   sync();
 
   const action = document.getElementById('bulk-action');
