@@ -59,12 +59,14 @@ type bulkJob struct {
 }
 
 // bulkResult is what became of one opinion of a bulk: waiting, done, or refused with
-// the code and message a single action would have got.
+// the error a single action would have got.
 type bulkResult struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Code    string `json:"code,omitempty"`
-	Message string `json:"message,omitempty"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Error  struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
 }
 
 var bulkCmd = &command{
@@ -486,7 +488,7 @@ func (e *env) printBulk(w io.Writer, b bulkJob, results []bulkResult) {
 	rt.row("ID", e.t("cli.head.code"), e.t("cli.head.message"))
 	for _, r := range results {
 		if r.Status == "refused" {
-			rt.row(r.ID, dash(r.Code), dash(r.Message))
+			rt.row(r.ID, dash(r.Error.Code), dash(r.Error.Message))
 		}
 	}
 	if len(rt.rows) > 1 {

@@ -300,11 +300,11 @@ func TestBulkFollowsARunningBulkAndListsTheRefused(t *testing.T) {
 				"results":     []any{map[string]any{"id": "op-1", "status": "done"}}, "next_page_token": "1"})
 		case r.Query == "page_token=1":
 			return 200, sampleBulk("done", map[string]any{"done": 1, "refused": 2, "waiting": 0,
-				"results":         []any{map[string]any{"id": "op-2", "status": "refused", "code": "wrong_state", "message": "cannot assign an opinion that is assigned"}},
+				"results":         []any{map[string]any{"id": "op-2", "status": "refused", "error": map[string]any{"code": "wrong_state", "message": "cannot assign an opinion that is assigned"}}},
 				"next_page_token": "2"})
 		case r.Query == "page_token=2":
 			return 200, sampleBulk("done", map[string]any{"done": 1, "refused": 2, "waiting": 0,
-				"results": []any{map[string]any{"id": "op-3", "status": "refused", "code": "opinion_not_found", "message": "no opinion op-3"}}})
+				"results": []any{map[string]any{"id": "op-3", "status": "refused", "error": map[string]any{"code": "opinion_not_found", "message": "no opinion op-3"}}}})
 		}
 		t.Errorf("unexpected %s %s?%s", r.Method, r.Path, r.Query)
 		return 404, apiErr("not_found", "no")
@@ -340,7 +340,7 @@ func TestBulkFollowsARunningBulkAndListsTheRefused(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &b); code != 1 || err != nil {
 		t.Fatalf("exit %d, stdout not JSON (%v):\n%s", code, err, out)
 	}
-	if b.State != "done" || len(b.Results) != 3 || b.Results[2].Code != "opinion_not_found" || b.NextPageToken != "" {
+	if b.State != "done" || len(b.Results) != 3 || b.Results[2].Error.Code != "opinion_not_found" || b.NextPageToken != "" {
 		t.Errorf("--json bulk %+v, want done with all three results", b)
 	}
 }

@@ -114,9 +114,9 @@ func (s *Server) bulkAnswer(ctx context.Context, u user.User, id string, page bu
 	if err != nil {
 		return BulkAnswer{}, err
 	}
-	for i, res := range results {
-		if res.Code != "" {
-			results[i].Message = messageIn(lang, res.Code, res.Message, i18n.Message{})
+	for _, res := range results {
+		if res.Error != nil {
+			res.Error.Message = messageIn(lang, res.Error.Code, res.Error.Message, i18n.Message{})
 		}
 	}
 	answer := BulkAnswer{BulkView: v, Results: results}

@@ -259,16 +259,19 @@ func TestABulkActsOnEachOpinionAsItsCreatorAndAnswersTheOutcomes(t *testing.T) {
 	require.Empty(t, answer.NextPageToken)
 	got := map[string]string{}
 	for _, r := range answer.Results {
-		got[r.OpinionID] = r.Status + " " + r.Code
+		got[r.OpinionID] = r.Status
+		if r.Error != nil {
+			got[r.OpinionID] += " " + r.Error.Code
+		}
 	}
-	require.Equal(t, map[string]string{"r1": "done ", "r2": "done ", "r3": "done ", "busy": "refused wrong_state",
+	require.Equal(t, map[string]string{"r1": "done", "r2": "done", "r3": "done", "busy": "refused wrong_state",
 		"gone": "refused opinion_not_found", "elsewhere": "refused not_in_campaign"}, got)
 	require.Equal(t, ids, []string{answer.Results[0].OpinionID, answer.Results[1].OpinionID, answer.Results[2].OpinionID,
 		answer.Results[3].OpinionID, answer.Results[4].OpinionID, answer.Results[5].OpinionID}, "in the order listed")
-	require.Contains(t, answer.Results[1].Message, "cannot categorize an opinion that is assigned")
+	require.Contains(t, answer.Results[1].Error.Message, "cannot categorize an opinion that is assigned")
 	zh := decodeAs[BulkAnswer](t, f.doIn(t, "zh-CN", http.MethodGet, "/api/v1/bulks/"+answer.ID, "office", ""))
-	require.Equal(t, "wrong_state", zh.Results[1].Code, "the code is the same in every language")
-	require.Equal(t, "该事项当前状态不允许此操作。", zh.Results[1].Message, "a Chinese reader reads the refusal in Chinese")
+	require.Equal(t, "wrong_state", zh.Results[1].Error.Code, "the code is the same in every language")
+	require.Equal(t, "该事项当前状态不允许此操作。", zh.Results[1].Error.Message, "a Chinese reader reads the refusal in Chinese")
 
 	require.Len(t, w.started, 1)
 	require.Equal(t, workflows.BulkInput{BulkID: answer.ID, Total: 6, ChunkSize: workflows.DefaultBulkChunkSize}, w.started[0])

@@ -47,7 +47,7 @@ func refusals(b map[string]any) map[string]string {
 	for _, r := range b["results"].([]any) {
 		res := r.(map[string]any)
 		if res["status"] == "refused" {
-			out[res["id"].(string)] = res["code"].(string)
+			out[res["id"].(string)] = res["error"].(map[string]any)["code"].(string)
 		}
 	}
 	return out
@@ -91,7 +91,7 @@ func TestTwoHundredOpinionsAreCategorizedAndAssignedInBulkEachOnce(t *testing.T)
 	require.Equal(t, map[string]string{assigned: "wrong_state", rejected: "wrong_state"}, refusals(assignedInBulk))
 	for _, r := range assignedInBulk["results"].([]any) {
 		if res := r.(map[string]any); res["id"] == assigned {
-			require.Contains(t, res["message"], "cannot assign an opinion that is assigned")
+			require.Contains(t, res["error"].(map[string]any)["message"], "cannot assign an opinion that is assigned")
 		}
 	}
 

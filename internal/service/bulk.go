@@ -60,12 +60,19 @@ func bulkView(b store.Bulk) BulkView {
 }
 
 // BulkResult is what became of one opinion of a bulk: waiting, done, or refused
-// with the code and message a single action would have been refused with.
+// with the error a single action would have been refused with.
 type BulkResult struct {
-	OpinionID string `json:"id"`
-	Status    string `json:"status"`
-	Code      string `json:"code,omitempty"`
-	Message   string `json:"message,omitempty"`
+	OpinionID string       `json:"id"`
+	Status    string       `json:"status"`
+	Error     *ResultError `json:"error,omitempty"`
+}
+
+// ResultError is why one opinion of a request on many (a bulk, a problem's
+// grouping) was refused: the code and message of the error a request for that
+// opinion alone would have been answered with.
+type ResultError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
 func bulkResults(items []store.BulkItem) []BulkResult {
@@ -75,7 +82,10 @@ func bulkResults(items []store.BulkItem) []BulkResult {
 		if status != BulkDone && status != BulkRefused {
 			status = BulkWaiting
 		}
-		out[i] = BulkResult{OpinionID: it.OpinionID, Status: status, Code: it.Code, Message: it.Message}
+		out[i] = BulkResult{OpinionID: it.OpinionID, Status: status}
+		if it.Code != "" {
+			out[i].Error = &ResultError{Code: it.Code, Message: it.Message}
+		}
 	}
 	return out
 }

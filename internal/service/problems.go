@@ -34,9 +34,9 @@ type ProblemRequest struct {
 
 // GroupResult is what became of one opinion of a problem request.
 type GroupResult struct {
-	ID     string `json:"id"`
-	Status int    `json:"status"`
-	Error  *Error `json:"error,omitempty"`
+	ID     string       `json:"id"`
+	Status int          `json:"status"`
+	Error  *ResultError `json:"error,omitempty"`
 }
 
 // TaskRequest makes a task of a problem (任务清单): its lead unit, co-units,
@@ -138,7 +138,7 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 				if !errors.As(err, &e) {
 					return err
 				}
-				results[i].Status, results[i].Error = e.Status, e
+				results[i].Status, results[i].Error = e.Status, &ResultError{Code: e.Code, Message: e.Message}
 			}
 			return nil
 		})
