@@ -145,6 +145,7 @@ type stats struct {
 	Accountability   int            `json:"accountability"`
 	ClosedOnTime     int            `json:"closed_on_time"`
 	OnTheSpot        int            `json:"on_the_spot"`
+	LongTerm         int            `json:"long_term"`
 	CompletionRate   *float64       `json:"completion_rate"`
 	OnTimeRate       *float64       `json:"on_time_rate"`
 	SatisfactionRate *float64       `json:"satisfaction_rate"`
@@ -233,6 +234,7 @@ func (e *env) printStats(w io.Writer, s stats) {
 	t.row(e.t("cli.stats.accountability"), strconv.Itoa(s.Accountability))
 	t.row(e.t("cli.stats.closed_on_time"), strconv.Itoa(s.ClosedOnTime))
 	t.row(e.t("cli.stats.on_the_spot"), strconv.Itoa(s.OnTheSpot))
+	t.row(e.t("cli.stats.long_term"), strconv.Itoa(s.LongTerm))
 	t.row(e.t("cli.stats.completion_rate"), pct(s.CompletionRate))
 	t.row(e.t("cli.stats.on_time_rate"), pct(s.OnTimeRate))
 	t.row(e.t("cli.stats.satisfaction_rate"), pct(s.SatisfactionRate))

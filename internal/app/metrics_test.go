@@ -175,8 +175,28 @@ func (l *lifecycle) run(key string) error {
 		l.act("office", "merge", map[string]any{"into": l.anchor, "reason": "同一问题"})
 		return l.err
 	}
+	w := l.r.IntN(len(officials))
+	who := officials[w]
+	if l.chance(0.04) { // on the long-term track (长期坚持): a progress report, then concluded
+		l.act("office", "categorize", map[string]any{"category": "制度漏洞"})
+		l.act("office", "assign", map[string]any{"department": who.department, "official": who.user, "leader": "leader"})
+		l.act(who.user, "sign", nil)
+		l.act(who.user, "report-progress", map[string]any{"measures": "梳理制度", "next": "印发执行", "percent": 40})
+		if l.chance(0.5) {
+			l.act("office", "conclude", map[string]any{"measures": "制度已印发执行", "evidence": "制度文件"})
+		}
+		return l.err
+	}
 	l.act("office", "categorize", map[string]any{"category": exactCategories[l.r.IntN(len(exactCategories))]})
 	if l.chance(0.05) {
+		return l.err
+	}
+	if l.chance(0.04) { // fixed on the spot (立行立改), then verified or not yet
+		l.act("office", "resolve", map[string]any{"department": who.department, "official": who.user, "measures": "当场整改",
+			"evidence": "现场照片", "fixed_on": l.today.Format(domain.DateLayout)})
+		if l.chance(0.5) {
+			l.act("verifier", "verify", map[string]any{"pass": true})
+		}
 		return l.err
 	}
 	if l.chance(0.04) && l.err == nil { // grouped into a problem of its own, no task made yet
@@ -184,8 +204,6 @@ func (l *lifecycle) run(key string) error {
 			map[string]any{"title": "同类问题 " + key, "opinions": []string{l.id}}, http.StatusCreated)
 		return l.err
 	}
-	w := l.r.IntN(len(officials))
-	who := officials[w]
 	// Deadlines from a month ago (the ladder climbs to accountability at once) to
 	// two weeks ahead.
 	assign := func() {
@@ -487,9 +505,10 @@ func requireCoverage(t *testing.T, want metricstest.Samples) {
 	}
 	require.Greater(t, want.Sum("rectify_speed_ever_overdue_opinions", "level", "accountability"),
 		want.Sum("rectify_overdue_opinions", "level", "accountability"), "some reached 问责 and are no longer there")
-	for _, f := range []string{"assigned", "extended", "verified", "reworked", "first_pass", "accepted", "reopened"} {
+	for _, f := range []string{"assigned", "extended", "verified", "reworked", "first_pass", "accepted", "reopened", "on_the_spot", "long_term"} {
 		require.Positive(t, want.Sum("rectify_speed_"+f+"_opinions"), f)
 	}
+	require.Positive(t, want.Sum("rectify_speed_opinions", "speed", "long_term", "stage", "in_progress"), "some long-term item still reporting")
 	require.Greater(t, want.Sum("rectify_speed_opinions", "stage", "closed"), want.Sum("rectify_speed_first_pass_opinions"), "some closed after a rework")
 	require.Greater(t, want.Sum("rectify_speed_accepted_opinions"), want.Sum("rectify_speed_reopened_opinions"))
 	require.Greater(t, want.Sum("rectify_speed_assigned_opinions"), want.Sum("rectify_speed_extended_opinions"))

@@ -234,7 +234,7 @@ var (
 	ResponsibilityHeader = []string{"责任类型", "姓名", "所在单位", "事项数", "待交办", "办理中", "已销号", "不计入",
 		"逾期", "督办", "问责", "按期办结", "完成率", "按期办结率", "满意率", "事项编号"}
 	SummaryHeader = []string{"分组", "名称", "收集意见", "待交办", "办理中", "已销号", "不计入", "逾期", "督办", "问责",
-		"按期办结", "已回访", "满意", "完成率", "按期办结率", "满意率", "一次核查通过率", "返工率", "延期率", "立行立改"}
+		"按期办结", "已回访", "满意", "完成率", "按期办结率", "满意率", "一次核查通过率", "返工率", "延期率", "立行立改", "长期坚持"}
 )
 
 func problemSheet(h Head, rows []ProblemRow) spreadsheet.Table {
@@ -309,7 +309,7 @@ func SummaryRows(st store.Stats, leader func(string) string) [][]any {
 		return []any{group, name, c.Collected, c.Pending, c.InProgress, c.Closed, c.Excluded, c.Overdue, c.Supervised,
 			c.Accountability, c.ClosedOnTime, c.Callbacks, c.Satisfied, spreadsheet.Percent(c.CompletionRate),
 			spreadsheet.Percent(c.OnTimeRate), spreadsheet.Percent(c.SatisfactionRate), spreadsheet.Percent(c.FirstPassRate),
-			spreadsheet.Percent(c.ReworkRate), spreadsheet.Percent(c.ExtensionRate), c.OnTheSpot}
+			spreadsheet.Percent(c.ReworkRate), spreadsheet.Percent(c.ExtensionRate), c.OnTheSpot, c.LongTerm}
 	}
 	out := [][]any{row(SummaryGroups[0], "全部", st.Counts)}
 	slice := func(group string, cs []store.Counts, label func(string) string) {

@@ -127,6 +127,8 @@ var qualityFamilies = func() []*qualityFamily {
 			help: "Opinions reopened at least once, by a dissatisfied follow-up call or a reopening"},
 		{figure: store.FigureOnTheSpot, name: "on_the_spot_opinions",
 			help: "Opinions fixed on the spot (立行立改, recorded by the office), which count with the immediate speed whatever their category's"},
+		{figure: store.FigureLongTerm, name: "long_term_opinions",
+			help: "Opinions on the long-term track (长期坚持), whose deadline is the next progress report's"},
 	}
 	for _, f := range fs {
 		family := func(slice, what string) *prometheus.Desc {

@@ -74,6 +74,7 @@ func TestStore(t *testing.T) {
 		{"StatsEmptyCampaign", testStatsEmptyCampaign},
 		{"QualityFiguresByHand", testQualityFiguresByHand},
 		{"OpinionsFixedOnTheSpotCountAsImmediate", testOpinionsFixedOnTheSpotCountAsImmediate},
+		{"LongTermItemsAreCountedAsSuch", testLongTermItemsAreCountedAsSuch},
 		{"FiguresAreOneSnapshot", testFiguresAreOneSnapshot},
 		{"ClusterWritersStayExact", testClusterWritersStayExact},
 		{"OpenHidesPasswords", testOpenHidesPasswords},

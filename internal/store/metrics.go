@@ -91,7 +91,7 @@ type FiguresRequest struct {
 // figure_counts keeps by category.
 var departmentQualityFigures = []string{
 	FigureEverLevel, FigureAssigned, FigureExtended, FigureLateExtensions, FigureVerified,
-	FigureReworked, FigureFirstPass, FigureAccepted, FigureReopened, FigureOnTheSpot, FigureCloseWorkdays,
+	FigureReworked, FigureFirstPass, FigureAccepted, FigureReopened, FigureOnTheSpot, FigureLongTerm, FigureCloseWorkdays,
 }
 
 // Figures reads the figures in one read-only transaction, so every number describes

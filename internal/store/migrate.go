@@ -22,6 +22,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "the schema of v0.1.0", (*Store).baseline},
 	{2, "batch rows indexed by outcome", (*Store).indexBatchOutcomes},
+	{3, "the long-term track counted in the figures", (*Store).recountLongTermFacts},
 }
 
 const migrationsSchema = `
@@ -109,6 +110,15 @@ func (s *Store) baseline(ctx context.Context, tx *sql.Tx) error {
 // watched it (docs/performance.md).
 func (s *Store) indexBatchOutcomes(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS batch_rows_outcome ON batch_rows (batch_id, outcome)`)
+	return err
+}
+
+// recountLongTermFacts drops the facts of the opinions on the long-term track,
+// which were written before the track was a figure of its own: the rebuild that
+// follows every migration computes them again, with the track counted.
+func (s *Store) recountLongTermFacts(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM opinion_facts WHERE opinion_id IN
+	(SELECT id FROM opinions WHERE doc LIKE '%"long_term":true%')`)
 	return err
 }
 

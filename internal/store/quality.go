@@ -98,6 +98,9 @@ const (
 	FigureReopened = "reopened"
 	// FigureOnTheSpot counts opinions fixed on the spot (立行立改, recorded by resolve).
 	FigureOnTheSpot = "on_the_spot"
+	// FigureLongTerm counts opinions on the long-term track (长期坚持): reporting
+	// progress each cycle, or concluded from it.
+	FigureLongTerm = "long_term"
 	// FigureCloseWorkdays counts closed opinions by the working days they took,
 	// from receipt to their latest closure (Value, a whole number).
 	FigureCloseWorkdays = "close_workdays"
@@ -145,6 +148,7 @@ const (
 	flagAccepted
 	flagReopened
 	flagOnTheSpot
+	flagLongTerm
 )
 
 // flagFigures names each flag's figure.
@@ -154,7 +158,7 @@ var flagFigures = []struct {
 }{
 	{flagAssigned, FigureAssigned}, {flagExtended, FigureExtended}, {flagVerified, FigureVerified},
 	{flagReworked, FigureReworked}, {flagFirstPass, FigureFirstPass}, {flagAccepted, FigureAccepted},
-	{flagReopened, FigureReopened}, {flagOnTheSpot, FigureOnTheSpot},
+	{flagReopened, FigureReopened}, {flagOnTheSpot, FigureOnTheSpot}, {flagLongTerm, FigureLongTerm},
 }
 
 // answers are the follow-up answers, in the order facts.calls counts them.
@@ -219,6 +223,7 @@ func factsOf(o domain.Opinion) facts {
 	set(flagFirstPass, closed && !reworked)
 	set(flagExtended, o.Extensions > 0)
 	set(flagOnTheSpot, o.OnTheSpot)
+	set(flagLongTerm, o.LongTerm)
 	// Given to an official: with one now or closed, or with anything on record
 	// only an assigned opinion gets. One returned before any of it is not, nor
 	// one grouped into a problem (its tasks are what is given) until answered.

@@ -285,6 +285,9 @@ type Counts struct {
 	// OnTheSpot counts the opinions fixed on the spot (立行立改): the office recorded
 	// the fix, which went to verification as one submitted on time.
 	OnTheSpot int `json:"on_the_spot"`
+	// LongTerm counts the opinions on the long-term track (长期坚持): their deadline
+	// is the next progress report's, so only a missed report makes one overdue.
+	LongTerm int `json:"long_term"`
 
 	CompletionRate   float64 `json:"completion_rate"`
 	OnTimeRate       float64 `json:"on_time_rate"`
@@ -386,6 +389,8 @@ func (t *tally) add(figure, value string, n int) {
 		c.Reopened += n
 	case FigureOnTheSpot:
 		c.OnTheSpot += n
+	case FigureLongTerm:
+		c.LongTerm += n
 	case FigureCloseWorkdays:
 		if d, err := strconv.Atoi(value); err == nil {
 			t.workdays[d] += n

@@ -30,6 +30,7 @@ func qualityFigures(v *visit, st service.Stats) []figure {
 		rate("reopen_rate", st.ReopenRate, st.Reopened, st.Accepted),
 		rate("extension_rate", st.ExtensionRate, st.Extended, st.Assigned),
 		count("on_the_spot", st.OnTheSpot, false),
+		count("long_term", st.LongTerm, false),
 		count("late_extensions", st.LateExtensions, true),
 		count("ever_overdue", st.EverOverdue, true),
 		count("ever_supervised", st.EverSupervised, true),

@@ -699,7 +699,8 @@ func dashQuality(body string) map[string]string {
 
 // qualitySeeds are opinions whose record was once laundered, on top of
 // leaderMixed: one that reached 问责 and closed after a late extension, and one
-// called back dissatisfied, reopened, fixed and called back "basically satisfied".
+// called back dissatisfied, reopened, fixed and called back "basically satisfied";
+// and one fixed on the spot and one on the long-term track.
 func (e *leaderEnv) seedQuality(t *testing.T, campaignID string) {
 	t.Helper()
 	yes, no := true, false
@@ -722,7 +723,13 @@ func (e *leaderEnv) seedQuality(t *testing.T, campaignID string) {
 		department: ldDeptCivil, closedOn: "2025-06-09", onTime: true})
 	spot.OnTheSpot, spot.FixedOn, spot.SubmittedBy, spot.Leader = true, "2025-06-06", "office", "" // no 包案 leader named
 	spot.Rounds = []domain.Round{{Measures: "当场整改", Passed: &yes}}
-	for _, o := range []domain.Opinion{late, reopened, spot} {
+	// On the long-term track, its next report due in a month: 长期坚持, not overdue
+	// however long the work.
+	longTerm := leaderOpinion(campaignID, leaderSeed{id: "q-long", state: domain.StateInProgress, category: "制度漏洞",
+		department: ldDeptCivil, deadline: "2025-07-21"})
+	longTerm.LongTerm, longTerm.ReportEveryMonths, longTerm.Leader = true, 1, "" // no 包案 leader named
+	longTerm.Reports = []domain.ProgressReport{{By: ldOfficial, Done: "梳理制度", Next: "印发执行", Percent: 30, Due: "2025-06-20"}}
+	for _, o := range []domain.Opinion{late, reopened, spot, longTerm} {
 		require.NoError(t, e.store.ProjectOpinion(context.Background(), o))
 	}
 }
@@ -753,9 +760,9 @@ func TestDashboardShowsTheQualityOfTheFixes(t *testing.T) {
 		"first_pass_rate": pct(st.FirstPassRate), "rework_rate": pct(st.ReworkRate), "reopen_rate": pct(st.ReopenRate),
 		"extension_rate": pct(st.ExtensionRate), "late_extensions": "1", "ever_overdue": strconv.Itoa(st.EverOverdue),
 		"ever_supervised": strconv.Itoa(st.EverSupervised), "ever_accountability": "2",
-		"median_working_days_to_close": "0 个工作日", "dissatisfied": "2", "on_the_spot": "1",
+		"median_working_days_to_close": "0 个工作日", "dissatisfied": "2", "on_the_spot": "1", "long_term": "1",
 	}, q)
-	require.Equal(t, 1, st.OnTheSpot)
+	require.Equal(t, [2]int{1, 1}, [2]int{st.OnTheSpot, st.LongTerm})
 	require.Contains(t, body, "每次办结后的首次回访共 6 次，满意（含基本满意）4 次")
 	require.Equal(t, "66.7%", dashFigures(body)["satisfaction_rate"], "4 of 6 calls, not 4 of 5 opinions")
 	requireLabelled(t, "/dashboard with quality", body)

@@ -184,6 +184,8 @@ type Record struct {
 	// OnTheSpot is whether it was fixed on the spot (立行立改): its speed is then
 	// immediate, whatever its category's.
 	OnTheSpot bool
+	// LongTerm is whether it is on the long-term track (长期坚持).
+	LongTerm bool
 	// Workdays are the working days to close, -1 unless closed.
 	Workdays int
 }
@@ -221,6 +223,7 @@ func RecordOf(o domain.Opinion) Record {
 	r.Accepted = passed || closed || o.State == domain.StateAwaitingCallback || o.Reopens > 0 || len(o.Callbacks) > 0 || o.Satisfaction != ""
 	r.Reopened = o.Reopens > 0
 	r.OnTheSpot = o.OnTheSpot
+	r.LongTerm = o.LongTerm
 	r.FirstPass = closed && !r.Reworked
 	r.Extended = o.Extensions > 0
 	withOfficial := map[domain.State]bool{domain.StateAssigned: true, domain.StateInProgress: true,
@@ -363,7 +366,7 @@ func Expect(campaigns []Campaign, opinions []domain.Opinion, imports []Import, o
 				yes  bool
 			}{{"assigned", rec.Assigned}, {"extended", rec.Extended}, {"verified", rec.Verified}, {"reworked", rec.Reworked},
 				{"first_pass", rec.FirstPass}, {"accepted", rec.Accepted}, {"reopened", rec.Reopened},
-				{"on_the_spot", rec.OnTheSpot}} {
+				{"on_the_spot", rec.OnTheSpot}, {"long_term", rec.LongTerm}} {
 				if f.yes {
 					add(Key(family+f.name+"_opinions", labels...), 1)
 				}
@@ -499,6 +502,7 @@ func Counts(got Samples, campaignID, dimension, name string) store.Counts {
 		c.Accepted = n("accepted_opinions")
 		c.Reopened = n("reopened_opinions")
 		c.OnTheSpot = n("on_the_spot_opinions")
+		c.LongTerm = n("long_term_opinions")
 	}
 	switch dimension {
 	case "speed", "target":
@@ -593,6 +597,7 @@ func ByKind(byTarget []store.Counts) map[string]store.Counts {
 			{&sum.Assigned, &t.Assigned}, {&sum.Extended, &t.Extended}, {&sum.LateExtensions, &t.LateExtensions},
 			{&sum.Verified, &t.Verified}, {&sum.Reworked, &t.Reworked}, {&sum.FirstPass, &t.FirstPass},
 			{&sum.Accepted, &t.Accepted}, {&sum.Reopened, &t.Reopened}, {&sum.OnTheSpot, &t.OnTheSpot},
+			{&sum.LongTerm, &t.LongTerm},
 		} {
 			*f.to += *f.from
 		}
