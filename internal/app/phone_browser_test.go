@@ -139,6 +139,15 @@ func (b *browser) fits(name string, width int) {
 	require.Empty(b.t, got.HoverOnly, "%s: nothing said only on hover", name)
 }
 
+// openAll opens every action's form, as a tap on each would leave them, and waits
+// until they are drawn: a screenshot taken before the next frame has the page's old
+// size.
+func (b *browser) openAll() {
+	b.t.Helper()
+	value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true);
+		new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
+}
+
 // box is where an element is on the screen, in CSS pixels.
 type box struct {
 	Left, Top, Right, Bottom, Width, Height float64
@@ -327,6 +336,19 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	b.imageShown(`#rounds img.thumb`)
 	b.fits("official-submitted", width)
 
+	// In English, whose words are longer: 我的任务 and an item with every action's form.
+	b.submitAndWait(`form[action="/lang"] button`)
+	b.open("/tasks")
+	require.Contains(t, b.text("main h1"), "My tasks")
+	b.fits("official-tasks-en", width)
+	b.open("/opinions/" + c.LongTerm)
+	b.openAll()
+	require.True(t, b.box(`form[action$="/act/report-progress"] button[type=submit]`).Shown, "the progress report's form is open")
+	b.fits("official-item-en", width)
+	b.open("/opinions/" + c.Fix)
+	b.fits("official-submitted-en", width)
+	b.submitAndWait(`form[action="/lang"] button`)
+
 	b.open("/account/password")
 	b.fits("password", width)
 	b.signOut()
@@ -347,6 +369,8 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	require.Equal(t, "待回访", b.text(`article .crumbs .badge:last-child`), "verified: the fix stands")
 	b.imageShown(`#rounds img.thumb`)
 	b.fits("verifier-verified", width)
+	b.open("/account/password")
+	b.fits("verifier-password", width)
 	b.signOut()
 
 	// The leader: the extension asked for, the dashboard, 包案.
@@ -363,6 +387,8 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	b.fits("leader-cases", width)
 	b.open("/dashboard?campaign=phone")
 	b.fits("leader-dashboard-campaign", width)
+	b.open("/account/password")
+	b.fits("leader-password", width)
 
 	require.Equal(t, "awaiting_callback", h.opinionState(c.Fix), "the fix passed verification")
 	require.Equal(t, "returned", h.opinionState(c.Wrong))
@@ -370,8 +396,9 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 
 // TestPhoneNarrowestScreenInBothLanguages opens every page an official, a verifier
 // and a leader reach from a message on a 360 × 740 phone, in Chinese and in English
-// (whose words are longer), with every action's form open: each fits the screen.
-// Then, with scripts switched off, the official sends a fix with a camera photo.
+// (whose words are longer), with every action's form open — the leader's approval
+// of more time among them: each fits the screen. Then, with scripts switched off,
+// the official sends a fix with a camera photo.
 func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 	const width = 360
 	h := startHarness(t)
@@ -380,6 +407,9 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 	h.Act("official", c.Fix, "submit", map[string]any{"measures": "更换路灯两盏", "evidence": "维修后照片"}, 200)
 	h.Act("official", c.LongTerm, "sign", nil, 200)
 	h.Act("official", c.LongTerm, "report-progress", map[string]any{"measures": "起草议事规则", "next": "征求意见", "percent": 30}, 200)
+	h.Act("official", c.Later, "sign", nil, 200)
+	until := onWorkday(time.Now().In(campaignZone).AddDate(0, 3, 0), 1)
+	h.Act("official", c.Later, "request-extension", map[string]any{"until": until, "reason": "化粪池改造需列入明年财政预算"}, 200)
 	b := newPhone(t, h.Base, width, 740)
 
 	for _, lang := range []string{"zh", "en"} {
@@ -390,22 +420,26 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 		b.fits(lang+"-sign-in", width)
 		for _, role := range []struct {
 			user  string
-			pages [][2]string // name, path
+			pages [][3]string // name, path, and what it must show, if anything
 		}{
-			{"official", [][2]string{{"tasks", "/tasks"}, {"item", "/opinions/" + c.Later}, {"long-term-item", "/opinions/" + c.LongTerm},
-				{"task", "/opinions/" + c.Task}, {"password", "/account/password"}, {"notifications", "/me/notifications"}}},
-			{"verifier", [][2]string{{"queue", "/verify"}, {"item", "/opinions/" + c.Fix}}},
-			{"leader", [][2]string{{"dashboard", "/dashboard?campaign=phone"}, {"cases", "/my-cases"}, {"decisions", "/decisions"},
-				{"item", "/opinions/" + c.Fix}, {"problems", "/campaigns/phone/problems"}, {"problem", "/problems/" + c.Problem}}},
+			{"official", [][3]string{{"tasks", "/tasks"}, {"item", "/opinions/" + c.Wrong}, {"item-more-time", "/opinions/" + c.Later},
+				{"long-term-item", "/opinions/" + c.LongTerm}, {"task", "/opinions/" + c.Task}, {"password", "/account/password"},
+				{"notifications", "/me/notifications"}}},
+			{"verifier", [][3]string{{"queue", "/verify"}, {"item", "/opinions/" + c.Fix}, {"password", "/account/password"}}},
+			{"leader", [][3]string{{"dashboard", "/dashboard?campaign=phone"}, {"cases", "/my-cases"},
+				{"decisions", "/decisions", `#extensions a[href="/opinions/` + c.Later + `"]`},
+				{"extension", "/opinions/" + c.Later, `form[action$="/act/decide-extension"] button[type=submit]`},
+				{"item", "/opinions/" + c.Fix}, {"problems", "/campaigns/phone/problems"}, {"problem", "/problems/" + c.Problem},
+				{"password", "/account/password"}}},
 		} {
 			b.signIn(role.user)
 			for _, page := range role.pages {
 				b.open(page[1])
-				// Every action's form open, as a tap on each would leave them, and drawn:
-				// a screenshot taken before the next frame has the page's old size.
-				value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true);
-					new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
+				b.openAll()
 				b.fits(lang+"-"+role.user+"-"+page[0], width)
+				if page[2] != "" {
+					require.True(t, b.box(page[2]).Shown, "%s %s shows %s", lang, page[0], page[2])
+				}
 			}
 			b.signOut()
 		}
@@ -420,18 +454,18 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 		return err
 	}))
 	b.signIn("official")
-	b.act(c.Later, domain.ActionSign)
-	submit := fmt.Sprintf(`form[action="/opinions/%s/act/submit"]`, c.Later)
+	b.act(c.Wrong, domain.ActionSign)
+	submit := fmt.Sprintf(`form[action="/opinions/%s/act/submit"]`, c.Wrong)
 	b.run(chromedp.Click(chromedp.CSS(`details:has(`+submit+`) > summary`)), chromedp.WaitVisible(chromedp.CSS(submit+` button`)),
-		chromedp.SendKeys(chromedp.ID("submit-measures"), "化粪池已清掏"),
-		chromedp.SendKeys(chromedp.ID("submit-evidence"), "清掏后照片"),
+		chromedp.SendKeys(chromedp.ID("submit-measures"), "低保申请材料精简为三项"),
+		chromedp.SendKeys(chromedp.ID("submit-evidence"), "新的材料清单照片"),
 		chromedp.SetUploadFiles(chromedp.ID("submit-files-camera"), []string{photo}))
 	camera := b.box(`#submit-files-camera`)
 	require.True(t, camera.Shown && camera.Width > 100, "the camera's own input shows, with what it holds: %+v", camera)
 	require.False(t, b.box(`#submit-files-previews li`).Shown, "no preview without the script")
 	b.fits("no-script-submit", width)
 	b.submitAndWait(submit + ` button[type=submit]`)
-	require.Equal(t, "submitted", h.opinionState(c.Later))
+	require.Equal(t, "submitted", h.opinionState(c.Wrong))
 	b.imageShown(`#rounds img.thumb`)
 }
 
