@@ -98,6 +98,12 @@ func TestBrowserPublishesAndThePublicSendsFeedback(t *testing.T) {
 	b.navigateBy(chromedp.Click(chromedp.CSS(`main table.list tbody td a[href^="/opinions/"]:not(.feedback-on a)`)), "the feedback opinion")
 	b.shot("office-feedback-opinion")
 	require.Contains(t, b.text("#feedback-on"), "针对第 1 项")
+	// What its links are about is the channel written before them, not a tooltip,
+	// which a phone never shows.
+	require.Contains(t, b.text(`dd:has(#feedback-on)`), "公示反馈 针对第 1 项 · 查看公示")
+	b.holdAsPhone(390, 844)
+	b.shot("office-feedback-opinion-phone")
+	require.Empty(t, b.measure(390).HoverOnly, "nothing on the feedback opinion is said only on hover")
 	require.Contains(t, b.text("main"), "13700001111", "the office reads the phone the public left")
 	require.True(t, strings.Contains(b.text("main"), "公示反馈"))
 }

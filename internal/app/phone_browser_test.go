@@ -25,24 +25,39 @@ import (
 func newPhone(t *testing.T, base string, width, height int64) *browser {
 	t.Helper()
 	b := newBrowser(t, base)
-	b.run(chromedp.EmulateViewport(width, height, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	b.holdAsPhone(width, height)
 	return b
+}
+
+// holdAsPhone makes the browser's window a phone's screen, as newPhone opens it.
+func (b *browser) holdAsPhone(width, height int64) {
+	b.t.Helper()
+	b.run(chromedp.EmulateViewport(width, height, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
 }
 
 // layout is how the page sits on the phone's screen.
 type layout struct {
 	Width       int      // the window's width
 	ScrollWidth int      // the document's: wider than the window is sideways scrolling
-	Overflowing []string // elements reaching past the window's right edge
+	Overflowing []string // elements reaching past the window's right edge, and what is tapped too narrow for its text
 	Stranded    []string // headings, buttons, menus and labels leaving one character alone on a line
 	Squeezed    []string // table columns too narrow to read: a few characters a line
+	Small       []string // what is tapped, smaller than a thumb: under 44 × 44
+	HoverOnly   []string // elements whose title says what the screen does not
 }
 
 // layoutScript measures the page on a screen %d pixels wide: the document's width,
 // what sticks out of the screen on the right, the headings, buttons, menu entries,
 // badges and labels whose last line holds a single character (a character is on the
 // line its middle falls in), and the cells of tables still laid out as tables that
-// are narrower than five characters while holding more.
+// are narrower than five characters while holding more; and what a thumb taps in
+// the header and the page (links, buttons, menus, fields, and the labels of
+// choices and of the camera, which are what is tapped of them) smaller than 44 ×
+// 44, except a link inside running text, which is as tall as its line, or whose
+// text spills out of its box (on the left too, where no width shows it); and the
+// elements with a title, which a phone never shows, saying more than their own
+// text or the description they point to shows (a thumbnail's link is let be: its
+// title only names the file its photo shows and says a tap opens it).
 const layoutScript = `(() => {
 	const w = %d, name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
 		(typeof e.className === 'string' && e.className ? '.' + e.className.trim().replace(/\s+/g, '.') : '') +
@@ -75,22 +90,62 @@ const layoutScript = `(() => {
 		}
 		if (lines.length > 1 && lines[lines.length - 1].n === 1) stranded.push(name(e));
 	}
-	return {Width: window.innerWidth, ScrollWidth: document.documentElement.scrollWidth, Overflowing: overflowing, Stranded: stranded, Squeezed: squeezed};
+	const small = [];
+	const shown = e => { const r = e.getBoundingClientRect();
+		return e.checkVisibility({opacityProperty: true, visibilityProperty: true}) && r.right > 0 && r.width * r.height > 1; };
+	for (const e of document.querySelectorAll('header a[href], header button, main a[href], main button, main summary, main select, main textarea, ' +
+		'main input:not([type=hidden], [type=checkbox], [type=radio]), main label')) {
+		// Off the screen until focused, or hidden behind its label.
+		if (!shown(e)) continue;
+		// A label is what is tapped of a choice's small box, or of a control it stands in for.
+		if (e.matches('label') && !(e.control && (e.control.matches('[type=checkbox], [type=radio]') || !shown(e.control)))) continue;
+		const r = e.getBoundingClientRect();
+		const st = getComputedStyle(e), around = e.parentElement.textContent.replace(/\s+/g, '');
+		if (e.matches('a') && st.display === 'inline' && around.length > e.textContent.replace(/\s+/g, '').length) continue;
+		if (r.width < 43.5 || r.height < 43.5) small.push(name(e) + ' ' + Math.round(r.width) + '×' + Math.round(r.height));
+		if (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0) overflowing.push(name(e) + ' spills out of its box: ' + e.scrollWidth + ' > ' + e.clientWidth);
+	}
+	const said = e => e.innerText.replace(/\s+/g, ' '), hoverOnly = [];
+	for (const e of document.querySelectorAll('body [title]')) {
+		if (!e.getClientRects().length || e.matches('a:has(> img.thumb)')) continue;
+		const described = (e.getAttribute('aria-describedby') || '').split(/\s+/).map(id => document.getElementById(id));
+		const title = e.title.replace(/\s+/g, ' ').trim();
+		if (![e, ...described].some(d => d && d.checkVisibility() && said(d).includes(title))) hoverOnly.push(name(e) + ' title="' + title + '"');
+	}
+	return {Width: window.innerWidth, ScrollWidth: document.documentElement.scrollWidth, Overflowing: overflowing, Stranded: stranded,
+		Squeezed: squeezed, Small: small, HoverOnly: hoverOnly};
 })()`
+
+// measure measures the page as layoutScript does, on a screen width pixels wide.
+func (b *browser) measure(width int) layout {
+	b.t.Helper()
+	return value(b, chromedp.Evaluate[layout](fmt.Sprintf(layoutScript, width)))
+}
 
 // fits checks that the page fits the phone: nothing scrolls sideways, nothing sticks
 // out past the screen's right edge, no heading or button strands a character on a
-// line of its own, no table is squeezed into the screen. It keeps a screenshot of
-// the page.
+// line of its own, no table is squeezed into the screen, everything tapped is
+// thumb-sized and nothing is said only on hover. It keeps a screenshot of the page.
 func (b *browser) fits(name string, width int) {
 	b.t.Helper()
 	b.shot(name)
-	got := value(b, chromedp.Evaluate[layout](fmt.Sprintf(layoutScript, width)))
+	got := b.measure(width)
 	require.Empty(b.t, got.Overflowing, "%s: nothing reaches past the screen", name)
 	require.Equal(b.t, width, got.Width, "%s: the page is laid out for the phone's width, not zoomed out", name)
 	require.LessOrEqual(b.t, got.ScrollWidth, got.Width, "%s: no sideways scrolling", name)
 	require.Empty(b.t, got.Stranded, "%s: no character alone on a line", name)
 	require.Empty(b.t, got.Squeezed, "%s: no table column squeezed to a few characters a line", name)
+	require.Empty(b.t, got.Small, "%s: everything tapped is thumb-sized", name)
+	require.Empty(b.t, got.HoverOnly, "%s: nothing said only on hover", name)
+}
+
+// openAll opens every action's form, as a tap on each would leave them, and waits
+// until they are drawn: a screenshot taken before the next frame has the page's old
+// size.
+func (b *browser) openAll() {
+	b.t.Helper()
+	value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true);
+		new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
 }
 
 // box is where an element is on the screen, in CSS pixels.
@@ -281,6 +336,19 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	b.imageShown(`#rounds img.thumb`)
 	b.fits("official-submitted", width)
 
+	// In English, whose words are longer: 我的任务 and an item with every action's form.
+	b.submitAndWait(`form[action="/lang"] button`)
+	b.open("/tasks")
+	require.Contains(t, b.text("main h1"), "My tasks")
+	b.fits("official-tasks-en", width)
+	b.open("/opinions/" + c.LongTerm)
+	b.openAll()
+	require.True(t, b.box(`form[action$="/act/report-progress"] button[type=submit]`).Shown, "the progress report's form is open")
+	b.fits("official-item-en", width)
+	b.open("/opinions/" + c.Fix)
+	b.fits("official-submitted-en", width)
+	b.submitAndWait(`form[action="/lang"] button`)
+
 	b.open("/account/password")
 	b.fits("password", width)
 	b.signOut()
@@ -301,6 +369,8 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	require.Equal(t, "待回访", b.text(`article .crumbs .badge:last-child`), "verified: the fix stands")
 	b.imageShown(`#rounds img.thumb`)
 	b.fits("verifier-verified", width)
+	b.open("/account/password")
+	b.fits("verifier-password", width)
 	b.signOut()
 
 	// The leader: the extension asked for, the dashboard, 包案.
@@ -317,6 +387,8 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 	b.fits("leader-cases", width)
 	b.open("/dashboard?campaign=phone")
 	b.fits("leader-dashboard-campaign", width)
+	b.open("/account/password")
+	b.fits("leader-password", width)
 
 	require.Equal(t, "awaiting_callback", h.opinionState(c.Fix), "the fix passed verification")
 	require.Equal(t, "returned", h.opinionState(c.Wrong))
@@ -324,8 +396,9 @@ func TestPhoneOfficialFixesWithAPhotoAndTheVerifierPassesIt(t *testing.T) {
 
 // TestPhoneNarrowestScreenInBothLanguages opens every page an official, a verifier
 // and a leader reach from a message on a 360 × 740 phone, in Chinese and in English
-// (whose words are longer), with every action's form open: each fits the screen.
-// Then, with scripts switched off, the official sends a fix with a camera photo.
+// (whose words are longer), with every action's form open — the leader's approval
+// of more time among them: each fits the screen. Then, with scripts switched off,
+// the official sends a fix with a camera photo.
 func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 	const width = 360
 	h := startHarness(t)
@@ -334,6 +407,9 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 	h.Act("official", c.Fix, "submit", map[string]any{"measures": "更换路灯两盏", "evidence": "维修后照片"}, 200)
 	h.Act("official", c.LongTerm, "sign", nil, 200)
 	h.Act("official", c.LongTerm, "report-progress", map[string]any{"measures": "起草议事规则", "next": "征求意见", "percent": 30}, 200)
+	h.Act("official", c.Later, "sign", nil, 200)
+	until := onWorkday(time.Now().In(campaignZone).AddDate(0, 3, 0), 1)
+	h.Act("official", c.Later, "request-extension", map[string]any{"until": until, "reason": "化粪池改造需列入明年财政预算"}, 200)
 	b := newPhone(t, h.Base, width, 740)
 
 	for _, lang := range []string{"zh", "en"} {
@@ -344,22 +420,26 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 		b.fits(lang+"-sign-in", width)
 		for _, role := range []struct {
 			user  string
-			pages [][2]string // name, path
+			pages [][3]string // name, path, and what it must show, if anything
 		}{
-			{"official", [][2]string{{"tasks", "/tasks"}, {"item", "/opinions/" + c.Later}, {"long-term-item", "/opinions/" + c.LongTerm},
-				{"task", "/opinions/" + c.Task}, {"password", "/account/password"}, {"notifications", "/me/notifications"}}},
-			{"verifier", [][2]string{{"queue", "/verify"}, {"item", "/opinions/" + c.Fix}}},
-			{"leader", [][2]string{{"dashboard", "/dashboard?campaign=phone"}, {"cases", "/my-cases"}, {"decisions", "/decisions"},
-				{"item", "/opinions/" + c.Fix}, {"problems", "/campaigns/phone/problems"}, {"problem", "/problems/" + c.Problem}}},
+			{"official", [][3]string{{"tasks", "/tasks"}, {"item", "/opinions/" + c.Wrong}, {"item-more-time", "/opinions/" + c.Later},
+				{"long-term-item", "/opinions/" + c.LongTerm}, {"task", "/opinions/" + c.Task}, {"password", "/account/password"},
+				{"notifications", "/me/notifications"}}},
+			{"verifier", [][3]string{{"queue", "/verify"}, {"item", "/opinions/" + c.Fix}, {"password", "/account/password"}}},
+			{"leader", [][3]string{{"dashboard", "/dashboard?campaign=phone"}, {"cases", "/my-cases"},
+				{"decisions", "/decisions", `#extensions a[href="/opinions/` + c.Later + `"]`},
+				{"extension", "/opinions/" + c.Later, `form[action$="/act/decide-extension"] button[type=submit]`},
+				{"item", "/opinions/" + c.Fix}, {"problems", "/campaigns/phone/problems"}, {"problem", "/problems/" + c.Problem},
+				{"password", "/account/password"}}},
 		} {
 			b.signIn(role.user)
 			for _, page := range role.pages {
 				b.open(page[1])
-				// Every action's form open, as a tap on each would leave them, and drawn:
-				// a screenshot taken before the next frame has the page's old size.
-				value(b, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = true);
-					new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))`, chromedp.EvalAwaitPromise))
+				b.openAll()
 				b.fits(lang+"-"+role.user+"-"+page[0], width)
+				if page[2] != "" {
+					require.True(t, b.box(page[2]).Shown, "%s %s shows %s", lang, page[0], page[2])
+				}
 			}
 			b.signOut()
 		}
@@ -374,25 +454,27 @@ func TestPhoneNarrowestScreenInBothLanguages(t *testing.T) {
 		return err
 	}))
 	b.signIn("official")
-	b.act(c.Later, domain.ActionSign)
-	submit := fmt.Sprintf(`form[action="/opinions/%s/act/submit"]`, c.Later)
+	b.act(c.Wrong, domain.ActionSign)
+	submit := fmt.Sprintf(`form[action="/opinions/%s/act/submit"]`, c.Wrong)
 	b.run(chromedp.Click(chromedp.CSS(`details:has(`+submit+`) > summary`)), chromedp.WaitVisible(chromedp.CSS(submit+` button`)),
-		chromedp.SendKeys(chromedp.ID("submit-measures"), "化粪池已清掏"),
-		chromedp.SendKeys(chromedp.ID("submit-evidence"), "清掏后照片"),
+		chromedp.SendKeys(chromedp.ID("submit-measures"), "低保申请材料精简为三项"),
+		chromedp.SendKeys(chromedp.ID("submit-evidence"), "新的材料清单照片"),
 		chromedp.SetUploadFiles(chromedp.ID("submit-files-camera"), []string{photo}))
 	camera := b.box(`#submit-files-camera`)
 	require.True(t, camera.Shown && camera.Width > 100, "the camera's own input shows, with what it holds: %+v", camera)
 	require.False(t, b.box(`#submit-files-previews li`).Shown, "no preview without the script")
 	b.fits("no-script-submit", width)
 	b.submitAndWait(submit + ` button[type=submit]`)
-	require.Equal(t, "submitted", h.opinionState(c.Later))
+	require.Equal(t, "submitted", h.opinionState(c.Wrong))
 	b.imageShown(`#rounds img.thumb`)
 }
 
 // TestPhoneLayoutCheckFindsWhatDoesNotFit holds the phone tests' measure to what it
 // must catch: on a page made to fail it, a block wider than the screen, a heading
-// that leaves its last character alone on a line and a table squeezed into the
-// screen are each named.
+// that leaves its last character alone on a line, a table squeezed into the
+// screen, a button and a choice too small for a thumb, a button too narrow for its
+// text and a text said only on hover are each named; a link inside a sentence, a
+// button whose title is said beside it and a thumbnail's link are let be.
 func TestPhoneLayoutCheckFindsWhatDoesNotFit(t *testing.T) {
 	const width = 360
 	b := newPhone(t, "", width, 740)
@@ -400,14 +482,27 @@ func TestPhoneLayoutCheckFindsWhatDoesNotFit(t *testing.T) {
 		<h1 id="alone" style="width:100px;font-size:20px;margin:0">一二三四五一二三四五一</h1>
 		<div id="wide" style="width:500px">宽</div>
 		<table style="width:100%"><tr><td id="squeezed">老旧小区化粪池外溢需要整体改造</td>` +
-		strings.Repeat(`<td style="white-space:nowrap">2026-12-08</td>`, 4) + `</tr></table>`
+		strings.Repeat(`<td style="white-space:nowrap">2026-12-08</td>`, 4) + `</tr></table>
+		<main><button id="small" style="height:30px;width:100px">小</button>
+		<button id="spills" style="height:48px;width:60px;white-space:nowrap">退出所有设备</button>
+		<label id="choice"><input type="checkbox">同意</label>
+		<p>详见<a href="#problems">问题清单</a>。</p>
+		<p><span id="tip" title="公示反馈">针对第 1 项</span></p>
+		<button id="said" style="height:48px;width:200px" title="结束您在所有设备上的登录" aria-describedby="said-hint">退出所有设备</button>
+		<span id="said-hint">结束您在所有设备上的登录</span>
+		<a href="#photo" title="下载 a.png" style="display:inline-block;width:64px;height:48px"><img class="thumb" alt="a.png" width="64" height="48"></a></main>`
 	b.run(chromedp.Navigate("data:text/html;charset=utf-8,"+url.PathEscape(page)), chromedp.WaitVisible(chromedp.ID("wide")))
-	got := value(b, chromedp.Evaluate[layout](fmt.Sprintf(layoutScript, width)))
+	got := b.measure(width)
 	require.Greater(t, got.ScrollWidth, width, "the page scrolls sideways")
 	require.Contains(t, strings.Join(got.Overflowing, "\n"), `div#wide`)
 	require.Equal(t, []string{`h1#alone "一二三四五一二三四五一"`}, got.Stranded)
 	require.Len(t, got.Squeezed, 1)
 	require.Contains(t, got.Squeezed[0], `td#squeezed`)
+	require.Contains(t, strings.Join(got.Overflowing, "\n"), `button#spills "退出所有设备" spills out of its box`)
+	require.Len(t, got.Small, 2, "%q", got.Small)
+	require.Contains(t, got.Small[0], `button#small "小" 100×30`)
+	require.Contains(t, got.Small[1], `label#choice "同意"`)
+	require.Equal(t, []string{`span#tip "针对第 1 项" title="公示反馈"`}, got.HoverOnly)
 }
 
 // TestPhoneEachPhotoTakenIsKeptAndOneOverTheLimitIsTakenOut: a camera input holds one

@@ -449,7 +449,7 @@ func TestSignOutEverywhereEndsEveryBrowsersSession(t *testing.T) {
 
 	// The header offers it beside signing out, in both languages.
 	_, body := laptop.get(t, "/tasks")
-	require.Contains(t, body, `<form method="post" action="/logout/everywhere" class="inline">`)
+	require.Contains(t, body, `<form method="post" action="/logout/everywhere" class="inline logout-all">`)
 	require.Contains(t, body, "退出所有设备")
 	laptop.setLang(t, "en")
 	_, body = laptop.get(t, "/tasks")
