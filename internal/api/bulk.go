@@ -9,7 +9,6 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/service"
 	"rectify/internal/user"
-	"rectify/internal/web/i18n"
 )
 
 // bulkWait is how long creating a bulk waits for it to finish: a bulk done by
@@ -116,7 +115,7 @@ func (s *Server) bulkAnswer(ctx context.Context, u user.User, id string, page bu
 	}
 	for i, res := range results {
 		if res.Code != "" {
-			results[i].Message = messageIn(lang, res.Code, res.Message, i18n.Message{})
+			results[i].Message = messageIn(lang, &service.Error{Code: res.Code, Message: res.Message, Text: service.StoredText(res.Message)})
 		}
 	}
 	answer := BulkAnswer{BulkView: v, Results: results}

@@ -45,8 +45,8 @@ func TestARefusedActionIsAnsweredInTheCallersLanguageWithTheSameCode(t *testing.
 	}{
 		{"a Chinese browser", "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN", []string{"整改中", "签收"}},
 		{"no language named", "", "zh-CN", []string{"整改中", "签收"}},
-		{"English first", "en-US,en;q=0.9,zh-CN;q=0.5", "en", []string{"cannot sign an opinion that is in_progress"}},
-		{"English only", "en", "en", []string{"cannot sign", "in_progress"}},
+		{"English first", "en-US,en;q=0.9,zh-CN;q=0.5", "en", []string{"“Sign for it” cannot be done to an opinion that is “In progress”"}},
+		{"English only", "en", "en", []string{"Sign for it", "In progress"}},
 		{"a language rectify does not speak", "fr-FR", "zh-CN", []string{"整改中"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -289,7 +289,7 @@ func (s *Service) ActInBulk(ctx context.Context, b store.Bulk, item store.BulkIt
 func bulkOutcome(item store.BulkItem, err error) (store.BulkItem, error) {
 	var e *Error
 	if errors.As(err, &e) && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests {
-		item.Status, item.Code, item.Message = store.BulkItemRefused, e.Code, e.Message
+		item.Status, item.Code, item.Message = store.BulkItemRefused, e.Code, e.stored()
 		return item, nil
 	}
 	return item, err
