@@ -597,7 +597,7 @@ func TestImportStoresBatchAndShowsItsProgress(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "text/csv; charset=utf-8", resp.Header.Get("Content-Type"))
 	require.Contains(t, resp.Header.Get("Content-Disposition"), "rejected.csv")
-	require.Contains(t, csv, "原因/reason")
+	require.Contains(t, csv, "工作表,原表行号,问题列,原因,")
 	require.Contains(t, csv, "食堂浪费严重")
 	require.NotContains(t, csv, "小区路灯坏了", "accepted rows are not in it")
 	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/batches/"+id+"/rejections.csv", nil)
