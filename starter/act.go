@@ -21,7 +21,7 @@ var actions = []struct{ name, fields string }{
 	{"reject", "--reason"},
 	{"assign", "--department --official --leader --measures [--deadline] [--report_every_months]"},
 	{"resolve", "--department --official [--leader] --measures --evidence --fixed_on [--category]"},
-	{"sign", "(no fields)"},
+	{"sign", ""},
 	{"return", "--reason"},
 	{"request-extension", "--until --reason"},
 	{"decide-extension", "--approve=true|false --reason"},
@@ -51,7 +51,7 @@ var dateFlags = []string{"deadline", "until", "fixed_on"}
 var actCmd = &command{
 	name:     "act",
 	synopsis: "<opinion-id> <action> [flags]",
-	more:     func() string { return actionTable(actionNames()) },
+	more:     func(e *env) string { return actionTable(e, actionNames()) },
 	example: "starter act <opinion-id> assign --department 城建科 --official official --leader leader --measures '...'\n" +
 		"starter act <opinion-id> decide-extension --approve=false --reason 'no new facts'\n" +
 		"starter act <opinion-id> verify --body '{\"pass\": true}' --reason 'checked on site'",
@@ -67,12 +67,17 @@ func actionNames() []string {
 	return names
 }
 
-// actionTable lists the named actions, each with the flags it reads.
-func actionTable(names []string) string {
+// actionTable lists the named actions, each with the flags it reads, in e's
+// language where an action reads none.
+func actionTable(e *env, names []string) string {
 	var t table
 	for _, a := range actions {
 		if slices.Contains(names, a.name) {
-			t.row("  "+a.name, a.fields)
+			fields := a.fields
+			if fields == "" {
+				fields = e.t("cli.act.no_fields")
+			}
+			t.row("  "+a.name, fields)
 		}
 	}
 	var sb strings.Builder

@@ -72,7 +72,7 @@ type bulkResult struct {
 var bulkCmd = &command{
 	name:     "bulk",
 	synopsis: "--campaign ID <action> [action flags] (--opinions ID,… | --file FILE | filters) [--dry-run] [--yes]",
-	more:     func() string { return actionTable(bulkActions) },
+	more:     func(e *env) string { return actionTable(e, bulkActions) },
 	example: "starter bulk --campaign <campaign-id> assign --opinions <id>,<id> --department 城管科 --official official --leader leader\n" +
 		"starter bulk --campaign <campaign-id> categorize --file ids.txt --category 群众需要解决的问题\n" +
 		"starter bulk --campaign <campaign-id> reject --state received --q 测试 --reason '测试数据' --dry-run\n" +

@@ -255,7 +255,7 @@ func commandKey(path string) string {
 func (e *env) about(cmd *command, path string) string {
 	about := e.t("cli.cmd." + commandKey(path) + ".about")
 	if cmd.more != nil {
-		about += "\n" + cmd.more()
+		about += "\n" + cmd.more(e)
 	}
 	return about
 }

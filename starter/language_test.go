@@ -77,6 +77,7 @@ func TestEveryCommandsHelpIsInChineseAndInEnglish(t *testing.T) {
 					require.True(t, i18n.HasHan(line), "the flag is explained in Chinese: %q", line)
 				}
 			}
+			require.NotRegexp(t, `\([a-z]+ [a-z ]+\)`, beforeExample(zh, "示例："), "no English words in brackets in the Chinese help, as the actions that read no flag once said")
 			if name != "campaign list" && name != "opinion show" && name != "problem show" && name != "campaign stats" {
 				require.True(t, flags, "the help lists the command's flags")
 			}

@@ -90,9 +90,9 @@ func defaultServer() string {
 // commandKey).
 type command struct {
 	name     string
-	synopsis string        // arguments after the command path, for the Usage line
-	more     func() string // what --help shows after the catalogue's text (act's actions)
-	example  string        // at least one runnable example, shown by --help
+	synopsis string              // arguments after the command path, for the Usage line
+	more     func(e *env) string // what --help shows after the catalogue's text (act's actions)
+	example  string              // at least one runnable example, shown by --help
 	subs     []*command
 	run      func(e *env, c *cmdline) int
 }

@@ -235,22 +235,19 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // writeError answers an error: its code, the stable contract a program reads, and
 // a message in the caller's language (Language). In English the message is the
 // server's own, naming what it refused; in Chinese it is the rule with its field
-// and values where the error carries them, else the code's text — the web app's.
+// and values where the error carries them, else the code's text — the web app's
+// (service.Error.In).
 func writeError(w http.ResponseWriter, r *http.Request, e *service.Error) {
-	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": messageIn(Language(r), e.Code, e.Message, e.Text)}})
+	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": messageIn(Language(r), e)}})
 }
 
-// messageIn is what a refusal with code says in lang: in English the server's own
-// words (english); in another language text when the refusal carries one, else the
-// code's own text in the catalogue.
-func messageIn(lang, code, english string, text i18n.Message) string {
-	switch {
-	case lang == i18n.English:
-		return english
-	case text.Key != "":
-		return text.In(lang)
+// messageIn is what a refusal says in lang: in English the server's own words
+// unless the refusal carries its text; in another language the web app's.
+func messageIn(lang string, e *service.Error) string {
+	if lang == i18n.English && e.Text.Key == "" {
+		return e.Message
 	}
-	return i18n.Text(lang, "code."+code)
+	return e.In(lang)
 }
 
 // contentLanguage names each language as a Content-Language header does.

@@ -27,6 +27,7 @@ import (
 	"rectify/internal/service"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -1193,7 +1194,7 @@ func TestActionOnFinalOpinionConflicts(t *testing.T) {
 			f.project(t, newOpinion("a", func(o *domain.Opinion) { o.State = state }))
 			rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/categorize", "office", `{"category": "制度漏洞"}`)
 			require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
-			require.Contains(t, decodeAs[apiError](t, rec).Error.Message, string(state))
+			require.Contains(t, decodeAs[apiError](t, rec).Error.Message, "“"+i18n.Text(i18n.English, "state."+string(state))+"”")
 			f.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 		})
 	}

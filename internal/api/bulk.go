@@ -9,7 +9,6 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/service"
 	"rectify/internal/user"
-	"rectify/internal/web/i18n"
 )
 
 // bulkWait is how long creating a bulk waits for it to finish: a bulk done by
@@ -116,7 +115,7 @@ func (s *Server) bulkAnswer(ctx context.Context, u user.User, id string, page bu
 	}
 	for _, res := range results {
 		if res.Error != nil {
-			res.Error.Message = messageIn(lang, res.Error.Code, res.Error.Message, i18n.Message{})
+			res.Error.Message = messageIn(lang, res.Error.Refusal())
 		}
 	}
 	answer := BulkAnswer{BulkView: v, Results: results}

@@ -268,10 +268,10 @@ func TestABulkActsOnEachOpinionAsItsCreatorAndAnswersTheOutcomes(t *testing.T) {
 		"gone": "refused opinion_not_found", "elsewhere": "refused not_in_campaign"}, got)
 	require.Equal(t, ids, []string{answer.Results[0].OpinionID, answer.Results[1].OpinionID, answer.Results[2].OpinionID,
 		answer.Results[3].OpinionID, answer.Results[4].OpinionID, answer.Results[5].OpinionID}, "in the order listed")
-	require.Contains(t, answer.Results[1].Error.Message, "cannot categorize an opinion that is assigned")
+	require.Contains(t, answer.Results[1].Error.Message, "“Confirm category” cannot be done to an opinion that is “Assigned”")
 	zh := decodeAs[BulkAnswer](t, f.doIn(t, "zh-CN", http.MethodGet, "/api/v1/bulks/"+answer.ID, "office", ""))
 	require.Equal(t, "wrong_state", zh.Results[1].Error.Code, "the code is the same in every language")
-	require.Equal(t, "该事项当前状态不允许此操作。", zh.Results[1].Error.Message, "a Chinese reader reads the refusal in Chinese")
+	require.Equal(t, "状态为“已交办”的事项不能确认分类", zh.Results[1].Error.Message, "a Chinese reader reads the refusal in Chinese")
 
 	require.Len(t, w.started, 1)
 	require.Equal(t, workflows.BulkInput{BulkID: answer.ID, Total: 6, ChunkSize: workflows.DefaultBulkChunkSize}, w.started[0])

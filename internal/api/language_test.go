@@ -45,8 +45,8 @@ func TestARefusedActionIsAnsweredInTheCallersLanguageWithTheSameCode(t *testing.
 	}{
 		{"a Chinese browser", "zh-CN,zh;q=0.9,en;q=0.8", "zh-CN", []string{"整改中", "签收"}},
 		{"no language named", "", "zh-CN", []string{"整改中", "签收"}},
-		{"English first", "en-US,en;q=0.9,zh-CN;q=0.5", "en", []string{"cannot sign an opinion that is in_progress"}},
-		{"English only", "en", "en", []string{"cannot sign", "in_progress"}},
+		{"English first", "en-US,en;q=0.9,zh-CN;q=0.5", "en", []string{"“Sign for it” cannot be done to an opinion that is “In progress”"}},
+		{"English only", "en", "en", []string{"Sign for it", "In progress"}},
 		{"a language rectify does not speak", "fr-FR", "zh-CN", []string{"整改中"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -129,31 +129,42 @@ func TestABrokenLedgersReasonsAreChineseByDefaultAndEnglishOnRequest(t *testing.
 	require.Equal(t, "is neither a mobile number (11 digits) nor a landline with its area code (e.g. 0373-5771293)", again.Rejections[1].Reason)
 	require.Equal(t, `"社区居委会" is not one of this campaign's departments; kept as written for triage`, again.Warnings[0].Reason)
 
-	// The rejected-rows workbook a clerk opens in Excel: Chinese by default.
-	reasons := func(lang string) []string {
+	// The rejected-rows workbook a clerk opens in Excel: Chinese by default, and
+	// in one language throughout — its sheet, its own headers, the mark of a row
+	// listed for a warning and the reasons; only the ledger's cells are as written.
+	download := func(lang string) (own, reasons []string) {
 		t.Helper()
 		rec := f.doIn(t, lang, http.MethodGet, "/api/v1/batches/"+batch.ID+"/rejections.xlsx", "office", "")
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		book, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
 		require.NoError(t, err)
-		rows, err := book.GetRows(book.GetSheetList()[0])
+		sheet := book.GetSheetList()[0]
+		rows, err := book.GetRows(sheet)
 		require.NoError(t, err)
-		var out []string
 		for _, row := range rows[1:] {
-			out = append(out, row[3])
+			reasons = append(reasons, row[3])
 		}
-		return out
+		csv := f.doIn(t, lang, http.MethodGet, "/api/v1/batches/"+batch.ID+"/rejections.csv", "office", "")
+		require.Equal(t, http.StatusOK, csv.Code, csv.Body.String())
+		require.True(t, strings.HasPrefix(csv.Body.String(), "\uFEFF"+strings.Join(rows[0][:4], ",")+","), "the CSV speaks as the workbook: %s", csv.Body.String())
+		// The reasons but the data they quote.
+		written := strings.ReplaceAll(strings.Join(reasons, " "), "社区居委会", "")
+		return append([]string{sheet, written}, rows[0][:4]...), reasons
 	}
-	zh := reasons("")
+	own, zh := download("")
 	require.Len(t, zh, 3, "two refused rows and one with a warning")
 	require.Equal(t, "内容为空，请填写意见内容", zh[0])
 	require.Equal(t, "应为11位手机号或带区号的固定电话，如 0373-5771293", zh[1])
-	require.Contains(t, zh[2], "“社区居委会”不是本活动的责任部门")
-	en := reasons("en")
+	require.Equal(t, "已导入，仅提示：“社区居委会”不是本活动的责任部门；已按原文导入，分类时确认", zh[2])
+	for _, w := range own {
+		require.NotRegexp(t, `[A-Za-z]{2,}`, w, "a Chinese file has no English words of its own")
+	}
+	own, en := download("en")
 	require.Equal(t, "is empty", en[0])
 	require.Contains(t, en[1], "is neither a mobile number")
-	for _, r := range en[:2] {
-		require.False(t, i18n.HasHan(r), "an English reason has no Chinese: %s", r)
+	require.True(t, strings.HasPrefix(en[2], "Imported, warning only: "), en[2])
+	for _, w := range own {
+		require.False(t, i18n.HasHan(w), "an English file has no Chinese of its own: %s", w)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"rectify/internal/service"
 	"rectify/internal/user"
-	"rectify/internal/web/i18n"
 )
 
 // ProblemAnswer is a new problem with what became of each opinion it was to group.
@@ -36,7 +35,7 @@ func (s *Server) createProblem(r *http.Request, u user.User) (int, any, error) {
 	for _, res := range results {
 		if res.Error != nil {
 			status = http.StatusMultiStatus
-			res.Error.Message = messageIn(Language(r), res.Error.Code, res.Error.Message, i18n.Message{})
+			res.Error.Message = messageIn(Language(r), res.Error.Refusal())
 		}
 	}
 	return status, ProblemAnswer{ProblemView: v, Results: results}, nil

@@ -136,7 +136,7 @@ func CheckProblem(title string) error {
 // departments: each a known department, the lead not among its co-units, none twice.
 func CheckTaskUnits(p Policy, lead string, coUnits []string) error {
 	if lead == "" {
-		return invalid("lead_required", "lead (the lead unit, 牵头单位) is required")
+		return invalid("lead_required", "lead (the lead unit) is required")
 	}
 	if !p.HasDepartment(lead) {
 		return invalid("invalid_lead", "lead: %q is not a department of this campaign", lead)

@@ -347,13 +347,13 @@ func officeRecord[T any](ctx context.Context, u user.User, id, code, what string
 // (a row with warnings was imported: importing it again finds it already there).
 // The API and the web pages both serve it, so the two downloads are the same file.
 // It is the office's (CampaignWork); an unknown batch or format is a 404.
-// Reasons are written in lang.
+// The file is written in lang, its reasons and its own headers and sheet name alike.
 func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, format, lang string) (*Download, error) {
 	b, err := s.batch(ctx, batchID, u)
 	if err != nil {
 		return nil, err
 	}
-	write := map[string]func(io.Writer, []string, []spreadsheet.Rejected) error{
+	write := map[string]func(io.Writer, string, []string, []spreadsheet.Rejected) error{
 		"xlsx": spreadsheet.WriteRejectedXLSX, "csv": spreadsheet.WriteRejectedCSV,
 	}[format]
 	if write == nil {
@@ -375,5 +375,5 @@ func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, form
 	}
 	base := strings.TrimSuffix(b.FileName, filepath.Ext(b.FileName))
 	return &Download{Name: base + "-rejected." + format, ContentType: contentTypes[format], Size: -1,
-		write: func(w io.Writer) error { return write(w, header, rows) }}, nil
+		write: func(w io.Writer) error { return write(w, lang, header, rows) }}, nil
 }

@@ -73,6 +73,28 @@ type BulkResult struct {
 type ResultError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// refusal is the error itself, to be worded in the reader's language.
+	refusal *Error
+}
+
+func resultError(e *Error) *ResultError {
+	return &ResultError{Code: e.Code, Message: e.Message, refusal: e}
+}
+
+// In is the refusal worded in lang.
+func (r *ResultError) In(lang string) string {
+	if r.refusal == nil {
+		return (&Error{Code: r.Code, Message: r.Message}).In(lang)
+	}
+	return r.refusal.In(lang)
+}
+
+// Refusal is the error the opinion was refused with.
+func (r *ResultError) Refusal() *Error {
+	if r.refusal == nil {
+		return &Error{Code: r.Code, Message: r.Message}
+	}
+	return r.refusal
 }
 
 func bulkResults(items []store.BulkItem) []BulkResult {
@@ -84,7 +106,7 @@ func bulkResults(items []store.BulkItem) []BulkResult {
 		}
 		out[i] = BulkResult{OpinionID: it.OpinionID, Status: status}
 		if it.Code != "" {
-			out[i].Error = &ResultError{Code: it.Code, Message: it.Message}
+			out[i].Error = resultError(&Error{Code: it.Code, Message: it.Message, Text: storedText(it.Message)})
 		}
 	}
 	return out
@@ -299,7 +321,7 @@ func (s *Service) ActInBulk(ctx context.Context, b store.Bulk, item store.BulkIt
 func bulkOutcome(item store.BulkItem, err error) (store.BulkItem, error) {
 	var e *Error
 	if errors.As(err, &e) && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusTooManyRequests {
-		item.Status, item.Code, item.Message = store.BulkItemRefused, e.Code, e.Message
+		item.Status, item.Code, item.Message = store.BulkItemRefused, e.Code, e.stored()
 		return item, nil
 	}
 	return item, err

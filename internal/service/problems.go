@@ -138,7 +138,7 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 				if !errors.As(err, &e) {
 					return err
 				}
-				results[i].Status, results[i].Error = e.Status, &ResultError{Code: e.Code, Message: e.Message}
+				results[i].Status, results[i].Error = e.Status, resultError(e)
 			}
 			return nil
 		})

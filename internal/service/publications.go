@@ -158,10 +158,10 @@ func publicationPeriod(from, to string) (string, string, error) {
 		return "", "", err
 	}
 	if t.Before(f) {
-		return "", "", invalidField("to", "%s is before from (%s): the 公示期 ends on or after the day it starts", to, from)
+		return "", "", invalidField("to", "%s is before from (%s): the publicity period ends on or after the day it starts", to, from)
 	}
 	if days := int(t.Sub(f).Hours()/24) + 1; days > MaxPublicationDays {
-		return "", "", invalidField("to", "the 公示期 from %s to %s is %d days; at most %d are allowed", from, to, days, MaxPublicationDays)
+		return "", "", invalidField("to", "the publicity period from %s to %s is %d days; at most %d are allowed", from, to, days, MaxPublicationDays)
 	}
 	return from, to, nil
 }
@@ -381,7 +381,7 @@ func (s *Service) PublicFeedback(ctx context.Context, campaignID, id string, f F
 	}
 	if !s.PublicationOpen(c, p) {
 		return domain.Opinion{}, errorf(http.StatusConflict, "publication_closed",
-			"feedback on this publication is taken during its 公示期, from %s to %s", p.From, p.To)
+			"feedback on this publication is taken during its publicity period, from %s to %s", p.From, p.To)
 	}
 	in := intake.Opinion{Content: text.Clean(f.Content), Channel: string(campaign.ChannelPublicityFeedback),
 		CollectedAt: s.today(c.Policy).Format(domain.DateLayout), Submitter: text.Clean(f.Name), Phone: strings.TrimSpace(f.Phone),

@@ -134,6 +134,34 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
+// In is the refusal as a reader of lang reads it, on a page and in an API answer
+// alike: its Text when it carries one (the rule with its field and values), else
+// its code's text in the catalogue — so a code has one wording per language.
+// Message, the server's own English, is for the logs.
+func (e *Error) In(lang string) string {
+	if e.Text.Key != "" {
+		return e.Text.In(lang)
+	}
+	return i18n.Text(lang, "code."+e.Code)
+}
+
+// stored is the refusal as it is kept to be read later (a bulk's refused
+// opinions): its Text as a stored message, rendered in each reader's language,
+// else the server's English.
+func (e *Error) stored() string {
+	if e.Text.Key != "" {
+		return e.Text.Stored()
+	}
+	return e.Message
+}
+
+// storedText is the Text of a refusal kept as stored (Error.stored), if it was
+// kept with one.
+func storedText(stored string) i18n.Message {
+	m, _ := i18n.Parse(stored)
+	return m
+}
+
 func errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }

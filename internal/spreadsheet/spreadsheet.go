@@ -23,6 +23,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
+
+	"rectify/internal/web/i18n"
 )
 
 // Field is a canonical column: what a ledger's column means, whatever its header
@@ -118,20 +120,25 @@ var aliasIndex = func() map[string]Field {
 	return m
 }()
 
-// The columns the rejected-rows writers put before the original ones. On
-// re-import they are recognised and left out of Row.Extra: they describe the last
-// attempt, not the opinion.
-const (
-	HeaderSheet  = "工作表/sheet"
-	HeaderLine   = "行号/row"
-	HeaderColumn = "问题列/column"
-	HeaderReason = "原因/reason"
-)
+// annotationKeys are the catalogue keys of the columns the rejected-rows writers
+// put before the original ones, in the reader's language.
+var annotationKeys = []string{"rejected.header_sheet", "rejected.header_row", "rejected.header_column", "rejected.header_reason"}
 
-var annotationIndex = map[string]bool{
-	normHeader(HeaderSheet): true, normHeader(HeaderLine): true,
-	normHeader(HeaderColumn): true, normHeader(HeaderReason): true,
-}
+// annotationIndex recognises those columns on re-import, in every language and
+// as files written before they followed the reader's language named them, and
+// leaves them out of Row.Extra: they describe the last attempt, not the opinion.
+var annotationIndex = func() map[string]bool {
+	m := map[string]bool{}
+	for _, h := range []string{"工作表/sheet", "行号/row", "问题列/column", "原因/reason"} {
+		m[normHeader(h)] = true
+	}
+	for _, lang := range i18n.Languages {
+		for _, k := range annotationKeys {
+			m[normHeader(i18n.Text(lang, k))] = true
+		}
+	}
+	return m
+}()
 
 // headerSearchRows bounds how far down a sheet the header row may be, so a sheet
 // of notes is given up on quickly instead of being read to the end.

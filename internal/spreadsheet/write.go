@@ -3,6 +3,8 @@ package spreadsheet
 import (
 	"io"
 	"strconv"
+
+	"rectify/internal/web/i18n"
 )
 
 // Rejected is a row that was not imported, as the rejected-rows file shows it:
@@ -19,45 +21,45 @@ type Rejected struct {
 	Warning bool
 }
 
-// WarningPrefix starts the reason of a row listed for a warning, so the office
-// tells it from a refused row at a glance.
-const WarningPrefix = "已导入，仅提示 / imported, warning only: "
-
-// annotationHeader is what the writers put before the original header.
-var annotationHeader = []string{HeaderSheet, HeaderLine, HeaderColumn, HeaderReason}
-
-// rejectedSheet names the one sheet of a rejected-rows workbook; warnedSheet when
-// it also lists imported rows with warnings.
-const (
-	rejectedSheet = "未导入的行"
-	warnedSheet   = "未导入的行和提示"
-)
-
-// WriteRejectedCSV writes rejected rows as CSV (see WriteCSV): where each row was
-// and why it was refused, then its original cells.
-func WriteRejectedCSV(w io.Writer, header []string, rows []Rejected) error {
-	return WriteCSV(w, rejectedTable(header, rows))
+// annotationHeader is what the writers put before the original header, in lang.
+func annotationHeader(lang string) []string {
+	h := make([]string, len(annotationKeys))
+	for i, k := range annotationKeys {
+		h[i] = i18n.Text(lang, k)
+	}
+	return h
 }
 
-// WriteRejectedXLSX writes rejected rows as a one-sheet workbook (see WriteXLSX).
-func WriteRejectedXLSX(w io.Writer, header []string, rows []Rejected) error {
-	return WriteXLSX(w, rejectedTable(header, rows))
+// WriteRejectedCSV writes rejected rows as CSV (see WriteCSV): where each row was
+// and why it was refused, then its original cells. The file's own words (its
+// headers, the mark of a row listed for a warning) are in lang, as the reasons
+// are: a clerk reads one language in it.
+func WriteRejectedCSV(w io.Writer, lang string, header []string, rows []Rejected) error {
+	return WriteCSV(w, rejectedTable(lang, header, rows))
+}
+
+// WriteRejectedXLSX writes rejected rows as a one-sheet workbook (see WriteXLSX),
+// its sheet named and its own words written in lang.
+func WriteRejectedXLSX(w io.Writer, lang string, header []string, rows []Rejected) error {
+	return WriteXLSX(w, rejectedTable(lang, header, rows))
 }
 
 // rejectedTable lays rejected rows out as the office fixes them: sheet, row
 // number, column and reason, then the original cells under the original header.
-func rejectedTable(header []string, rows []Rejected) Table {
+// A row listed for a warning has its reason marked so, and the sheet's name says
+// the file holds such rows too.
+func rejectedTable(lang string, header []string, rows []Rejected) Table {
 	width := rejectedWidth(header, rows)
-	sheet := rejectedSheet
+	sheet := i18n.Text(lang, "rejected.sheet")
 	for _, r := range rows {
 		if r.Warning {
-			sheet = warnedSheet
+			sheet = i18n.Text(lang, "rejected.sheet_warned")
 			break
 		}
 	}
 	return Table{
 		Sheet:        sheet,
-		Header:       appendCells(append([]string(nil), annotationHeader...), header, width),
+		Header:       appendCells(annotationHeader(lang), header, width),
 		Widths:       []float64{14, 8, 14, 48},
 		DefaultWidth: 20,
 		Rows: func(yield func([]any) bool) {
@@ -68,7 +70,7 @@ func rejectedTable(header []string, rows []Rejected) Table {
 				}
 				reason := r.Reason
 				if r.Warning {
-					reason = WarningPrefix + reason
+					reason = i18n.Text(lang, "rejected.warning", reason)
 				}
 				rec := []any{r.Sheet, line, r.Column, reason}
 				for _, c := range appendCells(nil, r.Cells, width) {
@@ -89,7 +91,7 @@ func rejectedWidth(header []string, rows []Rejected) int {
 	for _, r := range rows {
 		width = max(width, len(r.Cells))
 	}
-	return min(width, maxColumns-len(annotationHeader))
+	return min(width, maxColumns-len(annotationKeys))
 }
 
 // appendCells appends cells padded (or cut) to width.

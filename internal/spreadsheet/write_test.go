@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+
+	"rectify/internal/web/i18n"
 )
 
 func TestEscapeCell(t *testing.T) {
@@ -56,8 +58,8 @@ func TestRejectedRoundTrip(t *testing.T) {
 		ext   string
 		write func(w *bytes.Buffer, header []string, rows []Rejected) error
 	}{
-		{"csv", func(w *bytes.Buffer, h []string, r []Rejected) error { return WriteRejectedCSV(w, h, r) }},
-		{"xlsx", func(w *bytes.Buffer, h []string, r []Rejected) error { return WriteRejectedXLSX(w, h, r) }},
+		{"csv", func(w *bytes.Buffer, h []string, r []Rejected) error { return WriteRejectedCSV(w, i18n.Chinese, h, r) }},
+		{"xlsx", func(w *bytes.Buffer, h []string, r []Rejected) error { return WriteRejectedXLSX(w, i18n.Chinese, h, r) }},
 	}
 	for _, src := range sources {
 		for _, wr := range writers {
@@ -69,7 +71,7 @@ func TestRejectedRoundTrip(t *testing.T) {
 				require.NoError(t, wr.write(&buf, r.Header(sheet), rejected))
 
 				back, r2 := readAll(t, writeTemp(t, "rejected."+wr.ext, buf.Bytes()), "rejected."+wr.ext)
-				require.Equal(t, append(append([]string{}, annotationHeader...), r.Header(sheet)...), r2.Header(r2.Sheets()[0]))
+				require.Equal(t, append(annotationHeader(i18n.Chinese), r.Header(sheet)...), r2.Header(r2.Sheets()[0]))
 				require.Len(t, back, len(rows))
 				for i := range rows {
 					want := append([]string{sheet, strconv.Itoa(rows[i].Line), rejected[i].Column, rejected[i].Reason}, rows[i].Cells...)
@@ -85,9 +87,9 @@ func TestRejectedRoundTrip(t *testing.T) {
 func TestWriteRejectedCSVIsSafe(t *testing.T) {
 	var buf bytes.Buffer
 	rows := []Rejected{{Sheet: "班子意见", Line: 5, Column: "意见内容", Reason: "is empty", Cells: []string{"=HYPERLINK(\"http://x\",\"点\")", "+1", "a,b", "多\n行"}}}
-	require.NoError(t, WriteRejectedCSV(&buf, []string{"意见内容", "来源", "收集时间"}, rows))
+	require.NoError(t, WriteRejectedCSV(&buf, i18n.Chinese, []string{"意见内容", "来源", "收集时间"}, rows))
 	out := buf.String()
-	require.True(t, strings.HasPrefix(out, "\uFEFF工作表/sheet,行号/row,问题列/column,原因/reason,意见内容,来源,收集时间,\r\n"), out)
+	require.True(t, strings.HasPrefix(out, "\uFEFF工作表,原表行号,问题列,原因,意见内容,来源,收集时间,\r\n"), out)
 	require.Contains(t, out, "班子意见,5,意见内容,is empty,\"'=HYPERLINK(\"\"http://x\"\",\"\"点\"\")\",'+1,\"a,b\",\"多\r\n行\"\r\n")
 }
 
@@ -95,12 +97,12 @@ func TestWriteRejectedXLSXCellsAreText(t *testing.T) {
 	var buf bytes.Buffer
 	long := strings.Repeat("长", 40_000)
 	rows := []Rejected{{Sheet: "S", Line: 7, Column: "来源", Reason: "unknown", Cells: []string{"=1+1", "@x", long, "bad\x01char"}}}
-	require.NoError(t, WriteRejectedXLSX(&buf, []string{"意见内容", "来源", "收集时间"}, rows))
+	require.NoError(t, WriteRejectedXLSX(&buf, i18n.Chinese, []string{"意见内容", "来源", "收集时间"}, rows))
 	f, err := excelize.OpenReader(&buf)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, f.Close()) }()
 	sheet := f.GetSheetName(0)
-	require.Equal(t, rejectedSheet, sheet)
+	require.Equal(t, "未导入的行", sheet)
 	for cell, want := range map[string]string{"E2": "'=1+1", "F2": "'@x", "A2": "S", "B2": "7"} {
 		got, err := f.GetCellValue(sheet, cell)
 		require.NoError(t, err)
@@ -139,8 +141,51 @@ func TestAlignRejected(t *testing.T) {
 
 	// The aligned file re-imports: its header has every required column.
 	var buf bytes.Buffer
-	require.NoError(t, WriteRejectedCSV(&buf, header, aligned))
+	require.NoError(t, WriteRejectedCSV(&buf, i18n.Chinese, header, aligned))
 	back, _ := readAll(t, writeTemp(t, "r.csv", buf.Bytes()), "r.csv")
 	require.Equal(t, "乙", back[1].Fields[FieldContent])
 	require.Equal(t, "来信", back[1].Fields[FieldChannel])
+}
+
+// TestARejectedRowsFileIsInItsReadersLanguageAlone: a clerk reads one language
+// in the file's own words — its sheet, headers and the mark of a row listed for a
+// warning — whatever the language of the ledger's cells; and both re-import.
+func TestARejectedRowsFileIsInItsReadersLanguageAlone(t *testing.T) {
+	header := []string{"content", "channel", "collected_at"}
+	rows := []Rejected{
+		{Sheet: "S", Line: 2, Column: "channel", Reason: "R1", Cells: []string{"x", "y", "2025-06-09"}},
+		{Sheet: "S", Line: 3, Column: "department", Reason: "R2", Cells: []string{"x", "热线", "2025-06-09"}, Warning: true},
+	}
+	for _, lang := range i18n.Languages {
+		t.Run(lang, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, WriteRejectedXLSX(&buf, lang, header, rows))
+			f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+			require.NoError(t, err)
+			sheet := f.GetSheetName(0)
+			got, err := f.GetRows(sheet)
+			require.NoError(t, err)
+			own := append([]string{sheet}, got[0][:4]...)
+			own = append(own, strings.TrimSuffix(got[2][3], "R2"))
+			for _, w := range own {
+				require.Equal(t, lang == i18n.Chinese, i18n.HasHan(w), "%q in a file in %s", w, lang)
+				if lang == i18n.Chinese {
+					require.NotRegexp(t, `[A-Za-z]`, w, "no English word in a Chinese file's own words")
+				}
+			}
+			require.Equal(t, "R1", got[1][3], "a refused row's reason as given")
+			for _, h := range got[0][:4] {
+				_, isField := FieldOf(h)
+				require.False(t, isField, "%q would be read back as a ledger's column", h)
+			}
+
+			var csv bytes.Buffer
+			require.NoError(t, WriteRejectedCSV(&csv, lang, header, rows))
+			require.True(t, strings.HasPrefix(csv.String(), "\uFEFF"+strings.Join(got[0][:4], ",")+","), "the CSV has the workbook's headers")
+			back, r := readAll(t, writeTemp(t, "r.csv", csv.Bytes()), "r.csv")
+			require.Len(t, back, 2)
+			require.Empty(t, back[0].Extra, "the file's own columns are not extras in any language")
+			require.Equal(t, header, r.Header(r.Sheets()[0])[4:])
+		})
+	}
 }

@@ -252,8 +252,8 @@ func (s *Server) bulkRefused(w http.ResponseWriter, r *http.Request, v *visit, t
 // bulkRefusal is a refused opinion of a bulk as its page lists it.
 type bulkRefusal struct {
 	ID, Key, Content string
-	// Reason is the refusal in the visitor's language, Detail the server's words.
-	Reason, Detail string
+	// Reason is the refusal in the visitor's language.
+	Reason string
 }
 
 // bulkPage shows a bulk: its progress (refreshing itself while it runs), what it
@@ -272,11 +272,10 @@ func (s *Server) bulkPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	rows := make([]bulkRefusal, len(refused))
 	for i, res := range refused {
-		why := service.ResultError{}
+		row := bulkRefusal{ID: res.OpinionID}
 		if res.Error != nil {
-			why = *res.Error
+			row.Reason = res.Error.In(v.Lang)
 		}
-		row := bulkRefusal{ID: res.OpinionID, Reason: errorText(v, &service.Error{Code: why.Code, Message: why.Message}), Detail: why.Message}
 		if o, err := s.svc.Opinion(ctx, v.User, res.OpinionID); err == nil {
 			row.Key, row.Content = o.Key, o.Content
 		}

@@ -14,6 +14,7 @@ import (
 
 	"rectify/internal/domain"
 	"rectify/internal/store"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -108,7 +109,7 @@ func TestTheBulkFormStartsABulkOfTheCheckedOpinionsAndShowsItsProgress(t *testin
 	// The bulk's process acts on one and is refused the other.
 	require.NoError(t, e.store.RecordBulkOutcomes(ctx, id, []store.BulkItem{
 		{Seq: 0, Status: store.BulkItemDone},
-		{Seq: 1, Status: store.BulkItemRefused, Code: "wrong_state", Message: "cannot categorize an opinion that is assigned"},
+		{Seq: 1, Status: store.BulkItemRefused, Code: "wrong_state", Message: i18n.M("api.wrong_state", i18n.M("action.categorize"), i18n.M("state.assigned")).Stored()},
 	}))
 	require.NoError(t, e.store.FinishBulk(ctx, id, officeNow.Add(time.Minute)))
 	_, body = b.get(t, loc)
@@ -118,13 +119,12 @@ func TestTheBulkFormStartsABulkOfTheCheckedOpinionsAndShowsItsProgress(t *testin
 	require.Contains(t, body, `<div class="n" data-figure="refused">1</div>`)
 	require.Contains(t, body, `<progress id="bulk-progress" max="2" value="2">`)
 	require.Contains(t, body, `<tr data-opinion="a3"><td><a href="/opinions/a3">路灯不亮 a3</a>`)
-	require.Contains(t, body, "该事项当前状态不允许此操作。<p class=\"detail\">cannot categorize an opinion that is assigned</p>",
-		"the reason in the visitor's language, with the server's words")
+	require.Contains(t, body, "<td>状态为“已交办”的事项不能确认分类</td>", "the reason in the visitor's language, naming the action and the state")
 
 	b.setLang(t, "en")
 	_, body = b.get(t, loc)
 	require.Contains(t, body, "Bulk action: Confirm category")
-	require.Contains(t, body, "This cannot be done to the item in its current state.")
+	require.Contains(t, body, "<td>“Confirm category” cannot be done to an opinion that is “Assigned”</td>")
 	requireTranslated(t, body)
 
 	status, body = b.get(t, "/bulks/k-unknown")

@@ -16,6 +16,7 @@ import (
 
 	"rectify/internal/domain"
 	"rectify/internal/spreadsheet"
+	"rectify/internal/web/i18n"
 )
 
 // codeSink is a function whose argument at Index is an error code, written as
@@ -275,9 +276,11 @@ func TestEveryImportRejectionCodeIsTranslated(t *testing.T) {
 	}
 }
 
-// messageKeys reads every key the code of dirs hands to i18n.M: the literal keys,
-// and for a key built from a prefix and a value ("column."+field), the prefix
-// with every value dynamic lists for it. A key it cannot read fails the test.
+// messageKeys reads every key the code of dirs hands to the catalogue — to i18n.M,
+// i18n.Text, or a package's own shorthand t or T (the ledger's, a report's, a
+// notification's): the literal keys, and for a key built from a prefix and a
+// value ("column."+field), the prefix with every value dynamic lists for it. A
+// key it cannot read fails the test.
 func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []string {
 	t.Helper()
 	_, here, _, _ := runtime.Caller(0)
@@ -286,10 +289,17 @@ func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []st
 	for _, dir := range dirs {
 		eachFile(t, filepath.Join(root, dir), func(n ast.Node) {
 			call, ok := n.(*ast.CallExpr)
-			if !ok || exprString(call.Fun) != "i18n.M" || len(call.Args) == 0 {
+			if !ok {
 				return
 			}
-			pre, param, suf, ok := splitCode(call.Args[0])
+			at, sink := map[string]int{"i18n.M": 0, "i18n.Text": 1, "t": 0, "T": 0}[exprString(call.Fun)]
+			if !sink || len(call.Args) <= at {
+				return
+			}
+			if _, variable := call.Args[at].(*ast.Ident); variable {
+				return // a wrapper's key, or a list's: read where it is written
+			}
+			pre, param, suf, ok := splitCode(call.Args[at])
 			switch values, known := dynamic[pre]; {
 			case ok && param == "":
 				keys[pre+suf] = true
@@ -298,7 +308,7 @@ func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []st
 					keys[pre+v+suf] = true
 				}
 			default:
-				t.Errorf("%s: cannot read the message key %s", dir, exprString(call.Args[0]))
+				t.Errorf("%s: cannot read the message key %q+%s", dir, pre, param)
 			}
 		})
 	}
@@ -339,9 +349,15 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 		"state.":                states,
 		"action.":               actions,
 		"role.":                 roles,
+		"code.":                 serverCodes(t),
+		"level.":                strs(string(domain.LevelNone), string(domain.LevelDueSoon), string(domain.LevelOverdue), string(domain.LevelSupervised), string(domain.LevelAccountability)),
+		"sat.":                  strs("satisfied", "basically", "dissatisfied"),
+		"notify.alert.title.":   strs("firing", "resolved"),
 	}
-	keys := messageKeys(t, dynamic, "internal/intake", "internal/service", "internal/api", "activities")
-	for _, k := range []string{"rule.phone", "rule.key_conflict", "column.phone", "rule.state_words.closed", "api.wrong_state"} {
+	keys := messageKeys(t, dynamic, "internal/intake", "internal/service", "internal/api", "activities",
+		"internal/spreadsheet", "internal/ledger", "internal/notify", "internal/report", "internal/deadline", "internal/calendar")
+	for _, k := range []string{"rule.phone", "rule.key_conflict", "column.phone", "rule.state_words.closed", "api.wrong_state",
+		"rejected.warning", "notify.link", "level.overdue", "ledger.late_extensions_by"} {
 		require.Contains(t, keys, k, "the scan finds what it must")
 	}
 	for _, lang := range languages {
@@ -350,4 +366,42 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 			require.True(t, ok, "message %q has no %s text", k, lang)
 		}
 	}
+}
+
+// TestNoServerWrittenMessageHasChinese: the server's own words for a refusal (the
+// format of errorf and of the domain's and campaign's errors) are its English
+// answer and its log line; a Chinese word in them would reach an English reader.
+// The Chinese a Chinese reader reads comes from the catalogue.
+func TestNoServerWrittenMessageHasChinese(t *testing.T) {
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
+	formats := map[string]int{"errorf": 2, "forbidden": -1, "conflict": 1, "invalid": 1, "invalidField": 1, "fmt.Errorf": 0, "errors.New": 0}
+	found := 0
+	for _, dir := range []string{"internal/domain", "internal/service", "internal/api", "internal/campaign", "internal/intake", "internal/attachment", "internal/spreadsheet", "workflows"} {
+		eachFile(t, filepath.Join(root, dir), func(n ast.Node) {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return
+			}
+			at, sink := formats[exprString(call.Fun)]
+			if !sink {
+				return
+			}
+			if at < 0 { // the service's forbidden(format, …), the domain's forbidden(code, format, …)
+				at = 1
+				if dir == "internal/service" {
+					at = 0
+				}
+			}
+			for _, a := range call.Args[min(at, len(call.Args)):] {
+				lit, ok := a.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					continue
+				}
+				found++
+				require.False(t, i18n.HasHan(lit.Value), "%s: a server-written message has Chinese: %s", dir, lit.Value)
+			}
+		})
+	}
+	require.Greater(t, found, 100, "the scan reads the messages")
 }

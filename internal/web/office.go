@@ -346,11 +346,10 @@ type importForm struct {
 	Campaign string
 	Strict   bool
 	DryRun   bool
-	// Errors are messages by field (campaign, file); Detail is the server's own
-	// words about a whole-file problem, Missing the columns a header row lacked.
-	Errors  map[string]string
-	Detail  string
-	Missing []ledgerColumn
+	// Errors are messages by field (campaign, file), in the visitor's language: a
+	// file refused whole is named with what it lacks (the columns missing, each
+	// with the headers that name it), as the API words it.
+	Errors map[string]string
 }
 
 // ledgerColumn is a column a ledger must have, with the headers accepted for it.
@@ -451,10 +450,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, v *visit) {
 		service.ImportOptions{Strict: form.Strict, DryRun: form.DryRun, Limits: limits})
 	var apiErr *service.Error
 	if errors.As(err, &apiErr) && strings.HasPrefix(apiErr.Code, "file_") {
-		form.Errors["file"], form.Detail = errorText(v, apiErr), apiErr.Message
-		if apiErr.Code == "file_"+spreadsheet.CodeMissingColumn {
-			form.Missing = ledgerColumns(spreadsheet.Required)
-		}
+		form.Errors["file"] = errorText(v, apiErr)
 		s.renderImport(w, r, v, apiErr.Status, form, nil)
 		return
 	}

@@ -557,14 +557,10 @@ func notFound(err error) bool {
 	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
 
-// errorText is a service error in the visitor's language when there is a
-// translation in it (not the Chinese fallback: an English reader gets the server's
-// own words).
+// errorText is a service error in the visitor's language, worded as the API
+// words it (service.Error.In).
 func errorText(v *visit, e *service.Error) string {
-	if msg, ok := messages[v.Lang]["code."+e.Code]; ok {
-		return msg
-	}
-	return e.Message
+	return e.In(v.Lang)
 }
 
 // securityHeaders go on every answer. Pages hold people's names, phones and

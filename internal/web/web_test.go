@@ -1293,13 +1293,13 @@ func TestRefusalOfAnActionNoLongerOfferedIsStillExplained(t *testing.T) {
 	body := readBody(t, resp)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
 	require.Equal(t, []string{"return", "submit"}, offeredActions(t, "ext", body))
-	require.Contains(t, body, `<p class="error" role="alert">该事项当前状态不允许此操作。</p>`)
+	require.Contains(t, body, `<p class="error" role="alert">状态为“整改中”的事项不能签收</p>`, "the API's words: the action and the state it met")
 
 	b.setLang(t, "en")
 	resp = b.post(t, "/opinions/ext/act/sign", url.Values{})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
-	require.Contains(t, body, `<p class="error" role="alert">This cannot be done to the item in its current state.</p>`)
+	require.Contains(t, body, `<p class="error" role="alert">“Sign for it” cannot be done to an opinion that is “In progress”</p>`)
 	e.temporal.AssertNotCalled(t, "UpdateWorkflow", mock.Anything, mock.Anything)
 }
 
