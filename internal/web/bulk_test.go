@@ -282,3 +282,30 @@ func TestTheBulkFormActsOnEveryOpinionTheFiltersMatch(t *testing.T) {
 	}
 	require.ElementsMatch(t, want, got, "every match on every page, each once, and nothing else")
 }
+
+// An official's and a verifier's lists take a keyword as the triage queue does:
+// only the opinions whose content holds it, the keyword kept across pages; the
+// problems' tasks, which have no content of their own, stand aside meanwhile.
+func TestListsFindOpinionsByAKeywordInTheirContent(t *testing.T) {
+	e := newOfficeEnv(t)
+	for i, content := range []string{"东关社区路灯不亮", "西街路灯杆倾斜", "垃圾清运不及时"} {
+		e.opinion(t, domain.Opinion{ID: fmt.Sprintf("t%d", i), CampaignID: "c1", Content: content, State: domain.StateInProgress,
+			Official: "official", Department: "住建局"})
+		e.opinion(t, domain.Opinion{ID: fmt.Sprintf("v%d", i), CampaignID: "c1", Content: content, State: domain.StateSubmitted,
+			Official: "official", Department: "住建局"})
+	}
+	for who, path := range map[string]string{"official": "/tasks", "verifier": "/verify"} {
+		b := e.signIn(t, who)
+		_, body := b.get(t, path)
+		require.Contains(t, body, `<input id="list-q" name="q" type="search" value="" maxlength="200"`, who)
+		require.Equal(t, 3, strings.Count(body, `href="/opinions/`), who)
+		requireLabelled(t, path, body)
+		_, body = b.get(t, path+"?q="+url.QueryEscape("路灯"))
+		require.Equal(t, 2, strings.Count(body, `href="/opinions/`), who)
+		require.Contains(t, body, "东关社区路灯不亮")
+		require.NotContains(t, body, "垃圾清运不及时")
+		require.Contains(t, body, `<span class="count">2</span>`)
+		_, body = b.get(t, path+"?q="+url.QueryEscape("停车"))
+		require.Contains(t, body, "没有内容含此关键词的意见。", who)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -518,29 +519,38 @@ func fieldOfCode(code string) string {
 }
 
 // list renders a list of opinions most urgent first, a page at a time; photos adds
-// a column of each one's latest round's photos.
+// a column of each one's latest round's photos. A keyword (q) keeps the opinions
+// whose content holds it, as the triage queue's does.
 // The problems' tasks of the same queue (tf) come first, all of them: they are
-// few, and each stands for several opinions.
+// few, and each stands for several opinions. A keyword is about opinions'
+// content, which tasks do not have: with one, they are left out.
 func (s *Server) list(w http.ResponseWriter, r *http.Request, v *visit, title, empty string, f service.Filter, tf service.TaskFilter, photos bool) {
 	n := listPage(r)
-	f.Limit, f.Offset = listPageSize, (n-1)*listPageSize
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	f.Limit, f.Offset, f.Query = listPageSize, (n-1)*listPageSize, q
 	views, total, err := s.svc.OpinionViews(r.Context(), v.User, f)
 	if err != nil {
 		s.fail(w, r, v, err)
 		return
 	}
-	pages := newPager(r.URL.Path, nil, n, len(views), total)
+	var kept url.Values
+	if q != "" {
+		kept, empty = url.Values{"q": {q}}, "list.no_match"
+	}
+	pages := newPager(r.URL.Path, kept, n, len(views), total)
 	if pages.Last != "" {
 		http.Redirect(w, r, pages.Last, http.StatusSeeOther)
 		return
 	}
-	tasks, err := s.svc.Tasks(r.Context(), v.User, tf)
-	if err != nil {
-		s.fail(w, r, v, err)
-		return
+	var tasks []service.OpinionView
+	if q == "" {
+		if tasks, err = s.svc.Tasks(r.Context(), v.User, tf); err != nil {
+			s.fail(w, r, v, err)
+			return
+		}
 	}
 	s.render(w, r, http.StatusOK, "list", v, map[string]any{"Title": title, "Empty": empty, "Opinions": views, "Pager": pages,
-		"Photos": photos, "ProblemTasks": tasks})
+		"Photos": photos, "ProblemTasks": tasks, "Q": q, "Path": r.URL.Path})
 }
 
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request, v *visit) {
