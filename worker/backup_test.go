@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -345,10 +346,12 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 	requireRestored(t, p, newFrontend, scene, timers)
 }
 
-// TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer backs up a cluster on
-// PostgreSQL as docs/operations.md says — the writers stopped, one pg_dump per
-// database — restores the dumps with pg_restore onto another PostgreSQL server,
-// starts a server node, a worker and a web process there, and finds everything.
+// TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer backs up a running cluster
+// on PostgreSQL as docs/operations.md says — one pg_dump per database while people
+// act on opinions, the time the first began noted —, restores the dumps with
+// pg_restore onto another PostgreSQL server, has the store's writes since that time
+// rechecked, starts a server node, a worker and a web process there, and finds
+// everything.
 func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 	dir := t.TempDir()
 	pg := pgtest.Start(t)
@@ -369,18 +372,28 @@ func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 		timers[id] = openTimers(t, n.frontend, workflows.ItemWorkflowID(id))
 	}
 
-	// Three dumps of one instant: the writers stopped first, then the nodes.
-	p.stop(t)
-	server.stop(t)
+	// The dumps, while the busy opinions move on: Temporal's databases first, the
+	// store's last, so the store's dump holds every transition Temporal's does.
 	backupDir := filepath.Join(dir, "backup")
 	require.NoError(t, os.Mkdir(backupDir, 0o700))
+	stop := make(chan struct{})
+	started, done := actWhile(p, scene.busy, stop)
+	<-started
+	now, err := exec.Command("date", "-u", "+%Y-%m-%dT%H:%M:%SZ").Output()
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(backupDir, "started"), now, 0o600))
 	for _, db := range databases {
 		out, err := exec.Command(pg.Program("pg_dump"), "-Fc", "-d", pg.URL(db), "-f", filepath.Join(backupDir, db+".dump")).CombinedOutput()
 		require.NoError(t, err, "pg_dump %s: %s", db, out)
 	}
+	close(stop)
+	require.Positive(t, done(), "actions ran while the dumps did")
+	p.stop(t)
+	server.stop(t)
 
 	// Another PostgreSQL: empty databases owned by the installation's role, each
-	// dump restored into its own, the old nodes' membership records cleared.
+	// dump restored into its own, the old nodes' membership records cleared, the
+	// store's writes since the first dump began marked for the reconciler.
 	pg2 := pgtest.Start(t)
 	newDir := t.TempDir()
 	for _, db := range databases {
@@ -392,6 +405,9 @@ func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 	out, err := exec.Command(pg2.Program("psql"), "-d", pg2.URL("temporal"), "-c", "TRUNCATE cluster_membership").CombinedOutput()
 	require.NoError(t, err, "psql: %s", out)
 	n, httpAddr, env = cluster(pg2, newDir)
+	since, err := os.ReadFile(filepath.Join(backupDir, "started"))
+	require.NoError(t, err)
+	require.Contains(t, runCommandLine(t, env, "recheck", strings.TrimSpace(string(since))), "marked")
 	n.start(t)
 	p = start(t, env, httpAddr)
 	requireRestored(t, p, n.frontend, scene, timers)
