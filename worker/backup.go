@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"rectify/internal/backup"
 	"rectify/internal/config"
@@ -52,5 +53,34 @@ func backupCommand(ctx context.Context, name string, args []string, getenv func(
 	for _, f := range res.Files {
 		fmt.Fprintf(stdout, "%s\t%d bytes\n", f.Name, f.Size)
 	}
+	return exitOK
+}
+
+// recheckCommand runs "recheck SINCE" on the reporting store the environment names
+// (RECTIFY_STORE_URL or the data folder): after restoring the dumps of a running
+// PostgreSQL cluster, its writes since SINCE, when the dump of Temporal's database
+// began, are checked against the workflows by the first worker that starts.
+func recheckCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var since time.Time
+	var err error
+	if len(args) == 1 {
+		since, err = time.Parse(time.RFC3339, args[0])
+	}
+	if len(args) != 1 || err != nil {
+		fmt.Fprintln(stderr, "Usage: rectify-worker recheck SINCE")
+		fmt.Fprintln(stderr, "Marks the reporting store's writes since SINCE (RFC 3339, e.g. 2026-12-07T02:00:00Z: when the backup of Temporal's database began) for the reconciler, which puts each back to what its workflow recorded.")
+		return exitUsage
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "rectify: configuration: %v\n", err)
+		return exitUsage
+	}
+	n, err := backup.Recheck(ctx, cfg.StorePath(), since)
+	if err != nil {
+		fmt.Fprintf(stderr, "recheck: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d opinions and tasks marked; the first worker to start checks them against their workflows\n", n)
 	return exitOK
 }

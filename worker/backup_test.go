@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +22,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"rectify/internal/attachment/attachmenttest"
 	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/internal/payload/payloadtest"
@@ -30,22 +35,40 @@ import (
 // restored into a new place and started, and every opinion, its timeline, the
 // figures and the timers Temporal holds are there, and the work goes on.
 
-// backupScene is a campaign with opinions in every kind of waiting: on a deadline's
-// timers, on a verifier, on the office, signed and in progress. settled ones are
-// left alone from then on; busy ones are acted on while the backup runs.
+// backupScene is two campaigns. "bk" holds opinions in every kind of waiting — on a
+// deadline's timers, on a verifier with evidence files, on the office, signed and in
+// progress — left alone from then on (settled); "bk-live" holds the opinions acted
+// on while the backup runs (busy). What settled holds is known at the backup's
+// moment, what busy holds only once the backup has it.
 type backupScene struct {
 	settled, busy []string
 	// before is each settled opinion as the API showed it before the backup.
 	before map[string]map[string]any
+	// stats is campaign bk's figures before the backup.
+	stats map[string]any
+	// evidence is the files uploaded with the fix awaiting verification.
+	evidence []evidenceFile
+}
+
+// evidenceFile is an uploaded evidence file as its uploader knew it.
+type evidenceFile struct {
+	id, name string
+	sha256   [32]byte
 }
 
 func makeBackupScene(t *testing.T, p *process) backupScene {
 	t.Helper()
-	p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": "bk", "name": "备份"}, http.StatusCreated)
 	workday := workdayFromToday
 	var s backupScene
 	for i := range 8 {
-		op := p.Must("office", http.MethodPost, "/api/v1/campaigns/bk/opinions", map[string]any{
+		campaign := "bk"
+		if i >= 4 {
+			campaign = "bk-live"
+		}
+		if i%4 == 0 {
+			p.Must("office", http.MethodPost, "/api/v1/campaigns", map[string]any{"id": campaign, "name": "备份"}, http.StatusCreated)
+		}
+		op := p.Must("office", http.MethodPost, "/api/v1/campaigns/"+campaign+"/opinions", map[string]any{
 			"key": fmt.Sprintf("B-%d", i), "content": fmt.Sprintf("第%d件：井盖缺失", i), "channel": "hotline", "collected_at": workday(-3),
 		}, http.StatusCreated)
 		id := op["id"].(string)
@@ -60,8 +83,8 @@ func makeBackupScene(t *testing.T, p *process) backupScene {
 	}
 	assign := map[string]any{"department": "城管科", "official": "official", "leader": "leader", "deadline": workday(15)}
 	// settled[0]: categorized, waiting on the office. settled[1]: assigned, its
-	// deadline's timers running. settled[2]: in progress. settled[3]: fixed,
-	// awaiting verification.
+	// deadline's timers running. settled[2]: in progress. settled[3]: fixed with a
+	// photo and a PDF report as evidence, awaiting verification.
 	for i, id := range s.settled {
 		act("office", id, "categorize", map[string]any{"category": "群众需要解决的问题"})
 		if i >= 1 {
@@ -71,14 +94,50 @@ func makeBackupScene(t *testing.T, p *process) backupScene {
 			act("official", id, "sign", map[string]any{})
 		}
 		if i >= 3 {
-			act("official", id, "submit", map[string]any{"measures": "已补装井盖", "evidence": "照片"})
+			s.evidence = []evidenceFile{
+				upload(t, p, id, "整改后照片.png", attachmenttest.PNG(t, 64, 48)),
+				upload(t, p, id, "整改报告.pdf", attachmenttest.PDF()),
+			}
+			act("official", id, "submit", map[string]any{"measures": "已补装井盖", "evidence": "照片及报告",
+				"attachments": []string{s.evidence[0].id, s.evidence[1].id}})
 		}
 	}
 	s.before = map[string]map[string]any{}
 	for _, id := range s.settled {
 		s.before[id] = p.opinion(id)
 	}
+	s.stats = p.Must("leader", http.MethodGet, "/api/v1/campaigns/bk/stats", nil, http.StatusOK)
 	return s
+}
+
+// upload sends a file as the assigned official's evidence for the opinion, as the
+// web app's form does, from a file of that name.
+func upload(t *testing.T, p *process, opinion, name string, content []byte) evidenceFile {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, content, 0o600))
+	status, ref := p.Upload("official", "/api/v1/opinions/"+opinion+"/attachments", path, nil)
+	require.Equal(t, http.StatusCreated, status, "upload %s: %v", name, ref)
+	require.Equal(t, name, ref["name"])
+	return evidenceFile{id: ref["id"].(string), name: name, sha256: sha256.Sum256(content)}
+}
+
+// download fetches an evidence file as the verifier and says the name it is served
+// under and the SHA-256 of its bytes.
+func download(t *testing.T, p *process, id string) (name string, sum [32]byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, p.Base+"/api/v1/attachments/"+id, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer tok-verifier")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "attachment %s: %s", id, body)
+	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition"))
+	require.NoError(t, err)
+	return params["filename"], sha256.Sum256(body)
 }
 
 // actWhile moves the busy opinions on, round after round, until stop is closed; it
@@ -147,18 +206,26 @@ func openTimers(t *testing.T, frontend, workflowID string) []string {
 }
 
 // requireRestored checks the restored installation against the scene: every
-// opinion; the settled ones exactly as they were, with their timers; the busy ones
-// as their workflows recorded them; figures that add up; and the work goes on.
+// opinion; the settled ones exactly as they were, with their timers, their evidence
+// files byte for byte and their campaign's figures; the busy ones as their workflows
+// recorded them, with figures that count exactly those states; and the work goes on.
 func requireRestored(t *testing.T, p *process, frontend string, s backupScene, timers map[string][]string) {
 	t.Helper()
-	list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign=bk&limit=100", nil, http.StatusOK)
-	require.EqualValues(t, len(s.settled)+len(s.busy), list["total"], "every opinion is back")
+	for campaign, ids := range map[string][]string{"bk": s.settled, "bk-live": s.busy} {
+		list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign="+campaign+"&limit=100", nil, http.StatusOK)
+		require.EqualValues(t, len(ids), list["total"], "every opinion of %s is back", campaign)
+	}
 	for _, id := range s.settled {
 		after := p.opinion(id)
-		for _, field := range []string{"state", "revision", "deadline", "official", "overdue_level", "timeline"} {
+		for _, field := range []string{"state", "revision", "deadline", "official", "overdue_level", "timeline", "rounds"} {
 			require.Equal(t, s.before[id][field], after[field], "opinion %s: %s", id, field)
 		}
 		require.Equal(t, timers[id], openTimers(t, frontend, workflows.ItemWorkflowID(id)), "opinion %s: the same timers wait", id)
+	}
+	for _, f := range s.evidence {
+		name, sum := download(t, p, f.id)
+		require.Equal(t, f.name, name, "evidence file %s keeps its name", f.id)
+		require.Equal(t, f.sha256, sum, "evidence file %s (%s) is served byte for byte", f.id, f.name)
 	}
 	// A busy opinion may be a step further in the store's copy than in Temporal's;
 	// the reconciler brings the store back to what Temporal recorded.
@@ -167,9 +234,24 @@ func requireRestored(t *testing.T, p *process, frontend string, s backupScene, t
 		"the store converges to what the workflows recorded")
 	requireStoreMatchesWorkflows(t, p, frontend, all)
 
-	// The figures are the list's.
-	stats := p.Must("leader", http.MethodGet, "/api/v1/campaigns/bk/stats", nil, http.StatusOK)
-	require.EqualValues(t, list["total"], stats["collected"])
+	// Figures: bk's are what they were at the backup, every one of them. bk-live's
+	// count its opinions by the states their workflows recorded (just required of the
+	// opinions themselves): the reconciler moved the counts with each row it put back.
+	require.Equal(t, s.stats, p.Must("leader", http.MethodGet, "/api/v1/campaigns/bk/stats", nil, http.StatusOK),
+		"campaign bk's figures are those of the backup's moment")
+	shown := map[string]float64{}
+	for _, id := range s.busy {
+		shown[p.opinion(id)["state"].(string)]++
+	}
+	live := p.Must("leader", http.MethodGet, "/api/v1/campaigns/bk-live/stats", nil, http.StatusOK)
+	counted := map[string]float64{}
+	for state, n := range live["by_state"].(map[string]any) {
+		if n.(float64) > 0 {
+			counted[state] = n.(float64)
+		}
+	}
+	require.Equal(t, shown, counted, "campaign bk-live's figures by state")
+	require.EqualValues(t, len(s.busy), live["collected"])
 
 	// The work goes on: the fix waiting for verification is verified and closed,
 	// and every busy opinion reaches closed.
@@ -180,8 +262,8 @@ func requireRestored(t *testing.T, p *process, frontend string, s backupScene, t
 	for _, id := range s.busy {
 		require.Eventually(t, func() bool {
 			step(p.Base, id, 1)
-			return p.opinion(id)["state"] == "closed"
-		}, time.Minute, 10*time.Millisecond, "opinion %s closes after the restore", id)
+			return opinionState(p.Base, id) == "closed"
+		}, time.Minute, 50*time.Millisecond, "opinion %s closes after the restore", id)
 	}
 }
 
@@ -264,10 +346,12 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 	requireRestored(t, p, newFrontend, scene, timers)
 }
 
-// TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer backs up a cluster on
-// PostgreSQL as docs/operations.md says — the writers stopped, one pg_dump per
-// database — restores the dumps with pg_restore onto another PostgreSQL server,
-// starts a server node, a worker and a web process there, and finds everything.
+// TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer backs up a running cluster
+// on PostgreSQL as docs/operations.md says — one pg_dump per database while people
+// act on opinions, the time the first began noted —, restores the dumps with
+// pg_restore onto another PostgreSQL server, has the store's writes since that time
+// rechecked, starts a server node, a worker and a web process there, and finds
+// everything.
 func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 	dir := t.TempDir()
 	pg := pgtest.Start(t)
@@ -288,18 +372,28 @@ func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 		timers[id] = openTimers(t, n.frontend, workflows.ItemWorkflowID(id))
 	}
 
-	// Three dumps of one instant: the writers stopped first, then the nodes.
-	p.stop(t)
-	server.stop(t)
+	// The dumps, while the busy opinions move on: Temporal's databases first, the
+	// store's last, so the store's dump holds every transition Temporal's does.
 	backupDir := filepath.Join(dir, "backup")
 	require.NoError(t, os.Mkdir(backupDir, 0o700))
+	stop := make(chan struct{})
+	started, done := actWhile(p, scene.busy, stop)
+	<-started
+	now, err := exec.Command("date", "-u", "+%Y-%m-%dT%H:%M:%SZ").Output()
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(backupDir, "started"), now, 0o600))
 	for _, db := range databases {
 		out, err := exec.Command(pg.Program("pg_dump"), "-Fc", "-d", pg.URL(db), "-f", filepath.Join(backupDir, db+".dump")).CombinedOutput()
 		require.NoError(t, err, "pg_dump %s: %s", db, out)
 	}
+	close(stop)
+	require.Positive(t, done(), "actions ran while the dumps did")
+	p.stop(t)
+	server.stop(t)
 
 	// Another PostgreSQL: empty databases owned by the installation's role, each
-	// dump restored into its own, the old nodes' membership records cleared.
+	// dump restored into its own, the old nodes' membership records cleared, the
+	// store's writes since the first dump began marked for the reconciler.
 	pg2 := pgtest.Start(t)
 	newDir := t.TempDir()
 	for _, db := range databases {
@@ -311,6 +405,9 @@ func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 	out, err := exec.Command(pg2.Program("psql"), "-d", pg2.URL("temporal"), "-c", "TRUNCATE cluster_membership").CombinedOutput()
 	require.NoError(t, err, "psql: %s", out)
 	n, httpAddr, env = cluster(pg2, newDir)
+	since, err := os.ReadFile(filepath.Join(backupDir, "started"))
+	require.NoError(t, err)
+	require.Contains(t, runCommandLine(t, env, "recheck", strings.TrimSpace(string(since))), "marked")
 	n.start(t)
 	p = start(t, env, httpAddr)
 	requireRestored(t, p, n.frontend, scene, timers)

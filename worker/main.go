@@ -78,8 +78,10 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		return createAdmin(ctx, args[1:], os.Getenv, stdout, stderr), true
 	case "backup", "restore":
 		return backupCommand(ctx, args[0], args[1:], os.Getenv, stdout, stderr), true
+	case "recheck":
+		return recheckCommand(ctx, args[1:], os.Getenv, stdout, stderr), true
 	}
-	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, create-admin, backup, restore, --help or --version, and reads its configuration from the environment\n", args[0])
+	fmt.Fprintf(stderr, "rectify-worker: unknown argument %q; it takes bench, create-admin, backup, restore, recheck, --help or --version, and reads its configuration from the environment\n", args[0])
 	return exitUsage, true
 }
 
@@ -125,6 +127,9 @@ Usage:
   rectify-worker backup DIR      copy the running one-machine installation
                                  (temporal.db, rectify.db, payload.keys) into DIR
   rectify-worker restore DIR     put a backup into the data folder (rectify stopped)
+  rectify-worker recheck SINCE   after restoring a cluster's pg_dump, have the
+                                 store's writes since SINCE (when the first dump
+                                 began) checked against their workflows
   rectify-worker --version       the build: rectify's version and commit, Go's, and
                                  the Temporal server's, SDK's and Web UI server's
   rectify-worker --help          this text

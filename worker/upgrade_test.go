@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -16,15 +17,32 @@ import (
 )
 
 // TestTheCurrentBinaryUpgradesTheLastReleasesDataFolder starts this build on the
-// data folder the previous release (v0.1.0) left (worker/testdata/upgrade, made by
-// scripts/make-upgrade-fixture): the reporting store migrates, every opinion is
-// there as that release left it, the open workflows replay on this build's code,
-// their timers still wait, and each goes on to its end.
+// data folder each release left (worker/testdata/upgrade/vX.Y.Z.tar.gz, made by
+// scripts/make-upgrade-fixture from the release's tag), one subtest each: the
+// reporting store migrates, every opinion is there as that release left it, the
+// open workflows replay on this build's code, their timers still wait, and each
+// goes on to its end. The last release's folder is the upgrade operators make; the
+// older ones are the stores and histories no release may stop reading.
 func TestTheCurrentBinaryUpgradesTheLastReleasesDataFolder(t *testing.T) {
+	fixtures, err := filepath.Glob(filepath.Join("testdata", "upgrade", "v*.tar.gz"))
+	require.NoError(t, err)
+	require.NotEmpty(t, fixtures)
+	for _, fixture := range fixtures {
+		t.Run(strings.TrimSuffix(filepath.Base(fixture), ".tar.gz"), func(t *testing.T) {
+			upgradeDataFolder(t, fixture)
+		})
+	}
+}
+
+// upgradeDataFolder starts this build on the data folder packed in fixture, takes
+// each of its opinions on, and checks the store's schema version.
+func upgradeDataFolder(t *testing.T, fixture string) {
 	dir := t.TempDir()
-	msg, err := exec.Command("tar", "-C", dir, "-xzf", filepath.Join("testdata", "upgrade", "v0.1.0.tar.gz")).CombinedOutput()
+	msg, err := exec.Command("tar", "-C", dir, "-xzf", fixture).CombinedOutput()
 	require.NoError(t, err, "%s", msg)
 	data := filepath.Join(dir, "data")
+	require.Less(t, schemaVersion(t, filepath.Join(data, "rectify.db")), store.LatestSchemaVersion(),
+		"the release's store lacks a migration this build has")
 	httpAddr, frontend, env := consistencyEnv(t, dir)
 	// The release's own key: its histories are encrypted with it.
 	env = append(env, "RECTIFY_PAYLOAD_KEY_FILE="+filepath.Join(data, "payload.keys"))
@@ -65,10 +83,22 @@ func TestTheCurrentBinaryUpgradesTheLastReleasesDataFolder(t *testing.T) {
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, p.cmd.Wait(), "log:\n%s", p.log)
 	// The store the release made has every migration, recorded.
-	db, err := sql.Open("sqlite", filepath.Join(data, "rectify.db"))
+	require.Equal(t, store.LatestSchemaVersion(), schemaVersion(t, filepath.Join(data, "rectify.db")))
+}
+
+// schemaVersion is the last migration recorded in the SQLite store at path; 0 for
+// a store made before migrations were numbered.
+func schemaVersion(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
 	require.NoError(t, err)
 	defer db.Close()
-	var version int
-	require.NoError(t, db.QueryRowContext(context.Background(), `SELECT max(version) FROM schema_migrations`).Scan(&version))
-	require.Equal(t, store.LatestSchemaVersion(), version)
+	ctx := context.Background()
+	var tables, version int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables))
+	if tables == 0 {
+		return 0
+	}
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version))
+	return version
 }

@@ -2,7 +2,7 @@
 // such a copy back into a data folder: the two SQLite databases (Temporal's and the
 // reporting store) and the payload key file without which Temporal's histories
 // cannot be read. A PostgreSQL installation is backed up with PostgreSQL's own tools
-// (docs/operations.md); this package refuses it.
+// (docs/operations.md), which Take and Restore refuse; Recheck serves both.
 package backup
 
 import (
@@ -157,20 +157,26 @@ func Restore(ctx context.Context, dir string, dst Sources) (Result, error) {
 	if err := forgetMembers(ctx, dst.Temporal); err != nil {
 		return Result{}, fmt.Errorf("restore: %s: %w", dst.Temporal, err)
 	}
-	if err := recheck(ctx, dst.Store, m.TemporalCopyStarted.Add(-clockMargin)); err != nil {
+	if _, err := Recheck(ctx, dst.Store, m.TemporalCopyStarted); err != nil {
 		return Result{}, fmt.Errorf("restore: %s: %w", dst.Store, err)
 	}
 	return res, nil
 }
 
-// recheck marks the store's writes since the given time for the reconciler.
-func recheck(ctx context.Context, path string, since time.Time) error {
-	st, err := store.Open(path)
+// Recheck marks the writes of the restored reporting store at storeURL made since
+// the copy of Temporal's database began (less a margin for clocks) for the
+// reconciler, and says how many it marked. A copy of the store taken after
+// Temporal's holds every transition Temporal's does and may hold later ones, some
+// of them already confirmed: nothing else would take those back out. Restore calls
+// it; after pg_dump of a running cluster, rectify-worker recheck does, with the
+// time the first dump began.
+func Recheck(ctx context.Context, storeURL string, temporalCopyStarted time.Time) (int64, error) {
+	st, err := store.Open(storeURL)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = st.RecheckSince(ctx, since)
-	return errors.Join(err, st.Close())
+	n, err := st.RecheckSince(ctx, temporalCopyStarted.Add(-clockMargin))
+	return n, errors.Join(err, st.Close())
 }
 
 // forgetMembers deletes the Temporal services' membership records the backup

@@ -45,6 +45,12 @@ func TestRecheckSinceHandsRecentWritesToTheReconciler(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, changed)
 			requireShows(t, s, assigned, "the store is back to what the workflow recorded")
+
+			// Its history is shorter than the one the store's write came from: its next
+			// task starts at an event the lost one had passed, and its write shows.
+			signed := transition(4, domain.StateInProgress, domain.ActionSign, task(12, 30))
+			project(t, s, signed, task(12, 30), true, nil)
+			requireShows(t, s, signed, "the restored workflow's next transition shows")
 		})
 	}
 }
