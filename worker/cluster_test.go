@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"rectify/internal/apitest"
+	"rectify/internal/attachment/attachmenttest"
 	"rectify/internal/domain"
 	"rectify/internal/pgtest"
 )
@@ -222,6 +223,20 @@ func TestClusterSurvivesLosingANode(t *testing.T) {
 	require.EqualValues(t, n, list["collected"], "no opinion lost")
 	for _, id := range ids {
 		require.Equal(t, "categorized", wb.opinion(id)["state"])
+	}
+
+	// Evidence files live with the opinions' data, not on the process that took
+	// them: a photo sent through one web node (A's, whose server node is gone; an
+	// upload needs only the store) is named in the fix and served by the other.
+	fixed := ids[0]
+	wb.Act("office", fixed, "assign", map[string]any{"department": "城管科", "official": "official", "leader": "leader"}, http.StatusOK)
+	wb.Act("official", fixed, "sign", nil, http.StatusOK)
+	photo := upload(t, wa, fixed, "整改后照片.png", attachmenttest.PNG(t, 64, 48))
+	wb.Act("official", fixed, "submit", map[string]any{"measures": "更换路灯", "evidence": "整改后照片",
+		"attachments": []string{photo.id}}, http.StatusOK)
+	for _, node := range []*process{wb, wa} {
+		name, sum := download(t, node, photo.id)
+		require.Equal(t, [2]any{photo.name, photo.sha256}, [2]any{name, sum}, "each web node serves the same file")
 	}
 	wb.stop(t)
 	wa.stop(t)
