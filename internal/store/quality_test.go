@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -147,17 +146,7 @@ func testQualityFiguresByHand(t *testing.T, bk backend) {
 	// A store kept by an earlier version has no facts: opening it computes them
 	// from the opinions, and the figures are the same.
 	require.NoError(t, s.Close())
-	driver := "sqlite"
-	if bk.name == "postgres" {
-		driver = "pgx"
-	}
-	db, err := sql.Open(driver, dsn)
-	require.NoError(t, err)
-	for _, q := range []string{`DELETE FROM opinion_facts`, `DELETE FROM quality_counts`} {
-		_, err := db.ExecContext(ctx, q)
-		require.NoError(t, err)
-	}
-	require.NoError(t, db.Close())
+	rawExec(t, bk, dsn, `DELETE FROM opinion_facts`, `DELETE FROM quality_counts`)
 	check(openAt(t, dsn), "recounted from the opinions")
 }
 
@@ -259,17 +248,7 @@ func testLongTermItemsAreCountedAsSuch(t *testing.T, bk backend) {
 
 	// As a store written before the figure: the facts without the track's flag,
 	// and the migration that counts it not yet applied.
-	driver := "sqlite"
-	if store.IsPostgres(dsn) {
-		driver = "pgx"
-	}
-	raw, err := sql.Open(driver, dsn)
-	require.NoError(t, err)
-	defer raw.Close()
-	for _, stmt := range []string{`UPDATE opinion_facts SET flags = flags & 127`, `DELETE FROM schema_migrations WHERE version >= 3`} {
-		_, err := raw.ExecContext(ctx, stmt)
-		require.NoError(t, err, stmt)
-	}
+	rawExec(t, bk, dsn, `UPDATE opinion_facts SET flags = flags & 127`, `DELETE FROM schema_migrations WHERE version >= 3`)
 	s, err = store.Open(dsn)
 	require.NoError(t, err)
 	defer func() { _ = s.Close() }()
