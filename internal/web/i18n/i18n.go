@@ -65,6 +65,16 @@ func Text(lang, key string, args ...any) string {
 	return m
 }
 
+// Plural is the text of key for a count of n, formatted with args: key.one for
+// one, key.many for any other count. English says "1 day" and "2 days"; Chinese
+// words both alike, yet every count keeps both texts in each catalogue.
+func Plural(lang, key string, n int, args ...any) string {
+	if n == 1 {
+		return Text(lang, key+".one", args...)
+	}
+	return Text(lang, key+".many", args...)
+}
+
 // Supported is lang when rectify speaks it, else Chinese.
 func Supported(lang string) string {
 	if slices.Contains(Languages, lang) {
