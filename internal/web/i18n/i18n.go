@@ -131,6 +131,24 @@ func HasHan(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
 }
 
+// systemReasons are the reasons the workflow gives for what it does by itself
+// (the events of domain.SystemActor), by the English every recorded history
+// holds them in. They are worded where they are read, not where they are
+// written: a history records what its workflow wrote, and it must replay so.
+var systemReasons = map[string]string{
+	"not signed for by the sign-in deadline": "reason.sign_overdue",
+	"reopen window passed":                   "reason.reopen_window_passed",
+}
+
+// Reason is a timeline event's reason in lang: one the system gave, from the
+// catalogue; a person's, as they wrote it.
+func Reason(lang, reason string) string {
+	if key, ok := systemReasons[reason]; ok {
+		return Text(lang, key)
+	}
+	return reason
+}
+
 // Message is a text not yet in a language: its catalogue key and arguments. What
 // is stored (an import's reasons) or handed on (an API error) is a Message, so each
 // reader gets it in their own language.
