@@ -223,7 +223,9 @@ func (e *env) flagError(fs *flag.FlagSet, err error) string {
 	}
 	m := flagValueError.FindStringSubmatch(msg)
 	if m == nil {
-		return e.t("cli.err.flag_syntax", msg) // no other mistake is known to the package
+		// The package's one other mistake, a boolean flag refusing a bare "true",
+		// cannot befall starter's flags.
+		return e.t("cli.err.flag_syntax", msg)
 	}
 	value, uerr := strconv.Unquote(m[1])
 	if uerr != nil {
