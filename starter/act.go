@@ -122,7 +122,7 @@ func act(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &op); err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "%s\n\n", e.t("cli.act.done", action, dash(op.ID), e.word("state", op.State)))
+		fmt.Fprintf(w, "%s\n\n", e.t("cli.act.done", action, dash(op.ID), e.word("state.", op.State)))
 		e.printOpinion(w, op, false)
 		return nil
 	})
@@ -225,11 +225,12 @@ type explicitBool struct{ v bool }
 
 func (b *explicitBool) String() string { return strconv.FormatBool(b.v) }
 
-// Set accepts what strconv.ParseBool does, like the standard boolean flags.
+// Set accepts what strconv.ParseBool does, like the standard boolean flags; a
+// refusal is worded by flagError, as theirs is.
 func (b *explicitBool) Set(s string) error {
 	v, err := strconv.ParseBool(s)
 	if err != nil {
-		return fmt.Errorf("want true or false")
+		return err
 	}
 	b.v = v
 	return nil

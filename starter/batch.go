@@ -145,7 +145,7 @@ func importFile(e *env, c *cmdline) int {
 	}
 	fi, err := os.Stat(file)
 	if err != nil {
-		return e.fail(err)
+		return e.fail(e.fileError(file, err))
 	}
 	if !fi.Mode().IsRegular() {
 		return e.fail(errors.New(e.t("cli.batch.not_a_file", file)))
@@ -265,7 +265,7 @@ func waitForBatch(e *env, cl *client, b batch, body []byte, prog *progress) (bat
 		return b, body, nil
 	}
 	err := pollUntil(e, prog, func() (bool, error) {
-		nb, resp, err := getJSON[batch](e, cl, apiPath("batches", b.ID), nil, "batch "+b.ID)
+		nb, resp, err := getJSON[batch](e, cl, apiPath("batches", b.ID), nil)
 		if err != nil {
 			return false, err
 		}
@@ -279,16 +279,16 @@ func waitForBatch(e *env, cl *client, b batch, body []byte, prog *progress) (bat
 	return b, body, err
 }
 
-// getJSON GETs an API path and decodes the answer into a T; what names the thing
-// asked for in the error when the answer is not one.
-func getJSON[T any](e *env, cl *client, path string, query url.Values, what string) (T, []byte, error) {
+// getJSON GETs an API path and decodes the answer into a T; the error of an
+// answer that is not one names the path asked.
+func getJSON[T any](e *env, cl *client, path string, query url.Values) (T, []byte, error) {
 	var v T
 	resp, err := cl.do(e.ctx, http.MethodGet, path, query, nil)
 	if err != nil {
 		return v, nil, err
 	}
 	if err := json.Unmarshal(resp, &v); err != nil {
-		return v, resp, fmt.Errorf("unexpected answer for %s: %v", what, err)
+		return v, resp, errors.New(e.t("cli.err.unusable_answer", path, err))
 	}
 	return v, resp, nil
 }

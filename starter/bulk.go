@@ -294,7 +294,7 @@ func selectOpinions(e *env, cl *client, campaignID string, states []string, q ur
 		if token != "" {
 			pq.Set("page_token", token)
 		}
-		p, _, err := getJSON[opinionPage](e, cl, apiPath("opinions"), pq, "the opinion list")
+		p, _, err := getJSON[opinionPage](e, cl, apiPath("opinions"), pq)
 		return p, err
 	}
 	var ops []opinion
@@ -350,7 +350,7 @@ func (e *env) printSelection(w io.Writer, ids []string, shown []opinion, byFilte
 		var t table
 		t.row("ID", e.t("cli.head.state"), e.t("cli.head.channel"), e.t("cli.head.collected_at"), e.t("cli.head.suggested"), e.t("cli.head.content"))
 		for _, op := range shown {
-			t.row(op.ID, e.word("state", op.State), dash(op.Channel), dash(op.CollectedAt), dash(op.SuggestedCategory),
+			t.row(op.ID, e.word("state.", op.State), dash(op.Channel), dash(op.CollectedAt), dash(op.SuggestedCategory),
 				truncate(oneLine(op.Content), 40))
 		}
 		t.write(w)
@@ -401,7 +401,7 @@ func followBulk(e *env, cl *client, b bulkJob, body []byte, pw io.Writer) (bulkJ
 	// Polls ask for one result: the counts are what is wanted, the results come after.
 	one := url.Values{"limit": {"1"}}
 	err := pollUntil(e, prog, func() (bool, error) {
-		nb, resp, err := getJSON[bulkJob](e, cl, apiPath("bulks", b.ID), one, "bulk "+b.ID)
+		nb, resp, err := getJSON[bulkJob](e, cl, apiPath("bulks", b.ID), one)
 		if err != nil {
 			return false, err
 		}
@@ -423,7 +423,7 @@ func followBulk(e *env, cl *client, b bulkJob, body []byte, pw io.Writer) (bulkJ
 func bulkResults(e *env, cl *client, b bulkJob) ([]bulkResult, error) {
 	results := b.Results
 	for token := b.NextPageToken; token != ""; {
-		p, _, err := getJSON[bulkJob](e, cl, apiPath("bulks", b.ID), url.Values{"page_token": {token}}, "bulk "+b.ID)
+		p, _, err := getJSON[bulkJob](e, cl, apiPath("bulks", b.ID), url.Values{"page_token": {token}})
 		if err != nil {
 			return results, err
 		}

@@ -245,7 +245,7 @@ func (e *env) printStats(w io.Writer, s stats) {
 		var st table
 		st.row(e.t("cli.head.state"), e.t("cli.head.count"))
 		for _, name := range orderedStates(s.ByState) {
-			st.row(e.word("state", name), strconv.Itoa(s.ByState[name]))
+			st.row(e.word("state.", name), strconv.Itoa(s.ByState[name]))
 		}
 		st.write(w)
 	}

@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"rectify/internal/web/i18n"
@@ -143,7 +146,7 @@ func (c *cmdline) parse(minArgs, maxArgs int) (pos []string, code int, ok bool) 
 			printLeafUsage(c.env, c.cmd, c.path, c.fs)
 			return nil, exitOK, false
 		}
-		return nil, c.usageError(c.env.flagError(err)), false
+		return nil, c.usageError(c.env.flagError(c.fs, err)), false
 	}
 	if len(pos) > maxArgs {
 		extra := pos[maxArgs]
@@ -203,10 +206,11 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
-// flagError is a mistake the flag package found, in starter's language: an unknown
-// flag or one without its value; anything else (a flag's own refusal, in the
-// language already) as the package says it.
-func (e *env) flagError(err error) string {
+// flagError is a mistake the flag package found, in starter's language, naming
+// the flag and the value. The package says its mistakes in English only, with
+// the value's refusal (its own "parse error", or a flag's own words, already in
+// the catalogue's) after a colon; the flag's kind says what was wanted.
+func (e *env) flagError(fs *flag.FlagSet, err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 		return e.t("cli.err.flag_unknown", name)
@@ -214,7 +218,43 @@ func (e *env) flagError(err error) string {
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
 		return e.t("cli.err.flag_needs_value", name)
 	}
-	return msg
+	if arg, ok := strings.CutPrefix(msg, "bad flag syntax: "); ok {
+		return e.t("cli.err.flag_syntax", arg)
+	}
+	m := flagValueError.FindStringSubmatch(msg)
+	if m == nil {
+		// The package's one other mistake, a boolean flag refusing a bare "true",
+		// cannot befall starter's flags.
+		return e.t("cli.err.flag_syntax", msg)
+	}
+	value, uerr := strconv.Unquote(m[1])
+	if uerr != nil {
+		value = m[1]
+	}
+	name, why := m[2], m[3]
+	switch {
+	case why == "value out of range":
+		return e.t("cli.err.flag_range", name, value)
+	case isBoolFlag(fs.Lookup(name)):
+		return e.t("cli.err.flag_bool", name, value)
+	case why != "parse error":
+		return why // the flag's own refusal (--lang's), from the catalogue
+	}
+	return e.t("cli.err.flag_number", name, value)
+}
+
+// flagValueError reads the flag package's refusal of a value: `invalid value "x"
+// for flag -name: why`, or for a boolean `invalid boolean value "x" for -name: why`.
+var flagValueError = regexp.MustCompile(`(?s)^invalid (?:boolean )?value (".*") for (?:flag )?-([^:\s]+): (.*)$`)
+
+// isBoolFlag reports whether f takes true or false (a standard boolean, or
+// explicitBool).
+func isBoolFlag(f *flag.Flag) bool {
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // isHelp reports whether parsing stopped because of -h or --help.
@@ -337,22 +377,61 @@ func readJSONFile(e *env, path string) (json.RawMessage, error) {
 	}
 	var raw json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col := position(data, se.Offset)
-			return nil, fmt.Errorf("%s:%d:%d: %v", path, line, col, se)
-		}
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, e.jsonError(path, data, err)
 	}
 	return raw, nil
+}
+
+// jsonError says that the file at path is not valid JSON, in starter's language,
+// with where (for a syntax error) and the decoder's own words after it.
+func (e *env) jsonError(path string, data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := position(data, se.Offset)
+		return errors.New(e.t("cli.err.json_at", path, line, col, se))
+	}
+	return errors.New(e.t("cli.err.json", path, err))
 }
 
 // readInput reads the file at path, or stdin for "-".
 func readInput(e *env, path string) ([]byte, error) {
 	if path == "-" {
-		return io.ReadAll(e.stdin)
+		data, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return nil, e.fileError(path, err)
+		}
+		return data, nil
 	}
-	return os.ReadFile(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, e.fileError(path, err)
+	}
+	return data, nil
+}
+
+// fileError says that starter cannot read the file at path, in its language: a
+// missing file and a forbidden one in words, anything else with the system's own
+// words for why after the sentence.
+func (e *env) fileError(path string, err error) error { return fileError(e, path, err) }
+
+// speaker is what says a text in starter's language: the env, or the client.
+type speaker interface {
+	t(key string, args ...any) string
+}
+
+// fileError is env.fileError for whichever speaks.
+func fileError(s speaker, path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errors.New(s.t("cli.err.file_missing", path))
+	case errors.Is(err, fs.ErrPermission):
+		return errors.New(s.t("cli.err.file_denied", path))
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is in the sentence already
+	}
+	return errors.New(s.t("cli.err.file", path, err))
 }
 
 // position turns a byte offset into a 1-based line and column.
@@ -366,12 +445,13 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-// word is a state, an overdue level or an action as starter shows it to a
-// person: in Chinese the catalogue's word for it (整改中 for in_progress), in
-// English the code itself, the word the flags take; "-" for none.
-func (e *env) word(group, code string) string {
+// word is a state, an overdue level, an action or a problem's state as starter
+// shows it to a person: in Chinese the catalogue's word for it (整改中 for
+// in_progress, the text of prefix+code), in English the code itself, the word
+// the flags take; "-" for none.
+func (e *env) word(prefix, code string) string {
 	if e.lang != i18n.English {
-		if w, ok := i18n.Catalogue(e.lang)[group+"."+code]; ok {
+		if w, ok := i18n.Catalogue(e.lang)[prefix+code]; ok {
 			return w
 		}
 	}

@@ -122,7 +122,7 @@ func (c *client) doStatus(ctx context.Context, method, path string, query url.Va
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return 0, nil, &connError{lang: c.lang, URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		return 0, nil, &connError{lang: c.lang, URL: req.URL.Redacted(), Err: c.readingResponse(err)}
 	}
 	return resp.StatusCode, data, nil
 }
@@ -158,6 +158,29 @@ func (c *client) newRequestURL(ctx context.Context, method string, u *url.URL, b
 	return req, nil
 }
 
+// t is a text of the catalogue in the client's language.
+func (c *client) t(key string, args ...any) string { return i18n.Text(c.lang, key, args...) }
+
+// interruptedError is a request the user stopped (Ctrl-C): said in starter's
+// language, and still ctx's error to errors.Is.
+type interruptedError struct {
+	msg string
+	err error
+}
+
+func (e *interruptedError) Error() string { return e.msg }
+func (e *interruptedError) Unwrap() error { return e.err }
+
+// interrupted is the error of a request ctx ended.
+func (c *client) interrupted(ctx context.Context) error {
+	return &interruptedError{msg: c.t("cli.err.interrupted"), err: ctx.Err()}
+}
+
+// readingResponse is a connError's cause when an answer broke off.
+func (c *client) readingResponse(err error) error {
+	return fmt.Errorf("%s%w", c.t("cli.err.reading_response"), err)
+}
+
 // send runs req on hc. A 2xx answer is returned with its body open for the caller to
 // read and close; any other answer becomes an *apiError, a transport failure a
 // *connError, and a cancelled ctx an "interrupted" error wrapping ctx.Err().
@@ -165,7 +188,7 @@ func (c *client) send(ctx context.Context, hc *http.Client, req *http.Request) (
 	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("interrupted: %w", ctx.Err())
+			return nil, c.interrupted(ctx)
 		}
 		// url.Error repeats the URL unredacted; keep only the cause.
 		var ue *url.Error
@@ -178,9 +201,9 @@ func (c *client) send(ctx context.Context, hc *http.Client, req *http.Request) (
 		defer resp.Body.Close()
 		data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 		if err != nil && ctx.Err() != nil {
-			return nil, fmt.Errorf("interrupted: %w", ctx.Err())
+			return nil, c.interrupted(ctx)
 		}
-		return nil, decodeAPIError(resp.StatusCode, data)
+		return nil, c.decodeAPIError(resp.StatusCode, data)
 	}
 	return resp, nil
 }
@@ -196,7 +219,7 @@ type formField struct{ name, value string }
 func (c *client) upload(ctx context.Context, path string, fields []formField, fileField, filePath string) ([]byte, error) {
 	f, err := os.Open(filePath)
 	if err != nil {
-		return nil, err
+		return nil, fileError(c, filePath, err)
 	}
 	defer func() { _ = f.Close() }() // only read from: a failed read shows in src.err
 
@@ -222,7 +245,7 @@ func (c *client) upload(ctx context.Context, path string, fields []formField, fi
 				<-done
 				return data, nil
 			}
-			err = &connError{lang: c.lang, URL: req.URL.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+			err = &connError{lang: c.lang, URL: req.URL.Redacted(), Err: c.readingResponse(err)}
 		}
 	}
 	// Stop the writer (a no-op if it finished) and wait for it, so the file is not read
@@ -231,7 +254,7 @@ func (c *client) upload(ctx context.Context, path string, fields []formField, fi
 	pr.Close()
 	<-done
 	if src.err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filePath, src.err)
+		return nil, fileError(c, filePath, src.err)
 	}
 	return nil, err
 }
@@ -292,18 +315,18 @@ func (t *trackedReader) Read(p []byte) (int, error) {
 func (c *client) resolve(ref string) (*url.URL, error) {
 	u, err := url.Parse(ref)
 	if err != nil || u.Opaque != "" {
-		return nil, fmt.Errorf("the server gave an unusable link %q", ref)
+		return nil, errors.New(c.t("cli.err.bad_link", ref))
 	}
 	if u.Scheme != "" || u.Host != "" {
 		if !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
-			return nil, fmt.Errorf("the server gave a link to another host (%s); not sending the token there", u.Redacted())
+			return nil, errors.New(c.t("cli.err.other_host", u.Redacted()))
 		}
 		u.User = c.base.User
 		return u, nil
 	}
 	path := u.EscapedPath()
 	if !strings.HasPrefix(path, "/") {
-		return nil, fmt.Errorf("the server gave an unusable link %q", ref)
+		return nil, errors.New(c.t("cli.err.bad_link", ref))
 	}
 	if prefix := strings.TrimSuffix(c.base.EscapedPath(), "/"); prefix != "" && strings.HasPrefix(path, prefix+"/") {
 		path = strings.TrimPrefix(path, prefix) // already carries the prefix
@@ -331,9 +354,9 @@ func (c *client) download(ctx context.Context, ref string, w io.Writer) (int64, 
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
 		if ctx.Err() != nil {
-			return n, fmt.Errorf("interrupted: %w", ctx.Err())
+			return n, c.interrupted(ctx)
 		}
-		return n, &connError{lang: c.lang, URL: u.Redacted(), Err: fmt.Errorf("reading the response: %w", err)}
+		return n, &connError{lang: c.lang, URL: u.Redacted(), Err: c.readingResponse(err)}
 	}
 	return n, nil
 }
@@ -341,7 +364,7 @@ func (c *client) download(ctx context.Context, ref string, w io.Writer) (int64, 
 // decodeAPIError turns an error answer into an *apiError. Answers that are not the
 // documented envelope (a proxy's HTML page, say) still get a code and a message, so
 // the user sees the status and a hint of what came back.
-func decodeAPIError(status int, data []byte) *apiError {
+func (c *client) decodeAPIError(status int, data []byte) *apiError {
 	var env struct {
 		Error struct {
 			Code    string `json:"code"`
@@ -357,9 +380,9 @@ func decodeAPIError(status int, data []byte) *apiError {
 	}
 	msg := strings.Join(strings.Fields(string(data)), " ")
 	if msg == "" {
-		msg = "the server gave no details"
+		msg = c.t("cli.err.no_details")
 	} else {
-		msg = "unexpected response: " + truncate(msg, 200)
+		msg = c.t("cli.err.unexpected_response", truncate(msg, 200))
 	}
 	return &apiError{Status: status, Code: code, Message: msg}
 }

@@ -6,7 +6,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -287,4 +292,122 @@ func TestEveryTextStarterSaysIsInBothLanguages(t *testing.T) {
 			require.True(t, ok, "%s has no %s text", key, lang)
 		}
 	}
+}
+
+// englishWord is a word of English (or of any Latin script) in a text.
+var englishWord = regexp.MustCompile(`[A-Za-z]{2,}`)
+
+// inOneLanguage fails when zh, starter's Chinese, has English words beyond the
+// data it names (data, a value quoted “as written”, the command line's own
+// arguments and flags, and the words a command line is written with), or en, its English, has Chinese beyond
+// that data. With detail, the Chinese may carry the system's own words for why
+// (an OS's or a decoder's) after its sentence, framed in （）.
+func inOneLanguage(t *testing.T, zh, en string, detail bool, data ...string) {
+	t.Helper()
+	strip := func(s string) string {
+		for _, d := range slices.SortedFunc(slices.Values(data), func(a, b string) int { return len(b) - len(a) }) {
+			s = strings.ReplaceAll(s, d, " ")
+		}
+		return s
+	}
+	rest := strip(zh)
+	if detail {
+		rest = regexp.MustCompile(`（[^（）]*）`).ReplaceAllString(rest, " ")
+	}
+	rest = regexp.MustCompile(`“[^”]*”|--?[a-z][a-z_-]*|'starter[^']*'|starter|JSON|true|false|\bzh\b|\ben\b`).ReplaceAllString(rest, " ")
+	require.Empty(t, englishWord.FindAllString(rest, -1), "English in the Chinese output:\n%s", zh)
+	require.False(t, i18n.HasHan(strip(en)), "Chinese in the English output:\n%s", en)
+}
+
+// Every mistake starter can be told of — a flag's value, a file it cannot read
+// or that is not JSON, a server's answer it cannot use, a request stopped — is
+// said in the shell's language alone, naming what it is about.
+func TestEveryMistakeIsSaidInTheShellsLanguageAlone(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	broken := writeFile(t, "broken.json", "{\n  \"name\": 1,,\n}")
+	html := newRawAPI(t, 502, "<html>Bad Gateway</html>")
+	empty := newRawAPI(t, 500, "")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		zh, en string // what each says
+		detail bool
+		more   []string // data the output names beyond the arguments
+	}{
+		{"a boolean flag's value", []string{"act", "op-1", "verify", "--pass=maybe"},
+			"--pass 的值只能是 true 或 false，不能是“maybe”", `--pass takes true or false, not "maybe"`, false, nil},
+		{"a standard boolean's value", []string{"import", "--campaign", "c1", "--dry-run=maybe", "x.csv"},
+			"--dry-run 的值只能是 true 或 false，不能是“maybe”", `--dry-run takes true or false, not "maybe"`, false, nil},
+		{"a number's value", []string{"act", "op-1", "report-progress", "--percent", "abc"},
+			"--percent 的值应为整数，不能是“abc”", `--percent takes a whole number, not "abc"`, false, nil},
+		{"a number out of range", []string{"opinion", "list", "--limit", "99999999999999999999"},
+			"--limit 的值“99999999999999999999”超出范围", `--limit: "99999999999999999999" is out of range`, false, nil},
+		{"a flag's own refusal", []string{"--lang=fr", "campaign", "list"},
+			"--lang 的值“fr”不是 starter 支持的语言", `--lang "fr" is not a language starter speaks`, false, []string{"--lang=fr"}},
+		{"a flag written wrong", []string{"opinion", "list", "---limit"},
+			"“---limit”不是参数的写法", `"---limit" is not a flag`, false, nil},
+		{"an unknown flag", []string{"opinion", "list", "--colour"},
+			"没有这个参数：-colour", "flag provided but not defined: -colour", false, nil},
+		{"a file that is not there", []string{"campaign", "create", "--file", missing},
+			"找不到文件 " + missing, missing + ": no such file", false, nil},
+		{"a file that is not JSON", []string{"opinion", "submit", "--campaign", "c1", "--file", broken},
+			broken + " 不是有效的 JSON：第 2 行第 14 列有误", broken + ":2:14: not valid JSON", true, nil},
+		{"a ledger that is not there", []string{"import", "--campaign", "c1", filepath.Join(filepath.Dir(missing), "台账.xlsx")},
+			"找不到文件", "no such file", false, nil},
+		{"a proxy's page for an answer", []string{"--server", html.URL, "campaign", "list"},
+			"502 bad_gateway: 意外的答复：<html>Bad Gateway</html>", "502 bad_gateway: unexpected response: <html>Bad Gateway</html>", false,
+			[]string{"<html>Bad Gateway</html>", "bad_gateway"}},
+		{"an answer without a word", []string{"--server", empty.URL, "campaign", "list"},
+			"服务器没有说明原因", "the server gave no details", false, []string{"internal_server_error"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, zhOut, zhErr := runIn(t, "", tc.args...)
+			_, enOut, enErr := runIn(t, "", append([]string{"--lang", "en"}, tc.args...)...)
+			zh, en := zhOut+zhErr, enOut+enErr
+			require.Contains(t, zh, tc.zh)
+			require.Contains(t, en, tc.en)
+			data := append(append([]string{html.URL, empty.URL}, tc.args...), tc.more...)
+			inOneLanguage(t, zh, en, tc.detail, data...)
+		})
+	}
+}
+
+// A request the user stops (Ctrl-C) says so in the shell's language.
+func TestAStoppedRequestSaysSoInTheShellsLanguage(t *testing.T) {
+	api := newRawAPI(t, 200, "{}")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for lang, want := range map[string]string{"zh": "错误：已中断", "en": "error: interrupted"} {
+		var out, errOut bytes.Buffer
+		code := runContext(ctx, []string{"--lang", lang, "--server", api.URL, "campaign", "list"}, strings.NewReader(""), &out, &errOut)
+		require.Equal(t, exitFail, code)
+		require.Equal(t, want+"\n", errOut.String())
+	}
+}
+
+// A problem's state and whether each task is done read as words in Chinese.
+func TestAProblemIsShownInTheShellsLanguage(t *testing.T) {
+	api := newFakeAPI(t, func(r request) (int, any) {
+		return 200, map[string]any{"id": "P-1", "title": "路灯失修", "category": "群众需要解决的问题", "state": "closed", "opinions": []string{"a"},
+			"tasks": []any{map[string]any{"id": "T-1", "lead": "城管科", "official": "official", "leader": "leader", "closed": true}}}
+	})
+	code, zh, _ := runIn(t, "", "--server", api.URL, "problem", "show", "P-1")
+	require.Equal(t, exitOK, code)
+	require.Contains(t, zh, "已完成")
+	require.Regexp(t, `T-1 +城管科 +- +official +leader +是`, zh)
+	_, en, _ := runIn(t, "", "--lang", "en", "--server", api.URL, "problem", "show", "P-1")
+	require.Contains(t, en, "closed")
+	require.Regexp(t, `T-1 +城管科 +- +official +leader +Yes`, en)
+	inOneLanguage(t, zh, en, false, "P-1", "T-1", "路灯失修", "群众需要解决的问题", "城管科", "official", "leader", "ID")
+}
+
+// newRawAPI answers every request with status and body as they are.
+func newRawAPI(t *testing.T, status int, body string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

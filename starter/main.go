@@ -67,7 +67,7 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			printGroupUsage(e, stdout, root, "starter")
 			return exitOK
 		}
-		return usageError(e, "starter", e.flagError(err))
+		return usageError(e, "starter", e.flagError(fs, err))
 	}
 	return dispatch(e, root, "starter", fs.Args())
 }

@@ -146,7 +146,7 @@ func opinionSubmit(e *env, c *cmdline) int {
 			if !e.jsonOut {
 				var op opinion
 				_ = json.Unmarshal(resp, &op) // a surprising body still counts as submitted
-				fmt.Fprintf(e.stdout, "%s: %s %s\n", label, dash(op.ID), e.word("state", op.State))
+				fmt.Fprintf(e.stdout, "%s: %s %s\n", label, dash(op.ID), e.word("state.", op.State))
 			}
 		case errors.As(err, &ae):
 			failed++
@@ -189,7 +189,7 @@ func loadItems(e *env, file string) ([]json.RawMessage, error) {
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, fmt.Errorf("%s: %v", file, err)
+		return nil, e.jsonError(file, raw, err)
 	}
 	if len(items) == 0 {
 		return nil, errors.New(e.t("cli.opinion.empty_array", file))
@@ -291,8 +291,8 @@ func opinionList(e *env, c *cmdline) int {
 		t.row("ID", e.t("cli.head.state"), e.t("cli.head.category"), e.t("cli.head.department"), e.t("cli.head.official"),
 			e.t("cli.head.deadline"), e.t("cli.head.overdue"), e.t("cli.head.days_left"), e.t("cli.head.content"))
 		for _, op := range list.Opinions {
-			t.row(op.ID, e.word("state", op.State), dash(op.Category), dash(op.Department), dash(op.Official),
-				dash(op.Deadline), e.word("level", op.OverdueLevel), rawText(op.WorkingDaysLeft), truncate(oneLine(op.Content), 40))
+			t.row(op.ID, e.word("state.", op.State), dash(op.Category), dash(op.Department), dash(op.Official),
+				dash(op.Deadline), e.word("level.", op.OverdueLevel), rawText(op.WorkingDaysLeft), truncate(oneLine(op.Content), 40))
 		}
 		t.write(w)
 		fmt.Fprintf(w, "\n%s\n", e.t("cli.opinion.shown", len(list.Opinions), list.Total))
@@ -384,7 +384,7 @@ func (e *env) printOpinion(w io.Writer, op opinion, withTimeline bool) {
 	t.row("ID", dash(op.ID))
 	t.row(e.t("cli.label.campaign"), dash(op.CampaignID))
 	t.row(e.t("cli.label.key"), dash(op.Key))
-	t.row(e.t("cli.label.state"), e.word("state", op.State))
+	t.row(e.t("cli.label.state"), e.word("state.", op.State))
 	cat := dash(op.Category)
 	if op.SuggestedCategory != "" && op.SuggestedCategory != op.Category {
 		cat += e.t("cli.opinion.suggested", op.SuggestedCategory)
@@ -404,7 +404,7 @@ func (e *env) printOpinion(w io.Writer, op opinion, withTimeline bool) {
 		t.row(e.t("cli.label.on_the_spot"), op.FixedOn)
 	}
 	t.row(e.t("cli.label.deadline"), deadline)
-	t.row(e.t("cli.label.overdue"), e.word("level", op.OverdueLevel))
+	t.row(e.t("cli.label.overdue"), e.word("level.", op.OverdueLevel))
 	t.row(e.t("cli.label.days_left"), rawText(op.WorkingDaysLeft))
 	t.row(e.t("cli.label.extensions"), rawText(op.Extensions))
 	t.row(e.t("cli.label.rework"), rawText(op.ReworkCount))
@@ -423,7 +423,7 @@ func (e *env) printOpinion(w io.Writer, op opinion, withTimeline bool) {
 	var tl table
 	tl.row(e.t("cli.head.seq"), e.t("cli.head.at"), e.t("cli.head.actor"), e.t("cli.head.action"), e.t("cli.head.transition"), e.t("cli.head.reason"))
 	for _, ev := range op.Timeline {
-		tl.row(rawText(ev.Seq), dash(ev.At), dash(ev.Actor), e.word("action", ev.Action), e.transition(ev.From, ev.To), dash(ev.Reason))
+		tl.row(rawText(ev.Seq), dash(ev.At), dash(ev.Actor), e.word("action.", ev.Action), e.transition(ev.From, ev.To), dash(ev.Reason))
 	}
 	tl.write(w)
 }
@@ -435,9 +435,9 @@ func (e *env) transition(from, to string) string {
 	case from == "" && to == "":
 		return "-"
 	case from == "" || from == to:
-		return e.word("state", to)
+		return e.word("state.", to)
 	case to == "":
-		return e.word("state", from)
+		return e.word("state.", from)
 	}
-	return e.word("state", from) + " → " + e.word("state", to)
+	return e.word("state.", from) + " → " + e.word("state.", to)
 }

@@ -115,7 +115,7 @@ func problemAddTask(e *env, c *cmdline) int {
 		if err := json.Unmarshal(body, &t); err != nil {
 			return err
 		}
-		fmt.Fprintln(w, e.t("cli.problem.task_made", t.ID, t.State, t.Department, t.Official, dash(t.Deadline)))
+		fmt.Fprintln(w, e.t("cli.problem.task_made", t.ID, e.word("state.", t.State), t.Department, t.Official, dash(t.Deadline)))
 		return nil
 	})
 }
@@ -141,7 +141,7 @@ func (e *env) printProblem(w io.Writer, body []byte) error {
 	t.row("ID", dash(p.ID))
 	t.row(e.t("cli.label.title"), dash(p.Title))
 	t.row(e.t("cli.label.category"), dash(p.Category))
-	t.row(e.t("cli.label.state"), dash(p.State))
+	t.row(e.t("cli.label.state"), e.word("problem.state_", p.State))
 	t.row(e.t("cli.label.opinions"), fmt.Sprint(len(p.Opinions)))
 	t.write(w)
 	if len(p.Tasks) > 0 {
@@ -149,7 +149,7 @@ func (e *env) printProblem(w io.Writer, body []byte) error {
 		tt := table{}
 		tt.row("ID", e.t("cli.head.lead"), e.t("cli.head.co_units"), e.t("cli.head.official"), e.t("cli.head.leader"), e.t("cli.head.done"))
 		for _, task := range p.Tasks {
-			tt.row(task.ID, dash(task.Lead), dash(strings.Join(task.CoUnits, ",")), dash(task.Official), dash(task.Leader), fmt.Sprint(task.Closed))
+			tt.row(task.ID, dash(task.Lead), dash(strings.Join(task.CoUnits, ",")), dash(task.Official), dash(task.Leader), e.yesNo(task.Closed))
 		}
 		tt.write(w)
 	}
@@ -159,4 +159,12 @@ func (e *env) printProblem(w io.Writer, body []byte) error {
 		}
 	}
 	return nil
+}
+
+// yesNo is a yes-or-no answer in starter's language.
+func (e *env) yesNo(v bool) string {
+	if v {
+		return e.t("opinion.yes")
+	}
+	return e.t("opinion.no")
 }

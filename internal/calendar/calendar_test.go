@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"rectify/internal/web/i18n"
 )
 
 // mustDate parses a constant YYYY-MM-DD from a test table.
@@ -255,10 +257,6 @@ func TestAddWorkdays(t *testing.T) {
 	}
 }
 
-func abs(n int) int {
-	return max(n, -n)
-}
-
 func TestSpanText(t *testing.T) {
 	c := Default()
 	tests := []struct {
@@ -270,27 +268,27 @@ func TestSpanText(t *testing.T) {
 		{
 			"2026-09-28", 5,
 			"从 2026-09-28 起 5 个工作日 → 2026-10-10（跳过国庆节 7 天；10-10 为国庆节调休上班日）",
-			"5 working days from 2026-09-28 → 2026-10-10, skipping 国庆节 (7 days); 2026-10-10 is a make-up workday (国庆节调休上班)",
+			"5 working days from 2026-09-28 → 2026-10-10, skipping National Day (7 days); 2026-10-10 is a make-up workday (National Day)",
 		},
 		{
 			"2026-09-18", 10,
 			"从 2026-09-18 起 10 个工作日 → 2026-10-09（跳过中秋节 3 天、国庆节 7 天、周末 1 天；09-20 为国庆节调休上班日）",
-			"10 working days from 2026-09-18 → 2026-10-09, skipping 中秋节 (3 days), 国庆节 (7 days), weekends (1 day); 2026-09-20 is a make-up workday (国庆节调休上班)",
+			"10 working days from 2026-09-18 → 2026-10-09, skipping Mid-Autumn Festival (3 days), National Day (7 days), weekends (1 day); 2026-09-20 is a make-up workday (National Day)",
 		},
 		{
 			"2026-02-13", 7,
 			"从 2026-02-13 起 7 个工作日 → 2026-03-02（跳过春节 9 天、周末 1 天；02-14、02-28 为春节调休上班日）",
-			"7 working days from 2026-02-13 → 2026-03-02, skipping 春节 (9 days), weekends (1 day); 2026-02-14, 2026-02-28 are make-up workdays (春节调休上班)",
+			"7 working days from 2026-02-13 → 2026-03-02, skipping Spring Festival (9 days), weekends (1 day); 2026-02-14, 2026-02-28 are make-up workdays (Spring Festival)",
 		},
 		{
 			"2025-12-29", 5,
 			"从 2025-12-29 起 5 个工作日 → 2026-01-06（跳过元旦 3 天；2026-01-04 为元旦调休上班日）",
-			"5 working days from 2025-12-29 → 2026-01-06, skipping 元旦 (3 days); 2026-01-04 is a make-up workday (元旦调休上班)",
+			"5 working days from 2025-12-29 → 2026-01-06, skipping New Year's Day (3 days); 2026-01-04 is a make-up workday (New Year's Day)",
 		},
 		{
 			"2026-10-09", -3,
 			"从 2026-10-09 往前 3 个工作日 → 2026-09-29（跳过国庆节 7 天）",
-			"3 working days before 2026-10-09 → 2026-09-29, skipping 国庆节 (7 days)",
+			"3 working days before 2026-10-09 → 2026-09-29, skipping National Day (7 days)",
 		},
 		{
 			"2026-03-03", 1,
@@ -300,7 +298,7 @@ func TestSpanText(t *testing.T) {
 		{
 			"2027-09-30", 1,
 			"从 2027-09-30 起 1 个工作日 → 2027-10-08（跳过国庆节 7 天；2027 年节假日为暂定安排，须以国务院通知核实）",
-			"1 working day from 2027-09-30 → 2027-10-08, skipping 国庆节 (7 days); holidays for 2027 are provisional (check the State Council notice)",
+			"1 working day from 2027-09-30 → 2027-10-08, skipping National Day (7 days); holidays for 2027 are provisional (check the State Council notice)",
 		},
 		{
 			"2027-12-31", 1,
@@ -313,8 +311,8 @@ func TestSpanText(t *testing.T) {
 		if got := s.String(); got != tt.wantChinese {
 			t.Errorf("String()\n got %s\nwant %s", got, tt.wantChinese)
 		}
-		if got := s.English(); got != tt.wantEnglish {
-			t.Errorf("English()\n got %s\nwant %s", got, tt.wantEnglish)
+		if got := s.In(i18n.English); got != tt.wantEnglish {
+			t.Errorf("In(English)\n got %s\nwant %s", got, tt.wantEnglish)
 		}
 	}
 }
@@ -545,5 +543,17 @@ func TestLoadErrors(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "absent.json")
 	if _, err := Load(missing); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("Load(%s) error = %v, want one naming the file", missing, err)
+	}
+}
+
+func TestAHolidayIsNamedInTheReadersLanguage(t *testing.T) {
+	if got := HolidayName("国庆节、中秋节", i18n.English); got != "National Day and Mid-Autumn Festival" {
+		t.Errorf("in English: %s", got)
+	}
+	if got := HolidayName("国庆节、中秋节", i18n.Chinese); got != "国庆节、中秋节" {
+		t.Errorf("in Chinese: %s", got)
+	}
+	if got := HolidayName("本地节日", i18n.English); got != "本地节日" {
+		t.Errorf("a name from an operator's own file stays as it is: %s", got)
 	}
 }

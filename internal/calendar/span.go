@@ -1,10 +1,11 @@
 package calendar
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"rectify/internal/web/i18n"
 )
 
 // Span is the result of counting working days together with everything that
@@ -58,81 +59,82 @@ func (s *Span) addHoliday(name string) {
 	s.Holidays = append(s.Holidays, SkippedHoliday{Name: name, Days: 1})
 }
 
-// String explains the count in Chinese for officials, e.g.
-// "从 2026-09-28 起 5 个工作日 → 2026-10-10（跳过国庆节 7 天；10-10 为国庆节调休上班日）".
-func (s Span) String() string {
-	var b strings.Builder
+// In explains the count in lang from the catalogue, so that an official can
+// check a deadline by hand against the holiday notice, e.g. in Chinese
+// "从 2026-09-28 起 5 个工作日 → 2026-10-10（跳过国庆节 7 天；10-10 为国庆节调休上班日）",
+// in English "5 working days from 2026-09-28 → 2026-10-10, skipping National Day
+// (7 days); 2026-10-10 is a make-up workday (National Day)".
+func (s Span) In(lang string) string {
+	t := func(key string, args ...any) string { return i18n.Text(lang, key, args...) }
+	head := "calendar.forward"
 	if s.Days < 0 {
-		fmt.Fprintf(&b, "从 %s 往前 %d 个工作日 → %s", s.From.Format(time.DateOnly), -s.Days, s.To.Format(time.DateOnly))
-	} else {
-		fmt.Fprintf(&b, "从 %s 起 %d 个工作日 → %s", s.From.Format(time.DateOnly), s.Days, s.To.Format(time.DateOnly))
+		head = "calendar.backward"
 	}
+	text := t(head, s.From.Format(time.DateOnly), i18n.Plural(lang, "calendar.working_days", abs(s.Days), abs(s.Days)), s.To.Format(time.DateOnly))
+	list := t("i18n.list_separator")
 	var skipped []string
 	for _, h := range s.Holidays {
-		skipped = append(skipped, fmt.Sprintf("%s %d 天", h.Name, h.Days))
+		skipped = append(skipped, t("calendar.holiday_days", HolidayName(h.Name, lang), i18n.Plural(lang, "calendar.days", h.Days, h.Days)))
 	}
 	if s.Weekends > 0 {
-		skipped = append(skipped, fmt.Sprintf("周末 %d 天", s.Weekends))
+		skipped = append(skipped, t("calendar.weekends", i18n.Plural(lang, "calendar.days", s.Weekends, s.Weekends)))
 	}
 	var notes []string
 	if len(skipped) > 0 {
-		notes = append(notes, "跳过"+strings.Join(skipped, "、"))
+		notes = append(notes, t("calendar.skipping", strings.Join(skipped, list)))
 	}
-	// Within one year the month and day are enough, as officials write them.
-	layout := "01-02"
-	if s.From.Year() != s.To.Year() {
-		layout = time.DateOnly
+	// Within one year the month and day are enough, as Chinese officials write them.
+	layout := time.DateOnly
+	if lang != i18n.English && s.From.Year() == s.To.Year() {
+		layout = "01-02"
 	}
 	for _, g := range groupMakeUps(s.MakeUpWorkdays, layout) {
-		notes = append(notes, fmt.Sprintf("%s 为%s日", strings.Join(g.dates, "、"), g.name))
+		notes = append(notes, i18n.Plural(lang, "calendar.make_up", len(g.dates), strings.Join(g.dates, list), makeUpName(g.name, lang)))
 	}
 	if len(s.Provisional) > 0 {
-		notes = append(notes, joinYears(s.Provisional, "、")+" 年节假日为暂定安排，须以国务院通知核实")
+		notes = append(notes, t("calendar.provisional", joinYears(s.Provisional, list)))
 	}
 	if len(s.Uncovered) > 0 {
-		notes = append(notes, joinYears(s.Uncovered, "、")+" 年无节假日数据，仅扣除周末")
+		notes = append(notes, t("calendar.uncovered", joinYears(s.Uncovered, list)))
 	}
 	if len(notes) > 0 {
-		b.WriteString("（" + strings.Join(notes, "；") + "）")
+		text = t("calendar.notes", text, strings.Join(notes, t("calendar.note_separator")))
 	}
-	return b.String()
+	return text
 }
 
-// English explains the count in English for logs and non-Chinese readers,
-// e.g. "5 working days from 2026-09-28 → 2026-10-10, skipping 国庆节 (7 days);
-// 2026-10-10 is a make-up workday (国庆节调休上班)".
-func (s Span) English() string {
-	var b strings.Builder
-	if s.Days < 0 {
-		fmt.Fprintf(&b, "%s before %s → %s", plural(-s.Days, "working day"), s.From.Format(time.DateOnly), s.To.Format(time.DateOnly))
-	} else {
-		fmt.Fprintf(&b, "%s from %s → %s", plural(s.Days, "working day"), s.From.Format(time.DateOnly), s.To.Format(time.DateOnly))
+// String is the count explained in Chinese, the language of the notice.
+func (s Span) String() string { return s.In(i18n.Chinese) }
+
+// HolidayName is a holiday's name in lang: the notice's own (Chinese) name, or the
+// catalogue's for it (holiday.<name>), "国庆节、中秋节" as two. A name the catalogue
+// does not know (from an operator's own holiday file) is shown as it is.
+func HolidayName(name, lang string) string {
+	if lang != i18n.English {
+		return name
 	}
-	var skipped []string
-	for _, h := range s.Holidays {
-		skipped = append(skipped, fmt.Sprintf("%s (%s)", h.Name, plural(h.Days, "day")))
-	}
-	if s.Weekends > 0 {
-		skipped = append(skipped, fmt.Sprintf("weekends (%s)", plural(s.Weekends, "day")))
-	}
-	if len(skipped) > 0 {
-		b.WriteString(", skipping " + strings.Join(skipped, ", "))
-	}
-	for _, g := range groupMakeUps(s.MakeUpWorkdays, time.DateOnly) {
-		if len(g.dates) == 1 {
-			fmt.Fprintf(&b, "; %s is a make-up workday (%s)", g.dates[0], g.name)
-		} else {
-			fmt.Fprintf(&b, "; %s are make-up workdays (%s)", strings.Join(g.dates, ", "), g.name)
+	parts := strings.Split(name, "、")
+	for i, p := range parts {
+		if text, ok := i18n.Lookup(lang, "holiday."+p); ok {
+			parts[i] = text
 		}
 	}
-	if len(s.Provisional) > 0 {
-		fmt.Fprintf(&b, "; holidays for %s are provisional (check the State Council notice)", joinYears(s.Provisional, ", "))
-	}
-	if len(s.Uncovered) > 0 {
-		fmt.Fprintf(&b, "; no holiday data for %s, only weekends skipped", joinYears(s.Uncovered, ", "))
-	}
-	return b.String()
+	return strings.Join(parts, i18n.Text(lang, "calendar.holiday_and"))
 }
+
+// makeUpSuffix ends the notice's name of a make-up workday ("国庆节调休上班").
+const makeUpSuffix = "调休上班"
+
+// makeUpName names the make-up workdays of a holiday: in Chinese as the notice
+// does, in English by the holiday they make up for.
+func makeUpName(name, lang string) string {
+	if lang != i18n.English {
+		return name
+	}
+	return HolidayName(strings.TrimSuffix(name, makeUpSuffix), lang)
+}
+
+func abs(n int) int { return max(n, -n) }
 
 // makeUpGroup is the make-up workdays of one name, dates already formatted.
 type makeUpGroup struct {
@@ -165,12 +167,4 @@ func joinYears(years []int, sep string) string {
 		parts[i] = strconv.Itoa(y)
 	}
 	return strings.Join(parts, sep)
-}
-
-// plural writes a count with its noun, adding "s" unless the count is one.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

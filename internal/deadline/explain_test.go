@@ -28,9 +28,3 @@ func TestADeadlineSetBeforeItsFactsWereKeptIsShownOnlyInChinese(t *testing.T) {
 	require.Equal(t, "按会议纪要确定", deadline.Explain(s, "zh"))
 	require.Empty(t, deadline.Explain(s, "en"), "nothing rather than Chinese")
 }
-
-func TestAHolidayIsNamedInTheReadersLanguage(t *testing.T) {
-	require.Equal(t, "National Day and Mid-Autumn Festival", deadline.HolidayName("国庆节、中秋节", "en"))
-	require.Equal(t, "国庆节、中秋节", deadline.HolidayName("国庆节、中秋节", "zh"))
-	require.Equal(t, "本地节日", deadline.HolidayName("本地节日", "en"), "a name from an operator's own file stays as it is")
-}

@@ -242,7 +242,7 @@ func lateExtensions(o domain.Opinion, loc *time.Location) []domain.Event {
 func lastReason(o domain.Opinion) string {
 	for i := len(o.Timeline) - 1; i >= 0; i-- {
 		if e := o.Timeline[i]; e.To == o.State && e.Reason != "" {
-			return e.Reason
+			return i18n.Reason(lang, e.Reason)
 		}
 	}
 	return ""

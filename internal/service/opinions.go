@@ -18,6 +18,7 @@ import (
 	"rectify/internal/intake"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -102,9 +103,16 @@ type OpinionView struct {
 }
 
 // In is the view with its deadline explained in lang (deadline.Explain): the
-// stored explanation is Chinese.
+// stored explanation is Chinese; and the reasons the system gave in its
+// timeline worded in lang (i18n.Reason): histories hold them in English.
 func (v OpinionView) In(lang string) OpinionView {
 	v.DeadlineExplanation = deadline.Explain(v.schedule, lang)
+	if v.Timeline != nil {
+		v.Timeline = slices.Clone(v.Timeline) // the opinion's own is shared
+		for i, e := range v.Timeline {
+			v.Timeline[i].Reason = i18n.Reason(lang, e.Reason)
+		}
+	}
 	return v
 }
 

@@ -35,6 +35,15 @@ var funcs = template.FuncMap{
 	"has":   func(v *visit, r string) bool { return v.User.Has(domain.Role(r)) },
 	"when":  when,
 	"day":   day,
+	// actor and reason word what the system did by itself in a timeline; a
+	// person's name and reason are shown as they are.
+	"actor": func(v *visit, a string) string {
+		if a == domain.SystemActor {
+			return v.T("actor.system")
+		}
+		return a
+	},
+	"reason": func(v *visit, r string) string { return i18n.Reason(v.Lang, r) },
 	// stepAt is a step's moment: its day alone when an import brought it in with the
 	// ledger's days (before imported.At), which have no time of day.
 	"stepAt": func(imported *domain.Imported, t time.Time) string {

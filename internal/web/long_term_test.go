@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 // The official of a long-term item reports its progress from the item's page: the
@@ -72,4 +73,37 @@ func TestTheAssignFormOffersAReportingCycleOnlyForALongTermItem(t *testing.T) {
 	_, body = b.get(t, "/opinions/cat")
 	require.Contains(t, body, `id="assign-deadline"`)
 	require.NotContains(t, body, "report_every_months", "形式主义 is not long-term")
+}
+
+// An opinion archived when its reopen window passed reads so in the visitor's
+// language: the history keeps the workflow's English, the page words it.
+func TestAnArchivedOpinionsTimelineSaysWhyInTheVisitorsLanguage(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	seedOpinionPages(t, e)
+	e.opinion(t, domain.Opinion{ID: "archived", CampaignID: "c1", Content: "路灯坏了", State: domain.StateClosed,
+		Category: "群众需要解决的问题", Department: "住建局", Official: "official", Leader: "leader", Signed: true,
+		CollectedAt: "2025-05-01", OverdueLevel: domain.LevelNone, Schedule: domain.Schedule{Deadline: "2025-06-10"},
+		Timeline: []domain.Event{
+			{Seq: 1, At: officeNow.Add(-48 * time.Hour), Actor: "office", Action: domain.EventReceived, To: domain.StateReceived},
+			{Seq: 2, At: officeNow.Add(-time.Hour), Actor: domain.SystemActor, Action: domain.EventArchived,
+				From: domain.StateClosed, To: domain.StateClosed, Reason: "reopen window passed"},
+		}})
+	b := e.signIn(t, "office")
+	timeline := func() string {
+		status, body := b.get(t, "/opinions/archived")
+		require.Equal(t, http.StatusOK, status)
+		body = body[strings.Index(body, `id="timeline"`):]
+		return body[:strings.Index(body, "</table>")]
+	}
+
+	zh := timeline()
+	require.Contains(t, zh, "<td>系统</td><td>归档</td><td>已销号</td><td>可重新整改的期限已过</td>")
+	require.NotContains(t, zh, "reopen window")
+
+	b.setLang(t, "en")
+	en := timeline()
+	require.Contains(t, en, "<td>system</td>")
+	require.Contains(t, en, "<td>reopen window passed</td>")
+	require.False(t, i18n.HasHan(strings.ReplaceAll(en, "路灯坏了", "")), "no Chinese in the English timeline:\n%s", en)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"rectify/internal/calendar"
 	"rectify/internal/deadline"
 	"rectify/internal/domain"
 	"rectify/internal/service"
@@ -459,7 +460,7 @@ func (s *Server) offerWorkingDay(v *visit, values map[string]string, field strin
 	values[field] = next
 	why := v.T("weekday." + strings.ToLower(d.Weekday().String()))
 	if name, ok := s.svc.Calendar().Holiday(d); ok {
-		why = deadline.HolidayName(name, v.Lang)
+		why = calendar.HolidayName(name, v.Lang)
 	}
 	return v.T("opinion.not_workday", typed, why, next)
 }

@@ -65,6 +65,16 @@ func Text(lang, key string, args ...any) string {
 	return m
 }
 
+// Plural is the text of key for a count of n, formatted with args: key.one for
+// one, key.many for any other count. English says "1 day" and "2 days"; Chinese
+// words both alike, yet every count keeps both texts in each catalogue.
+func Plural(lang, key string, n int, args ...any) string {
+	if n == 1 {
+		return Text(lang, key+".one", args...)
+	}
+	return Text(lang, key+".many", args...)
+}
+
 // Supported is lang when rectify speaks it, else Chinese.
 func Supported(lang string) string {
 	if slices.Contains(Languages, lang) {
@@ -119,6 +129,24 @@ func primary(tag string) string {
 // HasHan reports whether s holds a Chinese character.
 func HasHan(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+}
+
+// systemReasons are the reasons the workflow gives for what it does by itself
+// (the events of domain.SystemActor), by the English every recorded history
+// holds them in. They are worded where they are read, not where they are
+// written: a history records what its workflow wrote, and it must replay so.
+var systemReasons = map[string]string{
+	"not signed for by the sign-in deadline": "reason.sign_overdue",
+	"reopen window passed":                   "reason.reopen_window_passed",
+}
+
+// Reason is a timeline event's reason in lang: one the system gave, from the
+// catalogue; a person's, as they wrote it.
+func Reason(lang, reason string) string {
+	if key, ok := systemReasons[reason]; ok {
+		return Text(lang, key)
+	}
+	return reason
 }
 
 // Message is a text not yet in a language: its catalogue key and arguments. What

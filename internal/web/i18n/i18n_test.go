@@ -1,7 +1,9 @@
 package i18n
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -54,6 +56,26 @@ func TestAStoredMessageReadsInEitherLanguageAndOldTextAsItIs(t *testing.T) {
 	require.Equal(t, "old; older", JoinStored("old", "older"))
 }
 
+func TestAReasonTheSystemGaveIsWordedInTheReadersLanguageAndAPersonsAsWritten(t *testing.T) {
+	require.Equal(t, "可重新整改的期限已过", Reason(Chinese, "reopen window passed"))
+	require.Equal(t, "reopen window passed", Reason(English, "reopen window passed"))
+	require.Equal(t, "签收期限已过，仍未签收", Reason(Chinese, "not signed for by the sign-in deadline"))
+	require.Equal(t, "路灯归城建", Reason(English, "路灯归城建"))
+	for reason, key := range systemReasons {
+		for _, lang := range Languages {
+			_, ok := Catalogue(lang)[key]
+			require.True(t, ok, "%q has no %s text", reason, lang)
+		}
+	}
+}
+
+func TestACountIsWordedForOneAndForMany(t *testing.T) {
+	require.Equal(t, "1 working day", Plural(English, "calendar.working_days", 1, 1))
+	require.Equal(t, "3 working days", Plural(English, "calendar.working_days", 3, 3))
+	require.Equal(t, "0 working days", Plural(English, "calendar.working_days", 0, 0))
+	require.Equal(t, "1 个工作日", Plural(Chinese, "calendar.working_days", 1, 1))
+}
+
 func TestATextMissingInEnglishFallsBackToChineseThenToItsKey(t *testing.T) {
 	require.Equal(t, "签收", Text(Chinese, "action.sign"))
 	require.Equal(t, "no.such.key", Text(English, "no.such.key"))
@@ -65,8 +87,10 @@ func TestATextMissingInEnglishFallsBackToChineseThenToItsKey(t *testing.T) {
 var verbs = regexp.MustCompile(`%(\[\d+\])?[-+# 0-9.]*[a-zA-Z]`)
 
 // spoken are the groups of texts read outside the pages: error codes, import
-// rules and the columns they name, the API's own words and the command line's.
-var spoken = []string{"code.", "rule.", "column.", "api.", "cli."}
+// rules and the columns they name, the API's own words and the command line's,
+// a deadline's explanation with the holidays it names, and the reasons the
+// system gives in a timeline.
+var spoken = []string{"code.", "rule.", "column.", "api.", "cli.", "calendar.", "deadline.", "holiday.", "reason."}
 
 // No Chinese in an English text, and a Chinese text that says something in
 // words says it in Chinese: a reader of either language reads only theirs.
@@ -84,6 +108,10 @@ func TestAnEnglishTextHasNoChineseAndAChineseTextIsInChinese(t *testing.T) {
 		}
 	}
 	require.Greater(t, checked, 300, "the groups are the catalogues' own")
+	for _, p := range spoken {
+		require.True(t, slices.ContainsFunc(slices.Collect(maps.Keys(Catalogue(English))), func(k string) bool { return strings.HasPrefix(k, p) }),
+			"no text of the catalogues starts with %s", p)
+	}
 }
 
 func spokenKey(key string) bool {
