@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -63,6 +64,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 	only := fs.String("only", "", "run only these scenarios, comma-separated: "+strings.Join(bench.Scenarios(), ", "))
 	open := fs.String("open", joinInts(o.Open), "open-opinion counts the scale scenario measures at, ascending")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, API and callers) to `FILE`")
+	memProfile := fs.String("memprofile", "", "write a heap profile of the process to `FILE` when the scenarios are done, before it stops (what is still held, and what was allocated)")
 	scaleProfiles := fs.String("scale-profiles", "", "write a CPU profile of each scale point's lifecycle to `FOLDER`/scale-OPEN.pprof")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -136,6 +138,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 	}
 	defer t.Stop()
 	report, err := bench.Run(ctx, t, o)
+	if *memProfile != "" {
+		if perr := writeHeapProfile(*memProfile); perr != nil {
+			return fail(fmt.Errorf("--memprofile: %w", perr))
+		}
+	}
 	md := report.Markdown(strings.Join(append([]string{benchPath}, args...), " "))
 	fmt.Fprint(stdout, md) // what was measured before a failure is worth reading too
 	if err != nil {
@@ -147,6 +154,21 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (sta
 		}
 	}
 	return exitOK
+}
+
+// writeHeapProfile writes the heap profile to path, after a collection so that
+// what it says is held is what is still reachable.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // printBenchUsage writes bench's help: usage line, what it does, its flags and an
