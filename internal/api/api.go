@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"rectify/internal/accesslog"
 	"rectify/internal/lockout"
@@ -305,7 +306,13 @@ func malformedJSON(err error) *service.Error {
 	case errors.As(err, &syntax):
 		return refuse(http.StatusBadRequest, "malformed_json", "api.json_syntax", syntax.Offset)
 	case errors.As(err, &typ) && typ.Field != "":
-		return refuse(http.StatusBadRequest, "malformed_json", "api.json_type", typ.Field, typ.Value, typ.Type.String())
+		// The path names an embedded struct by its Go type (ActionBody.reason):
+		// the caller wrote only the JSON names, which are lower-case.
+		field := typ.Field
+		for head, rest, ok := strings.Cut(field, "."); ok && head != "" && unicode.IsUpper(rune(head[0])); head, rest, ok = strings.Cut(rest, ".") {
+			field = rest
+		}
+		return refuse(http.StatusBadRequest, "malformed_json", "api.json_type", field, typ.Value, typ.Type.String())
 	}
 	return refuse(http.StatusBadRequest, "malformed_json", "api.json_malformed")
 }
