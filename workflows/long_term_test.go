@@ -66,7 +66,7 @@ func TestALongTermItemReportsEachMonthAndOnlyAMissedReportIsOverdue(t *testing.T
 	require.Equal(t, domain.LevelNone, l.OverdueLevel, "reported: the ladder starts again")
 	require.Equal(t, domain.LevelSupervised, l.HighestLevel, "the miss stays on record")
 
-	byOfficial.rejectedWith(t, domain.ErrForbidden, "office_or_leader", "only the campaign office or the responsible leader may conclude")
+	byOfficial.rejectedWith(t, domain.ErrForbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Conclude the long-term item”")
 	conclude.okAs(t, domain.StateSubmitted, l.Revision+1)
 	final := lc.finalChecks(t)
 	require.Equal(t, "leader", final.SubmittedBy)

@@ -98,7 +98,7 @@ func TestResolveIsRefusedWithoutWhatMakesItAFix(t *testing.T) {
 	lc.act(on(time.September, 21, 11, 0), office, domain.ActionCancel, domain.ActionBody{Reason: "重复"})
 	lc.run()
 
-	byOfficial.rejectedWith(t, domain.ErrForbidden, "office_only", "only the campaign office may resolve an opinion")
+	byOfficial.rejectedWith(t, domain.ErrForbidden, "office_only", "only the campaign office may do “Fixed on the spot” to an opinion")
 	c.rejectedWith(t, domain.ErrInvalid, "category_required", "category is required")
 	f.rejectedWith(t, domain.ErrInvalid, "fixed_on_future", "fixed_on 2026-09-22 is after today (2026-09-21); record a fix on the spot once it is done")
 	b.rejectedWith(t, domain.ErrInvalid, "fixed_on_before_collected", "fixed_on 2026-09-17 is before the opinion was collected (2026-09-18)")

@@ -542,7 +542,8 @@ func (r *opinionRun) change(ctx workflow.Context, action domain.Action, req doma
 		// The problem hears of the opinion first: an opinion never stands in a
 		// problem that does not list it.
 		if err := workflow.SignalExternalWorkflow(ctx, ProblemWorkflowID(b.Problem), "", OpinionJoinedSignalName, o.ID).Get(ctx, nil); err != nil {
-			return domain.ProblemNotTaking(b.Problem, err)
+			workflow.GetLogger(ctx).Warn("the problem does not take the opinion", "problem", b.Problem, "err", err)
+			return domain.ProblemNotTaking(b.Problem)
 		}
 		o.Problem = b.Problem
 		if o.Category == "" {

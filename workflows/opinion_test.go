@@ -743,22 +743,22 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 
 	phases = append(phases, lc.rejections("received", on(time.September, 21, 9, 10),
 		attempt{nobody, domain.ActionCategorize, categorizeFormalism, forbidden, "no_actor", "the action has no authenticated user"},
-		attempt{official, domain.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may categorize an opinion"},
-		attempt{leader, domain.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may categorize an opinion"},
+		attempt{official, domain.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may do “Confirm category” to an opinion"},
+		attempt{leader, domain.ActionCategorize, categorizeFormalism, forbidden, "office_only", "only the campaign office may do “Confirm category” to an opinion"},
 		attempt{office, domain.ActionCategorize, domain.ActionBody{Category: "不存在的分类"}, invalid, "unknown_category", `category "不存在的分类" is not one of this campaign's categories`},
 		attempt{office, domain.ActionCategorize, domain.ActionBody{}, invalid, "category_required", "category is required"},
-		attempt{official, domain.ActionSign, domain.ActionBody{}, conflict, "wrong_state", "cannot sign an opinion that is received"},
-		attempt{office, domain.ActionAssign, assignOfficial, conflict, "wrong_state", "cannot assign an opinion that is received"},
+		attempt{official, domain.ActionSign, domain.ActionBody{}, conflict, "wrong_state", "“Sign for it” cannot be done to an opinion that is “Received”"},
+		attempt{office, domain.ActionAssign, assignOfficial, conflict, "wrong_state", "“Assign” cannot be done to an opinion that is “Received”"},
 		attempt{office, domain.ActionReject, domain.ActionBody{Reason: "   "}, invalid, "reason_required", "reason is required"},
 		attempt{office, domain.ActionReject, domain.ActionBody{Reason: strings.Repeat("长", 2001)}, invalid, "reason_too_long", "reason has 2001 characters; at most 2000 are allowed"},
 		attempt{office, domain.ActionMerge, domain.ActionBody{Into: opinionID}, invalid, "merge_self", "an opinion cannot be merged into itself"},
 		attempt{office, domain.ActionMerge, domain.ActionBody{}, invalid, "into_required", "into (the opinion to merge into) is required"},
-		attempt{office, domain.ActionReopen, domain.ActionBody{Reason: "x"}, conflict, "wrong_state", "cannot reopen an opinion that is received"},
+		attempt{office, domain.ActionReopen, domain.ActionBody{Reason: "x"}, conflict, "wrong_state", "“Reopen” cannot be done to an opinion that is “Received”"},
 	))
 	categorize := lc.act(on(time.September, 21, 10, 0), office, domain.ActionCategorize, categorizeFormalism)
 
 	phases = append(phases, lc.rejections("categorized", on(time.September, 21, 10, 10),
-		attempt{official, domain.ActionAssign, assignOfficial, forbidden, "office_only", "only the campaign office may assign an opinion"},
+		attempt{official, domain.ActionAssign, assignOfficial, forbidden, "office_only", "only the campaign office may do “Assign” to an opinion"},
 		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Department = "财政科" }), invalid, "unknown_department", `department "财政科" is not one of this campaign's departments`},
 		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Department = "" }), invalid, "department_required", "department is required"},
 		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Official = "" }), invalid, "official_required", "official (the responsible official's username) is required"},
@@ -766,29 +766,29 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Leader = "official" }), invalid, "leader_is_official", "the responsible leader must be someone other than the official"},
 		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Deadline = "2026/10/20" }), invalid, "deadline_format", `deadline "2026/10/20" is not a date in the form YYYY-MM-DD`},
 		attempt{office, domain.ActionAssign, assignWith(func(b *domain.ActionBody) { b.Deadline = "2026-09-01" }), invalid, "deadline_before_collected", "deadline 2026-09-01 is before the opinion was collected (2026-09-18)"},
-		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is categorized"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "“Verify” cannot be done to an opinion that is “Categorized”"},
 	))
 	assign := lc.act(on(time.September, 21, 11, 0), office, domain.ActionAssign, assignOfficial)
 
 	phases = append(phases, lc.rejections("assigned", on(time.September, 21, 11, 10),
-		attempt{official2, domain.ActionSign, domain.ActionBody{}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may sign it"},
-		attempt{office, domain.ActionSign, domain.ActionBody{}, forbidden, "official_only", "only a responsible official may sign an opinion"},
-		attempt{official, domain.ActionSubmit, submitFix, conflict, "wrong_state", "cannot submit an opinion that is assigned"},
-		attempt{official2, domain.ActionReturn, domain.ActionBody{Reason: "不归我管"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may return it"},
+		attempt{official2, domain.ActionSign, domain.ActionBody{}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may do “Sign for it” to it"},
+		attempt{office, domain.ActionSign, domain.ActionBody{}, forbidden, "official_only", "only a responsible official may do “Sign for it” to an opinion"},
+		attempt{official, domain.ActionSubmit, submitFix, conflict, "wrong_state", "“Submit the fix” cannot be done to an opinion that is “Assigned”"},
+		attempt{official2, domain.ActionReturn, domain.ActionBody{Reason: "不归我管"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may do “Return” to it"},
 		attempt{official, domain.ActionReturn, domain.ActionBody{}, invalid, "reason_required", "reason is required"},
-		attempt{office, domain.ActionCategorize, categorizeFormalism, conflict, "wrong_state", "cannot categorize an opinion that is assigned"},
+		attempt{office, domain.ActionCategorize, categorizeFormalism, conflict, "wrong_state", "“Confirm category” cannot be done to an opinion that is “Assigned”"},
 	))
 	sign := lc.act(on(time.September, 22, 9, 0), official, domain.ActionSign, domain.ActionBody{})
 
 	phases = append(phases, lc.rejections("in progress", on(time.September, 22, 9, 10),
-		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is in_progress"},
-		attempt{official, domain.ActionSign, domain.ActionBody{}, conflict, "wrong_state", "cannot sign an opinion that is in_progress"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "“Verify” cannot be done to an opinion that is “In progress”"},
+		attempt{official, domain.ActionSign, domain.ActionBody{}, conflict, "wrong_state", "“Sign for it” cannot be done to an opinion that is “In progress”"},
 		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-12", Reason: "需协调"}, invalid, "until_not_later", "until (2026-10-12) must be after the current deadline 2026-10-12"},
 		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026.10.20", Reason: "需协调"}, invalid, "until_format", `until "2026.10.20" is not a date in the form YYYY-MM-DD`},
 		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "", Reason: "需协调"}, invalid, "until_required", "until is required (YYYY-MM-DD)"},
 		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-09-01", Reason: "需协调"}, invalid, "until_past", "until 2026-09-01 is in the past (today is 2026-09-22)"},
 		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16"}, invalid, "reason_required", "reason is required"},
-		attempt{official2, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16", Reason: "需协调"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may request-extension it"},
+		attempt{official2, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-16", Reason: "需协调"}, forbidden, "not_assignee", "this opinion is assigned to another official; only they may do “Ask for an extension” to it"},
 		attempt{office, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, conflict, "no_extension_pending", "there is no extension request to decide"},
 		attempt{official, domain.ActionSubmit, domain.ActionBody{Measures: "已整改"}, invalid, "evidence_required", "evidence is required"},
 		attempt{official, domain.ActionSubmit, domain.ActionBody{Evidence: "照片"}, invalid, "measures_required", "measures is required"},
@@ -797,9 +797,9 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 
 	phases = append(phases, lc.rejections("extension pending", on(time.September, 22, 10, 10),
 		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-20", Reason: "再延"}, conflict, "extension_pending", "an extension request until 2026-10-16 is already waiting for a decision"},
-		attempt{official, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
-		attempt{leader2, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
-		attempt{verifier, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may decide-extension"},
+		attempt{official, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Decide extension”"},
+		attempt{leader2, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Decide extension”"},
+		attempt{verifier, domain.ActionDecideExtension, domain.ActionBody{Approve: yes()}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Decide extension”"},
 		attempt{leader, domain.ActionDecideExtension, domain.ActionBody{}, invalid, "approve_required", "approve (true or false) is required"},
 		attempt{leader, domain.ActionDecideExtension, domain.ActionBody{Approve: no()}, invalid, "reason_required", "reason is required"},
 	))
@@ -815,9 +815,9 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 		attempt{official, domain.ActionVerify, domain.ActionBody{Pass: yes()}, forbidden, "verifier_only", "only a verifier may verify a fix"},
 		attempt{verifier, domain.ActionVerify, domain.ActionBody{}, invalid, "pass_required", "pass (true or false) is required"},
 		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: no(), Reason: " "}, invalid, "reason_required", "reason is required"},
-		attempt{official, domain.ActionSubmit, submitFix, conflict, "wrong_state", "cannot submit an opinion that is submitted"},
-		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, conflict, "wrong_state", "cannot callback an opinion that is submitted"},
-		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-30", Reason: "再延"}, conflict, "wrong_state", "cannot request-extension an opinion that is submitted"},
+		attempt{official, domain.ActionSubmit, submitFix, conflict, "wrong_state", "“Submit the fix” cannot be done to an opinion that is “Submitted”"},
+		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, conflict, "wrong_state", "“Record follow-up” cannot be done to an opinion that is “Submitted”"},
+		attempt{official, domain.ActionRequestExtension, domain.ActionBody{Until: "2026-10-30", Reason: "再延"}, conflict, "wrong_state", "“Ask for an extension” cannot be done to an opinion that is “Submitted”"},
 	))
 	verify := lc.act(on(time.September, 23, 11, 0), verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()})
 
@@ -825,9 +825,9 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: "很满意"}, invalid, "satisfaction_invalid", `satisfaction must be satisfied, basically or dissatisfied, not "很满意"`},
 		attempt{office, domain.ActionCallback, domain.ActionBody{}, invalid, "satisfaction_invalid", `satisfaction must be satisfied, basically or dissatisfied, not ""`},
 		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionDissatisfied}, invalid, "note_required", "note is required"},
-		attempt{official, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, forbidden, "office_only", "only the campaign office may callback an opinion"},
-		attempt{official2, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
-		attempt{leader2, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
+		attempt{official, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, forbidden, "office_only", "only the campaign office may do “Record follow-up” to an opinion"},
+		attempt{official2, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Reopen”"},
+		attempt{leader2, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Reopen”"},
 		attempt{leader, domain.ActionReopen, domain.ActionBody{}, invalid, "reason_required", "reason is required"},
 		attempt{leader, domain.ActionReopen, domain.ActionBody{Reason: "重新整改", Deadline: "2026-09-01"}, invalid, "deadline_past", "deadline 2026-09-01 is in the past (today is 2026-09-23)"},
 		attempt{leader, domain.ActionReopen, domain.ActionBody{Reason: "重新整改", Deadline: "10/20"}, invalid, "deadline_format", `deadline "10/20" is not a date in the form YYYY-MM-DD`},
@@ -835,10 +835,10 @@ func TestOpinionRejectsInvalidActionsWithoutChangingAnything(t *testing.T) {
 	callback := lc.act(on(time.September, 23, 15, 0), office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied})
 
 	phases = append(phases, lc.rejections("closed", on(time.September, 23, 15, 10),
-		attempt{office, domain.ActionCancel, domain.ActionBody{Reason: "撤销"}, conflict, "wrong_state", "cannot cancel an opinion that is closed"},
-		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "cannot verify an opinion that is closed"},
-		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, conflict, "wrong_state", "cannot callback an opinion that is closed"},
-		attempt{official, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may reopen"},
+		attempt{office, domain.ActionCancel, domain.ActionBody{Reason: "撤销"}, conflict, "wrong_state", "“Cancel” cannot be done to an opinion that is “Closed”"},
+		attempt{verifier, domain.ActionVerify, domain.ActionBody{Pass: yes()}, conflict, "wrong_state", "“Verify” cannot be done to an opinion that is “Closed”"},
+		attempt{office, domain.ActionCallback, domain.ActionBody{Satisfaction: domain.SatisfactionSatisfied}, conflict, "wrong_state", "“Record follow-up” cannot be done to an opinion that is “Closed”"},
+		attempt{official, domain.ActionReopen, domain.ActionBody{Reason: "重新整改"}, forbidden, "office_or_leader", "only the campaign office or the responsible leader may do “Reopen”"},
 	))
 
 	res := lc.run()
@@ -1350,7 +1350,7 @@ func TestOpinionReturnedAndReassignedThenCancelled(t *testing.T) {
 	require.Equal(t, domain.Schedule{}, r.Schedule, "a returned item has no deadline")
 	require.Equal(t, domain.LevelNone, r.OverdueLevel)
 	require.Equal(t, deptCivil, r.Department, "the department stays until reassigned")
-	signReturned.rejectedWith(t, domain.ErrConflict, "wrong_state", "cannot sign an opinion that is returned")
+	signReturned.rejectedWith(t, domain.ErrConflict, "wrong_state", "“Sign for it” cannot be done to an opinion that is “Returned”")
 
 	reassign.okAs(t, domain.StateAssigned, 5)
 	ra := reassigned.get(t)
@@ -1365,7 +1365,7 @@ func TestOpinionReturnedAndReassignedThenCancelled(t *testing.T) {
 		// 3 working days: 10-14..16; 6: 10-19..21.
 		SupervisedAt: midnight(time.October, 17), AccountabilityAt: midnight(time.October, 22),
 	}, ra.Schedule)
-	formerSigns.rejectedWith(t, domain.ErrForbidden, "not_assignee", "this opinion is assigned to another official; only they may sign it")
+	formerSigns.rejectedWith(t, domain.ErrForbidden, "not_assignee", "this opinion is assigned to another official; only they may do “Sign for it” to it")
 	sign.okAs(t, domain.StateInProgress, 6)
 	cancel.okAs(t, domain.StateCancelled, 7)
 

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"rectify/internal/accesslog"
 	"rectify/internal/lockout"
@@ -68,8 +69,10 @@ func RetryAfter(wait time.Duration) string {
 // running, an Update would otherwise wait as long as the client does.
 const actionTimeout = 30 * time.Second
 
-func errorf(status int, code, format string, args ...any) *service.Error {
-	return &service.Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+// refuse is service.Refuse, for the refusals of the API's own: routes, tokens,
+// bodies and parameters.
+func refuse(status int, code, key string, args ...any) *service.Error {
+	return service.Refuse(status, code, key, args...)
 }
 
 // Handler returns the API's routes.
@@ -90,7 +93,7 @@ func (s *Server) Handler() http.Handler {
 		}
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, errorf(http.StatusNotFound, "not_found", "no API endpoint %s %s", r.Method, r.URL.Path))
+		writeError(w, r, refuse(http.StatusNotFound, "not_found", "api.no_endpoint", r.Method, r.URL.Path))
 	})
 	return noStore(speaks(recoverer(s.logger, mux)))
 }
@@ -130,7 +133,7 @@ func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify"`)
-		writeError(w, r, errorf(http.StatusUnauthorized, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"))
+		writeError(w, r, refuse(http.StatusUnauthorized, "unauthenticated", "api.unauthenticated"))
 		return user.User{}, false
 	}
 	// A client that keeps sending bad tokens is guessing: after a few, it waits.
@@ -151,13 +154,13 @@ func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool
 			return user.User{}, false
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rectify", error="invalid_token"`)
-		writeError(w, r, errorf(http.StatusUnauthorized, "invalid_token", "the API token is not valid"))
+		writeError(w, r, refuse(http.StatusUnauthorized, "invalid_token", "api.invalid_token"))
 		return user.User{}, false
 	}
 	accesslog.SetUser(r.Context(), u.Username)
 	if !s.throttle.allow(u.Username) {
 		w.Header().Set("Retry-After", "1")
-		writeError(w, r, errorf(http.StatusTooManyRequests, "throttled", "too many requests from %s; slow down and retry in a second", u.Username))
+		writeError(w, r, refuse(http.StatusTooManyRequests, "throttled", "api.throttled", u.Username))
 		return user.User{}, false
 	}
 	return u, true
@@ -167,8 +170,7 @@ func (s *Server) Caller(w http.ResponseWriter, r *http.Request) (user.User, bool
 func tooManyAttempts(w http.ResponseWriter, r *http.Request, wait time.Duration) {
 	secs := RetryAfter(wait)
 	w.Header().Set("Retry-After", secs)
-	writeError(w, r, errorf(http.StatusTooManyRequests, "too_many_attempts",
-		"too many failed sign-ins from this address; try again in %s seconds", secs))
+	writeError(w, r, refuse(http.StatusTooManyRequests, "too_many_attempts", "api.too_many_attempts", secs))
 }
 
 // authenticated serves a JSON endpoint for an authenticated user.
@@ -198,11 +200,11 @@ func (s *Server) authenticatedRaw(h func(http.ResponseWriter, *http.Request, use
 		}
 		var apiErr *service.Error
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			apiErr = errorf(http.StatusServiceUnavailable, "timeout", "rectify's workers did not answer within %s; the action may still happen — check the opinion before retrying", actionTimeout)
+			apiErr = refuse(http.StatusServiceUnavailable, "timeout", "api.timeout", int(actionTimeout.Seconds()))
 		}
 		if apiErr == nil && !errors.As(err, &apiErr) {
 			s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-			apiErr = errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged")
+			apiErr = refuse(http.StatusInternalServerError, "internal", "api.internal")
 		}
 		writeError(w, r, apiErr)
 	})
@@ -217,7 +219,7 @@ func recoverer(logger *slog.Logger, next http.Handler) http.Handler {
 					panic(v)
 				}
 				logger.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-				writeError(w, r, errorf(http.StatusInternalServerError, "internal", "something went wrong on the server; it has been logged"))
+				writeError(w, r, refuse(http.StatusInternalServerError, "internal", "api.internal"))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -241,8 +243,11 @@ func writeError(w http.ResponseWriter, r *http.Request, e *service.Error) {
 	writeJSON(w, e.Status, map[string]any{"error": map[string]string{"code": e.Code, "message": messageIn(Language(r), e)}})
 }
 
-// messageIn is what a refusal says in lang: in English the server's own words
-// unless the refusal carries its text; in another language the web app's.
+// messageIn is what a refusal says in lang: the catalogue's text with its values
+// (service.Error.In), as the web app says it. A refusal not yet worded by the
+// catalogue (a campaign's or a user's field rule, a file's rule) has only its
+// code's text there, which drops the field and value an English caller reads
+// today: those keep the server's English until they carry a Text.
 func messageIn(lang string, e *service.Error) string {
 	if lang == i18n.English && e.Text.Key == "" {
 		return e.Message
@@ -269,7 +274,7 @@ func decode(r *http.Request, v any) error {
 	if err != nil {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
-			return errorf(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than %d bytes", maxBody)
+			return refuse(http.StatusRequestEntityTooLarge, "body_too_large", "api.body_too_large", maxBody)
 		}
 		return err
 	}
@@ -278,19 +283,38 @@ func decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		switch {
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			e := errorf(http.StatusBadRequest, "unknown_field", "the body has an %s", strings.TrimPrefix(err.Error(), "json: "))
-			e.Text = i18n.M("api.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
-			return e
+			return refuse(http.StatusBadRequest, "unknown_field", "api.unknown_field", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 		default:
-			return errorf(http.StatusBadRequest, "malformed_json", "the body is not valid JSON for this request: %v", err)
+			return malformedJSON(err)
 		}
 	}
 	// Anything but white space after the value is an error: dec.More alone misses a
 	// stray '}' or ']' (a common copy-paste slip) and the request would go through.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errorf(http.StatusBadRequest, "malformed_json", "the body has more than one JSON value, or stray characters after it")
+		return refuse(http.StatusBadRequest, "malformed_json", "api.json_trailing")
 	}
 	return exactNames(data, reflect.TypeOf(v), "")
+}
+
+// malformedJSON is a body encoding/json cannot read, said with what it found
+// where: a character out of place and its offset, or a value of the wrong type
+// and the field it is for.
+func malformedJSON(err error) *service.Error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return refuse(http.StatusBadRequest, "malformed_json", "api.json_syntax", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		// The path names an embedded struct by its Go type (ActionBody.reason):
+		// the caller wrote only the JSON names, which are lower-case.
+		field := typ.Field
+		for head, rest, ok := strings.Cut(field, "."); ok && head != "" && unicode.IsUpper(rune(head[0])); head, rest, ok = strings.Cut(rest, ".") {
+			field = rest
+		}
+		return refuse(http.StatusBadRequest, "malformed_json", "api.json_type", field, typ.Value, typ.Type.String())
+	}
+	return refuse(http.StatusBadRequest, "malformed_json", "api.json_malformed")
 }
 
 // exactNames refuses a field name of the JSON value data that matches a field of t
@@ -319,9 +343,7 @@ func exactNames(data []byte, t reflect.Type, path string) error {
 			}
 			for name := range fields {
 				if strings.EqualFold(name, key) {
-					e := errorf(http.StatusBadRequest, "unknown_field", "the body has an unknown field %q: field names are case-sensitive; write %q", path+key, path+name)
-					e.Text = i18n.M("api.field_case", path+key, path+name)
-					return e
+					return refuse(http.StatusBadRequest, "unknown_field", "api.field_case", path+key, path+name)
 				}
 			}
 		}

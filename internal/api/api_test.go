@@ -315,7 +315,7 @@ func TestCreateCampaignNeedsOffice(t *testing.T) {
 			f := newFixture(t)
 			rec := f.do(t, http.MethodPost, "/api/v1/campaigns", tt.username, `{"id": "c2", "name": "第二批"}`)
 			if tt.status == http.StatusForbidden {
-				requireError(t, rec, http.StatusForbidden, "forbidden", "office role")
+				requireError(t, rec, http.StatusForbidden, "forbidden", "roles: Campaign office")
 				_, err := f.store.Campaign(context.Background(), "c2")
 				require.ErrorIs(t, err, store.ErrNotFound, "a refused request must write nothing")
 				return
@@ -483,7 +483,7 @@ func TestStatsNeedsLeaderOrOffice(t *testing.T) {
 		t.Run(tt.username, func(t *testing.T) {
 			rec := f.do(t, http.MethodGet, "/api/v1/campaigns/c1/stats", tt.username, "")
 			if tt.status == http.StatusForbidden {
-				requireError(t, rec, http.StatusForbidden, "forbidden", "leader or office")
+				requireError(t, rec, http.StatusForbidden, "forbidden", "roles: Leader, Campaign office")
 				return
 			}
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -508,7 +508,7 @@ func TestSubmitOpinionNeedsOffice(t *testing.T) {
 	f := newFixture(t)
 	for _, username := range []string{"official", "verifier", "leader"} {
 		rec := f.do(t, http.MethodPost, "/api/v1/campaigns/c1/opinions", username, validOpinion)
-		requireError(t, rec, http.StatusForbidden, "forbidden", "office role")
+		requireError(t, rec, http.StatusForbidden, "forbidden", "roles: Campaign office")
 	}
 	f.temporal.AssertNotCalled(t, "ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything)
 }
@@ -995,9 +995,9 @@ func TestActionRejectionsMapToStatus(t *testing.T) {
 		{"wrapped", errors.Join(errors.New("update failed"), rejection(domain.ErrInvalid, "bad date", "bad_date")),
 			http.StatusUnprocessableEntity, "bad_date", "bad date"},
 		{"workflow gone", serviceerror.NewNotFound("workflow not found"),
-			http.StatusConflict, "opinion_archived", "can no longer sign"},
+			http.StatusConflict, "opinion_archived", "“Sign for it” can no longer be done"},
 		{"workflow completed", errors.New("workflow execution already completed"),
-			http.StatusConflict, "opinion_archived", "can no longer sign"},
+			http.StatusConflict, "opinion_archived", "“Sign for it” can no longer be done"},
 		{"throttled", serviceerror.NewResourceExhausted(enumspb.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT, "busy"),
 			http.StatusTooManyRequests, "throttled", "try again"},
 	}
@@ -1023,7 +1023,7 @@ func TestActionUpdateNotSent(t *testing.T) {
 	f.project(t, newOpinion("a"))
 	f.temporal.On("UpdateWorkflow", mock.Anything, mock.Anything).Return(nil, serviceerror.NewNotFound("gone"))
 	rec := f.do(t, http.MethodPost, "/api/v1/opinions/a/actions/cancel", "office", `{"reason": "重复"}`)
-	requireError(t, rec, http.StatusConflict, "opinion_archived", "cancel")
+	requireError(t, rec, http.StatusConflict, "opinion_archived", "“Cancel” can no longer be done")
 }
 
 func TestActionChecksPeopleBeforeSending(t *testing.T) {
@@ -1034,9 +1034,9 @@ func TestActionChecksPeopleBeforeSending(t *testing.T) {
 		{"official is no user", `{"department": "住建局", "official": "nobody", "leader": "leader"}`,
 			"invalid_official", []string{"official", `"nobody"`}},
 		{"official lacks the role", `{"department": "住建局", "official": "verifier", "leader": "leader"}`,
-			"invalid_official", []string{"official", `"verifier"`, "official role"}},
+			"invalid_official", []string{"official", `"verifier"`, "the role “Responsible official”"}},
 		{"leader lacks the role", `{"department": "住建局", "official": "official", "leader": "office"}`,
-			"invalid_leader", []string{"leader", `"office"`, "leader role"}},
+			"invalid_leader", []string{"leader", `"office"`, "the role “Leader”"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

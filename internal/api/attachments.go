@@ -29,7 +29,7 @@ func (s *Server) uploadAttachment(r *http.Request, u user.User) (int, any, error
 			return nil
 		}
 		if got {
-			return errorf(http.StatusBadRequest, "two_files", "upload one file per request")
+			return refuse(http.StatusBadRequest, "two_files", "api.two_files")
 		}
 		got, name = true, part.FileName()
 		var err error
@@ -38,7 +38,7 @@ func (s *Server) uploadAttachment(r *http.Request, u user.User) (int, any, error
 			if errors.As(err, &tooLarge) {
 				return err
 			}
-			return errorf(http.StatusBadRequest, "upload_interrupted", "the upload was interrupted: %v", err)
+			return refuse(http.StatusBadRequest, "upload_interrupted", "api.upload_interrupted")
 		}
 		if int64(len(data)) > limit {
 			return s.svc.AttachmentTooLarge(name)

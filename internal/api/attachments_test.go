@@ -152,7 +152,7 @@ func TestOnlyWhoMayActWithEvidenceUploads(t *testing.T) {
 	f.attached(t, "office", "received", "立行立改.png", png) // to resolve it on the spot
 	requireError(t, f.attach(t, "verifier", "a", "v.png", png), http.StatusForbidden, "forbidden", "may attach files")
 	requireError(t, f.attach(t, "official2", "a", "x.png", png), http.StatusForbidden, "forbidden", "neither assigned to you")
-	requireError(t, f.attach(t, "official", "closed", "late.png", png), http.StatusConflict, "wrong_state", "closed")
+	requireError(t, f.attach(t, "official", "closed", "late.png", png), http.StatusConflict, "wrong_state", "(“Closed”)")
 	requireError(t, f.attach(t, "official", "nope", "x.png", png), http.StatusNotFound, "opinion_not_found")
 	requireError(t, f.attach(t, "", "a", "x.png", png), http.StatusUnauthorized, "unauthenticated")
 	req := newRequest(http.MethodPost, "/api/v1/opinions/a/attachments", "official")

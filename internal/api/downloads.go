@@ -24,7 +24,7 @@ func ledgerStates(r *http.Request) ([]domain.State, error) {
 	case "true":
 		return service.OpenStates, nil
 	}
-	return nil, errorf(http.StatusUnprocessableEntity, "invalid_open", "open must be true or false")
+	return nil, refuse(http.StatusUnprocessableEntity, "invalid_open", "api.param_bool", "open", r.URL.Query().Get("open"))
 }
 
 // campaignLedger answers a campaign's opinions as a ledger in the import's JSON

@@ -193,7 +193,7 @@ func (s *Server) listOpinions(r *http.Request, u user.User) (int, any, error) {
 func (s *Server) act(r *http.Request, u user.User) (int, any, error) {
 	action := domain.Action(r.PathValue("action"))
 	if !knownAction(action) {
-		return 0, nil, errorf(http.StatusNotFound, "unknown_action", "%q is not an action; the actions are %s", action, actionList())
+		return 0, nil, refuse(http.StatusNotFound, "unknown_action", "api.not_an_action", string(action), actionList())
 	}
 	var body actionBody
 	if r.ContentLength != 0 {

@@ -177,3 +177,48 @@ func TestAFileRefusedWholeSaysWhichColumnsAreMissingInChinese(t *testing.T) {
 	require.True(t, strings.HasPrefix(e.Error.Message, "《台账.csv》：找不到包含全部必需列的表头行，缺少：意见内容（表头可写 "), e.Error.Message)
 	require.Contains(t, e.Error.Message, "没有导入任何内容")
 }
+
+// Every kind of refusal — a route, a role, an unknown id, a field, a state, a
+// parameter, a body — reads in the caller's language alone and with its values,
+// worded as the catalogue words it: the text the web app shows for the same
+// refusal (service.Error.In), so a code and its values have one wording per
+// language.
+func TestEveryKindOfRefusalReadsInTheCallersLanguageAloneWithItsValues(t *testing.T) {
+	f := newFixture(t)
+	inProgress := newOpinion("in-progress", assigned(domain.StateInProgress, "official", deptA, "2025-06-13", domain.LevelNone))
+	f.project(t, inProgress)
+	f.expectValidatedAction(t, inProgress, inProgress)
+	roles := []i18n.Message{i18n.M("role.leader"), i18n.M("role.office")}
+	for _, tc := range []struct {
+		name, method, path, as, body, code string
+		says                               i18n.Message // the catalogue's wording; none: the language alone is checked
+	}{
+		{"no such endpoint", http.MethodGet, "/api/v1/nowhere", "office", "", "not_found", i18n.M("api.no_endpoint", "GET", "/api/v1/nowhere")},
+		{"no such opinion", http.MethodGet, "/api/v1/opinions/nope", "office", "", "opinion_not_found", i18n.M("api.no_such", i18n.M("api.noun.opinion"), "nope")},
+		{"a role missing", http.MethodGet, "/api/v1/campaigns/" + campaignID + "/reports/progress.xlsx", "official", "", "forbidden", i18n.M("api.needs_role", roles)},
+		{"an action in the wrong state", http.MethodPost, "/api/v1/opinions/in-progress/actions/sign", "official", `{}`, "wrong_state",
+			i18n.M("api.wrong_state", i18n.M("action.sign"), i18n.M("state.in_progress"))},
+		{"a required field", http.MethodPost, "/api/v1/opinions/in-progress/actions/return", "official", `{}`, "reason_required",
+			i18n.M("api.text_required", i18n.M("api.field.reason"))},
+		{"a field of the wrong type", http.MethodPost, "/api/v1/opinions/in-progress/actions/return", "official", `{"reason": 1}`, "malformed_json",
+			i18n.M("api.json_type", "reason", "number", "string")},
+		{"an unknown parameter", http.MethodGet, "/api/v1/opinions?bogus=1", "office", "", "unknown_parameter", i18n.Message{}},
+		{"a body that is not JSON", http.MethodPost, "/api/v1/opinions/in-progress/actions/return", "official", `{"reason": }`, "malformed_json", i18n.Message{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			said := map[string]string{}
+			for _, lang := range i18n.Languages {
+				rec := f.doIn(t, lang, tc.method, tc.path, tc.as, tc.body)
+				e := decodeAs[apiError](t, rec)
+				require.Equal(t, tc.code, e.Error.Code, rec.Body.String())
+				said[lang] = e.Error.Message
+				if tc.says.Key != "" {
+					require.Equal(t, tc.says.In(lang), e.Error.Message, "the catalogue's wording in %s", lang)
+				}
+			}
+			require.False(t, i18n.HasHan(said[i18n.English]), "no Chinese in the English answer: %q", said[i18n.English])
+			require.True(t, i18n.HasHan(said[i18n.Chinese]), "the Chinese answer is in Chinese: %q", said[i18n.Chinese])
+			require.NotEqual(t, said[i18n.English], said[i18n.Chinese])
+		})
+	}
+}

@@ -103,7 +103,7 @@ func TestLedgerCSVOfOpenOpinions(t *testing.T) {
 func TestLedgerRefusals(t *testing.T) {
 	f := ledgerFixture(t)
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.xlsx", "official", ""),
-		http.StatusForbidden, "forbidden", "leader or office")
+		http.StatusForbidden, "forbidden", "roles: Leader, Campaign office")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/nope/ledger.csv", "office", ""),
 		http.StatusNotFound, "campaign_not_found", "nope")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.csv?open=maybe", "office", ""),

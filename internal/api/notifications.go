@@ -132,7 +132,7 @@ func (s *Server) listDeliveries(r *http.Request, u user.User) (int, any, error) 
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return 0, nil, errorf(http.StatusUnprocessableEntity, "invalid_limit", "limit must be a whole number from 1 to 500")
+			return 0, nil, refuse(http.StatusUnprocessableEntity, "invalid_limit", "api.param_range", "limit", 1, 500)
 		}
 		f.Limit = n
 	}

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -30,7 +29,7 @@ var listParams = map[string]func(f *service.Filter, value string, u user.User) e
 	// channel, the suggested category, the collection dates and the target.
 	"q": func(f *service.Filter, v string, _ user.User) error {
 		if utf8.RuneCountInString(v) > maxKeywordRunes {
-			return errorf(http.StatusUnprocessableEntity, "invalid_q", "q may have at most %d characters", maxKeywordRunes)
+			return refuse(http.StatusUnprocessableEntity, "invalid_q", "api.q_too_long", maxKeywordRunes)
 		}
 		f.Query = v
 		return nil
@@ -50,7 +49,7 @@ var listParams = map[string]func(f *service.Filter, value string, u user.User) e
 			f.TargetKind = v
 			return nil
 		}
-		return errorf(http.StatusUnprocessableEntity, "invalid_target_kind", "target_kind must be %s or %s", service.TargetTeam, service.TargetIndividual)
+		return refuse(http.StatusUnprocessableEntity, "invalid_target_kind", "api.invalid_target_kind", service.TargetTeam, service.TargetIndividual)
 	},
 	"limit": func(f *service.Filter, v string, _ user.User) (err error) {
 		if v != "" {
@@ -72,7 +71,7 @@ const maxKeywordRunes = 200
 // dateParam reads a YYYY-MM-DD date parameter into dst ("" leaves it unset).
 func dateParam(name, v string, dst *string) error {
 	if _, err := time.Parse(domain.DateLayout, v); v != "" && err != nil {
-		return errorf(http.StatusUnprocessableEntity, "invalid_"+name, "%s %q is not a date written YYYY-MM-DD", name, v)
+		return refuse(http.StatusUnprocessableEntity, "invalid_"+name, "api.param_date", name, v)
 	}
 	*dst = v
 	return nil
@@ -89,7 +88,7 @@ func meOr(v string, u user.User) string {
 func stateFilter(f *service.Filter, v string) error {
 	f.State = domain.State(v)
 	if f.State != "" && !validState(f.State) {
-		return errorf(http.StatusUnprocessableEntity, "invalid_state", "state %q is not one of the opinion states", f.State)
+		return refuse(http.StatusUnprocessableEntity, "invalid_state", "api.invalid_state", f.State)
 	}
 	return nil
 }
@@ -100,7 +99,7 @@ func overdueFilter(f *service.Filter, v string) error {
 	case "true":
 		f.Overdue = true
 	default:
-		return errorf(http.StatusUnprocessableEntity, "invalid_overdue", "overdue must be true or false")
+		return refuse(http.StatusUnprocessableEntity, "invalid_overdue", "api.param_bool", "overdue", v)
 	}
 	return nil
 }
@@ -136,13 +135,12 @@ func onlyParams(q url.Values, takes ...string) error {
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if !slices.Contains(takes, name) {
 			if len(takes) == 0 {
-				return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "this takes no parameter, not %q", name)
+				return refuse(http.StatusUnprocessableEntity, "unknown_parameter", "api.no_parameters", name)
 			}
-			return errorf(http.StatusUnprocessableEntity, "unknown_parameter", "there is no parameter %q here; it takes %s",
-				name, strings.Join(takes, ", "))
+			return refuse(http.StatusUnprocessableEntity, "unknown_parameter", "api.unknown_parameter", name, takes)
 		}
 		if len(q[name]) > 1 {
-			return errorf(http.StatusUnprocessableEntity, "repeated_parameter", "the parameter %q is given %d times; give it once", name, len(q[name]))
+			return refuse(http.StatusUnprocessableEntity, "repeated_parameter", "api.repeated_parameter", name, len(q[name]))
 		}
 	}
 	return nil
@@ -168,7 +166,7 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 func intValue(name, v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, errorf(http.StatusUnprocessableEntity, "invalid_"+name, "%s must be a whole number from %d to %d", name, lo, hi)
+		return 0, refuse(http.StatusUnprocessableEntity, "invalid_"+name, "api.param_range", name, lo, hi)
 	}
 	return n, nil
 }
@@ -180,8 +178,7 @@ var auditParams = map[string]func(f *service.AuditFilter, value string, u user.U
 	"object": func(f *service.AuditFilter, v string, _ user.User) error { f.Object = v; return nil },
 	"action": func(f *service.AuditFilter, v string, _ user.User) error {
 		if v != "" && !slices.Contains(service.AuditActions, v) {
-			return errorf(http.StatusUnprocessableEntity, "invalid_action", "action %q is not one the access log records: %s",
-				v, strings.Join(service.AuditActions, ", "))
+			return refuse(http.StatusUnprocessableEntity, "invalid_action", "api.audit_action", v, service.AuditActions)
 		}
 		f.Action = v
 		return nil
@@ -206,7 +203,7 @@ var auditParams = map[string]func(f *service.AuditFilter, value string, u user.U
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			return errorf(http.StatusUnprocessableEntity, "invalid_cursor", "cursor must be the next_cursor of an earlier page")
+			return refuse(http.StatusUnprocessableEntity, "invalid_cursor", "api.audit_cursor")
 		}
 		f.Before = n
 		return nil
@@ -232,8 +229,7 @@ func auditTime(name, v string, end bool) (time.Time, error) {
 		}
 		return d, nil
 	}
-	return time.Time{}, errorf(http.StatusUnprocessableEntity, "invalid_"+name,
-		"%s must be a date (2025-06-10, China Standard Time) or a time with its offset (2025-06-10T08:30:00+08:00)", name)
+	return time.Time{}, refuse(http.StatusUnprocessableEntity, "invalid_"+name, "api.param_time", name)
 }
 
 // auditFilter reads the access log's query into a filter, refusing any parameter it
@@ -244,7 +240,7 @@ func auditFilter(q url.Values, u user.User) (service.AuditFilter, error) {
 		return f, err
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		return f, errorf(http.StatusUnprocessableEntity, "invalid_until", "until must be later than since")
+		return f, refuse(http.StatusUnprocessableEntity, "invalid_until", "api.until_not_after_since")
 	}
 	return f, nil
 }

@@ -95,7 +95,7 @@ var taskParams = map[string]func(f *service.TaskFilter, value string, u user.Use
 		case "true":
 			f.Open = true
 		default:
-			return errorf(http.StatusUnprocessableEntity, "invalid_open", "open must be true or false, not %q", v)
+			return refuse(http.StatusUnprocessableEntity, "invalid_open", "api.param_bool", "open", v)
 		}
 		return nil
 	},

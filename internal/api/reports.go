@@ -25,7 +25,7 @@ func reportLang(r *http.Request) (string, error) {
 	case "", "zh", "en":
 		return lang, nil
 	}
-	return "", errorf(http.StatusUnprocessableEntity, "invalid_lang", "lang must be zh or en")
+	return "", refuse(http.StatusUnprocessableEntity, "invalid_lang", "api.invalid_lang")
 }
 
 // downloadProgress serves the progress report at ?until= (today when left out).
@@ -82,7 +82,7 @@ func (s *Server) downloadReport(w http.ResponseWriter, r *http.Request, u user.U
 		if err := service.Oversight.Check(u); err != nil {
 			return err
 		}
-		return errorf(http.StatusNotFound, "report_not_found", "a kept report downloads as /api/v1/reports/{id}.xlsx")
+		return refuse(http.StatusNotFound, "report_not_found", "api.report_download")
 	}
 	d, err := s.svc.ReportFile(r.Context(), u, id, lang)
 	if err != nil {

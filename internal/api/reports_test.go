@@ -49,7 +49,7 @@ func TestProgressReportRefusesABadUntil(t *testing.T) {
 		http.StatusUnprocessableEntity, "until_no_report", "until 2025-06-01")
 	requireError(t, f.do(t, http.MethodGet, path+"?until=2025-06-10&untill=x", "leader", ""),
 		http.StatusUnprocessableEntity, "unknown_parameter", "until")
-	requireError(t, f.do(t, http.MethodGet, path, "official", ""), http.StatusForbidden, "forbidden", "leader or office")
+	requireError(t, f.do(t, http.MethodGet, path, "official", ""), http.StatusForbidden, "forbidden", "roles: Leader, Campaign office")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.xlsx?until=2025-6-1", "leader", ""),
 		http.StatusUnprocessableEntity, "until_format", "until")
 	requireError(t, f.do(t, http.MethodGet, "/api/v1/campaigns/"+campaignID+"/ledger.xlsx?until=2025-06-09", "leader", ""),

@@ -66,7 +66,7 @@ func receiveUpload(r *http.Request, opts *service.ImportOptions) (path, name str
 			}
 		case "file":
 			if path != "" {
-				return errorf(http.StatusBadRequest, "two_files", "upload one file per batch")
+				return refuse(http.StatusBadRequest, "two_files", "api.two_files_batch")
 			}
 			name = filepath.Base(part.FileName())
 			var err error
@@ -89,11 +89,11 @@ func receiveUpload(r *http.Request, opts *service.ImportOptions) (path, name str
 func eachPart(r *http.Request, take func(*multipart.Part) error) error {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/form-data" {
-		return errorf(http.StatusBadRequest, "not_multipart", "upload the file as multipart/form-data with the file in a field named \"file\"")
+		return refuse(http.StatusBadRequest, "not_multipart", "api.not_multipart")
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
+		return refuse(http.StatusBadRequest, "malformed_multipart", "api.malformed_multipart")
 	}
 	for {
 		part, err := mr.NextPart()
@@ -105,7 +105,7 @@ func eachPart(r *http.Request, take func(*multipart.Part) error) error {
 			return err // the endpoint's own refusal of a body over its bound
 		}
 		if err != nil {
-			return errorf(http.StatusBadRequest, "malformed_multipart", "the upload is not valid multipart/form-data: %v", err)
+			return refuse(http.StatusBadRequest, "malformed_multipart", "api.malformed_multipart")
 		}
 		if err := take(part); err != nil {
 			return err
@@ -114,7 +114,7 @@ func eachPart(r *http.Request, take func(*multipart.Part) error) error {
 }
 
 func fileRequired() error {
-	return errorf(http.StatusBadRequest, "file_required", "the upload has no field named \"file\"")
+	return refuse(http.StatusBadRequest, "file_required", "api.file_required")
 }
 
 func formBool(field, v string) (bool, error) {
@@ -124,7 +124,7 @@ func formBool(field, v string) (bool, error) {
 	case "true", "1", "yes", "on":
 		return true, nil
 	}
-	return false, errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s must be true or false", field)
+	return false, refuse(http.StatusUnprocessableEntity, "invalid_"+field, "api.param_bool", field, v)
 }
 
 // spool copies an upload to a temporary file, refusing more than max bytes.
@@ -136,7 +136,7 @@ func spool(part io.Reader, max int64) (string, error) {
 	n, err := io.Copy(f, io.LimitReader(part, max+1))
 	if err != nil {
 		_ = f.Close()
-		return f.Name(), errorf(http.StatusBadRequest, "upload_interrupted", "the upload was interrupted: %v", err)
+		return f.Name(), refuse(http.StatusBadRequest, "upload_interrupted", "api.upload_interrupted")
 	}
 	// The importer reads the file by name: a write that fails only on close (a full
 	// disk) must not reach it as a shorter file.
@@ -144,7 +144,7 @@ func spool(part io.Reader, max int64) (string, error) {
 		return f.Name(), err
 	}
 	if n > max {
-		return f.Name(), errorf(http.StatusRequestEntityTooLarge, "file_too_large", "the file is larger than %d MB; split it or ask the operator to raise RECTIFY_IMPORT_MAX_BYTES", max>>20)
+		return f.Name(), refuse(http.StatusRequestEntityTooLarge, "file_too_large", "api.file_too_large", max>>20)
 	}
 	return f.Name(), nil
 }

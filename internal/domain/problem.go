@@ -136,23 +136,23 @@ func CheckProblem(title string) error {
 // departments: each a known department, the lead not among its co-units, none twice.
 func CheckTaskUnits(p Policy, lead string, coUnits []string) error {
 	if lead == "" {
-		return invalid("lead_required", "lead (the lead unit) is required")
+		return invalid("lead_required", "api.lead_required")
 	}
 	if !p.HasDepartment(lead) {
-		return invalid("invalid_lead", "lead: %q is not a department of this campaign", lead)
+		return invalid("invalid_lead", "api.invalid_lead", lead)
 	}
 	if len(coUnits) > MaxCoUnits {
-		return invalid("co_units_too_many", "co_units has %d units; at most %d are allowed", len(coUnits), MaxCoUnits)
+		return invalid("co_units_too_many", "api.co_units_too_many", len(coUnits), MaxCoUnits)
 	}
 	seen := map[string]bool{}
 	for i, u := range coUnits {
 		switch {
 		case utf8.RuneCountInString(u) > maxNameRunes || !p.HasDepartment(u):
-			return invalid("invalid_co_units", "co_units[%d]: %q is not a department of this campaign", i, u)
+			return invalid("invalid_co_units", "api.co_unit_unknown", i, u)
 		case u == lead:
-			return invalid("invalid_co_units", "co_units[%d]: %q is the lead unit already", i, u)
+			return invalid("invalid_co_units", "api.co_unit_lead", i, u)
 		case seen[u]:
-			return invalid("invalid_co_units", "co_units[%d]: %q is listed twice", i, u)
+			return invalid("invalid_co_units", "api.co_unit_twice", i, u)
 		}
 		seen[u] = true
 	}
@@ -166,19 +166,20 @@ const MaxTasksPerProblem = 50
 // started already.
 func CheckAddTask(p *Problem, starting int, a Actor) error {
 	if !a.Has(RoleOffice) {
-		return forbidden("office_only", "only the campaign office may add a task to a problem")
+		return forbidden("office_only", "api.office_only_task")
 	}
 	if p.State != ProblemOpen {
-		return conflict("problem_closed", "problem %s is closed: every task of it has passed verification", p.ID)
+		return conflict("problem_closed", "api.problem_closed", p.ID)
 	}
 	if len(p.Tasks)+starting >= MaxTasksPerProblem {
-		return conflict("tasks_too_many", "a problem has at most %d tasks", MaxTasksPerProblem)
+		return conflict("tasks_too_many", "api.tasks_too_many", MaxTasksPerProblem)
 	}
 	return nil
 }
 
 // ProblemNotTaking is the refusal of an opinion grouped into a problem whose
-// process cannot take it (ended, or never started).
-func ProblemNotTaking(id string, cause error) error {
-	return conflict("problem_closed", "problem %s cannot take opinions: %v", id, cause)
+// process cannot take it (ended, or never started). Why the signal failed is the
+// workflow's log's, not the caller's.
+func ProblemNotTaking(id string) error {
+	return conflict("problem_closed", "api.problem_not_taking", id)
 }

@@ -1,7 +1,7 @@
 package domain
 
 import (
-	"fmt"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
+
+	"rectify/internal/web/i18n"
 )
 
 // Limits on free text a person types into an action, and on the names and values
@@ -51,24 +53,46 @@ func LatestDate(today string) string {
 	return t.AddDate(YearsAhead, 0, 0).Format(DateLayout)
 }
 
-// RuleError is a rejected action: the kind (ErrForbidden, ErrConflict, ErrInvalid),
-// a stable code a UI can translate, and a message a person can act on.
-func ruleError(kind, code, format string, args ...any) error {
-	return temporal.NewApplicationErrorWithOptions(fmt.Sprintf(format, args...), kind,
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{code}})
+// ruleError is a rejected action: the kind (ErrForbidden, ErrConflict, ErrInvalid),
+// a stable code a UI can translate, and a message a person can act on — the
+// catalogue's text with the rule's values, as the English message and, stored
+// (i18n.Message.Stored), as the second detail: the service reads it back to word
+// the refusal in each caller's language (RuleText).
+func ruleError(kind, code string, text i18n.Message) error {
+	return temporal.NewApplicationErrorWithOptions(text.In(i18n.English), kind,
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{code, text.Stored()}})
 }
 
-func forbidden(code, format string, args ...any) error {
-	return ruleError(ErrForbidden, code, format, args...)
+func forbidden(code, key string, args ...any) error {
+	return ruleError(ErrForbidden, code, i18n.M(key, args...))
 }
 
-func conflict(code, format string, args ...any) error {
-	return ruleError(ErrConflict, code, format, args...)
+func conflict(code, key string, args ...any) error {
+	return ruleError(ErrConflict, code, i18n.M(key, args...))
 }
 
-func invalid(code, format string, args ...any) error {
-	return ruleError(ErrInvalid, code, format, args...)
+func invalid(code, key string, args ...any) error {
+	return ruleError(ErrInvalid, code, i18n.M(key, args...))
 }
+
+// RuleText is the text a rule error of this package carries (see ruleError), for
+// the service to word it in its reader's language; false for another error, or a
+// rejection made before rules carried their text.
+func RuleText(err error) (i18n.Message, bool) {
+	var appErr *temporal.ApplicationError
+	var code, stored string
+	if !errors.As(err, &appErr) || !appErr.HasDetails() || appErr.Details(&code, &stored) != nil {
+		return i18n.Message{}, false
+	}
+	return i18n.Parse(stored)
+}
+
+// fieldName is a field of an action's body as a refusal names it: as the API
+// spells it in English, by its label in Chinese.
+func fieldName(field string) i18n.Message { return i18n.M("api.field." + field) }
+
+// actionName is an action as a refusal names it: by its label in each language.
+func actionName(a Action) i18n.Message { return i18n.M("action." + string(a)) }
 
 // allowedFrom lists the states each action may start from.
 var allowedFrom = map[Action][]State{
@@ -112,14 +136,14 @@ func Check(o *Opinion, p Policy, action Action, req ActionRequest, now time.Time
 		return err
 	}
 	if req.Policy != nil && len(req.Policy.Categories) == 0 {
-		return invalid("policy_invalid", "the campaign's policy sent with the action has no categories")
+		return invalid("policy_invalid", "api.policy_invalid")
 	}
 	p = EffectivePolicy(p, req)
 	if bounded && computesDeadline(action) {
 		// A deadline's moments are kept in the campaign's time, which must be one
 		// that can be written down.
 		if off := p.UTCOffsetSeconds; off < -maxOffsetSeconds || off > maxOffsetSeconds {
-			return invalid("campaign_offset_invalid", "the campaign's UTC offset (%d seconds) is outside ±14 hours; correct the campaign's settings", off)
+			return invalid("campaign_offset_invalid", "api.campaign_offset_invalid", off)
 		}
 	}
 	if err := checkInput(o, p, action, req, now, bounded); err != nil {
@@ -200,47 +224,47 @@ func checkAttachments(o *Opinion, action Action, refs []AttachmentRef) error {
 		return nil
 	}
 	if !slices.Contains(EvidenceActions, action) {
-		return invalid("attachments_not_taken", "%s takes no attachments; files go with submit, resolve, report-progress, conclude or contribute", action)
+		return invalid("attachments_not_taken", "api.attachments_not_taken", actionName(action))
 	}
 	if len(refs) > MaxAttachmentsPerAction {
-		return invalid("attachments_too_many", "%d files are attached; one action takes at most %d", len(refs), MaxAttachmentsPerAction)
+		return invalid("attachments_too_many", "api.attachments_too_many", len(refs), MaxAttachmentsPerAction)
 	}
 	if o.HighestLevel == "" {
-		return conflict("attachments_unsupported", "this opinion began before rectify kept each round of a fix, so it cannot keep files with one; describe the evidence in words instead")
+		return conflict("attachments_unsupported", "api.attachments_unsupported")
 	}
-	used := map[string]string{}
+	used := map[string]i18n.Message{}
 	for i, r := range o.Rounds {
 		for _, a := range r.Attachments {
-			used[a.ID] = fmt.Sprintf("round %d", i+1)
+			used[a.ID] = i18n.M("api.used_in_round", i+1)
 		}
 	}
 	for i, r := range o.Reports {
 		for _, a := range r.Attachments {
-			used[a.ID] = fmt.Sprintf("progress report %d", i+1)
+			used[a.ID] = i18n.M("api.used_in_report", i+1)
 		}
 	}
 	if o.Task != nil {
 		for i, c := range o.Task.Contributions {
 			for _, a := range c.Attachments {
-				used[a.ID] = fmt.Sprintf("contribution %d", i+1)
+				used[a.ID] = i18n.M("api.used_in_contribution", i+1)
 			}
 		}
 	}
 	seen := map[string]bool{}
 	for i, a := range refs {
 		if uuid.Validate(a.ID) != nil || len(a.ID) != 36 {
-			return invalid("attachment_invalid", "attachments[%d]: %q is not an attachment id; upload the file first and send the id it is given", i, a.ID)
+			return invalid("attachment_invalid", "api.attachment_not_an_id", i, a.ID)
 		}
 		if a.Name == "" || utf8.RuneCountInString(a.Name) > maxNameRunes || a.ContentType == "" || len(a.ContentType) > maxNameRunes ||
 			a.Size <= 0 || len(a.SHA256) != 64 || strings.Trim(a.SHA256, "0123456789abcdef") != "" {
-			return invalid("attachment_invalid", "attachments[%d] (%s) is not a complete reference to a stored file: it needs its name, content type, size and SHA-256", i, a.ID)
+			return invalid("attachment_invalid", "api.attachment_incomplete", i, a.ID)
 		}
 		if seen[a.ID] {
-			return invalid("attachment_repeated", "attachment %s is listed twice", a.ID)
+			return invalid("attachment_repeated", "api.attachment_repeated", a.ID)
 		}
 		seen[a.ID] = true
 		if where, ok := used[a.ID]; ok {
-			return conflict("attachment_used", "attachment %s (%s) is already evidence of %s; upload the file again to attach it here too", a.ID, a.Name, where)
+			return conflict("attachment_used", "api.attachment_used", a.ID, a.Name, where)
 		}
 	}
 	return nil
@@ -262,19 +286,19 @@ func EffectivePolicy(own Policy, req ActionRequest) Policy {
 // whichever layer gives it.
 func Permitted(o *Opinion, action Action, a Actor) error {
 	if a.Username == "" {
-		return forbidden("no_actor", "the action has no authenticated user")
+		return forbidden("no_actor", "api.no_actor")
 	}
 	if o.Task != nil && slices.Contains(opinionOnly, action) {
-		return conflict("task_action", "a task does not take %s; that is an action on a citizen's opinion", action)
+		return conflict("task_action", "api.task_action", actionName(action))
 	}
 	if err := checkRole(o, action, a); err != nil {
 		return err
 	}
 	if o.Task == nil && action == ActionContribute {
-		return conflict("not_a_task", "only a task of a problem takes a co-unit's contribution")
+		return conflict("not_a_task", "api.not_a_task")
 	}
 	if !stateAllows(action, o.State) {
-		return conflict("wrong_state", "cannot %s an opinion that is %s", action, o.State)
+		return conflict("wrong_state", "api.wrong_state", actionName(action), i18n.M("state."+string(o.State)))
 	}
 	return nil
 }
@@ -292,33 +316,33 @@ func checkRole(o *Opinion, action Action, a Actor) error {
 	switch action {
 	case ActionCategorize, ActionMerge, ActionReject, ActionAssign, ActionResolve, ActionCallback, ActionCancel, ActionGroup:
 		if !a.Has(RoleOffice) {
-			return forbidden("office_only", "only the campaign office may %s an opinion", action)
+			return forbidden("office_only", "api.office_only", actionName(action))
 		}
 	case ActionSign, ActionReturn, ActionRequestExtension, ActionSubmit, ActionReportProgress:
 		if !a.Has(RoleOfficial) {
-			return forbidden("official_only", "only a responsible official may %s an opinion", action)
+			return forbidden("official_only", "api.official_only", actionName(action))
 		}
 		if o.Official != "" && a.Username != o.Official {
-			return forbidden("not_assignee", "this opinion is assigned to another official; only they may %s it", action)
+			return forbidden("not_assignee", "api.not_assignee", actionName(action))
 		}
 	case ActionDecideExtension, ActionReopen, ActionConclude:
 		if !a.Has(RoleOffice) && !(a.Has(RoleLeader) && (o.Leader == "" || a.Username == o.Leader)) {
-			return forbidden("office_or_leader", "only the campaign office or the responsible leader may %s", action)
+			return forbidden("office_or_leader", "api.office_or_leader", actionName(action))
 		}
 	case ActionContribute:
 		// A co-unit's official adds its part; the office may record it for them.
 		if !a.Has(RoleOffice) && !(a.Has(RoleOfficial) && o.Task != nil && slices.Contains(o.Task.CoUnits, a.Department)) {
-			return forbidden("co_unit_only", "only an official of a co-unit of this task (or the office) may add a contribution")
+			return forbidden("co_unit_only", "api.co_unit_only")
 		}
 	case ActionVerify:
 		if !a.Has(RoleVerifier) {
-			return forbidden("verifier_only", "only a verifier may verify a fix")
+			return forbidden("verifier_only", "api.verifier_only")
 		}
 		if a.Username == o.SubmittedBy || a.Username == o.Official {
-			return forbidden("own_fix", "a verifier may not verify a fix they submitted or are responsible for")
+			return forbidden("own_fix", "api.own_fix")
 		}
 	default:
-		return invalid("unknown_action", "unknown action %q", action)
+		return invalid("unknown_action", "api.unknown_action", string(action))
 	}
 	return nil
 }
@@ -336,16 +360,16 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		return checkCategory(p, b.Category)
 	case ActionMerge:
 		if b.Into == "" {
-			return invalid("into_required", "into (the opinion to merge into) is required")
+			return invalid("into_required", "api.into_required")
 		}
 		if b.Into == o.ID {
-			return invalid("merge_self", "an opinion cannot be merged into itself")
+			return invalid("merge_self", "api.merge_self")
 		}
 	case ActionReject, ActionCancel, ActionReturn:
 		return requireText("reason", b.Reason, maxReasonRunes)
 	case ActionGroup:
 		if b.Problem == "" {
-			return invalid("problem_required", "problem (the problem to group the opinion into) is required")
+			return invalid("problem_required", "api.problem_required")
 		}
 		if b.Category != "" { // the problem's, which an opinion not yet categorized takes
 			if err := checkCategory(p, b.Category); err != nil {
@@ -355,24 +379,24 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		return optionalText("problem", b.Problem, maxNameRunes)
 	case ActionContribute:
 		if strings.TrimSpace(b.Note) == "" && strings.TrimSpace(b.Evidence) == "" && len(b.Attachments) == 0 {
-			return invalid("contribution_required", "a contribution needs a note, evidence or a file")
+			return invalid("contribution_required", "api.contribution_required")
 		}
 	case ActionAssign:
 		if o.Category == "" {
-			return conflict("not_categorized", "confirm a category before assigning")
+			return conflict("not_categorized", "api.not_categorized")
 		}
 		if err := checkResponsible(p, b); err != nil {
 			return err
 		}
 		if b.Leader == "" {
-			return invalid("leader_required", "leader (the responsible leader's username) is required")
+			return invalid("leader_required", "api.leader_required")
 		}
 		if n := b.ReportEveryMonths; n != 0 {
 			if cat, _ := p.CategoryOf(o.Category); cat.Speed != SpeedLongTerm {
-				return invalid("report_every_months_not_long_term", "report_every_months is for items of a long-term category; %q is not one", o.Category)
+				return invalid("report_every_months_not_long_term", "api.report_every_months_not_long_term", o.Category)
 			}
 			if n < 1 || n > MaxReportEveryMonths {
-				return invalid("report_every_months_invalid", "report_every_months must be from 1 to %d, not %d", MaxReportEveryMonths, n)
+				return invalid("report_every_months_invalid", "api.report_every_months_invalid", MaxReportEveryMonths, n)
 			}
 		}
 		if err := optionalText("measures", b.Measures, MaxMeasuresRunes); err != nil {
@@ -400,30 +424,30 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 			return err
 		}
 		if b.FixedOn > today {
-			return invalid("fixed_on_future", "fixed_on %s is after today (%s); record a fix on the spot once it is done", b.FixedOn, today)
+			return invalid("fixed_on_future", "api.fixed_on_future", b.FixedOn, today)
 		}
 	case ActionRequestExtension:
 		if err := requireText("reason", b.Reason, maxReasonRunes); err != nil {
 			return err
 		}
 		if o.PendingExtension != nil {
-			return conflict("extension_pending", "an extension request until %s is already waiting for a decision", o.PendingExtension.Until)
+			return conflict("extension_pending", "api.extension_pending", o.PendingExtension.Until)
 		}
 		if o.Extensions >= p.MaxExtensions {
-			return conflict("extension_limit", "this campaign allows at most %d extensions and %d have been granted", p.MaxExtensions, o.Extensions)
+			return conflict("extension_limit", "api.extension_limit", p.MaxExtensions, o.Extensions)
 		}
 		if err := checkDates(o, action, b, today, latest); err != nil {
 			return err
 		}
 		if b.Until <= o.Schedule.Deadline {
-			return invalid("until_not_later", "until (%s) must be after the current deadline %s", b.Until, o.Schedule.Deadline)
+			return invalid("until_not_later", "api.until_not_later", b.Until, o.Schedule.Deadline)
 		}
 	case ActionDecideExtension:
 		if o.PendingExtension == nil {
-			return conflict("no_extension_pending", "there is no extension request to decide")
+			return conflict("no_extension_pending", "api.no_extension_pending")
 		}
 		if b.Approve == nil {
-			return invalid("approve_required", "approve (true or false) is required")
+			return invalid("approve_required", "api.approve_required")
 		}
 		if !*b.Approve {
 			return requireText("reason", b.Reason, maxReasonRunes)
@@ -431,12 +455,12 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		// A request made before dates were bounded may name one the ladder cannot
 		// reach; it can be refused, never approved.
 		if until := o.PendingExtension.Until; latest != "" && until > latest {
-			return invalid("until_too_far", "the requested date %s is more than %d years ahead (the latest date accepted today is %s); refuse the request and ask for another date", until, YearsAhead, latest)
+			return invalid("until_too_far", "api.until_too_far", until, YearsAhead, latest)
 		}
 		return optionalText("reason", b.Reason, maxReasonRunes)
 	case ActionSubmit:
 		if o.LongTerm {
-			return conflict("long_term_track", "a long-term item reports its progress each cycle; the office or the responsible leader concludes it once its measures are institutionalised")
+			return conflict("long_term_track", "api.long_term_track")
 		}
 		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
@@ -444,7 +468,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		return requireText("evidence", b.Evidence, MaxMeasuresRunes)
 	case ActionReportProgress:
 		if !o.LongTerm {
-			return conflict("not_long_term", "only a long-term item reports its progress; submit the fix instead")
+			return conflict("not_long_term", "api.not_long_term_report")
 		}
 		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
@@ -453,14 +477,14 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 			return err
 		}
 		if b.Percent == nil {
-			return invalid("percent_required", "percent (how far along the work is, 0–100) is required")
+			return invalid("percent_required", "api.percent_required")
 		}
 		if *b.Percent < 0 || *b.Percent > 100 {
-			return invalid("percent_invalid", "percent must be from 0 to 100, not %d", *b.Percent)
+			return invalid("percent_invalid", "api.percent_invalid", *b.Percent)
 		}
 	case ActionConclude:
 		if !o.LongTerm {
-			return conflict("not_long_term", "only a long-term item is concluded; its official submits the fix instead")
+			return conflict("not_long_term", "api.not_long_term_conclude")
 		}
 		if err := requireText("measures", b.Measures, MaxMeasuresRunes); err != nil {
 			return err
@@ -468,7 +492,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		return requireText("evidence", b.Evidence, MaxMeasuresRunes)
 	case ActionVerify:
 		if b.Pass == nil {
-			return invalid("pass_required", "pass (true or false) is required")
+			return invalid("pass_required", "api.pass_required")
 		}
 		if !*b.Pass {
 			return requireText("reason", b.Reason, maxReasonRunes)
@@ -478,7 +502,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 		switch b.Satisfaction {
 		case SatisfactionSatisfied, SatisfactionBasically, SatisfactionDissatisfied:
 		default:
-			return invalid("satisfaction_invalid", "satisfaction must be satisfied, basically or dissatisfied, not %q", b.Satisfaction)
+			return invalid("satisfaction_invalid", "api.satisfaction_invalid", b.Satisfaction)
 		}
 		if b.Satisfaction == SatisfactionDissatisfied {
 			return requireText("note", b.Note, maxReasonRunes)
@@ -489,7 +513,7 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 			return err
 		}
 		if o.Official == "" {
-			return conflict("no_official", "this opinion has no responsible official to reopen it for; assign it instead")
+			return conflict("no_official", "api.no_official")
 		}
 		return checkDates(o, action, b, today, latest)
 	}
@@ -499,14 +523,14 @@ func checkInput(o *Opinion, p Policy, action Action, req ActionRequest, now time
 // checkCategory accepts a category of the campaign that takes new opinions.
 func checkCategory(p Policy, name string) error {
 	if name == "" {
-		return invalid("category_required", "category is required")
+		return invalid("category_required", "api.text_required", fieldName("category"))
 	}
 	cat, ok := p.Category(name)
 	if !ok {
-		return invalid("unknown_category", "category %q is not one of this campaign's categories", name)
+		return invalid("unknown_category", "api.unknown_category", name)
 	}
 	if cat.Retired {
-		return invalid("retired_category", "category %q is retired in this campaign and takes no new opinions; choose another", name)
+		return invalid("retired_category", "api.retired_category", name)
 	}
 	return nil
 }
@@ -515,33 +539,33 @@ func checkCategory(p Policy, name string) error {
 // takes new work, an official, and a leader (when named) other than the official.
 func checkResponsible(p Policy, b ActionBody) error {
 	if b.Department == "" {
-		return invalid("department_required", "department is required")
+		return invalid("department_required", "api.text_required", fieldName("department"))
 	}
 	if !p.HasDepartment(b.Department) {
-		return invalid("unknown_department", "department %q is not one of this campaign's departments", b.Department)
+		return invalid("unknown_department", "api.unknown_department", b.Department)
 	}
 	if p.DepartmentRetired(b.Department) {
-		return invalid("retired_department", "department %q is retired in this campaign and takes no new assignments; choose another", b.Department)
+		return invalid("retired_department", "api.retired_department", b.Department)
 	}
 	if b.Official == "" {
-		return invalid("official_required", "official (the responsible official's username) is required")
+		return invalid("official_required", "api.official_required")
 	}
 	if b.Leader != "" && b.Official == b.Leader {
-		return invalid("leader_is_official", "the responsible leader must be someone other than the official")
+		return invalid("leader_is_official", "api.leader_is_official")
 	}
 	return nil
 }
 
 func requireText(field, value string, max int) error {
 	if strings.TrimSpace(value) == "" {
-		return invalid(field+"_required", "%s is required", field)
+		return invalid(field+"_required", "api.text_required", fieldName(field))
 	}
 	return optionalText(field, value, max)
 }
 
 func optionalText(field, value string, max int) error {
 	if n := utf8.RuneCountInString(value); n > max {
-		return invalid(field+"_too_long", "%s has %d characters; at most %d are allowed", field, n, max)
+		return invalid(field+"_too_long", "api.text_too_long", fieldName(field), n, max)
 	}
 	return nil
 }
@@ -552,7 +576,7 @@ func checkFutureDate(field, value, today, latest string) error {
 		return err
 	}
 	if value < today {
-		return invalid(field+"_past", "%s %s is in the past (today is %s)", field, value, today)
+		return invalid(field+"_past", "api.date_past", fieldName(field), value, today)
 	}
 	return nil
 }
@@ -561,19 +585,19 @@ func checkFutureDate(field, value, today, latest string) error {
 // date) and, when latest is set, from EarliestDate to latest.
 func checkDate(field, value, notBefore, latest string) error {
 	if value == "" {
-		return invalid(field+"_required", "%s is required (YYYY-MM-DD)", field)
+		return invalid(field+"_required", "api.date_required", fieldName(field))
 	}
 	if _, err := time.Parse(DateLayout, value); err != nil {
-		return invalid(field+"_format", "%s %q is not a date in the form YYYY-MM-DD", field, value)
+		return invalid(field+"_format", "api.date_format", fieldName(field), value)
 	}
 	if latest != "" && value < EarliestDate {
-		return invalid(field+"_too_early", "%s %s is before %s, the earliest date rectify accepts", field, value, EarliestDate)
+		return invalid(field+"_too_early", "api.date_too_early", fieldName(field), value, EarliestDate)
 	}
 	if _, err := time.Parse(DateLayout, notBefore); err == nil && value < notBefore {
-		return invalid(field+"_before_collected", "%s %s is before the opinion was collected (%s)", field, value, notBefore)
+		return invalid(field+"_before_collected", "api.date_before_collected", fieldName(field), value, notBefore)
 	}
 	if latest != "" && value > latest {
-		return invalid(field+"_too_far", "%s %s is more than %d years ahead; the latest date accepted today is %s", field, value, YearsAhead, latest)
+		return invalid(field+"_too_far", "api.date_too_far", fieldName(field), value, YearsAhead, latest)
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (s *Service) prepareAction(ctx context.Context, u user.User, id string, act
 func (s *Service) checkRequest(ctx context.Context, u user.User, o domain.Opinion, action domain.Action, body domain.ActionBody) (domain.ActionRequest, error) {
 	body = cleanBody(body)
 	if err := domain.Permitted(&o, action, u.Actor()); err != nil {
-		return domain.ActionRequest{}, wordedState(actionError(action, err), action, o.State)
+		return domain.ActionRequest{}, actionError(action, err)
 	}
 	if action == domain.ActionGroup {
 		body.Category = "" // the problem's, never the caller's
@@ -153,12 +153,12 @@ func (s *Service) checkWorkingDay(field, value string, p *domain.Policy) error {
 		return nil
 	}
 	next := NextWorkingDay(s.calendar, d)
-	why := "a " + d.Weekday().String()
+	why := i18n.M("weekday." + strings.ToLower(d.Weekday().String())) // a day off that is no holiday: a weekend
 	if name, ok := s.calendar.Holiday(d); ok {
-		why = "a holiday, " + name
+		why = i18n.M("api.day_off_holiday", name)
 	}
-	return errorf(http.StatusUnprocessableEntity, field+"_not_workday", "%s %s is not a working day (%s); the next working day is %s",
-		field, value, why, next.Format(domain.DateLayout))
+	return Refuse(http.StatusUnprocessableEntity, field+"_not_workday", "api.not_workday",
+		i18n.M("api.field."+field), value, why, next.Format(domain.DateLayout))
 }
 
 // NextWorkingDay is the first working day after d on the calendar: the date a form
@@ -189,10 +189,10 @@ func (s *Service) checkReferences(ctx context.Context, o domain.Opinion, action 
 		}
 		p, err := s.store.Problem(ctx, b.Problem)
 		if err != nil || p.CampaignID != o.CampaignID {
-			return errorf(http.StatusUnprocessableEntity, "invalid_problem", "problem: no problem with id %q in this campaign", b.Problem)
+			return Refuse(http.StatusUnprocessableEntity, "invalid_problem", "api.invalid_problem", b.Problem)
 		}
 		if p.State != domain.ProblemOpen {
-			return errorf(http.StatusConflict, "problem_closed", "problem %s is closed: every task of it has passed verification", b.Problem)
+			return Refuse(http.StatusConflict, "problem_closed", "api.problem_closed", b.Problem)
 		}
 	case domain.ActionMerge:
 		if b.Into == "" || b.Into == o.ID {
@@ -200,13 +200,13 @@ func (s *Service) checkReferences(ctx context.Context, o domain.Opinion, action 
 		}
 		target, err := s.store.Opinion(ctx, b.Into)
 		if err != nil {
-			return errorf(http.StatusUnprocessableEntity, "invalid_into", "into: no opinion with id %q", b.Into)
+			return Refuse(http.StatusUnprocessableEntity, "invalid_into", "api.invalid_into", b.Into)
 		}
 		if target.CampaignID != o.CampaignID {
-			return errorf(http.StatusUnprocessableEntity, "invalid_into", "into: opinion %s belongs to another campaign", b.Into)
+			return Refuse(http.StatusUnprocessableEntity, "invalid_into", "api.into_other_campaign", b.Into)
 		}
 		if target.State.Final() {
-			return errorf(http.StatusConflict, "into_final", "into: opinion %s is %s and cannot take merged opinions", b.Into, target.State)
+			return Refuse(http.StatusConflict, "into_final", "api.into_final", b.Into, i18n.M("state."+string(target.State)))
 		}
 	}
 	return nil
@@ -218,22 +218,19 @@ func (s *Service) checkPerson(field, username string, role domain.Role) error {
 	}
 	p, ok := s.users.Lookup(username)
 	if !ok {
-		return errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s: no user %q", field, username)
+		return Refuse(http.StatusUnprocessableEntity, "invalid_"+field, "api.no_such_user", i18n.M("api.field."+field), username)
 	}
 	if !p.Has(role) {
-		return errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s: user %q does not have the %s role", field, username, role)
+		return Refuse(http.StatusUnprocessableEntity, "invalid_"+field, "api.user_lacks_role", i18n.M("api.field."+field), username, i18n.M("role."+string(role)))
 	}
 	return nil
 }
 
-// wordedState words a wrong_state refusal with the action and the state it was
-// refused in, for every language (the workflow's own message is English).
-func wordedState(err error, action domain.Action, state domain.State) error {
-	var e *Error
-	if errors.As(err, &e) && e.Code == "wrong_state" {
-		e.Text = i18n.M("api.wrong_state", i18n.M("action."+string(action)), i18n.M("state."+string(state)))
-	}
-	return err
+// ruleStatus is the status of each kind of rule error.
+var ruleStatus = map[string]int{
+	domain.ErrForbidden: http.StatusForbidden,
+	domain.ErrConflict:  http.StatusConflict,
+	domain.ErrInvalid:   http.StatusUnprocessableEntity,
 }
 
 // actionError maps a workflow's rejection to the API's status codes: validators
@@ -246,22 +243,18 @@ func actionError(action domain.Action, err error) error {
 		if appErr.HasDetails() && appErr.Details(&detail) == nil && detail != "" {
 			code = detail
 		}
-		switch appErr.Type() {
-		case domain.ErrForbidden:
-			return errorf(http.StatusForbidden, code, "%s", appErr.Message())
-		case domain.ErrConflict:
-			return errorf(http.StatusConflict, code, "%s", appErr.Message())
-		case domain.ErrInvalid:
-			return errorf(http.StatusUnprocessableEntity, code, "%s", appErr.Message())
+		text, _ := domain.RuleText(err)
+		if status, ok := ruleStatus[appErr.Type()]; ok {
+			return &Error{Status: status, Code: code, Message: appErr.Message(), Text: text}
 		}
 	}
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) || strings.Contains(err.Error(), "workflow execution already completed") {
-		return errorf(http.StatusConflict, "opinion_archived", "this opinion's process has ended; it can no longer %s", action)
+		return Refuse(http.StatusConflict, "opinion_archived", "api.opinion_archived", i18n.M("action."+string(action)))
 	}
 	var busy *serviceerror.ResourceExhausted
 	if errors.As(err, &busy) {
-		return errorf(http.StatusTooManyRequests, "throttled", "too many actions on this opinion at once; try again in a moment")
+		return Refuse(http.StatusTooManyRequests, "throttled", "api.throttled_opinion")
 	}
 	return err
 }

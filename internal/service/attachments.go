@@ -20,6 +20,7 @@ import (
 	"rectify/internal/domain"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // AttachmentLimits bound evidence files: one file, and all the files one opinion
@@ -54,9 +55,7 @@ func megabytes(n int64) string {
 // front door that stops reading it there.
 func (s *Service) AttachmentTooLarge(name string) error {
 	max := s.AttachmentLimits().MaxBytes
-	return errorf(http.StatusRequestEntityTooLarge, "attachment_too_large",
-		"file %q is larger than %s, the most one evidence file may be; send a smaller copy (a photo at a lower resolution, a document split in parts) or ask the operator to raise RECTIFY_ATTACHMENT_MAX_BYTES",
-		name, megabytes(max))
+	return Refuse(http.StatusRequestEntityTooLarge, "attachment_too_large", "api.attachment_too_large", name, megabytes(max))
 }
 
 // Attach stores a file u uploads to opinion id as evidence for a submit, resolve,
@@ -89,8 +88,7 @@ func (s *Service) Attach(ctx context.Context, u user.User, id, name string, data
 		UploadedBy: u.Username, UploadedAt: s.Now()}, data, thumb, store.AttachmentQuota{Files: limits.PerOpinion, Bytes: limits.OpinionBytes})
 	var full *store.QuotaError
 	if errors.As(err, &full) {
-		return domain.AttachmentRef{}, errorf(http.StatusConflict, "attachments_per_opinion",
-			"file %q (%s) does not fit: this opinion holds %d files of %s already, and takes at most %d files and %s in all (RECTIFY_ATTACHMENTS_PER_OPINION, RECTIFY_ATTACHMENTS_MAX_BYTES)",
+		return domain.AttachmentRef{}, Refuse(http.StatusConflict, "attachments_per_opinion", "api.attachments_per_opinion",
 			ref.Name, megabytes(ref.Size), full.Files, megabytes(full.Bytes), limits.PerOpinion, megabytes(limits.OpinionBytes))
 	}
 	if err != nil {
@@ -140,11 +138,10 @@ func (s *Service) mayAttach(ctx context.Context, u user.User, o domain.Opinion) 
 	for _, a := range domain.EvidenceActions {
 		var appErr *temporal.ApplicationError
 		if err := domain.Permitted(&o, a, u.Actor()); err == nil || (errors.As(err, &appErr) && appErr.Type() == domain.ErrConflict) {
-			return errorf(http.StatusConflict, "wrong_state",
-				"evidence files go with a fix being submitted, resolved, reported on or concluded, and this opinion (%s) takes none from you now", o.State)
+			return Refuse(http.StatusConflict, "wrong_state", "api.attach_wrong_state", i18n.M("state."+string(o.State)))
 		}
 	}
-	return forbidden("only who may submit, resolve, report on or conclude this opinion may attach files to it")
+	return forbidden("api.attach_forbidden")
 }
 
 // completeAttachments checks the evidence files an action names by id and
@@ -169,17 +166,14 @@ func (s *Service) completeAttachments(ctx context.Context, o domain.Opinion, act
 	for i, r := range refs {
 		j := slices.IndexFunc(found, func(a store.Attachment) bool { return a.ID == r.ID })
 		if j < 0 {
-			return errorf(http.StatusUnprocessableEntity, "attachment_not_found",
-				"attachments[%d]: no file with id %q; upload it first (POST /api/v1/opinions/%s/attachments) and send the id it is given", i, r.ID, o.ID)
+			return Refuse(http.StatusUnprocessableEntity, "attachment_not_found", "api.attachment_not_uploaded", i, r.ID, o.ID)
 		}
 		a := found[j]
 		if a.OpinionID != o.ID {
-			return errorf(http.StatusUnprocessableEntity, "attachment_other_opinion",
-				"attachments[%d]: file %s (%s) was uploaded to another opinion; upload it to this one", i, a.ID, a.Name)
+			return Refuse(http.StatusUnprocessableEntity, "attachment_other_opinion", "api.attachment_other_opinion", i, a.ID, a.Name)
 		}
 		if a.UsedRound != 0 {
-			return errorf(http.StatusConflict, "attachment_used",
-				"attachment %s (%s) is already evidence of %s; upload the file again to attach it here too", a.ID, a.Name, usedBy(a))
+			return Refuse(http.StatusConflict, "attachment_used", "api.attachment_used", a.ID, a.Name, usedBy(a))
 		}
 		refs[i] = a.AttachmentRef
 	}
@@ -188,11 +182,11 @@ func (s *Service) completeAttachments(ctx context.Context, o domain.Opinion, act
 }
 
 // usedBy names the round or progress report that holds a file.
-func usedBy(a store.Attachment) string {
+func usedBy(a store.Attachment) i18n.Message {
 	if a.UsedAction == domain.ActionReportProgress {
-		return fmt.Sprintf("progress report %d", a.UsedRound)
+		return i18n.M("api.used_in_report", a.UsedRound)
 	}
-	return fmt.Sprintf("round %d", a.UsedRound)
+	return i18n.M("api.used_in_round", a.UsedRound)
 }
 
 // DiscardAttachments deletes the files of ids that u uploaded to the opinion and
@@ -209,7 +203,7 @@ func (s *Service) DiscardAttachments(ctx context.Context, u user.User, opinionID
 func (s *Service) AttachmentFile(ctx context.Context, u user.User, id string, thumbnail bool) (*Download, error) {
 	a, err := s.store.Attachment(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errorf(http.StatusNotFound, "attachment_not_found", "no attachment with id %q", id)
+		return nil, Refuse(http.StatusNotFound, "attachment_not_found", "api.attachment_not_found", id)
 	}
 	if err != nil {
 		return nil, err
@@ -220,8 +214,7 @@ func (s *Service) AttachmentFile(ctx context.Context, u user.User, id string, th
 	name, contentType := a.Name, a.ContentType
 	if thumbnail {
 		if !a.Thumbnail {
-			return nil, errorf(http.StatusNotFound, "thumbnail_not_found",
-				"attachment %s (%s) has no thumbnail: rectify draws them of JPEG, PNG and GIF photos", a.ID, a.Name)
+			return nil, Refuse(http.StatusNotFound, "thumbnail_not_found", "api.thumbnail_not_found", a.ID, a.Name)
 		}
 		name, contentType = strings.TrimSuffix(a.Name, path.Ext(a.Name))+"-thumbnail.jpg", "image/jpeg"
 	}

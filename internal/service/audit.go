@@ -83,8 +83,7 @@ func (s *Service) AuditRequired(ctx context.Context, u user.User, action, object
 	}
 	s.logger.Error("access log: refused to hand out citizens' personal data that could not be recorded", "user", u.Username,
 		"action", action, "object", object, "request", e.Detail, "err", err)
-	return errorf(http.StatusServiceUnavailable, "audit_unavailable",
-		"this holds citizens' personal data, and the access log cannot be written just now, so it is not handed out; try again in a moment, or ask the operator to check the reporting store")
+	return Refuse(http.StatusServiceUnavailable, "audit_unavailable", "api.audit_unavailable")
 }
 
 // AuditViews records the opinions among views that show u a submitter's name or

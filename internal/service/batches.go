@@ -333,7 +333,7 @@ func officeRecord[T any](ctx context.Context, u user.User, id, code, what string
 	}
 	rec, err := read(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return rec, errorf(http.StatusNotFound, code, "no %s with id %q", what, id)
+		return rec, Refuse(http.StatusNotFound, code, "api.no_such", i18n.M("api.noun."+what), id)
 	}
 	if err != nil {
 		return rec, err
@@ -357,7 +357,7 @@ func (s *Service) RejectionsFile(ctx context.Context, u user.User, batchID, form
 		"xlsx": spreadsheet.WriteRejectedXLSX, "csv": spreadsheet.WriteRejectedCSV,
 	}[format]
 	if write == nil {
-		return nil, errorf(http.StatusNotFound, "unknown_format", "rejected rows come as rejections.xlsx or rejections.csv")
+		return nil, Refuse(http.StatusNotFound, "unknown_format", "api.rejections_format")
 	}
 	flagged, err := s.store.FlaggedRows(ctx, b.ID)
 	if err != nil {

@@ -130,8 +130,7 @@ func (s *Service) CreateBulk(ctx context.Context, u user.User, campaignID string
 		for i, a := range BulkActions {
 			names[i] = string(a)
 		}
-		return BulkView{}, errorf(http.StatusUnprocessableEntity, "bulk_action_unsupported",
-			"action %q cannot be taken in bulk; a bulk takes %s", action, strings.Join(names, ", "))
+		return BulkView{}, Refuse(http.StatusUnprocessableEntity, "bulk_action_unsupported", "api.bulk_action_unsupported", string(action), names)
 	}
 	body = cleanBody(body)
 	ids, err := bulkOpinions(opinionIDs, action, body.Into)
@@ -163,17 +162,16 @@ func (s *Service) CreateBulk(ctx context.Context, u user.User, campaignID string
 // on: a merge's target is left out.
 func bulkOpinions(ids []string, action domain.Action, into string) ([]string, error) {
 	if len(ids) > MaxBulkOpinions {
-		return nil, errorf(http.StatusUnprocessableEntity, "too_many_opinions",
-			"opinions: a bulk takes at most %d opinions, and %d were given; split it", MaxBulkOpinions, len(ids))
+		return nil, Refuse(http.StatusUnprocessableEntity, "too_many_opinions", "api.bulk_too_many", MaxBulkOpinions, len(ids))
 	}
 	seen := make(map[string]bool, len(ids))
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
 		switch {
 		case strings.TrimSpace(id) == "":
-			return nil, errorf(http.StatusUnprocessableEntity, "invalid_opinion", "opinions[%d] is empty; give an opinion's id", i)
+			return nil, Refuse(http.StatusUnprocessableEntity, "invalid_opinion", "api.bulk_empty_id", i)
 		case seen[id]:
-			return nil, errorf(http.StatusUnprocessableEntity, "duplicate_opinion", "opinions: %q is listed twice; list each opinion once", id)
+			return nil, Refuse(http.StatusUnprocessableEntity, "duplicate_opinion", "api.bulk_duplicate", id)
 		}
 		seen[id] = true
 		if action != domain.ActionMerge || id != into {
@@ -181,7 +179,7 @@ func bulkOpinions(ids []string, action domain.Action, into string) ([]string, er
 		}
 	}
 	if len(out) == 0 {
-		return nil, errorf(http.StatusUnprocessableEntity, "opinions_required", "opinions: list the ids of the opinions to act on")
+		return nil, Refuse(http.StatusUnprocessableEntity, "opinions_required", "api.bulk_opinions_required")
 	}
 	return out, nil
 }
@@ -283,8 +281,7 @@ func (s *Service) ActInBulk(ctx context.Context, b store.Bulk, item store.BulkIt
 	}
 	ok = ok && s.usable(u)
 	if !ok {
-		return bulkOutcome(item, errorf(http.StatusForbidden, "creator_gone",
-			"%s, who made this bulk, is no longer a user; nothing was done", b.CreatedBy))
+		return bulkOutcome(item, Refuse(http.StatusForbidden, "creator_gone", "api.creator_gone", b.CreatedBy))
 	}
 	ctx, cancel := context.WithTimeout(ctx, bulkActionTimeout)
 	defer cancel()
@@ -297,8 +294,7 @@ func (s *Service) ActInBulk(ctx context.Context, b store.Bulk, item store.BulkIt
 	} else {
 		o, prepared, err := s.prepareAction(ctx, u, item.OpinionID, b.Action, b.Body)
 		if err == nil && o.CampaignID != b.CampaignID {
-			err = errorf(http.StatusUnprocessableEntity, "not_in_campaign",
-				"opinion %s belongs to another campaign than this bulk's (%s)", item.OpinionID, b.CampaignID)
+			err = Refuse(http.StatusUnprocessableEntity, "not_in_campaign", "api.not_in_campaign", item.OpinionID, b.CampaignID)
 		}
 		if err != nil {
 			return bulkOutcome(item, err)

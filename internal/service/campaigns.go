@@ -47,13 +47,13 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 	}
 	if len(req.Categories) > 0 {
 		if len(c.Policy.Categories) > 0 {
-			return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "give categories either at the top level or in policy, not both")
+			return c, Refuse(http.StatusUnprocessableEntity, "invalid_campaign", "api.categories_twice")
 		}
 		c.Policy.Categories = req.Categories
 	}
 	if len(req.Departments) > 0 {
 		if len(c.Policy.Departments) > 0 {
-			return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "give departments either at the top level or in policy, not both")
+			return c, Refuse(http.StatusUnprocessableEntity, "invalid_campaign", "api.departments_twice")
 		}
 		c.Policy.Departments = req.Departments
 	}
@@ -65,7 +65,7 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 	}
 	if err := s.store.CreateCampaign(ctx, c); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return c, errorf(http.StatusConflict, "campaign_exists", "a campaign with id %q already exists", c.ID)
+			return c, Refuse(http.StatusConflict, "campaign_exists", "api.campaign_exists", c.ID)
 		}
 		return c, err
 	}
@@ -90,7 +90,7 @@ func (s *Service) Campaign(ctx context.Context, id string) (campaign.Campaign, e
 func (s *Service) campaign(ctx context.Context, id string) (campaign.Campaign, error) {
 	c, err := s.store.Campaign(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return c, errorf(http.StatusNotFound, "campaign_not_found", "no campaign with id %q", id)
+		return c, Refuse(http.StatusNotFound, "campaign_not_found", "api.no_such", i18n.M("api.noun.campaign"), id)
 	}
 	return c, err
 }
@@ -151,7 +151,7 @@ func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p c
 	var stale *campaign.ErrStale
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return c, errorf(http.StatusNotFound, "campaign_not_found", "no campaign with id %q", id)
+		return c, Refuse(http.StatusNotFound, "campaign_not_found", "api.no_such", i18n.M("api.noun.campaign"), id)
 	case errors.As(err, &fe):
 		return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "%v", err)
 	case errors.As(err, &stale):

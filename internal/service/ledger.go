@@ -79,7 +79,7 @@ func (s *Service) LedgerFile(ctx context.Context, u user.User, campaignID, forma
 		return nil, err
 	}
 	if format != "xlsx" && format != "csv" {
-		return nil, errorf(http.StatusNotFound, "unknown_format", "the ledger comes as ledger.xlsx or ledger.csv")
+		return nil, Refuse(http.StatusNotFound, "unknown_format", "api.ledger_format")
 	}
 	cutOff, err := s.ledgerCutOff(c, until)
 	if err != nil {

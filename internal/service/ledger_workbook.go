@@ -27,8 +27,7 @@ func (s *Service) ledgerCutOff(c campaign.Campaign, until string) (string, error
 		return "", err
 	}
 	if day < today {
-		return "", errorf(http.StatusUnprocessableEntity, "until_before_today",
-			"until %s is before today (%s, campaign time): the ledger shows the items as they stand now; a past day's figures are in the progress report kept for it (GET /api/v1/campaigns/%s/reports)", day, today, c.ID)
+		return "", Refuse(http.StatusUnprocessableEntity, "until_before_today", "api.until_before_today", day, today, c.ID)
 	}
 	return day, nil
 }
@@ -46,11 +45,10 @@ func parseUntil(until, today string) (string, error) {
 	}
 	d, err := time.Parse(domain.DateLayout, until)
 	if err != nil || d.Format(domain.DateLayout) != until {
-		return "", errorf(http.StatusUnprocessableEntity, "until_format", "until must be a date written YYYY-MM-DD, such as %s; %q is not one", today, until)
+		return "", Refuse(http.StatusUnprocessableEntity, "until_format", "api.until_format", today, until)
 	}
 	if until > today {
-		return "", errorf(http.StatusUnprocessableEntity, "until_after_today",
-			"until %s is after today (%s, campaign time): a cut-off is a day that has come", until, today)
+		return "", Refuse(http.StatusUnprocessableEntity, "until_after_today", "api.until_after_today", until, today)
 	}
 	return until, nil
 }

@@ -13,6 +13,7 @@ import (
 	"rectify/internal/notify"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // Notifications: where each person wants theirs (their own robots and e-mail),
@@ -96,14 +97,14 @@ func (s *Service) Deliveries(ctx context.Context, u user.User, f DeliveryFilter)
 		return DeliveryPage{}, err
 	}
 	if f.Status != "" && !slices.Contains(notify.Statuses, f.Status) {
-		return DeliveryPage{}, errorf(http.StatusUnprocessableEntity, "invalid_status", "status must be pending, delivered or failed")
+		return DeliveryPage{}, Refuse(http.StatusUnprocessableEntity, "invalid_status", "api.invalid_delivery_status")
 	}
 	if f.Channel != "" && !slices.Contains(notify.Channels, notify.Channel(f.Channel)) {
-		return DeliveryPage{}, errorf(http.StatusUnprocessableEntity, "invalid_notify_channel", "channel must be dingtalk, wecom, feishu, email or webhook")
+		return DeliveryPage{}, Refuse(http.StatusUnprocessableEntity, "invalid_notify_channel", "api.invalid_notify_channel")
 	}
 	page, err := s.store.Deliveries(ctx, f)
 	if errors.Is(err, store.ErrBadCursor) {
-		return page, errorf(http.StatusUnprocessableEntity, "invalid_cursor", "cursor must be one a page of this list handed out")
+		return page, Refuse(http.StatusUnprocessableEntity, "invalid_cursor", "api.invalid_cursor")
 	}
 	return page, err
 }
@@ -115,7 +116,7 @@ func (s *Service) Delivery(ctx context.Context, u user.User, id string) (notify.
 	}
 	d, err := s.store.Delivery(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return d, nil, errorf(http.StatusNotFound, "notification_not_found", "no notification %s", id)
+		return d, nil, Refuse(http.StatusNotFound, "notification_not_found", "api.no_such", i18n.M("api.noun.notification"), id)
 	}
 	if err != nil {
 		return d, nil, err
@@ -132,20 +133,20 @@ func (s *Service) ResendDelivery(ctx context.Context, u user.User, id string) (n
 	}
 	d, err := s.store.Delivery(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return d, errorf(http.StatusNotFound, "notification_not_found", "no notification %s", id)
+		return d, Refuse(http.StatusNotFound, "notification_not_found", "api.no_such", i18n.M("api.noun.notification"), id)
 	}
 	if err != nil {
 		return d, err
 	}
 	if d.Status != notify.StatusFailed {
-		return d, errorf(http.StatusConflict, "not_failed", "only a failed notification is resent; this one is %s", d.Status)
+		return d, Refuse(http.StatusConflict, "not_failed", "api.not_failed", d.Status)
 	}
 	if err := s.store.AppendAudit(ctx, s.auditEntry(ctx, u, store.AuditResendNotification, id, 1)); err != nil {
-		return d, errorf(http.StatusServiceUnavailable, "audit_unavailable", "the access log cannot be written just now, so nothing is resent; try again in a moment")
+		return d, Refuse(http.StatusServiceUnavailable, "audit_unavailable", "api.audit_unavailable_resend")
 	}
 	d, err = s.store.ResendDelivery(ctx, id, s.Now())
 	if errors.Is(err, store.ErrNotFailed) {
-		return d, errorf(http.StatusConflict, "not_failed", "only a failed notification is resent; this one is %s", d.Status)
+		return d, Refuse(http.StatusConflict, "not_failed", "api.not_failed", d.Status)
 	}
 	return d, err
 }

@@ -205,13 +205,13 @@ func canSee(u user.User, o domain.Opinion) bool {
 func (s *Service) Opinion(ctx context.Context, u user.User, id string) (domain.Opinion, error) {
 	o, err := s.store.Opinion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return o, errorf(http.StatusNotFound, "opinion_not_found", "no opinion with id %q", id)
+		return o, Refuse(http.StatusNotFound, "opinion_not_found", "api.no_such", i18n.M("api.noun.opinion"), id)
 	}
 	if err != nil {
 		return o, err
 	}
 	if !canSee(u, o) {
-		return o, forbidden("this opinion is neither assigned to you nor to your department")
+		return o, forbidden("api.not_yours")
 	}
 	return o, nil
 }
@@ -279,7 +279,7 @@ func (s *Service) submit(ctx context.Context, by string, c campaign.Campaign, in
 	}
 	o, err := s.store.Opinion(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return res, errorf(http.StatusConflict, "opinion_pending", "this opinion was just submitted by someone else and is still being recorded; try again in a moment")
+		return res, Refuse(http.StatusConflict, "opinion_pending", "api.opinion_pending")
 	}
 	if err != nil {
 		return res, err
@@ -300,7 +300,10 @@ func keyConflict(in workflows.OpinionInput, existing domain.Opinion) error {
 	if len(diff) == 0 {
 		return nil
 	}
-	return errorf(http.StatusConflict, "key_conflict", "%v", &intake.KeyConflict{Key: in.Key, Existing: existing.ID, Fields: diff})
+	kc := &intake.KeyConflict{Key: in.Key, Existing: existing.ID, Fields: diff}
+	e := errorf(http.StatusConflict, "key_conflict", "%v", kc)
+	e.Text = kc.Message()
+	return e
 }
 
 // OpinionViews lists the opinions u may see that match f, most urgent first,
@@ -339,7 +342,7 @@ func (s *Service) OpinionViews(ctx context.Context, u user.User, f Filter) ([]Op
 // OpinionView shapes one opinion (with its timeline) for u, who must be allowed to see it.
 func (s *Service) OpinionView(ctx context.Context, u user.User, o domain.Opinion) (OpinionView, error) {
 	if !canSee(u, o) {
-		return OpinionView{}, forbidden("this opinion is neither assigned to you nor to your department")
+		return OpinionView{}, forbidden("api.not_yours")
 	}
 	c, err := s.campaign(ctx, o.CampaignID)
 	if err != nil {

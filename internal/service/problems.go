@@ -19,6 +19,7 @@ import (
 	"rectify/internal/store"
 	"rectify/internal/text"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
 
@@ -72,21 +73,21 @@ func (s *Service) CreateProblem(ctx context.Context, u user.User, c campaign.Cam
 		return ProblemView{}, nil, ruleError(err)
 	}
 	if len(req.Opinions) == 0 {
-		return ProblemView{}, nil, errorf(http.StatusUnprocessableEntity, "opinions_required", "opinions: list the ids of the opinions the problem groups")
+		return ProblemView{}, nil, Refuse(http.StatusUnprocessableEntity, "opinions_required", "api.problem_opinions_required")
 	}
 	if len(req.Opinions) > domain.MaxProblemOpinions {
-		return ProblemView{}, nil, errorf(http.StatusUnprocessableEntity, "opinions_too_many", "opinions: %d listed; one request groups at most %d", len(req.Opinions), domain.MaxProblemOpinions)
+		return ProblemView{}, nil, Refuse(http.StatusUnprocessableEntity, "opinions_too_many", "api.problem_opinions_too_many", len(req.Opinions), domain.MaxProblemOpinions)
 	}
 	opinions := make([]domain.Opinion, len(req.Opinions))
 	seen := map[string]bool{}
 	for i, id := range req.Opinions {
 		if seen[id] {
-			return ProblemView{}, nil, errorf(http.StatusUnprocessableEntity, "invalid_opinions", "opinions[%d]: %s is listed twice", i, id)
+			return ProblemView{}, nil, Refuse(http.StatusUnprocessableEntity, "invalid_opinions", "api.problem_opinion_twice", i, id)
 		}
 		seen[id] = true
 		o, err := s.store.Opinion(ctx, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && (o.CampaignID != c.ID || o.Task != nil)) {
-			return ProblemView{}, nil, errorf(http.StatusUnprocessableEntity, "invalid_opinions", "opinions[%d]: no opinion %q in campaign %s", i, id, c.ID)
+			return ProblemView{}, nil, Refuse(http.StatusUnprocessableEntity, "invalid_opinions", "api.problem_opinion_unknown", i, id, c.ID)
 		}
 		if err != nil {
 			return ProblemView{}, nil, err
@@ -157,7 +158,7 @@ func problemCategory(p domain.Policy, named string, opinions []domain.Opinion) (
 		if r := campaign.ResolveCategory(p, named); (r.Match == campaign.ByName || r.Match == campaign.ByAlias) && !r.Retired {
 			return r.Value, nil
 		}
-		return "", errorf(http.StatusUnprocessableEntity, "invalid_category", "category: %q is not a category of this campaign", named)
+		return "", Refuse(http.StatusUnprocessableEntity, "invalid_category", "api.unknown_category", named)
 	}
 	count := map[string]int{}
 	best := ""
@@ -171,7 +172,7 @@ func problemCategory(p domain.Policy, named string, opinions []domain.Opinion) (
 		}
 	}
 	if best == "" {
-		return "", errorf(http.StatusUnprocessableEntity, "category_required", "category: none of the opinions has a category yet; name the problem's")
+		return "", Refuse(http.StatusUnprocessableEntity, "category_required", "api.problem_category_required")
 	}
 	return best, nil
 }
@@ -259,7 +260,7 @@ func (s *Service) received(ctx context.Context, workflowID string) error {
 func (s *Service) Problem(ctx context.Context, u user.User, id string) (domain.Problem, error) {
 	p, err := s.store.Problem(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, errorf(http.StatusNotFound, "problem_not_found", "no problem with id %q", id)
+		return p, Refuse(http.StatusNotFound, "problem_not_found", "api.no_such", i18n.M("api.noun.problem"), id)
 	}
 	if err != nil {
 		return p, err
@@ -275,7 +276,7 @@ func (s *Service) Problem(ctx context.Context, u user.User, id string) (domain.P
 			return p, nil
 		}
 	}
-	return p, forbidden("no task of this problem is yours or your department's")
+	return p, forbidden("api.problem_not_yours")
 }
 
 // ProblemView is the problem id with its tasks and opinions, for u.

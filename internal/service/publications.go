@@ -22,6 +22,7 @@ import (
 	"rectify/internal/store"
 	"rectify/internal/text"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // Publications (公示): the office publishes the results of chosen items for a
@@ -297,7 +298,7 @@ func (s *Service) Publication(ctx context.Context, u user.User, id string) (Publ
 func (s *Service) publication(ctx context.Context, id string) (Publication, error) {
 	p, err := s.store.Publication(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, errorf(http.StatusNotFound, "publication_not_found", "no publication with id %q", text.Excerpt(id, 80))
+		return p, Refuse(http.StatusNotFound, "publication_not_found", "api.no_such", i18n.M("api.noun.publication"), text.Excerpt(id, 80))
 	}
 	return p, err
 }
@@ -340,7 +341,7 @@ func (s *Service) campaignPublication(ctx context.Context, campaignID, id string
 	}
 	p, err := s.publication(ctx, id)
 	if err == nil && p.CampaignID != c.ID {
-		return c, Publication{}, errorf(http.StatusNotFound, "publication_not_found", "no publication with id %q", text.Excerpt(id, 80))
+		return c, Publication{}, Refuse(http.StatusNotFound, "publication_not_found", "api.no_such", i18n.M("api.noun.publication"), text.Excerpt(id, 80))
 	}
 	return c, p, err
 }
@@ -380,8 +381,7 @@ func (s *Service) PublicFeedback(ctx context.Context, campaignID, id string, f F
 		return domain.Opinion{}, err
 	}
 	if !s.PublicationOpen(c, p) {
-		return domain.Opinion{}, errorf(http.StatusConflict, "publication_closed",
-			"feedback on this publication is taken during its publicity period, from %s to %s", p.From, p.To)
+		return domain.Opinion{}, Refuse(http.StatusConflict, "publication_closed", "api.publication_closed", p.From, p.To)
 	}
 	in := intake.Opinion{Content: text.Clean(f.Content), Channel: string(campaign.ChannelPublicityFeedback),
 		CollectedAt: s.today(c.Policy).Format(domain.DateLayout), Submitter: text.Clean(f.Name), Phone: strings.TrimSpace(f.Phone),

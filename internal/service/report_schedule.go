@@ -63,8 +63,7 @@ func (s *Service) SyncReportSchedules(ctx context.Context) error {
 func (s *Service) syncAfterChange(ctx context.Context, c campaign.Campaign) error {
 	if err := s.SyncReportSchedule(ctx, c); err != nil {
 		s.logger.Warn("report schedule not set", "campaign", c.ID, "err", err)
-		return errorf(http.StatusServiceUnavailable, "schedule_unavailable",
-			"the settings are saved, but the report schedule could not be set (Temporal did not answer); save them again")
+		return Refuse(http.StatusServiceUnavailable, "schedule_unavailable", "api.schedule_unavailable")
 	}
 	return nil
 }

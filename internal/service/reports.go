@@ -16,6 +16,7 @@ import (
 	"rectify/internal/report"
 	"rectify/internal/store"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
 
 // KeptReport is a kept progress report as the store has it (store.Report).
@@ -49,8 +50,7 @@ func (s *Service) ProgressReport(ctx context.Context, u user.User, campaignID, u
 	case err == nil && day < today:
 		return decodeReport(kept)
 	case errors.Is(err, store.ErrNotFound) && day < today:
-		return report.Progress{}, errorf(http.StatusUnprocessableEntity, "until_no_report",
-			"until %s: no progress report was kept for that day, and a past day's figures are only those of a report made then; leave until out for today's, or pick a day of GET /api/v1/campaigns/%s/reports", day, c.ID)
+		return report.Progress{}, Refuse(http.StatusUnprocessableEntity, "until_no_report", "api.until_no_report", day, c.ID)
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return report.Progress{}, err
 	}
@@ -149,7 +149,7 @@ func (s *Service) KeptReport(ctx context.Context, u user.User, id string) (store
 	}
 	r, err := s.store.Report(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return r, report.Progress{}, errorf(http.StatusNotFound, "report_not_found", "no progress report with id %q", id)
+		return r, report.Progress{}, Refuse(http.StatusNotFound, "report_not_found", "api.no_such", i18n.M("api.noun.report"), id)
 	}
 	if err != nil {
 		return r, report.Progress{}, err

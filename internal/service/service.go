@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -111,10 +110,10 @@ func (s *Service) Ready(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		return errorf(http.StatusServiceUnavailable, "store_unavailable", "the reporting store does not answer")
+		return Refuse(http.StatusServiceUnavailable, "store_unavailable", "api.store_unavailable")
 	}
 	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		return errorf(http.StatusServiceUnavailable, "temporal_unavailable", "the Temporal server does not answer")
+		return Refuse(http.StatusServiceUnavailable, "temporal_unavailable", "api.temporal_unavailable")
 	}
 	return nil
 }
@@ -166,8 +165,16 @@ func errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-func forbidden(format string, args ...any) *Error {
-	return errorf(http.StatusForbidden, "forbidden", format, args...)
+// Refuse is a refusal worded by the catalogue: key's text with the refusal's
+// values (the field, the value, the state, the limit), so that every reader reads
+// the same detail in their own language; Message is its English, for the logs.
+func Refuse(status int, code, key string, args ...any) *Error {
+	text := i18n.M(key, args...)
+	return &Error{Status: status, Code: code, Message: text.In(i18n.English), Text: text}
+}
+
+func forbidden(key string, args ...any) *Error {
+	return Refuse(http.StatusForbidden, "forbidden", key, args...)
 }
 
 // Rule is who may use a part of rectify beyond one opinion's actions (those are
@@ -203,11 +210,11 @@ func (r Rule) Check(u user.User) error {
 	if r.Allows(u) {
 		return nil
 	}
-	names := make([]string, len(r))
+	names := make([]i18n.Message, len(r))
 	for i, role := range r {
-		names[i] = string(role)
+		names[i] = i18n.M("role." + string(role))
 	}
-	return forbidden("this needs the %s role", strings.Join(names, " or "))
+	return forbidden("api.needs_role", names)
 }
 
 // today is the campaign-local date.

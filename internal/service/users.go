@@ -223,7 +223,7 @@ func (s *Service) CreateUser(ctx context.Context, admin user.User, req UserReque
 	u.PasswordHash = hash
 	err = s.store.CreateUser(ctx, u, s.Now(), s.userAudit(ctx, admin, store.AuditUserCreate, u.Username, "roles "+roleList(u.Roles)))
 	if errors.Is(err, user.ErrExists) {
-		return Created{}, errorf(http.StatusConflict, "user_exists", "username: %q is already taken", u.Username)
+		return Created{}, Refuse(http.StatusConflict, "user_exists", "api.user_exists", u.Username)
 	}
 	if err != nil {
 		return Created{}, err
@@ -259,7 +259,7 @@ func (s *Service) ListUsers(ctx context.Context, admin user.User) ([]UserView, e
 func (s *Service) storedUser(ctx context.Context, username string) (user.User, error) {
 	u, err := s.store.User(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		return u, errorf(http.StatusNotFound, "user_not_found", "no user %q", username)
+		return u, Refuse(http.StatusNotFound, "user_not_found", "api.user_not_found", username)
 	}
 	return u, err
 }
@@ -319,7 +319,7 @@ func (s *Service) UpdateUser(ctx context.Context, admin user.User, username stri
 		return UserView{}, invalidUser(err)
 	}
 	if u.Username == admin.Username && (u.Inactive || !u.Has(domain.RoleAdmin)) {
-		return UserView{}, errorf(http.StatusConflict, "own_admin", "you cannot deactivate yourself or give up your own admin role; another admin can")
+		return UserView{}, Refuse(http.StatusConflict, "own_admin", "api.own_admin")
 	}
 	if err := s.store.SaveUser(ctx, u, s.Now(), s.userAudit(ctx, admin, action, u.Username, strings.Join(changed, "; "))); err != nil {
 		return UserView{}, err
@@ -366,16 +366,16 @@ func (s *Service) ChangePassword(ctx context.Context, u user.User, current, next
 		return err
 	}
 	if stored.PasswordHash == "" {
-		return errorf(http.StatusConflict, "no_password", "you sign in through your organisation, which keeps your password; change it there")
+		return Refuse(http.StatusConflict, "no_password", "api.no_password")
 	}
 	if err := user.CheckHash(stored.PasswordHash, current); err != nil {
-		return errorf(http.StatusUnprocessableEntity, "invalid_current_password", "current_password: is not your current password")
+		return Refuse(http.StatusUnprocessableEntity, "invalid_current_password", "api.invalid_current_password")
 	}
 	if err := user.CheckPassword("new_password", next); err != nil {
 		return invalidUser(err)
 	}
 	if next == current {
-		return errorf(http.StatusUnprocessableEntity, "invalid_new_password", "new_password: must differ from the current password")
+		return Refuse(http.StatusUnprocessableEntity, "invalid_new_password", "api.new_password_same")
 	}
 	if stored.PasswordHash, err = user.HashPassword(next); err != nil {
 		return err
@@ -398,10 +398,10 @@ func (s *Service) IssueToken(ctx context.Context, admin user.User, username, nam
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return IssuedToken{}, errorf(http.StatusUnprocessableEntity, "invalid_token_name", "name: give the token a name, such as the script or machine that uses it")
+		return IssuedToken{}, Refuse(http.StatusUnprocessableEntity, "invalid_token_name", "api.token_name_required")
 	}
 	if utf8.RuneCountInString(name) > maxTokenNameRunes {
-		return IssuedToken{}, errorf(http.StatusUnprocessableEntity, "invalid_token_name", "name: is longer than %d characters", maxTokenNameRunes)
+		return IssuedToken{}, Refuse(http.StatusUnprocessableEntity, "invalid_token_name", "api.token_name_long", maxTokenNameRunes)
 	}
 	token, id := user.NewToken()
 	if err := s.store.CreateToken(ctx, username, id, name, user.HashToken(token), s.Now(),
@@ -418,7 +418,7 @@ func (s *Service) RevokeToken(ctx context.Context, admin user.User, username, id
 	}
 	err := s.store.RevokeToken(ctx, username, id, s.Now(), s.userAudit(ctx, admin, store.AuditUserTokenRevoke, username, "token "+id))
 	if errors.Is(err, store.ErrNotFound) {
-		return errorf(http.StatusNotFound, "token_not_found", "user %q has no API token %q", username, id)
+		return Refuse(http.StatusNotFound, "token_not_found", "api.token_not_found", username, id)
 	}
 	return err
 }
@@ -450,7 +450,7 @@ func scopedOut(u user.User, campaignID string) error {
 	if u.CoversCampaign(campaignID) {
 		return nil
 	}
-	return errorf(http.StatusForbidden, "out_of_scope", "your roles do not hold in campaign %q", campaignID)
+	return Refuse(http.StatusForbidden, "out_of_scope", "api.out_of_scope", campaignID)
 }
 
 // CheckIn is Check for work on one campaign: the role, and a scope that covers it.
@@ -490,13 +490,13 @@ func (s *Service) SignInExternal(ctx context.Context, e External, create bool) (
 	u, err := s.store.User(ctx, e.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		if !create {
-			return user.User{}, errorf(http.StatusForbidden, "not_provisioned", "%s is not a rectify user; ask an admin to add you", e.Username)
+			return user.User{}, Refuse(http.StatusForbidden, "not_provisioned", "api.not_provisioned", e.Username)
 		}
 		u = user.User{Username: e.Username, Name: e.Name, Department: e.Department, Roles: roles, Source: user.SourceOIDC}
 		if err := user.Check(u); err != nil {
 			var fe *user.FieldError
 			if errors.As(err, &fe) && fe.Field == "roles" {
-				return user.User{}, errorf(http.StatusForbidden, "no_roles", "your organisation gives %s no rectify role; ask an admin", e.Username)
+				return user.User{}, Refuse(http.StatusForbidden, "no_roles", "api.no_roles", e.Username)
 			}
 			return user.User{}, invalidUser(err)
 		}
@@ -510,7 +510,7 @@ func (s *Service) SignInExternal(ctx context.Context, e External, create bool) (
 		return user.User{}, err
 	}
 	if !s.usable(u) || u.Source == user.SourceDemo {
-		return user.User{}, errorf(http.StatusForbidden, "user_inactive", "%s may not sign in: the account is deactivated", e.Username)
+		return user.User{}, Refuse(http.StatusForbidden, "user_inactive", "api.user_inactive", e.Username)
 	}
 	was := u
 	var changed []string
@@ -527,7 +527,7 @@ func (s *Service) SignInExternal(ctx context.Context, e External, create bool) (
 		return u, nil
 	}
 	if err := user.Check(u); err != nil {
-		return was, errorf(http.StatusForbidden, "no_roles", "your organisation gives %s no rectify role; ask an admin", e.Username)
+		return was, Refuse(http.StatusForbidden, "no_roles", "api.no_roles", e.Username)
 	}
 	err = s.store.SaveUser(ctx, u, s.Now(), s.userAudit(ctx, by, store.AuditUserUpdate, u.Username, strings.Join(changed, "; ")))
 	return u, err

@@ -144,7 +144,7 @@ func TestTheSubmitFormSendsPhotosAndDocumentsWithTheFixAndTheVerifierSeesThem(t 
 	other := e.signIn(t, "official2")
 	status, body := other.get(t, "/attachments/"+files[0].ID)
 	require.Equal(t, http.StatusForbidden, status)
-	require.Contains(t, body, "您没有权限办理此事项。")
+	require.Contains(t, body, "该意见既没有交办给您，也没有交办给您所在的部门")
 	status, _ = other.get(t, "/attachments/"+files[0].ID+"/thumbnail")
 	require.Equal(t, http.StatusForbidden, status)
 	status, _ = v.get(t, "/attachments/"+files[1].ID+"/thumbnail")

@@ -129,7 +129,7 @@ func TestTheBulkFormStartsABulkOfTheCheckedOpinionsAndShowsItsProgress(t *testin
 
 	status, body = b.get(t, "/bulks/k-unknown")
 	require.Equal(t, http.StatusNotFound, status)
-	require.Contains(t, body, "There is no such bulk action.")
+	require.Contains(t, body, "no bulk action with id &#34;k-unknown&#34;")
 }
 
 // A bulk the service refuses comes back to the queue: the message next to its
@@ -163,7 +163,7 @@ func TestARefusedBulkComesBackToTheQueueWithItsMessage(t *testing.T) {
 
 	status, body = post(url.Values{"action": {"reject"}, "reason": {"重复"}})
 	require.Equal(t, http.StatusUnprocessableEntity, status)
-	require.Contains(t, body, `<p class="error" role="alert">请至少勾选一条意见。</p>`)
+	require.Contains(t, body, `<p class="error" role="alert">请至少选择一条要办理的意见</p>`)
 
 	status, body = post(url.Values{"action": {"assign"}, "opinions": {"a1"}, "department": {"住建局"}, "official": {"official"},
 		"leader": {"leader"}, "deadline": {"2025-06-21"}})
@@ -180,7 +180,7 @@ func TestARefusedBulkComesBackToTheQueueWithItsMessage(t *testing.T) {
 
 	resp := b.post(t, "/bulks", url.Values{"campaign": {"nope"}, "action": {"reject"}, "opinions": {"a1"}, "reason": {"重复"}})
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
-	require.Contains(t, readBody(t, resp), "活动不存在")
+	require.Contains(t, readBody(t, resp), "没有编号为“nope”的活动")
 }
 
 func TestBulkPagesAreTheOfficesAndNeedTheSessionsToken(t *testing.T) {

@@ -97,8 +97,8 @@ func serverCodes(t *testing.T) []string {
 		}
 	}
 	scan("internal/domain", []codeSink{{Func: "forbidden"}, {Func: "conflict"}, {Func: "invalid"}})
-	scan("internal/service", []codeSink{{Func: "errorf", Index: 1}})
-	scan("internal/api", []codeSink{{Func: "errorf", Index: 1}})
+	scan("internal/service", []codeSink{{Func: "errorf", Index: 1}, {Func: "Refuse", Index: 1}})
+	scan("internal/api", []codeSink{{Func: "errorf", Index: 1}, {Func: "Refuse", Index: 1}})
 	// actionError's fallback when a rejection carries no code.
 	codes["rejected"] = true
 	out := make([]string, 0, len(codes))
@@ -277,7 +277,8 @@ func TestEveryImportRejectionCodeIsTranslated(t *testing.T) {
 }
 
 // messageKeys reads every key the code of dirs hands to the catalogue — to i18n.M,
-// i18n.Text, or a package's own shorthand t or T (the ledger's, a report's, a
+// i18n.Text, a refusal's maker (service.Refuse and the domain's rule errors), or a
+// package's own shorthand t or T (the ledger's, a report's, a
 // notification's): the literal keys, and for a key built from a prefix and a
 // value ("column."+field), the prefix with every value dynamic lists for it. A
 // key it cannot read fails the test.
@@ -292,7 +293,13 @@ func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []st
 			if !ok {
 				return
 			}
-			at, sink := map[string]int{"i18n.M": 0, "i18n.Text": 1, "t": 0, "T": 0}[exprString(call.Fun)]
+			// The refusals' own makers take their key after the code (the
+			// service's forbidden, the code's "forbidden" fixed, before anything).
+			at, sink := map[string]int{"i18n.M": 0, "i18n.Text": 1, "t": 0, "T": 0,
+				"Refuse": 2, "service.Refuse": 2, "refuse": 2, "invalid": 1, "conflict": 1, "forbidden": 1}[exprString(call.Fun)]
+			if exprString(call.Fun) == "forbidden" && dir == "internal/service" {
+				at = 0
+			}
 			if !sink || len(call.Args) <= at {
 				return
 			}
@@ -314,6 +321,24 @@ func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []st
 	}
 	out := slices.Sorted(maps.Keys(keys))
 	require.NotEmpty(t, out)
+	return out
+}
+
+// fieldsOfCodes are the fields an error code names (reason of reason_required,
+// deadline of deadline_not_workday; a file's codes and unknown_format name no field): a refusal
+// names its field by api.field.<name>.
+func fieldsOfCodes(t *testing.T) []string {
+	var out []string
+	for _, c := range serverCodes(t) {
+		for _, suffix := range []string{"_too_long", "_format", "_not_workday"} { // every text field is bounded, every date has a form
+			if f, ok := strings.CutSuffix(c, suffix); ok && !strings.HasPrefix(c, "file_") && c != "unknown_format" && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+		if f, ok := strings.CutPrefix(c, "invalid_"); ok && (f == "official" || f == "leader") && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
 	return out
 }
 
@@ -350,11 +375,14 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 		"action.":               actions,
 		"role.":                 roles,
 		"code.":                 serverCodes(t),
+		"api.field.":            fieldsOfCodes(t),
+		"api.noun.":             strs("campaign", "opinion", "problem", "publication", "report", "notification", "batch", "bulk"),
+		"weekday.":              strs("saturday", "sunday"),
 		"level.":                strs(string(domain.LevelNone), string(domain.LevelDueSoon), string(domain.LevelOverdue), string(domain.LevelSupervised), string(domain.LevelAccountability)),
 		"sat.":                  strs("satisfied", "basically", "dissatisfied"),
 		"notify.alert.title.":   strs("firing", "resolved"),
 	}
-	keys := messageKeys(t, dynamic, "internal/intake", "internal/service", "internal/api", "activities",
+	keys := messageKeys(t, dynamic, "internal/domain", "internal/intake", "internal/service", "internal/api", "activities",
 		"internal/spreadsheet", "internal/ledger", "internal/notify", "internal/report", "internal/deadline", "internal/calendar")
 	for _, k := range []string{"rule.phone", "rule.key_conflict", "column.phone", "rule.state_words.closed", "api.wrong_state",
 		"rejected.warning", "notify.link", "level.overdue", "ledger.late_extensions_by"} {

@@ -63,7 +63,10 @@ func TestCatalogueRefusesAKeyGivenTwice(t *testing.T) {
 func TestCataloguesAreSortedOneKeyALine(t *testing.T) {
 	for _, lang := range languages {
 		name := filepath.Join("i18n", lang+".json")
-		m, err := i18n.ReadFile(os.DirFS("i18n"), lang+".json")
+		f, err := os.Open(name)
+		require.NoError(t, err)
+		m, err := i18n.Read(f)
+		require.NoError(t, f.Close())
 		require.NoError(t, err)
 		require.Equal(t, messages[lang], m, "the embedded catalogue is the file")
 		want := canonical(t, m)

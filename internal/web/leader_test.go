@@ -683,7 +683,7 @@ func TestLedgerDownloadFromTheDashboard(t *testing.T) {
 
 	status, page := e.get(t, e.signIn(t, ldOfficial), "/campaigns/c1/ledger.xlsx")
 	require.Equal(t, http.StatusForbidden, status)
-	require.Contains(t, page, "您没有权限")
+	require.Contains(t, page, "需要以下角色之一：领导、活动办公室")
 }
 
 var dashQualityRE = regexp.MustCompile(`data-quality="([a-z_]+)">([^<]*)<`)

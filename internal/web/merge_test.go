@@ -110,7 +110,7 @@ func TestMergeTargetIsPickedFromAListOrTypedAsAKey(t *testing.T) {
 	resp = e.signIn(t, "verifier").post(t, "/opinions/rcv/act/merge", url.Values{"into_key": {"K-7"}})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
-	require.Contains(t, body, "此操作仅限活动办公室。")
+	require.Contains(t, body, "只有活动办公室可以对意见“合并”")
 	e.temporal.AssertNumberOfCalls(t, "UpdateWorkflow", 5)
 
 	// A merged opinion links to the one it went into.

@@ -633,7 +633,7 @@ func TestImportStoresBatchAndShowsItsProgress(t *testing.T) {
 		require.False(t, strings.HasPrefix(body, "PK"), "%s serves no file", path)
 	}
 	_, body = b.get(t, "/batches/b-unknown")
-	require.Contains(t, body, "导入批次不存在。")
+	require.Contains(t, body, "没有编号为“b-unknown”的导入批次")
 
 	// The batch's workflow starts one opinion and finds the other already there.
 	require.NoError(t, e.store.RecordOutcomes(context.Background(), id, map[int]string{0: store.OutcomeStarted, 1: store.OutcomeAlreadyPresent}))
@@ -699,7 +699,7 @@ func TestCreateCampaign(t *testing.T) {
 	}{
 		{"no name", url.Values{"name": {"  "}, "departments": {"住建局\n民政局"}}, "name", "请填写活动名称。"},
 		{"bad id", url.Values{"name": {"新活动"}, "id": {"Bad ID!"}}, "id", "编号只能用小写字母、数字和短横线"},
-		{"taken id", url.Values{"name": {"新活动"}, "id": {"c1"}}, "id", "已有相同编号的活动，请换一个编号。"},
+		{"taken id", url.Values{"name": {"新活动"}, "id": {"c1"}}, "id", "编号为“c1”的活动已存在，请换一个编号"},
 		{"department twice", url.Values{"name": {"新活动"}, "departments": {"住建局\n\n 民政局 \n住建局"}}, "departments", "部门“住建局”重复填写了。"},
 		{"not a number", url.Values{"name": {"新活动"}, "max_extensions": {"两次"}}, "max_extensions", "请填写大于 0 的整数"},
 		{"zero", url.Values{"name": {"新活动"}, "due_soon_working_days": {"0"}}, "due_soon_working_days", "请填写大于 0 的整数"},

@@ -919,7 +919,7 @@ func TestOpinionPageOffersOnlyTheAllowedActions(t *testing.T) {
 	for _, id := range []string{"asg", "ext", "sub"} {
 		status, body := b.get(t, "/opinions/"+id)
 		require.Equal(t, http.StatusForbidden, status, id)
-		require.Contains(t, body, "您没有权限办理此事项。")
+		require.Contains(t, body, "该意见既没有交办给您，也没有交办给您所在的部门")
 		require.NotContains(t, body, "食堂浪费严重", "nothing of the opinion leaks")
 	}
 	status, _ := b.get(t, "/opinions/sub2")
@@ -1092,7 +1092,7 @@ func TestActionsNeedTheSessionsToken(t *testing.T) {
 	// reach Temporal either.
 	resp = e.signIn(t, "official2").post(t, "/opinions/asg/act/sign", url.Values{})
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
-	require.Contains(t, readBody(t, resp), "您没有权限办理此事项。")
+	require.Contains(t, readBody(t, resp), "该意见既没有交办给您，也没有交办给您所在的部门")
 	resp = b.post(t, "/opinions/nope/act/sign", url.Values{})
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 	_ = readBody(t, resp)
@@ -1278,7 +1278,7 @@ func TestRefusedActionStaysOnTheFormWithTheMessageAtTheField(t *testing.T) {
 	resp = o.post(t, "/opinions/cat/act/assign", url.Values{"department": {"民政局"}, "official": {"ghost"}, "leader": {"leader"}})
 	body = readBody(t, resp)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	require.Contains(t, body, `<p class="error" id="assign-official-err">责任人不存在或不是责任人角色。</p>`)
+	require.Contains(t, body, `<p class="error" id="assign-official-err">责任人：没有用户“ghost”</p>`)
 	require.Contains(t, body, `<select id="assign-official" name="official" aria-invalid="true" aria-describedby="assign-official-err">`)
 }
 

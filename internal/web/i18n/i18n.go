@@ -9,12 +9,12 @@
 package i18n
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -257,31 +257,23 @@ func Parse(stored string) (Message, bool) {
 }
 
 // mustLoad reads the embedded catalogues; a broken one stops the process at its
-// start rather than showing keys.
-func mustLoad(fsys fs.FS) map[string]map[string]string {
+// start rather than showing keys. It reads the embedded files alone, opening
+// nothing: workflow code words its refusals from the catalogues (internal/domain),
+// and links no package that reaches a file system.
+func mustLoad(fsys embed.FS) map[string]map[string]string {
 	all := make(map[string]map[string]string, len(Languages))
 	for _, lang := range Languages {
-		m, err := ReadFile(fsys, lang+".json")
+		data, err := fsys.ReadFile(lang + ".json")
 		if err != nil {
 			panic(err)
+		}
+		m, err := Read(bytes.NewReader(data))
+		if err != nil {
+			panic(fmt.Errorf("catalogue %s.json: %w", lang, err))
 		}
 		all[lang] = m
 	}
 	return all
-}
-
-// ReadFile reads one catalogue file.
-func ReadFile(fsys fs.FS, name string) (map[string]string, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }() // only read
-	m, err := Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("catalogue %s: %w", name, err)
-	}
-	return m, nil
 }
 
 // Read reads a flat JSON object of key → text. It walks the tokens rather than
