@@ -568,7 +568,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	}
 	d := &notify.Dispatcher{Outbox: a.store, Notifier: notifier, Logger: a.logger.With("component", "notify"), Every: 250 * time.Millisecond}
 	rec := &reconcile.Reconciler{Store: a.store, Temporal: a.client, Logger: a.logger.With("component", "reconcile"),
-		Every: reconcile.DefaultEvery, Grace: reconcile.DefaultGrace}
+		Every: reconcile.DefaultEvery, Grace: reconcile.DefaultGrace, Restore: a.store, Namespace: a.cfg.Namespace}
 	var ctx context.Context
 	ctx, a.stopDispatch = context.WithCancel(context.Background())
 	a.dispatched = make(chan struct{})
