@@ -285,6 +285,18 @@ func openTimers(t *testing.T, frontend, workflowID string) []string {
 // recorded them, with figures that count exactly those states; and the work goes on.
 func requireRestored(t *testing.T, p *process, frontend string, s backupScene, timers map[string][]string) {
 	t.Helper()
+	// Temporal's copy, made after the store's, holds the opinion submitted and the
+	// action taken between the copies: the reconciler brings them into the store.
+	all := append(slices.Clone(s.settled), s.busy...)
+	require.Eventually(t, func() bool { return storeMatchesWorkflows(t, p, frontend, all) }, time.Minute, 100*time.Millisecond,
+		"the store converges to what the workflows recorded")
+	requireStoreMatchesWorkflows(t, p, frontend, all)
+	require.Equal(t, s.movedTo, p.opinion(s.moved)["revision"], "the action taken between the copies shows")
+	require.Equal(t, s.bornState, p.opinion(s.born)["state"], "the opinion submitted between the copies is there")
+	want := slices.Sorted(slices.Values(all))
+	require.Eventually(t, func() bool {
+		return slices.Equal(want, slices.Sorted(slices.Values(opinionWorkflows(t, frontend))))
+	}, time.Minute, 100*time.Millisecond, "every opinion has its workflow, and every workflow its opinion")
 	for campaign, ids := range map[string][]string{"bk": s.settled, "bk-live": s.busy} {
 		list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign="+campaign+"&limit=100", nil, http.StatusOK)
 		require.EqualValues(t, len(ids), list["total"], "every opinion of %s is back", campaign)
@@ -301,16 +313,6 @@ func requireRestored(t *testing.T, p *process, frontend string, s backupScene, t
 		require.Equal(t, f.name, name, "evidence file %s keeps its name", f.id)
 		require.Equal(t, f.sha256, sum, "evidence file %s (%s) is served byte for byte", f.id, f.name)
 	}
-	// Temporal's copy, made after the store's, holds the opinion submitted and the
-	// action taken between the copies: the reconciler brings them into the store.
-	all := append(slices.Clone(s.settled), s.busy...)
-	require.Eventually(t, func() bool { return storeMatchesWorkflows(t, p, frontend, all) }, time.Minute, 100*time.Millisecond,
-		"the store converges to what the workflows recorded")
-	requireStoreMatchesWorkflows(t, p, frontend, all)
-	require.Equal(t, s.movedTo, p.opinion(s.moved)["revision"], "the action taken between the copies shows")
-	require.Equal(t, s.bornState, p.opinion(s.born)["state"], "the opinion submitted between the copies is there")
-	require.ElementsMatch(t, all, opinionWorkflows(t, frontend),
-		"every opinion listed has its workflow, and every workflow its opinion")
 
 	// Figures: bk's are what they were at the backup, every one of them. bk-live's
 	// count its opinions by the states their workflows recorded (just required of the
