@@ -53,7 +53,7 @@ func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkIn
 	var res workflows.ImportChunkResult
 	b, err := a.Batches.Batch(ctx, in.BatchID)
 	if err != nil {
-		return res, err
+		return res, notInStore("import", in.BatchID, err)
 	}
 	c, err := a.Batches.Campaign(ctx, b.CampaignID)
 	if err != nil {

@@ -2,11 +2,13 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 	"golang.org/x/sync/errgroup"
 
 	"rectify/internal/store"
@@ -42,7 +44,7 @@ func (a *Activities) BulkChunk(ctx context.Context, in workflows.BulkChunkInput)
 	var res workflows.BulkChunkResult
 	b, err := a.Bulks.Bulk(ctx, in.BulkID)
 	if err != nil {
-		return res, err
+		return res, notInStore("bulk", in.BulkID, err)
 	}
 	items, err := a.Bulks.BulkItems(ctx, in.BulkID, in.From, in.To)
 	if err != nil {
@@ -98,4 +100,16 @@ func (a *Activities) BulkChunk(ctx context.Context, in workflows.BulkChunkInput)
 // FinishBulk marks a bulk done.
 func (a *Activities) FinishBulk(ctx context.Context, in workflows.FinishBulkInput) error {
 	return a.Bulks.FinishBulk(ctx, in.BulkID, time.Now())
+}
+
+// notInStore makes the error of reading an import's or a bulk's record final
+// when the store has none: its process runs in a restored Temporal whose store,
+// copied before the record was written, never had it (docs/operations.md,
+// "Backup and restore"); retrying would wait for ever. The process fails, and the
+// office imports the file, or takes the bulk, again.
+func notInStore(what, id string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s %s is not in the reporting store", what, id), "NotInStore", err)
+	}
+	return err
 }

@@ -13,6 +13,9 @@ import (
 	"rectify/internal/store"
 )
 
+// backupOptions are the backup's options: none but in a test (BetweenCopies).
+var backupOptions []backup.Option
+
 // backupCommand runs "backup DIR" or "restore DIR" on the one-machine installation
 // the environment names (RECTIFY_DATA_DIR, RECTIFY_STORE_URL, RECTIFY_PAYLOAD_KEY_FILE).
 func backupCommand(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -42,7 +45,7 @@ func backupCommand(ctx context.Context, name string, args []string, getenv func(
 	}
 	var res backup.Result
 	if name == "backup" {
-		res, err = backup.Take(ctx, files, args[0])
+		res, err = backup.Take(ctx, files, args[0], backupOptions...)
 	} else {
 		res, err = backup.Restore(ctx, args[0], files)
 	}
@@ -58,8 +61,9 @@ func backupCommand(ctx context.Context, name string, args []string, getenv func(
 
 // recheckCommand runs "recheck SINCE" on the reporting store the environment names
 // (RECTIFY_STORE_URL or the data folder): after restoring the dumps of a running
-// PostgreSQL cluster, its writes since SINCE, when the dump of Temporal's database
-// began, are checked against the workflows by the first worker that starts.
+// PostgreSQL cluster, its writes since SINCE, when the dump of the store began,
+// are checked against the workflows, and the workflows started or moved since
+// brought into the store, by the first worker that starts.
 func recheckCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var since time.Time
 	var err error
@@ -68,7 +72,7 @@ func recheckCommand(ctx context.Context, args []string, getenv func(string) stri
 	}
 	if len(args) != 1 || err != nil {
 		fmt.Fprintln(stderr, "Usage: rectify-worker recheck SINCE")
-		fmt.Fprintln(stderr, "Marks the reporting store's writes since SINCE (RFC 3339, e.g. 2026-12-07T02:00:00Z: when the backup of Temporal's database began) for the reconciler, which puts each back to what its workflow recorded.")
+		fmt.Fprintln(stderr, "Has the first worker to start check the restored reporting store against the workflows since SINCE (RFC 3339, e.g. 2026-12-07T02:00:00Z: when the store's dump began): its writes since then are put back to what their workflows recorded, and the opinions started or moved since then are brought into it.")
 		return exitUsage
 	}
 	cfg, err := config.FromEnv(getenv)
@@ -81,6 +85,6 @@ func recheckCommand(ctx context.Context, args []string, getenv func(string) stri
 		fmt.Fprintf(stderr, "recheck: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%d opinions and tasks marked; the first worker to start checks them against their workflows\n", n)
+	fmt.Fprintf(stdout, "%d opinions and tasks marked; the first worker to start checks them, and the workflows started or moved since, against the store\n", n)
 	return exitOK
 }

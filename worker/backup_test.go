@@ -20,9 +20,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"rectify/internal/attachment/attachmenttest"
+	"rectify/internal/backup"
 	"rectify/internal/domain"
 	"rectify/internal/payload"
 	"rectify/internal/payload/payloadtest"
@@ -48,6 +50,10 @@ type backupScene struct {
 	stats map[string]any
 	// evidence is the files uploaded with the fix awaiting verification.
 	evidence []evidenceFile
+	// Between the copies (inTheGap): born is the opinion submitted then, moved the
+	// busy opinion acted on then, and movedTo the revision that action took it to.
+	born, bornState, moved string
+	movedTo                float64
 }
 
 // evidenceFile is an uploaded evidence file as its uploader knew it.
@@ -165,6 +171,74 @@ func actWhile(p *process, ids []string, stop <-chan struct{}) (started <-chan st
 	return first, func() int64 { wg.Wait(); return applied.Load() }
 }
 
+// backupGap, set to a folder, has rectify-worker backup stop between its copies:
+// it writes "reached" in the folder and goes on once "resume" is there.
+const backupGap = "RECTIFY_TEST_BACKUP_GAP"
+
+// injectBackupGap sets the backup's stop between its copies, when backupGap asks.
+func injectBackupGap() {
+	dir := os.Getenv(backupGap)
+	if dir == "" {
+		return
+	}
+	backupOptions = append(backupOptions, backup.BetweenCopies(func(ctx context.Context) error {
+		if err := os.WriteFile(filepath.Join(dir, "reached"), nil, 0o600); err != nil {
+			return err
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "resume")); err == nil {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}))
+}
+
+// submitRetrying submits an opinion to campaign bk-live as the office, which may
+// just have been told to slow down after the busy opinions' actions, and answers
+// its id and state.
+func submitRetrying(t *testing.T, p *process, key, content string) (id, state string) {
+	t.Helper()
+	var op map[string]any
+	require.Eventually(t, func() bool {
+		var status int
+		status, op = p.Call("office", http.MethodPost, "/api/v1/campaigns/bk-live/opinions", map[string]any{
+			"key": key, "content": content, "channel": "hotline", "collected_at": workdayFromToday(-1),
+		})
+		require.Contains(t, []int{http.StatusCreated, http.StatusTooManyRequests}, status, "%v", op)
+		return status == http.StatusCreated
+	}, time.Minute, 100*time.Millisecond, "opinion %s is submitted", key)
+	return op["id"].(string), op["state"].(string)
+}
+
+// beforeTheGap submits the opinion inTheGap acts on, which nothing else touches.
+func beforeTheGap(t *testing.T, p *process, s *backupScene) {
+	t.Helper()
+	s.moved, _ = submitRetrying(t, p, "B-moved", "复制之前：垃圾未清运")
+}
+
+// inTheGap works while the store's copy is made and Temporal's is not yet: an
+// opinion is submitted to campaign bk-live, and the one beforeTheGap submitted is
+// categorized. Both are in Temporal's copy alone.
+func inTheGap(t *testing.T, p *process, s *backupScene) {
+	t.Helper()
+	s.born, s.bornState = submitRetrying(t, p, "B-gap", "复制之间：路灯不亮")
+	require.Eventually(t, func() bool {
+		status, o := p.Call("office", http.MethodPost, "/api/v1/opinions/"+s.moved+"/actions/categorize",
+			map[string]any{"category": "群众需要解决的问题"})
+		require.Contains(t, []int{http.StatusOK, http.StatusTooManyRequests}, status, "%v", o)
+		if status == http.StatusOK {
+			s.movedTo = o["revision"].(float64)
+		}
+		return status == http.StatusOK
+	}, time.Minute, 100*time.Millisecond, "an opinion is acted on between the copies")
+	s.busy = append(s.busy, s.moved, s.born)
+}
+
 // runCommandLine runs rectify-worker with args and env, as an operator would, and
 // returns its output; a failure fails the test.
 func runCommandLine(t *testing.T, env []string, args ...string) string {
@@ -211,6 +285,18 @@ func openTimers(t *testing.T, frontend, workflowID string) []string {
 // recorded them, with figures that count exactly those states; and the work goes on.
 func requireRestored(t *testing.T, p *process, frontend string, s backupScene, timers map[string][]string) {
 	t.Helper()
+	// Temporal's copy, made after the store's, holds the opinion submitted and the
+	// action taken between the copies: the reconciler brings them into the store.
+	all := append(slices.Clone(s.settled), s.busy...)
+	require.Eventually(t, func() bool { return storeMatchesWorkflows(t, p, frontend, all) }, time.Minute, 100*time.Millisecond,
+		"the store converges to what the workflows recorded")
+	requireStoreMatchesWorkflows(t, p, frontend, all)
+	require.Equal(t, s.movedTo, p.opinion(s.moved)["revision"], "the action taken between the copies shows")
+	require.Equal(t, s.bornState, p.opinion(s.born)["state"], "the opinion submitted between the copies is there")
+	want := slices.Sorted(slices.Values(all))
+	require.Eventually(t, func() bool {
+		return slices.Equal(want, slices.Sorted(slices.Values(opinionWorkflows(t, frontend))))
+	}, time.Minute, 100*time.Millisecond, "every opinion has its workflow, and every workflow its opinion")
 	for campaign, ids := range map[string][]string{"bk": s.settled, "bk-live": s.busy} {
 		list := p.Must("office", http.MethodGet, "/api/v1/opinions?campaign="+campaign+"&limit=100", nil, http.StatusOK)
 		require.EqualValues(t, len(ids), list["total"], "every opinion of %s is back", campaign)
@@ -227,12 +313,6 @@ func requireRestored(t *testing.T, p *process, frontend string, s backupScene, t
 		require.Equal(t, f.name, name, "evidence file %s keeps its name", f.id)
 		require.Equal(t, f.sha256, sum, "evidence file %s (%s) is served byte for byte", f.id, f.name)
 	}
-	// A busy opinion may be a step further in the store's copy than in Temporal's;
-	// the reconciler brings the store back to what Temporal recorded.
-	all := append(slices.Clone(s.settled), s.busy...)
-	require.Eventually(t, func() bool { return storeMatchesWorkflows(t, p, frontend, all) }, time.Minute, 100*time.Millisecond,
-		"the store converges to what the workflows recorded")
-	requireStoreMatchesWorkflows(t, p, frontend, all)
 
 	// Figures: bk's are what they were at the backup, every one of them. bk-live's
 	// count its opinions by the states their workflows recorded (just required of the
@@ -264,6 +344,28 @@ func requireRestored(t *testing.T, p *process, frontend string, s backupScene, t
 			step(p.Base, id, 1)
 			return opinionState(p.Base, id) == "closed"
 		}, time.Minute, 50*time.Millisecond, "opinion %s closes after the restore", id)
+	}
+}
+
+// opinionWorkflows lists the ids of the opinions whose workflows Temporal holds.
+func opinionWorkflows(t *testing.T, frontend string) []string {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: frontend, Logger: quietLogger{}})
+	require.NoError(t, err)
+	defer c.Close()
+	var ids []string
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowType = '%s'", workflows.OpinionWorkflowName), NextPageToken: token, PageSize: 1000,
+		})
+		require.NoError(t, err)
+		for _, e := range resp.GetExecutions() {
+			ids = append(ids, strings.TrimPrefix(e.GetExecution().GetWorkflowId(), workflows.OpinionWorkflowPrefix))
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return ids
+		}
 	}
 }
 
@@ -313,13 +415,28 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 	demoUsers := []byte(`{"users": []}`)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "data", "demo-users.json"), demoUsers, 0o600))
 
-	backupDir := filepath.Join(dir, "backup")
+	// The backup, while the busy opinions move on; between its copies an opinion
+	// is submitted and another acted on.
+	backupDir, gap := filepath.Join(dir, "backup"), t.TempDir()
+	beforeTheGap(t, p, &scene)
 	stop := make(chan struct{})
 	started, done := actWhile(p, scene.busy, stop)
 	<-started
-	out := runCommandLine(t, env, "backup", backupDir)
+	cmd := exec.Command(os.Args[0], "backup", backupDir)
+	cmd.Env = append(os.Environ(), append(env, underTest+"=1", backupGap+"="+gap)...)
+	var output strings.Builder
+	cmd.Stdout, cmd.Stderr = &output, &output
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(gap, "reached"))
+		return err == nil
+	}, time.Minute, 10*time.Millisecond, "the backup copies the store first")
 	close(stop)
 	require.Positive(t, done(), "actions ran while the backup did")
+	inTheGap(t, p, &scene)
+	require.NoError(t, os.WriteFile(filepath.Join(gap, "resume"), nil, 0o600))
+	require.NoError(t, cmd.Wait(), "rectify-worker backup:\n%s", output.String())
+	out := output.String()
 	for _, f := range []string{"temporal.db", "rectify.db", "payload.keys"} {
 		require.Contains(t, out, f)
 		require.FileExists(t, filepath.Join(backupDir, f))
@@ -355,7 +472,7 @@ func TestBackupOfARunningMachineRestoresEveryOpinionAndTimer(t *testing.T) {
 func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 	dir := t.TempDir()
 	pg := pgtest.Start(t)
-	databases := []string{"temporal", "temporal_visibility", "rectify"}
+	databases := []string{"rectify", "temporal", "temporal_visibility"}
 	cluster := func(pg *pgtest.Server, dir string) (n node, httpAddr string, env []string) {
 		n = newNode(t, dir, pg.URL("temporal"))
 		n.env = append(n.env, "RECTIFY_TEMPORAL_VISIBILITY_DB="+pg.URL("temporal_visibility"))
@@ -372,10 +489,12 @@ func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 		timers[id] = openTimers(t, n.frontend, workflows.ItemWorkflowID(id))
 	}
 
-	// The dumps, while the busy opinions move on: Temporal's databases first, the
-	// store's last, so the store's dump holds every transition Temporal's does.
+	// The dumps: the store's first, while the busy opinions move on, then
+	// Temporal's, so every opinion the store's dump holds has its workflow in
+	// Temporal's. Between them an opinion is submitted and another acted on.
 	backupDir := filepath.Join(dir, "backup")
 	require.NoError(t, os.Mkdir(backupDir, 0o700))
+	beforeTheGap(t, p, &scene)
 	stop := make(chan struct{})
 	started, done := actWhile(p, scene.busy, stop)
 	<-started
@@ -383,11 +502,14 @@ func TestClusterBackupWithPgDumpRestoresEveryOpinionAndTimer(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(backupDir, "started"), now, 0o600))
 	for _, db := range databases {
+		if db == "temporal" {
+			close(stop)
+			require.Positive(t, done(), "actions ran while the store's dump did")
+			inTheGap(t, p, &scene)
+		}
 		out, err := exec.Command(pg.Program("pg_dump"), "-Fc", "-d", pg.URL(db), "-f", filepath.Join(backupDir, db+".dump")).CombinedOutput()
 		require.NoError(t, err, "pg_dump %s: %s", db, out)
 	}
-	close(stop)
-	require.Positive(t, done(), "actions ran while the dumps did")
 	p.stop(t)
 	server.stop(t)
 

@@ -128,8 +128,8 @@ Usage:
                                  (temporal.db, rectify.db, payload.keys) into DIR
   rectify-worker restore DIR     put a backup into the data folder (rectify stopped)
   rectify-worker recheck SINCE   after restoring a cluster's pg_dump, have the
-                                 store's writes since SINCE (when the first dump
-                                 began) checked against their workflows
+                                 store checked against the workflows since SINCE
+                                 (when the store's dump, the first, began)
   rectify-worker --version       the build: rectify's version and commit, Go's, and
                                  the Temporal server's, SDK's and Web UI server's
   rectify-worker --help          this text

@@ -28,6 +28,7 @@ const underTest = "RECTIFY_WORKER_UNDER_TEST"
 func TestMain(m *testing.M) {
 	if os.Getenv(underTest) == "1" {
 		injectFaults()
+		injectBackupGap()
 		main()
 		os.Exit(0)
 	}

@@ -335,14 +335,33 @@ func (a *App) probes() http.Handler {
 // resumeProcesses starts the process of any import or bulk stored but not yet
 // started (the process died between storing it and starting its workflow);
 // running ones are left be.
+//
+// After a restore, the store's copy (made before Temporal's) may show one running
+// whose process finished before Temporal's copy was made: it is marked done, its
+// rows counted as the store's copy has them.
 func (a *App) resumeProcesses(ctx context.Context) error {
 	batches, err := a.store.BatchesIn(ctx, store.BatchImporting)
-	err = resume(ctx, "import", batches, err, a.store.Batch, func(b store.Batch) error { return service.StartBatch(ctx, a.client, b) })
+	err = resume(ctx, "import", batches, err, a.store.Batch, func(b store.Batch) error {
+		return a.finishedBefore(ctx, "import", b.ID, service.StartBatch(ctx, a.client, b), a.store.FinishBatch)
+	})
 	if err != nil {
 		return err
 	}
 	bulks, err := a.store.BulksIn(ctx, store.BulkRunning)
-	return resume(ctx, "bulk", bulks, err, a.store.Bulk, func(b store.Bulk) error { return service.StartBulk(ctx, a.client, b) })
+	return resume(ctx, "bulk", bulks, err, a.store.Bulk, func(b store.Bulk) error {
+		return a.finishedBefore(ctx, "bulk", b.ID, service.StartBulk(ctx, a.client, b), a.store.FinishBulk)
+	})
+}
+
+// finishedBefore marks the import or bulk id done when starting its process
+// failed (err) because the process has already finished.
+func (a *App) finishedBefore(ctx context.Context, what, id string, err error, finish func(context.Context, string, time.Time) error) error {
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if !errors.As(err, &started) {
+		return err
+	}
+	a.logger.Warn("a restored store showed a finished process running; it is marked done", what, id)
+	return finish(ctx, id, time.Now())
 }
 
 // resume starts the process of each record listed (ids, or the error listing
@@ -568,7 +587,7 @@ func (a *App) startWorker(cal *calendar.Calendar) error {
 	}
 	d := &notify.Dispatcher{Outbox: a.store, Notifier: notifier, Logger: a.logger.With("component", "notify"), Every: 250 * time.Millisecond}
 	rec := &reconcile.Reconciler{Store: a.store, Temporal: a.client, Logger: a.logger.With("component", "reconcile"),
-		Every: reconcile.DefaultEvery, Grace: reconcile.DefaultGrace}
+		Every: reconcile.DefaultEvery, Grace: reconcile.DefaultGrace, Restore: a.store, Namespace: a.cfg.Namespace}
 	var ctx context.Context
 	ctx, a.stopDispatch = context.WithCancel(context.Background())
 	a.dispatched = make(chan struct{})

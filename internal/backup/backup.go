@@ -34,13 +34,27 @@ const (
 
 // manifest is what a restore needs to know of the backup.
 type manifest struct {
-	// TemporalCopyStarted is when the copy of Temporal's database began: the store's
-	// copy, made after it, may hold writes from then on that Temporal's lacks.
+	// StoreCopyStarted is when the copy of the store began: Temporal's copy, made
+	// after it, may hold workflows started and transitions recorded from then on
+	// that the store's lacks.
+	StoreCopyStarted time.Time `json:"store_copy_started,omitzero"`
+	// TemporalCopyStarted is when the copy of Temporal's database began. A backup
+	// made before the store was copied first has this time alone, and its store's
+	// copy, made after, may hold writes from then on that Temporal's lacks.
 	TemporalCopyStarted time.Time `json:"temporal_copy_started"`
 }
 
-// clockMargin widens the window of writes a restore has checked, for the store's
-// clock (the workflow tasks' start times) running behind the backup's.
+// since is the earlier of the copies' beginnings: what either database may hold
+// that the other lacks was written since then.
+func (m manifest) since() time.Time {
+	if !m.StoreCopyStarted.IsZero() && m.StoreCopyStarted.Before(m.TemporalCopyStarted) {
+		return m.StoreCopyStarted
+	}
+	return m.TemporalCopyStarted
+}
+
+// clockMargin widens the window a restore has checked, for the workflows' clock
+// (the rows' task times, the histories' event times) running behind the backup's.
 const clockMargin = time.Minute
 
 // Sources are the files of a running installation.
@@ -68,21 +82,49 @@ type File struct {
 // holds only a read transaction, so writers wait for nobody.
 const busyTimeout = 30 * time.Second
 
+// Option changes how Take works, for a test.
+type Option func(*options)
+
+type options struct {
+	betweenCopies func(context.Context) error
+}
+
+// BetweenCopies has Take call f once the store's copy is made and before
+// Temporal's begins: a test acts on the installation in that gap.
+func BetweenCopies(f func(context.Context) error) Option {
+	return func(o *options) { o.betweenCopies = f }
+}
+
 // Take copies the installation into dir, which must not exist or be empty. Each
 // database is copied inside one read transaction (VACUUM INTO), so each copy is
-// consistent in itself while the process goes on writing. Temporal's comes first:
-// the store writes a transition before Temporal records it, so the store's copy,
-// made a moment later, holds every transition Temporal's does, and may hold some
-// Temporal's lacks — those Restore has the reconciler take back out (a store older
-// than Temporal's copy would instead show transitions late, until each opinion's
-// next one).
-func Take(ctx context.Context, src Sources, dir string) (Result, error) {
+// consistent in itself while the process goes on writing. The store's comes
+// first: a workflow starts before its opinion's row is written and records each
+// transition no later than the row shows it for long, so every row of the store's
+// copy has its workflow in Temporal's, made a moment later. What Temporal's holds
+// beyond it — workflows started, transitions recorded since the store's copy
+// began — Restore has the reconciler bring into the store at the first start. (A
+// store copied last would instead hold rows whose workflows the restored Temporal
+// has never heard of.)
+func Take(ctx context.Context, src Sources, dir string, opts ...Option) (Result, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := emptyDir(dir); err != nil {
 		return Result{}, err
 	}
 	var res Result
-	m := manifest{TemporalCopyStarted: time.Now().UTC()}
-	for _, db := range []struct{ name, path string }{{TemporalDB, src.Temporal}, {StoreDB, src.Store}} {
+	var m manifest
+	for _, db := range []struct {
+		name, path string
+		started    *time.Time
+	}{{StoreDB, src.Store, &m.StoreCopyStarted}, {TemporalDB, src.Temporal, &m.TemporalCopyStarted}} {
+		if db.name == TemporalDB && o.betweenCopies != nil {
+			if err := o.betweenCopies(ctx); err != nil {
+				return Result{}, fmt.Errorf("backup: %w", err)
+			}
+		}
+		*db.started = time.Now().UTC()
 		size, err := copyDatabase(ctx, db.path, filepath.Join(dir, db.name))
 		if err != nil {
 			return Result{}, fmt.Errorf("backup: %s: %w", db.path, err)
@@ -115,15 +157,15 @@ func Take(ctx context.Context, src Sources, dir string) (Result, error) {
 // Restore puts the backup in dir into place: the databases at the paths of dst and
 // the key file at dst.PayloadKey. It refuses to overwrite a database (with its
 // -wal and -shm files, an old database would meet the restored one) and checks each
-// copy before it is put in place. The store's writes made while Temporal's copy was
-// being taken are marked for the reconciler to check at the first start.
+// copy before it is put in place. The store is prepared for the reconciler's
+// check at the first start (Recheck) from the moment the first copy began.
 func Restore(ctx context.Context, dir string, dst Sources) (Result, error) {
 	var m manifest
 	data, err := os.ReadFile(filepath.Join(dir, Manifest))
 	if err != nil {
 		return Result{}, fmt.Errorf("restore: %w (is %s a backup made by rectify-worker backup?)", err, dir)
 	}
-	if err := json.Unmarshal(data, &m); err != nil || m.TemporalCopyStarted.IsZero() {
+	if err := json.Unmarshal(data, &m); err != nil || m.since().IsZero() {
 		return Result{}, fmt.Errorf("restore: %s: not a backup's manifest", filepath.Join(dir, Manifest))
 	}
 	var res Result
@@ -157,25 +199,27 @@ func Restore(ctx context.Context, dir string, dst Sources) (Result, error) {
 	if err := forgetMembers(ctx, dst.Temporal); err != nil {
 		return Result{}, fmt.Errorf("restore: %s: %w", dst.Temporal, err)
 	}
-	if _, err := Recheck(ctx, dst.Store, m.TemporalCopyStarted); err != nil {
+	if _, err := Recheck(ctx, dst.Store, m.since()); err != nil {
 		return Result{}, fmt.Errorf("restore: %s: %w", dst.Store, err)
 	}
 	return res, nil
 }
 
-// Recheck marks the writes of the restored reporting store at storeURL made since
-// the copy of Temporal's database began (less a margin for clocks) for the
-// reconciler, and says how many it marked. A copy of the store taken after
-// Temporal's holds every transition Temporal's does and may hold later ones, some
-// of them already confirmed: nothing else would take those back out. Restore calls
-// it; after pg_dump of a running cluster, rectify-worker recheck does, with the
-// time the first dump began.
-func Recheck(ctx context.Context, storeURL string, temporalCopyStarted time.Time) (int64, error) {
+// Recheck prepares the restored reporting store at storeURL for the workflows of
+// the restored Temporal, whose copy was made after the store's began at
+// storeCopyStarted (less a margin for clocks), and says how many rows it marked:
+// at the first start the reconciler checks the store's writes since then against
+// their workflows, and asks every workflow started or moved since then for its
+// state, adding the opinions and tasks the store lacks and bringing on those it
+// shows behind (store.RecheckSince, internal/reconcile). Restore calls it; after
+// pg_dump of a running cluster, rectify-worker recheck does, with the time the
+// store's dump began.
+func Recheck(ctx context.Context, storeURL string, storeCopyStarted time.Time) (int64, error) {
 	st, err := store.Open(storeURL)
 	if err != nil {
 		return 0, err
 	}
-	n, err := st.RecheckSince(ctx, temporalCopyStarted.Add(-clockMargin))
+	n, err := st.RecheckSince(ctx, storeCopyStarted.Add(-clockMargin))
 	return n, errors.Join(err, st.Close())
 }
 

@@ -44,6 +44,12 @@ type Reconciler struct {
 	Logger   *slog.Logger
 	// Every is how often it looks; Grace how old an unconfirmed write must be.
 	Every, Grace time.Duration
+	// Restore, when set, is the store the restore check (restore.go) reads and
+	// writes, in the Temporal namespace Namespace ("default" when empty).
+	Restore   RestoreStore
+	Namespace string
+
+	restore restoreCheck
 }
 
 // failureLogEvery spaces the warnings of a check that keeps failing (a workflow
@@ -69,14 +75,15 @@ func (r *Reconciler) Run(ctx context.Context) {
 }
 
 // Pass checks the unconfirmed writes older than Grace, a batch at a time, and
-// says how many it settled. A write whose workflow does not answer now is left for
-// the next pass.
+// says how many it settled; after a restore, it also checks the workflows the
+// restored store may lack (restore.go). A write whose workflow does not answer now
+// is left for the next pass.
 func (r *Reconciler) Pass(ctx context.Context) (settled int, err error) {
 	writes, err := r.Store.Unconfirmed(ctx, time.Now().Add(-r.Grace), batch)
 	if err != nil {
 		return 0, err
 	}
-	var errs []error
+	errs := []error{r.checkRestore(ctx)}
 	for _, w := range writes {
 		if err := r.settle(ctx, w); err != nil {
 			errs = append(errs, err)

@@ -23,6 +23,7 @@ var migrations = []migration{
 	{1, "the schema of v0.1.0", (*Store).baseline},
 	{2, "batch rows indexed by outcome", (*Store).indexBatchOutcomes},
 	{3, "the long-term track counted in the figures", (*Store).recountLongTermFacts},
+	{4, "a restore's check of the workflows started or moved since its copy", (*Store).addRestoreChecks},
 }
 
 const migrationsSchema = `
@@ -119,6 +120,13 @@ func (s *Store) indexBatchOutcomes(ctx context.Context, tx *sql.Tx) error {
 func (s *Store) recountLongTermFacts(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM opinion_facts WHERE opinion_id IN
 	(SELECT id FROM opinions WHERE doc LIKE '%"long_term":true%')`)
+	return err
+}
+
+// addRestoreChecks keeps the restores whose workflows the reconciler has still to
+// check (recheck.go).
+func (s *Store) addRestoreChecks(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, restoreCheckSchema)
 	return err
 }
 

@@ -54,3 +54,51 @@ func TestRecheckSinceHandsRecentWritesToTheReconciler(t *testing.T) {
 		})
 	}
 }
+
+// A restored Temporal may hold an opinion the restored store, copied before it,
+// never had: the restore check's since stays recorded until the reconciler has
+// checked the workflows, and Adopt writes such an opinion with its figures, where
+// any write of the workflow itself replaces it and a row already there stands.
+func TestARestoreCheckAdoptsTheWorkflowsTheStoreLacks(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := b.start(t).open(t)
+			_, pending, err := s.RestoreCheck(ctx)
+			require.NoError(t, err)
+			require.False(t, pending, "a store never restored has nothing to check")
+			since := task(10, 1).At
+			_, err = s.RecheckSince(ctx, since)
+			require.NoError(t, err)
+			at, pending, err := s.RestoreCheck(ctx)
+			require.NoError(t, err)
+			require.True(t, pending)
+			require.True(t, since.Equal(at), "the check runs from the store's copy: %v", at)
+
+			_, found, err := s.Written(ctx, "op-p")
+			require.NoError(t, err)
+			require.False(t, found)
+			assigned := transition(3, domain.StateAssigned, domain.ActionAssign, task(10, 1))
+			wrote, err := s.Adopt(ctx, assigned)
+			require.NoError(t, err)
+			require.True(t, wrote)
+			requireShows(t, s, assigned, "the workflow's opinion is in the store, counted")
+			w, found, err := s.Written(ctx, "op-p")
+			require.NoError(t, err)
+			require.True(t, found)
+			require.Equal(t, 3, w.Revision)
+
+			wrote, err = s.Adopt(ctx, transition(2, domain.StateCategorized, domain.ActionCategorize, task(8, 1)))
+			require.NoError(t, err)
+			require.False(t, wrote, "a row there stands")
+			signed := transition(4, domain.StateInProgress, domain.ActionSign, task(3, 20))
+			project(t, s, signed, task(3, 20), false, nil)
+			requireShows(t, s, signed, "the workflow's next transition replaces the adopted row")
+
+			require.NoError(t, s.RestoreChecked(ctx, since))
+			_, pending, err = s.RestoreCheck(ctx)
+			require.NoError(t, err)
+			require.False(t, pending, "checked once")
+		})
+	}
+}
