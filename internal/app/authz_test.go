@@ -128,7 +128,7 @@ var authzAnswers = map[string]authzWant{
 	"!co-unit":  {http.StatusForbidden, "co_unit_only", "co-unit"},
 	"!own-fix":  {http.StatusForbidden, "own_fix", "they submitted"},
 	"!hidden":   {http.StatusForbidden, "forbidden", "neither assigned to you nor to your department"},
-	"!role":     {http.StatusForbidden, "forbidden", "this needs the"},
+	"!role":     {http.StatusForbidden, "forbidden", "this needs one of these roles"},
 	"!attach":   {http.StatusForbidden, "forbidden", "may attach files"},
 	"409":       {http.StatusConflict, "wrong_state", "takes none from you now"},
 	"!anon":     {http.StatusUnauthorized, "unauthenticated", "Bearer"},

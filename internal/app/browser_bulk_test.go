@@ -56,7 +56,7 @@ func TestBrowserAssignsSelectedOpinionsInBulk(t *testing.T) {
 	b.submitAndWait(`#bulk-form button[type=submit]`)
 	b.run(chromedp.WaitVisible(chromedp.ID("bulk-official-err")))
 	b.shot("bulk-refused")
-	require.Equal(t, "请选择责任人。", b.text("#bulk-official-err"))
+	require.Equal(t, "请指定责任人", b.text("#bulk-official-err"))
 	require.Len(t, checked(), 4, "the boxes stay checked")
 	require.NotContains(t, checked(), kept)
 	require.Equal(t, "统一更换灯具", value(b, chromedp.Value(chromedp.ID("bulk-measures"))), "what was typed is kept")

@@ -51,7 +51,7 @@ func TestBrowserEnglishIsRememberedPerUser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("request-extension-until"), until))
 	b.submitAndWait(form + ` button[type=submit]`)
 	b.run(chromedp.WaitVisible(chromedp.ID("request-extension-reason-err")))
-	require.Equal(t, "Give a reason.", b.text("#request-extension-reason-err"))
+	require.Equal(t, "reason is required", b.text("#request-extension-reason-err"))
 	require.Empty(t, b.untranslated(), "the form error in English")
 	require.Equal(t, until, value(b, chromedp.Value(chromedp.ID("request-extension-until"))))
 	b.shot("item-en-error")

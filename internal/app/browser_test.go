@@ -553,14 +553,18 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	signOut()
 
 	// The verifier skips the menu with the skip link, the first thing Tab reaches;
-	// the next Tab lands on the first link of the content, the item.
+	// the next Tab lands on the content's keyword search, and the next on its
+	// first link, the item.
 	signIn("verifier", "/verify")
 	b.press(kb.Tab)
 	skip := b.focus(`a.skip[href="#main"]`)
 	require.True(t, skip.Matches && skip.Ring && skip.OnPage, "the skip link comes first and shows when focused: %+v", skip)
 	b.press(kb.Enter)
 	b.press(kb.Tab)
-	require.True(t, b.focus(item).Matches, "after the skip link, Tab goes to the queue's item: %+v", b.focus(item))
+	require.True(t, b.focus("#list-q").Matches, "after the skip link, Tab goes to the queue's keyword: %+v", b.focus("#list-q"))
+	b.press(kb.Tab)
+	b.press(kb.Tab)
+	require.True(t, b.focus(item).Matches, "past the search's button, Tab goes to the queue's item: %+v", b.focus(item))
 	b.navigateBy(chromedp.KeyEvent(kb.Enter), "Enter on the item")
 	open(domain.ActionVerify)
 	b.press(kb.Tab)

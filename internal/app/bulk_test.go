@@ -91,7 +91,7 @@ func TestTwoHundredOpinionsAreCategorizedAndAssignedInBulkEachOnce(t *testing.T)
 	require.Equal(t, map[string]string{assigned: "wrong_state", rejected: "wrong_state"}, refusals(assignedInBulk))
 	for _, r := range assignedInBulk["results"].([]any) {
 		if res := r.(map[string]any); res["id"] == assigned {
-			require.Contains(t, res["error"].(map[string]any)["message"], "cannot assign an opinion that is assigned")
+			require.Contains(t, res["error"].(map[string]any)["message"], "“Assign” cannot be done to an opinion that is “Assigned”")
 		}
 	}
 
