@@ -894,6 +894,8 @@ func quality(prefix string, n store.Counts) map[string]float64 {
 		prefix + "rectify_first_pass_opinions:sum":  float64(n.FirstPass),
 		prefix + "rectify_accepted_opinions:sum":    float64(n.Accepted),
 		prefix + "rectify_reopened_opinions:sum":    float64(n.Reopened),
+		prefix + "rectify_on_the_spot_opinions:sum": float64(n.OnTheSpot),
+		prefix + "rectify_long_term_opinions:sum":   float64(n.LongTerm),
 		prefix + "rectify_first_pass:ratio":         ratio(n.FirstPass, n.Closed),
 		prefix + "rectify_rework:ratio":             ratio(n.Reworked, n.Verified),
 		prefix + "rectify_reopen:ratio":             ratio(n.Reopened, n.Accepted),
