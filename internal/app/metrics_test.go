@@ -1046,7 +1046,8 @@ var (
 	leaderFigures = []string{"collected", "pending", "in_progress", "closed", "overdue", "supervised",
 		"accountability", "completion_rate", "on_time_rate", "satisfaction_rate"}
 	qualityFigures = []string{"first_pass_rate", "rework_rate", "reopen_rate", "extension_rate", "ever_overdue",
-		"ever_supervised", "ever_accountability", "late_extensions", "median_working_days_to_close", "callbacks", "dissatisfied"}
+		"ever_supervised", "ever_accountability", "late_extensions", "median_working_days_to_close", "callbacks", "dissatisfied",
+		"on_the_spot", "long_term"}
 )
 
 // apiFigure is how a headline panel's description names the stats figure it shows.
