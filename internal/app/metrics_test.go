@@ -894,6 +894,8 @@ func quality(prefix string, n store.Counts) map[string]float64 {
 		prefix + "rectify_first_pass_opinions:sum":  float64(n.FirstPass),
 		prefix + "rectify_accepted_opinions:sum":    float64(n.Accepted),
 		prefix + "rectify_reopened_opinions:sum":    float64(n.Reopened),
+		prefix + "rectify_on_the_spot_opinions:sum": float64(n.OnTheSpot),
+		prefix + "rectify_long_term_opinions:sum":   float64(n.LongTerm),
 		prefix + "rectify_first_pass:ratio":         ratio(n.FirstPass, n.Closed),
 		prefix + "rectify_rework:ratio":             ratio(n.Reworked, n.Verified),
 		prefix + "rectify_reopen:ratio":             ratio(n.Reopened, n.Accepted),
@@ -1044,7 +1046,8 @@ var (
 	leaderFigures = []string{"collected", "pending", "in_progress", "closed", "overdue", "supervised",
 		"accountability", "completion_rate", "on_time_rate", "satisfaction_rate"}
 	qualityFigures = []string{"first_pass_rate", "rework_rate", "reopen_rate", "extension_rate", "ever_overdue",
-		"ever_supervised", "ever_accountability", "late_extensions", "median_working_days_to_close", "callbacks", "dissatisfied"}
+		"ever_supervised", "ever_accountability", "late_extensions", "median_working_days_to_close", "callbacks", "dissatisfied",
+		"on_the_spot", "long_term"}
 )
 
 // apiFigure is how a headline panel's description names the stats figure it shows.
