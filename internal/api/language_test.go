@@ -204,6 +204,12 @@ func TestEveryKindOfRefusalReadsInTheCallersLanguageAloneWithItsValues(t *testin
 			i18n.M("api.json_type", "reason", "number", "string")},
 		{"an unknown parameter", http.MethodGet, "/api/v1/opinions?bogus=1", "office", "", "unknown_parameter", i18n.Message{}},
 		{"a body that is not JSON", http.MethodPost, "/api/v1/opinions/in-progress/actions/return", "official", `{"reason": }`, "malformed_json", i18n.Message{}},
+		{"a campaign's setting out of its bounds", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"policy": {"sign_working_days": 31}}`, "invalid_campaign",
+			i18n.M("campaign.field", "policy.sign_working_days", i18n.M("campaign.rule.between", 1, 30))},
+		{"a campaign's alias that is another value", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"channels": [{"name": "visit", "aliases": ["hotline"]}]}`, "invalid_campaign",
+			i18n.M("campaign.field", "channels[visit].aliases", i18n.M("campaign.rule.is_a_value", "hotline", i18n.M("campaign.kind.channels")))},
+		{"a campaign's settings changed meanwhile", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"revision": 7, "name": "x"}`, "campaign_changed",
+			i18n.M("api.campaign_changed", 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			said := map[string]string{}
