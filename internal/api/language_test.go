@@ -15,6 +15,7 @@ import (
 
 	"rectify/internal/domain"
 	"rectify/internal/store"
+	"rectify/internal/user"
 	"rectify/internal/web/i18n"
 	"rectify/workflows"
 )
@@ -24,7 +25,9 @@ import (
 func (f *fixture) doIn(t *testing.T, lang, method, path, username, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
+	if strings.HasPrefix(body, "--b\r\n") {
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	} else if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if lang != "" {
@@ -183,11 +186,17 @@ func TestAFileRefusedWholeSaysWhichColumnsAreMissingInChinese(t *testing.T) {
 // worded as the catalogue words it: the text the web app shows for the same
 // refusal (service.Error.In), so a code and its values have one wording per
 // language.
+// evidenceUpload is a web page named photo.jpg, uploaded as an evidence file
+// (multipart, its boundary "b").
+const evidenceUpload = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
+	"<!doctype html><html><body>not a photo</body></html>\r\n--b--\r\n"
+
 func TestEveryKindOfRefusalReadsInTheCallersLanguageAloneWithItsValues(t *testing.T) {
 	f := newFixture(t)
 	inProgress := newOpinion("in-progress", assigned(domain.StateInProgress, "official", deptA, "2025-06-13", domain.LevelNone))
 	f.project(t, inProgress)
 	f.expectValidatedAction(t, inProgress, inProgress)
+	f.addUser(t, user.User{Username: "admin", Name: "管理员", Roles: []domain.Role{domain.RoleAdmin}})
 	roles := []i18n.Message{i18n.M("role.leader"), i18n.M("role.office")}
 	for _, tc := range []struct {
 		name, method, path, as, body, code string
@@ -204,6 +213,18 @@ func TestEveryKindOfRefusalReadsInTheCallersLanguageAloneWithItsValues(t *testin
 			i18n.M("api.json_type", "reason", "number", "string")},
 		{"an unknown parameter", http.MethodGet, "/api/v1/opinions?bogus=1", "office", "", "unknown_parameter", i18n.Message{}},
 		{"a body that is not JSON", http.MethodPost, "/api/v1/opinions/in-progress/actions/return", "official", `{"reason": }`, "malformed_json", i18n.Message{}},
+		{"a campaign's setting out of its bounds", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"policy": {"sign_working_days": 31}}`, "invalid_campaign",
+			i18n.M("campaign.field", "policy.sign_working_days", i18n.M("campaign.rule.between", 1, 30))},
+		{"a campaign's alias that is another value", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"channels": [{"name": "visit", "aliases": ["hotline"]}]}`, "invalid_campaign",
+			i18n.M("campaign.field", "channels[visit].aliases", i18n.M("campaign.rule.is_a_value", "hotline", i18n.M("campaign.kind.channels")))},
+		{"a user's field", http.MethodPost, "/api/v1/users", "admin", `{"username": "wang", "roles": ["boss"]}`, "invalid_user_roles",
+			i18n.M("rule.of_field", "roles", i18n.M("user.rule.role_unknown", "boss"))},
+		{"a notification address", http.MethodPut, "/api/v1/me/notifications", "official", `{"email": "not an address", "lang": "fr"}`, "invalid_notify_address",
+			i18n.M("rule.joined", i18n.M("notify.rule.email"), i18n.M("api.invalid_lang"))},
+		{"an evidence file's content", http.MethodPost, "/api/v1/opinions/in-progress/attachments", "official", evidenceUpload, "attachment_type",
+			i18n.M("attachment.type", "photo.jpg", i18n.M("attachment.looks.html"), i18n.M("attachment.taken"))},
+		{"a campaign's settings changed meanwhile", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"revision": 7, "name": "x"}`, "campaign_changed",
+			i18n.M("api.campaign_changed", 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			said := map[string]string{}

@@ -51,7 +51,7 @@ func TestBrowserOfficeChangesARunningCampaignsSettings(t *testing.T) {
 	b.submitAndWait(`form.settings button[type=submit]`)
 	b.run(chromedp.WaitVisible(chromedp.ID(cell("dep", city, "aliases") + "-err")))
 	b.shot("settings-error")
-	require.Equal(t, "“民政科”已是本活动的一个名称，不能再作别名。", b.text("#"+cell("dep", city, "aliases")+"-err"))
+	require.Equal(t, "“民政科”已是本活动的部门名称，不能再作别名。", b.text("#"+cell("dep", city, "aliases")+"-err"))
 	require.Equal(t, "城市管理科、民政科", value(b, chromedp.Value(chromedp.ID(cell("dep", city, "aliases")))), "what was typed is kept")
 
 	newCat, retired, visit, newCh := row("cat", ""), row("cat", "制度漏洞"), row("ch", "visit"), row("ch", "")

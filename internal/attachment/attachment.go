@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"rectify/internal/text"
+	"rectify/internal/web/i18n"
 )
 
 // Kind is what a file was recognised as.
@@ -48,8 +49,16 @@ var (
 	PPT  = Kind{ContentType: "application/vnd.ms-powerpoint", Label: "PowerPoint 97–2003 presentation"}
 )
 
-// Taken says, for messages, what rectify takes.
-const Taken = "photos (JPEG, PNG, GIF, WebP), PDF, and Word, Excel or PowerPoint documents"
+// taken says, in a refusal, what rectify takes.
+var taken = i18n.M("attachment.taken")
+
+// photoNames name the kinds of photo in a refusal of one that cannot be read.
+var photoNames = map[string]i18n.Message{
+	JPEG.ContentType: i18n.M("attachment.kind.jpeg"),
+	PNG.ContentType:  i18n.M("attachment.kind.png"),
+	GIF.ContentType:  i18n.M("attachment.kind.gif"),
+	WebP.ContentType: i18n.M("attachment.kind.webp"),
+}
 
 // MaxPixels bounds a photo's size in pixels, read from its header before anything
 // is decoded: a few kilobytes can claim a picture that would take gigabytes to
@@ -57,13 +66,15 @@ const Taken = "photos (JPEG, PNG, GIF, WebP), PDF, and Word, Excel or PowerPoint
 const MaxPixels = 50_000_000
 
 // Error is a file refused: Code is a stable rule code (RuleType, RuleEmpty,
-// RuleUnreadable, RuleImageTooLarge) and Message names the file and the rule.
+// RuleUnreadable, RuleImageTooLarge) and Rule names the file and the rule with
+// its values, read in whichever language its reader has.
 type Error struct {
-	Code    string
-	Message string
+	Code string
+	Rule i18n.Message
 }
 
-func (e *Error) Error() string { return e.Message }
+// Error is the refusal in English, as logs and Go callers read it.
+func (e *Error) Error() string { return e.Rule.In(i18n.English) }
 
 // The rules a file can break.
 const (
@@ -77,8 +88,8 @@ const (
 	RuleImageTooLarge = "image_too_large"
 )
 
-func refuse(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+func refuse(code string, rule i18n.Message) *Error {
+	return &Error{Code: code, Rule: rule}
 }
 
 // Check tells what the file named name is from its bytes, and refuses what
@@ -87,7 +98,7 @@ func refuse(code, format string, args ...any) *Error {
 // with macros, and a photo of more than MaxPixels. Errors are *Error.
 func Check(name string, data []byte) (Kind, error) {
 	if len(data) == 0 {
-		return Kind{}, refuse(RuleEmpty, "file %q is empty", name)
+		return Kind{}, refuse(RuleEmpty, i18n.M("attachment.empty", name))
 	}
 	k, err := sniff(name, data)
 	if err != nil {
@@ -96,11 +107,11 @@ func Check(name string, data []byte) (Kind, error) {
 	if k.image {
 		w, h, err := dimensions(k, data)
 		if err != nil {
-			return Kind{}, refuse(RuleUnreadable, "file %q starts as a %s but cannot be read as one: %v", name, k.Label, err)
+			return Kind{}, refuse(RuleUnreadable, i18n.M("attachment.unreadable", name, photoNames[k.ContentType], err.Error()))
 		}
 		if int64(w)*int64(h) > MaxPixels || w <= 0 || h <= 0 {
-			return Kind{}, refuse(RuleImageTooLarge, "photo %q is %d×%d pixels (%.0f megapixels); at most %d megapixels are taken — send a smaller copy",
-				name, w, h, float64(w)*float64(h)/1e6, MaxPixels/1_000_000)
+			return Kind{}, refuse(RuleImageTooLarge, i18n.M("attachment.image_too_large",
+				name, w, h, fmt.Sprintf("%.0f", float64(w)*float64(h)/1e6), MaxPixels/1_000_000))
 		}
 	}
 	return k, nil
@@ -125,31 +136,30 @@ func sniff(name string, data []byte) (Kind, error) {
 	case bytes.HasPrefix(data, ole2Magic):
 		return officeOLE2(name, data)
 	}
-	return Kind{}, refuse(RuleType, "file %q is %s; rectify takes only %s (recognised by their content, not their name)",
-		name, describe(data), Taken)
+	return Kind{}, refuse(RuleType, i18n.M("attachment.type", name, describe(data), taken))
 }
 
 // describe names what a refused file looks like, so its uploader knows why a file
 // named .jpg is not taken.
-func describe(data []byte) string {
+func describe(data []byte) i18n.Message {
 	head := bytes.ToLower(bytes.TrimLeft(data[:min(len(data), 512)], " \t\r\n\ufeff"))
 	switch {
 	case bytes.HasPrefix(head, []byte("<svg")) || bytes.Contains(head, []byte("<svg")):
-		return "an SVG drawing (it can carry scripts)"
+		return i18n.M("attachment.looks.svg")
 	case bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html")) || bytes.Contains(head, []byte("<script")):
-		return "a web page (HTML)"
+		return i18n.M("attachment.looks.html")
 	case bytes.HasPrefix(head, []byte("<?xml")):
-		return "an XML file"
+		return i18n.M("attachment.looks.xml")
 	case bytes.HasPrefix(data, []byte("MZ")), bytes.HasPrefix(data, []byte("\x7fELF")):
-		return "a program"
+		return i18n.M("attachment.looks.program")
 	case bytes.HasPrefix(data, []byte("#!")):
-		return "a script"
+		return i18n.M("attachment.looks.script")
 	case bytes.HasPrefix(data, []byte("Rar!")), bytes.HasPrefix(data, []byte("7z\xbc\xaf\x27\x1c")), bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
-		return "an archive"
+		return i18n.M("attachment.looks.archive")
 	case utf8.Valid(data[:min(len(data), 512)]):
-		return "text"
+		return i18n.M("attachment.looks.text")
 	}
-	return "of a kind rectify does not take"
+	return i18n.M("attachment.looks.other")
 }
 
 // maxNameRunes bounds a kept file name; longer ones are cut before the extension.

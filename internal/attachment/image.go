@@ -10,6 +10,8 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+
+	"rectify/internal/web/i18n"
 )
 
 // ThumbnailSide is the long side of a thumbnail, in pixels: a row of them fits a
@@ -82,7 +84,7 @@ func Thumbnail(name string, k Kind, data []byte) ([]byte, error) {
 	}
 	<-decoding
 	if err != nil {
-		return nil, refuse(RuleUnreadable, "photo %q cannot be read as a %s: %v", name, k.Label, err)
+		return nil, refuse(RuleUnreadable, i18n.M("attachment.photo_unreadable", name, photoNames[k.ContentType], err.Error()))
 	}
 	if k == JPEG {
 		small = orient(small, exifOrientation(data))

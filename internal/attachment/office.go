@@ -3,9 +3,12 @@ package attachment
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"strings"
 
 	"github.com/richardlehane/mscfb"
+
+	"rectify/internal/web/i18n"
 )
 
 // ole2Magic starts every OLE2 compound file: Word, Excel and PowerPoint 97–2003
@@ -19,7 +22,7 @@ var ole2Magic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 func officeZip(name string, data []byte) (Kind, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return Kind{}, refuse(RuleUnreadable, "file %q is a zip archive that cannot be read: %v", name, err)
+		return Kind{}, refuse(RuleUnreadable, i18n.M("attachment.zip_unreadable", name, err.Error()))
 	}
 	var contentTypes bool
 	kind := Kind{}
@@ -35,11 +38,11 @@ func officeZip(name string, data []byte) (Kind, error) {
 			kind = PPTX
 		}
 		if strings.HasSuffix(strings.ToLower(f.Name), "vbaproject.bin") {
-			return Kind{}, refuse(RuleType, "file %q is an Office document with macros; macros can run programs, so save it without them (as .docx, .xlsx or .pptx) and send that", name)
+			return Kind{}, refuse(RuleType, i18n.M("attachment.macros", name))
 		}
 	}
 	if !contentTypes || kind == (Kind{}) {
-		return Kind{}, refuse(RuleType, "file %q is a zip archive, not a Word, Excel or PowerPoint document; rectify takes only %s", name, Taken)
+		return Kind{}, refuse(RuleType, i18n.M("attachment.zip_not_office", name, taken))
 	}
 	return kind, nil
 }
@@ -52,12 +55,12 @@ func officeOLE2(name string, data []byte) (k Kind, err error) {
 	// bring the server down.
 	defer func() {
 		if v := recover(); v != nil {
-			k, err = Kind{}, refuse(RuleUnreadable, "file %q starts as an Office 97–2003 document but cannot be read as one: %v", name, v)
+			k, err = Kind{}, refuse(RuleUnreadable, i18n.M("attachment.ole2_unreadable", name, fmt.Sprint(v)))
 		}
 	}()
 	r, err := mscfb.New(bytes.NewReader(data))
 	if err != nil {
-		return Kind{}, refuse(RuleUnreadable, "file %q starts as an Office 97–2003 document but cannot be read as one: %v", name, err)
+		return Kind{}, refuse(RuleUnreadable, i18n.M("attachment.ole2_unreadable", name, err.Error()))
 	}
 	for _, f := range r.File {
 		switch f.Name {
@@ -68,12 +71,11 @@ func officeOLE2(name string, data []byte) (k Kind, err error) {
 		case "PowerPoint Document":
 			k = PPT
 		case "Macros", "_VBA_PROJECT_CUR", "VBA":
-			return Kind{}, refuse(RuleType, "file %q is an Office document with macros; macros can run programs, so save it without them and send that", name)
+			return Kind{}, refuse(RuleType, i18n.M("attachment.macros", name))
 		}
 	}
 	if k == (Kind{}) {
-		return Kind{}, refuse(RuleType, "file %q is a compound file of another kind (an installer, a mail message, an encrypted document…), not a Word, Excel or PowerPoint document; rectify takes only %s",
-			name, Taken)
+		return Kind{}, refuse(RuleType, i18n.M("attachment.ole2_other", name, taken))
 	}
 	return k, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 // Campaign is one campaign (活动) and the rules its opinions run by.
@@ -83,6 +84,9 @@ func DefaultPolicy() domain.Policy {
 	}
 }
 
+// MaxWorkingDays bounds a category's working days to deal with an item.
+const MaxWorkingDays = 1000
+
 // MaxUTCOffsetSeconds bounds a campaign's UTC offset either way: 14 hours.
 const MaxUTCOffsetSeconds = 14 * 3600
 
@@ -96,7 +100,7 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // beyond it, and every error names the value by its position: categories[3].name.
 func Normalize(c *Campaign) error {
 	c.Name = trimName(c.Name)
-	if err := checkName("name", "", c.Name, MaxNameRunes); err != nil {
+	if err := checkName("name", i18n.Message{}, c.Name, MaxNameRunes); err != nil {
 		return err
 	}
 	if err := checkFilingUnit(&c.FilingUnit); err != nil {
@@ -108,7 +112,7 @@ func Normalize(c *Campaign) error {
 		}
 	}
 	if c.ID != "" && !idPattern.MatchString(c.ID) {
-		return fieldError("id", "must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit")
+		return fieldError("id", i18n.M("campaign.rule.id"))
 	}
 	p := &c.Policy
 	def := DefaultPolicy()
@@ -123,18 +127,18 @@ func Normalize(c *Campaign) error {
 		cat := &p.Categories[i]
 		cat.Name = trimName(cat.Name)
 		where := fmt.Sprintf("categories[%d]", i)
-		if err := checkName(where+".name", "", cat.Name, maxValueRunes); err != nil {
+		if err := checkName(where+".name", i18n.Message{}, cat.Name, maxValueRunes); err != nil {
 			return err
 		}
 		cat.Aliases, cat.Keywords = cleanList(cat.Aliases), cleanList(cat.Keywords)
-		if err := checkList(where+".aliases", "alias", "aliases", cat.Aliases, MaxAliases); err != nil {
+		if err := checkList(where+".aliases", aliasWords, cat.Aliases, MaxAliases); err != nil {
 			return err
 		}
-		if err := checkList(where+".keywords", "keyword", "keywords", cat.Keywords, MaxKeywords); err != nil {
+		if err := checkList(where+".keywords", keywordWords, cat.Keywords, MaxKeywords); err != nil {
 			return err
 		}
 		if seen[cat.Name] {
-			return fieldError(where+".name", fmt.Sprintf("%q appears twice", cat.Name))
+			return fieldError(where+".name", i18n.M("campaign.rule.twice", cat.Name))
 		}
 		seen[cat.Name] = true
 		if cat.Speed == "" {
@@ -143,7 +147,7 @@ func Normalize(c *Campaign) error {
 		switch cat.Speed {
 		case domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm:
 		default:
-			return fieldError(where+".speed", "must be immediate, deadline or long_term")
+			return fieldError(where+".speed", i18n.M("campaign.rule.speed"))
 		}
 		if cat.WorkingDays == 0 {
 			cat.WorkingDays = map[domain.Speed]int{
@@ -152,11 +156,11 @@ func Normalize(c *Campaign) error {
 				domain.SpeedLongTerm:  LongTermWorkingDays,
 			}[cat.Speed]
 		}
-		if cat.WorkingDays < 0 || cat.WorkingDays > 1000 {
-			return fieldError(where+".working_days", "must be between 1 and 1000")
+		if cat.WorkingDays < 0 || cat.WorkingDays > MaxWorkingDays {
+			return fieldError(where+".working_days", i18n.M("campaign.rule.between", 1, MaxWorkingDays))
 		}
 		if cat.ReportEveryMonths < 0 || cat.ReportEveryMonths > domain.MaxReportEveryMonths {
-			return fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0 or none: every month)", domain.MaxReportEveryMonths))
+			return fieldError(where+".report_every_months", i18n.M("campaign.rule.report_every_months", domain.MaxReportEveryMonths))
 		}
 	}
 	if len(p.Departments) > MaxDepartments {
@@ -166,13 +170,13 @@ func Normalize(c *Campaign) error {
 	for i, d := range p.Departments {
 		p.Departments[i] = trimName(d)
 		if p.Departments[i] == "" {
-			return fieldError(fmt.Sprintf("departments[%d]", i), "is empty")
+			return fieldError(fmt.Sprintf("departments[%d]", i), i18n.M("campaign.rule.empty"))
 		}
-		if err := checkName(fmt.Sprintf("departments[%d]", i), "", p.Departments[i], maxValueRunes); err != nil {
+		if err := checkName(fmt.Sprintf("departments[%d]", i), i18n.Message{}, p.Departments[i], maxValueRunes); err != nil {
 			return err
 		}
 		if deps[p.Departments[i]] {
-			return fieldError(fmt.Sprintf("departments[%d]", i), fmt.Sprintf("%q appears twice", p.Departments[i]))
+			return fieldError(fmt.Sprintf("departments[%d]", i), i18n.M("campaign.rule.twice", p.Departments[i]))
 		}
 		deps[p.Departments[i]] = true
 	}
@@ -181,7 +185,7 @@ func Normalize(c *Campaign) error {
 			*n.v = n.def
 		}
 		if *n.v < 0 || *n.v > n.max {
-			return fieldError("policy."+n.field, fmt.Sprintf("must be between 0 and %d", n.max))
+			return fieldError("policy."+n.field, i18n.M("campaign.rule.between", 0, n.max))
 		}
 	}
 	if p.UTCOffsetSeconds == 0 {
@@ -189,7 +193,7 @@ func Normalize(c *Campaign) error {
 	}
 	// Real time zones lie within ±14 h; beyond, times cannot even be written down.
 	if p.UTCOffsetSeconds < -MaxUTCOffsetSeconds || p.UTCOffsetSeconds > MaxUTCOffsetSeconds {
-		return fieldError("policy.utc_offset_seconds", fmt.Sprintf("must be within ±14 hours (from %d to %d seconds)", -MaxUTCOffsetSeconds, MaxUTCOffsetSeconds))
+		return fieldError("policy.utc_offset_seconds", i18n.M("campaign.rule.utc_offset", -MaxUTCOffsetSeconds, MaxUTCOffsetSeconds))
 	}
 	for d, aliases := range p.DepartmentAliases {
 		p.DepartmentAliases[d] = cleanList(aliases)
@@ -201,11 +205,11 @@ func Normalize(c *Campaign) error {
 		ch := &c.Channels[i]
 		ch.Name = trimName(ch.Name)
 		where := fmt.Sprintf("channels[%d]", i)
-		if err := checkName(where+".name", "", ch.Name, maxValueRunes); err != nil {
+		if err := checkName(where+".name", i18n.Message{}, ch.Name, maxValueRunes); err != nil {
 			return err
 		}
 		ch.Aliases = cleanList(ch.Aliases)
-		if err := checkList(where+".aliases", "alias", "aliases", ch.Aliases, MaxAliases); err != nil {
+		if err := checkList(where+".aliases", aliasWords, ch.Aliases, MaxAliases); err != nil {
 			return err
 		}
 	}
@@ -234,14 +238,21 @@ func policyNumbers(p *domain.Policy) []policyNumber {
 	}
 }
 
-// FieldError names the field of a campaign that breaks a rule.
+// FieldError names the field of a campaign that breaks a rule. The rule is a
+// message with its values, read in whichever language its reader has: the
+// settings pages put it beside the field's cell, an API answer after the field.
 type FieldError struct {
-	Field, Rule string
+	Field string
+	Rule  i18n.Message
 }
 
-func (e *FieldError) Error() string { return e.Field + " " + e.Rule }
+// Error is the error in English, as logs and Go callers read it.
+func (e *FieldError) Error() string { return e.Message().In(i18n.English) }
 
-func fieldError(field, rule string) error { return &FieldError{Field: field, Rule: rule} }
+// Message is the error naming its field, as an API answer words it.
+func (e *FieldError) Message() i18n.Message { return i18n.M("campaign.field", e.Field, e.Rule) }
+
+func fieldError(field string, rule i18n.Message) error { return &FieldError{Field: field, Rule: rule} }
 
 // Suggest proposes the category (not retired) whose keywords the content mentions
 // most; the office confirms or changes it. Empty when nothing matches.

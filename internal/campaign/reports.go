@@ -3,6 +3,8 @@ package campaign
 import (
 	"fmt"
 	"time"
+
+	"rectify/internal/web/i18n"
 )
 
 // How often a campaign's progress reports (整改进展情况) to the supervising group
@@ -57,16 +59,16 @@ func checkReports(s *ReportSchedule) error {
 		*s = ReportSchedule{Every: ReportsNone}
 	case ReportsWeekly:
 		if s.Weekday < 1 || s.Weekday > 7 {
-			return fieldError("reports.weekday", "must be 1 (Monday) to 7 (Sunday) for weekly reports")
+			return fieldError("reports.weekday", i18n.M("campaign.rule.report_weekday"))
 		}
 		s.Day = 0
 	case ReportsMonthly:
 		if s.Day < 1 || s.Day > MaxReportDay {
-			return fieldError("reports.day", fmt.Sprintf("must be 1 to %d for monthly reports (every month has that day)", MaxReportDay))
+			return fieldError("reports.day", i18n.M("campaign.rule.report_day", MaxReportDay))
 		}
 		s.Weekday = 0
 	default:
-		return fieldError("reports.every", "must be none, weekly or monthly")
+		return fieldError("reports.every", i18n.M("campaign.rule.report_every"))
 	}
 	return nil
 }
@@ -77,7 +79,7 @@ func checkFilingUnit(s *string) error {
 	if *s == "" {
 		return nil
 	}
-	return checkName("filing_unit", "", *s, MaxFilingUnitRunes)
+	return checkName("filing_unit", i18n.Message{}, *s, MaxFilingUnitRunes)
 }
 
 // GoWeekday is the schedule's weekday as Go counts them (Sunday 0).

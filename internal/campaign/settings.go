@@ -9,6 +9,7 @@ import (
 
 	"rectify/internal/domain"
 	"rectify/internal/text"
+	"rectify/internal/web/i18n"
 )
 
 // Patch changes the settings of a running campaign (PATCH /api/v1/campaigns/{id},
@@ -132,7 +133,7 @@ func (p Patch) Apply(c *Campaign, actor string, at time.Time) ([]Change, error) 
 	renames := map[string]map[string]string{}
 	if p.Name != nil {
 		name := trimName(*p.Name)
-		if err := checkName("name", "", name, MaxNameRunes); err != nil {
+		if err := checkName("name", i18n.Message{}, name, MaxNameRunes); err != nil {
 			return nil, err
 		}
 		next.Name = name
@@ -207,7 +208,7 @@ func (e *PolicyEdit) apply(p *domain.Policy) error {
 			lo = 0
 		}
 		if *v < lo || *v > n.max {
-			return fieldError("policy."+n.field, fmt.Sprintf("must be between %d and %d", lo, n.max))
+			return fieldError("policy."+n.field, i18n.M("campaign.rule.between", lo, n.max))
 		}
 		*n.v = *v
 	}
@@ -222,7 +223,7 @@ func (e *PolicyEdit) apply(p *domain.Policy) error {
 func locate(kind string, i int, names []string, name, from string, touched map[string]bool) (int, error) {
 	where := fmt.Sprintf("%s[%d]", kind, i)
 	if name == "" {
-		return 0, fieldError(where+".name", "is required")
+		return 0, fieldError(where+".name", i18n.M("campaign.rule.name_kept"))
 	}
 	key := name
 	if from != "" {
@@ -230,10 +231,10 @@ func locate(kind string, i int, names []string, name, from string, touched map[s
 	}
 	idx := slices.Index(names, key)
 	if from != "" && idx < 0 {
-		return 0, fieldError(where+".renamed_from", fmt.Sprintf("%q is not one of this campaign's %s", text.Excerpt(from, maxValueRunes), kind))
+		return 0, fieldError(where+".renamed_from", i18n.M("campaign.rule.not_one_of", text.Excerpt(from, maxValueRunes), kindWords[kind]))
 	}
 	if touched[key] {
-		return 0, fieldError(where, fmt.Sprintf("%q is changed twice in this request", text.Excerpt(key, maxValueRunes)))
+		return 0, fieldError(where, i18n.M("campaign.rule.changed_twice", text.Excerpt(key, maxValueRunes)))
 	}
 	touched[key] = true
 	return idx, nil
@@ -244,19 +245,19 @@ func locate(kind string, i int, names []string, name, from string, touched map[s
 // value to a kind that has as many as it may (full), the number of values.
 func checkEdit(kind string, i int, name string, aliases, keywords []string, full bool) error {
 	where := fmt.Sprintf("%s[%d]", kind, i)
-	if err := checkName(where+".name", "", name, maxValueRunes); err != nil {
+	if err := checkName(where+".name", i18n.Message{}, name, maxValueRunes); err != nil {
 		return err
 	}
 	if full {
 		return tooMany(kind, i)
 	}
 	if aliases != nil {
-		if err := checkList(where+".aliases", "alias", "aliases", cleanList(aliases), MaxAliases); err != nil {
+		if err := checkList(where+".aliases", aliasWords, cleanList(aliases), MaxAliases); err != nil {
 			return err
 		}
 	}
 	if keywords != nil {
-		return checkList(where+".keywords", "keyword", "keywords", cleanList(keywords), MaxKeywords)
+		return checkList(where+".keywords", keywordWords, cleanList(keywords), MaxKeywords)
 	}
 	return nil
 }
@@ -335,12 +336,12 @@ func applyCategories(p *domain.Policy, edits []CategoryEdit) (map[string]string,
 			case domain.SpeedImmediate, domain.SpeedDeadline, domain.SpeedLongTerm:
 				c.Speed = ed.Speed
 			default:
-				return nil, fieldError(where+".speed", "must be immediate, deadline or long_term")
+				return nil, fieldError(where+".speed", i18n.M("campaign.rule.speed"))
 			}
 		}
 		if ed.WorkingDays != nil {
-			if *ed.WorkingDays < 1 || *ed.WorkingDays > 1000 {
-				return nil, fieldError(where+".working_days", "must be between 1 and 1000")
+			if *ed.WorkingDays < 1 || *ed.WorkingDays > MaxWorkingDays {
+				return nil, fieldError(where+".working_days", i18n.M("campaign.rule.between", 1, MaxWorkingDays))
 			}
 			c.WorkingDays = *ed.WorkingDays
 		}
@@ -349,7 +350,7 @@ func applyCategories(p *domain.Policy, edits []CategoryEdit) (map[string]string,
 		}
 		if ed.ReportEveryMonths != nil {
 			if *ed.ReportEveryMonths < 0 || *ed.ReportEveryMonths > domain.MaxReportEveryMonths {
-				return nil, fieldError(where+".report_every_months", fmt.Sprintf("must be between 1 and %d (0: every month)", domain.MaxReportEveryMonths))
+				return nil, fieldError(where+".report_every_months", i18n.M("campaign.rule.report_every_months", domain.MaxReportEveryMonths))
 			}
 			c.ReportEveryMonths = *ed.ReportEveryMonths
 		}

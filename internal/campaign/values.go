@@ -10,6 +10,7 @@ import (
 
 	"rectify/internal/domain"
 	"rectify/internal/text"
+	"rectify/internal/web/i18n"
 )
 
 // Channel is one way opinions reach a campaign (渠道). Name is what an opinion
@@ -134,32 +135,56 @@ func trimName(s string) string {
 
 // checkName applies the rules every name, alias and keyword keeps: something to
 // see, no control character (a line break or tab included: a name is shown on one
-// line and is a label of the figures), at most max characters. what says which of
-// a field's texts it is ("" for the field itself, "alias 2 " for the second alias).
-// It never quotes the text: it may be the kilobytes that broke the rule.
-func checkName(field, what, s string, max int) error {
+// line and is a label of the figures), at most max characters. item says which of
+// a field's texts it is (none for the field itself, the second alias for
+// listWords.item(2)), so that a page beside the field and an answer naming it
+// both say which. It never quotes the text: it may be the kilobytes that broke
+// the rule.
+func checkName(field string, item i18n.Message, s string, max int) error {
+	whole := item.Key == ""
 	switch {
+	case s == "" && whole:
+		return fieldError(field, i18n.M("campaign.rule.required"))
 	case s == "":
-		if what == "" {
-			return fieldError(field, "is required")
-		}
-		return fieldError(field, what+"is empty")
+		return fieldError(field, i18n.M("campaign.rule.item_empty", item))
+	case text.HasControl(s) && whole:
+		return fieldError(field, i18n.M("campaign.rule.control"))
 	case text.HasControl(s):
-		return fieldError(field, what+"has a control character (a line break, a tab or the like); names are shown on one line and are the labels of the figures")
+		return fieldError(field, i18n.M("campaign.rule.item_control", item))
+	case utf8.RuneCountInString(s) > max && whole:
+		return fieldError(field, i18n.M("campaign.rule.too_long", max))
 	case utf8.RuneCountInString(s) > max:
-		return fieldError(field, fmt.Sprintf("%sis longer than %d characters", what, max))
+		return fieldError(field, i18n.M("campaign.rule.item_too_long", item, max))
 	}
 	return nil
 }
 
-// checkList applies checkName to each of a list of aliases or keywords (one and
-// many name them) and bounds their number.
-func checkList(field, one, many string, list []string, most int) error {
+// listWords are how the rules word a list of aliases or keywords: one of its
+// items, and how many there are against how many may be.
+type listWords struct {
+	item  func(n int) i18n.Message
+	count func(n, most int) i18n.Message
+}
+
+var (
+	aliasWords = listWords{
+		item:  func(n int) i18n.Message { return i18n.M("campaign.rule.alias", n) },
+		count: func(n, most int) i18n.Message { return i18n.M("campaign.rule.aliases_count", n, most) },
+	}
+	keywordWords = listWords{
+		item:  func(n int) i18n.Message { return i18n.M("campaign.rule.keyword", n) },
+		count: func(n, most int) i18n.Message { return i18n.M("campaign.rule.keywords_count", n, most) },
+	}
+)
+
+// checkList applies checkName to each of a list of aliases or keywords and
+// bounds their number.
+func checkList(field string, words listWords, list []string, most int) error {
 	if len(list) > most {
-		return fieldError(field, fmt.Sprintf("has %d %s; at most %d are allowed", len(list), many, most))
+		return fieldError(field, words.count(len(list), most))
 	}
 	for i, s := range list {
-		if err := checkName(field, fmt.Sprintf("%s %d ", one, i+1), s, maxValueRunes); err != nil {
+		if err := checkName(field, words.item(i+1), s, maxValueRunes); err != nil {
 			return err
 		}
 	}
@@ -168,7 +193,7 @@ func checkList(field, one, many string, list []string, most int) error {
 
 // tooMany is the error for the value at index i of kind, one over the limit.
 func tooMany(kind string, i int) error {
-	return fieldError(fmt.Sprintf("%s[%d]", kind, i), fmt.Sprintf("is over the limit: a campaign has at most %d %s, retired ones included", maxOf[kind], kind))
+	return fieldError(fmt.Sprintf("%s[%d]", kind, i), i18n.M("campaign.rule.too_many", maxOf[kind], kindWords[kind]))
 }
 
 // entry is a category, department or channel as the rules about names and aliases
@@ -179,12 +204,20 @@ type entry struct {
 	retired bool
 }
 
-// The three kinds of value, as fields and messages name them.
+// The three kinds of value, as fields name them.
 const (
 	kindCategories  = "categories"
 	kindDepartments = "departments"
 	kindChannels    = "channels"
 )
+
+// kindWords are the kinds of value as a rule's message names them, in its
+// reader's language.
+var kindWords = map[string]i18n.Message{
+	kindCategories:  i18n.M("campaign.kind.categories"),
+	kindDepartments: i18n.M("campaign.kind.departments"),
+	kindChannels:    i18n.M("campaign.kind.channels"),
+}
 
 func categoryEntries(p domain.Policy) []entry {
 	es := make([]entry, len(p.Categories))
@@ -248,16 +281,16 @@ func channelsOf(es []entry) []Channel {
 func Check(c *Campaign) error {
 	p := &c.Policy
 	if len(p.RetiredDepartments) > len(p.Departments) {
-		return fieldError("policy.retired_departments", "lists more departments than the campaign has")
+		return fieldError("policy.retired_departments", i18n.M("campaign.rule.retired_more"))
 	}
 	for _, d := range p.RetiredDepartments {
 		if !slices.Contains(p.Departments, d) {
-			return fieldError("policy.retired_departments", fmt.Sprintf("%q is not one of this campaign's departments", text.Excerpt(d, maxValueRunes)))
+			return fieldError("policy.retired_departments", i18n.M("campaign.rule.not_one_of", text.Excerpt(d, maxValueRunes), kindWords[kindDepartments]))
 		}
 	}
 	for d := range p.DepartmentAliases {
 		if !slices.Contains(p.Departments, d) {
-			return fieldError("policy.department_aliases", fmt.Sprintf("%q is not one of this campaign's departments", text.Excerpt(d, maxValueRunes)))
+			return fieldError("policy.department_aliases", i18n.M("campaign.rule.not_one_of", text.Excerpt(d, maxValueRunes), kindWords[kindDepartments]))
 		}
 	}
 	if err := checkEntries(kindCategories, categoryEntries(*p), true); err != nil {
@@ -278,14 +311,14 @@ func checkEntries(kind string, es []entry, needActive bool) error {
 	active := false
 	for i, e := range es {
 		if e.name == "" {
-			return fieldError(kind, "has a value without a name")
+			return fieldError(kind, i18n.M("campaign.rule.unnamed"))
 		}
-		if err := checkName(fmt.Sprintf("%s[%d].name", kind, i), "", e.name, maxValueRunes); err != nil {
+		if err := checkName(fmt.Sprintf("%s[%d].name", kind, i), i18n.Message{}, e.name, maxValueRunes); err != nil {
 			return err
 		}
 		where := fmt.Sprintf("%s[%s].name", kind, e.name)
 		if o, dup := seen[fold(e.name)]; dup {
-			return fieldError(where, fmt.Sprintf("%q is already the name of %q", e.name, o.name))
+			return fieldError(where, i18n.M("campaign.rule.name_taken", e.name, o.name))
 		}
 		seen[fold(e.name)] = owner{name: e.name}
 		active = active || !e.retired
@@ -293,31 +326,31 @@ func checkEntries(kind string, es []entry, needActive bool) error {
 	for _, e := range es {
 		where := fmt.Sprintf("%s[%s].aliases", kind, e.name)
 		if len(e.aliases) > MaxAliases {
-			return fieldError(where, fmt.Sprintf("has %d aliases; at most %d are allowed", len(e.aliases), MaxAliases))
+			return fieldError(where, aliasWords.count(len(e.aliases), MaxAliases))
 		}
 		for j, a := range e.aliases {
 			if a == "" {
-				return fieldError(where, "has an empty alias")
+				return fieldError(where, i18n.M("campaign.rule.alias_empty"))
 			}
-			if err := checkName(where, fmt.Sprintf("alias %d ", j+1), a, maxValueRunes); err != nil {
+			if err := checkName(where, aliasWords.item(j+1), a, maxValueRunes); err != nil {
 				return err
 			}
 			o, dup := seen[fold(a)]
 			switch {
 			case dup && o.name == e.name && !o.alias:
-				return fieldError(where, fmt.Sprintf("%q is the name itself", a))
+				return fieldError(where, i18n.M("campaign.rule.alias_is_name", a))
 			case dup && o.name == e.name:
-				return fieldError(where, fmt.Sprintf("%q appears twice", a))
+				return fieldError(where, i18n.M("campaign.rule.twice", a))
 			case dup && o.alias:
-				return fieldError(where, fmt.Sprintf("%q is already an alias of %q", a, o.name))
+				return fieldError(where, i18n.M("campaign.rule.alias_taken", a, o.name))
 			case dup:
-				return fieldError(where, fmt.Sprintf("%q is already one of this campaign's %s", a, kind))
+				return fieldError(where, i18n.M("campaign.rule.is_a_value", a, kindWords[kind]))
 			}
 			seen[fold(a)] = owner{name: e.name, alias: true}
 		}
 	}
 	if needActive && !active {
-		return fieldError(kind, "must keep at least one value that is not retired")
+		return fieldError(kind, i18n.M("campaign.rule.keep_one"))
 	}
 	return nil
 }

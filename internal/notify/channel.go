@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
+
+	"rectify/internal/web/i18n"
 )
 
 // Channel is a way a message reaches people.
@@ -106,23 +108,56 @@ func (s *Sender) Send(ctx context.Context, a Address, m Message) error {
 // settings or an operator into the environment: http(s), a host, and for each
 // robot the shape its platform gives out. The error never repeats the URL.
 func CheckWebhook(c Channel, raw string) error {
+	if rule := webhookRule(c, raw); rule.Key != "" {
+		return &AddressError{Rules: []i18n.Message{rule}}
+	}
+	return nil
+}
+
+// webhookRule is the rule a webhook URL breaks, if any (none: no key).
+func webhookRule(c Channel, raw string) i18n.Message {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s webhook must be an http(s) URL with a host", c)
+		return i18n.M("notify.rule.webhook_url", string(c))
 	}
 	switch c {
 	case ChannelDingTalk:
 		if u.Query().Get("access_token") == "" {
-			return fmt.Errorf("dingtalk webhook must carry its access_token (…/robot/send?access_token=…)")
+			return i18n.M("notify.rule.dingtalk_token")
 		}
 	case ChannelWeCom:
 		if u.Query().Get("key") == "" {
-			return fmt.Errorf("wecom webhook must carry its key (…/cgi-bin/webhook/send?key=…)")
+			return i18n.M("notify.rule.wecom_key")
 		}
 	case ChannelFeishu:
 		if !strings.Contains(u.Path, "/hook/") {
-			return fmt.Errorf("feishu webhook must be a bot hook URL (…/open-apis/bot/v2/hook/…)")
+			return i18n.M("notify.rule.feishu_hook")
 		}
 	}
-	return nil
+	return i18n.Message{}
+}
+
+// AddressError is a recipient's addresses that cannot be used: every rule they
+// break, each with its values, read in whichever language its reader has (a
+// person's settings answered in theirs, an operator's environment in English).
+type AddressError struct {
+	Rules []i18n.Message
+}
+
+// Error is the rules in English, one a line, as logs and the start's checks read them.
+func (e *AddressError) Error() string {
+	lines := make([]string, len(e.Rules))
+	for i, r := range e.Rules {
+		lines[i] = r.In(i18n.English)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Message is the rules as one message, as an API answer and a page word it.
+func (e *AddressError) Message() i18n.Message {
+	m := e.Rules[0]
+	for _, r := range e.Rules[1:] {
+		m = i18n.M("rule.joined", m, r)
+	}
+	return m
 }

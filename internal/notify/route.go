@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/mail"
 	"time"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 // UserAddresses are where one recipient's notifications go — a person's own
@@ -59,34 +59,37 @@ func (u UserAddresses) Empty() bool { return len(u.Addresses()) == 0 }
 
 // Check checks every address set; the error names the field, never its value.
 func (u UserAddresses) Check() error {
-	var errs []error
+	var rules []i18n.Message
 	for _, w := range []struct {
 		c   Channel
 		url string
 	}{{ChannelDingTalk, u.DingTalk}, {ChannelWeCom, u.WeCom}, {ChannelFeishu, u.Feishu}} {
 		if w.url != "" {
-			if err := CheckWebhook(w.c, w.url); err != nil {
-				errs = append(errs, err)
+			if rule := webhookRule(w.c, w.url); rule.Key != "" {
+				rules = append(rules, rule)
 			}
 		}
 	}
 	if u.DingTalkSecret != "" && u.DingTalk == "" {
-		errs = append(errs, errors.New("dingtalk_secret without dingtalk_webhook"))
+		rules = append(rules, i18n.M("notify.rule.dingtalk_secret"))
 	}
 	if u.FeishuSecret != "" && u.Feishu == "" {
-		errs = append(errs, errors.New("feishu_secret without feishu_webhook"))
+		rules = append(rules, i18n.M("notify.rule.feishu_secret"))
 	}
 	if u.Email != "" {
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-			errs = append(errs, errors.New("email must be a plain e-mail address (name@example.gov.cn)"))
+			rules = append(rules, i18n.M("notify.rule.email"))
 		}
 	}
 	switch u.Lang {
 	case "", "zh", "en":
 	default:
-		errs = append(errs, errors.New("lang must be zh or en"))
+		rules = append(rules, i18n.M("api.invalid_lang"))
 	}
-	return errors.Join(errs...)
+	if len(rules) == 0 {
+		return nil
+	}
+	return &AddressError{Rules: rules}
 }
 
 // Routes are the configured recipients beside each person's own addresses: the

@@ -101,7 +101,7 @@ func (s *Service) Attach(ctx context.Context, u user.User, id, name string, data
 func refusedFile(err error) error {
 	var refused *attachment.Error
 	if errors.As(err, &refused) {
-		return errorf(http.StatusUnprocessableEntity, refused.Code, "%s", refused.Message)
+		return &Error{Status: http.StatusUnprocessableEntity, Code: refused.Code, Message: refused.Error(), Text: refused.Rule}
 	}
 	return err
 }

@@ -58,7 +58,7 @@ func (s *Service) CreateCampaign(ctx context.Context, u user.User, req CampaignR
 		c.Policy.Departments = req.Departments
 	}
 	if err := campaign.Normalize(&c); err != nil {
-		return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "%v", err)
+		return c, invalidCampaign(err)
 	}
 	if c.ID == "" {
 		c.ID = "c-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
@@ -153,15 +153,26 @@ func (s *Service) PatchCampaign(ctx context.Context, u user.User, id string, p c
 	case errors.Is(err, store.ErrNotFound):
 		return c, Refuse(http.StatusNotFound, "campaign_not_found", "api.no_such", i18n.M("api.noun.campaign"), id)
 	case errors.As(err, &fe):
-		return c, errorf(http.StatusUnprocessableEntity, "invalid_campaign", "%v", err)
+		return c, invalidCampaign(fe)
 	case errors.As(err, &stale):
-		return c, errorf(http.StatusConflict, "campaign_changed", "%v; reload the settings and make the change again", err)
+		return c, Refuse(http.StatusConflict, "campaign_changed", "api.campaign_changed", stale.Current)
 	case err == nil && (c.Reports != nil || p.Reports != nil):
 		// Every save of a campaign with reports syncs its schedule, so saving
 		// again mends one that could not be set.
 		return c, s.syncAfterChange(ctx, c)
 	}
 	return c, err
+}
+
+// invalidCampaign is the 422 of a campaign's setting that breaks a rule
+// (campaign.FieldError), worded by the catalogue with its field and values; any
+// other error as it is.
+func invalidCampaign(err error) error {
+	var fe *campaign.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_campaign", Message: fe.Error(), Text: fe.Message()}
 }
 
 // CampaignChanges are the last limit changes recorded of campaign id's settings,

@@ -73,8 +73,11 @@ func (s *Service) MyNotifications(ctx context.Context, u user.User) (notify.User
 // SetMyNotifications replaces u's own addresses, checked first: a 422 names the
 // field that is wrong.
 func (s *Service) SetMyNotifications(ctx context.Context, u user.User, to notify.UserAddresses) (notify.UserAddresses, error) {
-	if err := to.Check(); err != nil {
-		return to, errorf(http.StatusUnprocessableEntity, "invalid_notify_address", "%s", err.Error())
+	var bad *notify.AddressError
+	if err := to.Check(); errors.As(err, &bad) {
+		return to, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_notify_address", Message: bad.Error(), Text: bad.Message()}
+	} else if err != nil {
+		return to, err
 	}
 	if err := s.store.SetNotifyAddresses(ctx, u.Username, to, s.Now()); err != nil {
 		return to, err

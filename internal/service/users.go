@@ -178,7 +178,7 @@ func invalidUser(err error) error {
 		if strings.HasSuffix(fe.Field, "_password") {
 			code = "invalid_" + fe.Field
 		}
-		return errorf(http.StatusUnprocessableEntity, code, "%s", fe.Error())
+		return &Error{Status: http.StatusUnprocessableEntity, Code: code, Message: fe.Error(), Text: fe.Message()}
 	}
 	return err
 }

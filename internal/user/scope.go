@@ -4,11 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"slices"
 	"unicode/utf8"
 
 	"rectify/internal/domain"
+	"rectify/internal/web/i18n"
 )
 
 // Where a user came from (User.Source).
@@ -45,12 +45,27 @@ func (u User) CoversDepartment(department string) bool {
 // Scoped reports whether the user's roles are scoped at all.
 func (u User) Scoped() bool { return len(u.Campaigns) > 0 || len(u.Departments) > 0 }
 
-// FieldError is an input that cannot be a user's: the field, and why.
+// FieldError is an input that cannot be a user's: the field, and the rule it
+// breaks with its values, read in whichever language its reader has.
 type FieldError struct {
-	Field, Reason string
+	Field string
+	Rule  i18n.Message
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+// Error is the error in English, as logs and Go callers read it.
+func (e *FieldError) Error() string { return e.Message().In(i18n.English) }
+
+// Message is the error naming its field, as an API answer and a page word it.
+func (e *FieldError) Message() i18n.Message { return i18n.M("rule.of_field", e.Field, e.Rule) }
+
+func fieldError(field string, rule i18n.Message) error { return &FieldError{Field: field, Rule: rule} }
+
+// Bounds on a user's fields: a name (the user's, a department's, a campaign's
+// they are scoped to) in characters, a username in bytes.
+const (
+	maxNameRunes     = 200
+	maxUsernameBytes = 64
+)
 
 // Check checks what an admin (or a seed) gives a user: a username of letters,
 // digits and . _ - @, known roles, at least one, and names within bounds.
@@ -58,18 +73,18 @@ func Check(u User) error {
 	if err := CheckUsername(u.Username); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(u.Name) > 200 {
-		return &FieldError{"name", "is longer than 200 characters"}
+	if utf8.RuneCountInString(u.Name) > maxNameRunes {
+		return fieldError("name", i18n.M("rule.longer_than", maxNameRunes))
 	}
-	if utf8.RuneCountInString(u.Department) > 200 {
-		return &FieldError{"department", "is longer than 200 characters"}
+	if utf8.RuneCountInString(u.Department) > maxNameRunes {
+		return fieldError("department", i18n.M("rule.longer_than", maxNameRunes))
 	}
 	if len(u.Roles) == 0 {
-		return &FieldError{"roles", "give at least one role: office, official, verifier, leader or admin"}
+		return fieldError("roles", i18n.M("user.rule.roles_required"))
 	}
 	for _, r := range u.Roles {
 		if !slices.Contains(AllRoles, r) {
-			return &FieldError{"roles", fmt.Sprintf("%q is not one of office, official, verifier, leader, admin", r)}
+			return fieldError("roles", i18n.M("user.rule.role_unknown", string(r)))
 		}
 	}
 	for _, list := range []struct {
@@ -77,8 +92,8 @@ func Check(u User) error {
 		values []string
 	}{{"campaigns", u.Campaigns}, {"departments", u.Departments}} {
 		for _, v := range list.values {
-			if v == "" || utf8.RuneCountInString(v) > 200 {
-				return &FieldError{list.field, "each must be a non-empty name of at most 200 characters"}
+			if v == "" || utf8.RuneCountInString(v) > maxNameRunes {
+				return fieldError(list.field, i18n.M("user.rule.names", maxNameRunes))
 			}
 		}
 	}
@@ -91,15 +106,15 @@ var AllRoles = []domain.Role{domain.RoleOffice, domain.RoleOfficial, domain.Role
 // CheckUsername checks a username: 1 to 64 letters, digits, '.', '_', '-' or '@'.
 func CheckUsername(name string) error {
 	if name == "" {
-		return &FieldError{"username", "is required"}
+		return fieldError("username", i18n.M("user.rule.required"))
 	}
-	if len(name) > 64 {
-		return &FieldError{"username", "is longer than 64 characters"}
+	if len(name) > maxUsernameBytes {
+		return fieldError("username", i18n.M("rule.longer_than", maxUsernameBytes))
 	}
 	for _, r := range name {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' || r == '@'
 		if !ok {
-			return &FieldError{"username", "may hold only letters, digits, '.', '_', '-' and '@'"}
+			return fieldError("username", i18n.M("user.rule.username_chars"))
 		}
 	}
 	return nil
@@ -109,10 +124,10 @@ func CheckUsername(name string) error {
 // at most what bcrypt reads.
 func CheckPassword(field, password string) error {
 	if utf8.RuneCountInString(password) < MinPasswordRunes {
-		return &FieldError{field, fmt.Sprintf("must be at least %d characters long", MinPasswordRunes)}
+		return fieldError(field, i18n.M("user.rule.password_short", MinPasswordRunes))
 	}
 	if len(password) > maxPasswordBytes {
-		return &FieldError{field, fmt.Sprintf("must be at most %d bytes long", maxPasswordBytes)}
+		return fieldError(field, i18n.M("user.rule.password_long", maxPasswordBytes))
 	}
 	return nil
 }

@@ -382,7 +382,7 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 		"sat.":                  strs("satisfied", "basically", "dissatisfied"),
 		"notify.alert.title.":   strs("firing", "resolved"),
 	}
-	keys := messageKeys(t, dynamic, "internal/domain", "internal/intake", "internal/service", "internal/api", "activities",
+	keys := messageKeys(t, dynamic, "internal/domain", "internal/intake", "internal/campaign", "internal/user", "internal/attachment", "internal/service", "internal/api", "activities",
 		"internal/spreadsheet", "internal/ledger", "internal/notify", "internal/report", "internal/deadline", "internal/calendar")
 	for _, k := range []string{"rule.phone", "rule.key_conflict", "column.phone", "rule.state_words.closed", "api.wrong_state",
 		"rejected.warning", "notify.link", "level.overdue", "ledger.late_extensions_by"} {

@@ -778,62 +778,41 @@ func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request, v *visit
 }
 
 // campaignFieldError turns a campaign rule into the form field it is about ("" for
-// the form as a whole) and a message in the visitor's language. departments are the
-// ones Normalize checked, rowOf the form's row of each category it checked.
+// the form as a whole) and a message in the visitor's language: the rule's own,
+// with its values, but for the few this form words as its fields ask (a category
+// row's name, its speed chosen from a list). departments are the ones Normalize
+// checked, rowOf the form's row of each category it checked.
 func campaignFieldError(v *visit, fe *campaign.FieldError, departments []string, rowOf []int) (string, string) {
+	rule := fe.Rule.In(v.Lang)
 	var i int
 	var part string
 	switch {
-	case fe.Field == "name" && fe.Rule == "is required":
+	case fe.Field == "name" && fe.Rule.Key == "campaign.rule.required":
 		return "name", v.T("camp.err.name_required")
-	case fe.Field == "name" && strings.Contains(fe.Rule, "longer than"):
-		return "name", v.T("camp.err.name_long")
 	case fe.Field == "name":
-		return "name", knownRule(v, fe.Rule)
+		return "name", rule
 	case fe.Field == "id":
-		return "id", v.T("camp.err.id_format")
+		return "id", rule
 	case strings.HasPrefix(fe.Field, "departments["):
-		if _, err := fmt.Sscanf(fe.Field, "departments[%d]", &i); err == nil && i >= 0 && i < len(departments) && strings.Contains(fe.Rule, "twice") {
-			return "departments", v.T("camp.err.department_twice", departments[i])
-		}
-		return "departments", knownRule(v, fe.Rule)
+		return "departments", rule
 	case strings.HasPrefix(fe.Field, "categories["):
 		if _, err := fmt.Sscanf(strings.Replace(fe.Field, "].", "] ", 1), "categories[%d] %s", &i, &part); err != nil || i < 0 || i >= len(rowOf) {
-			return "categories", v.T("camp.err.invalid")
+			return "categories", rule
 		}
 		field := fmt.Sprintf("category_%s-%d", part, rowOf[i])
 		switch {
-		case part == "name" && fe.Rule == "is required":
+		case part == "name" && fe.Rule.Key == "campaign.rule.required":
 			return field, v.T("camp.err.category_name_required")
-		case part == "name" && strings.Contains(fe.Rule, "twice"):
+		case part == "name" && fe.Rule.Key == "campaign.rule.twice":
 			return field, v.T("camp.err.category_twice")
 		case part == "speed":
 			return field, v.T("camp.err.speed")
 		}
-		return field, atMost(v, fe.Rule)
+		return field, rule
 	case strings.HasPrefix(fe.Field, "policy."):
-		return strings.TrimPrefix(fe.Field, "policy."), atMost(v, fe.Rule)
+		return strings.TrimPrefix(fe.Field, "policy."), rule
 	}
-	return "", v.T("camp.err.invalid")
-}
-
-// atMost is a number's range rule ("must be between 0 and 30") as the form states
-// it: the form itself refuses numbers below 1.
-func atMost(v *visit, rule string) string {
-	var lo, hi int
-	if _, err := fmt.Sscanf(rule, "must be between %d and %d", &lo, &hi); err == nil {
-		return v.T("camp.err.at_most", hi)
-	}
-	return knownRule(v, rule)
-}
-
-// knownRule is a rule as the settings page says it when it knows the rule (a name
-// too long, a control character, too many values), else the general message.
-func knownRule(v *visit, rule string) string {
-	if msg := settingsRule(v, rule); msg != rule {
-		return msg
-	}
-	return v.T("camp.err.invalid")
+	return "", rule
 }
 
 // campaignPage shows a campaign's settings, with a link to change them and the

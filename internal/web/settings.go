@@ -349,9 +349,10 @@ var settingsField = regexp.MustCompile(`^(categories|departments|channels)(?:\[(
 var tableOf = map[string]string{"categories": tableCategories, "departments": tableDepartments, "channels": tableChannels}
 
 // settingsFieldError turns a rule of campaign.Patch into the form field it is about
-// ("" for the form as a whole) and a message in the visitor's language.
+// ("" for the form as a whole) and its message in the visitor's language: the
+// rule's own, with its values, as the API says it after the field.
 func settingsFieldError(v *visit, fe *campaign.FieldError, rows formRows) (string, string) {
-	msg := settingsRule(v, fe.Rule)
+	msg := fe.Rule.In(v.Lang)
 	if fe.Field == "name" {
 		return "name", msg
 	}
@@ -383,39 +384,6 @@ func settingsFieldError(v *visit, fe *campaign.FieldError, rows formRows) (strin
 		return table + "-table", msg
 	}
 	return fmt.Sprintf("%s-%d-%s", table, row, part), msg
-}
-
-// settingsRules are the rules of campaign.Patch and campaign.Check as the pages say
-// them; the submatches fill the message.
-var settingsRules = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`^is required$`), "set.err.name_required"},
-	{regexp.MustCompile(`^must be between (\d+) and (\d+)$`), "set.err.between"},
-	{regexp.MustCompile(`^must be immediate, deadline or long_term$`), "camp.err.speed"},
-	{regexp.MustCompile(`^"(.*)" is already the name of "(.*)"$`), "set.err.name_taken"},
-	{regexp.MustCompile(`^"(.*)" is already an alias of "(.*)"$`), "set.err.alias_taken"},
-	{regexp.MustCompile(`^"(.*)" is already one of this campaign's \w+$`), "set.err.is_a_value"},
-	{regexp.MustCompile(`^"(.*)" is the name itself$`), "set.err.alias_is_name"},
-	{regexp.MustCompile(`^must keep at least one value that is not retired$`), "set.err.keep_one"},
-	{regexp.MustCompile(`is longer than (\d+) characters$`), "set.err.too_long"},
-	{regexp.MustCompile(`has a control character`), "set.err.control"},
-	{regexp.MustCompile(`at most (\d+) \w+, retired ones included$`), "set.err.too_many"},
-	{regexp.MustCompile(`^has (\d+) (?:aliases|keywords); at most (\d+) are allowed$`), "set.err.item_count"},
-}
-
-func settingsRule(v *visit, rule string) string {
-	for _, r := range settingsRules {
-		if m := r.re.FindStringSubmatch(rule); m != nil {
-			args := make([]any, len(m)-1)
-			for i, s := range m[1:] {
-				args[i] = s
-			}
-			return v.T(r.key, args...)
-		}
-	}
-	return rule
 }
 
 // channelName is a channel as the pages show it.

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -148,44 +149,52 @@ func TestSettingsFormShowsEachRuleAtItsCell(t *testing.T) {
 		edit   func(f *settingsForm)
 		status int
 		cell   string
-		msg    string
+		zh, en string
 	}{
 		{"a deadline that is not a number", func(f *settingsForm) { row(f.Categories, "形式主义").WorkingDays = "二十" },
-			422, "cat-0-working_days", "请填写大于 0 的整数，或留空按整改方式取默认值。"},
+			422, "cat-0-working_days", "请填写大于 0 的整数，或留空按整改方式取默认值。", "Enter a whole number above 0, or leave it empty for the speed's default."},
 		{"an existing value left without a name", func(f *settingsForm) { row(f.Departments, "民政局").Name = "" },
-			422, "dep-1-name", "请填写名称；不再使用的请勾选“停用”。"},
+			422, "dep-1-name", "请填写名称；不再使用的请勾选“停用”。", "Enter a name; to stop using it, tick Retired instead."},
 		{"an alias that is another department", func(f *settingsForm) { row(f.Departments, "住建局").Aliases = "民政局" },
-			422, "dep-0-aliases", "“民政局”已是本活动的一个名称，不能再作别名。"},
+			422, "dep-0-aliases", "“民政局”已是本活动的部门名称，不能再作别名。", `"民政局" is already one of this campaign's departments`},
 		{"an alias taken by another channel", func(f *settingsForm) { row(f.Channels, "visit").Aliases = "走访、热线" },
-			422, "ch-3-aliases", "“热线”已是“hotline”的别名。"},
-		{"a number out of range", func(f *settingsForm) { f.Numbers[0].Value = "31" }, 422, "sign_working_days", "须在 1 到 30 之间。"},
+			422, "ch-3-aliases", "“热线”已是“hotline”的别名。", `"热线" is already an alias of "hotline"`},
+		{"a number out of range", func(f *settingsForm) { f.Numbers[0].Value = "31" }, 422, "sign_working_days",
+			"须在 1 到 30 之间。", "must be between 1 and 30"},
 		{"a name with a tab", func(f *settingsForm) { row(f.Departments, "民政局").Name = "民政\t局" },
-			422, "dep-1-name", "不能含有换行、制表符等控制字符。"},
+			422, "dep-1-name", "不能含有换行、制表符等控制字符：名称显示在一行内，也是统计图表的标签。",
+			"has a control character (a line break, a tab or the like); names are shown on one line and are the labels of the figures"},
 		{"a name too long", func(f *settingsForm) { row(f.Departments, "民政局").Name = strings.Repeat("民", 101) },
-			422, "dep-1-name", "不能超过 100 个字。"},
+			422, "dep-1-name", "不能超过 100 个字。", "is longer than 100 characters"},
 		{"too many aliases", func(f *settingsForm) {
 			aliases := make([]string, 51)
 			for i := range aliases {
 				aliases[i] = fmt.Sprintf("别名%d", i)
 			}
 			row(f.Departments, "住建局").Aliases = strings.Join(aliases, "、")
-		}, 422, "dep-0-aliases", "最多 50 个，这里有 51 个。"},
+		}, 422, "dep-0-aliases", "最多 50 个别名，这里有 51 个。", "has 51 aliases; at most 50 are allowed"},
 		{"every channel retired", func(f *settingsForm) {
 			for i := range f.Channels {
 				f.Channels[i].Retired = f.Channels[i].Was != ""
 			}
-		}, 422, "ch-table", "至少要保留一个未停用的。"},
+		}, 422, "ch-table", "至少要保留一个未停用的。", "must keep at least one value that is not retired"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			resp := b.post(t, "/campaigns/c1/settings", e.settingsValues(t, "c1", tc.edit))
-			body := readBody(t, resp)
-			require.Equal(t, tc.status, resp.StatusCode)
-			id := "settings-" + tc.cell + "-err"
-			require.Contains(t, body, `id="`+id+`">`+tc.msg+`</p>`, "the message is at its cell")
-			requireTranslated(t, body)
-			requireLabelled(t, tc.name, body)
-		})
+	for _, lang := range []string{"zh", "en"} {
+		b.setLang(t, lang)
+		for _, tc := range tests {
+			t.Run(lang+"/"+tc.name, func(t *testing.T) {
+				resp := b.post(t, "/campaigns/c1/settings", e.settingsValues(t, "c1", tc.edit))
+				body := readBody(t, resp)
+				require.Equal(t, tc.status, resp.StatusCode)
+				id := "settings-" + tc.cell + "-err"
+				msg := map[string]string{"zh": tc.zh, "en": tc.en}[lang]
+				require.Contains(t, body, `id="`+id+`">`+html.EscapeString(msg)+`</p>`, "the message is at its cell")
+				if lang == "zh" {
+					requireTranslated(t, body)
+				}
+				requireLabelled(t, tc.name, body)
+			})
+		}
 	}
 	c, err := e.store.Campaign(context.Background(), "c1")
 	require.NoError(t, err)
