@@ -246,10 +246,8 @@ func writeError(w http.ResponseWriter, r *http.Request, e *service.Error) {
 // messageIn is what a refusal says in lang: the catalogue's text with its values
 // (service.Error.In), as the web app says it. A refusal without a Text has only
 // its code's text there, which drops the field and value an English caller reads
-// today, so it keeps the server's English: a publication's fields (invalid_title,
-// invalid_categories, invalid_from, invalid_to), a workflow's rejection that
-// carries no text, and a bulk's refusal stored before refusals were stored as
-// messages.
+// today, so it keeps the server's English: a workflow's rejection that carries no
+// text, and a bulk's refusal stored before refusals were stored as messages.
 func messageIn(lang string, e *service.Error) string {
 	if lang == i18n.English && e.Text.Key == "" {
 		return e.Message

@@ -225,6 +225,9 @@ func TestEveryKindOfRefusalReadsInTheCallersLanguageAloneWithItsValues(t *testin
 			i18n.M("attachment.type", "photo.jpg", i18n.M("attachment.looks.html"), i18n.M("attachment.taken"))},
 		{"a campaign's settings changed meanwhile", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"revision": 7, "name": "x"}`, "campaign_changed",
 			i18n.M("api.campaign_changed", 0)},
+		{"a publication's period", http.MethodPost, "/api/v1/campaigns/" + campaignID + "/publications", "office",
+			`{"title": "公示", "categories": ["群众需要解决的问题"], "from": "2025-06-20", "to": "2025-06-10"}`, "invalid_to",
+			i18n.M("pub.to_before_from", "2025-06-10", "2025-06-20")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			said := map[string]string{}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -79,8 +78,8 @@ type PublicationRequest struct {
 	Opinions   []string `json:"opinions,omitempty"`
 }
 
-func invalidField(field, format string, args ...any) *Error {
-	return errorf(http.StatusUnprocessableEntity, "invalid_"+field, "%s: %s", field, fmt.Sprintf(format, args...))
+func invalidField(field, key string, args ...any) *Error {
+	return Refuse(http.StatusUnprocessableEntity, "invalid_"+field, key, args...)
 }
 
 // Publish takes the snapshot the request describes and stores it, with its entry
@@ -103,7 +102,7 @@ func (s *Service) Publish(ctx context.Context, u user.User, campaignID string, r
 	var sources []domain.Opinion
 	switch {
 	case len(req.Categories) > 0 && len(req.Opinions) > 0:
-		return Publication{}, invalidField("categories", "give either categories (their closed items are published) or opinions (picked by id), not both")
+		return Publication{}, invalidField("categories", "pub.categories_or_opinions")
 	case len(req.Categories) > 0:
 		if p.Categories, err = publicationCategories(c, req.Categories); err != nil {
 			return Publication{}, err
@@ -112,17 +111,17 @@ func (s *Service) Publish(ctx context.Context, u user.User, campaignID string, r
 			return Publication{}, err
 		}
 		if len(sources) == 0 {
-			return Publication{}, invalidField("categories", "no item of %s is closed yet: there is nothing to publish", strings.Join(p.Categories, ", "))
+			return Publication{}, invalidField("categories", "pub.nothing_closed", strings.Join(p.Categories, "、"))
 		}
 	case len(req.Opinions) > 0:
 		if p.Opinions, sources, err = s.pickedOpinions(ctx, c, req.Opinions); err != nil {
 			return Publication{}, err
 		}
 	default:
-		return Publication{}, invalidField("categories", "is required: the categories whose closed items are published, or else opinions, the items picked by id")
+		return Publication{}, invalidField("categories", "pub.categories_required")
 	}
 	if len(sources) > MaxPublicationItems {
-		return Publication{}, invalidField("categories", "selects %d items; one publication holds at most %d", len(sources), MaxPublicationItems)
+		return Publication{}, invalidField("categories", "pub.too_many_selected", len(sources), MaxPublicationItems)
 	}
 	p.Items = s.publicationItems(c, sources)
 	p.Count = len(p.Items)
@@ -136,10 +135,10 @@ func (s *Service) Publish(ctx context.Context, u user.User, campaignID string, r
 func publicationTitle(c campaign.Campaign, title string) (string, error) {
 	title = text.Clean(title)
 	if strings.ContainsAny(title, "\r\n") {
-		return "", invalidField("title", "must be one line")
+		return "", invalidField("title", "pub.title_one_line")
 	}
 	if n := utf8.RuneCountInString(title); n > MaxPublicationTitle {
-		return "", invalidField("title", "has %d characters; at most %d are allowed", n, MaxPublicationTitle)
+		return "", invalidField("title", "pub.title_too_long", n, MaxPublicationTitle)
 	}
 	if title == "" {
 		title = c.Name + "整改情况公示"
@@ -159,10 +158,10 @@ func publicationPeriod(from, to string) (string, string, error) {
 		return "", "", err
 	}
 	if t.Before(f) {
-		return "", "", invalidField("to", "%s is before from (%s): the publicity period ends on or after the day it starts", to, from)
+		return "", "", invalidField("to", "pub.to_before_from", to, from)
 	}
 	if days := int(t.Sub(f).Hours()/24) + 1; days > MaxPublicationDays {
-		return "", "", invalidField("to", "the publicity period from %s to %s is %d days; at most %d are allowed", from, to, days, MaxPublicationDays)
+		return "", "", invalidField("to", "pub.period_too_long", from, to, days, MaxPublicationDays)
 	}
 	return from, to, nil
 }
@@ -170,14 +169,14 @@ func publicationPeriod(from, to string) (string, string, error) {
 // publicationDate reads the date of field (from or to).
 func publicationDate(field, v string) (time.Time, error) {
 	if v == "" {
-		return time.Time{}, invalidField(field, "is required (YYYY-MM-DD)")
+		return time.Time{}, invalidField(field, "pub.date_required", i18n.M("pub.field."+field))
 	}
 	d, err := time.Parse(domain.DateLayout, v)
 	if err != nil {
-		return time.Time{}, invalidField(field, "%q is not a date in the form YYYY-MM-DD", text.Excerpt(v, 20))
+		return time.Time{}, invalidField(field, "pub.date_format", i18n.M("pub.field."+field), text.Excerpt(v, 20))
 	}
 	if d.Year() < 2000 || d.Year() > 2100 {
-		return time.Time{}, invalidField(field, "%s is not a date a publication can have", v)
+		return time.Time{}, invalidField(field, "pub.date_out_of_range", i18n.M("pub.field."+field), v)
 	}
 	return d, nil
 }
@@ -189,7 +188,7 @@ func publicationCategories(c campaign.Campaign, asked []string) ([]string, error
 	for _, name := range asked {
 		r := campaign.ResolveCategory(c.Policy, name)
 		if !r.Known() {
-			return nil, invalidField("categories", "%q is not one of this campaign's categories", text.Excerpt(name, 50))
+			return nil, invalidField("categories", "pub.unknown_category", text.Excerpt(name, 50))
 		}
 		if !slices.Contains(out, r.Value) {
 			out = append(out, r.Value)
@@ -205,15 +204,15 @@ func (s *Service) pickedOpinions(ctx context.Context, c campaign.Campaign, asked
 	for _, id := range asked {
 		id = strings.TrimSpace(id)
 		if id == "" {
-			return nil, nil, invalidField("opinions", "has an empty id")
+			return nil, nil, invalidField("opinions", "pub.empty_id")
 		}
 		if slices.Contains(ids, id) {
-			return nil, nil, invalidField("opinions", "lists %s twice", id)
+			return nil, nil, invalidField("opinions", "pub.listed_twice", id)
 		}
 		ids = append(ids, id)
 	}
 	if len(ids) > MaxPublicationItems {
-		return nil, nil, invalidField("opinions", "lists %d opinions; one publication holds at most %d", len(ids), MaxPublicationItems)
+		return nil, nil, invalidField("opinions", "pub.too_many_opinions", len(ids), MaxPublicationItems)
 	}
 	found, err := s.store.PublicationSources(ctx, c.ID, nil, ids)
 	if err != nil {
@@ -221,14 +220,14 @@ func (s *Service) pickedOpinions(ctx context.Context, c campaign.Campaign, asked
 	}
 	for i, id := range ids {
 		if i >= len(found) || found[i].ID != id {
-			return nil, nil, invalidField("opinions", "%s is not an opinion of this campaign", text.Excerpt(id, 80))
+			return nil, nil, invalidField("opinions", "pub.not_in_campaign", text.Excerpt(id, 80))
 		}
 		o := found[i]
 		switch {
 		case o.State == domain.StateRejected || o.State == domain.StateMerged || o.State == domain.StateCancelled:
-			return nil, nil, invalidField("opinions", "%s is %s: it is no item to publish", id, o.State)
+			return nil, nil, invalidField("opinions", "pub.not_publishable", id, i18n.M("state."+string(o.State)))
 		case o.Category == "":
-			return nil, nil, invalidField("opinions", "%s has no confirmed category yet", id)
+			return nil, nil, invalidField("opinions", "pub.no_category", id)
 		}
 	}
 	return ids, found, nil
@@ -387,17 +386,17 @@ func (s *Service) PublicFeedback(ctx context.Context, campaignID, id string, f F
 		CollectedAt: s.today(c.Policy).Format(domain.DateLayout), Submitter: text.Clean(f.Name), Phone: strings.TrimSpace(f.Phone),
 		Extra: map[string]string{ExtraPublication: p.ID}}
 	if in.Content == "" {
-		return domain.Opinion{}, invalidField("content", "is empty: write what you want to tell the office")
+		return domain.Opinion{}, invalidField("content", "pub.feedback_empty")
 	}
 	if n := utf8.RuneCountInString(in.Content); n > MaxFeedbackRunes {
-		return domain.Opinion{}, invalidField("content", "has %d characters; at most %d are allowed", n, MaxFeedbackRunes)
+		return domain.Opinion{}, invalidField("content", "pub.feedback_too_long", n, MaxFeedbackRunes)
 	}
 	if n := utf8.RuneCountInString(in.Submitter); n > maxFeedbackName {
-		return domain.Opinion{}, invalidField("submitter", "has %d characters; at most %d are allowed", n, maxFeedbackName)
+		return domain.Opinion{}, invalidField("submitter", "pub.name_too_long", n, maxFeedbackName)
 	}
 	if f.Seq != 0 {
 		if f.Seq < 1 || f.Seq > len(p.Items) {
-			return domain.Opinion{}, invalidField("item", "this publication has no item %d", f.Seq)
+			return domain.Opinion{}, invalidField("item", "pub.no_such_item", f.Seq)
 		}
 		it := p.Items[f.Seq-1]
 		in.Extra[ExtraPublicationItem], in.Extra[ExtraPublicationSeq] = it.OpinionID, strconv.Itoa(it.Seq)

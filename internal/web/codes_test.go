@@ -296,7 +296,7 @@ func messageKeys(t *testing.T, dynamic map[string][]string, dirs ...string) []st
 			// The refusals' own makers take their key after the code (the
 			// service's forbidden, the code's "forbidden" fixed, before anything).
 			at, sink := map[string]int{"i18n.M": 0, "i18n.Text": 1, "t": 0, "T": 0,
-				"Refuse": 2, "service.Refuse": 2, "refuse": 2, "invalid": 1, "conflict": 1, "forbidden": 1}[exprString(call.Fun)]
+				"Refuse": 2, "service.Refuse": 2, "refuse": 2, "invalid": 1, "conflict": 1, "forbidden": 1, "invalidField": 1}[exprString(call.Fun)]
 			if exprString(call.Fun) == "forbidden" && dir == "internal/service" {
 				at = 0
 			}
@@ -381,11 +381,12 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 		"level.":                strs(string(domain.LevelNone), string(domain.LevelDueSoon), string(domain.LevelOverdue), string(domain.LevelSupervised), string(domain.LevelAccountability)),
 		"sat.":                  strs("satisfied", "basically", "dissatisfied"),
 		"notify.alert.title.":   strs("firing", "resolved"),
+		"pub.field.":            strs("from", "to"),
 	}
 	keys := messageKeys(t, dynamic, "internal/domain", "internal/intake", "internal/campaign", "internal/user", "internal/attachment", "internal/service", "internal/api", "activities",
 		"internal/spreadsheet", "internal/ledger", "internal/notify", "internal/report", "internal/deadline", "internal/calendar")
 	for _, k := range []string{"rule.phone", "rule.key_conflict", "column.phone", "rule.state_words.closed", "api.wrong_state",
-		"rejected.warning", "notify.link", "level.overdue", "ledger.late_extensions_by"} {
+		"rejected.warning", "notify.link", "level.overdue", "ledger.late_extensions_by", "pub.title_too_long", "pub.field.to"} {
 		require.Contains(t, keys, k, "the scan finds what it must")
 	}
 	for _, lang := range languages {
