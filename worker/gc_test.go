@@ -25,6 +25,19 @@ func TestGCSettingsYieldToTheEnvironment(t *testing.T) {
 	tuneGC(func(string) string { return "" })
 	require.Equal(t, gcPercent, debug.SetGCPercent(123), "rectify's pace")
 	limit := debug.SetMemoryLimit(-1)
-	require.Less(t, limit, int64(math.MaxInt64), "a limit from the machine's memory")
-	require.InDelta(t, float64(memoryAvailable())*memoryLimitShare, float64(limit), 1)
+	require.Equal(t, min(int64(memoryLimit), int64(float64(memoryAvailable())*memoryLimitShare)), limit,
+		"rectify's limit, or half the machine's memory when that is less")
+}
+
+// The memory limit stays while the live heap leaves it room, rises with a live heap
+// that would have the collector run without end under it, never past half the
+// machine, and never comes down.
+func TestTheMemoryLimitRisesWithTheLiveHeapOnly(t *testing.T) {
+	const mib = 1 << 20
+	ceiling := uint64(12 * 1024 * mib)
+	require.Equal(t, uint64(memoryLimit), raiseLimit(500*mib, memoryLimit, ceiling), "an import's caches fit under it")
+	require.Equal(t, uint64(memoryLimit), raiseLimit(memoryLimit/2, memoryLimit, ceiling), "half the limit is still room enough")
+	require.Equal(t, uint64(3*1200*mib), raiseLimit(1200*mib, memoryLimit, ceiling), "three times a live heap past half of it")
+	require.Equal(t, ceiling, raiseLimit(5000*mib, 3600*mib, ceiling), "at most half the machine")
+	require.Equal(t, uint64(3600*mib), raiseLimit(100*mib, 3600*mib, ceiling), "never lower once raised")
 }
