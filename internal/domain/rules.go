@@ -59,8 +59,12 @@ func LatestDate(today string) string {
 // (i18n.Message.Stored), as the second detail: the service reads it back to word
 // the refusal in each caller's language (RuleText).
 func ruleError(kind, code string, text i18n.Message) error {
+	// Stored writes the message's key and values (strings, numbers, messages) with
+	// encoding/json, which workflowcheck takes for non-deterministic because it can
+	// marshal maps; a message holds none, so the same refusal is always the same text.
+	stored := text.Stored() //workflowcheck:ignore
 	return temporal.NewApplicationErrorWithOptions(text.In(i18n.English), kind,
-		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{code, text.Stored()}})
+		temporal.ApplicationErrorOptions{NonRetryable: true, Details: []any{code, stored}})
 }
 
 func forbidden(code, key string, args ...any) error {

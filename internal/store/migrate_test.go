@@ -157,7 +157,7 @@ func extractStore(t *testing.T, archive, dir string) string {
 	t.Helper()
 	f, err := os.Open(archive)
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: closing it can lose nothing
 	gz, err := gzip.NewReader(f)
 	require.NoError(t, err)
 	tr := tar.NewReader(gz)
