@@ -218,7 +218,7 @@ func TestEveryKindOfRefusalReadsInTheCallersLanguageAloneWithItsValues(t *testin
 		{"a campaign's alias that is another value", http.MethodPatch, "/api/v1/campaigns/" + campaignID, "office", `{"channels": [{"name": "visit", "aliases": ["hotline"]}]}`, "invalid_campaign",
 			i18n.M("campaign.field", "channels[visit].aliases", i18n.M("campaign.rule.is_a_value", "hotline", i18n.M("campaign.kind.channels")))},
 		{"a user's field", http.MethodPost, "/api/v1/users", "admin", `{"username": "wang", "roles": ["boss"]}`, "invalid_user_roles",
-			i18n.M("rule.of_field", "roles", i18n.M("user.rule.role_unknown", "boss"))},
+			i18n.M("rule.of_field", i18n.M("user.field.roles"), i18n.M("user.rule.role_unknown", "boss"))},
 		{"a notification address", http.MethodPut, "/api/v1/me/notifications", "official", `{"email": "not an address", "lang": "fr"}`, "invalid_notify_address",
 			i18n.M("rule.joined", i18n.M("notify.rule.email"), i18n.M("api.invalid_lang"))},
 		{"an evidence file's content", http.MethodPost, "/api/v1/opinions/in-progress/attachments", "official", evidenceUpload, "attachment_type",

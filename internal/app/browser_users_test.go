@@ -35,7 +35,7 @@ func TestBrowserAdminManagesUsers(t *testing.T) {
 	}
 	create("short")
 	b.shot("create-refused")
-	require.Equal(t, "密码须为 10 至 72 个字符。", b.text("#new-user .error"))
+	require.Equal(t, "密码：至少要有 10 个字符", b.text("#new-user .error"))
 	require.Equal(t, "zhao", value(b, chromedp.Value(chromedp.ID("new-username"))), "what was typed is kept")
 	create("first-password-1")
 	b.run(chromedp.WaitVisible(chromedp.ID("user-created")))

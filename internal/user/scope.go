@@ -55,8 +55,11 @@ type FieldError struct {
 // Error is the error in English, as logs and Go callers read it.
 func (e *FieldError) Error() string { return e.Message().In(i18n.English) }
 
-// Message is the error naming its field, as an API answer and a page word it.
-func (e *FieldError) Message() i18n.Message { return i18n.M("rule.of_field", e.Field, e.Rule) }
+// Message is the error naming its field, as an API answer and a page word it: by
+// its name in English, by its label in Chinese.
+func (e *FieldError) Message() i18n.Message {
+	return i18n.M("rule.of_field", i18n.M("user.field."+e.Field), e.Rule)
+}
 
 func fieldError(field string, rule i18n.Message) error { return &FieldError{Field: field, Rule: rule} }
 

@@ -382,6 +382,7 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 		"sat.":                  strs("satisfied", "basically", "dissatisfied"),
 		"notify.alert.title.":   strs("firing", "resolved"),
 		"pub.field.":            strs("from", "to"),
+		"user.field.":           strs("campaigns", "department", "departments", "name", "new_password", "password", "roles", "username"),
 	}
 	keys := messageKeys(t, dynamic, "internal/domain", "internal/intake", "internal/campaign", "internal/user", "internal/attachment", "internal/service", "internal/api", "activities",
 		"internal/spreadsheet", "internal/ledger", "internal/notify", "internal/report", "internal/deadline", "internal/calendar")
