@@ -59,7 +59,8 @@ type Activities struct {
 	Digests DigestSender
 }
 
-// converter is the data converter the import writes and reads start inputs with.
+// converter is the data converter the import reads start inputs with: the
+// client's, which wrote them.
 func (a *Activities) converter() converter.DataConverter {
 	if a.Converter == nil {
 		return converter.GetDefaultDataConverter()

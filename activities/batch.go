@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
@@ -40,15 +39,12 @@ type BatchStore interface {
 // frontend busy, few enough not to queue behind it.
 const StartsInFlight = 32
 
-// requestNamespace scopes the start request ids of imported rows.
-var requestNamespace = uuid.MustParse("0d8e4a8e-3f0b-4c7a-9d52-6a1f3b2c9e71")
-
 // ImportChunk starts the opinions of a chunk of a batch's accepted rows. A row is
 // counted already present only when its opinion exists and is the same opinion
 // (same content, channel, date, submitter and phone); a row whose key belongs to an
 // opinion that says something else is refused as a key conflict, naming that
 // opinion. A row started by an earlier attempt of this chunk is recognised by its
-// request id (or its batch) and counted once.
+// batch, in the store or in its workflow's start, and counted once.
 func (a *Activities) ImportChunk(ctx context.Context, in workflows.ImportChunkInput) (workflows.ImportChunkResult, error) {
 	var res workflows.ImportChunkResult
 	b, err := a.Batches.Batch(ctx, in.BatchID)
@@ -138,8 +134,7 @@ func (a *Activities) startRow(ctx context.Context, c campaign.Campaign, b store.
 		}
 		return sameOrConflict(seq, in, intake.OpinionIdentity(o)), nil
 	}
-	requestID := uuid.NewSHA1(requestNamespace, fmt.Appendf(nil, "%s/%d", in.BatchID, seq)).String()
-	ok, err := intake.Start(ctx, a.Temporal, a.converter(), a.Namespace, in, requestID)
+	ok, err := intake.Start(ctx, a.Temporal, in)
 	if err != nil {
 		return store.RowOutcome{}, err
 	}
@@ -170,7 +165,7 @@ func sameOrConflict(seq int, in workflows.OpinionInput, existing intake.Identity
 }
 
 // startInput reads the input an opinion's workflow was started with from the first
-// event of its history, with the data converter intake.Start encoded it with.
+// event of its history, with the client's data converter, which encoded it.
 func (a *Activities) startInput(ctx context.Context, opinionID string) (workflows.OpinionInput, error) {
 	var in workflows.OpinionInput
 	resp, err := a.Temporal.WorkflowService().GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{

@@ -316,7 +316,9 @@ func TestOpinionsStartedBeforeEncryptionKeepWorking(t *testing.T) {
 	require.NoError(t, err)
 	today := time.Now().In(time.FixedZone("", 8*3600)).Format(domain.DateLayout)
 	in := intake.Input(c, intake.Opinion{Key: "L-1", Content: "旧的意见。", Channel: "hotline", CollectedAt: today, Submitter: "李四", Phone: "13900000000"}, "office", "")
-	started, err := intake.Start(ctx, h.app.client, converter.GetDefaultDataConverter(), h.app.cfg.Namespace, in, "legacy-start")
+	clear, err := client.NewClientFromExisting(h.app.client, client.Options{DataConverter: converter.GetDefaultDataConverter()})
+	require.NoError(t, err)
+	started, err := intake.Start(ctx, clear, in)
 	require.NoError(t, err)
 	require.True(t, started)
 	id := in.OpinionID

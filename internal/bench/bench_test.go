@@ -96,14 +96,15 @@ func TestAReportSaysWhatTheRunLeftOut(t *testing.T) {
 
 // An import is set beside the start ceiling before it, which the target names, and
 // beside the same ceiling measured again with the import's workflows in the engine's
-// database, which is what its last starts met.
+// database, which is what its last starts met; the rate its opinions were recorded at
+// stands beside its starts.
 func TestAnImportIsComparedWithTheStartCeilingBeforeAndAfterIt(t *testing.T) {
 	r := &Report{StartCeiling: Rate{Count: 3000, PerSec: 300, CPUPer: 2 * time.Millisecond}, Import: ImportResult{
-		Rows: 100000, Starting: Rate{PerSec: 160}, Listed: Rate{CPUPer: 5 * time.Millisecond}, CeilingAfter: Rate{Count: 3000, PerSec: 200},
+		Rows: 100000, Starting: Rate{PerSec: 160}, Listed: Rate{PerSec: 120, CPUPer: 5 * time.Millisecond}, CeilingAfter: Rate{Count: 3000, PerSec: 200},
 	}}
 	checks := r.Checks()
 	require.Len(t, checks, 1)
-	require.Equal(t, "160 / 300 = 0.53 (start ceiling after the import 200/s: 0.80); CPU per opinion 5.0 ms, per start 2.0 ms", checks[0].Measured)
+	require.Equal(t, "160 / 300 = 0.53 (start ceiling after the import 200/s: 0.80); every opinion recorded at 120/s: 0.40; CPU per opinion 5.0 ms, per start 2.0 ms", checks[0].Measured)
 	require.False(t, checks[0].Met, "the target stays against the ceiling before the import")
 	require.Contains(t, r.Markdown("bench"), "right after the import, with its opinions in the engine's database: **200 starts/s** (300 before it); the import started 0.80 × that.")
 }

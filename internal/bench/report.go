@@ -225,6 +225,11 @@ func (r *Report) Checks() []Check {
 		if after := r.Import.CeilingAfter; after.PerSec > 0 {
 			measured += fmt.Sprintf(" (start ceiling after the import %.0f/s: %.2f)", after.PerSec, r.Import.Starting.PerSec/after.PerSec)
 		}
+		if listed := r.Import.Listed.PerSec; listed > 0 {
+			// The starts can run ahead of the opinions' first tasks, which the engine
+			// queues behind them; the import is done when the last is recorded.
+			measured += fmt.Sprintf("; every opinion recorded at %.0f/s: %.2f", listed, listed/r.StartCeiling.PerSec)
+		}
 		if cpu := r.Import.Listed.CPUPer; cpu > 0 && r.StartCeiling.CPUPer > 0 {
 			measured += fmt.Sprintf("; CPU per opinion %s, per start %s", ms(cpu), ms(r.StartCeiling.CPUPer))
 		}

@@ -267,7 +267,7 @@ func (s *Service) submit(ctx context.Context, by string, c campaign.Campaign, in
 		res.Opinion = existing
 		return res, nil
 	}
-	started, err := intake.StartNow(ctx, s.temporal, input)
+	started, err := intake.Start(ctx, s.temporal, input)
 	if err != nil {
 		return res, err
 	}
