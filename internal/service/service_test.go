@@ -13,8 +13,24 @@ import (
 	"rectify/internal/campaign"
 	"rectify/internal/domain"
 	"rectify/internal/intake"
+	"rectify/internal/spreadsheet"
 	"rectify/internal/user"
+	"rectify/internal/web/i18n"
 )
+
+// A file refused for a missing column names the column as the import does in
+// Chinese, then the headers it takes: the name it gives is itself one of them, so an
+// office that writes the header as the message names it is not refused again.
+func TestAMissingColumnIsNamedByAHeaderTheImportTakes(t *testing.T) {
+	for f := range spreadsheet.Aliases {
+		name := i18n.Text("zh", "column."+string(f))
+		got, ok := spreadsheet.FieldOf(name)
+		require.True(t, ok, "%s: the message names it %q, which no header matches", f, name)
+		require.Equal(t, f, got, "%q", name)
+		refusal := fileRefusal("a.csv", &spreadsheet.FileError{Code: spreadsheet.CodeMissingColumn, Missing: []spreadsheet.Field{f}}).In("zh")
+		require.Contains(t, refusal, name)
+	}
+}
 
 // A use case checks who may before it reads anything: on a service with no store
 // and no Temporal client, where any read would crash, each one refuses a caller

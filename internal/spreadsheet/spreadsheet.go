@@ -87,7 +87,7 @@ var DateFields = []Field{FieldCollectedAt, FieldDeadline, FieldAssignedOn, Field
 // identity.
 var Aliases = map[Field][]string{
 	FieldContent:      {"意见内容", "意见建议", "意见建议内容", "问题描述", "content"},
-	FieldChannel:      {"来源", "渠道", "意见来源", "征求方式", "channel"},
+	FieldChannel:      {"来源", "渠道", "来源渠道", "意见来源", "征求方式", "channel"},
 	FieldCollectedAt:  {"收集时间", "收集日期", "日期", "collected_at"},
 	FieldKey:          {"编号", "意见编号", "工单号", "工单编号", "受理编号", "受理号", "key", "id"},
 	FieldSerial:       {"序号", "行号", "顺序号", "No.", "No", "#", "row"},
